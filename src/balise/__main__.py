@@ -1,0 +1,5 @@
+"""`python -m balise`."""
+
+from balise.cli.main import entry
+
+entry()

@@ -1,0 +1,155 @@
+"""`balise ingest ais FILE...`: store AIS from NMEA logs and national CSV archives."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+from balise.cli.context import settings_for
+from balise.cli.output import print_table
+from balise.engine.ingest import IngestResult, ProgressCallback, expand_inputs, ingest_input
+from balise.errors import InputRejected
+from balise.io.batch import ReadOptions
+from balise.store.base import Store
+
+app = typer.Typer(help="Read sources into the workspace.", no_args_is_help=True)
+stderr = Console(stderr=True)
+
+
+class SummaryFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@contextmanager
+def _progress() -> Iterator[ProgressCallback | None]:
+    if not sys.stderr.isatty():
+        yield None
+        return
+    columns = ("{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=stderr, transient=True) as bar:
+        tasks: dict[str, object] = {}
+
+        def update(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=total)
+            bar.update(tasks[name], completed=done)  # type: ignore[arg-type]
+
+        yield update
+
+
+def summary_dict(result: IngestResult) -> dict[str, object]:
+    """The counts of one ingest, as printed by `--format json`."""
+    return {
+        "source": result.source,
+        "format": result.source_format,
+        "status": result.status,
+        "ingest_id": result.ingest_id,
+        "read": result.count("records_read"),
+        "positions_stored": result.count("positions_stored"),
+        "duplicates": result.count("duplicates"),
+        "no_position": result.count("no_position"),
+        "identity_reports": result.count("identity_reports"),
+        "quarantined": result.by_key("quarantined"),
+        "messages_by_type": {
+            int(k): v
+            for k, v in sorted(result.by_key("messages").items(), key=lambda kv: int(kv[0]))
+        },
+        "cleared": result.by_key("cleared"),
+        "skipped": result.by_key("skipped"),
+    }
+
+
+def print_summary(result: IngestResult) -> None:
+    summary = summary_dict(result)
+    rows = [
+        (key, f"{summary[key]:,}")
+        for key in ("read", "positions_stored", "duplicates", "no_position", "identity_reports")
+    ]
+    for group in ("quarantined", "cleared", "skipped"):
+        tally = summary[group]
+        assert isinstance(tally, dict)
+        rows.extend((f"{group}: {key}", f"{n:,}") for key, n in sorted(tally.items()))
+    types = summary["messages_by_type"]
+    assert isinstance(types, dict)
+    rows.extend((f"messages: type {key}", f"{n:,}") for key, n in types.items())
+    title = f"{result.source} ({result.source_format}, {result.status.replace('_', ' ')})"
+    print_table(title, rows, ("", "count"))
+    if "no_time" in summary["quarantined"]:  # type: ignore[operator]
+        stderr.print(
+            f"[yellow]{result.source}: sentences without time were quarantined; "
+            "re-run with --assume-time ISO to accept them.[/]"
+        )
+
+
+@app.command("ais")
+def ingest_ais(
+    ctx: typer.Context,
+    files: Annotated[
+        list[str], typer.Argument(help="NMEA or CSV files (.gz, .zip too); - is stdin.")
+    ],
+    strict: Annotated[bool, typer.Option(help="Stop at the first bad record (exit 3).")] = False,
+    assume_time: Annotated[
+        str | None, typer.Option(help="UTC time for sentences that carry none (ISO 8601).")
+    ] = None,
+    batch_records: Annotated[int | None, typer.Option(help="Records per batch.")] = None,
+    output: Annotated[SummaryFormat, typer.Option("--format", help="Summary format.")] = (
+        SummaryFormat.table
+    ),
+) -> None:
+    """Ingest AIS: NMEA 0183 (tag blocks, leading timestamps), DMA or NOAA CSV; format detected."""
+    workspace, settings = settings_for(
+        ctx, **{"ingest.assume_time": assume_time, "ingest.batch_records": batch_records}
+    )
+    assumed: datetime | None = settings["ingest.assume_time"]
+    options = ReadOptions(assume_time=assumed, batch_records=settings["ingest.batch_records"])
+    store = workspace.open_store(create=True)
+    rejected = 0
+    try:
+        with _progress() as progress:
+            for item in expand_inputs(files, workspace.spool_dir):
+                try:
+                    result = ingest_input(item, store, options, strict, progress)
+                except InputRejected as err:
+                    if strict:
+                        raise
+                    stderr.print(f"[red]rejected[/] {err}")
+                    rejected += 1
+                    continue
+                _report(result, output, workspace.quarantine_dir, store)
+    finally:
+        store.close()
+    if rejected:
+        raise typer.Exit(InputRejected.exit_code)
+
+
+def _report(
+    result: IngestResult, output: SummaryFormat, quarantine_dir: Path, store: Store
+) -> None:
+    if result.status != "already_ingested":
+        _write_quarantine(store, result, quarantine_dir)
+    if output is SummaryFormat.json:
+        sys.stdout.write(json.dumps(summary_dict(result)) + "\n")
+    else:
+        print_summary(result)
+
+
+def _write_quarantine(store: Store, result: IngestResult, folder: Path) -> None:
+    rows = store.quarantine(result.ingest_id)
+    if rows.is_empty():
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in result.source)
+    path = folder / f"{safe}-{result.ingest_id[:12]}.jsonl"
+    rows.drop("ingest_id").write_ndjson(path)
+    stderr.print(f"{rows.height:,} quarantined records of {result.source} written to {path}")

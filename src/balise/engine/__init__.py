@@ -1,0 +1,1 @@
+"""Runners that move data through the pure cores: ingestion now, the detector pipeline next."""

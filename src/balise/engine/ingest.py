@@ -1,0 +1,197 @@
+"""AIS ingestion: open each input, detect its format from content, store it batch by batch.
+
+An input is identified by the sha256 of its bytes: ingesting the same content twice stores nothing
+new, and an ingest that was interrupted resumes after its last committed batch (the reader replays
+the input deterministically and the batches already stored are skipped).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import shutil
+import sys
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import BinaryIO, cast
+
+import polars as pl
+
+from balise.errors import InputRejected, UsageError
+from balise.io.ais_csv import read_ais_csv, sniff_csv
+from balise.io.batch import ReadBatch, ReadOptions
+from balise.io.nmea import looks_like_nmea, read_nmea
+from balise.store.base import IngestRecord, Store
+
+SNIFF_BYTES = 64 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
+
+ProgressCallback = Callable[[str, int, int], None]
+"""Called with (source name, bytes done, bytes total) after each stored batch."""
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input to ingest: a name for reports, a way to open its bytes, and their sha256."""
+
+    name: str
+    open: Callable[[], BinaryIO]
+    size: int
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What one input's ingest did: `status` is ingested, resumed or already_ingested."""
+
+    source: str
+    ingest_id: str
+    source_format: str
+    status: str
+    counts: pl.DataFrame
+
+    def count(self, counter: str, key: str = "") -> int:
+        rows = self.counts.filter((pl.col("counter") == counter) & (pl.col("key") == key))
+        return int(rows["count"].sum())
+
+    def by_key(self, counter: str) -> dict[str, int]:
+        rows = self.counts.filter(pl.col("counter") == counter)
+        return dict(zip(rows["key"].to_list(), rows["count"].to_list(), strict=True))
+
+
+def _sha256(opener: Callable[[], BinaryIO]) -> str:
+    digest = hashlib.sha256()
+    with opener() as stream:
+        while block := stream.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def expand_inputs(paths: list[str], spool_dir: Path) -> Iterator[Input]:
+    """Inputs named on the command line: files, `-` for stdin (spooled), zip members."""
+    for path in paths:
+        if path == "-":
+            yield _spooled_stdin(spool_dir)
+            continue
+        file = Path(path)
+        if not file.is_file():
+            raise UsageError(f"no such file: {path}", path=path)
+        with file.open("rb") as stream:
+            is_zip = stream.read(4) == ZIP_MAGIC
+        if is_zip:
+            yield from _zip_members(file)
+        else:
+            yield Input(file.name, partial(_open_file, file), file.stat().st_size)
+
+
+def _spooled_stdin(spool_dir: Path) -> Input:
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    spooled = spool_dir / "stdin"
+    with spooled.open("wb") as out:
+        shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+    return Input("stdin", partial(_open_file, spooled), spooled.stat().st_size)
+
+
+def _zip_members(file: Path) -> Iterator[Input]:
+    try:
+        with zipfile.ZipFile(file) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+    except zipfile.BadZipFile as err:
+        raise InputRejected(f"{file.name}: damaged zip archive: {err}", source=str(file)) from err
+    for member in members:
+
+        opener = partial(_open_member, file, member)
+        yield Input(f"{file.name}:{member.filename}", opener, member.file_size)
+
+
+def _open_file(file: Path) -> BinaryIO:
+    return file.open("rb")
+
+
+def _open_member(file: Path, member: zipfile.ZipInfo) -> BinaryIO:
+    """A zip member's bytes; the archive's file closes when the member is closed."""
+    archive = zipfile.ZipFile(file)
+    stream = archive.open(member)
+    archive.close()
+    return cast(BinaryIO, stream)
+
+
+@contextmanager
+def _decompressed(stream: BinaryIO) -> Iterator[BinaryIO]:
+    """`stream`, gunzipped when its first bytes are the gzip magic number."""
+    buffered = io.BufferedReader(cast(io.RawIOBase, stream), 1 << 20)
+    if buffered.peek(2)[:2] == GZIP_MAGIC:
+        with gzip.GzipFile(fileobj=buffered) as unzipped:
+            yield cast(BinaryIO, unzipped)
+    else:
+        yield cast(BinaryIO, buffered)
+
+
+def detect_format(head: bytes, name: str) -> str:
+    """`dma`, `noaa` or `nmea`, from the first bytes of the (decompressed) content."""
+    layout = sniff_csv(head)
+    if layout is not None:
+        return layout
+    if looks_like_nmea(head):
+        return "nmea"
+    raise InputRejected(
+        f"{name}: not a recognised AIS format (expected NMEA 0183 !AIVDM/!AIVDO sentences, "
+        "a Danish Maritime Authority CSV or a NOAA MarineCadastre CSV)",
+        source=name,
+    )
+
+
+def _reader(fmt: str, stream: BinaryIO, name: str, options: ReadOptions) -> Iterator[ReadBatch]:
+    if fmt == "nmea":
+        return read_nmea(stream, name, options)
+    return read_ais_csv(stream, name, "dma" if fmt == "dma" else "noaa", options)
+
+
+def _first_bad(batch: ReadBatch, name: str) -> InputRejected:
+    row = batch.quarantine.row(0, named=True)
+    detail = f" ({row['detail']})" if row["detail"] else ""
+    return InputRejected(
+        f"{name}, line {row['source_line']}: {row['reason']}{detail}: {row['raw']!r}",
+        source=name,
+        line=row["source_line"],
+        reason=row["reason"],
+    )
+
+
+def ingest_input(
+    item: Input,
+    store: Store,
+    options: ReadOptions,
+    strict: bool = False,
+    progress: ProgressCallback | None = None,
+) -> IngestResult:
+    """Ingest one input into `store` (or recognise it as already ingested)."""
+    ingest_id = _sha256(item.open)
+    existing = store.ingest(ingest_id)
+    if existing is not None and existing.status == "complete":
+        counts = store.ingest_counts(ingest_id)
+        return IngestResult(
+            item.name, ingest_id, existing.source_format, "already_ingested", counts
+        )
+    with item.open() as raw, _decompressed(raw) as stream:
+        fmt = detect_format(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES], item.name)  # type: ignore[attr-defined]
+        record = store.start_ingest(
+            IngestRecord(ingest_id, item.name, fmt, "running", 0, options.batch_records)
+        )
+        replay = ReadOptions(options.assume_time, record.batch_records)
+        for index, batch in enumerate(_reader(fmt, stream, item.name, replay)):
+            if index < record.batches_done:
+                continue
+            if strict and not batch.quarantine.is_empty():
+                raise _first_bad(batch, item.name)
+            store.store_batch(ingest_id, index, batch)
+            if progress is not None:
+                progress(item.name, raw.tell(), item.size)
+    store.finish_ingest(ingest_id)
+    status = "resumed" if record.batches_done else "ingested"
+    return IngestResult(item.name, ingest_id, fmt, status, store.ingest_counts(ingest_id))

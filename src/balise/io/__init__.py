@@ -1,0 +1,1 @@
+"""Readers (lenient parsers into fixed-schema frames) and writers."""

@@ -1,0 +1,248 @@
+"""The NMEA 0183 AIS reader: lines in, batches of cleaned positions and identities out.
+
+Lenient by default, as pyais is: a bad checksum, an undecodable payload, an orphan fragment or a
+record without time goes to quarantine with its reason and original text, and every good message
+around it is kept. Sentences are parsed and decoded in bulk (see `nmea_sentences`, `ais_payload`);
+only multi-sentence messages, a small share of a real stream, are reassembled one by one.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import BinaryIO
+
+import numpy as np
+import polars as pl
+
+from balise.io.ais_payload import decode_payloads
+from balise.io.batch import ReadBatch, ReadOptions
+from balise.io.nmea_reassembly import Fragment, Reassembler
+from balise.io.nmea_sentences import Chunk, SplitChunk, split_chunk
+from balise.maritime.clean import clean_identities, clean_positions
+from balise.model.schema import (
+    IDENTITY_SCHEMA,
+    POSITION_SCHEMA,
+    QUARANTINE_SCHEMA,
+    UTC_TIME,
+    conform,
+)
+from balise.model.ship_types import ship_type_expr
+
+SOURCE_FORMAT = "nmea"
+_MESSAGE_SCHEMA: dict[str, pl.DataType] = {
+    "source_line": pl.Int64(),
+    "raw": pl.String(),
+    "payload": pl.String(),
+    "fill": pl.Int8(),
+    "timestamp": UTC_TIME,
+}
+_ETA_ROLLOVER_DAYS = 183
+"""An ETA (month, day; no year) more than half a year before the report is for next year."""
+
+
+def looks_like_nmea(head: bytes) -> bool:
+    """True when the first bytes hold an AIS sentence (`!xxVDM` / `!xxVDO`)."""
+    text = head.decode("latin-1")
+    return any(f"VD{kind}," in text and "!" in text for kind in "MO")
+
+
+def read_nmea(stream: BinaryIO, source: str, options: ReadOptions) -> Iterator[ReadBatch]:
+    """Read an NMEA stream in batches of `options.batch_records` lines, then a closing batch."""
+    reassembler = Reassembler()
+    first_line = 1
+    while lines := list(itertools.islice(stream, options.batch_records)):
+        chunk = Chunk.of(b"".join(lines), first_line)
+        first_line += len(chunk)
+        yield _batch(split_chunk(chunk), reassembler, source, options)
+    closing = ReadBatch()
+    closing.quarantine = conform(_orphans(reassembler.close()), QUARANTINE_SCHEMA).with_columns(
+        pl.lit(source).alias("source")
+    )
+    yield closing
+
+
+def _batch(
+    split: SplitChunk, reassembler: Reassembler, source: str, options: ReadOptions
+) -> ReadBatch:
+    batch = ReadBatch(records_read=len(split.chunk) - split.blank)
+    batch.skipped.update({"blank_line": split.blank, "not_ais_sentence": split.other})
+    batch.skipped = +batch.skipped
+    sentences = split.sentences
+    rejected = [
+        pl.DataFrame(
+            {"source_line": split.malformed + split.chunk.first_line},
+            schema={"source_line": pl.Int64},
+        ).with_columns(pl.lit("malformed_sentence").alias("reason")),
+        sentences.filter(pl.col("problem").is_not_null()).select(
+            "source_line", pl.col("problem").alias("reason")
+        ),
+    ]
+    good = sentences.filter(pl.col("problem").is_null())
+    messages = pl.concat([_single_messages(good), _multi_messages(good, split.chunk, reassembler)])
+    messages, untimed = _with_time(messages, options)
+    rejected.append(untimed)
+    rejected.append(_orphans(reassembler.take_orphans()))
+    _decode_into(batch, messages, source, rejected)
+    batch.quarantine = _quarantine(rejected, split.chunk, source)
+    return batch
+
+
+def _quarantine(rejected: list[pl.DataFrame], chunk: Chunk, source: str) -> pl.DataFrame:
+    """Rejected rows with their original text, taken from the chunk unless already given."""
+    frame = conform(
+        pl.concat(rejected, how="diagonal_relaxed").with_columns(pl.lit(source).alias("source")),
+        QUARANTINE_SCHEMA,
+    )
+    missing = frame["raw"].is_null()
+    if missing.any():
+        lines = (frame.filter(missing)["source_line"] - chunk.first_line).to_numpy()
+        raw = frame["raw"].scatter(missing.arg_true(), chunk.text(lines))
+        frame = frame.with_columns(raw)
+    return frame.sort("source_line").unique(
+        subset=["source_line", "reason"], keep="first", maintain_order=True
+    )
+
+
+def _single_messages(good: pl.DataFrame) -> pl.DataFrame:
+    single = good.filter(pl.col("count") == 1)
+    return single.select(
+        "source_line",
+        pl.lit(None, dtype=pl.String).alias("raw"),
+        "payload",
+        "fill",
+        "timestamp",
+    )
+
+
+def _fragments(multi: pl.DataFrame, chunk: Chunk) -> Iterator[Fragment]:
+    texts = chunk.text((multi["source_line"] - chunk.first_line).to_numpy())
+    for text, row in zip(texts, multi.iter_rows(named=True), strict=True):
+        fields = text[text.index("!") :].split(",")
+        yield Fragment(
+            source_line=row["source_line"],
+            line=text,
+            count=row["count"],
+            number=row["number"],
+            seq=fields[3],
+            channel=fields[4],
+            payload=row["payload"],
+            fill=row["fill"],
+            timestamp=row["timestamp"],
+        )
+
+
+def _multi_messages(good: pl.DataFrame, chunk: Chunk, reassembler: Reassembler) -> pl.DataFrame:
+    multi = good.filter(pl.col("count") > 1)
+    messages = reassembler.feed(_fragments(multi, chunk))
+    return pl.DataFrame(
+        [(m.source_line, m.raw, m.payload, m.fill, m.timestamp) for m in messages],
+        schema=_MESSAGE_SCHEMA,
+        orient="row",
+    )
+
+
+def _orphans(fragments: list[Fragment]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "source_line": [f.source_line for f in fragments],
+            "reason": ["orphan_fragment"] * len(fragments),
+            "detail": [f"fragment {f.number} of {f.count}, sequence {f.seq!r}" for f in fragments],
+            "raw": [f.line for f in fragments],
+        },
+        schema={
+            "source_line": pl.Int64,
+            "reason": pl.String,
+            "detail": pl.String,
+            "raw": pl.String,
+        },
+    )
+
+
+def _with_time(messages: pl.DataFrame, options: ReadOptions) -> tuple[pl.DataFrame, pl.DataFrame]:
+    if options.assume_time is not None:
+        assumed = pl.lit(options.assume_time).cast(UTC_TIME)
+        messages = messages.with_columns(pl.col("timestamp").fill_null(assumed))
+    untimed = messages.filter(pl.col("timestamp").is_null()).select(
+        "source_line",
+        pl.lit("no_time").alias("reason"),
+        pl.lit("no tag block or leading timestamp; give --assume-time").alias("detail"),
+        "raw",
+    )
+    return messages.filter(pl.col("timestamp").is_not_null()), untimed
+
+
+def _decode_into(
+    batch: ReadBatch, messages: pl.DataFrame, source: str, quarantine: list[pl.DataFrame]
+) -> None:
+    decoded = decode_payloads(messages["payload"], messages["fill"].to_numpy())
+    context = messages.select(
+        pl.int_range(0, messages.height, dtype=pl.UInt32).alias("row"),
+        "timestamp",
+        "source_line",
+        "raw",
+    )
+    failed = decoded.errors.join(context, on="row").select("source_line", "reason", "detail", "raw")
+    quarantine.append(failed)
+    decodable = np.ones(messages.height, dtype=bool)
+    decodable[decoded.errors["row"].to_numpy()] = False
+    types, counts = np.unique(decoded.msg_type[decodable], return_counts=True)
+    batch.messages_by_type.update(dict(zip(types.tolist(), counts.tolist(), strict=True)))
+    raw_by_line = context.select("source_line", "raw")
+    positions = _positions(decoded.positions, context, source)
+    identities = _identities(decoded.identities, context, source)
+    _clean_into(batch, positions, identities, raw_by_line, quarantine)
+
+
+def _positions(decoded: pl.DataFrame, context: pl.DataFrame, source: str) -> pl.DataFrame:
+    frame = decoded.join(context.drop("raw"), on="row").with_columns(
+        pl.lit(source).alias("source"), pl.lit(SOURCE_FORMAT).alias("source_format")
+    )
+    return conform(frame, POSITION_SCHEMA)
+
+
+def _identities(decoded: pl.DataFrame, context: pl.DataFrame, source: str) -> pl.DataFrame:
+    frame = decoded.join(context.drop("raw"), on="row").with_columns(
+        pl.lit(source).alias("source"),
+        pl.lit(SOURCE_FORMAT).alias("source_format"),
+        ship_type_expr("ship_type").alias("ship_type_text"),
+        _eta().alias("eta"),
+    )
+    return conform(frame, IDENTITY_SCHEMA)
+
+
+def _eta() -> pl.Expr:
+    """The ETA as a UTC time: month and day must be given; hour 24 or minute 60 mean 00."""
+    hour = pl.when(pl.col("eta_hour") < 24).then(pl.col("eta_hour")).otherwise(0)
+    minute = pl.when(pl.col("eta_minute") < 60).then(pl.col("eta_minute")).otherwise(0)
+    year = pl.col("timestamp").dt.year()
+
+    def at(year_expr: pl.Expr) -> pl.Expr:
+        text = pl.format(
+            "{}-{}-{} {}:{}", year_expr, pl.col("eta_month"), pl.col("eta_day"), hour, minute
+        )
+        return text.str.to_datetime(
+            "%Y-%m-%d %H:%M", strict=False, time_unit="us"
+        ).dt.replace_time_zone("UTC")
+
+    this_year = at(year)
+    stale = this_year < pl.col("timestamp") - pl.duration(days=_ETA_ROLLOVER_DAYS)
+    return pl.when(stale).then(at(year + 1)).otherwise(this_year)
+
+
+def _clean_into(
+    batch: ReadBatch,
+    positions: pl.DataFrame,
+    identities: pl.DataFrame,
+    raw_by_line: pl.DataFrame,
+    quarantine: list[pl.DataFrame],
+) -> None:
+    cleaned_positions = clean_positions(positions)
+    cleaned_identities = clean_identities(identities)
+    for cleaned in (cleaned_positions, cleaned_identities):
+        batch.cleared.update(cleaned.cleared)
+        quarantine.append(cleaned.rejected.join(raw_by_line, on="source_line", how="left"))
+    batch.positions = cleaned_positions.kept
+    batch.identities = cleaned_identities.kept
+    batch.duplicates = cleaned_positions.duplicates
+    batch.no_position = cleaned_positions.no_position

@@ -1,0 +1,1 @@
+"""Pure maritime cores: cleaning now; segmentation and behaviour detectors next. No I/O here."""

@@ -1,0 +1,1 @@
+"""Record schemas (Polars/Arrow) and domain identifiers (MMSI, IMO, flag)."""

@@ -1,0 +1,6 @@
+"""Storage behind one interface; DuckDB in the workspace is the embedded default."""
+
+from balise.store.base import IngestRecord, Store
+from balise.store.duckdb import DuckDBStore
+
+__all__ = ["DuckDBStore", "IngestRecord", "Store"]

@@ -1,0 +1,287 @@
+"""The embedded store: one DuckDB file in the workspace.
+
+Each batch is written in one transaction together with its counts and the ingest's progress, so an
+ingest killed half-way leaves whole batches only, and a re-run resumes after the last one. Positions
+are de-duplicated on (mmsi, timestamp, lat, lon) against what is stored, within the batch's time
+span; identity reports are folded into snapshots (one row per distinct identity of an MMSI and
+report type, with first and last time seen and a message count), so changes are kept, not
+overwritten, and repeats cost nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from balise.errors import WorkspaceError
+from balise.io.batch import ReadBatch
+from balise.model.schema import IDENTITY_FIELDS, POSITION_SCHEMA, UTC_TIME
+from balise.store.base import IngestRecord
+
+_SQL_TYPES = {
+    pl.Int8(): "TINYINT",
+    pl.Int16(): "SMALLINT",
+    pl.Int32(): "INTEGER",
+    pl.Int64(): "BIGINT",
+    pl.Float64(): "DOUBLE",
+    pl.String(): "VARCHAR",
+    UTC_TIME: "TIMESTAMPTZ",
+}
+_POSITION_KEY = ("mmsi", "timestamp", "lat", "lon")
+_IDENTITY_KEY = ("mmsi", "msg_type", "source_format", *IDENTITY_FIELDS)
+_IDENTITY_TYPES = {
+    "mmsi": "INTEGER", "msg_type": "TINYINT", "source_format": "VARCHAR", "imo": "INTEGER",
+    "name": "VARCHAR", "call_sign": "VARCHAR", "ship_type": "SMALLINT",
+    "ship_type_text": "VARCHAR", "length_m": "DOUBLE", "width_m": "DOUBLE", "draught_m": "DOUBLE",
+    "destination": "VARCHAR", "eta": "TIMESTAMPTZ", "first_seen": "TIMESTAMPTZ",
+    "last_seen": "TIMESTAMPTZ", "messages": "BIGINT", "first_source": "VARCHAR",
+    "first_source_line": "BIGINT",
+}  # fmt: skip
+
+
+def _columns_sql(types: dict[str, str]) -> str:
+    return ", ".join(f"{name} {sql}" for name, sql in types.items())
+
+
+_SCHEMA_SQL = f"""
+CREATE TABLE IF NOT EXISTS positions (
+    {_columns_sql({n: _SQL_TYPES[t] for n, t in POSITION_SCHEMA.items()})});
+CREATE TABLE IF NOT EXISTS identities ({_columns_sql(_IDENTITY_TYPES)});
+CREATE TABLE IF NOT EXISTS quarantine (
+    ingest_id VARCHAR, source VARCHAR, source_line BIGINT, reason VARCHAR, detail VARCHAR,
+    raw VARCHAR);
+CREATE TABLE IF NOT EXISTS ingests (
+    ingest_id VARCHAR PRIMARY KEY, source VARCHAR, source_format VARCHAR, status VARCHAR,
+    batches_done INTEGER, batch_records INTEGER, started TIMESTAMPTZ, finished TIMESTAMPTZ);
+CREATE TABLE IF NOT EXISTS ingest_counts (
+    ingest_id VARCHAR, batch_index INTEGER, counter VARCHAR, key VARCHAR, count BIGINT);
+"""
+
+_SAME_IDENTITY = " AND ".join(f"i.{c} IS NOT DISTINCT FROM b.{c}" for c in _IDENTITY_KEY)
+
+
+class DuckDBStore:
+    """The `Store` over a DuckDB file (or `:memory:`)."""
+
+    def __init__(self, path: Path | str) -> None:
+        try:
+            self._con = duckdb.connect(str(path))
+        except duckdb.Error as err:
+            raise WorkspaceError(f"cannot open the store {path}: {err}", path=str(path)) from err
+        self._con.execute("SET TimeZone = 'UTC'")
+        self._con.execute(_SCHEMA_SQL)
+
+    def close(self) -> None:
+        self._con.close()
+
+    def _frame(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
+        table = self._con.sql(sql, params=params or None).to_arrow_table()
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)
+        return frame
+
+    def _rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        return self._con.execute(sql, list(params)).fetchall()
+
+    def ingest(self, ingest_id: str) -> IngestRecord | None:
+        rows = self._rows(
+            "SELECT ingest_id, source, source_format, status, batches_done, batch_records "
+            "FROM ingests WHERE ingest_id = ?",
+            ingest_id,
+        )
+        return IngestRecord(*rows[0]) if rows else None
+
+    def start_ingest(self, record: IngestRecord) -> IngestRecord:
+        existing = self.ingest(record.ingest_id)
+        if existing is not None:
+            return existing
+        self._con.execute(
+            "INSERT INTO ingests VALUES (?, ?, ?, 'running', 0, ?, now(), NULL)",
+            [record.ingest_id, record.source, record.source_format, record.batch_records],
+        )
+        return record
+
+    def finish_ingest(self, ingest_id: str) -> None:
+        self._con.execute(
+            "UPDATE ingests SET status = 'complete', finished = now() WHERE ingest_id = ?",
+            [ingest_id],
+        )
+
+    def store_batch(self, ingest_id: str, batch_index: int, batch: ReadBatch) -> None:
+        con = self._con
+        con.begin()
+        try:
+            stored = self._insert_positions(batch.positions)
+            snapshots = self._upsert_identities(batch.identities)
+            self._insert_quarantine(ingest_id, batch.quarantine)
+            counts = [(ingest_id, batch_index, *c) for c in _batch_counts(batch, stored, snapshots)]
+            if counts:
+                con.executemany("INSERT INTO ingest_counts VALUES (?, ?, ?, ?, ?)", counts)
+            con.execute(
+                "UPDATE ingests SET batches_done = ? WHERE ingest_id = ?",
+                [batch_index + 1, ingest_id],
+            )
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+
+    def _insert_positions(self, positions: pl.DataFrame) -> int:
+        if positions.is_empty():
+            return 0
+        self._con.register("batch_positions", positions.to_arrow())
+        try:
+            times = positions["timestamp"]
+            span = [times.min(), times.max()]
+            result = self._con.execute(
+                "INSERT INTO positions SELECT b.* FROM batch_positions b ANTI JOIN ("
+                " SELECT mmsi, timestamp, lat, lon FROM positions"
+                " WHERE timestamp BETWEEN ? AND ?) p USING (mmsi, timestamp, lat, lon)",
+                span,
+            ).fetchone()
+        finally:
+            self._con.unregister("batch_positions")
+        return int(result[0]) if result else 0
+
+    def _upsert_identities(self, identities: pl.DataFrame) -> int:
+        if identities.is_empty():
+            return 0
+        snapshots = identities.group_by(_IDENTITY_KEY).agg(
+            pl.col("timestamp").min().alias("first_seen"),
+            pl.col("timestamp").max().alias("last_seen"),
+            pl.len().cast(pl.Int64).alias("messages"),
+            pl.col("source").first().alias("first_source"),
+            pl.col("source_line").first().alias("first_source_line"),
+        )
+        self._con.register("batch_identities", snapshots.to_arrow())
+        try:
+            self._con.execute(
+                "UPDATE identities i SET first_seen = least(i.first_seen, b.first_seen),"
+                " last_seen = greatest(i.last_seen, b.last_seen),"
+                " messages = i.messages + b.messages"
+                f" FROM batch_identities b WHERE {_SAME_IDENTITY}"
+            )
+            columns = ", ".join(f"b.{c}" for c in _IDENTITY_TYPES)
+            result = self._con.execute(
+                f"INSERT INTO identities SELECT {columns} FROM batch_identities b"
+                f" WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE {_SAME_IDENTITY})"
+            ).fetchone()
+        finally:
+            self._con.unregister("batch_identities")
+        return int(result[0]) if result else 0
+
+    def _insert_quarantine(self, ingest_id: str, quarantine: pl.DataFrame) -> None:
+        if quarantine.is_empty():
+            return
+        self._con.register("batch_quarantine", quarantine.to_arrow())
+        try:
+            self._con.execute(
+                "INSERT INTO quarantine SELECT ?, source, source_line, reason, detail, raw"
+                " FROM batch_quarantine",
+                [ingest_id],
+            )
+        finally:
+            self._con.unregister("batch_quarantine")
+
+    def ingest_counts(self, ingest_id: str) -> pl.DataFrame:
+        return self._frame(
+            "SELECT counter, key, sum(count)::BIGINT AS count FROM ingest_counts"
+            " WHERE ingest_id = ? GROUP BY counter, key ORDER BY counter, key",
+            [ingest_id],
+        )
+
+    def quarantine(self, ingest_id: str | None = None) -> pl.DataFrame:
+        where = "WHERE ingest_id = ?" if ingest_id else ""
+        return self._frame(
+            f"SELECT * FROM quarantine {where} ORDER BY ingest_id, source_line",
+            [ingest_id] if ingest_id else [],
+        )
+
+    def positions(
+        self,
+        mmsi: int | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+    ) -> Iterator[pl.DataFrame]:
+        filters, params = _position_filters(mmsi, since, until)
+        sql = f"SELECT * FROM positions {filters} ORDER BY mmsi, timestamp"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        reader = self._con.sql(sql, params=params or None).to_arrow_reader(100_000)
+        for record_batch in reader:
+            yield pl.from_arrow(record_batch)  # type: ignore[misc]
+
+    def vessels(self) -> pl.DataFrame:
+        latest = ", ".join(
+            f"arg_max({c}, last_seen) FILTER (WHERE {c} IS NOT NULL) AS {c}"
+            for c in IDENTITY_FIELDS
+        )
+        return self._frame(
+            f"""
+            WITH pos AS (
+                SELECT mmsi, count(*) AS positions, min(timestamp) AS first_position,
+                       max(timestamp) AS last_position, arg_max(lat, timestamp) AS last_lat,
+                       arg_max(lon, timestamp) AS last_lon
+                FROM positions GROUP BY mmsi),
+            ident AS (
+                SELECT mmsi, {latest}, count(DISTINCT name) AS names,
+                       count(DISTINCT call_sign) AS call_signs, count(DISTINCT imo) AS imos,
+                       sum(messages)::BIGINT AS identity_reports
+                FROM identities GROUP BY mmsi)
+            SELECT * FROM ident FULL OUTER JOIN pos USING (mmsi) ORDER BY mmsi
+            """
+        )
+
+    def identity_history(self, mmsi: int) -> pl.DataFrame:
+        return self._frame(
+            "SELECT * FROM identities WHERE mmsi = ? ORDER BY first_seen, msg_type", [mmsi]
+        )
+
+    def position_summary(self, mmsi: int) -> dict[str, Any]:
+        """Count, time span and last known position of one vessel."""
+        frame = self._frame(
+            "SELECT count(*) AS positions, min(timestamp) AS first_position,"
+            " max(timestamp) AS last_position, arg_max(lat, timestamp) AS last_lat,"
+            " arg_max(lon, timestamp) AS last_lon, arg_max(sog_knots, timestamp) AS last_sog_knots,"
+            " arg_max(cog_deg, timestamp) AS last_cog_deg FROM positions WHERE mmsi = ?",
+            [mmsi],
+        )
+        return frame.row(0, named=True)
+
+
+def _position_filters(
+    mmsi: int | None, since: datetime | None, until: datetime | None
+) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    for clause, value in (("mmsi = ?", mmsi), ("timestamp >= ?", since), ("timestamp < ?", until)):
+        if value is not None:
+            clauses.append(clause)
+            params.append(value)
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _batch_counts(batch: ReadBatch, stored: int, snapshots: int) -> list[tuple[str, str, int]]:
+    decoded_positions = batch.positions.height
+    counts = [
+        ("records_read", "", batch.records_read),
+        ("positions_stored", "", stored),
+        ("duplicates", "", batch.duplicates + decoded_positions - stored),
+        ("no_position", "", batch.no_position),
+        ("identity_reports", "", batch.identities.height),
+        ("identity_snapshots_new", "", snapshots),
+    ]
+    for counter, tally in (
+        ("messages", batch.messages_by_type),
+        ("cleared", batch.cleared),
+        ("skipped", batch.skipped),
+    ):
+        counts.extend((counter, str(key), n) for key, n in tally.items())
+    reasons = batch.quarantine["reason"].value_counts()
+    counts.extend(("quarantined", reason, n) for reason, n in reasons.iter_rows())
+    return [c for c in counts if c[2]]
