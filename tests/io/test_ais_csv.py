@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest.mock import patch
 
 import polars as pl
 import pytest
@@ -243,6 +244,18 @@ def test_lines_across_read_chunks_keep_their_numbers(monkeypatch: pytest.MonkeyP
     assert chunked.skipped == whole.skipped
 
 
+def test_endless_line_is_quarantined_and_the_next_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ais_csv, "CHUNK_BYTES", 64)
+    monkeypatch.setattr(ais_csv, "MAX_LINE_BYTES", 300)
+    header, good = _lines(DMA_26)[:2]
+    batch = _read(b"\n".join([header, b"x" * 5000, good]))
+    (number, reason, detail, raw), *_ = batch.quarantine.drop("source").rows()
+    assert (number, reason, detail) == (2, "wrong_field_count", "26 fields expected, line too long")
+    assert raw.startswith("x" * 300)
+    assert len(raw) < 400  # only the start of an endless line is kept
+    assert batch.positions["source_line"].to_list() == [3]
+
+
 @pytest.mark.parametrize("data", [b"", b"\n", b"  \r\n"])
 def test_empty_file_gives_no_batch(data: bytes) -> None:
     assert list(read_ais_csv(io.BytesIO(data), "x", "dma", ReadOptions())) == []
@@ -347,15 +360,16 @@ def test_random_bytes_after_a_header_are_accounted_for(data: bytes, batch_record
 
 
 @FUZZ
-@given(_mutated_file(), st.integers(1, 7))
+@given(_mutated_file(), st.integers(1, 7), st.sampled_from([16, 100, ais_csv.CHUNK_BYTES]))
 def test_mutated_lines_are_all_accounted_for(
-    mutated: tuple[Layout, list[bytes]], batch_records: int
+    mutated: tuple[Layout, list[bytes]], batch_records: int, chunk_bytes: int
 ) -> None:
     layout, lines = mutated
-    batch = _read(b"\n".join([SAMPLES[layout][0], *lines]), layout, batch_records)
-    assert batch.records_read == sum(1 for line in lines if line.strip(b"\r"))
+    with patch.object(ais_csv, "CHUNK_BYTES", chunk_bytes):
+        batch = _read(b"\n".join([SAMPLES[layout][0], *lines]), layout, batch_records)
+    assert batch.records_read == sum(1 for line in lines if line not in (b"", b"\r"))
     assert _accounted(batch) == batch.records_read
     numbers = batch.quarantine["source_line"].to_list()
     for number, raw in batch.quarantine.select("source_line", "raw").iter_rows():
-        assert raw == lines[number - 2].decode("utf-8", errors="replace").rstrip("\r")
+        assert raw == lines[number - 2].removesuffix(b"\r").decode("utf-8", errors="replace")
     assert numbers == sorted(numbers)

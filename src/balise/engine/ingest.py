@@ -104,7 +104,6 @@ def _zip_members(file: Path) -> Iterator[Input]:
     except zipfile.BadZipFile as err:
         raise InputRejected(f"{file.name}: damaged zip archive: {err}", source=str(file)) from err
     for member in members:
-
         opener = partial(_open_member, file, member)
         yield Input(f"{file.name}:{member.filename}", opener, member.file_size)
 

@@ -8,7 +8,6 @@ only multi-sentence messages, a small share of a real stream, are reassembled on
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -30,6 +29,8 @@ from balise.model.schema import (
 from balise.model.ship_types import ship_type_expr
 
 SOURCE_FORMAT = "nmea"
+BYTES_PER_RECORD = 64
+"""Typical length of a position sentence with its tag block, to size batches in bytes."""
 _MESSAGE_SCHEMA: dict[str, pl.DataType] = {
     "source_line": pl.Int64(),
     "raw": pl.String(),
@@ -48,11 +49,16 @@ def looks_like_nmea(head: bytes) -> bool:
 
 
 def read_nmea(stream: BinaryIO, source: str, options: ReadOptions) -> Iterator[ReadBatch]:
-    """Read an NMEA stream in batches of `options.batch_records` lines, then a closing batch."""
+    """Read an NMEA stream in batches of about `options.batch_records` sentences, then a closing
+    batch with the fragments left incomplete at the end. A batch is a block of whole lines of
+    `BYTES_PER_RECORD` bytes per record, so batches are the same on every run over the same input
+    (an interrupted ingest resumes on them)."""
     reassembler = Reassembler()
     first_line = 1
-    while lines := list(itertools.islice(stream, options.batch_records)):
-        chunk = Chunk.of(b"".join(lines), first_line)
+    while data := stream.read(options.batch_records * BYTES_PER_RECORD):
+        if not data.endswith(b"\n"):
+            data += stream.readline()
+        chunk = Chunk.of(data, first_line)
         first_line += len(chunk)
         yield _batch(split_chunk(chunk), reassembler, source, options)
     closing = ReadBatch()

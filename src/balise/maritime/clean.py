@@ -53,12 +53,12 @@ def _mmsi_invalid() -> pl.Expr:
 
 
 def _split(frame: pl.DataFrame, reason: pl.Expr, detail: pl.Expr) -> tuple[pl.DataFrame, ...]:
-    marked = frame.with_columns(reason.alias("_reason"), detail.alias("_detail"))
-    bad = marked.filter(pl.col("_reason").is_not_null())
-    rejected = bad.select(
-        "source_line", pl.col("_reason").alias("reason"), pl.col("_detail").alias("detail")
+    """Rows without a reject reason, and the rejected ones' line, reason and detail."""
+    marked = frame.with_columns(reason.alias("_reason"))
+    rejected = marked.filter(pl.col("_reason").is_not_null()).select(
+        "source_line", pl.col("_reason").alias("reason"), detail.alias("detail")
     )
-    kept = marked.filter(pl.col("_reason").is_null()).drop("_reason", "_detail")
+    kept = marked.filter(pl.col("_reason").is_null()).drop("_reason")
     return kept, rejected
 
 
@@ -103,7 +103,7 @@ def clean_positions(raw: pl.DataFrame) -> Cleaned:
             "heading_deg": "heading_unavailable",
         },
     )
-    unique = nulled.unique(subset=list(POSITION_KEY), keep="first", maintain_order=True)
+    unique = nulled.filter(pl.struct(POSITION_KEY).is_first_distinct())
     return Cleaned(
         kept=unique,
         rejected=rejected,
