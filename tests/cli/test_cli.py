@@ -9,7 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from balise.cli import demo
 from balise.cli.main import run
+from balise.sim.world import WorldSpec
 
 DATA = Path(__file__).parents[1] / "data"
 GPSD = DATA / "gpsd-ais-stream" / "ais-nmea-type6-fid55.log"
@@ -150,10 +152,17 @@ def test_strict_ingest_exits_3_with_file_and_line(
     assert "invalid_mmsi" in err
 
 
-def test_demo_ingests_the_bundled_sample(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_demo_builds_the_world_then_reuses_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    code, out, _ = _balise(capsys, "--workspace", str(tmp_path / "demo"), "demo")
+    monkeypatch.setattr(demo, "DEMO_WORLD", WorldSpec(seed=3, vessels=15, days=1.0))
+    workspace = tmp_path / "demo"
+    code, out, err = _balise(capsys, "--workspace", str(workspace), "demo")
     assert code == 0
+    assert "building the demo world" in err
     assert "positions_stored" in out
-    assert "795" in out
+    assert (workspace / "demo-world" / "truth.jsonl").stat().st_size > 0
+    code, out, err = _balise(capsys, "--workspace", str(workspace), "demo")
+    assert code == 0
+    assert "building" not in err
+    assert "already_ingested" in out.replace(" ", "_")

@@ -1,18 +1,20 @@
-"""`balise demo`: the main job on the embedded default data.
+"""`balise demo`: the main job on the embedded default, the demo world.
 
-Until the synthetic world exists, the demo ingests the bundled real AIS sample (a GPSD receiver
-stream without time tags, given an assumed receive time) and prints what was stored.
+The demo world is the synthetic Atlantic and Caribbean world of a fixed seed and size (every
+scenario staged, its truth written beside it). It is built into the workspace's `demo-world`
+folder on first use (or when its spec changes), then its AIS is ingested; a second run reuses the
+world and stores nothing new.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from importlib import resources
+import json
 from pathlib import Path
 from typing import Annotated
 
 import polars as pl
 import typer
+from rich.console import Console
 
 from balise.cli.context import settings_for
 from balise.cli.ingest import print_summary
@@ -20,27 +22,47 @@ from balise.cli.output import print_table
 from balise.cli.query import with_flag
 from balise.engine.ingest import Input, ingest_input
 from balise.io.batch import ReadOptions
+from balise.sim.world import FILES, WorldSpec, build_world, write_world
 
-SAMPLE = "gpsd-ais-stream.nmea"
-SAMPLE_TIME = datetime(2024, 1, 1, tzinfo=UTC)
-"""The sample carries no times; this fixed instant keeps the demo reproducible."""
+DEMO_WORLD = WorldSpec(seed=7, vessels=200, days=7.0)
+"""The demo world: a few hundred vessels over a week, with every scenario."""
+WORLD_DIR = "demo-world"
+SPEC_FILE = "spec.json"
 
 
-def _sample() -> Input:
-    path = Path(str(resources.files("balise.data").joinpath("samples", SAMPLE)))
-    return Input(SAMPLE, lambda: path.open("rb"), path.stat().st_size)
+def _spec_text(spec: WorldSpec) -> str:
+    return json.dumps({"seed": spec.seed, "vessels": spec.vessels, "days": spec.days,
+                       "start": spec.start.isoformat()})  # fmt: skip
+
+
+def ensure_world(folder: Path, spec: WorldSpec = DEMO_WORLD) -> Path:
+    """The demo world's folder, built unless it already holds a world of `spec`."""
+    stamp = folder / SPEC_FILE
+    if stamp.exists() and stamp.read_text() == _spec_text(spec):
+        return folder
+    console = Console(stderr=True)
+    console.print(f"building the demo world ({spec.vessels} vessels, {spec.days:g} days) "
+                  f"in {folder}", highlight=False)  # fmt: skip
+    write_world(build_world(spec), folder)
+    stamp.write_text(_spec_text(spec))
+    return folder
+
+
+def _nmea_input(path: Path) -> Input:
+    return Input(path.name, lambda: path.open("rb"), path.stat().st_size)
 
 
 def demo(
     ctx: typer.Context,
     show: Annotated[int, typer.Option(min=0, help="Vessels to list after the ingest.")] = 10,
 ) -> None:
-    """Ingest the bundled AIS sample into the workspace and show what was stored."""
+    """Build the demo world (once), ingest its AIS into the workspace and show what was stored."""
     workspace, settings = settings_for(ctx)
-    options = ReadOptions(SAMPLE_TIME, settings["ingest.batch_records"])
+    folder = ensure_world(workspace.root / WORLD_DIR, DEMO_WORLD)
+    options = ReadOptions(None, settings["ingest.batch_records"])
     store = workspace.open_store(create=True)
     try:
-        result = ingest_input(_sample(), store, options)
+        result = ingest_input(_nmea_input(folder / FILES["nmea"]), store, options)
         vessels = with_flag(store.vessels())
     finally:
         store.close()
@@ -52,3 +74,6 @@ def demo(
     ]
     title = f"{vessels.height:,} vessels in {workspace.root} (first {len(rows)} named)"
     print_table(title, rows, ("mmsi", "name", "call sign", "type", "flag"))
+    Console(stderr=True).print(
+        f"demo world and its ground truth: {folder} (see README.md there)", highlight=False
+    )

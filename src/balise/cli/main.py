@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from balise import __version__
-from balise.cli import demo, ingest, query
+from balise.cli import demo, ingest, query, sim
 from balise.cli.context import AppState
 from balise.errors import BaliseError
 
@@ -27,6 +27,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(ingest.app, name="ingest")
+app.add_typer(sim.app, name="sim")
 app.command("positions")(query.positions)
 app.command("vessels")(query.vessels)
 app.command("vessel")(query.vessel)

@@ -13,10 +13,12 @@ import io
 import shutil
 import sys
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -145,10 +147,28 @@ def detect_format(head: bytes, name: str) -> str:
     )
 
 
-def _reader(fmt: str, stream: BinaryIO, name: str, options: ReadOptions) -> Iterator[ReadBatch]:
+def _reader(
+    fmt: str, stream: BinaryIO, name: str, options: ReadOptions
+) -> Generator[ReadBatch, None, None]:
     if fmt == "nmea":
-        return read_nmea(stream, name, options)
-    return read_ais_csv(stream, name, "dma" if fmt == "dma" else "noaa", options)
+        yield from read_nmea(stream, name, options)
+    else:
+        yield from read_ais_csv(stream, name, "dma" if fmt == "dma" else "noaa", options)
+
+
+@contextmanager
+def _reading(
+    item: Input, options: ReadOptions
+) -> Iterator[tuple[str, Iterator[ReadBatch], BinaryIO]]:
+    """The format of `item`, its batches (the first one already made) and its raw stream."""
+    with item.open() as raw, _decompressed(raw) as stream:
+        fmt = detect_format(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES], item.name)  # type: ignore[attr-defined]
+        batches = _reader(fmt, stream, item.name, options)
+        try:
+            first = next(batches, None)
+            yield fmt, chain([] if first is None else [first], batches), raw
+        finally:
+            batches.close()  # stops the reader's threads before the stream closes
 
 
 def _first_bad(batch: ReadBatch, name: str) -> InputRejected:
@@ -169,28 +189,51 @@ def ingest_input(
     strict: bool = False,
     progress: ProgressCallback | None = None,
 ) -> IngestResult:
-    """Ingest one input into `store` (or recognise it as already ingested)."""
-    ingest_id = _sha256(item.open)
-    existing = store.ingest(ingest_id)
-    if existing is not None and existing.status == "complete":
-        counts = store.ingest_counts(ingest_id)
-        return IngestResult(
-            item.name, ingest_id, existing.source_format, "already_ingested", counts
-        )
-    with item.open() as raw, _decompressed(raw) as stream:
-        fmt = detect_format(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES], item.name)  # type: ignore[attr-defined]
-        record = store.start_ingest(
-            IngestRecord(ingest_id, item.name, fmt, "running", 0, options.batch_records)
-        )
-        replay = ReadOptions(options.assume_time, record.batch_records)
-        for index, batch in enumerate(_reader(fmt, stream, item.name, replay)):
-            if index < record.batches_done:
-                continue
-            if strict and not batch.quarantine.is_empty():
-                raise _first_bad(batch, item.name)
-            store.store_batch(ingest_id, index, batch)
-            if progress is not None:
-                progress(item.name, raw.tell(), item.size)
+    """Ingest one input into `store` (or recognise it as already ingested).
+
+    The content is hashed on a thread while the reader makes the first batch; nothing is stored
+    before the hash says whether to store, and from which batch.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hasher:
+        digest = hasher.submit(_sha256, item.open)
+        replay = options
+        while True:
+            with _reading(item, replay) as (fmt, batches, raw):
+                ingest_id = digest.result()
+                existing = store.ingest(ingest_id)
+                if existing is not None and existing.status == "complete":
+                    counts = store.ingest_counts(ingest_id)
+                    return IngestResult(
+                        item.name, ingest_id, existing.source_format, "already_ingested", counts
+                    )
+                record = store.start_ingest(
+                    IngestRecord(ingest_id, item.name, fmt, "running", 0, options.batch_records)
+                )
+                if record.batch_records == replay.batch_records:
+                    _store(item, store, record, batches, raw, strict, progress)
+                    break
+            # an interrupted ingest resumes on batches of the size it started with
+            replay = ReadOptions(options.assume_time, record.batch_records)
     store.finish_ingest(ingest_id)
     status = "resumed" if record.batches_done else "ingested"
     return IngestResult(item.name, ingest_id, fmt, status, store.ingest_counts(ingest_id))
+
+
+def _store(
+    item: Input,
+    store: Store,
+    record: IngestRecord,
+    batches: Iterator[ReadBatch],
+    raw: BinaryIO,
+    strict: bool,
+    progress: ProgressCallback | None,
+) -> None:
+    """Store the batches after the ones `record` says are done."""
+    for index, batch in enumerate(batches):
+        if index < record.batches_done:
+            continue
+        if strict and not batch.quarantine.is_empty():
+            raise _first_bad(batch, item.name)
+        store.store_batch(record.ingest_id, index, batch)
+        if progress is not None:
+            progress(item.name, raw.tell(), item.size)

@@ -23,9 +23,9 @@ Neither archive quotes fields, so quotes are read as text: a quoted comma gives 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import BinaryIO, Literal, TypeVar
 
 import numpy as np
@@ -34,7 +34,14 @@ import polars as pl
 
 from balise.errors import InputRejected
 from balise.io.batch import ReadBatch, ReadOptions
-from balise.maritime.clean import REJECT_COLUMNS, clean_identities, clean_positions
+from balise.maritime.clean import (
+    ENGINE,
+    REJECT_COLUMNS,
+    CleanPlan,
+    identity_plan,
+    identity_reject_reason,
+    position_plan,
+)
 from balise.model.schema import (
     IDENTITY_FIELDS,
     IDENTITY_SCHEMA,
@@ -130,15 +137,16 @@ def read_ais_csv(
         return
     plan = _Plan.of(_header_fields(header), layout, source)
     batches = _batches(_blocks(stream, rest), max(1, options.batch_records))
-    for parsed in _ahead(_Parsed.of(batch, plan) for batch in batches):
-        yield _read_batch(parsed, plan)
+    parsed = _ahead(_Parsed.of(batch, plan) for batch in batches)
+    yield from _ahead(_read_batch(batch, plan) for batch in parsed)
 
 
 def _ahead(items: Iterator[_T]) -> Iterator[_T]:
     """`items`, the next one made on a worker thread while the caller uses the current one.
 
-    Reading and parsing a batch then overlap with cleaning the previous one (polars and numpy
-    release the GIL): measured +20 to 30 % rows/s on two cores.
+    The reader chains two: a batch is read and parsed on one thread, the previous one decoded and
+    cleaned on another, while the caller stores the one before (polars, numpy and DuckDB release
+    the GIL). Three batches at most are in flight.
     """
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ais-csv") as worker:
         pending = worker.submit(next, items, None)
@@ -197,6 +205,20 @@ def _read_header(stream: BinaryIO) -> tuple[bytes, bytes]:
 # --- Lines: blocks cut at newlines, indexed with numpy -------------------------------------------
 
 
+class _Flags:
+    """A reusable array for byte comparisons: a fresh block-sized one per comparison costs more in
+    page faults than the comparison itself."""
+
+    def __init__(self) -> None:
+        self._flags = np.empty(0, np.bool_)
+
+    def equal(self, buffer: npt.NDArray[np.uint8], byte: int) -> npt.NDArray[np.bool_]:
+        """`buffer == byte`, valid until the next call."""
+        if len(self._flags) < len(buffer):
+            self._flags = np.empty(max(len(buffer), CHUNK_BYTES), np.bool_)
+        return np.equal(buffer, byte, out=self._flags[: len(buffer)])
+
+
 @dataclass(frozen=True)
 class _Lines:
     """The non-blank lines of a block: start, newline offset, line number, field count of each."""
@@ -211,14 +233,19 @@ class _Lines:
     """Lines `first_number` to `next_number` (exclusive) are covered, blank ones included."""
 
     @classmethod
-    def index(cls, data: bytes, begin: int, first_number: int) -> _Lines:
+    def index(cls, data: bytes, begin: int, first_number: int, flags: _Flags) -> _Lines:
         """The lines of `data` from offset `begin` to its last newline, from `first_number` on."""
         buffer = np.frombuffer(data, np.uint8)
-        ends = np.flatnonzero(buffer[begin:] == NEWLINE) + begin
+        ends = np.flatnonzero(flags.equal(buffer[begin:], NEWLINE)) + begin
         starts = np.concatenate(([begin], ends[:-1] + 1))[: len(ends)]
-        is_comma = (buffer[: ends[-1] + 1 if len(ends) else 0] == COMMA).view(np.uint8)
-        commas = np.add.reduceat(is_comma, starts, dtype=np.uint16) if len(ends) else ends
+        is_comma = flags.equal(buffer[: ends[-1] + 1 if len(ends) else 0], COMMA).view(np.uint8)
+        # counted modulo 256 (a whole-block uint16 copy costs more than the count): exact for
+        # lines shorter than 256 bytes, the longer ones are recounted one by one
         lengths = ends - starts
+        commas = np.add.reduceat(is_comma, starts, dtype=np.uint8) if len(ends) else ends
+        commas = commas.astype(np.uint16)
+        for i in np.flatnonzero((lengths > 0xFF) & (lengths <= MAX_LINE_BYTES)).tolist():
+            commas[i] = np.add.reduce(is_comma[starts[i] : ends[i]], dtype=np.uint16)
         field_counts = np.where(lengths > MAX_LINE_BYTES, 0, commas + 1).astype(np.uint16)
         numbers = np.arange(first_number, first_number + len(ends), dtype=np.int64)
         keep = (lengths > 1) | ((lengths == 1) & (buffer[starts] != CARRIAGE_RETURN))
@@ -249,14 +276,16 @@ class _Lines:
         raw = self.data[self.starts[i] : self.ends[i]].removesuffix(b"\r")
         return raw.decode("utf-8", errors="replace")
 
-    def csv(self, chosen: npt.NDArray[np.bool_]) -> bytes:
-        """The bytes of the `chosen` lines, newlines included, copied run by run."""
+    def runs(self, chosen: npt.NDArray[np.bool_]) -> list[memoryview]:
+        """The bytes of the `chosen` lines, newlines included, as runs of adjacent lines."""
         starts, ends = self.starts[chosen], self.ends[chosen]
+        if not len(starts):
+            return []
         breaks = np.flatnonzero(starts[1:] != ends[:-1] + 1) + 1
         run_starts = starts[np.concatenate(([0], breaks))].tolist()
         run_ends = (ends[np.concatenate((breaks - 1, [len(ends) - 1]))] + 1).tolist()
         data = memoryview(self.data)
-        return b"".join(data[s:e] for s, e in zip(run_starts, run_ends, strict=True))
+        return [data[s:e] for s, e in zip(run_starts, run_ends, strict=True)]
 
 
 def _blocks(stream: BinaryIO, rest: bytes) -> Iterator[_Lines]:
@@ -266,19 +295,20 @@ def _blocks(stream: BinaryIO, rest: bytes) -> Iterator[_Lines]:
     previous block is joined.
     """
     carry, number, block = b"", 2, rest
+    flags = _Flags()
     while block:
         first, last = block.find(b"\n"), block.rfind(b"\n")
         if first < 0:  # keep no more of an endless line than its quarantine row needs
             carry = (carry + block)[: MAX_LINE_BYTES + 1]
         else:
             for data, begin in ((carry + block[: first + 1], 0), (block, first + 1)):
-                lines = _Lines.index(data, begin, number)
+                lines = _Lines.index(data, begin, number, flags)
                 number = lines.next_number
                 yield lines
             carry = block[last + 1 :]
         block = stream.read(CHUNK_BYTES)
     if carry:
-        yield _Lines.index(carry + b"\n", 0, number)
+        yield _Lines.index(carry + b"\n", 0, number, flags)
 
 
 def _batches(blocks: Iterator[_Lines], size: int) -> Iterator[list[_Lines]]:
@@ -303,18 +333,24 @@ def _batches(blocks: Iterator[_Lines], size: int) -> Iterator[list[_Lines]]:
 # --- Parsing: text columns, then whole-column casts ----------------------------------------------
 
 
-def _text_columns(lines: _Lines, plan: _Plan) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Our columns as text for lines with the header's field count; quarantine for the others."""
-    fits = lines.field_counts == plan.field_count
-    found = [f"{n} found" if n else "line too long" for n in lines.field_counts[~fits].tolist()]
-    misfits = pl.DataFrame(
-        {"source_line": lines.numbers[~fits], "reason": "wrong_field_count",
+def _misfits(batch: list[_Lines], fits: list[npt.NDArray[np.bool_]], plan: _Plan) -> pl.DataFrame:
+    """Quarantine rows (line, reason, detail) of the lines without the header's field count."""
+    numbers = np.concatenate([lines.numbers[~fit] for lines, fit in zip(batch, fits, strict=True)])
+    counts = np.concatenate(
+        [lines.field_counts[~fit] for lines, fit in zip(batch, fits, strict=True)]
+    )
+    found = [f"{n} found" if n else "line too long" for n in counts.tolist()]
+    return pl.DataFrame(
+        {"source_line": numbers, "reason": "wrong_field_count",
          "detail": [f"{plan.field_count} fields expected, {n}" for n in found]},
         schema={c: QUARANTINE_SCHEMA[c] for c in REJECT_COLUMNS},
     )  # fmt: skip
+
+
+def _text_columns(csv: bytes, numbers: Offsets, plan: _Plan) -> pl.DataFrame:
+    """Our columns, as text, of the well-formed lines `csv` (line numbers `numbers`)."""
     names = list(plan.columns_at)
-    if fits.any():
-        csv = lines.csv(fits)
+    if csv:
         # strict UTF-8 parsing is ~20 % faster; pure ASCII (most archive files) is valid UTF-8
         ascii = np.frombuffer(csv, np.uint8).max() < 0x80
         frame = pl.read_csv(
@@ -325,7 +361,7 @@ def _text_columns(lines: _Lines, plan: _Plan) -> tuple[pl.DataFrame, pl.DataFram
     else:
         frame = pl.DataFrame(schema=dict.fromkeys(names, pl.String()))
     missing = [pl.lit(None, pl.String).alias(c) for c in COLUMNS[plan.layout] if c not in names]
-    return frame.with_columns(*missing, source_line=pl.Series(lines.numbers[fits])), misfits
+    return frame.with_columns(*missing, source_line=pl.Series(numbers))
 
 
 def _known(*columns: str) -> pl.Expr:
@@ -444,63 +480,77 @@ class _Parsed:
 
     batch: list[_Lines]
     text: pl.DataFrame
-    misfits: list[pl.DataFrame]
+    misfits: pl.DataFrame
 
     @classmethod
     def of(cls, batch: list[_Lines], plan: _Plan) -> _Parsed:
-        texts, misfits = zip(*(_text_columns(lines, plan) for lines in batch), strict=True)
-        return cls(batch, pl.concat(texts, rechunk=True), list(misfits))
+        """The batch parsed at once: its well-formed lines are copied into one CSV text."""
+        fits = [lines.field_counts == plan.field_count for lines in batch]
+        runs = (run for lines, fit in zip(batch, fits, strict=True) for run in lines.runs(fit))
+        numbers = np.concatenate(
+            [lines.numbers[fit] for lines, fit in zip(batch, fits, strict=True)]
+        )
+        text = _text_columns(b"".join(runs), numbers, plan)
+        return cls(batch, text, _misfits(batch, fits, plan))
+
+
+def _carries_identity(columns: Iterable[str]) -> pl.Expr:
+    """True for rows with at least one identity value among `columns`."""
+    return pl.any_horizontal(pl.col(c).is_not_null() for c in IDENTITY_FIELDS if c in columns)
 
 
 def _read_batch(parsed: _Parsed, plan: _Plan) -> ReadBatch:
+    """Decode, clean and quarantine a parsed batch, all its queries collected together."""
     batch = parsed.batch
     rows = _decode(parsed.text, plan.layout).lazy()
     decoded = pl.col("reason").is_null()
     stored = decoded & pl.col("msg_type").is_in(POSITION_TYPES)
     typed = [c for c in rows.collect_schema() if not c.startswith("text_") and c != "reason"]
-    stored_rows, failed, msg_types, unparsed = pl.collect_all(
+    stored_rows = (
+        rows.filter(stored)
+        .select(*typed, source=pl.lit(plan.source), source_format=pl.lit(plan.layout))
+        .collect(engine=ENGINE)
+        .lazy()
+    )
+    carries = _carries_identity(typed)
+    # DMA writes "Undefined" on every row; the rarer "Unknown" names are cleared on fewer rows
+    carriers = conform(stored_rows.filter(carries), IDENTITY_SCHEMA)
+    known = carriers.with_columns(_known("name", "call_sign", "destination")).collect(engine=ENGINE)
+    identities = identity_plan(known)
+    identities = replace(
+        identities, kept=identities.kept.filter(_carries_identity(IDENTITY_FIELDS))
+    )
+    # a line whose identity report is rejected is quarantined once, for that reason
+    located = stored_rows.filter(~(carries & identity_reject_reason().is_not_null()))
+    positions = position_plan(conform(located, POSITION_SCHEMA))
+    failed, msg_types, unparsed, *cleaned = pl.collect_all(
         [
-            rows.filter(stored)
-            .select(*typed, source=pl.lit(plan.source), source_format=pl.lit(plan.layout)),
             rows.filter(~decoded).select("source_line", "reason", _parse_detail().alias("detail")),
             rows.filter(decoded).group_by("msg_type").len(),
             _unparsed_counts(rows, stored, plan.layout),
-        ]
-    )  # fmt: skip
-    # DMA writes "Undefined" on every row; the rarer "Unknown" names are cleared on fewer rows
-    carriers = _identities(conform(stored_rows, IDENTITY_SCHEMA))
-    identities = clean_identities(carriers.with_columns(_known("name", "call_sign", "destination")))
-    positions = clean_positions(
-        _without(conform(stored_rows, POSITION_SCHEMA), identities.rejected)
+            *identities.queries,
+            *positions.queries,
+        ],
+        engine=ENGINE,
     )
-    rejects = [*parsed.misfits, failed, *(c.rejected for c in (identities, positions))]
+    identity = CleanPlan.result(cleaned[:3])
+    position = CleanPlan.result(cleaned[3:])
+    rejects = [parsed.misfits, failed, identity.rejected, position.rejected]
     return ReadBatch(
-        positions=conform(positions.kept, POSITION_SCHEMA),
-        identities=conform(_identities(identities.kept), IDENTITY_SCHEMA),
+        positions=conform(position.kept, POSITION_SCHEMA),
+        identities=conform(identity.kept, IDENTITY_SCHEMA),
         quarantine=_quarantine(batch, plan.source, rejects),
         records_read=sum(len(lines) for lines in batch),
         messages_by_type=Counter(dict(msg_types.rows())),
-        cleared=_nonzero(unparsed.row(0, named=True)) + identities.cleared + positions.cleared,
+        cleared=_nonzero(unparsed.row(0, named=True)) + identity.cleared + position.cleared,
         skipped=_nonzero({"blank_line": sum(lines.blank_lines for lines in batch)}),
-        duplicates=positions.duplicates,
-        no_position=positions.no_position,
+        duplicates=position.duplicates,
+        no_position=position.no_position,
     )
 
 
 def _nonzero(counts: dict[str, int]) -> Counter[str]:
     return Counter({name: n for name, n in counts.items() if n})
-
-
-def _identities(frame: pl.DataFrame) -> pl.DataFrame:
-    """The rows that carry at least one identity value."""
-    return frame.filter(pl.any_horizontal(pl.col(IDENTITY_FIELDS).is_not_null()))
-
-
-def _without(positions: pl.DataFrame, rejected: pl.DataFrame) -> pl.DataFrame:
-    """The position rows of lines not already quarantined (one quarantine row per line)."""
-    if rejected.is_empty():
-        return positions
-    return positions.join(rejected.select("source_line"), on="source_line", how="anti")
 
 
 def _quarantine(batch: list[_Lines], source: str, rejects: list[pl.DataFrame]) -> pl.DataFrame:

@@ -4,12 +4,17 @@
 heading 511); records with an invalid MMSI or an impossible position are rejected with a reason;
 exact duplicates on (mmsi, timestamp, lat, lon) are removed, since national archives repeat up to
 70 % of their rows (one copy per receiving station).
+
+Each cleaning is a lazy plan (`CleanPlan`): a reader can collect it together with its own queries
+in one `pl.collect_all`, so the rows are marked in one pass and filtered once.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
 import polars as pl
 
@@ -27,6 +32,20 @@ LON_NOT_AVAILABLE = 181.0
 POSITION_KEY = ("mmsi", "timestamp", "lat", "lon")
 
 REJECT_COLUMNS = ("source_line", "reason", "detail")
+ENGINE: Final = "in-memory"
+"""The polars engine that runs the cleaning queries: the batches are in memory, and the streaming
+engine of polars 2.1 panics formatting the detail of rows that a filter left in a few chunks."""
+
+_REASON, _LOCATED, _FIRST = "_reason", "_located", "_first"
+"""Marks added while cleaning, dropped from the results."""
+_IN_RANGE = {
+    "sog_knots": ((0, 102.2), "sog_unavailable"),
+    "cog_deg": ((0, 359.95), "cog_unavailable"),
+    "heading_deg": ((0, 359), "heading_unavailable"),
+}
+"""Values outside these bounds are "not available" sentinels or garbage: null, counted by label."""
+_TEXTS = ("name", "call_sign", "destination", "ship_type_text")
+_POSITIVE = ("length_m", "width_m", "draught_m", "ship_type")
 
 
 @dataclass
@@ -38,6 +57,34 @@ class Cleaned:
     cleared: Counter[str] = field(default_factory=Counter)
     duplicates: int = 0
     no_position: int = 0
+
+
+@dataclass(frozen=True)
+class CleanPlan:
+    """A cleaning not yet run: the kept rows, the rejected ones, and a one-row frame of tallies.
+
+    The tallies hold `duplicates`, `no_position` and one count per label of `cleared`.
+    """
+
+    kept: pl.LazyFrame
+    rejected: pl.LazyFrame
+    tallies: pl.LazyFrame
+
+    @property
+    def queries(self) -> list[pl.LazyFrame]:
+        return [self.kept, self.rejected, self.tallies]
+
+    @staticmethod
+    def result(frames: Sequence[pl.DataFrame]) -> Cleaned:
+        """The `Cleaned` of the collected `queries`."""
+        kept, rejected, tallies = frames
+        counts = tallies.row(0, named=True)
+        duplicates, no_position = counts.pop("duplicates"), counts.pop("no_position")
+        cleared = Counter({label: n for label, n in counts.items() if n})
+        return Cleaned(kept, rejected, cleared, duplicates, no_position)
+
+    def collect(self) -> Cleaned:
+        return self.result(pl.collect_all(self.queries, engine=ENGINE))
 
 
 def _reject_reason(checks: list[tuple[pl.Expr, str]]) -> pl.Expr:
@@ -52,64 +99,64 @@ def _mmsi_invalid() -> pl.Expr:
     return mmsi.is_null() | ~mmsi.is_between(MMSI_MIN, MMSI_MAX)
 
 
-def _split(frame: pl.DataFrame, reason: pl.Expr, detail: pl.Expr) -> tuple[pl.DataFrame, ...]:
-    """Rows without a reject reason, and the rejected ones' line, reason and detail."""
-    marked = frame.with_columns(reason.alias("_reason"))
-    rejected = marked.filter(pl.col("_reason").is_not_null()).select(
-        "source_line", pl.col("_reason").alias("reason"), detail.alias("detail")
+def identity_reject_reason() -> pl.Expr:
+    """Why an identity report is rejected (null: kept): `no_time`, then `invalid_mmsi`."""
+    return _reject_reason(
+        [(pl.col("timestamp").is_null(), "no_time"), (_mmsi_invalid(), "invalid_mmsi")]
     )
-    kept = marked.filter(pl.col("_reason").is_null()).drop("_reason")
-    return kept, rejected
 
 
-def _count_nulls(before: pl.DataFrame, after: pl.DataFrame, names: dict[str, str]) -> Counter[str]:
-    cleared: Counter[str] = Counter()
-    for column, label in names.items():
-        count = after[column].null_count() - before[column].null_count()
-        if count:
-            cleared[label] = count
-    return cleared
-
-
-def clean_positions(raw: pl.DataFrame) -> Cleaned:
-    """Clean a frame of `POSITION_SCHEMA` decoded straight from the source."""
-    unavailable = (pl.col("lat") == LAT_NOT_AVAILABLE) | (pl.col("lon") == LON_NOT_AVAILABLE)
-    no_position = raw.filter(unavailable | pl.col("lat").is_null() | pl.col("lon").is_null())
-    frame = raw.filter(~unavailable & pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
-    reason = _reject_reason(
+def _position_reject_reason() -> pl.Expr:
+    lat, lon = pl.col("lat"), pl.col("lon")
+    return _reject_reason(
         [
             (pl.col("timestamp").is_null(), "no_time"),
             (_mmsi_invalid(), "invalid_mmsi"),
-            (
-                ~pl.col("lat").is_between(-90, 90) | ~pl.col("lon").is_between(-180, 180),
-                "impossible_position",
-            ),
-            ((pl.col("lat") == 0) & (pl.col("lon") == 0), "null_island"),
+            (~lat.is_between(-90, 90) | ~lon.is_between(-180, 180), "impossible_position"),
+            ((lat == 0) & (lon == 0), "null_island"),
         ]
     )
-    detail = pl.format("mmsi={} lat={} lon={}", "mmsi", "lat", "lon")
-    kept, rejected = _split(frame, reason, detail)
-    nulled = kept.with_columns(
-        pl.when(pl.col("sog_knots").is_between(0, 102.2)).then("sog_knots").alias("sog_knots"),
-        pl.when(pl.col("cog_deg").is_between(0, 359.95)).then("cog_deg").alias("cog_deg"),
-        pl.when(pl.col("heading_deg").is_between(0, 359)).then("heading_deg").alias("heading_deg"),
+
+
+def _rejected(marked: pl.LazyFrame, detail: pl.Expr) -> pl.LazyFrame:
+    return marked.filter(pl.col(_REASON).is_not_null()).select(
+        "source_line", pl.col(_REASON).alias("reason"), detail.alias("detail")
     )
-    cleared = _count_nulls(
-        kept,
-        nulled,
-        {
-            "sog_knots": "sog_unavailable",
-            "cog_deg": "cog_unavailable",
-            "heading_deg": "heading_unavailable",
-        },
+
+
+def position_plan(raw: pl.LazyFrame) -> CleanPlan:
+    """The cleaning of a frame of `POSITION_SCHEMA` decoded straight from the source.
+
+    Rows without a position (null, lat 91 or lon 181) are only counted; the others are rejected
+    with a reason or kept, their out-of-range SOG, COG and heading nulled, exact duplicates of an
+    earlier kept row dropped.
+    """
+    columns = raw.collect_schema().names()
+    lat, lon = pl.col("lat"), pl.col("lon")
+    unavailable = (lat == LAT_NOT_AVAILABLE) | (lon == LON_NOT_AVAILABLE)
+    located = ~unavailable & lat.is_not_null() & lon.is_not_null()
+    kept = pl.col(_LOCATED) & pl.col(_REASON).is_null()
+    # a rejected row becomes a null key, so only kept rows can be each other's duplicates
+    first = kept & pl.when(kept).then(pl.struct(POSITION_KEY)).is_first_distinct()
+    marked = raw.with_columns(
+        located.alias(_LOCATED), pl.when(located).then(_position_reject_reason()).alias(_REASON)
+    ).with_columns(first.alias(_FIRST))
+    nulled = (
+        pl.when(pl.col(c).is_between(*bounds)).then(c).alias(c)
+        for c, (bounds, _) in _IN_RANGE.items()
     )
-    unique = nulled.filter(pl.struct(POSITION_KEY).is_first_distinct())
-    return Cleaned(
-        kept=unique,
-        rejected=rejected,
-        cleared=cleared,
-        duplicates=nulled.height - unique.height,
-        no_position=no_position.height,
+    cleared = (
+        (kept & pl.col(c).is_not_null() & ~pl.col(c).is_between(*bounds)).sum().alias(label)
+        for c, (bounds, label) in _IN_RANGE.items()
+    )
+    return CleanPlan(
+        kept=marked.filter(_FIRST).select(columns).with_columns(nulled),
+        rejected=_rejected(marked, pl.format("mmsi={} lat={} lon={}", "mmsi", "lat", "lon")),
+        tallies=marked.select(
+            *cleared,
+            (kept & ~pl.col(_FIRST)).sum().alias("duplicates"),
+            (~pl.col(_LOCATED)).sum().alias("no_position"),
+        ),
     )
 
 
@@ -118,25 +165,50 @@ def _blank_to_null(column: str) -> pl.Expr:
     return pl.when(text.str.len_chars() > 0).then(text).alias(column)
 
 
+def _by_distinct(values: pl.Series, clean: Callable[[str], pl.Expr]) -> pl.Series:
+    """`clean(column)` of `values`, computed once per distinct value and gathered back.
+
+    A vessel repeats its name, call sign and destination on every report (DMA on every row), so a
+    batch holds a few thousand distinct texts for hundreds of thousands of rows.
+    """
+    distinct = values.unique().drop_nulls()
+    cleaned = distinct.to_frame().select(clean(values.name)).to_series()
+    return cleaned.gather(values.cast(pl.Enum(distinct)).to_physical())
+
+
 def _positive(column: str) -> pl.Expr:
     return pl.when(pl.col(column) > 0).then(pl.col(column)).alias(column)
 
 
+def identity_plan(raw: pl.DataFrame) -> CleanPlan:
+    """The cleaning of a frame of `IDENTITY_SCHEMA`: blank texts, zero dimensions and bad IMOs
+    become null; reports without a time or a valid MMSI are rejected."""
+    texts = [_by_distinct(raw[c], _blank_to_null) for c in _TEXTS]
+    marked = raw.lazy().with_columns(identity_reject_reason().alias(_REASON))
+    kept = marked.filter(pl.col(_REASON).is_null()).drop(_REASON)
+    imo = pl.col("imo")
+    valid_imo = imo_valid_expr("imo")
+    return CleanPlan(
+        kept=marked.with_columns(*texts)
+        .filter(pl.col(_REASON).is_null())
+        .drop(_REASON)
+        .with_columns(
+            *(_positive(c) for c in _POSITIVE), pl.when(valid_imo).then(imo).alias("imo")
+        ),
+        rejected=_rejected(marked, pl.format("mmsi={}", "mmsi")),
+        tallies=kept.select(
+            (imo.is_not_null() & (imo != 0) & ~valid_imo).sum().alias("invalid_imo"),
+            duplicates=pl.lit(0),
+            no_position=pl.lit(0),
+        ),
+    )
+
+
+def clean_positions(raw: pl.DataFrame) -> Cleaned:
+    """Clean a frame of `POSITION_SCHEMA` decoded straight from the source."""
+    return position_plan(raw.lazy()).collect()
+
+
 def clean_identities(raw: pl.DataFrame) -> Cleaned:
     """Clean a frame of `IDENTITY_SCHEMA`: blank texts, zero dimensions and bad IMOs become null."""
-    reason = _reject_reason(
-        [(pl.col("timestamp").is_null(), "no_time"), (_mmsi_invalid(), "invalid_mmsi")]
-    )
-    kept, rejected = _split(raw, reason, pl.format("mmsi={}", "mmsi"))
-    nulled = kept.with_columns(
-        *(_blank_to_null(c) for c in ("name", "call_sign", "destination", "ship_type_text")),
-        *(_positive(c) for c in ("length_m", "width_m", "draught_m", "ship_type")),
-        pl.when(imo_valid_expr("imo")).then(pl.col("imo")).alias("imo"),
-    )
-    invalid_imo = kept.filter(pl.col("imo").is_not_null() & (pl.col("imo") != 0)).height - (
-        nulled["imo"].len() - nulled["imo"].null_count()
-    )
-    cleared: Counter[str] = Counter()
-    if invalid_imo:
-        cleared["invalid_imo"] = invalid_imo
-    return Cleaned(kept=nulled, rejected=rejected, cleared=cleared)
+    return identity_plan(raw).collect()

@@ -6,7 +6,11 @@ change here is a change of the stored format (and needs a migration note in the 
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import polars as pl
+
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 UTC_TIME = pl.Datetime("us", "UTC")
 
@@ -79,10 +83,11 @@ def empty(schema: dict[str, pl.DataType]) -> pl.DataFrame:
     return pl.DataFrame(schema=schema)
 
 
-def conform(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+def conform(frame: Frame, schema: dict[str, pl.DataType]) -> Frame:
     """`frame` with exactly the columns of `schema`, in order and cast; missing columns are null."""
+    present = set(frame.collect_schema().names())
     columns = [
-        (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
+        (pl.col(name) if name in present else pl.lit(None)).cast(dtype).alias(name)
         for name, dtype in schema.items()
     ]
     return frame.select(columns)

@@ -74,6 +74,9 @@ class DuckDBStore:
         except duckdb.Error as err:
             raise WorkspaceError(f"cannot open the store {path}: {err}", path=str(path)) from err
         self._con.execute("SET TimeZone = 'UTC'")
+        # batches append whole row groups and a partial one each; compacting those at every
+        # checkpoint rewrote the whole table once more (docs/decisions/0004)
+        self._con.execute("SET max_vacuum_tasks = 0")
         self._con.execute(_SCHEMA_SQL)
 
     def close(self) -> None:
@@ -132,18 +135,28 @@ class DuckDBStore:
             raise
 
     def _insert_positions(self, positions: pl.DataFrame) -> int:
+        """Insert the positions not already stored; a batch whose time span holds no stored
+        position (a new day, a new store) needs no comparison."""
         if positions.is_empty():
             return 0
+        times = positions["timestamp"]
+        span = [times.min(), times.max()]
+        overlaps = self._rows(
+            "SELECT EXISTS (SELECT 1 FROM positions WHERE timestamp BETWEEN ? AND ?)", *span
+        )[0][0]
         self._con.register("batch_positions", positions.to_arrow())
         try:
-            times = positions["timestamp"]
-            span = [times.min(), times.max()]
-            result = self._con.execute(
-                "INSERT INTO positions SELECT b.* FROM batch_positions b ANTI JOIN ("
-                " SELECT mmsi, timestamp, lat, lon FROM positions"
-                " WHERE timestamp BETWEEN ? AND ?) p USING (mmsi, timestamp, lat, lon)",
-                span,
-            ).fetchone()
+            if overlaps:
+                result = self._con.execute(
+                    "INSERT INTO positions SELECT b.* FROM batch_positions b ANTI JOIN ("
+                    " SELECT mmsi, timestamp, lat, lon FROM positions"
+                    " WHERE timestamp BETWEEN ? AND ?) p USING (mmsi, timestamp, lat, lon)",
+                    span,
+                ).fetchone()
+            else:
+                result = self._con.execute(
+                    "INSERT INTO positions SELECT * FROM batch_positions"
+                ).fetchone()
         finally:
             self._con.unregister("batch_positions")
         return int(result[0]) if result else 0
