@@ -11,6 +11,7 @@ import pytest
 
 from balise.cli import demo
 from balise.cli.main import run
+from balise.engine.detect import Geography
 from balise.sim.world import WorldSpec
 
 DATA = Path(__file__).parents[1] / "data"
@@ -156,11 +157,13 @@ def test_demo_builds_the_world_then_reuses_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(demo, "DEMO_WORLD", WorldSpec(seed=3, vessels=15, days=1.0))
+    monkeypatch.setattr(demo, "default_geography", lambda cache_dir: Geography())
     workspace = tmp_path / "demo"
     code, out, err = _balise(capsys, "--workspace", str(workspace), "demo")
     assert code == 0
     assert "building the demo world" in err
     assert "positions_stored" in out
+    assert "events detected" in out
     assert (workspace / "demo-world" / "truth.jsonl").stat().st_size > 0
     code, out, err = _balise(capsys, "--workspace", str(workspace), "demo")
     assert code == 0

@@ -52,3 +52,10 @@ def test_same_seed_same_fleet() -> None:
 
     assert fleet(3) == fleet(3)
     assert fleet(3) != fleet(4)
+
+
+def test_large_fleets_never_run_out_of_names() -> None:
+    factory = IdentityFactory(np.random.default_rng(5))
+    names = [make_hull(factory, i, "general_cargo").identity.name for i in range(3000)]
+    assert len(set(names)) == len(names)
+    assert max(len(name) for name in names) <= 20

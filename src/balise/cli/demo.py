@@ -2,8 +2,8 @@
 
 The demo world is the synthetic Atlantic and Caribbean world of a fixed seed and size (every
 scenario staged, its truth written beside it). It is built into the workspace's `demo-world`
-folder on first use (or when its spec changes), then its AIS is ingested; a second run reuses the
-world and stores nothing new.
+folder on first use (or when its spec changes), then its AIS is ingested and the detectors run; a
+second run reuses the world, stores nothing new and finds the same events.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from balise.cli.context import settings_for
 from balise.cli.ingest import print_summary
 from balise.cli.output import print_table
 from balise.cli.query import with_flag
+from balise.engine.detect import default_geography, detect
 from balise.engine.ingest import Input, ingest_input
 from balise.io.batch import ReadOptions
 from balise.sim.world import FILES, WorldSpec, build_world, write_world
@@ -56,7 +57,7 @@ def demo(
     ctx: typer.Context,
     show: Annotated[int, typer.Option(min=0, help="Vessels to list after the ingest.")] = 10,
 ) -> None:
-    """Build the demo world (once), ingest its AIS into the workspace and show what was stored."""
+    """Build the demo world (once), ingest its AIS, detect events and show what was found."""
     workspace, settings = settings_for(ctx)
     folder = ensure_world(workspace.root / WORLD_DIR, DEMO_WORLD)
     options = ReadOptions(None, settings["ingest.batch_records"])
@@ -64,9 +65,12 @@ def demo(
     try:
         result = ingest_input(_nmea_input(folder / FILES["nmea"]), store, options)
         vessels = with_flag(store.vessels())
+        report = detect(store, "gfw", default_geography(workspace.root / "cache"))
     finally:
         store.close()
     print_summary(result)
+    counts = [(kind, f"{count:,}") for kind, count in report.by_type.items()]
+    print_table(f"events detected ({report.seconds:.0f} s)", counts, ("type", "count"))
     named = vessels.filter(pl.col("name").is_not_null()).head(show)
     rows = [
         tuple("" if v is None else str(v) for v in row)

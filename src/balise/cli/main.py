@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from balise import __version__
-from balise.cli import demo, ingest, query, sim
+from balise.cli import demo, detect, ingest, query, sim
 from balise.cli.context import AppState
 from balise.errors import BaliseError
 
@@ -31,6 +31,8 @@ app.add_typer(sim.app, name="sim")
 app.command("positions")(query.positions)
 app.command("vessels")(query.vessels)
 app.command("vessel")(query.vessel)
+app.command("detect")(detect.run_detect)
+app.command("events")(detect.events)
 app.command("demo")(demo.demo)
 
 

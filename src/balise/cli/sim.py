@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -10,19 +9,11 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from balise.errors import UsageError
+from balise.settings import parse_utc
 from balise.sim.world import FILES, WorldSpec, build_world, write_world
 
 app = typer.Typer(help="Synthetic worlds with ground truth, written in real formats.",
                   no_args_is_help=True)  # fmt: skip
-
-
-def _start(text: str) -> datetime:
-    try:
-        start = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as err:
-        raise UsageError(f"--start: not an ISO 8601 time: {text!r}") from err
-    return start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
 
 
 @app.command("atlantic")
@@ -38,7 +29,7 @@ def atlantic(
     ] = "2024-03-01T00:00:00Z",
 ) -> None:
     """Atlantic and Caribbean traffic with trafficking scenarios: NMEA, DMA CSV, radar, truth."""
-    spec = WorldSpec(seed=seed, vessels=vessels, days=days, start=_start(start))
+    spec = WorldSpec(seed=seed, vessels=vessels, days=days, start=parse_utc(start))
     console = Console(stderr=True)
     console.print(f"building {vessels:,} vessels over {days:g} days (seed {seed})", highlight=False)
     world = build_world(spec)

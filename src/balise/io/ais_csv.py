@@ -271,10 +271,18 @@ class _Lines:
             self.field_counts[cut], first, last,
         )  # fmt: skip
 
-    def text(self, i: int) -> str:
-        """The original text of line `i`, decoded leniently."""
-        raw = self.data[self.starts[i] : self.ends[i]].removesuffix(b"\r")
-        return raw.decode("utf-8", errors="replace")
+    def texts(self, chosen: npt.NDArray[np.int64]) -> list[str]:
+        """The original text of the `chosen` lines, decoded leniently.
+
+        The lines are joined and decoded at once: a newline is never part of an invalid UTF-8
+        sequence, so each line decodes as it would alone.
+        """
+        starts, ends = self.starts[chosen], self.ends[chosen]
+        buffer = np.frombuffer(self.data, np.uint8)
+        ends = ends - ((ends > starts) & (buffer[ends - 1] == CARRIAGE_RETURN))
+        data = memoryview(self.data)
+        raw = b"\n".join(data[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True))
+        return raw.decode("utf-8", errors="replace").split("\n") if len(chosen) else []
 
     def runs(self, chosen: npt.NDArray[np.bool_]) -> list[memoryview]:
         """The bytes of the `chosen` lines, newlines included, as runs of adjacent lines."""
@@ -566,6 +574,7 @@ def _raw_texts(batch: list[_Lines], numbers: Offsets) -> list[str]:
     texts = [""] * len(numbers)
     for lines in filter(len, batch):
         at = np.minimum(np.searchsorted(lines.numbers, numbers), len(lines) - 1)
-        for k in np.flatnonzero(lines.numbers[at] == numbers).tolist():
-            texts[k] = lines.text(int(at[k]))
+        found = np.flatnonzero(lines.numbers[at] == numbers)
+        for k, text in zip(found.tolist(), lines.texts(at[found]), strict=True):
+            texts[k] = text
     return texts

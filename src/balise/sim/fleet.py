@@ -190,23 +190,27 @@ class IdentityFactory:
                 return imo
 
     def name(self, style: str) -> str:
-        """A new name in the style of the role, at most 20 characters (the AIS field)."""
-        while True:
-            name = (
-                self._pick(_PREFIXES[style]) + self._pick(_WORDS) + self._pick(_SUFFIXES[style])
-            )[:20].strip()
-            if not self._names[name]:
-                self._names[name] += 1
-                return name
+        """A new name in the style of the role, at most 20 characters (the AIS field).
+
+        When the drawn name is taken, a number is added ("ATLANTIC TRADER 3"), as fleets do, so
+        large fleets never run out of names."""
+        base = self.pick(_PREFIXES[style]) + self.pick(_WORDS) + self.pick(_SUFFIXES[style])
+        base = base[:20].strip()
+        name, number = base, 1
+        while self._names[name]:
+            number += 1
+            name = f"{base[: 19 - len(str(number))].strip()} {number}"
+        self._names[name] += 1
+        return name
 
     def call_sign(self, flag: str) -> str:
         """A call sign of the flag's series: its prefix and letters/digits, 4 to 7 characters."""
         prefix = _CALL_SIGN_PREFIXES.get(flag, "X")
         letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
         length = int(self._rng.integers(5, 8)) - len(prefix)
-        return prefix + "".join(self._pick(letters) for _ in range(max(length, 2)))
+        return prefix + "".join(self.pick(letters) for _ in range(max(length, 2)))
 
-    def _pick(self, options: tuple[str, ...] | str) -> str:
+    def pick(self, options: tuple[str, ...] | str) -> str:
         return options[int(self._rng.integers(len(options)))]
 
     def uniform(self, bounds: tuple[float, float]) -> float:
@@ -216,7 +220,7 @@ class IdentityFactory:
 def make_hull(factory: IdentityFactory, hull_id: int, role: str, flag: str | None = None) -> Hull:
     """A new hull of `role`, with a flag from the role's usual flags unless `flag` is given."""
     spec = ROLE_SPECS[role]
-    flag = flag or factory._pick(spec.flags)
+    flag = flag or factory.pick(spec.flags)
     length = factory.uniform(spec.length_m)
     beam = length * factory.uniform(spec.beam_ratio)
     to_bow = round(length * factory.uniform((0.75, 0.88)))

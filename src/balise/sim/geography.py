@@ -47,9 +47,11 @@ from __future__ import annotations
 
 import functools
 import heapq
+import importlib.util
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
@@ -257,13 +259,15 @@ def _ocean_grid() -> BoolArray:
     """The GLOBE grid of `global-land-mask` (True = ocean, row 0 at 90 N, column 0 at 180 W).
 
     Read from the package's own data file, the one `globe.is_land` answers from, and indexed
-    directly: the same answers without the per-call copies. Decompressing it takes seconds and
-    ~1 GB; it is cached for the process, read-only data every `LandMask` shares.
+    directly: the same answers without the per-call copies. The package is located, not imported
+    (importing it would decompress a second copy). Decompressing takes seconds and ~1 GB; the
+    grid is cached for the process, read-only data every `LandMask` shares.
     """
-    from importlib.resources import as_file, files
-
-    source = files("global_land_mask") / "globe_combined_mask_compressed.npz"
-    with as_file(source) as path, np.load(path) as data:
+    spec = importlib.util.find_spec("global_land_mask")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("global-land-mask is not installed")
+    path = Path(spec.origin).parent / "globe_combined_mask_compressed.npz"
+    with np.load(path) as data:
         grid = np.asarray(data["mask"], dtype=bool)
     if grid.shape != (MASK_ROWS, MASK_COLUMNS):
         raise RuntimeError(f"unexpected GLOBE mask shape {grid.shape}")
@@ -671,7 +675,7 @@ class SeaRoutes:
         """Stitch, repair and thin the route between two ports (see the module docstring).
 
         Between anchorages less than `DIRECT_LIMIT_KM` apart the direct water path is tried as
-        well (searoute snaps both to its nearest network nodes, a long way round for a short hop)
+        well (joining the network near each anchorage can be a long way round for a short hop)
         and the shorter land-safe polyline wins.
         """
         head, tail = _approach(origin), _approach(destination)[::-1]

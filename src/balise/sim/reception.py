@@ -2,7 +2,8 @@
 
 Terrestrial base stations hear almost every report within about two thirds of their range and
 fewer towards its edge (VHF line of sight, slot collisions). Offshore, satellites hear a vessel
-only while one passes over (about 10 minutes every 90 minutes here) and then only a share of its
+only while one passes over (12 minutes every 45 minutes here, as a constellation of
+several satellites gives) and then only a share of its
 reports (slot collisions in the satellite's wide footprint), which is why open-ocean tracks are
 sparse. Base stations also go down now and then for hours: gaps nobody intended. A report heard by
 two stations reaches the archive twice (national archives repeat most rows); a rare report is
@@ -23,8 +24,8 @@ from balise.sim.geography import RECEIVERS, Receiver
 from balise.sim.motion import Floats, Ints, haversine_nm
 
 CELL_DEG = 0.1
-SATELLITE_PERIOD_S = 5_400.0
-SATELLITE_PASS_S = 600.0
+SATELLITE_PERIOD_S = 2_700.0
+SATELLITE_PASS_S = 720.0
 SATELLITE_SHARE = 0.25
 """Share of a vessel's reports a passing satellite decodes."""
 DUPLICATE_SHARE = 0.15

@@ -15,7 +15,7 @@ import numpy as np
 
 from balise.sim.fleet import Hull, Identity
 from balise.sim.geography import Port, Route, SeaRoutes, port
-from balise.sim.motion import ANCHORED, MOORED, Floats, TrackBuilder, haversine_nm
+from balise.sim.motion import ANCHORED, MOORED, Floats, TrackBuilder, haversine_nm, offset
 from balise.sim.plan import HullPlan, PortCall, StaticState
 
 HOUR_S = 3600.0
@@ -50,6 +50,13 @@ def harbour_exit(routes: SeaRoutes, locode: str) -> tuple[Floats, Floats]:
     )
 
 
+def berth_of(hull: Hull, here: Port) -> tuple[float, float]:
+    """Where `hull` moors in `here`: a spot of its own up to ~0.4 nm from the port's position, so
+    that two ships in port are never at the very same point."""
+    bearing = (hull.hull_id * 137.508) % 360.0  # the golden angle spreads hulls around the port
+    return offset(here.lat, here.lon, bearing, 0.08 + 0.06 * (hull.hull_id % 6))
+
+
 @dataclass(frozen=True)
 class Stop:
     """Something done at `fraction` (0-1) of a route's length, before carrying on."""
@@ -82,7 +89,7 @@ class Voyager:
         berth = port(locode)
         voyager = cls(
             hull=hull,
-            builder=TrackBuilder.at(t_s, berth.lat, berth.lon),
+            builder=TrackBuilder.at(t_s, *berth_of(hull, berth)),
             routes=routes,
             rng=rng,
             at_port=locode,
@@ -181,7 +188,7 @@ class Voyager:
             self.builder.stay(wait_h * HOUR_S, ANCHORED)
             rest_lat, rest_lon = rest_lat[nearest:], rest_lon[nearest:]
         self.builder.sail(rest_lat, rest_lon, HARBOUR_SPEED_KN)
-        self.builder.go_to(here.lat, here.lon, HARBOUR_SPEED_KN)
+        self.builder.go_to(*berth_of(self.hull, here), HARBOUR_SPEED_KN)
         arrival = min(arrival, self.now_s) if wait_h > 0 else self.now_s
         self.builder.stay(berth_h * HOUR_S, MOORED)
         self.calls.append(PortCall(locode, arrival, self.now_s, here.lat, here.lon))

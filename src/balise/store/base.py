@@ -10,6 +10,7 @@ from typing import Protocol
 import polars as pl
 
 from balise.io.batch import ReadBatch
+from balise.store.duckdb_events import EventChanges
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,20 @@ class Store(Protocol):
 
     def identity_history(self, mmsi: int) -> pl.DataFrame:
         """Every identity snapshot of a vessel, with when and how often it was seen."""
+        ...
+
+    def identity_history_all(self) -> pl.DataFrame:
+        """Every identity snapshot of every vessel, timed at its first sighting."""
+        ...
+
+    def save_events(self, events: pl.DataFrame, types: list[str]) -> EventChanges:
+        """Store a detection run's complete events of `types`; revise and retract the others."""
+        ...
+
+    def events(
+        self, kind: str | None = None, since: datetime | None = None, mmsi: int | None = None
+    ) -> pl.DataFrame:
+        """Stored events that are not retracted, newest first."""
         ...
 
     def close(self) -> None: ...

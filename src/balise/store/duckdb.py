@@ -22,6 +22,7 @@ from balise.errors import WorkspaceError
 from balise.io.batch import ReadBatch
 from balise.model.schema import IDENTITY_FIELDS, POSITION_SCHEMA, UTC_TIME
 from balise.store.base import IngestRecord
+from balise.store.duckdb_events import EVENTS_SQL, EventChanges, load_events, save_events
 
 _SQL_TYPES = {
     pl.Int8(): "TINYINT",
@@ -78,6 +79,7 @@ class DuckDBStore:
         # checkpoint rewrote the whole table once more (docs/decisions/0004)
         self._con.execute("SET max_vacuum_tasks = 0")
         self._con.execute(_SCHEMA_SQL)
+        self._con.execute(EVENTS_SQL)
 
     def close(self) -> None:
         self._con.close()
@@ -255,6 +257,23 @@ class DuckDBStore:
         return self._frame(
             "SELECT * FROM identities WHERE mmsi = ? ORDER BY first_seen, msg_type", [mmsi]
         )
+
+    def identity_history_all(self) -> pl.DataFrame:
+        """Every identity snapshot, as identity reports timed at their first sighting."""
+        return self._frame(
+            "SELECT * EXCLUDE (first_seen), first_seen AS timestamp FROM identities "
+            "ORDER BY mmsi, first_seen, msg_type"
+        )
+
+    def save_events(self, events: pl.DataFrame, types: list[str]) -> EventChanges:
+        """Store one run's complete events of `types`: new, revised, retracted (with history)."""
+        return save_events(self._con, events, types)
+
+    def events(
+        self, kind: str | None = None, since: datetime | None = None, mmsi: int | None = None
+    ) -> pl.DataFrame:
+        """Stored events that are not retracted, newest first."""
+        return load_events(self._con, kind, since, mmsi)
 
     def position_summary(self, mmsi: int) -> dict[str, Any]:
         """Count, time span and last known position of one vessel."""

@@ -1,0 +1,89 @@
+"""`balise detect` and `balise events`: run the detectors, read the events."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from typing import Annotated, Any
+
+import polars as pl
+import typer
+
+from balise.cli.context import settings_for
+from balise.cli.output import DataFormat, print_table, write_frames
+from balise.engine.detect import DETECTED_TYPES, default_geography, detect
+from balise.errors import UsageError
+from balise.maritime.encounters import PRESETS
+from balise.settings import parse_utc
+
+
+class EventFormat(StrEnum):
+    table = "table"
+    jsonl = "jsonl"
+    csv = "csv"
+    geojson = "geojson"
+
+
+def run_detect(
+    ctx: typer.Context,
+    preset: Annotated[str, typer.Option(help=f"Threshold preset: {', '.join(PRESETS)}.")] = "gfw",
+) -> None:
+    """Run every detector on what is stored; new, revised and retracted events are saved."""
+    if preset not in PRESETS:
+        raise UsageError(f"--preset: unknown preset {preset!r} (choose from {', '.join(PRESETS)})")
+    workspace, _ = settings_for(ctx)
+    store = workspace.open_store()
+    try:
+        report = detect(store, preset, default_geography(workspace.root / "cache"))
+    finally:
+        store.close()
+    changes = report.changes
+    rows = [(kind, f"{report.by_type.get(kind, 0):,}") for kind in DETECTED_TYPES]
+    for name in ("new", "revised", "retracted", "unchanged"):
+        rows.append((name, f"{getattr(changes, name):,}"))
+    title = f"{report.positions:,} positions in {report.seconds:.1f} s (preset {preset})"
+    print_table(title, rows, ("events", "count"))
+
+
+def _geojson(events: pl.DataFrame) -> dict[str, Any]:
+    features = []
+    for row in events.iter_rows(named=True):
+        properties = {k: v for k, v in row.items() if k not in ("lat", "lon")}
+        for key in ("params", "evidence"):
+            properties[key] = json.loads(properties[key] or "{}")
+        for key in ("start", "end"):
+            properties[key] = properties[key].strftime("%Y-%m-%dT%H:%M:%SZ")
+        geometry = {"type": "Point", "coordinates": [row["lon"], row["lat"]]}
+        features.append({"type": "Feature", "id": row["id"], "geometry": geometry,
+                         "properties": properties})  # fmt: skip
+    return {"type": "FeatureCollection", "features": features}
+
+
+def events(
+    ctx: typer.Context,
+    kind: Annotated[str | None, typer.Option("--type", help="Only this event type.")] = None,
+    since: Annotated[str | None, typer.Option(help="Events ending at or after (ISO 8601).")] = None,
+    mmsi: Annotated[int | None, typer.Option(help="Only events about this vessel.")] = None,
+    output: Annotated[EventFormat, typer.Option("--format")] = EventFormat.table,
+) -> None:
+    """Stored events, newest first."""
+    workspace, _ = settings_for(ctx)
+    store = workspace.open_store()
+    try:
+        found = store.events(kind, parse_utc(since) if since else None, mmsi)
+    finally:
+        store.close()
+    if output is EventFormat.geojson:
+        sys.stdout.write(json.dumps(_geojson(found)) + "\n")
+    elif output is EventFormat.table:
+        rows = [
+            (r["type"], r["start"].strftime("%Y-%m-%d %H:%M"), r["end"].strftime("%Y-%m-%d %H:%M"),
+             str(r["mmsi"] or ""), str(r["other_mmsi"] or ""), f"{r['lat']:.3f}",
+             f"{r['lon']:.3f}", f"{r['confidence']:.2f}", r["status"])
+            for r in found.head(200).iter_rows(named=True)
+        ]  # fmt: skip
+        headers = ("type", "start", "end", "mmsi", "other", "lat", "lon", "confidence", "status")
+        print_table(f"{found.height:,} events (first {len(rows)})", rows, headers)
+    else:
+        write_frames([found], DataFormat(output.value))

@@ -1,0 +1,1 @@
+"""Geography that detectors use: named ports and anchorages, distance to shore."""

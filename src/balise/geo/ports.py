@@ -1,0 +1,283 @@
+"""Named ports and anchorages, and the nearest one to any position.
+
+What: `load_anchorages()` gives Global Fishing Watch's 60,410 hand-reviewed named anchorage points
+(columns `lat`, `lon`, `label`, `sublabel`, `iso3`, `s2id`), `load_ports()` the 3,669 ports of the
+World Port Index as GFW ships it (`lat`, `lon`, `label`, `sublabel`, `iso3`). `AnchorageIndex`
+answers "how far is the nearest of these points?" for arrays of positions.
+
+Why: port calls, loitering off a port, "came from a high-risk port" and many other detectors start
+from the distance to the nearest named anchorage or port.
+
+Sources: `balise/data/gfw_ports/` (GlobalFishingWatch/pipe-anchorages, Apache-2.0; see its
+SOURCE.md and NOTICE). GFW considers a vessel in port within 3 km of an anchorage point.
+
+How: points are bucketed in a grid of `cell_deg` cells (0.1° by default); a query searches its cell,
+then rings of cells around it, until no unsearched cell can hold a nearer point or the search limit
+is passed. Columns wrap at the antimeridian. Distances are great-circle, on the mean-radius sphere.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from importlib import resources
+from typing import Final, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from balise.sim.geography import EARTH_RADIUS_KM
+
+__all__ = [
+    "AnchorageIndex",
+    "PortLabel",
+    "haversine_km",
+    "load_anchorages",
+    "load_ports",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+_DATA: Final = "gfw_ports"
+_KM_PER_DEGREE: Final = math.radians(1.0) * EARTH_RADIUS_KM
+"""Length of one degree of a great circle, km."""
+_CHUNK: Final = 8192
+"""Queries searched together: bounds the (query, candidate) pairs held at once."""
+
+
+def _data_text(name: str) -> bytes:
+    """The bytes of a file of the packaged GFW port lists."""
+    return resources.files("balise.data").joinpath(_DATA, name).read_bytes()
+
+
+@functools.cache
+def load_anchorages() -> pl.DataFrame:
+    """GFW's named anchorage points: `lat`, `lon` (degrees), `label`, `sublabel`, `iso3`, `s2id`.
+
+    Rows with impossible coordinates are dropped (the file has one, a longitude of 1001). Read
+    once per process; the frame is shared, so treat it as read-only.
+    """
+    raw = pl.read_csv(
+        _data_text("anchorage_overrides.csv"),
+        schema_overrides={"s2id": pl.Utf8, "label": pl.Utf8, "sublabel": pl.Utf8, "iso3": pl.Utf8},
+    )
+    frame = raw.rename({"latitude": "lat", "longitude": "lon"}).select(
+        "lat", "lon", "label", "sublabel", "iso3", "s2id"
+    )
+    return _valid_positions(frame)
+
+
+@functools.cache
+def load_ports() -> pl.DataFrame:
+    """World Port Index ports, as GFW lists them: `lat`, `lon` (degrees), `label`, `sublabel`,
+    `iso3`.
+
+    A few territories have no `iso3` (null). Read once per process; treat it as read-only.
+    """
+    raw = pl.read_csv(
+        _data_text("WPI_ports.csv"),
+        schema_overrides={"label": pl.Utf8, "sublabel": pl.Utf8, "iso3": pl.Utf8},
+    )
+    frame = raw.rename({"latitude": "lat", "longitude": "lon"}).select(
+        "lat", "lon", "label", "sublabel", "iso3"
+    )
+    return _valid_positions(frame)
+
+
+def _valid_positions(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows whose latitude and longitude are real positions (degrees)."""
+    return frame.filter(
+        pl.col("lat").is_between(-90.0, 90.0) & pl.col("lon").is_between(-180.0, 180.0)
+    )
+
+
+def haversine_km(
+    lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike, lon2: npt.ArrayLike
+) -> FloatArray:
+    """Great-circle distance between points (degrees, broadcast together), km."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp = p2 - p1
+    dl = np.radians(np.asarray(lon2, np.float64) - np.asarray(lon1, np.float64))
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))), np.float64)
+
+
+class PortLabel(NamedTuple):
+    """The name of an anchorage or port: `label` (port name), `sublabel`, `iso3` (country)."""
+
+    label: str
+    sublabel: str | None
+    iso3: str | None
+
+
+class AnchorageIndex:
+    """Nearest-point search over anchorages (or any named points), for arrays of positions.
+
+    `search_km` is the search limit: a position with no point within it gets index -1 and an
+    infinite distance. Below the limit the answer is exact (the true nearest point, great-circle).
+    """
+
+    def __init__(
+        self, points: pl.DataFrame, *, cell_deg: float = 0.1, search_km: float = 100.0
+    ) -> None:
+        """Index `points` (a frame with `lat`, `lon` in degrees and optionally `label`,
+        `sublabel`, `iso3`) in a grid of `cell_deg` cells."""
+        if cell_deg <= 0 or 180.0 / cell_deg != round(180.0 / cell_deg):
+            raise ValueError("cell_deg must divide 180 degrees")
+        self.points = points
+        self.search_km = float(search_km)
+        self._cell = float(cell_deg)
+        self._rows = round(180.0 / cell_deg)
+        self._cols = 2 * self._rows
+        self._lat = points["lat"].to_numpy().astype(np.float64)
+        self._lon = _wrap(points["lon"].to_numpy().astype(np.float64))
+        cells = self._cell_ids(*self._cells_of(self._lat, self._lon))
+        self._order = np.argsort(cells, kind="stable")
+        self._keys, self._starts, self._counts = np.unique(
+            cells[self._order], return_index=True, return_counts=True
+        )
+
+    @classmethod
+    def anchorages(cls, *, search_km: float = 100.0) -> AnchorageIndex:
+        """The index of GFW's named anchorage points (`load_anchorages()`)."""
+        return cls(load_anchorages(), search_km=search_km)
+
+    @classmethod
+    def ports(cls, *, search_km: float = 100.0) -> AnchorageIndex:
+        """The index of World Port Index ports (`load_ports()`)."""
+        return cls(load_ports(), search_km=search_km)
+
+    def __len__(self) -> int:
+        """Number of indexed points."""
+        return len(self._lat)
+
+    def distance_km(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> FloatArray:
+        """Distance from each position (degrees) to the nearest point, km; inf beyond the limit."""
+        return self.nearest(lat, lon)[1]
+
+    def nearest(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[IntArray, FloatArray]:
+        """Row of the nearest point in `points` (-1 if none within `search_km`) and its distance
+        in km (inf if none), for positions in degrees; arrays of the input's shape."""
+        lat_a, lon_a = np.broadcast_arrays(
+            np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64)
+        )
+        flat_lat, flat_lon = lat_a.ravel(), _wrap(lon_a.ravel())
+        if flat_lat.size and not (np.abs(flat_lat) <= 90.0).all():
+            raise ValueError("latitudes must lie within [-90, 90]")
+        index = np.full(flat_lat.size, -1, dtype=np.int64)
+        dist = np.full(flat_lat.size, np.inf)
+        for start in range(0, flat_lat.size, _CHUNK):
+            part = slice(start, start + _CHUNK)
+            index[part], dist[part] = self._nearest_chunk(flat_lat[part], flat_lon[part])
+        return index.reshape(lat_a.shape), dist.reshape(lat_a.shape)
+
+    def port_label(self, index: int) -> PortLabel | None:
+        """The name and country of point `index` (a row of `points`); None for -1 (no point)."""
+        if index < 0:
+            return None
+        row = self.points.row(int(index), named=True)
+        return PortLabel(str(row.get("label")), row.get("sublabel"), row.get("iso3"))
+
+    # --- search -------------------------------------------------------------------------------
+
+    def _cells_of(self, lat: FloatArray, lon: FloatArray) -> tuple[IntArray, IntArray]:
+        """Grid row (from 90° S) and column (from 180° W) of positions in degrees."""
+        rows = np.clip(((lat + 90.0) / self._cell).astype(np.int64), 0, self._rows - 1)
+        cols = np.clip(((lon + 180.0) / self._cell).astype(np.int64), 0, self._cols - 1)
+        return rows, cols
+
+    def _cell_ids(self, rows: IntArray, cols: IntArray) -> IntArray:
+        """Flat cell numbers of grid rows and columns."""
+        return rows * self._cols + cols
+
+    def _unseen_bound_km(self, lat: FloatArray, ring: int) -> FloatArray:
+        """Lower bound on the distance, km, from positions to any point outside the rings
+        0..`ring` of cells around them.
+
+        Such a point is at least `ring` cells away in latitude, or `ring` cells in longitude; the
+        second is bounded by the distance to a meridian that far: asin(cos(lat) sin(dlon)).
+        """
+        span = ring * self._cell
+        by_lat = span * _KM_PER_DEGREE
+        if 2 * ring + 1 >= self._cols:
+            return np.full(lat.shape, by_lat)
+        dlon = math.radians(min(span, 90.0))
+        by_lon = EARTH_RADIUS_KM * np.arcsin(np.cos(np.radians(lat)) * math.sin(dlon))
+        return np.asarray(np.minimum(by_lat, by_lon), np.float64)
+
+    def _nearest_chunk(self, lat: FloatArray, lon: FloatArray) -> tuple[IntArray, FloatArray]:
+        """`nearest` for flat arrays of positions (longitudes in [-180, 180))."""
+        best_i = np.full(lat.size, -1, dtype=np.int64)
+        best_d = np.full(lat.size, np.inf)
+        rows, cols = self._cells_of(lat, lon)
+        active = np.arange(lat.size)
+        ring = 0
+        while active.size and len(self._keys):
+            self._search_ring(ring, active, rows, cols, lat, lon, best_i, best_d)
+            bound = self._unseen_bound_km(lat[active], ring)
+            done = (best_d[active] <= bound) | (bound >= self.search_km)
+            if 2 * ring + 1 >= max(self._cols, 2 * self._rows):
+                done[:] = True
+            active = active[~done]
+            ring += 1
+        far = best_d > self.search_km
+        best_i[far], best_d[far] = -1, np.inf
+        return best_i, best_d
+
+    def _search_ring(
+        self,
+        ring: int,
+        active: IntArray,
+        rows: IntArray,
+        cols: IntArray,
+        lat: FloatArray,
+        lon: FloatArray,
+        best_i: IntArray,
+        best_d: FloatArray,
+    ) -> None:
+        """Compare the points in ring `ring` of cells around each active query with its best so
+        far, updating `best_i` and `best_d` in place."""
+        dr, dc = _ring_offsets(ring)
+        q = np.repeat(active, dr.size)
+        r = rows[q] + np.tile(dr, active.size)
+        c = (cols[q] + np.tile(dc, active.size)) % self._cols
+        inside = (r >= 0) & (r < self._rows)
+        q, cell = q[inside], self._cell_ids(r[inside], c[inside])
+        slot = np.minimum(np.searchsorted(self._keys, cell), len(self._keys) - 1)
+        hit = self._keys[slot] == cell
+        q, slot = q[hit], slot[hit]
+        if not q.size:
+            return
+        counts = self._counts[slot]
+        pair_q = np.repeat(q, counts)
+        firsts = np.repeat(self._starts[slot], counts)
+        within = np.arange(pair_q.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        point = self._order[firsts + within]
+        d = haversine_km(lat[pair_q], lon[pair_q], self._lat[point], self._lon[point])
+        order = np.lexsort((point, d, pair_q))
+        first = np.ones(order.size, dtype=bool)
+        first[1:] = pair_q[order][1:] != pair_q[order][:-1]
+        winners = order[first]
+        wq, wd, wp = pair_q[winners], d[winners], point[winners]
+        better = (wd < best_d[wq]) | ((wd == best_d[wq]) & (wp < best_i[wq]))
+        best_d[wq[better]], best_i[wq[better]] = wd[better], wp[better]
+
+
+@functools.cache
+def _ring_offsets(ring: int) -> tuple[IntArray, IntArray]:
+    """Row and column offsets of the cells at Chebyshev distance `ring` from a cell."""
+    if ring == 0:
+        return np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    span = np.arange(-ring, ring + 1, dtype=np.int64)
+    dr, dc = np.meshgrid(span, span, indexing="ij")
+    edge = np.maximum(np.abs(dr), np.abs(dc)) == ring
+    return dr[edge], dc[edge]
+
+
+def _wrap(lon: FloatArray) -> FloatArray:
+    """Longitudes (degrees) brought into [-180, 180)."""
+    if lon.size == 0 or (lon.min() >= -180.0 and lon.max() < 180.0):
+        return lon
+    return np.asarray((lon + 180.0) % 360.0 - 180.0, np.float64)

@@ -1,0 +1,376 @@
+"""Encounters: two vessels on AIS side by side at sea, long enough to pass cargo between them.
+
+The method follows GlobalFishingWatch/pipe-encounters: each track is resampled onto a 10-minute
+grid by linear interpolation, never across a silence of more than 1 h; at each grid time, vessels
+are paired with the others in their spatial cell and its 8 neighbours (never all pairs); runs of
+consecutive grid times with a pair within `max_distance_m` are encounters, dropped near an
+anchorage, merged when the same pair meets again soon after, then filtered on duration and median
+speed. Unlike GFW, tracks are not split per UTC day, so encounters straddling midnight are found
+(GFW's documented blind spot), and cells wrap at the antimeridian.
+
+Three presets (`PRESETS`) reproduce the published rules of GFW, Skylight and Starboard.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+from polars.dataframe.group_by import GroupBy
+
+from balise.maritime.gaps import (
+    EARTH_RADIUS_KM,
+    KM_PER_NM,
+    TRACK,
+    US_PER_HOUR,
+    FloatArray,
+    events_frame,
+    haversine_km,
+    iso,
+    rounded,
+    sorted_tracks,
+)
+from balise.model.events import empty_events, to_json
+from balise.model.schema import UTC_TIME
+
+AnchorageDistance = Callable[[FloatArray, FloatArray], FloatArray]
+"""(lat, lon) in degrees → distance to the nearest port anchorage in km, element-wise.
+
+`None` where a detector takes one means the anchorages are unknown: no encounter is dropped for
+being near one."""
+
+IntArray = npt.NDArray[np.int64]
+
+CELL_KM: Final = 2.0
+"""Smallest width of a neighbour-search cell, about that of GFW's S2 level-12 cells."""
+KM_PER_DEGREE: Final = math.pi * EARTH_RADIUS_KM / 180
+"""Length of one degree of latitude (and of longitude at the equator)."""
+NEIGHBOURS: Final = (-1, 0, 1)
+"""Offsets of the neighbouring rows and columns of cells searched around a point's own cell."""
+CONFIDENCE_ANCHORAGES_KNOWN: Final = 0.7
+"""An encounter checked to be away from every port anchorage."""
+CONFIDENCE_ANCHORAGES_UNKNOWN: Final = 0.5
+"""An encounter that may be two ships waiting at the same anchorage."""
+
+
+@dataclass(frozen=True)
+class EncounterParams:
+    """Thresholds of the encounter detector; defaults are GFW's (see `PRESETS`)."""
+
+    max_distance_m: float = 500.0
+    """Largest distance between the two vessels at every grid time of the encounter (m)."""
+    min_duration_hours: float = 2.0
+    """Shortest encounter kept, first to last grid time in range (h)."""
+    duration_strict: bool = False
+    """When true the duration must exceed `min_duration_hours` ("more than 30 min")."""
+    max_median_speed_knots: float | None = 2.0
+    """Both vessels' median implied speeds must be below this (kn); `None`: no speed filter."""
+    min_anchorage_km: float = 10.0
+    """Encounters whose mean position is closer than this to an anchorage are dropped (km)."""
+    merge_gap_hours: float = 4.0
+    """Encounters of the same pair less than this apart are merged into one (h); 0: never."""
+    resample_minutes: float = 10.0
+    """Grid step of the resampled tracks: pipe-encounters `RESAMPLE_INCREMENT_MINUTES`."""
+    max_interpolation_gap_hours: float = 1.0
+    """No interpolation between positions further apart than this: `MAX_GAP_HOURS` (h)."""
+
+
+PRESETS: Final[dict[str, EncounterParams]] = {
+    # GlobalFishingWatch/pipe-encounters and pipe-events encounter-events.sql.j2; GFW technical
+    # docs files/encounters.md: 500 m, >= 2 h, median speed < 2 kn, >= 10 km from an anchorage,
+    # same pair merged when < 4 h apart.
+    "gfw": EncounterParams(),
+    # Skylight "Standard Rendezvous" (skylight.helpjuice.com "Event icons"): within 250 m for more
+    # than 30 min; no published speed, anchorage or merge rule.
+    "skylight": EncounterParams(
+        max_distance_m=250.0,
+        min_duration_hours=0.5,
+        duration_strict=True,
+        max_median_speed_knots=None,
+        min_anchorage_km=0.0,
+        merge_gap_hours=0.0,
+    ),
+    # Starboard (help.starboard.nz "How are vessel encounters identified"): < 200 m for >= 30 min
+    # (its other rule, < 50 m for >= 10 min, is a second run with other params); its 10 km
+    # from-shore exclusion needs the distance to shore, not applied here.
+    "starboard": EncounterParams(
+        max_distance_m=200.0,
+        min_duration_hours=0.5,
+        max_median_speed_knots=None,
+        min_anchorage_km=0.0,
+        merge_gap_hours=0.0,
+    ),
+}
+"""Published encounter rules by name."""
+
+
+def _legs(positions: pl.DataFrame, max_gap_us: int) -> pl.DataFrame:
+    """Pairs of consecutive positions of a track (times in µs since the epoch) no further apart
+    than `max_gap_us`, with the implied speed over the leg (kn)."""
+    following = [pl.col(c).shift(-1).over(TRACK).alias(f"{c}1") for c in ("t", "lat", "lon")]
+    legs = (
+        sorted_tracks(positions)
+        .with_columns(pl.col("timestamp").dt.epoch("us").alias("t"))
+        .with_columns(following)
+        .with_columns((pl.col("t1") - pl.col("t")).alias("dt"))
+        .filter((pl.col("dt") > 0) & (pl.col("dt") <= max_gap_us))
+    )
+    distance_nm = (
+        haversine_km(pl.col("lat"), pl.col("lon"), pl.col("lat1"), pl.col("lon1")) / KM_PER_NM
+    )
+    hours = pl.col("dt").cast(pl.Float64) / US_PER_HOUR
+    return legs.with_columns((distance_nm / hours).alias("speed_knots"))
+
+
+def _wrap_lon(lon: FloatArray) -> FloatArray:
+    """Longitudes brought into [-180, 180)."""
+    return np.asarray((lon + 180.0) % 360.0 - 180.0, dtype=np.float64)
+
+
+def resample(positions: pl.DataFrame, step_minutes: float, max_gap_hours: float) -> pl.DataFrame:
+    """Tracks on a grid of `step_minutes` (µs times `t` multiple of the step, lat, lon, speed).
+
+    Grid times between two positions at most `max_gap_hours` apart are linearly interpolated;
+    longitude is interpolated the short way round (across the antimeridian when shorter).
+    """
+    step = int(step_minutes * 60_000_000)
+    legs = _legs(positions, int(max_gap_hours * US_PER_HOUR))
+    t0, t1 = legs["t"].to_numpy(), legs["t1"].to_numpy()
+    first = -(-t0 // step)
+    counts = np.clip(t1 // step - first + 1, 0, None)
+    leg = np.repeat(np.arange(legs.height), counts)
+    offset = np.arange(leg.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    t = (first[leg] + offset) * step
+    fraction = (t - t0[leg]) / (t1 - t0)[leg]
+    lat0, lon0 = legs["lat"].to_numpy()[leg], legs["lon"].to_numpy()[leg]
+    dlat = legs["lat1"].to_numpy()[leg] - lat0
+    dlon = _wrap_lon(legs["lon1"].to_numpy()[leg] - lon0)
+    grid = pl.DataFrame(
+        {
+            TRACK: legs[TRACK].gather(leg),
+            "mmsi": legs["mmsi"].gather(leg),
+            "t": t,
+            "lat": lat0 + fraction * dlat,
+            "lon": _wrap_lon(lon0 + fraction * dlon),
+            "speed_knots": legs["speed_knots"].gather(leg),
+        },
+        schema_overrides={"t": pl.Int64, "lat": pl.Float64, "lon": pl.Float64},
+    )
+    # a grid time at a position ends one leg and starts the next: keep one
+    return grid.unique([TRACK, "t"], keep="first", maintain_order=True)
+
+
+def _cell_rows(lat: FloatArray, cell_deg: float) -> IntArray:
+    """Row of latitude cells, `cell_deg` high, counted from the south pole."""
+    return np.floor((lat + 90.0) / cell_deg).astype(np.int64)
+
+
+def _columns_in_row(row: IntArray, cell_deg: float, cell_km: float) -> IntArray:
+    """How many longitude cells row `row` has: as many as fit, each at least `cell_km` wide at
+    the row's poleward edge, so that cells wrap exactly at the antimeridian."""
+    south, north = row * cell_deg - 90.0, (row + 1) * cell_deg - 90.0
+    poleward = np.minimum(np.maximum(np.abs(south), np.abs(north)), 90.0)
+    fit = np.floor(360.0 * KM_PER_DEGREE * np.cos(np.radians(poleward)) / cell_km)
+    return np.asarray(np.maximum(fit, 1), dtype=np.int64)
+
+
+def _cell_column(lon: FloatArray, columns: IntArray) -> IntArray:
+    """Column of the cell of longitude `lon` in a row of `columns` cells (0 at -180°)."""
+    column = np.floor((lon + 180.0) * columns / 360.0).astype(np.int64)
+    return np.asarray(column % columns, dtype=np.int64)
+
+
+def _own_cells(grid: pl.DataFrame, cell_deg: float, cell_km: float) -> pl.DataFrame:
+    """`grid` with each point's cell (`row`, `col`)."""
+    lat, lon = grid["lat"].to_numpy(), grid["lon"].to_numpy()
+    row = _cell_rows(lat, cell_deg)
+    column = _cell_column(lon, _columns_in_row(row, cell_deg, cell_km))
+    return grid.with_columns(pl.Series("row", row), pl.Series("col", column))
+
+
+def _neighbour_cells(grid: pl.DataFrame, cell_deg: float, cell_km: float) -> pl.DataFrame:
+    """Each point of `grid` once per cell of its neighbourhood: its own and the 8 around it.
+
+    The neighbour columns are computed in each neighbour row (rows have different numbers of
+    columns) and wrap at the antimeridian; duplicates (rows of one or two columns) are dropped.
+    """
+    lat, lon = grid["lat"].to_numpy(), grid["lon"].to_numpy()
+    own_row = _cell_rows(lat, cell_deg)
+    parts = []
+    for row_offset in NEIGHBOURS:
+        row = own_row + row_offset
+        columns = _columns_in_row(row, cell_deg, cell_km)
+        centre = _cell_column(lon, columns)
+        for column_offset in NEIGHBOURS:
+            column = (centre + column_offset) % columns
+            parts.append(grid.with_columns(pl.Series("row", row), pl.Series("col", column)))
+    return pl.concat(parts).unique([TRACK, "t", "row", "col"], maintain_order=True)
+
+
+def close_pairs(grid: pl.DataFrame, max_distance_m: float) -> pl.DataFrame:
+    """Pairs of points of `grid` at the same time within `max_distance_m`, with mmsi < other.
+
+    Neighbour search by cells at least `CELL_KM` and twice the distance limit wide: a point is
+    joined to the points of its own cell and the 8 around it only.
+    """
+    cell_km = max(CELL_KM, 2 * max_distance_m / 1000)
+    cell_deg = cell_km / KM_PER_DEGREE
+    keys = ["t", "row", "col"]
+    mine = _own_cells(grid, cell_deg, cell_km)
+    others = _neighbour_cells(grid, cell_deg, cell_km).rename(
+        {c: f"other_{c}" for c in (TRACK, "mmsi", "lat", "lon", "speed_knots")}
+    )
+    pairs = mine.join(others, on=keys, how="inner").filter(pl.col("mmsi") < pl.col("other_mmsi"))
+    distance = haversine_km(pl.col("lat"), pl.col("lon"), pl.col("other_lat"), pl.col("other_lon"))
+    return (
+        pairs.with_columns((distance * 1000).alias("distance_m"))
+        .filter(pl.col("distance_m") <= max_distance_m)
+        .drop("row", "col")
+    )
+
+
+PAIR: Final = (TRACK, f"other_{TRACK}")
+"""The columns identifying a pair of tracks."""
+
+
+def _runs(pairs: pl.DataFrame, step_us: int) -> pl.DataFrame:
+    """`pairs` with `run`: numbered per pair, the same over consecutive grid times."""
+    ordered = pairs.sort(*PAIR, "t")
+    new = (pl.col("t").diff().over(PAIR) != step_us).fill_null(True)
+    return ordered.with_columns(new.cum_sum().over(PAIR).alias("run"))
+
+
+def _near_anchorage(
+    points: pl.DataFrame, params: EncounterParams, anchorage: AnchorageDistance | None
+) -> pl.DataFrame:
+    """The (pair, run) keys of runs whose mean position is closer than `min_anchorage_km` to an
+    anchorage (none when `anchorage` is unknown or the limit is 0)."""
+    keys = points.select(*PAIR, "run").unique()
+    if anchorage is None or params.min_anchorage_km <= 0 or points.is_empty():
+        return keys.clear()
+    runs = _located(points.group_by(*PAIR, "run"))
+    km = anchorage(runs["lat"].to_numpy(), runs["lon"].to_numpy())
+    return runs.filter(pl.Series(km < params.min_anchorage_km)).select(*PAIR, "run")
+
+
+def _located(groups: GroupBy) -> pl.DataFrame:
+    """Mean position of the points of each group: both vessels, circular mean of longitude (so
+    right across the antimeridian)."""
+    one, other = pl.col("lon").radians(), pl.col("other_lon").radians()
+    return groups.agg(
+        ((pl.col("lat") + pl.col("other_lat")) / 2).mean().alias("lat"),
+        pl.arctan2(one.sin().sum() + other.sin().sum(), one.cos().sum() + other.cos().sum())
+        .degrees()
+        .alias("lon"),
+    )
+
+
+def _merged(points: pl.DataFrame, merge_gap_us: int) -> pl.DataFrame:
+    """`points` with `event`: runs of a pair less than `merge_gap_us` apart share a number."""
+    bounds = points.group_by(*PAIR, "run").agg(
+        pl.col("t").min().alias("first"), pl.col("t").max().alias("last")
+    )
+    gap = pl.col("first") - pl.col("last").shift(1).over(PAIR)
+    events = (
+        bounds.sort(*PAIR, "first")
+        .with_columns((gap >= merge_gap_us).fill_null(True).cum_sum().over(PAIR).alias("event"))
+        .select(*PAIR, "run", "event")
+    )
+    return points.join(events, on=[*PAIR, "run"])
+
+
+def _summaries(points: pl.DataFrame, params: EncounterParams) -> pl.DataFrame:
+    """One row per merged encounter, with its evidence columns, after duration and speed filters."""
+    grouped = points.group_by(*PAIR, "event")
+    located = _located(grouped)
+    stats = grouped.agg(
+        pl.col("mmsi").first(),
+        pl.col("other_mmsi").first(),
+        pl.col("t").min().alias("first"),
+        pl.col("t").max().alias("last"),
+        pl.col("distance_m").median().alias("median_distance_m"),
+        pl.col("distance_m").min().alias("min_distance_m"),
+        pl.col("speed_knots").median().alias("median_speed_knots"),
+        pl.col("other_speed_knots").median().alias("other_median_speed_knots"),
+        pl.len().alias("points"),
+        pl.col("run").n_unique().alias("runs"),
+    ).join(located, on=[*PAIR, "event"])
+    duration = (pl.col("last") - pl.col("first")).cast(pl.Float64) / US_PER_HOUR
+    found = stats.with_columns(duration.alias("duration_h"))
+    long_enough = (
+        pl.col("duration_h") > params.min_duration_hours
+        if params.duration_strict
+        else pl.col("duration_h") >= params.min_duration_hours
+    )
+    found = found.filter(long_enough)
+    if params.max_median_speed_knots is not None:
+        fastest = pl.max_horizontal("median_speed_knots", "other_median_speed_knots")
+        found = found.filter(fastest < params.max_median_speed_knots)
+    as_time = {
+        c: pl.from_epoch(c, time_unit="us").dt.replace_time_zone("UTC").cast(UTC_TIME)
+        for c in ("first", "last")
+    }
+    return found.with_columns(**as_time)
+
+
+def _evidence(row: dict[str, Any]) -> str:
+    """What was observed of one encounter, as JSON text."""
+    return to_json(
+        {
+            "track": row[TRACK],
+            "other_track": row[f"other_{TRACK}"],
+            "duration_h": rounded(row["duration_h"]),
+            "median_distance_m": rounded(row["median_distance_m"], 1),
+            "min_distance_m": rounded(row["min_distance_m"], 1),
+            "median_speed_knots": rounded(row["median_speed_knots"]),
+            "other_median_speed_knots": rounded(row["other_median_speed_knots"]),
+            "points": row["points"],
+            "runs": row["runs"],
+            "first": iso(row["first"]),
+            "last": iso(row["last"]),
+        }
+    )
+
+
+def detect_encounters(
+    positions: pl.DataFrame,
+    params: EncounterParams | None = None,
+    anchorage: AnchorageDistance | None = None,
+) -> pl.DataFrame:
+    """`encounter` events (`EVENT_SCHEMA`) of cleaned positions, one per pair and meeting.
+
+    `positions` has the `POSITION_SCHEMA` columns, optionally `segment_id` (tracks are segments
+    when present, else MMSIs). `anchorage` gives the distance to the nearest anchorage in km;
+    without it (`None`) no encounter is dropped for being in a port's waiting area. Each event has
+    `mmsi` < `other_mmsi`, runs from the first to the last grid time in range, and sits at the
+    mean position of both vessels over it.
+    """
+    params = params or EncounterParams()
+    step_us = int(params.resample_minutes * 60_000_000)
+    grid = resample(positions, params.resample_minutes, params.max_interpolation_gap_hours)
+    points = _runs(close_pairs(grid, params.max_distance_m), step_us)
+    if points.is_empty():
+        return empty_events()
+    points = points.join(_near_anchorage(points, params, anchorage), on=[*PAIR, "run"], how="anti")
+    merged = _merged(points, int(params.merge_gap_hours * US_PER_HOUR))
+    found = _summaries(merged, params)
+    evidence = [_evidence(row) for row in found.iter_rows(named=True)]
+    certain = (
+        CONFIDENCE_ANCHORAGES_KNOWN if anchorage is not None else CONFIDENCE_ANCHORAGES_UNKNOWN
+    )
+    rows = found.select(
+        pl.col("first").alias("start"),
+        pl.col("last").alias("end"),
+        "lat",
+        "lon",
+        "mmsi",
+        "other_mmsi",
+        pl.lit(certain).alias("confidence"),
+        pl.lit(to_json(asdict(params))).alias("params"),
+    )
+    return events_frame("encounter", rows, evidence, ("mmsi", "other_mmsi", "start"))

@@ -1,0 +1,263 @@
+"""AIS gaps: a track falls silent for hours, and the few silences that look deliberate.
+
+A naive gap is any pair of consecutive positions of one track at least `min_gap_hours` apart
+(GlobalFishingWatch/pipe-gaps, `min_gap_length: 6`). Most such gaps are reception artefacts, so a
+gap is only marked `likely_intentional` under the rule of Welch et al. 2022 (Sci. Adv. 8(44)
+eabq2109, code GlobalFishingWatch/AIS-disabling-high-seas `ais_disabling/config.py`): it lasts at
+least 12 h, starts more than 50 nm from shore, and the vessel was reporting densely before it. The
+reception model of that paper (satellite positions per day in the cell) is not reproduced here.
+
+Geography is injected (`ShoreDistance`) so this module stays pure; this module also holds the
+helpers the other behaviour detectors share (track ordering, haversine distance).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from balise.model.events import EVENT_SCHEMA, empty_events, event_id_expr, to_json
+from balise.model.schema import UTC_TIME
+
+FloatArray = npt.NDArray[np.float64]
+ShoreDistance = Callable[[FloatArray, FloatArray], FloatArray]
+"""(lat, lon) in degrees → distance to the nearest shore in nautical miles, element-wise.
+
+Detectors take it as an optional argument; `None` means the distance to shore is unknown, and
+then no event is filtered on it (the evidence carries a null distance instead)."""
+
+EARTH_RADIUS_KM: Final = 6371.0088
+"""Mean earth radius (IUGG); GFW's pipelines use 6371 km, a 0.0001 % difference."""
+KM_PER_NM: Final = 1.852
+"""One international nautical mile."""
+US_PER_HOUR: Final = 3_600_000_000
+"""Microseconds in an hour: timestamps are `Datetime("us", "UTC")`."""
+TRACK: Final = "_track"
+"""The column holding the track key while detecting (segment id, else the MMSI as text)."""
+
+CONFIDENCE_INTENTIONAL: Final = 0.8
+"""A gap meeting every condition of the disabling rule, shore distance included."""
+CONFIDENCE_INTENTIONAL_NO_SHORE: Final = 0.6
+"""A gap meeting the rule's duration and density conditions, distance to shore unknown."""
+CONFIDENCE_NAIVE: Final = 0.3
+"""Any other gap: most are coverage artefacts (> 99 % of terrestrial reception is < 50 nm)."""
+
+
+@dataclass(frozen=True)
+class GapParams:
+    """Thresholds of the gap detector; defaults are GFW's and Welch et al. 2022's."""
+
+    min_gap_hours: float = 6.0
+    """Shortest silence reported: GlobalFishingWatch/pipe-gaps `min_gap_length: 6` (h); also
+    Skylight's "Potential Dark Activity" (6 h without an AIS update)."""
+    intentional_min_hours: float = 12.0
+    """Welch et al. 2022 `gap_hours >= 12`: satellite revisits peak at 12 h, so shorter gaps are
+    mostly coverage holes."""
+    intentional_min_shore_nm: float = 50.0
+    """Welch et al. 2022 `off_distance_from_shore_m > 1852 * 50`: > 99 % of terrestrial
+    receptions are within 50 nm of shore, where a silence is usually a coverage artefact."""
+    dense_before_hours: float = 12.0
+    """Window before the gap in which positions are counted: pipe-gaps `n_hours_before: 12`."""
+    dense_before_min_positions: int = 14
+    """Welch et al. 2022 `positions_12_hours_before_sat >= 14`: the vessel was well received just
+    before going dark (counted here over all receivers, not satellite only)."""
+
+
+def sorted_tracks(positions: pl.DataFrame) -> pl.DataFrame:
+    """`TRACK`, mmsi, timestamp, lat, lon of the located rows, sorted by track then time.
+
+    The track is `segment_id` when the column exists (and is set), else the MMSI. Ties on time are
+    broken by position so that the result does not depend on the input's row order.
+    """
+    mmsi = pl.col("mmsi").cast(pl.String)
+    key = (
+        pl.coalesce(pl.col("segment_id").cast(pl.String), mmsi)
+        if "segment_id" in positions.columns
+        else mmsi
+    )
+    return (
+        positions.select(key.alias(TRACK), "mmsi", "timestamp", "lat", "lon")
+        .drop_nulls(["mmsi", "timestamp", "lat", "lon"])
+        .sort(TRACK, "timestamp", "lat", "lon")
+    )
+
+
+def haversine_km(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:
+    """Great-circle distance in km between points in degrees (right across the antimeridian too:
+    the haversine only uses sin² of half the longitude difference, which a 360° turn leaves alone).
+    """
+    phi1, phi2 = lat1.radians(), lat2.radians()
+    half_dlat = (phi2 - phi1) / 2
+    half_dlon = (lon2 - lon1).radians() / 2
+    a = half_dlat.sin().pow(2) + phi1.cos() * phi2.cos() * half_dlon.sin().pow(2)
+    return 2 * EARTH_RADIUS_KM * a.sqrt().clip(upper_bound=1.0).arcsin()
+
+
+def hours_between(start: pl.Expr, end: pl.Expr) -> pl.Expr:
+    """Hours from `start` to `end` (datetimes), as a float."""
+    return (end - start).dt.total_microseconds().cast(pl.Float64) / US_PER_HOUR
+
+
+def rounded(value: float | None, digits: int = 3) -> float | None:
+    """`value` rounded for evidence (null and NaN stay null): evidence is read by people."""
+    if value is None or math.isnan(value):
+        return None
+    return round(value, digits)
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO-8601 text of a timestamp for evidence."""
+    return None if value is None else value.isoformat()
+
+
+def events_frame(
+    kind: str, rows: pl.DataFrame, evidence: list[str], id_keys: tuple[str, ...]
+) -> pl.DataFrame:
+    """A frame of `EVENT_SCHEMA` from `rows` (start, end, lat, lon, mmsi, other_mmsi, confidence,
+    params) and one evidence text per row, with stable ids from `id_keys`, sorted for stability."""
+    if rows.is_empty():
+        return empty_events()
+    frame = rows.with_columns(
+        pl.lit(kind).alias("type"),
+        pl.Series("evidence", evidence, dtype=pl.String),
+        pl.lit("active").alias("status"),
+        pl.lit(None, dtype=pl.Float64).alias("score"),
+    ).with_columns(event_id_expr(kind, *id_keys).alias("id"))
+    return frame.select([pl.col(c).cast(t) for c, t in EVENT_SCHEMA.items()]).sort(
+        "start", "mmsi", "other_mmsi", "id", nulls_last=True
+    )
+
+
+def _with_dense_counts(tracks: pl.DataFrame, hours: float) -> pl.DataFrame:
+    """`tracks` with `positions_before`: the track's positions in the `hours` up to each row."""
+    count = pl.len().rolling(index_column="timestamp", period=timedelta(hours=hours), closed="both")
+    return tracks.with_columns(count.over(TRACK).cast(pl.Int64).alias("positions_before"))
+
+
+def _closed_gaps(tracks: pl.DataFrame, min_gap_hours: float) -> pl.DataFrame:
+    """Consecutive positions of a track at least `min_gap_hours` apart: off and on positions."""
+    following = [
+        pl.col(c).shift(-1).over(TRACK).alias(f"on_{c}") for c in ("timestamp", "lat", "lon")
+    ]
+    gaps = tracks.with_columns(following).filter(
+        hours_between(pl.col("timestamp"), pl.col("on_timestamp")) >= min_gap_hours
+    )
+    return gaps.with_columns(pl.lit(False).alias("open"))
+
+
+def _open_gaps(tracks: pl.DataFrame, min_gap_hours: float, now: datetime) -> pl.DataFrame:
+    """The last position of each track older than `min_gap_hours` at `now`: a gap not yet closed,
+    whose end is `now` and whose on position is unknown."""
+    now_utc = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+    last = tracks.filter(pl.col("timestamp") == pl.col("timestamp").max().over(TRACK))
+    last = last.unique(TRACK, keep="last", maintain_order=True)
+    end = pl.lit(now_utc).cast(UTC_TIME)
+    return last.filter(hours_between(pl.col("timestamp"), end) >= min_gap_hours).with_columns(
+        end.alias("on_timestamp"),
+        pl.lit(None, dtype=pl.Float64).alias("on_lat"),
+        pl.lit(None, dtype=pl.Float64).alias("on_lon"),
+        pl.lit(True).alias("open"),
+    )
+
+
+def _measured(gaps: pl.DataFrame, params: GapParams, shore: ShoreDistance | None) -> pl.DataFrame:
+    """`gaps` with duration, distance, implied speed, shore distance and the intentional flag."""
+    off_shore = (
+        pl.Series("off_shore_nm", shore(gaps["lat"].to_numpy(), gaps["lon"].to_numpy()), pl.Float64)
+        if shore is not None and not gaps.is_empty()
+        else pl.Series("off_shore_nm", [None] * gaps.height, pl.Float64)
+    )
+    duration = hours_between(pl.col("timestamp"), pl.col("on_timestamp"))
+    distance = haversine_km(pl.col("lat"), pl.col("lon"), pl.col("on_lat"), pl.col("on_lon"))
+    measured = gaps.with_columns(
+        off_shore,
+        duration.alias("duration_h"),
+        (distance / KM_PER_NM).alias("distance_nm"),
+    ).with_columns((pl.col("distance_nm") / pl.col("duration_h")).alias("implied_speed_knots"))
+    offshore = (
+        pl.col("off_shore_nm") > params.intentional_min_shore_nm
+        if shore is not None
+        else pl.lit(True)
+    )
+    intentional = (
+        (pl.col("duration_h") >= params.intentional_min_hours)
+        & (pl.col("positions_before") >= params.dense_before_min_positions)
+        & offshore.fill_null(False)
+    )
+    certain = CONFIDENCE_INTENTIONAL if shore is not None else CONFIDENCE_INTENTIONAL_NO_SHORE
+    return measured.with_columns(intentional.alias("likely_intentional")).with_columns(
+        pl.when("likely_intentional").then(certain).otherwise(CONFIDENCE_NAIVE).alias("confidence")
+    )
+
+
+def _gap_evidence(row: dict[str, Any]) -> str:
+    """What was observed of one gap, as JSON text."""
+    return to_json(
+        {
+            "track": row[TRACK],
+            "duration_h": rounded(row["duration_h"]),
+            "distance_nm": rounded(row["distance_nm"]),
+            "implied_speed_knots": rounded(row["implied_speed_knots"]),
+            "positions_before": row["positions_before"],
+            "likely_intentional": row["likely_intentional"],
+            "open": row["open"],
+            "off": {
+                "timestamp": iso(row["timestamp"]),
+                "lat": row["lat"],
+                "lon": row["lon"],
+                "shore_nm": rounded(row["off_shore_nm"]),
+            },
+            "on": None
+            if row["open"]
+            else {
+                "timestamp": iso(row["on_timestamp"]),
+                "lat": row["on_lat"],
+                "lon": row["on_lon"],
+            },
+        }
+    )
+
+
+def detect_gaps(
+    positions: pl.DataFrame,
+    params: GapParams | None = None,
+    shore: ShoreDistance | None = None,
+    now: datetime | None = None,
+) -> pl.DataFrame:
+    """`ais_gap` events (`EVENT_SCHEMA`) of cleaned positions, one per silence of a track.
+
+    `positions` has the `POSITION_SCHEMA` columns, optionally `segment_id` (tracks are segments
+    when present, else MMSIs). `shore` gives the distance to shore (nm) of the position where the
+    vessel went dark; without it the offshore condition of the intentional rule is not checked.
+    With `now`, a track silent for `min_gap_hours` at `now` gives an open gap ending at `now`
+    (evidence `open: true`). The id depends on (mmsi, start) only, so late data that closes or
+    shortens the gap revises the same event. The event's position is where the track went dark.
+    """
+    params = params or GapParams()
+    tracks = sorted_tracks(positions)
+    if tracks.is_empty():
+        return empty_events()
+    tracks = _with_dense_counts(tracks, params.dense_before_hours)
+    parts = [_closed_gaps(tracks, params.min_gap_hours)]
+    if now is not None:
+        parts.append(_open_gaps(tracks, params.min_gap_hours, now))
+    gaps = _measured(pl.concat(parts, how="diagonal_relaxed"), params, shore)
+    evidence = [_gap_evidence(row) for row in gaps.iter_rows(named=True)]
+    rows = gaps.select(
+        pl.col("timestamp").alias("start"),
+        pl.col("on_timestamp").alias("end"),
+        "lat",
+        "lon",
+        "mmsi",
+        pl.lit(None, dtype=pl.Int32).alias("other_mmsi"),
+        "confidence",
+        pl.lit(to_json(asdict(params))).alias("params"),
+    )
+    return events_frame("ais_gap", rows, evidence, ("mmsi", "start"))

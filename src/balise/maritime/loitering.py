@@ -1,0 +1,181 @@
+"""Loitering: one vessel moving slowly for hours at sea, the trace a lone AIS partner leaves of a
+meeting with a dark one (transshipment, a drop from a mothership).
+
+The method is GlobalFishingWatch/pipe-loitering's: each leg between consecutive positions of a
+track (hours, distance) is put in an hour bucket; an hour is slow when its average implied speed
+(summed distance / summed hours) is below `slow_knots`; consecutive slow hours make one event
+(across the UTC day boundary too: buckets are absolute hours, not per day).
+The event runs from the position before its first leg to its last position, so its hours equal
+the summed hours of its legs. Events are kept when long enough and (when the distance to shore is
+known) far enough offshore, the filters of GFW's product table.
+
+One difference: GFW buckets a leg by the hour of its later position, here by the hour in which it
+starts. A vessel that slows down on the hour then has all its slow legs in slow buckets, where
+GFW's first slow hour also holds the last fast leg and may be lost (a 3 h stop measured as 2 h).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Final
+
+import polars as pl
+
+from balise.maritime.gaps import (
+    KM_PER_NM,
+    TRACK,
+    ShoreDistance,
+    events_frame,
+    haversine_km,
+    hours_between,
+    iso,
+    rounded,
+    sorted_tracks,
+)
+from balise.model.events import empty_events, to_json
+
+CONFIDENCE_OFFSHORE: Final = 0.6
+"""A slow stretch checked to be far enough from shore."""
+CONFIDENCE_SHORE_UNKNOWN: Final = 0.4
+"""A slow stretch whose distance to shore is unknown: it may be a ship at anchor off a port."""
+
+
+@dataclass(frozen=True)
+class LoiteringParams:
+    """Thresholds of the loitering detector; defaults are GFW's product and RFMO-report values."""
+
+    slow_knots: float = 2.0
+    """An hour is slow below this average implied speed: pipe-loitering `--slow-threshold` (kn)."""
+    min_hours: float = 4.0
+    """Shortest event kept: GFW technical docs `files/loitering.md`, RFMO transshipment reports
+    (Miller et al. 2018 used 8 h)."""
+    min_shore_nm: float = 20.0
+    """Smallest time-weighted mean distance from shore: pipe-events `loitering-events.sql.j2`
+    (`minimum_distance_from_shore_nm`, 20 in GFW's runs and docs)."""
+
+
+def _legs(positions: pl.DataFrame, shore: ShoreDistance | None) -> pl.DataFrame:
+    """One row per pair of consecutive positions of a track: the later position, the earlier
+    time, hours, distance (nm), mean distance from shore (nm) and the hour the leg starts in."""
+    tracks = sorted_tracks(positions)
+    shore_nm = (
+        pl.Series("shore_nm", shore(tracks["lat"].to_numpy(), tracks["lon"].to_numpy()), pl.Float64)
+        if shore is not None and not tracks.is_empty()
+        else pl.Series("shore_nm", [None] * tracks.height, pl.Float64)
+    )
+    previous = [
+        pl.col(c).shift(1).over(TRACK).alias(f"prev_{c}")
+        for c in ("timestamp", "lat", "lon", "shore_nm")
+    ]
+    legs = tracks.with_columns(shore_nm).with_columns(previous).drop_nulls("prev_timestamp")
+    distance = haversine_km(pl.col("prev_lat"), pl.col("prev_lon"), pl.col("lat"), pl.col("lon"))
+    return legs.with_columns(
+        hours_between(pl.col("prev_timestamp"), pl.col("timestamp")).alias("hours"),
+        (distance / KM_PER_NM).alias("nm"),
+        ((pl.col("shore_nm") + pl.col("prev_shore_nm")) / 2).alias("leg_shore_nm"),
+        pl.col("prev_timestamp").dt.truncate("1h").alias("hour"),
+    )
+
+
+def _slow_runs(legs: pl.DataFrame, slow_knots: float) -> pl.DataFrame:
+    """Hour buckets of each track, a `slow` flag, and `run`: a number that changes with the flag,
+    so that consecutive slow hours share it."""
+    buckets = (
+        legs.group_by(TRACK, "hour")
+        .agg(
+            pl.col("mmsi").first(),
+            pl.col("prev_timestamp").min().alias("start"),
+            pl.col("timestamp").max().alias("end"),
+            pl.col("hours").sum(),
+            pl.col("nm").sum(),
+            (pl.col("leg_shore_nm") * pl.col("hours")).sum().alias("shore_hours"),
+            pl.col("leg_shore_nm").null_count().alias("shore_missing"),
+            pl.col("lat").sum().alias("lat_sum"),
+            pl.col("lon").radians().sin().sum().alias("lon_sin"),
+            pl.col("lon").radians().cos().sum().alias("lon_cos"),
+            pl.len().alias("positions"),
+        )
+        .sort(TRACK, "hour")
+    )
+    slow = (pl.col("hours") > 0) & (pl.col("nm") < slow_knots * pl.col("hours"))
+    return buckets.with_columns(slow.alias("slow")).with_columns(
+        pl.col("slow").rle_id().over(TRACK).alias("run")
+    )
+
+
+def _events(runs: pl.DataFrame, params: LoiteringParams, shore_known: bool) -> pl.DataFrame:
+    """One row per run of slow hours kept by the duration and offshore filters."""
+    stretches = (
+        runs.filter("slow")
+        .group_by(TRACK, "run")
+        .agg(
+            pl.col("mmsi").first(),
+            pl.col("start").min(),
+            pl.col("end").max(),
+            pl.col("hours").sum(),
+            pl.col("nm").sum().alias("distance_nm"),
+            pl.col("shore_hours").sum(),
+            pl.col("shore_missing").sum(),
+            (pl.col("lat_sum").sum() / pl.col("positions").sum()).alias("lat"),
+            pl.arctan2(pl.col("lon_sin").sum(), pl.col("lon_cos").sum()).degrees().alias("lon"),
+            pl.col("positions").sum(),
+        )
+        .with_columns(
+            (pl.col("distance_nm") / pl.col("hours")).alias("avg_speed_knots"),
+            pl.when(pl.col("shore_missing") == 0)
+            .then(pl.col("shore_hours") / pl.col("hours"))
+            .alias("mean_shore_nm"),
+        )
+    )
+    kept = stretches.filter(pl.col("hours") >= params.min_hours)
+    if shore_known:
+        kept = kept.filter(pl.col("mean_shore_nm") >= params.min_shore_nm)
+    return kept
+
+
+def _evidence(row: dict[str, Any]) -> str:
+    """What was observed of one loitering stretch, as JSON text."""
+    return to_json(
+        {
+            "track": row[TRACK],
+            "hours": rounded(row["hours"]),
+            "avg_speed_knots": rounded(row["avg_speed_knots"]),
+            "distance_nm": rounded(row["distance_nm"]),
+            "mean_shore_nm": rounded(row["mean_shore_nm"]),
+            "positions": row["positions"],
+            "first": iso(row["start"]),
+            "last": iso(row["end"]),
+        }
+    )
+
+
+def detect_loitering(
+    positions: pl.DataFrame,
+    params: LoiteringParams | None = None,
+    shore: ShoreDistance | None = None,
+) -> pl.DataFrame:
+    """`loitering` events (`EVENT_SCHEMA`) of cleaned positions, one per slow stretch of a track.
+
+    `positions` has the `POSITION_SCHEMA` columns, optionally `segment_id` (tracks are segments
+    when present, else MMSIs). `shore` gives the distance to shore in nm; without it (`None`) no
+    stretch is dropped for being near the coast and `mean_shore_nm` is null. Position: the mean of
+    the stretch's positions (circular mean of longitude, so right across the antimeridian).
+    """
+    params = params or LoiteringParams()
+    legs = _legs(positions, shore)
+    if legs.is_empty():
+        return empty_events()
+    found = _events(_slow_runs(legs, params.slow_knots), params, shore is not None)
+    evidence = [_evidence(row) for row in found.iter_rows(named=True)]
+    confidence = CONFIDENCE_OFFSHORE if shore is not None else CONFIDENCE_SHORE_UNKNOWN
+    rows = found.select(
+        "start",
+        "end",
+        "lat",
+        "lon",
+        "mmsi",
+        pl.lit(None, dtype=pl.Int32).alias("other_mmsi"),
+        pl.lit(confidence).alias("confidence"),
+        pl.lit(to_json(asdict(params))).alias("params"),
+    )
+    return events_frame("loitering", rows, evidence, ("mmsi", "start"))

@@ -1,0 +1,1 @@
+"""The synthetic world: geography, fleet, traffic, scenarios, ground truth and writers."""

@@ -1,0 +1,125 @@
+"""Events in the DuckDB store: current state and history, revised when data or settings change.
+
+A detection run gives the full set of events of the types it ran. Each is compared with what is
+stored under the same stable id: a new id is inserted as "active"; a known id whose content
+changed (a gap closed by late data, an encounter that grew) is updated and marked "revised"; a
+stored id of those types that the run no longer finds is marked "retracted", not deleted. Every
+change is appended to `event_history` with the run's time, so nothing an analyst saw is lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from balise.model.events import EVENT_SCHEMA
+
+_TYPES = {
+    "id": "VARCHAR PRIMARY KEY", "type": "VARCHAR", "start": "TIMESTAMPTZ", "end": "TIMESTAMPTZ",
+    "lat": "DOUBLE", "lon": "DOUBLE", "mmsi": "INTEGER", "other_mmsi": "INTEGER",
+    "confidence": "DOUBLE", "score": "DOUBLE", "params": "VARCHAR", "evidence": "VARCHAR",
+    "status": "VARCHAR",
+}  # fmt: skip
+_COLUMNS = ", ".join(f'"{c}"' for c in EVENT_SCHEMA)
+_CONTENT = [c for c in EVENT_SCHEMA if c not in ("id", "status")]
+EVENTS_SQL = (
+    "CREATE TABLE IF NOT EXISTS events ("
+    + ", ".join(f'"{c}" {t}' for c, t in _TYPES.items())
+    + ", detected_at TIMESTAMPTZ);"
+    + "CREATE TABLE IF NOT EXISTS event_history ("
+    + ", ".join(f'"{c}" {t.replace(" PRIMARY KEY", "")}' for c, t in _TYPES.items())
+    + ", changed_at TIMESTAMPTZ);"
+)
+
+
+@dataclass(frozen=True)
+class EventChanges:
+    """What a detection run changed in the store."""
+
+    new: int
+    revised: int
+    retracted: int
+    unchanged: int
+
+
+def save_events(
+    con: duckdb.DuckDBPyConnection, events: pl.DataFrame, types: list[str]
+) -> EventChanges:
+    """Store the complete `events` of `types` from one run (see the module docstring)."""
+    now = datetime.now(UTC)
+    con.register("run_events", events.select(list(EVENT_SCHEMA)).to_arrow())
+    try:
+        con.begin()
+        changes = _apply(con, types, now)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    finally:
+        con.unregister("run_events")
+    return changes
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> int:
+    row = con.execute(sql, params).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _apply(con: duckdb.DuckDBPyConnection, types: list[str], now: datetime) -> EventChanges:
+    differs = " OR ".join(f'e."{c}" IS DISTINCT FROM r."{c}"' for c in _CONTENT)
+    new = _count(con, "SELECT count(*) FROM run_events r ANTI JOIN events e USING (id)", [])
+    revised = _count(
+        con, f"SELECT count(*) FROM run_events r JOIN events e USING (id) WHERE {differs} "
+        "OR e.status = 'retracted'", [])  # fmt: skip
+    total = _count(con, "SELECT count(*) FROM run_events", [])
+    gone_sql = "FROM events e WHERE e.type IN (SELECT unnest(?)) AND e.status <> 'retracted' " \
+        "AND e.id NOT IN (SELECT id FROM run_events)"  # fmt: skip
+    retracted = _count(con, f"SELECT count(*) {gone_sql}", [types])
+    history = ", ".join(f'"{c}"' for c in EVENT_SCHEMA if c != "status")
+    con.execute(
+        f"INSERT INTO event_history SELECT {history}, 'retracted', ? {gone_sql}", [now, types]
+    )
+    con.execute(f"UPDATE events SET status = 'retracted', detected_at = ? WHERE id IN "
+                f"(SELECT e.id {gone_sql})", [now, types])  # fmt: skip
+    changed = (
+        f"SELECT r.* EXCLUDE (status), CASE WHEN e.id IS NULL THEN 'active' ELSE 'revised' END "
+        f"AS status FROM run_events r LEFT JOIN events e USING (id) "
+        f"WHERE e.id IS NULL OR {differs} OR e.status = 'retracted'"
+    )
+    con.execute(f"CREATE TEMP TABLE changed AS {changed}")
+    try:
+        con.execute(f"INSERT INTO event_history SELECT {_COLUMNS}, ? FROM changed", [now])
+        con.execute("DELETE FROM events WHERE id IN (SELECT id FROM changed)")
+        con.execute(f"INSERT INTO events SELECT {_COLUMNS}, ? FROM changed", [now])
+    finally:
+        con.execute("DROP TABLE changed")
+    return EventChanges(new, revised, retracted, total - new - revised)
+
+
+def load_events(
+    con: duckdb.DuckDBPyConnection,
+    kind: str | None = None,
+    since: datetime | None = None,
+    mmsi: int | None = None,
+    include_retracted: bool = False,
+) -> pl.DataFrame:
+    """Stored events, newest first, filtered by type, start time, vessel."""
+    clauses, params = [], []
+    for clause, value in (("type = ?", kind), ('"end" >= ?', since),
+                          ("(mmsi = ? OR other_mmsi = ?)", mmsi)):  # fmt: skip
+        if value is not None:
+            clauses.append(clause)
+            params.extend([value] * clause.count("?"))
+    if not include_retracted:
+        clauses.append("status <> 'retracted'")
+    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+    table = con.sql(
+        f"SELECT {_COLUMNS} FROM events {where} ORDER BY start DESC, id", params=params or None
+    ).to_arrow_table()
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame.cast(EVENT_SCHEMA)  # type: ignore[arg-type]

@@ -1,0 +1,71 @@
+"""`balise detect` and `balise events` on a small synthetic world, end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from balise.cli import detect as detect_cli
+from balise.cli.main import run
+from balise.engine.detect import DETECTED_TYPES, Geography
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("detect")
+    world = folder / "world"
+    args = ["--seed", "5", "--vessels", "20", "--days", "3"]
+    assert run(["sim", "atlantic", "--out", str(world), *args]) == 0
+    assert run(["--workspace", str(folder / "ws"), "ingest", "ais", str(world / "ais.nmea")]) == 0
+    return folder / "ws"
+
+
+@pytest.fixture(autouse=True)
+def no_shore_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real distance-to-shore grid takes a minute to build: tests/geo covers it."""
+    monkeypatch.setattr(detect_cli, "default_geography", lambda cache_dir: Geography())
+
+
+def _events(workspace: Path, capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    capsys.readouterr()
+    assert run(["--workspace", str(workspace), "events", *args]) == 0
+    return capsys.readouterr().out
+
+
+def test_detect_finds_staged_behaviour_and_reruns_change_nothing(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["--workspace", str(workspace), "detect"]) == 0
+    first = capsys.readouterr().out
+    assert all(kind in first for kind in DETECTED_TYPES)
+    lines = _events(workspace, capsys, "--format", "jsonl").splitlines()
+    found = {json.loads(line)["type"] for line in lines}
+    assert {"encounter", "shared_mmsi", "identity_change"} <= found
+    assert run(["--workspace", str(workspace), "detect"]) == 0
+    again = capsys.readouterr().out
+    assert "unchanged" in again
+    assert len(_events(workspace, capsys, "--format", "jsonl").splitlines()) == len(lines)
+
+
+def test_events_as_geojson_and_filtered(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["--workspace", str(workspace), "detect"]) == 0
+    collection = json.loads(_events(workspace, capsys, "--format", "geojson"))
+    assert collection["type"] == "FeatureCollection"
+    assert collection["features"]
+    feature = collection["features"][0]
+    assert feature["geometry"]["type"] == "Point"
+    assert isinstance(feature["properties"]["params"], dict)
+    only = _events(workspace, capsys, "--type", "encounter", "--format", "jsonl").splitlines()
+    assert only
+    assert {json.loads(line)["type"] for line in only} == {"encounter"}
+
+
+def test_unknown_preset_is_a_usage_error(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["--workspace", str(workspace), "detect", "--preset", "nope"]) == 2
+    assert "unknown preset" in capsys.readouterr().err

@@ -1,0 +1,206 @@
+"""Encounter detection: resampling, cell neighbour search, runs, filters, merging and presets."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from balise.maritime.encounters import PRESETS, EncounterParams, detect_encounters
+from balise.model.events import EVENT_SCHEMA
+from balise.model.schema import POSITION_SCHEMA, conform
+
+T0 = datetime(2024, 3, 1, 6, tzinfo=UTC)
+METRES_PER_DEGREE = 111_195.0
+FloatArray = npt.NDArray[np.float64]
+GFW = PRESETS["gfw"]
+
+
+def ship(
+    mmsi: int,
+    hours: float,
+    lat: float = 10.0,
+    lon: float = -30.0,
+    knots: float = 1.0,
+    course_deg: float = 90.0,
+    start: datetime = T0,
+    every_s: float = 120,
+) -> pl.DataFrame:
+    """A straight track at `knots` on `course_deg`, one position every `every_s` seconds."""
+    seconds = np.arange(int(hours * 3600 / every_s) + 1) * every_s
+    nm = knots * seconds / 3600
+    course = math.radians(course_deg)
+    lons = lon + nm * math.sin(course) / (60 * math.cos(math.radians(lat)))
+    return conform(
+        pl.DataFrame(
+            {
+                "mmsi": [mmsi] * len(seconds),
+                "timestamp": [start + timedelta(seconds=float(s)) for s in seconds],
+                "lat": lat + nm * math.cos(course) / 60,
+                "lon": (lons + 180) % 360 - 180,
+            }
+        ),
+        POSITION_SCHEMA,
+    )
+
+
+def pair(north_m: float, hours: float = 3.0, **kwargs: Any) -> pl.DataFrame:
+    """Two ships on the same course, the second `north_m` metres north of the first."""
+    lat = kwargs.pop("lat", 10.0)
+    return pl.concat(
+        [
+            ship(227000002, hours, lat=lat, **kwargs),
+            ship(227000001, hours, lat=lat + north_m / METRES_PER_DEGREE, **kwargs),
+        ]
+    )
+
+
+def anchorage_at(km: float) -> Any:
+    """A world where the nearest anchorage is always `km` away."""
+
+    def distance(lat: FloatArray, lon: FloatArray) -> FloatArray:
+        return np.full(lat.shape, km)
+
+    return distance
+
+
+def evidence(events: pl.DataFrame, row: int = 0) -> dict[str, Any]:
+    parsed: dict[str, Any] = json.loads(events["evidence"][row])
+    return parsed
+
+
+def test_side_by_side_ships_meet() -> None:
+    events = detect_encounters(pair(150.0), GFW)
+    assert events.height == 1
+    event = events.row(0, named=True)
+    assert (event["type"], event["mmsi"], event["other_mmsi"]) == (
+        "encounter",
+        227000001,
+        227000002,
+    )
+    assert (event["start"], event["end"]) == (T0, T0 + timedelta(hours=3))
+    assert event["confidence"] == 0.5
+    seen = evidence(events)
+    assert seen["median_distance_m"] == pytest.approx(150.0, abs=1.0)
+    assert seen["duration_h"] == 3.0
+    assert seen["points"] == 19
+    assert seen["median_speed_knots"] == pytest.approx(1.0, rel=1e-2)
+    assert seen["other_median_speed_knots"] == pytest.approx(1.0, rel=1e-2)
+
+
+def test_ships_too_far_apart_do_not_meet() -> None:
+    events = detect_encounters(pair(800.0), GFW)
+    assert events.is_empty()
+    assert events.schema == pl.Schema(EVENT_SCHEMA)
+
+
+def test_crossing_ships_do_not_meet() -> None:
+    crossing = pl.concat(
+        [
+            ship(227000001, 2, knots=12.0, course_deg=90.0, lon=-30.2),
+            ship(
+                227000002,
+                2,
+                knots=12.0,
+                course_deg=0.0,
+                lat=9.8,
+                lon=-30.0 + 0.2 / math.cos(math.radians(10)),
+            ),
+        ]
+    )
+    for preset in PRESETS.values():
+        assert detect_encounters(crossing, preset).is_empty()
+
+
+def test_fast_pair_is_a_rendezvous_only_without_speed_filter() -> None:
+    fast = pair(150.0, knots=12.0)
+    assert detect_encounters(fast, GFW).is_empty()
+    assert detect_encounters(fast, PRESETS["skylight"]).height == 1
+
+
+def test_encounter_across_the_antimeridian() -> None:
+    events = detect_encounters(pair(150.0, lon=179.98), GFW)
+    assert events.height == 1
+    assert evidence(events)["median_distance_m"] == pytest.approx(150.0, abs=1.0)
+    assert abs(events["lon"][0]) > 179.9
+
+
+def test_ships_either_side_of_the_antimeridian_meet() -> None:
+    west = ship(227000001, 3, lon=179.999, knots=0.0)
+    east = ship(227000002, 3, lon=-179.999, knots=0.0)
+    events = detect_encounters(pl.concat([west, east]), GFW)
+    assert events.height == 1
+    assert evidence(events)["median_distance_m"] == pytest.approx(219.0, abs=2.0)
+
+
+def test_encounter_across_midnight_is_one_event() -> None:
+    start = datetime(2024, 3, 1, 23, tzinfo=UTC)
+    events = detect_encounters(pair(150.0, start=start), GFW)
+    assert events.height == 1
+    assert (events["start"][0], events["end"][0]) == (start, start + timedelta(hours=3))
+
+
+def test_anchorage_filter() -> None:
+    assert detect_encounters(pair(150.0), GFW, anchorage=anchorage_at(5.0)).is_empty()
+    offshore = detect_encounters(pair(150.0), GFW, anchorage=anchorage_at(50.0))
+    assert offshore.height == 1
+    assert offshore["confidence"][0] == 0.7
+    assert (
+        detect_encounters(pair(150.0), PRESETS["skylight"], anchorage=anchorage_at(5.0)).height == 1
+    )
+
+
+def test_same_pair_meeting_again_soon_is_merged() -> None:
+    positions = pair(150.0, hours=6.0)
+    t = pl.col("timestamp")
+    apart = (pl.col("mmsi") == 227000001) & t.is_between(
+        T0 + timedelta(hours=2.5), T0 + timedelta(hours=3.5), closed="none"
+    )
+    positions = positions.with_columns(pl.when(apart).then(pl.col("lat") + 0.02).otherwise("lat"))
+    merged = detect_encounters(positions, GFW)
+    assert merged.height == 1
+    assert evidence(merged)["runs"] == 2
+    assert (merged["start"][0], merged["end"][0]) == (T0, T0 + timedelta(hours=6))
+    separate = detect_encounters(positions, PRESETS["starboard"])
+    assert separate.height == 2
+
+
+def test_skylight_needs_more_than_thirty_minutes() -> None:
+    half_hour = pair(100.0, hours=0.5, every_s=60)
+    assert detect_encounters(half_hour, PRESETS["skylight"]).is_empty()
+    assert detect_encounters(half_hour, PRESETS["starboard"]).height == 1
+    assert (
+        detect_encounters(pair(100.0, hours=40 / 60, every_s=60), PRESETS["skylight"]).height == 1
+    )
+
+
+def test_no_interpolation_across_long_silences() -> None:
+    sparse = pair(150.0, hours=6.0, every_s=5400)
+    assert detect_encounters(sparse, EncounterParams(min_duration_hours=0.0)).is_empty()
+
+
+def test_out_of_order_input_gives_the_same_events() -> None:
+    positions = pl.concat([pair(150.0), ship(227000003, 3, lat=10.001, lon=-30.001)])
+    expected = detect_encounters(positions, GFW)
+    assert expected.height == 3
+    assert detect_encounters(positions.reverse(), GFW).equals(expected)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_row_order_does_not_change_events(random: Any) -> None:
+    positions = pl.concat(
+        [pair(150.0, every_s=600), ship(227000003, 3, lat=10.001, lon=-30.001, every_s=600)]
+    )
+    order = list(range(positions.height))
+    random.shuffle(order)
+    expected = detect_encounters(positions, GFW)
+    assert detect_encounters(positions[order], GFW).equals(expected)

@@ -1,0 +1,140 @@
+"""Loitering detection: slow hours merged into stretches, duration and offshore filters."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from balise.maritime.loitering import LoiteringParams, detect_loitering
+from balise.model.events import EVENT_SCHEMA
+from balise.model.schema import POSITION_SCHEMA, conform
+
+T0 = datetime(2024, 3, 1, tzinfo=UTC)
+FloatArray = npt.NDArray[np.float64]
+
+
+def leg(
+    knots: float,
+    hours: float,
+    start: datetime = T0,
+    lat: float = 10.0,
+    lon: float = -30.0,
+    every_s: float = 300,
+    mmsi: int = 227000001,
+) -> pl.DataFrame:
+    """A straight eastbound track at `knots`, one position every `every_s` seconds."""
+    seconds = np.arange(int(hours * 3600 / every_s) + 1) * every_s
+    east_nm = knots * seconds / 3600
+    return conform(
+        pl.DataFrame(
+            {
+                "mmsi": [mmsi] * len(seconds),
+                "timestamp": [start + timedelta(seconds=float(s)) for s in seconds],
+                "lat": [lat] * len(seconds),
+                "lon": lon + east_nm / (60 * math.cos(math.radians(lat))),
+            }
+        ),
+        POSITION_SCHEMA,
+    )
+
+
+def voyage(*legs: tuple[float, float]) -> pl.DataFrame:
+    """Legs of (knots, hours) sailed one after the other from T0."""
+    parts: list[pl.DataFrame] = []
+    start, lon = T0, -30.0
+    for knots, hours in legs:
+        part = leg(knots, hours, start=start, lon=lon)
+        parts.append(part if not parts else part.slice(1))
+        start, lon = part["timestamp"][-1], part["lon"][-1]
+    return pl.concat(parts)
+
+
+def shore_at(nm: float) -> Any:
+    """A world where everything is `nm` from shore."""
+
+    def distance(lat: FloatArray, lon: FloatArray) -> FloatArray:
+        return np.full(lat.shape, nm)
+
+    return distance
+
+
+def evidence(events: pl.DataFrame, row: int = 0) -> dict[str, Any]:
+    parsed: dict[str, Any] = json.loads(events["evidence"][row])
+    return parsed
+
+
+def test_drifting_ship_loiters() -> None:
+    events = detect_loitering(leg(0.5, 6), LoiteringParams())
+    assert events.height == 1
+    event = events.row(0, named=True)
+    assert (event["type"], event["mmsi"], event["other_mmsi"]) == ("loitering", 227000001, None)
+    assert (event["start"], event["end"]) == (T0, T0 + timedelta(hours=6))
+    seen = evidence(events)
+    assert seen["hours"] == 6.0
+    assert seen["avg_speed_knots"] == pytest.approx(0.5, rel=1e-2)
+    assert seen["distance_nm"] == pytest.approx(3.0, rel=1e-2)
+    assert seen["mean_shore_nm"] is None
+    assert event["lat"] == pytest.approx(10.0)
+
+
+def test_transiting_ship_does_not_loiter() -> None:
+    events = detect_loitering(leg(12.0, 6))
+    assert events.is_empty()
+    assert events.schema == pl.Schema(EVENT_SCHEMA)
+
+
+def test_three_slow_hours_are_too_short() -> None:
+    fishing = voyage((10.0, 2), (1.5, 3), (10.0, 2))
+    assert detect_loitering(fishing, LoiteringParams(min_hours=4.0)).is_empty()
+    shorter = detect_loitering(fishing, LoiteringParams(min_hours=2.0))
+    assert shorter.height == 1
+    assert evidence(shorter)["hours"] == 3.0
+    assert shorter["start"][0] == T0 + timedelta(hours=2)
+
+
+def test_slow_hours_merge_across_midnight() -> None:
+    start = T0 - timedelta(hours=2)
+    events = detect_loitering(leg(0.5, 6, start=start))
+    assert events.height == 1
+    assert (events["start"][0], events["end"][0]) == (start, start + timedelta(hours=6))
+
+
+def test_offshore_filter_uses_the_shore_distance() -> None:
+    drift = leg(0.5, 6)
+    assert detect_loitering(drift, shore=shore_at(5.0)).is_empty()
+    offshore = detect_loitering(drift, shore=shore_at(30.0))
+    assert evidence(offshore)["mean_shore_nm"] == 30.0
+    assert offshore["confidence"][0] == 0.6
+    assert detect_loitering(drift)["confidence"][0] == 0.4
+
+
+def test_loitering_across_the_antimeridian_sits_on_it() -> None:
+    events = detect_loitering(leg(0.5, 6, lon=179.99, every_s=600))
+    assert events.height == 1
+    assert abs(events["lon"][0]) > 179.9
+
+
+def test_out_of_order_input_gives_the_same_events() -> None:
+    positions = pl.concat([leg(0.5, 6), leg(0.8, 5, mmsi=227000002, start=T0 + timedelta(hours=3))])
+    expected = detect_loitering(positions)
+    assert expected.height == 2
+    assert detect_loitering(positions.reverse()).equals(expected)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_row_order_does_not_change_events(random: Any) -> None:
+    positions = pl.concat([voyage((10.0, 1), (0.5, 5), (10.0, 1)), leg(1.0, 4, mmsi=227000002)])
+    order = list(range(positions.height))
+    random.shuffle(order)
+    expected = detect_loitering(positions, shore=shore_at(25.0))
+    assert detect_loitering(positions[order], shore=shore_at(25.0)).equals(expected)
