@@ -54,7 +54,7 @@ def main() -> None:
             results[size] = _run(*SIZES[size], Path(folder))
             print(size, results[size], flush=True)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    command = "python bench/sim_bench.py " + " ".join(f"--sizes {s}" for s in args.sizes)
+    command = "python bench/sim_bench.py --sizes " + " ".join(args.sizes)
     record = {"date": datetime.now(UTC).date().isoformat(), "machine": machine,
               "command": command, "results": results}  # fmt: skip
     RESULTS.mkdir(exist_ok=True)

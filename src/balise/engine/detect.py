@@ -33,6 +33,8 @@ from balise.store.duckdb import DuckDBStore
 from balise.store.duckdb_events import EventChanges
 
 Geo = Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64]], npt.NDArray[np.float64]]
+FISHING_STATUS = 7
+"""Navigational status "engaged in fishing" (ITU-R M.1371)."""
 DETECTED_TYPES = (
     "ais_gap", "loitering", "encounter", "shared_mmsi", "position_jump", "identity_change",
 )  # fmt: skip
@@ -64,13 +66,32 @@ def run_detectors(
     frames = [
         # gaps per MMSI: the segmenter opens a new track after 24 h of silence, the longest gaps
         detect_gaps(clean.drop("segment_id"), GapParams(), shore=geo.shore_nm),
-        detect_loitering(clean, LoiteringParams(), shore=geo.shore_nm),
+        _not_fishing(detect_loitering(clean, LoiteringParams(), shore=geo.shore_nm), clean),
         detect_encounters(clean, PRESETS[preset], anchorage=geo.anchorage_km),
         detect_shared_mmsi(tracks, identity),
         detect_position_jumps(tracks, identity),
         detect_identity_changes(identities),
     ]
     return pl.concat([f.select(list(EVENT_SCHEMA)).cast(EVENT_SCHEMA) for f in frames])  # type: ignore[arg-type]
+
+
+def _not_fishing(events: pl.DataFrame, positions: pl.DataFrame) -> pl.DataFrame:
+    """`events` but those during which the vessel mostly reported "engaged in fishing": a fishing
+    vessel working its ground is slow for hours, and that is fishing, not loitering."""
+    if events.is_empty():
+        return events
+    fishing = positions.select(
+        "mmsi", "timestamp", (pl.col("nav_status") == FISHING_STATUS).fill_null(False).alias("f")
+    )
+    share = (
+        events.select("id", "mmsi", "start", "end")
+        .join(fishing, on="mmsi")
+        .filter(pl.col("timestamp").is_between(pl.col("start"), pl.col("end")))
+        .group_by("id")
+        .agg(pl.col("f").mean().alias("fishing_share"))
+    )
+    mostly_fishing = share.filter(pl.col("fishing_share") > 0.5)["id"]
+    return events.filter(~pl.col("id").is_in(mostly_fishing.implode()))
 
 
 def default_geography(cache_dir: Path | None = None) -> Geography:

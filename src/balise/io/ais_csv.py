@@ -1,9 +1,10 @@
 """Lenient streaming reader for the national AIS CSV archives: DMA (Denmark) and NOAA (US).
 
 A DMA day is ~17 M rows, 3–5 GB, so the reader streams: it reads 8 MiB blocks, indexes their
-lines with numpy (line number, field count), parses a batch's well-formed lines with `pl.read_csv`
-as text and casts whole columns, one batch ahead on a worker thread. Python touches a line only to
-keep the original text of a quarantined one.
+lines with numpy (line number, field count), parses a batch's well-formed lines with one
+`pl.read_csv` as text, then casts whole columns and cleans them in one lazy plan. Parsing and
+cleaning run on two worker threads, each a batch ahead of the next stage. Python touches a line
+only to keep the original text of a quarantined one.
 
 Facts used (shared/research/maritime-anchors.md §3.2; the DMA rows in tests/data/dma-aisdk-header):
 
@@ -508,7 +509,7 @@ def _carries_identity(columns: Iterable[str]) -> pl.Expr:
 
 
 def _read_batch(parsed: _Parsed, plan: _Plan) -> ReadBatch:
-    """Decode, clean and quarantine a parsed batch, all its queries collected together."""
+    """Decode, clean and quarantine a parsed batch: rows are marked once and filtered once."""
     batch = parsed.batch
     rows = _decode(parsed.text, plan.layout).lazy()
     decoded = pl.col("reason").is_null()

@@ -183,16 +183,13 @@ def _positive(column: str) -> pl.Expr:
 def identity_plan(raw: pl.DataFrame) -> CleanPlan:
     """The cleaning of a frame of `IDENTITY_SCHEMA`: blank texts, zero dimensions and bad IMOs
     become null; reports without a time or a valid MMSI are rejected."""
-    texts = [_by_distinct(raw[c], _blank_to_null) for c in _TEXTS]
-    marked = raw.lazy().with_columns(identity_reject_reason().alias(_REASON))
+    texts = (_by_distinct(raw[c], _blank_to_null) for c in _TEXTS)
+    marked = raw.lazy().with_columns(*texts, identity_reject_reason().alias(_REASON))
     kept = marked.filter(pl.col(_REASON).is_null()).drop(_REASON)
     imo = pl.col("imo")
     valid_imo = imo_valid_expr("imo")
     return CleanPlan(
-        kept=marked.with_columns(*texts)
-        .filter(pl.col(_REASON).is_null())
-        .drop(_REASON)
-        .with_columns(
+        kept=kept.with_columns(
             *(_positive(c) for c in _POSITIVE), pl.when(valid_imo).then(imo).alias("imo")
         ),
         rejected=_rejected(marked, pl.format("mmsi={}", "mmsi")),

@@ -58,6 +58,20 @@ class Staging:
         return voyager
 
 
+OFFSHORE_NM = 40.0
+"""A mothership waits at least this far from any land: beyond coastal patrols and radar."""
+
+
+def _offshore_fraction(stage: Staging, route: Route, min_shore_nm: float) -> float:
+    """The fraction of `route` at its first point past 100 nm that is `min_shore_nm` from land."""
+    search_km = min_shore_nm * 1.852
+    for index in np.flatnonzero(route.distance_nm >= 100.0):
+        at = (route.lat[index : index + 1], route.lon[index : index + 1])
+        if stage.land.distance_to_land_km(*at, search_km=search_km + 1)[0] >= search_km:
+            return float(route.distance_nm[index] / route.distance_nm[-1])
+    return 0.5
+
+
 def _distance(lat: float, lon: float, lat2: float, lon2: float) -> float:
     return float(
         haversine_nm(np.array([lat]), np.array([lon]), np.array([lat2]), np.array([lon2]))[0]
@@ -98,9 +112,9 @@ def mothership(stage: Staging, partner: str) -> None:
     alongside for a transfer; only the mothership's slow drift is visible."""
     origin, destination = ("SRPBM", "FRLEH") if partner == "go_fast" else ("COTRB", "BEANR")
     route = stage.routes.route(origin, destination)
-    fraction = 160.0 / float(route.distance_nm[-1])
+    fraction = _offshore_fraction(stage, route, OFFSHORE_NM)
     index, lat, lon = _point_at(route, fraction)
-    meet, stay_h = stage.moment(), float(stage.rng.uniform(3, 6))
+    meet, stay_h = stage.moment(), float(stage.rng.uniform(4, 7))
     ship = stage.hull("reefer" if partner == "go_fast" else "general_cargo")
     voyager = stage.voyager_for(ship, route, fraction, meet)
 
@@ -193,6 +207,11 @@ def encounter(stage: Staging) -> None:
             {"distance_m": 150},
         )
     )
+    if hold_h >= 4:  # drifting together that long is also loitering, for each of them
+        for ship in ships:
+            stage.truth.append(TruthEvent("loitering", "encounter", meet, meet + hold_h * HOUR_S,
+                                          lat, lon, ship.identity.mmsi,
+                                          evidence={"partner_ais": True}))  # fmt: skip
 
 
 _DROP_VOYAGES: Final[dict[str, tuple[tuple[str, str], ...]]] = {
