@@ -7,7 +7,8 @@ from pathlib import Path
 
 import polars as pl
 
-from balise.maritime.segment import SegmentParams, distance_nm, segment
+from balise.geo.sphere import distance_nm
+from balise.maritime.segment import SegmentParams, segment
 from balise.model.schema import UTC_TIME
 
 FIXTURES = Path(__file__).parent.parent / "data" / "gfw-segmenter-tracks"

@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from balise.sim.geography import EARTH_RADIUS_KM
+from balise.geo.sphere import EARTH_RADIUS_KM, haversine_km
 
 __all__ = [
     "AnchorageIndex",
@@ -91,17 +91,6 @@ def _valid_positions(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter(
         pl.col("lat").is_between(-90.0, 90.0) & pl.col("lon").is_between(-180.0, 180.0)
     )
-
-
-def haversine_km(
-    lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike, lon2: npt.ArrayLike
-) -> FloatArray:
-    """Great-circle distance between points (degrees, broadcast together), km."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp = p2 - p1
-    dl = np.radians(np.asarray(lon2, np.float64) - np.asarray(lon1, np.float64))
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))), np.float64)
 
 
 class PortLabel(NamedTuple):

@@ -34,13 +34,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from balise.sim.geography import (
-    CELLS_PER_DEGREE,
-    EARTH_RADIUS_KM,
-    KM_PER_NM,
-    MASK_COLUMNS,
-    MASK_ROWS,
-)
+from balise.geo.sphere import EARTH_RADIUS_KM, KM_PER_NM
+from balise.sim.geography import CELLS_PER_DEGREE, MASK_COLUMNS, MASK_ROWS
 
 __all__ = ["ShoreDistance"]
 

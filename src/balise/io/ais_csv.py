@@ -370,7 +370,8 @@ def _text_columns(csv: bytes, numbers: Offsets, plan: _Plan) -> pl.DataFrame:
     else:
         frame = pl.DataFrame(schema=dict.fromkeys(names, pl.String()))
     missing = [pl.lit(None, pl.String).alias(c) for c in COLUMNS[plan.layout] if c not in names]
-    return frame.with_columns(*missing, source_line=pl.Series(numbers))
+    # one chunk per column, copied once here rather than by each query that collects them
+    return frame.with_columns(*missing, source_line=pl.Series(numbers)).rechunk()
 
 
 def _known(*columns: str) -> pl.Expr:

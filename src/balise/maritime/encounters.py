@@ -23,9 +23,8 @@ import numpy.typing as npt
 import polars as pl
 from polars.dataframe.group_by import GroupBy
 
+from balise.geo.sphere import EARTH_RADIUS_KM, KM_PER_NM
 from balise.maritime.gaps import (
-    EARTH_RADIUS_KM,
-    KM_PER_NM,
     TRACK,
     US_PER_HOUR,
     FloatArray,

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from balise.geo.sphere import EARTH_RADIUS_KM, KM_PER_NM
 from balise.model.events import EVENT_SCHEMA, empty_events, event_id_expr, to_json
 from balise.model.schema import UTC_TIME
 
@@ -33,10 +34,6 @@ ShoreDistance = Callable[[FloatArray, FloatArray], FloatArray]
 Detectors take it as an optional argument; `None` means the distance to shore is unknown, and
 then no event is filtered on it (the evidence carries a null distance instead)."""
 
-EARTH_RADIUS_KM: Final = 6371.0088
-"""Mean earth radius (IUGG); GFW's pipelines use 6371 km, a 0.0001 % difference."""
-KM_PER_NM: Final = 1.852
-"""One international nautical mile."""
 US_PER_HOUR: Final = 3_600_000_000
 """Microseconds in an hour: timestamps are `Datetime("us", "UTC")`."""
 TRACK: Final = "_track"

@@ -20,7 +20,7 @@ from typing import Any, Final
 import numpy as np
 import polars as pl
 
-from balise.maritime.segment import distance_nm
+from balise.geo.sphere import distance_nm
 from balise.model.events import EVENT_SCHEMA, empty_events, event_id_expr, to_json
 from balise.model.mid import flag_frame, mid_expr
 from balise.model.schema import conform

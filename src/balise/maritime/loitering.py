@@ -21,8 +21,8 @@ from typing import Any, Final
 
 import polars as pl
 
+from balise.geo.sphere import KM_PER_NM
 from balise.maritime.gaps import (
-    KM_PER_NM,
     TRACK,
     ShoreDistance,
     events_frame,

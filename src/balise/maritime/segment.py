@@ -26,7 +26,9 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-EARTH_RADIUS_NM: Final = 3440.065
+from balise.geo.sphere import EARTH_RADIUS_KM, KM_PER_NM
+
+EARTH_RADIUS_NM: Final = EARTH_RADIUS_KM / KM_PER_NM
 """Mean Earth radius (6371.0088 km, IUGG) in nautical miles of 1852 m."""
 MICROSECONDS_PER_HOUR: Final = 3_600_000_000
 
@@ -68,14 +70,6 @@ class _Open:
     number: int
     last_hours: float
     recent: list[int] = field(default_factory=list)
-
-
-def distance_nm(lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> Floats:
-    """Great-circle (haversine) distance in nm, element-wise; safe across the antimeridian."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dlat, dlon = p2 - p1, np.radians(lon2 - lon1)
-    a = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_NM * np.arcsin(np.sqrt(np.clip(a, 0, 1))), np.float64)
 
 
 def _distance_nm_scalar(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

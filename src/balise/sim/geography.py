@@ -57,6 +57,15 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from balise.geo.sphere import (
+    EARTH_RADIUS_KM,
+    KM_PER_NM,
+    FloatArray,
+    bearing_deg,
+    destination_point,
+    distance_nm,
+    haversine_km,
+)
 from balise.sim.places import (
     COASTAL_SITES,
     FAIRWAYS,
@@ -107,15 +116,10 @@ __all__ = [
     "port_entrance",
 ]
 
-FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 _Ends = tuple[tuple[float, float], tuple[float, float]]
 """The berths (lat, lon) at the two ends of a route."""
 
-EARTH_RADIUS_KM: Final = 6371.0088
-"""Mean earth radius (IUGG), the sphere all distances here are measured on."""
-KM_PER_NM: Final = 1.852
-"""One international nautical mile."""
 CELLS_PER_DEGREE: Final = 120
 """The GLOBE mask has 30-arc-second cells: 120 per degree of latitude or longitude."""
 ROUTE_SPACING_KM: Final = 5.0
@@ -144,57 +148,6 @@ _REPAIR_PASSES: Final = 4
 """Rounds of detours before a route is given up as it stands (one round nearly always does)."""
 
 
-# --- spherical geometry -------------------------------------------------------------------------
-
-
-def distance_nm(
-    lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike, lon2: npt.ArrayLike
-) -> FloatArray:
-    """Great-circle (haversine) distance in nautical miles between points given in degrees."""
-    return _distance_km(lat1, lon1, lat2, lon2) / KM_PER_NM
-
-
-def bearing_deg(
-    lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike, lon2: npt.ArrayLike
-) -> FloatArray:
-    """Initial great-circle bearing from point 1 to point 2, degrees clockwise from north, 0-360."""
-    phi1, phi2 = np.radians(lat1), np.radians(lat2)
-    dlon = np.radians(np.asarray(lon2, dtype=np.float64) - np.asarray(lon1, dtype=np.float64))
-    y = np.sin(dlon) * np.cos(phi2)
-    x = np.cos(phi1) * np.sin(phi2) - np.sin(phi1) * np.cos(phi2) * np.cos(dlon)
-    return np.asarray(np.degrees(np.arctan2(y, x)) % 360.0, dtype=np.float64)
-
-
-def destination_point(
-    lat: npt.ArrayLike, lon: npt.ArrayLike, bearing_deg: npt.ArrayLike, distance_nm: npt.ArrayLike
-) -> tuple[FloatArray, FloatArray]:
-    """The point reached from (`lat`, `lon`) after `distance_nm` on initial bearing `bearing_deg`.
-
-    Latitude and longitude in degrees, longitude wrapped to [-180, 180).
-    """
-    phi1, lam1 = np.radians(lat), np.radians(lon)
-    theta = np.radians(bearing_deg)
-    delta = np.asarray(distance_nm, dtype=np.float64) * KM_PER_NM / EARTH_RADIUS_KM
-    sin_phi2 = np.sin(phi1) * np.cos(delta) + np.cos(phi1) * np.sin(delta) * np.cos(theta)
-    phi2 = np.arcsin(np.clip(sin_phi2, -1.0, 1.0))
-    lam2 = lam1 + np.arctan2(
-        np.sin(theta) * np.sin(delta) * np.cos(phi1), np.cos(delta) - np.sin(phi1) * sin_phi2
-    )
-    lon2 = (np.degrees(lam2) + 180.0) % 360.0 - 180.0
-    return np.asarray(np.degrees(phi2), dtype=np.float64), np.asarray(lon2, dtype=np.float64)
-
-
-def _distance_km(
-    lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike, lon2: npt.ArrayLike
-) -> FloatArray:
-    """Haversine distance in km."""
-    phi1, phi2 = np.radians(lat1), np.radians(lat2)
-    dphi = phi2 - phi1
-    dlam = np.radians(np.asarray(lon2, dtype=np.float64) - np.asarray(lon1, dtype=np.float64))
-    a = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlam / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1))), np.float64)
-
-
 def _to_vectors(lat: FloatArray, lon: FloatArray) -> FloatArray:
     """Unit vectors (n, 3) of points given in degrees."""
     phi, lam = np.radians(lat), np.radians(lon)
@@ -219,7 +172,7 @@ def _densify(lat: FloatArray, lon: FloatArray, max_km: float) -> tuple[FloatArra
     lat, lon = lat[keep], lon[keep]
     if len(lat) < 2:
         return lat.copy(), lon.copy()
-    seg_km = _distance_km(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    seg_km = haversine_km(lat[:-1], lon[:-1], lat[1:], lon[1:])
     pieces = np.maximum(np.ceil(seg_km / max_km).astype(np.int64), 1)
     segment = np.repeat(np.arange(len(seg_km)), pieces)
     start = np.repeat(np.cumsum(pieces) - pieces, pieces)
@@ -240,7 +193,7 @@ def _densify(lat: FloatArray, lon: FloatArray, max_km: float) -> tuple[FloatArra
 
 def _cumulative_km(lat: FloatArray, lon: FloatArray) -> FloatArray:
     """Distance along the polyline from its first point, km."""
-    steps = _distance_km(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    steps = haversine_km(lat[:-1], lon[:-1], lat[1:], lon[1:])
     return np.concatenate([[0.0], np.cumsum(steps)])
 
 
@@ -640,8 +593,8 @@ def _approach(locode: str) -> list[tuple[float, float]]:
 def _trim_spur(anchor: tuple[float, float], nodes: list[tuple[float, float]]) -> None:
     """Drop leading network nodes that lead away from `anchor` only to come back (in place)."""
     while len(nodes) > 1:
-        first = float(_distance_km(anchor[0], anchor[1], nodes[0][0], nodes[0][1]))
-        second = float(_distance_km(anchor[0], anchor[1], nodes[1][0], nodes[1][1]))
+        first = float(haversine_km(anchor[0], anchor[1], nodes[0][0], nodes[0][1]))
+        second = float(haversine_km(anchor[0], anchor[1], nodes[1][0], nodes[1][1]))
         if second >= first:
             return
         del nodes[0]
@@ -688,7 +641,7 @@ class SeaRoutes:
         _trim_spur(tail[0], nodes)
         nodes.reverse()
         candidates = [self._repaired(np.array([*head, *nodes, *tail]), ends)]
-        gap_km = float(_distance_km(head[-1][0], head[-1][1], tail[0][0], tail[0][1]))
+        gap_km = float(haversine_km(head[-1][0], head[-1][1], tail[0][0], tail[0][1]))
         if gap_km < DIRECT_LIMIT_KM:
             candidates.append(self._repaired(np.array([*head, *tail]), ends))
         safe = [c for c in candidates if self._is_safe(c[0], c[1], ends)] or candidates
@@ -713,7 +666,7 @@ class SeaRoutes:
         for end_lat, end_lon in ends:
             # a degree of latitude is 111 km: only samples within 0.1 deg can be that close
             maybe = np.flatnonzero(np.abs(lat - end_lat) < 0.1)
-            close = _distance_km(lat[maybe], lon[maybe], end_lat, end_lon) <= limit
+            close = haversine_km(lat[maybe], lon[maybe], end_lat, end_lon) <= limit
             near[maybe[close]] = True
         return near
 
@@ -820,7 +773,7 @@ class SeaRoutes:
         if not self._land.on_land(point[0], point[1]):
             return None
         limit = PORT_LAND_ALLOWANCE_KM
-        near = [e for e in ends if _distance_km(point[0], point[1], e[0], e[1]) <= limit]
+        near = [e for e in ends if haversine_km(point[0], point[1], e[0], e[1]) <= limit]
         return near[0] if near else None
 
     def _search(
@@ -879,7 +832,7 @@ class SeaRoutes:
             path_lat, path_lon = np.r_[path_lat, lat[-1]], np.r_[path_lon, lon[-1]]
 
         def clear(lat0: float, lon0: float, lat1: float, lon1: float) -> bool:
-            steps = int(float(_distance_km(lat0, lon0, lat1, lon1)) / 0.1) + 2
+            steps = int(float(haversine_km(lat0, lon0, lat1, lon1)) / 0.1) + 2
             rows, cols = grid.cell(np.linspace(lat0, lat1, steps), np.linspace(lon0, lon1, steps))
             inside = (rows >= 0) & (rows < allowed.shape[0]) & (cols >= 0)
             inside &= cols < allowed.shape[1]
@@ -973,7 +926,7 @@ def _end_cells(
     rows, cols = np.mgrid[0 : cells.shape[0], 0 : cells.shape[1]]
     clat, clon = grid.centre(rows, cols)
     limit = PORT_LAND_ALLOWANCE_KM - 0.3
-    return np.asarray(_distance_km(clat, clon, port_centre[0], port_centre[1]) <= limit)
+    return np.asarray(haversine_km(clat, clon, port_centre[0], port_centre[1]) <= limit)
 
 
 def _chord_samples(
@@ -981,7 +934,7 @@ def _chord_samples(
 ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int64]]:
     """Points at most 0.1 km apart along the chords between kept samples, and their chord."""
     a, b = keep[:-1], keep[1:]
-    seg_km = _distance_km(lat[a], lon[a], lat[b], lon[b])
+    seg_km = haversine_km(lat[a], lon[a], lat[b], lon[b])
     pieces = np.maximum(np.ceil(seg_km / 0.1).astype(np.int64), 1) + 1
     owner = np.repeat(np.arange(len(a)), pieces)
     start = np.repeat(np.cumsum(pieces) - pieces, pieces)
@@ -1037,7 +990,7 @@ class _Network:
 
     def _near(self, point: tuple[float, float]) -> list[tuple[Any, float]]:
         """The network nodes nearest `point`, with their great-circle distance in km."""
-        km = _distance_km(point[0], point[1], self._node_lat, self._node_lon)
+        km = haversine_km(point[0], point[1], self._node_lat, self._node_lon)
         nearest = np.argsort(km, kind="stable")[:_SNAP_NODES]
         return [(self._nodes[i], float(km[i])) for i in nearest]
 

@@ -13,32 +13,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from balise.geo.sphere import bearing_deg, distance_nm
+
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 
-EARTH_RADIUS_NM = 3440.065
-"""Mean earth radius in nautical miles (6,371 km)."""
 NM_PER_DEG_LAT = 60.0
 MOORED, ANCHORED, UNDER_WAY, FISHING = 5, 1, 0, 7
 """Navigational status codes (ITU-R M.1371 message 1, field 'navigational status')."""
-
-
-def haversine_nm(lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> Floats:
-    """Great-circle distance in nautical miles."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dlat, dlon = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_NM * np.arcsin(np.sqrt(np.clip(a, 0, 1))), np.float64)
-
-
-def course_deg(lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> Floats:
-    """Initial great-circle bearing from point 1 to point 2, degrees 0-360."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dlon = np.radians(np.asarray(lon2) - np.asarray(lon1))
-    y = np.sin(dlon) * np.cos(p2)
-    x = np.cos(p1) * np.sin(p2) - np.sin(p1) * np.cos(p2) * np.cos(dlon)
-    return np.asarray(np.degrees(np.arctan2(y, x)) % 360.0, np.float64)
+haversine_nm = distance_nm
+"""Great-circle distance in nautical miles (the project's one implementation)."""
+course_deg = bearing_deg
+"""Initial great-circle bearing, degrees 0-360."""
 
 
 def offset(lat: float, lon: float, bearing: float, distance_nm: float) -> tuple[float, float]:
