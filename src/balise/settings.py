@@ -52,6 +52,16 @@ class Setting:
         return "BALISE_" + self.name.upper().replace(".", "_")
 
 
+DETECT_PRESETS: tuple[str, ...] = ("gfw", "skylight", "starboard")
+"""The named threshold presets of the detectors (balise.maritime.encounters.PRESETS)."""
+
+
+def _preset(text: str) -> str:
+    if text not in DETECT_PRESETS:
+        raise ValueError(f"one of {', '.join(DETECT_PRESETS)}")
+    return text
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         name="workspace",
@@ -78,6 +88,17 @@ SETTINGS: tuple[Setting, ...] = (
         help="Time given to NMEA sentences that carry none (no tag block, no leading "
         "timestamp); unset, such sentences are quarantined with reason no_time.",
         source="Balise: no silent guess of time",
+    ),
+    Setting(
+        name="detect.preset",
+        parse=_preset,
+        default="gfw",
+        unit="preset",
+        help="Encounter thresholds: gfw (500 m for >= 2 h at < 2 kn, >= 10 km from anchorages, "
+        "same pair merged within 4 h), skylight (250 m for > 30 min) or starboard (200 m for "
+        ">= 30 min).",
+        source="GFW pipe-encounters and encounter-events.sql; Skylight and Starboard help pages "
+        "(maritime-anchors.md section 0)",
     ),
 )
 

@@ -10,6 +10,8 @@ import pytest
 from balise.cli import detect as detect_cli
 from balise.cli.main import run
 from balise.engine.detect import DETECTED_TYPES, Geography
+from balise.maritime.encounters import PRESETS
+from balise.settings import DETECT_PRESETS
 
 
 @pytest.fixture(scope="module")
@@ -68,4 +70,8 @@ def test_unknown_preset_is_a_usage_error(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run(["--workspace", str(workspace), "detect", "--preset", "nope"]) == 2
-    assert "unknown preset" in capsys.readouterr().err
+    assert "detect.preset" in capsys.readouterr().err
+
+
+def test_presets_are_the_detectors() -> None:
+    assert tuple(PRESETS) == DETECT_PRESETS

@@ -13,7 +13,6 @@ import typer
 from balise.cli.context import settings_for
 from balise.cli.output import DataFormat, print_table, write_frames
 from balise.engine.detect import DETECTED_TYPES, default_geography, detect
-from balise.errors import UsageError
 from balise.maritime.encounters import PRESETS
 from balise.settings import parse_utc
 
@@ -27,12 +26,17 @@ class EventFormat(StrEnum):
 
 def run_detect(
     ctx: typer.Context,
-    preset: Annotated[str, typer.Option(help=f"Threshold preset: {', '.join(PRESETS)}.")] = "gfw",
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Threshold preset: {', '.join(PRESETS)} (setting detect.preset).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run every detector on what is stored; new, revised and retracted events are saved."""
-    if preset not in PRESETS:
-        raise UsageError(f"--preset: unknown preset {preset!r} (choose from {', '.join(PRESETS)})")
-    workspace, _ = settings_for(ctx)
+    workspace, settings = settings_for(ctx, **{"detect.preset": preset})
+    preset = str(settings["detect.preset"])
     store = workspace.open_store()
     try:
         report = detect(store, preset, default_geography(workspace.root / "cache"))
