@@ -130,7 +130,7 @@ def _first_distinct(keys: pl.Series) -> pl.Series:
 
     Rows are sorted by a hash of their key: a row whose hash no other row shares is the first of
     its key, and only rows that share a hash (the duplicates, and collisions) are compared exactly.
-    This costs a third of a hashed group-by, which keeps an index list per distinct key.
+    This costs about a third of a hashed group-by, which keeps an index list per distinct key.
     """
     valid = keys.is_not_null().to_numpy()
     present = np.flatnonzero(valid)
