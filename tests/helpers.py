@@ -1,11 +1,18 @@
-"""Helpers shared by tests: building NMEA sentences and frames by hand."""
+"""Helpers shared by tests: building NMEA sentences, tracks and frames by hand."""
 
 from __future__ import annotations
 
+import json
+import math
+from datetime import UTC, datetime, timedelta
 from functools import reduce
 from typing import Any
 
+import numpy as np
+import polars as pl
 from pyais.encode import encode_dict
+
+from balise.model.schema import POSITION_SCHEMA, conform
 
 
 def checksum(body: str) -> str:
@@ -21,3 +28,43 @@ def sentences(fields: dict[str, Any], talker: str = "AI", seq_id: int = 0) -> li
 def tagged(sentence: str, unix_seconds: int) -> str:
     """`sentence` behind an NMEA 4.0 tag block carrying its receive time."""
     return "\\" + checksum(f"s:test,c:{unix_seconds}") + "\\" + sentence
+
+
+T0 = datetime(2024, 3, 1, tzinfo=UTC)
+"""A default start time for hand-built tracks."""
+
+
+def track(
+    mmsi: int,
+    hours: float,
+    lat: float = 10.0,
+    lon: float = -30.0,
+    knots: float = 1.0,
+    course_deg: float = 90.0,
+    start: datetime = T0,
+    every_s: float = 120,
+    **columns: Any,
+) -> pl.DataFrame:
+    """A straight track of POSITION_SCHEMA at `knots` on `course_deg` from (`lat`, `lon`), one
+    position every `every_s` seconds for `hours`; longitudes wrap at the antimeridian. Extra
+    `columns` (e.g. `sog_knots=0.1`, `nav_status=0`) are set on every row."""
+    seconds = np.arange(int(hours * 3600 / every_s) + 1) * every_s
+    nm = knots * seconds / 3600
+    course = math.radians(course_deg)
+    lats = lat + nm * math.cos(course) / 60
+    lons = lon + nm * math.sin(course) / (60 * math.cos(math.radians(lat)))
+    frame = pl.DataFrame(
+        {
+            "mmsi": [mmsi] * len(seconds),
+            "timestamp": [start + timedelta(seconds=float(s)) for s in seconds],
+            "lat": lats,
+            "lon": (lons + 180) % 360 - 180,
+            **{name: [value] * len(seconds) for name, value in columns.items()},
+        }
+    )
+    return conform(frame, POSITION_SCHEMA)
+
+
+def evidence(events: pl.DataFrame, row: int = 0) -> dict[str, Any]:
+    """The evidence object of event `row`."""
+    return dict(json.loads(events["evidence"][row]))
