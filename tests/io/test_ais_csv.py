@@ -373,3 +373,15 @@ def test_mutated_lines_are_all_accounted_for(
     for number, raw in batch.quarantine.select("source_line", "raw").iter_rows():
         assert raw == lines[number - 2].removesuffix(b"\r").decode("utf-8", errors="replace")
     assert numbers == sorted(numbers)
+
+
+def test_time_of_an_impossible_year_is_quarantined() -> None:
+    header, good = DMA_BAD.read_bytes().split(b"\n")[:2]
+    far = good.replace(good.split(b",")[0], b"01/03/+52024 00:00:00", 1)
+    before = good.replace(good.split(b",")[0], b"01/03/1901 00:00:00", 1)
+    batch = _read(b"\n".join([header, good, far, before]) + b"\n")
+    assert batch.positions["source_line"].to_list() == [2]
+    assert batch.quarantine.select("source_line", "reason").rows() == [
+        (3, "bad_time"),
+        (4, "bad_time"),
+    ]

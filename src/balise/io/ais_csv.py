@@ -27,7 +27,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import BinaryIO, Literal, TypeVar
+from datetime import UTC, datetime
+from typing import BinaryIO, Final, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -67,6 +68,11 @@ NULL_WORDS = ("", "Unknown", "Undefined", "unknown", "undefined", "UNKNOWN", "UN
 """What DMA writes for a missing value, besides an empty field or a space."""
 
 TIME_FORMATS: dict[Layout, str] = {"dma": "%d/%m/%Y %H:%M:%S", "noaa": "%Y-%m-%dT%H:%M:%S"}
+TIME_RANGE: Final = (
+    datetime(1980, 1, 1, tzinfo=UTC),
+    datetime(2200, 1, 1, tzinfo=UTC),
+)
+"""Times outside are not AIS times (AIS began in the 1990s): such rows are quarantined `bad_time`."""
 
 COLUMNS: dict[Layout, dict[str, str]] = {
     "dma": {
@@ -386,9 +392,12 @@ def _whole(column: str, dtype: pl.DataType) -> pl.Expr:
 
 
 def _time(column: str, layout: Layout) -> pl.Expr:
-    return pl.col(column).str.to_datetime(
+    """The time, null when it does not parse or falls outside `TIME_RANGE` (a year such as
+    +52024 parses but is no AIS time, and would not fit the store's timestamp type)."""
+    parsed = pl.col(column).str.to_datetime(
         TIME_FORMATS[layout], time_unit="us", time_zone="UTC", strict=False
     )
+    return pl.when(parsed.is_between(*TIME_RANGE)).then(parsed)
 
 
 def _coded(text: pl.DataFrame, column: str, codes: dict[str, int], default: int | None) -> pl.Expr:
