@@ -75,3 +75,41 @@ def test_unknown_preset_is_a_usage_error(
 
 def test_presets_are_the_detectors() -> None:
     assert tuple(PRESETS) == DETECT_PRESETS
+
+
+def _stored(folder: Path) -> dict[str, tuple[object, ...]]:
+    from balise.store.duckdb import DuckDBStore
+
+    store = DuckDBStore(folder / "balise.duckdb")
+    try:
+        events = store.events()
+    finally:
+        store.close()
+    return {row[0]: row[1:] for row in events.drop("status").rows()}
+
+
+def test_incremental_run_after_late_data_equals_a_full_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run on part of the AIS, then the rest arrives: newer lines and a chunk of older ones
+    (late data). The incremental run must end where a full run on everything ends."""
+    world = tmp_path / "world"
+    assert run(["sim", "atlantic", "--out", str(world), "--seed", "5", "--vessels", "20",
+                "--days", "3"]) == 0  # fmt: skip
+    lines = (world / "ais.nmea").read_text().splitlines(keepends=True)
+    early, late = tmp_path / "early.nmea", tmp_path / "late.nmea"
+    third, half, two_thirds = len(lines) // 3, len(lines) // 2, len(lines) * 2 // 3
+    early.write_text("".join(lines[:third] + lines[half:two_thirds]))
+    late.write_text("".join(lines[third:half] + lines[two_thirds:]))
+    ws = str(tmp_path / "ws")
+    assert run(["--workspace", ws, "ingest", "ais", str(early)]) == 0
+    assert run(["--workspace", ws, "detect"]) == 0
+    assert run(["--workspace", ws, "ingest", "ais", str(late)]) == 0
+    capsys.readouterr()
+    assert run(["--workspace", ws, "detect"]) == 0
+    assert "vessels with new data" in capsys.readouterr().out
+    incremental = _stored(tmp_path / "ws")
+    assert run(["--workspace", ws, "detect"]) == 0
+    assert "up to date" in capsys.readouterr().out
+    assert run(["--workspace", ws, "detect", "--full"]) == 0
+    assert _stored(tmp_path / "ws") == incremental

@@ -9,6 +9,7 @@ import polars as pl
 
 from balise.model.events import EVENT_SCHEMA
 from balise.store.duckdb import DuckDBStore
+from balise.store.duckdb_events import RunScope
 
 DAY = datetime(2024, 3, 1, tzinfo=UTC)
 
@@ -65,3 +66,36 @@ def test_events_filter_by_type_vessel_and_time() -> None:
     assert store.events(kind="encounter")["id"].to_list() == ["e"]
     assert store.events(since=DAY.replace(day=4))["id"].to_list() == ["e"]
     assert store.events(mmsi=1).height == 0
+
+
+def test_a_scoped_run_retracts_only_inside_its_scope() -> None:
+    store = DuckDBStore(":memory:")
+    other = {**_event("c", 2), "mmsi": 1}
+    early_meet = {**_event("e1", 2, "encounter"), "other_mmsi": 2}
+    late_meet = {**_event("e2", 9, "encounter"), "start": DAY.replace(day=8), "other_mmsi": 2}
+    types = ["ais_gap", "encounter"]
+    store.save_events(_frame(_event("a", 2), other, early_meet, late_meet), types)
+    scope = RunScope((227006760,), ("encounter",), DAY.replace(day=7), DAY.replace(day=10))
+    changes = store.save_events(_frame(), types, scope)
+    # the vessel's gap and its encounter inside the window go; the other vessel's gap and the
+    # encounter outside the window were not re-examined and stay
+    assert changes.retracted == 2
+    assert sorted(store.events()["id"].to_list()) == ["c", "e1"]
+
+
+def test_change_log_names_the_vessels_of_each_batch() -> None:
+    from balise.io.batch import ReadBatch
+    from balise.model.schema import POSITION_SCHEMA, conform
+    from balise.store.base import IngestRecord
+
+    store = DuckDBStore(":memory:")
+    store.start_ingest(IngestRecord("i", "test", "nmea", "running", 0, 10))
+    rows = {"mmsi": [5, 5, 6], "timestamp": [DAY, DAY.replace(day=3), DAY], "lat": [1.0] * 3,
+            "lon": [2.0, 2.1, 3.0]}  # fmt: skip
+    batch = ReadBatch(positions=conform(pl.DataFrame(rows), POSITION_SCHEMA))
+    store.store_batch("i", 0, batch)
+    seq = store.last_change()
+    assert store.changes_since(0).rows() == [(5, DAY, DAY.replace(day=3)), (6, DAY, DAY)]
+    store.store_batch("i", 1, batch)  # all duplicates: nothing changed
+    assert store.last_change() == seq
+    assert store.changes_since(seq).is_empty()

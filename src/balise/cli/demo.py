@@ -66,11 +66,13 @@ def demo(
         result = ingest_input(_nmea_input(folder / FILES["nmea"]), store, options)
         vessels = with_flag(store.vessels())
         report = detect(store, "gfw", default_geography(workspace.root / "cache"))
+        stored = store.events().group_by("type").len().sort("type")
     finally:
         store.close()
     print_summary(result)
-    counts = [(kind, f"{count:,}") for kind, count in report.by_type.items()]
-    print_table(f"events detected ({report.seconds:.0f} s)", counts, ("type", "count"))
+    counts = [(kind, f"{count:,}") for kind, count in stored.iter_rows()]
+    title = f"events ({report.mode} detection run, {report.seconds:.0f} s)"
+    print_table(title, counts, ("type", "count"))
     named = vessels.filter(pl.col("name").is_not_null()).head(show)
     rows = [
         tuple("" if v is None else str(v) for v in row)

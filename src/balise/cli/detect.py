@@ -33,20 +33,32 @@ def run_detect(
             show_default=False,
         ),
     ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Re-examine everything, not only what changed.")
+    ] = False,
 ) -> None:
-    """Run every detector on what is stored; new, revised and retracted events are saved."""
+    """Run every detector; new, revised and retracted events are saved.
+
+    The first run examines everything stored; later runs only the vessels with new or late data
+    since the last run (all of them again with --full or when the preset changed)."""
     workspace, settings = settings_for(ctx, **{"detect.preset": preset})
     preset = str(settings["detect.preset"])
     store = workspace.open_store()
     try:
-        report = detect(store, preset, default_geography(workspace.root / "cache"))
+        report = detect(store, preset, default_geography(workspace.root / "cache"), full=full)
     finally:
         store.close()
     changes = report.changes
     rows = [(kind, f"{report.by_type.get(kind, 0):,}") for kind in DETECTED_TYPES]
     for name in ("new", "revised", "retracted", "unchanged"):
         rows.append((name, f"{getattr(changes, name):,}"))
-    title = f"{report.positions:,} positions in {report.seconds:.1f} s (preset {preset})"
+    if report.mode == "up to date":
+        print_table(
+            "No new data since the last run: events are up to date", rows, ("events", "count")
+        )
+        return
+    scope = "every vessel" if report.mode == "full" else f"{report.vessels:,} vessels with new data"
+    title = f"{report.positions:,} positions of {scope} in {report.seconds:.1f} s (preset {preset})"
     print_table(title, rows, ("events", "count"))
 
 

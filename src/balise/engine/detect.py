@@ -12,12 +12,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from balise import __version__
 from balise.maritime.encounters import PRESETS, detect_encounters
 from balise.maritime.gaps import GapParams, detect_gaps
 from balise.maritime.identity import (
@@ -30,7 +32,7 @@ from balise.maritime.loitering import LoiteringParams, detect_loitering
 from balise.maritime.segment import SegmentParams, segment
 from balise.model.events import EVENT_SCHEMA
 from balise.store.duckdb import DuckDBStore
-from balise.store.duckdb_events import EventChanges
+from balise.store.duckdb_events import EventChanges, RunScope
 
 Geo = Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64]], npt.NDArray[np.float64]]
 FISHING_STATUS = 7
@@ -50,24 +52,37 @@ class Geography:
 
 @dataclass
 class DetectReport:
+    """What a detection run read and changed; `mode` is "full", "incremental" or "up to date"."""
+
     positions: int
     seconds: float
     changes: EventChanges
     by_type: dict[str, int] = field(default_factory=dict)
+    mode: str = "full"
+    vessels: int = 0
 
 
 def run_detectors(
-    positions: pl.DataFrame, identities: pl.DataFrame, preset: str, geo: Geography
+    positions: pl.DataFrame,
+    identities: pl.DataFrame,
+    preset: str,
+    geo: Geography,
+    *,
+    window: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Every event of `DETECTED_TYPES` in `positions` and `identities` (pure: no I/O)."""
+    """Every event of `DETECTED_TYPES` in `positions` and `identities` (pure: no I/O).
+
+    Two-vessel events are searched in `window` (every vessel's positions over a time span) when
+    given, in `positions` otherwise."""
     tracks = segment(positions, SegmentParams())
     clean = tracks.filter(~pl.col("noise"))
+    others = clean if window is None else segment(window, SegmentParams()).filter(~pl.col("noise"))
     identity = IdentityParams()
     frames = [
         # gaps per MMSI: the segmenter opens a new track after 24 h of silence, the longest gaps
         detect_gaps(clean.drop("segment_id"), GapParams(), shore=geo.shore_nm),
         _not_fishing(detect_loitering(clean, LoiteringParams(), shore=geo.shore_nm), clean),
-        detect_encounters(clean, PRESETS[preset], anchorage=geo.anchorage_km),
+        detect_encounters(others, PRESETS[preset], anchorage=geo.anchorage_km),
         detect_shared_mmsi(tracks, identity),
         detect_position_jumps(tracks, identity),
         detect_identity_changes(identities),
@@ -109,12 +124,65 @@ def default_geography(cache_dir: Path | None = None) -> Geography:
     return Geography(shore_nm=ShoreDistance(cache_dir), anchorage_km=index.distance_km)
 
 
-def detect(store: DuckDBStore, preset: str, geo: Geography) -> DetectReport:
-    """Run every detector on everything stored and save the events."""
+INCREMENTAL_PAD = timedelta(hours=24)
+"""An incremental run reads every vessel's positions this long around the new data, so that
+two-vessel events (encounters) near the new data are found whole."""
+CORE_PAD = timedelta(hours=12)
+"""Two-vessel events are re-decided (kept, revised or retracted) where they overlap the new data
+widened by this much; those farther out are left as stored."""
+WINDOW_TYPES = ("encounter",)
+"""Types found on the positions of a time window of every vessel, not on whole vessel histories."""
+
+
+def fingerprint(preset: str) -> str:
+    """What the stored events depend on besides the data: a run with another fingerprint
+    re-detects everything."""
+    return f"{__version__}|{preset}|{','.join(DETECTED_TYPES)}"
+
+
+def detect(store: DuckDBStore, preset: str, geo: Geography, *, full: bool = False) -> DetectReport:
+    """Run every detector and save the events: on everything stored the first time (or with
+    `full`, or when the settings changed), afterwards only on the vessels the stored data
+    changed for since the last run (late and out-of-order data included)."""
     started = time.perf_counter()
-    positions = pl.concat(list(store.positions()), how="vertical_relaxed")
-    identities = store.identity_history_all()
-    events = run_detectors(positions, identities, preset, geo)
-    changes = store.save_events(events, list(DETECTED_TYPES))
+    seq, stamp = store.last_change(), fingerprint(preset)
+    last = store.last_detect_run()
+    if full or last is None or last[1] != stamp:
+        positions = store.positions_of(None)
+        events = run_detectors(positions, store.identity_history_all(), preset, geo)
+        changes = store.save_events(events, list(DETECTED_TYPES))
+        mode, vessels = "full", positions["mmsi"].n_unique()
+    else:
+        changed = store.changes_since(last[0])
+        if changed.is_empty():
+            store.record_detect_run(seq, stamp, "up to date", 0)
+            return DetectReport(0, time.perf_counter() - started, EventChanges(0, 0, 0, 0), {},
+                                "up to date", 0)  # fmt: skip
+        positions, events, scope = _incremental(store, changed, preset, geo)
+        changes = store.save_events(events, list(DETECTED_TYPES), scope)
+        mode, vessels = "incremental", len(scope.mmsis)
+    store.record_detect_run(seq, stamp, mode, positions.height)
     counts = dict(events.group_by("type").len().sort("type").iter_rows())
-    return DetectReport(positions.height, time.perf_counter() - started, changes, counts)
+    elapsed = time.perf_counter() - started
+    return DetectReport(positions.height, elapsed, changes, counts, mode, vessels)
+
+
+def _incremental(
+    store: DuckDBStore, changed: pl.DataFrame, preset: str, geo: Geography
+) -> tuple[pl.DataFrame, pl.DataFrame, RunScope]:
+    """The events of the vessels in `changed` (whole histories) and the two-vessel events
+    near the changed time span (every vessel's positions around it)."""
+    mmsis = changed["mmsi"].to_list()
+    first, last = changed["first"].min(), changed["last"].max()
+    assert isinstance(first, datetime)
+    assert isinstance(last, datetime)
+    own = store.positions_of(mmsis)
+    window = store.positions_of(None, first - INCREMENTAL_PAD, last + INCREMENTAL_PAD)
+    since, until = first - CORE_PAD, last + CORE_PAD
+    events = run_detectors(own, store.identity_history_all(mmsis), preset, geo, window=window)
+    involved = pl.col("mmsi").is_in(mmsis) | pl.col("other_mmsi").is_in(mmsis)
+    near = (pl.col("end") >= since) & (pl.col("start") <= until)
+    in_window = pl.col("type").is_in(WINDOW_TYPES)
+    events = events.filter(involved & (~in_window | near))
+    scope = RunScope(tuple(mmsis), WINDOW_TYPES, since, until)
+    return own, events, scope

@@ -72,7 +72,7 @@ TIME_RANGE: Final = (
     datetime(1980, 1, 1, tzinfo=UTC),
     datetime(2200, 1, 1, tzinfo=UTC),
 )
-"""Times outside are not AIS times (AIS began in the 1990s): such rows are quarantined `bad_time`."""
+"""Times outside are no AIS times (AIS began in the 1990s): such rows are quarantined."""
 
 COLUMNS: dict[Layout, dict[str, str]] = {
     "dma": {

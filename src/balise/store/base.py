@@ -10,7 +10,7 @@ from typing import Protocol
 import polars as pl
 
 from balise.io.batch import ReadBatch
-from balise.store.duckdb_events import EventChanges
+from balise.store.duckdb_events import EventChanges, RunScope
 
 
 @dataclass(frozen=True)
@@ -62,12 +62,39 @@ class Store(Protocol):
         """Every identity snapshot of a vessel, with when and how often it was seen."""
         ...
 
-    def identity_history_all(self) -> pl.DataFrame:
-        """Every identity snapshot of every vessel, timed at its first sighting."""
+    def identity_history_all(self, mmsis: list[int] | None = None) -> pl.DataFrame:
+        """Every identity snapshot (of the vessels `mmsis` when given), timed at its first
+        sighting."""
         ...
 
-    def save_events(self, events: pl.DataFrame, types: list[str]) -> EventChanges:
-        """Store a detection run's complete events of `types`; revise and retract the others."""
+    def save_events(
+        self, events: pl.DataFrame, types: list[str], scope: RunScope | None = None
+    ) -> EventChanges:
+        """Store a detection run's complete events of `types`; revise and retract the others
+        (within `scope` only, for an incremental run)."""
+        ...
+
+    def positions_of(
+        self, mmsis: list[int] | None, since: datetime | None = None, until: datetime | None = None
+    ) -> pl.DataFrame:
+        """Positions of the vessels `mmsis` (all when None) within [`since`, `until`), in one
+        frame ordered by vessel then time."""
+        ...
+
+    def last_change(self) -> int:
+        """The sequence number of the last stored batch that changed data (0: none)."""
+        ...
+
+    def changes_since(self, seq: int) -> pl.DataFrame:
+        """The vessels changed after `seq`: `mmsi`, `first`, `last` (time span touched)."""
+        ...
+
+    def last_detect_run(self) -> tuple[int, str] | None:
+        """The change sequence and settings fingerprint the last detection run covered."""
+        ...
+
+    def record_detect_run(self, seq: int, fingerprint: str, mode: str, positions: int) -> None:
+        """Remember that a detection run covered the changes up to `seq`."""
         ...
 
     def events(

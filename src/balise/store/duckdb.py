@@ -22,7 +22,13 @@ from balise.errors import WorkspaceError
 from balise.io.batch import ReadBatch
 from balise.model.schema import IDENTITY_FIELDS, POSITION_SCHEMA, UTC_TIME
 from balise.store.base import IngestRecord
-from balise.store.duckdb_events import EVENTS_SQL, EventChanges, load_events, save_events
+from balise.store.duckdb_events import (
+    EVENTS_SQL,
+    EventChanges,
+    RunScope,
+    load_events,
+    save_events,
+)
 
 _SQL_TYPES = {
     pl.Int8(): "TINYINT",
@@ -61,6 +67,10 @@ CREATE TABLE IF NOT EXISTS ingests (
     batches_done INTEGER, batch_records INTEGER, started TIMESTAMPTZ, finished TIMESTAMPTZ);
 CREATE TABLE IF NOT EXISTS ingest_counts (
     ingest_id VARCHAR, batch_index INTEGER, counter VARCHAR, key VARCHAR, count BIGINT);
+CREATE SEQUENCE IF NOT EXISTS change_seq;
+CREATE TABLE IF NOT EXISTS changes (seq BIGINT, mmsi INTEGER, first TIMESTAMPTZ, last TIMESTAMPTZ);
+CREATE TABLE IF NOT EXISTS detect_runs (
+    run_at TIMESTAMPTZ, seq BIGINT, fingerprint VARCHAR, mode VARCHAR, positions BIGINT);
 """
 
 _SAME_IDENTITY = " AND ".join(f"i.{c} IS NOT DISTINCT FROM b.{c}" for c in _IDENTITY_KEY)
@@ -124,6 +134,8 @@ class DuckDBStore:
             stored = self._insert_positions(batch.positions)
             snapshots = self._upsert_identities(batch.identities)
             self._insert_quarantine(ingest_id, batch.quarantine)
+            if stored or snapshots:
+                self._record_changes(batch)
             counts = [(ingest_id, batch_index, *c) for c in _batch_counts(batch, stored, snapshots)]
             if counts:
                 con.executemany("INSERT INTO ingest_counts VALUES (?, ?, ?, ?, ?)", counts)
@@ -135,6 +147,66 @@ class DuckDBStore:
         except BaseException:
             con.rollback()
             raise
+
+    def _record_changes(self, batch: ReadBatch) -> None:
+        """Log which vessels the batch touched and over what time span, under one new sequence
+        number: an incremental detection run re-examines those vessels only."""
+        touched = (
+            pl.concat(
+                [
+                    batch.positions.select("mmsi", "timestamp"),
+                    batch.identities.select("mmsi", "timestamp"),
+                ]
+            )
+            .group_by("mmsi")
+            .agg(pl.col("timestamp").min().alias("first"), pl.col("timestamp").max().alias("last"))
+        )
+        self._con.register("touched", touched.to_arrow())
+        try:
+            self._con.execute(
+                "INSERT INTO changes SELECT s.seq, t.mmsi, t.first, t.last FROM touched t, "
+                "(SELECT nextval('change_seq') AS seq) s"
+            )
+        finally:
+            self._con.unregister("touched")
+
+    def last_change(self) -> int:
+        """The sequence number of the last stored change (0 when nothing was stored)."""
+        return int(self._rows("SELECT coalesce(max(seq), 0) FROM changes")[0][0])
+
+    def changes_since(self, seq: int) -> pl.DataFrame:
+        """Vessels touched after change `seq`: `mmsi`, `first` and `last` time touched."""
+        return self._frame(
+            "SELECT mmsi, min(first) AS first, max(last) AS last FROM changes WHERE seq > ? "
+            "GROUP BY mmsi ORDER BY mmsi",
+            [seq],
+        )
+
+    def last_detect_run(self) -> tuple[int, str] | None:
+        """The change sequence and settings fingerprint of the last detection run."""
+        rows = self._rows("SELECT seq, fingerprint FROM detect_runs ORDER BY run_at DESC LIMIT 1")
+        return (int(rows[0][0]), str(rows[0][1])) if rows else None
+
+    def record_detect_run(self, seq: int, fingerprint: str, mode: str, positions: int) -> None:
+        self._con.execute(
+            "INSERT INTO detect_runs VALUES (now(), ?, ?, ?, ?)",
+            [seq, fingerprint, mode, positions],
+        )
+
+    def positions_of(
+        self,
+        mmsis: list[int] | None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> pl.DataFrame:
+        """Every stored position (of the vessels `mmsis` only when given), optionally within
+        [`since`, `until`), ordered by vessel and time, in one frame."""
+        clauses, params = _position_filters(None, since, until)
+        if mmsis is not None:
+            clauses = f"{clauses} AND" if clauses else "WHERE"
+            clauses += " mmsi IN (SELECT unnest(?))"
+            params.append(mmsis)
+        return self._frame(f"SELECT * FROM positions {clauses} ORDER BY mmsi, timestamp", params)
 
     def _insert_positions(self, positions: pl.DataFrame) -> int:
         """Insert the positions not already stored; a batch whose time span holds no stored
@@ -258,16 +330,22 @@ class DuckDBStore:
             "SELECT * FROM identities WHERE mmsi = ? ORDER BY first_seen, msg_type", [mmsi]
         )
 
-    def identity_history_all(self) -> pl.DataFrame:
-        """Every identity snapshot, as identity reports timed at their first sighting."""
+    def identity_history_all(self, mmsis: list[int] | None = None) -> pl.DataFrame:
+        """Every identity snapshot (of the vessels `mmsis` only when given), as identity reports
+        timed at their first sighting."""
+        where = "WHERE mmsi IN (SELECT unnest(?))" if mmsis is not None else ""
         return self._frame(
-            "SELECT * EXCLUDE (first_seen), first_seen AS timestamp FROM identities "
-            "ORDER BY mmsi, first_seen, msg_type"
+            f"SELECT * EXCLUDE (first_seen), first_seen AS timestamp FROM identities {where} "
+            "ORDER BY mmsi, first_seen, msg_type",
+            [mmsis] if mmsis is not None else None,
         )
 
-    def save_events(self, events: pl.DataFrame, types: list[str]) -> EventChanges:
-        """Store one run's complete events of `types`: new, revised, retracted (with history)."""
-        return save_events(self._con, events, types)
+    def save_events(
+        self, events: pl.DataFrame, types: list[str], scope: RunScope | None = None
+    ) -> EventChanges:
+        """Store one run's complete events of `types`: new, revised, retracted (with history);
+        with a `scope`, only events inside it can be retracted."""
+        return save_events(self._con, events, types, scope)
 
     def events(
         self, kind: str | None = None, since: datetime | None = None, mmsi: int | None = None

@@ -37,6 +37,19 @@ EVENTS_SQL = (
 
 
 @dataclass(frozen=True)
+class RunScope:
+    """What an incremental run re-detected: every event of the vessels `mmsis` (as `mmsi` or
+    `other_mmsi`), except that events of `window_types` (found on the positions of a time window
+    only, e.g. encounters) are covered only where they overlap `since`-`until`. Stored events
+    outside the scope are neither revised nor retracted by the run."""
+
+    mmsis: tuple[int, ...]
+    window_types: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
 class EventChanges:
     """What a detection run changed in the store."""
 
@@ -47,14 +60,18 @@ class EventChanges:
 
 
 def save_events(
-    con: duckdb.DuckDBPyConnection, events: pl.DataFrame, types: list[str]
+    con: duckdb.DuckDBPyConnection,
+    events: pl.DataFrame,
+    types: list[str],
+    scope: RunScope | None = None,
 ) -> EventChanges:
-    """Store the complete `events` of `types` from one run (see the module docstring)."""
+    """Store the complete `events` of `types` from one run (see the module docstring); with a
+    `scope`, the run covered only part of the data and retracts only within it."""
     now = datetime.now(UTC)
     con.register("run_events", events.select(list(EVENT_SCHEMA)).to_arrow())
     try:
         con.begin()
-        changes = _apply(con, types, now)
+        changes = _apply(con, types, now, scope)
         con.commit()
     except BaseException:
         con.rollback()
@@ -69,22 +86,40 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> int:
     return int(row[0]) if row else 0
 
 
-def _apply(con: duckdb.DuckDBPyConnection, types: list[str], now: datetime) -> EventChanges:
+def _scope_sql(scope: RunScope | None) -> tuple[str, list[Any]]:
+    """The condition (on stored events `e`) of being inside `scope`, and its parameters."""
+    if scope is None:
+        return "", []
+    window = "TRUE"
+    params: list[Any] = [list(scope.mmsis), list(scope.mmsis)]
+    if scope.window_types:
+        window = 'e.type NOT IN (SELECT unnest(?)) OR (e."end" >= ? AND e.start <= ?)'
+        params += [list(scope.window_types), scope.since, scope.until]
+    vessel = "(e.mmsi IN (SELECT unnest(?)) OR e.other_mmsi IN (SELECT unnest(?)))"
+    return f" AND {vessel} AND ({window})", params
+
+
+def _apply(
+    con: duckdb.DuckDBPyConnection, types: list[str], now: datetime, scope: RunScope | None
+) -> EventChanges:
     differs = " OR ".join(f'e."{c}" IS DISTINCT FROM r."{c}"' for c in _CONTENT)
     new = _count(con, "SELECT count(*) FROM run_events r ANTI JOIN events e USING (id)", [])
     revised = _count(
         con, f"SELECT count(*) FROM run_events r JOIN events e USING (id) WHERE {differs} "
         "OR e.status = 'retracted'", [])  # fmt: skip
     total = _count(con, "SELECT count(*) FROM run_events", [])
+    in_scope, scope_params = _scope_sql(scope)
     gone_sql = "FROM events e WHERE e.type IN (SELECT unnest(?)) AND e.status <> 'retracted' " \
-        "AND e.id NOT IN (SELECT id FROM run_events)"  # fmt: skip
-    retracted = _count(con, f"SELECT count(*) {gone_sql}", [types])
+        f"AND e.id NOT IN (SELECT id FROM run_events){in_scope}"  # fmt: skip
+    gone_params = [types, *scope_params]
+    retracted = _count(con, f"SELECT count(*) {gone_sql}", gone_params)
     history = ", ".join(f'"{c}"' for c in EVENT_SCHEMA if c != "status")
     con.execute(
-        f"INSERT INTO event_history SELECT {history}, 'retracted', ? {gone_sql}", [now, types]
+        f"INSERT INTO event_history SELECT {history}, 'retracted', ? {gone_sql}",
+        [now, *gone_params],
     )
     con.execute(f"UPDATE events SET status = 'retracted', detected_at = ? WHERE id IN "
-                f"(SELECT e.id {gone_sql})", [now, types])  # fmt: skip
+                f"(SELECT e.id {gone_sql})", [now, *gone_params])  # fmt: skip
     changed = (
         f"SELECT r.* EXCLUDE (status), CASE WHEN e.id IS NULL THEN 'active' ELSE 'revised' END "
         f"AS status FROM run_events r LEFT JOIN events e USING (id) "
