@@ -157,7 +157,7 @@ def test_demo_builds_the_world_then_reuses_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(demo, "DEMO_WORLD", WorldSpec(seed=3, vessels=15, days=1.0))
-    monkeypatch.setattr(demo, "default_geography", lambda cache_dir: Geography())
+    monkeypatch.setattr(demo, "default_geography", lambda cache_dir, zones=(): Geography())
     workspace = tmp_path / "demo"
     code, out, err = _balise(capsys, "--workspace", str(workspace), "demo")
     assert code == 0

@@ -27,7 +27,9 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def no_shore_build(monkeypatch: pytest.MonkeyPatch) -> None:
     """The real distance-to-shore grid takes a minute to build: tests/geo covers it."""
-    monkeypatch.setattr(detect_cli, "default_geography", lambda cache_dir: Geography())
+    monkeypatch.setattr(
+        detect_cli, "default_geography", lambda cache_dir, zones=(): Geography(zones=zones or ())
+    )
 
 
 def _events(workspace: Path, capsys: pytest.CaptureFixture[str], *args: str) -> str:

@@ -19,8 +19,8 @@ from rich.console import Console
 from balise.cli.context import settings_for
 from balise.cli.ingest import print_summary
 from balise.cli.output import print_table
-from balise.cli.query import with_flag
 from balise.engine.detect import default_geography, detect
+from balise.engine.dossier import with_flag
 from balise.engine.ingest import Input, ingest_input
 from balise.io.batch import ReadOptions
 from balise.sim.world import FILES, WorldSpec, build_world, write_world
@@ -42,7 +42,7 @@ def ensure_world(folder: Path, spec: WorldSpec = DEMO_WORLD) -> Path:
     if stamp.exists() and stamp.read_text() == _spec_text(spec):
         return folder
     console = Console(stderr=True)
-    console.print(f"building the demo world ({spec.vessels} vessels, {spec.days:g} days) "
+    console.print(f"building the world ({spec.vessels} vessels, {spec.days:g} days) "
                   f"in {folder}", highlight=False)  # fmt: skip
     write_world(build_world(spec), folder)
     stamp.write_text(_spec_text(spec))

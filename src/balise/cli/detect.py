@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import polars as pl
@@ -13,6 +14,7 @@ import typer
 from balise.cli.context import settings_for
 from balise.cli.output import DataFormat, print_table, write_frames
 from balise.engine.detect import DETECTED_TYPES, default_geography, detect
+from balise.geo.zones import Zone, load_zones
 from balise.maritime.encounters import PRESETS
 from balise.settings import parse_utc
 
@@ -22,6 +24,23 @@ class EventFormat(StrEnum):
     jsonl = "jsonl"
     csv = "csv"
     geojson = "geojson"
+
+
+ZONE_FILE = "zones.geojson"
+"""The workspace's own zones (GeoJSON): they replace the default zones of the same id."""
+
+
+def workspace_zones(root: Path) -> tuple[Zone, ...]:
+    """The default zones overlaid by the workspace's zone file; its bad features are reported
+    on stderr and skipped."""
+    path = root / ZONE_FILE
+    loaded = load_zones(path if path.exists() else None)
+    for problem in loaded.problems:
+        name = f" ({problem.zone_id})" if problem.zone_id else ""
+        sys.stderr.write(
+            f"{path.name}: feature {problem.feature_index}{name} skipped: {problem.reason}\n"
+        )
+    return tuple(loaded.zones)
 
 
 def run_detect(
@@ -43,9 +62,10 @@ def run_detect(
     since the last run (all of them again with --full or when the preset changed)."""
     workspace, settings = settings_for(ctx, **{"detect.preset": preset})
     preset = str(settings["detect.preset"])
+    geography = default_geography(workspace.root / "cache", workspace_zones(workspace.root))
     store = workspace.open_store()
     try:
-        report = detect(store, preset, default_geography(workspace.root / "cache"), full=full)
+        report = detect(store, preset, geography, full=full)
     finally:
         store.close()
     changes = report.changes

@@ -6,22 +6,13 @@ import json
 import sys
 from typing import Annotated, Any
 
-import polars as pl
 import typer
 
 from balise.cli.context import settings_for
 from balise.cli.output import DataFormat, print_table, write_frames
+from balise.engine.dossier import dossier, with_flag
 from balise.errors import UsageError
-from balise.model.mid import flag_frame, mid_expr
-from balise.model.schema import IDENTITY_FIELDS
 from balise.settings import parse_utc
-
-
-def with_flag(frame: pl.DataFrame) -> pl.DataFrame:
-    flagged = frame.with_columns(mid_expr("mmsi").alias("mid")).join(
-        flag_frame(), on="mid", how="left"
-    )
-    return flagged.drop("mid")
 
 
 def positions(
@@ -56,48 +47,6 @@ def vessels(
         store.close()
 
 
-def _history(snapshots: pl.DataFrame) -> dict[str, list[dict[str, Any]]]:
-    """Per identity field: each value seen, with first/last time seen and the reports behind it."""
-    history: dict[str, list[dict[str, Any]]] = {}
-    for field in IDENTITY_FIELDS:
-        values = (
-            snapshots.filter(pl.col(field).is_not_null())
-            .group_by(field)
-            .agg(
-                pl.col("first_seen").min(),
-                pl.col("last_seen").max(),
-                pl.col("messages").sum(),
-                pl.col("source_format").unique().sort().str.join(",").alias("sources"),
-            )
-            .sort("first_seen")
-        )
-        if not values.is_empty():
-            history[field] = values.rename({field: "value"}).to_dicts()
-    return history
-
-
-def dossier(store: Any, mmsi: int) -> dict[str, Any]:
-    """The vessel dossier: identity now, flag, identity history, positions summary."""
-    summary = with_flag(pl.DataFrame({"mmsi": [mmsi]}, schema={"mmsi": pl.Int32}))
-    snapshots = store.identity_history(mmsi)
-    current = (
-        {
-            field: snapshots.filter(pl.col(field).is_not_null()).sort("last_seen")[field].last()
-            for field in IDENTITY_FIELDS
-        }
-        if not snapshots.is_empty()
-        else {}
-    )
-    return {
-        "mmsi": mmsi,
-        "flag": summary["flag"].item(),
-        "flag_country": summary["flag_country"].item(),
-        "identity": current,
-        "identity_history": _history(snapshots),
-        "positions": store.position_summary(mmsi),
-    }
-
-
 def _default(value: Any) -> str:
     return value.isoformat().replace("+00:00", "Z") if hasattr(value, "isoformat") else str(value)
 
@@ -107,7 +56,8 @@ def vessel(
     mmsi: Annotated[int, typer.Argument(help="The vessel's MMSI.")],
     output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
-    """A vessel's dossier: identity, flag, identity changes over time, positions."""
+    """A vessel's dossier: identity and its changes, flag, positions, risk and its reasons,
+    likely destination, events."""
     if output not in ("table", "json"):
         raise UsageError("--format must be table or json")
     workspace, _ = settings_for(ctx)
@@ -131,18 +81,40 @@ def _print_dossier(record: dict[str, Any]) -> None:
     rows += [(field, _default(value)) for field, value in identity.items() if value is not None]
     rows += [(key, _default(value)) for key, value in record["positions"].items()]
     print_table(f"Vessel {record['mmsi']}", rows, ("", "value"))
-    changes = []
-    for field, values in record["identity_history"].items():
-        if len(values) > 1:
-            changes += [
-                (
-                    field,
-                    _default(v["value"]),
-                    _default(v["first_seen"]),
-                    _default(v["last_seen"]),
-                    str(v["messages"]),
-                )
-                for v in values
-            ]
+    changes = [
+        (field, _default(v["value"]), _default(v["first_seen"]), _default(v["last_seen"]),
+         str(v["messages"]))
+        for field, values in record["identity_history"].items() if len(values) > 1
+        for v in values
+    ]  # fmt: skip
     if changes:
         print_table("Identity history", changes, ("field", "value", "first seen", "last seen", "n"))
+    _print_risk(record.get("risk"))
+    _print_tracking(record.get("tracking"))
+    events = [
+        (e["type"], _default(e["start"]), _default(e["end"]), f"{e['score'] or 0:.2f}",
+         "" if e["other_mmsi"] is None else str(e["other_mmsi"]), e["id"])
+        for e in record["events"]
+    ]  # fmt: skip
+    title = f"Events ({len(events)}, newest first)" if events else "Events: none"
+    print_table(title, events, ("type", "start", "end", "score", "other vessel", "id"))
+
+
+def _print_risk(risk: dict[str, Any] | None) -> None:
+    if risk is None:
+        print_table("Risk: not assessed yet (run balise detect)", [], ("", ""))
+        return
+    reasons = [
+        (f"{r.get('contribution', 0):.1f}", str(r.get("text", r.get("kind", ""))))
+        for r in risk.get("reasons") or []
+    ]
+    title = f"Risk {risk['score']:.0f}/100 ({risk['band']}): indicators, not proof"
+    print_table(title, reasons or [("", "no contributing indicator")], ("points", "reason"))
+
+
+def _print_tracking(tracking: dict[str, Any] | None) -> None:
+    if tracking is None:
+        return
+    rows = [(key, _default(value)) for key, value in tracking.items()
+            if key != "mmsi" and value is not None]  # fmt: skip
+    print_table("Heading for", rows, ("", "value"))

@@ -20,6 +20,8 @@ import numpy.typing as npt
 import polars as pl
 
 from balise import __version__
+from balise.geo.zones import Zone, load_zones
+from balise.maritime.coastal import detect_coastal_drops, lane_density
 from balise.maritime.encounters import PRESETS, detect_encounters
 from balise.maritime.gaps import GapParams, detect_gaps
 from balise.maritime.identity import (
@@ -30,24 +32,38 @@ from balise.maritime.identity import (
 )
 from balise.maritime.loitering import LoiteringParams, detect_loitering
 from balise.maritime.segment import SegmentParams, segment
-from balise.model.events import EVENT_SCHEMA
+from balise.maritime.zones import detect_zone_entries
+from balise.model.events import EVENT_SCHEMA, empty_events
 from balise.store.duckdb import DuckDBStore
 from balise.store.duckdb_events import EventChanges, RunScope
 
 Geo = Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64]], npt.NDArray[np.float64]]
+BoolArray = npt.NDArray[np.bool_]
 FISHING_STATUS = 7
 """Navigational status "engaged in fishing" (ITU-R M.1371)."""
 DETECTED_TYPES = (
     "ais_gap", "loitering", "encounter", "shared_mmsi", "position_jump", "identity_change",
+    "coastal_drop", "zone_entry",
 )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Geography:
-    """What detectors need to know of the world: distance to shore (nm), to an anchorage (km)."""
+    """What detectors need to know of the world: distance to shore (nm), to an anchorage (km),
+    the zones watched. A detector whose geography is missing does not run (tests inject what
+    they need; `default_geography` gives the real one)."""
 
     shore_nm: Geo | None = None
     anchorage_km: Geo | None = None
+    zones: tuple[Zone, ...] = ()
+
+    def watched(self, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]) -> BoolArray:
+        """Which positions are inside a zone of kind "watch"."""
+        inside = np.zeros(np.shape(lat), dtype=bool)
+        for zone in self.zones:
+            if zone.kind == "watch":
+                inside |= zone.contains(lat, lon)
+        return inside
 
 
 @dataclass
@@ -86,8 +102,27 @@ def run_detectors(
         detect_shared_mmsi(tracks, identity),
         detect_position_jumps(tracks, identity),
         detect_identity_changes(identities),
+        _coastal_drops(clean, others, identities, geo),
+        detect_zone_entries(clean, geo.zones, vessel_info=identities),
     ]
     return pl.concat([f.select(list(EVENT_SCHEMA)).cast(EVENT_SCHEMA) for f in frames])  # type: ignore[arg-type]
+
+
+def _coastal_drops(
+    clean: pl.DataFrame, others: pl.DataFrame, identities: pl.DataFrame, geo: Geography
+) -> pl.DataFrame:
+    """Coastal drops, with the lanes measured on every vessel's positions (`others`)."""
+    if geo.shore_nm is None or geo.anchorage_km is None:
+        return empty_events()
+    types = identities.select("mmsi", "ship_type")
+    return detect_coastal_drops(
+        clean,
+        shore=geo.shore_nm,
+        anchorage=geo.anchorage_km,
+        vessel_types=types,
+        lane=lane_density(others, vessel_types=types),
+        watched=geo.watched,
+    )
 
 
 def _not_fishing(events: pl.DataFrame, positions: pl.DataFrame) -> pl.DataFrame:
@@ -109,9 +144,12 @@ def _not_fishing(events: pl.DataFrame, positions: pl.DataFrame) -> pl.DataFrame:
     return events.filter(~pl.col("id").is_in(mostly_fishing.implode()))
 
 
-def default_geography(cache_dir: Path | None = None) -> Geography:
+def default_geography(
+    cache_dir: Path | None = None, zones: tuple[Zone, ...] | None = None
+) -> Geography:
     """Distance to shore from the GLOBE land mask; to anchorages from GFW's named anchorages and
-    the World Port Index ports (the named anchorages alone miss some ports, e.g. Le Havre).
+    the World Port Index ports (the named anchorages alone miss some ports, e.g. Le Havre);
+    `zones` (the default zones when None).
 
     The distance-to-shore grid takes about a minute to build; with `cache_dir` it is built once
     and read back in a second or two."""
@@ -121,7 +159,9 @@ def default_geography(cache_dir: Path | None = None) -> Geography:
     columns = ["lat", "lon", "label", "sublabel", "iso3"]
     points = pl.concat([load_anchorages().select(columns), load_ports().select(columns)])
     index = AnchorageIndex(points)
-    return Geography(shore_nm=ShoreDistance(cache_dir), anchorage_km=index.distance_km)
+    if zones is None:
+        zones = tuple(load_zones().zones)
+    return Geography(shore_nm=ShoreDistance(cache_dir), anchorage_km=index.distance_km, zones=zones)
 
 
 INCREMENTAL_PAD = timedelta(hours=24)

@@ -73,6 +73,9 @@ CREATE TABLE IF NOT EXISTS detect_runs (
     run_at TIMESTAMPTZ, seq BIGINT, fingerprint VARCHAR, mode VARCHAR, positions BIGINT);
 """
 
+DERIVED_TABLES = ("vessel_risk", "vessel_tracking")
+"""Tables recomputed whole after each detection run from the events and latest positions."""
+
 _SAME_IDENTITY = " AND ".join(f"i.{c} IS NOT DISTINCT FROM b.{c}" for c in _IDENTITY_KEY)
 
 
@@ -352,6 +355,48 @@ class DuckDBStore:
     ) -> pl.DataFrame:
         """Stored events that are not retracted, newest first."""
         return load_events(self._con, kind, since, mmsi)
+
+    def recent_positions(self, hours: float, active_hours: float) -> pl.DataFrame:
+        """Each vessel's positions of the last `hours` before its own last position, for the
+        vessels heard within `active_hours` of the newest stored position."""
+        return self._frame(
+            "WITH last AS (SELECT mmsi, max(timestamp) AS last FROM positions GROUP BY mmsi), "
+            "active AS (SELECT * FROM last WHERE last >= (SELECT max(last) FROM last) "
+            "- to_microseconds(CAST(? * 3.6e9 AS BIGINT))) "
+            "SELECT p.* FROM positions p JOIN active a USING (mmsi) "
+            "WHERE p.timestamp >= a.last - to_microseconds(CAST(? * 3.6e9 AS BIGINT)) "
+            "ORDER BY p.mmsi, p.timestamp",
+            [active_hours, hours],
+        )
+
+    def save_table(self, name: str, frame: pl.DataFrame) -> None:
+        """Replace the derived table `name` (vessel risk, tracking) with `frame`, in one
+        transaction: readers see the old table or the new one, never a half-written one."""
+        if name not in DERIVED_TABLES:
+            raise ValueError(f"not a derived table: {name}")
+        self._con.register("derived", frame.to_arrow())
+        try:
+            self._con.begin()
+            self._con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM derived")
+            self._con.commit()
+        except BaseException:
+            self._con.rollback()
+            raise
+        finally:
+            self._con.unregister("derived")
+
+    def table(self, name: str, mmsi: int | None = None) -> pl.DataFrame | None:
+        """The derived table `name` (of one vessel when `mmsi` is given); None before the
+        first detection run made it."""
+        if name not in DERIVED_TABLES:
+            raise ValueError(f"not a derived table: {name}")
+        exists = self._rows(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", name
+        )[0][0]
+        if not exists:
+            return None
+        where = "WHERE mmsi = ?" if mmsi is not None else ""
+        return self._frame(f"SELECT * FROM {name} {where}", [mmsi] if mmsi is not None else None)
 
     def position_summary(self, mmsi: int) -> dict[str, Any]:
         """Count, time span and last known position of one vessel."""

@@ -1,0 +1,84 @@
+"""A vessel's dossier: who it says it is and was, where it is, what it did, its risk and where
+it is heading; one record the CLI prints and the API serves."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import polars as pl
+
+from balise.model.mid import flag_frame, mid_expr
+from balise.model.schema import IDENTITY_FIELDS
+from balise.store.duckdb import DuckDBStore
+
+
+def with_flag(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with the `flag` (ISO 3166 alpha-2) and `flag_country` of its MMSIs' MIDs."""
+    flagged = frame.with_columns(mid_expr("mmsi").alias("mid")).join(
+        flag_frame(), on="mid", how="left"
+    )
+    return flagged.drop("mid")
+
+
+def identity_history(snapshots: pl.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """Per identity field: each value seen, with first/last time seen and the reports behind it."""
+    history: dict[str, list[dict[str, Any]]] = {}
+    for field in IDENTITY_FIELDS:
+        values = (
+            snapshots.filter(pl.col(field).is_not_null())
+            .group_by(field)
+            .agg(
+                pl.col("first_seen").min(),
+                pl.col("last_seen").max(),
+                pl.col("messages").sum(),
+                pl.col("source_format").unique().sort().str.join(",").alias("sources"),
+            )
+            .sort("first_seen")
+        )
+        if not values.is_empty():
+            history[field] = values.rename({field: "value"}).to_dicts()
+    return history
+
+
+def _events(store: DuckDBStore, mmsi: int) -> list[dict[str, Any]]:
+    events = store.events(mmsi=mmsi).sort("start", descending=True)
+    records = events.to_dicts()
+    for record in records:
+        for key in ("params", "evidence"):
+            record[key] = json.loads(record[key] or "{}")
+    return records
+
+
+def _derived(store: DuckDBStore, name: str, mmsi: int) -> dict[str, Any] | None:
+    """The vessel's row of a derived table (risk, tracking), JSON texts decoded."""
+    table = store.table(name, mmsi)
+    if table is None or table.is_empty():
+        return None
+    row = table.row(0, named=True)
+    for key in ("reasons",):
+        if isinstance(row.get(key), str):
+            row[key] = json.loads(row[key])
+    return row
+
+
+def dossier(store: DuckDBStore, mmsi: int) -> dict[str, Any]:
+    """The vessel dossier: identity now and its history, flag, positions summary, risk with its
+    reasons, likely destination, and events (newest first)."""
+    summary = with_flag(pl.DataFrame({"mmsi": [mmsi]}, schema={"mmsi": pl.Int32}))
+    snapshots = store.identity_history(mmsi)
+    current = {
+        field: snapshots.filter(pl.col(field).is_not_null()).sort("last_seen")[field].last()
+        for field in IDENTITY_FIELDS
+    } if not snapshots.is_empty() else {}  # fmt: skip
+    return {
+        "mmsi": mmsi,
+        "flag": summary["flag"].item(),
+        "flag_country": summary["flag_country"].item(),
+        "identity": current,
+        "identity_history": identity_history(snapshots),
+        "positions": store.position_summary(mmsi),
+        "risk": _derived(store, "vessel_risk", mmsi),
+        "tracking": _derived(store, "vessel_tracking", mmsi),
+        "events": _events(store, mmsi),
+    }

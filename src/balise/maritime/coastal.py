@@ -1,0 +1,547 @@
+"""Coastal drop: a sea-going ship leaves its way, slows or circles off a coast away from any port,
+anchorage or lane, then goes on — the AIS trace of cargo handed to a small boat from the shore.
+
+This is Balise's own definition (no published anchor detects it; maritime-anchors.md notes that
+near-coast dark activity needs its own rules). Each track's legs are put in absolute time buckets
+(`bucket_minutes`, so stretches run across the UTC day boundary); a bucket lingers when its
+implied speed is below `slow_knots` or its course turns by at least `circling_deg_per_hour`;
+consecutive lingering buckets make a stretch. A stretch is a coastal drop when it lasts
+`min_minutes` to `max_hours`, is slow on average or circles in place, the ship was under way at
+transit speed in the hours before it, and its centre is within `max_shore_nm` of the coast,
+`min_port_km` or more from every port and anchorage, and outside the shipping lanes. Night (the
+sun below civil twilight), an AIS silence in or next to the stretch, and a watched zone raise the
+score. Geography is evaluated on stretch centres only, so the detector stays fast on millions of
+positions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from balise.geo.sphere import KM_PER_NM, bearing_deg
+from balise.geo.sun import CIVIL_TWILIGHT_DEG, solar_elevation_deg
+from balise.maritime.gaps import (
+    TRACK,
+    FloatArray,
+    events_frame,
+    haversine_km,
+    hours_between,
+    iso,
+    rounded,
+)
+from balise.model.events import empty_events, to_json
+
+BoolArray = npt.NDArray[np.bool_]
+Geo = Callable[[FloatArray, FloatArray], FloatArray]
+"""(lat, lon) in degrees → a distance, element-wise (shore in nm, anchorage in km)."""
+Zone = Callable[[FloatArray, FloatArray], BoolArray]
+"""(lat, lon) in degrees → whether each position is in the area (a lane, a watched zone)."""
+
+CONFIDENCE_SEA_GOING: Final = 0.7
+"""The vessel reported a cargo or tanker type (70-89): the pattern is what the definition says."""
+CONFIDENCE_TYPE_UNKNOWN: Final = 0.5
+"""No type reported (or "other"): it may be a work boat or a yacht slowing off a coast."""
+SCORE_BASE: Final = 0.4
+"""A sea-going ship lingering off a coast away from ports and lanes, at an unremarkable time."""
+SCORE_NIGHT: Final = 0.25
+"""Added when the sun was below civil twilight: drops are planned for darkness."""
+SCORE_GAP: Final = 0.2
+"""Added when the AIS fell silent in or next to the stretch: hiding where the ship stopped."""
+SCORE_WATCHED: Final = 0.15
+"""Added inside a zone the analyst watches (a known landing coast)."""
+_MIN_TURN_LEG_NM: Final = 0.005
+"""Legs shorter than this (about 9 m, GNSS noise) have no meaningful course: they add no turn."""
+
+
+@dataclass(frozen=True)
+class CoastalDropParams:
+    """Thresholds of the coastal-drop detector (Balise's definition; reasoning in the docs)."""
+
+    slow_knots: float = 4.0
+    """A bucket lingers below this implied speed (kn): a cargo ship's dead-slow-ahead is 4-6 kn,
+    so below 4 kn it is stopping, drifting or holding station, not sailing."""
+    circling_deg_per_hour: float = 360.0
+    """A bucket below `transit_knots` also lingers when its course turns at least this much per
+    hour (one full circle): holding a point under way, faster than `slow_knots`."""
+    min_turn_deg: float = 270.0
+    """A stretch that is not slow on average must turn this much in all (three quarters of a
+    circle) and end within `max_drift_nm` of where it began."""
+    max_drift_nm: float = 2.0
+    """Largest distance between the first and last position of a circling stretch (nm)."""
+    bucket_minutes: float = 10.0
+    """Time bucket of the legs (min): fine enough to cut a 45-minute stop from its approach."""
+    min_minutes: float = 45.0
+    """Shortest stretch (min): a boat needs tens of minutes to come alongside, load and clear off;
+    Skylight's dark rendezvous needs 15 min of one-sided rendezvous motion."""
+    max_hours: float = 12.0
+    """Longest stretch (h): a drop takes hours; longer stays are ships waiting for orders, weather
+    or a berth (the loitering detector covers long stays)."""
+    transit_knots: float = 8.0
+    """Speed of a sea-going ship under way (kn): slow-steaming cargo ships do 10-12 kn, so a
+    bucket at 8 kn or more is transit; also the speed of the lane-density counts."""
+    transit_window_hours: float = 3.0
+    """The ship must have been at transit speed within this many hours before the stretch: a
+    slowdown from a voyage, not a craft that is always slow (a dredger, a survey ship, a barge)
+    nor a ship first seen stopped (leaving a berth or an anchorage nobody listed)."""
+    max_declared_stop_share: float = 0.25
+    """Stretches whose positions report navigational status "at anchor" or "moored" this often
+    or more are dropped: the crew says it is waiting. The status is often set late or left stale,
+    so a quarter of the positions is enough; a drop is done under way, ready to leave."""
+    min_shore_nm: float = 0.5
+    """Smallest distance of the centre from shore (nm): closer in (or on the land mask, whose
+    cells are 0.5 nm wide) a sea-going ship is in a harbour basin, a river or a channel."""
+    max_shore_nm: float = 12.0
+    """Largest distance of the stretch's centre from shore (nm): the territorial sea (UNCLOS
+    art. 3), the reach of a small boat from a beach."""
+    min_port_km: float = 5.0
+    """Smallest distance of the stretch's centre from any port or anchorage point (km): GFW puts a
+    vessel in port within 3 km of an anchorage point and out beyond 4 km (pipe-anchorages); GFW's
+    10 km encounter filter would blank out whole rías lined with small harbours."""
+    gap_minutes: float = 30.0
+    """A silence of at least this long (min) in the stretch or in the bucket before or after it is
+    a gap: coastal waters are within terrestrial AIS reach, where position reports come every few
+    seconds to minutes."""
+    lane_cell_deg: float = 0.05
+    """Cell of the lane-density grid derived from the data (degrees, about 3 nm: the width of a
+    traffic-separation lane)."""
+    min_lane_vessels_per_day: float = 4.0
+    """A cell is a shipping lane when distinct vessels crossed it at transit speed at least this
+    often per day of data (one every 6 h): a ship stopped there for a few hours would more likely
+    than not be passed by another; there slowing is traffic, a pilot or a breakdown, and no
+    smuggler's choice. A rate, so that a week of data does not make every cell a lane."""
+    sea_going_types: tuple[int, int] = (70, 89)
+    """AIS ship types of sea-going ships (first and last code): cargo 70-79, tanker 80-89."""
+    excluded_types: tuple[int, int] = (20, 69)
+    """AIS ship types never reported (first and last code): WIG, fishing, towing, dredging,
+    diving, military, sailing, pleasure, high-speed craft, pilots, SAR, tugs, port tenders, law
+    enforcement, medical, passenger ships — craft that work or play along the coast."""
+
+
+class LaneDensity:
+    """The shipping lanes of the data itself: how many distinct vessels crossed each grid cell at
+    transit speed, and whether that makes the cell a lane.
+
+    Lanes are where traffic is, so they are measured rather than charted: a cell of `cell_deg`
+    crossed by distinct vessels at `transit_knots` or more at least `min_per_day` times per day
+    of data is a lane (the ship being judged counts too, once). Columns of cells wrap at the
+    antimeridian. Call it with (lat, lon) arrays for the lane flags; `vessels` gives the counts.
+    """
+
+    def __init__(self, keys: npt.NDArray[np.int64], counts: npt.NDArray[np.int64],
+                 cell_deg: float, min_vessels: float) -> None:  # fmt: skip
+        order = np.argsort(keys)
+        self._keys, self._counts = keys[order], counts[order]
+        self.cell_deg, self.min_vessels = cell_deg, min_vessels
+
+    def vessels(self, lat: FloatArray, lon: FloatArray) -> npt.NDArray[np.int64]:
+        """Distinct vessels that crossed the cell of each position at transit speed."""
+        keys = _cell_keys(np.asarray(lat, np.float64), np.asarray(lon, np.float64), self.cell_deg)
+        at = np.clip(np.searchsorted(self._keys, keys), 0, max(len(self._keys) - 1, 0))
+        if not len(self._keys):
+            return np.zeros(len(keys), np.int64)
+        return np.where(self._keys[at] == keys, self._counts[at], 0).astype(np.int64)
+
+    def __call__(self, lat: FloatArray, lon: FloatArray) -> BoolArray:
+        return np.asarray(self.vessels(lat, lon) >= self.min_vessels, np.bool_)
+
+
+def _cell_keys(lat: FloatArray, lon: FloatArray, cell_deg: float) -> npt.NDArray[np.int64]:
+    """One integer per grid cell of `cell_deg` (longitude wrapped to [0, 360))."""
+    columns = int(np.ceil(360.0 / cell_deg))
+    row = np.floor((lat + 90.0) / cell_deg).astype(np.int64)
+    col = np.floor(np.mod(lon + 180.0, 360.0) / cell_deg).astype(np.int64) % columns
+    return row * columns + col
+
+
+def lane_density(
+    positions: pl.DataFrame,
+    params: CoastalDropParams | None = None,
+    vessel_types: pl.DataFrame | None = None,
+) -> LaneDensity:
+    """The lanes of `positions` (columns mmsi, timestamp, lat, lon, sog_knots): cells crossed by
+    distinct vessels reporting `transit_knots` or more at least `min_lane_vessels_per_day` times
+    per day the data spans (a day at least). With `vessel_types`,
+    only vessels that may be sea-going count: a fishing fleet running home along the coast is
+    not a shipping lane."""
+    params = params or CoastalDropParams()
+    under_way = (
+        positions.filter(pl.col("sog_knots") >= params.transit_knots)
+        .select(pl.col("mmsi").cast(pl.Int32), "lat", "lon")
+        .drop_nulls()
+    )
+    if vessel_types is not None:
+        under_way = under_way.join(_excluded(vessel_types, params), on="mmsi", how="anti")
+    lat, lon = under_way["lat"].to_numpy(), under_way["lon"].to_numpy()
+    keys = _cell_keys(lat, lon, params.lane_cell_deg)
+    cells = (
+        pl.DataFrame({"cell": keys, "mmsi": under_way["mmsi"]})
+        .group_by("cell")
+        .agg(pl.col("mmsi").n_unique().alias("vessels"))
+    )
+    return LaneDensity(
+        cells["cell"].to_numpy().astype(np.int64),
+        cells["vessels"].to_numpy().astype(np.int64),
+        params.lane_cell_deg,
+        params.min_lane_vessels_per_day * _days(positions),
+    )
+
+
+def _days(positions: pl.DataFrame) -> float:
+    """Days between the first and last position, one at least."""
+    span = positions.select(pl.col("timestamp").max() - pl.col("timestamp").min()).item()
+    return max(1.0, span.total_seconds() / 86_400) if span is not None else 1.0
+
+
+def _eligible_vessels(vessel_types: pl.DataFrame, params: CoastalDropParams) -> pl.DataFrame:
+    """mmsi and `sea_going` (reported a cargo/tanker type) of vessels not excluded: a vessel is
+    excluded when every type it reported is in `excluded_types`."""
+    low, high = params.sea_going_types
+    out_low, out_high = params.excluded_types
+    code = pl.col("ship_type").cast(pl.Int32)
+    return (
+        vessel_types.select(pl.col("mmsi").cast(pl.Int32), code.alias("ship_type"))
+        .group_by("mmsi")
+        .agg(
+            code.is_between(low, high).any().alias("sea_going"),
+            code.is_between(out_low, out_high).fill_null(False).all().alias("excluded"),
+            code.drop_nulls().len().alias("reported"),
+        )
+        .filter(~(pl.col("excluded") & (pl.col("reported") > 0)))
+        .select("mmsi", "sea_going")
+    )
+
+
+def _excluded(vessel_types: pl.DataFrame, params: CoastalDropParams) -> pl.DataFrame:
+    """The mmsi of vessels that only ever reported a coastal type."""
+    known = vessel_types.select(pl.col("mmsi").cast(pl.Int32)).unique()
+    return known.join(_eligible_vessels(vessel_types, params), on="mmsi", how="anti")
+
+
+def _tracks(positions: pl.DataFrame) -> pl.DataFrame:
+    """The rows and order of `sorted_tracks`, with `declared_stop`: the position reports
+    navigational status 1 "at anchor" or 5 "moored" (ITU-R M.1371)."""
+    status = (
+        pl.col("nav_status").is_in([1, 5]).fill_null(False)
+        if "nav_status" in positions.columns
+        else pl.lit(False)
+    )
+    mmsi = pl.col("mmsi").cast(pl.String)
+    key = (
+        pl.coalesce(pl.col("segment_id").cast(pl.String), mmsi)
+        if "segment_id" in positions.columns
+        else mmsi
+    )
+    return (
+        positions.select(
+            key.alias(TRACK),
+            pl.col("mmsi").cast(pl.Int32),
+            "timestamp",
+            "lat",
+            "lon",
+            status.alias("declared_stop"),
+        )
+        .drop_nulls(["mmsi", "timestamp", "lat", "lon"])
+        .sort(TRACK, "timestamp", "lat", "lon")
+    )
+
+
+def _typed_tracks(
+    positions: pl.DataFrame, vessel_types: pl.DataFrame | None, params: CoastalDropParams
+) -> pl.DataFrame:
+    """`sorted_tracks` of the vessels that may be sea-going, with their `sea_going` flag; without
+    `vessel_types` every vessel may be, none is known to be."""
+    tracks = _tracks(positions)
+    if vessel_types is None:
+        return tracks.with_columns(pl.lit(False).alias("sea_going"))
+    return (
+        tracks.join(_excluded(vessel_types, params), on="mmsi", how="anti")
+        .join(_eligible_vessels(vessel_types, params), on="mmsi", how="left")
+        .with_columns(pl.col("sea_going").fill_null(False))
+        .sort(TRACK, "timestamp", "lat", "lon")
+    )
+
+
+def _legs(tracks: pl.DataFrame, bucket: str) -> pl.DataFrame:
+    """One row per pair of consecutive positions of a track: the later position, the earlier
+    time, hours, distance (nm), absolute turn from the previous leg (degrees), bucket."""
+    previous = [
+        pl.col(c).shift(1).over(TRACK).alias(f"prev_{c}") for c in ("timestamp", "lat", "lon")
+    ]
+    legs = tracks.with_columns(previous).drop_nulls("prev_timestamp")
+    legs = legs.with_columns(
+        hours_between(pl.col("prev_timestamp"), pl.col("timestamp")).alias("hours"),
+        (
+            haversine_km(pl.col("prev_lat"), pl.col("prev_lon"), pl.col("lat"), pl.col("lon"))
+            / KM_PER_NM
+        ).alias("nm"),
+    )
+    course = bearing_deg(
+        legs["prev_lat"].to_numpy(), legs["prev_lon"].to_numpy(),
+        legs["lat"].to_numpy(), legs["lon"].to_numpy(),
+    )  # fmt: skip
+    change = (pl.col("course") - pl.col("course").shift(1).over(TRACK) + 180.0) % 360.0 - 180.0
+    return (
+        legs.with_columns(
+            pl.when(pl.col("nm") >= _MIN_TURN_LEG_NM).then(pl.Series("course", course))
+        )
+        .with_columns(change.abs().fill_null(0.0).alias("turn_deg"))
+        .with_columns(pl.col("prev_timestamp").dt.truncate(bucket).alias("bucket"))
+    )
+
+
+def _buckets(legs: pl.DataFrame, params: CoastalDropParams) -> pl.DataFrame:
+    """Time buckets of each track with speed, turn, the longest silence nearby, `lingering`,
+    `fast` and `run` (a number shared by consecutive buckets of the same lingering flag)."""
+    buckets = (
+        legs.group_by(TRACK, "bucket")
+        .agg(
+            pl.col("mmsi").first(),
+            pl.col("sea_going").first(),
+            pl.col("prev_timestamp").min().alias("start"),
+            pl.col("timestamp").max().alias("end"),
+            pl.col("hours").sum(),
+            pl.col("nm").sum(),
+            pl.col("turn_deg").sum(),
+            pl.col("hours").max().alias("longest_h"),
+            pl.col("declared_stop").sum().alias("declared_stops"),
+            pl.col("prev_lat").sort_by("prev_timestamp").first().alias("first_lat"),
+            pl.col("prev_lon").sort_by("prev_timestamp").first().alias("first_lon"),
+            pl.col("lat").sort_by("timestamp").last().alias("last_lat"),
+            pl.col("lon").sort_by("timestamp").last().alias("last_lon"),
+            pl.col("lat").sum().alias("lat_sum"),
+            pl.col("lon").radians().sin().sum().alias("lon_sin"),
+            pl.col("lon").radians().cos().sum().alias("lon_cos"),
+            pl.len().alias("positions"),
+        )
+        .sort(TRACK, "bucket")
+    )
+    speed = pl.col("nm") / pl.col("hours")
+    circling = (pl.col("turn_deg") >= params.circling_deg_per_hour * pl.col("hours")) & (
+        speed < params.transit_knots
+    )
+    longest = [pl.col("longest_h").shift(s).over(TRACK) for s in (1, -1)]
+    return (
+        buckets.filter(pl.col("hours") > 0)
+        .with_columns(
+            speed.alias("speed_knots"),
+            ((speed < params.slow_knots) | circling).alias("lingering"),
+            pl.max_horizontal(pl.col("longest_h"), *longest).alias("silence_h"),
+        )
+        .with_columns(pl.col("lingering").rle_id().over(TRACK).alias("run"))
+    )
+
+
+def _stretches(buckets: pl.DataFrame, params: CoastalDropParams) -> pl.DataFrame:
+    """Runs of lingering buckets long enough, slow on average or circling in place."""
+    stretches = (
+        buckets.filter("lingering")
+        .group_by(TRACK, "run")
+        .agg(
+            pl.col("mmsi").first(),
+            pl.col("sea_going").first(),
+            pl.col("start").min(),
+            pl.col("end").max(),
+            pl.col("hours").sum(),
+            pl.col("nm").sum().alias("distance_nm"),
+            pl.col("turn_deg").sum(),
+            pl.col("speed_knots").min().alias("min_speed_knots"),
+            pl.col("speed_knots").median().alias("median_speed_knots"),
+            pl.col("silence_h").max(),
+            pl.col("first_lat").sort_by("start").first(),
+            pl.col("first_lon").sort_by("start").first(),
+            pl.col("last_lat").sort_by("start").last(),
+            pl.col("last_lon").sort_by("start").last(),
+            (pl.col("lat_sum").sum() / pl.col("positions").sum()).alias("lat"),
+            pl.arctan2(pl.col("lon_sin").sum(), pl.col("lon_cos").sum()).degrees().alias("lon"),
+            pl.col("positions").sum(),
+            pl.col("declared_stops").sum(),
+        )
+        .with_columns(
+            (pl.col("distance_nm") / pl.col("hours")).alias("avg_speed_knots"),
+            (pl.col("declared_stops") / pl.col("positions")).alias("declared_stop_share"),
+            hours_between(pl.col("start"), pl.col("end")).alias("duration_h"),
+            (
+                haversine_km(
+                    pl.col("first_lat"), pl.col("first_lon"), pl.col("last_lat"), pl.col("last_lon")
+                )
+                / KM_PER_NM
+            ).alias("drift_nm"),
+        )
+    )
+    circling = (pl.col("turn_deg") >= params.min_turn_deg) & (
+        pl.col("drift_nm") <= params.max_drift_nm
+    )
+    long_enough = pl.col("duration_h").is_between(params.min_minutes / 60, params.max_hours)
+    under_way = pl.col("declared_stop_share") < params.max_declared_stop_share
+    return stretches.filter(
+        long_enough & under_way & ((pl.col("avg_speed_knots") < params.slow_knots) | circling)
+    )
+
+
+def _with_transit(
+    stretches: pl.DataFrame, buckets: pl.DataFrame, params: CoastalDropParams
+) -> pl.DataFrame:
+    """`stretches` with `transit_before` / `transit_after`: a bucket of the track at transit
+    speed ended within `transit_window_hours` before the start / began within it after the end."""
+    fast = buckets.filter(pl.col("speed_knots") >= params.transit_knots).select(
+        TRACK, pl.col("start").alias("f_start"), pl.col("end").alias("f_end")
+    )
+    window = pl.duration(microseconds=int(params.transit_window_hours * 3.6e9))
+    joined = stretches.select(TRACK, "run", "start", "end").join(fast, on=TRACK)
+    before = (pl.col("f_end") <= pl.col("start")) & (pl.col("f_end") >= pl.col("start") - window)
+    after = (pl.col("f_start") >= pl.col("end")) & (pl.col("f_start") <= pl.col("end") + window)
+    flags = joined.group_by(TRACK, "run").agg(
+        before.any().alias("transit_before"), after.any().alias("transit_after")
+    )
+    return stretches.join(flags, on=[TRACK, "run"], how="left").with_columns(
+        pl.col("transit_before", "transit_after").fill_null(False)
+    )
+
+
+def _placed(
+    stretches: pl.DataFrame,
+    shore: Geo,
+    anchorage: Geo,
+    lane: Zone,
+    watched: Zone | None,
+) -> pl.DataFrame:
+    """`stretches` with the geography of their centres: shore (nm), port (km), lane, watched,
+    and the lowest sun elevation at the start, middle and end (degrees)."""
+    lat, lon = stretches["lat"].to_numpy(), stretches["lon"].to_numpy()
+    start = stretches["start"].dt.epoch("us").to_numpy() / 1e6
+    end = stretches["end"].dt.epoch("us").to_numpy() / 1e6
+    sun = np.minimum.reduce(
+        [solar_elevation_deg(lat, lon, t) for t in (start, (start + end) / 2, end)]
+    )
+    counts = lane.vessels(lat, lon) if isinstance(lane, LaneDensity) else [None] * len(lat)
+    in_zone = watched(lat, lon) if watched is not None else np.zeros(len(lat), np.bool_)
+    return stretches.with_columns(
+        pl.Series("shore_nm", shore(lat, lon), pl.Float64),
+        pl.Series("port_km", anchorage(lat, lon), pl.Float64),
+        pl.Series("in_lane", lane(lat, lon), pl.Boolean),
+        pl.Series("lane_vessels", counts, pl.Int64),
+        pl.Series("watched", in_zone, pl.Boolean),
+        pl.Series("sun_elevation_deg", sun, pl.Float64),
+    )
+
+
+def _scored(found: pl.DataFrame, params: CoastalDropParams, night_deg: float) -> pl.DataFrame:
+    """`found` with the night and gap flags, confidence and score."""
+    flagged = found.with_columns(
+        (pl.col("sun_elevation_deg") < night_deg).alias("night"),
+        (pl.col("silence_h") >= params.gap_minutes / 60).alias("gap"),
+    )
+    score = (
+        pl.lit(SCORE_BASE)
+        + pl.when("night").then(SCORE_NIGHT).otherwise(0.0)
+        + pl.when("gap").then(SCORE_GAP).otherwise(0.0)
+        + pl.when("watched").then(SCORE_WATCHED).otherwise(0.0)
+    )
+    confidence = pl.when("sea_going").then(CONFIDENCE_SEA_GOING).otherwise(CONFIDENCE_TYPE_UNKNOWN)
+    return flagged.with_columns(
+        score.clip(upper_bound=1.0).round(3).alias("score"), confidence.alias("confidence")
+    )
+
+
+def _evidence(row: dict[str, Any]) -> str:
+    """What was observed of one coastal drop, as JSON text."""
+    return to_json(
+        {
+            "track": row[TRACK],
+            "duration_h": rounded(row["duration_h"]),
+            "min_speed_knots": rounded(row["min_speed_knots"]),
+            "median_speed_knots": rounded(row["median_speed_knots"]),
+            "avg_speed_knots": rounded(row["avg_speed_knots"]),
+            "turn_deg": rounded(row["turn_deg"], 1),
+            "drift_nm": rounded(row["drift_nm"]),
+            "shore_nm": rounded(row["shore_nm"]),
+            "port_km": rounded(row["port_km"]),
+            "lane_vessels": row["lane_vessels"],
+            "night": row["night"],
+            "sun_elevation_deg": rounded(row["sun_elevation_deg"], 1),
+            "gap": row["gap"],
+            "longest_silence_h": rounded(row["silence_h"]),
+            "watched": row["watched"],
+            "sea_going_type": row["sea_going"],
+            "transit_before": row["transit_before"],
+            "transit_after": row["transit_after"],
+            "positions": row["positions"],
+            "declared_stop_share": rounded(row["declared_stop_share"]),
+            "first": iso(row["start"]),
+            "last": iso(row["end"]),
+        }
+    )
+
+
+def detect_coastal_drops(
+    positions: pl.DataFrame,
+    params: CoastalDropParams | None = None,
+    *,
+    shore: Geo,
+    anchorage: Geo,
+    vessel_types: pl.DataFrame | None = None,
+    lane: Zone | None = None,
+    watched: Zone | None = None,
+) -> pl.DataFrame:
+    """`coastal_drop` events (`EVENT_SCHEMA`) of cleaned positions, one per lingering stretch.
+
+    `positions` has the `POSITION_SCHEMA` columns (noise removed), optionally `segment_id`
+    (tracks are segments when present, else MMSIs). `shore` gives the distance to shore (nm),
+    `anchorage` to the nearest port or anchorage point (km). `vessel_types` (mmsi, ship_type,
+    one row per report) drops vessels that only ever reported a coastal type; without it every
+    vessel is judged, with the lower confidence. `lane` flags shipping-lane positions (default:
+    `lane_density` of `positions`); `watched` flags the zones that raise the score. The id
+    depends on (mmsi, start). Position: the mean of the stretch's positions.
+    """
+    params = params or CoastalDropParams()
+    tracks = _typed_tracks(positions, vessel_types, params)
+    if tracks.height < 2:
+        return empty_events()
+    bucket = f"{round(params.bucket_minutes * 60)}s"
+    buckets = _buckets(_legs(tracks, bucket), params)
+    stretches = _stretches(buckets, params)
+    if stretches.is_empty():
+        return empty_events()
+    stretches = _with_transit(stretches, buckets, params)
+    stretches = stretches.filter("transit_before")
+    if stretches.is_empty():
+        return empty_events()
+    lanes = lane if lane is not None else lane_density(positions, params, vessel_types)
+    placed = _placed(stretches, shore, anchorage, lanes, watched)
+    found = _scored(placed.filter(_coastal(params)), params, CIVIL_TWILIGHT_DEG)
+    return _events(found, params)
+
+
+def _coastal(params: CoastalDropParams) -> pl.Expr:
+    """Near the coast, away from ports, anchorages and lanes."""
+    return (
+        pl.col("shore_nm").is_between(params.min_shore_nm, params.max_shore_nm)
+        & (pl.col("port_km") >= params.min_port_km)
+        & ~pl.col("in_lane")
+    ).fill_null(False)
+
+
+def _events(found: pl.DataFrame, params: CoastalDropParams) -> pl.DataFrame:
+    """The event frame of the kept stretches, with their scores."""
+    if found.is_empty():
+        return empty_events()
+    evidence = [_evidence(row) for row in found.iter_rows(named=True)]
+    rows = found.select(
+        "start", "end", "lat", "lon", "mmsi",
+        pl.lit(None, dtype=pl.Int32).alias("other_mmsi"),
+        "confidence",
+        pl.lit(to_json(asdict(params))).alias("params"),
+    )  # fmt: skip
+    events = events_frame("coastal_drop", rows, evidence, ("mmsi", "start"))
+    scores = found.select("mmsi", "start", pl.col("score").alias("_score"))
+    return (
+        events.join(scores, on=["mmsi", "start"], how="left")
+        .with_columns(pl.col("_score").alias("score"))
+        .drop("_score")
+    )
