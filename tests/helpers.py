@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import reduce
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 from pyais.encode import encode_dict
 
@@ -63,6 +65,35 @@ def track(
         }
     )
     return conform(frame, POSITION_SCHEMA)
+
+
+def positions(
+    mmsi: int, points: list[tuple[float, float]], every_s: float = 600, start: datetime = T0
+) -> pl.DataFrame:
+    """POSITION_SCHEMA rows of `mmsi` at `points` (lat, lon), one every `every_s` seconds from
+    `start`: for tracks that are not a straight line (excursions, two hulls interleaved)."""
+    frame = pl.DataFrame(
+        {
+            "mmsi": [mmsi] * len(points),
+            "timestamp": [start + timedelta(seconds=every_s * i) for i in range(len(points))],
+            "lat": [lat for lat, _ in points],
+            "lon": [lon for _, lon in points],
+        }
+    )
+    return conform(frame, POSITION_SCHEMA)
+
+
+FloatArray = npt.NDArray[np.float64]
+Geography = Callable[[FloatArray, FloatArray], FloatArray]
+
+
+def everywhere(value: float) -> Geography:
+    """A geography callable (`shore`, `anchorage`) giving `value` at every position."""
+
+    def distance(lat: FloatArray, lon: FloatArray) -> FloatArray:
+        return np.full(lat.shape, value)
+
+    return distance
 
 
 def evidence(events: pl.DataFrame, row: int = 0) -> dict[str, Any]:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -16,40 +13,16 @@ from hypothesis import strategies as st
 
 from balise.maritime.encounters import PRESETS, EncounterParams, detect_encounters
 from balise.model.events import EVENT_SCHEMA
-from balise.model.schema import POSITION_SCHEMA, conform
+from helpers import everywhere, evidence, track
 
 T0 = datetime(2024, 3, 1, 6, tzinfo=UTC)
 METRES_PER_DEGREE = 111_195.0
-FloatArray = npt.NDArray[np.float64]
 GFW = PRESETS["gfw"]
 
 
-def ship(
-    mmsi: int,
-    hours: float,
-    lat: float = 10.0,
-    lon: float = -30.0,
-    knots: float = 1.0,
-    course_deg: float = 90.0,
-    start: datetime = T0,
-    every_s: float = 120,
-) -> pl.DataFrame:
-    """A straight track at `knots` on `course_deg`, one position every `every_s` seconds."""
-    seconds = np.arange(int(hours * 3600 / every_s) + 1) * every_s
-    nm = knots * seconds / 3600
-    course = math.radians(course_deg)
-    lons = lon + nm * math.sin(course) / (60 * math.cos(math.radians(lat)))
-    return conform(
-        pl.DataFrame(
-            {
-                "mmsi": [mmsi] * len(seconds),
-                "timestamp": [start + timedelta(seconds=float(s)) for s in seconds],
-                "lat": lat + nm * math.cos(course) / 60,
-                "lon": (lons + 180) % 360 - 180,
-            }
-        ),
-        POSITION_SCHEMA,
-    )
+def ship(mmsi: int, hours: float, **kwargs: Any) -> pl.DataFrame:
+    """A straight track (`helpers.track`) starting at this module's T0 unless `start` says."""
+    return track(mmsi, hours, **{"start": T0, **kwargs})
 
 
 def pair(north_m: float, hours: float = 3.0, **kwargs: Any) -> pl.DataFrame:
@@ -61,20 +34,6 @@ def pair(north_m: float, hours: float = 3.0, **kwargs: Any) -> pl.DataFrame:
             ship(227000001, hours, lat=lat + north_m / METRES_PER_DEGREE, **kwargs),
         ]
     )
-
-
-def anchorage_at(km: float) -> Any:
-    """A world where the nearest anchorage is always `km` away."""
-
-    def distance(lat: FloatArray, lon: FloatArray) -> FloatArray:
-        return np.full(lat.shape, km)
-
-    return distance
-
-
-def evidence(events: pl.DataFrame, row: int = 0) -> dict[str, Any]:
-    parsed: dict[str, Any] = json.loads(events["evidence"][row])
-    return parsed
 
 
 def test_side_by_side_ships_meet() -> None:
@@ -149,12 +108,12 @@ def test_encounter_across_midnight_is_one_event() -> None:
 
 
 def test_anchorage_filter() -> None:
-    assert detect_encounters(pair(150.0), GFW, anchorage=anchorage_at(5.0)).is_empty()
-    offshore = detect_encounters(pair(150.0), GFW, anchorage=anchorage_at(50.0))
+    assert detect_encounters(pair(150.0), GFW, anchorage=everywhere(5.0)).is_empty()
+    offshore = detect_encounters(pair(150.0), GFW, anchorage=everywhere(50.0))
     assert offshore.height == 1
     assert offshore["confidence"][0] == 0.7
     assert (
-        detect_encounters(pair(150.0), PRESETS["skylight"], anchorage=anchorage_at(5.0)).height == 1
+        detect_encounters(pair(150.0), PRESETS["skylight"], anchorage=everywhere(5.0)).height == 1
     )
 
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -17,36 +13,12 @@ from hypothesis import strategies as st
 
 from balise.maritime.gaps import GapParams, detect_gaps
 from balise.model.events import EVENT_SCHEMA, to_json
-from balise.model.schema import POSITION_SCHEMA, conform
-
-T0 = datetime(2024, 3, 1, tzinfo=UTC)
-FloatArray = npt.NDArray[np.float64]
+from helpers import T0, everywhere, evidence, track
 
 
-def track(
-    mmsi: int,
-    hours: float,
-    every_s: float = 600,
-    knots: float = 12.0,
-    start: datetime = T0,
-    lat: float = 10.0,
-    lon: float = -30.0,
-) -> pl.DataFrame:
-    """A straight eastbound track at `knots`, one position every `every_s` seconds."""
-    seconds = np.arange(int(hours * 3600 / every_s) + 1) * every_s
-    east_nm = knots * seconds / 3600
-    return conform(
-        pl.DataFrame(
-            {
-                "mmsi": [mmsi] * len(seconds),
-                "timestamp": [start + timedelta(seconds=float(s)) for s in seconds],
-                "lat": [lat] * len(seconds),
-                "lon": lon + east_nm / (60 * math.cos(math.radians(lat))),
-                "sog_knots": [knots] * len(seconds),
-            }
-        ),
-        POSITION_SCHEMA,
-    )
+def cruise(mmsi: int, hours: float, **kwargs: Any) -> pl.DataFrame:
+    """A straight eastbound track at 12 kn (and reporting it), one position every 10 min."""
+    return track(mmsi, hours, **{"knots": 12.0, "every_s": 600, "sog_knots": 12.0, **kwargs})
 
 
 def silent(frame: pl.DataFrame, after_h: float, before_h: float) -> pl.DataFrame:
@@ -57,29 +29,20 @@ def silent(frame: pl.DataFrame, after_h: float, before_h: float) -> pl.DataFrame
     )
 
 
-def far(lat: FloatArray, lon: FloatArray) -> FloatArray:
-    """A world where everything is 100 nm from shore."""
-    return np.full(lat.shape, 100.0)
-
-
-def near(lat: FloatArray, lon: FloatArray) -> FloatArray:
-    """A world where everything is 5 nm from shore."""
-    return np.full(lat.shape, 5.0)
-
-
-def evidence(events: pl.DataFrame, row: int = 0) -> dict[str, Any]:
-    parsed: dict[str, Any] = json.loads(events["evidence"][row])
-    return parsed
+far = everywhere(100.0)
+"""A world where everything is 100 nm from shore."""
+near = everywhere(5.0)
+"""A world where everything is 5 nm from shore."""
 
 
 def test_continuous_track_has_no_gap() -> None:
-    events = detect_gaps(track(227000001, 2, every_s=10), GapParams())
+    events = detect_gaps(cruise(227000001, 2, every_s=10), GapParams())
     assert events.is_empty()
     assert events.schema == pl.Schema(EVENT_SCHEMA)
 
 
 def test_offshore_silence_after_dense_reports_is_likely_intentional() -> None:
-    positions = silent(track(227000001, 28), 12, 26)
+    positions = silent(cruise(227000001, 28), 12, 26)
     events = detect_gaps(positions, GapParams(), shore=far)
     assert events.height == 1
     event = events.row(0, named=True)
@@ -102,7 +65,7 @@ def test_offshore_silence_after_dense_reports_is_likely_intentional() -> None:
 
 
 def test_short_gap_near_shore_is_naive_only() -> None:
-    events = detect_gaps(silent(track(227000001, 20), 6, 13), GapParams(), shore=near)
+    events = detect_gaps(silent(cruise(227000001, 20), 6, 13), GapParams(), shore=near)
     assert events.height == 1
     assert evidence(events)["likely_intentional"] is False
     assert evidence(events)["duration_h"] == 7.0
@@ -110,7 +73,7 @@ def test_short_gap_near_shore_is_naive_only() -> None:
 
 
 def test_long_gap_near_shore_is_not_intentional_but_is_without_geography() -> None:
-    positions = silent(track(227000001, 28), 12, 26)
+    positions = silent(cruise(227000001, 28), 12, 26)
     assert evidence(detect_gaps(positions, GapParams(), shore=near))["likely_intentional"] is False
     unknown = detect_gaps(positions, GapParams())
     assert evidence(unknown)["likely_intentional"] is True
@@ -119,24 +82,24 @@ def test_long_gap_near_shore_is_not_intentional_but_is_without_geography() -> No
 
 
 def test_sparse_reports_before_are_not_dense() -> None:
-    events = detect_gaps(silent(track(227000001, 28, every_s=3600), 12, 26), shore=far)
+    events = detect_gaps(silent(cruise(227000001, 28, every_s=3600), 12, 26), shore=far)
     assert evidence(events)["positions_before"] == 13
     assert evidence(events)["likely_intentional"] is False
 
 
 def test_gap_below_threshold_is_ignored() -> None:
-    assert detect_gaps(silent(track(227000001, 12), 2, 7)).is_empty()
+    assert detect_gaps(silent(cruise(227000001, 12), 2, 7)).is_empty()
 
 
 def test_open_gap_keeps_its_id_when_closed_by_late_data() -> None:
-    early = track(227000001, 4)
+    early = cruise(227000001, 4)
     now = T0 + timedelta(hours=12)
     opened = detect_gaps(early, GapParams(), now=now)
     assert opened.height == 1
     assert opened["end"][0] == now
     assert evidence(opened)["open"] is True
     assert evidence(opened)["on"] is None
-    late = pl.concat([early, track(227000001, 1, start=T0 + timedelta(hours=11))])
+    late = pl.concat([early, cruise(227000001, 1, start=T0 + timedelta(hours=11))])
     closed = detect_gaps(late, GapParams(), now=now)
     assert closed.height == 1
     assert closed["id"][0] == opened["id"][0]
@@ -146,8 +109,8 @@ def test_open_gap_keeps_its_id_when_closed_by_late_data() -> None:
 
 
 def test_tracks_are_segments_when_given() -> None:
-    first = track(227000001, 2).with_columns(pl.lit("a").alias("segment_id"))
-    second = track(227000001, 2, start=T0 + timedelta(hours=10)).with_columns(
+    first = cruise(227000001, 2).with_columns(pl.lit("a").alias("segment_id"))
+    second = cruise(227000001, 2, start=T0 + timedelta(hours=10)).with_columns(
         pl.lit("b").alias("segment_id")
     )
     both = pl.concat([first, second])
@@ -157,7 +120,7 @@ def test_tracks_are_segments_when_given() -> None:
 
 def test_out_of_order_input_gives_the_same_events() -> None:
     positions = pl.concat(
-        [silent(track(227000001, 28), 12, 26), silent(track(227000002, 20), 6, 13)]
+        [silent(cruise(227000001, 28), 12, 26), silent(cruise(227000002, 20), 6, 13)]
     )
     expected = detect_gaps(positions, shore=far)
     assert expected.height == 2
@@ -169,8 +132,8 @@ def test_out_of_order_input_gives_the_same_events() -> None:
 def test_row_order_does_not_change_events(random: Any) -> None:
     positions = pl.concat(
         [
-            silent(track(227000001, 28, every_s=1800), 12, 26),
-            silent(track(227000002, 20, every_s=1800), 6, 13),
+            silent(cruise(227000001, 28, every_s=1800), 12, 26),
+            silent(cruise(227000002, 20, every_s=1800), 6, 13),
         ]
     )
     order = list(range(positions.height))

@@ -1,13 +1,16 @@
-"""Tests of the identity detectors: shared MMSI, position jumps and identity changes."""
+"""Identity changes: debounced field changes, IMO numbers under a new MMSI, MID/flag mismatches."""
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 
+import numpy as np
 import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from balise.maritime.identity import (
     IdentityParams,
@@ -16,154 +19,162 @@ from balise.maritime.identity import (
     detect_shared_mmsi,
 )
 from balise.maritime.segment import segment
+from balise.model.call_signs import call_sign_administration, call_sign_fits_flag
 from balise.model.events import EVENT_SCHEMA
-from balise.model.schema import IDENTITY_SCHEMA, UTC_TIME, conform
-
-FIXTURES = Path(__file__).parent.parent / "data" / "gfw-segmenter-tracks"
-START = datetime(2024, 3, 1, 12, tzinfo=UTC)
-
-
-def track(mmsi: int, points: list[tuple[float, float]], step_minutes: float = 10.0) -> pl.DataFrame:
-    """Positions of `mmsi` at `points` (lat, lon), one every `step_minutes` from START."""
-    return pl.DataFrame(
-        {
-            "mmsi": [mmsi] * len(points),
-            "timestamp": [START + timedelta(minutes=step_minutes * i) for i in range(len(points))],
-            "lat": [p[0] for p in points],
-            "lon": [p[1] for p in points],
-        },
-        schema={"mmsi": pl.Int32, "timestamp": UTC_TIME, "lat": pl.Float64, "lon": pl.Float64},
-    )
-
-
-def line(lat: float, lon: float, n: int, dlon: float = 0.02) -> list[tuple[float, float]]:
-    """`n` points heading east from (lat, lon), `dlon` degrees apart."""
-    return [(lat, lon + dlon * i) for i in range(n)]
-
-
-def evidence(events: pl.DataFrame, row: int = 0) -> dict[str, Any]:
-    """The evidence of event `row`, parsed."""
-    parsed: dict[str, Any] = json.loads(events["evidence"][row])
-    return parsed
-
-
-def alternating() -> pl.DataFrame:
-    """Two hulls ~500 nm apart answering to one MMSI, reports alternating every 5 minutes."""
-    north, south = line(45.0, -10.0, 20), line(36.7, -10.0, 20)
-    return track(416000000, [p for pair in zip(north, south, strict=True) for p in pair], 5)
-
-
-def excursion() -> pl.DataFrame:
-    """A track every 30 min whose reports jump ~150 nm north for 3 h, then come back."""
-    points = line(10.0, -60.0, 40)
-    for i in range(10, 16):
-        points[i] = (12.5, points[i][1])
-    return track(309000001, points, 30)
-
-
-def test_shared_mmsi_fires_once_with_evidence() -> None:
-    events = detect_shared_mmsi(segment(alternating()))
-    assert events.schema == pl.Schema(EVENT_SCHEMA)
-    assert events.height == 1
-    found = evidence(events)
-    assert found["segment_ids"] == ["416000000-1", "416000000-2"]
-    assert 490 < found["max_distance_nm"] < 510
-    assert found["positions_per_segment"] == {"416000000-1": 20, "416000000-2": 20}
-    assert events["type"][0] == "shared_mmsi"
-    assert events["status"][0] == "active"
-    assert 0.5 < events["confidence"][0] <= 1.0
-    assert detect_shared_mmsi(segment(alternating()))["id"].equals(events["id"])
-
-
-def test_shared_mmsi_silent_on_clean_track_and_excursion() -> None:
-    assert detect_shared_mmsi(segment(track(227000001, line(43.0, 5.0, 30)))).is_empty()
-    assert detect_shared_mmsi(segment(excursion())).is_empty()
-
-
-def test_spoof_excursion_is_a_position_jump() -> None:
-    events = detect_position_jumps(segment(excursion()))
-    assert events.height == 1
-    found = evidence(events)
-    assert found["kind"] == "excursion"
-    assert found["jumped_to"]["lat"] == 12.5
-    assert 140 < found["jump_distance_nm"] < 160
-    assert found["implied_speed_knots"] > 250
-    assert found["positions"] == 6
-    assert events["end"][0] - events["start"][0] == timedelta(hours=2, minutes=30)
-
-
-def test_single_outlier_is_a_position_jump() -> None:
-    points = line(10.0, -60.0, 20)
-    points[8] = (12.0, -60.0)
-    events = detect_position_jumps(segment(track(309000001, points)))
-    assert events.height == 1
-    assert evidence(events)["noise"] is True
-
-
-def test_one_way_jump() -> None:
-    points = line(10.0, -60.0, 10) + line(14.0, -60.0, 10)
-    events = detect_position_jumps(segment(track(309000001, points)))
-    assert events.height == 1
-    assert evidence(events)["kind"] == "jump"
-
-
-def test_no_jump_for_noise_gap_or_shared_mmsi() -> None:
-    jitter = [(43.0 + 0.001 * (i % 3), 5.0 + 0.02 * i) for i in range(30)]
-    assert detect_position_jumps(segment(track(227000001, jitter))).is_empty()
-    gap = pl.concat(
-        [
-            track(227000001, line(43.0, 5.0, 5)),
-            track(227000001, line(44.0, 6.0, 5)).with_columns(
-                pl.col("timestamp") + timedelta(hours=30)
-            ),
-        ]
-    )
-    assert segment(gap)["segment_id"].n_unique() == 2
-    assert detect_position_jumps(segment(gap)).is_empty()
-    assert detect_position_jumps(segment(alternating())).is_empty()
-
-
-def test_jump_threshold_is_a_parameter() -> None:
-    points = line(10.0, -60.0, 20)
-    points[8] = (10.1, points[8][1])  # 6 nm off for one report
-    segmented = segment(track(309000001, points))
-    assert detect_position_jumps(segmented).is_empty()
-    events = detect_position_jumps(segmented, IdentityParams(min_jump_nm=5.0))
-    assert events.height == 1
-    assert json.loads(events["params"][0])["min_jump_nm"] == 5.0
+from balise.model.schema import IDENTITY_SCHEMA, conform
+from balise.sim.fleet import ROLE_SPECS, Identity, IdentityFactory, make_hull, renamed
+from helpers import T0, evidence, positions
 
 
 def identities(rows: list[dict[str, Any]]) -> pl.DataFrame:
-    """Identity reports in IDENTITY_SCHEMA; `minutes` gives each report's time after START."""
+    """Identity reports in IDENTITY_SCHEMA; `minutes` gives each report's time after T0."""
     frame = pl.DataFrame(
-        [{**r, "timestamp": START + timedelta(minutes=r.pop("minutes"))} for r in rows],
+        [{**r, "timestamp": T0 + timedelta(minutes=r.pop("minutes"))} for r in rows],
         infer_schema_length=None,
     )
     return conform(frame, IDENTITY_SCHEMA)
 
 
+def names(mmsi: int, *timeline: tuple[float, str], call_sign: str = "FABC") -> pl.DataFrame:
+    """Reports of `mmsi` naming it (minutes after T0, name) with one call sign."""
+    return identities(
+        [{"mmsi": mmsi, "minutes": m, "name": n, "call_sign": call_sign} for m, n in timeline]
+    )
+
+
+def every(start_min: int, end_min: int, name: str, step_min: int = 6) -> list[tuple[float, str]]:
+    """Class A static reports of `name` every `step_min` minutes from `start_min` to `end_min`."""
+    return [(float(m), name) for m in range(start_min, end_min, step_min)]
+
+
+def rules(events: pl.DataFrame) -> list[str]:
+    return [evidence(events, i)["rule"] for i in range(events.height)]
+
+
 def test_identity_change_ignores_partial_reports() -> None:
     reports = identities(
         [
-            {
-                "mmsi": 227000001,
-                "minutes": 0,
-                "name": "SEA STAR",
-                "call_sign": "FABC",
-                "ship_type": 30,
-            },
+            {"mmsi": 227000001, "minutes": 0, "name": "SEA STAR", "call_sign": "FABC"},
             {"mmsi": 227000001, "minutes": 1, "name": "SEA STAR@@@"},  # type 24 part A
-            {"mmsi": 227000001, "minutes": 2, "call_sign": "FABC", "ship_type": 30},  # part B
+            {"mmsi": 227000001, "minutes": 2, "call_sign": "F ABC", "ship_type": 30},  # part B
             {"mmsi": 227000001, "minutes": 60, "name": "OCEAN QUEEN", "call_sign": "FXYZ"},
+            {"mmsi": 227000001, "minutes": 66, "name": "OCEAN  QUEEN", "call_sign": "FXYZ"},
         ]
     )
     events = detect_identity_changes(reports)
+    assert events.schema == pl.Schema(EVENT_SCHEMA)
     assert events.height == 1
-    changes = {c["field"]: (c["old"], c["new"]) for c in evidence(events)["changes"]}
-    assert changes == {"name": ("SEA STAR", "OCEAN QUEEN"), "call_sign": ("FABC", "FXYZ")}
-    assert events["start"][0] == START + timedelta(minutes=1)  # name last seen as SEA STAR
-    assert events["end"][0] == START + timedelta(minutes=60)
+    found = evidence(events)
+    assert found["rule"] == "field_change"
+    changes = {c["field"]: (c["old"], c["new"], c["reports"]) for c in found["changes"]}
+    assert changes == {"name": ("SEA STAR", "OCEAN QUEEN", 2), "call_sign": ("FABC", "FXYZ", 2)}
+    assert events["start"][0] == T0 + timedelta(minutes=1)  # name last seen as SEA STAR
+    assert events["end"][0] == T0 + timedelta(minutes=60)
+    assert events["confidence"][0] == pytest.approx(0.6)
     assert events["other_mmsi"][0] is None
+
+
+def test_flip_and_back_within_the_debounce_is_no_change() -> None:
+    # a second transponder (or a typo fixed) says OCEAN QUEEN for 30 min, then SEA STAR again
+    flip = names(
+        227000001,
+        *every(0, 120, "SEA STAR"),
+        *every(120, 150, "OCEAN QUEEN"),
+        *every(150, 300, "SEA STAR"),
+    )
+    assert detect_identity_changes(flip).is_empty()
+    alternating = names(
+        227000001, *[(m, "SEA STAR" if m % 2 else "OCEAN QUEEN") for m in range(40)]
+    )
+    assert detect_identity_changes(alternating).is_empty()
+
+
+def test_lasting_change_is_one_event() -> None:
+    renamed_once = names(227000001, *every(0, 120, "SEA STAR"), *every(120, 600, "OCEAN QUEEN"))
+    events = detect_identity_changes(renamed_once)
+    assert events.height == 1
+    assert (events["start"][0], events["end"][0]) == (
+        T0 + timedelta(minutes=114),
+        T0 + timedelta(minutes=120),
+    )
+    assert evidence(events)["changes"] == [
+        {"field": "name", "old": "SEA STAR", "new": "OCEAN QUEEN", "reports": 80}
+    ]
+
+
+def test_change_back_after_the_debounce_is_two_events() -> None:
+    back = names(
+        227000001,
+        *every(0, 120, "SEA STAR"),
+        *every(120, 300, "OCEAN QUEEN"),
+        *every(300, 400, "SEA STAR"),
+    )
+    events = detect_identity_changes(back)
+    assert [evidence(events, i)["changes"][0]["new"] for i in range(2)] == [
+        "OCEAN QUEEN",
+        "SEA STAR",
+    ]
+    longer = detect_identity_changes(back, IdentityParams(debounce_hours=4.0))
+    assert longer.is_empty()
+
+
+def test_a_short_lived_value_between_two_is_skipped() -> None:
+    # renamed SEA STAR -> OCEAN QUEN (a typo) -> OCEAN QUEEN 20 min later: one change
+    fixed = names(
+        227000001,
+        *every(0, 120, "SEA STAR"),
+        *every(120, 140, "OCEAN QUEN"),
+        *every(140, 600, "OCEAN QUEEN"),
+    )
+    events = detect_identity_changes(fixed)
+    assert events.height == 1
+    change = evidence(events)["changes"][0]
+    assert (change["old"], change["new"]) == ("SEA STAR", "OCEAN QUEEN")
+    assert events["end"][0] == T0 + timedelta(minutes=140)
+
+
+def test_a_value_seen_once_is_not_a_change() -> None:
+    typo = names(
+        227000001, *every(0, 120, "SEA STAR"), (123.0, "SEA STAT"), *every(300, 400, "SEA STAR")
+    )
+    assert detect_identity_changes(typo).is_empty()
+    late = names(227000001, *every(0, 120, "SEA STAR"), (500.0, "OCEAN QUEEN"))
+    assert detect_identity_changes(late).is_empty()
+    confirmed = pl.concat([late, names(227000001, (506.0, "OCEAN QUEEN"))])
+    events = detect_identity_changes(confirmed)
+    assert events.height == 1
+    more = pl.concat([confirmed, names(227000001, *every(512, 900, "OCEAN QUEEN"))])
+    assert detect_identity_changes(more)["id"].equals(events["id"])  # late data keeps the id
+
+
+def snapshots(*rows: tuple[str, float, float, int]) -> pl.DataFrame:
+    """Stored identity snapshots of 227000001 (name, first and last minute seen, messages): the
+    store folds repeated reports of one identity into one row."""
+    frame = names(227000001, *[(first, name) for name, first, _, _ in rows])
+    return frame.with_columns(
+        last_seen=pl.Series([T0 + timedelta(minutes=r[2]) for r in rows]),
+        messages=pl.Series([r[3] for r in rows]),
+    )
+
+
+def test_stored_snapshots_are_debounced_too() -> None:
+    renamed_once = snapshots(("SEA STAR", 0, 300, 50), ("OCEAN QUEEN", 306, 900, 99))
+    events = detect_identity_changes(renamed_once)
+    assert events.height == 1
+    assert (events["start"][0], events["end"][0]) == (
+        T0 + timedelta(minutes=300),
+        T0 + timedelta(minutes=306),
+    )
+    assert evidence(events)["changes"][0]["reports"] == 99
+    flip = snapshots(("SEA STAR", 0, 900, 150), ("OCEAN QUEEN", 120, 150, 5))
+    assert detect_identity_changes(flip).is_empty()
+    back = snapshots(("SEA STAR", 0, 900, 100), ("OCEAN QUEEN", 120, 400, 46))
+    events = detect_identity_changes(back)
+    assert [evidence(events, i)["changes"][0]["new"] for i in range(2)] == [
+        "OCEAN QUEEN",
+        "SEA STAR",
+    ]
+    assert events["end"][1] == T0 + timedelta(minutes=900)  # when SEA STAR was last seen
 
 
 def test_same_imo_under_new_mmsi_is_a_reflag() -> None:
@@ -177,11 +188,23 @@ def test_same_imo_under_new_mmsi_is_a_reflag() -> None:
     events = detect_identity_changes(reports)
     assert events.height == 1
     found = evidence(events)
+    assert found["rule"] == "imo_new_mmsi"
     assert (found["old_mmsi"], found["new_mmsi"]) == (227000001, 341000001)
     assert (found["old_flag"], found["new_flag"]) == ("FR", "KN")
+    assert found["reflag"] is True
     assert events["mmsi"][0] == 341000001
     assert events["other_mmsi"][0] == 227000001
     assert detect_identity_changes(reports)["id"].equals(events["id"])
+
+
+def test_new_mmsi_of_the_same_flag_is_not_a_reflag() -> None:
+    reports = identities(
+        [
+            {"mmsi": 227000001, "minutes": 0, "imo": 9074729},
+            {"mmsi": 228000002, "minutes": 50, "imo": 9074729},
+        ]
+    )
+    assert evidence(detect_identity_changes(reports))["reflag"] is False
 
 
 def test_no_identity_event_without_change() -> None:
@@ -192,11 +215,146 @@ def test_no_identity_event_without_change() -> None:
     assert detect_identity_changes(conform(pl.DataFrame(), IDENTITY_SCHEMA)).is_empty()
 
 
-def test_gfw_shared_mmsi_track_fires() -> None:
-    raw = pl.read_ndjson(FIXTURES / "416000000.json").with_columns(
-        mmsi=pl.col("ssvid").cast(pl.Int32),
-        timestamp=pl.col("timestamp").str.to_datetime(time_zone="UTC", time_unit="us"),
+def call_signs(mmsi: int, call_sign: str, times: int = 2, **more: Any) -> list[dict[str, Any]]:
+    return [{"mmsi": mmsi, "minutes": 6 * i, "call_sign": call_sign, **more} for i in range(times)]
+
+
+def test_call_sign_of_another_flag_is_a_mismatch() -> None:
+    events = detect_identity_changes(identities(call_signs(227000001, "3EAB5")))  # FR MMSI, PA
+    assert events.height == 1
+    found = evidence(events)
+    assert found == {
+        "rule": "mid_flag_mismatch",
+        "check": "call_sign_series",
+        "mid": 227,
+        "mid_flag": "FR",
+        "call_sign": "3EAB5",
+        "call_sign_flag": "PA",
+        "reports": 2,
+    }
+    assert events["confidence"][0] == 0.5
+    assert (events["start"][0], events["end"][0]) == (T0, T0 + timedelta(minutes=6))
+
+
+@pytest.mark.parametrize(
+    ("mmsi", "call_sign"),
+    [
+        (227000001, "FMCY"),  # France
+        (347000001, "FM4021"),  # Martinique: French series
+        (636015776, "D5CT4"),  # Liberia, second series
+        (235068109, "2BPD2"),  # United Kingdom
+        (319348000, "ZGAH8"),  # Cayman Islands: British series
+        (231837000, "OZ2147"),  # Faroe Islands: Danish series
+        (211652760, "DC 2297"),  # Germany, spaced
+        (412330050, "0"),  # not a call sign
+        (228000001, "NONE"),  # a placeholder
+        (309461000, "C6NO5"),  # Bahamas
+    ],
+)
+def test_call_signs_of_the_flag_are_silent(mmsi: int, call_sign: str) -> None:
+    assert detect_identity_changes(identities(call_signs(mmsi, call_sign))).is_empty()
+
+
+def test_one_report_of_a_foreign_call_sign_is_silent() -> None:
+    assert detect_identity_changes(identities(call_signs(227000001, "3EAB5", times=1))).is_empty()
+
+
+def test_mmsi_that_is_not_a_ship_station() -> None:
+    cases = {
+        111227001: ("not_ship_station", 70),  # SAR aircraft number, cargo ship type
+        970012345: ("not_ship_station", 80),  # AIS-SART number, tanker
+        22700001: ("not_ship_station", 70),  # group call 022700001
+        217000001: ("mid_unallocated", 70),  # 217 is not allocated
+    }
+    for mmsi, (check, ship_type) in cases.items():
+        events = detect_identity_changes(identities(call_signs(mmsi, "0", ship_type=ship_type)))
+        assert rules(events) == ["mid_flag_mismatch"], mmsi
+        assert evidence(events)["check"] == check
+    tender = identities(call_signs(982270001, "0", ship_type=37))  # craft of a parent ship
+    assert detect_identity_changes(tender).is_empty()
+
+
+def broadcast(identity: Identity, *minutes: float) -> pl.DataFrame:
+    """The static reports a simulated transponder of `identity` sends at `minutes`."""
+    fields = {k: v for k, v in asdict(identity).items() if k in IDENTITY_SCHEMA}
+    return identities([{**fields, "minutes": m} for m in minutes])
+
+
+def test_simulated_fleet_identities_are_consistent() -> None:
+    factory = IdentityFactory(np.random.default_rng(7))
+    hulls = [make_hull(factory, i, role) for i, role in enumerate(sorted(ROLE_SPECS) * 30)]
+    fleet = pl.concat([broadcast(h.identity, 0, 6) for h in hulls])
+    assert fleet["mmsi"].n_unique() == len(hulls)
+    assert detect_identity_changes(fleet).is_empty()
+    reflagged = renamed(hulls[0].identity, factory, new_flag="TG")  # a bulker: it has an IMO
+    events = detect_identity_changes(pl.concat([fleet, broadcast(reflagged, 600, 606)]))
+    assert rules(events) == ["imo_new_mmsi"]
+    assert evidence(events)["reflag"] is True
+
+
+def test_call_sign_table_knows_who_holds_a_series() -> None:
+    assert call_sign_administration("3EAB5") == "PA"
+    assert call_sign_administration("SSB2") == "EG"
+    assert call_sign_administration("SSZ2") == "SD"
+    assert call_sign_administration("BAWW") == "CN"
+    assert call_sign_fits_flag("FG1234", "GP") is True
+    assert call_sign_fits_flag("PJAB", "NL") is False
+    assert call_sign_fits_flag("XXAB", "MO") is None
+
+
+def test_changes_inside_a_shared_mmsi_period_are_left_out() -> None:
+    lats = [45.0 if i // 6 % 2 == 0 else 36.7 for i in range(48)]
+    tracks = segment(
+        positions(416000000, [(lat, -10.0 + 0.01 * i) for i, lat in enumerate(lats)], 300)
     )
-    events = detect_shared_mmsi(segment(raw))
-    assert events.height >= 1
-    assert max(evidence(events, i)["max_distance_nm"] for i in range(events.height)) > 50
+    shared = detect_shared_mmsi(tracks)
+    assert shared.height == 1
+    # the two hulls' static reports, each heard for 30 min: lasting changes every 30 min
+    twin = names(
+        416000000,
+        *[(m, "NORTH STAR" if m // 30 % 2 == 0 else "SOUTH STAR") for m in range(0, 240, 5)],
+        call_sign="BAWW",
+    )
+    assert detect_identity_changes(twin, IdentityParams(debounce_hours=0.25)).height == 7
+    assert detect_identity_changes(twin, IdentityParams(debounce_hours=0.25), shared).is_empty()
+    reflag = identities(
+        [
+            {"mmsi": 416000000, "minutes": 0, "imo": 9074729},
+            {"mmsi": 227000001, "minutes": 9, "imo": 9074729},
+        ]
+    )
+    assert rules(detect_identity_changes(reflag, shared=shared)) == ["imo_new_mmsi"]
+    assert detect_position_jumps(tracks, shared=shared).is_empty()
+
+
+def test_out_of_order_reports_give_the_same_events() -> None:
+    reports = pl.concat(
+        [
+            names(
+                227000001,
+                *every(0, 120, "SEA STAR"),
+                *every(120, 150, "X"),
+                *every(150, 600, "OCEAN QUEEN"),
+            ),
+            identities(call_signs(227000002, "3EAB5")),
+        ]
+    )
+    expected = detect_identity_changes(reports)
+    assert rules(expected) == ["field_change", "mid_flag_mismatch"]
+    assert evidence(expected)["changes"][0]["new"] == "OCEAN QUEEN"
+    assert detect_identity_changes(reports.reverse()).equals(expected)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_row_order_does_not_change_events(random: Any) -> None:
+    reports = names(
+        227000001,
+        *every(0, 60, "SEA STAR"),
+        *every(60, 80, "X"),
+        *every(80, 300, "SEA STAR"),
+        *every(300, 400, "QUEEN"),
+    )
+    order = list(range(reports.height))
+    random.shuffle(order)
+    assert detect_identity_changes(reports[order]).equals(detect_identity_changes(reports))

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import math
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -16,35 +12,12 @@ from hypothesis import strategies as st
 
 from balise.maritime.loitering import LoiteringParams, detect_loitering
 from balise.model.events import EVENT_SCHEMA
-from balise.model.schema import POSITION_SCHEMA, conform
-
-T0 = datetime(2024, 3, 1, tzinfo=UTC)
-FloatArray = npt.NDArray[np.float64]
+from helpers import T0, everywhere, evidence, track
 
 
-def leg(
-    knots: float,
-    hours: float,
-    start: datetime = T0,
-    lat: float = 10.0,
-    lon: float = -30.0,
-    every_s: float = 300,
-    mmsi: int = 227000001,
-) -> pl.DataFrame:
-    """A straight eastbound track at `knots`, one position every `every_s` seconds."""
-    seconds = np.arange(int(hours * 3600 / every_s) + 1) * every_s
-    east_nm = knots * seconds / 3600
-    return conform(
-        pl.DataFrame(
-            {
-                "mmsi": [mmsi] * len(seconds),
-                "timestamp": [start + timedelta(seconds=float(s)) for s in seconds],
-                "lat": [lat] * len(seconds),
-                "lon": lon + east_nm / (60 * math.cos(math.radians(lat))),
-            }
-        ),
-        POSITION_SCHEMA,
-    )
+def leg(knots: float, hours: float, mmsi: int = 227000001, **kwargs: Any) -> pl.DataFrame:
+    """A straight eastbound track at `knots`, one position every 5 min unless `every_s` says."""
+    return track(mmsi, hours, knots=knots, **{"every_s": 300, **kwargs})
 
 
 def voyage(*legs: tuple[float, float]) -> pl.DataFrame:
@@ -56,20 +29,6 @@ def voyage(*legs: tuple[float, float]) -> pl.DataFrame:
         parts.append(part if not parts else part.slice(1))
         start, lon = part["timestamp"][-1], part["lon"][-1]
     return pl.concat(parts)
-
-
-def shore_at(nm: float) -> Any:
-    """A world where everything is `nm` from shore."""
-
-    def distance(lat: FloatArray, lon: FloatArray) -> FloatArray:
-        return np.full(lat.shape, nm)
-
-    return distance
-
-
-def evidence(events: pl.DataFrame, row: int = 0) -> dict[str, Any]:
-    parsed: dict[str, Any] = json.loads(events["evidence"][row])
-    return parsed
 
 
 def test_drifting_ship_loiters() -> None:
@@ -110,8 +69,8 @@ def test_slow_hours_merge_across_midnight() -> None:
 
 def test_offshore_filter_uses_the_shore_distance() -> None:
     drift = leg(0.5, 6)
-    assert detect_loitering(drift, shore=shore_at(5.0)).is_empty()
-    offshore = detect_loitering(drift, shore=shore_at(30.0))
+    assert detect_loitering(drift, shore=everywhere(5.0)).is_empty()
+    offshore = detect_loitering(drift, shore=everywhere(30.0))
     assert evidence(offshore)["mean_shore_nm"] == 30.0
     assert offshore["confidence"][0] == 0.6
     assert detect_loitering(drift)["confidence"][0] == 0.4
@@ -136,5 +95,5 @@ def test_row_order_does_not_change_events(random: Any) -> None:
     positions = pl.concat([voyage((10.0, 1), (0.5, 5), (10.0, 1)), leg(1.0, 4, mmsi=227000002)])
     order = list(range(positions.height))
     random.shuffle(order)
-    expected = detect_loitering(positions, shore=shore_at(25.0))
-    assert detect_loitering(positions[order], shore=shore_at(25.0)).equals(expected)
+    expected = detect_loitering(positions, shore=everywhere(25.0))
+    assert detect_loitering(positions[order], shore=everywhere(25.0)).equals(expected)

@@ -24,14 +24,10 @@ from balise.geo.zones import Zone, load_zones
 from balise.maritime.coastal import detect_coastal_drops, lane_density
 from balise.maritime.encounters import PRESETS, detect_encounters
 from balise.maritime.gaps import GapParams, detect_gaps
-from balise.maritime.identity import (
-    IdentityParams,
-    detect_identity_changes,
-    detect_position_jumps,
-    detect_shared_mmsi,
-)
+from balise.maritime.identity import IdentityParams, detect_identity_changes
 from balise.maritime.loitering import LoiteringParams, detect_loitering
 from balise.maritime.segment import SegmentParams, segment
+from balise.maritime.spoofing import detect_spoofing
 from balise.maritime.zones import detect_zone_entries
 from balise.model.events import EVENT_SCHEMA, empty_events
 from balise.store.duckdb import DuckDBStore
@@ -94,14 +90,17 @@ def run_detectors(
     clean = tracks.filter(~pl.col("noise"))
     others = clean if window is None else segment(window, SegmentParams()).filter(~pl.col("noise"))
     identity = IdentityParams()
+    # two hulls on one MMSI jump and swap identities all the time: the shared_mmsi event says
+    # it once, the jumps and identity changes it explains are not repeated
+    spoofing = detect_spoofing(tracks, identity)
+    shared = spoofing.filter(pl.col("type") == "shared_mmsi")
     frames = [
         # gaps per MMSI: the segmenter opens a new track after 24 h of silence, the longest gaps
         detect_gaps(clean.drop("segment_id"), GapParams(), shore=geo.shore_nm),
         _not_fishing(detect_loitering(clean, LoiteringParams(), shore=geo.shore_nm), clean),
         detect_encounters(others, PRESETS[preset], anchorage=geo.anchorage_km),
-        detect_shared_mmsi(tracks, identity),
-        detect_position_jumps(tracks, identity),
-        detect_identity_changes(identities),
+        spoofing,
+        detect_identity_changes(identities, identity, shared),
         _coastal_drops(clean, others, identities, geo),
         detect_zone_entries(clean, geo.zones, vessel_info=identities),
     ]

@@ -1,349 +1,217 @@
-"""Identity detectors: shared MMSIs, position jumps and identity changes, as EVENT_SCHEMA frames.
+"""Identity detectors: identity changes and MMSI/flag inconsistencies, as `identity_change` events.
 
-What: `detect_shared_mmsi` and `detect_position_jumps` read the output of
-`balise.maritime.segment.segment`; `detect_identity_changes` reads identity reports
-(IDENTITY_SCHEMA). Each returns one row per event with a stable id.
+What: `detect_identity_changes` reads identity reports (IDENTITY_SCHEMA: AIS types 5, 19, 24),
+or the store's identity snapshots (the same with `last_seen` and `messages`), and returns one
+EVENT_SCHEMA row per event, each with a `rule` in its evidence:
+- `field_change`: the name, call sign, IMO or ship type of one MMSI changed and the new value
+  lasted (debounced: a flip A, B, A within `debounce_hours` and a value seen once are not changes);
+- `imo_new_mmsi`: one IMO number under a new MMSI; `reflag` is true when the flag changed with it;
+- `mid_flag_mismatch`: the MMSI cannot be this ship's, or its flag and call sign disagree (`check`:
+  `mid_unallocated`, `not_ship_station`, `call_sign_series`).
 
-Why: a hull hiding behind another vessel's MMSI, a transponder reporting false positions and a
-vessel renamed or reflagged between voyages are the identity signals analysts ask for first
-(maritime-anchors §6, point 5).
+Why: a vessel renamed or reflagged between voyages, or one whose MMSI and call sign come from
+two countries, are the identity signals analysts ask for first (maritime-anchors §6, point 5).
 
-Scores are provisional weights, to be calibrated on labelled cases: shared_mmsi 0.6,
-position_jump 0.5, identity_change 0.4.
+The spoofing detectors (shared MMSI, position jumps) live in `balise.maritime.spoofing`; they are
+re-exported here with the shared `IdentityParams`.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from datetime import datetime
+from itertools import groupby
 from typing import Any, Final
 
-import numpy as np
 import polars as pl
 
-from balise.geo.sphere import distance_nm
-from balise.model.events import EVENT_SCHEMA, empty_events, event_id_expr, to_json
-from balise.model.mid import flag_frame, mid_expr
-from balise.model.schema import conform
+from balise.maritime.identity_params import (
+    DEFAULT_PARAMS,
+    IDENTITY_CHANGE_SCORE,
+    IdentityParams,
+    finish_events,
+    outside_periods,
+    params_json,
+)
+from balise.maritime.spoofing import detect_position_jumps, detect_shared_mmsi, detect_spoofing
+from balise.model.call_signs import call_sign_administration, call_sign_fits_flag
+from balise.model.events import empty_events, to_json
+from balise.model.mid import FLAGS, flag_frame, mid_expr
 
-SHARED_MMSI_SCORE: Final = 0.6
-POSITION_JUMP_SCORE: Final = 0.5
-IDENTITY_CHANGE_SCORE: Final = 0.4
-"""Provisional weights of each event type in a vessel's risk score."""
+__all__ = [
+    "IdentityParams",
+    "detect_identity_changes",
+    "detect_position_jumps",
+    "detect_shared_mmsi",
+    "detect_spoofing",
+]
+
 REFLAG_CONFIDENCE: Final = 0.8
 """An IMO number under a new MMSI is strong evidence (the IMO is checked by its check digit)."""
-MIN_SECONDS: Final = 1.0
-"""Floor of the time between two points when computing a speed: AIS times are in whole seconds."""
-
-
-@dataclass(frozen=True)
-class IdentityParams:
-    """Thresholds of the identity detectors."""
-
-    max_speed_knots: float = 25.0
-    """Speed above which a move is impossible for the hull (GFW segmenter `max_knots` = 25)."""
-    min_alternations: int = 3
-    """Switches between two overlapping segments (A, B, A, B) needed for a shared MMSI; two
-    switches (A, B, A) are a single excursion, reported as a position jump. Project choice."""
-    min_jump_nm: float = 10.0
-    """Smallest jump reported: GNSS error is metres, but satellite AIS timestamps can be minutes
-    off, which at 10-20 kn moves a position by a few nm. Project choice."""
-    max_excursion_hours: float = 12.0
-    """Longest run of positions away from the track that still counts as one excursion and
-    return rather than two vessels. Project choice."""
-    identity_fields: tuple[str, ...] = ("name", "call_sign", "imo", "ship_type")
-    """Identity columns whose change is reported (IDENTITY_SCHEMA)."""
-
-
-def _params_json(params: IdentityParams) -> str:
-    """The thresholds in force, as the events' `params` text."""
-    return to_json(asdict(params))
-
-
-def _finish(rows: list[dict[str, Any]], kind: str, keys: tuple[str, ...]) -> pl.DataFrame:
-    """Event rows (dicts with EVENT_SCHEMA columns plus `_key`) as an EVENT_SCHEMA frame."""
-    if not rows:
-        return empty_events()
-    columns = {k: v for k, v in EVENT_SCHEMA.items() if k not in ("id", "type", "status")}
-    schema = {**columns, "_key": pl.String()}
-    frame = pl.DataFrame([{k: row.get(k) for k in schema} for row in rows], schema=schema)
-    frame = frame.with_columns(
-        id=event_id_expr(kind, *keys), type=pl.lit(kind), status=pl.lit("active")
-    )
-    return conform(frame, EVENT_SCHEMA).sort(["mmsi", "start", "id"])
-
-
-def _runs(segmented: pl.DataFrame) -> pl.DataFrame:
-    """Runs of consecutive positioned points of one segment, per MMSI in time order.
-
-    Columns: mmsi, segment_id, noise, n, start, end, first/last lat/lon, the number of runs of
-    the segment and the segment's size, with the neighbouring runs' segment and points.
-    """
-    points = segmented.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
-    points = points.sort(["mmsi", "timestamp", "lat", "lon"]).with_columns(
-        run=(pl.col("segment_id") != pl.col("segment_id").shift(1).over("mmsi"))
-        .fill_null(True)
-        .cum_sum()
-    )
-    runs = (
-        points.group_by("run", maintain_order=True)
-        .agg(
-            pl.col("mmsi").first(),
-            pl.col("segment_id").first(),
-            pl.col("noise").first(),
-            n=pl.len(),
-            start=pl.col("timestamp").first(),
-            end=pl.col("timestamp").last(),
-            first_lat=pl.col("lat").first(),
-            first_lon=pl.col("lon").first(),
-            last_lat=pl.col("lat").last(),
-            last_lon=pl.col("lon").last(),
-        )
-        .with_columns(
-            seg_runs=pl.len().over("segment_id"),
-            seg_size=pl.col("n").sum().over("segment_id"),
-            seg_first_run=pl.col("run").min().over("segment_id"),
-            seg_last_run=pl.col("run").max().over("segment_id"),
-        )
-    )
-    neighbours = [
-        pl.col(c).shift(s).over("mmsi").alias(f"{p}_{c}")
-        for s, p in ((1, "prev"), (-1, "next"))
-        for c in ("segment_id", "end", "start", "last_lat", "last_lon", "first_lat", "first_lon")
-    ]
-    return runs.with_columns(
-        *neighbours,
-        prev_seg_size=pl.col("seg_size").shift(1).over("mmsi"),
-        prev_is_last=(pl.col("seg_last_run") == pl.col("run")).shift(1).over("mmsi"),
-    )
-
-
-def _speed(
-    distance: np.ndarray[Any, Any], start: pl.Series, end: pl.Series
-) -> np.ndarray[Any, Any]:
-    """Implied speed in knots for `distance` nm between times `start` and `end`."""
-    seconds = (end - start).dt.total_microseconds().to_numpy() / 1e6
-    return np.asarray(distance / (np.maximum(seconds, MIN_SECONDS) / 3600.0))
-
-
-def detect_position_jumps(
-    segmented: pl.DataFrame, params: IdentityParams = IdentityParams()
-) -> pl.DataFrame:
-    """`position_jump` events: excursions away from a track and back, and one-way jumps.
-
-    An excursion is a segment whose positions are contiguous in time, between two points of one
-    larger segment, lasting at most `max_excursion_hours`, reached at more than `max_speed_knots`
-    and at least `min_jump_nm` away. A one-way jump is a segment starting right after another
-    ends, reached the same way. A long silence with a plausible implied speed is not a jump.
-    Confidence: 1 - max_speed / implied speed (0 at the limit, near 1 for teleports).
-    """
-    runs = _runs(segmented).drop_nulls("prev_segment_id")
-    jump = distance_nm(
-        runs["prev_last_lat"].to_numpy(),
-        runs["prev_last_lon"].to_numpy(),
-        runs["first_lat"].to_numpy(),
-        runs["first_lon"].to_numpy(),
-    )
-    runs = runs.with_columns(
-        jump_nm=pl.Series(jump),
-        speed=pl.Series(_speed(jump, runs["prev_end"], runs["start"])),
-        hours=(pl.col("end") - pl.col("start")).dt.total_seconds() / 3600.0,
-    )
-    excursion = (
-        (pl.col("seg_runs") == 1)
-        & (pl.col("prev_segment_id") == pl.col("next_segment_id"))
-        & (pl.col("prev_seg_size") >= pl.col("seg_size"))
-        & (pl.col("hours") <= params.max_excursion_hours)
-    )
-    one_way = (pl.col("run") == pl.col("seg_first_run")) & pl.col("prev_is_last")
-    found = runs.filter(
-        (excursion | one_way)
-        & (pl.col("jump_nm") >= params.min_jump_nm)
-        & (pl.col("speed") > params.max_speed_knots)
-    ).with_columns(kind=pl.when(excursion).then(pl.lit("excursion")).otherwise(pl.lit("jump")))
-    rows = [
-        {
-            "start": r["start"],
-            "end": r["end"],
-            "lat": r["first_lat"],
-            "lon": r["first_lon"],
-            "mmsi": r["mmsi"],
-            "confidence": max(0.0, min(1.0, 1 - params.max_speed_knots / r["speed"])),
-            "score": POSITION_JUMP_SCORE,
-            "params": _params_json(params),
-            "evidence": to_json(
-                {
-                    "kind": r["kind"],
-                    "segment_id": r["segment_id"],
-                    "track_segment_id": r["prev_segment_id"],
-                    "jumped_to": {"lat": r["first_lat"], "lon": r["first_lon"]},
-                    "jumped_from": {"lat": r["prev_last_lat"], "lon": r["prev_last_lon"]},
-                    "jump_distance_nm": round(r["jump_nm"], 3),
-                    "implied_speed_knots": round(r["speed"], 1),
-                    "positions": r["n"],
-                    "noise": r["noise"],
-                }
-            ),
-            "_key": r["segment_id"],
-        }
-        for r in found.iter_rows(named=True)
-    ]
-    return _finish(rows, "position_jump", ("mmsi", "start", "_key"))
-
-
-def _switches(segmented: pl.DataFrame) -> pl.DataFrame:
-    """Interleaving switches: consecutive non-noise points of one MMSI in two different segments
-    whose time spans overlap (the earlier segment goes on later, or the later began earlier)."""
-    points = (
-        segmented.filter(
-            ~pl.col("noise") & pl.col("lat").is_not_null() & pl.col("lon").is_not_null()
-        )
-        .sort(["mmsi", "timestamp", "lat", "lon"])
-        .with_columns(
-            seg_start=pl.col("timestamp").min().over("segment_id"),
-            seg_end=pl.col("timestamp").max().over("segment_id"),
-        )
-    )
-    prev = {c: pl.col(c).shift(1).over("mmsi") for c in ("segment_id", "timestamp", "lat", "lon")}
-    switches = points.with_columns(
-        prev_segment=prev["segment_id"],
-        prev_time=prev["timestamp"],
-        prev_lat=prev["lat"],
-        prev_lon=prev["lon"],
-        prev_seg_end=pl.col("seg_end").shift(1).over("mmsi"),
-    ).filter(
-        (pl.col("prev_segment") != pl.col("segment_id"))
-        & (
-            (pl.col("prev_seg_end") > pl.col("timestamp"))
-            | (pl.col("seg_start") < pl.col("prev_time"))
-        )
-    )
-    gap = distance_nm(
-        switches["prev_lat"].to_numpy(),
-        switches["prev_lon"].to_numpy(),
-        switches["lat"].to_numpy(),
-        switches["lon"].to_numpy(),
-    )
-    return switches.with_columns(
-        distance_nm=pl.Series(gap),
-        pair=pl.concat_list(
-            pl.min_horizontal("prev_segment", "segment_id"),
-            pl.max_horizontal("prev_segment", "segment_id"),
-        ),
-    )
-
-
-def detect_shared_mmsi(
-    segmented: pl.DataFrame, params: IdentityParams = IdentityParams()
-) -> pl.DataFrame:
-    """`shared_mmsi` events: one per MMSI and period where non-noise segments interleave.
-
-    Two segments interleave when the MMSI's positions switch between them at least
-    `min_alternations` times while both are active: two hulls (or a hull and a spoofer) answering
-    to one MMSI. Overlapping periods of several pairs are merged into one event. Confidence:
-    1 - 0.5 ** (switches / min_alternations), i.e. 0.5 at the threshold.
-    """
-    switches = _switches(segmented)
-    pairs = (
-        switches.group_by("mmsi", "pair")
-        .agg(
-            switches=pl.len(),
-            start=pl.col("prev_time").min(),
-            end=pl.col("timestamp").max(),
-            max_nm=pl.col("distance_nm").max(),
-            lat=pl.col("lat").first(),
-            lon=pl.col("lon").first(),
-        )
-        .filter(pl.col("switches") >= params.min_alternations)
-        .sort("mmsi", "start")
-        .with_columns(
-            period=(pl.col("start") > pl.col("end").cum_max().shift(1).over("mmsi"))
-            .fill_null(True)
-            .cum_sum()
-        )
-    )
-    periods = pairs.group_by("mmsi", "period", maintain_order=True).agg(
-        pl.col("start").min(),
-        pl.col("end").max(),
-        pl.col("switches").sum(),
-        pl.col("max_nm").max(),
-        pl.col("lat").first(),
-        pl.col("lon").first(),
-        segments=pl.col("pair").list.explode(keep_nulls=False, empty_as_null=False).unique().sort(),
-    )
-    rows = []
-    for r in periods.iter_rows(named=True):
-        inside = segmented.filter(
-            pl.col("segment_id").is_in(r["segments"])
-            & pl.col("timestamp").is_between(r["start"], r["end"])
-        )
-        counts = dict(inside.group_by("segment_id").len().sort("segment_id").iter_rows())
-        rows.append(
-            {
-                "start": r["start"],
-                "end": r["end"],
-                "lat": r["lat"],
-                "lon": r["lon"],
-                "mmsi": r["mmsi"],
-                "confidence": 1 - 0.5 ** (r["switches"] / params.min_alternations),
-                "score": SHARED_MMSI_SCORE,
-                "params": _params_json(params),
-                "evidence": to_json(
-                    {
-                        "segment_ids": r["segments"],
-                        "switches": r["switches"],
-                        "max_distance_nm": round(r["max_nm"], 3),
-                        "positions_per_segment": counts,
-                    }
-                ),
-                "_key": ",".join(r["segments"]),
-            }
-        )
-    return _finish(rows, "shared_mmsi", ("mmsi", "start", "_key"))
+MISMATCH_CONFIDENCE: Final[dict[str, float]] = {
+    "not_ship_station": 0.7,
+    "mid_unallocated": 0.6,
+    "call_sign_series": 0.5,
+}
+"""A ship sending static data under a non-ship MMSI cannot be right; an unallocated MID can be a
+typo when the transponder was set up; a foreign call sign can be a reflag not yet carried over
+to the radio licence. Project choices."""
+SHIP_STATION_MMSI: Final = (200_000_000, 799_999_999)
+"""Ship station MMSIs are MIDXXXXXX with a MID from 2xx to 7xx (ITU-R M.585-9 Annex 1)."""
 
 
 def _normalised(column: str) -> pl.Expr:
     """`column` as comparable text: strings trimmed of spaces and "@" padding, upper case and
-    inner spaces collapsed; empty text is null. Numbers are written as text."""
-    text = pl.col(column).cast(pl.String)
+    inner spaces collapsed (removed from call signs, which have none); empty text is null.
+    Numbers are written as text."""
+    inner = "" if column == "call_sign" else " "
     text = (
-        text.str.replace_all("@", " ")
-        .str.replace_all(r"\s+", " ")
+        pl.col(column)
+        .cast(pl.String)
+        .str.replace_all("@", " ")
+        .str.replace_all(r"\s+", inner)
         .str.strip_chars()
         .str.to_uppercase()
     )
     return pl.when(text == "").then(None).otherwise(text)
 
 
-def _field_changes(identities: pl.DataFrame, fields: tuple[str, ...]) -> pl.DataFrame:
-    """One row per field change of one MMSI: field, old, new, when the old value was last seen
-    and when the new one was first seen. Null values (fields a report does not carry) are
-    skipped, so type 24 part A and part B reports do not flip each other's fields."""
+def _as_snapshots(identities: pl.DataFrame) -> pl.DataFrame:
+    """Identity reports as snapshots: `messages` (1 per report) and `last_seen` (the report's
+    time) are added when missing. The store keeps snapshots (one row per distinct identity of
+    an MMSI, `timestamp` its first sighting); raw reports are snapshots of one message."""
+    columns = identities.columns
+    messages = pl.col("messages").fill_null(1) if "messages" in columns else pl.lit(1)
+    last_seen = pl.col("last_seen") if "last_seen" in columns else pl.col("timestamp")
+    return identities.with_columns(
+        messages=messages.cast(pl.Int64),
+        last_seen=pl.max_horizontal(last_seen.fill_null(pl.col("timestamp")), "timestamp"),
+    )
+
+
+def _sightings(snapshots: pl.DataFrame, field: str) -> pl.DataFrame:
+    """When each value of `field` was seen: at a snapshot's first sighting and at its last, its
+    messages shared between the two (one at the last). Nulls are skipped, so type 24 part A and
+    part B reports do not flip each other's fields."""
+    value = _normalised(field)
+    seen_later = pl.col("last_seen") > pl.col("timestamp")
+    at_first = pl.when(seen_later).then(pl.col("messages") - 1).otherwise(pl.col("messages"))
+    first = snapshots.select("mmsi", "timestamp", value=value, reports=at_first)
+    last = snapshots.filter(seen_later).select(
+        "mmsi", timestamp="last_seen", value=value, reports=pl.lit(1, pl.Int64)
+    )
+    return pl.concat([first, last]).drop_nulls("value").sort("mmsi", "timestamp", "value")
+
+
+def _value_runs(snapshots: pl.DataFrame, fields: tuple[str, ...]) -> pl.DataFrame:
+    """Runs of one value of one field of one MMSI, in time order: mmsi, field, value, first,
+    last, reports. Only MMSIs with two runs or more of a field."""
     parts = []
     for name in fields:
-        values = (
-            identities.select("mmsi", "timestamp", value=_normalised(name))
-            .drop_nulls("value")
-            .sort("mmsi", "timestamp")
-            .with_columns(
-                old=pl.col("value").shift(1).over("mmsi"),
-                old_seen=pl.col("timestamp").shift(1).over("mmsi"),
-                field=pl.lit(name),
+        values = _sightings(snapshots, name)
+        changed = pl.col("value") != pl.col("value").shift(1).over("mmsi")
+        runs = (
+            values.with_columns(run=changed.fill_null(True).cum_sum())
+            .group_by("mmsi", "run", maintain_order=True)
+            .agg(
+                pl.col("value").first(),
+                first=pl.col("timestamp").first(),
+                last=pl.col("timestamp").last(),
+                reports=pl.col("reports").sum(),
             )
-            .filter(pl.col("old").is_not_null() & (pl.col("old") != pl.col("value")))
+            .filter(pl.len().over("mmsi") > 1)
         )
-        parts.append(
-            values.select("mmsi", "field", "old", new="value", start="old_seen", end="timestamp")
-        )
+        parts.append(runs.select("mmsi", pl.lit(name).alias("field"), pl.exclude("mmsi", "run")))
     return pl.concat(parts)
 
 
+def _hours(start: datetime, end: datetime) -> float:
+    return (end - start).total_seconds() / 3600.0
+
+
+def _takes_over(
+    run: dict[str, Any], latest: bool, first: bool, known: bool, params: IdentityParams
+) -> bool:
+    """Whether a run of a new value becomes the value in force (see `_lasting_changes`)."""
+    lasting = latest or first or _hours(run["first"], run["last"]) >= params.debounce_hours
+    return lasting and run["reports"] >= (1 if known else params.min_reports)
+
+
+def _lasting_changes(runs: list[dict[str, Any]], params: IdentityParams) -> list[dict[str, Any]]:
+    """The changes of one field of one MMSI that lasted, from its runs in time order.
+
+    A run becomes the value in force when it has at least `min_reports` reports and lasts: it
+    spans `debounce_hours` or more, or it is the latest value. A run failing either is ignored,
+    so the value in force goes on through it: A, B, A with B shorter than the debounce is no
+    change, and A, B, C with B short is one change, A to C. The first value in force needs
+    only `min_reports` and is not a change; a value coming back needs one report (a stored
+    snapshot keeps only the last sighting of a value that came back).
+
+    Each change: mmsi, field, old, new, start (old value last seen), end (new value first seen)
+    and the reports of the new value's first run.
+    """
+    changes: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    known: set[str] = set()
+    for i, run in enumerate(runs):
+        if current is not None and run["value"] == current["value"]:
+            current["last"] = run["last"]
+            continue
+        latest = i == len(runs) - 1
+        if not _takes_over(run, latest, current is None, run["value"] in known, params):
+            continue
+        if current is not None:
+            old = {"old": current["value"], "start": current["last"]}
+            new = {"new": run["value"], "end": run["first"], "reports": run["reports"]}
+            changes.append({"mmsi": run["mmsi"], "field": run["field"], **old, **new})
+        current = dict(run)
+        known.add(run["value"])
+    return changes
+
+
+def _field_change_rows(identities: pl.DataFrame, params: IdentityParams) -> list[dict[str, Any]]:
+    """`field_change` event rows: the lasting changes of one MMSI whose new values were first
+    seen in the same report, together. Confidence: 0.2 + 0.2 per field changed (max 1)."""
+    runs = _value_runs(identities, params.identity_fields).sort("mmsi", "field", "first")
+    changes = [
+        change
+        for _, group in groupby(runs.iter_rows(named=True), key=lambda r: (r["mmsi"], r["field"]))
+        for change in _lasting_changes(list(group), params)
+    ]
+    order = {name: i for i, name in enumerate(params.identity_fields)}
+    changes.sort(key=lambda c: (c["mmsi"], c["end"], order[c["field"]]))
+    rows = []
+    for (mmsi, end), group in groupby(changes, key=lambda c: (c["mmsi"], c["end"])):
+        fields = list(group)
+        rows.append(
+            {
+                "start": min(c["start"] for c in fields),
+                "end": end,
+                "mmsi": mmsi,
+                "confidence": min(1.0, 0.2 + 0.2 * len(fields)),
+                "score": IDENTITY_CHANGE_SCORE,
+                "params": params_json(params),
+                "evidence": to_json(
+                    {
+                        "rule": "field_change",
+                        "changes": [
+                            {k: c[k] for k in ("field", "old", "new", "reports")} for c in fields
+                        ],
+                    }
+                ),
+                "_key": ",".join(c["field"] for c in fields),
+            }
+        )
+    return rows
+
+
 def _reflags(identities: pl.DataFrame) -> pl.DataFrame:
-    """One row per IMO number seen under a new MMSI: old and new MMSI, their flags, and when."""
+    """One row per IMO number seen under a new MMSI: old and new MMSI, their MIDs and flags,
+    when the old MMSI was last and the new one first seen under that IMO."""
     flags = flag_frame().select("mid", "flag")
     seen = (
         identities.drop_nulls("imo")
         .group_by("imo", "mmsi")
-        .agg(first=pl.col("timestamp").min(), last=pl.col("timestamp").max())
+        .agg(first=pl.col("timestamp").min(), last=pl.col("last_seen").max())
         .sort("imo", "first", "mmsi")
         .with_columns(
             old_mmsi=pl.col("mmsi").shift(1).over("imo"),
@@ -359,56 +227,165 @@ def _reflags(identities: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def detect_identity_changes(
-    identities: pl.DataFrame, params: IdentityParams = IdentityParams()
-) -> pl.DataFrame:
-    """`identity_change` events from identity reports (IDENTITY_SCHEMA).
+def _reflagged(r: dict[str, Any]) -> bool:
+    """Whether the flag changed with the MMSI: France's MIDs 226, 227 and 228 are one flag; an
+    unallocated MID compares by its number."""
+    if r["old_flag"] is not None and r["new_flag"] is not None:
+        return bool(r["old_flag"] != r["new_flag"])
+    return bool(r["old_mid"] != r["new_mid"])
 
-    One event per MMSI and report where any of `identity_fields` differs from its previous
-    non-null value (start: old value last seen; end: new value first seen), and one per IMO
-    number that appears under a new MMSI (a reflag or a stolen identity; `other_mmsi` is the old
-    MMSI). Confidence: 0.2 + 0.2 per field changed (max 1); 0.8 for an IMO under a new MMSI.
-    """
-    changes = _field_changes(identities, params.identity_fields)
-    grouped = changes.group_by("mmsi", "end", maintain_order=True).agg(
-        pl.col("start").min(), pl.struct("field", "old", "new").alias("changes")
+
+def _reflag_rows(identities: pl.DataFrame, params: IdentityParams) -> list[dict[str, Any]]:
+    """`imo_new_mmsi` event rows: an IMO number under a new MMSI (`other_mmsi`: the old one),
+    a reflag when the flag of the MID changed with it. Confidence 0.8."""
+    rows = []
+    for r in _reflags(identities).iter_rows(named=True):
+        evidence = {
+            "rule": "imo_new_mmsi",
+            "imo": r["imo"],
+            "changes": [{"field": "mmsi", "old": r["old_mmsi"], "new": r["mmsi"]}],
+            "old_mmsi": r["old_mmsi"],
+            "new_mmsi": r["mmsi"],
+            "old_mid": r["old_mid"],
+            "new_mid": r["new_mid"],
+            "old_flag": r["old_flag"],
+            "new_flag": r["new_flag"],
+            "reflag": _reflagged(r),
+            "old_mmsi_still_reporting": r["old_last"] > r["first"],
+        }
+        rows.append(
+            {
+                "start": min(r["old_last"], r["first"]),
+                "end": r["first"],
+                "mmsi": r["mmsi"],
+                "other_mmsi": r["old_mmsi"],
+                "confidence": REFLAG_CONFIDENCE,
+                "score": IDENTITY_CHANGE_SCORE,
+                "params": params_json(params),
+                "evidence": to_json(evidence),
+                "_key": f"imo:{r['imo']}",
+            }
+        )
+    return rows
+
+
+def _station_mismatches(identities: pl.DataFrame, params: IdentityParams) -> pl.DataFrame:
+    """MMSIs that cannot be a ship's own: a ship-station number whose MID is not allocated, or
+    the number of another kind of station (group, coast, SAR aircraft, AIS-SART, aid to
+    navigation, craft of a parent ship, handheld) in reports of a ship (an IMO number or a
+    ship type of `vessel_ship_types`). Columns: mmsi, check, first, last, reports, mid."""
+    low, high = SHIP_STATION_MMSI
+    ship_format = pl.col("mmsi").is_between(low, high)
+    shiplike = pl.col("imo").is_not_null() | pl.col("ship_type").is_in(params.vessel_ship_types)
+    per_mmsi = identities.group_by("mmsi").agg(
+        first=pl.col("timestamp").min(),
+        last=pl.col("last_seen").max(),
+        reports=pl.col("messages").sum(),
+        shiplike=shiplike.any(),
+        ship_types=pl.col("ship_type").drop_nulls().unique().sort(),
     )
-    rows: list[dict[str, Any]] = [
-        {
-            "start": r["start"],
-            "end": r["end"],
-            "mmsi": r["mmsi"],
-            "confidence": min(1.0, 0.2 + 0.2 * len(r["changes"])),
-            "score": IDENTITY_CHANGE_SCORE,
-            "params": _params_json(params),
-            "evidence": to_json({"kind": "fields", "changes": r["changes"]}),
-            "_key": ",".join(c["field"] for c in r["changes"]),
-        }
-        for r in grouped.sort("mmsi", "end").iter_rows(named=True)
+    check = (
+        pl.when(ship_format & ~pl.col("mid").is_in(list(FLAGS)))
+        .then(pl.lit("mid_unallocated"))
+        .when(~ship_format & pl.col("shiplike"))
+        .then(pl.lit("not_ship_station"))
+    )
+    return (
+        per_mmsi.with_columns(mid=mid_expr("mmsi"))
+        .with_columns(check=check)
+        .filter(pl.col("check").is_not_null() & (pl.col("reports") >= params.min_reports))
+    )
+
+
+def _call_sign_mismatches(identities: pl.DataFrame, params: IdentityParams) -> pl.DataFrame:
+    """Call signs outside the series of the flag of their ship-station MMSI's MID (ITU Radio
+    Regulations Appendix 42), reported at least `min_reports` times. Call signs that are not
+    call signs ("0", "NONE") and flags the series table does not hold are not checked.
+    Columns: mmsi, call_sign, first, last, reports, mid, flag, call_sign_flag."""
+    low, high = SHIP_STATION_MMSI
+    pairs = (
+        identities.filter(pl.col("mmsi").is_between(low, high))
+        .select("mmsi", "timestamp", "last_seen", "messages", call_sign=_normalised("call_sign"))
+        .drop_nulls("call_sign")
+        .group_by("mmsi", "call_sign")
+        .agg(
+            first=pl.col("timestamp").min(),
+            last=pl.col("last_seen").max(),
+            reports=pl.col("messages").sum(),
+        )
+        .filter(pl.col("reports") >= params.min_reports)
+        .with_columns(mid=mid_expr("mmsi"))
+        .join(flag_frame().select("mid", "flag"), on="mid", how="inner")
+    )
+    fits = [call_sign_fits_flag(c, f) for c, f in pairs.select("call_sign", "flag").iter_rows()]
+    return pairs.filter(pl.Series(fits, dtype=pl.Boolean).eq_missing(False)).with_columns(
+        call_sign_flag=pl.col("call_sign").map_elements(
+            call_sign_administration, return_dtype=pl.String
+        )
+    )
+
+
+def _mismatch_rows(identities: pl.DataFrame, params: IdentityParams) -> list[dict[str, Any]]:
+    """`mid_flag_mismatch` event rows, one per MMSI and check (and call sign): from the first
+    to the last report showing it."""
+    found = [
+        {**r, "call_sign": None, "flag": FLAGS[r["mid"]].alpha2 if r["mid"] in FLAGS else None}
+        for r in _station_mismatches(identities, params).iter_rows(named=True)
+    ] + [
+        {**r, "check": "call_sign_series"}
+        for r in _call_sign_mismatches(identities, params).iter_rows(named=True)
     ]
-    rows += [
-        {
-            "start": min(r["old_last"], r["first"]),
-            "end": r["first"],
-            "mmsi": r["mmsi"],
-            "other_mmsi": r["old_mmsi"],
-            "confidence": REFLAG_CONFIDENCE,
-            "score": IDENTITY_CHANGE_SCORE,
-            "params": _params_json(params),
-            "evidence": to_json(
-                {
-                    "kind": "imo_new_mmsi",
-                    "imo": r["imo"],
-                    "changes": [{"field": "mmsi", "old": r["old_mmsi"], "new": r["mmsi"]}],
-                    "old_mmsi": r["old_mmsi"],
-                    "new_mmsi": r["mmsi"],
-                    "old_flag": r["old_flag"],
-                    "new_flag": r["new_flag"],
-                    "old_mmsi_still_reporting": r["old_last"] > r["first"],
-                }
-            ),
-            "_key": f"imo:{r['imo']}",
+    rows = []
+    for r in found:
+        evidence = {
+            "rule": "mid_flag_mismatch",
+            "check": r["check"],
+            "mid": r["mid"],
+            "mid_flag": r["flag"],
+            "reports": r["reports"],
         }
-        for r in _reflags(identities).iter_rows(named=True)
-    ]
-    return _finish(rows, "identity_change", ("mmsi", "end", "_key"))
+        if r["check"] == "call_sign_series":
+            evidence |= {"call_sign": r["call_sign"], "call_sign_flag": r["call_sign_flag"]}
+        if r["check"] == "not_ship_station":
+            evidence["ship_types"] = r["ship_types"]
+        rows.append(
+            {
+                "start": r["first"],
+                "end": r["last"],
+                "mmsi": r["mmsi"],
+                "confidence": MISMATCH_CONFIDENCE[r["check"]],
+                "score": IDENTITY_CHANGE_SCORE,
+                "params": params_json(params),
+                "evidence": to_json(evidence),
+                "_key": f"{r['check']}:{r['call_sign'] or ''}",
+            }
+        )
+    return rows
+
+
+def detect_identity_changes(
+    identities: pl.DataFrame,
+    params: IdentityParams = DEFAULT_PARAMS,
+    shared: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """`identity_change` events from identity reports or snapshots, in any row order.
+
+    Rules (evidence `rule`): `field_change` (lasting changes of `identity_fields`, debounced by
+    `debounce_hours` and `min_reports`), `imo_new_mmsi` (an IMO number under a new MMSI; a
+    reflag when the flag changed) and `mid_flag_mismatch` (see the module docstring).
+
+    `shared`: the `shared_mmsi` events of the same period (`detect_shared_mmsi`); field changes
+    and mismatches of an MMSI overlapping one of its shared periods are dropped, as two hulls on
+    one MMSI broadcast two identities. Ids are stable: field changes and IMO events are keyed
+    on the MMSI, the time the new value was first seen and the fields; mismatches on the MMSI,
+    the check and the call sign.
+    """
+    if identities.is_empty():
+        return empty_events()
+    identities = _as_snapshots(identities)
+    kind = "identity_change"
+    changes = finish_events(_field_change_rows(identities, params), kind, ("mmsi", "end", "_key"))
+    mismatches = finish_events(_mismatch_rows(identities, params), kind, ("mmsi", "_key"))
+    reflags = finish_events(_reflag_rows(identities, params), kind, ("mmsi", "end", "_key"))
+    explained = outside_periods(pl.concat([changes, mismatches]), shared)
+    return pl.concat([explained, reflags]).sort(["mmsi", "start", "id"])

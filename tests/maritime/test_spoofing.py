@@ -1,0 +1,192 @@
+"""Spoofing detectors: shared MMSIs, position jumps, and jumps left out inside shared periods."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from balise.maritime.identity_params import IdentityParams
+from balise.maritime.segment import segment
+from balise.maritime.spoofing import detect_position_jumps, detect_shared_mmsi, detect_spoofing
+from balise.model.events import EVENT_SCHEMA
+from helpers import evidence, positions
+
+FIXTURES = Path(__file__).parent.parent / "data" / "gfw-segmenter-tracks"
+EVENING = datetime(2024, 3, 1, 22, tzinfo=UTC)
+
+
+def line(lat: float, lon: float, n: int, dlon: float = 0.02) -> list[tuple[float, float]]:
+    """`n` points heading east from (lat, lon), `dlon` degrees apart."""
+    return [(lat, lon + dlon * i) for i in range(n)]
+
+
+def alternating() -> pl.DataFrame:
+    """Two hulls ~500 nm apart answering to one MMSI, reports alternating every 5 minutes."""
+    north, south = line(45.0, -10.0, 20), line(36.7, -10.0, 20)
+    return positions(416000000, [p for pair in zip(north, south, strict=True) for p in pair], 300)
+
+
+def excursion(lon: float = -60.0, start: datetime = EVENING - timedelta(hours=5)) -> pl.DataFrame:
+    """A track every 30 min whose reports jump ~150 nm north for 3 h (from 5 h after `start`,
+    over midnight by default), then come back."""
+    points = line(10.0, lon, 40)
+    for i in range(10, 16):
+        points[i] = (12.5, points[i][1])
+    wrapped = [(lat, (x + 180) % 360 - 180) for lat, x in points]
+    return positions(309000001, wrapped, 1800, start=start)
+
+
+def bursts_with_outlier() -> pl.DataFrame:
+    """Two hulls on one MMSI heard in turns, 30 min each from 22:00 to 02:00, with one report of
+    the first hull thrown 600 nm away: a position jump inside the shared period."""
+    points = [(45.0 if i // 6 % 2 == 0 else 36.7, -10.0 + 0.01 * i) for i in range(48)]
+    points[14] = (40.0, -20.0)
+    return positions(416000000, points, 300, start=EVENING)
+
+
+def test_shared_mmsi_fires_once_with_evidence() -> None:
+    events = detect_shared_mmsi(segment(alternating()))
+    assert events.schema == pl.Schema(EVENT_SCHEMA)
+    assert events.height == 1
+    found = evidence(events)
+    assert found["segment_ids"] == ["416000000-1", "416000000-2"]
+    assert 490 < found["max_distance_nm"] < 510
+    assert found["positions_per_segment"] == {"416000000-1": 20, "416000000-2": 20}
+    assert events["type"][0] == "shared_mmsi"
+    assert events["status"][0] == "active"
+    assert 0.5 < events["confidence"][0] <= 1.0
+    assert detect_shared_mmsi(segment(alternating()))["id"].equals(events["id"])
+
+
+def test_shared_mmsi_silent_on_clean_track_and_excursion() -> None:
+    assert detect_shared_mmsi(segment(positions(227000001, line(43.0, 5.0, 30)))).is_empty()
+    assert detect_shared_mmsi(segment(excursion())).is_empty()
+
+
+def test_spoof_excursion_across_midnight_is_one_position_jump() -> None:
+    events = detect_position_jumps(segment(excursion()))
+    assert events.height == 1
+    found = evidence(events)
+    assert found["kind"] == "excursion"
+    assert found["jumped_to"]["lat"] == 12.5
+    assert 140 < found["jump_distance_nm"] < 160
+    assert found["implied_speed_knots"] > 250
+    assert found["positions"] == 6
+    assert events["start"][0] == EVENING
+    assert events["end"][0] - events["start"][0] == timedelta(hours=2, minutes=30)
+
+
+def test_excursion_across_the_antimeridian() -> None:
+    # the track crosses 180° between its 5th and 6th reports, the excursion is past it
+    events = detect_position_jumps(segment(excursion(lon=179.9)))
+    assert events.height == 1
+    assert 140 < evidence(events)["jump_distance_nm"] < 160
+    assert events["lon"][0] < -179.0
+
+
+def test_jumps_are_measured_across_the_antimeridian() -> None:
+    assert detect_position_jumps(segment(positions(309000001, line(10.0, 179.9, 20)))).is_empty()
+    across = line(10.0, 179.0, 10) + line(10.0, -179.6, 10)  # 1.22° of longitude in 10 min
+    events = detect_position_jumps(segment(positions(309000001, across)))
+    assert events.height == 1
+    assert evidence(events)["kind"] == "jump"
+    assert evidence(events)["jump_distance_nm"] == pytest.approx(72.1, abs=0.2)
+
+
+def test_single_outlier_is_a_position_jump() -> None:
+    points = line(10.0, -60.0, 20)
+    points[8] = (12.0, -60.0)
+    events = detect_position_jumps(segment(positions(309000001, points)))
+    assert events.height == 1
+    assert evidence(events)["noise"] is True
+
+
+def test_one_way_jump() -> None:
+    points = line(10.0, -60.0, 10) + line(14.0, -60.0, 10)
+    events = detect_position_jumps(segment(positions(309000001, points)))
+    assert events.height == 1
+    assert evidence(events)["kind"] == "jump"
+
+
+def test_no_jump_for_noise_gap_or_alternating_hulls() -> None:
+    jitter = [(43.0 + 0.001 * (i % 3), 5.0 + 0.02 * i) for i in range(30)]
+    assert detect_position_jumps(segment(positions(227000001, jitter))).is_empty()
+    later = EVENING + timedelta(hours=30)
+    gap = pl.concat(
+        [
+            positions(227000001, line(43.0, 5.0, 5), start=EVENING),
+            positions(227000001, line(44.0, 6.0, 5), start=later),
+        ]
+    )
+    assert segment(gap)["segment_id"].n_unique() == 2
+    assert detect_position_jumps(segment(gap)).is_empty()
+    assert detect_position_jumps(segment(alternating())).is_empty()
+
+
+def test_jump_threshold_is_a_parameter() -> None:
+    points = line(10.0, -60.0, 20)
+    points[8] = (10.1, points[8][1])  # 6 nm off for one report
+    segmented = segment(positions(309000001, points))
+    assert detect_position_jumps(segmented).is_empty()
+    events = detect_position_jumps(segmented, IdentityParams(min_jump_nm=5.0))
+    assert events.height == 1
+    assert json.loads(events["params"][0])["min_jump_nm"] == 5.0
+
+
+def test_jumps_inside_a_shared_period_are_left_out() -> None:
+    segmented = segment(bursts_with_outlier())
+    shared = detect_shared_mmsi(segmented)
+    assert shared.height == 1
+    assert shared["start"][0] < datetime(2024, 3, 2, tzinfo=UTC) < shared["end"][0]
+    jumps = detect_position_jumps(segmented)
+    assert jumps.height == 1
+    assert shared["start"][0] <= jumps["start"][0] <= shared["end"][0]
+    assert detect_position_jumps(segmented, shared=shared).is_empty()
+    assert detect_spoofing(segmented).equals(shared)
+
+
+def test_jumps_of_other_vessels_or_times_are_kept() -> None:
+    shared = detect_shared_mmsi(segment(bursts_with_outlier()))
+    other = segment(excursion())  # another MMSI, same evening
+    assert detect_position_jumps(other, shared=shared).height == 1
+    moved = shared.with_columns(pl.col("start", "end") + timedelta(days=2))
+    assert detect_position_jumps(segment(bursts_with_outlier()), shared=moved).height == 1
+
+
+def test_gfw_shared_mmsi_track_has_no_jump_inside_its_shared_periods() -> None:
+    raw = pl.read_ndjson(FIXTURES / "416000000.json").with_columns(
+        mmsi=pl.col("ssvid").cast(pl.Int32),
+        timestamp=pl.col("timestamp").str.to_datetime(time_zone="UTC", time_unit="us"),
+    )
+    segmented = segment(raw)
+    events = detect_spoofing(segmented)
+    shared = events.filter(pl.col("type") == "shared_mmsi")
+    jumps = events.filter(pl.col("type") == "position_jump")
+    assert shared.height >= 1
+    assert max(evidence(shared, i)["max_distance_nm"] for i in range(shared.height)) > 50
+    assert jumps.height < detect_position_jumps(segmented).height
+    for start, end in jumps.select("start", "end").iter_rows():
+        assert shared.filter((pl.col("start") <= end) & (pl.col("end") >= start)).is_empty()
+
+
+def test_out_of_order_input_gives_the_same_events() -> None:
+    mixed = pl.concat([bursts_with_outlier(), excursion(), alternating()])
+    expected = detect_spoofing(segment(mixed))
+    assert expected["type"].to_list().count("position_jump") == 1
+    assert detect_spoofing(segment(mixed.reverse())).equals(expected)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_row_order_does_not_change_events(random: Any) -> None:
+    mixed = pl.concat([bursts_with_outlier(), excursion()])
+    order = list(range(mixed.height))
+    random.shuffle(order)
+    assert detect_spoofing(segment(mixed[order])).equals(detect_spoofing(segment(mixed)))
