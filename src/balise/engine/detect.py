@@ -98,13 +98,27 @@ def run_detectors(
         # gaps per MMSI: the segmenter opens a new track after 24 h of silence, the longest gaps
         detect_gaps(clean.drop("segment_id"), GapParams(), shore=geo.shore_nm),
         _not_fishing(detect_loitering(clean, LoiteringParams(), shore=geo.shore_nm), clean),
-        detect_encounters(others, PRESETS[preset], anchorage=geo.anchorage_km),
+        _off_the_quay(detect_encounters(others, PRESETS[preset], anchorage=geo.anchorage_km), geo),
         spoofing,
         detect_identity_changes(identities, identity, shared),
         _coastal_drops(clean, others, identities, geo),
         detect_zone_entries(clean, geo.zones, vessel_info=identities),
     ]
     return pl.concat([f.select(list(EVENT_SCHEMA)).cast(EVENT_SCHEMA) for f in frames])  # type: ignore[arg-type]
+
+
+MIN_ENCOUNTER_SHORE_NM = 0.5
+"""Encounters closer to the coastline than this are two boats in a harbour basin or a marina the
+anchorage lists miss (the 1-km land mask counts basins as land): Balise's addition to GFW's
+10-km anchorage filter."""
+
+
+def _off_the_quay(events: pl.DataFrame, geo: Geography) -> pl.DataFrame:
+    """`events` without those at a position within `MIN_ENCOUNTER_SHORE_NM` of the coast."""
+    if events.is_empty() or geo.shore_nm is None:
+        return events
+    shore = geo.shore_nm(events["lat"].to_numpy(), events["lon"].to_numpy())
+    return events.filter(pl.Series(shore >= MIN_ENCOUNTER_SHORE_NM))
 
 
 def _coastal_drops(
