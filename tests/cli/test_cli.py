@@ -161,11 +161,14 @@ def test_demo_builds_the_world_then_reuses_it(
     workspace = tmp_path / "demo"
     code, out, err = _balise(capsys, "--workspace", str(workspace), "demo")
     assert code == 0
-    assert "building the demo world" in err
+    assert "building the world" in err
     assert "positions_stored" in out
-    assert "events detected" in out
+    assert "full detection run" in out
+    assert "of highest risk" in out
+    assert (workspace / "watchlist.csv").exists()
     assert (workspace / "demo-world" / "truth.jsonl").stat().st_size > 0
     code, out, err = _balise(capsys, "--workspace", str(workspace), "demo")
     assert code == 0
     assert "building" not in err
     assert "already_ingested" in out.replace(" ", "_")
+    assert "up to date detection run" in out

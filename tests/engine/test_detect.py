@@ -115,3 +115,24 @@ def test_incremental_run_after_late_data_equals_a_full_run(
     assert "up to date" in capsys.readouterr().out
     assert run(["--workspace", ws, "detect", "--full"]) == 0
     assert _stored(tmp_path / "ws") == incremental
+
+
+def test_vessel_dossier_shows_events_risk_and_destination(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["--workspace", str(workspace), "detect"]) == 0
+    lines = _events(workspace, capsys, "--type", "shared_mmsi", "--format", "jsonl").splitlines()
+    mmsi = str(json.loads(lines[0])["mmsi"])
+    capsys.readouterr()
+    assert run(["--workspace", str(workspace), "vessel", mmsi, "--format", "json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert "shared_mmsi" in {e["type"] for e in record["events"]}
+    risk = record["risk"]
+    assert risk["score"] > 0
+    assert risk["band"] in ("low", "medium", "high")
+    assert any(r["kind"] == "shared_mmsi" for r in risk["reasons"])
+    assert run(["--workspace", str(workspace), "vessel", mmsi]) == 0
+    table = capsys.readouterr().out
+    assert "Risk" in table
+    assert "not proof" in table
+    assert "shared_mmsi" in table

@@ -9,6 +9,7 @@ second run reuses the world, stores nothing new and finds the same events.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +20,7 @@ from rich.console import Console
 from balise.cli.context import settings_for
 from balise.cli.ingest import print_summary
 from balise.cli.output import print_table
+from balise.engine.assess import WATCHLIST_FILE, assess_workspace
 from balise.engine.detect import default_geography, detect
 from balise.engine.dossier import with_flag
 from balise.engine.ingest import Input, ingest_input
@@ -49,6 +51,20 @@ def ensure_world(folder: Path, spec: WorldSpec = DEMO_WORLD) -> Path:
     return folder
 
 
+def _riskiest(vessels: pl.DataFrame, risk: pl.DataFrame | None, show: int) -> list[tuple[str, ...]]:
+    """The `show` vessels of highest risk: MMSI, name, flag, score and band, first reason."""
+    if risk is None or risk.is_empty():
+        return []
+    top = risk.sort("score", descending=True).head(show).join(vessels, on="mmsi", how="left")
+    rows: list[tuple[str, ...]] = []
+    for row in top.iter_rows(named=True):
+        reasons = json.loads(row["reasons"] or "[]")
+        first = reasons[0]["text"] if reasons else ""
+        rows.append((str(row["mmsi"]), row["name"] or "", row["flag"] or "",
+                     f"{row['score']:.0f} {row['band']}", first))  # fmt: skip
+    return rows
+
+
 def _nmea_input(path: Path) -> Input:
     return Input(path.name, lambda: path.open("rb"), path.stat().st_size)
 
@@ -66,6 +82,11 @@ def demo(
         result = ingest_input(_nmea_input(folder / FILES["nmea"]), store, options)
         vessels = with_flag(store.vessels())
         report = detect(store, "gfw", default_geography(workspace.root / "cache"))
+        watchlist = workspace.root / WATCHLIST_FILE
+        if not watchlist.exists():
+            shutil.copyfile(folder / WATCHLIST_FILE, watchlist)
+        assessment = assess_workspace(store, workspace.root)
+        risk = store.table("vessel_risk")
         stored = store.events().group_by("type").len().sort("type")
     finally:
         store.close()
@@ -73,13 +94,12 @@ def demo(
     counts = [(kind, f"{count:,}") for kind, count in stored.iter_rows()]
     title = f"events ({report.mode} detection run, {report.seconds:.0f} s)"
     print_table(title, counts, ("type", "count"))
-    named = vessels.filter(pl.col("name").is_not_null()).head(show)
-    rows = [
-        tuple("" if v is None else str(v) for v in row)
-        for row in named.select("mmsi", "name", "call_sign", "ship_type_text", "flag").iter_rows()
-    ]
-    title = f"{vessels.height:,} vessels in {workspace.root} (first {len(rows)} named)"
-    print_table(title, rows, ("mmsi", "name", "call sign", "type", "flag"))
+    rows = _riskiest(vessels, risk, show)
+    title = (
+        f"{vessels.height:,} vessels in {workspace.root}: the {len(rows)} of highest risk "
+        f"({assessment.tracked:,} tracked to their next port; `balise vessel MMSI` for a dossier)"
+    )
+    print_table(title, rows, ("mmsi", "name", "flag", "risk", "first reason"))
     Console(stderr=True).print(
         f"demo world and its ground truth: {folder} (see README.md there)", highlight=False
     )

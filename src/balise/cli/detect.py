@@ -13,6 +13,7 @@ import typer
 
 from balise.cli.context import settings_for
 from balise.cli.output import DataFormat, print_table, write_frames
+from balise.engine.assess import assess_workspace
 from balise.engine.detect import DETECTED_TYPES, default_geography, detect
 from balise.geo.zones import Zone, load_zones
 from balise.maritime.encounters import PRESETS
@@ -66,12 +67,18 @@ def run_detect(
     store = workspace.open_store()
     try:
         report = detect(store, preset, geography, full=full)
+        assessment = assess_workspace(store, workspace.root)
     finally:
         store.close()
     changes = report.changes
     rows = [(kind, f"{report.by_type.get(kind, 0):,}") for kind in DETECTED_TYPES]
     for name in ("new", "revised", "retracted", "unchanged"):
         rows.append((name, f"{getattr(changes, name):,}"))
+    bands = ", ".join(f"{assessment.bands.get(b, 0):,} {b}" for b in ("high", "medium", "low"))
+    sys.stderr.write(
+        f"risk: {assessment.scored:,} vessels scored ({bands}); "
+        f"{assessment.tracked:,} tracked to their next port ({assessment.seconds:.1f} s)\n"
+    )
     if report.mode == "up to date":
         print_table(
             "No new data since the last run: events are up to date", rows, ("events", "count")

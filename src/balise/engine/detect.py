@@ -20,12 +20,15 @@ import numpy.typing as npt
 import polars as pl
 
 from balise import __version__
+from balise.geo.gazetteer import load_high_risk_ports, nearest_locode
 from balise.geo.zones import Zone, load_zones
 from balise.maritime.coastal import detect_coastal_drops, lane_density
+from balise.maritime.destination import detect_destination_mismatches
 from balise.maritime.encounters import PRESETS, detect_encounters
 from balise.maritime.gaps import GapParams, detect_gaps
 from balise.maritime.identity import IdentityParams, detect_identity_changes
 from balise.maritime.loitering import LoiteringParams, detect_loitering
+from balise.maritime.port_visits import LocodeLookup, PortVisitParams, detect_port_visits
 from balise.maritime.segment import SegmentParams, segment
 from balise.maritime.spoofing import detect_spoofing
 from balise.maritime.zones import detect_zone_entries
@@ -39,7 +42,7 @@ FISHING_STATUS = 7
 """Navigational status "engaged in fishing" (ITU-R M.1371)."""
 DETECTED_TYPES = (
     "ais_gap", "loitering", "encounter", "shared_mmsi", "position_jump", "identity_change",
-    "coastal_drop", "zone_entry",
+    "coastal_drop", "zone_entry", "port_visit", "destination_mismatch",
 )  # fmt: skip
 
 
@@ -52,6 +55,11 @@ class Geography:
     shore_nm: Geo | None = None
     anchorage_km: Geo | None = None
     zones: tuple[Zone, ...] = ()
+    anchorages: pl.DataFrame | None = None
+    """Anchorage points (lat, lon, label, sublabel, iso3) for port visits."""
+    locode: LocodeLookup | None = None
+    """UN/LOCODE of the port nearest to positions (None beyond reach)."""
+    high_risk_ports: tuple[str, ...] = ()
 
     def watched(self, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]) -> BoolArray:
         """Which positions are inside a zone of kind "watch"."""
@@ -102,9 +110,21 @@ def run_detectors(
         spoofing,
         detect_identity_changes(identities, identity, shared),
         _coastal_drops(clean, others, identities, geo),
+        *_port_calls(clean, identities, geo),
         detect_zone_entries(clean, geo.zones, vessel_info=identities),
     ]
     return pl.concat([f.select(list(EVENT_SCHEMA)).cast(EVENT_SCHEMA) for f in frames])  # type: ignore[arg-type]
+
+
+def _port_calls(
+    clean: pl.DataFrame, identities: pl.DataFrame, geo: Geography
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Port visits, and the destination mismatches read from them."""
+    if geo.anchorages is None:
+        return empty_events(), empty_events()
+    visits = detect_port_visits(clean, geo.anchorages, PortVisitParams(), locode=geo.locode)
+    mismatches = detect_destination_mismatches(identities, visits, clean, geo.high_risk_ports)
+    return visits, mismatches
 
 
 MIN_ENCOUNTER_SHORE_NM = 0.5
@@ -174,7 +194,14 @@ def default_geography(
     index = AnchorageIndex(points)
     if zones is None:
         zones = tuple(load_zones().zones)
-    return Geography(shore_nm=ShoreDistance(cache_dir), anchorage_km=index.distance_km, zones=zones)
+    return Geography(
+        shore_nm=ShoreDistance(cache_dir),
+        anchorage_km=index.distance_km,
+        zones=zones,
+        anchorages=points,
+        locode=nearest_locode,
+        high_risk_ports=tuple(load_high_risk_ports()["locode"].to_list()),
+    )
 
 
 INCREMENTAL_PAD = timedelta(hours=24)

@@ -1,0 +1,111 @@
+"""After detection: each vessel's risk (from its events and context) and, for those under way,
+its likely next port and ETA. Both are recomputed whole after every detection run and stored as
+the derived tables `vessel_risk` and `vessel_tracking`, which the dossier and the API read.
+
+"Now", for recency, is the time of the newest stored position, not the wall clock: an archive
+replayed a year later scores as it would have on its last day.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from balise.engine.dossier import with_flag
+from balise.maritime.risk import score_vessels
+from balise.maritime.tracking import SeaRoutes, track_destinations
+from balise.store.duckdb import DuckDBStore
+
+RECENT_HOURS = 6.0
+"""Track length read per vessel to check its progress towards a port."""
+ACTIVE_HOURS = 24.0
+"""Vessels silent for longer before the newest stored position are not tracked."""
+WATCHLIST_FILE = "watchlist.csv"
+"""The workspace's watchlist (columns name, imo, mmsi, reason, ...): read when present."""
+
+Normaliser = Callable[[str | None], str | None]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What the assessment wrote: vessels scored, by band, vessels tracked, seconds taken."""
+
+    scored: int
+    bands: dict[str, int]
+    tracked: int
+    seconds: float
+
+
+def read_watchlist(root: Path) -> pl.DataFrame | None:
+    """The workspace's watchlist, or None when it has none."""
+    path = root / WATCHLIST_FILE
+    if not path.exists():
+        return None
+    listed = pl.read_csv(path, infer_schema=False)
+    return listed.with_columns(
+        pl.col(c).cast(pl.Int64, strict=False) for c in ("mmsi", "imo") if c in listed.columns
+    )
+
+
+def _latest_time(store: DuckDBStore) -> datetime | None:
+    latest = store.vessels()["last_position"].max()
+    return latest if isinstance(latest, datetime) else None
+
+
+def assess(
+    store: DuckDBStore,
+    *,
+    normalise: Normaliser,
+    ports: pl.DataFrame,
+    high_risk_ports: frozenset[str],
+    watchlist: pl.DataFrame | None = None,
+    routes: SeaRoutes | None = None,
+) -> Assessment:
+    """Score every vessel and track those under way; store both tables.
+
+    `normalise` turns an AIS destination text into a UN/LOCODE (or None); `ports` (locode,
+    lat, lon) are the ports a vessel may be heading for."""
+    started = time.perf_counter()
+    now = _latest_time(store)
+    if now is None:
+        return Assessment(0, {}, 0, 0.0)
+    vessels = with_flag(store.vessels()).rename({"flag": "flag_iso2"})
+    risk = score_vessels(
+        store.events(),
+        vessels.select("mmsi", "imo", "name", "flag_iso2"),
+        now=now,
+        high_risk_ports=high_risk_ports,
+        watchlist=watchlist,
+    )
+    store.save_table("vessel_risk", risk)
+    texts = vessels["destination"].to_list()
+    declared = vessels.select(
+        "mmsi",
+        pl.Series("destination_locode", [normalise(t) for t in texts], pl.String),
+        "eta",
+    )
+    recent = store.recent_positions(RECENT_HOURS, ACTIVE_HOURS)
+    tracking = track_destinations(recent, declared, ports, routes=routes)
+    store.save_table("vessel_tracking", tracking)
+    bands = dict(risk.group_by("band").len().iter_rows())
+    return Assessment(risk.height, bands, tracking.height, time.perf_counter() - started)
+
+
+def assess_workspace(store: DuckDBStore, root: Path) -> Assessment:
+    """`assess` with the packaged gazetteer, the high-risk port list and the workspace's
+    watchlist (`watchlist.csv` in the workspace, when present)."""
+    from balise.geo.gazetteer import Gazetteer, load_high_risk_ports, normalise_destination
+
+    ports = Gazetteer.packaged().ports.select("locode", "lat", "lon")
+    return assess(
+        store,
+        normalise=normalise_destination,
+        ports=ports,
+        high_risk_ports=frozenset(load_high_risk_ports()["locode"].to_list()),
+        watchlist=read_watchlist(root),
+    )

@@ -1,0 +1,348 @@
+"""Port visits: a vessel enters the waters of a port, stops or falls silent there, and leaves.
+
+The method is GlobalFishingWatch/pipe-anchorages' (`anchorage_cfg.yaml`,
+`transforms/create_in_out_events.py`, `create_port_visits.py`). A vessel is in port from the
+first position within `entry_km` of an anchorage point until the first position more than
+`exit_km` from every anchorage point (the hysteresis keeps a ship swinging at anchor near the
+limit from entering and leaving). While in port it is stopped from a speed below
+`stop_begin_knots` until one above `stop_end_knots`, and a silence longer than `min_gap_hours` is a
+port gap. The visit's confidence is GFW's 1-4: 1 an entry or exit only, 2 a stop or gap only,
+3 an entry or an exit and a stop or gap, 4 entry, exit and a stop or gap. GFW's products keep
+visits of confidence 2 and above, and so does `min_confidence` by default: a ship that only
+passes by an anchorage at speed makes no visit.
+
+Visits are per MMSI (GFW: per vessel), so a silence in port of days stays inside one visit; two
+stays at differently named ports separated by a silence are two visits. A visit still open at the
+end of the data ends at its last position (evidence `open: true`); its id depends on the vessel
+and its start only, so the same event is revised as data arrives.
+
+Speed: the reported SOG, else the implied speed from the previous position. Scale: anchorage
+distances are only computed for positions whose 0.1-degree cell is near an anchorage point, and the
+per-track states only over those positions and their neighbours (few, even in dense data).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from balise.geo.ports import AnchorageIndex
+from balise.geo.sphere import EARTH_RADIUS_KM, KM_PER_NM
+from balise.maritime.gaps import events_frame, haversine_km, hours_between, iso, rounded
+from balise.model.events import empty_events, to_json
+
+FloatArray = npt.NDArray[np.float64]
+LocodeLookup = Callable[[FloatArray, FloatArray], npt.NDArray[np.object_]]
+"""(lat, lon) in degrees -> UN/LOCODE of the port there (None where none), element-wise; e.g.
+`balise.geo.gazetteer.nearest_locode` with a 15 km limit."""
+
+_CELL_DEG: Final = 0.1
+"""Cell of the coarse "near an anchorage" filter, degrees."""
+_ROUND_DEG: Final = 1e-4
+"""Positions are matched to anchorages to this precision (about 11 m)."""
+_SEARCH_CELL_DEG: Final = 0.01
+"""Cell of the exact nearest-anchorage search: anchorage points are dense in ports, so small
+cells keep the (position, point) pairs compared few."""
+_KM_PER_DEG: Final = math.radians(1.0) * EARTH_RADIUS_KM
+MAX_PORT_LAT: Final = 85.0
+"""No port lies nearer the poles (the northernmost, in Svalbard, are below 79 degrees); GFW's list
+has a stray point at the North Pole, and near the poles a cell search degenerates."""
+VISIT_SCORE: Final = 0.0
+"""An ordinary port visit adds no risk by itself: the risk layer weighs the port (high-risk lists)
+and what the vessel did before and after."""
+
+
+@dataclass(frozen=True)
+class PortVisitParams:
+    """Thresholds of the port-visit detector; defaults are GFW's (pipe-anchorages)."""
+
+    entry_km: float = 3.0
+    """In port from within this distance of an anchorage point: `anchorage_entry_distance_km`."""
+    exit_km: float = 4.0
+    """Out of port beyond this distance of every anchorage point: `anchorage_exit_distance_km`."""
+    stop_begin_knots: float = 0.2
+    """A stop begins below this speed: `stopped_begin_speed_knots`."""
+    stop_end_knots: float = 0.5
+    """A stop ends above this speed: `stopped_end_speed_knots`."""
+    min_gap_hours: float = 4.0
+    """A silence in port longer than this is a port gap (h): `minimum_port_gap_duration_minutes`
+    240."""
+    min_confidence: int = 2
+    """Visits below this GFW confidence (1-4) are not reported: GFW's products use >= 2."""
+    locode_km: float = 15.0
+    """The visit's UN/LOCODE is the nearest gazetteer port within this distance (Balise's choice:
+    gazetteer positions are a town's or terminal's, a few km from the anchorages)."""
+
+
+def _near_cells(anchorages: pl.DataFrame, exit_km: float) -> npt.NDArray[np.int64]:
+    """Sorted ids of the `_CELL_DEG` cells holding any position within `exit_km` of a point."""
+    lat = anchorages["lat"].to_numpy().astype(np.float64)
+    lon = anchorages["lon"].to_numpy().astype(np.float64)
+    rows, cols = _cells(lat, lon)
+    n_cols = round(360 / _CELL_DEG)
+    lat_ring = math.ceil(exit_km / (_KM_PER_DEG * _CELL_DEG))
+    cos_lat = np.cos(np.radians(np.minimum(np.abs(lat) + _CELL_DEG, 89.9)))
+    lon_ring = np.minimum(np.ceil(exit_km / (_KM_PER_DEG * _CELL_DEG * cos_lat)), n_cols // 2)
+    spans = (2 * lon_ring.astype(np.int64) + 1) * (2 * lat_ring + 1)
+    point = np.repeat(np.arange(lat.size), spans)
+    within = np.arange(point.size) - np.repeat(np.cumsum(spans) - spans, spans)
+    width = 2 * lon_ring.astype(np.int64)[point] + 1
+    dr = within // width - lat_ring
+    dc = within % width - lon_ring.astype(np.int64)[point]
+    cells = (rows[point] + dr) * n_cols + (cols[point] + dc) % n_cols
+    return np.unique(cells)
+
+
+def _cells(lat: FloatArray, lon: FloatArray) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    rows = np.floor((lat + 90.0) / _CELL_DEG).astype(np.int64)
+    cols = np.floor(((lon + 180.0) % 360.0) / _CELL_DEG).astype(np.int64)
+    return rows, cols
+
+
+def _nearest(
+    anchorages: pl.DataFrame, exit_km: float, lat: FloatArray, lon: FloatArray
+) -> tuple[npt.NDArray[np.int64], FloatArray]:
+    """Nearest anchorage point (row, km) of each position, searched once per distinct position
+    rounded to `_ROUND_DEG` (a moored ship repeats its position for days)."""
+    lat_i = np.round(lat / _ROUND_DEG).astype(np.int64)
+    lon_i = np.round(((lon + 180.0) % 360.0 - 180.0) / _ROUND_DEG).astype(np.int64)
+    _, first, inverse = np.unique(lat_i * 4_000_000 + lon_i, return_index=True, return_inverse=True)
+    index = AnchorageIndex(anchorages, cell_deg=_SEARCH_CELL_DEG, search_km=exit_km)
+    found, km = index.nearest(lat[first], lon[first])
+    return found[inverse], km[inverse]
+
+
+def _anchorage_distance(
+    tracks: pl.DataFrame, anchorages: pl.DataFrame, exit_km: float
+) -> pl.DataFrame:
+    """`tracks` cut to the positions near an anchorage and their neighbours in the track, with
+    `anchorage_km` (inf when farther than `exit_km`) and `anchorage` (row of the nearest point)."""
+    lat, lon = tracks["lat"].to_numpy(), tracks["lon"].to_numpy()
+    rows, cols = _cells(lat, lon)
+    marked = _near_cells(anchorages, exit_km)
+    keys = rows * round(360 / _CELL_DEG) + cols
+    slot = np.minimum(np.searchsorted(marked, keys), max(marked.size - 1, 0))
+    near = marked[slot] == keys if marked.size else np.zeros(keys.size, dtype=bool)
+    near &= np.abs(lat) <= MAX_PORT_LAT + 1.0
+    mmsi = tracks["mmsi"].to_numpy()
+    same = mmsi[1:] == mmsi[:-1]
+    keep = near.copy()
+    keep[1:] |= near[:-1] & same
+    keep[:-1] |= near[1:] & same
+    index = np.full(keys.size, -1, dtype=np.int64)
+    km = np.full(keys.size, np.inf)
+    index[near], km[near] = _nearest(anchorages, exit_km, lat[near], lon[near])
+    extra = pl.DataFrame({"anchorage": index, "anchorage_km": km})
+    return pl.concat([tracks, extra], how="horizontal").filter(pl.Series(keep))
+
+
+def _same_track(offset: int) -> pl.Expr:
+    """Whether the row `offset` rows away belongs to the same vessel (rows sorted by MMSI): plain
+    shifts masked by this are much cheaper than window expressions over millions of rows."""
+    return pl.col("mmsi").shift(offset).eq_missing(pl.col("mmsi"))
+
+
+def _within(expr: pl.Expr, offset: int) -> pl.Expr:
+    """`expr` of the row `offset` rows away when it is the same vessel's, else null."""
+    return pl.when(_same_track(offset)).then(expr.shift(offset))
+
+
+def _hysteresis(on: pl.Expr, off: pl.Expr, first: pl.Expr) -> pl.Expr:
+    """A state set by `on`, cleared by `off`, kept in between; false at each `first` row."""
+    mark = pl.when(on).then(True).when(off).then(False)
+    return pl.when(first).then(mark.fill_null(False)).otherwise(mark).forward_fill()
+
+
+def _states(rows: pl.DataFrame, params: PortVisitParams) -> pl.DataFrame:
+    """Each position with `in_port` (entry/exit hysteresis), its neighbours' times and states, the
+    hours to the next position and `speed_knots` (SOG, else implied)."""
+    in_port = _hysteresis(
+        pl.col("anchorage_km") <= params.entry_km,
+        pl.col("anchorage_km") > params.exit_km,
+        ~_same_track(1),
+    )
+    prev = [_within(pl.col(c), 1).alias(f"prev_{c}") for c in ("timestamp", "lat", "lon")]
+    rows = rows.with_columns(in_port.alias("in_port"), *prev)
+    implied = haversine_km(pl.col("prev_lat"), pl.col("prev_lon"), pl.col("lat"), pl.col("lon"))
+    hours_prev = hours_between(pl.col("prev_timestamp"), pl.col("timestamp"))
+    return rows.with_columns(
+        _within(pl.col("in_port"), 1).fill_null(False).alias("prev_in_port"),
+        _within(pl.col("in_port"), -1).alias("next_in_port"),
+        hours_between(pl.col("timestamp"), _within(pl.col("timestamp"), -1)).alias("hours_next"),
+        hours_prev.alias("hours_prev"),
+        pl.coalesce(
+            pl.col("sog_knots"),
+            pl.when(hours_prev > 0).then(implied / KM_PER_NM / hours_prev),
+        ).alias("speed_knots"),
+    )
+
+
+def _visit_rows(rows: pl.DataFrame, labels: pl.Series, params: PortVisitParams) -> pl.DataFrame:
+    """The in-port positions numbered by visit (`visit`), with the `stopped` state."""
+    label = pl.col("anchorage").replace_strict(pl.Series(range(labels.len())), labels, default=None)
+    rows = rows.with_columns(label.alias("label"))
+    split = (pl.col("hours_prev") > params.min_gap_hours) & (
+        pl.col("label").ne_missing(_within(pl.col("label"), 1))
+    )
+    new = pl.col("in_port") & (~pl.col("prev_in_port") | split)
+    visits = rows.with_columns(new.alias("new"), split.alias("split"))
+    visits = visits.with_columns(pl.col("new").cast(pl.Int64).cum_sum().alias("visit"))
+    visits = visits.filter("in_port")
+    stopped = _hysteresis(
+        pl.col("speed_knots") < params.stop_begin_knots,
+        pl.col("speed_knots") > params.stop_end_knots,
+        pl.col("new"),
+    )
+    return visits.with_columns(stopped.alias("stopped"))
+
+
+def _visits(rows: pl.DataFrame, params: PortVisitParams) -> pl.DataFrame:
+    """One row per visit: times, flags, GFW confidence and a representative position."""
+    stopped_leg = pl.when(pl.col("stopped")).then(pl.col("hours_next")).otherwise(0.0)
+    sin, cos = pl.col("lon").radians().sin(), pl.col("lon").radians().cos()
+    visits = rows.group_by("mmsi", "visit").agg(
+        pl.col("timestamp").min().alias("start"),
+        pl.col("timestamp").max().alias("end"),
+        (pl.col("prev_timestamp").first().is_not_null() & ~pl.col("split").first()).alias(
+            "entry_seen"
+        ),
+        (~pl.col("next_in_port").last()).fill_null(False).alias("exit_seen"),
+        pl.col("hours_next").last().is_null().alias("open"),
+        pl.col("stopped").any().alias("stop"),
+        stopped_leg.sum().alias("stopped_hours"),
+        pl.col("hours_next").max().fill_null(0.0).alias("max_gap_hours"),
+        pl.col("anchorage").sort_by("anchorage_km").first(),
+        pl.col("anchorage_km").min(),
+        pl.col("lat").filter("stopped").mean().alias("stop_lat"),
+        sin.filter("stopped").sum().alias("stop_sin"),
+        cos.filter("stopped").sum().alias("stop_cos"),
+        pl.col("lat").mean().alias("all_lat"),
+        sin.sum().alias("all_sin"),
+        cos.sum().alias("all_cos"),
+        pl.len().alias("positions"),
+    )
+    visits = visits.with_columns(
+        pl.when("stop").then(pl.col("stop_lat")).otherwise(pl.col("all_lat")).alias("lat"),
+        pl.when("stop")
+        .then(pl.arctan2("stop_sin", "stop_cos"))
+        .otherwise(pl.arctan2("all_sin", "all_cos"))
+        .degrees()
+        .alias("lon"),
+    )
+    gap = pl.col("max_gap_hours") > params.min_gap_hours
+    ends = pl.col("entry_seen").cast(pl.Int8) + pl.col("exit_seen").cast(pl.Int8)
+    level = (
+        pl.when(~(pl.col("stop") | gap))
+        .then(1)
+        .when(ends == 0)
+        .then(2)
+        .when(ends == 1)
+        .then(3)
+        .otherwise(4)
+    )
+    return visits.with_columns(gap.alias("gap"), level.alias("gfw_confidence"))
+
+
+def _evidence(row: dict[str, Any]) -> str:
+    """What was observed of one visit, as JSON text."""
+    return to_json(
+        {
+            "port": row["label"],
+            "sublabel": row["sublabel"],
+            "iso3": row["iso3"],
+            "locode": row["locode"],
+            "anchorage_km": rounded(row["anchorage_km"]),
+            "arrival": iso(row["start"]),
+            "departure": None if row["open"] else iso(row["end"]),
+            "duration_h": rounded(row["duration_h"]),
+            "stop": row["stop"],
+            "stopped_hours": rounded(row["stopped_hours"]),
+            "gap": row["gap"],
+            "max_gap_hours": rounded(row["max_gap_hours"]),
+            "entry_seen": row["entry_seen"],
+            "exit_seen": row["exit_seen"],
+            "open": row["open"],
+            "positions": row["positions"],
+            "gfw_confidence": row["gfw_confidence"],
+        }
+    )
+
+
+def _named(
+    visits: pl.DataFrame, anchorages: pl.DataFrame, locode: LocodeLookup | None
+) -> pl.DataFrame:
+    """`visits` with the port's label, sublabel and iso3 (of the nearest anchorage point) and
+    UN/LOCODE (of the visit position, when a lookup is given)."""
+    names = anchorages.select(
+        [
+            (pl.col(c) if c in anchorages.columns else pl.lit(None)).cast(pl.String).alias(c)
+            for c in ("label", "sublabel", "iso3")
+        ]
+    ).with_row_index("anchorage")
+    named = visits.join(names.cast({"anchorage": pl.Int64}), on="anchorage", how="left")
+    codes = (
+        locode(named["lat"].to_numpy(), named["lon"].to_numpy()).tolist()
+        if locode is not None and not named.is_empty()
+        else [None] * named.height
+    )
+    return named.with_columns(
+        pl.Series("locode", codes, dtype=pl.String),
+        hours_between(pl.col("start"), pl.col("end")).alias("duration_h"),
+    )
+
+
+def detect_port_visits(
+    positions: pl.DataFrame,
+    anchorages: pl.DataFrame,
+    params: PortVisitParams | None = None,
+    locode: LocodeLookup | None = None,
+) -> pl.DataFrame:
+    """`port_visit` events (`EVENT_SCHEMA`) of cleaned positions, one per visit of a vessel.
+
+    `positions` has the `POSITION_SCHEMA` columns (noise removed); `anchorages` the anchorage
+    points: `lat`, `lon` and optionally `label`, `sublabel`, `iso3` (e.g. `load_anchorages()` and
+    `load_ports()` together). `locode` names the visit's port by UN/LOCODE (null without it).
+    Event: start at the first position in port, end at the last; position the mean of the stopped
+    positions (all in-port positions when it never stopped); confidence GFW's level / 4; score 0.
+    """
+    params = params or PortVisitParams()
+    tracks = (
+        positions.select("mmsi", "timestamp", "lat", "lon", "sog_knots")
+        .drop_nulls(["mmsi", "timestamp", "lat", "lon"])
+        .filter(pl.col("lat").is_between(-90.0, 90.0))
+        .sort("mmsi", "timestamp", "lat", "lon")
+    )
+    anchorages = anchorages.filter(pl.col("lat").abs() <= MAX_PORT_LAT)
+    if tracks.is_empty() or anchorages.is_empty():
+        return empty_events()
+    rows = _states(_anchorage_distance(tracks, anchorages, params.exit_km), params)
+    labels = anchorages["label"].cast(pl.String) if "label" in anchorages.columns else None
+    labels = (
+        labels if labels is not None else pl.Series([None] * anchorages.height, dtype=pl.String)
+    )
+    visits = _visits(_visit_rows(rows, labels, params), params)
+    visits = visits.filter(pl.col("gfw_confidence") >= params.min_confidence)
+    found = _named(visits, anchorages, locode)
+    evidence = [_evidence(row) for row in found.iter_rows(named=True)]
+    events = events_frame(
+        "port_visit",
+        found.select(
+            "start",
+            "end",
+            "lat",
+            "lon",
+            "mmsi",
+            pl.lit(None, dtype=pl.Int32).alias("other_mmsi"),
+            (pl.col("gfw_confidence") / 4.0).alias("confidence"),
+            pl.lit(to_json(asdict(params))).alias("params"),
+        ),
+        evidence,
+        ("mmsi", "start"),
+    )
+    return events.with_columns(pl.lit(VISIT_SCORE).alias("score"))
