@@ -24,6 +24,7 @@ from balise.geo.gazetteer import load_high_risk_ports, nearest_locode
 from balise.geo.zones import Zone, load_zones
 from balise.maritime.coastal import detect_coastal_drops, lane_density
 from balise.maritime.destination import detect_destination_mismatches
+from balise.maritime.draught import with_draught_change
 from balise.maritime.encounters import PRESETS, detect_encounters
 from balise.maritime.gaps import GapParams, detect_gaps
 from balise.maritime.identity import IdentityParams, detect_identity_changes
@@ -104,7 +105,9 @@ def run_detectors(
     shared = spoofing.filter(pl.col("type") == "shared_mmsi")
     frames = [
         # gaps per MMSI: the segmenter opens a new track after 24 h of silence, the longest gaps
-        detect_gaps(clean.drop("segment_id"), GapParams(), shore=geo.shore_nm),
+        with_draught_change(
+            detect_gaps(clean.drop("segment_id"), GapParams(), shore=geo.shore_nm), identities
+        ),
         _not_fishing(detect_loitering(clean, LoiteringParams(), shore=geo.shore_nm), clean),
         _off_the_quay(detect_encounters(others, PRESETS[preset], anchorage=geo.anchorage_km), geo),
         spoofing,
