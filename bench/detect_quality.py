@@ -33,6 +33,12 @@ from balise.store.duckdb import DuckDBStore
 RESULTS = Path(__file__).resolve().parents[1] / "bench" / "results"
 
 
+CALLS_OF_VOYAGES_ONLY = ("port_visit",)
+"""The world's truth holds the port calls of vessels on voyages, not the in-port comings and goings
+of tugs or the stops of yachts and fishing boats: these types are scored on the vessels with at
+least one truth call."""
+
+
 def _spans_overlap(a: dict[str, Any], b: dict[str, Any], slack: timedelta) -> bool:
     return bool(a["start"] - slack <= b["end"] and b["start"] - slack <= a["end"])
 
@@ -62,6 +68,9 @@ def score(
     for kind in kinds:
         ours = detected.filter(pl.col("type") == kind).to_dicts()
         theirs = [t for t in truth if t["type"] == kind]
+        if kind in CALLS_OF_VOYAGES_ONLY:
+            voyaging = {(t.get("world"), t["mmsi"]) for t in theirs}
+            ours = [d for d in ours if (d.get("world"), d["mmsi"]) in voyaging]
         found = [any(_same_vessels(d, t) and _spans_overlap(d, t, slack) for d in ours)
                  for t in theirs]  # fmt: skip
         right = [any(_same_vessels(d, t) and _spans_overlap(d, t, slack) for t in theirs)

@@ -128,7 +128,9 @@ def test_destination_changed_at_sea_is_placed_where_the_vessel_was() -> None:
     seen = evidence(events)
     assert seen["rule"] == "changed_at_sea"
     assert (seen["old_locode"], seen["new_locode"]) == ("FRLEH", "BEANR")
-    assert events["start"][0] == change == events["end"][0]
+    # typed between the last reception of the old text and the first of the new one
+    assert events["start"][0] == T0 + timedelta(hours=23)
+    assert events["end"][0] == change
     nearest = positions.filter(pl.col("timestamp") == T0 + 6 * DAY + timedelta(minutes=10))
     assert (events["lat"][0], events["lon"][0]) == (nearest["lat"][0], nearest["lon"][0])
     assert events["score"][0] == 0.4
@@ -163,3 +165,20 @@ def test_ids_are_stable_and_input_order_free() -> None:
     again = _detect(said.reverse(), visits.reverse())
     assert once.equals(again)
     assert json.loads(once["params"][0])["same_port_km"] == 25.0
+
+
+def test_voyage_begun_before_the_data_is_checked_from_the_first_position() -> None:
+    """First seen at sea declaring Le Havre, the vessel calls at Paramaribo: its departure is
+    not in the data, the mismatch is."""
+    visits = _visits(9, ("SRPBM", T0 + 3 * DAY, T0 + 4 * DAY))
+    said = _said(9, (T0 + timedelta(hours=2), "LEHAVRE"))
+    positions = track(9, 12, 10.0, -45.0, 12.0, 250.0, every_s=1800)
+    events = _detect(said, visits, positions)
+    assert events["start"].to_list() == [T0]
+    assert events["end"].to_list() == [T0 + 3 * DAY]
+    seen = evidence(events)
+    assert (seen["rule"], seen["departure"], seen["reached_locode"]) == (
+        "undeclared_call", None, "SRPBM",
+    )  # fmt: skip
+    in_port_first = track(9, 12, 5.8, -55.2, 0.0, 0.0, start=T0 + 3 * DAY, every_s=1800)
+    assert _detect(said, visits, in_port_first).is_empty()  # first seen in the port itself

@@ -28,6 +28,7 @@ from balise.maritime.draught import with_draught_change
 from balise.maritime.encounters import PRESETS, detect_encounters
 from balise.maritime.gaps import GapParams, detect_gaps
 from balise.maritime.identity import IdentityParams, detect_identity_changes
+from balise.maritime.identity_params import outside_periods
 from balise.maritime.loitering import LoiteringParams, detect_loitering
 from balise.maritime.port_visits import LocodeLookup, PortVisitParams, detect_port_visits
 from balise.maritime.segment import SegmentParams, segment
@@ -113,7 +114,8 @@ def run_detectors(
         spoofing,
         detect_identity_changes(identities, identity, shared),
         _coastal_drops(clean, others, identities, geo),
-        *_port_calls(clean, identities, geo),
+        # two hulls on one MMSI make a port call at every switch between them
+        *(outside_periods(f, shared) for f in _port_calls(clean, identities, geo)),
         detect_zone_entries(clean, geo.zones, vessel_info=identities),
     ]
     return pl.concat([f.select(list(EVENT_SCHEMA)).cast(EVENT_SCHEMA) for f in frames])  # type: ignore[arg-type]
@@ -180,6 +182,22 @@ def _not_fishing(events: pl.DataFrame, positions: pl.DataFrame) -> pl.DataFrame:
     return events.filter(~pl.col("id").is_in(mostly_fishing.implode()))
 
 
+def _gazetteer_points() -> pl.DataFrame:
+    """The gazetteer's ports as anchorage points: GFW's anchorages and the World Port Index miss
+    terminals and marinas (Caucedo's container terminal lies 4.6 km from the nearest listed point,
+    Le Marin 23 km); a port visit still needs a stop or a gap there, not a ship passing by."""
+    from balise.geo.gazetteer import Gazetteer
+
+    ports = Gazetteer.packaged().ports
+    return ports.select(
+        "lat",
+        "lon",
+        pl.col("name").str.to_uppercase().alias("label"),
+        pl.lit(None, pl.String).alias("sublabel"),
+        pl.lit(None, pl.String).alias("iso3"),
+    )
+
+
 def default_geography(
     cache_dir: Path | None = None, zones: tuple[Zone, ...] | None = None
 ) -> Geography:
@@ -193,7 +211,9 @@ def default_geography(
     from balise.geo.shore import ShoreDistance
 
     columns = ["lat", "lon", "label", "sublabel", "iso3"]
-    points = pl.concat([load_anchorages().select(columns), load_ports().select(columns)])
+    points = pl.concat(
+        [load_anchorages().select(columns), load_ports().select(columns), _gazetteer_points()]
+    )
     index = AnchorageIndex(points)
     if zones is None:
         zones = tuple(load_zones().zones)

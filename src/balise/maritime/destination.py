@@ -8,7 +8,8 @@ Three rules, each one `destination_mismatch` event (evidence `rule`):
   departure or transit port) - a vessel calling where it did not say it would, at such a port,
   is the pattern of a contaminated voyage (UNODC Global Report on Cocaine 2023).
 - `changed_at_sea`: the destination changes to another port while the vessel is between ports;
-  the event is the moment and position of the first broadcast of the new destination.
+  the event runs from the last reception of the old destination to the first of the new one (the
+  change was typed in between) and sits where the new one was first received.
 
 Texts are read by the gazetteer (`balise.geo.gazetteer`): a declaration "matches" a port when the
 port's UN/LOCODE is one of those the text may mean, or one of those ports lies within
@@ -40,6 +41,9 @@ SCORES: Final = {"other_port": 0.3, "undeclared_call": 0.8, "changed_at_sea": 0.
 """Risk added: a wrong destination is common and mostly innocent (orders change, crews forget to
 update), an unannounced call at a high-risk port is not; a change at sea to a high-risk port
 scores as an undeclared call."""
+AT_SEA_BEFORE: Final = timedelta(hours=1)
+"""A vessel whose first position comes this long before its first port visit was first seen at
+sea: the destination it declared then is compared with that port."""
 CONFIDENCE_UNIQUE: Final = 0.8
 """The declared text names one port (`normalise_destination` resolves it)."""
 CONFIDENCE_AMBIGUOUS: Final = 0.6
@@ -79,6 +83,8 @@ class _Declared:
     timestamp: datetime
     text: str
     candidates: tuple[str, ...]
+    previous_seen: datetime
+    """The last time the destination before this one was broadcast (received)."""
 
 
 class _Matcher:
@@ -109,19 +115,29 @@ class _Matcher:
 
 
 def _declarations(identities: pl.DataFrame, gazetteer: Gazetteer) -> dict[int, list[_Declared]]:
-    """Per MMSI, the broadcasts where the destination text changed, in time order."""
+    """Per MMSI, the broadcasts where the destination text changed, in time order, each with
+    the last time the text before it was seen (identity snapshots carry `last_seen`; raw
+    reports are their own last sighting)."""
+    seen = pl.col("last_seen") if "last_seen" in identities.columns else pl.col("timestamp")
     rows = (
-        identities.select("mmsi", "timestamp", pl.col("destination").str.strip_chars())
-        .drop_nulls()
+        identities.select(
+            "mmsi",
+            "timestamp",
+            pl.col("destination").str.strip_chars(),
+            pl.coalesce(seen, pl.col("timestamp")).alias("seen"),
+        )
+        .drop_nulls(["mmsi", "timestamp", "destination"])
         .sort("mmsi", "timestamp")
+        .with_columns(pl.col("seen").shift(1).over("mmsi").alias("before"))
         .filter(
             pl.col("destination").ne_missing(pl.col("destination").shift(1))
             | pl.col("mmsi").ne_missing(pl.col("mmsi").shift(1))
         )
     )
     found: dict[int, list[_Declared]] = {}
-    for mmsi, timestamp, text in rows.iter_rows():
-        found.setdefault(mmsi, []).append(_Declared(timestamp, text, gazetteer.candidates(text)))
+    for mmsi, timestamp, text, _, before in rows.iter_rows():
+        declared = _Declared(timestamp, text, gazetteer.candidates(text), before or timestamp)
+        found.setdefault(mmsi, []).append(declared)
     return found
 
 
@@ -181,46 +197,91 @@ def _announced_at_sea(
     return latest.timestamp > declared.timestamp and matcher.reached(latest.candidates, reached)
 
 
+def _call_event(
+    mmsi: int,
+    departed: _Visit | None,
+    reached: _Visit,
+    declared: _Declared,
+    since: datetime,
+    matcher: _Matcher,
+) -> dict[str, Any]:
+    """One `other_port` or `undeclared_call` event: declared, then reached another port."""
+    risky = matcher.high_risk(reached)
+    code = matcher.gazetteer.normalise(declared.text)
+    return {
+        "mmsi": mmsi,
+        "start": since,
+        "end": reached.start,
+        "lat": reached.lat,
+        "lon": reached.lon,
+        "rule": "undeclared_call" if risky else "other_port",
+        "confidence": CONFIDENCE_UNIQUE if code else CONFIDENCE_AMBIGUOUS,
+        "evidence": {
+            "declared_text": declared.text,
+            "declared_locode": code,
+            "declared_candidates": list(declared.candidates),
+            "declared_at": iso(declared.timestamp),
+            "departed_locode": None if departed is None else departed.locode,
+            "departed_port": None if departed is None else departed.port,
+            "departure": None if departed is None else iso(departed.end),
+            "first_seen_at_sea": None if departed is not None else iso(since),
+            "reached_locode": reached.locode,
+            "reached_port": reached.port,
+            "arrival": iso(reached.start),
+            "high_risk": risky,
+        },
+    }
+
+
+def _mismatched(
+    visits: list[_Visit], i: int, declared: _Declared | None, history: list[_Declared],
+    matcher: _Matcher,
+) -> bool:  # fmt: skip
+    """Whether visit `i` is not the port `declared` (nor the approach to it, nor a port the
+    destination was changed to at sea: that change is its own event)."""
+    reached = visits[i]
+    if declared is None or matcher.reached(declared.candidates, reached):
+        return False
+    if _announced_at_sea(history, declared, reached, matcher):
+        return False
+    return matcher.high_risk(reached) or not _approach(visits, i, declared, matcher)
+
+
+def _first_declared(
+    visits: list[_Visit], history: list[_Declared], first_seen: datetime | None
+) -> _Declared | None:
+    """For a vessel first seen at sea (at least `AT_SEA_BEFORE` before its first visit), the
+    first port it declared then: its voyage began before the data did."""
+    if not visits or first_seen is None or first_seen > visits[0].start - AT_SEA_BEFORE:
+        return None
+    declared = next((d for d in history if d.candidates), None)
+    if declared is None or declared.timestamp >= visits[0].start:
+        return None
+    return declared
+
+
 def _call_events(
-    mmsi: int, visits: list[_Visit], history: list[_Declared], matcher: _Matcher
+    mmsi: int,
+    visits: list[_Visit],
+    history: list[_Declared],
+    matcher: _Matcher,
+    first_seen: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Rules `other_port` and `undeclared_call` over consecutive visits of one vessel."""
+    """Rules `other_port` and `undeclared_call` over consecutive visits of one vessel, and over
+    its first visit when it was first seen at sea (`first_seen`, its first position)."""
     events = []
+    declared = _first_declared(visits, history, first_seen)
+    if (
+        first_seen is not None
+        and declared is not None
+        and _mismatched(visits, 0, declared, history, matcher)
+    ):
+        events.append(_call_event(mmsi, None, visits[0], declared, first_seen, matcher))
     for i in range(1, len(visits)):
-        departed, reached = visits[i - 1], visits[i]
+        departed = visits[i - 1]
         declared = _declared_at(history, departed, matcher)
-        if declared is None or matcher.reached(declared.candidates, reached):
-            continue
-        if _announced_at_sea(history, declared, reached, matcher):
-            continue
-        risky = matcher.high_risk(reached)
-        if not risky and _approach(visits, i, declared, matcher):
-            continue
-        code = matcher.gazetteer.normalise(declared.text)
-        events.append(
-            {
-                "mmsi": mmsi,
-                "start": departed.end,
-                "end": reached.start,
-                "lat": reached.lat,
-                "lon": reached.lon,
-                "rule": "undeclared_call" if risky else "other_port",
-                "confidence": CONFIDENCE_UNIQUE if code else CONFIDENCE_AMBIGUOUS,
-                "evidence": {
-                    "declared_text": declared.text,
-                    "declared_locode": code,
-                    "declared_candidates": list(declared.candidates),
-                    "declared_at": iso(declared.timestamp),
-                    "departed_locode": departed.locode,
-                    "departed_port": departed.port,
-                    "departure": iso(departed.end),
-                    "reached_locode": reached.locode,
-                    "reached_port": reached.port,
-                    "arrival": iso(reached.start),
-                    "high_risk": risky,
-                },
-            }
-        )
+        if declared is not None and _mismatched(visits, i, declared, history, matcher):
+            events.append(_call_event(mmsi, departed, visits[i], declared, departed.end, matcher))
     return events
 
 
@@ -247,8 +308,11 @@ def _change_events(
         events.append(
             {
                 "mmsi": mmsi,
-                "start": new.timestamp,
+                # the change was typed between the last reception of the old text and the first
+                # of the new one: mid-ocean, satellite passes can be hours apart
+                "start": min(new.previous_seen, new.timestamp),
                 "end": new.timestamp,
+                "key": new.timestamp,
                 "rule": "changed_at_sea",
                 "risky": risky,
                 "confidence": CONFIDENCE_CHANGE,
@@ -257,6 +321,8 @@ def _change_events(
                     "old_locode": matcher.gazetteer.normalise(old.text),
                     "new_text": new.text,
                     "new_locode": matcher.gazetteer.normalise(new.text),
+                    "old_last_seen": iso(new.previous_seen),
+                    "new_first_seen": iso(new.timestamp),
                     "last_port_locode": None if last is None else last.locode,
                     "high_risk": risky,
                 },
@@ -272,7 +338,9 @@ def _located(changes: pl.DataFrame, positions: pl.DataFrame) -> pl.DataFrame:
         .drop_nulls()
         .sort("start")
     )
-    return changes.sort("start").join_asof(track, on="start", by="mmsi", strategy="nearest")
+    return changes.sort("start").join_asof(
+        track, on="start", by="mmsi", strategy="nearest", check_sortedness=False
+    )
 
 
 def _frame(events: list[dict[str, Any]], params: DestinationParams) -> pl.DataFrame:
@@ -293,6 +361,7 @@ def _frame(events: list[dict[str, Any]], params: DestinationParams) -> pl.DataFr
             "confidence": [e["confidence"] for e in events],
             "score": score,
             "rule": [e["rule"] for e in events],
+            "key": [e.get("key", e["start"]) for e in events],
             "evidence": [to_json(e["evidence"]) for e in events],
         },
         schema_overrides={"lat": pl.Float64, "lon": pl.Float64},
@@ -302,7 +371,7 @@ def _frame(events: list[dict[str, Any]], params: DestinationParams) -> pl.DataFr
         pl.lit(None, dtype=pl.Int32).alias("other_mmsi"),
         pl.lit(to_json(asdict(params))).alias("params"),
         pl.lit("active").alias("status"),
-        event_id_expr("destination_mismatch", "mmsi", "start", "rule").alias("id"),
+        event_id_expr("destination_mismatch", "mmsi", "key", "rule").alias("id"),
     )
     return frame.select([pl.col(c).cast(t) for c, t in EVENT_SCHEMA.items()]).sort(
         "start", "mmsi", "id"
@@ -329,21 +398,20 @@ def detect_destination_mismatches(
     matcher = _Matcher(gazetteer or Gazetteer.packaged(), params, high_risk)
     declared = _declarations(identities, matcher.gazetteer)
     by_vessel = _visits(visits)
+    first_seen = dict(positions.group_by("mmsi").agg(pl.col("timestamp").min()).iter_rows())
     calls: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     for mmsi, history in declared.items():
         stays = by_vessel.get(mmsi, [])
-        calls += _call_events(mmsi, stays, history, matcher)
+        calls += _call_events(mmsi, stays, history, matcher, first_seen.get(mmsi))
         changes += _change_events(mmsi, stays, history, matcher)
     if changes:
         keys = pl.DataFrame(
-            {"mmsi": [c["mmsi"] for c in changes], "start": [c["start"] for c in changes]},
+            {"mmsi": [c["mmsi"] for c in changes], "start": [c["end"] for c in changes]},
             schema={"mmsi": pl.Int64, "start": EVENT_SCHEMA["start"]},
         )
         placed = _located(keys, positions.with_columns(pl.col("mmsi").cast(pl.Int64)))
         spots = {(m, s): (la, lo) for m, s, la, lo in placed.iter_rows()}
         for change in changes:
-            change["lat"], change["lon"] = spots.get(
-                (change["mmsi"], change["start"]), (None, None)
-            )
+            change["lat"], change["lon"] = spots.get((change["mmsi"], change["end"]), (None, None))
     return _frame(calls + changes, params)

@@ -43,7 +43,12 @@ def with_draught_change(gaps: pl.DataFrame, identities: pl.DataFrame) -> pl.Data
         return gaps
     keyed = gaps.with_row_index("_row").sort("mmsi", "start")
     before = keyed.join_asof(
-        readings, left_on="start", right_on="seen", by="mmsi", strategy="backward"
+        readings,
+        left_on="start",
+        right_on="seen",
+        by="mmsi",
+        strategy="backward",
+        check_sortedness=False,
     ).select("_row", pl.col("draught_m").alias("before"))
     after = (
         keyed.filter(pl.col("end").is_not_null())
@@ -55,6 +60,7 @@ def with_draught_change(gaps: pl.DataFrame, identities: pl.DataFrame) -> pl.Data
             by="mmsi",
             strategy="forward",
             tolerance=timedelta(hours=AFTER_HOURS),
+            check_sortedness=False,
         )
         .select("_row", pl.col("draught_m").alias("after"))
     )
