@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from balise.geo.sphere import distance_nm
-from balise.maritime.segment import SegmentParams, segment
+from balise.geo.sphere import destination_point, distance_nm
+from balise.maritime.segment import SegmentParams, _assign, _noise, segment
 from balise.model.schema import UTC_TIME
 
 FIXTURES = Path(__file__).parent.parent / "data" / "gfw-segmenter-tracks"
@@ -176,3 +179,65 @@ def test_gfw_shared_mmsi_track_has_several_segments() -> None:
     out = segment(gfw_track("416000000"))
     solid = out.filter(~pl.col("noise")).group_by("segment_id").len().filter(pl.col("len") >= 10)
     assert solid.height >= 5
+
+
+def loop_only(frame: pl.DataFrame, params: SegmentParams) -> pl.DataFrame:
+    """`segment` computed by the per-point matching alone, for every MMSI (no fast path)."""
+    ordered = frame.sort(["mmsi", "timestamp", "lat", "lon"], nulls_last=True)
+    micros = ordered["timestamp"].dt.epoch("us").to_numpy()
+    hours = (micros - micros[0]) / 3_600_000_000
+    lat = ordered["lat"].fill_null(np.nan).to_numpy()
+    lon = ordered["lon"].fill_null(np.nan).to_numpy()
+    mmsi = ordered["mmsi"].to_numpy()
+    number, noise = np.zeros(len(mmsi), np.int64), np.zeros(len(mmsi), np.bool_)
+    for m in np.unique(mmsi):
+        at = np.flatnonzero(mmsi == m)
+        lo, hi = at[0], at[-1] + 1
+        slow = np.zeros(hi - lo, np.bool_)  # no step is plain: point by point throughout
+        number[lo:hi] = _assign(hours[lo:hi], lat[lo:hi], lon[lo:hi], params, slow)
+        noise[lo:hi] = _noise(number[lo:hi], hours[lo:hi], params)
+    ids = [f"{m}-{n + 1}" for m, n in zip(mmsi.tolist(), number.tolist(), strict=True)]
+    return ordered.with_columns(segment_id=pl.Series(ids), noise=pl.Series(noise))
+
+
+STEP = st.tuples(
+    st.sampled_from([0.0, 0.5, 5.0, 10.0, 60.0, 23.9 * 60, 25 * 60]),  # minutes
+    st.sampled_from([0.0, 5.0, 24.9, 25.0, 25.1, 29.0, 40.0, 60.0, 3000.0]),  # knots
+    st.floats(0, 360),  # course
+    st.booleans(),  # whether the position is reported
+)
+
+
+@st.composite
+def noisy_tracks(draw: st.DrawFn) -> pl.DataFrame:
+    """One to three MMSIs with steps mixing plain moves, speeds near the limit, jumps, silences
+    around the 24 h limit, repeated times and missing positions, and some across 180°."""
+    rows = []
+    for mmsi in range(draw(st.integers(1, 3))):
+        lat, lon, when = draw(st.floats(-60, 60)), draw(st.sampled_from([0.0, 179.99])), START
+        for minutes, knots, course, located in draw(st.lists(STEP, min_size=1, max_size=40)):
+            when += timedelta(minutes=minutes)
+            a, b = destination_point(
+                np.array([lat]), np.array([lon]), np.array([course]), knots * minutes / 60
+            )
+            lat, lon = float(a[0]), float((b[0] + 180) % 360 - 180)
+            rows.append((mmsi, when, lat if located else None, lon if located else None))
+    return pl.DataFrame(
+        rows,
+        schema={"mmsi": pl.Int32, "timestamp": UTC_TIME, "lat": pl.Float64, "lon": pl.Float64},
+        orient="row",
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(noisy_tracks(), st.sampled_from([SegmentParams(), SegmentParams(lookback=2)]))
+def test_fast_paths_agree_with_the_point_by_point_matching(
+    frame: pl.DataFrame, params: SegmentParams
+) -> None:
+    assert segment(frame, params).equals(loop_only(frame, params))
+
+
+def test_fast_path_and_loop_agree_on_gfw_tracks() -> None:
+    for name in ("263576000", "338013000", "416000000"):
+        frame = gfw_track(name)
+        assert segment(frame).equals(loop_only(frame, SegmentParams()))

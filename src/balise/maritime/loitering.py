@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
+import numpy as np
 import polars as pl
 
 from balise.geo.sphere import KM_PER_NM
@@ -38,6 +39,8 @@ CONFIDENCE_OFFSHORE: Final = 0.6
 """A slow stretch checked to be far enough from shore."""
 CONFIDENCE_SHORE_UNKNOWN: Final = 0.4
 """A slow stretch whose distance to shore is unknown: it may be a ship at anchor off a port."""
+_SLACK_HOURS: Final = 1e-6
+"""Runs this much shorter than `min_hours` still have their distance to shore measured."""
 
 
 @dataclass(frozen=True)
@@ -54,27 +57,61 @@ class LoiteringParams:
     (`minimum_distance_from_shore_nm`, 20 in GFW's runs and docs)."""
 
 
-def _legs(positions: pl.DataFrame, shore: ShoreDistance | None) -> pl.DataFrame:
+def _legs(positions: pl.DataFrame) -> pl.DataFrame:
     """One row per pair of consecutive positions of a track: the later position, the earlier
-    time, hours, distance (nm), mean distance from shore (nm) and the hour the leg starts in."""
+    time and position, hours, distance (nm), the hour the leg starts in, and a null mean
+    distance from shore (nm, see `_with_shore`)."""
     tracks = sorted_tracks(positions)
-    shore_nm = (
-        pl.Series("shore_nm", shore(tracks["lat"].to_numpy(), tracks["lon"].to_numpy()), pl.Float64)
-        if shore is not None and not tracks.is_empty()
-        else pl.Series("shore_nm", [None] * tracks.height, pl.Float64)
-    )
     previous = [
-        pl.col(c).shift(1).over(TRACK).alias(f"prev_{c}")
-        for c in ("timestamp", "lat", "lon", "shore_nm")
+        pl.col(c).shift(1).over(TRACK).alias(f"prev_{c}") for c in ("timestamp", "lat", "lon")
     ]
-    legs = tracks.with_columns(shore_nm).with_columns(previous).drop_nulls("prev_timestamp")
+    legs = tracks.with_columns(previous).drop_nulls("prev_timestamp")
     distance = haversine_km(pl.col("prev_lat"), pl.col("prev_lon"), pl.col("lat"), pl.col("lon"))
     return legs.with_columns(
         hours_between(pl.col("prev_timestamp"), pl.col("timestamp")).alias("hours"),
         (distance / KM_PER_NM).alias("nm"),
-        ((pl.col("shore_nm") + pl.col("prev_shore_nm")) / 2).alias("leg_shore_nm"),
+        pl.lit(None, dtype=pl.Float64).alias("leg_shore_nm"),
         pl.col("prev_timestamp").dt.truncate("1h").alias("hour"),
     )
+
+
+def _with_shore(
+    legs: pl.DataFrame, runs: pl.DataFrame, shore: ShoreDistance, min_hours: float
+) -> pl.DataFrame:
+    """The legs of the tracks holding a slow run of at least `min_hours`, with `leg_shore_nm`
+    (the mean of both ends' distances to shore) set on the legs of such runs.
+
+    Distance to shore is by far the costliest step (tens of thousands of points a second), and
+    only those runs need it: runs are numbered per track and the duration filter comes first in
+    `_events`, so measuring these legs alone yields the same events as measuring every leg. The
+    limit is lowered by `_SLACK_HOURS` so that no rounding in the sums can leave a kept run out.
+    """
+    long_runs = (
+        runs.filter("slow")
+        .group_by(TRACK, "run")
+        .agg(pl.col("hour"), pl.col("hours").sum().alias("run_hours"))
+        .filter(pl.col("run_hours") >= min_hours - _SLACK_HOURS)
+        .explode("hour")
+        .select(TRACK, "hour", pl.lit(True).alias("measure"))
+    )
+    kept = legs.join(long_runs.select(TRACK).unique(), on=TRACK, how="semi", maintain_order="left")
+    kept = kept.join(long_runs, on=[TRACK, "hour"], how="left", maintain_order="left")
+    measure = kept["measure"].fill_null(False)
+    rows = measure.arg_true().to_numpy()
+    if len(rows) == 0:
+        return kept.drop("measure")
+    ends = np.stack(
+        [
+            np.concatenate([kept["lat"].to_numpy()[rows], kept["prev_lat"].to_numpy()[rows]]),
+            np.concatenate([kept["lon"].to_numpy()[rows], kept["prev_lon"].to_numpy()[rows]]),
+        ],
+        axis=1,
+    )
+    points, where = np.unique(ends, axis=0, return_inverse=True)  # a leg's start ends the last
+    measured = shore(points[:, 0], points[:, 1])[where.reshape(-1)]
+    mean = (measured[: len(rows)] + measured[len(rows) :]) / 2
+    leg_shore = pl.Series("leg_shore_nm", [None] * kept.height, pl.Float64).scatter(rows, mean)
+    return kept.drop("measure").with_columns(leg_shore)
 
 
 def _slow_runs(legs: pl.DataFrame, slow_knots: float) -> pl.DataFrame:
@@ -162,10 +199,13 @@ def detect_loitering(
     the stretch's positions (circular mean of longitude, so right across the antimeridian).
     """
     params = params or LoiteringParams()
-    legs = _legs(positions, shore)
+    legs = _legs(positions)
     if legs.is_empty():
         return empty_events()
-    found = _events(_slow_runs(legs, params.slow_knots), params, shore is not None)
+    runs = _slow_runs(legs, params.slow_knots)
+    if shore is not None:
+        runs = _slow_runs(_with_shore(legs, runs, shore, params.min_hours), params.slow_knots)
+    found = _events(runs, params, shore is not None)
     evidence = [_evidence(row) for row in found.iter_rows(named=True)]
     confidence = CONFIDENCE_OFFSHORE if shore is not None else CONFIDENCE_SHORE_UNKNOWN
     rows = found.select(

@@ -17,23 +17,29 @@ segment, ranked by distance plus a staleness penalty, without dead reckoning.
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from balise.geo.sphere import EARTH_RADIUS_KM, KM_PER_NM
+from balise.geo.sphere import EARTH_RADIUS_KM, KM_PER_NM, distance_nm
 
 EARTH_RADIUS_NM: Final = EARTH_RADIUS_KM / KM_PER_NM
 """Mean Earth radius (6371.0088 km, IUGG) in nautical miles of 1852 m."""
 MICROSECONDS_PER_HOUR: Final = 3_600_000_000
+_BLOCK: Final = 1 << 18
+"""Steps tested at once by `_plain_steps`."""
+_MARGIN_NM: Final = 1e-6
+"""A step this close to the reach limit is left to the exact per-point test (see `_plain_steps`)."""
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+Arrays = tuple[npt.NDArray[Any], Ints, Floats, Floats]
+"""mmsi, time (µs since the epoch), lat and lon of positions."""
 
 
 @dataclass(frozen=True)
@@ -104,18 +110,29 @@ def _best_match(
     return None if best is None else (best[1], best[2])
 
 
-def _assign(hours: Floats, lat: Floats, lon: Floats, params: SegmentParams) -> Ints:
+def _assign(
+    hours: Floats, lat: Floats, lon: Floats, params: SegmentParams, plain: Bools | None = None
+) -> Ints:
     """Segment numbers (0-based, in order of first point) for one MMSI's time-ordered points.
 
     Points without a position join the most recently fed open segment, since they carry nothing
-    to test; points detached by the look back get a segment each.
+    to test; points detached by the look back get a segment each. `plain[i]` (see `_plain_steps`)
+    lets a stretch of plain steps join the only open segment at once, as the matching below would
+    decide point by point: with one open segment fed by the previous point, the first look-back
+    candidate is reachable and the match stops there.
     """
     n = len(hours)
+    plain = _plain_steps(hours, lat, lon, params) if plain is None else plain
+    stops = np.flatnonzero(~plain)
     number = np.full(n, -1, np.int64)
     opened: list[_Open] = []
     count = 0
-    for i in range(n):
+    i = 0
+    while i < n:
         opened = [s for s in opened if hours[i] - s.last_hours <= params.max_gap_hours]
+        if len(opened) == 1 and plain[i] and opened[0].recent and opened[0].recent[-1] == i - 1:
+            i = _extend(opened[0], i, stops, hours, number, params.lookback)
+            continue
         if math.isnan(lat[i]) or math.isnan(lon[i]):
             match = (max(opened, key=lambda s: s.last_hours), 0) if opened else None
         else:
@@ -135,9 +152,56 @@ def _assign(hours: Floats, lat: Floats, lon: Floats, params: SegmentParams) -> I
         segment.last_hours = hours[i]
         if not math.isnan(lat[i]) and not math.isnan(lon[i]):
             segment.recent = [*segment.recent, i][-params.lookback :]
+        i += 1
     detached = np.flatnonzero(number < 0)
     number[detached] = count + np.arange(len(detached))
     return _renumber(number)
+
+
+def _extend(segment: _Open, i: int, stops: Ints, hours: Floats, number: Ints, lookback: int) -> int:
+    """Join points `i`, `i + 1`... up to the next point whose step is not plain (`stops`, sorted)
+    to `segment`, as `_assign` would one by one; the index after the last point joined."""
+    k = int(np.searchsorted(stops, i))
+    end = int(stops[k]) if k < len(stops) else len(hours)
+    number[i:end] = segment.number
+    segment.last_hours = hours[end - 1]
+    segment.recent = [*segment.recent, *range(max(i, end - lookback), end)][-lookback:]
+    return end
+
+
+def _plain_steps(hours: Floats, lat: Floats, lon: Floats, params: SegmentParams) -> Bools:
+    """Per point, whether the step from the previous point is plain: both positioned, within
+    `max_gap_hours`, and reachable at `max_speed_knots` with a margin (`_MARGIN_NM`) that keeps
+    rounding differences between NumPy's and `math`'s trigonometry from deciding a match. The
+    first point has no step (False). Works on several MMSIs at once (the caller masks the steps
+    across MMSIs), in blocks of `_BLOCK` steps so that the temporary arrays stay small and are
+    reused rather than mapped afresh for tens of millions of points."""
+    plain = np.zeros(len(hours), np.bool_)
+    for lo in range(1, len(hours), _BLOCK):
+        hi = min(len(hours), lo + _BLOCK)
+        plain[lo:hi] = _plain_block(hours[lo - 1 : hi], lat[lo - 1 : hi], lon[lo - 1 : hi], params)
+    return plain
+
+
+def _plain_block(hours: Floats, lat: Floats, lon: Floats, params: SegmentParams) -> Bools:
+    """`_plain_steps` of the steps between consecutive points of a block (one fewer than points).
+
+    The great-circle distance is at most the length of the path along the first point's parallel
+    then along the meridian, R (|Δφ| + cos φ₁ |Δλ|): most steps are settled by that bound, and
+    only the others by the haversine."""
+    dt = np.diff(hours)
+    reach = params.max_speed_knots * dt + (params.noise_distance_nm - _MARGIN_NM)
+    phi = np.radians(lat)
+    dlon = np.abs(np.radians((lon[1:] - lon[:-1] + 180.0) % 360.0 - 180.0))
+    with np.errstate(invalid="ignore"):
+        bound = EARTH_RADIUS_NM * (np.abs(np.diff(phi)) + np.cos(phi[:-1]) * dlon)
+        within = dt <= params.max_gap_hours
+        plain: Bools = np.asarray(within & (bound <= reach), np.bool_)
+        unsure = np.flatnonzero(within & ~plain & ~np.isnan(bound))
+    if len(unsure):
+        j, k = unsure, unsure + 1
+        plain[unsure] = distance_nm(lat[j], lon[j], lat[k], lon[k]) <= reach[unsure]
+    return plain
 
 
 def _renumber(number: Ints) -> Ints:
@@ -171,23 +235,115 @@ def segment(positions: pl.DataFrame, params: SegmentParams = SegmentParams()) ->
 
     Ties in time are broken by position so that the same rows in any order give the same result.
     Needs `mmsi`, `timestamp`, `lat`, `lon`; positions may be null (see `_assign`).
+
+    Speed: an MMSI whose every step is plain (`_plain_steps`) is one segment without noise, which
+    is what the matching decides for it, and is settled without the per-point loop; in real and
+    simulated archives that is nearly every MMSI. The others go through `_assign`. Positions read
+    from the store are nearly in order, and are then not sorted again (see `_in_order`).
     """
-    ordered = positions.sort(["mmsi", "timestamp", "lat", "lon"], nulls_last=True)
-    mmsi = ordered["mmsi"].to_numpy()
-    micros = ordered["timestamp"].dt.epoch("us").to_numpy().astype(np.int64)
-    hours = (micros - (micros[0] if len(micros) else 0)) / MICROSECONDS_PER_HOUR
-    lat = ordered["lat"].cast(pl.Float64).fill_null(np.nan).to_numpy()
-    lon = ordered["lon"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    ordered, (mmsi, micros, lat, lon) = _in_order(positions)
+    hours = np.subtract(micros, micros[0] if len(micros) else 0, dtype=np.float64)
+    hours /= MICROSECONDS_PER_HOUR  # exact as the µs differences are below 2**53
     number = np.zeros(len(mmsi), np.int64)
     noise = np.zeros(len(mmsi), np.bool_)
-    bounds = [0, *(np.flatnonzero(np.diff(mmsi)) + 1).tolist(), len(mmsi)]
-    for lo, hi in itertools.pairwise(bounds):
-        if hi > lo:
-            number[lo:hi] = _assign(hours[lo:hi], lat[lo:hi], lon[lo:hi], params)
-            noise[lo:hi] = _noise(number[lo:hi], hours[lo:hi], params)
+    starts = np.flatnonzero(np.diff(mmsi)) + 1
+    plain = _plain_steps(hours, lat, lon, params)
+    plain[starts] = False
+    bounds = [0, *starts.tolist(), len(mmsi)]
+    for lo, hi in _needing_the_loop(bounds, plain, lat, lon):
+        number[lo:hi] = _assign(hours[lo:hi], lat[lo:hi], lon[lo:hi], params, plain[lo:hi])
+        noise[lo:hi] = _noise(number[lo:hi], hours[lo:hi], params)
     return ordered.with_columns(
-        segment_id=pl.concat_str(
-            [pl.col("mmsi").cast(pl.String), pl.lit("-"), pl.Series(number + 1).cast(pl.String)]
-        ),
-        noise=pl.Series(noise, dtype=pl.Boolean),
+        _segment_ids(ordered["mmsi"], np.asarray(bounds, np.int64), number),
+        pl.Series("noise", noise, dtype=pl.Boolean),
     )
+
+
+def _arrays(frame: pl.DataFrame) -> Arrays:
+    """mmsi, timestamp (µs), lat and lon of `frame` as arrays (missing positions as NaN)."""
+    return (
+        frame["mmsi"].to_numpy(),
+        np.asarray(frame["timestamp"].dt.epoch("us").to_numpy(), np.int64),
+        frame["lat"].cast(pl.Float64).fill_null(np.nan).to_numpy(),
+        frame["lon"].cast(pl.Float64).fill_null(np.nan).to_numpy(),
+    )
+
+
+def _in_order(frame: pl.DataFrame) -> tuple[pl.DataFrame, Arrays]:
+    """`frame` sorted as `segment` needs it (by mmsi, time, lat, lon), and its `_arrays`.
+
+    Positions read from the store come sorted by mmsi and time, with a few reports at the same
+    time in arbitrary order: then only those are put in order (a stable sort of the tied rows)
+    instead of sorting millions of rows on four keys. Anything else is sorted in full.
+    """
+    arrays = _arrays(frame)
+    mmsi, micros, lat, lon = arrays
+    if frame.height < 2:
+        return frame, arrays
+    same = mmsi[1:] == mmsi[:-1]
+    later = micros[1:] - micros[:-1]
+    keyed = not (frame["mmsi"].null_count() or frame["timestamp"].null_count())
+    if not keyed or np.any(mmsi[1:] < mmsi[:-1]) or np.any(same & (later < 0)):
+        ordered = frame.sort(["mmsi", "timestamp", "lat", "lon"], nulls_last=True)
+        return ordered, _arrays(ordered)
+    tie = np.flatnonzero(same & (later == 0))
+    rows = np.union1d(tie, tie + 1)
+    if np.isnan(lat[rows]).any() or np.isnan(lon[rows]).any():
+        ordered = frame.sort(["mmsi", "timestamp", "lat", "lon"], nulls_last=True)
+        return ordered, _arrays(ordered)
+    group = np.cumsum(~np.isin(rows - 1, tie))  # a new group where the row before is not tied
+    moved = rows[np.lexsort((lon[rows], lat[rows], group))]
+    if np.array_equal(moved, rows):
+        return frame, arrays
+    # tied rows share mmsi and time: only the positions move
+    lat, lon = lat.copy(), lon.copy()
+    lat[rows], lon[rows] = arrays[2][moved], arrays[3][moved]
+    return _gathered(frame, rows, moved), (mmsi, micros, lat, lon)
+
+
+def _gathered(frame: pl.DataFrame, rows: Ints, moved: Ints) -> pl.DataFrame:
+    """`frame` with row `moved[k]` in place of row `rows[k]` (few rows): slices, not a copy."""
+    parts, done = [], 0
+    for row, source in zip(rows.tolist(), moved.tolist(), strict=True):
+        parts.append(frame.slice(done, row - done))
+        parts.append(frame.slice(source, 1))
+        done = row + 1
+    parts.append(frame.slice(done))
+    return pl.concat(parts, rechunk=False)
+
+
+def _segment_ids(mmsi: pl.Series, bounds: Ints, number: Ints) -> pl.Series:
+    """ "<mmsi>-<number + 1>" per row, for rows grouped by MMSI between `bounds`: each distinct
+    text is formatted once and gathered (a short text is stored inline, so gathering is cheap)."""
+    name = "segment_id"
+    if not len(number):
+        return pl.Series(name, [], pl.String)
+    lo = bounds[:-1]
+    counts = np.maximum.reduceat(number, lo) + 1
+    base = np.cumsum(counts) - counts
+    owner = np.repeat(np.arange(len(lo)), counts)
+    labels = pl.select(
+        pl.concat_str(
+            pl.Series(mmsi.gather(lo[owner])).cast(pl.String),
+            pl.lit("-"),
+            pl.Series(np.arange(len(owner)) - base[owner] + 1).cast(pl.String),
+        )
+    ).to_series()
+    code = np.repeat(base, np.diff(bounds))
+    code += number
+    return labels.gather(code).alias(name)
+
+
+def _needing_the_loop(
+    bounds: list[int], plain: Bools, lat: Floats, lon: Floats
+) -> list[tuple[int, int]]:
+    """(start, end) of the MMSIs (consecutive `bounds`) with a step that is not plain after their
+    first point, or whose first point has no position: the others are one segment, no noise."""
+    if not len(plain):
+        return []
+    edges = np.asarray(bounds, np.int64)
+    lo, hi = edges[:-1], edges[1:]
+    steps_plain = np.add.reduceat(plain.astype(np.int64), lo) if len(lo) else lo
+    first_located = ~(np.isnan(lat[lo]) | np.isnan(lon[lo])) if len(lo) else lo.astype(bool)
+    simple = (steps_plain == hi - lo - 1) & first_located
+    return [(int(a), int(b)) for a, b in zip(lo[~simple], hi[~simple], strict=True)]

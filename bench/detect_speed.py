@@ -1,0 +1,208 @@
+"""Detection speed on a national-archive day: positions per second through every detector.
+
+Builds (once, cached under `--cache`) a world with `balise sim atlantic` (default 5,000 vessels,
+1 day, ~13 M NMEA lines) and ingests its NMEA into a DuckDB workspace, then reads the stored
+positions and identities into memory and times `balise.engine.detect.run_detectors` end to end,
+with the geography of `balise detect` (distance-to-shore grid cached under `--cache`). Each stage
+is also timed on its own, by calling the stage functions in the order `run_detectors` does.
+Reports the median of `--repeat` runs, positions per second, and peak resident memory (the
+process's peak and the largest rise sampled during a run). Writes
+`bench/results/detect_speed.json` and `.md`. A benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from balise.cli.main import run
+from balise.engine.detect import Geography, _not_fishing, default_geography, run_detectors
+from balise.maritime.encounters import PRESETS, detect_encounters
+from balise.maritime.gaps import GapParams, detect_gaps
+from balise.maritime.identity import (
+    IdentityParams,
+    detect_identity_changes,
+    detect_position_jumps,
+    detect_shared_mmsi,
+)
+from balise.maritime.loitering import LoiteringParams, detect_loitering
+from balise.maritime.segment import SegmentParams, segment
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * PAGE / 2**20
+
+
+@contextmanager
+def _peak_rise() -> Iterator[dict[str, float]]:
+    """Samples resident memory every 20 ms; yields a dict whose `rise_mb` is set on exit."""
+    base, peak, done = _rss_mb(), [0.0], threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.02):
+            peak[0] = max(peak[0], _rss_mb())
+
+    result: dict[str, float] = {}
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        yield result
+    finally:
+        done.set()
+        thread.join()
+        result["rise_mb"] = max(peak[0], _rss_mb()) - base
+
+
+def _world(cache: Path, vessels: int, days: float, seed: int) -> Path:
+    """The cached folder holding `world/` (simulated) and `ws/` (ingested), built when missing."""
+    folder = cache / f"world-{vessels}v-{days:g}d-s{seed}"
+    world, workspace = folder / "world", folder / "ws"
+    if not (folder / "built").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        sim = ["sim", "atlantic", "--out", str(world), "--seed", str(seed),
+               "--vessels", str(vessels), "--days", f"{days:g}"]  # fmt: skip
+        if run(sim) != 0:
+            raise SystemExit("balise sim failed")
+        (folder / "built").touch()
+    if not (folder / "ingested").exists():
+        if run(["--workspace", str(workspace), "ingest", "ais", str(world / "ais.nmea")]) != 0:
+            raise SystemExit("balise ingest failed")
+        (folder / "ingested").touch()
+    return folder
+
+
+def _load(folder: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    from balise.workspace import Workspace
+
+    store = Workspace(folder / "ws").open_store()
+    try:
+        positions = pl.concat(list(store.positions()), how="vertical_relaxed")
+        return positions, store.identity_history_all()
+    finally:
+        store.close()
+
+
+def _stages(
+    positions: pl.DataFrame, identities: pl.DataFrame, preset: str, geo: Geography
+) -> dict[str, float]:
+    """Seconds of each stage of `run_detectors`, called one by one in its order."""
+    seconds: dict[str, float] = {}
+
+    def timed(name: str, work: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        out = work()
+        seconds[name] = time.perf_counter() - started
+        return out
+
+    tracks = timed("segment", lambda: segment(positions, SegmentParams()))
+    clean = timed("drop noise", lambda: tracks.filter(~pl.col("noise")))
+    identity = IdentityParams()
+    timed("gaps", lambda: detect_gaps(clean.drop("segment_id"), GapParams(), shore=geo.shore_nm))
+    timed(
+        "loitering",
+        lambda: _not_fishing(detect_loitering(clean, LoiteringParams(), geo.shore_nm), clean),
+    )
+    timed("encounters", lambda: detect_encounters(clean, PRESETS[preset], geo.anchorage_km))
+    timed("shared MMSI", lambda: detect_shared_mmsi(tracks, identity))
+    timed("position jumps", lambda: detect_position_jumps(tracks, identity))
+    timed("identity changes", lambda: detect_identity_changes(identities))
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cache", type=Path, default=ROOT / "bench" / ".cache")
+    parser.add_argument("--vessels", type=int, default=5000)
+    parser.add_argument("--days", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--preset", default="gfw", choices=list(PRESETS))
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    folder = _world(args.cache, args.vessels, args.days, args.seed)
+    started = time.perf_counter()
+    positions, identities = _load(folder)
+    load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    geo = default_geography(args.cache)
+    if geo.shore_nm is not None:
+        geo.shore_nm(positions["lat"][:1].to_numpy(), positions["lon"][:1].to_numpy())
+    geo_s = time.perf_counter() - started
+    load = {"stored positions read": load_s, "geography ready": geo_s}
+    print(f"{positions.height:,} positions, {identities.height:,} identity records", load)
+    ends, rises, stages, events = [], [], [], 0
+    for attempt in range(args.repeat):
+        with _peak_rise() as memory:
+            started = time.perf_counter()
+            events = run_detectors(positions, identities, args.preset, geo).height
+            ends.append(time.perf_counter() - started)
+        rises.append(memory["rise_mb"])
+        stages.append(_stages(positions, identities, args.preset, geo))
+        print(f"run {attempt + 1}: {ends[-1]:.1f} s end to end, {events:,} events", stages[-1])
+    _record(args, positions.height, events, load, ends, rises, stages)
+
+
+def _record(
+    args: argparse.Namespace,
+    positions: int,
+    events: int,
+    load: dict[str, float],
+    ends: list[float],
+    rises: list[float],
+    stages: list[dict[str, float]],
+) -> None:
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    command = (f"python bench/detect_speed.py --vessels {args.vessels} --days {args.days:g} "
+               f"--seed {args.seed} --preset {args.preset} --repeat {args.repeat}")  # fmt: skip
+    median = statistics.median(ends)
+    stage = {name: round(statistics.median(s[name] for s in stages), 2) for name in stages[0]}
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    record = {
+        "date": datetime.now(UTC).date().isoformat(), "machine": machine, "command": command,
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "positions": positions, "events": events, "runs_s": [round(s, 2) for s in ends],
+        "median_s": round(median, 2), "positions_per_s": round(positions / median),
+        "stages_median_s": stage, "setup_s": {k: round(v, 1) for k, v in load.items()},
+        "process_peak_rss_mb": round(peak_mb), "run_peak_rise_mb": round(max(rises)),
+    }  # fmt: skip
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "detect_speed.json").write_text(json.dumps(record, indent=2) + "\n")
+    rows = [f"| {name} | {s} | {positions / s:,.0f} |" if s else f"| {name} | {s} | |"
+            for name, s in stage.items()]  # fmt: skip
+    lines = [
+        "# Detection speed on a national-archive day", "",
+        f"{record['date']} — {machine} — `{command}`", "",
+        "The machine is shared (2 cores, other work running: load average "
+        f"{record['load_average_after']} after the runs); figures vary by tens of percent.", "",
+        f"- positions: {positions:,} (stored after ingest and deduplication); events: {events:,}",
+        f"- end to end (`run_detectors`, in-memory frames): median {median:.1f} s of "
+        f"{record['runs_s']} → **{positions / median:,.0f} positions/s**",
+        f"- peak RSS of the process: {peak_mb:,.0f} MB (positions, identities, geography and "
+        f"detection); largest rise during one run: {max(rises):,.0f} MB",
+        f"- setup, not timed above: {record['setup_s']}", "",
+        "Stages, each timed on its own (median s, positions/s):", "",
+        "| stage | s | positions/s |", "| --- | ---: | ---: |", *rows,
+    ]  # fmt: skip
+    (RESULTS / "detect_speed.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
