@@ -97,6 +97,14 @@ class DuckDBStore:
     def close(self) -> None:
         self._con.close()
 
+    def cursor(self) -> DuckDBStore:
+        """Another store on the same open database, for another thread (a DuckDB connection
+        must not be used by two threads at once); close it when done."""
+        other = DuckDBStore.__new__(DuckDBStore)
+        other._con = self._con.cursor()
+        other._con.execute("SET TimeZone = 'UTC'")
+        return other
+
     def _frame(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
         table = self._con.sql(sql, params=params or None).to_arrow_table()
         frame = pl.from_arrow(table)

@@ -1,0 +1,1 @@
+"""The REST API and the web application's server (`balise serve`)."""
