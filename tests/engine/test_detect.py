@@ -131,6 +131,7 @@ def test_vessel_dossier_shows_events_risk_and_destination(
     assert risk["score"] > 0
     assert risk["band"] in ("low", "medium", "high")
     assert any(r["kind"] == "shared_mmsi" for r in risk["reasons"])
+    assert isinstance(record["voyages"], list)
     assert run(["--workspace", str(workspace), "vessel", mmsi]) == 0
     table = capsys.readouterr().out
     assert "Risk" in table

@@ -91,6 +91,7 @@ def _print_dossier(record: dict[str, Any]) -> None:
         print_table("Identity history", changes, ("field", "value", "first seen", "last seen", "n"))
     _print_risk(record.get("risk"))
     _print_tracking(record.get("tracking"))
+    _print_voyages(record.get("voyages") or [])
     events = [
         (e["type"], _default(e["start"]), _default(e["end"]), f"{e['score'] or 0:.2f}",
          "" if e["other_mmsi"] is None else str(e["other_mmsi"]), e["id"])
@@ -110,6 +111,19 @@ def _print_risk(risk: dict[str, Any] | None) -> None:
     ]
     title = f"Risk {risk['score']:.0f}/100 ({risk['band']}): indicators, not proof"
     print_table(title, reasons or [("", "no contributing indicator")], ("points", "reason"))
+
+
+def _print_voyages(voyages: list[dict[str, Any]]) -> None:
+    if not voyages:
+        return
+    rows = [
+        (v["from_locode"] or "?", v["to_locode"] or "(at sea)", _default(v["departure"] or ""),
+         _default(v["arrival"] or ""), f"{v['score']:.0f} {v['band']}",
+         v["reasons"][0]["text"] if v["reasons"] else "")
+        for v in voyages
+    ]  # fmt: skip
+    print_table("Voyages (newest first)", rows, ("from", "to", "departed", "arrived", "risk",
+                                                  "first reason"))  # fmt: skip
 
 
 def _print_tracking(tracking: dict[str, Any] | None) -> None:

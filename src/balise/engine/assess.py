@@ -1,6 +1,7 @@
-"""After detection: each vessel's risk (from its events and context) and, for those under way,
-its likely next port and ETA. Both are recomputed whole after every detection run and stored as
-the derived tables `vessel_risk` and `vessel_tracking`, which the dossier and the API read.
+"""After detection: each vessel's risk (from its events and context), each voyage's risk, and,
+for the vessels under way, the likely next port and ETA. All are recomputed whole after every
+detection run and stored as the derived tables `vessel_risk`, `voyage_risk` and
+`vessel_tracking`, which the dossier and the API read.
 
 "Now", for recency, is the time of the newest stored position, not the wall clock: an archive
 replayed a year later scores as it would have on its last day.
@@ -19,6 +20,7 @@ import polars as pl
 from balise.engine.dossier import with_flag
 from balise.maritime.risk import score_vessels
 from balise.maritime.tracking import SeaRoutes, track_destinations
+from balise.maritime.voyages import score_voyages
 from balise.store.duckdb import DuckDBStore
 
 RECENT_HOURS = 6.0
@@ -75,14 +77,16 @@ def assess(
     if now is None:
         return Assessment(0, {}, 0, 0.0)
     vessels = with_flag(store.vessels()).rename({"flag": "flag_iso2"})
+    events = store.events()
     risk = score_vessels(
-        store.events(),
+        events,
         vessels.select("mmsi", "imo", "name", "flag_iso2"),
         now=now,
         high_risk_ports=high_risk_ports,
         watchlist=watchlist,
     )
     store.save_table("vessel_risk", risk)
+    store.save_table("voyage_risk", score_voyages(events, now=now, high_risk_ports=high_risk_ports))
     texts = vessels["destination"].to_list()
     declared = vessels.select(
         "mmsi",

@@ -62,9 +62,20 @@ def _derived(store: DuckDBStore, name: str, mmsi: int) -> dict[str, Any] | None:
     return row
 
 
+def _voyages(store: DuckDBStore, mmsi: int) -> list[dict[str, Any]]:
+    """The vessel's voyages with their risk, newest first."""
+    table = store.table("voyage_risk", mmsi)
+    if table is None:
+        return []
+    rows = table.sort("departure", descending=True, nulls_last=True).to_dicts()
+    for row in rows:
+        row["reasons"] = json.loads(row["reasons"] or "[]")
+    return rows
+
+
 def dossier(store: DuckDBStore, mmsi: int) -> dict[str, Any]:
     """The vessel dossier: identity now and its history, flag, positions summary, risk with its
-    reasons, likely destination, and events (newest first)."""
+    reasons, likely destination, voyages with their risk, and events (newest first)."""
     summary = with_flag(pl.DataFrame({"mmsi": [mmsi]}, schema={"mmsi": pl.Int32}))
     snapshots = store.identity_history(mmsi)
     current = {
@@ -80,5 +91,6 @@ def dossier(store: DuckDBStore, mmsi: int) -> dict[str, Any]:
         "positions": store.position_summary(mmsi),
         "risk": _derived(store, "vessel_risk", mmsi),
         "tracking": _derived(store, "vessel_tracking", mmsi),
+        "voyages": _voyages(store, mmsi),
         "events": _events(store, mmsi),
     }

@@ -145,7 +145,7 @@ def _as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _intensities(
+def intensities(
     events: pl.DataFrame, high_risk_ports: frozenset[str], now: datetime, params: RiskParams
 ) -> pl.DataFrame:
     """The scored events with `q` (confidence × decay × factor) and `age_days`."""
@@ -179,7 +179,7 @@ def _intensities(
     return scored.with_columns((confidence * decay * factor).clip(0.0, 1.0).alias("q"))
 
 
-def _per_type(scored: pl.DataFrame, params: RiskParams) -> pl.DataFrame:
+def per_type_contributions(scored: pl.DataFrame, params: RiskParams) -> pl.DataFrame:
     """One row per (vessel, type): the saturated contribution and the strongest event."""
     strongest = ["id", "start", "end", "other_mmsi", "confidence", "evidence", "age_days"]
     by_q = [pl.col(c).sort_by(["q", "id"], descending=[True, False]).first() for c in strongest]
@@ -278,7 +278,7 @@ def event_reason_text(row: dict[str, Any]) -> str:
     return f"{text} (+{more} more)" if more > 0 else text
 
 
-def _event_reasons(per_type: pl.DataFrame) -> dict[int, list[dict[str, Any]]]:
+def event_reasons(per_type: pl.DataFrame) -> dict[int, list[dict[str, Any]]]:
     """Vessel → its event reasons (one per type)."""
     reasons: dict[int, list[dict[str, Any]]] = {}
     for row in per_type.iter_rows(named=True):
@@ -408,8 +408,8 @@ def score_vessels(
     """
     params = params or RiskParams()
     now = _as_utc(now)
-    per_type = _per_type(_intensities(events, high_risk_ports, now, params), params)
-    event_reasons = _event_reasons(per_type)
+    per_type = per_type_contributions(intensities(events, high_risk_ports, now, params), params)
+    by_vessel = event_reasons(per_type)
     rows = _vessel_rows(vessels, events)
     flags = dict(_vessel_flags(rows).iter_rows())
     index = _watchlist_index(watchlist)
@@ -418,7 +418,7 @@ def score_vessels(
         mmsi = vessel["mmsi"]
         context = _flag_reason(flags.get(mmsi), risk_flags, params)
         context += _watchlist_reason(vessel, index, params)
-        score, reasons = combine(event_reasons.get(mmsi, []) + context)
+        score, reasons = combine(by_vessel.get(mmsi, []) + context)
         out.append(
             {
                 "mmsi": mmsi,

@@ -73,7 +73,7 @@ CREATE TABLE IF NOT EXISTS detect_runs (
     run_at TIMESTAMPTZ, seq BIGINT, fingerprint VARCHAR, mode VARCHAR, positions BIGINT);
 """
 
-DERIVED_TABLES = ("vessel_risk", "vessel_tracking")
+DERIVED_TABLES = ("vessel_risk", "vessel_tracking", "voyage_risk")
 """Tables recomputed whole after each detection run from the events and latest positions."""
 
 _SAME_IDENTITY = " AND ".join(f"i.{c} IS NOT DISTINCT FROM b.{c}" for c in _IDENTITY_KEY)
