@@ -141,3 +141,19 @@ def test_row_order_does_not_change_events(random: Any) -> None:
     shuffled = positions[order]
     expected = detect_gaps(positions, shore=far, now=T0 + timedelta(hours=40))
     assert detect_gaps(shuffled, shore=far, now=T0 + timedelta(hours=40)).equals(expected)
+
+
+def test_gap_across_midnight_and_the_antimeridian_is_measured_the_short_way() -> None:
+    """Dark from 18:00 to 08:00 next day while crossing 180°: one gap, its distance the
+    great-circle one (14 h at 12 kn = 168 nm), not the way round the world."""
+    start = T0 + timedelta(hours=6)  # T0 is midnight: the gap spans the next midnight
+    positions = silent(cruise(227000001, 28, lat=0.0, lon=176.0, start=start), 18, 32)
+    events = detect_gaps(positions, GapParams(), shore=far)
+    assert events.height == 1
+    event = events.row(0, named=True)
+    assert (event["start"].day, event["end"].day) == (T0.day, T0.day + 1)
+    seen = evidence(events)
+    assert seen["off"]["lon"] > 170
+    assert seen["on"]["lon"] < -170
+    assert seen["distance_nm"] == pytest.approx(168.0, rel=0.01)
+    assert seen["implied_speed_knots"] == pytest.approx(12.0, rel=0.01)
