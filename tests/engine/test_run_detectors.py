@@ -42,3 +42,23 @@ def test_without_geography_the_geography_detectors_do_not_run() -> None:
     events = run_detectors(_pair(), _identities(), "gfw", Geography())
     assert events.filter(pl.col("type") == "coastal_drop").is_empty()
     assert set(events["type"].to_list()) <= set(DETECTED_TYPES)
+
+
+def test_ships_at_anchor_together_near_a_port_are_not_an_encounter() -> None:
+    anchored = _pair().with_columns(pl.lit(1, pl.Int8).alias("nav_status"))
+    near_port = Geography(
+        shore_nm=lambda lat, lon: np.full(np.shape(lat), 10.0),
+        anchorage_km=lambda lat, lon: np.full(np.shape(lat), 20.0),
+    )
+    assert (
+        run_detectors(anchored, _identities(), "gfw", near_port)
+        .filter(pl.col("type") == "encounter")
+        .is_empty()
+    )
+    # far from any port the declared status is not trusted: still an encounter
+    far_out = Geography(
+        shore_nm=lambda lat, lon: np.full(np.shape(lat), 100.0),
+        anchorage_km=lambda lat, lon: np.full(np.shape(lat), 300.0),
+    )
+    found = run_detectors(anchored, _identities(), "gfw", far_out)
+    assert found.filter(pl.col("type") == "encounter").height == 1

@@ -182,3 +182,14 @@ def test_voyage_begun_before_the_data_is_checked_from_the_first_position() -> No
     )  # fmt: skip
     in_port_first = track(9, 12, 5.8, -55.2, 0.0, 0.0, start=T0 + 3 * DAY, every_s=1800)
     assert _detect(said, visits, in_port_first).is_empty()  # first seen in the port itself
+
+
+def test_alternating_destinations_are_not_a_change_at_sea() -> None:
+    """Two transponders on one MMSI (or folded snapshots of a shuttle) broadcast two
+    destinations in turn: the old one is still heard after the new one first appears."""
+    visits = _visits(11, ("COCTG", T0, T0 + DAY))
+    said = pl.concat([
+        _said(11, (T0 + 2 * DAY, "FRLEH")).with_columns(last_seen=pl.lit(T0 + 5 * DAY)),
+        _said(11, (T0 + 3 * DAY, "NLRTM")).with_columns(last_seen=pl.lit(T0 + 4 * DAY)),
+    ])  # fmt: skip
+    assert _detect(said, visits).is_empty()

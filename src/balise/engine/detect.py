@@ -110,7 +110,13 @@ def run_detectors(
             detect_gaps(clean.drop("segment_id"), GapParams(), shore=geo.shore_nm), identities
         ),
         _not_fishing(detect_loitering(clean, LoiteringParams(), shore=geo.shore_nm), clean),
-        _off_the_quay(detect_encounters(others, PRESETS[preset], anchorage=geo.anchorage_km), geo),
+        _not_anchored_together(
+            _off_the_quay(
+                detect_encounters(others, PRESETS[preset], anchorage=geo.anchorage_km), geo
+            ),
+            others,
+            geo,
+        ),
         spoofing,
         detect_identity_changes(identities, identity, shared),
         _coastal_drops(clean, others, identities, geo),
@@ -144,6 +150,44 @@ def _off_the_quay(events: pl.DataFrame, geo: Geography) -> pl.DataFrame:
         return events
     shore = geo.shore_nm(events["lat"].to_numpy(), events["lon"].to_numpy())
     return events.filter(pl.Series(shore >= MIN_ENCOUNTER_SHORE_NM))
+
+
+ANCHORED = (1, 5)
+"""Navigational status "at anchor" and "moored" (ITU-R M.1371)."""
+ANCHORAGE_AREA_KM = 50.0
+"""Ships both at anchor this close to a port are in its waiting anchorage (some lie 20-30 km off
+the berth, farther than the anchorage lists reach)."""
+
+
+def _not_anchored_together(
+    events: pl.DataFrame, positions: pl.DataFrame, geo: Geography
+) -> pl.DataFrame:
+    """`events` without the encounters of two ships that both report "at anchor" or "moored"
+    for most of it within `ANCHORAGE_AREA_KM` of a port: neighbours in a waiting anchorage.
+    Far from ports the status is not trusted (a transfer can be declared as an anchoring)."""
+    if events.is_empty() or geo.anchorage_km is None:
+        return events
+    near_port = geo.anchorage_km(events["lat"].to_numpy(), events["lon"].to_numpy())
+    candidates = events.filter(pl.Series(near_port <= ANCHORAGE_AREA_KM))
+    if candidates.is_empty():
+        return events
+    status = positions.select(
+        "mmsi", "timestamp", pl.col("nav_status").is_in(ANCHORED).fill_null(False).alias("a")
+    )
+    sides = [
+        candidates.select("id", pl.col(side).alias("mmsi"), "start", "end")
+        .join(status, on="mmsi")
+        .filter(pl.col("timestamp").is_between(pl.col("start"), pl.col("end")))
+        .group_by("id")
+        .agg(pl.col("a").mean().alias(side))
+        for side in ("mmsi", "other_mmsi")
+    ]
+    both = (
+        sides[0]
+        .join(sides[1], on="id")
+        .filter((pl.col("mmsi") > 0.5) & (pl.col("other_mmsi") > 0.5))
+    )
+    return events.filter(~pl.col("id").is_in(both["id"].implode()))
 
 
 def _coastal_drops(

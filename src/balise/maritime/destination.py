@@ -16,8 +16,9 @@ port's UN/LOCODE is one of those the text may mean, or one of those ports lies w
 `same_port_km` of the visit (a terminal or a neighbouring LOCODE of the same harbour: Europoort
 for Rotterdam). Text variants of one port ("LE HAVRE", "FRLEH") are not changes; nor is a first
 declaration after none ("FOR ORDERS" -> "FRLEH"), nor the update of a destination that still
-named the port just left (crews retype it on sailing). A destination typed a little after
-sailing (within `declare_grace_hours`) counts as the one declared at departure.
+named the port just left (crews retype it on sailing), nor two destinations that alternate (the
+old one still broadcast after the new one appeared). A destination typed a little after sailing
+(within `declare_grace_hours`) counts as the one declared at departure.
 """
 
 from __future__ import annotations
@@ -299,6 +300,10 @@ def _change_events(
     for old, new in itertools.pairwise(history):
         if not (old.candidates and new.candidates) or matcher.same(old.candidates, new.candidates):
             continue
+        if new.previous_seen > new.timestamp:
+            # the old text was still broadcast after the new one appeared: two values alternate
+            # (two hulls or transponders on one MMSI, a shuttle's folded snapshots), not a change
+            continue
         last = _in_port(visits, new.timestamp)
         if last is not None and (
             new.timestamp <= last.end or matcher.reached(old.candidates, last)
@@ -310,7 +315,7 @@ def _change_events(
                 "mmsi": mmsi,
                 # the change was typed between the last reception of the old text and the first
                 # of the new one: mid-ocean, satellite passes can be hours apart
-                "start": min(new.previous_seen, new.timestamp),
+                "start": new.previous_seen,
                 "end": new.timestamp,
                 "key": new.timestamp,
                 "rule": "changed_at_sea",

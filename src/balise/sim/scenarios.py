@@ -269,25 +269,31 @@ def coastal_drop(stage: Staging, site: CoastalSite) -> None:
     ship = stage.hull("general_cargo")
     voyager = stage.voyager_for(ship, route, fraction, slow - 2 * HOUR_S)
     rejoin = (float(route.lat[index]), float(route.lon[index]))
+    lingered: list[float] = []
 
     def drop(v: Voyager) -> None:
         v.builder.go_to(site.sea_lat, site.sea_lon, 10.0)
         v.builder.until(slow, UNDER_WAY)
+        lingered.append(v.builder.now_s)  # later than planned when the ship arrives late
         for bearing in np.linspace(0, 360, 7)[1:]:
             la, lo = offset(site.sea_lat, site.sea_lon, float(bearing), 0.4)
             v.builder.go_to(la, lo, 1.5)
         v.builder.until(slow + linger_h * HOUR_S, UNDER_WAY)
+        lingered.append(v.builder.now_s)
         v.builder.go_to(site.sea_lat, site.sea_lon, 3.0)
         v.builder.go_to(*rejoin, 10.0)
 
     voyager.voyage(route.destination, stops=(Stop(fraction, drop),))
     stage.plans.append(voyager.plan("coastal_drop"))
+    if not lingered:
+        lingered += [slow, slow + linger_h * HOUR_S]
+    meet = lingered[0]
     boat = stage.hull("go_fast")
-    builder = TrackBuilder.at(slow - 2 * HOUR_S, site.shore_lat, site.shore_lon)
+    builder = TrackBuilder.at(meet - 2 * HOUR_S, site.shore_lat, site.shore_lon)
     builder.ais_on, builder.transmitting[0] = False, False
     builder.stay(HOUR_S, MOORED)
     builder.go_to(site.sea_lat, site.sea_lon, 18.0)
-    builder.until(slow + 0.5 * HOUR_S, UNDER_WAY)
+    builder.until(meet + 0.5 * HOUR_S, UNDER_WAY)
     builder.stay(0.4 * HOUR_S, UNDER_WAY)
     builder.go_to(site.shore_lat, site.shore_lon, 18.0)
     builder.stay(HOUR_S, MOORED)
@@ -296,8 +302,8 @@ def coastal_drop(stage: Staging, site: CoastalSite) -> None:
         TruthEvent(
             "coastal_drop",
             "coastal_drop",
-            slow,
-            slow + linger_h * HOUR_S,
+            lingered[0],
+            lingered[1],
             site.sea_lat,
             site.sea_lon,
             ship.identity.mmsi,
