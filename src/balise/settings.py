@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from balise.engine.params import detector_settings
 from balise.errors import SettingError
 
 
@@ -100,7 +101,10 @@ SETTINGS: tuple[Setting, ...] = (
         source="GFW pipe-encounters and encounter-events.sql; Skylight and Starboard help pages "
         "(maritime-anchors.md section 0)",
     ),
+    *(Setting(**declared) for declared in detector_settings()),
 )
+"""Every setting; `detect.<detector>.<threshold>` ones come from the detectors' parameter
+classes (balise.engine.params)."""
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 

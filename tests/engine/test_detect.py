@@ -137,3 +137,21 @@ def test_vessel_dossier_shows_events_risk_and_destination(
     assert "Risk" in table
     assert "not proof" in table
     assert "shared_mmsi" in table
+
+
+def test_a_threshold_setting_changes_the_events(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`detect.gap.min_gap_hours` from the environment: a changed threshold re-detects
+    everything (the fingerprint changed) and the events carry the value in force."""
+    assert run(["--workspace", str(workspace), "detect"]) == 0
+    before = _events(workspace, capsys, "--type", "ais_gap", "--format", "jsonl").splitlines()
+    monkeypatch.setenv("BALISE_DETECT_GAP_MIN_GAP_HOURS", "100")
+    capsys.readouterr()
+    assert run(["--workspace", str(workspace), "detect"]) == 0
+    assert "of every vessel" in capsys.readouterr().out
+    after = _events(workspace, capsys, "--type", "ais_gap", "--format", "jsonl").splitlines()
+    assert len(after) < len(before)
+    assert all(json.loads(line)["params"]["min_gap_hours"] == 100.0 for line in after)
+    monkeypatch.delenv("BALISE_DETECT_GAP_MIN_GAP_HOURS")
+    assert run(["--workspace", str(workspace), "detect"]) == 0

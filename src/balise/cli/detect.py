@@ -15,6 +15,7 @@ from balise.cli.context import settings_for
 from balise.cli.output import DataFormat, print_table, write_frames
 from balise.engine.assess import assess_workspace
 from balise.engine.detect import DETECTED_TYPES, default_geography, detect
+from balise.engine.params import detector_params
 from balise.geo.zones import Zone, load_zones
 from balise.maritime.encounters import PRESETS
 from balise.settings import parse_utc
@@ -66,7 +67,8 @@ def run_detect(
     geography = default_geography(workspace.root / "cache", workspace_zones(workspace.root))
     store = workspace.open_store()
     try:
-        report = detect(store, preset, geography, full=full)
+        params = detector_params(settings.values)
+        report = detect(store, preset, geography, full=full, params=params)
         assessment = assess_workspace(store, workspace.root)
     finally:
         store.close()

@@ -9,6 +9,7 @@ store, which inserts, revises or retracts (so a re-run after late data revises e
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,18 +21,19 @@ import numpy.typing as npt
 import polars as pl
 
 from balise import __version__
+from balise.engine.params import DetectorParams
 from balise.geo.gazetteer import load_high_risk_ports, nearest_locode
 from balise.geo.zones import Zone, load_zones
-from balise.maritime.coastal import detect_coastal_drops, lane_density
+from balise.maritime.coastal import CoastalDropParams, detect_coastal_drops, lane_density
 from balise.maritime.destination import detect_destination_mismatches
 from balise.maritime.draught import with_draught_change
 from balise.maritime.encounters import PRESETS, detect_encounters
-from balise.maritime.gaps import GapParams, detect_gaps
-from balise.maritime.identity import IdentityParams, detect_identity_changes
+from balise.maritime.gaps import detect_gaps
+from balise.maritime.identity import detect_identity_changes
 from balise.maritime.identity_params import outside_periods
-from balise.maritime.loitering import LoiteringParams, detect_loitering
-from balise.maritime.port_visits import LocodeLookup, PortVisitParams, detect_port_visits
-from balise.maritime.segment import SegmentParams, segment
+from balise.maritime.loitering import detect_loitering
+from balise.maritime.port_visits import LocodeLookup, detect_port_visits
+from balise.maritime.segment import segment
 from balise.maritime.spoofing import detect_spoofing
 from balise.maritime.zones import detect_zone_entries
 from balise.model.events import EVENT_SCHEMA, empty_events
@@ -91,15 +93,18 @@ def run_detectors(
     geo: Geography,
     *,
     window: pl.DataFrame | None = None,
+    params: DetectorParams | None = None,
 ) -> pl.DataFrame:
-    """Every event of `DETECTED_TYPES` in `positions` and `identities` (pure: no I/O).
+    """Every event of `DETECTED_TYPES` in `positions` and `identities` (pure: no I/O), with the
+    thresholds of `params` (the defaults when None) and the encounter `preset`.
 
     Two-vessel events are searched in `window` (every vessel's positions over a time span) when
     given, in `positions` otherwise."""
-    tracks = segment(positions, SegmentParams())
+    params = params or DetectorParams()
+    tracks = segment(positions, params.segment)
     clean = tracks.filter(~pl.col("noise"))
-    others = clean if window is None else segment(window, SegmentParams()).filter(~pl.col("noise"))
-    identity = IdentityParams()
+    others = clean if window is None else segment(window, params.segment).filter(~pl.col("noise"))
+    identity = params.identity
     # two hulls on one MMSI jump and swap identities all the time: the shared_mmsi event says
     # it once, the jumps and identity changes it explains are not repeated
     spoofing = detect_spoofing(tracks, identity)
@@ -107,9 +112,9 @@ def run_detectors(
     frames = [
         # gaps per MMSI: the segmenter opens a new track after 24 h of silence, the longest gaps
         with_draught_change(
-            detect_gaps(clean.drop("segment_id"), GapParams(), shore=geo.shore_nm), identities
+            detect_gaps(clean.drop("segment_id"), params.gap, shore=geo.shore_nm), identities
         ),
-        _not_fishing(detect_loitering(clean, LoiteringParams(), shore=geo.shore_nm), clean),
+        _not_fishing(detect_loitering(clean, params.loitering, shore=geo.shore_nm), clean),
         _not_anchored_together(
             _off_the_quay(
                 detect_encounters(others, PRESETS[preset], anchorage=geo.anchorage_km), geo
@@ -119,22 +124,24 @@ def run_detectors(
         ),
         spoofing,
         detect_identity_changes(identities, identity, shared),
-        _coastal_drops(clean, others, identities, geo),
+        _coastal_drops(clean, others, identities, geo, params.coastal_drop),
         # two hulls on one MMSI make a port call at every switch between them
-        *(outside_periods(f, shared) for f in _port_calls(clean, identities, geo)),
-        detect_zone_entries(clean, geo.zones, vessel_info=identities),
+        *(outside_periods(f, shared) for f in _port_calls(clean, identities, geo, params)),
+        detect_zone_entries(clean, geo.zones, vessel_info=identities, params=params.zone),
     ]
     return pl.concat([f.select(list(EVENT_SCHEMA)).cast(EVENT_SCHEMA) for f in frames])  # type: ignore[arg-type]
 
 
 def _port_calls(
-    clean: pl.DataFrame, identities: pl.DataFrame, geo: Geography
+    clean: pl.DataFrame, identities: pl.DataFrame, geo: Geography, params: DetectorParams
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Port visits, and the destination mismatches read from them."""
     if geo.anchorages is None:
         return empty_events(), empty_events()
-    visits = detect_port_visits(clean, geo.anchorages, PortVisitParams(), locode=geo.locode)
-    mismatches = detect_destination_mismatches(identities, visits, clean, geo.high_risk_ports)
+    visits = detect_port_visits(clean, geo.anchorages, params.port_visit, locode=geo.locode)
+    mismatches = detect_destination_mismatches(
+        identities, visits, clean, geo.high_risk_ports, params.destination
+    )
     return visits, mismatches
 
 
@@ -191,7 +198,11 @@ def _not_anchored_together(
 
 
 def _coastal_drops(
-    clean: pl.DataFrame, others: pl.DataFrame, identities: pl.DataFrame, geo: Geography
+    clean: pl.DataFrame,
+    others: pl.DataFrame,
+    identities: pl.DataFrame,
+    geo: Geography,
+    params: CoastalDropParams,
 ) -> pl.DataFrame:
     """Coastal drops, with the lanes measured on every vessel's positions (`others`)."""
     if geo.shore_nm is None or geo.anchorage_km is None:
@@ -199,10 +210,11 @@ def _coastal_drops(
     types = identities.select("mmsi", "ship_type")
     return detect_coastal_drops(
         clean,
+        params,
         shore=geo.shore_nm,
         anchorage=geo.anchorage_km,
         vessel_types=types,
-        lane=lane_density(others, vessel_types=types),
+        lane=lane_density(others, params, vessel_types=types),
         watched=geo.watched,
     )
 
@@ -281,22 +293,31 @@ WINDOW_TYPES = ("encounter",)
 """Types found on the positions of a time window of every vessel, not on whole vessel histories."""
 
 
-def fingerprint(preset: str) -> str:
-    """What the stored events depend on besides the data: a run with another fingerprint
-    re-detects everything."""
-    return f"{__version__}|{preset}|{','.join(DETECTED_TYPES)}"
+def fingerprint(preset: str, params: DetectorParams | None = None) -> str:
+    """What the stored events depend on besides the data (version, preset, thresholds): a run
+    with another fingerprint re-detects everything."""
+    settings = hashlib.sha256(repr(params or DetectorParams()).encode()).hexdigest()[:16]
+    return f"{__version__}|{preset}|{','.join(DETECTED_TYPES)}|{settings}"
 
 
-def detect(store: DuckDBStore, preset: str, geo: Geography, *, full: bool = False) -> DetectReport:
+def detect(
+    store: DuckDBStore,
+    preset: str,
+    geo: Geography,
+    *,
+    full: bool = False,
+    params: DetectorParams | None = None,
+) -> DetectReport:
     """Run every detector and save the events: on everything stored the first time (or with
     `full`, or when the settings changed), afterwards only on the vessels the stored data
     changed for since the last run (late and out-of-order data included)."""
     started = time.perf_counter()
-    seq, stamp = store.last_change(), fingerprint(preset)
+    seq, stamp = store.last_change(), fingerprint(preset, params)
     last = store.last_detect_run()
     if full or last is None or last[1] != stamp:
         positions = store.positions_of(None)
-        events = run_detectors(positions, store.identity_history_all(), preset, geo)
+        identities = store.identity_history_all()
+        events = run_detectors(positions, identities, preset, geo, params=params)
         changes = store.save_events(events, list(DETECTED_TYPES))
         mode, vessels = "full", positions["mmsi"].n_unique()
     else:
@@ -305,7 +326,7 @@ def detect(store: DuckDBStore, preset: str, geo: Geography, *, full: bool = Fals
             store.record_detect_run(seq, stamp, "up to date", 0)
             return DetectReport(0, time.perf_counter() - started, EventChanges(0, 0, 0, 0), {},
                                 "up to date", 0)  # fmt: skip
-        positions, events, scope = _incremental(store, changed, preset, geo)
+        positions, events, scope = _incremental(store, changed, preset, geo, params)
         changes = store.save_events(events, list(DETECTED_TYPES), scope)
         mode, vessels = "incremental", len(scope.mmsis)
     store.record_detect_run(seq, stamp, mode, positions.height)
@@ -315,7 +336,11 @@ def detect(store: DuckDBStore, preset: str, geo: Geography, *, full: bool = Fals
 
 
 def _incremental(
-    store: DuckDBStore, changed: pl.DataFrame, preset: str, geo: Geography
+    store: DuckDBStore,
+    changed: pl.DataFrame,
+    preset: str,
+    geo: Geography,
+    params: DetectorParams | None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, RunScope]:
     """The events of the vessels in `changed` (whole histories) and the two-vessel events
     near the changed time span (every vessel's positions around it)."""
@@ -326,7 +351,8 @@ def _incremental(
     own = store.positions_of(mmsis)
     window = store.positions_of(None, first - INCREMENTAL_PAD, last + INCREMENTAL_PAD)
     since, until = first - CORE_PAD, last + CORE_PAD
-    events = run_detectors(own, store.identity_history_all(mmsis), preset, geo, window=window)
+    identities = store.identity_history_all(mmsis)
+    events = run_detectors(own, identities, preset, geo, window=window, params=params)
     involved = pl.col("mmsi").is_in(mmsis) | pl.col("other_mmsi").is_in(mmsis)
     near = (pl.col("end") >= since) & (pl.col("start") <= until)
     in_window = pl.col("type").is_in(WINDOW_TYPES)

@@ -67,6 +67,7 @@ class DestinationParams:
     within `approach_hours`, is the approach, not another port (Antwerp's anchorage is ~70 km
     down the Scheldt)."""
     approach_hours: float = 48.0
+    """Hours within which the declared port must follow that stop for it to be the approach."""
 
 
 @dataclass(frozen=True)
