@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKSPACE ?= demo-workspace
 
-.PHONY: demo test check lint typecheck unit bench docs clean
+.PHONY: demo test check lint typecheck unit bench docs clean web web-check screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,8 +13,33 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) web
 	$(BIN)/balise --workspace $(WORKSPACE) demo
+
+# The web application (web/) is built into the package (src/balise/web/static) and committed, so
+# that pip users need no Node; `make web` rebuilds it when its sources changed, `make web-check`
+# (run by CI) fails if the committed build differs from the sources (docs/decisions/0005).
+WEB_SOURCES := web/package.json web/package-lock.json web/vite.config.js web/index.html $(wildcard web/src/*)
+WEB_BUILD := src/balise/web/static/index.html
+WEB_MODULES := web/node_modules/.package-lock.json
+
+web: $(WEB_BUILD)
+
+$(WEB_MODULES): web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+$(WEB_BUILD): $(WEB_SOURCES)
+	@if ! command -v npm >/dev/null; then echo "npm not found: keeping the committed web build"; exit 0; fi; \
+	$(MAKE) $(WEB_MODULES) && cd web && npm run build
+
+web-check: $(WEB_MODULES)
+	cd web && npm run build
+	git diff --exit-code --stat -- src/balise/web/static
+	test -z "$$(git status --porcelain -- src/balise/web/static)"
+
+# the README's pictures: the browser tests save the map, dossier and inbox views
+screenshots: $(STAMP) web
+	BALISE_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/e2e -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

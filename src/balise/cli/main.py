@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from balise import __version__
-from balise.cli import demo, detect, ingest, query, sim
+from balise.cli import demo, detect, ingest, query, serve, sim
 from balise.cli.context import AppState
 from balise.errors import BaliseError
 
@@ -34,6 +34,7 @@ app.command("vessel")(query.vessel)
 app.command("detect")(detect.run_detect)
 app.command("events")(detect.events)
 app.command("demo")(demo.demo)
+app.command("serve")(serve.serve)
 
 
 def _version(show: bool) -> None:

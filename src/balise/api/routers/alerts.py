@@ -1,0 +1,328 @@
+"""The alert inbox: list, count, read an alert with its history, and triage it.
+
+Every read first refreshes the inbox from the events (`AlertStore.refresh`: new alerts, revised
+and retracted events, ended suspensions), so the list is never older than the last detection
+run. Triage actions name their author by the body's `user`, else the `X-Balise-User` header,
+else "anonymous"; they are kept in the alert's history.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal, get_args
+
+from fastapi import APIRouter, Body, Header, Query, Request, Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from balise.alerts import triage
+from balise.alerts.rules import SEVERITY_LABELS, AlertRules
+from balise.alerts.store import STATES, AlertFilter, AlertStore, PageKey
+from balise.api.deps import StoreDep
+from balise.api.pagination import bad_cursor, next_link
+from balise.api.params import utc
+from balise.api.problems import ProblemError, not_found
+from balise.errors import InputRejected
+from balise.model.events import EVENT_TYPES
+
+router = APIRouter(tags=["alerts"])
+
+State = Literal["open", "acknowledged", "suspended", "dismissed", "retracted"]
+Severity = Literal["low", "medium", "high", "critical"]
+DismissReason = Literal["false_positive", "known_activity", "duplicate", "out_of_scope", "other"]
+EventType = Literal[
+    "ais_gap", "encounter", "loitering", "port_visit", "identity_change", "position_jump",
+    "shared_mmsi", "destination_mismatch", "zone_entry", "coastal_drop", "dark_target",
+    "clearance_missing",
+]  # fmt: skip
+assert set(STATES) == set(get_args(State))
+assert get_args(EventType) == EVENT_TYPES
+assert get_args(Severity) == SEVERITY_LABELS
+
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "A cursor this API did not issue, or a body that is not JSON"},
+    404: {"description": "No alert with this id"},
+    409: {"description": "The action is not allowed from the alert's state"},
+    422: {"description": "Invalid body or parameters"},
+}
+"""The error responses, each documented by `create_app` as a `Problem`."""
+
+
+class AlertOut(BaseModel):
+    """An alert: its triage state and severity, and the event that triggered it."""
+
+    id: str = Field(description="The id of the triggering event.")
+    state: State
+    severity: float = Field(description="0-1: event strength combined with the vessel's risk.")
+    severity_label: Severity
+    strength: float = Field(description="The event's score, else its confidence (0-1).")
+    type: str
+    mmsi: int | None
+    other_mmsi: int | None
+    start: datetime
+    end: datetime | None
+    lat: float | None
+    lon: float | None
+    score: float | None
+    confidence: float | None
+    event_status: str = Field(description='The event\'s status: "active", "revised", "retracted".')
+    evidence: dict[str, Any] = Field(description="What the event observed (as in /events).")
+    suspended_until: datetime | None
+    dismiss_reason: str | None
+    note: str | None
+    fingerprint: str = Field(description="Hash of the triggering event's content.")
+    created_at: datetime
+    updated_at: datetime
+    updated_by: str
+
+
+class ActionOut(BaseModel):
+    """One entry of an alert's history."""
+
+    action: str = Field(description="acknowledge, suspend, dismiss, reopen (analysts); opened, "
+                        "reopened, revised, retracted (Balise).")  # fmt: skip
+    state: State = Field(description="The state the action left.")
+    who: str
+    acted_at: datetime
+    reason: str | None
+    note: str | None
+    until: datetime | None
+
+
+class AlertDetail(AlertOut):
+    """An alert with its history, oldest first."""
+
+    history: list[ActionOut]
+
+
+class AlertPage(BaseModel):
+    items: list[AlertOut]
+    next: str | None = Field(description="Cursor of the next page (null on the last page).")
+
+
+class AlertCounts(BaseModel):
+    total: int
+    by_state: dict[str, int]
+    by_type: dict[str, dict[str, int]] = Field(description="Per event type, per state.")
+
+
+class _Triage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    user: str | None = Field(None, min_length=1, max_length=triage.MAX_USER_CHARS)
+    note: str | None = Field(None, max_length=triage.MAX_NOTE_CHARS)
+
+
+class AcknowledgeBody(_Triage):
+    """Acknowledge: the alert is seen and being handled."""
+
+
+class ReopenBody(_Triage):
+    """Reopen: put the alert back in the inbox."""
+
+
+class SuspendBody(_Triage):
+    """Suspend until a time (in the future, at most a year ahead, with a time zone)."""
+
+    until: AwareDatetime
+
+
+class DismissBody(_Triage):
+    """Dismiss with a reason; "other" needs a note."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "if": {"properties": {"reason": {"const": "other"}}, "required": ["reason"]},
+            "then": {"required": ["note"],
+                     "properties": {"note": {"type": "string", "pattern": "\\S"}}},
+        },
+    )  # fmt: skip
+
+    reason: DismissReason
+
+    @model_validator(mode="after")
+    def _other_needs_note(self) -> DismissBody:
+        if self.reason == "other" and not (self.note or "").strip():
+            raise ValueError('reason "other" needs a note saying why')
+        return self
+
+
+_CURSOR_VERSION = "a1."
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _encode(key: PageKey) -> str:
+    """The opaque token of an alert page's end, as `balise.api.pagination` writes event cursors:
+    a version prefix, then URL-safe base64 of [severity, start in microseconds, id]."""
+    micros = (key.start - _EPOCH) // timedelta(microseconds=1)
+    text = json.dumps([key.severity, micros, key.id], separators=(",", ":"))
+    return _CURSOR_VERSION + base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _decode(token: str) -> PageKey:
+    if not token.startswith(_CURSOR_VERSION):
+        raise bad_cursor()
+    body = token[len(_CURSOR_VERSION) :]
+    try:
+        raw = base64.urlsafe_b64decode((body + "=" * (-len(body) % 4)).encode("ascii"))
+        severity, micros, alert_id = json.loads(raw)
+        if not isinstance(micros, int) or not isinstance(alert_id, str):
+            raise TypeError("wrong member types")
+        if isinstance(severity, bool) or not isinstance(severity, int | float):
+            raise TypeError("wrong member types")
+        return PageKey(float(severity), _EPOCH + timedelta(microseconds=micros), alert_id)
+    except (binascii.Error, ValueError, TypeError, OverflowError, UnicodeError) as err:
+        raise bad_cursor() from err
+
+
+def with_evidence(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Alert rows with their event's evidence as an object (and without its params)."""
+    for row in rows:
+        row["evidence"] = json.loads(row.pop("evidence", None) or "{}")
+        row.pop("params", None)
+    return rows
+
+
+def inbox(store: StoreDep) -> AlertStore:
+    """The alert inbox of the request's store, refreshed."""
+    alerts = AlertStore(store)
+    alerts.refresh()
+    return alerts
+
+
+def alert_filter(
+    state: list[State] | None, kind: list[EventType] | None, min_severity: Severity | None,
+    mmsi: int | None, since: datetime | None,
+) -> AlertFilter:  # fmt: skip
+    floor = AlertRules().floor(min_severity) if min_severity else 0.0
+    return AlertFilter(tuple(state or ()), tuple(kind or ()), floor, mmsi, utc(since))
+
+
+MmsiQuery = Annotated[int | None, Query(ge=0, le=999_999_999, description="Either vessel.")]
+SinceQuery = Annotated[
+    datetime | None, Query(description="Alerts whose event ended at or after (UTC if no zone).")
+]
+StateQuery = Annotated[list[State] | None, Query(description="Any of these states.")]
+TypeQuery = Annotated[list[EventType] | None, Query(alias="type", description="Event types.")]
+SeverityQuery = Annotated[Severity | None, Query(description="At least this severe.")]
+
+
+@router.get("/api/v1/alerts", response_model=AlertPage, responses=PROBLEMS)
+def list_alerts(
+    request: Request, response: Response, store: StoreDep, state: StateQuery = None,
+    kind: TypeQuery = None, min_severity: SeverityQuery = None, mmsi: MmsiQuery = None,
+    since: SinceQuery = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> dict[str, Any]:  # fmt: skip
+    """The inbox: alerts most severe first, then newest, a page at a time (`next` cursor and a
+    `Link: rel="next"` header)."""
+    after = _decode(cursor) if cursor else None
+    alerts = inbox(store)
+    found = alerts.alerts(alert_filter(state, kind, min_severity, mmsi, since), limit + 1, after)
+    items = with_evidence(found.head(limit).to_dicts())
+    token = None
+    if found.height > limit:
+        last = items[-1]
+        token = _encode(PageKey(last["severity"], last["start"], last["id"]))
+        response.headers["Link"] = next_link(request.url, token)
+    return {"items": items, "next": token}
+
+
+@router.get("/api/v1/alerts/counts", response_model=AlertCounts, responses=PROBLEMS)
+def count_alerts(
+    store: StoreDep, state: StateQuery = None, kind: TypeQuery = None,
+    min_severity: SeverityQuery = None, mmsi: MmsiQuery = None, since: SinceQuery = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Counters for the inbox: alerts per state and per event type and state."""
+    counts = inbox(store).counts(alert_filter(state, kind, min_severity, mmsi, since))
+    by_state: dict[str, int] = {}
+    by_type: dict[str, dict[str, int]] = {}
+    for kind_name, state_name, count in counts.iter_rows():
+        by_state[state_name] = by_state.get(state_name, 0) + count
+        by_type.setdefault(kind_name, {})[state_name] = count
+    return {"total": sum(by_state.values()), "by_state": by_state, "by_type": by_type}
+
+
+def _detail(alerts: AlertStore, alert_id: str) -> dict[str, Any]:
+    found = alerts.alert(alert_id)
+    if found is None:
+        raise not_found("alert", alert_id)
+    return with_evidence([found])[0] | {"history": alerts.history(alert_id).to_dicts()}
+
+
+@router.get("/api/v1/alerts/{alert_id}", response_model=AlertDetail, responses=PROBLEMS)
+def get_alert(alert_id: str, store: StoreDep) -> dict[str, Any]:
+    """One alert with its history."""
+    return _detail(inbox(store), alert_id)
+
+
+UserHeader = Annotated[
+    str | None,
+    Header(alias="X-Balise-User", max_length=triage.MAX_USER_CHARS,
+           description="Who acts, when the body gives no `user`."),
+]  # fmt: skip
+
+
+def _triaged(store: StoreDep, alert_id: str, act: Callable[[AlertStore], Any]) -> dict[str, Any]:
+    """Run a triage action, turning refusals into problems; the alert with its history."""
+    alerts = inbox(store)
+    try:
+        act(alerts)
+    except triage.AlertNotFound as err:
+        raise not_found("alert", alert_id) from err
+    except triage.TriageRefused as err:
+        raise ProblemError(409, "Invalid transition", err.message, **err.details) from err
+    except InputRejected as err:
+        raise ProblemError(422, "Invalid triage", err.message, kind="invalid-triage") from err
+    return _detail(alerts, alert_id)
+
+
+def _who(body: _Triage | None, header: str | None) -> str:
+    return (body.user if body and body.user else None) or header or triage.ANONYMOUS
+
+
+@router.post("/api/v1/alerts/{alert_id}/acknowledge", response_model=AlertDetail,
+             responses=PROBLEMS)  # fmt: skip
+def acknowledge_alert(
+    alert_id: str, store: StoreDep, body: Annotated[AcknowledgeBody | None, Body()] = None,
+    x_balise_user: UserHeader = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Acknowledge an open or suspended alert."""
+    who, note = _who(body, x_balise_user), body.note if body else None
+    return _triaged(store, alert_id, lambda a: triage.acknowledge(a, alert_id, who, note))
+
+
+@router.post("/api/v1/alerts/{alert_id}/suspend", response_model=AlertDetail, responses=PROBLEMS)
+def suspend_alert(
+    alert_id: str, store: StoreDep, body: SuspendBody, x_balise_user: UserHeader = None
+) -> dict[str, Any]:
+    """Suspend an alert until a time; it re-opens then, or earlier if its event is revised."""
+    who = _who(body, x_balise_user)
+    return _triaged(
+        store, alert_id, lambda a: triage.suspend(a, alert_id, body.until, who, body.note)
+    )
+
+
+@router.post("/api/v1/alerts/{alert_id}/dismiss", response_model=AlertDetail, responses=PROBLEMS)
+def dismiss_alert(
+    alert_id: str, store: StoreDep, body: DismissBody, x_balise_user: UserHeader = None
+) -> dict[str, Any]:
+    """Dismiss an alert with a reason; it re-opens only if its event is revised stronger."""
+    who = _who(body, x_balise_user)
+    return _triaged(
+        store, alert_id, lambda a: triage.dismiss(a, alert_id, body.reason, who, body.note)
+    )
+
+
+@router.post("/api/v1/alerts/{alert_id}/reopen", response_model=AlertDetail, responses=PROBLEMS)
+def reopen_alert(
+    alert_id: str, store: StoreDep, body: Annotated[ReopenBody | None, Body()] = None,
+    x_balise_user: UserHeader = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Put an acknowledged, suspended or dismissed alert back in the inbox."""
+    who, note = _who(body, x_balise_user), body.note if body else None
+    return _triaged(store, alert_id, lambda a: triage.reopen(a, alert_id, who, note))

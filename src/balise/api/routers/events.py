@@ -1,0 +1,258 @@
+"""Events: filtered lists a page at a time, one event with its revisions, the event types.
+
+Order: newest start first, then id; the `cursor` of the next page encodes the last row's
+(start, id), so pages neither repeat nor skip events (`balise.api.pagination`). The time range
+selects events that overlap it (ended at or after `since`, started before `until`), so a long
+gap that began before the range is still listed. `min_score` compares the event's score, else
+its confidence (both 0-1). Retracted events (late data showed they did not happen) are left out
+unless asked for with `status=retracted`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Final, Literal, get_args
+
+import polars as pl
+from fastapi import APIRouter, Query, Request, Response
+from fastapi import Path as PathParam
+from pydantic import BaseModel, Field
+
+from balise.api.deps import StoreDep
+from balise.api.event_types import DEFINITIONS, docs_url
+from balise.api.pagination import EventKey, decode_cursor, encode_cursor, next_link
+from balise.api.params import BBox, BBoxQuery, invalid, parse_bbox, time_range
+from balise.api.problems import not_found
+from balise.geo.zones import Zone, load_zones
+from balise.model.events import EVENT_SCHEMA, EVENT_TYPES
+from balise.store.duckdb import DuckDBStore
+
+router = APIRouter(tags=["events"])
+
+EventTypeName = Literal[
+    "ais_gap", "encounter", "loitering", "port_visit", "identity_change", "position_jump",
+    "shared_mmsi", "destination_mismatch", "zone_entry", "coastal_drop", "dark_target",
+    "clearance_missing",
+]  # fmt: skip
+assert get_args(EventTypeName) == EVENT_TYPES
+Status = Literal["active", "revised", "retracted"]
+ZONE_FILE: Final = "zones.geojson"
+"""The workspace's zone file (as `balise.cli.detect.ZONE_FILE`)."""
+_COLUMNS: Final = ", ".join(f'"{c}"' for c in EVENT_SCHEMA)
+_ZONE_CHUNK: Final = 2000
+"""Events read at a time when a zone filter must test each one against the polygon."""
+PROBLEMS: Final[dict[int | str, dict[str, Any]]] = {
+    400: {"description": "A cursor this API did not issue"},
+}
+
+
+class EventOut(BaseModel):
+    """A behaviour event: what happened, where, when, to whom, how sure, and why."""
+
+    id: str = Field(description="Stable id: the same event keeps it across detection runs.")
+    type: str
+    start: datetime
+    end: datetime
+    lat: float | None
+    lon: float | None
+    mmsi: int | None
+    other_mmsi: int | None = Field(description="The other vessel of an encounter.")
+    confidence: float | None = Field(description="0-1: how sure the detector is.")
+    score: float | None = Field(description="0-1: how suspicious, when the detector rates it.")
+    params: dict[str, Any] = Field(description="The thresholds in force.")
+    evidence: dict[str, Any] = Field(description="What was observed.")
+    status: Status = Field(description="active, revised (changed by late data), retracted.")
+
+
+class EventPage(BaseModel):
+    items: list[EventOut]
+    next: str | None = Field(description="Cursor of the next page (null on the last page).")
+
+
+class EventRevision(BaseModel):
+    """The event as a detection run left it."""
+
+    changed_at: datetime
+    status: Status
+    start: datetime
+    end: datetime
+    confidence: float | None
+    score: float | None
+    evidence: dict[str, Any]
+
+
+class EventDetail(EventOut):
+    history: list[EventRevision] = Field(description="Every stored revision, oldest first.")
+
+
+class EventTypeOut(BaseModel):
+    name: str
+    title: str
+    definition: str
+    docs: str = Field(description="Where the full definition, thresholds and sources are.")
+    detected: bool = Field(description="False for types Balise cannot detect yet.")
+
+
+def _decoded(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for row in rows:
+        for key in ("params", "evidence"):
+            row[key] = json.loads(row[key] or "{}")
+    return rows
+
+
+def workspace_zone(root: Path, zone_id: str) -> Zone:
+    """The zone `zone_id` (the workspace's zone file over the default zones), or a 422."""
+    path = root / ZONE_FILE
+    for zone in load_zones(path if path.exists() else None).zones:
+        if zone.id == zone_id:
+            return zone
+    raise invalid("zone", f"no zone {zone_id!r} in this workspace")
+
+
+def _zone_sql(zone: Zone) -> tuple[str, list[Any]]:
+    """Events within the zone's bounding boxes (one per part): the cheap first cut."""
+    boxes = [BBox(*part.bounds).sql() for part in zone.parts]
+    return "(" + " OR ".join(b[0] for b in boxes) + ")", [p for b in boxes for p in b[1]]
+
+
+class EventFilter:
+    """The WHERE clause of a filtered list, built from the query parameters."""
+
+    def __init__(self) -> None:
+        self.clauses: list[str] = []
+        self.params: list[Any] = []
+
+    def add(self, clause: str, *params: Any) -> None:
+        self.clauses.append(clause)
+        self.params.extend(params)
+
+    def sql(self) -> str:
+        return ("WHERE " + " AND ".join(self.clauses)) if self.clauses else ""
+
+
+def event_filter(
+    types: Sequence[str] | None, status: Sequence[str] | None, since: Any, until: Any,
+    bbox: BBox | None, mmsi: int | None, min_score: float | None, zone: Zone | None,
+) -> EventFilter:  # fmt: skip
+    where = EventFilter()
+    if types:
+        where.add("type IN (SELECT unnest(?))", list(types))
+    if status:
+        where.add("status IN (SELECT unnest(?))", list(status))
+    else:
+        where.add("status <> 'retracted'")
+    if since is not None:
+        where.add('"end" >= ?', since)
+    if until is not None:
+        where.add("start < ?", until)
+    if mmsi is not None:
+        where.add("(mmsi = ? OR other_mmsi = ?)", mmsi, mmsi)
+    if min_score is not None:
+        where.add("coalesce(score, confidence) >= ?", min_score)
+    for box in (bbox, zone):
+        if box is not None:
+            clause, params = box.sql() if isinstance(box, BBox) else _zone_sql(box)
+            where.add(clause, *params)
+    return where
+
+
+def _after(where: EventFilter, key: EventKey | None) -> tuple[str, list[Any]]:
+    if key is None:
+        return where.sql(), list(where.params)
+    clause = "(start < ? OR (start = ? AND id > ?))"
+    joined = f"{where.sql()} AND {clause}" if where.clauses else f"WHERE {clause}"
+    return joined, [*where.params, key.start, key.start, key.id]
+
+
+def find_events(
+    store: DuckDBStore, where: EventFilter, after: EventKey | None, limit: int,
+    zone: Zone | None = None,
+) -> pl.DataFrame:  # fmt: skip
+    """Up to `limit` events after `after` in (start desc, id) order; with a `zone`, only those
+    inside its polygon (read in chunks until enough are found)."""
+    found: list[pl.DataFrame] = []
+    have = 0
+    while True:
+        size = limit if zone is None else max(_ZONE_CHUNK, limit)
+        sql, params = _after(where, after)
+        chunk = store._frame(
+            f"SELECT {_COLUMNS} FROM events {sql} ORDER BY start DESC, id LIMIT {size}", params
+        )
+        if zone is None:
+            return chunk
+        inside = zone.contains(chunk["lat"].to_numpy(), chunk["lon"].to_numpy())
+        kept = chunk.filter(pl.Series(inside))
+        found.append(kept.head(limit - have))
+        have += min(kept.height, limit - have)
+        if have >= limit or chunk.height < size:
+            return pl.concat(found)
+        last = chunk.row(-1, named=True)
+        after = EventKey(last["start"], last["id"])
+
+
+Types = Annotated[list[EventTypeName] | None, Query(alias="type", description="Event types.")]
+Statuses = Annotated[list[Status] | None, Query(description="Default: active and revised.")]
+
+
+@router.get("/api/v1/events", response_model=EventPage, responses=PROBLEMS)
+def list_events(
+    request: Request, response: Response, store: StoreDep, kind: Types = None,
+    since: Annotated[datetime | None, Query(description="Ended at or after (UTC if no zone).")]
+    = None,
+    until: Annotated[datetime | None, Query(description="Started before.")] = None,
+    bbox: BBoxQuery = None,
+    zone: Annotated[str | None, Query(max_length=64, description="A zone id.")] = None,
+    mmsi: Annotated[int | None, Query(ge=0, le=999_999_999, description="Either vessel.")]
+    = None,
+    min_score: Annotated[float | None, Query(ge=0, le=1, description=
+                         "Score (else confidence) at least this.")] = None,
+    status: Statuses = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Events filtered by type, time range, bounding box or zone, vessel, score and status,
+    newest first, a page at a time (`next` and a `Link: rel="next"` header)."""
+    after = decode_cursor(cursor) if cursor else None
+    start, end = time_range(since, until)
+    area = workspace_zone(request.app.state.workspace.root, zone) if zone else None
+    where = event_filter(kind, status, start, end, parse_bbox(bbox), mmsi, min_score, area)
+    found = find_events(store, where, after, limit + 1, area)
+    items = _decoded(found.head(limit).to_dicts())
+    token = None
+    if found.height > limit:
+        token = encode_cursor(EventKey(items[-1]["start"], items[-1]["id"]))
+        response.headers["Link"] = next_link(request.url, token)
+    return {"items": items, "next": token}
+
+
+@router.get("/api/v1/event-types", response_model=list[EventTypeOut])
+def list_event_types() -> list[dict[str, Any]]:
+    """Every event type with its short definition and where its full definition is."""
+    return [{"name": t.name, "title": t.title, "definition": t.definition, "docs": docs_url(t),
+             "detected": t.detected} for t in DEFINITIONS]  # fmt: skip
+
+
+def event_history(store: DuckDBStore, event_id: str) -> list[dict[str, Any]]:
+    rows = store._frame(
+        'SELECT changed_at, status, start, "end", confidence, score, evidence '
+        "FROM event_history WHERE id = ? ORDER BY changed_at",
+        [event_id],
+    ).to_dicts()
+    for row in rows:
+        row["evidence"] = json.loads(row["evidence"] or "{}")
+    return rows
+
+
+@router.get("/api/v1/events/{event_id}", response_model=EventDetail,
+            responses={404: {"description": "No such event"}})  # fmt: skip
+def get_event(
+    event_id: Annotated[str, PathParam(max_length=128)], store: StoreDep
+) -> dict[str, Any]:
+    """One event with its revision history (also a retracted one)."""
+    found = store._frame(f"SELECT {_COLUMNS} FROM events WHERE id = ?", [event_id])
+    if found.is_empty():
+        raise not_found("event", event_id)
+    return _decoded(found.to_dicts())[0] | {"history": event_history(store, event_id)}

@@ -1,0 +1,358 @@
+"""Exports of a filtered view: events as CSV, GeoJSON or KML; a vessel track as KML or GeoJSON.
+
+The events export takes the filters of `GET /api/v1/events` (type, time range, bounding box or
+zone, vessel, minimum score, status) and writes every matching event, newest first. CSV is
+streamed (read and written a batch at a time), so an export is not capped by memory; GeoJSON and
+KML are built whole. A track export writes the positions of one vessel over a time range: KML
+as a `gx:MultiTrack` for Google Earth's time slider (with the vessel's events in that range as
+timed placemarks), GeoJSON as a LineString cut at the antimeridian, or OGC MF-JSON.
+
+`?bundle=zip` gives a ZIP holding the file and a `README.txt`: what was exported, the filters,
+the settings (the detection preset of the last run), the data version (the store's last change
+sequence and the last detection run) and the export time, the columns, and the caveats, as Global
+Fishing Watch's downloads carry their own data dictionary. Without it, the plain file comes with
+its data version in the `X-Balise-Data-Version` header.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Final, Literal
+
+import polars as pl
+from fastapi import APIRouter, Query, Request, Response
+from fastapi import Path as PathParam
+from fastapi.responses import StreamingResponse
+
+from balise.api.deps import StoreDep
+from balise.api.params import BBoxQuery, parse_bbox, time_range
+from balise.api.problems import not_found
+from balise.api.routers.alerts import (
+    MmsiQuery,
+    SeverityQuery,
+    StateQuery,
+    TypeQuery,
+    alert_filter,
+    inbox,
+)
+from balise.api.routers.events import Statuses, Types, event_filter, workspace_zone
+from balise.api.routers.vessels import vessel_track
+from balise.geo.zones import Zone
+from balise.io import kml
+from balise.io.tracks import iso_time, track_geojson, track_mfjson
+from balise.model.events import EVENT_SCHEMA
+from balise.store.duckdb import DuckDBStore
+
+router = APIRouter(tags=["exports"])
+
+CSV_BATCH_ROWS: Final = 10_000
+TIME_FORMAT: Final = "%Y-%m-%dT%H:%M:%S%.fZ"
+_COLUMNS: Final = ", ".join(f'"{c}"' for c in EVENT_SCHEMA)
+Bundle = Annotated[
+    Literal["zip"] | None, Query(description="zip: the file and its README.txt in a ZIP.")
+]
+
+
+class EventFormat(StrEnum):
+    csv = "csv"
+    geojson = "geojson"
+    kml = "kml"
+
+
+class TrackFormat(StrEnum):
+    kml = "kml"
+    geojson = "geojson"
+    mfjson = "mfjson"
+
+
+MEDIA_TYPES: Final = {
+    "csv": "text/csv; charset=utf-8", "geojson": "application/geo+json",
+    "kml": kml.MEDIA_TYPE, "mfjson": "application/json", "zip": "application/zip",
+}  # fmt: skip
+_FILE_CONTENT: Final = {
+    media.split(";")[0]: {"schema": {"type": "object"} if "json" in media else
+                          {"type": "string", "format": "binary"}}
+    for media in MEDIA_TYPES.values()
+}  # fmt: skip
+RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
+    200: {"description": "The export, or a ZIP with its README.txt (bundle=zip).",
+          "content": _FILE_CONTENT},
+    400: {"description": "Bad parameters"},
+    404: {"description": "No such vessel"},
+}  # fmt: skip
+EVENT_COLUMNS: Final = {
+    "id": "stable event id (the same event keeps it across detection runs)",
+    "type": "event type (definitions: GET /api/v1/event-types)",
+    "start": "start, UTC (ISO 8601)",
+    "end": "end, UTC (ISO 8601)",
+    "lat": "latitude, degrees WGS84",
+    "lon": "longitude, degrees WGS84",
+    "mmsi": "the vessel's MMSI",
+    "other_mmsi": "the other vessel of an encounter",
+    "confidence": "0-1: how sure the detector is",
+    "score": "0-1: how suspicious, when the detector rates it",
+    "params": "JSON: the thresholds in force",
+    "evidence": "JSON: what was observed",
+    "status": "active, revised (changed by late data) or retracted",
+}
+TRACK_COLUMNS: Final = {
+    "time": "position time, UTC (coordTimes in GeoJSON, <when> in KML)",
+    "lon, lat": "degrees WGS84 (cut at the antimeridian into parts in GeoJSON and KML)",
+    "sog_knots": "speed over ground as reported, knots",
+    "cog_deg": "course over ground as reported, degrees",
+}
+CAVEATS: Final = """Events and scores are indicators of risk, not proof of wrongdoing and not legal
+determinations: read each event's evidence and its type's definition before acting on it.
+Events are revised or retracted when late data arrives; the data version above says which state
+of the workspace this export shows. Positions are AIS reports as received: they can be missing,
+delayed, wrong or spoofed."""
+
+
+def _strings(values: list[Any] | None) -> list[str] | None:
+    return [str(v) for v in values] if values else None
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M%SZ")
+
+
+def data_version(store: DuckDBStore) -> dict[str, Any]:
+    """The store's last change sequence and its last detection run (time, preset, fingerprint)."""
+    version: dict[str, Any] = {"change_sequence": store.last_change()}
+    runs = store._rows("SELECT run_at, fingerprint FROM detect_runs ORDER BY run_at DESC LIMIT 1")
+    if runs:
+        run_at, fingerprint = runs[0]
+        parts = str(fingerprint).split("|")
+        version |= {"detect_run_at": iso_time(run_at), "detect_fingerprint": str(fingerprint),
+                    "detect_preset": parts[1] if len(parts) >= 2 else None}  # fmt: skip
+    return version
+
+
+def readme(
+    title: str, filters: dict[str, Any], version: dict[str, Any], exported_at: datetime,
+    files: dict[str, str], columns: dict[str, str], rows: int,
+) -> str:  # fmt: skip
+    """The README.txt of an export bundle."""
+    given = {k: v for k, v in filters.items() if v not in (None, [], "")}
+    lines = [f"Balise export: {title}", "=" * (15 + len(title)), ""]
+    lines.append(f"Exported at: {iso_time(exported_at)}")
+    lines.append(f"Rows: {rows}")
+    lines += ["", "Filters:"] + (
+        [f"  {k}: {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in given.items()]
+        or ["  none (everything stored)"]
+    )
+    lines += ["", "Settings and data version:"]
+    lines += [f"  {k}: {v}" for k, v in version.items()]
+    if "detect_run_at" not in version:
+        lines.append("  no detection run yet: there are no events")
+    lines += ["", "Files:"] + [f"  {name}: {what}" for name, what in files.items()]
+    lines += ["", "Columns:"] + [f"  {name}: {what}" for name, what in columns.items()]
+    lines += ["", "Caveats:", *("  " + line for line in CAVEATS.splitlines()), ""]
+    return "\n".join(lines)
+
+
+def _zip(name: str, data: bytes, readme_text: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr(name, data)
+        bundle.writestr("README.txt", readme_text)
+    return buffer.getvalue()
+
+
+def _attachment(name: str, version: dict[str, Any]) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"',
+            "X-Balise-Data-Version": str(version["change_sequence"])}  # fmt: skip
+
+
+def _deliver(name: str, fmt: str, data: bytes, text: str, version: dict[str, Any],
+             bundle: str | None) -> Response:  # fmt: skip
+    """The file itself, or a ZIP of it and its README when `bundle` is "zip"."""
+    if bundle is None:
+        return Response(data, media_type=MEDIA_TYPES[fmt], headers=_attachment(name, version))
+    zipped = name.removesuffix(f".{fmt}") + ".zip"
+    return Response(_zip(name, data, text), media_type=MEDIA_TYPES["zip"],
+                    headers=_attachment(zipped, version))  # fmt: skip
+
+
+def _in_zone(frame: pl.DataFrame, zone: Zone | None) -> pl.DataFrame:
+    if zone is None or frame.is_empty():
+        return frame
+    return frame.filter(pl.Series(zone.contains(frame["lat"].to_numpy(), frame["lon"].to_numpy())))
+
+
+def _csv(frame: pl.DataFrame, header: bool) -> bytes:
+    return frame.write_csv(include_header=header, datetime_format=TIME_FORMAT).encode()
+
+
+def _csv_stream(database: DuckDBStore, sql: str, params: list[Any], zone: Zone | None
+                ) -> Iterator[bytes]:  # fmt: skip
+    """The CSV a batch at a time, on a cursor of its own (the request's closes before the
+    response body is sent)."""
+    cursor = database.cursor()
+    try:
+        yield _csv(pl.DataFrame(schema=EVENT_SCHEMA), header=True)
+        reader = cursor._con.sql(sql, params=params or None).to_arrow_reader(CSV_BATCH_ROWS)
+        for batch in reader:
+            frame = pl.from_arrow(batch)
+            assert isinstance(frame, pl.DataFrame)
+            yield _csv(_in_zone(frame, zone), header=False)
+    finally:
+        cursor.close()
+
+
+def _geojson(events: pl.DataFrame) -> dict[str, Any]:
+    features = []
+    for row in events.iter_rows(named=True):
+        properties = {k: v for k, v in row.items() if k not in ("id", "lat", "lon")}
+        for key in ("params", "evidence"):
+            properties[key] = json.loads(properties[key] or "{}")
+        for key in ("start", "end"):
+            properties[key] = iso_time(properties[key]) if properties[key] else None
+        geometry = {"type": "Point", "coordinates": [row["lon"], row["lat"]]}
+        features.append({"type": "Feature", "id": row["id"], "geometry": geometry,
+                         "properties": properties})  # fmt: skip
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _event_file(fmt: EventFormat, events: pl.DataFrame, description: str) -> bytes:
+    if fmt is EventFormat.csv:
+        return _csv(events, header=True)
+    if fmt is EventFormat.geojson:
+        return json.dumps(_geojson(events)).encode()
+    return kml.events_kml(events, "Balise events", description).encode()
+
+
+ScoreQuery = Annotated[
+    float | None, Query(ge=0, le=1, description="Score (else confidence) at least this.")
+]
+SinceQuery = Annotated[datetime | None, Query(description="Ended at or after (UTC if no zone).")]
+UntilQuery = Annotated[datetime | None, Query(description="Started before.")]
+ZoneQuery = Annotated[str | None, Query(max_length=64, description="A zone id.")]
+
+
+@router.get("/api/v1/exports/events.{fmt}", response_class=Response, responses=RESPONSES)
+def export_events(
+    fmt: EventFormat, request: Request, store: StoreDep, kind: Types = None,
+    since: SinceQuery = None, until: UntilQuery = None, bbox: BBoxQuery = None,
+    zone: ZoneQuery = None, mmsi: MmsiQuery = None, min_score: ScoreQuery = None,
+    status: Statuses = None, bundle: Bundle = None,
+) -> Response:  # fmt: skip
+    """Every event matching the filters of `GET /api/v1/events`, newest first, as CSV
+    (streamed), GeoJSON or KML; `bundle=zip` adds a README.txt."""
+    start, end = time_range(since, until)
+    area = workspace_zone(request.app.state.workspace.root, zone) if zone else None
+    types, statuses = _strings(kind), _strings(status)
+    where = event_filter(types, statuses, start, end, parse_bbox(bbox), mmsi, min_score, area)
+    sql = f"SELECT {_COLUMNS} FROM events {where.sql()} ORDER BY start DESC, id"
+    now, version = datetime.now(UTC), data_version(store)
+    name = f"balise-events-{_stamp(now)}.{fmt.value}"
+    if fmt is EventFormat.csv and bundle is None:
+        stream = _csv_stream(request.app.state.store, sql, list(where.params), area)
+        return StreamingResponse(stream, media_type=MEDIA_TYPES["csv"],
+                                 headers=_attachment(name, version))  # fmt: skip
+    events = _in_zone(store._frame(sql, list(where.params)), area)
+    filters = {"type": kind, "since": start, "until": end, "bbox": bbox, "zone": zone,
+               "mmsi": mmsi, "min_score": min_score,
+               "status": status or "active, revised"}  # fmt: skip
+    text = readme("events", filters, version, now, {name: f"{len(events)} events ({fmt.value})"},
+                  EVENT_COLUMNS, events.height)  # fmt: skip
+    data = _event_file(fmt, events, text)
+    return _deliver(name, fmt.value, data, text, version, bundle)
+
+
+ALERT_COLUMNS: Final = {
+    "id": "alert id: the id of the event that triggered it",
+    "state": "open, acknowledged, suspended, dismissed or retracted (its event was)",
+    "severity": "0-1: the event's strength combined with the vessel's risk",
+    "severity_label": "low, medium, high or critical",
+    "strength": "the event's score, else its confidence (0-1)",
+    "type, mmsi, other_mmsi, start, end, lat, lon, score, confidence": "the event's (see events)",
+    "event_status": "the event's status: active, revised or retracted",
+    "suspended_until": "end of the suspension, UTC",
+    "dismiss_reason, note": "the reason of a dismissal and the note of the last action",
+    "updated_at, updated_by": "the last action's time and author",
+    "evidence": "JSON: what the event observed",
+}
+_ALERT_CSV: Final = ("id", "state", "severity", "severity_label", "strength", "type", "mmsi",
+                     "other_mmsi", "start", "end", "lat", "lon", "score", "confidence",
+                     "event_status", "suspended_until", "dismiss_reason", "note", "updated_at",
+                     "updated_by", "evidence")  # fmt: skip
+
+
+def _alert_file(fmt: EventFormat, alerts: pl.DataFrame, description: str) -> bytes:
+    alerts = alerts.with_columns(pl.col("event_status").alias("status"))
+    if fmt is EventFormat.csv:
+        return _csv(alerts.select(_ALERT_CSV), header=True)
+    if fmt is EventFormat.kml:
+        return kml.events_kml(alerts, "Balise alerts", description).encode()
+    collection = _geojson(alerts.select(*EVENT_SCHEMA))
+    extra = alerts.select("state", "severity", "severity_label", "suspended_until",
+                          "dismiss_reason", "updated_at", "updated_by").to_dicts()  # fmt: skip
+    for feature, more in zip(collection["features"], extra, strict=True):
+        for key in ("suspended_until", "updated_at"):
+            more[key] = iso_time(more[key]) if more[key] else None
+        feature["properties"] |= more
+    return json.dumps(collection).encode()
+
+
+@router.get("/api/v1/exports/alerts.{fmt}", response_class=Response, responses=RESPONSES)
+def export_alerts(
+    fmt: EventFormat, store: StoreDep, state: StateQuery = None, kind: TypeQuery = None,
+    min_severity: SeverityQuery = None, mmsi: MmsiQuery = None,
+    since: Annotated[datetime | None, Query(description="Event ended at or after.")] = None,
+    bundle: Bundle = None,
+) -> Response:  # fmt: skip
+    """The inbox as listed by `GET /api/v1/alerts` with the same filters (every page), as CSV,
+    GeoJSON or KML; `bundle=zip` adds a README.txt."""
+    alerts = inbox(store).alerts(alert_filter(state, kind, min_severity, mmsi, since), None)
+    now, version = datetime.now(UTC), data_version(store)
+    name = f"balise-alerts-{_stamp(now)}.{fmt.value}"
+    filters = {"state": state, "type": kind, "min_severity": min_severity, "mmsi": mmsi,
+               "since": since}  # fmt: skip
+    text = readme("alerts", filters, version, now, {name: f"{alerts.height} alerts ({fmt.value})"},
+                  ALERT_COLUMNS, alerts.height)  # fmt: skip
+    data = _alert_file(fmt, alerts, text)
+    return _deliver(name, fmt.value, data, text, version, bundle)
+
+
+def _vessel_events(store: DuckDBStore, mmsi: int, start: Any, end: Any) -> pl.DataFrame:
+    where = event_filter(None, None, start, end, None, mmsi, None, None)
+    return store._frame(f"SELECT {_COLUMNS} FROM events {where.sql()} ORDER BY start", where.params)
+
+
+def _track_file(fmt: TrackFormat, track: pl.DataFrame, mmsi: int, events: pl.DataFrame,
+                description: str) -> bytes:  # fmt: skip
+    if fmt is TrackFormat.kml:
+        return kml.track_kml(track, f"MMSI {mmsi}", description, events).encode()
+    writer = track_geojson if fmt is TrackFormat.geojson else track_mfjson
+    return json.dumps(writer(track, {"mmsi": mmsi})).encode()
+
+
+@router.get("/api/v1/exports/vessels/{mmsi}/track.{fmt}", response_class=Response,
+            responses=RESPONSES)  # fmt: skip
+def export_track(
+    mmsi: Annotated[int, PathParam(ge=0, le=999_999_999)], fmt: TrackFormat, store: StoreDep,
+    since: Annotated[datetime | None, Query(description="From (UTC if no zone).")] = None,
+    until: Annotated[datetime | None, Query(description="Until, excluded.")] = None,
+    bundle: Bundle = None,
+) -> Response:  # fmt: skip
+    """A vessel's track over a time range: KML (`gx:Track`, with its events), GeoJSON or
+    MF-JSON; `bundle=zip` adds a README.txt."""
+    start, end = time_range(since, until)
+    known = store._rows("SELECT EXISTS (SELECT 1 FROM positions WHERE mmsi = ?)", mmsi)[0][0]
+    if not known:
+        raise not_found("track of the vessel with MMSI", mmsi)
+    track = vessel_track(store, mmsi, start, end)
+    events = _vessel_events(store, mmsi, start, end) if fmt is TrackFormat.kml else None
+    now, version = datetime.now(UTC), data_version(store)
+    name = f"balise-track-{mmsi}-{_stamp(now)}.{fmt.value}"
+    what = f"{track.height} positions" + (f", {events.height} events" if events is not None else "")
+    text = readme(f"track of MMSI {mmsi}", {"mmsi": mmsi, "since": start, "until": end}, version,
+                  now, {name: f"{what} ({fmt.value})"}, TRACK_COLUMNS, track.height)  # fmt: skip
+    data = _track_file(fmt, track, mmsi, events if events is not None else pl.DataFrame(), text)
+    return _deliver(name, fmt.value, data, text, version, bundle)

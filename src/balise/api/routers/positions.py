@@ -1,0 +1,128 @@
+"""The map layer: the latest position of every vessel, with what the map draws it by.
+
+Format: columns, not objects. A WebGL layer (deck.gl, regl, raw buffers) wants one array per
+attribute (positions, colour by band, angle by course); the default answer is exactly that,
+`{"count": n, "columns": {"mmsi": [...], "lon": [...], ...}}`, every array of length `n` and
+in the same row order. It is under a third of the bytes of GeoJSON for 10,000 vessels (no repeated
+keys, no per-feature envelope), parses faster, and maps onto typed arrays without walking
+objects. Times are integer seconds since 1970-01-01 UTC (`time`), coordinates are rounded to
+5 decimals (about 1 m). `format=geojson` gives the same rows as a FeatureCollection of Points
+for GIS clients.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Final
+
+import polars as pl
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from balise.api.deps import StoreDep
+from balise.api.fleet import FleetDep
+from balise.api.params import BBox, BBoxQuery, parse_bbox, utc
+
+router = APIRouter(tags=["positions"])
+
+COLUMNS: Final = ("mmsi", "lon", "lat", "time", "sog_knots", "cog_deg", "heading_deg", "name",
+                  "ship_type", "flag", "score", "band")  # fmt: skip
+
+
+class PositionColumns(BaseModel):
+    """One array per attribute, all of the same length, row i being one vessel."""
+
+    mmsi: list[int]
+    lon: list[float]
+    lat: list[float]
+    time: list[int] = Field(description="Time of the position, seconds since 1970 UTC.")
+    sog_knots: list[float | None]
+    cog_deg: list[float | None]
+    heading_deg: list[int | None]
+    name: list[str | None]
+    ship_type: list[int | None] = Field(description="AIS ship type code.")
+    flag: list[str | None] = Field(description="ISO 3166-1 alpha-2 of the MMSI's MID.")
+    score: list[float | None] = Field(description="Risk score 0-100 (an indicator, not proof).")
+    band: list[str | None] = Field(description='Risk band: "low", "medium", "high".')
+
+
+class LatestPositions(BaseModel):
+    count: int
+    columns: PositionColumns
+
+
+class PositionFormat(StrEnum):
+    columns = "columns"
+    geojson = "geojson"
+
+
+def latest_positions(
+    fleet: pl.DataFrame, bbox: BBox | None, since: datetime | None
+) -> pl.DataFrame:
+    """Each vessel's last position (vessels never positioned are left out), in the box and
+    heard since `since` when given, with the `COLUMNS` of the layer."""
+    rows = fleet.filter(pl.col("time").is_not_null())
+    if bbox is not None:
+        rows = rows.filter(bbox.expr())
+    if since is not None:
+        rows = rows.filter(pl.col("time") >= since)
+    return rows.select(
+        "mmsi",
+        pl.col("lon").round(5),
+        pl.col("lat").round(5),
+        pl.col("time").dt.epoch("s").alias("time"),
+        pl.col("sog_knots").fill_nan(None).round(1),
+        pl.col("cog_deg").fill_nan(None).round(1),
+        pl.col("heading_deg").cast(pl.Int32),
+        "name",
+        pl.col("ship_type").cast(pl.Int32),
+        "flag",
+        pl.col("score").fill_nan(None).round(1),
+        "band",
+    )
+
+
+def columns_body(rows: pl.DataFrame) -> bytes:
+    """The columnar JSON document of `rows`."""
+    columns = {name: rows[name].to_list() for name in COLUMNS}
+    return json.dumps({"count": rows.height, "columns": columns},
+                      separators=(",", ":")).encode()  # fmt: skip
+
+
+def geojson_body(rows: pl.DataFrame) -> bytes:
+    """The rows as a GeoJSON FeatureCollection of Points (RFC 7946)."""
+    features = [
+        {"type": "Feature", "id": row["mmsi"],
+         "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
+         "properties": {k: v for k, v in row.items() if k not in ("lon", "lat")}}
+        for row in rows.iter_rows(named=True)
+    ]  # fmt: skip
+    return json.dumps({"type": "FeatureCollection", "features": features},
+                      separators=(",", ":")).encode()  # fmt: skip
+
+
+RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
+    200: {
+        "model": LatestPositions,
+        "description": "Columns (default) or a GeoJSON FeatureCollection (`format=geojson`).",
+        "content": {"application/geo+json": {"schema": {"type": "object"}}},
+    }
+}
+
+
+@router.get("/api/v1/positions/latest", response_class=Response, responses=RESPONSES)
+def get_latest_positions(
+    fleet: FleetDep, store: StoreDep, bbox: BBoxQuery = None,
+    since: Annotated[datetime | None, Query(description="Heard at or after (UTC if no zone).")]
+    = None,
+    format: Annotated[PositionFormat, Query(description="columns or geojson.")]
+    = PositionFormat.columns,
+) -> Response:  # fmt: skip
+    """The latest position of each vessel with its name, type, flag and risk: the map layer."""
+    rows = latest_positions(fleet.get(store), parse_bbox(bbox), utc(since))
+    if format is PositionFormat.geojson:
+        return Response(geojson_body(rows), media_type="application/geo+json")
+    return Response(columns_body(rows), media_type="application/json")

@@ -1,0 +1,81 @@
+"""The latest-positions map layer over HTTP, on the shared small world."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import polars as pl
+from fastapi.testclient import TestClient
+
+from balise.api.params import BBox
+from balise.api.routers.positions import COLUMNS, latest_positions
+
+
+def _layer(api: TestClient, **params: Any) -> dict[str, Any]:
+    response = api.get("/api/v1/positions/latest", params=params)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_one_latest_position_per_vessel_as_columns(api: TestClient) -> None:
+    body = _layer(api)
+    columns = body["columns"]
+    assert tuple(columns) == COLUMNS
+    assert body["count"] == 36
+    assert {len(values) for values in columns.values()} == {36}
+    assert len(set(columns["mmsi"])) == 36
+    store = api.app.state.store  # type: ignore[attr-defined]
+    last = dict(store._rows("SELECT mmsi, epoch(max(timestamp))::BIGINT FROM positions "
+                            "GROUP BY mmsi"))  # fmt: skip
+    assert dict(zip(columns["mmsi"], columns["time"], strict=True)) == last
+    assert set(columns["band"]) <= {"low", "medium", "high", None}
+    assert any(columns["band"])
+
+
+def test_bbox_and_since_filter(api: TestClient) -> None:
+    columns = _layer(api, bbox="-30,0,0,40")["columns"]
+    assert columns["mmsi"]
+    assert all(-30 <= lon <= 0 for lon in columns["lon"])
+    assert all(0 <= lat <= 40 for lat in columns["lat"])
+    latest = max(_layer(api)["columns"]["time"])
+    since = datetime.fromtimestamp(latest, UTC).isoformat()
+    recent = _layer(api, since=since)["columns"]
+    assert recent["time"]
+    assert set(recent["time"]) == {latest}
+
+
+def test_geojson_format(api: TestClient) -> None:
+    response = api.get("/api/v1/positions/latest", params={"format": "geojson"})
+    assert response.headers["content-type"] == "application/geo+json"
+    collection = response.json()
+    assert collection["type"] == "FeatureCollection"
+    assert len(collection["features"]) == 36
+    feature = collection["features"][0]
+    assert feature["geometry"]["type"] == "Point"
+    assert {"mmsi", "time", "band", "score"} <= set(feature["properties"])
+
+
+def test_bbox_across_the_antimeridian() -> None:
+    t = datetime(2024, 3, 1, tzinfo=UTC)
+    fleet = pl.DataFrame({
+        "mmsi": [1, 2, 3], "lon": [179.5, -179.5, 0.0], "lat": [0.0, 0.0, 0.0], "time": [t] * 3,
+        "sog_knots": [1.0, float("nan"), None], "cog_deg": [1.0] * 3, "heading_deg": [1] * 3,
+        "name": ["A", "B", "C"], "ship_type": [70] * 3, "flag": ["FR"] * 3,
+        "score": [1.0] * 3, "band": ["low"] * 3,
+    })  # fmt: skip
+    rows = latest_positions(fleet, BBox(179.0, -1.0, -179.0, 1.0), None)
+    assert rows["mmsi"].to_list() == [1, 2]
+    assert rows["sog_knots"].to_list() == [1.0, None]  # NaN is not JSON
+    assert latest_positions(fleet, BBox(-1.0, -1.0, 1.0, 1.0), None)["mmsi"].to_list() == [3]
+
+
+def test_bad_bbox_is_a_422_problem(api: TestClient) -> None:
+    for bbox in ("1,2,3", "a,b,c,d", "0,0,200,10", "0,10,10,0"):
+        response = api.get("/api/v1/positions/latest", params={"bbox": bbox})
+        assert response.status_code == 422, bbox
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"] == [
+            {"in": "query", "name": "bbox", "detail": response.json()["errors"][0]["detail"]}
+        ]

@@ -1,0 +1,236 @@
+"""The watch officer's day, in a real browser: the map on the simulated world, search and the
+dossier, the timebar, triage that survives a reload, and an export of the view.
+
+Browser tests: the web application in Debian's headless Chromium, driven by Playwright,
+against the real API served by uvicorn on a small simulated workspace.
+
+They skip (with the reason) when Playwright or the system Chromium is missing; `.ci/run`
+installs Chromium, and Playwright is in the `dev` extra. Playwright never downloads a browser
+here: it launches the system one. Screenshots of the main views go to `$BALISE_SCREENSHOTS`
+when set (`make screenshots` writes docs/screenshots), else to the test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from balise.cli import detect as detect_cli
+from balise.cli.main import run
+from balise.engine.detect import Geography
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    # WebGL in software: CI machines have no GPU
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+    "--ignore-gpu-blocklist",
+]
+
+
+@pytest.fixture(scope="session")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two days of 20 simulated vessels, ingested and detected (no shore grid: see
+    tests/engine/test_detect.py)."""
+    folder = tmp_path_factory.mktemp("e2e")
+    world = folder / "world"
+    args = ["--seed", "5", "--vessels", "20", "--days", "2"]
+    assert run(["sim", "atlantic", "--out", str(world), *args]) == 0
+    assert run(["--workspace", str(folder / "ws"), "ingest", "ais", str(world / "ais.nmea")]) == 0
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            detect_cli,
+            "default_geography",
+            lambda cache_dir, zones=(): Geography(zones=zones or ()),
+        )
+        assert run(["--workspace", str(folder / "ws"), "detect"]) == 0
+    return folder / "ws"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def server(workspace: Path) -> Iterator[str]:
+    """`balise serve` on the workspace: the API and the web app, on a free local port."""
+    import uvicorn
+
+    from balise.api.app import create_app
+
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(workspace), host="127.0.0.1", port=port, log_level="warning", ws="none"
+    )
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not uv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the API server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    uv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if CHROMIUM is None:
+        pytest.skip("no system Chromium (apt-get install chromium; .ci/run does it)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: str) -> Iterator[Any]:
+    """A fresh page at 1600×900 that records script errors and any request leaving the
+    machine (the app must work offline)."""
+    context = browser.new_context(
+        viewport={"width": 1600, "height": 900}, accept_downloads=True, base_url=server
+    )
+    opened = context.new_page()
+    opened.errors = []
+    opened.external = []
+    opened.on("pageerror", lambda error: opened.errors.append(str(error)))
+    opened.on(
+        "request",
+        lambda request: (
+            opened.external.append(request.url)
+            if request.url.startswith(("http:", "https:")) and not request.url.startswith(server)
+            else None
+        ),
+    )
+    yield opened
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: $BALISE_SCREENSHOTS, else a temporary folder."""
+    target = os.environ.get("BALISE_SCREENSHOTS")
+    folder = Path(target) if target else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+READY = "body[data-ready=true]"
+
+
+def _api(server: str, path: str) -> Any:
+    with urllib.request.urlopen(server + path, timeout=30) as response:
+        return json.load(response)
+
+
+def _open(page: Any, path: str = "/") -> None:
+    page.goto(path)
+    page.wait_for_selector(READY, timeout=30_000)
+
+
+def _top_alert(server: str) -> dict[str, Any]:
+    alerts: list[dict[str, Any]] = _api(server, "/api/v1/alerts?state=open&limit=50")["items"]
+    assert alerts, "the simulated world raises alerts"
+    return next(a for a in alerts if a["mmsi"] is not None)
+
+
+def test_map_draws_vessels_offline(page: Any, shots: Path) -> None:
+    _open(page)
+    drawn = int(page.get_attribute("body", "data-vessels"))
+    assert drawn > 0
+    assert "vessels" in page.inner_text("#map-status")
+    assert page.locator("#map canvas").count() == 1
+    assert page.locator("#inbox li.alert").count() > 0
+    page.wait_for_timeout(1500)  # let the WebGL frame settle for the picture
+    page.screenshot(path=str(shots / "map.png"))
+    assert page.errors == []
+    assert page.external == [], "the app fetched something from the network"
+
+
+def test_search_opens_the_dossier_and_back_clears_it(page: Any, server: str, shots: Path) -> None:
+    mmsi = _top_alert(server)["mmsi"]
+    _open(page)
+    page.keyboard.press("/")
+    page.keyboard.type(str(mmsi))
+    result = page.locator("#search-results li button").first
+    result.wait_for(timeout=10_000)
+    assert str(mmsi) in result.inner_text()
+    result.click()
+    page.wait_for_selector(f"#dossier .ids:has-text('MMSI {mmsi}')", timeout=10_000)
+    assert f"vessel={mmsi}" in page.url
+    assert page.locator("#dossier .risk-section, #dossier section h3").count() > 0
+    assert page.locator("#dossier ul.events li").count() > 0
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(shots / "dossier.png"))
+    page.go_back()
+    page.wait_for_selector("#dossier .state.empty")
+    page.go_forward()
+    page.wait_for_selector(f"#dossier .ids:has-text('MMSI {mmsi}')")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#dossier .state.empty")
+    assert "vessel=" not in page.url
+    assert page.errors == []
+
+
+def test_timebar_plays_the_selected_track(page: Any, server: str) -> None:
+    mmsi = _top_alert(server)["mmsi"]
+    _open(page, f"/?vessel={mmsi}")
+    page.wait_for_selector(f"#dossier .ids:has-text('MMSI {mmsi}')")
+    page.locator("#timebar canvas").click(position={"x": 5, "y": 20})
+    before = page.inner_text("#timebar .instant")
+    page.click("#timebar [data-role=play]")
+    page.wait_for_timeout(1500)
+    assert page.get_attribute("#timebar [data-role=play]", "aria-pressed") == "true"
+    page.keyboard.press("Space")  # pause
+    after = page.inner_text("#timebar .instant")
+    assert after != before
+    assert "at=" in page.url
+    assert page.errors == []
+
+
+def test_triage_is_kept_after_reload(page: Any, server: str, shots: Path) -> None:
+    alert = _top_alert(server)
+    _open(page)
+    row = page.locator(f"#inbox li.alert[data-id='{alert['id']}']")
+    row.locator("[data-action=acknowledge]").click()
+    page.wait_for_selector(f"#inbox li.alert[data-id='{alert['id']}'] .status.acknowledged")
+    page.reload()
+    page.wait_for_selector(READY)
+    assert row.locator(".status").inner_text().lower() == "acknowledged"
+    assert _api(server, f"/api/v1/alerts/{alert['id']}")["state"] == "acknowledged"
+    dismissed = page.locator("#inbox li.alert.status-open").first
+    dismissed.locator("[data-action=dismiss]").click()
+    dismissed.locator("select[name=reason]").select_option("duplicate")
+    dismissed.locator("form button[type=submit]").click()
+    page.wait_for_selector("#inbox .counter.dismissed:has-text('1 dismissed')")
+    page.screenshot(path=str(shots / "inbox.png"))
+    assert page.errors == []
+
+
+def test_export_geojson_of_the_view(page: Any, tmp_path: Path) -> None:
+    _open(page)
+    page.click("#exports summary")
+    with page.expect_download() as download:
+        page.click("a[data-export=events-geojson]")
+    target = tmp_path / "events.geojson"
+    download.value.save_as(target)
+    collection = json.loads(target.read_text())
+    assert collection["type"] == "FeatureCollection"
+    assert collection["features"]
+    assert collection["features"][0]["geometry"]["type"] == "Point"

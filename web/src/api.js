@@ -1,0 +1,305 @@
+// Every call the web application makes to the REST API, and the shapes it expects back.
+// The panels only see the normalised records returned here, so a change of response shape
+// is absorbed in this one module.
+
+const BASE = '/api/v1';
+
+/** An API error, carrying the RFC 9457 problem document when the server sent one. */
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+export function url(path, params = {}) {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === null || value === undefined || value === '') continue;
+    for (const item of Array.isArray(value) ? value : [value]) query.append(key, item);
+  }
+  const text = query.toString();
+  return `${path.startsWith('/api') ? '' : BASE}${path}${text ? `?${text}` : ''}`;
+}
+
+async function request(method, path, params, body) {
+  let response;
+  try {
+    response = await fetch(url(path, params), {
+      method,
+      headers: {
+        Accept: 'application/json, application/geo+json, application/problem+json',
+        ...(body ? { 'Content-Type': 'application/json' } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  } catch (error) {
+    throw new ApiError(0, { title: 'Server unreachable', detail: String(error.message || error) });
+  }
+  if (!response.ok) {
+    let problem = null;
+    try {
+      problem = await response.json();
+    } catch {
+      problem = { title: response.statusText };
+    }
+    throw new ApiError(response.status, problem);
+  }
+  return response.status === 204 ? null : response.json();
+}
+
+const get = (path, params) => request('GET', path, params);
+
+/** The records of a list response: a bare array, a page (`items`) or a FeatureCollection. */
+export function itemsOf(body) {
+  if (Array.isArray(body)) return body;
+  if (!body) return [];
+  if (body.type === 'FeatureCollection') {
+    return body.features.map((feature) => {
+      const [lon, lat] = feature.geometry?.type === 'Point' ? feature.geometry.coordinates : [];
+      return { lon, lat, ...feature.properties, id: feature.properties?.id ?? feature.id };
+    });
+  }
+  for (const key of ['items', 'data', 'results', 'alerts', 'events', 'vessels', 'types']) {
+    if (Array.isArray(body[key])) return body[key];
+  }
+  return [];
+}
+
+/** The next page's URL of a paginated response (`next` as a URL or an opaque token). */
+function nextOf(body, path, params) {
+  const next = body?.next ?? body?.links?.next ?? null;
+  if (!next) return null;
+  if (next.startsWith('/') || next.startsWith('http')) return next;
+  return url(path, { ...params, cursor: next });
+}
+
+/** All pages of a list, up to `maxItems` records. */
+async function getAll(path, params, maxItems = 5000) {
+  let body = await get(path, params);
+  const items = [...itemsOf(body)];
+  let next = nextOf(body, path, params);
+  while (next && items.length < maxItems) {
+    body = await get(next);
+    items.push(...itemsOf(body));
+    next = nextOf(body, path, params);
+  }
+  return items;
+}
+
+// ---- vessels ---------------------------------------------------------------------------
+
+/** Rows of a columnar answer (`{count, columns: {name: [...]}}`), one object per index. */
+function rowsOfColumns(body) {
+  const names = Object.keys(body.columns);
+  const n = body.count ?? body.columns[names[0]]?.length ?? 0;
+  const rows = new Array(n);
+  for (let i = 0; i < n; i += 1) {
+    const row = {};
+    for (const name of names) row[name] = body.columns[name][i];
+    rows[i] = row;
+  }
+  return rows;
+}
+
+/** The map layer: a GeoJSON FeatureCollection of points whose properties carry at least
+ * mmsi, name, score, band, cog, sog and timestamp. */
+export async function latestPositions(params = {}) {
+  const body = await get('/positions/latest', params);
+  const rows = body?.columns ? rowsOfColumns(body) : itemsOf(body);
+  const features = [];
+  for (const row of rows) {
+    const lat = Number(row.lat ?? row.latitude);
+    const lon = Number(row.lon ?? row.longitude);
+    if (!Number.isFinite(lat) || !Number.isFinite(lon)) continue;
+    const score = row.score ?? row.risk_score ?? row.risk?.score ?? null;
+    features.push({
+      type: 'Feature',
+      geometry: { type: 'Point', coordinates: [lon, lat] },
+      properties: {
+        mmsi: Number(row.mmsi),
+        name: row.name ?? row.vessel_name ?? null,
+        score: score === null ? -1 : Number(score),
+        band: row.band ?? row.risk_band ?? row.risk?.band ?? null,
+        cog: row.cog ?? row.cog_deg ?? row.course ?? null,
+        sog: row.sog ?? row.sog_knots ?? row.speed ?? null,
+        heading: row.heading ?? row.heading_deg ?? null,
+        ship_type: row.ship_type ?? row.ship_type_text ?? null,
+        timestamp: typeof row.time === 'number' ? new Date(row.time * 1000).toISOString() : (row.timestamp ?? row.time ?? null),
+      },
+    });
+  }
+  return { type: 'FeatureCollection', features };
+}
+
+export async function searchVessels(q, limit = 12) {
+  const body = await get('/vessels', { q, limit });
+  return itemsOf(body).map((row) => ({
+    mmsi: Number(row.mmsi),
+    name: row.name ?? row.identity?.name ?? null,
+    imo: row.imo ?? row.identity?.imo ?? null,
+    call_sign: row.call_sign ?? row.identity?.call_sign ?? null,
+    flag: row.flag ?? null,
+    score: row.score ?? row.risk?.score ?? null,
+    band: row.band ?? row.risk?.band ?? null,
+  }));
+}
+
+/** The dossier: identity and its history, flag, positions summary, risk and reasons,
+ * destination tracking and events (see `balise.engine.dossier.dossier`). */
+export async function dossier(mmsi) {
+  const body = await get(`/vessels/${mmsi}`);
+  const risk = body.risk ?? null;
+  if (risk && typeof risk.reasons === 'string') risk.reasons = JSON.parse(risk.reasons);
+  const tracking = body.tracking ?? null;
+  if (tracking && typeof tracking.reasons === 'string') {
+    try {
+      tracking.reasons = JSON.parse(tracking.reasons);
+    } catch {
+      tracking.reasons = [tracking.reasons];
+    }
+  }
+  const events = (body.events ?? []).map(normaliseEvent);
+  return { ...body, identity: body.identity ?? {}, risk, tracking, events };
+}
+
+/** A vessel's track as `{lines: [[[lon, lat], ...], ...], points: [{lon, lat, t}]}`: the
+ * lines to draw (split at the antimeridian by the server) and the timed points to replay. */
+export async function track(mmsi, { since, until } = {}) {
+  const body = await get(`/vessels/${mmsi}/track`, { format: 'geojson', since, until });
+  const features = body?.type === 'FeatureCollection' ? body.features : [body];
+  const lines = [];
+  const points = [];
+  for (const feature of features) {
+    const geometry = feature?.geometry;
+    if (!geometry) continue;
+    const parts = geometry.type === 'LineString' ? [geometry.coordinates] : geometry.coordinates;
+    const props = feature.properties ?? {};
+    const times = (props.times ?? props.coordTimes ?? props.timestamps ?? []).flat();
+    let index = 0;
+    for (const part of parts) {
+      lines.push(part);
+      for (const [lon, lat] of part) {
+        const t = Date.parse(times[index]);
+        if (Number.isFinite(t)) points.push({ lon, lat, t });
+        index += 1;
+      }
+    }
+  }
+  points.sort((a, b) => a.t - b.t);
+  return { lines, points };
+}
+
+// ---- events ----------------------------------------------------------------------------
+
+export function normaliseEvent(row) {
+  const parse = (value) => {
+    if (typeof value !== 'string') return value ?? {};
+    try {
+      return JSON.parse(value);
+    } catch {
+      return {};
+    }
+  };
+  return {
+    ...row,
+    lat: row.lat === null || row.lat === undefined ? null : Number(row.lat),
+    lon: row.lon === null || row.lon === undefined ? null : Number(row.lon),
+    mmsi: row.mmsi === null || row.mmsi === undefined ? null : Number(row.mmsi),
+    params: parse(row.params),
+    evidence: parse(row.evidence),
+    score100: row.score === null || row.score === undefined ? -1 : Number(row.score) * 100,
+  };
+}
+
+/** Events matching `filters` (type, since, until, mmsi, min_score, status, bbox, zone). */
+export async function events(filters = {}, maxItems = 2000) {
+  const rows = await getAll('/events', { limit: 500, ...filters }, maxItems);
+  return rows.map(normaliseEvent);
+}
+
+/** Event type definitions, keyed by type: {type, title, definition, parameters}. */
+export async function eventTypes() {
+  const body = await get('/event-types');
+  const rows = Array.isArray(body) || body?.items || body?.types ? itemsOf(body) : null;
+  const list = rows ?? Object.entries(body ?? {}).map(([type, value]) => ({ type, ...value }));
+  const byType = {};
+  for (const row of list) {
+    const type = row.type ?? row.name ?? row.id;
+    byType[type] = {
+      type,
+      title: row.title ?? row.label ?? row.name ?? type,
+      definition: row.definition ?? row.description ?? row.summary ?? '',
+      parameters: row.parameters ?? row.params ?? row.defaults ?? null,
+    };
+  }
+  return byType;
+}
+
+// ---- alerts and triage -----------------------------------------------------------------
+
+/** An alert of the inbox (see the alerts router): `state` is open, acknowledged, suspended,
+ * dismissed or retracted; `severity` (0–1) combines the event's strength with the vessel's
+ * risk and `severity_label` names it. `band` is the colour band the app draws it with. */
+function normaliseAlert(row) {
+  const label = row.severity_label ?? null;
+  return {
+    ...row,
+    status: row.state ?? row.status ?? 'open',
+    mmsi: row.mmsi === null || row.mmsi === undefined ? null : Number(row.mmsi),
+    severity: row.severity ?? null,
+    band: label === 'critical' ? 'high' : label,
+    title: row.title ?? null,
+  };
+}
+
+/** The inbox; `filters.state` is one state or a list of them. */
+export async function alerts(filters = {}) {
+  const rows = await getAll('/alerts', { limit: 500, ...filters }, 2000);
+  return rows.map(normaliseAlert);
+}
+
+export const DISMISS_REASONS = {
+  false_positive: 'false positive',
+  known_activity: 'known, explained activity',
+  duplicate: 'duplicate of another alert',
+  out_of_scope: 'out of scope',
+  other: 'other (say why in the note)',
+};
+
+/** Triage: `action` is acknowledge, suspend (`until`, an ISO time with a zone), dismiss
+ * (`reason`, one of DISMISS_REASONS, and a `note` for "other") or reopen. */
+export async function triage(id, action, { user, reason, until, note } = {}) {
+  const body = {};
+  if (user) body.user = user;
+  if (note) body.note = note;
+  if (reason) body.reason = reason;
+  if (until) body.until = until;
+  const updated = await request('POST', `/alerts/${encodeURIComponent(id)}/${action}`, {}, body);
+  return updated ? normaliseAlert(updated) : null;
+}
+
+// ---- zones and exports -----------------------------------------------------------------
+
+export async function zones() {
+  const body = await get('/zones');
+  if (body?.type === 'FeatureCollection') return body;
+  return {
+    type: 'FeatureCollection',
+    features: itemsOf(body)
+      .filter((zone) => zone.geometry)
+      .map((zone) => ({ type: 'Feature', geometry: zone.geometry, properties: { ...zone, geometry: undefined } })),
+  };
+}
+
+/** The URL that downloads the events of the current filters in `format` (csv, geojson,
+ * kml); each file names its filters and data version in its README. */
+export function exportUrl(format, filters = {}) {
+  return url(`/exports/events.${format}`, filters);
+}
+
+/** The URL that downloads a vessel's track (with its events) in `format`. */
+export function trackExportUrl(mmsi, format, { since, until } = {}) {
+  return url(`/exports/vessels/${mmsi}/track.${format}`, { since, until });
+}

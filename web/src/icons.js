@@ -1,0 +1,87 @@
+// Glyphs drawn on a canvas at start-up (no sprite sheet to fetch): a vessel arrow and one
+// shape per event type. They are signed-distance-field icons, so the map colours them by risk.
+
+export const SHAPES = ['circle', 'square', 'triangle', 'diamond', 'cross', 'star', 'hexagon', 'bar'];
+
+const SIZE = 32;
+
+function path(ctx, shape, size) {
+  const c = size / 2;
+  const r = size * 0.34;
+  ctx.beginPath();
+  if (shape === 'vessel') {
+    ctx.moveTo(c, size * 0.08);
+    ctx.lineTo(c + size * 0.26, size * 0.86);
+    ctx.lineTo(c, size * 0.7);
+    ctx.lineTo(c - size * 0.26, size * 0.86);
+  } else if (shape === 'square') {
+    ctx.rect(c - r * 0.85, c - r * 0.85, r * 1.7, r * 1.7);
+  } else if (shape === 'triangle') {
+    ctx.moveTo(c, c - r * 1.1);
+    ctx.lineTo(c + r, c + r * 0.8);
+    ctx.lineTo(c - r, c + r * 0.8);
+  } else if (shape === 'diamond') {
+    ctx.moveTo(c, c - r * 1.15);
+    ctx.lineTo(c + r * 0.9, c);
+    ctx.lineTo(c, c + r * 1.15);
+    ctx.lineTo(c - r * 0.9, c);
+  } else if (shape === 'cross') {
+    const w = r * 0.42;
+    for (const [x, y, dx, dy] of [[c - w, c - r, 2 * w, 2 * r], [c - r, c - w, 2 * r, 2 * w]]) {
+      ctx.rect(x, y, dx, dy);
+    }
+  } else if (shape === 'star' || shape === 'hexagon') {
+    const points = shape === 'star' ? 10 : 6;
+    for (let i = 0; i < points; i += 1) {
+      const radius = shape === 'star' && i % 2 ? r * 0.5 : r * 1.1;
+      const angle = (Math.PI * 2 * i) / points - Math.PI / 2;
+      ctx.lineTo(c + radius * Math.cos(angle), c + radius * Math.sin(angle));
+    }
+  } else if (shape === 'bar') {
+    ctx.rect(c - r * 1.1, c - r * 0.4, r * 2.2, r * 0.8);
+  } else {
+    ctx.arc(c, c, r, 0, Math.PI * 2);
+  }
+  ctx.closePath();
+}
+
+function canvasOf(shape, size, fill) {
+  const canvas = document.createElement('canvas');
+  canvas.width = size;
+  canvas.height = size;
+  const ctx = canvas.getContext('2d');
+  path(ctx, shape, size);
+  ctx.fillStyle = fill;
+  ctx.fill('nonzero');
+  return canvas;
+}
+
+/** Registers `vessel`, `dot` and `ev-<shape>` as SDF images on the map. */
+export function addIcons(map) {
+  for (const shape of ['vessel', ...SHAPES]) {
+    const name = shape === 'vessel' ? 'vessel' : `ev-${shape}`;
+    if (map.hasImage(name)) continue;
+    const ctx = canvasOf(shape, SIZE, '#fff').getContext('2d');
+    map.addImage(name, ctx.getImageData(0, 0, SIZE, SIZE), { sdf: true, pixelRatio: 2 });
+  }
+}
+
+/** A small inline image of `shape` for lists and the legend. */
+export function shapeImage(shape, colour = '#c9d4dd', size = 14) {
+  const image = document.createElement('img');
+  image.src = canvasOf(shape, size * 2, colour).toDataURL();
+  image.width = size;
+  image.height = size;
+  image.alt = '';
+  image.className = 'shape';
+  return image;
+}
+
+/** The shape of each event type: stable, in the order the API lists the types. */
+export function shapesFor(types) {
+  const shapes = {};
+  Object.keys(types).forEach((type, index) => {
+    shapes[type] = SHAPES[index % SHAPES.length];
+  });
+  return shapes;
+}

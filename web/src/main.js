@@ -1,0 +1,389 @@
+// Wiring of the workstation: the URL state drives every panel; selecting anything anywhere
+// (map glyph, inbox row, event, search result) selects the vessel everywhere.
+
+import './style.css';
+import * as api from './api.js';
+import { renderDossier, emptyDossier } from './dossier.js';
+import { RISK_COLOURS, RISK_LABELS, h, humanType, toDate } from './format.js';
+import { shapeImage, shapesFor } from './icons.js';
+import { renderEvents, renderInbox, stateMessage } from './lists.js';
+import { createMap } from './map.js';
+import { createStore, filtersOf } from './state.js';
+import { createTimebar } from './timebar.js';
+
+const store = createStore();
+const $ = (selector) => document.querySelector(selector);
+const data = { types: {}, shapes: {}, events: [], alerts: [], vessels: null, track: null, extent: [null, null] };
+
+const map = createMap($('#map'), {
+  view: store.get().map,
+  onSelect: (mmsi) => select(mmsi),
+  onEvent: (id, mmsi) => {
+    const event = data.events.find((e) => e.id === id);
+    if (event?.start) timebar.setCursor(Date.parse(event.start));
+    select(mmsi);
+  },
+  onMove: (view) => store.set({ map: view }),
+});
+const timebar = createTimebar($('#timebar'), { onCursor: (t) => cursorMoved(t) });
+
+function select(mmsi) {
+  if (mmsi !== store.get().vessel) store.set({ vessel: mmsi }, { push: true });
+}
+
+// ---- loading ---------------------------------------------------------------------------
+
+async function loadTypes() {
+  try {
+    data.types = await api.eventTypes();
+  } catch {
+    data.types = {};
+  }
+  data.shapes = shapesFor(data.types);
+  const select = $('#type');
+  for (const [type, info] of Object.entries(data.types)) select.append(new Option(info.title ?? humanType(type), type));
+  select.value = store.get().type ?? '';
+  renderLegend();
+}
+
+async function loadVessels() {
+  const status = $('#map-status');
+  try {
+    data.vessels = await api.latestPositions();
+    await map.setVessels(data.vessels);
+    const n = data.vessels.features.length;
+    const times = data.vessels.features.map((f) => Date.parse(f.properties.timestamp)).filter(Number.isFinite);
+    if (times.length) extend(Math.min(...times), Math.max(...times));
+    status.textContent = n
+      ? `${n.toLocaleString('en-GB')} vessels · latest positions`
+      : 'No positions in this workspace yet: ingest AIS data (balise ingest) to see vessels.';
+    status.classList.toggle('empty', !n);
+    $('body').dataset.vessels = String(n);
+    map.setSelected(store.get().vessel);
+  } catch (error) {
+    status.textContent = `Could not load vessel positions: ${error.message}`;
+    status.classList.add('error');
+  }
+}
+
+async function loadZones() {
+  try {
+    await map.setZones(await api.zones());
+  } catch {
+    /* zones are optional context: the map works without them */
+  }
+}
+
+async function loadEvents() {
+  const root = $('#events');
+  const state = store.get();
+  root.replaceChildren(stateMessage('loading', 'Loading events…'));
+  try {
+    data.events = await api.events(filtersOf(state));
+    for (const e of data.events) extend(Date.parse(e.start), Date.parse(e.end ?? e.start));
+    $('#events-count').textContent = String(data.events.length);
+    renderEvents(root, data.events, { ...data, selectedMmsi: state.vessel, onPick: pickEvent });
+    map.setEvents(data.events, data.shapes);
+    updateTicks();
+  } catch (error) {
+    root.replaceChildren(stateMessage('error', `Could not load events: ${error.message}`, loadEvents));
+  }
+}
+
+async function loadAlerts() {
+  const root = $('#inbox');
+  const state = store.get();
+  if (!data.alerts.length) root.replaceChildren(stateMessage('loading', 'Loading alerts…'));
+  try {
+    data.alerts = await api.alerts({ state: state.status, type: state.type, since: state.from });
+    const open = data.alerts.filter((a) => a.status === 'open').length;
+    $('#inbox-count').textContent = String(open);
+    renderInbox(root, data.alerts, {
+      ...data, selectedMmsi: state.vessel, onPick: pickEvent, onTriage: triage,
+    });
+  } catch (error) {
+    root.replaceChildren(stateMessage('error', `Could not load the inbox: ${error.message}`, loadAlerts));
+  }
+}
+
+async function triage(alert, action, payload) {
+  try {
+    await api.triage(alert.id, action, payload);
+    await loadAlerts();
+  } catch (error) {
+    window.alert(`Could not ${action} the alert: ${error.message}`);
+  }
+}
+
+function pickEvent(item) {
+  if (item.start) timebar.setCursor(Date.parse(item.start));
+  if (Number.isFinite(item.lat) && Number.isFinite(item.lon) && item.lat !== null) map.flyTo(item.lon, item.lat, 6);
+  if (Number.isFinite(item.mmsi)) select(item.mmsi);
+}
+
+// ---- selection, track and time ---------------------------------------------------------
+
+async function showSelection() {
+  const { vessel } = store.get();
+  const root = $('#dossier');
+  map.setSelected(vessel);
+  document.body.classList.toggle('has-selection', vessel !== null);
+  if (vessel === null) {
+    data.track = null;
+    root.replaceChildren(emptyDossier());
+    map.setTrack(null, null, data.shapes);
+    map.setCursor(null);
+    timebar.setCoverage(null);
+    updateTicks();
+    return;
+  }
+  const filters = filtersOf(store.get());
+  const record = await renderDossier(root, vessel, {
+    types: data.types, shapes: data.shapes, filters,
+    onEvent: pickEvent, onClose: () => store.set({ vessel: null }, { push: true }),
+  });
+  try {
+    data.track = await api.track(vessel, { since: filters.since, until: filters.until });
+  } catch {
+    data.track = { lines: [], points: [] };
+  }
+  if (store.get().vessel !== vessel) return;
+  const pins = record?.events ?? data.events.filter((e) => e.mmsi === vessel);
+  map.setTrack(data.track.lines, pins, data.shapes);
+  const points = data.track.points;
+  if (points.length) {
+    extend(points[0].t, points.at(-1).t);
+    timebar.setCoverage([points[0].t, points.at(-1).t]);
+    if (!store.get().map || store.get().vessel) map.fitLines(data.track.lines);
+  }
+  updateTicks(pins);
+  cursorMoved(timebar.cursor());
+}
+
+/** Where the selected vessel was at `t`: interpolated between the two track points around it. */
+function positionAt(points, t) {
+  if (!points?.length || t === null) return null;
+  if (t <= points[0].t) return [points[0].lon, points[0].lat];
+  let lo = 0;
+  let hi = points.length - 1;
+  if (t >= points[hi].t) return [points[hi].lon, points[hi].lat];
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (points[mid].t <= t) lo = mid;
+    else hi = mid;
+  }
+  const a = points[lo];
+  const b = points[hi];
+  const f = (t - a.t) / (b.t - a.t || 1);
+  if (Math.abs(b.lon - a.lon) > 180) return f < 0.5 ? [a.lon, a.lat] : [b.lon, b.lat];
+  return [a.lon + (b.lon - a.lon) * f, a.lat + (b.lat - a.lat) * f];
+}
+
+let cursorWrite = 0;
+function cursorMoved(t) {
+  map.setCursor(positionAt(data.track?.points, t));
+  const now = Date.now();
+  if (now - cursorWrite > 500 || !timebar.playing()) {
+    cursorWrite = now;
+    if (t !== null) store.set({ at: new Date(t).toISOString().slice(0, 19) + 'Z' });
+  }
+}
+
+function extend(start, end) {
+  if (!Number.isFinite(start) || !Number.isFinite(end)) return;
+  const [a, b] = data.extent;
+  data.extent = [a === null ? start : Math.min(a, start), b === null ? end : Math.max(b, end)];
+  updateRange();
+}
+
+function updateRange() {
+  const state = store.get();
+  const from = toDate(state.from)?.getTime() ?? data.extent[0];
+  const to = toDate(state.to)?.getTime() ?? data.extent[1];
+  timebar.setRange(from, to);
+  const at = toDate(state.at)?.getTime();
+  if (at) timebar.setCursor(at, { silent: true });
+  $('#from').value = from ? toLocalInput(from) : '';
+  $('#to').value = to ? toLocalInput(to) : '';
+}
+
+function updateTicks(pins) {
+  const selected = store.get().vessel;
+  const source = pins ?? data.events;
+  timebar.setTicks(source.filter((e) => e.start).map((e) => ({
+    t: Date.parse(e.start), score: e.score100 ?? e.score, selected: selected !== null && e.mmsi === selected,
+  })));
+}
+
+// the datetime-local inputs show and take UTC (the whole app speaks UTC)
+const toLocalInput = (ms) => new Date(ms).toISOString().slice(0, 16);
+const fromLocalInput = (text) => (text ? `${text}:00Z` : null);
+
+// ---- controls --------------------------------------------------------------------------
+
+function renderLegend() {
+  const legend = $('#legend');
+  const visible = store.get().layers;
+  const layerToggle = (name, label) => h('label', { class: 'layer' },
+    h('input', { type: 'checkbox', checked: visible.includes(name), onchange: (event) => {
+      const layers = store.get().layers.filter((l) => l !== name);
+      if (event.target.checked) layers.push(name);
+      store.set({ layers }, { push: true });
+    } }), ` ${label}`);
+  legend.replaceChildren(h('details', { open: true }, h('summary', {}, 'Legend and layers'),
+    h('h4', {}, 'Risk (colour)'),
+    h('ul', {}, Object.entries(RISK_COLOURS).reverse().map(([band, colour]) =>
+      h('li', {}, h('span', { class: 'swatch', style: `background:${colour}` }), ` ${RISK_LABELS[band]}`))),
+    h('p', { class: 'hint' }, 'Circles at low zoom group vessels; their colour is the highest risk inside.'),
+    h('h4', {}, 'Events (shape)'),
+    h('ul', {}, Object.entries(data.types).map(([type, info]) =>
+      h('li', { title: info.definition }, shapeImage(data.shapes[type]), ` ${info.title ?? humanType(type)}`))),
+    h('h4', {}, 'Layers'),
+    layerToggle('vessels', 'vessels'), layerToggle('zones', 'zones'), layerToggle('events', 'all events')));
+}
+
+function renderExports() {
+  const filters = filtersOf(store.get());
+  const links = ['csv', 'geojson', 'kml'].map((format) =>
+    h('a', { href: api.exportUrl(format, filters), download: '', 'data-export': `events-${format}` },
+      `events of this view · ${format.toUpperCase()}`));
+  $('#export-links').replaceChildren(...links, h('p', { class: 'hint' }, 'Each download carries a README of the filters and data version.'));
+}
+
+function setupSearch() {
+  const input = $('#search');
+  const list = $('#search-results');
+  let timer = null;
+  let results = [];
+  const choose = (vessel) => {
+    list.hidden = true;
+    input.value = '';
+    input.blur();
+    select(vessel.mmsi);
+  };
+  const run = async () => {
+    const q = input.value.trim();
+    if (!q) {
+      list.hidden = true;
+      return;
+    }
+    list.hidden = false;
+    list.replaceChildren(h('li', { class: 'state' }, 'Searching…'));
+    try {
+      results = await api.searchVessels(q);
+    } catch (error) {
+      list.replaceChildren(h('li', { class: 'state error' }, `Search failed: ${error.message}`));
+      return;
+    }
+    list.replaceChildren(...(results.length ? results.map((v) => h('li', { role: 'option' },
+      h('button', { onclick: () => choose(v) }, h('b', {}, v.name ?? 'unnamed'),
+        ` · MMSI ${v.mmsi}`, v.imo ? ` · IMO ${v.imo}` : '', v.call_sign ? ` · ${v.call_sign}` : '')))
+      : [h('li', { class: 'state empty' }, `No vessel matches “${q}”.`)]));
+  };
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(run, 200);
+  });
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && results.length) choose(results[0]);
+  });
+}
+
+function setupControls() {
+  $('#from').addEventListener('change', (e) => store.set({ from: fromLocalInput(e.target.value) }, { push: true }));
+  $('#to').addEventListener('change', (e) => store.set({ to: fromLocalInput(e.target.value) }, { push: true }));
+  $('#type').addEventListener('change', (e) => store.set({ type: e.target.value || null }, { push: true }));
+  $('#min').addEventListener('change', (e) => store.set({ min: e.target.value ? Number(e.target.value) : null }, { push: true }));
+  $('#status').addEventListener('change', (e) => store.set({ status: e.target.value || null }, { push: true }));
+  for (const tab of document.querySelectorAll('[role=tab]')) {
+    tab.addEventListener('click', () => store.set({ tab: tab.dataset.tab }, { push: true }));
+  }
+  $('#theme').addEventListener('click', () => {
+    const root = document.documentElement;
+    root.dataset.theme = root.dataset.theme === 'dark' ? 'light' : 'dark';
+  });
+  document.addEventListener('keydown', onKey);
+}
+
+function onKey(event) {
+  const typing = ['INPUT', 'SELECT', 'TEXTAREA'].includes(document.activeElement?.tagName);
+  if (event.key === 'Escape') {
+    if (typing) document.activeElement.blur();
+    $('#search-results').hidden = true;
+    store.set({ vessel: null }, { push: true });
+    return;
+  }
+  if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.key === '/') {
+    event.preventDefault();
+    $('#search').focus();
+  } else if (event.key === ' ') {
+    event.preventDefault();
+    timebar.toggle();
+  } else if (event.key === 'j' || event.key === 'k') {
+    const rows = [...document.querySelectorAll('#inbox li.alert')];
+    const current = rows.indexOf(document.querySelector('#inbox li.alert.focused'));
+    const next = rows[Math.min(rows.length - 1, Math.max(0, current + (event.key === 'j' ? 1 : -1)))];
+    rows.forEach((r) => r.classList.remove('focused'));
+    next?.classList.add('focused');
+    next?.scrollIntoView({ block: 'nearest' });
+  } else if (['a', 's', 'd'].includes(event.key)) {
+    const row = document.querySelector('#inbox li.alert.focused');
+    row?.triage({ a: 'acknowledge', s: 'suspend', d: 'dismiss' }[event.key]);
+  }
+}
+
+// ---- state changes ---------------------------------------------------------------------
+
+function applyTab(tab) {
+  for (const button of document.querySelectorAll('[role=tab]')) button.setAttribute('aria-selected', String(button.dataset.tab === tab));
+  for (const body of document.querySelectorAll('.tab-body')) body.hidden = body.dataset.body !== tab;
+}
+
+store.subscribe((state, changed) => {
+  if (changed.has('vessel')) {
+    showSelection();
+    renderEvents($('#events'), data.events, { ...data, selectedMmsi: state.vessel, onPick: pickEvent });
+    for (const row of document.querySelectorAll('#inbox li.alert')) row.classList.toggle('selected', Number(row.dataset.mmsi) === state.vessel);
+  }
+  if (['from', 'to', 'type', 'min'].some((k) => changed.has(k))) {
+    $('#type').value = state.type ?? '';
+    $('#min').value = state.min ?? '';
+    updateRange();
+    loadEvents();
+    if (state.vessel !== null) showSelection();
+  }
+  if (['from', 'to', 'type', 'status'].some((k) => changed.has(k))) {
+    $('#status').value = state.status ?? '';
+    loadAlerts();
+  }
+  if (changed.has('layers')) {
+    map.setLayers(state.layers);
+    renderLegend();
+  }
+  if (changed.has('tab')) applyTab(state.tab);
+  if (changed.has('at') && !timebar.playing() && state.at) timebar.setCursor(Date.parse(state.at), { silent: true });
+  if (changed.has('map') && state.map) {
+    const c = map.map.getCenter();
+    const off = Math.abs(c.lng - state.map.lon) > 1e-3 || Math.abs(c.lat - state.map.lat) > 1e-3 || Math.abs(map.map.getZoom() - state.map.zoom) > 1e-2;
+    if (off) map.jumpTo(state.map);
+  }
+  renderExports();
+});
+
+async function start() {
+  const state = store.get();
+  setupSearch();
+  setupControls();
+  applyTab(state.tab);
+  $('#status').value = state.status ?? '';
+  $('#min').value = state.min ?? '';
+  renderExports();
+  map.setLayers(state.layers);
+  await loadTypes();
+  await Promise.all([loadVessels(), loadZones(), loadEvents(), loadAlerts()]);
+  await showSelection();
+  document.body.dataset.ready = 'true';
+}
+
+start();

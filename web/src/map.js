@@ -1,0 +1,222 @@
+// The sea picture: Natural Earth land and coastlines bundled with the app (no tiles), zones,
+// vessels coloured by risk (clustered at low zoom), the selected vessel's track with its
+// event pins, and every event of the view as a shape per type.
+
+import * as maplibregl from 'maplibre-gl';
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+import 'maplibre-gl/dist/maplibre-gl.css';
+import { feature } from 'topojson-client';
+import landUrl from 'world-atlas/land-50m.json?url';
+import { RISK_COLOURS } from './format.js';
+import { addIcons } from './icons.js';
+
+maplibregl.setWorkerUrl(workerUrl);
+
+const EMPTY = { type: 'FeatureCollection', features: [] };
+
+/** A colour expression over a 0–100 score; -1 (or missing) is "not scored". */
+const riskColour = (score) => [
+  'case',
+  ['<', score, 0], RISK_COLOURS.unscored,
+  ['>=', score, 50], RISK_COLOURS.high,
+  ['>=', score, 20], RISK_COLOURS.medium,
+  RISK_COLOURS.low,
+];
+
+function graticule(step = 10) {
+  const lines = [];
+  for (let lon = -180; lon < 180; lon += step) {
+    lines.push(Array.from({ length: 33 }, (_, i) => [lon, -80 + i * 5]));
+  }
+  for (let lat = -80; lat <= 80; lat += step) {
+    lines.push(Array.from({ length: 73 }, (_, i) => [-180 + i * 5, lat]));
+  }
+  return { type: 'Feature', properties: {}, geometry: { type: 'MultiLineString', coordinates: lines } };
+}
+
+function baseStyle() {
+  const source = (data) => ({ type: 'geojson', data });
+  return {
+    version: 8,
+    sources: {
+      graticule: source(graticule()),
+      land: { ...source(EMPTY), attribution: 'Natural Earth (public domain)' },
+      zones: source(EMPTY),
+      track: source(EMPTY),
+      events: source(EMPTY),
+      pins: source(EMPTY),
+      cursor: source(EMPTY),
+      selected: source(EMPTY),
+      vessels: {
+        ...source(EMPTY),
+        cluster: true,
+        clusterMaxZoom: 4,
+        clusterRadius: 36,
+        clusterProperties: { maxscore: ['max', ['get', 'score']] },
+      },
+    },
+    layers: [
+      { id: 'sea', type: 'background', paint: { 'background-color': '#0a141c' } },
+      { id: 'graticule', type: 'line', source: 'graticule', paint: { 'line-color': '#14222e', 'line-width': 0.6 } },
+      { id: 'land', type: 'fill', source: 'land', paint: { 'fill-color': '#1e2a34' } },
+      { id: 'coast', type: 'line', source: 'land', paint: { 'line-color': '#4d6173', 'line-width': 0.8 } },
+      { id: 'zones-fill', type: 'fill', source: 'zones', paint: { 'fill-color': '#9fb3c8', 'fill-opacity': 0.05 } },
+      { id: 'zones', type: 'line', source: 'zones', paint: { 'line-color': '#9fb3c8', 'line-width': 1.2, 'line-dasharray': [3, 2] } },
+      { id: 'events', type: 'symbol', source: 'events', layout: {
+        'icon-image': ['concat', 'ev-', ['get', 'shape']], 'icon-size': 0.75, 'icon-allow-overlap': true,
+      }, paint: { 'icon-color': riskColour(['coalesce', ['get', 'score'], -1]), 'icon-opacity': 0.75 } },
+      { id: 'track', type: 'line', source: 'track', layout: { 'line-join': 'round', 'line-cap': 'round' },
+        paint: { 'line-color': '#d6e1ea', 'line-width': 1.6, 'line-opacity': 0.85 } },
+      { id: 'clusters', type: 'circle', source: 'vessels', filter: ['has', 'point_count'], paint: {
+        'circle-color': riskColour(['get', 'maxscore']),
+        'circle-opacity': 0.35,
+        'circle-stroke-color': riskColour(['get', 'maxscore']),
+        'circle-stroke-width': 1.5,
+        'circle-radius': ['step', ['get', 'point_count'], 10, 10, 14, 50, 19, 200, 25],
+      } },
+      { id: 'vessels', type: 'symbol', source: 'vessels', filter: ['!', ['has', 'point_count']], layout: {
+        'icon-image': 'vessel',
+        'icon-rotate': ['coalesce', ['get', 'cog'], 0],
+        'icon-rotation-alignment': 'map',
+        'icon-allow-overlap': true,
+        'icon-size': ['case', ['>=', ['get', 'score'], 50], 1.6, ['>=', ['get', 'score'], 20], 1.35, 1.1],
+        'symbol-sort-key': ['get', 'score'],
+      }, paint: {
+        'icon-color': riskColour(['get', 'score']),
+        'icon-halo-color': '#0a141c', 'icon-halo-width': 1,
+      } },
+      { id: 'selected', type: 'circle', source: 'selected', paint: {
+        'circle-radius': 13, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2,
+      } },
+      { id: 'pins', type: 'symbol', source: 'pins', layout: {
+        'icon-image': ['concat', 'ev-', ['get', 'shape']], 'icon-size': 1.1, 'icon-allow-overlap': true,
+      }, paint: { 'icon-color': riskColour(['coalesce', ['get', 'score'], -1]), 'icon-halo-color': '#0a141c', 'icon-halo-width': 1.5 } },
+      { id: 'cursor', type: 'circle', source: 'cursor', paint: {
+        'circle-radius': 6, 'circle-color': '#ffffff', 'circle-stroke-color': '#0a141c', 'circle-stroke-width': 2,
+      } },
+    ],
+  };
+}
+
+async function loadLand(map) {
+  const topology = await (await fetch(landUrl)).json();
+  map.getSource('land').setData(feature(topology, topology.objects.land));
+}
+
+const LAYER_GROUPS = { vessels: ['vessels', 'clusters'], zones: ['zones', 'zones-fill'], events: ['events'] };
+
+/**
+ * The map and what the application asks of it. `onSelect(mmsi)` is called when a vessel or
+ * an event is clicked, `onMove({lon, lat, zoom})` when the camera settles.
+ */
+export function createMap(container, { view, onSelect, onMove, onEvent }) {
+  const map = new maplibregl.Map({
+    container,
+    style: baseStyle(),
+    center: view ? [view.lon, view.lat] : [-30, 15],
+    zoom: view ? view.zoom : 2.2,
+    attributionControl: { compact: true },
+    renderWorldCopies: true,
+    maxPitch: 0,
+  });
+  map.dragRotate.disable();
+  map.touchZoomRotate.disableRotation();
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'nautical', maxWidth: 120 }), 'bottom-right');
+  const ready = new Promise((resolve) => map.on('load', resolve)).then(() => {
+    addIcons(map);
+    return loadLand(map).catch(() => {});
+  });
+
+  map.on('click', 'clusters', async (event) => {
+    const cluster = event.features[0];
+    const zoom = await map.getSource('vessels').getClusterExpansionZoom(cluster.properties.cluster_id);
+    map.easeTo({ center: cluster.geometry.coordinates, zoom });
+  });
+  for (const layer of ['vessels', 'pins', 'events']) {
+    map.on('click', layer, (event) => {
+      const props = event.features[0].properties;
+      if (layer === 'vessels') onSelect(Number(props.mmsi));
+      else onEvent(props.id, Number(props.mmsi));
+    });
+    map.on('mouseenter', layer, () => { map.getCanvas().style.cursor = 'pointer'; });
+    map.on('mouseleave', layer, () => { map.getCanvas().style.cursor = ''; });
+  }
+  map.on('mouseenter', 'clusters', () => { map.getCanvas().style.cursor = 'zoom-in'; });
+  map.on('mouseleave', 'clusters', () => { map.getCanvas().style.cursor = ''; });
+  map.on('moveend', () => {
+    const centre = map.getCenter().wrap();
+    onMove({ lon: centre.lng, lat: centre.lat, zoom: map.getZoom() });
+  });
+
+  const popup = new maplibregl.Popup({ closeButton: false, closeOnClick: false, offset: 12 });
+  map.on('mousemove', 'vessels', (event) => {
+    const p = event.features[0].properties;
+    popup.setLngLat(event.lngLat).setText(`${p.name && p.name !== 'null' ? p.name : 'unnamed'} · MMSI ${p.mmsi}`).addTo(map);
+  });
+  map.on('mouseleave', 'vessels', () => popup.remove());
+
+  const setData = async (name, data) => {
+    await ready;
+    map.getSource(name).setData(data);
+  };
+  let vessels = EMPTY;
+
+  return {
+    map,
+    ready,
+    async setVessels(collection) {
+      vessels = collection;
+      await setData('vessels', collection);
+    },
+    setZones: (collection) => setData('zones', collection),
+    /** All events of the view, drawn as a shape per type, coloured by their score. */
+    setEvents(list, shapes) {
+      return setData('events', pointsOf(list, shapes));
+    },
+    /** The selected vessel's track and its event pins; `null` clears them. */
+    setTrack(lines, pins, shapes) {
+      setData('track', lines?.length ? { type: 'Feature', properties: {}, geometry: { type: 'MultiLineString', coordinates: lines } } : EMPTY);
+      return setData('pins', pointsOf(pins ?? [], shapes));
+    },
+    setCursor(point) {
+      return setData('cursor', point ? { type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: point } } : EMPTY);
+    },
+    setSelected(mmsi) {
+      const found = vessels.features.find((f) => f.properties.mmsi === mmsi);
+      return setData('selected', found ? { type: 'FeatureCollection', features: [found] } : EMPTY);
+    },
+    async setLayers(visible) {
+      await ready;
+      for (const [group, ids] of Object.entries(LAYER_GROUPS)) {
+        for (const id of ids) map.setLayoutProperty(id, 'visibility', visible.includes(group) ? 'visible' : 'none');
+      }
+    },
+    fitLines(lines) {
+      const coordinates = (lines ?? []).flat();
+      if (!coordinates.length) return;
+      const bounds = coordinates.reduce((b, c) => b.extend(c), new maplibregl.LngLatBounds(coordinates[0], coordinates[0]));
+      map.fitBounds(bounds, { padding: 80, maxZoom: 9, duration: 600 });
+    },
+    flyTo(lon, lat, zoom) {
+      map.easeTo({ center: [lon, lat], zoom: Math.max(map.getZoom(), zoom ?? 6), duration: 600 });
+    },
+    jumpTo(view) {
+      map.jumpTo({ center: [view.lon, view.lat], zoom: view.zoom });
+    },
+    vesselCount: () => vessels.features.length,
+  };
+}
+
+function pointsOf(list, shapes) {
+  return {
+    type: 'FeatureCollection',
+    features: list
+      .filter((e) => Number.isFinite(e.lat) && Number.isFinite(e.lon) && e.lat !== null && e.lon !== null)
+      .map((e) => ({
+        type: 'Feature',
+        geometry: { type: 'Point', coordinates: [e.lon, e.lat] },
+        properties: { id: e.id, mmsi: e.mmsi, type: e.type, score: e.score100 ?? -1, shape: shapes[e.type] ?? 'circle' },
+      })),
+  };
+}

@@ -1,0 +1,81 @@
+// The view lives in the URL so that it can be shared and back/forward work: the selected
+// vessel, the time range and cursor, the filters, the open tab and the map camera.
+//
+//   /?vessel=224000001&from=2024-03-01T00:00Z&to=2024-03-03T00:00Z&at=...&type=encounter
+//     &status=open&min=20&tab=events&layers=zones,events&map=-20.5,10.25,4.2
+
+const KEYS = ['vessel', 'from', 'to', 'at', 'type', 'status', 'min', 'tab', 'layers', 'map'];
+
+export const DEFAULT_LAYERS = ['vessels', 'zones', 'events'];
+
+export function readState(search = window.location.search) {
+  const query = new URLSearchParams(search);
+  const state = {};
+  for (const key of KEYS) state[key] = query.get(key) || null;
+  state.vessel = state.vessel ? Number(state.vessel) : null;
+  state.min = state.min ? Number(state.min) : null;
+  state.tab = state.tab || 'inbox';
+  state.layers = state.layers ? state.layers.split(',').filter(Boolean) : [...DEFAULT_LAYERS];
+  if (state.map) {
+    const [lon, lat, zoom] = state.map.split(',').map(Number);
+    state.map = [lon, lat, zoom].every(Number.isFinite) ? { lon, lat, zoom } : null;
+  }
+  return state;
+}
+
+function toSearch(state) {
+  const query = new URLSearchParams();
+  for (const key of KEYS) {
+    let value = state[key];
+    if (value === null || value === undefined || value === '') continue;
+    if (key === 'layers') {
+      if (value.join(',') === DEFAULT_LAYERS.join(',')) continue;
+      value = value.join(',');
+    }
+    if (key === 'tab' && value === 'inbox') continue;
+    if (key === 'map') value = `${value.lon.toFixed(3)},${value.lat.toFixed(3)},${value.zoom.toFixed(2)}`;
+    query.set(key, value);
+  }
+  const text = query.toString().replaceAll('%3A', ':').replaceAll('%2C', ',');
+  return text ? `?${text}` : window.location.pathname;
+}
+
+/** The filters of the current view as API query parameters. */
+export function filtersOf(state) {
+  return {
+    since: state.from,
+    until: state.to,
+    type: state.type,
+    min_score: state.min,
+  };
+}
+
+/**
+ * A tiny store: `set(patch, {push})` updates the state, writes the URL (a history entry
+ * when `push`, otherwise replacing the current one) and tells the subscribers what changed.
+ */
+export function createStore() {
+  let state = readState();
+  const listeners = [];
+  const notify = (previous) => {
+    const changed = new Set(KEYS.filter((key) => JSON.stringify(previous[key]) !== JSON.stringify(state[key])));
+    if (changed.size) for (const listener of listeners) listener(state, changed);
+  };
+  window.addEventListener('popstate', () => {
+    const previous = state;
+    state = readState();
+    notify(previous);
+  });
+  return {
+    get: () => state,
+    subscribe: (listener) => listeners.push(listener),
+    set(patch, { push = false } = {}) {
+      const previous = state;
+      state = { ...state, ...patch };
+      const search = toSearch(state);
+      if (push) window.history.pushState(null, '', search);
+      else window.history.replaceState(null, '', search);
+      notify(previous);
+    },
+  };
+}
