@@ -159,7 +159,7 @@ def test_demo_builds_the_world_then_reuses_it(
     monkeypatch.setattr(demo, "DEMO_WORLD", WorldSpec(seed=3, vessels=15, days=1.0))
     monkeypatch.setattr(demo, "default_geography", lambda cache_dir, zones=(): Geography())
     workspace = tmp_path / "demo"
-    code, out, err = _balise(capsys, "--workspace", str(workspace), "demo")
+    code, out, err = _balise(capsys, "--workspace", str(workspace), "demo", "--no-serve")
     assert code == 0
     assert "building the world" in err
     assert "positions_stored" in out
@@ -167,7 +167,7 @@ def test_demo_builds_the_world_then_reuses_it(
     assert "of highest risk" in out
     assert (workspace / "watchlist.csv").exists()
     assert (workspace / "demo-world" / "truth.jsonl").stat().st_size > 0
-    code, out, err = _balise(capsys, "--workspace", str(workspace), "demo")
+    code, out, err = _balise(capsys, "--workspace", str(workspace), "demo", "--no-serve")
     assert code == 0
     assert "building" not in err
     assert "already_ingested" in out.replace(" ", "_")

@@ -17,9 +17,11 @@ import polars as pl
 import typer
 from rich.console import Console
 
+from balise.alerts.store import AlertStore
 from balise.cli.context import settings_for
 from balise.cli.ingest import print_summary
 from balise.cli.output import print_table
+from balise.cli.serve import run_server
 from balise.engine.assess import WATCHLIST_FILE, assess_workspace
 from balise.engine.detect import default_geography, detect
 from balise.engine.dossier import with_flag
@@ -72,8 +74,14 @@ def _nmea_input(path: Path) -> Input:
 def demo(
     ctx: typer.Context,
     show: Annotated[int, typer.Option(min=0, help="Vessels to list after the ingest.")] = 10,
+    serve: Annotated[
+        bool, typer.Option(help="Then serve the workstation (web app and API) until Ctrl-C.")
+    ] = True,
+    host: Annotated[str, typer.Option(help="Interface to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port to serve on.")] = 8000,
 ) -> None:
-    """Build the demo world (once), ingest its AIS, detect events and show what was found."""
+    """Build the demo world (once), ingest its AIS, detect events, score every vessel, show the
+    vessels of highest risk, then serve the workstation at http://HOST:PORT/."""
     workspace, settings = settings_for(ctx)
     folder = ensure_world(workspace.root / WORLD_DIR, DEMO_WORLD)
     options = ReadOptions(None, settings["ingest.batch_records"])
@@ -86,6 +94,7 @@ def demo(
         if not watchlist.exists():
             shutil.copyfile(folder / WATCHLIST_FILE, watchlist)
         assessment = assess_workspace(store, workspace.root)
+        AlertStore(store).refresh()
         risk = store.table("vessel_risk")
         stored = store.events().group_by("type").len().sort("type")
     finally:
@@ -103,3 +112,5 @@ def demo(
     Console(stderr=True).print(
         f"demo world and its ground truth: {folder} (see README.md there)", highlight=False
     )
+    if serve:
+        run_server(workspace.root, host, port)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import polars as pl
 import typer
 
+from balise.alerts.store import AlertStore
 from balise.cli.context import settings_for
 from balise.cli.output import DataFormat, print_table, write_frames
 from balise.engine.assess import assess_workspace
@@ -70,6 +71,7 @@ def run_detect(
         params = detector_params(settings.values)
         report = detect(store, preset, geography, full=full, params=params)
         assessment = assess_workspace(store, workspace.root)
+        AlertStore(store).refresh()
     finally:
         store.close()
     changes = report.changes

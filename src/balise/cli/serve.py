@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,10 +21,6 @@ def serve(
 
     The API has no authentication: keep the default 127.0.0.1 unless a proxy in front of it
     controls who connects."""
-    import uvicorn
-
-    from balise.api.app import DOCS_URL, create_app
-
     workspace, _ = settings_for(ctx)
     if not workspace.store_path.exists():
         raise UsageError(
@@ -31,7 +28,15 @@ def serve(
             "(balise ingest ais FILE, or balise demo) or pass --workspace",
             path=str(workspace.root),
         )
-    app = create_app(workspace.root)
-    typer.echo(f"serving {workspace.root} at http://{host}:{port}/ (API docs: {DOCS_URL})",
-               err=True)  # fmt: skip
+    run_server(workspace.root, host, port)
+
+
+def run_server(root: Path, host: str, port: int) -> None:
+    """Serve the workspace at `root` until interrupted."""
+    import uvicorn
+
+    from balise.api.app import DOCS_URL, create_app
+
+    app = create_app(root)
+    typer.echo(f"serving {root} at http://{host}:{port}/ (API docs: {DOCS_URL})", err=True)
     uvicorn.run(app, host=host, port=port, log_level="info")
