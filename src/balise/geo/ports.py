@@ -44,6 +44,8 @@ _DATA: Final = "gfw_ports"
 _KM_PER_DEGREE: Final = math.radians(1.0) * EARTH_RADIUS_KM
 """Length of one degree of a great circle, km."""
 _CHUNK: Final = 8192
+_TABLE_CELLS: Final = 2**23
+"""Largest table of grid blocks (8 bytes each) in the cell lookup of `AnchorageIndex`."""
 """Queries searched together: bounds the (query, candidate) pairs held at once."""
 
 
@@ -127,6 +129,7 @@ class AnchorageIndex:
         self._keys, self._starts, self._counts = np.unique(
             cells[self._order], return_index=True, return_counts=True
         )
+        self._block, self._blocks, self._slots_in = self._slot_tables()
 
     @classmethod
     def anchorages(cls, *, search_km: float = 100.0) -> AnchorageIndex:
@@ -215,6 +218,36 @@ class AnchorageIndex:
         best_i[far], best_d[far] = -1, np.inf
         return best_i, best_d
 
+    def _slot_tables(self) -> tuple[int, IntArray, npt.NDArray[np.int32]]:
+        """Lookup tables from a grid cell to its slot in `_keys`, for `_slots`.
+
+        The grid is cut in square blocks of `block` cells a side, as few as keep the block table
+        under `_TABLE_CELLS` entries (blocks of one cell for the default 0.1° grid). `blocks`
+        numbers the blocks holding points (-1 elsewhere); `slots` holds, for each of those, the
+        slot of each of its cells (-1 for cells without points)."""
+        block = max(1, math.ceil(math.sqrt(self._rows * self._cols / _TABLE_CELLS)))
+        block_cols = -(-self._cols // block)
+        k_rows, k_cols = np.divmod(self._keys, self._cols)
+        of_key = (k_rows // block) * block_cols + k_cols // block
+        used, number = np.unique(of_key, return_inverse=True)
+        blocks = np.full(-(-self._rows // block) * block_cols, -1, dtype=np.int64)
+        blocks[used] = np.arange(used.size)
+        slots = np.full(used.size * block * block, -1, dtype=np.int32)
+        within = (k_rows % block) * block + k_cols % block
+        slots[number.reshape(-1) * block * block + within] = np.arange(self._keys.size)
+        return block, blocks, slots
+
+    def _slots(self, q: IntArray, r: IntArray, c: IntArray) -> tuple[IntArray, IntArray]:
+        """The queries `q` whose cell (grid rows `r`, columns `c`) holds points, and the slots of
+        those cells in `_keys`: two table lookups instead of a binary search of the keys."""
+        size = self._block
+        found = self._blocks[(r // size) * -(-self._cols // size) + c // size]
+        occupied = found >= 0
+        q, r, c, found = q[occupied], r[occupied], c[occupied], found[occupied]
+        slot = self._slots_in[found * size * size + (r % size) * size + c % size]
+        hit = slot >= 0
+        return q[hit], slot[hit].astype(np.int64)
+
     def _search_ring(
         self,
         ring: int,
@@ -233,10 +266,7 @@ class AnchorageIndex:
         r = rows[q] + np.tile(dr, active.size)
         c = (cols[q] + np.tile(dc, active.size)) % self._cols
         inside = (r >= 0) & (r < self._rows)
-        q, cell = q[inside], self._cell_ids(r[inside], c[inside])
-        slot = np.minimum(np.searchsorted(self._keys, cell), len(self._keys) - 1)
-        hit = self._keys[slot] == cell
-        q, slot = q[hit], slot[hit]
+        q, slot = self._slots(q[inside], r[inside], c[inside])
         if not q.size:
             return
         counts = self._counts[slot]
@@ -245,11 +275,14 @@ class AnchorageIndex:
         within = np.arange(pair_q.size) - np.repeat(np.cumsum(counts) - counts, counts)
         point = self._order[firsts + within]
         d = haversine_km(lat[pair_q], lon[pair_q], self._lat[point], self._lon[point])
-        order = np.lexsort((point, d, pair_q))
-        first = np.ones(order.size, dtype=bool)
-        first[1:] = pair_q[order][1:] != pair_q[order][:-1]
-        winners = order[first]
-        wq, wd, wp = pair_q[winners], d[winners], point[winners]
+        # pairs come grouped by query (`q` ascends): the nearest point of each, the lowest row
+        # among equally near ones, by reductions over the groups instead of a sort
+        starts = np.flatnonzero(np.r_[True, pair_q[1:] != pair_q[:-1]])
+        wq = pair_q[starts]
+        wd = np.minimum.reduceat(d, starts)
+        sizes = np.diff(np.r_[starts, pair_q.size])
+        tied = np.where(d == np.repeat(wd, sizes), point, np.iinfo(np.int64).max)
+        wp = np.minimum.reduceat(tied, starts)
         better = (wd < best_d[wq]) | ((wd == best_d[wq]) & (wp < best_i[wq]))
         best_d[wq[better]], best_i[wq[better]] = wd[better], wp[better]
 

@@ -16,11 +16,14 @@ distance transform over that grid, with longitudes wrapping and cell sizes shrin
 is nearest to its centre. A query then measures the exact distance to every coast cell in and
 around the cells named by its own grid cell and its 8 neighbours: exact near the coast, and off
 by at most a few hundred metres far out, where the nearest coast is ambiguous only between nearly
-equidistant shores. Distances are to the nearest point of a land cell's rectangle.
+equidistant shores. Distances are to the nearest point of a land cell's rectangle. Grid cells
+that cannot hold the nearest coast (bounded below farther than one coast cell already measured)
+are skipped before their coast cells are measured, which changes no answer.
 
 Cost: building reads the mask (~1 GB for ~10 s), finds ~1.5 M coast cells and floods the grid,
 about a minute in all; what is kept (coast cells, grid seeds, the mask packed to bits) is
-~190 MB. The build can be cached to a file under a directory given by the caller.
+~190 MB. The build can be cached to a file under a directory given by the caller. Queries run at
+roughly 70,000 positions a second on one core (more near the coast, fewer far out at sea).
 """
 
 from __future__ import annotations
@@ -257,35 +260,89 @@ def _nearest_coast_km(
     cells = np.sort(cells, axis=1)
     cells[:, 1:][cells[:, 1:] == cells[:, :-1]] = -1
     query, cell = np.nonzero(cells >= 0)
-    cell = cells[query, cell]
+    query, cell = _worth_measuring(data, lat, lon, query, cells[query, cell])
     counts = data.offsets[cell + 1] - data.offsets[cell]
     pair_q = np.repeat(query, counts)
     firsts = np.repeat(data.offsets[cell], counts)
     within = np.arange(pair_q.size) - np.repeat(np.cumsum(counts) - counts, counts)
     coast = firsts + within
-    km = _km_to_cell(lat[pair_q], lon[pair_q], data.coast_r[coast], data.coast_c[coast])
     best = np.full(len(lat), np.inf)
-    np.minimum.at(best, pair_q, km)
+    if not pair_q.size:
+        return best
+    # the distance grows with the haversine term: the smallest term of each query gives its
+    # distance (pairs come grouped by query, `query` ascends), one arcsine per query
+    term = _haversine_to_cell(lat, lon, pair_q, data.coast_r[coast], data.coast_c[coast])
+    starts = np.flatnonzero(np.r_[True, pair_q[1:] != pair_q[:-1]])
+    nearest = np.minimum.reduceat(term, starts)
+    best[pair_q[starts]] = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(nearest, 0.0, 1.0)))
     return best
 
 
-def _km_to_cell(
-    lat: FloatArray, lon: FloatArray, rows: npt.NDArray[np.uint16], cols: npt.NDArray[np.uint16]
+def _worth_measuring(
+    data: _ShoreData, lat: FloatArray, lon: FloatArray, query: IntArray, cell: IntArray
+) -> tuple[IntArray, IntArray]:
+    """The (query, grid cell) pairs, grouped by query, whose coast cells may hold the query's
+    nearest: those whose grid cell is no farther than the query's distance to the first coast
+    cell of any of its grid cells (an upper bound of its answer).
+
+    A grid cell's distance is bounded below by the latitude gap to its band of latitudes and by
+    the distance to the meridian bounding it (the bounds of `AnchorageIndex`), so no cell that
+    holds the nearest coast is dropped and the answer is the same; far out at sea, where the
+    candidate cells are many and the nearest shore is in one or two of them, most are skipped.
+    """
+    counts = data.offsets[cell + 1] - data.offsets[cell]
+    query, cell = query[counts > 0], cell[counts > 0]
+    if not query.size:
+        return query, cell
+    first = data.offsets[cell]
+    term = _haversine_to_cell(lat, lon, query, data.coast_r[first], data.coast_c[first])
+    starts = np.flatnonzero(np.r_[True, query[1:] != query[:-1]])
+    sizes = np.diff(np.r_[starts, query.size])
+    upper = np.repeat(np.minimum.reduceat(term, starts), sizes)
+    upper_km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(upper, 0.0, 1.0)))
+    g_r, g_c = np.divmod(cell, GRID_COLUMNS)
+    step = COARSE / CELLS_PER_DEGREE
+    north = 90.0 - g_r * step
+    q_lat, q_lon = lat[query], lon[query]
+    lat_gap = np.maximum(np.maximum(q_lat - north, (north - step) - q_lat), 0.0)
+    west = -180.0 + g_c * step
+    east_of_west = (q_lon - west) % 360.0
+    lon_gap = np.where(
+        east_of_west < step, 0.0, np.minimum(east_of_west - step, 360.0 - east_of_west)
+    )
+    lon_gap = np.minimum(lon_gap, 90.0)
+    by_lon = EARTH_RADIUS_KM * np.arcsin(np.cos(np.radians(q_lat)) * np.sin(np.radians(lon_gap)))
+    lower_km = np.maximum(np.radians(lat_gap) * EARTH_RADIUS_KM, by_lon)
+    keep = lower_km <= upper_km * (1 + 1e-9) + 1e-6
+    return query[keep], cell[keep]
+
+
+def _haversine_to_cell(
+    lat: FloatArray,
+    lon: FloatArray,
+    query: IntArray,
+    rows: npt.NDArray[np.uint16],
+    cols: npt.NDArray[np.uint16],
 ) -> FloatArray:
-    """Great-circle distance, km, from positions (degrees) to the nearest point of mask cells.
+    """The haversine term (sin² of half the angle) from positions `query` of `lat`, `lon`
+    (degrees) to the nearest point of mask cells `rows`, `cols`, one per pair.
 
     The nearest point is taken as the position clamped into the cell's latitude and longitude
-    ranges, exact to metres for cells of 30".
+    ranges, exact to metres for cells of 30". What depends on the position alone is computed
+    once per position, not once per pair.
     """
     half = 0.5 / CELLS_PER_DEGREE
+    q_lat, q_lon = lat[query], lon[query]
     c_lat = 90.0 - (rows.astype(np.float64) + 0.5) / CELLS_PER_DEGREE
     c_lon = (cols.astype(np.float64) + 0.5) / CELLS_PER_DEGREE - 180.0
-    d_lon = (lon - c_lon + 180.0) % 360.0 - 180.0
-    p_lat = np.clip(lat, c_lat - half, c_lat + half)
+    d_lon = (q_lon - c_lon + 180.0) % 360.0 - 180.0
+    p_lat = np.clip(q_lat, c_lat - half, c_lat + half)
     p_d_lon = np.clip(d_lon, -half, half)
-    p1, p2 = np.radians(lat), np.radians(p_lat)
-    a = (
+    p1, p2 = np.radians(lat)[query], np.radians(p_lat)
+    return np.asarray(
         np.sin((p2 - p1) / 2) ** 2
-        + np.cos(p1) * np.cos(p2) * np.sin(np.radians(d_lon - p_d_lon) / 2) ** 2
+        + np.cos(np.radians(lat))[query]
+        * np.cos(p2)
+        * np.sin(np.radians(d_lon - p_d_lon) / 2) ** 2,
+        np.float64,
     )
-    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))), np.float64)

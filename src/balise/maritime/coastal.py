@@ -259,11 +259,11 @@ def _typed_tracks(
     tracks = _tracks(positions)
     if vessel_types is None:
         return tracks.with_columns(pl.lit(False).alias("sea_going"))
+    # joins keeping the left order keep the tracks sorted: no second sort of every position
     return (
-        tracks.join(_excluded(vessel_types, params), on="mmsi", how="anti")
-        .join(_eligible_vessels(vessel_types, params), on="mmsi", how="left")
+        tracks.join(_excluded(vessel_types, params), on="mmsi", how="anti", maintain_order="left")
+        .join(_eligible_vessels(vessel_types, params), on="mmsi", how="left", maintain_order="left")
         .with_columns(pl.col("sea_going").fill_null(False))
-        .sort(TRACK, "timestamp", "lat", "lon")
     )
 
 
@@ -310,10 +310,11 @@ def _buckets(legs: pl.DataFrame, params: CoastalDropParams) -> pl.DataFrame:
             pl.col("turn_deg").sum(),
             pl.col("hours").max().alias("longest_h"),
             pl.col("declared_stop").sum().alias("declared_stops"),
-            pl.col("prev_lat").sort_by("prev_timestamp").first().alias("first_lat"),
-            pl.col("prev_lon").sort_by("prev_timestamp").first().alias("first_lon"),
-            pl.col("lat").sort_by("timestamp").last().alias("last_lat"),
-            pl.col("lon").sort_by("timestamp").last().alias("last_lon"),
+            # legs are in time order within a track (`_tracks`)
+            pl.col("prev_lat").first().alias("first_lat"),
+            pl.col("prev_lon").first().alias("first_lon"),
+            pl.col("lat").last().alias("last_lat"),
+            pl.col("lon").last().alias("last_lon"),
             pl.col("lat").sum().alias("lat_sum"),
             pl.col("lon").radians().sin().sum().alias("lon_sin"),
             pl.col("lon").radians().cos().sum().alias("lon_cos"),

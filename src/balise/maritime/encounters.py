@@ -108,21 +108,33 @@ PRESETS: Final[dict[str, EncounterParams]] = {
 """Published encounter rules by name."""
 
 
-def _legs(positions: pl.DataFrame, max_gap_us: int) -> pl.DataFrame:
+CODE: Final = "_code"
+"""An integer number per track (dense, in track order): joins, sorts and groups on it are far
+cheaper than on the track's text."""
+
+
+def _legs(positions: pl.DataFrame, max_gap_us: int, step_us: int) -> pl.DataFrame:
     """Pairs of consecutive positions of a track (times in µs since the epoch) no further apart
-    than `max_gap_us`, with the implied speed over the leg (kn)."""
-    following = [pl.col(c).shift(-1).over(TRACK).alias(f"{c}1") for c in ("t", "lat", "lon")]
-    legs = (
-        sorted_tracks(positions)
-        .with_columns(pl.col("timestamp").dt.epoch("us").alias("t"))
-        .with_columns(following)
-        .with_columns((pl.col("t1") - pl.col("t")).alias("dt"))
-        .filter((pl.col("dt") > 0) & (pl.col("dt") <= max_gap_us))
-    )
+    than `max_gap_us` holding a multiple of `step_us`, with the implied speed over the leg (kn).
+
+    Only legs holding a grid time matter to the grid (a few percent of them at a 10-minute step
+    and a report every few seconds), so they are picked on arrays before any column is computed.
+    """
+    tracks = sorted_tracks(positions).with_columns(pl.col(TRACK).rle_id().alias(CODE))
+    code = tracks[CODE].to_numpy()
+    t = tracks["timestamp"].dt.epoch("us").to_numpy()
+    dt = t[1:] - t[:-1]
+    holds = (-(-t[:-1] // step_us)) * step_us <= t[1:]
+    keep = np.flatnonzero((code[1:] == code[:-1]) & (dt > 0) & (dt <= max_gap_us) & holds)
+    start, end = tracks[keep], tracks[keep + 1]
+    legs = start.select(
+        TRACK, CODE, "mmsi", pl.Series("t", t[keep]), "lat", "lon",
+        pl.Series("t1", t[keep + 1]), end["lat"].alias("lat1"), end["lon"].alias("lon1"),
+    )  # fmt: skip
     distance_nm = (
         haversine_km(pl.col("lat"), pl.col("lon"), pl.col("lat1"), pl.col("lon1")) / KM_PER_NM
     )
-    hours = pl.col("dt").cast(pl.Float64) / US_PER_HOUR
+    hours = (pl.col("t1") - pl.col("t")).cast(pl.Float64) / US_PER_HOUR
     return legs.with_columns((distance_nm / hours).alias("speed_knots"))
 
 
@@ -138,20 +150,27 @@ def resample(positions: pl.DataFrame, step_minutes: float, max_gap_hours: float)
     longitude is interpolated the short way round (across the antimeridian when shorter).
     """
     step = int(step_minutes * 60_000_000)
-    legs = _legs(positions, int(max_gap_hours * US_PER_HOUR))
+    legs = _legs(positions, int(max_gap_hours * US_PER_HOUR), step)
     t0, t1 = legs["t"].to_numpy(), legs["t1"].to_numpy()
     first = -(-t0 // step)
     counts = np.clip(t1 // step - first + 1, 0, None)
     leg = np.repeat(np.arange(legs.height), counts)
     offset = np.arange(leg.size) - np.repeat(np.cumsum(counts) - counts, counts)
     t = (first[leg] + offset) * step
+    # a grid time at a position ends one leg and starts the next: keep the first (rows are in
+    # track and time order, so such twins are neighbours)
+    code = legs[CODE].to_numpy()[leg]
+    once = np.ones(leg.size, dtype=bool)
+    once[1:] = (code[1:] != code[:-1]) | (t[1:] != t[:-1])
+    leg, t = leg[once], t[once]
     fraction = (t - t0[leg]) / (t1 - t0)[leg]
     lat0, lon0 = legs["lat"].to_numpy()[leg], legs["lon"].to_numpy()[leg]
     dlat = legs["lat1"].to_numpy()[leg] - lat0
     dlon = _wrap_lon(legs["lon1"].to_numpy()[leg] - lon0)
-    grid = pl.DataFrame(
+    return pl.DataFrame(
         {
             TRACK: legs[TRACK].gather(leg),
+            CODE: code[once],
             "mmsi": legs["mmsi"].gather(leg),
             "t": t,
             "lat": lat0 + fraction * dlat,
@@ -160,8 +179,6 @@ def resample(positions: pl.DataFrame, step_minutes: float, max_gap_hours: float)
         },
         schema_overrides={"t": pl.Int64, "lat": pl.Float64, "lon": pl.Float64},
     )
-    # a grid time at a position ends one leg and starts the next: keep one
-    return grid.unique([TRACK, "t"], keep="first", maintain_order=True)
 
 
 def _cell_rows(lat: FloatArray, cell_deg: float) -> IntArray:
@@ -184,77 +201,101 @@ def _cell_column(lon: FloatArray, columns: IntArray) -> IntArray:
     return np.asarray(column % columns, dtype=np.int64)
 
 
-def _own_cells(grid: pl.DataFrame, cell_deg: float, cell_km: float) -> pl.DataFrame:
-    """`grid` with each point's cell (`row`, `col`)."""
-    lat, lon = grid["lat"].to_numpy(), grid["lon"].to_numpy()
-    row = _cell_rows(lat, cell_deg)
-    column = _cell_column(lon, _columns_in_row(row, cell_deg, cell_km))
-    return grid.with_columns(pl.Series("row", row), pl.Series("col", column))
-
-
-def _neighbour_cells(grid: pl.DataFrame, cell_deg: float, cell_km: float) -> pl.DataFrame:
-    """Each point of `grid` once per cell of its neighbourhood: its own and the 8 around it.
+def _neighbour_cells(
+    lat: FloatArray, lon: FloatArray, cell_deg: float, cell_km: float
+) -> tuple[IntArray, IntArray, IntArray]:
+    """`point` (row number in `lat`, `lon`), `row` and `col` of each point's neighbourhood: its
+    own cell and the 8 around it.
 
     The neighbour columns are computed in each neighbour row (rows have different numbers of
-    columns) and wrap at the antimeridian; duplicates (rows of one or two columns) are dropped.
+    columns) and wrap at the antimeridian; a cell named twice for one point (rows of one or two
+    columns, near the poles) is kept once.
     """
-    lat, lon = grid["lat"].to_numpy(), grid["lon"].to_numpy()
     own_row = _cell_rows(lat, cell_deg)
-    parts = []
+    rows, cols = [], []
     for row_offset in NEIGHBOURS:
         row = own_row + row_offset
         columns = _columns_in_row(row, cell_deg, cell_km)
         centre = _cell_column(lon, columns)
         for column_offset in NEIGHBOURS:
-            column = (centre + column_offset) % columns
-            parts.append(grid.with_columns(pl.Series("row", row), pl.Series("col", column)))
-    return pl.concat(parts).unique([TRACK, "t", "row", "col"], maintain_order=True)
+            rows.append(row)
+            cols.append((centre + column_offset) % columns)
+    keep = [np.ones(len(lat), dtype=bool)]
+    for k in range(1, len(rows)):
+        seen = np.zeros(len(lat), dtype=bool)
+        for j in range(k):
+            seen |= (rows[j] == rows[k]) & (cols[j] == cols[k])
+        keep.append(~seen)
+    point = np.arange(len(lat), dtype=np.int64)
+    return (
+        np.concatenate([point[k] for k in keep]),
+        np.concatenate([r[k] for r, k in zip(rows, keep, strict=True)]),
+        np.concatenate([c[k] for c, k in zip(cols, keep, strict=True)]),
+    )
+
+
+def _cell_keys(t: IntArray, row: IntArray, col: IntArray) -> IntArray:
+    """One integer per (grid time, cell row, cell column): rows and columns of cells at least
+    `CELL_KM` wide are below 2**15 (the row one off the grid either side included)."""
+    return np.asarray(((t - t.min(initial=0)) << 32) | ((row + 1) << 16) | col, np.int64)
 
 
 def close_pairs(grid: pl.DataFrame, max_distance_m: float) -> pl.DataFrame:
-    """Pairs of points of `grid` at the same time within `max_distance_m`, with mmsi < other.
+    """Pairs of points of `grid` at the same time within `max_distance_m`, with mmsi < other
+    (`CODE`, mmsi, t, lat, lon, speed_knots, the same of the other point, distance_m).
 
     Neighbour search by cells at least `CELL_KM` and twice the distance limit wide: a point is
-    joined to the points of its own cell and the 8 around it only.
+    joined to the points of its own cell and the 8 around it only. The join is on point numbers
+    and one integer key; the columns are gathered for the pairs found.
     """
     cell_km = max(CELL_KM, 2 * max_distance_m / 1000)
     cell_deg = cell_km / KM_PER_DEGREE
-    keys = ["t", "row", "col"]
-    mine = _own_cells(grid, cell_deg, cell_km)
-    others = _neighbour_cells(grid, cell_deg, cell_km).rename(
-        {c: f"other_{c}" for c in (TRACK, "mmsi", "lat", "lon", "speed_knots")}
-    )
-    pairs = mine.join(others, on=keys, how="inner").filter(pl.col("mmsi") < pl.col("other_mmsi"))
+    points = grid.select(CODE, "mmsi", "t", "lat", "lon", "speed_knots")
+    lat, lon, t = (points[c].to_numpy() for c in ("lat", "lon", "t"))
+    row = _cell_rows(lat, cell_deg)
+    col = _cell_column(lon, _columns_in_row(row, cell_deg, cell_km))
+    around, a_row, a_col = _neighbour_cells(lat, lon, cell_deg, cell_km)
+    mine = pl.DataFrame({"point": np.arange(len(lat)), "key": _cell_keys(t, row, col)})
+    others = pl.DataFrame({"other": around, "key": _cell_keys(t[around], a_row, a_col)})
+    found = mine.join(others, on="key").select("point", "other")
+    one, other = found["point"].to_numpy(), found["other"].to_numpy()
+    mmsi = points["mmsi"].to_numpy()
+    ordered = np.flatnonzero(mmsi[one] < mmsi[other])
+    one, other = one[ordered], other[ordered]
+    second = points.select(CODE, "mmsi", "lat", "lon", "speed_knots")[other]
+    pairs = points[one].with_columns(second.rename(lambda c: f"other_{c}"))
     distance = haversine_km(pl.col("lat"), pl.col("lon"), pl.col("other_lat"), pl.col("other_lon"))
-    return (
-        pairs.with_columns((distance * 1000).alias("distance_m"))
-        .filter(pl.col("distance_m") <= max_distance_m)
-        .drop("row", "col")
+    return pairs.with_columns((distance * 1000).alias("distance_m")).filter(
+        pl.col("distance_m") <= max_distance_m
     )
 
 
-PAIR: Final = (TRACK, f"other_{TRACK}")
+PAIR: Final = (CODE, f"other_{CODE}")
 """The columns identifying a pair of tracks."""
 
 
 def _runs(pairs: pl.DataFrame, step_us: int) -> pl.DataFrame:
-    """`pairs` with `run`: numbered per pair, the same over consecutive grid times."""
-    ordered = pairs.sort(*PAIR, "t")
-    new = (pl.col("t").diff().over(PAIR) != step_us).fill_null(True)
-    return ordered.with_columns(new.cum_sum().over(PAIR).alias("run"))
+    """`pairs` sorted by pair and time with `run`: a number (over all pairs) that is the same
+    over consecutive grid times of a pair."""
+    one, other, t = (pairs[c].to_numpy() for c in (*PAIR, "t"))
+    order = np.lexsort((t, other, one))
+    ordered = pairs[order]
+    one, other, t = one[order], other[order], t[order]
+    new = np.ones(ordered.height, dtype=bool)
+    new[1:] = (one[1:] != one[:-1]) | (other[1:] != other[:-1]) | (t[1:] - t[:-1] != step_us)
+    return ordered.with_columns(pl.Series("run", np.cumsum(new), dtype=pl.Int64))
 
 
 def _near_anchorage(
     points: pl.DataFrame, params: EncounterParams, anchorage: AnchorageDistance | None
 ) -> pl.DataFrame:
-    """The (pair, run) keys of runs whose mean position is closer than `min_anchorage_km` to an
-    anchorage (none when `anchorage` is unknown or the limit is 0)."""
-    keys = points.select(*PAIR, "run").unique()
+    """The `run`s whose mean position is closer than `min_anchorage_km` to an anchorage (none when
+    `anchorage` is unknown or the limit is 0)."""
     if anchorage is None or params.min_anchorage_km <= 0 or points.is_empty():
-        return keys.clear()
-    runs = _located(points.group_by(*PAIR, "run"))
+        return points.select("run").clear()
+    runs = _located(points.group_by("run"))
     km = anchorage(runs["lat"].to_numpy(), runs["lon"].to_numpy())
-    return runs.filter(pl.Series(km < params.min_anchorage_km)).select(*PAIR, "run")
+    return runs.filter(pl.Series(km < params.min_anchorage_km)).select("run")
 
 
 def _located(groups: GroupBy) -> pl.DataFrame:
@@ -278,9 +319,9 @@ def _merged(points: pl.DataFrame, merge_gap_us: int) -> pl.DataFrame:
     events = (
         bounds.sort(*PAIR, "first")
         .with_columns((gap >= merge_gap_us).fill_null(True).cum_sum().over(PAIR).alias("event"))
-        .select(*PAIR, "run", "event")
+        .select("run", "event")
     )
-    return points.join(events, on=[*PAIR, "run"])
+    return points.join(events, on="run", maintain_order="left")
 
 
 def _summaries(points: pl.DataFrame, params: EncounterParams) -> pl.DataFrame:
@@ -315,6 +356,13 @@ def _summaries(points: pl.DataFrame, params: EncounterParams) -> pl.DataFrame:
         for c in ("first", "last")
     }
     return found.with_columns(**as_time)
+
+
+def _named(found: pl.DataFrame, grid: pl.DataFrame) -> pl.DataFrame:
+    """`found` with the text of both tracks (`TRACK`, `other_TRACK`) for the evidence."""
+    names = grid.select(CODE, TRACK).unique(CODE)
+    other = names.rename({CODE: f"other_{CODE}", TRACK: f"other_{TRACK}"})
+    return found.join(names, on=CODE, how="left").join(other, on=f"other_{CODE}", how="left")
 
 
 def _evidence(row: dict[str, Any]) -> str:
@@ -355,9 +403,9 @@ def detect_encounters(
     points = _runs(close_pairs(grid, params.max_distance_m), step_us)
     if points.is_empty():
         return empty_events()
-    points = points.join(_near_anchorage(points, params, anchorage), on=[*PAIR, "run"], how="anti")
+    points = points.join(_near_anchorage(points, params, anchorage), on="run", how="anti")
     merged = _merged(points, int(params.merge_gap_hours * US_PER_HOUR))
-    found = _summaries(merged, params)
+    found = _named(_summaries(merged, params), grid)
     evidence = [_evidence(row) for row in found.iter_rows(named=True)]
     certain = (
         CONFIDENCE_ANCHORAGES_KNOWN if anchorage is not None else CONFIDENCE_ANCHORAGES_UNKNOWN
