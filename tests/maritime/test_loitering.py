@@ -97,3 +97,15 @@ def test_row_order_does_not_change_events(random: Any) -> None:
     random.shuffle(order)
     expected = detect_loitering(positions, shore=everywhere(25.0))
     assert detect_loitering(positions[order], shore=everywhere(25.0)).equals(expected)
+
+
+def test_a_silence_is_not_loitering() -> None:
+    """Slow for an hour, dark for 14 h, back near where it went dark: the silent leg is slow on
+    average but unobserved, so no loitering (the gap detector reports the silence)."""
+    before = track(227000001, 1, knots=1.0, sog_knots=1.0)
+    after = track(227000001, 1, knots=1.0, start=T0 + timedelta(hours=15), sog_knots=1.0)
+    events = detect_loitering(pl.concat([before, after]), LoiteringParams())
+    assert events.is_empty()
+    # the same stretch fully reported is loitering
+    seen = track(227000001, 16, knots=1.0, sog_knots=1.0)
+    assert detect_loitering(seen, LoiteringParams()).height == 1

@@ -55,6 +55,10 @@ class LoiteringParams:
     min_shore_nm: float = 20.0
     """Smallest time-weighted mean distance from shore: pipe-events `loitering-events.sql.j2`
     (`minimum_distance_from_shore_nm`, 20 in GFW's runs and docs)."""
+    max_leg_hours: float = 6.0
+    """A leg longer than this (an AIS gap: the `ais_gap` threshold) is not seen slow: where the
+    vessel was meanwhile is unknown, so the hour it starts in breaks the run (Balise; GFW's
+    loitering counts such legs, which makes a vessel that went dark look like it loitered)."""
 
 
 def _legs(positions: pl.DataFrame) -> pl.DataFrame:
@@ -113,9 +117,10 @@ def _with_shore(
     return kept.drop("measure").with_columns(leg_shore)
 
 
-def _slow_runs(legs: pl.DataFrame, slow_knots: float) -> pl.DataFrame:
+def _slow_runs(legs: pl.DataFrame, params: LoiteringParams) -> pl.DataFrame:
     """Hour buckets of each track, a `slow` flag, and `run`: a number that changes with the flag,
-    so that consecutive slow hours share it."""
+    so that consecutive slow hours share it. An hour holding the start of a leg longer than
+    `max_leg_hours` (a silence) is not slow."""
     buckets = (
         legs.group_by(TRACK, "hour")
         .agg(
@@ -130,10 +135,15 @@ def _slow_runs(legs: pl.DataFrame, slow_knots: float) -> pl.DataFrame:
             pl.col("lon").radians().sin().sum().alias("lon_sin"),
             pl.col("lon").radians().cos().sum().alias("lon_cos"),
             pl.len().alias("positions"),
+            (pl.col("hours").max() > params.max_leg_hours).alias("dark"),
         )
         .sort(TRACK, "hour")
     )
-    slow = (pl.col("hours") > 0) & (pl.col("nm") < slow_knots * pl.col("hours"))
+    slow = (
+        (pl.col("hours") > 0)
+        & (pl.col("nm") < params.slow_knots * pl.col("hours"))
+        & ~pl.col("dark")
+    )
     return buckets.with_columns(slow.alias("slow")).with_columns(
         pl.col("slow").rle_id().over(TRACK).alias("run")
     )
@@ -201,9 +211,9 @@ def detect_loitering(
     legs = _legs(positions)
     if legs.is_empty():
         return empty_events()
-    runs = _slow_runs(legs, params.slow_knots)
+    runs = _slow_runs(legs, params)
     if shore is not None:
-        runs = _slow_runs(_with_shore(legs, runs, shore, params.min_hours), params.slow_knots)
+        runs = _slow_runs(_with_shore(legs, runs, shore, params.min_hours), params)
     found = _events(runs, params, shore is not None)
     evidence = [_evidence(row) for row in found.iter_rows(named=True)]
     confidence = CONFIDENCE_OFFSHORE if shore is not None else CONFIDENCE_SHORE_UNKNOWN
