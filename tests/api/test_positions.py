@@ -79,3 +79,17 @@ def test_bad_bbox_is_a_422_problem(api: TestClient) -> None:
         assert response.json()["errors"] == [
             {"in": "query", "name": "bbox", "detail": response.json()["errors"][0]["detail"]}
         ]
+
+
+def test_unfiltered_layer_is_kept_and_tagged_until_the_data_changes(api: TestClient) -> None:
+    first = api.get("/api/v1/positions/latest")
+    tag = first.headers["etag"]
+    again = api.get("/api/v1/positions/latest")
+    assert (again.headers["etag"], again.content) == (tag, first.content)
+    unchanged = api.get("/api/v1/positions/latest", headers={"If-None-Match": tag})
+    assert unchanged.status_code == 304
+    assert not unchanged.content
+    geojson = api.get("/api/v1/positions/latest", params={"format": "geojson"})
+    assert geojson.headers["etag"] != tag  # another body, another tag
+    filtered = api.get("/api/v1/positions/latest", params={"bbox": "-30,0,0,40"})
+    assert "etag" not in filtered.headers

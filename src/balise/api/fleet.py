@@ -10,9 +10,11 @@ others read the kept frame.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import unicodedata
+from collections.abc import Callable
 from typing import Annotated, Any, Final
 
 import polars as pl
@@ -81,13 +83,35 @@ class FleetCache:
         self._lock = threading.Lock()
         self._version: tuple[Any, ...] | None = None
         self._frame: pl.DataFrame | None = None
+        self._bodies: dict[str, bytes] = {}
 
     def get(self, store: DuckDBStore) -> pl.DataFrame:
+        return self._current(store)[0]
+
+    def _current(self, store: DuckDBStore) -> tuple[pl.DataFrame, tuple[Any, ...]]:
         version = data_version(store)
         with self._lock:
             if self._frame is None or version != self._version:
                 self._frame, self._version = build_fleet(store), version
-            return self._frame
+                self._bodies = {}
+            return self._frame, version
+
+    def body(
+        self, store: DuckDBStore, key: str, encode: Callable[[pl.DataFrame], bytes]
+    ) -> tuple[bytes, str]:
+        """A response body made from the snapshot by `encode`, kept with it under `key` (the
+        unfiltered map layer is the same bytes for every request until the data changes), and
+        an entity tag naming the data version and `key`."""
+        frame, version = self._current(store)
+        tag = hashlib.sha256(repr((version, key)).encode()).hexdigest()[:20]
+        with self._lock:
+            if version == self._version and key in self._bodies:
+                return self._bodies[key], tag
+        made = encode(frame)
+        with self._lock:
+            if version == self._version:
+                self._bodies[key] = made
+        return made, tag
 
 
 def get_fleet_cache(request: Request) -> FleetCache:

@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Final
 
 import polars as pl
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -115,14 +115,23 @@ RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
 
 @router.get("/api/v1/positions/latest", response_class=Response, responses=RESPONSES)
 def get_latest_positions(
-    fleet: FleetDep, store: StoreDep, bbox: BBoxQuery = None,
+    request: Request, fleet: FleetDep, store: StoreDep, bbox: BBoxQuery = None,
     since: Annotated[datetime | None, Query(description="Heard at or after (UTC if no zone).")]
     = None,
     format: Annotated[PositionFormat, Query(description="columns or geojson.")]
     = PositionFormat.columns,
 ) -> Response:  # fmt: skip
-    """The latest position of each vessel with its name, type, flag and risk: the map layer."""
-    rows = latest_positions(fleet.get(store), parse_bbox(bbox), utc(since))
-    if format is PositionFormat.geojson:
-        return Response(geojson_body(rows), media_type="application/geo+json")
-    return Response(columns_body(rows), media_type="application/json")
+    """The latest position of each vessel with its name, type, flag and risk: the map layer.
+
+    Without filters the answer is kept until the data changes, with an entity tag: a client
+    sending it back in `If-None-Match` gets 304 Not Modified."""
+    encode = geojson_body if format is PositionFormat.geojson else columns_body
+    media = "application/geo+json" if format is PositionFormat.geojson else "application/json"
+    box, heard = parse_bbox(bbox), utc(since)
+    if box is not None or heard is not None:
+        return Response(encode(latest_positions(fleet.get(store), box, heard)), media_type=media)
+    body, tag = fleet.body(store, format.value, lambda f: encode(latest_positions(f, None, None)))
+    etag = f'"{tag}"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(body, media_type=media, headers={"ETag": etag})
