@@ -234,3 +234,95 @@ def test_export_geojson_of_the_view(page: Any, tmp_path: Path) -> None:
     assert collection["type"] == "FeatureCollection"
     assert collection["features"]
     assert collection["features"][0]["geometry"]["type"] == "Point"
+
+
+def _map_centre(page: Any) -> tuple[float, float]:
+    box = page.locator("#map").bounding_box()
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def test_draw_a_zone_and_save_it(page: Any, server: str, tmp_path: Path) -> None:
+    _open(page, "/?map=-30.000,20.000,5.00")
+    before = int(page.get_attribute("body", "data-zones"))
+    x, y = _map_centre(page)
+    page.click("#draw-zone")
+    for dx, dy in ((-60, -60), (60, -60), (60, 60)):
+        page.mouse.click(x + dx, y + dy)
+    page.mouse.dblclick(x - 60, y + 60)
+    form = page.locator("#zone-form")
+    form.wait_for(timeout=5_000)
+    assert "4 corners" in form.inner_text()
+    form.locator("input[name=name]").fill("Drawn square")
+    assert form.locator("input[name=id]").input_value() == "drawn-square"
+    form.locator("select[name=trigger]").select_option("dwell")
+    form.locator("input[name=minutes]").fill("90")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector(".zone-panel .saved")
+    page.wait_for_selector(f"body[data-zones='{before + 1}']")
+    zones = {f["id"]: f for f in _api(server, "/api/v1/zones")["features"]}
+    drawn = zones["drawn-square"]
+    assert drawn["properties"]["rules"] == [{"trigger": "dwell", "min_dwell_minutes": 90}]
+    ring = drawn["geometry"]["coordinates"][0]
+    assert len(ring) == 5
+    assert ring[0] == ring[-1]
+    lons, lats = [p[0] for p in ring], [p[1] for p in ring]
+    assert min(lons) < -30 < max(lons)
+    assert min(lats) < 20 < max(lats)
+    # the same id again is refused: the problem's detail is shown, and Esc abandons the zone
+    page.click("#draw-zone")
+    for dx, dy in ((-40, -40), (40, -40), (40, 40)):
+        page.mouse.click(x + dx, y + dy)
+    page.keyboard.press("Enter")
+    form.locator("input[name=name]").fill("Drawn square")
+    form.locator("button[type=submit]").click()
+    problem = page.locator("#zone-form .problem")
+    problem.wait_for()
+    assert "exists" in problem.inner_text()
+    page.keyboard.press("Escape")
+    assert page.locator("#zone-form").count() == 0
+    # an import keeps the good features and lists each refused one
+    square = [[-20, 10], [-19, 10], [-19, 11], [-20, 11], [-20, 10]]
+    good = {"type": "Feature", "id": "imported-box", "properties": {"name": "Imported"},
+            "geometry": {"type": "Polygon", "coordinates": [square]}}  # fmt: skip
+    bad: dict[str, Any] = {"type": "Feature", "id": "no-geometry", "geometry": None}
+    upload = tmp_path / "zones.geojson"
+    upload.write_text(json.dumps({"type": "FeatureCollection", "features": [good, bad]}))
+    page.set_input_files("#import-zones", str(upload))
+    report = page.locator("#zone-import")
+    report.wait_for()
+    assert "1 zone accepted" in report.inner_text()
+    assert "imported-box" in report.locator(".accepted").inner_text()
+    assert "feature 1 (no-geometry)" in report.locator(".problems").inner_text()
+    page.wait_for_selector(f"body[data-zones='{before + 2}']")
+    assert page.errors == []
+
+
+def test_shift_click_selects_two_vessels(page: Any, server: str) -> None:
+    columns = _api(server, "/api/v1/positions/latest")["columns"]
+    fleet = list(zip(columns["mmsi"], columns["lon"], columns["lat"], strict=True))
+    first = fleet[0]
+    second = next(v for v in fleet if abs(v[1] - first[1]) + abs(v[2] - first[2]) > 1)
+    _open(page, f"/?map={first[1]:.5f},{first[2]:.5f},11")
+    x, y = _map_centre(page)
+    page.wait_for_timeout(1500)  # the glyphs are drawn after the data is ready
+    page.mouse.click(x, y)
+    page.wait_for_selector(f"#dossier .ids:has-text('MMSI {first[0]}')")
+    # move the camera to the second vessel as back/forward would, keeping the selection
+    page.evaluate(
+        "([mmsi, lon, lat]) => {"
+        " history.pushState(null, '', `?vessel=${mmsi}&map=${lon},${lat},11`);"
+        " dispatchEvent(new PopStateEvent('popstate')); }",
+        [first[0], second[1], second[2]],
+    )
+    page.wait_for_timeout(800)
+    page.keyboard.down("Shift")
+    page.mouse.click(x, y)
+    page.keyboard.up("Shift")
+    page.wait_for_selector(f"#dossier .ids:has-text('MMSI {second[0]}')")
+    assert f"vessel={first[0]},{second[0]}" in page.url
+    assert page.locator("#selection li").count() == 2
+    page.wait_for_selector("body[data-tracks='2']")
+    page.locator(f"#selection li[data-mmsi='{first[0]}'] button.switch").click()
+    page.wait_for_selector(f"#dossier .ids:has-text('MMSI {first[0]}')")
+    assert f"vessel={second[0]},{first[0]}" in page.url
+    assert page.errors == []

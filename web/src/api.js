@@ -293,6 +293,18 @@ export async function zones() {
   };
 }
 
+/** Add one zone (a GeoJSON Feature with an `id`); refused zones throw an `ApiError` whose
+ * `problem` is the RFC 9457 document (`reason` says what is wrong with the feature). */
+export function createZone(feature) {
+  return request('POST', '/zones', {}, feature);
+}
+
+/** Add or replace the good zones of a FeatureCollection: `{accepted, created, replaced,
+ * problems: [{index, zone_id, reason}]}`, one problem per refused feature. */
+export function importZones(collection) {
+  return request('POST', '/zones/import', {}, collection);
+}
+
 /** The URL that downloads the events of the current filters in `format` (csv, geojson,
  * kml); each file names its filters and data version in its README. */
 export function exportUrl(format, filters = {}) {

@@ -1,5 +1,7 @@
 // Wiring of the workstation: the URL state drives every panel; selecting anything anywhere
-// (map glyph, inbox row, event, search result) selects the vessel everywhere.
+// (map glyph, inbox row, event, search result) selects the vessel everywhere. Shift- or
+// ctrl-clicking a vessel on the map adds it to the selection: every selected track is drawn,
+// the dossier shows the last clicked.
 
 import './style.css';
 import * as api from './api.js';
@@ -10,6 +12,7 @@ import { renderEvents, renderInbox, stateMessage } from './lists.js';
 import { createMap } from './map.js';
 import { createStore, filtersOf } from './state.js';
 import { createTimebar } from './timebar.js';
+import { createZoneTools } from './zones.js';
 
 const store = createStore();
 const $ = (selector) => document.querySelector(selector);
@@ -17,18 +20,32 @@ const data = { types: {}, shapes: {}, events: [], alerts: [], vessels: null, tra
 
 const map = createMap($('#map'), {
   view: store.get().map,
-  onSelect: (mmsi) => select(mmsi),
-  onEvent: (id, mmsi) => {
+  onSelect: (mmsi, add) => (add ? addToSelection(mmsi) : select(mmsi)),
+  onEvent: (id, mmsi, add) => {
     const event = data.events.find((e) => e.id === id);
     if (event?.start) timebar.setCursor(Date.parse(event.start));
-    select(mmsi);
+    if (add) addToSelection(mmsi);
+    else select(mmsi);
   },
   onMove: (view) => store.set({ map: view }),
 });
 const timebar = createTimebar($('#timebar'), { onCursor: (t) => cursorMoved(t) });
 
+const zoneTools = createZoneTools($('#zone-tools'), map, { onChanged: () => loadZones() });
+
 function select(mmsi) {
-  if (mmsi !== store.get().vessel) store.set({ vessel: mmsi }, { push: true });
+  const { vessel, selection } = store.get();
+  if (mmsi !== vessel || selection.length > 1) store.set({ vessel: mmsi }, { push: true });
+}
+
+/** Add a vessel to the selection (or bring a selected one forward): it becomes the last clicked. */
+function addToSelection(mmsi) {
+  const selection = store.get().selection.filter((m) => m !== mmsi);
+  store.set({ selection: [...selection, mmsi] }, { push: true });
+}
+
+function removeFromSelection(mmsi) {
+  store.set({ selection: store.get().selection.filter((m) => m !== mmsi) }, { push: true });
 }
 
 // ---- loading ---------------------------------------------------------------------------
@@ -59,7 +76,7 @@ async function loadVessels() {
       : 'No positions in this workspace yet: ingest AIS data (balise ingest) to see vessels.';
     status.classList.toggle('empty', !n);
     $('body').dataset.vessels = String(n);
-    map.setSelected(store.get().vessel);
+    map.setSelected(store.get().selection);
   } catch (error) {
     status.textContent = `Could not load vessel positions: ${error.message}`;
     status.classList.add('error');
@@ -68,7 +85,9 @@ async function loadVessels() {
 
 async function loadZones() {
   try {
-    await map.setZones(await api.zones());
+    const collection = await api.zones();
+    await map.setZones(collection);
+    $('body').dataset.zones = String(collection.features.length);
   } catch {
     /* zones are optional context: the map works without them */
   }
@@ -123,15 +142,35 @@ function pickEvent(item) {
 
 // ---- selection, track and time ---------------------------------------------------------
 
+/** The selected vessels, when there are several: switch the dossier to one, or drop one. */
+function renderSelection(selection, vessel) {
+  const root = $('#selection');
+  root.hidden = selection.length < 2;
+  if (root.hidden) return root.replaceChildren();
+  const nameOf = (mmsi) => data.vessels?.features.find((f) => f.properties.mmsi === mmsi)?.properties.name;
+  root.replaceChildren(h('h4', {}, `${selection.length} vessels selected`),
+    h('ul', {}, [...selection].reverse().map((mmsi) => h('li', { dataset: { mmsi }, class: mmsi === vessel ? 'current' : '' },
+      h('button', { class: 'switch', 'aria-current': mmsi === vessel ? 'true' : null, onclick: () => addToSelection(mmsi) },
+        `${nameOf(mmsi) ?? 'unnamed'} · ${mmsi}`),
+      h('button', { class: 'icon', title: 'Remove from the selection', onclick: () => removeFromSelection(mmsi) }, '×')))),
+    h('p', { class: 'hint' }, 'Shift- or ctrl-click vessels on the map to add them. Solid track: the vessel shown; dashed: the others.'));
+}
+
+async function tracksOf(mmsis, filters) {
+  return Promise.all(mmsis.map((mmsi) => api.track(mmsi, { since: filters.since, until: filters.until })
+    .catch(() => ({ lines: [], points: [] }))));
+}
+
 async function showSelection() {
-  const { vessel } = store.get();
+  const { vessel, selection } = store.get();
   const root = $('#dossier');
-  map.setSelected(vessel);
+  map.setSelected(selection);
+  renderSelection(selection, vessel);
   document.body.classList.toggle('has-selection', vessel !== null);
   if (vessel === null) {
     data.track = null;
     root.replaceChildren(emptyDossier());
-    map.setTrack(null, null, data.shapes);
+    map.setTracks(null, null, data.shapes);
     map.setCursor(null);
     timebar.setCoverage(null);
     updateTicks();
@@ -142,19 +181,18 @@ async function showSelection() {
     types: data.types, shapes: data.shapes, filters,
     onEvent: pickEvent, onClose: () => store.set({ vessel: null }, { push: true }),
   });
-  try {
-    data.track = await api.track(vessel, { since: filters.since, until: filters.until });
-  } catch {
-    data.track = { lines: [], points: [] };
-  }
-  if (store.get().vessel !== vessel) return;
+  const order = [vessel, ...selection.filter((m) => m !== vessel).reverse()];
+  const tracks = await tracksOf(order, filters);
+  if (store.get().vessel !== vessel || store.get().selection.join() !== selection.join()) return;
+  data.track = tracks[0];
   const pins = record?.events ?? data.events.filter((e) => e.mmsi === vessel);
-  map.setTrack(data.track.lines, pins, data.shapes);
+  map.setTracks(tracks.map((t) => t.lines), pins, data.shapes);
+  document.body.dataset.tracks = String(tracks.filter((t) => t.lines.length).length);
   const points = data.track.points;
   if (points.length) {
     extend(points[0].t, points.at(-1).t);
     timebar.setCoverage([points[0].t, points.at(-1).t]);
-    if (!store.get().map || store.get().vessel) map.fitLines(data.track.lines);
+    if (!store.get().map || store.get().vessel) map.fitLines(tracks.flatMap((t) => t.lines));
   }
   updateTicks(pins);
   cursorMoved(timebar.cursor());
@@ -238,6 +276,8 @@ function renderLegend() {
     h('h4', {}, 'Events (shape)'),
     h('ul', {}, Object.entries(data.types).map(([type, info]) =>
       h('li', { title: info.definition }, shapeImage(data.shapes[type]), ` ${info.title ?? humanType(type)}`))),
+    h('h4', {}, 'Tracks (line)'),
+    h('p', { class: 'hint' }, 'Solid: the vessel in the dossier; dashed: the others selected (shift-click).'),
     h('h4', {}, 'Layers'),
     layerToggle('vessels', 'vessels'), layerToggle('zones', 'zones'), layerToggle('events', 'all events')));
 }
@@ -307,6 +347,16 @@ function setupControls() {
 
 function onKey(event) {
   const typing = ['INPUT', 'SELECT', 'TEXTAREA'].includes(document.activeElement?.tagName);
+  if (event.key === 'Escape' && zoneTools.drawing()) {
+    if (typing) document.activeElement.blur();
+    zoneTools.cancel();
+    return;
+  }
+  if (event.key === 'Enter' && map.drawing()) {
+    event.preventDefault();
+    zoneTools.finish();
+    return;
+  }
   if (event.key === 'Escape') {
     if (typing) document.activeElement.blur();
     $('#search-results').hidden = true;

@@ -1,6 +1,7 @@
 // The sea picture: Natural Earth land and coastlines bundled with the app (no tiles), zones,
-// vessels coloured by risk (clustered at low zoom), the selected vessel's track with its
-// event pins, and every event of the view as a shape per type.
+// vessels coloured by risk (clustered at low zoom), the selected vessels' tracks (the last
+// clicked solid, the others dashed: colour means risk only) with the last clicked vessel's
+// event pins, every event of the view as a shape per type, and the zone being drawn.
 
 import * as maplibregl from 'maplibre-gl';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
@@ -47,6 +48,7 @@ function baseStyle() {
       pins: source(EMPTY),
       cursor: source(EMPTY),
       selected: source(EMPTY),
+      draft: source(EMPTY),
       vessels: {
         ...source(EMPTY),
         cluster: true,
@@ -65,7 +67,12 @@ function baseStyle() {
       { id: 'events', type: 'symbol', source: 'events', layout: {
         'icon-image': ['concat', 'ev-', ['get', 'shape']], 'icon-size': 0.75, 'icon-allow-overlap': true,
       }, paint: { 'icon-color': riskColour(['coalesce', ['get', 'score'], -1]), 'icon-opacity': 0.75 } },
-      { id: 'track', type: 'line', source: 'track', layout: { 'line-join': 'round', 'line-cap': 'round' },
+      { id: 'tracks-others', type: 'line', source: 'track', filter: ['>', ['get', 'rank'], 0],
+        layout: { 'line-join': 'round' },
+        paint: { 'line-color': '#d6e1ea', 'line-width': ['max', 0.8, ['-', 2, ['*', 0.3, ['get', 'rank']]]],
+          'line-opacity': 0.7, 'line-dasharray': [2, 1.5] } },
+      { id: 'track', type: 'line', source: 'track', filter: ['==', ['get', 'rank'], 0],
+        layout: { 'line-join': 'round', 'line-cap': 'round' },
         paint: { 'line-color': '#d6e1ea', 'line-width': 1.6, 'line-opacity': 0.85 } },
       { id: 'clusters', type: 'circle', source: 'vessels', filter: ['has', 'point_count'], paint: {
         'circle-color': riskColour(['get', 'maxscore']),
@@ -91,6 +98,12 @@ function baseStyle() {
       { id: 'pins', type: 'symbol', source: 'pins', layout: {
         'icon-image': ['concat', 'ev-', ['get', 'shape']], 'icon-size': 1.1, 'icon-allow-overlap': true,
       }, paint: { 'icon-color': riskColour(['coalesce', ['get', 'score'], -1]), 'icon-halo-color': '#0a141c', 'icon-halo-width': 1.5 } },
+      { id: 'draft-fill', type: 'fill', source: 'draft', filter: ['==', ['geometry-type'], 'Polygon'],
+        paint: { 'fill-color': '#ffffff', 'fill-opacity': 0.08 } },
+      { id: 'draft-line', type: 'line', source: 'draft', filter: ['!=', ['geometry-type'], 'Point'],
+        paint: { 'line-color': '#ffffff', 'line-width': 1.5, 'line-dasharray': [1, 1] } },
+      { id: 'draft-points', type: 'circle', source: 'draft', filter: ['==', ['geometry-type'], 'Point'],
+        paint: { 'circle-radius': 4, 'circle-color': '#ffffff', 'circle-stroke-color': '#0a141c', 'circle-stroke-width': 1.5 } },
       { id: 'cursor', type: 'circle', source: 'cursor', paint: {
         'circle-radius': 6, 'circle-color': '#ffffff', 'circle-stroke-color': '#0a141c', 'circle-stroke-width': 2,
       } },
@@ -106,8 +119,9 @@ async function loadLand(map) {
 const LAYER_GROUPS = { vessels: ['vessels', 'clusters'], zones: ['zones', 'zones-fill'], events: ['events'] };
 
 /**
- * The map and what the application asks of it. `onSelect(mmsi)` is called when a vessel or
- * an event is clicked, `onMove({lon, lat, zoom})` when the camera settles.
+ * The map and what the application asks of it. `onSelect(mmsi, add)` is called when a vessel
+ * is clicked (`add` with shift or ctrl held: add it to the selection), `onEvent(id, mmsi)`
+ * when an event is, `onMove({lon, lat, zoom})` when the camera settles.
  */
 export function createMap(container, { view, onSelect, onMove, onEvent }) {
   const map = new maplibregl.Map({
@@ -120,6 +134,7 @@ export function createMap(container, { view, onSelect, onMove, onEvent }) {
     maxPitch: 0,
   });
   map.dragRotate.disable();
+  map.boxZoom.disable(); // shift-click adds a vessel to the selection instead
   map.touchZoomRotate.disableRotation();
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'nautical', maxWidth: 120 }), 'bottom-right');
@@ -133,14 +148,23 @@ export function createMap(container, { view, onSelect, onMove, onEvent }) {
     const zoom = await map.getSource('vessels').getClusterExpansionZoom(cluster.properties.cluster_id);
     map.easeTo({ center: cluster.geometry.coordinates, zoom });
   });
-  for (const layer of ['vessels', 'pins', 'events']) {
-    map.on('click', layer, (event) => {
-      const props = event.features[0].properties;
-      if (layer === 'vessels') onSelect(Number(props.mmsi));
-      else onEvent(props.id, Number(props.mmsi));
-    });
-    map.on('mouseenter', layer, () => { map.getCanvas().style.cursor = 'pointer'; });
-    map.on('mouseleave', layer, () => { map.getCanvas().style.cursor = ''; });
+  const drawing = { on: false, points: [], onClose: null };
+  // one click picks one thing: a vessel before an event pin before an event of the view
+  const CLICKABLE = ['vessels', 'pins', 'events'];
+  map.on('click', (event) => {
+    if (drawing.on) return;
+    const layers = CLICKABLE.filter((id) => map.getLayer(id) && map.getLayoutProperty(id, 'visibility') !== 'none');
+    const hits = layers.length ? map.queryRenderedFeatures(event.point, { layers }) : [];
+    const hit = CLICKABLE.map((id) => hits.find((f) => f.layer.id === id)).find(Boolean);
+    if (!hit) return;
+    const props = hit.properties;
+    const add = event.originalEvent.shiftKey || event.originalEvent.ctrlKey || event.originalEvent.metaKey;
+    if (hit.layer.id === 'vessels') onSelect(Number(props.mmsi), add);
+    else onEvent(props.id, Number(props.mmsi), add);
+  });
+  for (const layer of CLICKABLE) {
+    map.on('mouseenter', layer, () => { if (!drawing.on) map.getCanvas().style.cursor = 'pointer'; });
+    map.on('mouseleave', layer, () => { if (!drawing.on) map.getCanvas().style.cursor = ''; });
   }
   map.on('mouseenter', 'clusters', () => { map.getCanvas().style.cursor = 'zoom-in'; });
   map.on('mouseleave', 'clusters', () => { map.getCanvas().style.cursor = ''; });
@@ -162,6 +186,43 @@ export function createMap(container, { view, onSelect, onMove, onEvent }) {
   };
   let vessels = EMPTY;
 
+  // drawing a zone: each click adds a vertex, a double click (or `finishDrawing`) closes it
+  const drawDraft = () => {
+    const { points } = drawing;
+    const features = points.map((p) => ({ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: p } }));
+    if (points.length >= 3) features.push({ type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [[...points, points[0]]] } });
+    else if (points.length === 2) features.push({ type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates: points } });
+    return setData('draft', { type: 'FeatureCollection', features });
+  };
+  const finishDrawing = () => {
+    if (!drawing.on) return null;
+    const ring = drawing.points.length >= 3 ? [...drawing.points, drawing.points[0]] : null;
+    if (!ring) return null;
+    drawing.on = false;
+    map.getCanvas().style.cursor = '';
+    map.doubleClickZoom.enable();
+    drawing.onClose?.(ring);
+    return ring;
+  };
+  map.on('click', (event) => {
+    if (!drawing.on) return;
+    let { lng } = event.lngLat;
+    const previous = drawing.points.at(-1);
+    // keep each vertex within 180° of the previous one, so a zone may cross the antimeridian
+    if (previous) while (lng - previous[0] > 180) lng -= 360;
+    if (previous) while (previous[0] - lng > 180) lng += 360;
+    if (!previous) lng = event.lngLat.wrap().lng;
+    const point = [Number(lng.toFixed(5)), Number(event.lngLat.lat.toFixed(5))];
+    if (previous && previous[0] === point[0] && previous[1] === point[1]) return;
+    drawing.points.push(point);
+    drawDraft();
+  });
+  map.on('dblclick', (event) => {
+    if (!drawing.on) return;
+    event.preventDefault();
+    finishDrawing();
+  });
+
   return {
     map,
     ready,
@@ -174,17 +235,23 @@ export function createMap(container, { view, onSelect, onMove, onEvent }) {
     setEvents(list, shapes) {
       return setData('events', pointsOf(list, shapes));
     },
-    /** The selected vessel's track and its event pins; `null` clears them. */
-    setTrack(lines, pins, shapes) {
-      setData('track', lines?.length ? { type: 'Feature', properties: {}, geometry: { type: 'MultiLineString', coordinates: lines } } : EMPTY);
+    /** The selected vessels' tracks (`tracks`: one list of lines per vessel, the last
+     * clicked first) and the last clicked vessel's event pins; `null` clears them. */
+    setTracks(tracks, pins, shapes) {
+      const features = (tracks ?? []).map((lines, rank) => ({
+        type: 'Feature', properties: { rank }, geometry: { type: 'MultiLineString', coordinates: lines ?? [] },
+      })).filter((f) => f.geometry.coordinates.length);
+      setData('track', { type: 'FeatureCollection', features });
       return setData('pins', pointsOf(pins ?? [], shapes));
     },
     setCursor(point) {
       return setData('cursor', point ? { type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: point } } : EMPTY);
     },
-    setSelected(mmsi) {
-      const found = vessels.features.find((f) => f.properties.mmsi === mmsi);
-      return setData('selected', found ? { type: 'FeatureCollection', features: [found] } : EMPTY);
+    /** Rings round the selected vessels (`mmsis`: a list, or one MMSI, or null). */
+    setSelected(mmsis) {
+      const wanted = new Set([mmsis ?? []].flat());
+      const found = vessels.features.filter((f) => wanted.has(f.properties.mmsi));
+      return setData('selected', { type: 'FeatureCollection', features: found });
     },
     async setLayers(visible) {
       await ready;
@@ -205,6 +272,22 @@ export function createMap(container, { view, onSelect, onMove, onEvent }) {
       map.jumpTo({ center: [view.lon, view.lat], zoom: view.zoom });
     },
     vesselCount: () => vessels.features.length,
+    /** Start drawing a zone; `onClose(ring)` gets the closed ring ([lon, lat] positions). */
+    startDrawing(onClose) {
+      Object.assign(drawing, { on: true, points: [], onClose });
+      map.doubleClickZoom.disable();
+      map.getCanvas().style.cursor = 'crosshair';
+      drawDraft();
+    },
+    finishDrawing,
+    /** Stop drawing and remove the draft (Esc, or after the zone is saved or abandoned). */
+    cancelDrawing() {
+      Object.assign(drawing, { on: false, points: [], onClose: null });
+      map.doubleClickZoom.enable();
+      map.getCanvas().style.cursor = '';
+      return setData('draft', EMPTY);
+    },
+    drawing: () => drawing.on,
   };
 }
 

@@ -1,7 +1,9 @@
 // The view lives in the URL so that it can be shared and back/forward work: the selected
-// vessel, the time range and cursor, the filters, the open tab and the map camera.
+// vessels, the time range and cursor, the filters, the open tab and the map camera.
+// `vessel` lists the selected MMSIs, the last clicked last: `state.selection` is that list and
+// `state.vessel` its last one (the vessel the dossier shows), or null.
 //
-//   /?vessel=224000001&from=2024-03-01T00:00Z&to=2024-03-03T00:00Z&at=...&type=encounter
+//   /?vessel=224000001,224000002&from=2024-03-01T00:00Z&to=2024-03-03T00:00Z&at=...&type=encounter
 //     &status=open&min=20&tab=events&layers=zones,events&map=-20.5,10.25,4.2
 
 const KEYS = ['vessel', 'from', 'to', 'at', 'type', 'status', 'min', 'tab', 'layers', 'map'];
@@ -12,7 +14,8 @@ export function readState(search = window.location.search) {
   const query = new URLSearchParams(search);
   const state = {};
   for (const key of KEYS) state[key] = query.get(key) || null;
-  state.vessel = state.vessel ? Number(state.vessel) : null;
+  state.selection = selectionOf(state.vessel);
+  state.vessel = state.selection.at(-1) ?? null;
   state.min = state.min ? Number(state.min) : null;
   state.tab = state.tab || 'inbox';
   state.layers = state.layers ? state.layers.split(',').filter(Boolean) : [...DEFAULT_LAYERS];
@@ -21,6 +24,12 @@ export function readState(search = window.location.search) {
     state.map = [lon, lat, zoom].every(Number.isFinite) ? { lon, lat, zoom } : null;
   }
   return state;
+}
+
+/** The MMSIs of a `vessel=1,2,3` value, each once, in order. */
+function selectionOf(text) {
+  const mmsis = (text ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  return [...new Set(mmsis)];
 }
 
 function toSearch(state) {
@@ -33,6 +42,7 @@ function toSearch(state) {
       value = value.join(',');
     }
     if (key === 'tab' && value === 'inbox') continue;
+    if (key === 'vessel') value = state.selection.join(',');
     if (key === 'map') value = `${value.lon.toFixed(3)},${value.lat.toFixed(3)},${value.zoom.toFixed(2)}`;
     query.set(key, value);
   }
@@ -53,12 +63,15 @@ export function filtersOf(state) {
 /**
  * A tiny store: `set(patch, {push})` updates the state, writes the URL (a history entry
  * when `push`, otherwise replacing the current one) and tells the subscribers what changed.
+ * A patch of `vessel` alone selects that one vessel (or none); one of `selection` sets the
+ * whole selection, its last MMSI becoming `vessel`.
  */
 export function createStore() {
   let state = readState();
   const listeners = [];
   const notify = (previous) => {
     const changed = new Set(KEYS.filter((key) => JSON.stringify(previous[key]) !== JSON.stringify(state[key])));
+    if (JSON.stringify(previous.selection) !== JSON.stringify(state.selection)) changed.add('vessel');
     if (changed.size) for (const listener of listeners) listener(state, changed);
   };
   window.addEventListener('popstate', () => {
@@ -72,6 +85,9 @@ export function createStore() {
     set(patch, { push = false } = {}) {
       const previous = state;
       state = { ...state, ...patch };
+      if ('selection' in patch) state.selection = selectionOf(patch.selection.join(','));
+      else if ('vessel' in patch) state.selection = patch.vessel === null ? [] : [patch.vessel];
+      state.vessel = state.selection.at(-1) ?? null;
       const search = toSearch(state);
       if (push) window.history.pushState(null, '', search);
       else window.history.replaceState(null, '', search);
