@@ -99,3 +99,14 @@ def everywhere(value: float) -> Geography:
 def evidence(events: pl.DataFrame, row: int = 0) -> dict[str, Any]:
     """The evidence object of event `row`."""
     return dict(json.loads(events["evidence"][row]))
+
+
+def problem(response: Any, status: int) -> dict[str, Any]:
+    """The RFC 9457 problem document of `response`, checked to have `status`, the problem media
+    type and the members every problem carries."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert {"type", "title", "detail"} <= set(body)
+    return body

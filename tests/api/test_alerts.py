@@ -19,9 +19,9 @@ from balise.api.app import create_app
 from balise.model.events import EVENT_SCHEMA, event_id, to_json
 from balise.store.duckdb import DuckDBStore
 from balise.workspace import STORE_FILE
+from helpers import problem
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
-PROBLEM = "application/problem+json"
 
 
 def _event(kind: str, mmsi: int, hour: int, confidence: float, **evidence: Any) -> dict[str, Any]:
@@ -61,15 +61,6 @@ def root(tmp_path: Path) -> Path:
 def client(root: Path) -> Iterator[TestClient]:
     with client_for(root) as test_client:
         yield test_client
-
-
-def _problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert {"type", "title", "detail"} <= set(body)
-    return body
 
 
 def test_inbox_lists_alertable_events_most_severe_first(client: TestClient) -> None:
@@ -135,15 +126,15 @@ def test_triage_persists_with_its_history(root: Path) -> None:
 
 def test_dismiss_needs_a_known_reason_and_a_note_for_other(client: TestClient) -> None:
     alert = EVENTS[3]["id"]
-    _problem(client.post(f"/api/v1/alerts/{alert}/dismiss", json={"reason": "boring"}), 422)
-    _problem(client.post(f"/api/v1/alerts/{alert}/dismiss", json={"reason": "other"}), 422)
+    problem(client.post(f"/api/v1/alerts/{alert}/dismiss", json={"reason": "boring"}), 422)
+    problem(client.post(f"/api/v1/alerts/{alert}/dismiss", json={"reason": "other"}), 422)
     done = client.post(
         f"/api/v1/alerts/{alert}/dismiss",
         json={"reason": "other", "note": "fishing season", "user": "ana"},
     )
     assert done.json()["dismiss_reason"] == "other"
     assert done.json()["history"][-1]["who"] == "ana"
-    again = _problem(client.post(f"/api/v1/alerts/{alert}/dismiss",
+    again = problem(client.post(f"/api/v1/alerts/{alert}/dismiss",
                                  json={"reason": "duplicate"}), 409)  # fmt: skip
     assert "dismissed" in again["detail"]
     reopened = client.post(f"/api/v1/alerts/{alert}/reopen")
@@ -153,17 +144,17 @@ def test_dismiss_needs_a_known_reason_and_a_note_for_other(client: TestClient) -
 
 def test_errors_are_problems(client: TestClient) -> None:
     alert = EVENTS[0]["id"]
-    _problem(client.get("/api/v1/alerts/nope"), 404)
-    _problem(client.post("/api/v1/alerts/nope/acknowledge"), 404)
+    problem(client.get("/api/v1/alerts/nope"), 404)
+    problem(client.post("/api/v1/alerts/nope/acknowledge"), 404)
     past = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
-    _problem(client.post(f"/api/v1/alerts/{alert}/suspend", json={"until": past}), 422)
+    problem(client.post(f"/api/v1/alerts/{alert}/suspend", json={"until": past}), 422)
     naive = client.post(f"/api/v1/alerts/{alert}/suspend", json={"until": "2099-01-01T00:00:00"})
-    _problem(naive, 422)
-    _problem(client.post(f"/api/v1/alerts/{alert}/acknowledge", json={"who": "x"}), 422)
-    _problem(client.get("/api/v1/alerts", params={"cursor": "garbage!"}), 400)
-    _problem(client.get("/api/v1/alerts", params={"state": "closed"}), 422)
+    problem(naive, 422)
+    problem(client.post(f"/api/v1/alerts/{alert}/acknowledge", json={"who": "x"}), 422)
+    problem(client.get("/api/v1/alerts", params={"cursor": "garbage!"}), 400)
+    problem(client.get("/api/v1/alerts", params={"state": "closed"}), 422)
     assert client.post(f"/api/v1/alerts/{alert}/acknowledge").status_code == 200
-    _problem(client.post(f"/api/v1/alerts/{alert}/acknowledge"), 409)
+    problem(client.post(f"/api/v1/alerts/{alert}/acknowledge"), 409)
 
 
 def test_inbox_of_a_detected_world(api: TestClient) -> None:

@@ -22,9 +22,8 @@ from balise.io.kml import GX_NS, KML_NS
 from balise.model.events import EVENT_SCHEMA, event_id, to_json
 from balise.store.duckdb import DuckDBStore
 from balise.workspace import STORE_FILE
-from helpers import T0, track
+from helpers import T0, problem, track
 
-PROBLEM = "application/problem+json"
 NS = {"kml": KML_NS, "gx": GX_NS}
 
 
@@ -68,12 +67,6 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def client(root: Path) -> Iterator[TestClient]:
     with TestClient(create_app(root)) as test_client:
         yield test_client
-
-
-def _problem(response: Any, status: int) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    assert response.json()["status"] == status
 
 
 def test_events_csv_is_streamed_newest_first(client: TestClient) -> None:
@@ -171,14 +164,14 @@ def test_bundles_carry_a_readme(client: TestClient) -> None:
 
 
 def test_errors_are_problems(client: TestClient) -> None:
-    _problem(client.get("/api/v1/exports/vessels/999/track.kml"), 404)
-    _problem(client.get("/api/v1/exports/events.csv", params={"bbox": "1,2,3"}), 422)
-    _problem(client.get("/api/v1/exports/events.csv", params={"bundle": "tar"}), 422)
-    _problem(client.get("/api/v1/exports/events.xlsx"), 422)
-    _problem(client.get("/api/v1/exports/events.csv", params={"zone": "nowhere"}), 422)
+    problem(client.get("/api/v1/exports/vessels/999/track.kml"), 404)
+    problem(client.get("/api/v1/exports/events.csv", params={"bbox": "1,2,3"}), 422)
+    problem(client.get("/api/v1/exports/events.csv", params={"bundle": "tar"}), 422)
+    problem(client.get("/api/v1/exports/events.xlsx"), 422)
+    problem(client.get("/api/v1/exports/events.csv", params={"zone": "nowhere"}), 422)
     late = datetime(2024, 3, 2, tzinfo=UTC).isoformat()
     backwards = {"since": late, "until": T0.isoformat()}
-    _problem(client.get("/api/v1/exports/events.kml", params=backwards), 422)
+    problem(client.get("/api/v1/exports/events.kml", params=backwards), 422)
 
 
 def test_exports_of_a_detected_world(api: TestClient) -> None:

@@ -14,9 +14,9 @@ from balise.api.app import create_app
 from balise.cli.detect import ZONE_FILE, workspace_zones
 from balise.store.duckdb import DuckDBStore
 from balise.workspace import STORE_FILE
+from helpers import problem
 
 DEFAULTS = ["galicia-rias", "brittany-coast", "martinique-coast", "guadeloupe-coast"]
-PROBLEM = "application/problem+json"
 
 
 def zone(
@@ -42,14 +42,6 @@ def root(tmp_path: Path) -> Path:
 def client(root: Path) -> Iterator[TestClient]:
     with client_for(root) as test_client:
         yield test_client
-
-
-def _problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
 
 
 def _ids(client: TestClient) -> list[tuple[str, str, bool]]:
@@ -90,22 +82,22 @@ def test_delete_workspace_zone_but_not_a_default(client: TestClient) -> None:
     client.put("/api/v1/zones/galicia-rias", json=zone("galicia-rias"))
     assert client.delete("/api/v1/zones/galicia-rias").status_code == 204
     assert ("galicia-rias", "default", False) in _ids(client)  # the default is back
-    body = _problem(client.delete("/api/v1/zones/galicia-rias"), 409)
+    body = problem(client.delete("/api/v1/zones/galicia-rias"), 409)
     assert "overridden" in body["detail"]
-    _problem(client.delete("/api/v1/zones/nowhere"), 404)
-    _problem(client.get("/api/v1/zones/nowhere"), 404)
+    problem(client.delete("/api/v1/zones/nowhere"), 404)
+    problem(client.get("/api/v1/zones/nowhere"), 404)
 
 
 def test_single_zones_are_validated_strictly(client: TestClient) -> None:
     unclosed = zone("bad")
     unclosed["geometry"]["coordinates"][0].pop()
-    body = _problem(client.post("/api/v1/zones", json=unclosed), 422)
+    body = problem(client.post("/api/v1/zones", json=unclosed), 422)
     assert body["reason"] == "unclosed ring: its first and last positions differ"
     typo = zone("typo", rules=[{"trigger": "entry", "scor": 0.4}])
-    assert "unknown rule key" in _problem(client.post("/api/v1/zones", json=typo), 422)["reason"]
-    _problem(client.post("/api/v1/zones", json=zone("galicia-rias")), 409)
-    _problem(client.put("/api/v1/zones/one", json=zone("another")), 422)
-    _problem(client.post("/api/v1/zones", json=[1, 2]), 422)
+    assert "unknown rule key" in problem(client.post("/api/v1/zones", json=typo), 422)["reason"]
+    problem(client.post("/api/v1/zones", json=zone("galicia-rias")), 409)
+    problem(client.put("/api/v1/zones/one", json=zone("another")), 422)
+    problem(client.post("/api/v1/zones", json=[1, 2]), 422)
 
 
 def test_import_keeps_good_features_and_reports_bad_ones(client: TestClient) -> None:
@@ -120,7 +112,7 @@ def test_import_keeps_good_features_and_reports_bad_ones(client: TestClient) -> 
         ["old", "new-1"], ["new-1"], ["old"])  # fmt: skip
     assert [(p["index"], p["zone_id"]) for p in body["problems"]] == [(1, "x"), (3, "new-1")]
     assert body["problems"][0]["reason"] == "missing geometry"
-    _problem(client.post("/api/v1/zones/import", json={"type": "Feature"}), 422)
+    problem(client.post("/api/v1/zones/import", json={"type": "Feature"}), 422)
 
 
 def test_hand_edited_bad_features_survive_writes(client: TestClient, root: Path) -> None:
@@ -132,4 +124,4 @@ def test_hand_edited_bad_features_survive_writes(client: TestClient, root: Path)
     stored = json.loads((root / ZONE_FILE).read_text())["features"]
     assert stored[0] == broken
     (root / ZONE_FILE).write_text("{not json")
-    assert _problem(client.get("/api/v1/zones"), 409)["type"].endswith("zone-file-unreadable")
+    assert problem(client.get("/api/v1/zones"), 409)["type"].endswith("zone-file-unreadable")
