@@ -326,3 +326,12 @@ def test_shift_click_selects_two_vessels(page: Any, server: str) -> None:
     page.wait_for_selector(f"#dossier .ids:has-text('MMSI {first[0]}')")
     assert f"vessel={second[0]},{first[0]}" in page.url
     assert page.errors == []
+
+
+def test_ports_layer_loads_near_the_coast(page: Any) -> None:
+    """The ports and anchorages layer, switched on in the URL, fetches the view's places from
+    the zoom where it is drawn (off Martinique at zoom 8)."""
+    _open(page, "/?layers=vessels,ports&map=-61.0,14.6,8")
+    page.wait_for_function("document.body.dataset.ports > 0", timeout=15_000)
+    assert int(page.get_attribute("body", "data-ports")) > 0
+    assert page.errors == []

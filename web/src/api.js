@@ -282,6 +282,11 @@ export async function triage(id, action, { user, reason, until, note } = {}) {
 
 // ---- zones and exports -----------------------------------------------------------------
 
+/** Ports and named anchorages in `bbox` (`west,south,east,north`), a GeoJSON collection. */
+export async function ports(bbox) {
+  return get('/ports', { bbox, limit: 5000 });
+}
+
 export async function zones() {
   const body = await get('/zones');
   if (body?.type === 'FeatureCollection') return body;

@@ -9,7 +9,7 @@ import { renderDossier, emptyDossier } from './dossier.js';
 import { RISK_COLOURS, RISK_LABELS, h, humanType, toDate } from './format.js';
 import { shapeImage, shapesFor } from './icons.js';
 import { renderEvents, renderInbox, stateMessage } from './lists.js';
-import { createMap } from './map.js';
+import { createMap, PORTS_MIN_ZOOM } from './map.js';
 import { createStore, filtersOf } from './state.js';
 import { createTimebar } from './timebar.js';
 import { createZoneTools } from './zones.js';
@@ -27,7 +27,7 @@ const map = createMap($('#map'), {
     if (add) addToSelection(mmsi);
     else select(mmsi);
   },
-  onMove: (view) => store.set({ map: view }),
+  onMove: (view) => { store.set({ map: view }); loadPorts(); },
 });
 const timebar = createTimebar($('#timebar'), { onCursor: (t) => cursorMoved(t) });
 
@@ -80,6 +80,19 @@ async function loadVessels() {
   } catch (error) {
     status.textContent = `Could not load vessel positions: ${error.message}`;
     status.classList.add('error');
+  }
+}
+
+async function loadPorts() {
+  if (!store.get().layers.includes('ports')) return;
+  const { bbox, zoom } = map.viewBox();
+  if (zoom < PORTS_MIN_ZOOM) return;
+  try {
+    const collection = await api.ports(bbox);
+    await map.setPorts(collection);
+    $('body').dataset.ports = String(collection.features.length);
+  } catch {
+    /* ports are optional context: the map works without them */
   }
 }
 
@@ -279,7 +292,8 @@ function renderLegend() {
     h('h4', {}, 'Tracks (line)'),
     h('p', { class: 'hint' }, 'Solid: the vessel in the dossier; dashed: the others selected (shift-click).'),
     h('h4', {}, 'Layers'),
-    layerToggle('vessels', 'vessels'), layerToggle('zones', 'zones'), layerToggle('events', 'all events')));
+    layerToggle('vessels', 'vessels'), layerToggle('zones', 'zones'), layerToggle('events', 'all events'),
+    layerToggle('ports', `ports and anchorages (zoom ${PORTS_MIN_ZOOM}+; thick ring: high-risk port)`)));
 }
 
 function renderExports() {
@@ -409,6 +423,7 @@ store.subscribe((state, changed) => {
   }
   if (changed.has('layers')) {
     map.setLayers(state.layers);
+    loadPorts();
     renderLegend();
   }
   if (changed.has('tab')) applyTab(state.tab);
@@ -431,7 +446,7 @@ async function start() {
   renderExports();
   map.setLayers(state.layers);
   await loadTypes();
-  await Promise.all([loadVessels(), loadZones(), loadEvents(), loadAlerts()]);
+  await Promise.all([loadVessels(), loadZones(), loadEvents(), loadAlerts(), map.ready.then(loadPorts)]);
   await showSelection();
   document.body.dataset.ready = 'true';
 }

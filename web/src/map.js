@@ -43,6 +43,7 @@ function baseStyle() {
       graticule: source(graticule()),
       land: { ...source(EMPTY), attribution: 'Natural Earth (public domain)' },
       zones: source(EMPTY),
+      ports: source(EMPTY),
       track: source(EMPTY),
       events: source(EMPTY),
       pins: source(EMPTY),
@@ -64,6 +65,14 @@ function baseStyle() {
       { id: 'coast', type: 'line', source: 'land', paint: { 'line-color': '#4d6173', 'line-width': 0.8 } },
       { id: 'zones-fill', type: 'fill', source: 'zones', paint: { 'fill-color': '#9fb3c8', 'fill-opacity': 0.05 } },
       { id: 'zones', type: 'line', source: 'zones', paint: { 'line-color': '#9fb3c8', 'line-width': 1.2, 'line-dasharray': [3, 2] } },
+      // ports (larger) and anchorages: context, not risk, so no colour; a listed high-risk port
+      // has a thicker ring
+      { id: 'ports', type: 'circle', source: 'ports', minzoom: PORTS_MIN_ZOOM, paint: {
+        'circle-radius': ['case', ['==', ['get', 'kind'], 'port'], 4, 2],
+        'circle-color': '#0a141c',
+        'circle-stroke-color': '#9fb3c8',
+        'circle-stroke-width': ['case', ['get', 'high_risk'], 2.5, 0.8],
+      } },
       { id: 'events', type: 'symbol', source: 'events', layout: {
         'icon-image': ['concat', 'ev-', ['get', 'shape']], 'icon-size': 0.75, 'icon-allow-overlap': true,
       }, paint: { 'icon-color': riskColour(['coalesce', ['get', 'score'], -1]), 'icon-opacity': 0.75 } },
@@ -116,7 +125,12 @@ async function loadLand(map) {
   map.getSource('land').setData(feature(topology, topology.objects.land));
 }
 
-const LAYER_GROUPS = { vessels: ['vessels', 'clusters'], zones: ['zones', 'zones-fill'], events: ['events'] };
+/** Ports and anchorages are drawn (and fetched) from this zoom in. */
+export const PORTS_MIN_ZOOM = 5;
+
+const LAYER_GROUPS = {
+  vessels: ['vessels', 'clusters'], zones: ['zones', 'zones-fill'], events: ['events'], ports: ['ports'],
+};
 
 /**
  * The map and what the application asks of it. `onSelect(mmsi, add)` is called when a vessel
@@ -231,6 +245,13 @@ export function createMap(container, { view, onSelect, onMove, onEvent }) {
       await setData('vessels', collection);
     },
     setZones: (collection) => setData('zones', collection),
+    setPorts: (collection) => setData('ports', collection),
+    /** The view as a bbox `west,south,east,north` and its zoom. */
+    viewBox() {
+      const b = map.getBounds();
+      return { bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(3)).join(','),
+        zoom: map.getZoom() };
+    },
     /** All events of the view, drawn as a shape per type, coloured by their score. */
     setEvents(list, shapes) {
       return setData('events', pointsOf(list, shapes));

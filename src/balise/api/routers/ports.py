@@ -1,0 +1,71 @@
+"""Ports and anchorages: the places the port-visit and encounter detectors measure from, as a map
+layer. Ports come from the UN/LOCODE gazetteer (with the high-risk list's flag), anchorages from
+Global Fishing Watch's named anchorages; a bounding box keeps a view's answer small."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Annotated, Final
+
+import polars as pl
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from balise.api.params import BBoxQuery, parse_bbox
+
+router = APIRouter(tags=["ports"])
+
+MAX_FEATURES: Final = 20_000
+
+
+@functools.cache
+def places() -> pl.DataFrame:
+    """Every port (`kind` "port", with `locode` and `high_risk`) and named anchorage (`kind`
+    "anchorage"), ports first: `kind`, `locode`, `name`, `country`, `high_risk`, `lat`, `lon`."""
+    from balise.geo.gazetteer import Gazetteer, load_high_risk_ports
+    from balise.geo.ports import load_anchorages
+
+    risky = load_high_risk_ports()["locode"].to_list()
+    ports = Gazetteer.packaged().ports.select(
+        pl.lit("port").alias("kind"),
+        "locode",
+        "name",
+        "country",
+        pl.col("locode").is_in(risky).alias("high_risk"),
+        "lat",
+        "lon",
+    )
+    anchorages = load_anchorages().select(
+        pl.lit("anchorage").alias("kind"),
+        pl.lit(None, pl.String).alias("locode"),
+        pl.col("label").alias("name"),
+        pl.col("iso3").alias("country"),
+        pl.lit(False).alias("high_risk"),
+        "lat",
+        "lon",
+    )
+    return pl.concat([ports, anchorages])
+
+
+@router.get("/api/v1/ports", response_class=Response)
+def get_ports(
+    bbox: BBoxQuery = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_FEATURES, description="Most features returned.")]
+    = 5_000,
+) -> Response:  # fmt: skip
+    """Ports and named anchorages (in the box when given) as a GeoJSON FeatureCollection, ports
+    first; `truncated` says whether `limit` cut the list."""
+    rows = places()
+    box = parse_bbox(bbox)
+    if box is not None:
+        rows = rows.filter(box.expr())
+    shown = rows.head(limit)
+    features = [
+        {"type": "Feature",
+         "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
+         "properties": {k: row[k] for k in ("kind", "locode", "name", "country", "high_risk")}}
+        for row in shown.iter_rows(named=True)
+    ]  # fmt: skip
+    body = {"type": "FeatureCollection", "features": features, "truncated": rows.height > limit}
+    return Response(json.dumps(body, separators=(",", ":")), media_type="application/geo+json")
