@@ -297,6 +297,24 @@ def test_draw_a_zone_and_save_it(page: Any, server: str, tmp_path: Path) -> None
     assert page.errors == []
 
 
+def _click_until(page: Any, x: float, y: float, selector: str, shift: bool = False) -> None:
+    """Click the map at (`x`, `y`) until `selector` shows: the glyphs are drawn by WebGL some
+    frames after their data arrives, later on a loaded machine."""
+    for _ in range(20):
+        page.wait_for_timeout(750)
+        if shift:
+            page.keyboard.down("Shift")
+        page.mouse.click(x, y)
+        if shift:
+            page.keyboard.up("Shift")
+        try:
+            page.wait_for_selector(selector, timeout=1_500)
+            return
+        except Exception:  # playwright's TimeoutError: not drawn yet, click again
+            continue
+    page.wait_for_selector(selector, timeout=5_000)
+
+
 def test_shift_click_selects_two_vessels(page: Any, server: str) -> None:
     columns = _api(server, "/api/v1/positions/latest")["columns"]
     fleet = list(zip(columns["mmsi"], columns["lon"], columns["lat"], strict=True))
@@ -304,9 +322,7 @@ def test_shift_click_selects_two_vessels(page: Any, server: str) -> None:
     second = next(v for v in fleet if abs(v[1] - first[1]) + abs(v[2] - first[2]) > 1)
     _open(page, f"/?map={first[1]:.5f},{first[2]:.5f},11")
     x, y = _map_centre(page)
-    page.wait_for_timeout(1500)  # the glyphs are drawn after the data is ready
-    page.mouse.click(x, y)
-    page.wait_for_selector(f"#dossier .ids:has-text('MMSI {first[0]}')")
+    _click_until(page, x, y, f"#dossier .ids:has-text('MMSI {first[0]}')")
     # move the camera to the second vessel as back/forward would, keeping the selection
     page.evaluate(
         "([mmsi, lon, lat]) => {"
@@ -314,11 +330,7 @@ def test_shift_click_selects_two_vessels(page: Any, server: str) -> None:
         " dispatchEvent(new PopStateEvent('popstate')); }",
         [first[0], second[1], second[2]],
     )
-    page.wait_for_timeout(800)
-    page.keyboard.down("Shift")
-    page.mouse.click(x, y)
-    page.keyboard.up("Shift")
-    page.wait_for_selector(f"#dossier .ids:has-text('MMSI {second[0]}')")
+    _click_until(page, x, y, f"#dossier .ids:has-text('MMSI {second[0]}')", shift=True)
     assert f"vessel={first[0]},{second[0]}" in page.url
     assert page.locator("#selection li").count() == 2
     page.wait_for_selector("body[data-tracks='2']")

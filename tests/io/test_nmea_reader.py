@@ -215,3 +215,10 @@ def test_mutated_real_lines_never_crash(data: st.DataObject) -> None:
     lines[index] = lines[index][:position] + junk + lines[index][position + cut :]
     batch = _read(lines)
     assert batch.positions.height + batch.quarantine.height >= 1
+
+
+def test_c_colon_outside_any_tag_block_is_not_a_time() -> None:
+    """A line with `,c:` but no tag block (found by the mutation test) is read without a crash:
+    the text is not a receive time."""
+    batch = _read(["!AIVDM,1,1,,A,c:15M67FC000G?ufbE`FepT@3n00Sa,0*5C"])
+    assert batch.positions.is_empty()

@@ -198,6 +198,8 @@ def _tag_times(codes: npt.NDArray[np.uint8], starts: Positions, tag_end: Positio
     line = np.searchsorted(starts, colons, side="right") - 1
     inside = colons < tag_end[line]
     line, first = line[inside], colons[inside]
+    if line.size == 0:  # "c:" only outside tag blocks (in a payload or a mangled line)
+        return micros
     leading = np.concatenate(([True], line[1:] != line[:-1]))
     line, first = line[leading], first[leading]
     value = np.zeros(line.size, dtype=np.int64)
