@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 from fastapi.testclient import TestClient
 
+from balise.api.app import create_app
 from balise.api.params import BBox
 from balise.api.routers.positions import COLUMNS, latest_positions
+from balise.io.batch import ReadBatch
+from balise.model.schema import POSITION_SCHEMA, conform
+from balise.store.base import IngestRecord
+from balise.workspace import Workspace
 
 
 def _layer(api: TestClient, **params: Any) -> dict[str, Any]:
@@ -93,3 +99,40 @@ def test_unfiltered_layer_is_kept_and_tagged_until_the_data_changes(api: TestCli
     assert geojson.headers["etag"] != tag  # another body, another tag
     filtered = api.get("/api/v1/positions/latest", params={"bbox": "-30,0,0,40"})
     assert "etag" not in filtered.headers
+
+
+def test_layer_is_sent_gzipped_to_clients_that_accept_it(api: TestClient) -> None:
+    plain = api.get("/api/v1/positions/latest", headers={"Accept-Encoding": "identity"})
+    packed = api.get("/api/v1/positions/latest", headers={"Accept-Encoding": "br, gzip;q=0.8"})
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.headers["vary"] == plain.headers["vary"] == "Accept-Encoding"
+    assert packed.json() == plain.json()  # the client decoded it: the same document
+    assert int(packed.headers["content-length"]) < len(plain.content) / 2
+    assert packed.headers["etag"] != plain.headers["etag"]  # one tag per representation
+    refused = api.get("/api/v1/positions/latest", headers={"Accept-Encoding": "gzip;q=0"})
+    assert "content-encoding" not in refused.headers
+    again = api.get(
+        "/api/v1/positions/latest",
+        headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["etag"]},
+    )
+    assert again.status_code == 304
+
+
+def test_layer_follows_data_stored_by_another_store_on_the_workspace(tmp_path: Path) -> None:
+    def batch(mmsi: int, hour: int) -> ReadBatch:
+        rows = {"mmsi": [mmsi], "timestamp": [datetime(2024, 5, 1, hour, tzinfo=UTC)],
+                "lat": [10.0], "lon": [-20.0]}  # fmt: skip
+        return ReadBatch(positions=conform(pl.DataFrame(rows), POSITION_SCHEMA))
+
+    writer = Workspace(tmp_path).open_store(create=True)
+    writer.start_ingest(IngestRecord("a", "test", "csv", "running", 0, 1))
+    writer.store_batch("a", 0, batch(244000001, 1))
+    with TestClient(create_app(tmp_path)) as client:
+        first = client.get("/api/v1/positions/latest")
+        assert first.json()["columns"]["mmsi"] == [244000001]
+        writer.store_batch("a", 1, batch(244000002, 2))
+        second = client.get("/api/v1/positions/latest")
+        assert second.json()["columns"]["mmsi"] == [244000001, 244000002]
+        assert second.headers["etag"] != first.headers["etag"]
+    writer.close()

@@ -7,10 +7,11 @@ between threads, and closes it when the response is sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from balise.store.duckdb import DuckDBStore
 
@@ -23,6 +24,23 @@ def get_store(request: Request) -> Iterator[DuckDBStore]:
         yield cursor
     finally:
         cursor.close()
+
+
+T = TypeVar("T")
+
+
+async def in_thread(request: Request, work: Callable[[DuckDBStore], T]) -> T:
+    """`work` on a store cursor of its own, in the thread pool: for `async` routes, which must
+    not block the event loop with a query, yet answer from memory when they can."""
+
+    def run() -> T:
+        cursor = request.app.state.store.cursor()
+        try:
+            return work(cursor)
+        finally:
+            cursor.close()
+
+    return await run_in_threadpool(run)
 
 
 StoreDep = Annotated[DuckDBStore, Depends(get_store)]

@@ -3,19 +3,20 @@
 The map layer (latest positions of every vessel) and the vessel search both read it. Building it
 scans the positions table once (a `GROUP BY mmsi` with `arg_max`), which takes too long to do
 for every request on a large workspace, so it is built once per *data version* and kept: the
-version is the store's last change sequence (every ingested batch bumps it) and the time of the
-last detection run (which rewrites the risk table). A request after new data rebuilds it; the
-others read the kept frame.
+version is the store's `generation`, which every write of data in this process bumps (ingested
+batches, detection runs, the risk table). A request after new data rebuilds it; the others read
+the kept frame.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 import threading
 import unicodedata
 from collections.abc import Callable
-from typing import Annotated, Any, Final
+from typing import Annotated, Final
 
 import polars as pl
 from fastapi import Depends, Request
@@ -54,14 +55,6 @@ def normalise(text: str) -> str:
     return re.sub(r"[^A-Z0-9]+", " ", plain).strip()
 
 
-def data_version(store: DuckDBStore) -> tuple[Any, ...]:
-    """What the snapshot depends on: the last change sequence and the last detection run."""
-    return store._rows(
-        "SELECT (SELECT coalesce(max(seq), 0) FROM changes), "
-        "(SELECT max(run_at) FROM detect_runs), (SELECT count(*) FROM detect_runs)"
-    )[0]
-
-
 def build_fleet(store: DuckDBStore) -> pl.DataFrame:
     """One row per vessel heard or identified: last position (`time`, `lat`, `lon`,
     `sog_knots`, `cog_deg`, `heading_deg`), current identity, flag, risk `score` and `band`
@@ -77,41 +70,51 @@ def build_fleet(store: DuckDBStore) -> pl.DataFrame:
 
 
 class FleetCache:
-    """The snapshot of the current data version (thread-safe: requests run in a pool)."""
+    """The snapshot of the current data version, and response bodies made from it
+    (thread-safe: requests run in a pool)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._version: tuple[Any, ...] | None = None
+        self._version: int | None = None
         self._frame: pl.DataFrame | None = None
         self._bodies: dict[str, bytes] = {}
+        # generations restart at each process start: entity tags must not repeat across runs
+        self._instance = secrets.token_hex(8)
 
     def get(self, store: DuckDBStore) -> pl.DataFrame:
-        return self._current(store)[0]
-
-    def _current(self, store: DuckDBStore) -> tuple[pl.DataFrame, tuple[Any, ...]]:
-        version = data_version(store)
+        """The snapshot, rebuilt first if the data changed since it was built."""
+        version = store.generation
         with self._lock:
             if self._frame is None or version != self._version:
                 self._frame, self._version = build_fleet(store), version
                 self._bodies = {}
-            return self._frame, version
+            return self._frame
+
+    def tag(self, version: int, key: str) -> str:
+        """The entity tag of body `key` at data version `version`."""
+        return hashlib.sha256(repr((self._instance, version, key)).encode()).hexdigest()[:20]
+
+    def kept(self, version: int, key: str) -> bytes | None:
+        """Body `key` if it was made at data version `version` (no database access: an
+        unchanged map layer is answered without leaving the event loop)."""
+        with self._lock:
+            return self._bodies.get(key) if version == self._version else None
 
     def body(
         self, store: DuckDBStore, key: str, encode: Callable[[pl.DataFrame], bytes]
-    ) -> tuple[bytes, str]:
-        """A response body made from the snapshot by `encode`, kept with it under `key` (the
-        unfiltered map layer is the same bytes for every request until the data changes), and
-        an entity tag naming the data version and `key`."""
-        frame, version = self._current(store)
-        tag = hashlib.sha256(repr((version, key)).encode()).hexdigest()[:20]
-        with self._lock:
-            if version == self._version and key in self._bodies:
-                return self._bodies[key], tag
-        made = encode(frame)
+    ) -> tuple[bytes, int]:
+        """A response body made from the snapshot by `encode` and kept with it under `key`
+        (the unfiltered map layer is the same bytes for every request until the data
+        changes), and the data version it belongs to."""
+        version = store.generation
+        kept = self.kept(version, key)
+        if kept is not None:
+            return kept, version
+        made = encode(self.get(store))
         with self._lock:
             if version == self._version:
                 self._bodies[key] = made
-        return made, tag
+        return made, version
 
 
 def get_fleet_cache(request: Request) -> FleetCache:

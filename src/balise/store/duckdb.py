@@ -10,6 +10,8 @@ overwritten, and repeats cost nothing.
 
 from __future__ import annotations
 
+import itertools
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -76,6 +78,19 @@ CREATE TABLE IF NOT EXISTS detect_runs (
 DERIVED_TABLES = ("vessel_risk", "vessel_tracking", "voyage_risk")
 """Tables recomputed whole after each detection run from the events and latest positions."""
 
+_GENERATIONS: dict[str, int] = {}
+_GENERATIONS_LOCK = threading.Lock()
+_MEMORY = itertools.count()
+
+
+def _database_key(path: Path | str) -> str:
+    """Which database a store is on: its file's resolved path (every store of this process on
+    one file shares the key), or a key of its own for `:memory:`."""
+    if str(path) == ":memory:":
+        return f":memory:{next(_MEMORY)}"
+    return str(Path(path).resolve())
+
+
 _SAME_IDENTITY = " AND ".join(f"i.{c} IS NOT DISTINCT FROM b.{c}" for c in _IDENTITY_KEY)
 
 
@@ -87,6 +102,7 @@ class DuckDBStore:
             self._con = duckdb.connect(str(path))
         except duckdb.Error as err:
             raise WorkspaceError(f"cannot open the store {path}: {err}", path=str(path)) from err
+        self._key = _database_key(path)
         self._con.execute("SET TimeZone = 'UTC'")
         # batches append whole row groups and a partial one each; compacting those at every
         # checkpoint rewrote the whole table once more (docs/decisions/0004)
@@ -102,8 +118,22 @@ class DuckDBStore:
         must not be used by two threads at once); close it when done."""
         other = DuckDBStore.__new__(DuckDBStore)
         other._con = self._con.cursor()
+        other._key = self._key
         other._con.execute("SET TimeZone = 'UTC'")
         return other
+
+    @property
+    def generation(self) -> int:
+        """A number that grows with every write of data (positions, identities, events, detection
+        runs, derived tables) made by this process to this database, whichever store object made
+        it; readers compare it to know whether what they computed is still current without
+        querying. It sees no other process's writes: while a process holds a DuckDB file open
+        for writing (as `balise serve` does), no other process can open it."""
+        return _GENERATIONS.get(self._key, 0)
+
+    def _changed(self) -> None:
+        with _GENERATIONS_LOCK:
+            _GENERATIONS[self._key] = _GENERATIONS.get(self._key, 0) + 1
 
     def _frame(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
         table = self._con.sql(sql, params=params or None).to_arrow_table()
@@ -158,6 +188,8 @@ class DuckDBStore:
         except BaseException:
             con.rollback()
             raise
+        finally:
+            self._changed()
 
     def _record_changes(self, batch: ReadBatch) -> None:
         """Log which vessels the batch touched and over what time span, under one new sequence
@@ -203,6 +235,7 @@ class DuckDBStore:
             "INSERT INTO detect_runs VALUES (now(), ?, ?, ?, ?)",
             [seq, fingerprint, mode, positions],
         )
+        self._changed()
 
     def positions_of(
         self,
@@ -356,7 +389,10 @@ class DuckDBStore:
     ) -> EventChanges:
         """Store one run's complete events of `types`: new, revised, retracted (with history);
         with a `scope`, only events inside it can be retracted."""
-        return save_events(self._con, events, types, scope)
+        try:
+            return save_events(self._con, events, types, scope)
+        finally:
+            self._changed()
 
     def events(
         self, kind: str | None = None, since: datetime | None = None, mmsi: int | None = None
@@ -392,6 +428,7 @@ class DuckDBStore:
             raise
         finally:
             self._con.unregister("derived")
+            self._changed()
 
     def table(self, name: str, mmsi: int | None = None) -> pl.DataFrame | None:
         """The derived table `name` (of one vessel when `mmsi` is given); None before the
