@@ -11,8 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from balise.maritime.gaps import GapParams, detect_gaps
+from balise.maritime.gaps import TRACK, GapParams, detect_gaps, sorted_tracks
+from balise.maritime.segment import SEGMENT_CODE, segment
 from balise.model.events import EVENT_SCHEMA, to_json
+from balise.model.schema import UTC_TIME
 from helpers import T0, everywhere, evidence, track
 
 
@@ -157,3 +159,43 @@ def test_gap_across_midnight_and_the_antimeridian_is_measured_the_short_way() ->
     assert seen["on"]["lon"] < -170
     assert seen["distance_nm"] == pytest.approx(168.0, rel=0.01)
     assert seen["implied_speed_knots"] == pytest.approx(12.0, rel=0.01)
+
+
+@st.composite
+def vessel_rows(draw: st.DrawFn) -> pl.DataFrame:
+    """Positions of a few MMSIs (some of different lengths, so that their text and number orders
+    differ), with repeated times and positions, missing positions, and hulls sharing an MMSI."""
+    rows = []
+    for mmsi in draw(st.lists(st.sampled_from([7, 31, 244000001, 99999]), min_size=1, max_size=3)):
+        for _ in range(draw(st.integers(1, 25))):
+            minute = draw(st.integers(0, 3000))
+            lat = draw(st.sampled_from([None, 1.0, 1.5, 40.0]))
+            rows.append(
+                (mmsi, T0 + timedelta(minutes=minute), lat, draw(st.sampled_from([2.0, 170.0])))
+            )
+    return pl.DataFrame(
+        rows, schema={"mmsi": pl.Int32, "timestamp": UTC_TIME, "lat": pl.Float64,
+                      "lon": pl.Float64}, orient="row",
+    )  # fmt: skip
+
+
+def by_sorting(positions: pl.DataFrame) -> pl.DataFrame:
+    """`sorted_tracks` as its definition says: sorted on the four keys."""
+    mmsi = pl.col("mmsi").cast(pl.String)
+    key = pl.coalesce("segment_id", mmsi) if "segment_id" in positions.columns else mmsi
+    return (
+        positions.select(key.alias(TRACK), "mmsi", "timestamp", "lat", "lon")
+        .drop_nulls(["mmsi", "timestamp", "lat", "lon"])
+        .sort(TRACK, "timestamp", "lat", "lon")
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(vessel_rows(), st.booleans())
+def test_track_order_without_sorting_is_the_sorted_order(rows: pl.DataFrame, shuffle: bool) -> None:
+    segmented = segment(rows)
+    if shuffle:  # not in vessel order: sorted in full
+        segmented = segmented.sample(fraction=1.0, shuffle=True, seed=1)
+    assert sorted_tracks(segmented).equals(by_sorting(segmented))
+    per_mmsi = segmented.drop("segment_id", SEGMENT_CODE, "noise")
+    assert sorted_tracks(per_mmsi).equals(by_sorting(per_mmsi))

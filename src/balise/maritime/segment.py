@@ -32,6 +32,8 @@ EARTH_RADIUS_NM: Final = EARTH_RADIUS_KM / KM_PER_NM
 MICROSECONDS_PER_HOUR: Final = 3_600_000_000
 _BLOCK: Final = 1 << 18
 """Steps tested at once by `_plain_steps`."""
+SEGMENT_CODE: Final = "segment_code"
+"""Column of `segment`'s output: the segment as an integer (see `segment`)."""
 _MARGIN_NM: Final = 1e-6
 """A step this close to the reach limit is left to the exact per-point test (see `_plain_steps`)."""
 
@@ -230,8 +232,10 @@ def _noise(number: Ints, hours: Floats, params: SegmentParams) -> npt.NDArray[np
 
 
 def segment(positions: pl.DataFrame, params: SegmentParams = SegmentParams()) -> pl.DataFrame:
-    """`positions` sorted by (mmsi, timestamp) with `segment_id` ("<mmsi>-<n>", n from 1 in order
-    of first point) and `noise` (Boolean) added.
+    """`positions` sorted by (mmsi, timestamp, lat, lon) with `segment_id` ("<mmsi>-<n>", n from
+    1 in order of first point), `segment_code` (Int32, the segment's number in the frame, growing
+    with mmsi then n: an integer key for detectors, valid within this frame only) and `noise`
+    (Boolean) added.
 
     Ties in time are broken by position so that the same rows in any order give the same result.
     Needs `mmsi`, `timestamp`, `lat`, `lon`; positions may be null (see `_assign`).
@@ -253,10 +257,34 @@ def segment(positions: pl.DataFrame, params: SegmentParams = SegmentParams()) ->
     for lo, hi in _needing_the_loop(bounds, plain, lat, lon):
         number[lo:hi] = _assign(hours[lo:hi], lat[lo:hi], lon[lo:hi], params, plain[lo:hi])
         noise[lo:hi] = _noise(number[lo:hi], hours[lo:hi], params)
+    labels, code = _segment_ids(ordered["mmsi"], np.asarray(bounds, np.int64), number)
     return ordered.with_columns(
-        _segment_ids(ordered["mmsi"], np.asarray(bounds, np.int64), number),
+        labels,
+        pl.Series(SEGMENT_CODE, code, dtype=pl.Int32),
         pl.Series("noise", noise, dtype=pl.Boolean),
     )
+
+
+def in_vessel_order(mmsi: npt.NDArray[Any], micros: Ints, lat: Floats, lon: Floats) -> bool:
+    """Whether rows are sorted by (mmsi, time, lat, lon), with no NaN position: the order of
+    `segment`'s output, which later steps can then use without sorting again. A few passes over
+    the arrays; only rows tied on (mmsi, time), which are rare, are compared on position."""
+    if np.isnan(lat).any() or np.isnan(lon).any():
+        return False
+    if len(mmsi) < 2:
+        return True
+    vessel = np.diff(mmsi.astype(np.int64))
+    if (vessel < 0).any():
+        return False
+    time = np.diff(micros)
+    same = vessel == 0
+    if (time[same] < 0).any():
+        return False
+    tie = np.flatnonzero(same & (time == 0))
+    if not len(tie):
+        return True
+    north = lat[tie + 1] - lat[tie]
+    return bool(((north > 0) | ((north == 0) & (lon[tie + 1] >= lon[tie]))).all())
 
 
 def _arrays(frame: pl.DataFrame) -> Arrays:
@@ -312,12 +340,13 @@ def _gathered(frame: pl.DataFrame, rows: Ints, moved: Ints) -> pl.DataFrame:
     return pl.concat(parts, rechunk=False)
 
 
-def _segment_ids(mmsi: pl.Series, bounds: Ints, number: Ints) -> pl.Series:
-    """ "<mmsi>-<number + 1>" per row, for rows grouped by MMSI between `bounds`: each distinct
-    text is formatted once and gathered (a short text is stored inline, so gathering is cheap)."""
+def _segment_ids(mmsi: pl.Series, bounds: Ints, number: Ints) -> tuple[pl.Series, Ints]:
+    """ "<mmsi>-<number + 1>" per row, for rows grouped by MMSI between `bounds`, and the code of
+    each row's segment (its rank among the frame's segments): each distinct text is formatted
+    once and gathered (a short text is stored inline, so gathering is cheap)."""
     name = "segment_id"
     if not len(number):
-        return pl.Series(name, [], pl.String)
+        return pl.Series(name, [], pl.String), np.zeros(0, np.int64)
     lo = bounds[:-1]
     counts = np.maximum.reduceat(number, lo) + 1
     base = np.cumsum(counts) - counts
@@ -331,7 +360,7 @@ def _segment_ids(mmsi: pl.Series, bounds: Ints, number: Ints) -> pl.Series:
     ).to_series()
     code = np.repeat(base, np.diff(bounds))
     code += number
-    return labels.gather(code).alias(name)
+    return labels.gather(code).alias(name), code
 
 
 def _needing_the_loop(
