@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -44,6 +45,9 @@ Geo = Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64]], npt.NDArray[n
 BoolArray = npt.NDArray[np.bool_]
 FISHING_STATUS = 7
 """Navigational status "engaged in fishing" (ITU-R M.1371)."""
+DETECTOR_THREADS = 2
+"""Detectors run side by side on this many threads: they spend most of their time in Polars and
+NumPy, which release Python's interpreter lock, so two use both cores of a small machine."""
 DETECTED_TYPES = (
     "ais_gap", "loitering", "encounter", "shared_mmsi", "position_jump", "identity_change",
     "coastal_drop", "zone_entry", "port_visit", "destination_mismatch",
@@ -102,34 +106,54 @@ def run_detectors(
     given, in `positions` otherwise."""
     params = params or DetectorParams()
     tracks = segment(positions, params.segment)
-    clean = tracks.filter(~pl.col("noise"))
+    clean = tracks.filter(~pl.col("noise")) if tracks["noise"].any() else tracks
     others = clean if window is None else segment(window, params.segment).filter(~pl.col("noise"))
     identity = params.identity
-    # two hulls on one MMSI jump and swap identities all the time: the shared_mmsi event says
-    # it once, the jumps and identity changes it explains are not repeated
-    spoofing = detect_spoofing(tracks, identity)
-    shared = spoofing.filter(pl.col("type") == "shared_mmsi")
-    frames = [
-        # gaps per MMSI: the segmenter opens a new track after 24 h of silence, the longest gaps
-        with_draught_change(
-            detect_gaps(clean.drop("segment_id"), params.gap, shore=geo.shore_nm), identities
-        ),
-        _not_fishing(detect_loitering(clean, params.loitering, shore=geo.shore_nm), clean),
-        _not_anchored_together(
-            _off_the_quay(
-                detect_encounters(others, PRESETS[preset], anchorage=geo.anchorage_km), geo
-            ),
-            others,
-            geo,
-        ),
-        spoofing,
-        detect_identity_changes(identities, identity, shared),
-        _coastal_drops(clean, others, identities, geo, params.coastal_drop),
-        # two hulls on one MMSI make a port call at every switch between them
-        *(outside_periods(f, shared) for f in _port_calls(clean, identities, geo, params)),
-        detect_zone_entries(clean, geo.zones, vessel_info=identities, params=params.zone),
-    ]
+    with ThreadPoolExecutor(DETECTOR_THREADS, thread_name_prefix="detect") as pool:
+        # two hulls on one MMSI jump and swap identities all the time: the shared_mmsi event
+        # says it once, the jumps and identity changes it explains are not repeated
+        spoofing = pool.submit(detect_spoofing, tracks, identity)
+        calls = pool.submit(_port_calls, clean, identities, geo, params)
+        loitering = pool.submit(_loitering, clean, geo, params)
+        encounters = pool.submit(_encounters, others, geo, preset)
+        coastal = pool.submit(_coastal_drops, clean, others, identities, geo, params.coastal_drop)
+        zones = pool.submit(detect_zone_entries, clean, geo.zones, identities, params.zone)
+        gaps = pool.submit(_gaps, clean, identities, geo, params)
+        shared = spoofing.result().filter(pl.col("type") == "shared_mmsi")
+        visits, mismatches = calls.result()
+        frames = [
+            gaps.result(),
+            loitering.result(),
+            encounters.result(),
+            spoofing.result(),
+            detect_identity_changes(identities, identity, shared),
+            coastal.result(),
+            # two hulls on one MMSI make a port call at every switch between them
+            outside_periods(visits, shared),
+            outside_periods(mismatches, shared),
+            zones.result(),
+        ]
     return pl.concat([f.select(list(EVENT_SCHEMA)).cast(EVENT_SCHEMA) for f in frames])  # type: ignore[arg-type]
+
+
+def _gaps(
+    clean: pl.DataFrame, identities: pl.DataFrame, geo: Geography, params: DetectorParams
+) -> pl.DataFrame:
+    """AIS gaps per MMSI (the segmenter opens a new track after 24 h of silence: the longest
+    gaps would be lost between tracks), with the draught before and after."""
+    found = detect_gaps(clean.drop("segment_id"), params.gap, shore=geo.shore_nm)
+    return with_draught_change(found, identities)
+
+
+def _loitering(clean: pl.DataFrame, geo: Geography, params: DetectorParams) -> pl.DataFrame:
+    """Loitering, but not fishing."""
+    return _not_fishing(detect_loitering(clean, params.loitering, shore=geo.shore_nm), clean)
+
+
+def _encounters(others: pl.DataFrame, geo: Geography, preset: str) -> pl.DataFrame:
+    """Encounters, but not at the quay nor of neighbours in a waiting anchorage."""
+    found = detect_encounters(others, PRESETS[preset], anchorage=geo.anchorage_km)
+    return _not_anchored_together(_off_the_quay(found, geo), others, geo)
 
 
 def _port_calls(

@@ -338,12 +338,15 @@ def _change_events(
 
 
 def _located(changes: pl.DataFrame, positions: pl.DataFrame) -> pl.DataFrame:
-    """`changes` with the position of the vessel's report nearest in time to each change."""
+    """`changes` with the position of the vessel's report nearest in time to each change (only
+    the vessels that changed are sorted: a few out of thousands)."""
     track = (
-        positions.select("mmsi", pl.col("timestamp").alias("start"), "lat", "lon")
+        positions.filter(pl.col("mmsi").is_in(changes["mmsi"].unique().implode()))
+        .select(pl.col("mmsi").cast(changes.schema["mmsi"]), pl.col("timestamp").alias("start"),
+                "lat", "lon")
         .drop_nulls()
         .sort("start")
-    )
+    )  # fmt: skip
     return changes.sort("start").join_asof(
         track, on="start", by="mmsi", strategy="nearest", check_sortedness=False
     )
@@ -416,7 +419,7 @@ def detect_destination_mismatches(
             {"mmsi": [c["mmsi"] for c in changes], "start": [c["end"] for c in changes]},
             schema={"mmsi": pl.Int64, "start": EVENT_SCHEMA["start"]},
         )
-        placed = _located(keys, positions.with_columns(pl.col("mmsi").cast(pl.Int64)))
+        placed = _located(keys, positions)
         spots = {(m, s): (la, lo) for m, s, la, lo in placed.iter_rows()}
         for change in changes:
             change["lat"], change["lon"] = spots.get((change["mmsi"], change["end"]), (None, None))
