@@ -127,9 +127,10 @@ def _in_track_order(positions: pl.DataFrame, code: str) -> pl.DataFrame | None:
     rank[np.argsort(distinct["text"].to_numpy(), kind="stable")] = np.arange(distinct.height)
     row_rank = rank[np.searchsorted(distinct["code"].to_numpy(), codes[firsts])][run]
     tracks = located.select(track.alias(TRACK), "mmsi", "timestamp", "lat", "lon")
-    if (row_rank[1:] >= row_rank[:-1]).all():
-        return tracks
-    return tracks[np.argsort(row_rank, kind="stable")]
+    if not (row_rank[1:] >= row_rank[:-1]).all():
+        tracks = tracks[np.argsort(row_rank, kind="stable")]
+    # as a sort would, say that the tracks are in order: window functions over them rely on it
+    return tracks.with_columns(pl.col(TRACK).set_sorted())
 
 
 def haversine_km(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:
