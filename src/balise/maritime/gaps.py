@@ -179,31 +179,60 @@ def events_frame(
     )
 
 
-def _with_dense_counts(tracks: pl.DataFrame, hours: float) -> pl.DataFrame:
-    """`tracks` with `positions_before`: the track's positions in the `hours` up to each row."""
-    count = pl.len().rolling(index_column="timestamp", period=timedelta(hours=hours), closed="both")
-    return tracks.with_columns(count.over(TRACK).cast(pl.Int64).alias("positions_before"))
+class _Tracks:
+    """`sorted_tracks` output as arrays: where each track's rows begin and end, and the times."""
+
+    def __init__(self, tracks: pl.DataFrame) -> None:
+        self.frame = tracks
+        self.code = tracks[TRACK].rle_id().to_numpy()  # one run per track: they come sorted
+        self.micros = tracks["timestamp"].to_physical().to_numpy()
+        self.starts = np.flatnonzero(np.diff(self.code, prepend=-1))
+        self.ends = np.append(self.starts[1:], len(self.code))
+
+    def positions_before(self, rows: npt.NDArray[np.int64], hours: float) -> npt.NDArray[np.int64]:
+        """Per row of `rows`, the positions of its track timed within `hours` up to it (both
+        ends included, as a rolling count over the track would give)."""
+        period = timedelta(hours=hours) // timedelta(microseconds=1)
+        counts = np.zeros(len(rows), np.int64)
+        for k, row in enumerate(rows.tolist()):
+            lo, hi = self.starts[self.code[row]], self.ends[self.code[row]]
+            times = self.micros[lo:hi]
+            now = self.micros[row]
+            counts[k] = np.searchsorted(times, now, "right") - np.searchsorted(
+                times, now - period, "left"
+            )
+        return counts
+
+    def rows(self, rows: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]) -> pl.DataFrame:
+        """The off rows `rows` with their `positions_before`."""
+        return self.frame[rows].with_columns(pl.Series("positions_before", counts, pl.Int64))
 
 
-def _closed_gaps(tracks: pl.DataFrame, min_gap_hours: float) -> pl.DataFrame:
+def _closed_gaps(tracks: _Tracks, params: GapParams) -> pl.DataFrame:
     """Consecutive positions of a track at least `min_gap_hours` apart: off and on positions."""
-    following = [
-        pl.col(c).shift(-1).over(TRACK).alias(f"on_{c}") for c in ("timestamp", "lat", "lon")
-    ]
-    gaps = tracks.with_columns(following).filter(
-        hours_between(pl.col("timestamp"), pl.col("on_timestamp")) >= min_gap_hours
+    same = tracks.code[1:] == tracks.code[:-1]
+    hours = (tracks.micros[1:] - tracks.micros[:-1]).astype(np.float64) / US_PER_HOUR
+    off = np.flatnonzero(same & (hours >= params.min_gap_hours))
+    on = tracks.frame[off + 1].select(
+        pl.col(c).alias(f"on_{c}") for c in ("timestamp", "lat", "lon")
     )
-    return gaps.with_columns(pl.lit(False).alias("open"))
+    counts = tracks.positions_before(off, params.dense_before_hours)
+    return pl.concat([tracks.rows(off, counts), on], how="horizontal").with_columns(
+        pl.lit(False).alias("open")
+    )
 
 
-def _open_gaps(tracks: pl.DataFrame, min_gap_hours: float, now: datetime) -> pl.DataFrame:
+def _open_gaps(tracks: _Tracks, params: GapParams, now: datetime) -> pl.DataFrame:
     """The last position of each track older than `min_gap_hours` at `now`: a gap not yet closed,
     whose end is `now` and whose on position is unknown."""
     now_utc = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
-    last = tracks.filter(pl.col("timestamp") == pl.col("timestamp").max().over(TRACK))
-    last = last.unique(TRACK, keep="last", maintain_order=True)
+    now_us = (now_utc - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+    last = tracks.ends - 1
+    hours = (now_us - tracks.micros[last]).astype(np.float64) / US_PER_HOUR
+    off = last[hours >= params.min_gap_hours]
+    counts = tracks.positions_before(off, params.dense_before_hours)
     end = pl.lit(now_utc).cast(UTC_TIME)
-    return last.filter(hours_between(pl.col("timestamp"), end) >= min_gap_hours).with_columns(
+    return tracks.rows(off, counts).with_columns(
         end.alias("on_timestamp"),
         pl.lit(None, dtype=pl.Float64).alias("on_lat"),
         pl.lit(None, dtype=pl.Float64).alias("on_lon"),
@@ -288,10 +317,10 @@ def detect_gaps(
     tracks = sorted_tracks(positions)
     if tracks.is_empty():
         return empty_events()
-    tracks = _with_dense_counts(tracks, params.dense_before_hours)
-    parts = [_closed_gaps(tracks, params.min_gap_hours)]
+    arrays = _Tracks(tracks)
+    parts = [_closed_gaps(arrays, params)]
     if now is not None:
-        parts.append(_open_gaps(tracks, params.min_gap_hours, now))
+        parts.append(_open_gaps(arrays, params, now))
     gaps = _measured(pl.concat(parts, how="diagonal_relaxed"), params, shore)
     evidence = [_gap_evidence(row) for row in gaps.iter_rows(named=True)]
     rows = gaps.select(
