@@ -14,6 +14,8 @@ SOURCE.md and NOTICE). GFW considers a vessel in port within 3 km of an anchorag
 How: points are bucketed in a grid of `cell_deg` cells (0.1° by default); a query searches its cell,
 then rings of cells around it, until no unsearched cell can hold a nearer point or the search limit
 is passed. Columns wrap at the antimeridian. Distances are great-circle, on the mean-radius sphere.
+`nearest_clustered` gives the same answers for positions crowded into few small cells (ships on
+lanes and in ports) by finding each cell's candidate points once.
 """
 
 from __future__ import annotations
@@ -44,9 +46,12 @@ _DATA: Final = "gfw_ports"
 _KM_PER_DEGREE: Final = math.radians(1.0) * EARTH_RADIUS_KM
 """Length of one degree of a great circle, km."""
 _CHUNK: Final = 8192
+"""Queries searched together: bounds the (query, candidate) pairs held at once."""
 _TABLE_CELLS: Final = 2**23
 """Largest table of grid blocks (8 bytes each) in the cell lookup of `AnchorageIndex`."""
-"""Queries searched together: bounds the (query, candidate) pairs held at once."""
+_GROUP_CELL_DEG: Final = 0.005
+"""Cell (degrees, about 500 m) of `nearest_clustered`: small enough that a cell's candidate
+points are few, large enough that positions share cells."""
 
 
 def _data_text(name: str) -> bytes:
@@ -165,6 +170,35 @@ class AnchorageIndex:
             index[part], dist[part] = self._nearest_chunk(flat_lat[part], flat_lon[part])
         return index.reshape(lat_a.shape), dist.reshape(lat_a.shape)
 
+    def nearest_clustered(
+        self, lat: npt.ArrayLike, lon: npt.ArrayLike, *, cell_deg: float = _GROUP_CELL_DEG
+    ) -> tuple[IntArray, FloatArray]:
+        """`nearest` (the same answer) for many positions crowded into few `cell_deg` cells, as
+        ships are on lanes and in ports.
+
+        Why: the ring search costs each position dozens of cell lookups, most for nothing. Here
+        the points that can be nearest to some position of a cell are found once per cell (those
+        within the cell's own nearest distance plus twice its half-diagonal), and each position
+        compares only those."""
+        lat_a, lon_a = np.broadcast_arrays(
+            np.asarray(lat, dtype=np.float64), np.asarray(lon, dtype=np.float64)
+        )
+        flat_lat, flat_lon = lat_a.ravel(), _wrap(lon_a.ravel())
+        if flat_lat.size and not (np.abs(flat_lat) <= 90.0).all():
+            raise ValueError("latitudes must lie within [-90, 90]")
+        if cell_deg <= 0 or 180.0 / cell_deg != round(180.0 / cell_deg):
+            raise ValueError("cell_deg must divide 180 degrees")
+        index = np.full(flat_lat.size, -1, dtype=np.int64)
+        dist = np.full(flat_lat.size, np.inf)
+        if flat_lat.size and len(self._keys):
+            cell, starts, points = self._cell_candidates(flat_lat, flat_lon, cell_deg)
+            for start in range(0, flat_lat.size, _CHUNK * 16):
+                part = slice(start, start + _CHUNK * 16)
+                index[part], dist[part] = self._nearest_among(
+                    flat_lat[part], flat_lon[part], cell[part], starts, points
+                )
+        return index.reshape(lat_a.shape), dist.reshape(lat_a.shape)
+
     def port_label(self, index: int) -> PortLabel | None:
         """The name and country of point `index` (a row of `points`); None for -1 (no point)."""
         if index < 0:
@@ -248,6 +282,55 @@ class AnchorageIndex:
         hit = slot >= 0
         return q[hit], slot[hit].astype(np.int64)
 
+    def _cell_candidates(
+        self, lat: FloatArray, lon: FloatArray, cell_deg: float
+    ) -> tuple[IntArray, IntArray, IntArray]:
+        """The `cell_deg` cell of each position (numbered 0..n), and for each cell the points
+        that can be nearest to one of its positions within `search_km`: `points[starts[k]:
+        starts[k + 1]]` for cell k.
+
+        A point p nearest to a position q of a cell with centre c and reach R satisfies
+        d(c, p) <= d(q, p) + R <= d(q, p_c) + R <= d(c, p_c) + 2R (p_c nearest to c), and, being
+        within `search_km` of q, d(c, p) <= `search_km` + R: points beyond both are skipped."""
+        n_rows = round(180.0 / cell_deg)
+        n_cols = 2 * n_rows
+        rows = np.clip(np.floor((lat + 90.0) / cell_deg).astype(np.int64), 0, n_rows - 1)
+        cols = np.clip(np.floor((lon + 180.0) / cell_deg).astype(np.int64), 0, n_cols - 1)
+        keys, cell = np.unique(rows * n_cols + cols, return_inverse=True)
+        lat0 = (keys // n_cols) * cell_deg - 90.0
+        lon0 = (keys % n_cols) * cell_deg - 180.0
+        reach = _corner_reach_km(lat0, lon0, cell_deg)
+        c_lat, c_lon = lat0 + cell_deg / 2.0, lon0 + cell_deg / 2.0
+        _, own_km = self.nearest(c_lat, c_lon)
+        radius = np.minimum(self.search_km + reach, own_km + 2.0 * reach)
+        c_lon = _wrap(c_lon)
+        query, points = [], []
+        for start in range(0, keys.size, _CHUNK):
+            part = slice(start, start + _CHUNK)
+            q, p = self._within_chunk(c_lat[part], c_lon[part], radius[part])
+            query.append(q + start)
+            points.append(p)
+        starts = np.searchsorted(np.concatenate(query), np.arange(keys.size + 1))
+        return cell.reshape(-1), starts, np.concatenate(points)
+
+    def _nearest_among(
+        self, lat: FloatArray, lon: FloatArray, cell: IntArray, starts: IntArray, points: IntArray
+    ) -> tuple[IntArray, FloatArray]:
+        """Nearest point (row, km; -1 and inf beyond `search_km`) of each position, compared
+        with the candidate points of its cell only (`_cell_candidates`)."""
+        best_i = np.full(lat.size, -1, dtype=np.int64)
+        best_d = np.full(lat.size, np.inf)
+        counts = starts[cell + 1] - starts[cell]
+        pair_q = np.repeat(np.arange(lat.size), counts)
+        within = np.arange(pair_q.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        point = points[np.repeat(starts[cell], counts) + within]
+        if point.size:
+            d = haversine_km(lat[pair_q], lon[pair_q], self._lat[point], self._lon[point])
+            wq, wd, wp = _nearest_of_groups(pair_q, point, d)
+            near = wd <= self.search_km
+            best_i[wq[near]], best_d[wq[near]] = wp[near], wd[near]
+        return best_i, best_d
+
     def _search_ring(
         self,
         ring: int,
@@ -261,30 +344,88 @@ class AnchorageIndex:
     ) -> None:
         """Compare the points in ring `ring` of cells around each active query with its best so
         far, updating `best_i` and `best_d` in place."""
+        pair_q, point, d = self._ring_pairs(ring, active, rows, cols, lat, lon)
+        if not pair_q.size:
+            return
+        wq, wd, wp = _nearest_of_groups(pair_q, point, d)
+        better = (wd < best_d[wq]) | ((wd == best_d[wq]) & (wp < best_i[wq]))
+        best_d[wq[better]], best_i[wq[better]] = wd[better], wp[better]
+
+    def _ring_pairs(
+        self,
+        ring: int,
+        active: IntArray,
+        rows: IntArray,
+        cols: IntArray,
+        lat: FloatArray,
+        lon: FloatArray,
+    ) -> tuple[IntArray, IntArray, FloatArray]:
+        """Each (active query, point in ring `ring` of cells around it) pair: query, point row and
+        distance in km, grouped by query in ascending order."""
         dr, dc = _ring_offsets(ring)
         q = np.repeat(active, dr.size)
         r = rows[q] + np.tile(dr, active.size)
         c = (cols[q] + np.tile(dc, active.size)) % self._cols
         inside = (r >= 0) & (r < self._rows)
         q, slot = self._slots(q[inside], r[inside], c[inside])
-        if not q.size:
-            return
         counts = self._counts[slot]
         pair_q = np.repeat(q, counts)
         firsts = np.repeat(self._starts[slot], counts)
         within = np.arange(pair_q.size) - np.repeat(np.cumsum(counts) - counts, counts)
         point = self._order[firsts + within]
         d = haversine_km(lat[pair_q], lon[pair_q], self._lat[point], self._lon[point])
-        # pairs come grouped by query (`q` ascends): the nearest point of each, the lowest row
-        # among equally near ones, by reductions over the groups instead of a sort
-        starts = np.flatnonzero(np.r_[True, pair_q[1:] != pair_q[:-1]])
-        wq = pair_q[starts]
-        wd = np.minimum.reduceat(d, starts)
-        sizes = np.diff(np.r_[starts, pair_q.size])
-        tied = np.where(d == np.repeat(wd, sizes), point, np.iinfo(np.int64).max)
-        wp = np.minimum.reduceat(tied, starts)
-        better = (wd < best_d[wq]) | ((wd == best_d[wq]) & (wp < best_i[wq]))
-        best_d[wq[better]], best_i[wq[better]] = wd[better], wp[better]
+        return pair_q, point, d
+
+    def _within_chunk(
+        self, lat: FloatArray, lon: FloatArray, radius_km: FloatArray
+    ) -> tuple[IntArray, IntArray]:
+        """Every (query, point) pair at most `radius_km` (finite, per query) apart: query and
+        point row, grouped by query. Rings of cells are searched until none unsearched can hold a
+        point that near."""
+        rows, cols = self._cells_of(lat, lon)
+        active = np.arange(lat.size)
+        found: list[tuple[IntArray, IntArray]] = []
+        ring = 0
+        while active.size and len(self._keys):
+            pair_q, point, d = self._ring_pairs(ring, active, rows, cols, lat, lon)
+            close = d <= radius_km[pair_q]
+            found.append((pair_q[close], point[close]))
+            done = self._unseen_bound_km(lat[active], ring) > radius_km[active]
+            if 2 * ring + 1 >= max(self._cols, 2 * self._rows):
+                done[:] = True
+            active = active[~done]
+            ring += 1
+        if not found:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        query = np.concatenate([q for q, _ in found])
+        order = np.argsort(query, kind="stable")
+        return query[order], np.concatenate([p for _, p in found])[order]
+
+
+def _corner_reach_km(lat0: FloatArray, lon0: FloatArray, cell_deg: float) -> FloatArray:
+    """Upper bound on the distance, km, from the south-west corner plus half a cell (the centre)
+    to any position of a `cell_deg` cell: the farthest corner, widened by 1 % and 1 m so that
+    rounding cannot make it short (small cells off the poles are nearly flat)."""
+    half = cell_deg / 2.0
+    c_lat, c_lon = lat0 + half, lon0 + half
+    reach = np.zeros(lat0.size)
+    for d_lat in (-half, half):
+        corner = np.clip(c_lat + d_lat, -90.0, 90.0)
+        for d_lon in (-half, half):
+            reach = np.maximum(reach, haversine_km(c_lat, c_lon, corner, c_lon + d_lon))
+    return np.asarray(reach * 1.01 + 1e-3, np.float64)
+
+
+def _nearest_of_groups(
+    query: IntArray, point: IntArray, km: FloatArray
+) -> tuple[IntArray, FloatArray, IntArray]:
+    """For (query, point, km) pairs grouped by query: each query, its least distance and the
+    lowest point row at that distance (reductions over the groups instead of a sort)."""
+    starts = np.flatnonzero(np.r_[True, query[1:] != query[:-1]])
+    least = np.minimum.reduceat(km, starts)
+    sizes = np.diff(np.r_[starts, query.size])
+    tied = np.where(km == np.repeat(least, sizes), point, np.iinfo(np.int64).max)
+    return query[starts], least, np.minimum.reduceat(tied, starts)
 
 
 @functools.cache

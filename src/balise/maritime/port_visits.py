@@ -17,8 +17,10 @@ end of the data ends at its last position (evidence `open: true`); its id depend
 and its start only, so the same event is revised as data arrives.
 
 Speed: the reported SOG, else the implied speed from the previous position. Scale: anchorage
-distances are only computed for positions whose 0.1-degree cell is near an anchorage point, and the
-per-track states only over those positions and their neighbours (few, even in dense data).
+distances are only computed for positions whose 0.1-degree cell is near an anchorage point, once
+per distinct rounded position and against the few candidate points of its small cell
+(`AnchorageIndex.nearest_clustered`), and the per-track states only over those positions and their
+neighbours (few, even in dense data). Input already in track order is not sorted again.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import polars as pl
 from balise.geo.ports import AnchorageIndex
 from balise.geo.sphere import EARTH_RADIUS_KM, KM_PER_NM
 from balise.maritime.gaps import events_frame, haversine_km, hours_between, iso, rounded
+from balise.maritime.segment import in_vessel_order
 from balise.model.events import empty_events, to_json
 
 FloatArray = npt.NDArray[np.float64]
@@ -114,7 +117,7 @@ def _nearest(
     lon_i = np.round(((lon + 180.0) % 360.0 - 180.0) / _ROUND_DEG).astype(np.int64)
     _, first, inverse = np.unique(lat_i * 4_000_000 + lon_i, return_index=True, return_inverse=True)
     index = AnchorageIndex(anchorages, cell_deg=_SEARCH_CELL_DEG, search_km=exit_km)
-    found, km = index.nearest(lat[first], lon[first])
+    found, km = index.nearest_clustered(lat[first], lon[first])
     return found[inverse], km[inverse]
 
 
@@ -127,19 +130,19 @@ def _anchorage_distance(
     rows, cols = _cells(lat, lon)
     marked = _near_cells(anchorages, exit_km)
     keys = rows * round(360 / _CELL_DEG) + cols
-    slot = np.minimum(np.searchsorted(marked, keys), max(marked.size - 1, 0))
-    near = marked[slot] == keys if marked.size else np.zeros(keys.size, dtype=bool)
+    near = np.isin(keys, marked, kind="table") if marked.size else np.zeros(keys.size, bool)
     near &= np.abs(lat) <= MAX_PORT_LAT + 1.0
     mmsi = tracks["mmsi"].to_numpy()
     same = mmsi[1:] == mmsi[:-1]
     keep = near.copy()
     keep[1:] |= near[:-1] & same
     keep[:-1] |= near[1:] & same
-    index = np.full(keys.size, -1, dtype=np.int64)
-    km = np.full(keys.size, np.inf)
-    index[near], km[near] = _nearest(anchorages, exit_km, lat[near], lon[near])
+    near_kept = near[keep]
+    index = np.full(near_kept.size, -1, dtype=np.int64)
+    km = np.full(near_kept.size, np.inf)
+    index[near_kept], km[near_kept] = _nearest(anchorages, exit_km, lat[near], lon[near])
     extra = pl.DataFrame({"anchorage": index, "anchorage_km": km})
-    return pl.concat([tracks, extra], how="horizontal").filter(pl.Series(keep))
+    return pl.concat([tracks.filter(pl.Series(keep)), extra], how="horizontal")
 
 
 def _same_track(offset: int) -> pl.Expr:
@@ -316,8 +319,14 @@ def detect_port_visits(
         positions.select("mmsi", "timestamp", "lat", "lon", "sog_knots")
         .drop_nulls(["mmsi", "timestamp", "lat", "lon"])
         .filter(pl.col("lat").is_between(-90.0, 90.0))
-        .sort("mmsi", "timestamp", "lat", "lon")
     )
+    if not in_vessel_order(
+        tracks["mmsi"].to_numpy(),
+        tracks["timestamp"].to_physical().to_numpy(),
+        tracks["lat"].cast(pl.Float64).to_numpy(),
+        tracks["lon"].cast(pl.Float64).to_numpy(),
+    ):
+        tracks = tracks.sort("mmsi", "timestamp", "lat", "lon")
     anchorages = anchorages.filter(pl.col("lat").abs() <= MAX_PORT_LAT)
     if tracks.is_empty() or anchorages.is_empty():
         return empty_events()
