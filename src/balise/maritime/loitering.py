@@ -17,14 +17,16 @@ GFW's first slow hour also holds the last fast leg and may be lost (a 3 h stop m
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from balise.geo.sphere import KM_PER_NM
 from balise.maritime.gaps import (
     TRACK,
+    US_PER_HOUR,
     ShoreDistance,
     events_frame,
     haversine_km,
@@ -39,8 +41,12 @@ CONFIDENCE_OFFSHORE: Final = 0.6
 """A slow stretch checked to be far enough from shore."""
 CONFIDENCE_SHORE_UNKNOWN: Final = 0.4
 """A slow stretch whose distance to shore is unknown: it may be a ship at anchor off a port."""
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
 _SLACK_HOURS: Final = 1e-6
 """Runs this much shorter than `min_hours` still have their distance to shore measured."""
+_LOOSE: Final = 1e-6
+"""Relative margin of the early test for slow hours (`_candidate_legs`) over rounding errors."""
 
 
 @dataclass(frozen=True)
@@ -61,22 +67,96 @@ class LoiteringParams:
     loitering counts such legs, which makes a vessel that went dark look like it loitered)."""
 
 
-def _legs(positions: pl.DataFrame) -> pl.DataFrame:
-    """One row per pair of consecutive positions of a track: the later position, the earlier
-    time and position, hours, distance (nm), the hour the leg starts in, and a null mean
-    distance from shore (nm, see `_with_shore`)."""
-    tracks = sorted_tracks(positions)
-    previous = [
-        pl.col(c).shift(1).over(TRACK).alias(f"prev_{c}") for c in ("timestamp", "lat", "lon")
-    ]
-    legs = tracks.with_columns(previous).drop_nulls("prev_timestamp")
-    distance = haversine_km(pl.col("prev_lat"), pl.col("prev_lon"), pl.col("lat"), pl.col("lon"))
+class _Tracks(NamedTuple):
+    """Located positions in track and time order (`sorted_tracks`), with their arrays."""
+
+    rows: pl.DataFrame
+    """`TRACK`, mmsi, timestamp, lat, lon, sorted by (`TRACK`, timestamp, lat, lon)."""
+    track: IntArray
+    """A number per row, shared by the rows of one track."""
+    time_us: IntArray
+    """Timestamps of the rows, microseconds since the epoch."""
+
+
+def _legs(positions: pl.DataFrame, params: LoiteringParams) -> pl.DataFrame:
+    """One row per pair of consecutive positions of a track, for the hours that may belong to a
+    slow run of at least `min_hours` and the hours around them (see `_candidate_legs`): the later
+    position, the earlier time and position, hours, distance (nm), the hour the leg starts in,
+    and a null mean distance from shore (nm, see `_with_shore`)."""
+    rows = sorted_tracks(positions)
+    tracks = _Tracks(rows, rows[TRACK].rle_id().to_numpy(), _epoch_us(rows))
+    later = np.flatnonzero(tracks.track[1:] == tracks.track[:-1]) + 1
+    if later.size:
+        later = later[_candidate_legs(tracks, later, params)]
+    earlier = tracks.rows.select(pl.col(c).alias(f"prev_{c}") for c in ("timestamp", "lat", "lon"))
+    legs = pl.concat([tracks.rows[later], earlier[later - 1]], how="horizontal")
     return legs.with_columns(
         hours_between(pl.col("prev_timestamp"), pl.col("timestamp")).alias("hours"),
-        (distance / KM_PER_NM).alias("nm"),
+        (_leg_km() / KM_PER_NM).alias("nm"),
         pl.lit(None, dtype=pl.Float64).alias("leg_shore_nm"),
         pl.col("prev_timestamp").dt.truncate("1h").alias("hour"),
     )
+
+
+def _leg_km() -> pl.Expr:
+    return haversine_km(pl.col("prev_lat"), pl.col("prev_lon"), pl.col("lat"), pl.col("lon"))
+
+
+def _epoch_us(rows: pl.DataFrame) -> IntArray:
+    return np.asarray(rows["timestamp"].to_physical().to_numpy(), np.int64)
+
+
+def _candidate_legs(tracks: _Tracks, later: IntArray, params: LoiteringParams) -> BoolArray:
+    """Which legs (ending at ordered rows `later`) to keep: those of the hours that may be in
+    a slow run of at least `min_hours`, and of the hours just before and after such a run.
+
+    Loitering is rare, so most legs can be dropped before the costly grouping by track and hour.
+    An hour may be slow when the distance from its first to its last position (no more than the
+    distance sailed) is short enough; the test is loosened by a margin far above any rounding,
+    so it may keep hours that are not slow, never drop one that is. The hours around a kept run
+    are not slow, so they still end it in `_slow_runs`, and a run there is either kept whole or
+    has no hour kept (when it is too short to be an event).
+    """
+    time = tracks.time_us
+    hour = _epoch_us(tracks.rows.select(pl.col("timestamp").dt.truncate("1h")))
+    hour = hour[later - 1]
+    track = tracks.track[later]
+    starts = np.flatnonzero(np.r_[True, (track[1:] != track[:-1]) | (hour[1:] != hour[:-1])])
+    ends = np.append(starts[1:], len(later)) - 1
+    first, last = later[starts] - 1, later[ends]
+    hours = (time[later[ends]] - time[later[starts] - 1]) / US_PER_HOUR
+    dark = np.maximum.reduceat(time[later] - time[later - 1], starts) > (
+        params.max_leg_hours * US_PER_HOUR
+    )
+    short = _distance_nm(tracks.rows, first, last) * (1 - _LOOSE) < params.slow_knots * hours * (
+        1 + _LOOSE
+    )
+    keep = _around_long_runs((hours > 0) & ~dark & short, hours, track[starts], params.min_hours)
+    return np.repeat(keep, ends - starts + 1)
+
+
+def _distance_nm(rows: pl.DataFrame, start: IntArray, end: IntArray) -> npt.NDArray[np.float64]:
+    """Great-circle distance (nm) from `start` to `end` (indices of `rows`)."""
+    lat, lon = rows["lat"].to_numpy(), rows["lon"].to_numpy()
+    ends = pl.DataFrame(
+        {"prev_lat": lat[start], "prev_lon": lon[start], "lat": lat[end], "lon": lon[end]}
+    )
+    return ends.select(_leg_km() / KM_PER_NM)[:, 0].to_numpy()
+
+
+def _around_long_runs(
+    slow: BoolArray, hours: npt.NDArray[np.float64], track: IntArray, min_hours: float
+) -> BoolArray:
+    """Which hours (in track and time order) are in a run of consecutive `slow` hours of a track
+    lasting at least `min_hours` (less the margins), or just before or after such a run."""
+    same_track = track[1:] == track[:-1]
+    run = np.cumsum(np.r_[True, ~same_track | (slow[1:] != slow[:-1])]) - 1
+    run_hours = np.bincount(run, weights=np.where(slow, hours, 0.0))
+    long: BoolArray = slow & (run_hours[run] >= (min_hours - _SLACK_HOURS) * (1 - _LOOSE))
+    keep = long.copy()
+    keep[1:] |= long[:-1] & same_track
+    keep[:-1] |= long[1:] & same_track
+    return keep
 
 
 def _with_shore(
@@ -208,7 +288,7 @@ def detect_loitering(
     the stretch's positions (circular mean of longitude, so right across the antimeridian).
     """
     params = params or LoiteringParams()
-    legs = _legs(positions)
+    legs = _legs(positions, params)
     if legs.is_empty():
         return empty_events()
     runs = _slow_runs(legs, params)

@@ -91,6 +91,51 @@ def _tracks(positions: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _track_key(positions: pl.DataFrame) -> pl.Expr:
+    """The track of each row as `_tracks` names it: the segment when set, else the MMSI."""
+    if "segment_id" not in positions.columns:
+        return pl.col("mmsi")
+    segment = pl.col("segment_id").cast(pl.String)
+    if positions["segment_id"].null_count():
+        return pl.coalesce(segment, pl.col("mmsi").cast(pl.String))
+    return segment
+
+
+def _inside_any(lat: pl.Series, lon: pl.Series, zones: Sequence[Zone]) -> BoolArray:
+    """Which positions are inside at least one of `zones` (a null coordinate is in none)."""
+    lats, lons = lat.cast(pl.Float64).to_numpy(), lon.cast(pl.Float64).to_numpy()
+    inside = np.zeros(len(lats), dtype=np.bool_)
+    for zone in zones:
+        inside |= zone.contains(lats, lons)
+    return inside
+
+
+def _touching(positions: pl.DataFrame, zones: Sequence[Zone]) -> pl.DataFrame:
+    """The positions of the tracks with a position inside a zone.
+
+    Visits are found track by track, so the other tracks (most of them) can be left out before
+    the costly sort, with the same events.
+    """
+    key = _track_key(positions)
+    inside = _inside_any(positions["lat"], positions["lon"], zones)
+    touched = positions.select(key).filter(pl.Series(inside)).to_series().unique()
+    return positions.filter(key.is_in(touched.implode()))
+
+
+def _around_inside(tracks: pl.DataFrame, zones: Sequence[Zone]) -> pl.DataFrame:
+    """The rows of `tracks` inside a zone and the rows just before and after each of them.
+
+    What a visit needs of the rows outside is already in the rows inside (the neighbouring
+    reports' times, the speed), save whether the row before is inside, which the row before
+    kept here tells; so visits and events are the same as with every row.
+    """
+    inside = _inside_any(tracks["lat"], tracks["lon"], zones)
+    near = inside.copy()
+    near[1:] |= inside[:-1]
+    near[:-1] |= inside[1:]
+    return tracks.filter(pl.Series(near))
+
+
 def _visit_numbers(
     tracks: pl.DataFrame, inside: BoolArray, params: ZoneParams
 ) -> tuple[npt.NDArray[np.int64], BoolArray]:
@@ -251,8 +296,10 @@ def detect_zone_entries(
     (type, mmsi, zone id, visit start).
     """
     params = params or ZoneParams()
-    tracks = _tracks(positions)
-    if tracks.is_empty() or not zones:
+    if not zones:
+        return empty_events()
+    tracks = _around_inside(_tracks(_touching(positions, zones)), zones)
+    if tracks.is_empty():
         return empty_events()
     ship_types = _ship_types(vessel_info)
     parts = [_zone_events(tracks, zone, ship_types, params) for zone in zones]
