@@ -190,3 +190,17 @@ def test_row_order_does_not_change_events(random: Any) -> None:
     order = list(range(mixed.height))
     random.shuffle(order)
     assert detect_spoofing(segment(mixed[order])).equals(detect_spoofing(segment(mixed)))
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_segmented_rows_in_any_order_give_the_same_events(random: Any) -> None:
+    # hourly times: many reports share an MMSI and a time, their order falls to lat and lon
+    segmented = segment(pl.concat([bursts_with_outlier(), excursion(), alternating()]))
+    hourly = segmented.with_columns(pl.col("timestamp").dt.truncate("1h"))
+    expected = detect_spoofing(hourly.sort("mmsi", "timestamp", "lat", "lon"))
+    assert expected.height >= 2
+    order = list(range(hourly.height))
+    random.shuffle(order)
+    assert detect_spoofing(hourly[order]).equals(expected)
+    assert detect_spoofing(segmented[order]).equals(detect_spoofing(segmented))

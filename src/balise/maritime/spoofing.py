@@ -8,6 +8,10 @@ Why: a hull hiding behind another vessel's MMSI and a transponder reporting fals
 identity signals analysts ask for first (maritime-anchors §6, point 5). Two hulls on one MMSI
 make the positions jump at every switch: those jumps are one shared_mmsi event, not hundreds of
 position_jump events.
+
+How: both read runs, stretches of consecutive points of one segment in (mmsi, time) order. A run
+breaks only where the segment changes, which is rare, so the work after finding the breaks is on
+a few rows per vessel rather than on every position.
 """
 
 from __future__ import annotations
@@ -27,54 +31,124 @@ from balise.maritime.identity_params import (
     outside_periods,
     params_json,
 )
+from balise.maritime.segment import in_vessel_order
 from balise.model.events import to_json
 
 MIN_SECONDS: Final = 1.0
 """Floor of the time between two points when computing a speed: AIS times are in whole seconds."""
 
+ORDER: Final = ("mmsi", "timestamp", "lat", "lon")
+"""Order the detectors read points in: per MMSI in time order, ties broken by position."""
 
-def _runs(segmented: pl.DataFrame) -> pl.DataFrame:
-    """Runs of consecutive positioned points of one segment, per MMSI in time order.
+_INT64_MIN: Final = np.iinfo(np.int64).min
+_INT64_MAX: Final = np.iinfo(np.int64).max
+
+
+def _in_order(points: pl.DataFrame) -> bool:
+    """Whether `points` (no missing position) are already sorted by ORDER (as `segment` leaves
+    them), so that sorting millions of rows again can be skipped. False for a missing MMSI or
+    time, whose place in a sort is left to the sort itself."""
+    if points["mmsi"].null_count() or points["timestamp"].null_count():
+        return False
+    return in_vessel_order(
+        points["mmsi"].to_numpy(),
+        points["timestamp"].to_physical().to_numpy(),
+        points["lat"].cast(pl.Float64).to_numpy(),
+        points["lon"].cast(pl.Float64).to_numpy(),
+    )
+
+
+def _points(segmented: pl.DataFrame) -> pl.DataFrame:
+    """The positioned points (lat and lon known) of `segmented` in ORDER, with the columns the
+    detectors read: mmsi, timestamp, lat, lon, segment_id, noise."""
+    points = segmented.select(*ORDER, "segment_id", "noise")
+    if points["lat"].null_count() or points["lon"].null_count():
+        points = points.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
+    return points if _in_order(points) else points.sort(ORDER)
+
+
+def _run_starts(points: pl.DataFrame) -> np.ndarray[Any, Any]:
+    """Row numbers where a run of one segment begins in `points` (in ORDER): the first row of an
+    MMSI, and every row whose segment differs from the previous row's (a missing segment never
+    continues a run). Runs break rarely, so the rest of the work is on these rows only."""
+    segment, mmsi = pl.col("segment_id"), pl.col("mmsi")
+    change = (segment != segment.shift(1)).fill_null(True) | mmsi.ne_missing(mmsi.shift(1))
+    return points.select(change.arg_true()).to_series().to_numpy()
+
+
+def _run_rows(points: pl.DataFrame) -> pl.DataFrame:
+    """One row per run of consecutive points of one segment: mmsi, segment_id, noise, run
+    (counting from 1), n, start, end, first/last lat/lon, and the run's earliest and latest
+    time `t_min` and `t_max` (which differ from start and end only around missing times)."""
+    starts = _run_starts(points)
+    ends = np.append(starts[1:], points.height)[: starts.size] - 1
+    first, last = points[starts], points[ends]
+    times = {"t_min": first["timestamp"], "t_max": last["timestamp"]}
+    if points["timestamp"].null_count():
+        times = {
+            "t_min": _run_extreme(points["timestamp"], starts, np.minimum, _INT64_MAX),
+            "t_max": _run_extreme(points["timestamp"], starts, np.maximum, _INT64_MIN),
+        }
+    return pl.DataFrame(
+        {
+            "run": np.arange(1, starts.size + 1, dtype=np.uint32),
+            "mmsi": first["mmsi"],
+            "segment_id": first["segment_id"],
+            "noise": first["noise"],
+            "n": (ends - starts + 1).astype(np.uint32),
+            "start": first["timestamp"],
+            "end": last["timestamp"],
+            "first_lat": first["lat"],
+            "first_lon": first["lon"],
+            "last_lat": last["lat"],
+            "last_lon": last["lon"],
+            **times,
+        }
+    )
+
+
+def _run_extreme(
+    times: pl.Series, starts: np.ndarray[Any, Any], pick: np.ufunc, missing: int
+) -> pl.Series:
+    """Earliest (`np.minimum`) or latest (`np.maximum`) non-missing time of each run beginning
+    at `starts`, missing when the whole run is; `missing` is the value that never wins."""
+    if not starts.size:
+        return times.clear()
+    values = times.to_physical().fill_null(missing).to_numpy()
+    extreme = pl.Series(pick.reduceat(values, starts))
+    return extreme.replace(missing, None).cast(times.dtype)
+
+
+def _same_mmsi(value: pl.Expr, offset: int) -> pl.Expr:
+    """`value` of the run `offset` rows away (as `shift`) if that run has the same MMSI, else
+    missing. The runs of one MMSI are consecutive, so this is a shift per MMSI without a window
+    over thousands of small groups, which costs far more than the shift itself."""
+    mmsi = pl.col("mmsi")
+    return pl.when(mmsi.eq_missing(mmsi.shift(offset))).then(value.shift(offset))
+
+
+def _runs(rows: pl.DataFrame) -> pl.DataFrame:
+    """Runs of consecutive positioned points of one segment, per MMSI in time order, from the
+    `_run_rows` of the positioned points.
 
     Columns: mmsi, segment_id, noise, n, start, end, first/last lat/lon, the number of runs of
     the segment and the segment's size, with the neighbouring runs' segment and points.
     """
-    points = segmented.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
-    points = points.sort(["mmsi", "timestamp", "lat", "lon"]).with_columns(
-        run=(pl.col("segment_id") != pl.col("segment_id").shift(1).over("mmsi"))
-        .fill_null(True)
-        .cum_sum()
-    )
-    runs = (
-        points.group_by("run", maintain_order=True)
-        .agg(
-            pl.col("mmsi").first(),
-            pl.col("segment_id").first(),
-            pl.col("noise").first(),
-            n=pl.len(),
-            start=pl.col("timestamp").first(),
-            end=pl.col("timestamp").last(),
-            first_lat=pl.col("lat").first(),
-            first_lon=pl.col("lon").first(),
-            last_lat=pl.col("lat").last(),
-            last_lon=pl.col("lon").last(),
-        )
-        .with_columns(
-            seg_runs=pl.len().over("segment_id"),
-            seg_size=pl.col("n").sum().over("segment_id"),
-            seg_first_run=pl.col("run").min().over("segment_id"),
-            seg_last_run=pl.col("run").max().over("segment_id"),
-        )
+    runs = rows.with_columns(
+        seg_runs=pl.len().over("segment_id"),
+        seg_size=pl.col("n").sum().over("segment_id"),
+        seg_first_run=pl.col("run").min().over("segment_id"),
+        seg_last_run=pl.col("run").max().over("segment_id"),
     )
     neighbours = [
-        pl.col(c).shift(s).over("mmsi").alias(f"{p}_{c}")
+        _same_mmsi(pl.col(c), s).alias(f"{p}_{c}")
         for s, p in ((1, "prev"), (-1, "next"))
         for c in ("segment_id", "end", "start", "last_lat", "last_lon", "first_lat", "first_lon")
     ]
     return runs.with_columns(
         *neighbours,
-        prev_seg_size=pl.col("seg_size").shift(1).over("mmsi"),
-        prev_is_last=(pl.col("seg_last_run") == pl.col("run")).shift(1).over("mmsi"),
+        prev_seg_size=_same_mmsi(pl.col("seg_size"), 1),
+        prev_is_last=_same_mmsi(pl.col("seg_last_run") == pl.col("run"), 1),
     )
 
 
@@ -86,10 +160,10 @@ def _speed(
     return np.asarray(distance / (np.maximum(seconds, MIN_SECONDS) / 3600.0))
 
 
-def _jumps(segmented: pl.DataFrame, params: IdentityParams) -> pl.DataFrame:
-    """Runs reached by an impossible move: excursions and one-way jumps, with `kind`, `jump_nm`
-    and the implied `speed` in knots."""
-    runs = _runs(segmented).drop_nulls("prev_segment_id")
+def _jumps(rows: pl.DataFrame, params: IdentityParams) -> pl.DataFrame:
+    """Runs (`_run_rows` of the positioned points) reached by an impossible move: excursions and
+    one-way jumps, with `kind`, `jump_nm` and the implied `speed` in knots."""
+    runs = _runs(rows).drop_nulls("prev_segment_id")
     jump = distance_nm(
         runs["prev_last_lat"].to_numpy(),
         runs["prev_last_lon"].to_numpy(),
@@ -159,7 +233,14 @@ def detect_position_jumps(
     MMSI overlapping one of its shared periods are dropped, as the switches between two hulls
     are not spoofed positions. Without it every jump is reported.
     """
-    rows = [_jump_row(r, params) for r in _jumps(segmented, params).iter_rows(named=True)]
+    return _position_jumps(_run_rows(_points(segmented)), params, shared)
+
+
+def _position_jumps(
+    runs: pl.DataFrame, params: IdentityParams, shared: pl.DataFrame | None
+) -> pl.DataFrame:
+    """`detect_position_jumps` on the `_run_rows` of the positioned points."""
+    rows = [_jump_row(r, params) for r in _jumps(runs, params).iter_rows(named=True)]
     jumps = finish_events(rows, "position_jump", ("mmsi", "start", "_key"))
     return outside_periods(jumps, shared)
 
@@ -169,30 +250,38 @@ def detect_spoofing(
 ) -> pl.DataFrame:
     """`shared_mmsi` and `position_jump` events of `segmented`, jumps inside a shared period of
     their MMSI left out: what the engine should call rather than the two detectors apart."""
-    shared = detect_shared_mmsi(segmented, params)
-    return pl.concat([shared, detect_position_jumps(segmented, params, shared)])
+    points = _points(segmented)
+    runs = _run_rows(points)
+    shared = _shared_mmsi(points, runs, segmented, params)
+    return pl.concat([shared, _position_jumps(runs, params, shared)])
 
 
-def _switches(segmented: pl.DataFrame) -> pl.DataFrame:
+def _switches(points: pl.DataFrame, runs: pl.DataFrame) -> pl.DataFrame:
     """Interleaving switches: consecutive non-noise points of one MMSI in two different segments
-    whose time spans overlap (the earlier segment goes on later, or the later began earlier)."""
-    points = (
-        segmented.filter(
-            ~pl.col("noise") & pl.col("lat").is_not_null() & pl.col("lon").is_not_null()
-        )
-        .sort(["mmsi", "timestamp", "lat", "lon"])
-        .with_columns(
-            seg_start=pl.col("timestamp").min().over("segment_id"),
-            seg_end=pl.col("timestamp").max().over("segment_id"),
-        )
+    whose time spans overlap (the earlier segment goes on later, or the later began earlier).
+
+    A switch is the first point of a run of non-noise points, so only the run bounds are read:
+    each run's first point and the last point of the run before it. `runs`: the `_run_rows` of
+    `points` (`_points`), the runs of non-noise points too when no point is noise."""
+    if points["noise"].null_count() or points["noise"].any():
+        runs = _run_rows(points.filter(~pl.col("noise")))
+    runs = runs.with_columns(
+        seg_start=pl.col("t_min").min().over("segment_id"),
+        seg_end=pl.col("t_max").max().over("segment_id"),
     )
-    prev = {c: pl.col(c).shift(1).over("mmsi") for c in ("segment_id", "timestamp", "lat", "lon")}
-    switches = points.with_columns(
+    prev = {c: _same_mmsi(pl.col(c), 1) for c in ("segment_id", "end", "last_lat", "last_lon")}
+    switches = runs.select(
+        "mmsi",
+        "segment_id",
+        "seg_start",
+        timestamp="start",
+        lat="first_lat",
+        lon="first_lon",
         prev_segment=prev["segment_id"],
-        prev_time=prev["timestamp"],
-        prev_lat=prev["lat"],
-        prev_lon=prev["lon"],
-        prev_seg_end=pl.col("seg_end").shift(1).over("mmsi"),
+        prev_time=prev["end"],
+        prev_lat=prev["last_lat"],
+        prev_lon=prev["last_lon"],
+        prev_seg_end=_same_mmsi(pl.col("seg_end"), 1),
     ).filter(
         (pl.col("prev_segment") != pl.col("segment_id"))
         & (
@@ -250,7 +339,8 @@ def _shared_periods(switches: pl.DataFrame, min_alternations: int) -> pl.DataFra
 def _shared_row(
     r: dict[str, Any], segmented: pl.DataFrame, params: IdentityParams
 ) -> dict[str, Any]:
-    """One shared_mmsi event row from one period of `_shared_periods`."""
+    """One shared_mmsi event row from one period of `_shared_periods`; `segmented` needs only
+    the rows of the period's segments."""
     inside = segmented.filter(
         pl.col("segment_id").is_in(r["segments"])
         & pl.col("timestamp").is_between(r["start"], r["end"])
@@ -286,6 +376,20 @@ def detect_shared_mmsi(
     to one MMSI. Overlapping periods of several pairs are merged into one event. Confidence:
     1 - 0.5 ** (switches / min_alternations), i.e. 0.5 at the threshold.
     """
-    periods = _shared_periods(_switches(segmented), params.min_alternations)
-    rows = [_shared_row(r, segmented, params) for r in periods.iter_rows(named=True)]
+    points = _points(segmented)
+    return _shared_mmsi(points, _run_rows(points), segmented, params)
+
+
+def _shared_mmsi(
+    points: pl.DataFrame, runs: pl.DataFrame, segmented: pl.DataFrame, params: IdentityParams
+) -> pl.DataFrame:
+    """`detect_shared_mmsi` on the points of `_points` and their `_run_rows`; positions are
+    counted in `segmented`."""
+    periods = _shared_periods(_switches(points, runs), params.min_alternations)
+    if periods.is_empty():
+        return finish_events([], "shared_mmsi", ("mmsi", "start", "_key"))
+    # one pass over all positions for all periods; each period then scans only these rows
+    involved = pl.col("segment_id").is_in(periods["segments"].explode().unique().implode())
+    candidates = segmented.select("segment_id", "timestamp").filter(involved)
+    rows = [_shared_row(r, candidates, params) for r in periods.iter_rows(named=True)]
     return finish_events(rows, "shared_mmsi", ("mmsi", "start", "_key"))
