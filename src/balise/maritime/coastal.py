@@ -35,6 +35,7 @@ from balise.maritime.gaps import (
     iso,
     rounded,
 )
+from balise.maritime.lanes import LaneDensity, eligible_vessels, excluded_vessels, measure_lanes
 from balise.model.events import empty_events, to_json
 
 BoolArray = npt.NDArray[np.bool_]
@@ -57,6 +58,10 @@ SCORE_WATCHED: Final = 0.15
 """Added inside a zone the analyst watches (a known landing coast)."""
 _MIN_TURN_LEG_NM: Final = 0.005
 """Legs shorter than this (about 9 m, GNSS noise) have no meaningful course: they add no turn."""
+CODE: Final = "_code"
+"""A number per track (in track order): grouping on it is far cheaper than on the track's text."""
+BUCKET_ID: Final = "_bucket_id"
+"""A number per track and time bucket, increasing in track order."""
 
 
 @dataclass(frozen=True)
@@ -123,109 +128,20 @@ class CoastalDropParams:
     enforcement, medical, passenger ships — craft that work or play along the coast."""
 
 
-class LaneDensity:
-    """The shipping lanes of the data itself: how many distinct vessels crossed each grid cell at
-    transit speed, and whether that makes the cell a lane.
-
-    Lanes are where traffic is, so they are measured rather than charted: a cell of `cell_deg`
-    crossed by distinct vessels at `transit_knots` or more at least `min_per_day` times per day
-    of data is a lane (the ship being judged counts too, once). Columns of cells wrap at the
-    antimeridian. Call it with (lat, lon) arrays for the lane flags; `vessels` gives the counts.
-    """
-
-    def __init__(self, keys: npt.NDArray[np.int64], counts: npt.NDArray[np.int64],
-                 cell_deg: float, min_vessels: float) -> None:  # fmt: skip
-        order = np.argsort(keys)
-        self._keys, self._counts = keys[order], counts[order]
-        self.cell_deg, self.min_vessels = cell_deg, min_vessels
-
-    def vessels(self, lat: FloatArray, lon: FloatArray) -> npt.NDArray[np.int64]:
-        """Distinct vessels that crossed the cell of each position at transit speed."""
-        keys = _cell_keys(np.asarray(lat, np.float64), np.asarray(lon, np.float64), self.cell_deg)
-        at = np.clip(np.searchsorted(self._keys, keys), 0, max(len(self._keys) - 1, 0))
-        if not len(self._keys):
-            return np.zeros(len(keys), np.int64)
-        return np.where(self._keys[at] == keys, self._counts[at], 0).astype(np.int64)
-
-    def __call__(self, lat: FloatArray, lon: FloatArray) -> BoolArray:
-        return np.asarray(self.vessels(lat, lon) >= self.min_vessels, np.bool_)
-
-
-def _cell_keys(lat: FloatArray, lon: FloatArray, cell_deg: float) -> npt.NDArray[np.int64]:
-    """One integer per grid cell of `cell_deg` (longitude wrapped to [0, 360))."""
-    columns = int(np.ceil(360.0 / cell_deg))
-    row = np.floor((lat + 90.0) / cell_deg).astype(np.int64)
-    col = np.floor(np.mod(lon + 180.0, 360.0) / cell_deg).astype(np.int64) % columns
-    return row * columns + col
-
-
 def lane_density(
     positions: pl.DataFrame,
     params: CoastalDropParams | None = None,
     vessel_types: pl.DataFrame | None = None,
 ) -> LaneDensity:
-    """The lanes of `positions` (columns mmsi, timestamp, lat, lon, sog_knots): cells crossed by
-    distinct vessels reporting `transit_knots` or more at least `min_lane_vessels_per_day` times
-    per day the data spans (a day at least). With `vessel_types`,
-    only vessels that may be sea-going count: a fishing fleet running home along the coast is
-    not a shipping lane."""
-    params = params or CoastalDropParams()
-    under_way = (
-        positions.filter(pl.col("sog_knots") >= params.transit_knots)
-        .select(pl.col("mmsi").cast(pl.Int32), "lat", "lon")
-        .drop_nulls()
-    )
-    if vessel_types is not None:
-        under_way = under_way.join(_excluded(vessel_types, params), on="mmsi", how="anti")
-    lat, lon = under_way["lat"].to_numpy(), under_way["lon"].to_numpy()
-    keys = _cell_keys(lat, lon, params.lane_cell_deg)
-    cells = (
-        pl.DataFrame({"cell": keys, "mmsi": under_way["mmsi"]})
-        .group_by("cell")
-        .agg(pl.col("mmsi").n_unique().alias("vessels"))
-    )
-    return LaneDensity(
-        cells["cell"].to_numpy().astype(np.int64),
-        cells["vessels"].to_numpy().astype(np.int64),
-        params.lane_cell_deg,
-        params.min_lane_vessels_per_day * _days(positions),
-    )
+    """The shipping lanes of `positions` (see `measure_lanes`), with the default thresholds when
+    `params` is not given."""
+    return measure_lanes(positions, params or CoastalDropParams(), vessel_types)
 
 
-def _days(positions: pl.DataFrame) -> float:
-    """Days between the first and last position, one at least."""
-    span = positions.select(pl.col("timestamp").max() - pl.col("timestamp").min()).item()
-    return max(1.0, span.total_seconds() / 86_400) if span is not None else 1.0
-
-
-def _eligible_vessels(vessel_types: pl.DataFrame, params: CoastalDropParams) -> pl.DataFrame:
-    """mmsi and `sea_going` (reported a cargo/tanker type) of vessels not excluded: a vessel is
-    excluded when every type it reported is in `excluded_types`."""
-    low, high = params.sea_going_types
-    out_low, out_high = params.excluded_types
-    code = pl.col("ship_type").cast(pl.Int32)
-    return (
-        vessel_types.select(pl.col("mmsi").cast(pl.Int32), code.alias("ship_type"))
-        .group_by("mmsi")
-        .agg(
-            code.is_between(low, high).any().alias("sea_going"),
-            code.is_between(out_low, out_high).fill_null(False).all().alias("excluded"),
-            code.drop_nulls().len().alias("reported"),
-        )
-        .filter(~(pl.col("excluded") & (pl.col("reported") > 0)))
-        .select("mmsi", "sea_going")
-    )
-
-
-def _excluded(vessel_types: pl.DataFrame, params: CoastalDropParams) -> pl.DataFrame:
-    """The mmsi of vessels that only ever reported a coastal type."""
-    known = vessel_types.select(pl.col("mmsi").cast(pl.Int32)).unique()
-    return known.join(_eligible_vessels(vessel_types, params), on="mmsi", how="anti")
-
-
-def _tracks(positions: pl.DataFrame) -> pl.DataFrame:
-    """The rows and order of `sorted_tracks`, with `declared_stop`: the position reports
-    navigational status 1 "at anchor" or 5 "moored" (ITU-R M.1371)."""
+def _tracks(positions: pl.DataFrame, excluded: pl.Series | None = None) -> pl.DataFrame:
+    """The located rows of the vessels not `excluded`, each track's rows together and in time
+    order (ties by position) with `CODE`, and `declared_stop`: the position reports navigational
+    status 1 "at anchor" or 5 "moored" (ITU-R M.1371)."""
     status = (
         pl.col("nav_status").is_in([1, 5]).fill_null(False)
         if "nav_status" in positions.columns
@@ -237,104 +153,159 @@ def _tracks(positions: pl.DataFrame) -> pl.DataFrame:
         if "segment_id" in positions.columns
         else mmsi
     )
-    return (
-        positions.select(
-            key.alias(TRACK),
-            pl.col("mmsi").cast(pl.Int32),
-            "timestamp",
-            "lat",
-            "lon",
-            status.alias("declared_stop"),
-        )
-        .drop_nulls(["mmsi", "timestamp", "lat", "lon"])
-        .sort(TRACK, "timestamp", "lat", "lon")
+    kept = (
+        positions
+        if excluded is None
+        else positions.filter(~pl.col("mmsi").cast(pl.Int32).is_in(excluded))
     )
+    located = kept.select(
+        key.alias(TRACK),
+        pl.col("mmsi").cast(pl.Int32),
+        "timestamp",
+        "lat",
+        "lon",
+        status.alias("declared_stop"),
+    ).drop_nulls(["mmsi", "timestamp", "lat", "lon"])
+    coded = located.with_columns(pl.col(TRACK).rle_id().alias(CODE))
+    if _in_track_order(coded):
+        return coded
+    ordered = located.sort(TRACK, "timestamp", "lat", "lon")
+    return ordered.with_columns(pl.col(TRACK).rle_id().alias(CODE))
+
+
+def _in_track_order(tracks: pl.DataFrame) -> bool:
+    """Whether each track's rows are together (one `CODE` per track) and sorted by (timestamp,
+    lat, lon): the engine passes positions sorted by mmsi and time, which need no second sort."""
+    if tracks.height < 2:
+        return True
+    code = tracks[CODE].to_numpy()
+    if code[-1] + 1 != tracks[TRACK].n_unique():
+        return False
+    lat, lon = tracks["lat"].to_numpy(), tracks["lon"].to_numpy()
+    if np.isnan(lat).any() or np.isnan(lon).any():
+        return False
+    t = tracks["timestamp"].dt.epoch("us").to_numpy()
+    dt, dlat, dlon = np.diff(t), np.diff(lat), np.diff(lon)
+    before = (dt < 0) | ((dt == 0) & ((dlat < 0) | ((dlat == 0) & (dlon < 0))))
+    return not bool(np.any(before & (code[1:] == code[:-1])))
 
 
 def _typed_tracks(
     positions: pl.DataFrame, vessel_types: pl.DataFrame | None, params: CoastalDropParams
 ) -> pl.DataFrame:
-    """`sorted_tracks` of the vessels that may be sea-going, with their `sea_going` flag; without
+    """`_tracks` of the vessels that may be sea-going, with their `sea_going` flag; without
     `vessel_types` every vessel may be, none is known to be."""
-    tracks = _tracks(positions)
     if vessel_types is None:
-        return tracks.with_columns(pl.lit(False).alias("sea_going"))
-    # joins keeping the left order keep the tracks sorted: no second sort of every position
-    return (
-        tracks.join(_excluded(vessel_types, params), on="mmsi", how="anti", maintain_order="left")
-        .join(_eligible_vessels(vessel_types, params), on="mmsi", how="left", maintain_order="left")
-        .with_columns(pl.col("sea_going").fill_null(False))
-    )
+        return _tracks(positions).with_columns(pl.lit(False).alias("sea_going"))
+    tracks = _tracks(positions, excluded_vessels(vessel_types, params)["mmsi"])
+    # a join keeping the left order keeps the tracks in order
+    return tracks.join(
+        eligible_vessels(vessel_types, params), on="mmsi", how="left", maintain_order="left"
+    ).with_columns(pl.col("sea_going").fill_null(False))
 
 
 def _legs(tracks: pl.DataFrame, bucket: str) -> pl.DataFrame:
     """One row per pair of consecutive positions of a track: the later position, the earlier
-    time, hours, distance (nm), absolute turn from the previous leg (degrees), bucket."""
-    previous = [
-        pl.col(c).shift(1).over(TRACK).alias(f"prev_{c}") for c in ("timestamp", "lat", "lon")
-    ]
-    legs = tracks.with_columns(previous).drop_nulls("prev_timestamp")
+    time and position, hours, distance (nm), bucket and `BUCKET_ID` (a number per track and
+    bucket, increasing in track order: the legs of a bucket are consecutive rows)."""
+    code = tracks[CODE].to_numpy()
+    later = np.flatnonzero(code[1:] == code[:-1]) + 1
+    earlier = tracks.select(pl.col(c).alias(f"prev_{c}") for c in ("timestamp", "lat", "lon"))
+    legs = tracks[later].hstack(earlier[later - 1])
     legs = legs.with_columns(
         hours_between(pl.col("prev_timestamp"), pl.col("timestamp")).alias("hours"),
         (
             haversine_km(pl.col("prev_lat"), pl.col("prev_lon"), pl.col("lat"), pl.col("lon"))
             / KM_PER_NM
         ).alias("nm"),
+        pl.col("prev_timestamp").dt.truncate(bucket).alias("bucket"),
     )
-    course = bearing_deg(
-        legs["prev_lat"].to_numpy(), legs["prev_lon"].to_numpy(),
-        legs["lat"].to_numpy(), legs["lon"].to_numpy(),
-    )  # fmt: skip
-    change = (pl.col("course") - pl.col("course").shift(1).over(TRACK) + 180.0) % 360.0 - 180.0
+    start = legs["bucket"].dt.epoch("us").to_numpy()
+    new = np.ones(legs.height, np.bool_)
+    new[1:] = (code[later][1:] != code[later][:-1]) | (start[1:] != start[:-1])
+    return legs.with_columns(pl.Series(BUCKET_ID, np.cumsum(new) - 1, pl.Int64))
+
+
+def _turns(legs: pl.DataFrame, needed: BoolArray) -> pl.DataFrame:
+    """`BUCKET_ID` and `turn_deg` (sum of the absolute course changes from each leg's previous
+    leg, degrees) of the buckets `needed` (indexed by `BUCKET_ID`).
+
+    Only slow buckets can linger, so courses (the costly trigonometry) are computed for their
+    legs and the leg before each, not for every leg of the day."""
+    bucket_id, code = legs[BUCKET_ID].to_numpy(), legs[CODE].to_numpy()
+    wanted = np.flatnonzero(needed[bucket_id])
+    has_previous = np.zeros(len(wanted), np.bool_)
+    has_previous[wanted > 0] = code[wanted[wanted > 0] - 1] == code[wanted[wanted > 0]]
+    course = _course(legs, np.union1d(wanted, wanted[has_previous] - 1))
+    previous = np.full(len(wanted), np.nan)
+    previous[has_previous] = course[wanted[has_previous] - 1]
+    change = (pl.col("course") - pl.col("previous") + 180.0) % 360.0 - 180.0
     return (
-        legs.with_columns(
-            pl.when(pl.col("nm") >= _MIN_TURN_LEG_NM).then(pl.Series("course", course))
+        pl.DataFrame(
+            {
+                BUCKET_ID: bucket_id[wanted],
+                "course": pl.Series(course[wanted], nan_to_null=True),
+                "previous": pl.Series(previous, nan_to_null=True),
+            }
         )
-        .with_columns(change.abs().fill_null(0.0).alias("turn_deg"))
-        .with_columns(pl.col("prev_timestamp").dt.truncate(bucket).alias("bucket"))
+        .select(BUCKET_ID, change.abs().fill_null(0.0).alias("turn_deg"))
+        .group_by(BUCKET_ID)
+        .agg(pl.col("turn_deg").sum())
     )
+
+
+def _course(legs: pl.DataFrame, rows: npt.NDArray[np.int64]) -> FloatArray:
+    """Course over ground of the legs at `rows` (degrees), NaN elsewhere and on legs shorter than
+    `_MIN_TURN_LEG_NM`."""
+    course = np.full(legs.height, np.nan)
+    moved = rows[legs["nm"].to_numpy()[rows] >= _MIN_TURN_LEG_NM]
+    ends = [legs[c].to_numpy()[moved] for c in ("prev_lat", "prev_lon", "lat", "lon")]
+    course[moved] = bearing_deg(*ends)
+    return course
 
 
 def _buckets(legs: pl.DataFrame, params: CoastalDropParams) -> pl.DataFrame:
     """Time buckets of each track with speed, turn, the longest silence nearby, `lingering`,
     `fast` and `run` (a number shared by consecutive buckets of the same lingering flag)."""
-    buckets = (
-        legs.group_by(TRACK, "bucket")
-        .agg(
-            pl.col("mmsi").first(),
-            pl.col("sea_going").first(),
-            pl.col("prev_timestamp").min().alias("start"),
-            pl.col("timestamp").max().alias("end"),
-            pl.col("hours").sum(),
-            pl.col("nm").sum(),
-            pl.col("turn_deg").sum(),
-            pl.col("hours").max().alias("longest_h"),
-            pl.col("declared_stop").sum().alias("declared_stops"),
-            # legs are in time order within a track (`_tracks`)
-            pl.col("prev_lat").first().alias("first_lat"),
-            pl.col("prev_lon").first().alias("first_lon"),
-            pl.col("lat").last().alias("last_lat"),
-            pl.col("lon").last().alias("last_lon"),
-            pl.col("lat").sum().alias("lat_sum"),
-            pl.col("lon").radians().sin().sum().alias("lon_sin"),
-            pl.col("lon").radians().cos().sum().alias("lon_cos"),
-            pl.len().alias("positions"),
-        )
-        .sort(TRACK, "bucket")
+    buckets = legs.group_by(BUCKET_ID, maintain_order=True).agg(
+        pl.col(TRACK).first(),
+        pl.col(CODE).first(),
+        pl.col("bucket").first(),
+        pl.col("mmsi").first(),
+        pl.col("sea_going").first(),
+        pl.col("prev_timestamp").min().alias("start"),
+        pl.col("timestamp").max().alias("end"),
+        pl.col("hours").sum(),
+        pl.col("nm").sum(),
+        pl.col("hours").max().alias("longest_h"),
+        pl.col("declared_stop").sum().alias("declared_stops"),
+        # legs are in time order within a track (`_tracks`)
+        pl.col("prev_lat").first().alias("first_lat"),
+        pl.col("prev_lon").first().alias("first_lon"),
+        pl.col("lat").last().alias("last_lat"),
+        pl.col("lon").last().alias("last_lon"),
+        pl.col("lat").sum().alias("lat_sum"),
+        pl.col("lon").radians().sin().sum().alias("lon_sin"),
+        pl.col("lon").radians().cos().sum().alias("lon_cos"),
+        pl.len().alias("positions"),
     )
     speed = pl.col("nm") / pl.col("hours")
+    needed = buckets.select(speed < max(params.slow_knots, params.transit_knots)).to_series()
+    turns = _turns(legs, needed.fill_null(False).to_numpy())
+    buckets = buckets.join(turns, on=BUCKET_ID, how="left", maintain_order="left")
     circling = (pl.col("turn_deg") >= params.circling_deg_per_hour * pl.col("hours")) & (
         speed < params.transit_knots
     )
-    longest = [pl.col("longest_h").shift(s).over(TRACK) for s in (1, -1)]
+    longest = [pl.col("longest_h").shift(s).over(CODE) for s in (1, -1)]
     return (
-        buckets.filter(pl.col("hours") > 0)
+        buckets.with_columns(pl.col("turn_deg").fill_null(0.0))
+        .filter(pl.col("hours") > 0)
         .with_columns(
             speed.alias("speed_knots"),
             ((speed < params.slow_knots) | circling).alias("lingering"),
             pl.max_horizontal(pl.col("longest_h"), *longest).alias("silence_h"),
         )
-        .with_columns(pl.col("lingering").rle_id().over(TRACK).alias("run"))
+        .with_columns(pl.col("lingering").rle_id().over(CODE).alias("run"))
     )
 
 

@@ -286,6 +286,20 @@ def _runs(pairs: pl.DataFrame, step_us: int) -> pl.DataFrame:
     return ordered.with_columns(pl.Series("run", np.cumsum(new), dtype=pl.Int64))
 
 
+def _spanning_long_enough(points: pl.DataFrame, min_hours: float) -> pl.DataFrame:
+    """The `points` (sorted by pair and time, as `_runs` returns them) of the pairs whose grid
+    times span `min_hours` or more: every encounter of a pair lies within that span, so the other
+    pairs can give none, and their runs need no anchorage look-up."""
+    if points.is_empty():
+        return points
+    one, other, t = (points[c].to_numpy() for c in (*PAIR, "t"))
+    first = np.flatnonzero(np.r_[True, (one[1:] != one[:-1]) | (other[1:] != other[:-1])])
+    last = np.r_[first[1:], len(t)] - 1
+    span_hours = (t[last] - t[first]).astype(np.float64) / US_PER_HOUR
+    keep = np.repeat(span_hours >= min_hours, last - first + 1)
+    return points.filter(pl.Series(keep, dtype=pl.Boolean))
+
+
 def _near_anchorage(
     points: pl.DataFrame, params: EncounterParams, anchorage: AnchorageDistance | None
 ) -> pl.DataFrame:
@@ -401,6 +415,7 @@ def detect_encounters(
     step_us = int(params.resample_minutes * 60_000_000)
     grid = resample(positions, params.resample_minutes, params.max_interpolation_gap_hours)
     points = _runs(close_pairs(grid, params.max_distance_m), step_us)
+    points = _spanning_long_enough(points, params.min_duration_hours)
     if points.is_empty():
         return empty_events()
     points = points.join(_near_anchorage(points, params, anchorage), on="run", how="anti")

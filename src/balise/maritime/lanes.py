@@ -1,0 +1,129 @@
+"""Shipping lanes measured from the data itself, for the coastal-drop detector.
+
+Lanes are where traffic is, so they are counted rather than charted: a grid cell crossed by
+enough distinct vessels at transit speed per day of data is a lane. The parameters are those of
+`CoastalDropParams` (`lane_cell_deg`, `transit_knots`, `min_lane_vessels_per_day`, and the ship
+types that never count).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from balise.maritime.gaps import FloatArray
+
+if TYPE_CHECKING:
+    from balise.maritime.coastal import CoastalDropParams
+
+BoolArray = npt.NDArray[np.bool_]
+
+
+class LaneDensity:
+    """The shipping lanes of the data itself: how many distinct vessels crossed each grid cell at
+    transit speed, and whether that makes the cell a lane.
+
+    Lanes are where traffic is, so they are measured rather than charted: a cell of `cell_deg`
+    crossed by distinct vessels at `transit_knots` or more at least `min_per_day` times per day
+    of data is a lane (the ship being judged counts too, once). Columns of cells wrap at the
+    antimeridian. Call it with (lat, lon) arrays for the lane flags; `vessels` gives the counts.
+    """
+
+    def __init__(self, keys: npt.NDArray[np.int64], counts: npt.NDArray[np.int64],
+                 cell_deg: float, min_vessels: float) -> None:  # fmt: skip
+        order = np.argsort(keys)
+        self._keys, self._counts = keys[order], counts[order]
+        self.cell_deg, self.min_vessels = cell_deg, min_vessels
+
+    def vessels(self, lat: FloatArray, lon: FloatArray) -> npt.NDArray[np.int64]:
+        """Distinct vessels that crossed the cell of each position at transit speed."""
+        keys = _cell_keys(np.asarray(lat, np.float64), np.asarray(lon, np.float64), self.cell_deg)
+        at = np.clip(np.searchsorted(self._keys, keys), 0, max(len(self._keys) - 1, 0))
+        if not len(self._keys):
+            return np.zeros(len(keys), np.int64)
+        return np.where(self._keys[at] == keys, self._counts[at], 0).astype(np.int64)
+
+    def __call__(self, lat: FloatArray, lon: FloatArray) -> BoolArray:
+        return np.asarray(self.vessels(lat, lon) >= self.min_vessels, np.bool_)
+
+
+def _cell_keys(lat: FloatArray, lon: FloatArray, cell_deg: float) -> npt.NDArray[np.int64]:
+    """One integer per grid cell of `cell_deg` (longitude wrapped to [0, 360))."""
+    columns = int(np.ceil(360.0 / cell_deg))
+    row = np.floor((lat + 90.0) / cell_deg).astype(np.int64)
+    col = np.floor(np.mod(lon + 180.0, 360.0) / cell_deg).astype(np.int64) % columns
+    return row * columns + col
+
+
+def measure_lanes(
+    positions: pl.DataFrame, params: CoastalDropParams, vessel_types: pl.DataFrame | None
+) -> LaneDensity:
+    """The lanes of `positions` (columns mmsi, timestamp, lat, lon, sog_knots): cells crossed by
+    distinct vessels reporting `transit_knots` or more at least `min_lane_vessels_per_day` times
+    per day the data spans (a day at least). With `vessel_types`,
+    only vessels that may be sea-going count: a fishing fleet running home along the coast is
+    not a shipping lane."""
+    visits = _cell_visits(positions, params)
+    if vessel_types is not None:
+        visits = visits.join(excluded_vessels(vessel_types, params), on="mmsi", how="anti")
+    cells = visits.group_by("cell").agg(pl.col("mmsi").n_unique().alias("vessels"))
+    return LaneDensity(
+        cells["cell"].to_numpy().astype(np.int64),
+        cells["vessels"].to_numpy().astype(np.int64),
+        params.lane_cell_deg,
+        params.min_lane_vessels_per_day * _days(positions),
+    )
+
+
+def _cell_visits(positions: pl.DataFrame, params: CoastalDropParams) -> pl.DataFrame:
+    """(cell, mmsi) of the positions at transit speed, a row kept only where the vessel or the
+    cell changes from the row before: a ship reports many times per cell, and repeats add
+    nothing to a count of distinct vessels, so the counting works on far fewer rows."""
+    under_way = (
+        positions.filter(pl.col("sog_knots") >= params.transit_knots)
+        .select(pl.col("mmsi").cast(pl.Int32), "lat", "lon")
+        .drop_nulls()
+    )
+    lat, lon = under_way["lat"].to_numpy(), under_way["lon"].to_numpy()
+    cell = _cell_keys(lat, lon, params.lane_cell_deg)
+    mmsi = under_way["mmsi"].to_numpy()
+    changed = np.ones(len(cell), np.bool_)
+    changed[1:] = (cell[1:] != cell[:-1]) | (mmsi[1:] != mmsi[:-1])
+    return pl.DataFrame(
+        {"cell": cell[changed], "mmsi": mmsi[changed]},
+        schema={"cell": pl.Int64, "mmsi": pl.Int32},
+    )
+
+
+def _days(positions: pl.DataFrame) -> float:
+    """Days between the first and last position, one at least."""
+    span = positions.select(pl.col("timestamp").max() - pl.col("timestamp").min()).item()
+    return max(1.0, span.total_seconds() / 86_400) if span is not None else 1.0
+
+
+def eligible_vessels(vessel_types: pl.DataFrame, params: CoastalDropParams) -> pl.DataFrame:
+    """mmsi and `sea_going` (reported a cargo/tanker type) of vessels not excluded: a vessel is
+    excluded when every type it reported is in `excluded_types`."""
+    low, high = params.sea_going_types
+    out_low, out_high = params.excluded_types
+    code = pl.col("ship_type").cast(pl.Int32)
+    return (
+        vessel_types.select(pl.col("mmsi").cast(pl.Int32), code.alias("ship_type"))
+        .group_by("mmsi")
+        .agg(
+            code.is_between(low, high).any().alias("sea_going"),
+            code.is_between(out_low, out_high).fill_null(False).all().alias("excluded"),
+            code.drop_nulls().len().alias("reported"),
+        )
+        .filter(~(pl.col("excluded") & (pl.col("reported") > 0)))
+        .select("mmsi", "sea_going")
+    )
+
+
+def excluded_vessels(vessel_types: pl.DataFrame, params: CoastalDropParams) -> pl.DataFrame:
+    """The mmsi of vessels that only ever reported a coastal type."""
+    known = vessel_types.select(pl.col("mmsi").cast(pl.Int32)).unique()
+    return known.join(eligible_vessels(vessel_types, params), on="mmsi", how="anti")
