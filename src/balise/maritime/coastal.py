@@ -236,7 +236,10 @@ def _turns(legs: pl.DataFrame, needed: BoolArray) -> pl.DataFrame:
     wanted = np.flatnonzero(needed[bucket_id])
     has_previous = np.zeros(len(wanted), np.bool_)
     has_previous[wanted > 0] = code[wanted[wanted > 0] - 1] == code[wanted[wanted > 0]]
-    course = _course(legs, np.union1d(wanted, wanted[has_previous] - 1))
+    measure = np.zeros(legs.height, np.bool_)
+    measure[wanted] = True
+    measure[wanted[has_previous] - 1] = True
+    course = _course(legs, np.flatnonzero(measure))
     previous = np.full(len(wanted), np.nan)
     previous[has_previous] = course[wanted[has_previous] - 1]
     change = (pl.col("course") - pl.col("previous") + 180.0) % 360.0 - 180.0

@@ -314,12 +314,17 @@ def _in_order(frame: pl.DataFrame) -> tuple[pl.DataFrame, Arrays]:
     if not keyed or np.any(mmsi[1:] < mmsi[:-1]) or np.any(same & (later < 0)):
         ordered = frame.sort(["mmsi", "timestamp", "lat", "lon"], nulls_last=True)
         return ordered, _arrays(ordered)
-    tie = np.flatnonzero(same & (later == 0))
-    rows = np.union1d(tie, tie + 1)
+    tied = np.zeros(len(mmsi), np.bool_)  # row i is tied with row i + 1
+    tied[:-1] = same & (later == 0)
+    in_tie = tied.copy()
+    in_tie[1:] |= tied[:-1]
+    rows = np.flatnonzero(in_tie)
     if np.isnan(lat[rows]).any() or np.isnan(lon[rows]).any():
         ordered = frame.sort(["mmsi", "timestamp", "lat", "lon"], nulls_last=True)
         return ordered, _arrays(ordered)
-    group = np.cumsum(~np.isin(rows - 1, tie))  # a new group where the row before is not tied
+    opens = np.ones(len(rows), np.bool_)  # a new group where the row before is not tied
+    opens[rows > 0] = ~tied[rows[rows > 0] - 1]
+    group = np.cumsum(opens)
     moved = rows[np.lexsort((lon[rows], lat[rows], group))]
     if np.array_equal(moved, rows):
         return frame, arrays
