@@ -17,6 +17,7 @@ import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any, Final
 
 import numpy as np
@@ -39,6 +40,9 @@ US_PER_HOUR: Final = 3_600_000_000
 """Microseconds in an hour: timestamps are `Datetime("us", "UTC")`."""
 TRACK: Final = "_track"
 """The column holding the track key while detecting (segment id, else the MMSI as text)."""
+
+_MAX_PIECES: Final = 256
+"""Beyond this many moved and unmoved stretches, `_moved` gathers the whole frame at once."""
 
 CONFIDENCE_INTENTIONAL: Final = 0.8
 """A gap meeting every condition of the disabling rule, shore distance included."""
@@ -128,9 +132,24 @@ def _in_track_order(positions: pl.DataFrame, code: str) -> pl.DataFrame | None:
     row_rank = rank[np.searchsorted(distinct["code"].to_numpy(), codes[firsts])][run]
     tracks = located.select(track.alias(TRACK), "mmsi", "timestamp", "lat", "lon")
     if not (row_rank[1:] >= row_rank[:-1]).all():
-        tracks = tracks[np.argsort(row_rank, kind="stable")]
+        tracks = _moved(tracks, np.argsort(row_rank, kind="stable"))
     # as a sort would, say that the tracks are in order: window functions over them rely on it
     return tracks.with_columns(pl.col(TRACK).set_sorted())
+
+
+def _moved(frame: pl.DataFrame, order: npt.NDArray[np.int64]) -> pl.DataFrame:
+    """`frame[order]`, keeping as slices (no copy) the stretches `order` leaves in place: two
+    hulls on one MMSI move only that MMSI's rows, not the ten million others."""
+    still = order == np.arange(len(order))
+    edges = np.flatnonzero(np.diff(still)) + 1
+    bounds = [0, *edges.tolist(), len(order)]
+    if len(bounds) > _MAX_PIECES:
+        return frame[order]
+    pieces = [
+        frame.slice(lo, hi - lo) if still[lo] else frame[order[lo:hi]]
+        for lo, hi in pairwise(bounds)
+    ]
+    return pl.concat(pieces, rechunk=False)
 
 
 def haversine_km(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:
