@@ -101,7 +101,8 @@ export async function renderDossier(root, mmsi, { types, shapes, filters, onEven
   const last = record.positions ?? {};
   const exports = ['geojson', 'kml', 'csv'].map((format) =>
     h('a', { class: 'button', href: api.trackExportUrl(mmsi, format, filters), download: '' }, format.toUpperCase()));
-  root.replaceChildren(
+  // sections without data are null: replaceChildren would print them as the text "null"
+  root.replaceChildren(...[
     h('header', { class: 'dossier-head' },
       h('div', {},
         h('h2', {}, identity.name ?? 'Unnamed vessel'),
@@ -118,6 +119,7 @@ export async function renderDossier(root, mmsi, { types, shapes, filters, onEven
       record.events.length
         ? h('ul', { class: 'events' }, record.events.map((e) => eventRow(e, types, shapes, onEvent)))
         : h('p', { class: 'hint' }, 'No behaviour event detected for this vessel.')),
-    h('section', { class: 'exports' }, h('h3', {}, 'Export track'), exports));
+    h('section', { class: 'exports' }, h('h3', {}, 'Export track'), exports),
+  ].filter((section) => section !== null));
   return record;
 }
