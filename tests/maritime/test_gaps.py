@@ -202,3 +202,12 @@ def test_track_order_without_sorting_is_the_sorted_order(rows: pl.DataFrame, shu
         assert tracks.equals(by_sorting(positions))
         # window functions over the tracks take their fast path only on a column known sorted
         assert tracks.is_empty() or tracks[TRACK].flags["SORTED_ASC"]
+
+
+def test_track_order_of_two_segmented_frames_put_together() -> None:
+    # each frame numbers its segments from 0: the codes clash, the names do not
+    first = segment(cruise(227000001, 3))
+    second = segment(cruise(227000002, 3))
+    both = pl.concat([first, second])
+    assert sorted_tracks(both).equals(by_sorting(both))
+    assert sorted_tracks(both)[TRACK].n_unique() == 2

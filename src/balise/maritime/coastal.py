@@ -60,6 +60,8 @@ _MIN_TURN_LEG_NM: Final = 0.005
 """Legs shorter than this (about 9 m, GNSS noise) have no meaningful course: they add no turn."""
 CODE: Final = "_code"
 """A number per track (in track order): grouping on it is far cheaper than on the track's text."""
+KEY: Final = "_key"
+"""The track of each row as its input names it, an integer where it can (`_track_number`)."""
 BUCKET_ID: Final = "_bucket_id"
 """A number per track and time bucket, increasing in track order."""
 
@@ -141,36 +143,58 @@ def lane_density(
 def _tracks(positions: pl.DataFrame, excluded: pl.Series | None = None) -> pl.DataFrame:
     """The located rows of the vessels not `excluded`, each track's rows together and in time
     order (ties by position) with `CODE`, and `declared_stop`: the position reports navigational
-    status 1 "at anchor" or 5 "moored" (ITU-R M.1371)."""
+    status 1 "at anchor" or 5 "moored" (ITU-R M.1371).
+
+    Rows sorted by MMSI and time (the engine's) only need the segments of an MMSI that
+    interleave in time pulled apart, which a stable sort on the track number alone does; any
+    other order is sorted in full."""
     status = (
         pl.col("nav_status").is_in([1, 5]).fill_null(False)
         if "nav_status" in positions.columns
         else pl.lit(False)
     )
-    mmsi = pl.col("mmsi").cast(pl.String)
-    key = (
-        pl.coalesce(pl.col("segment_id").cast(pl.String), mmsi)
-        if "segment_id" in positions.columns
-        else mmsi
-    )
-    kept = (
-        positions
-        if excluded is None
-        else positions.filter(~pl.col("mmsi").cast(pl.Int32).is_in(excluded))
-    )
-    located = kept.select(
-        key.alias(TRACK),
+    located = positions.select(
+        _track_name(positions).alias(TRACK),
         pl.col("mmsi").cast(pl.Int32),
         "timestamp",
         "lat",
         "lon",
         status.alias("declared_stop"),
-    ).drop_nulls(["mmsi", "timestamp", "lat", "lon"])
-    coded = located.with_columns(pl.col(TRACK).rle_id().alias(CODE))
+        _track_number(positions).alias(KEY),
+    )
+    # the columns first, then the rows: filtering every column of the input would cost more
+    if excluded is not None:
+        located = located.filter(~pl.col("mmsi").is_in(excluded))
+    located = located.drop_nulls(["mmsi", "timestamp", "lat", "lon"])
+    coded = located.with_columns(pl.col(KEY).rle_id().alias(CODE))
     if _in_track_order(coded):
-        return coded
-    ordered = located.sort(TRACK, "timestamp", "lat", "lon")
-    return ordered.with_columns(pl.col(TRACK).rle_id().alias(CODE))
+        return coded.drop(KEY)
+    coded = located.sort(KEY, maintain_order=True).with_columns(pl.col(KEY).rle_id().alias(CODE))
+    if _in_track_order(coded):
+        return coded.drop(KEY)
+    ordered = located.sort(KEY, "timestamp", "lat", "lon")
+    return ordered.with_columns(pl.col(KEY).rle_id().alias(CODE)).drop(KEY)
+
+
+def _track_name(positions: pl.DataFrame) -> pl.Expr:
+    """The track of each row as text: the segment when set, else the MMSI."""
+    mmsi = pl.col("mmsi").cast(pl.String)
+    if "segment_id" not in positions.columns:
+        return mmsi
+    segment = pl.col("segment_id").cast(pl.String)
+    return pl.coalesce(segment, mmsi) if positions["segment_id"].null_count() else segment
+
+
+def _track_number(positions: pl.DataFrame) -> pl.Expr:
+    """A key with one value per track, an integer when the input has one (`segment_code`, one
+    per `segment_id` in a `segment` frame, or the MMSI without segments): comparing integers is
+    far cheaper than comparing the track's text on millions of rows."""
+    if "segment_id" not in positions.columns:
+        return pl.col("mmsi").cast(pl.Int32)
+    coded = "segment_code" in positions.columns and not positions["segment_id"].null_count()
+    if coded and not positions["segment_code"].null_count():
+        return pl.col("segment_code")
+    return _track_name(positions)
 
 
 def _in_track_order(tracks: pl.DataFrame) -> bool:
@@ -179,7 +203,7 @@ def _in_track_order(tracks: pl.DataFrame) -> bool:
     if tracks.height < 2:
         return True
     code = tracks[CODE].to_numpy()
-    if code[-1] + 1 != tracks[TRACK].n_unique():
+    if code[-1] + 1 != tracks[KEY].n_unique():
         return False
     lat, lon = tracks["lat"].to_numpy(), tracks["lon"].to_numpy()
     if np.isnan(lat).any() or np.isnan(lon).any():
@@ -204,14 +228,22 @@ def _typed_tracks(
     ).with_columns(pl.col("sea_going").fill_null(False))
 
 
+def _track_names(tracks: pl.DataFrame) -> pl.Series:
+    """`TRACK` of each `CODE` of `tracks` (indexed by `CODE`)."""
+    code = tracks[CODE].to_numpy()
+    return tracks[TRACK].gather(np.flatnonzero(np.diff(code, prepend=-1)))
+
+
 def _legs(tracks: pl.DataFrame, bucket: str) -> pl.DataFrame:
-    """One row per pair of consecutive positions of a track: the later position, the earlier
-    time and position, hours, distance (nm), bucket and `BUCKET_ID` (a number per track and
-    bucket, increasing in track order: the legs of a bucket are consecutive rows)."""
+    """One row per pair of consecutive positions of a track: the later position (without
+    `TRACK`: see `_track_names`), the earlier time and position, hours, distance (nm), bucket and
+    `BUCKET_ID` (a number per track and bucket, increasing in track order: the legs of a bucket
+    are consecutive rows)."""
     code = tracks[CODE].to_numpy()
     later = np.flatnonzero(code[1:] == code[:-1]) + 1
     earlier = tracks.select(pl.col(c).alias(f"prev_{c}") for c in ("timestamp", "lat", "lon"))
-    legs = tracks[later].hstack(earlier[later - 1])
+    # the track's text is left out: gathering millions of strings costs more than the rest
+    legs = tracks.drop(TRACK)[later].hstack(earlier[later - 1])
     legs = legs.with_columns(
         hours_between(pl.col("prev_timestamp"), pl.col("timestamp")).alias("hours"),
         (
@@ -239,15 +271,16 @@ def _turns(legs: pl.DataFrame, needed: BoolArray) -> pl.DataFrame:
     measure = np.zeros(legs.height, np.bool_)
     measure[wanted] = True
     measure[wanted[has_previous] - 1] = True
-    course = _course(legs, np.flatnonzero(measure))
+    measured = np.flatnonzero(measure)
+    course = _course(legs, measured)
     previous = np.full(len(wanted), np.nan)
-    previous[has_previous] = course[wanted[has_previous] - 1]
+    previous[has_previous] = course[np.searchsorted(measured, wanted[has_previous] - 1)]
     change = (pl.col("course") - pl.col("previous") + 180.0) % 360.0 - 180.0
     return (
         pl.DataFrame(
             {
                 BUCKET_ID: bucket_id[wanted],
-                "course": pl.Series(course[wanted], nan_to_null=True),
+                "course": pl.Series(course[np.searchsorted(measured, wanted)], nan_to_null=True),
                 "previous": pl.Series(previous, nan_to_null=True),
             }
         )
@@ -258,29 +291,53 @@ def _turns(legs: pl.DataFrame, needed: BoolArray) -> pl.DataFrame:
 
 
 def _course(legs: pl.DataFrame, rows: npt.NDArray[np.int64]) -> FloatArray:
-    """Course over ground of the legs at `rows` (degrees), NaN elsewhere and on legs shorter than
-    `_MIN_TURN_LEG_NM`."""
-    course = np.full(legs.height, np.nan)
-    moved = rows[legs["nm"].to_numpy()[rows] >= _MIN_TURN_LEG_NM]
-    ends = [legs[c].to_numpy()[moved] for c in ("prev_lat", "prev_lon", "lat", "lon")]
+    """Course over ground of the legs at `rows` (degrees, one per row of `rows`), NaN on legs
+    shorter than `_MIN_TURN_LEG_NM`."""
+    course = np.full(len(rows), np.nan)
+    moved = legs["nm"].to_numpy()[rows] >= _MIN_TURN_LEG_NM
+    ends = [legs[c].to_numpy()[rows[moved]] for c in ("prev_lat", "prev_lon", "lat", "lon")]
     course[moved] = bearing_deg(*ends)
     return course
 
 
-def _buckets(legs: pl.DataFrame, params: CoastalDropParams) -> pl.DataFrame:
-    """Time buckets of each track with speed, turn, the longest silence nearby, `lingering`,
-    `fast` and `run` (a number shared by consecutive buckets of the same lingering flag)."""
-    buckets = legs.group_by(BUCKET_ID, maintain_order=True).agg(
-        pl.col(TRACK).first(),
-        pl.col(CODE).first(),
-        pl.col("bucket").first(),
-        pl.col("mmsi").first(),
-        pl.col("sea_going").first(),
-        pl.col("prev_timestamp").min().alias("start"),
-        pl.col("timestamp").max().alias("end"),
-        pl.col("hours").sum(),
-        pl.col("nm").sum(),
-        pl.col("hours").max().alias("longest_h"),
+def _bucket_totals(legs: pl.DataFrame) -> pl.DataFrame:
+    """One row per bucket (in `BUCKET_ID` order): its track, start and end, hours, distance and
+    longest leg.
+
+    The legs of a bucket are consecutive rows, so what is taken from its first leg or is a
+    minimum or maximum is read at the bucket boundaries; only the sums, whose rounding depends on
+    the order of the additions, are left to the grouping."""
+    bucket_id = legs[BUCKET_ID].to_numpy()
+    first = np.flatnonzero(np.diff(bucket_id, prepend=-1))
+    sums = (
+        legs.select(BUCKET_ID, "hours", "nm")
+        .group_by(BUCKET_ID, maintain_order=True)
+        .agg(pl.col("hours").sum(), pl.col("nm").sum())
+    )
+    micros = [legs[c].dt.epoch("us").to_numpy() for c in ("prev_timestamp", "timestamp")]
+    when = pl.Datetime("us", "UTC")
+    return pl.DataFrame(
+        [
+            sums[BUCKET_ID],
+            *(legs[c].gather(first) for c in (CODE, "bucket", "mmsi", "sea_going")),
+            pl.Series("start", np.minimum.reduceat(micros[0], first)).cast(when),
+            pl.Series("end", np.maximum.reduceat(micros[1], first)).cast(when),
+            sums["hours"],
+            sums["nm"],
+            pl.Series("longest_h", np.maximum.reduceat(legs["hours"].to_numpy(), first)),
+        ]
+    )
+
+
+def _stretch_sums(legs: pl.DataFrame, needed: BoolArray) -> pl.DataFrame:
+    """What `_stretches` sums of the buckets `needed` (indexed by `BUCKET_ID`): their first and
+    last positions, position sums and counts, declared stops.
+
+    Only slow buckets can linger and make stretches, and they hold a small share of the legs, so
+    these aggregates (the trigonometry above all) are computed on their legs alone."""
+    used = (BUCKET_ID, "declared_stop", "prev_lat", "prev_lon", "lat", "lon")
+    slow = legs.select(used).filter(pl.Series(needed[legs[BUCKET_ID].to_numpy()]))
+    return slow.group_by(BUCKET_ID, maintain_order=True).agg(
         pl.col("declared_stop").sum().alias("declared_stops"),
         # legs are in time order within a track (`_tracks`)
         pl.col("prev_lat").first().alias("first_lat"),
@@ -292,9 +349,22 @@ def _buckets(legs: pl.DataFrame, params: CoastalDropParams) -> pl.DataFrame:
         pl.col("lon").radians().cos().sum().alias("lon_cos"),
         pl.len().alias("positions"),
     )
+
+
+def _buckets(legs: pl.DataFrame, params: CoastalDropParams, names: pl.Series) -> pl.DataFrame:
+    """Time buckets of each track with speed, turn, the longest silence nearby, `lingering`,
+    `fast` and `run` (a number shared by consecutive buckets of the same lingering flag), the
+    track's text from `names` (`_track_names`); the position sums (`_stretch_sums`) are null on
+    buckets too fast to linger."""
+    buckets = _bucket_totals(legs)
+    buckets.insert_column(1, names.gather(buckets[CODE]).alias(TRACK))
     speed = pl.col("nm") / pl.col("hours")
     needed = buckets.select(speed < max(params.slow_knots, params.transit_knots)).to_series()
-    turns = _turns(legs, needed.fill_null(False).to_numpy())
+    needed_rows = needed.fill_null(False).to_numpy()
+    buckets = buckets.join(
+        _stretch_sums(legs, needed_rows), on=BUCKET_ID, how="left", maintain_order="left"
+    )
+    turns = _turns(legs, needed_rows)
     buckets = buckets.join(turns, on=BUCKET_ID, how="left", maintain_order="left")
     circling = (pl.col("turn_deg") >= params.circling_deg_per_hour * pl.col("hours")) & (
         speed < params.transit_knots
@@ -479,7 +549,7 @@ def detect_coastal_drops(
     if tracks.height < 2:
         return empty_events()
     bucket = f"{round(params.bucket_minutes * 60)}s"
-    buckets = _buckets(_legs(tracks, bucket), params)
+    buckets = _buckets(_legs(tracks, bucket), params, _track_names(tracks))
     stretches = _stretches(buckets, params)
     if stretches.is_empty():
         return empty_events()

@@ -126,7 +126,10 @@ def _in_track_order(positions: pl.DataFrame, code: str) -> pl.DataFrame | None:
     else:
         texts = located["mmsi"].gather(firsts).cast(pl.String)
         track = texts.gather(run)
-    distinct = pl.DataFrame({"code": codes[firsts], "text": texts}).unique("code").sort("code")
+    runs = pl.DataFrame({"code": codes[firsts], "text": texts})
+    distinct = runs.unique("code").sort("code")
+    if named and runs.unique().height != distinct.height:
+        return None  # a code naming two segments: frames of two `segment` calls put together
     rank = np.empty(distinct.height, np.int64)
     rank[np.argsort(distinct["text"].to_numpy(), kind="stable")] = np.arange(distinct.height)
     row_rank = rank[np.searchsorted(distinct["code"].to_numpy(), codes[firsts])][run]

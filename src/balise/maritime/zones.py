@@ -42,6 +42,12 @@ from balise.model.mid import mid_expr
 
 BoolArray = npt.NDArray[np.bool_]
 KIND: Final = "zone_entry"
+KEY: Final = "_key"
+"""The track of each row as `_track_number` gives it."""
+INSIDE: Final = "_inside"
+"""Prefix of the columns telling whether each row is inside each zone (`_inside_column`)."""
+_USED: Final = ("mmsi", "timestamp", "lat", "lon", "sog_knots", "segment_id", "segment_code")
+"""The input columns visits are made of."""
 ID_KEYS: Final = ("mmsi", "zone_id", "start")
 """What identifies a visit: the vessel, the zone and the first position inside."""
 CONFIDENCE_VISIT: Final = 0.9
@@ -65,24 +71,26 @@ def _tracks(positions: pl.DataFrame) -> pl.DataFrame:
     """Located positions sorted by track and time, with the neighbouring report of each and the
     speed at each: reported SOG, else the speed implied by the leg from the previous position.
 
-    Tracks are MMSIs, sorted as integers (three times faster than as text on millions of rows),
-    or segments when `segment_id` is present; ties on time are broken by position so that the
-    result does not depend on the input's row order.
+    Tracks are MMSIs, or segments when `segment_id` is present, sorted by `_track_number` (as
+    integers where the input allows: three times faster than as text on millions of rows); ties
+    on time are broken by position so that the result does not depend on the input's row order.
     """
     segmented = "segment_id" in positions.columns
-    mmsi = pl.col("mmsi").cast(pl.String)
-    key = pl.coalesce(pl.col("segment_id").cast(pl.String), mmsi) if segmented else mmsi
+    # the segment's text alone when no row lacks one: the MMSI's text costs as much again
+    key = _track_key(positions) if segmented else pl.col("mmsi").cast(pl.String)
     sog = pl.col("sog_knots") if "sog_knots" in positions.columns else pl.lit(None, pl.Float64)
+    number = _track_number(positions).alias(KEY)
+    flags = [c for c in positions.columns if c.startswith(INSIDE)]
     located = positions.select(
-        "mmsi", "timestamp", "lat", "lon", sog.alias("sog"), key.alias(TRACK)
+        "mmsi", "timestamp", "lat", "lon", sog.alias("sog"), key.alias(TRACK), number, *flags
     ).drop_nulls(["mmsi", "timestamp", "lat", "lon"])
-    rows = located.sort(TRACK if segmented else "mmsi", "timestamp", "lat", "lon")
-    same = pl.col(TRACK) == pl.col(TRACK).shift(1)
+    rows = located.sort(KEY, "timestamp", "lat", "lon")
+    same = pl.col(KEY) == pl.col(KEY).shift(1)
     before = [
         pl.when(same).then(pl.col(c).shift(1)).alias(f"prev_{c}")
         for c in ("timestamp", "lat", "lon")
     ]
-    after = pl.when(pl.col(TRACK) == pl.col(TRACK).shift(-1)).then(pl.col("timestamp").shift(-1))
+    after = pl.when(pl.col(KEY) == pl.col(KEY).shift(-1)).then(pl.col("timestamp").shift(-1))
     leg_nm = haversine_km(pl.col("prev_lat"), pl.col("prev_lon"), pl.col("lat"), pl.col("lon"))
     leg_h = hours_between(pl.col("prev_timestamp"), pl.col("timestamp"))
     implied = pl.when(leg_h > 0).then(leg_nm / KM_PER_NM / leg_h)
@@ -101,25 +109,77 @@ def _track_key(positions: pl.DataFrame) -> pl.Expr:
     return segment
 
 
-def _inside_any(lat: pl.Series, lon: pl.Series, zones: Sequence[Zone]) -> BoolArray:
-    """Which positions are inside at least one of `zones` (a null coordinate is in none)."""
+def _track_number(positions: pl.DataFrame) -> pl.Expr:
+    """A key with one value per track of `_track_key`, an integer when the input has one: the
+    MMSI without segments, `segment_code` (one per `segment_id` in a `segment` frame) with them.
+    Integers are far cheaper to sort, compare and look up than the track's text."""
+    if "segment_id" not in positions.columns:
+        return pl.col("mmsi")
+    coded = "segment_code" in positions.columns and not positions["segment_id"].null_count()
+    if coded and not positions["segment_code"].null_count():
+        return pl.col("segment_code")
+    return _track_key(positions)
+
+
+def _inside_each(lat: pl.Series, lon: pl.Series, zones: Sequence[Zone]) -> list[BoolArray]:
+    """Which positions are inside each of `zones` (a null coordinate is in none)."""
     lats, lons = lat.cast(pl.Float64).to_numpy(), lon.cast(pl.Float64).to_numpy()
-    inside = np.zeros(len(lats), dtype=np.bool_)
-    for zone in zones:
-        inside |= zone.contains(lats, lons)
+    if np.any(lons < -180.0) or np.any(lons > 180.0):
+        # as `Zone.contains` would, once for all, so that its answer does not hang on the subset
+        lons = (lons + 180.0) % 360.0 - 180.0
+    return [_contains(zone, lats, lons) for zone in zones]
+
+
+def _contains(
+    zone: Zone, lats: npt.NDArray[np.float64], lons: npt.NDArray[np.float64]
+) -> BoolArray:
+    """`zone.contains`, asked only of the located positions within the zone's latitudes: one
+    comparison leaves out the millions of positions far from it, which are outside its every
+    part's bounding box, so the answer is the same."""
+    _, south, _, north = zone.geometry.bounds
+    rows = np.flatnonzero((lats >= south) & (lats <= north) & ~np.isnan(lons))
+    inside = np.zeros(len(lats), np.bool_)
+    inside[rows] = zone.contains(lats[rows], lons[rows])
+    return inside
+
+
+def _inside_column(index: int) -> str:
+    """The column of `_touching`'s rows telling whether each is inside the zone at `index`."""
+    return f"{INSIDE}{index}"
+
+
+def _inside(tracks: pl.DataFrame, index: int, zone: Zone) -> BoolArray:
+    """Which rows of `tracks` are inside `zone` (at `index` of the zones): carried from
+    `_touching` when its rows came with the flags, tested here otherwise."""
+    column = _inside_column(index)
+    if column in tracks.columns:
+        return tracks[column].to_numpy()
+    return _inside_each(tracks["lat"], tracks["lon"], [zone])[0]
+
+
+def _inside_any(tracks: pl.DataFrame, zones: Sequence[Zone]) -> BoolArray:
+    """Which rows of `tracks` are inside at least one of `zones`."""
+    inside = np.zeros(tracks.height, dtype=np.bool_)
+    for index, zone in enumerate(zones):
+        inside |= _inside(tracks, index, zone)
     return inside
 
 
 def _touching(positions: pl.DataFrame, zones: Sequence[Zone]) -> pl.DataFrame:
-    """The positions of the tracks with a position inside a zone.
+    """The columns visits need of the positions of the tracks with a position inside a zone,
+    with whether each is inside each zone (`_inside_column`).
 
     Visits are found track by track, so the other tracks (most of them) can be left out before
-    the costly sort, with the same events.
+    the costly sort, with the same events; the point-in-zone test, the costliest step, is made
+    once per position and zone, and carried.
     """
-    key = _track_key(positions)
-    inside = _inside_any(positions["lat"], positions["lon"], zones)
+    key = _track_number(positions)
+    each = _inside_each(positions["lat"], positions["lon"], zones)
+    inside = np.logical_or.reduce(each) if each else np.zeros(positions.height, np.bool_)
     touched = positions.select(key).filter(pl.Series(inside)).to_series().unique()
-    return positions.filter(key.is_in(touched.implode()))
+    needed = [c for c in positions.columns if c in _USED]
+    flags = [pl.Series(_inside_column(i), flag) for i, flag in enumerate(each)]
+    return positions.select(needed).with_columns(flags).filter(key.is_in(touched.implode()))
 
 
 def _around_inside(tracks: pl.DataFrame, zones: Sequence[Zone]) -> pl.DataFrame:
@@ -129,7 +189,7 @@ def _around_inside(tracks: pl.DataFrame, zones: Sequence[Zone]) -> pl.DataFrame:
     reports' times, the speed), save whether the row before is inside, which the row before
     kept here tells; so visits and events are the same as with every row.
     """
-    inside = _inside_any(tracks["lat"], tracks["lon"], zones)
+    inside = _inside_any(tracks, zones)
     near = inside.copy()
     near[1:] |= inside[:-1]
     near[:-1] |= inside[1:]
@@ -249,10 +309,11 @@ def _evidence(row: dict[str, Any], zone: Zone, fired: list[int], best: int) -> s
 
 
 def _zone_events(
-    tracks: pl.DataFrame, zone: Zone, ship_types: pl.DataFrame, params: ZoneParams
+    tracks: pl.DataFrame, index: int, zone: Zone, ship_types: pl.DataFrame, params: ZoneParams
 ) -> pl.DataFrame | None:
-    """The event rows (with `zone_id`, `_score`, `_evidence`) of the visits to `zone` that fire."""
-    inside = zone.contains(tracks["lat"].to_numpy(), tracks["lon"].to_numpy())
+    """The event rows (with `zone_id`, `_score`, `_evidence`) of the visits to `zone` (at `index`
+    of the zones) that fire."""
+    inside = _inside(tracks, index, zone)
     if not inside.any():
         return None
     visits = _rule_flags(_visits(tracks, inside, params), zone, ship_types)
@@ -302,7 +363,7 @@ def detect_zone_entries(
     if tracks.is_empty():
         return empty_events()
     ship_types = _ship_types(vessel_info)
-    parts = [_zone_events(tracks, zone, ship_types, params) for zone in zones]
+    parts = [_zone_events(tracks, i, zone, ship_types, params) for i, zone in enumerate(zones)]
     found = [p for p in parts if p is not None]
     if not found:
         return empty_events()
