@@ -202,7 +202,8 @@ def _not_anchored_together(
     candidates = events.filter(pl.Series(near_port <= ANCHORAGE_AREA_KM))
     if candidates.is_empty():
         return events
-    status = positions.select(
+    vessels = pl.concat([candidates["mmsi"], candidates["other_mmsi"]])
+    status = _positions_of(positions, vessels).select(
         "mmsi", "timestamp", pl.col("nav_status").is_in(ANCHORED).fill_null(False).alias("a")
     )
     sides = [
@@ -248,7 +249,7 @@ def _not_fishing(events: pl.DataFrame, positions: pl.DataFrame) -> pl.DataFrame:
     vessel working its ground is slow for hours, and that is fishing, not loitering."""
     if events.is_empty():
         return events
-    fishing = positions.select(
+    fishing = _positions_of(positions, events["mmsi"]).select(
         "mmsi", "timestamp", (pl.col("nav_status") == FISHING_STATUS).fill_null(False).alias("f")
     )
     share = (
@@ -260,6 +261,11 @@ def _not_fishing(events: pl.DataFrame, positions: pl.DataFrame) -> pl.DataFrame:
     )
     mostly_fishing = share.filter(pl.col("fishing_share") > 0.5)["id"]
     return events.filter(~pl.col("id").is_in(mostly_fishing.implode()))
+
+
+def _positions_of(positions: pl.DataFrame, mmsi: pl.Series) -> pl.DataFrame:
+    """The positions of the vessels `mmsi` (a few, out of millions of rows)."""
+    return positions.filter(pl.col("mmsi").is_in(mmsi.drop_nulls().unique().implode()))
 
 
 def _gazetteer_points() -> pl.DataFrame:
