@@ -127,7 +127,7 @@ def _stages(
         seconds[name] = time.perf_counter() - started
         return out
 
-    tracks = timed("segment", lambda: segment(positions, params.segment))
+    tracks = timed("segment", lambda: segment(positions, params.segment).rechunk())
     clean = timed(
         "drop noise",
         lambda: tracks.filter(~pl.col("noise")) if tracks["noise"].any() else tracks,

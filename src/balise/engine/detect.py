@@ -105,7 +105,9 @@ def run_detectors(
     Two-vessel events are searched in `window` (every vessel's positions over a time span) when
     given, in `positions` otherwise."""
     params = params or DetectorParams()
-    tracks = segment(positions, params.segment)
+    # one contiguous frame: every detector reads it, and a frame of a thousand chunks (stored
+    # batches, tied rows put in order) costs each of them more than this copy does
+    tracks = segment(positions, params.segment).rechunk()
     clean = tracks.filter(~pl.col("noise")) if tracks["noise"].any() else tracks
     others = clean if window is None else segment(window, params.segment).filter(~pl.col("noise"))
     identity = params.identity
