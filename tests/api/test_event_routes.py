@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from balise.api.app import create_app
 from balise.api.pagination import EventKey, decode_cursor, encode_cursor
 from balise.api.problems import ProblemError
-from balise.model.events import EVENT_SCHEMA, EVENT_TYPES, event_id
+from balise.model.event_types import EVENT_TYPE_NAMES
+from balise.model.events import EVENT_SCHEMA, event_id
 from balise.store.duckdb import DuckDBStore
 from balise.workspace import STORE_FILE
 
@@ -46,7 +47,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """A workspace of hand-made events and a zone file with a triangle zone."""
     root = tmp_path_factory.mktemp("events")
     store = DuckDBStore(root / STORE_FILE)
-    store.save_events(pl.DataFrame(EVENTS, schema=EVENT_SCHEMA), list(EVENT_TYPES))
+    store.save_events(pl.DataFrame(EVENTS, schema=EVENT_SCHEMA), list(EVENT_TYPE_NAMES))
     store.close()
     zone = {"type": "Feature", "id": "triangle", "properties": {"name": "Triangle"},
             "geometry": {"type": "Polygon", "coordinates": TRIANGLE}}  # fmt: skip
@@ -164,8 +165,8 @@ def test_world_events_and_types(api: TestClient) -> None:
     assert {"loitering", "encounter", "identity_change"} <= {i["type"] for i in items}
     assert all(isinstance(i["params"], dict) for i in items)
     types = api.get("/api/v1/event-types").json()
-    assert [t["name"] for t in types if t["name"] in EVENT_TYPES] == [t["name"] for t in types]
-    assert set(EVENT_TYPES) == {t["name"] for t in types}
+    assert [t["name"] for t in types] == list(EVENT_TYPE_NAMES)
+    assert len({t["shape"] for t in types}) == len(types)
     gap = next(t for t in types if t["name"] == "ais_gap")
     assert gap["docs"] == "docs/detectors.md#ais_gap"
     assert "6 h" in gap["definition"]
@@ -175,11 +176,11 @@ def test_docs_anchors_exist() -> None:
     """Each type's anchor is a heading of docs/detectors.md (GitHub's slug rule)."""
     import re
 
-    from balise.api.event_types import DEFINITIONS
+    from balise.model.event_types import EVENT_TYPES
 
     text = (Path(__file__).parents[2] / "docs" / "detectors.md").read_text(encoding="utf-8")
     slugs = {
         re.sub(r"[^\w\- ]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
         for line in text.splitlines() if line.startswith("#")
     }  # fmt: skip
-    assert {t.anchor for t in DEFINITIONS} <= slugs
+    assert {t.anchor for t in EVENT_TYPES} <= slugs

@@ -49,8 +49,8 @@ def test_voyages_run_between_calls_and_after_the_last() -> None:
 def test_a_voyage_carries_its_own_events_and_its_high_risk_departure() -> None:
     scored = score_voyages(_events(), now=T0 + 60 * DAY, high_risk_ports=frozenset({"BRSSZ"}))
     params = RiskParams()
-    gap = params.ais_gap * 0.8
-    port = params.port_visit * 0.8
+    gap = params.event_weights["ais_gap"] * 0.8
+    port = params.event_weights["port_visit"] * 0.8
     crossing = scored.row(1, named=True)
     assert (crossing["from_locode"], crossing["to_locode"]) == ("BRSSZ", "FRLEH")
     # no decay within a voyage, even two months later: gap and departure port, noisy-OR

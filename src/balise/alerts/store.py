@@ -364,8 +364,8 @@ class AlertStore:
 
 
 _SELECT: Final = (
-    'SELECT a.*, e.type, e.mmsi, e.other_mmsi, e.start, e."end", e.lat, e.lon, e.score, '
-    "e.confidence, e.params, e.evidence, e.status AS event_status "
+    'SELECT a.*, e.type, e.subject, e.related, e.mmsi, e.other_mmsi, e.start, e."end", e.lat, '
+    "e.lon, e.score, e.confidence, e.params, e.evidence, e.status AS event_status "
     "FROM alerts a JOIN events e USING (id)"
 )
 

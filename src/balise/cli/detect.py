@@ -19,7 +19,13 @@ from balise.engine.detect import DETECTED_TYPES, default_geography, detect
 from balise.engine.params import detector_params
 from balise.geo.zones import Zone, load_zones
 from balise.maritime.encounters import PRESETS
+from balise.model.event_types import EVENT_TYPE_NAMES
 from balise.settings import parse_utc
+
+EventTypeChoice = StrEnum(  # type: ignore[misc]
+    "EventTypeChoice", {name: name for name in EVENT_TYPE_NAMES}
+)
+"""The registry's event types, as `--type` choices."""
 
 
 class EventFormat(StrEnum):
@@ -109,7 +115,9 @@ def _geojson(events: pl.DataFrame) -> dict[str, Any]:
 
 def events(
     ctx: typer.Context,
-    kind: Annotated[str | None, typer.Option("--type", help="Only this event type.")] = None,
+    kind: Annotated[
+        EventTypeChoice | None, typer.Option("--type", help="Only this event type.")
+    ] = None,
     since: Annotated[str | None, typer.Option(help="Events ending at or after (ISO 8601).")] = None,
     mmsi: Annotated[int | None, typer.Option(help="Only events about this vessel.")] = None,
     output: Annotated[EventFormat, typer.Option("--format")] = EventFormat.table,
@@ -118,7 +126,7 @@ def events(
     workspace, _ = settings_for(ctx)
     store = workspace.open_store()
     try:
-        found = store.events(kind, parse_utc(since) if since else None, mmsi)
+        found = store.events(kind and str(kind), parse_utc(since) if since else None, mmsi)
     finally:
         store.close()
     if output is EventFormat.geojson:

@@ -11,6 +11,8 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from balise.model.events import nested_as_json
+
 
 class DataFormat(StrEnum):
     jsonl = "jsonl"
@@ -30,7 +32,7 @@ def write_frames(frames: Iterable[pl.DataFrame], fmt: DataFormat, out: TextIO | 
     for frame in frames:
         text = _stringify_times(frame)
         if fmt is DataFormat.csv:
-            out.write(text.write_csv(include_header=rows == 0))
+            out.write(nested_as_json(text).write_csv(include_header=rows == 0))
         else:
             out.write(text.write_ndjson())
         rows += frame.height

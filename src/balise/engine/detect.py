@@ -37,7 +37,8 @@ from balise.maritime.port_visits import LocodeLookup, detect_port_visits
 from balise.maritime.segment import segment
 from balise.maritime.spoofing import detect_spoofing
 from balise.maritime.zones import detect_zone_entries
-from balise.model.events import EVENT_SCHEMA, empty_events
+from balise.model.event_types import detected_types
+from balise.model.events import as_events, empty_events
 from balise.store.duckdb import DuckDBStore
 from balise.store.duckdb_events import EventChanges, RunScope
 
@@ -48,10 +49,8 @@ FISHING_STATUS = 7
 DETECTOR_THREADS = 2
 """Detectors run side by side on this many threads: they spend most of their time in Polars and
 NumPy, which release Python's interpreter lock, so two use both cores of a small machine."""
-DETECTED_TYPES = (
-    "ais_gap", "loitering", "encounter", "shared_mmsi", "position_jump", "identity_change",
-    "coastal_drop", "zone_entry", "port_visit", "destination_mismatch",
-)  # fmt: skip
+DETECTED_TYPES = detected_types("maritime")
+"""The types a run detects (and so revises and retracts): the registry's detected sea types."""
 
 
 @dataclass(frozen=True)
@@ -135,7 +134,7 @@ def run_detectors(
             outside_periods(mismatches, shared),
             zones.result(),
         ]
-    return pl.concat([f.select(list(EVENT_SCHEMA)).cast(EVENT_SCHEMA) for f in frames])  # type: ignore[arg-type]
+    return pl.concat([as_events(f) for f in frames])
 
 
 def _gaps(

@@ -36,7 +36,7 @@ import polars as pl
 from balise.geo.gazetteer import Gazetteer
 from balise.geo.sphere import haversine_km
 from balise.maritime.gaps import iso
-from balise.model.events import EVENT_SCHEMA, empty_events, event_id_expr, to_json
+from balise.model.events import EVENT_SCHEMA, as_events, empty_events, event_id_expr, to_json
 
 SCORES: Final = {"other_port": 0.3, "undeclared_call": 0.8, "changed_at_sea": 0.4}
 """Risk added: a wrong destination is common and mostly innocent (orders change, crews forget to
@@ -382,9 +382,7 @@ def _frame(events: list[dict[str, Any]], params: DestinationParams) -> pl.DataFr
         pl.lit("active").alias("status"),
         event_id_expr("destination_mismatch", "mmsi", "key", "rule").alias("id"),
     )
-    return frame.select([pl.col(c).cast(t) for c, t in EVENT_SCHEMA.items()]).sort(
-        "start", "mmsi", "id"
-    )
+    return as_events(frame).sort("start", "mmsi", "id")
 
 
 def detect_destination_mismatches(

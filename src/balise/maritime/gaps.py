@@ -26,7 +26,7 @@ import polars as pl
 
 from balise.geo.sphere import EARTH_RADIUS_KM, KM_PER_NM
 from balise.maritime.segment import SEGMENT_CODE, in_vessel_order
-from balise.model.events import EVENT_SCHEMA, empty_events, event_id_expr, to_json
+from balise.model.events import as_events, empty_events, event_id_expr, to_json
 from balise.model.schema import UTC_TIME
 
 FloatArray = npt.NDArray[np.float64]
@@ -196,9 +196,7 @@ def events_frame(
         pl.lit("active").alias("status"),
         pl.lit(None, dtype=pl.Float64).alias("score"),
     ).with_columns(event_id_expr(kind, *id_keys).alias("id"))
-    return frame.select([pl.col(c).cast(t) for c, t in EVENT_SCHEMA.items()]).sort(
-        "start", "mmsi", "other_mmsi", "id", nulls_last=True
-    )
+    return as_events(frame).sort("start", "mmsi", "other_mmsi", "id", nulls_last=True)
 
 
 class _Tracks:

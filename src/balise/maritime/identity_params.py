@@ -12,8 +12,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from balise.model.events import EVENT_SCHEMA, empty_events, event_id_expr, to_json
-from balise.model.schema import conform
+from balise.model.events import EVENT_SCHEMA, as_events, empty_events, event_id_expr, to_json
 
 SHARED_MMSI_SCORE: Final = 0.6
 POSITION_JUMP_SCORE: Final = 0.5
@@ -64,13 +63,14 @@ def finish_events(rows: list[dict[str, Any]], kind: str, keys: tuple[str, ...]) 
     stable ids over `keys`, sorted by MMSI, start and id."""
     if not rows:
         return empty_events()
-    columns = {k: v for k, v in EVENT_SCHEMA.items() if k not in ("id", "type", "status")}
+    derived = ("id", "type", "status", "subject", "related")
+    columns = {k: v for k, v in EVENT_SCHEMA.items() if k not in derived}
     schema = {**columns, "_key": pl.String()}
     frame = pl.DataFrame([{k: row.get(k) for k in schema} for row in rows], schema=schema)
     frame = frame.with_columns(
         id=event_id_expr(kind, *keys), type=pl.lit(kind), status=pl.lit("active")
     )
-    return conform(frame, EVENT_SCHEMA).sort(["mmsi", "start", "id"])
+    return as_events(frame).sort(["mmsi", "start", "id"])
 
 
 def outside_periods(events: pl.DataFrame, periods: pl.DataFrame | None) -> pl.DataFrame:

@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
 import polars as pl
 
+from balise.model.event_types import default_weights
 from balise.model.mid import FLAGS, mid_expr
 from balise.model.schema import UTC_TIME
 
@@ -71,12 +72,13 @@ SCORE_SCHEMA: Final[dict[str, pl.DataType]] = {
 
 @dataclass(frozen=True)
 class RiskParams:
-    """Weights (0–1, the most one reason of that kind can add) and decay of the risk score.
+    """Weights (0–1, the most one reason of that kind can add), decay and bands of the risk score.
 
     The weights are judgement calls, set so that the order of the deceptive shipping practices
     of the US advisory of 14 May 2020 (State, OFAC, US Coast Guard) holds: an official listing
     first, then physical transfers at sea and deliberate dark periods, then identity tampering,
-    then weaker hints. They are meant to be tuned against inspection outcomes.
+    then weaker hints. They are meant to be tuned against inspection outcomes. The weight of each
+    event type is declared with the type, in the registry (`balise.model.event_types`).
     """
 
     half_life_days: float = 14.0
@@ -100,45 +102,14 @@ class RiskParams:
     """Listed by an authority or an analyst: the heaviest single reason."""
     flag_of_convenience: float = 0.05
     """Flag on the ITF flags-of-convenience list: most of the world fleet, a weak hint."""
-    ais_gap: float = 0.35
-    """Going dark (advisory practice 1; Welch et al. 2022's intentional disabling)."""
-    encounter: float = 0.4
-    """A ship-to-ship meeting at sea: where cargo changes hands (advisory practice 4)."""
-    loitering: float = 0.25
-    """Slow at sea for hours: the trace of a meeting with a dark vessel, or of a wait."""
-    coastal_drop: float = 0.4
-    """Slowing close to a coast off any port: the pattern of a drop to go-fast boats."""
-    identity_change: float = 0.3
-    """Name, IMO, call sign or flag changed (advisory practices 1, 2 and 6)."""
-    shared_mmsi: float = 0.3
-    """Two transmitters on one MMSI: a cloned or spoofed identity."""
-    position_jump: float = 0.15
-    """An impossible jump: often receiver noise, sometimes GNSS manipulation."""
-    destination_mismatch: float = 0.2
-    """Declared destination not where the ship goes (advisory practice 5, voyage irregularity)."""
-    zone_entry: float = 0.2
-    """Entry into a watched area; its weight depends on the zone, this is the default."""
-    port_visit: float = 0.3
-    """A call at a port on the high-risk list given to the scorer."""
-    dark_target: float = 0.5
-    """A radar contact without AIS tied to this vessel."""
-    clearance_missing: float = 0.35
-    """Arrived or left without the expected declaration."""
+    event_weights: Mapping[str, float] = field(default_factory=default_weights)
+    """The weight of each event type: the registry's defaults (`balise.model.event_types`, where
+    each says why), overridable per type."""
 
     def event_weight(self, kind: str) -> float | None:
         """The weight of event type `kind`, or None for a type the model does not score."""
-        value = getattr(self, kind, None) if kind in EVENT_WEIGHT_FIELDS else None
+        value = self.event_weights.get(kind)
         return float(value) if value is not None else None
-
-
-EVENT_WEIGHT_FIELDS: Final = frozenset(
-    {
-        "ais_gap", "encounter", "loitering", "coastal_drop", "identity_change", "shared_mmsi",
-        "position_jump", "destination_mismatch", "zone_entry", "port_visit", "dark_target",
-        "clearance_missing",
-    }
-)  # fmt: skip
-"""The event types that have a weight in `RiskParams`."""
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -149,7 +120,7 @@ def intensities(
     events: pl.DataFrame, high_risk_ports: frozenset[str], now: datetime, params: RiskParams
 ) -> pl.DataFrame:
     """The scored events with `q` (confidence × decay × factor) and `age_days`."""
-    kinds = sorted(EVENT_WEIGHT_FIELDS)
+    kinds = sorted(params.event_weights)
     now_lit = pl.lit(now).cast(UTC_TIME)
     ended = pl.min_horizontal(pl.coalesce("end", "start"), now_lit)
     age_days = ((now_lit - ended).dt.total_microseconds().cast(pl.Float64) / US_PER_DAY).alias(
@@ -188,9 +159,7 @@ def per_type_contributions(scored: pl.DataFrame, params: RiskParams) -> pl.DataF
         pl.len().alias("events"),
         *by_q,
     )
-    weight = pl.col("type").replace_strict(
-        {k: params.event_weight(k) for k in EVENT_WEIGHT_FIELDS}, return_dtype=pl.Float64
-    )
+    weight = pl.col("type").replace_strict(dict(params.event_weights), return_dtype=pl.Float64)
     return grouped.with_columns(weight.alias("weight")).with_columns(
         (pl.col("weight") * pl.col("saturation")).alias("contribution")
     )

@@ -1,8 +1,14 @@
-"""The event record every detector emits (ARCHITECTURE.md, "Event record").
+"""The event record every detector emits (docs/architecture.md, "The event record").
 
 Detectors return frames of `EVENT_SCHEMA`; `params` and `evidence` are JSON texts so that one table
 holds every event type. An event's `id` is stable: the same input and settings give the same id
 (`event_id`), so a re-run revises an event instead of duplicating it.
+
+Every event is about a `subject` (`{"kind": ..., "id": ...}`, the kinds of
+`balise.model.event_types.SUBJECT_KINDS`) and lists what else it involves in `related` (the other
+vessel of an encounter, the vessel carrying a container, the list entry matched). Vessel events
+keep `mmsi` and `other_mmsi` filled as well, so that what reads them does not change; the types
+themselves are declared once, in `balise.model.event_types`.
 """
 
 from __future__ import annotations
@@ -16,6 +22,10 @@ import polars as pl
 
 from balise.model.schema import UTC_TIME
 
+SUBJECT: Final = pl.Struct({"kind": pl.String(), "id": pl.String()})
+"""What an event is about, or one of the things it involves: a kind and an id (an MMSI, a
+container number, a declaration reference, an entity id, ...), both as text."""
+
 EVENT_SCHEMA: Final[dict[str, pl.DataType]] = {
     "id": pl.String(),
     "type": pl.String(),
@@ -23,6 +33,8 @@ EVENT_SCHEMA: Final[dict[str, pl.DataType]] = {
     "end": UTC_TIME,
     "lat": pl.Float64(),
     "lon": pl.Float64(),
+    "subject": SUBJECT,
+    "related": pl.List(SUBJECT),
     "mmsi": pl.Int32(),
     "other_mmsi": pl.Int32(),
     "confidence": pl.Float64(),
@@ -31,14 +43,9 @@ EVENT_SCHEMA: Final[dict[str, pl.DataType]] = {
     "evidence": pl.String(),
     "status": pl.String(),
 }
-"""One row per event: `params` (the thresholds in force) and `evidence` (what was observed) are
-JSON objects as text; `status` is "active", "revised" or "retracted"."""
-
-EVENT_TYPES: Final = (
-    "ais_gap", "encounter", "loitering", "port_visit", "identity_change", "position_jump",
-    "shared_mmsi", "destination_mismatch", "zone_entry", "coastal_drop", "dark_target",
-    "clearance_missing",
-)  # fmt: skip
+"""One row per event: `subject` and `related` say what it is about; `params` (the thresholds in
+force) and `evidence` (what was observed) are JSON objects as text; `status` is "active",
+"revised" or "retracted"."""
 
 
 def to_json(values: Mapping[str, Any]) -> str:
@@ -66,3 +73,48 @@ def event_id_expr(kind: str, *keys: str) -> pl.Expr:
 def empty_events() -> pl.DataFrame:
     """No events, with the schema."""
     return pl.DataFrame(schema=EVENT_SCHEMA)
+
+
+def _vessel(mmsi: str) -> pl.Expr:
+    """The subject `{"kind": "vessel", "id": "<mmsi>"}` of column `mmsi` (null where it is)."""
+    subject = pl.struct(pl.lit("vessel").alias("kind"), pl.col(mmsi).cast(pl.String).alias("id"))
+    return pl.when(pl.col(mmsi).is_not_null()).then(subject)
+
+
+def with_vessel_subjects(events: pl.DataFrame) -> pl.DataFrame:
+    """`events` with `subject` and `related` filled from `mmsi` and `other_mmsi` where they are
+    missing or null: the vessel the event is about, and the other vessel of a two-vessel event."""
+    subject = _vessel("mmsi")
+    related = (
+        pl.when(pl.col("other_mmsi").is_not_null())
+        .then(pl.concat_list([_vessel("other_mmsi")]))
+        .otherwise(pl.lit([], dtype=pl.List(SUBJECT)))
+    )
+    if "subject" in events.columns:
+        subject = pl.coalesce(pl.col("subject"), subject)
+    if "related" in events.columns:
+        related = pl.coalesce(pl.col("related"), related)
+    return events.with_columns(subject.alias("subject"), related.alias("related"))
+
+
+def as_events(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` as an `EVENT_SCHEMA` frame: the record's columns in order and type, subjects
+    filled from the vessel columns where a detector left them out."""
+    filled = with_vessel_subjects(frame)
+    return filled.select([pl.col(c).cast(t) for c, t in EVENT_SCHEMA.items()])
+
+
+def nested_as_json(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with its nested columns (`subject`, `related`, ...) as JSON text, for flat
+    formats such as CSV: the same compact, key-sorted text as `params` and `evidence`."""
+    nested = [c for c, t in frame.schema.items() if isinstance(t, pl.Struct | pl.List)]
+    return frame.with_columns(
+        pl.Series(c, [None if v is None else to_json_value(v) for v in frame[c].to_list()],
+                  dtype=pl.String)
+        for c in nested
+    )  # fmt: skip
+
+
+def to_json_value(value: Any) -> str:
+    """Compact, key-sorted JSON of any value (`to_json` is for objects)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)

@@ -25,10 +25,10 @@ from balise.io.batch import ReadBatch
 from balise.model.schema import IDENTITY_FIELDS, POSITION_SCHEMA, UTC_TIME
 from balise.store.base import IngestRecord
 from balise.store.duckdb_events import (
-    EVENTS_SQL,
     EventChanges,
     RunScope,
     load_events,
+    migrate_events,
     save_events,
 )
 
@@ -108,7 +108,7 @@ class DuckDBStore:
         # checkpoint rewrote the whole table once more (docs/decisions/0004)
         self._con.execute("SET max_vacuum_tasks = 0")
         self._con.execute(_SCHEMA_SQL)
-        self._con.execute(EVENTS_SQL)
+        migrate_events(self._con)
 
     def close(self) -> None:
         self._con.close()

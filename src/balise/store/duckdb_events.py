@@ -16,11 +16,13 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from balise.model.events import EVENT_SCHEMA
+from balise.model.events import EVENT_SCHEMA, as_events
 
+_SUBJECT_SQL = "STRUCT(kind VARCHAR, id VARCHAR)"
 _TYPES = {
     "id": "VARCHAR PRIMARY KEY", "type": "VARCHAR", "start": "TIMESTAMPTZ", "end": "TIMESTAMPTZ",
-    "lat": "DOUBLE", "lon": "DOUBLE", "mmsi": "INTEGER", "other_mmsi": "INTEGER",
+    "lat": "DOUBLE", "lon": "DOUBLE", "subject": _SUBJECT_SQL, "related": f"{_SUBJECT_SQL}[]",
+    "mmsi": "INTEGER", "other_mmsi": "INTEGER",
     "confidence": "DOUBLE", "score": "DOUBLE", "params": "VARCHAR", "evidence": "VARCHAR",
     "status": "VARCHAR",
 }  # fmt: skip
@@ -34,6 +36,32 @@ EVENTS_SQL = (
     + ", ".join(f'"{c}" {t.replace(" PRIMARY KEY", "")}' for c, t in _TYPES.items())
     + ", changed_at TIMESTAMPTZ);"
 )
+_SUBJECT_COLUMNS = ("subject", "related")
+"""Columns added to the event record after the first release: stores made before get them, filled
+from the vessel columns, when they are opened (`migrate_events`)."""
+_BACKFILL_SQL = """
+UPDATE {table} SET
+    subject = CASE WHEN mmsi IS NULL THEN NULL ELSE {{'kind': 'vessel', 'id': mmsi::VARCHAR}} END,
+    related = CASE WHEN other_mmsi IS NULL THEN []
+              ELSE [{{'kind': 'vessel', 'id': other_mmsi::VARCHAR}}] END
+"""
+
+
+def migrate_events(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the event tables, and give those of an older store the columns added since."""
+    con.execute(EVENTS_SQL)
+    for table in ("events", "event_history"):
+        present = {
+            row[0]
+            for row in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+            ).fetchall()
+        }
+        missing = [c for c in _SUBJECT_COLUMNS if c not in present]
+        for column in missing:
+            con.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" {_TYPES[column]}')
+        if missing:
+            con.execute(_BACKFILL_SQL.format(table=table))
 
 
 @dataclass(frozen=True)
@@ -68,7 +96,7 @@ def save_events(
     """Store the complete `events` of `types` from one run (see the module docstring); with a
     `scope`, the run covered only part of the data and retracts only within it."""
     now = datetime.now(UTC)
-    con.register("run_events", events.select(list(EVENT_SCHEMA)).to_arrow())
+    con.register("run_events", as_events(events).to_arrow())
     try:
         con.begin()
         changes = _apply(con, types, now, scope)
@@ -115,7 +143,8 @@ def _apply(
     retracted = _count(con, f"SELECT count(*) {gone_sql}", gone_params)
     history = ", ".join(f'"{c}"' for c in EVENT_SCHEMA if c != "status")
     con.execute(
-        f"INSERT INTO event_history SELECT {history}, 'retracted', ? {gone_sql}",
+        f"INSERT INTO event_history BY NAME SELECT {history}, 'retracted' AS status, "
+        f"? AS changed_at {gone_sql}",
         [now, *gone_params],
     )
     con.execute(f"UPDATE events SET status = 'retracted', detected_at = ? WHERE id IN "
@@ -127,9 +156,14 @@ def _apply(
     )
     con.execute(f"CREATE TEMP TABLE changed AS {changed}")
     try:
-        con.execute(f"INSERT INTO event_history SELECT {_COLUMNS}, ? FROM changed", [now])
+        con.execute(
+            f"INSERT INTO event_history BY NAME SELECT {_COLUMNS}, ? AS changed_at FROM changed",
+            [now],
+        )
         con.execute("DELETE FROM events WHERE id IN (SELECT id FROM changed)")
-        con.execute(f"INSERT INTO events SELECT {_COLUMNS}, ? FROM changed", [now])
+        con.execute(
+            f"INSERT INTO events BY NAME SELECT {_COLUMNS}, ? AS detected_at FROM changed", [now]
+        )
     finally:
         con.execute("DROP TABLE changed")
     return EventChanges(new, revised, retracted, total - new - revised)

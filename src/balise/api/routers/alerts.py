@@ -22,24 +22,19 @@ from balise.alerts import triage
 from balise.alerts.rules import SEVERITY_LABELS, AlertRules
 from balise.alerts.store import STATES, AlertFilter, AlertStore, PageKey
 from balise.api.deps import StoreDep
+from balise.api.event_types import EventTypeName as EventType
+from balise.api.event_types import Subject
 from balise.api.pagination import bad_cursor, next_link
 from balise.api.params import utc
 from balise.api.problems import ProblemError, not_found
 from balise.errors import InputRejected
-from balise.model.events import EVENT_TYPES
 
 router = APIRouter(tags=["alerts"])
 
 State = Literal["open", "acknowledged", "suspended", "dismissed", "retracted"]
 Severity = Literal["low", "medium", "high", "critical"]
 DismissReason = Literal["false_positive", "known_activity", "duplicate", "out_of_scope", "other"]
-EventType = Literal[
-    "ais_gap", "encounter", "loitering", "port_visit", "identity_change", "position_jump",
-    "shared_mmsi", "destination_mismatch", "zone_entry", "coastal_drop", "dark_target",
-    "clearance_missing",
-]  # fmt: skip
 assert set(STATES) == set(get_args(State))
-assert get_args(EventType) == EVENT_TYPES
 assert get_args(Severity) == SEVERITY_LABELS
 
 
@@ -61,6 +56,8 @@ class AlertOut(BaseModel):
     severity_label: Severity
     strength: float = Field(description="The event's score, else its confidence (0-1).")
     type: str
+    subject: Subject | None = Field(description="What the event is about.")
+    related: list[Subject] = Field(description="What else the event involves.")
     mmsi: int | None
     other_mmsi: int | None
     start: datetime

@@ -14,7 +14,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal, get_args
+from typing import Annotated, Any, Final, Literal
 
 import polars as pl
 from fastapi import APIRouter, Query, Request, Response
@@ -22,22 +22,16 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from balise.api.deps import StoreDep
-from balise.api.event_types import DEFINITIONS, docs_url
+from balise.api.event_types import EventTypeName, Subject, SubjectKind, event_type_rows
 from balise.api.pagination import EventKey, decode_cursor, encode_cursor, next_link
 from balise.api.params import BBox, BBoxQuery, invalid, parse_bbox, time_range
 from balise.api.problems import not_found
 from balise.geo.zones import Zone, load_zones
-from balise.model.events import EVENT_SCHEMA, EVENT_TYPES
+from balise.model.events import EVENT_SCHEMA
 from balise.store.duckdb import DuckDBStore
 
 router = APIRouter(tags=["events"])
 
-EventTypeName = Literal[
-    "ais_gap", "encounter", "loitering", "port_visit", "identity_change", "position_jump",
-    "shared_mmsi", "destination_mismatch", "zone_entry", "coastal_drop", "dark_target",
-    "clearance_missing",
-]  # fmt: skip
-assert get_args(EventTypeName) == EVENT_TYPES
 Status = Literal["active", "revised", "retracted"]
 ZONE_FILE: Final = "zones.geojson"
 """The workspace's zone file (as `balise.cli.detect.ZONE_FILE`)."""
@@ -58,6 +52,10 @@ class EventOut(BaseModel):
     end: datetime
     lat: float | None
     lon: float | None
+    subject: Subject | None = Field(description="What the event is about.")
+    related: list[Subject] = Field(
+        description="What else it involves: the other vessel of an encounter, ..."
+    )
     mmsi: int | None
     other_mmsi: int | None = Field(description="The other vessel of an encounter.")
     confidence: float | None = Field(description="0-1: how sure the detector is.")
@@ -91,8 +89,12 @@ class EventDetail(EventOut):
 class EventTypeOut(BaseModel):
     name: str
     title: str
+    domain: str = Field(description="maritime, cargo, entities, finance or security.")
+    subject: SubjectKind = Field(description="What events of this type are about.")
     definition: str
     docs: str = Field(description="Where the full definition, thresholds and sources are.")
+    weight: float = Field(description="Default weight in the risk score (0-1).")
+    shape: str = Field(description="The glyph the map draws events of this type with.")
     detected: bool = Field(description="False for types Balise cannot detect yet.")
 
 
@@ -231,8 +233,7 @@ def list_events(
 @router.get("/api/v1/event-types", response_model=list[EventTypeOut])
 def list_event_types() -> list[dict[str, Any]]:
     """Every event type with its short definition and where its full definition is."""
-    return [{"name": t.name, "title": t.title, "definition": t.definition, "docs": docs_url(t),
-             "detected": t.detected} for t in DEFINITIONS]  # fmt: skip
+    return event_type_rows()
 
 
 def event_history(store: DuckDBStore, event_id: str) -> list[dict[str, Any]]:

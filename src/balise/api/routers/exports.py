@@ -45,7 +45,7 @@ from balise.api.routers.vessels import vessel_track
 from balise.geo.zones import Zone
 from balise.io import kml
 from balise.io.tracks import iso_time, track_geojson, track_mfjson
-from balise.model.events import EVENT_SCHEMA
+from balise.model.events import EVENT_SCHEMA, nested_as_json
 from balise.store.duckdb import DuckDBStore
 
 router = APIRouter(tags=["exports"])
@@ -186,7 +186,8 @@ def _in_zone(frame: pl.DataFrame, zone: Zone | None) -> pl.DataFrame:
 
 
 def _csv(frame: pl.DataFrame, header: bool) -> bytes:
-    return frame.write_csv(include_header=header, datetime_format=TIME_FORMAT).encode()
+    flat = nested_as_json(frame)
+    return flat.write_csv(include_header=header, datetime_format=TIME_FORMAT).encode()
 
 
 def _csv_stream(database: DuckDBStore, sql: str, params: list[Any], zone: Zone | None

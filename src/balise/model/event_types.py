@@ -1,0 +1,176 @@
+"""The event-type registry: every event type Balise knows, declared once.
+
+Everything that lists event types is derived from `EVENT_TYPES`: the API's enums and its
+`GET /api/v1/event-types` (which the web legend draws), the alert rules, the risk weights, the
+CLI's `--type` choices, the detection run's types and the table in docs/detectors.md. Adding an
+event type is one entry here plus its detector.
+
+Each entry says what the event is about (`subject`, one of `SUBJECT_KINDS`), a short definition an
+analyst reads before acting on a flag ("risk, not proof"), where its full definition, thresholds
+and sources are (`anchor` in docs/detectors.md), its default weight in the risk score (the most
+one reason of that kind can add, 0-1, with `weight_reason` saying why) and whether a detector
+exists yet.
+
+The weights are judgement calls, set so that the order of the deceptive shipping practices of the
+US advisory of 14 May 2020 (State, OFAC, US Coast Guard) holds: an official listing first, then
+physical transfers at sea and deliberate dark periods, then identity tampering, then weaker hints.
+They are meant to be tuned against inspection outcomes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+SUBJECT_KINDS: Final = (
+    "vessel", "container", "declaration", "company", "person", "account", "wallet",
+    "radar_track", "user",
+)  # fmt: skip
+"""What an event can be about: `subject.kind` and the kinds in `related`."""
+
+DOMAINS: Final = ("maritime", "cargo", "entities", "finance", "security")
+"""The domain of each event type: the core package that detects it."""
+
+DOCS_PAGE: Final = "docs/detectors.md"
+
+SHAPES: Final = (
+    "circle", "square", "triangle", "diamond", "cross", "star", "hexagon", "bar", "ring",
+    "chevron", "pentagon", "plus",
+)  # fmt: skip
+"""The map glyphs the web application can draw: each event type has its own."""
+
+
+@dataclass(frozen=True)
+class EventType:
+    """One event type: see the module docstring for each field."""
+
+    name: str
+    title: str
+    domain: str
+    subject: str
+    definition: str
+    anchor: str
+    weight: float
+    weight_reason: str
+    shape: str
+    detected: bool = True
+
+    @property
+    def docs(self) -> str:
+        """Where the full definition is: docs/detectors.md and the section's anchor."""
+        return f"{DOCS_PAGE}#{self.anchor}"
+
+
+EVENT_TYPES: Final = (
+    EventType(
+        "ais_gap", "AIS gap", "maritime", "vessel",
+        "Two consecutive positions of one vessel at least 6 h apart; likely intentional when it "
+        "lasts 12 h or more, starts over 50 nm from shore and the vessel was reporting well "
+        "before it (the Global Fishing Watch disabling model).",
+        "ais_gap", 0.35, "Going dark (advisory practice 1; Welch et al. 2022's intentional "
+        "disabling).", "circle"),
+    EventType(
+        "encounter", "Encounter", "maritime", "vessel",
+        "Two vessels close together for a sustained time (default: within 500 m for 2 h at "
+        "under 2 kn, 10 km from an anchorage): a possible ship-to-ship transfer.",
+        "encounter", 0.4, "A ship-to-ship meeting at sea: where cargo changes hands (advisory "
+        "practice 4).", "square"),
+    EventType(
+        "loitering", "Loitering", "maritime", "vessel",
+        "A vessel averaging under 2 kn for at least 4 h at least 20 nm from shore, not "
+        "fishing: the lone AIS partner of a meeting with a dark vessel looks like this.",
+        "loitering", 0.25, "Slow at sea for hours: the trace of a meeting with a dark vessel, "
+        "or of a wait.", "triangle"),
+    EventType(
+        "port_visit", "Port visit", "maritime", "vessel",
+        "A stay within 3 km of an anchorage point until more than 4 km away, with its stops "
+        "(the Global Fishing Watch port-visit method).",
+        "port_visit", 0.3, "A call at a port on the high-risk list given to the scorer.",
+        "diamond"),
+    EventType(
+        "identity_change", "Identity change", "maritime", "vessel",
+        "What a vessel says about itself changed and lasted (name, call sign, IMO, ship type), "
+        "its IMO number appeared under a new MMSI, or its MMSI's country contradicts the flag "
+        "it shows elsewhere.",
+        "identity_change", 0.3, "Name, IMO, call sign or flag changed (advisory practices 1, 2 "
+        "and 6).", "cross"),
+    EventType(
+        "position_jump", "Position jump", "maritime", "vessel",
+        "Positions reached by an impossible move (over 25 kn across at least 10 nm): a spoofed "
+        "or shared MMSI, or a receiver error.",
+        "position_jump", 0.15, "An impossible jump: often receiver noise, sometimes GNSS "
+        "manipulation.", "star"),
+    EventType(
+        "shared_mmsi", "Shared MMSI", "maritime", "vessel",
+        "Two tracks overlapping in time that one MMSI switches between at least 3 times: two "
+        "hulls, or a hull and a spoofer, transmitting one number.",
+        "shared_mmsi", 0.3, "Two transmitters on one MMSI: a cloned or spoofed identity.",
+        "hexagon"),
+    EventType(
+        "destination_mismatch", "Destination mismatch", "maritime", "vessel",
+        "The declared AIS destination is not the port the vessel actually visits next, or "
+        "changes on the way.",
+        "destination_mismatch", 0.2, "Declared destination not where the ship goes (advisory "
+        "practice 5, voyage irregularity).", "bar"),
+    EventType(
+        "zone_entry", "Zone entry", "maritime", "vessel",
+        "Entry into, or dwell in, a watched zone, by the zone's own rules (ship types, flags, "
+        "speed, dwell time).",
+        "zone_entry--entry-into-or-dwell-in-a-watched-zone", 0.2, "Entry into a watched area; "
+        "its weight depends on the zone, this is the default.", "ring"),
+    EventType(
+        "coastal_drop", "Coastal drop", "maritime", "vessel",
+        "A sea-going ship that was under way slowing down or circling for 45 min to 12 h inside "
+        "the territorial sea, away from ports, anchorages and lanes: how a drop-off to a small "
+        "boat looks on AIS.",
+        "coastal_drop--a-sea-going-ship-lingering-off-a-coast", 0.4, "Slowing close to a coast "
+        "off any port: the pattern of a drop to go-fast boats.", "chevron"),
+    EventType(
+        "dark_target", "Dark target", "maritime", "radar_track",
+        "A radar contact without AIS tied to a vessel (not detected yet).",
+        "not-yet-built", 0.5, "A radar contact without AIS tied to this vessel.", "pentagon",
+        detected=False),
+    EventType(
+        "clearance_missing", "Clearance missing", "maritime", "vessel",
+        "An arrival or departure without the expected declaration (not detected yet).",
+        "not-yet-built", 0.35, "Arrived or left without the expected declaration.", "plus",
+        detected=False),
+)  # fmt: skip
+"""Every event type, in the order the API, the legend and the docs list them."""
+
+EVENT_TYPE_NAMES: Final = tuple(t.name for t in EVENT_TYPES)
+"""The names of every event type, in registry order."""
+
+_BY_NAME: Final = {t.name: t for t in EVENT_TYPES}
+
+
+def event_type(name: str) -> EventType:
+    """The registry entry of `name`; a KeyError for a type that is not registered."""
+    return _BY_NAME[name]
+
+
+def detected_types(domain: str | None = None) -> tuple[str, ...]:
+    """The names of the types a detector exists for (of `domain` when given)."""
+    return tuple(
+        t.name for t in EVENT_TYPES if t.detected and (domain is None or t.domain == domain)
+    )
+
+
+def default_weights() -> dict[str, float]:
+    """Each event type's default weight in the risk score."""
+    return {t.name: t.weight for t in EVENT_TYPES}
+
+
+def event_types_markdown() -> str:
+    """The table of event types in docs/detectors.md (generated: `make docs`)."""
+    lines = [
+        "| type | domain | about | risk weight | detected | definition |",
+        "| --- | --- | --- | ---: | --- | --- |",
+    ]
+    for t in EVENT_TYPES:
+        link = f"[`{t.name}`](#{t.anchor})"
+        detected = "yes" if t.detected else "not yet"
+        lines.append(
+            f"| {link} | {t.domain} | {t.subject} | {t.weight:g} | {detected} | {t.definition} |"
+        )
+    return "\n".join(lines) + "\n"
