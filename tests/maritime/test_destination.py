@@ -38,7 +38,9 @@ def _visits(mmsi: int, *stays: tuple[str, datetime, datetime]) -> pl.DataFrame:
             }
         )
     return pl.DataFrame(rows).with_columns(
-        pl.col(c).cast(t) for c, t in EVENT_SCHEMA.items() if c not in ("other_mmsi", "params", "subject", "related")
+        pl.col(c).cast(t)
+        for c, t in EVENT_SCHEMA.items()
+        if c not in ("other_mmsi", "params", "subject", "related")
     )
 
 
