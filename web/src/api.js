@@ -219,7 +219,7 @@ export async function events(filters = {}, maxItems = 2000) {
   return rows.map(normaliseEvent);
 }
 
-/** Event type definitions, keyed by type: {type, title, definition, parameters}. */
+/** Event type definitions from the registry, keyed by type: {type, title, definition, shape, ...}. */
 export async function eventTypes() {
   const body = await get('/event-types');
   const rows = Array.isArray(body) || body?.items || body?.types ? itemsOf(body) : null;
@@ -232,6 +232,9 @@ export async function eventTypes() {
       title: row.title ?? row.label ?? row.name ?? type,
       definition: row.definition ?? row.description ?? row.summary ?? '',
       parameters: row.parameters ?? row.params ?? row.defaults ?? null,
+      shape: row.shape ?? null,
+      domain: row.domain ?? null,
+      subject: row.subject ?? null,
     };
   }
   return byType;

@@ -1,7 +1,10 @@
 // Glyphs drawn on a canvas at start-up (no sprite sheet to fetch): a vessel arrow and one
 // shape per event type. They are signed-distance-field icons, so the map colours them by risk.
 
-export const SHAPES = ['circle', 'square', 'triangle', 'diamond', 'cross', 'star', 'hexagon', 'bar'];
+export const SHAPES = [
+  'circle', 'square', 'triangle', 'diamond', 'cross', 'star', 'hexagon', 'bar', 'ring', 'chevron',
+  'pentagon', 'x',
+];
 
 const SIZE = 32;
 
@@ -30,8 +33,8 @@ function path(ctx, shape, size) {
     for (const [x, y, dx, dy] of [[c - w, c - r, 2 * w, 2 * r], [c - r, c - w, 2 * r, 2 * w]]) {
       ctx.rect(x, y, dx, dy);
     }
-  } else if (shape === 'star' || shape === 'hexagon') {
-    const points = shape === 'star' ? 10 : 6;
+  } else if (shape === 'star' || shape === 'hexagon' || shape === 'pentagon') {
+    const points = { star: 10, hexagon: 6, pentagon: 5 }[shape];
     for (let i = 0; i < points; i += 1) {
       const radius = shape === 'star' && i % 2 ? r * 0.5 : r * 1.1;
       const angle = (Math.PI * 2 * i) / points - Math.PI / 2;
@@ -39,6 +42,27 @@ function path(ctx, shape, size) {
     }
   } else if (shape === 'bar') {
     ctx.rect(c - r * 1.1, c - r * 0.4, r * 2.2, r * 0.8);
+  } else if (shape === 'ring') {
+    // the inner circle runs the other way, so the non-zero fill leaves it empty
+    ctx.arc(c, c, r * 1.05, 0, Math.PI * 2);
+    ctx.moveTo(c + r * 0.55, c);
+    ctx.arc(c, c, r * 0.55, 0, Math.PI * 2, true);
+  } else if (shape === 'chevron') {
+    ctx.moveTo(c - r, c - r * 0.9);
+    ctx.lineTo(c, c + r * 0.1);
+    ctx.lineTo(c + r, c - r * 0.9);
+    ctx.lineTo(c + r, c - r * 0.1);
+    ctx.lineTo(c, c + r * 0.9);
+    ctx.lineTo(c - r, c - r * 0.1);
+  } else if (shape === 'x') {
+    // the cross turned by 45°: rectangles wind alike, so their overlap stays filled
+    const w = r * 0.36;
+    ctx.save();
+    ctx.translate(c, c);
+    ctx.rotate(Math.PI / 4);
+    ctx.rect(-w, -r * 1.15, 2 * w, 2.3 * r);
+    ctx.rect(-r * 1.15, -w, 2.3 * r, 2 * w);
+    ctx.restore();
   } else {
     ctx.arc(c, c, r, 0, Math.PI * 2);
   }
@@ -77,11 +101,12 @@ export function shapeImage(shape, colour = '#c9d4dd', size = 14) {
   return image;
 }
 
-/** The shape of each event type: stable, in the order the API lists the types. */
+/** The shape of each event type: the one the API's registry gives it, else one by its place in
+ * the API's list (for a server that does not say). */
 export function shapesFor(types) {
   const shapes = {};
-  Object.keys(types).forEach((type, index) => {
-    shapes[type] = SHAPES[index % SHAPES.length];
+  Object.entries(types).forEach(([type, info], index) => {
+    shapes[type] = SHAPES.includes(info?.shape) ? info.shape : SHAPES[index % SHAPES.length];
   });
   return shapes;
 }

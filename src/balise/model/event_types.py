@@ -35,7 +35,7 @@ DOCS_PAGE: Final = "docs/detectors.md"
 
 SHAPES: Final = (
     "circle", "square", "triangle", "diamond", "cross", "star", "hexagon", "bar", "ring",
-    "chevron", "pentagon", "plus",
+    "chevron", "pentagon", "x",
 )  # fmt: skip
 """The map glyphs the web application can draw: each event type has its own."""
 
@@ -133,7 +133,7 @@ EVENT_TYPES: Final = (
     EventType(
         "clearance_missing", "Clearance missing", "maritime", "vessel",
         "An arrival or departure without the expected declaration (not detected yet).",
-        "not-yet-built", 0.35, "Arrived or left without the expected declaration.", "plus",
+        "not-yet-built", 0.35, "Arrived or left without the expected declaration.", "x",
         detected=False),
 )  # fmt: skip
 """Every event type, in the order the API, the legend and the docs list them."""
