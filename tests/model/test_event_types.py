@@ -11,6 +11,7 @@ from balise.docs import BEGIN, END, with_event_types
 from balise.engine.detect import DETECTED_TYPES
 from balise.maritime.risk import RiskParams
 from balise.model.event_types import (
+    ALERT_RULES,
     DOMAINS,
     EVENT_TYPE_NAMES,
     EVENT_TYPES,
@@ -32,6 +33,7 @@ def test_entries_are_consistent() -> None:
         assert kind.subject in SUBJECT_KINDS
         assert kind.domain in DOMAINS
         assert kind.shape in SHAPES
+        assert kind.alert in ALERT_RULES
         assert 0.0 <= kind.weight <= 1.0
         assert kind.definition.endswith(".")
         assert kind.weight_reason.endswith(".")

@@ -3,16 +3,17 @@
 An alert is an event that an officer should look at now. Most events are context (a port call at
 an ordinary port, a coverage hole in AIS reception); raising every one of them would bury the few
 that matter, the alert fatigue MonitorFish's watch floor reports ("il y a trop d'alertes",
-MTES-MCT/monitorfish #5307). So each event type has a rule, with defaults in `AlertRules`:
+MTES-MCT/monitorfish #5307). So each event type names its rule in the event-type registry
+(`balise.model.event_types`, field `alert`), with thresholds in `AlertRules`:
 
-- `ais_gap`: only a gap marked `likely_intentional` in its evidence (the Welch et al. 2022 rule of
-  `balise.maritime.gaps`); naive gaps are mostly reception holes.
-- `port_visit`: only a call at a high-risk port (evidence `locode` on the high-risk port list),
-  since an ordinary call adds no risk (`balise.maritime.port_visits.VISIT_SCORE` is 0).
-- `zone_entry`: when the zone rule that fired has a score above `zone_min_score` (0): the zone's
-  owner sets the score, and a rule of score 0 records visits without raising alerts.
-- every other type: when the event's strength reaches `min_strength` (0.3), or when the vessel
-  (or the other vessel of an encounter) is in the "high" risk band.
+- `likely_intentional` (`ais_gap`): only a gap marked `likely_intentional` in its evidence (the
+  Welch et al. 2022 rule of `balise.maritime.gaps`); naive gaps are mostly reception holes.
+- `high_risk_port` (`port_visit`): only a call at a high-risk port (evidence `locode` on the
+  high-risk port list), since an ordinary call adds no risk (`VISIT_SCORE` of port visits is 0).
+- `zone_score` (`zone_entry`): when the zone rule that fired has a score above `zone_min_score`
+  (0): the zone's owner sets the score, and a rule of score 0 records visits without raising alerts.
+- `strength` (every other type): when the event's strength reaches `min_strength` (0.3), or when
+  the vessel (or the other vessel of an encounter) is in the "high" risk band.
 
 The strength of an event is its `score`, or its `confidence` when the detector gives no score (gaps,
 encounters and loitering carry confidence only), or `missing_strength` when it has neither.
@@ -37,6 +38,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from balise.model.event_types import types_alerting_by
 from balise.model.events import to_json
 
 SEVERITY_LABELS: Final = ("low", "medium", "high", "critical")
@@ -137,11 +139,11 @@ def _alertable(rules: AlertRules, high_risk_ports: frozenset[str]) -> pl.Expr:
     locode = evidence.str.json_path_match("$.locode").str.to_uppercase()
     high_band = (pl.col("band_mmsi") == rules.high_band) | (pl.col("band_other") == rules.high_band)
     return (
-        pl.when(kind == "ais_gap")
+        pl.when(kind.is_in(types_alerting_by("likely_intentional")))
         .then(intentional.fill_null(False))
-        .when(kind == "port_visit")
+        .when(kind.is_in(types_alerting_by("high_risk_port")))
         .then(locode.is_in(sorted(high_risk_ports)).fill_null(False))
-        .when(kind == "zone_entry")
+        .when(kind.is_in(types_alerting_by("zone_score")))
         .then(pl.col("score").fill_null(0.0) > rules.zone_min_score)
         .otherwise((pl.col("strength") >= rules.min_strength) | high_band.fill_null(False))
     )

@@ -31,6 +31,6 @@ def event_type_rows() -> list[dict[str, Any]]:
     return [
         {"name": t.name, "title": t.title, "domain": t.domain, "subject": t.subject,
          "definition": t.definition, "docs": t.docs, "weight": t.weight, "shape": t.shape,
-         "detected": t.detected}
+         "alert_rule": t.alert, "detected": t.detected}
         for t in EVENT_TYPES
     ]  # fmt: skip

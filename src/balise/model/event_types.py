@@ -8,8 +8,8 @@ event type is one entry here plus its detector.
 Each entry says what the event is about (`subject`, one of `SUBJECT_KINDS`), a short definition an
 analyst reads before acting on a flag ("risk, not proof"), where its full definition, thresholds
 and sources are (`anchor` in docs/detectors.md), its default weight in the risk score (the most
-one reason of that kind can add, 0-1, with `weight_reason` saying why) and whether a detector
-exists yet.
+one reason of that kind can add, 0-1, with `weight_reason` saying why), its glyph on the map,
+whether a detector exists yet and which alert rule (`ALERT_RULES`) decides when it alerts.
 
 The weights are judgement calls, set so that the order of the deceptive shipping practices of the
 US advisory of 14 May 2020 (State, OFAC, US Coast Guard) holds: an official listing first, then
@@ -39,6 +39,12 @@ SHAPES: Final = (
 )  # fmt: skip
 """The map glyphs the web application can draw: each event type has its own."""
 
+ALERT_RULES: Final = ("strength", "likely_intentional", "high_risk_port", "zone_score")
+"""Which rule turns an event of a type into an alert (`balise.alerts.rules` says what each does):
+`strength` (the default: strong enough, or about a high-risk vessel), `likely_intentional` (only
+a gap marked so), `high_risk_port` (only a call at a listed port), `zone_score` (the zone rule's
+own score decides)."""
+
 
 @dataclass(frozen=True)
 class EventType:
@@ -54,6 +60,7 @@ class EventType:
     weight_reason: str
     shape: str
     detected: bool = True
+    alert: str = "strength"
 
     @property
     def docs(self) -> str:
@@ -68,7 +75,7 @@ EVENT_TYPES: Final = (
         "lasts 12 h or more, starts over 50 nm from shore and the vessel was reporting well "
         "before it (the Global Fishing Watch disabling model).",
         "ais_gap", 0.35, "Going dark (advisory practice 1; Welch et al. 2022's intentional "
-        "disabling).", "circle"),
+        "disabling).", "circle", alert="likely_intentional"),
     EventType(
         "encounter", "Encounter", "maritime", "vessel",
         "Two vessels close together for a sustained time (default: within 500 m for 2 h at "
@@ -86,7 +93,7 @@ EVENT_TYPES: Final = (
         "A stay within 3 km of an anchorage point until more than 4 km away, with its stops "
         "(the Global Fishing Watch port-visit method).",
         "port_visit", 0.3, "A call at a port on the high-risk list given to the scorer.",
-        "diamond"),
+        "diamond", alert="high_risk_port"),
     EventType(
         "identity_change", "Identity change", "maritime", "vessel",
         "What a vessel says about itself changed and lasted (name, call sign, IMO, ship type), "
@@ -117,7 +124,7 @@ EVENT_TYPES: Final = (
         "Entry into, or dwell in, a watched zone, by the zone's own rules (ship types, flags, "
         "speed, dwell time).",
         "zone_entry--entry-into-or-dwell-in-a-watched-zone", 0.2, "Entry into a watched area; "
-        "its weight depends on the zone, this is the default.", "ring"),
+        "its weight depends on the zone, this is the default.", "ring", alert="zone_score"),
     EventType(
         "coastal_drop", "Coastal drop", "maritime", "vessel",
         "A sea-going ship that was under way slowing down or circling for 45 min to 12 h inside "
@@ -149,6 +156,11 @@ def event_type(name: str) -> EventType:
     return _BY_NAME[name]
 
 
+def types_alerting_by(rule: str) -> tuple[str, ...]:
+    """The names of the types whose alerts the rule `rule` (of `ALERT_RULES`) decides."""
+    return tuple(t.name for t in EVENT_TYPES if t.alert == rule)
+
+
 def detected_types(domain: str | None = None) -> tuple[str, ...]:
     """The names of the types a detector exists for (of `domain` when given)."""
     return tuple(
@@ -164,13 +176,14 @@ def default_weights() -> dict[str, float]:
 def event_types_markdown() -> str:
     """The table of event types in docs/detectors.md (generated: `make docs`)."""
     lines = [
-        "| type | domain | about | risk weight | detected | definition |",
-        "| --- | --- | --- | ---: | --- | --- |",
+        "| type | domain | about | risk weight | alert rule | detected | definition |",
+        "| --- | --- | --- | ---: | --- | --- | --- |",
     ]
     for t in EVENT_TYPES:
         link = f"[`{t.name}`](#{t.anchor})"
         detected = "yes" if t.detected else "not yet"
         lines.append(
-            f"| {link} | {t.domain} | {t.subject} | {t.weight:g} | {detected} | {t.definition} |"
+            f"| {link} | {t.domain} | {t.subject} | {t.weight:g} | `{t.alert}` | {detected} "
+            f"| {t.definition} |"
         )
     return "\n".join(lines) + "\n"

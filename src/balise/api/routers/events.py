@@ -95,6 +95,7 @@ class EventTypeOut(BaseModel):
     docs: str = Field(description="Where the full definition, thresholds and sources are.")
     weight: float = Field(description="Default weight in the risk score (0-1).")
     shape: str = Field(description="The glyph the map draws events of this type with.")
+    alert_rule: str = Field(description="Which alert rule decides when it alerts (see docs).")
     detected: bool = Field(description="False for types Balise cannot detect yet.")
 
 
