@@ -10,12 +10,12 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
-from balise.io.batch import ReadOptions
 
 from balise.cli.main import run
 from balise.geo.landmask import LandMask
 from balise.io.ais_csv import read_ais_csv, sniff_csv
 from balise.io.nmea import read_nmea
+from balise.model.batch import ReadOptions
 from balise.sim.motion import haversine_nm
 from balise.sim.places import FAIRWAYS, PORTS
 from balise.sim.world import FILES
