@@ -56,8 +56,8 @@ import polars as pl
 from balise.api.fleet import build_fleet
 from balise.api.routers.positions import columns_body, latest_positions
 from balise.geo.sphere import destination_point
-from balise.io.batch import ReadBatch
 from balise.maritime.risk import SCORE_SCHEMA
+from balise.model.batch import ReadBatch
 from balise.model.events import EVENT_SCHEMA, event_id_expr, to_json
 from balise.model.schema import IDENTITY_SCHEMA, POSITION_SCHEMA, UTC_TIME
 from balise.workspace import Workspace

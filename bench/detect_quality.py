@@ -26,7 +26,7 @@ import polars as pl
 from balise.cli.demo import ensure_world
 from balise.engine.detect import default_geography, detect
 from balise.engine.ingest import Input, ingest_input
-from balise.io.batch import ReadOptions
+from balise.model.batch import ReadOptions
 from balise.sim.world import WorldSpec
 from balise.store.duckdb import DuckDBStore
 

@@ -105,8 +105,8 @@ def _run_pyais(path: Path) -> int:
 def _run_read(path: Path) -> int:
     from balise.engine.ingest import detect_format
     from balise.io.ais_csv import read_ais_csv
-    from balise.io.batch import ReadOptions
     from balise.io.nmea import read_nmea
+    from balise.model.batch import ReadOptions
 
     options = ReadOptions(assume_time=datetime(2024, 3, 1, tzinfo=UTC))
     with path.open("rb") as stream:

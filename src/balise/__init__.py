@@ -1,7 +1,8 @@
 """Balise: maritime intelligence against drug trafficking.
 
-Readers turn sources into frames of fixed schemas, the store keeps them in the workspace's DuckDB
-file, and the command line and (later) the API read them back.
+Readers turn AIS sources into frames of fixed schemas, the store keeps them in the workspace's
+DuckDB file, detectors turn tracks into events and alerts, and the command line, the API and the
+web application serve them (docs/architecture.md).
 """
 
 from balise.errors import BaliseError, InputRejected, SettingError, UsageError, WorkspaceError

@@ -70,7 +70,7 @@ SETTINGS: tuple[Setting, ...] = (
         default=Path("balise-workspace"),
         unit="directory",
         help="Folder holding the DuckDB store, balise.toml, quarantine files and exports.",
-        source="ARCHITECTURE.md workspace contract",
+        source="docs/architecture.md, workspace contract",
     ),
     Setting(
         name="ingest.batch_records",
@@ -98,8 +98,9 @@ SETTINGS: tuple[Setting, ...] = (
         help="Encounter thresholds: gfw (500 m for >= 2 h at < 2 kn, >= 10 km from anchorages, "
         "same pair merged within 4 h), skylight (250 m for > 30 min) or starboard (200 m for "
         ">= 30 min).",
-        source="GFW pipe-encounters and encounter-events.sql; Skylight and Starboard help pages "
-        "(maritime-anchors.md section 0)",
+        source='GFW pipe-encounters and encounter-events.sql; Skylight "Standard Rendezvous" '
+        '(skylight.helpjuice.com); Starboard "How are vessel encounters identified" '
+        "(help.starboard.nz)",
     ),
     *(Setting(**declared) for declared in detector_settings()),
 )

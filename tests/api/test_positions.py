@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from balise.api.app import create_app
 from balise.api.params import BBox
 from balise.api.routers.positions import COLUMNS, latest_positions
-from balise.io.batch import ReadBatch
+from balise.model.batch import ReadBatch
 from balise.model.schema import POSITION_SCHEMA, conform
 from balise.store.base import IngestRecord
 from balise.workspace import Workspace

@@ -13,7 +13,7 @@ import pytest
 
 from balise.engine.ingest import Input, detect_format, expand_inputs, ingest_input
 from balise.errors import InputRejected, UsageError
-from balise.io.batch import ReadOptions
+from balise.model.batch import ReadOptions
 from balise.store.duckdb import DuckDBStore
 
 DATA = Path(__file__).parents[1] / "data"

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from balise.geo.landmask import LandMask
 from balise.geo.shore import ShoreDistance
-from balise.sim.geography import KM_PER_NM, LandMask
+from balise.geo.sphere import KM_PER_NM
 
 TOLERANCE_NM = 3.0
 """The accuracy the detectors are promised up to 200 nm offshore."""

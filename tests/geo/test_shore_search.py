@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from balise.geo.landmask import CELLS_PER_DEGREE, MASK_COLUMNS, MASK_ROWS
 from balise.geo.shore import (
     COARSE,
     GRID_COLUMNS,
@@ -20,7 +21,6 @@ from balise.geo.shore import (
     _terms_below,
 )
 from balise.geo.sphere import EARTH_RADIUS_KM, KM_PER_NM
-from balise.sim.geography import CELLS_PER_DEGREE, MASK_COLUMNS, MASK_ROWS
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from balise.errors import InputRejected
 from balise.io import ais_csv
 from balise.io.ais_csv import Layout, read_ais_csv, sniff_csv
-from balise.io.batch import ReadBatch, ReadOptions
+from balise.model.batch import ReadBatch, ReadOptions
 
 DATA = Path(__file__).parents[1] / "data"
 DMA_REAL = DATA / "dma-aisdk-header" / "aisdk_header.csv"

@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 from balise.io.ais_csv import read_ais_csv
-from balise.io.batch import ReadOptions
+from balise.model.batch import ReadOptions
 
 DMA_26 = Path(__file__).parents[1] / "data" / "csv" / "dma_26_columns.csv"
 

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from balise.io.ais_csv import read_ais_csv
-from balise.io.batch import ReadBatch, ReadOptions
 from balise.io.dma_writer import DMA_COLUMNS, SHIP_TYPE_WORDS, dma_rows, write_dma_csv
 from balise.io.nmea import read_nmea
 from balise.io.nmea_writer import write_nmea
+from balise.model.batch import ReadBatch, ReadOptions
 from balise.model.broadcast import POSITION_REPORT_SCHEMA, STATIC_REPORT_SCHEMA
 from balise.model.imo import imo_is_valid
 

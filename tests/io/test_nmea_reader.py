@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyais import decode
 
-from balise.io.batch import ReadBatch, ReadOptions
 from balise.io.nmea import looks_like_nmea, read_nmea
+from balise.model.batch import ReadBatch, ReadOptions
 from helpers import sentences, tagged
 
 DATA = Path(__file__).parents[1] / "data"

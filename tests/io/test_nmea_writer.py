@@ -16,13 +16,13 @@ from hypothesis import strategies as st
 from pyais import decode
 from pyais.constants import ShipType
 
-from balise.io.batch import ReadBatch, ReadOptions
 from balise.io.nmea import read_nmea
 from balise.io.nmea_writer import (
     position_sentences,
     static_sentences,
     write_nmea,
 )
+from balise.model.batch import ReadBatch, ReadOptions
 from balise.model.broadcast import POSITION_REPORT_SCHEMA, STATIC_REPORT_SCHEMA
 from balise.model.imo import imo_is_valid
 from helpers import checksum, sentences, tagged

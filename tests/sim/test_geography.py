@@ -10,7 +10,10 @@ import itertools
 import numpy as np
 import pytest
 
-from balise.sim.geography import (
+from balise.geo.landmask import LandMask
+from balise.geo.sphere import bearing_deg, destination_point, distance_nm
+from balise.sim.places import (
+    AIS_DESTINATION_CHARS,
     COASTAL_SITES,
     FAIRWAYS,
     FERRY_LINES,
@@ -18,18 +21,13 @@ from balise.sim.geography import (
     PORTS,
     RECEIVERS,
     RIVER_FAIRWAYS,
-    ROUTE_SPACING_KM,
+    ROLES,
     YACHT_PORTS,
-    LandMask,
-    Route,
-    SeaRoutes,
-    bearing_deg,
-    destination_point,
-    distance_nm,
     port,
     port_entrance,
 )
-from balise.sim.places import AIS_DESTINATION_CHARS, ROLES
+from balise.sim.route_repair import ROUTE_SPACING_KM
+from balise.sim.routes import Route, SeaRoutes
 
 KM_PER_NM = 1.852
 PORT_ALLOWANCE_NM = 5.0 / KM_PER_NM
@@ -52,7 +50,7 @@ HOPS = sorted(set(YACHT_PORTS) | {p.locode for p in PORTS if p.role == "island"}
 @pytest.fixture(scope="module")
 def land() -> LandMask:
     """One land mask for the module (loading the grid takes seconds)."""
-    mask = LandMask()
+    mask = LandMask(FAIRWAYS)
     mask.on_land(0.0, 0.0)
     return mask
 

@@ -12,11 +12,12 @@ import polars as pl
 import pytest
 
 from balise.cli.main import run
+from balise.geo.landmask import LandMask
 from balise.io.ais_csv import read_ais_csv, sniff_csv
-from balise.io.batch import ReadOptions
 from balise.io.nmea import read_nmea
-from balise.sim.geography import PORTS, LandMask
+from balise.model.batch import ReadOptions
 from balise.sim.motion import haversine_nm
+from balise.sim.places import FAIRWAYS, PORTS
 from balise.sim.world import FILES
 
 ARGS = ["--seed", "11", "--vessels", "40", "--days", "3", "--start", "2024-03-01T00:00:00Z"]
@@ -119,7 +120,7 @@ def test_no_position_on_land_outside_ports(
 ) -> None:
     positions = nmea[0].filter(~pl.col("mmsi").is_in(list(_exempt(truth))))
     lat, lon = positions["lat"].to_numpy(), positions["lon"].to_numpy()
-    on_land = LandMask().on_land(lat, lon)
+    on_land = LandMask(FAIRWAYS).on_land(lat, lon)
     port_lat = np.array([p.lat for p in PORTS])
     port_lon = np.array([p.lon for p in PORTS])
     for la, lo in zip(lat[on_land], lon[on_land], strict=True):

@@ -84,7 +84,7 @@ def test_a_scoped_run_retracts_only_inside_its_scope() -> None:
 
 
 def test_change_log_names_the_vessels_of_each_batch() -> None:
-    from balise.io.batch import ReadBatch
+    from balise.model.batch import ReadBatch
     from balise.model.schema import POSITION_SCHEMA, conform
     from balise.store.base import IngestRecord
 

@@ -1,1 +1,2 @@
-"""The `balise` command line: one module per command group; thin: parse, call, print."""
+"""The `balise` command line (ingest, detect, query, serve, sim, demo): one module per command
+group, each thin: parse, call the engine or the store, print."""

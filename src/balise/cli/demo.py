@@ -26,7 +26,7 @@ from balise.engine.assess import WATCHLIST_FILE, assess_workspace
 from balise.engine.detect import default_geography, detect
 from balise.engine.dossier import with_flag
 from balise.engine.ingest import Input, ingest_input
-from balise.io.batch import ReadOptions
+from balise.model.batch import ReadOptions
 from balise.sim.world import FILES, WorldSpec, build_world, write_world
 
 DEMO_WORLD = WorldSpec(seed=7, vessels=200, days=7.0)

@@ -19,7 +19,7 @@ from balise.cli.context import settings_for
 from balise.cli.output import print_table
 from balise.engine.ingest import IngestResult, ProgressCallback, expand_inputs, ingest_input
 from balise.errors import InputRejected
-from balise.io.batch import ReadOptions
+from balise.model.batch import ReadOptions
 from balise.store.base import Store
 
 app = typer.Typer(help="Read sources into the workspace.", no_args_is_help=True)

@@ -26,8 +26,8 @@ import polars as pl
 
 from balise.errors import InputRejected, UsageError
 from balise.io.ais_csv import read_ais_csv, sniff_csv
-from balise.io.batch import ReadBatch, ReadOptions
 from balise.io.nmea import looks_like_nmea, read_nmea
+from balise.model.batch import ReadBatch, ReadOptions
 from balise.store.base import IngestRecord, Store
 
 SNIFF_BYTES = 64 * 1024

@@ -1,1 +1,2 @@
-"""Geography that detectors use: named ports and anchorages, distance to shore."""
+"""Geography, offline: spherical maths, the GLOBE land mask and distance to shore, ports and
+anchorages, the UN/LOCODE gazetteer, watch zones and the sun's elevation."""

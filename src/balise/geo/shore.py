@@ -7,7 +7,7 @@ Why: "far offshore", "close to a remote beach", "rendezvous outside territorial 
 similar detector rules need the distance to shore for millions of AIS positions, without a network.
 
 Source: the GLOBE 30-arc-second land mask (NOAA GLOBE project, public domain) shipped in the
-`global-land-mask` package, read from the package's data file (lakes count as land).
+`global-land-mask` package, read by `balise.geo.landmask` (lakes count as land).
 
 How: coast cells are the land cells of the mask with a water cell beside them (the nearest land to
 a water point is always one). They are bucketed in a 0.1° grid (1800 x 3600). A jump-flooding
@@ -33,7 +33,6 @@ shared 2-core machine.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,8 +41,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from balise.geo.landmask import CELLS_PER_DEGREE, MASK_COLUMNS, MASK_ROWS, read_ocean_grid
 from balise.geo.sphere import EARTH_RADIUS_KM, KM_PER_NM
-from balise.sim.geography import CELLS_PER_DEGREE, MASK_COLUMNS, MASK_ROWS
 
 __all__ = ["ShoreDistance"]
 
@@ -59,23 +58,6 @@ _CHUNK: Final = 4096
 """Queries measured together: bounds the (query, coast cell) pairs held at once."""
 _MASK_BAND: Final = 1200
 """Mask rows scanned at once when looking for coast cells."""
-
-
-def _mask_path() -> Path:
-    """The GLOBE mask file of the `global-land-mask` package (located, not imported)."""
-    spec = importlib.util.find_spec("global_land_mask")
-    if spec is None or spec.origin is None:
-        raise ModuleNotFoundError("global-land-mask is not installed")
-    return Path(spec.origin).parent / "globe_combined_mask_compressed.npz"
-
-
-def _read_ocean() -> npt.NDArray[np.bool_]:
-    """The GLOBE grid (True = ocean, row 0 at 90° N, column 0 at 180° W), ~1 GB."""
-    with np.load(_mask_path()) as data:
-        grid = np.asarray(data["mask"], dtype=bool)
-    if grid.shape != (MASK_ROWS, MASK_COLUMNS):
-        raise RuntimeError(f"unexpected GLOBE mask shape {grid.shape}")
-    return grid
 
 
 def _coast_cells(ocean: npt.NDArray[np.bool_]) -> tuple[IntArray, IntArray]:
@@ -115,7 +97,7 @@ class _ShoreData:
     @classmethod
     def build(cls) -> _ShoreData:
         """Read the mask, find its coast and flood the search grid (tens of seconds)."""
-        ocean = _read_ocean()
+        ocean = read_ocean_grid()
         rows, cols = _coast_cells(ocean)
         packed = np.packbits(ocean, axis=1)
         del ocean

@@ -20,8 +20,9 @@ inclusive [low, high] ranges), `flags` / `exclude_flags` (ISO 3166-1 alpha-2 cod
 vessel's flag is the MID of its MMSI), `max_speed_knots` (mean speed over the visit) and `score`.
 
 Why: coastal drop-offs happen where the global behaviour rules are blind (within 50 nm of shore,
-research/maritime-anchors.md), so a watch needs its own areas of interest, as Skylight's "Entry"
-events and MonitorFish's parameterised position alerts (flag, zone) have them.
+where Welch et al. 2022, Sci. Adv. 8(44) eabq2109, count no gap as likely intentional), so a
+watch needs its own areas of interest, as Skylight's "Entry" events and MonitorFish's
+parameterised position alerts (flag, zone) have them.
 
 Reading is lenient by default: a bulk file keeps its good features and reports each bad one with
 its index and reason (`ZoneProblem`); `strict=True` (for a zone typed in by hand) raises

@@ -6,7 +6,8 @@ lines with numpy (line number, field count), parses a batch's well-formed lines 
 cleaning run on two worker threads, each a batch ahead of the next stage. Python touches a line
 only to keep the original text of a quarantined one.
 
-Facts used (shared/research/maritime-anchors.md §3.2; the DMA rows in tests/data/dma-aisdk-header):
+Facts used (the Danish Maritime Authority's AIS archive, web.ais.dk/aisdata; the MarineCadastre
+AIS data dictionary, marinecadastre.gov/ais; the DMA rows in tests/data/dma-aisdk-header):
 
 - DMA: first header field literally `# Timestamp`; 22 columns (2018) or 26 (A, B, C, D added); UTC
   times, day-first `%d/%m/%Y %H:%M:%S`; "Unknown", "Undefined", "" or " " for missing values;
@@ -35,7 +36,6 @@ import numpy.typing as npt
 import polars as pl
 
 from balise.errors import InputRejected
-from balise.io.batch import ReadBatch, ReadOptions
 from balise.maritime.clean import (
     ENGINE,
     REJECT_COLUMNS,
@@ -44,6 +44,7 @@ from balise.maritime.clean import (
     identity_reject_reason,
     position_plan,
 )
+from balise.model.batch import ReadBatch, ReadOptions
 from balise.model.schema import (
     IDENTITY_FIELDS,
     IDENTITY_SCHEMA,

@@ -15,10 +15,10 @@ import numpy as np
 import polars as pl
 
 from balise.io.ais_payload import decode_payloads
-from balise.io.batch import ReadBatch, ReadOptions
 from balise.io.nmea_reassembly import Fragment, Reassembler
 from balise.io.nmea_sentences import Chunk, SplitChunk, split_chunk
 from balise.maritime.clean import clean_identities, clean_positions
+from balise.model.batch import ReadBatch, ReadOptions
 from balise.model.schema import (
     IDENTITY_SCHEMA,
     POSITION_SCHEMA,

@@ -1,1 +1,2 @@
-"""Pure maritime cores: cleaning now; segmentation and behaviour detectors next. No I/O here."""
+"""Pure maritime cores: cleaning, segmentation into tracks, the behaviour detectors, lanes, risk
+scores, voyages and destination tracking. Frames in, frames out; no I/O here."""

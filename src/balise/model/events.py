@@ -1,4 +1,4 @@
-"""The event record every detector emits (docs/architecture.md, "The event record").
+"""The event record every detector emits (docs/architecture.md, "Event record").
 
 Detectors return frames of `EVENT_SCHEMA`; `params` and `evidence` are JSON texts so that one table
 holds every event type. An event's `id` is stable: the same input and settings give the same id

@@ -1,1 +1,2 @@
-"""The synthetic world: geography, fleet, traffic, scenarios, ground truth and writers."""
+"""The synthetic world: places, sea routes over the land mask, fleet, traffic, staged scenarios,
+reception, ground truth and the files written (NMEA, DMA CSV, radar, documents)."""

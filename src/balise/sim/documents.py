@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from balise.sim.fleet import Hull, IdentityFactory, make_hull
-from balise.sim.geography import port
+from balise.sim.places import port
 from balise.sim.plan import HullPlan
 
 FRENCH_OVERSEAS = ("MQ", "GP", "MF", "BL", "GF")

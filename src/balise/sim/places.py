@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
+from balise.geo.landmask import Fairway
+
 ROLES: Final = ("departure", "transshipment", "french_caribbean", "europe", "island")
 """Port roles: cocaine departure, transshipment hub, French Caribbean, Europe, yacht island."""
 AIS_DESTINATION_CHARS: Final = 20
@@ -50,19 +52,6 @@ class Port:
     role: str
     high_risk: bool
     ais_destination_texts: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Fairway:
-    """A navigable channel narrower than the land mask's cells, as a polyline of (lat, lon).
-
-    The land mask treats every point within `half_width_km` of the polyline as water. For a river
-    port the polyline runs from the berth (first point) down to where the mask shows open water.
-    """
-
-    name: str
-    points: tuple[tuple[float, float], ...]
-    half_width_km: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from balise.sim.geography import RECEIVERS, Receiver
 from balise.sim.motion import Floats, Ints, haversine_nm
+from balise.sim.places import RECEIVERS, Receiver
 
 CELL_DEG = 0.1
 SATELLITE_PERIOD_S = 2_700.0

@@ -13,10 +13,12 @@ from typing import Final
 
 import numpy as np
 
+from balise.geo.landmask import LandMask
 from balise.sim.fleet import Hull, IdentityFactory, make_hull
-from balise.sim.geography import COASTAL_SITES, CoastalSite, LandMask, Route, SeaRoutes, port
 from balise.sim.motion import MOORED, UNDER_WAY, TrackBuilder, haversine_nm, offset
+from balise.sim.places import COASTAL_SITES, CoastalSite, port
 from balise.sim.plan import HullPlan, Spoof, StaticState
+from balise.sim.routes import Route, SeaRoutes
 from balise.sim.truth import TruthEvent
 from balise.sim.voyage import APPROACH_NM, HOUR_S, Stop, Voyager
 

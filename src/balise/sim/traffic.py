@@ -14,18 +14,12 @@ from typing import Final
 
 import numpy as np
 
+from balise.geo.landmask import LandMask
 from balise.sim.fleet import Hull
-from balise.sim.geography import (
-    FERRY_LINES,
-    FISHING_GROUNDS,
-    YACHT_PORTS,
-    FishingGround,
-    LandMask,
-    SeaRoutes,
-    port,
-)
 from balise.sim.motion import ANCHORED, FISHING, MOORED, TrackBuilder, haversine_nm, offset
+from balise.sim.places import FERRY_LINES, FISHING_GROUNDS, YACHT_PORTS, FishingGround, port
 from balise.sim.plan import HullPlan, PortCall
+from balise.sim.routes import SeaRoutes
 from balise.sim.voyage import HARBOUR_SPEED_KN, HOUR_S, Voyager, harbour_exit
 
 DAY_S = 86_400.0

@@ -1,4 +1,4 @@
-"""Ground truth: one event record (ARCHITECTURE.md) per scenario event and per port call.
+"""Ground truth: one event record (docs/architecture.md) per scenario event and per port call.
 
 Truth lines use the event record every detector emits, so a detector's output can be scored
 against them field by field. `scenario` tells which staged behaviour produced the event

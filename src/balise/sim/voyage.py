@@ -14,9 +14,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from balise.sim.fleet import Hull, Identity
-from balise.sim.geography import Port, Route, SeaRoutes, port
 from balise.sim.motion import ANCHORED, MOORED, Floats, TrackBuilder, haversine_nm, offset
+from balise.sim.places import Port, port
 from balise.sim.plan import HullPlan, PortCall, StaticState
+from balise.sim.routes import Route, SeaRoutes
 
 HOUR_S = 3600.0
 FAIRWAY_REFERENCE = ("ESLPA", "FRLEH")

@@ -20,16 +20,18 @@ from typing import Final
 import numpy as np
 import polars as pl
 
+from balise.geo.landmask import LandMask
 from balise.io.dma_writer import dma_rows
 from balise.io.nmea_writer import write_nmea
 from balise.model.broadcast import POSITION_REPORT_SCHEMA, STATIC_REPORT_SCHEMA
 from balise.sim import documents, readme
 from balise.sim.fleet import IdentityFactory, make_hull, role_counts
-from balise.sim.geography import RECEIVERS, LandMask, SeaRoutes
 from balise.sim.motion import Segments
+from balise.sim.places import FAIRWAYS, RECEIVERS
 from balise.sim.plan import HullPlan
 from balise.sim.radar import RADAR_CONTACT_SCHEMA, near_any_site, radar_contacts
 from balise.sim.reception import Coverage, Outages, glitch, receive
+from balise.sim.routes import SeaRoutes
 from balise.sim.scenarios import Staging, stage_all
 from balise.sim.traffic import PLANNERS, fishing, fishing_grounds
 from balise.sim.transponder import Transponders, conform_reports, position_reports, static_reports
@@ -97,7 +99,7 @@ def geography() -> tuple[LandMask, SeaRoutes]:
     """The land mask and the memoised sea routes, shared by every world of the process: both
     are read-only and the same for every seed, and computing them is most of a small world's
     cost."""
-    land = LandMask()
+    land = LandMask(FAIRWAYS)
     return land, SeaRoutes(land)
 
 

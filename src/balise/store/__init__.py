@@ -1,4 +1,5 @@
-"""Storage behind one interface; DuckDB in the workspace is the embedded default."""
+"""Storage behind one interface (`Store`): positions, identities, quarantine, events and their
+history; DuckDB in the workspace is the embedded default."""
 
 from balise.store.base import IngestRecord, Store
 from balise.store.duckdb import DuckDBStore

@@ -9,7 +9,7 @@ from typing import Protocol
 
 import polars as pl
 
-from balise.io.batch import ReadBatch
+from balise.model.batch import ReadBatch
 from balise.store.duckdb_events import EventChanges, RunScope
 
 

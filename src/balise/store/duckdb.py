@@ -21,7 +21,7 @@ import duckdb
 import polars as pl
 
 from balise.errors import WorkspaceError
-from balise.io.batch import ReadBatch
+from balise.model.batch import ReadBatch
 from balise.model.schema import IDENTITY_FIELDS, POSITION_SCHEMA, UTC_TIME
 from balise.store.base import IngestRecord
 from balise.store.duckdb_events import (

@@ -3,13 +3,6 @@
 
 The built assets ship inside the package so that `pip install balise` users need no Node: the
 sources are in `web/` at the repository root, `make web` rebuilds them, and CI checks that the
-committed build matches the sources (docs/decisions/0005-web-assets.md).
+committed build matches the sources (docs/decisions/0005-web-assets.md). The API finds them as
+package resources (`balise.api.app`); this module holds no code.
 """
-
-from __future__ import annotations
-
-from pathlib import Path
-from typing import Final
-
-STATIC_DIR: Final = Path(__file__).parent / "static"
-"""The built application: `index.html` and its hashed `assets/`."""

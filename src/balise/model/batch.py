@@ -1,5 +1,8 @@
 """What every AIS reader yields: batches of fixed-schema frames plus the counts of what it saw.
 
+The readers (`balise.io`) produce these batches and the stores (`balise.store`) and the ingest
+job (`balise.engine.ingest`) consume them, so the types live in the model layer below all three.
+
 Readers are lenient: a bad record becomes a quarantine row (reason, original text, file, line) and
 every good record around it is kept. Strictness is applied by the caller, which refuses the first
 batch holding a quarantine row.
