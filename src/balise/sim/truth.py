@@ -35,6 +35,10 @@ def _iso(start: datetime, seconds: float) -> str:
     )
 
 
+def _vessel(mmsi: int | None) -> dict[str, str] | None:
+    return None if mmsi is None else {"kind": "vessel", "id": str(mmsi)}
+
+
 def truth_record(event: TruthEvent, start: datetime, seed: int) -> dict[str, Any]:
     """The event record of a truth event; the id is stable for the same seed and event."""
     record: dict[str, Any] = {
@@ -50,6 +54,8 @@ def truth_record(event: TruthEvent, start: datetime, seed: int) -> dict[str, Any
     return {
         "id": f"truth-{digest[:16]}",
         **record,
+        "subject": _vessel(event.mmsi),
+        "related": [_vessel(event.other_mmsi)] if event.other_mmsi is not None else [],
         "confidence": 1.0,
         "score": None,
         "params": {},
