@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from balise.api.app import create_app
-from balise.io.kml import GX_NS, KML_NS
+from balise.io.exports.kml import GX_NS, KML_NS
 from balise.model.events import EVENT_SCHEMA, event_id, to_json
 from balise.store.duckdb import DuckDBStore
 from balise.workspace import STORE_FILE
