@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,7 @@ BOX = {
     },
 }
 """A zone that a vessel of the small world (seed 3) crosses on its way east."""
-BROKEN = {"type": "Feature", "id": "broken", "properties": {}, "geometry": None}
+BROKEN: dict[str, Any] = {"type": "Feature", "id": "broken", "properties": {}, "geometry": None}
 SETTINGS = '[detect]\npreset = "skylight"\n\n[detect.gap]\nmin_gap_hours = 4.0\n'
 
 
