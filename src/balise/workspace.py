@@ -28,6 +28,7 @@ WATCHLIST_FILE = "watchlist.csv"
 """The workspace's watchlist (columns name, imo, mmsi, reason, ...): read when present."""
 CACHE_DIR = "cache"
 EXPORTS_DIR = "exports"
+DEMO_WORLD_DIR = "demo-world"
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,11 @@ class Workspace:
     @property
     def exports_dir(self) -> Path:
         return self.root / EXPORTS_DIR
+
+    @property
+    def demo_world_dir(self) -> Path:
+        """Where `balise demo` builds its synthetic world (AIS, truth, watchlist)."""
+        return self.root / DEMO_WORLD_DIR
 
     @property
     def zones_path(self) -> Path:

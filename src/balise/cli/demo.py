@@ -33,7 +33,6 @@ from balise.workspace import WATCHLIST_FILE
 
 DEMO_WORLD = WorldSpec(seed=7, vessels=200, days=7.0)
 """The demo world: a few hundred vessels over a week, with every scenario."""
-WORLD_DIR = "demo-world"
 SPEC_FILE = "spec.json"
 
 
@@ -85,7 +84,7 @@ def demo(
     """Build the demo world (once), ingest its AIS, detect events, score every vessel, show the
     vessels of highest risk, then serve the workstation at http://HOST:PORT/."""
     workspace, settings = settings_for(ctx)
-    folder = ensure_world(workspace.root / WORLD_DIR, DEMO_WORLD)
+    folder = ensure_world(workspace.demo_world_dir, DEMO_WORLD)
     options = ReadOptions(None, settings["ingest.batch_records"])
     store = workspace.open_store(create=True)
     try:
