@@ -18,7 +18,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from balise.api.app import create_app
-from balise.io.kml import GX_NS, KML_NS
+from balise.cli.main import run
+from balise.io.exports.kml import GX_NS, KML_NS
 from balise.model.events import EVENT_SCHEMA, event_id, to_json
 from balise.store.duckdb import DuckDBStore
 from balise.workspace import STORE_FILE
@@ -184,3 +185,32 @@ def test_exports_of_a_detected_world(api: TestClient) -> None:
     document = ElementTree.fromstring(api.get(f"/api/v1/exports/vessels/{mmsi}/track.kml").content)
     whens = document.findall(".//gx:Track/kml:when", NS)
     assert len(whens) == len(document.findall(".//gx:Track/gx:coord", NS)) > 1
+
+
+def _cli(capsys: pytest.CaptureFixture[str], root: Path, fmt: str) -> str:
+    capsys.readouterr()
+    assert run(["--workspace", str(root), "events", "--format", fmt]) == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("which", ["hand_made", "detected_world"])
+def test_cli_and_api_write_the_same_events(
+    which: str, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`balise events --format geojson|csv` and the API's exports of every (not retracted) event
+    are the same documents: one writer per format (`balise.io.exports`)."""
+    root: Path = request.getfixturevalue("root" if which == "hand_made" else "world_root")
+    http: TestClient = request.getfixturevalue("client" if which == "hand_made" else "api")
+    from_api = http.get("/api/v1/exports/events.geojson").json()
+    from_cli = json.loads(_cli(capsys, root, "geojson"))
+    assert from_api["features"]
+    assert from_cli == from_api
+    feature = from_cli["features"][0]
+    assert feature["properties"]["id"] == feature["id"]
+    assert isinstance(feature["properties"]["evidence"], dict)
+    assert feature["properties"]["start"].endswith("Z")
+    assert _cli(capsys, root, "csv") == http.get("/api/v1/exports/events.csv").text
+    lines = [json.loads(line) for line in _cli(capsys, root, "jsonl").splitlines()]
+    assert [{k: v for k, v in line.items() if k not in ("lat", "lon")} for line in lines] == [
+        f["properties"] for f in from_api["features"]
+    ]

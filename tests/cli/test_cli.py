@@ -98,6 +98,23 @@ def test_positions_as_csv_and_jsonl(workspace: str, capsys: pytest.CaptureFixtur
     assert all(row["timestamp"] == "2018-06-01T00:00:00Z" for row in rows)
 
 
+def test_positions_as_a_track(workspace: str, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["--workspace", workspace, "positions", "--mmsi", "219783000", "--format"]
+    code, out, _ = _balise(capsys, *base, "geojson")
+    assert code == 0
+    feature = json.loads(out)
+    assert feature["geometry"]["type"] == "LineString"
+    assert feature["properties"]["mmsi"] == 219783000
+    code, out, _ = _balise(capsys, *base, "mfjson")
+    assert json.loads(out)["temporalGeometry"]["type"] == "MovingPoint"
+    code, out, _ = _balise(capsys, *base, "kml")
+    assert code == 0
+    assert "<gx:Track>" in out
+    code, _, err = _balise(capsys, "--workspace", workspace, "positions", "--format", "kml")
+    assert code == 2
+    assert "--mmsi" in err
+
+
 def test_vessels_and_dossier(workspace: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _balise(capsys, "--workspace", workspace, "vessels")
     vessels = [json.loads(line) for line in out.splitlines()]

@@ -7,7 +7,9 @@ from datetime import timedelta
 import polars as pl
 import pytest
 
-from balise.io.tracks import split_at_antimeridian, track_geojson, track_mfjson
+from balise.io.exports.antimeridian import split_at_antimeridian
+from balise.io.exports.geojson import track_geojson
+from balise.io.exports.mfjson import track_mfjson
 from helpers import T0, track
 
 

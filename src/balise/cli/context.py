@@ -24,5 +24,4 @@ def settings_for(ctx: typer.Context, **flags: Any) -> tuple[Workspace, Settings]
     state: AppState = ctx.find_root().obj
     base = resolve({"workspace": state.workspace})
     workspace = Workspace(base["workspace"])
-    settings = resolve({"workspace": state.workspace, **flags}, toml_path=workspace.settings_path)
-    return workspace, settings
+    return workspace, workspace.settings(flags)

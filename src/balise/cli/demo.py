@@ -2,8 +2,9 @@
 
 The demo world is the synthetic Atlantic and Caribbean world of a fixed seed and size (every
 scenario staged, its truth written beside it). It is built into the workspace's `demo-world`
-folder on first use (or when its spec changes), then its AIS is ingested and the detectors run; a
-second run reuses the world, stores nothing new and finds the same events.
+folder on first use (or when its spec changes), then its AIS is ingested and the pipeline of
+`balise detect` runs (`balise.engine.pipeline`: the workspace's zones, watchlist and detection
+settings apply); a second run reuses the world, stores nothing new and finds the same events.
 """
 
 from __future__ import annotations
@@ -17,21 +18,21 @@ import polars as pl
 import typer
 from rich.console import Console
 
-from balise.alerts.store import AlertStore
 from balise.cli.context import settings_for
+from balise.cli.detect import report_zone_problems
 from balise.cli.ingest import print_summary
 from balise.cli.output import print_table
 from balise.cli.serve import run_server
-from balise.engine.assess import WATCHLIST_FILE, assess_workspace
-from balise.engine.detect import default_geography, detect
+from balise.engine.detect import default_geography
 from balise.engine.dossier import with_flag
 from balise.engine.ingest import Input, ingest_input
+from balise.engine.pipeline import run_pipeline
 from balise.model.batch import ReadOptions
 from balise.sim.world import FILES, WorldSpec, build_world, write_world
+from balise.workspace import WATCHLIST_FILE
 
 DEMO_WORLD = WorldSpec(seed=7, vessels=200, days=7.0)
 """The demo world: a few hundred vessels over a week, with every scenario."""
-WORLD_DIR = "demo-world"
 SPEC_FILE = "spec.json"
 
 
@@ -83,25 +84,28 @@ def demo(
     """Build the demo world (once), ingest its AIS, detect events, score every vessel, show the
     vessels of highest risk, then serve the workstation at http://HOST:PORT/."""
     workspace, settings = settings_for(ctx)
-    folder = ensure_world(workspace.root / WORLD_DIR, DEMO_WORLD)
+    folder = ensure_world(workspace.demo_world_dir, DEMO_WORLD)
     options = ReadOptions(None, settings["ingest.batch_records"])
     store = workspace.open_store(create=True)
     try:
         result = ingest_input(_nmea_input(folder / FILES["nmea"]), store, options)
+    finally:
+        store.close()
+    if not workspace.watchlist_path.exists():
+        shutil.copyfile(folder / WATCHLIST_FILE, workspace.watchlist_path)
+    done = run_pipeline(workspace, settings, geography=default_geography)
+    report_zone_problems(workspace.zones_path, done.zone_problems)
+    report, assessment = done.detection, done.assessment
+    store = workspace.open_store()
+    try:
         vessels = with_flag(store.vessels())
-        report = detect(store, "gfw", default_geography(workspace.root / "cache"))
-        watchlist = workspace.root / WATCHLIST_FILE
-        if not watchlist.exists():
-            shutil.copyfile(folder / WATCHLIST_FILE, watchlist)
-        assessment = assess_workspace(store, workspace.root)
-        AlertStore(store).refresh()
         risk = store.table("vessel_risk")
         stored = store.events().group_by("type").len().sort("type")
     finally:
         store.close()
     print_summary(result)
     counts = [(kind, f"{count:,}") for kind, count in stored.iter_rows()]
-    title = f"events ({report.mode} detection run, {report.seconds:.0f} s)"
+    title = f"events ({report.mode} detection run, preset {done.preset}, {report.seconds:.0f} s)"
     print_table(title, counts, ("type", "count"))
     rows = _riskiest(vessels, risk, show)
     title = (

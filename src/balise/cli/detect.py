@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-import json
 import sys
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import polars as pl
 import typer
 
-from balise.alerts.store import AlertStore
 from balise.cli.context import settings_for
-from balise.cli.output import DataFormat, print_table, write_frames
-from balise.engine.assess import assess_workspace
-from balise.engine.detect import DETECTED_TYPES, default_geography, detect
-from balise.engine.params import detector_params
-from balise.geo.zones import Zone, load_zones
+from balise.cli.output import print_table, write_frames
+from balise.engine.detect import DETECTED_TYPES, default_geography
+from balise.engine.pipeline import run_pipeline
+from balise.geo.zones import Zone, ZoneProblem
+from balise.io.exports.geojson import events_geojson
+from balise.io.exports.kml import events_kml
+from balise.io.exports.records import json_document
 from balise.maritime.encounters import PRESETS
 from balise.model.event_types import EVENT_TYPE_NAMES
 from balise.settings import parse_utc
+from balise.workspace import ZONE_FILE as ZONE_FILE
+from balise.workspace import Workspace
 
 EventTypeChoice = StrEnum(  # type: ignore[misc]
     "EventTypeChoice", {name: name for name in EVENT_TYPE_NAMES}
@@ -33,22 +35,24 @@ class EventFormat(StrEnum):
     jsonl = "jsonl"
     csv = "csv"
     geojson = "geojson"
+    kml = "kml"
 
 
-ZONE_FILE = "zones.geojson"
-"""The workspace's own zones (GeoJSON): they replace the default zones of the same id."""
-
-
-def workspace_zones(root: Path) -> tuple[Zone, ...]:
-    """The default zones overlaid by the workspace's zone file; its bad features are reported
-    on stderr and skipped."""
-    path = root / ZONE_FILE
-    loaded = load_zones(path if path.exists() else None)
-    for problem in loaded.problems:
+def report_zone_problems(path: Path, problems: Iterable[ZoneProblem]) -> None:
+    """Say on stderr which features of the workspace's zone file were skipped, and why."""
+    for problem in problems:
         name = f" ({problem.zone_id})" if problem.zone_id else ""
         sys.stderr.write(
             f"{path.name}: feature {problem.feature_index}{name} skipped: {problem.reason}\n"
         )
+
+
+def workspace_zones(root: Path) -> tuple[Zone, ...]:
+    """The zones in force in the workspace at `root` (`Workspace.zones`); the zone file's bad
+    features are reported on stderr and skipped."""
+    workspace = Workspace(root)
+    loaded = workspace.zones()
+    report_zone_problems(workspace.zones_path, loaded.problems)
     return tuple(loaded.zones)
 
 
@@ -70,16 +74,9 @@ def run_detect(
     The first run examines everything stored; later runs only the vessels with new or late data
     since the last run (all of them again with --full or when the preset changed)."""
     workspace, settings = settings_for(ctx, **{"detect.preset": preset})
-    preset = str(settings["detect.preset"])
-    geography = default_geography(workspace.root / "cache", workspace_zones(workspace.root))
-    store = workspace.open_store()
-    try:
-        params = detector_params(settings.values)
-        report = detect(store, preset, geography, full=full, params=params)
-        assessment = assess_workspace(store, workspace.root)
-        AlertStore(store).refresh()
-    finally:
-        store.close()
+    done = run_pipeline(workspace, settings, full=full, geography=default_geography)
+    report_zone_problems(workspace.zones_path, done.zone_problems)
+    report, assessment, preset = done.detection, done.assessment, done.preset
     changes = report.changes
     rows = [(kind, f"{report.by_type.get(kind, 0):,}") for kind in DETECTED_TYPES]
     for name in ("new", "revised", "retracted", "unchanged"):
@@ -99,20 +96,6 @@ def run_detect(
     print_table(title, rows, ("events", "count"))
 
 
-def _geojson(events: pl.DataFrame) -> dict[str, Any]:
-    features = []
-    for row in events.iter_rows(named=True):
-        properties = {k: v for k, v in row.items() if k not in ("lat", "lon")}
-        for key in ("params", "evidence"):
-            properties[key] = json.loads(properties[key] or "{}")
-        for key in ("start", "end"):
-            properties[key] = properties[key].strftime("%Y-%m-%dT%H:%M:%SZ")
-        geometry = {"type": "Point", "coordinates": [row["lon"], row["lat"]]}
-        features.append({"type": "Feature", "id": row["id"], "geometry": geometry,
-                         "properties": properties})  # fmt: skip
-    return {"type": "FeatureCollection", "features": features}
-
-
 def events(
     ctx: typer.Context,
     kind: Annotated[
@@ -120,9 +103,13 @@ def events(
     ] = None,
     since: Annotated[str | None, typer.Option(help="Events ending at or after (ISO 8601).")] = None,
     mmsi: Annotated[int | None, typer.Option(help="Only events about this vessel.")] = None,
-    output: Annotated[EventFormat, typer.Option("--format")] = EventFormat.table,
+    output: Annotated[
+        EventFormat,
+        typer.Option("--format", help="table, or the export formats: jsonl, csv, geojson, kml."),
+    ] = EventFormat.table,
 ) -> None:
-    """Stored events, newest first."""
+    """Stored events (retracted ones left out), newest first: as a table, or as the API's
+    exports write them (`/api/v1/exports/events.{csv,geojson,kml}`)."""
     workspace, _ = settings_for(ctx)
     store = workspace.open_store()
     try:
@@ -130,7 +117,9 @@ def events(
     finally:
         store.close()
     if output is EventFormat.geojson:
-        sys.stdout.write(json.dumps(_geojson(found)) + "\n")
+        sys.stdout.write(json_document(events_geojson(found)) + "\n")
+    elif output is EventFormat.kml:
+        sys.stdout.write(events_kml(found, "Balise events") + "\n")
     elif output is EventFormat.table:
         rows = [
             (r["type"], r["start"].strftime("%Y-%m-%d %H:%M"), r["end"].strftime("%Y-%m-%d %H:%M"),
@@ -141,4 +130,4 @@ def events(
         headers = ("type", "start", "end", "mmsi", "other", "lat", "lon", "confidence", "status")
         print_table(f"{found.height:,} events (first {len(rows)})", rows, headers)
     else:
-        write_frames([found], DataFormat(output.value))
+        write_frames([found], output.value)

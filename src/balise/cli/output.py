@@ -1,9 +1,10 @@
-"""Writing frames to stdout as JSON lines or CSV, batch by batch, and tables to the terminal."""
+"""Writing frames to stdout as JSON lines or CSV, batch by batch (with the export writers), and
+tables to the terminal."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
 from typing import TextIO
 
@@ -11,7 +12,8 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from balise.model.events import nested_as_json
+from balise.io.exports.csv import csv_chunks
+from balise.io.exports.jsonl import jsonl_chunks
 
 
 class DataFormat(StrEnum):
@@ -19,25 +21,26 @@ class DataFormat(StrEnum):
     csv = "csv"
 
 
-def _stringify_times(frame: pl.DataFrame) -> pl.DataFrame:
-    """Times as ISO 8601 with a `Z`, as the event record and the API write them."""
-    iso = pl.col(pl.Datetime).dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S%.fZ")
-    return frame.with_columns(iso.str.replace(r"\.0+Z$", "Z"))
-
-
-def write_frames(frames: Iterable[pl.DataFrame], fmt: DataFormat, out: TextIO | None = None) -> int:
-    """Stream `frames` to `out` (stdout) in `fmt`; returns the number of rows written."""
+def write_frames(
+    frames: Iterable[pl.DataFrame], fmt: DataFormat | str, out: TextIO | None = None
+) -> int:
+    """Stream `frames` to `out` (stdout) as JSON lines or CSV (`balise.io.exports`: times as
+    ISO 8601 UTC, one CSV header); returns the number of rows written."""
     out = out or sys.stdout
     rows = 0
-    for frame in frames:
-        text = _stringify_times(frame)
-        if fmt is DataFormat.csv:
-            out.write(nested_as_json(text).write_csv(include_header=rows == 0))
-        else:
-            out.write(text.write_ndjson())
-        rows += frame.height
-    if rows == 0 and fmt is DataFormat.csv:
-        return 0
+
+    def counted() -> Iterator[pl.DataFrame]:
+        nonlocal rows
+        for frame in frames:
+            rows += frame.height
+            yield frame
+
+    if DataFormat(fmt) is DataFormat.csv:
+        for chunk in csv_chunks(counted()):
+            out.write(chunk.decode())
+    else:
+        for text in jsonl_chunks(counted()):
+            out.write(text)
     out.flush()
     return rows
 

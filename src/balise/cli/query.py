@@ -4,15 +4,37 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from typing import Annotated, Any
 
+import polars as pl
 import typer
 
 from balise.cli.context import settings_for
 from balise.cli.output import DataFormat, print_table, write_frames
 from balise.engine.dossier import dossier, with_flag
 from balise.errors import UsageError
+from balise.io.exports.geojson import track_geojson
+from balise.io.exports.kml import track_kml
+from balise.io.exports.mfjson import track_mfjson
+from balise.io.exports.records import json_document
 from balise.settings import parse_utc
+
+
+class PositionFormat(StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
+    geojson = "geojson"
+    mfjson = "mfjson"
+    kml = "kml"
+
+
+def _track_document(fmt: PositionFormat, track: pl.DataFrame, mmsi: int) -> str:
+    """One vessel's positions as a track: as the API's track exports write it."""
+    if fmt is PositionFormat.kml:
+        return track_kml(track, f"MMSI {mmsi}")
+    writer = track_geojson if fmt is PositionFormat.geojson else track_mfjson
+    return json_document(writer(track, {"mmsi": mmsi}))
 
 
 def positions(
@@ -21,18 +43,37 @@ def positions(
     since: Annotated[str | None, typer.Option(help="From this UTC time (ISO 8601).")] = None,
     until: Annotated[str | None, typer.Option(help="Before this UTC time (ISO 8601).")] = None,
     limit: Annotated[int | None, typer.Option(min=0, help="At most this many rows.")] = None,
-    output: Annotated[DataFormat, typer.Option("--format")] = DataFormat.jsonl,
+    output: Annotated[
+        PositionFormat,
+        typer.Option(
+            "--format", help="jsonl or csv rows; geojson, mfjson or kml: one vessel's track."
+        ),
+    ] = PositionFormat.jsonl,
 ) -> None:
-    """Stored, cleaned positions, ordered by vessel and time."""
+    """Stored, cleaned positions, ordered by vessel and time; with --mmsi, also as a track
+    (GeoJSON cut at the antimeridian, OGC MF-JSON, or KML for Google Earth)."""
     start, end = (parse_utc(t) if t else None for t in (since, until))
     if start and end and start >= end:
         raise UsageError("--since must be before --until")
+    track = output not in (PositionFormat.jsonl, PositionFormat.csv)
+    if track and mmsi is None:
+        raise UsageError(f"--format {output.value} writes one vessel's track: give --mmsi")
     workspace, _ = settings_for(ctx)
     store = workspace.open_store()
     try:
-        write_frames(store.positions(mmsi, start, end, limit), output)
+        frames = store.positions(mmsi, start, end, limit)
+        if not track:
+            write_frames(frames, output.value)
+            return
+        batches = [frame for frame in frames if not frame.is_empty()]
     finally:
         store.close()
+    assert mmsi is not None
+    if not batches:
+        where = "in this time range" if start or end else "in the workspace"
+        raise UsageError(f"no positions of MMSI {mmsi} {where}", mmsi=mmsi)
+    positions = pl.concat(batches, how="vertical_relaxed")
+    sys.stdout.write(_track_document(output, positions, mmsi) + "\n")
 
 
 def vessels(

@@ -27,8 +27,6 @@ RECENT_HOURS = 6.0
 """Track length read per vessel to check its progress towards a port."""
 ACTIVE_HOURS = 24.0
 """Vessels silent for longer before the newest stored position are not tracked."""
-WATCHLIST_FILE = "watchlist.csv"
-"""The workspace's watchlist (columns name, imo, mmsi, reason, ...): read when present."""
 
 Normaliser = Callable[[str | None], str | None]
 
@@ -41,17 +39,6 @@ class Assessment:
     bands: dict[str, int]
     tracked: int
     seconds: float
-
-
-def read_watchlist(root: Path) -> pl.DataFrame | None:
-    """The workspace's watchlist, or None when it has none."""
-    path = root / WATCHLIST_FILE
-    if not path.exists():
-        return None
-    listed = pl.read_csv(path, infer_schema=False)
-    return listed.with_columns(
-        pl.col(c).cast(pl.Int64, strict=False) for c in ("mmsi", "imo") if c in listed.columns
-    )
 
 
 def _latest_time(store: DuckDBStore) -> datetime | None:
@@ -102,8 +89,9 @@ def assess(
 
 def assess_workspace(store: DuckDBStore, root: Path) -> Assessment:
     """`assess` with the packaged gazetteer, the high-risk port list and the workspace's
-    watchlist (`watchlist.csv` in the workspace, when present)."""
+    watchlist (`Workspace.watchlist`, when it has one)."""
     from balise.geo.gazetteer import Gazetteer, load_high_risk_ports, normalise_destination
+    from balise.workspace import Workspace
 
     ports = Gazetteer.packaged().ports.select("locode", "lat", "lon")
     return assess(
@@ -111,5 +99,5 @@ def assess_workspace(store: DuckDBStore, root: Path) -> Assessment:
         normalise=normalise_destination,
         ports=ports,
         high_risk_ports=frozenset(load_high_risk_ports()["locode"].to_list()),
-        watchlist=read_watchlist(root),
+        watchlist=Workspace(root).watchlist(),
     )

@@ -102,19 +102,3 @@ def as_events(frame: pl.DataFrame) -> pl.DataFrame:
     filled from the vessel columns where a detector left them out."""
     filled = with_vessel_subjects(frame)
     return filled.select([pl.col(c).cast(t) for c, t in EVENT_SCHEMA.items()])
-
-
-def nested_as_json(frame: pl.DataFrame) -> pl.DataFrame:
-    """`frame` with its nested columns (`subject`, `related`, ...) as JSON text, for flat
-    formats such as CSV: the same compact, key-sorted text as `params` and `evidence`."""
-    nested = [c for c, t in frame.schema.items() if isinstance(t, pl.Struct | pl.List)]
-    return frame.with_columns(
-        pl.Series(c, [None if v is None else to_json_value(v) for v in frame[c].to_list()],
-                  dtype=pl.String)
-        for c in nested
-    )  # fmt: skip
-
-
-def to_json_value(value: Any) -> str:
-    """Compact, key-sorted JSON of any value (`to_json` is for objects)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)

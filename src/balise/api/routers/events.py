@@ -26,15 +26,14 @@ from balise.api.event_types import EventTypeName, Subject, SubjectKind, event_ty
 from balise.api.pagination import EventKey, decode_cursor, encode_cursor, next_link
 from balise.api.params import BBox, BBoxQuery, invalid, parse_bbox, time_range
 from balise.api.problems import not_found
-from balise.geo.zones import Zone, load_zones
+from balise.geo.zones import Zone
 from balise.model.events import EVENT_SCHEMA
 from balise.store.duckdb import DuckDBStore
+from balise.workspace import Workspace
 
 router = APIRouter(tags=["events"])
 
 Status = Literal["active", "revised", "retracted"]
-ZONE_FILE: Final = "zones.geojson"
-"""The workspace's zone file (as `balise.cli.detect.ZONE_FILE`)."""
 _COLUMNS: Final = ", ".join(f'"{c}"' for c in EVENT_SCHEMA)
 _ZONE_CHUNK: Final = 2000
 """Events read at a time when a zone filter must test each one against the polygon."""
@@ -108,8 +107,7 @@ def _decoded(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def workspace_zone(root: Path, zone_id: str) -> Zone:
     """The zone `zone_id` (the workspace's zone file over the default zones), or a 422."""
-    path = root / ZONE_FILE
-    for zone in load_zones(path if path.exists() else None).zones:
+    for zone in Workspace(root).zones().zones:
         if zone.id == zone_id:
             return zone
     raise invalid("zone", f"no zone {zone_id!r} in this workspace")

@@ -17,7 +17,6 @@ its data version in the `X-Balise-Data-Version` header.
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -43,15 +42,15 @@ from balise.api.routers.alerts import (
 from balise.api.routers.events import Statuses, Types, event_filter, workspace_zone
 from balise.api.routers.vessels import vessel_track
 from balise.geo.zones import Zone
-from balise.io import kml
-from balise.io.tracks import iso_time, track_geojson, track_mfjson
-from balise.model.events import EVENT_SCHEMA, nested_as_json
+from balise.io.exports import geojson, kml, mfjson
+from balise.io.exports.csv import csv_chunks, csv_text
+from balise.io.exports.records import iso_time, json_document
+from balise.model.events import EVENT_SCHEMA
 from balise.store.duckdb import DuckDBStore
 
 router = APIRouter(tags=["exports"])
 
 CSV_BATCH_ROWS: Final = 10_000
-TIME_FORMAT: Final = "%Y-%m-%dT%H:%M:%S%.fZ"
 _COLUMNS: Final = ", ".join(f'"{c}"' for c in EVENT_SCHEMA)
 Bundle = Annotated[
     Literal["zip"] | None, Query(description="zip: the file and its README.txt in a ZIP.")
@@ -71,8 +70,8 @@ class TrackFormat(StrEnum):
 
 
 MEDIA_TYPES: Final = {
-    "csv": "text/csv; charset=utf-8", "geojson": "application/geo+json",
-    "kml": kml.MEDIA_TYPE, "mfjson": "application/json", "zip": "application/zip",
+    "csv": "text/csv; charset=utf-8", "geojson": geojson.MEDIA_TYPE,
+    "kml": kml.MEDIA_TYPE, "mfjson": mfjson.MEDIA_TYPE, "zip": "application/zip",
 }  # fmt: skip
 _FILE_CONTENT: Final = {
     media.split(";")[0]: {"schema": {"type": "object"} if "json" in media else
@@ -185,46 +184,32 @@ def _in_zone(frame: pl.DataFrame, zone: Zone | None) -> pl.DataFrame:
     return frame.filter(pl.Series(zone.contains(frame["lat"].to_numpy(), frame["lon"].to_numpy())))
 
 
-def _csv(frame: pl.DataFrame, header: bool) -> bytes:
-    flat = nested_as_json(frame)
-    return flat.write_csv(include_header=header, datetime_format=TIME_FORMAT).encode()
-
-
-def _csv_stream(database: DuckDBStore, sql: str, params: list[Any], zone: Zone | None
-                ) -> Iterator[bytes]:  # fmt: skip
-    """The CSV a batch at a time, on a cursor of its own (the request's closes before the
+def _event_batches(database: DuckDBStore, sql: str, params: list[Any], zone: Zone | None
+                   ) -> Iterator[pl.DataFrame]:  # fmt: skip
+    """The events a batch at a time, on a cursor of its own (the request's closes before the
     response body is sent)."""
     cursor = database.cursor()
     try:
-        yield _csv(pl.DataFrame(schema=EVENT_SCHEMA), header=True)
         reader = cursor._con.sql(sql, params=params or None).to_arrow_reader(CSV_BATCH_ROWS)
         for batch in reader:
             frame = pl.from_arrow(batch)
             assert isinstance(frame, pl.DataFrame)
-            yield _csv(_in_zone(frame, zone), header=False)
+            yield _in_zone(frame, zone)
     finally:
         cursor.close()
 
 
-def _geojson(events: pl.DataFrame) -> dict[str, Any]:
-    features = []
-    for row in events.iter_rows(named=True):
-        properties = {k: v for k, v in row.items() if k not in ("id", "lat", "lon")}
-        for key in ("params", "evidence"):
-            properties[key] = json.loads(properties[key] or "{}")
-        for key in ("start", "end"):
-            properties[key] = iso_time(properties[key]) if properties[key] else None
-        geometry = {"type": "Point", "coordinates": [row["lon"], row["lat"]]}
-        features.append({"type": "Feature", "id": row["id"], "geometry": geometry,
-                         "properties": properties})  # fmt: skip
-    return {"type": "FeatureCollection", "features": features}
+def _csv_stream(database: DuckDBStore, sql: str, params: list[Any], zone: Zone | None
+                ) -> Iterator[bytes]:  # fmt: skip
+    """The CSV a batch at a time (the header alone when nothing matches)."""
+    return csv_chunks(_event_batches(database, sql, params, zone), EVENT_SCHEMA)
 
 
 def _event_file(fmt: EventFormat, events: pl.DataFrame, description: str) -> bytes:
     if fmt is EventFormat.csv:
-        return _csv(events, header=True)
+        return csv_text(events).encode()
     if fmt is EventFormat.geojson:
-        return json.dumps(_geojson(events)).encode()
+        return json_document(geojson.events_geojson(events)).encode()
     return kml.events_kml(events, "Balise events", description).encode()
 
 
@@ -285,20 +270,20 @@ _ALERT_CSV: Final = ("id", "state", "severity", "severity_label", "strength", "t
                      "updated_by", "evidence")  # fmt: skip
 
 
+_ALERT_MORE: Final = ("state", "severity", "severity_label", "suspended_until", "dismiss_reason",
+                      "updated_at", "updated_by")  # fmt: skip
+"""What a GeoJSON alert carries besides its event's columns."""
+
+
 def _alert_file(fmt: EventFormat, alerts: pl.DataFrame, description: str) -> bytes:
     alerts = alerts.with_columns(pl.col("event_status").alias("status"))
     if fmt is EventFormat.csv:
-        return _csv(alerts.select(_ALERT_CSV), header=True)
+        return csv_text(alerts.select(_ALERT_CSV)).encode()
     if fmt is EventFormat.kml:
         return kml.events_kml(alerts, "Balise alerts", description).encode()
-    collection = _geojson(alerts.select(*EVENT_SCHEMA))
-    extra = alerts.select("state", "severity", "severity_label", "suspended_until",
-                          "dismiss_reason", "updated_at", "updated_by").to_dicts()  # fmt: skip
-    for feature, more in zip(collection["features"], extra, strict=True):
-        for key in ("suspended_until", "updated_at"):
-            more[key] = iso_time(more[key]) if more[key] else None
-        feature["properties"] |= more
-    return json.dumps(collection).encode()
+    event_columns = [c for c in EVENT_SCHEMA if c in alerts.columns]
+    return json_document(geojson.events_geojson(alerts.select(*event_columns, *_ALERT_MORE))
+                         ).encode()  # fmt: skip
 
 
 @router.get("/api/v1/exports/alerts.{fmt}", response_class=Response, responses=RESPONSES)
@@ -330,8 +315,8 @@ def _track_file(fmt: TrackFormat, track: pl.DataFrame, mmsi: int, events: pl.Dat
                 description: str) -> bytes:  # fmt: skip
     if fmt is TrackFormat.kml:
         return kml.track_kml(track, f"MMSI {mmsi}", description, events).encode()
-    writer = track_geojson if fmt is TrackFormat.geojson else track_mfjson
-    return json.dumps(writer(track, {"mmsi": mmsi})).encode()
+    writer = geojson.track_geojson if fmt is TrackFormat.geojson else mfjson.track_mfjson
+    return json_document(writer(track, {"mmsi": mmsi})).encode()
 
 
 @router.get("/api/v1/exports/vessels/{mmsi}/track.{fmt}", response_class=Response,

@@ -23,7 +23,8 @@ from balise.api.fleet import FleetDep, normalise
 from balise.api.params import time_range
 from balise.api.problems import not_found
 from balise.engine.dossier import dossier
-from balise.io.tracks import track_geojson, track_mfjson
+from balise.io.exports.geojson import track_geojson
+from balise.io.exports.mfjson import track_mfjson
 from balise.store.duckdb import DuckDBStore
 
 router = APIRouter(tags=["vessels"])

@@ -26,16 +26,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Request, Response
 from pydantic import BaseModel, Field
 
-from balise.api.deps import StoreDep
 from balise.api.problems import ProblemError, not_found
 from balise.errors import InputRejected
 from balise.geo.zones import ZoneProblem, default_zones, zone_from_feature, zones_from_geojson
-from balise.store.duckdb import DuckDBStore
+from balise.workspace import Workspace
 
 router = APIRouter(tags=["zones"])
 
-ZONE_FILE = "zones.geojson"
-"""The workspace's zone file (as `balise.cli.detect.ZONE_FILE`)."""
 _MARKS = ("origin", "overrides_default")
 """Properties this API adds to the zones it returns, removed again before writing."""
 _LOCKS: dict[Path, threading.Lock] = {}
@@ -75,17 +72,12 @@ class ImportResult(BaseModel):
     problems: list[ZoneProblemOut]
 
 
-def _workspace_root(request: Request, store: DuckDBStore) -> Path:
-    """The workspace folder: the app's `workspace`, else the store file's folder."""
-    workspace = getattr(request.app.state, "workspace", None)
-    if workspace is not None:
-        return Path(workspace.root)
-    rows = store._rows(
-        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-    )
-    if not rows or rows[0][0] is None:
-        raise ProblemError(409, "No workspace", "this store has no workspace folder for zones")
-    return Path(str(rows[0][0])).parent
+def _zone_file(request: Request) -> Path:
+    """The workspace's zone file (`Workspace.zones_path`) of the app serving the request."""
+    workspace: Workspace | None = getattr(request.app.state, "workspace", None)
+    if workspace is None:
+        raise ProblemError(409, "No workspace", "this app has no workspace folder for zones")
+    return workspace.zones_path
 
 
 def _lock(path: Path) -> threading.Lock:
@@ -180,16 +172,16 @@ def _merged(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
 
 
 @router.get("/api/v1/zones", response_model=ZoneCollection, responses=PROBLEMS)
-def list_zones(request: Request, store: StoreDep) -> dict[str, Any]:
+def list_zones(request: Request) -> dict[str, Any]:
     """Every zone in force: the defaults (or their workspace overrides), then the workspace's."""
-    features, problems = _merged(_workspace_root(request, store) / ZONE_FILE)
+    features, problems = _merged(_zone_file(request))
     return {"type": "FeatureCollection", "features": features, "problems": problems}
 
 
 @router.get("/api/v1/zones/{zone_id}", responses=PROBLEMS)
-def get_zone(zone_id: str, request: Request, store: StoreDep) -> dict[str, Any]:
+def get_zone(zone_id: str, request: Request) -> dict[str, Any]:
     """One zone in force, as a GeoJSON Feature."""
-    features, _ = _merged(_workspace_root(request, store) / ZONE_FILE)
+    features, _ = _merged(_zone_file(request))
     for feature in features:
         if _feature_id(feature) == zone_id:
             return feature
@@ -215,12 +207,10 @@ FeatureBody = Annotated[dict[str, Any], Body(description="One GeoJSON Feature (a
 
 
 @router.post("/api/v1/zones", status_code=201, responses=PROBLEMS)
-def create_zone(
-    feature: FeatureBody, request: Request, response: Response, store: StoreDep
-) -> dict[str, Any]:
+def create_zone(feature: FeatureBody, request: Request, response: Response) -> dict[str, Any]:
     """Add a zone to the workspace; its id must be new (use PUT to replace or override)."""
     zone_id = _validated(feature)
-    path = _workspace_root(request, store) / ZONE_FILE
+    path = _zone_file(request)
     with _lock(path):
         features = _read(path)
         if zone_id in _default_ids() or any(_feature_id(f) == zone_id for f in features):
@@ -234,7 +224,7 @@ def create_zone(
 
 @router.put("/api/v1/zones/{zone_id}", responses=PROBLEMS | {201: {"description": "Created"}})
 def put_zone(
-    zone_id: str, feature: FeatureBody, request: Request, response: Response, store: StoreDep
+    zone_id: str, feature: FeatureBody, request: Request, response: Response
 ) -> dict[str, Any]:
     """Replace a workspace zone, override a default one, or create one with this id."""
     given = _feature_id(feature)
@@ -243,7 +233,7 @@ def put_zone(
                            kind="invalid-zone", reason="id differs from the path")  # fmt: skip
     feature = feature | {"id": zone_id}
     _validated(feature)
-    path = _workspace_root(request, store) / ZONE_FILE
+    path = _zone_file(request)
     with _lock(path):
         features = _read(path)
         replaced = _upsert(features, feature, zone_id)
@@ -254,9 +244,9 @@ def put_zone(
 
 
 @router.delete("/api/v1/zones/{zone_id}", status_code=204, responses=PROBLEMS)
-def delete_zone(zone_id: str, request: Request, store: StoreDep) -> Response:
+def delete_zone(zone_id: str, request: Request) -> Response:
     """Remove a workspace zone (a default it overrode comes back); a default zone is refused."""
-    path = _workspace_root(request, store) / ZONE_FILE
+    path = _zone_file(request)
     with _lock(path):
         features = _read(path)
         kept = [f for f in features if _feature_id(f) != zone_id]
@@ -275,7 +265,7 @@ def delete_zone(zone_id: str, request: Request, store: StoreDep) -> Response:
 @router.post("/api/v1/zones/import", response_model=ImportResult, responses=PROBLEMS)
 def import_zones(
     collection: Annotated[dict[str, Any], Body(description="A GeoJSON FeatureCollection.")],
-    request: Request, store: StoreDep,
+    request: Request,
 ) -> dict[str, Any]:  # fmt: skip
     """Add or replace the good zones of a FeatureCollection; report each bad feature."""
     try:
@@ -285,7 +275,7 @@ def import_zones(
                            reason=err.message) from err  # fmt: skip
     refused = {p.feature_index for p in load.problems}
     given = [(i, f) for i, f in enumerate(collection["features"]) if i not in refused]
-    path = _workspace_root(request, store) / ZONE_FILE
+    path = _zone_file(request)
     created: list[str] = []
     replaced: list[str] = []
     with _lock(path):

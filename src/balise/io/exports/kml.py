@@ -3,7 +3,7 @@
 A track is a `gx:MultiTrack` of `gx:Track`s, each with paired `<when>` / `<gx:coord>` elements
 (the Google extension, namespace `http://www.google.com/kml/ext/2.2`), which is what drives
 Google Earth's time slider. The track is cut at the antimeridian as for GeoJSON
-(`balise.io.tracks.split_at_antimeridian`: a seam vertex with an interpolated time at each side),
+(`balise.io.exports.antimeridian`: a seam vertex with an interpolated time at each side),
 so that no segment is drawn round the world. Speed and course over ground travel with each fix
 as `gx:SimpleArrayData`, declared by a `Schema` in the document (Google Earth shows them in the
 elevation profile).
@@ -18,8 +18,6 @@ prefixes are a process-wide registry.
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, Final
@@ -27,13 +25,14 @@ from xml.sax.saxutils import escape, quoteattr
 
 import polars as pl
 
-from balise.io.tracks import Vertex, iso_time, split_at_antimeridian
+from balise.io.exports.antimeridian import DECIMALS, Vertex, split_at_antimeridian, track_vertices
+from balise.io.exports.records import iso_time, json_text, json_value
 
 KML_NS: Final = "http://www.opengis.net/kml/2.2"
 GX_NS: Final = "http://www.google.com/kml/ext/2.2"
 MEDIA_TYPE: Final = "application/vnd.google-earth.kml+xml"
-DECIMALS: Final = 6
 _EVENT_FIELDS: Final = ("id", "type", "mmsi", "other_mmsi", "confidence", "score", "status")
+_WRITTEN: Final = (*_EVENT_FIELDS, "start", "end", "evidence", "params", "lat", "lon")
 _TRACK_ARRAYS: Final = (("sog_knots", "Speed over ground (kn)"),
                         ("cog_deg", "Course over ground (°)"))  # fmt: skip
 
@@ -66,10 +65,17 @@ def _time(moment: datetime | None) -> str:
     return iso_time(moment) if moment is not None else ""
 
 
+def _plain(value: Any) -> Any:
+    """A further column's value as text: times as ISO 8601, structs and lists as JSON."""
+    if isinstance(value, datetime):
+        return iso_time(value)
+    return json_text(value) if isinstance(value, dict | list) else value
+
+
 def _event_placemark(row: dict[str, Any]) -> Iterator[str]:
     vessels = str(row["mmsi"]) + (f" · {row['other_mmsi']}" if row.get("other_mmsi") else "")
     yield f"<Placemark><name>{_text(row['type'])} · {_text(vessels)}</name>"
-    evidence = json.loads(row.get("evidence") or "{}")
+    evidence = json_value(row.get("evidence"))
     evidence = evidence if isinstance(evidence, dict) else {"evidence": evidence}
     lines = [f"{key}: {value}" for key, value in sorted(evidence.items()) if value is not None]
     yield f"<description>{_text(chr(10).join(lines))}</description>"
@@ -81,6 +87,7 @@ def _event_placemark(row: dict[str, Any]) -> Iterator[str]:
     yield _data("end", _time(row["end"]))
     yield _data("evidence", row.get("evidence"))
     yield _data("params", row.get("params"))
+    yield from (_data(name, _plain(value)) for name, value in row.items() if name not in _WRITTEN)
     yield "</ExtendedData>"
     if row["lat"] is not None and row["lon"] is not None:
         point = f"{_number(row['lon'])},{_number(row['lat'])}"
@@ -98,24 +105,9 @@ def _event_folders(events: pl.DataFrame) -> Iterator[str]:
 
 
 def events_kml(events: pl.DataFrame, title: str, description: str = "") -> str:
-    """`events` (`EVENT_SCHEMA`) as a KML document: one folder per type, one timed point each."""
+    """`events` (`EVENT_SCHEMA`) as a KML document: one folder per type, one timed point each;
+    further columns of the frame are carried in each placemark's `ExtendedData`."""
     return "\n".join([*_head(title, description), *_event_folders(events), *_tail()])
-
-
-def _vertices(track: pl.DataFrame) -> list[Vertex]:
-    ordered = track.sort("timestamp")
-    columns = [ordered[c] if c in ordered.columns else None for c in ("sog_knots", "cog_deg")]
-    values = [c.to_list() if c is not None else [None] * ordered.height for c in columns]
-    return [
-        (lon, lat, time, _finite(sog), _finite(cog))
-        for lon, lat, time, sog, cog in zip(
-            ordered["lon"], ordered["lat"], ordered["timestamp"], *values, strict=True
-        )
-    ]
-
-
-def _finite(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
 
 
 def _array(name: str, values: Iterable[float | None]) -> str:
@@ -147,7 +139,7 @@ def track_kml(
     """A vessel track (`timestamp`, `lat`, `lon`, optional `sog_knots`, `cog_deg`) as a KML
     document with one `gx:MultiTrack` (cut at the antimeridian), plus the vessel's `events`
     (`EVENT_SCHEMA`) in folders when given."""
-    parts = split_at_antimeridian(_vertices(track))
+    parts = split_at_antimeridian(track_vertices(track))
     lines = [*_head(title, description), *_schema()]
     lines.append(f"<Placemark><name>{_text(title)}</name>")
     lines.append("<gx:MultiTrack><gx:interpolate>0</gx:interpolate>")

@@ -1,0 +1,64 @@
+"""The processing pipeline after ingest, run the same way by `balise detect` and `balise demo`:
+detect events, assess risk (vessels, voyages, tracking to the next port), refresh the alerts.
+
+Everything it depends on comes from the workspace and the resolved settings: the zones (the
+workspace's `zones.geojson` over the defaults), the distance-to-shore cache, the watchlist, the
+detection preset (`detect.preset`) and every detector threshold (`detect.<detector>.<field>`).
+So two commands over the same workspace and settings find the same events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from balise.alerts.store import AlertStore
+from balise.engine.assess import Assessment, assess_workspace
+from balise.engine.detect import DetectReport, Geography, default_geography, detect
+from balise.engine.params import detector_params
+from balise.geo.zones import Zone, ZoneProblem
+from balise.settings import Settings
+from balise.workspace import Workspace
+
+GeographyBuilder = Callable[[Path, tuple[Zone, ...]], Geography]
+"""Builds the detectors' geography from a cache folder and the zones in force
+(`default_geography`; tests pass a lighter one)."""
+
+
+@dataclass(frozen=True)
+class PipelineReport:
+    """What a pipeline run did: the preset used, the detection run, the assessment, and the
+    features of the workspace's zone file that were skipped."""
+
+    preset: str
+    detection: DetectReport
+    assessment: Assessment
+    zone_problems: tuple[ZoneProblem, ...]
+
+
+def run_pipeline(
+    workspace: Workspace,
+    settings: Settings,
+    *,
+    full: bool = False,
+    preset: str | None = None,
+    geography: GeographyBuilder = default_geography,
+) -> PipelineReport:
+    """Detect (incrementally unless `full`), assess and refresh the alerts of `workspace`.
+
+    `preset` overrides the `detect.preset` setting; the detector thresholds are those of
+    `settings`. A missing workspace is a `WorkspaceError`, an unreadable zone file an
+    `InputRejected` (its bad features are only skipped and reported)."""
+    chosen = preset or str(settings["detect.preset"])
+    store = workspace.open_store()
+    try:
+        zones = workspace.zones()
+        geo = geography(workspace.cache_dir, tuple(zones.zones))
+        params = detector_params(settings.values)
+        detection = detect(store, chosen, geo, full=full, params=params)
+        assessment = assess_workspace(store, workspace.root)
+        AlertStore(store).refresh()
+    finally:
+        store.close()
+    return PipelineReport(chosen, detection, assessment, tuple(zones.problems))
