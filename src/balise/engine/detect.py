@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 
 from balise import __version__
@@ -37,12 +36,12 @@ from balise.maritime.port_visits import LocodeLookup, detect_port_visits
 from balise.maritime.segment import segment
 from balise.maritime.spoofing import detect_spoofing
 from balise.maritime.zones import detect_zone_entries
+from balise.model.arrays import BoolArray, FloatArray
 from balise.model.events import EVENT_SCHEMA, empty_events
 from balise.store.duckdb import DuckDBStore
 from balise.store.duckdb_events import EventChanges, RunScope
 
-Geo = Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64]], npt.NDArray[np.float64]]
-BoolArray = npt.NDArray[np.bool_]
+Geo = Callable[[FloatArray, FloatArray], FloatArray]
 FISHING_STATUS = 7
 """Navigational status "engaged in fishing" (ITU-R M.1371)."""
 DETECTOR_THREADS = 2
@@ -69,7 +68,7 @@ class Geography:
     """UN/LOCODE of the port nearest to positions (None beyond reach)."""
     high_risk_ports: tuple[str, ...] = ()
 
-    def watched(self, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]) -> BoolArray:
+    def watched(self, lat: FloatArray, lon: FloatArray) -> BoolArray:
         """Which positions are inside a zone of kind "watch"."""
         inside = np.zeros(np.shape(lat), dtype=bool)
         for zone in self.zones:

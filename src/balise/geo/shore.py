@@ -43,12 +43,11 @@ import numpy as np
 import numpy.typing as npt
 
 from balise.geo.sphere import EARTH_RADIUS_KM, KM_PER_NM
+from balise.model.arrays import BoolArray, FloatArray, IntArray, UInt8Array
 from balise.sim.geography import CELLS_PER_DEGREE, MASK_COLUMNS, MASK_ROWS
 
 __all__ = ["ShoreDistance"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 COARSE: Final = 12
 """Mask cells per side of a search-grid cell: 12 x 30" = 0.1°."""
@@ -69,7 +68,7 @@ def _mask_path() -> Path:
     return Path(spec.origin).parent / "globe_combined_mask_compressed.npz"
 
 
-def _read_ocean() -> npt.NDArray[np.bool_]:
+def _read_ocean() -> BoolArray:
     """The GLOBE grid (True = ocean, row 0 at 90° N, column 0 at 180° W), ~1 GB."""
     with np.load(_mask_path()) as data:
         grid = np.asarray(data["mask"], dtype=bool)
@@ -78,7 +77,7 @@ def _read_ocean() -> npt.NDArray[np.bool_]:
     return grid
 
 
-def _coast_cells(ocean: npt.NDArray[np.bool_]) -> tuple[IntArray, IntArray]:
+def _coast_cells(ocean: BoolArray) -> tuple[IntArray, IntArray]:
     """Rows and columns of the land cells with an ocean cell above, below, left or right
     (columns wrap at the antimeridian)."""
     found_r: list[IntArray] = []
@@ -106,10 +105,10 @@ class _ShoreData:
     `seed`: for each grid cell, the grid cell holding coast nearest to its centre.
     """
 
-    packed: npt.NDArray[np.uint8]
+    packed: UInt8Array
     coast_r: npt.NDArray[np.uint16]
     coast_c: npt.NDArray[np.uint16]
-    offsets: npt.NDArray[np.int64]
+    offsets: IntArray
     seed: npt.NDArray[np.int32]
 
     @classmethod
@@ -153,7 +152,7 @@ def _grid_trig() -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     return np.sin(lat), np.cos(lat), np.sin(lon), np.cos(lon)
 
 
-def _jump_flood(sources: npt.NDArray[np.bool_]) -> npt.NDArray[np.int32]:
+def _jump_flood(sources: BoolArray) -> npt.NDArray[np.int32]:
     """For each cell of the search grid, the flat number of the source cell whose centre is
     nearest (great-circle) to its centre, by jump flooding.
 

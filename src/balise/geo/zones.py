@@ -54,6 +54,7 @@ from shapely.affinity import translate
 from shapely.geometry import Polygon, box
 
 from balise.errors import InputRejected
+from balise.model.arrays import BoolArray, FloatArray
 from balise.model.mid import FLAGS
 
 __all__ = [
@@ -70,8 +71,6 @@ __all__ = [
     "zones_from_geojson",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 Trigger = Literal["entry", "dwell"]
 
 TRIGGERS: Final = ("entry", "dwell")

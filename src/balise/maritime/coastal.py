@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass
 from typing import Any, Final
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 
 from balise.geo.sphere import KM_PER_NM, bearing_deg
@@ -36,9 +35,9 @@ from balise.maritime.gaps import (
     rounded,
 )
 from balise.maritime.lanes import LaneDensity, eligible_vessels, excluded_vessels, measure_lanes
+from balise.model.arrays import BoolArray, IntArray
 from balise.model.events import empty_events, to_json
 
-BoolArray = npt.NDArray[np.bool_]
 Geo = Callable[[FloatArray, FloatArray], FloatArray]
 """(lat, lon) in degrees → a distance, element-wise (shore in nm, anchorage in km)."""
 Zone = Callable[[FloatArray, FloatArray], BoolArray]
@@ -290,7 +289,7 @@ def _turns(legs: pl.DataFrame, needed: BoolArray) -> pl.DataFrame:
     )
 
 
-def _course(legs: pl.DataFrame, rows: npt.NDArray[np.int64]) -> FloatArray:
+def _course(legs: pl.DataFrame, rows: IntArray) -> FloatArray:
     """Course over ground of the legs at `rows` (degrees, one per row of `rows`), NaN on legs
     shorter than `_MIN_TURN_LEG_NM`."""
     course = np.full(len(rows), np.nan)

@@ -34,6 +34,7 @@ from balise.maritime.gaps import (
     rounded,
     sorted_tracks,
 )
+from balise.model.arrays import BoolArray, IntArray
 from balise.model.events import empty_events, to_json
 from balise.model.schema import UTC_TIME
 
@@ -43,7 +44,6 @@ AnchorageDistance = Callable[[FloatArray, FloatArray], FloatArray]
 `None` where a detector takes one means the anchorages are unknown: no encounter is dropped for
 being near one."""
 
-IntArray = npt.NDArray[np.int64]
 
 CELL_KM: Final = 2.0
 """Smallest width of a neighbour-search cell, about that of GFW's S2 level-12 cells."""
@@ -341,7 +341,7 @@ def _pair_time_order(one: IntArray, other: IntArray, t: IntArray, step_us: int) 
 
 def _spanning_long_enough(
     one: npt.NDArray[Any], other: npt.NDArray[Any], t: IntArray, min_hours: float
-) -> npt.NDArray[np.bool_]:
+) -> BoolArray:
     """Which points (sorted by pair and time, as `_run_order` orders them) belong to pairs whose
     grid times span `min_hours` or more: every encounter of a pair lies within that span, so the
     other pairs can give none, and their runs need no anchorage look-up."""

@@ -20,7 +20,6 @@ from dataclasses import asdict, dataclass
 from typing import Any, Final, NamedTuple
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 
 from balise.geo.sphere import KM_PER_NM
@@ -35,14 +34,13 @@ from balise.maritime.gaps import (
     rounded,
     sorted_tracks,
 )
+from balise.model.arrays import BoolArray, FloatArray, IntArray
 from balise.model.events import empty_events, to_json
 
 CONFIDENCE_OFFSHORE: Final = 0.6
 """A slow stretch checked to be far enough from shore."""
 CONFIDENCE_SHORE_UNKNOWN: Final = 0.4
 """A slow stretch whose distance to shore is unknown: it may be a ship at anchor off a port."""
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.int64]
 _SLACK_HOURS: Final = 1e-6
 """Runs this much shorter than `min_hours` still have their distance to shore measured."""
 _LOOSE: Final = 1e-6
@@ -135,7 +133,7 @@ def _candidate_legs(tracks: _Tracks, later: IntArray, params: LoiteringParams) -
     return np.repeat(keep, ends - starts + 1)
 
 
-def _distance_nm(rows: pl.DataFrame, start: IntArray, end: IntArray) -> npt.NDArray[np.float64]:
+def _distance_nm(rows: pl.DataFrame, start: IntArray, end: IntArray) -> FloatArray:
     """Great-circle distance (nm) from `start` to `end` (indices of `rows`)."""
     lat, lon = rows["lat"].to_numpy(), rows["lon"].to_numpy()
     ends = pl.DataFrame(
@@ -145,7 +143,7 @@ def _distance_nm(rows: pl.DataFrame, start: IntArray, end: IntArray) -> npt.NDAr
 
 
 def _around_long_runs(
-    slow: BoolArray, hours: npt.NDArray[np.float64], track: IntArray, min_hours: float
+    slow: BoolArray, hours: FloatArray, track: IntArray, min_hours: float
 ) -> BoolArray:
     """Which hours (in track and time order) are in a run of consecutive `slow` hours of a track
     lasting at least `min_hours` (less the margins), or just before or after such a run."""

@@ -31,17 +31,16 @@ from dataclasses import asdict, dataclass
 from typing import Any, Final
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 
 from balise.geo.ports import AnchorageIndex
 from balise.geo.sphere import EARTH_RADIUS_KM, KM_PER_NM
 from balise.maritime.gaps import events_frame, haversine_km, hours_between, iso, rounded
 from balise.maritime.segment import in_vessel_order
+from balise.model.arrays import FloatArray, IntArray, ObjectArray
 from balise.model.events import empty_events, to_json
 
-FloatArray = npt.NDArray[np.float64]
-LocodeLookup = Callable[[FloatArray, FloatArray], npt.NDArray[np.object_]]
+LocodeLookup = Callable[[FloatArray, FloatArray], ObjectArray]
 """(lat, lon) in degrees -> UN/LOCODE of the port there (None where none), element-wise; e.g.
 `balise.geo.gazetteer.nearest_locode` with a 15 km limit."""
 
@@ -83,7 +82,7 @@ class PortVisitParams:
     gazetteer positions are a town's or terminal's, a few km from the anchorages)."""
 
 
-def _near_cells(anchorages: pl.DataFrame, exit_km: float) -> npt.NDArray[np.int64]:
+def _near_cells(anchorages: pl.DataFrame, exit_km: float) -> IntArray:
     """Sorted ids of the `_CELL_DEG` cells holding any position within `exit_km` of a point."""
     lat = anchorages["lat"].to_numpy().astype(np.float64)
     lon = anchorages["lon"].to_numpy().astype(np.float64)
@@ -102,7 +101,7 @@ def _near_cells(anchorages: pl.DataFrame, exit_km: float) -> npt.NDArray[np.int6
     return np.unique(cells)
 
 
-def _cells(lat: FloatArray, lon: FloatArray) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def _cells(lat: FloatArray, lon: FloatArray) -> tuple[IntArray, IntArray]:
     rows = np.floor((lat + 90.0) / _CELL_DEG).astype(np.int64)
     cols = np.floor(((lon + 180.0) % 360.0) / _CELL_DEG).astype(np.int64)
     return rows, cols
@@ -110,7 +109,7 @@ def _cells(lat: FloatArray, lon: FloatArray) -> tuple[npt.NDArray[np.int64], npt
 
 def _nearest(
     anchorages: pl.DataFrame, exit_km: float, lat: FloatArray, lon: FloatArray
-) -> tuple[npt.NDArray[np.int64], FloatArray]:
+) -> tuple[IntArray, FloatArray]:
     """Nearest anchorage point (row, km) of each position, searched once per distinct position
     rounded to `_ROUND_DEG` (a moored ship repeats its position for days)."""
     lat_i = np.round(lat / _ROUND_DEG).astype(np.int64)

@@ -24,7 +24,6 @@ from dataclasses import asdict, dataclass
 from typing import Any, Final
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 
 from balise.geo.sphere import KM_PER_NM
@@ -37,10 +36,10 @@ from balise.maritime.gaps import (
     iso,
     rounded,
 )
+from balise.model.arrays import BoolArray, FloatArray, IntArray
 from balise.model.events import EVENT_SCHEMA, empty_events, event_id_expr, to_json
 from balise.model.mid import mid_expr
 
-BoolArray = npt.NDArray[np.bool_]
 KIND: Final = "zone_entry"
 KEY: Final = "_key"
 """The track of each row as `_track_number` gives it."""
@@ -130,9 +129,7 @@ def _inside_each(lat: pl.Series, lon: pl.Series, zones: Sequence[Zone]) -> list[
     return [_contains(zone, lats, lons) for zone in zones]
 
 
-def _contains(
-    zone: Zone, lats: npt.NDArray[np.float64], lons: npt.NDArray[np.float64]
-) -> BoolArray:
+def _contains(zone: Zone, lats: FloatArray, lons: FloatArray) -> BoolArray:
     """`zone.contains`, asked only of the located positions within the zone's latitudes: one
     comparison leaves out the millions of positions far from it, which are outside its every
     part's bounding box, so the answer is the same."""
@@ -198,7 +195,7 @@ def _around_inside(tracks: pl.DataFrame, zones: Sequence[Zone]) -> pl.DataFrame:
 
 def _visit_numbers(
     tracks: pl.DataFrame, inside: BoolArray, params: ZoneParams
-) -> tuple[npt.NDArray[np.int64], BoolArray]:
+) -> tuple[IntArray, BoolArray]:
     """A number per row shared by the rows of one visit (rows outside are ignored), and whether
     each row starts a visit only because a silence split it from the previous one inside."""
     first_of_track = tracks["prev_timestamp"].is_null().to_numpy()
