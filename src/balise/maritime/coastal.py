@@ -17,7 +17,7 @@ positions.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
@@ -25,17 +25,17 @@ import polars as pl
 
 from balise.geo.sphere import KM_PER_NM, bearing_deg
 from balise.geo.sun import CIVIL_TWILIGHT_DEG, solar_elevation_deg
-from balise.maritime.gaps import (
+from balise.maritime.kernel import (
     TRACK,
-    FloatArray,
-    events_frame,
-    haversine_km,
+    build_events,
+    haversine_km_expr,
     hours_between,
     iso,
+    params_json,
     rounded,
 )
 from balise.maritime.lanes import LaneDensity, eligible_vessels, excluded_vessels, measure_lanes
-from balise.model.arrays import BoolArray, IntArray
+from balise.model.arrays import BoolArray, FloatArray, IntArray
 from balise.model.events import empty_events, to_json
 
 Geo = Callable[[FloatArray, FloatArray], FloatArray]
@@ -246,7 +246,7 @@ def _legs(tracks: pl.DataFrame, bucket: str) -> pl.DataFrame:
     legs = legs.with_columns(
         hours_between(pl.col("prev_timestamp"), pl.col("timestamp")).alias("hours"),
         (
-            haversine_km(pl.col("prev_lat"), pl.col("prev_lon"), pl.col("lat"), pl.col("lon"))
+            haversine_km_expr(pl.col("prev_lat"), pl.col("prev_lon"), pl.col("lat"), pl.col("lon"))
             / KM_PER_NM
         ).alias("nm"),
         pl.col("prev_timestamp").dt.truncate(bucket).alias("bucket"),
@@ -411,7 +411,7 @@ def _stretches(buckets: pl.DataFrame, params: CoastalDropParams) -> pl.DataFrame
             (pl.col("declared_stops") / pl.col("positions")).alias("declared_stop_share"),
             hours_between(pl.col("start"), pl.col("end")).alias("duration_h"),
             (
-                haversine_km(
+                haversine_km_expr(
                     pl.col("first_lat"), pl.col("first_lon"), pl.col("last_lat"), pl.col("last_lon")
                 )
                 / KM_PER_NM
@@ -580,12 +580,7 @@ def _events(found: pl.DataFrame, params: CoastalDropParams) -> pl.DataFrame:
         "start", "end", "lat", "lon", "mmsi",
         pl.lit(None, dtype=pl.Int32).alias("other_mmsi"),
         "confidence",
-        pl.lit(to_json(asdict(params))).alias("params"),
+        "score",
+        pl.lit(params_json(params)).alias("params"),
     )  # fmt: skip
-    events = events_frame("coastal_drop", rows, evidence, ("mmsi", "start"))
-    scores = found.select("mmsi", "start", pl.col("score").alias("_score"))
-    return (
-        events.join(scores, on=["mmsi", "start"], how="left")
-        .with_columns(pl.col("_score").alias("score"))
-        .drop("_score")
-    )
+    return build_events("coastal_drop", rows, ("mmsi", "start"), evidence=evidence)

@@ -9,13 +9,12 @@ one after the first one reported after it came back (within `AFTER_HOURS`).
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Final
 
 import polars as pl
 
-from balise.model.events import to_json
+from balise.model.events import decode_event_json, to_json
 
 MIN_CHANGE_M: Final = 0.5
 """A change smaller than this is rounding or a crew's correction, not cargo."""
@@ -70,7 +69,7 @@ def with_draught_change(gaps: pl.DataFrame, identities: pl.DataFrame) -> pl.Data
         if row["before"] is None or row["end"] is None:
             evidence.append(row["evidence"])
             continue
-        record = json.loads(row["evidence"] or "{}")
+        record = decode_event_json({"evidence": row["evidence"]})["evidence"]
         after_m = row["after"] if row["after"] is not None else row["before"]
         change = round(after_m - row["before"], 2)
         record |= {

@@ -28,16 +28,16 @@ import polars as pl
 
 from balise.geo.sphere import KM_PER_NM
 from balise.geo.zones import Zone, ZoneRule
-from balise.maritime.gaps import (
+from balise.maritime.kernel import (
     TRACK,
-    events_frame,
-    haversine_km,
+    build_events,
+    haversine_km_expr,
     hours_between,
     iso,
     rounded,
 )
 from balise.model.arrays import BoolArray, FloatArray, IntArray
-from balise.model.events import EVENT_SCHEMA, empty_events, event_id_expr, to_json
+from balise.model.events import empty_events, to_json
 from balise.model.mid import mid_expr
 
 KIND: Final = "zone_entry"
@@ -90,7 +90,7 @@ def _tracks(positions: pl.DataFrame) -> pl.DataFrame:
         for c in ("timestamp", "lat", "lon")
     ]
     after = pl.when(pl.col(KEY) == pl.col(KEY).shift(-1)).then(pl.col("timestamp").shift(-1))
-    leg_nm = haversine_km(pl.col("prev_lat"), pl.col("prev_lon"), pl.col("lat"), pl.col("lon"))
+    leg_nm = haversine_km_expr(pl.col("prev_lat"), pl.col("prev_lon"), pl.col("lat"), pl.col("lon"))
     leg_h = hours_between(pl.col("prev_timestamp"), pl.col("timestamp"))
     implied = pl.when(leg_h > 0).then(leg_nm / KM_PER_NM / leg_h)
     return rows.with_columns(*before, after.alias("next_timestamp")).with_columns(
@@ -308,7 +308,7 @@ def _evidence(row: dict[str, Any], zone: Zone, fired: list[int], best: int) -> s
 def _zone_events(
     tracks: pl.DataFrame, index: int, zone: Zone, ship_types: pl.DataFrame, params: ZoneParams
 ) -> pl.DataFrame | None:
-    """The event rows (with `zone_id`, `_score`, `_evidence`) of the visits to `zone` (at `index`
+    """The event rows (with `zone_id`, `score`, `evidence`) of the visits to `zone` (at `index`
     of the zones) that fire."""
     inside = _inside(tracks, index, zone)
     if not inside.any():
@@ -333,8 +333,8 @@ def _zone_events(
         .alias("confidence"),
         pl.lit(to_json(rule_params)).alias("params"),
         pl.lit(zone.id).alias("zone_id"),
-        pl.Series("_score", scores, dtype=pl.Float64),
-        pl.Series("_evidence", evidence, dtype=pl.String),
+        pl.Series("score", scores, dtype=pl.Float64),
+        pl.Series("evidence", evidence, dtype=pl.String),
     )  # fmt: skip
 
 
@@ -365,7 +365,4 @@ def detect_zone_entries(
     if not found:
         return empty_events()
     rows = pl.concat(found)
-    events = events_frame(KIND, rows.drop("_evidence"), rows["_evidence"].to_list(), ID_KEYS)
-    scores = rows.select(event_id_expr(KIND, *ID_KEYS).alias("id"), pl.col("_score"))
-    scored = events.join(scores, on="id", how="left", maintain_order="left")
-    return scored.with_columns(pl.col("_score").alias("score")).select(list(EVENT_SCHEMA))
+    return build_events(KIND, rows, ID_KEYS)
