@@ -1,8 +1,9 @@
 """Coastal drop: a sea-going ship leaves its way, slows or circles off a coast away from any port,
 anchorage or lane, then goes on — the AIS trace of cargo handed to a small boat from the shore.
 
-This is Balise's own definition (no published anchor detects it; maritime-anchors.md notes that
-near-coast dark activity needs its own rules). Each track's legs are put in absolute time buckets
+This is Balise's own definition: no published detector (GFW, Skylight, Starboard) looks for it,
+and the AIS-disabling rule of Welch et al. 2022 only considers gaps more than 50 nm from shore, so
+near-coast dark activity needs its own rules. Each track's legs are put in absolute time buckets
 (`bucket_minutes`, so stretches run across the UTC day boundary); a bucket lingers when its
 implied speed is below `slow_knots` or its course turns by at least `circling_deg_per_hour`;
 consecutive lingering buckets make a stretch. A stretch is a coastal drop when it lasts

@@ -1,6 +1,7 @@
 """Draught across an AIS gap: a laden ship that comes back lighter (or a light one heavier) after
-days of silence loaded or unloaded somewhere it did not want to be seen (the dark-voyage pattern of
-maritime-anchors.md; the US advisory of May 2020 lists it with going dark).
+days of silence loaded or unloaded somewhere it did not want to be seen (the dark ship-to-ship
+transfer of the US "Global Maritime Advisory" of 14 May 2020, OFAC, Department of State and US
+Coast Guard, which lists it with disabling AIS).
 
 Draught is crew-entered voyage data (AIS message 5), so only a change of at least `MIN_CHANGE_M`
 counts; the reading before the gap is the last one reported at or before the vessel went dark, the

@@ -10,7 +10,8 @@ EVENT_SCHEMA row per event, each with a `rule` in its evidence:
   `mid_unallocated`, `not_ship_station`, `call_sign_series`).
 
 Why: a vessel renamed or reflagged between voyages, or one whose MMSI and call sign come from
-two countries, are the identity signals analysts ask for first (maritime-anchors §6, point 5).
+two countries, are among the deceptive practices of the US "Global Maritime Advisory" of 14 May
+2020 (OFAC, Department of State, US Coast Guard): false flags, vessel name and identity changes.
 
 The spoofing detectors (shared MMSI, position jumps) live in `balise.maritime.spoofing`; they are
 re-exported here with the shared `IdentityParams`.

@@ -5,7 +5,8 @@ What: `detect_shared_mmsi` and `detect_position_jumps` read the output of
 runs both and drops the jumps a shared MMSI already explains.
 
 Why: a hull hiding behind another vessel's MMSI and a transponder reporting false positions are
-identity signals analysts ask for first (maritime-anchors §6, point 5). Two hulls on one MMSI
+deceptive practices the US "Global Maritime Advisory" of 14 May 2020 (OFAC, Department of State,
+US Coast Guard) lists first: AIS manipulation and vessel identity fraud. Two hulls on one MMSI
 make the positions jump at every switch: those jumps are one shared_mmsi event, not hundreds of
 position_jump events.
 
