@@ -34,9 +34,6 @@ from balise.cli.main import run
 from balise.engine.detect import (
     DETECTOR_THREADS,
     Geography,
-    _not_anchored_together,
-    _not_fishing,
-    _off_the_quay,
     default_geography,
     run_detectors,
 )
@@ -44,11 +41,12 @@ from balise.engine.params import DetectorParams
 from balise.maritime.coastal import detect_coastal_drops, lane_density
 from balise.maritime.destination import detect_destination_mismatches
 from balise.maritime.draught import with_draught_change
+from balise.maritime.encounter_filters import filter_encounters
 from balise.maritime.encounters import PRESETS, detect_encounters
 from balise.maritime.gaps import detect_gaps
 from balise.maritime.identity import detect_identity_changes
 from balise.maritime.identity_params import outside_periods
-from balise.maritime.loitering import detect_loitering
+from balise.maritime.loitering import detect_loitering, not_fishing
 from balise.maritime.port_visits import detect_port_visits
 from balise.maritime.segment import segment
 from balise.maritime.spoofing import detect_spoofing
@@ -141,11 +139,13 @@ def _stages(
     loitering = timed(
         "loitering", lambda: detect_loitering(clean, params.loitering, shore=geo.shore_nm)
     )
-    timed("not fishing", lambda: _not_fishing(loitering, clean))
+    timed("not fishing", lambda: not_fishing(loitering, clean, params.loitering_filter))
     found = timed("encounters", lambda: detect_encounters(clean, PRESETS[preset], geo.anchorage_km))
     timed(
         "encounter filters",
-        lambda: _not_anchored_together(_off_the_quay(found, geo), clean, geo),
+        lambda: filter_encounters(
+            found, clean, geo.shore_nm, geo.anchorage_km, params.encounter_filter
+        ),
     )
     timed("identity changes", lambda: detect_identity_changes(identities, params.identity, shared))
     types = identities.select("mmsi", "ship_type")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from balise.engine.detect import DETECTED_TYPES, Geography, run_detectors
+from balise.engine.detect import DETECTED_TYPES, Geography, fingerprint, run_detectors
+from balise.engine.params import DetectorParams, detector_params, detector_settings
+from balise.maritime.encounter_filters import EncounterFilterParams
+from balise.maritime.loitering import LoiteringFilterParams
 from balise.model.events import EVENT_SCHEMA
 from balise.model.schema import IDENTITY_SCHEMA
 from helpers import track
@@ -62,3 +65,47 @@ def test_ships_at_anchor_together_near_a_port_are_not_an_encounter() -> None:
     )
     found = run_detectors(anchored, _identities(), "gfw", far_out)
     assert found.filter(pl.col("type") == "encounter").height == 1
+
+
+def test_encounter_filter_thresholds_are_parameters() -> None:
+    """The filters' thresholds come from `DetectorParams.encounter_filter`: a basin at 0.1 nm
+    is kept below a 0.05-nm limit, and anchored neighbours 20 km from a port are kept when the
+    waiting area is 10 km."""
+    basin = run_detectors(
+        _pair(), _identities(), "gfw", _geo(0.1),
+        params=DetectorParams(encounter_filter=EncounterFilterParams(min_shore_nm=0.05)),
+    )  # fmt: skip
+    assert basin.filter(pl.col("type") == "encounter").height == 1
+    anchored = _pair().with_columns(pl.lit(1, pl.Int8).alias("nav_status"))
+    near_port = Geography(
+        shore_nm=lambda lat, lon: np.full(np.shape(lat), 10.0),
+        anchorage_km=lambda lat, lon: np.full(np.shape(lat), 20.0),
+    )
+    small_area = DetectorParams(encounter_filter=EncounterFilterParams(anchorage_area_km=10.0))
+    kept = run_detectors(anchored, _identities(), "gfw", near_port, params=small_area)
+    assert kept.filter(pl.col("type") == "encounter").height == 1
+    always = DetectorParams(encounter_filter=EncounterFilterParams(anchored_share=1.0))
+    kept = run_detectors(anchored, _identities(), "gfw", near_port, params=always)
+    assert kept.filter(pl.col("type") == "encounter").height == 1
+
+
+def test_fishing_filter_threshold_is_a_parameter() -> None:
+    """A slow stretch at sea reported as fishing is not loitering, unless the share of fishing
+    reports allowed (`loitering_filter.fishing_share`) is raised to all of them."""
+    fishing = track(227000003, 6, lat=10.0, lon=-30.0, knots=0.5, nav_status=7)
+    default = run_detectors(fishing, _identities(), "gfw", _geo(30.0))
+    assert default.filter(pl.col("type") == "loitering").is_empty()
+    allowed = DetectorParams(loitering_filter=LoiteringFilterParams(fishing_share=1.0))
+    kept = run_detectors(fishing, _identities(), "gfw", _geo(30.0), params=allowed)
+    assert kept.filter(pl.col("type") == "loitering").height == 1
+
+
+def test_filter_thresholds_are_settings_and_in_the_fingerprint() -> None:
+    names = {s["name"]: s for s in detector_settings()}
+    assert names["detect.encounter_filter.min_shore_nm"]["default"] == 0.5
+    assert names["detect.encounter_filter.anchorage_area_km"]["unit"] == "km"
+    assert names["detect.encounter_filter.anchored_share"]["default"] == 0.5
+    assert names["detect.loitering_filter.fishing_share"]["unit"] == "fraction"
+    params = detector_params({"detect.encounter_filter.min_shore_nm": 2.0})
+    assert params.encounter_filter.min_shore_nm == 2.0
+    assert fingerprint("gfw", params) != fingerprint("gfw")

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from balise.maritime.gaps import TRACK, GapParams, detect_gaps, sorted_tracks
+from balise.maritime.gaps import GapParams, detect_gaps
+from balise.maritime.kernel import TRACK, sorted_tracks
 from balise.maritime.segment import SEGMENT_CODE, segment
 from balise.model.events import EVENT_SCHEMA, to_json
 from balise.model.schema import UTC_TIME

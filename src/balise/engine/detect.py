@@ -1,8 +1,10 @@
 """The local detection run: stored positions and identities through the pure detectors, into events.
 
-Order, as the anchors do it (maritime-anchors.md §6): segment each MMSI's stream into tracks
-(dropping noise points, separating hulls that share an MMSI), then run the behaviour detectors on
-the tracks with the geography they need (distance to shore, to the nearest anchorage) injected.
+Order, as Global Fishing Watch's pipelines do it (GlobalFishingWatch/pipe-segment, then the event
+pipelines pipe-gaps, pipe-loitering, pipe-encounters, pipe-anchorages): segment each MMSI's stream
+into tracks (dropping noise points, separating hulls that share an MMSI), then run the behaviour
+detectors on the tracks with the geography they need (distance to shore, to the nearest anchorage)
+injected. The detectors and their filters live in `balise.maritime`; this module only orders them.
 The run covers everything stored and hands the complete event set of the types it ran to the
 store, which inserts, revises or retracts (so a re-run after late data revises events in place).
 """
@@ -18,7 +20,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 
 from balise import __version__
@@ -28,24 +29,23 @@ from balise.geo.zones import Zone, load_zones
 from balise.maritime.coastal import CoastalDropParams, detect_coastal_drops, lane_density
 from balise.maritime.destination import detect_destination_mismatches
 from balise.maritime.draught import with_draught_change
+from balise.maritime.encounter_filters import filter_encounters
 from balise.maritime.encounters import PRESETS, detect_encounters
 from balise.maritime.gaps import detect_gaps
 from balise.maritime.identity import detect_identity_changes
 from balise.maritime.identity_params import outside_periods
-from balise.maritime.loitering import detect_loitering
+from balise.maritime.loitering import detect_loitering, not_fishing
 from balise.maritime.port_visits import LocodeLookup, detect_port_visits
 from balise.maritime.segment import segment
 from balise.maritime.spoofing import detect_spoofing
 from balise.maritime.zones import detect_zone_entries
+from balise.model.arrays import BoolArray, FloatArray
 from balise.model.event_types import detected_types
 from balise.model.events import as_events, empty_events
 from balise.store.duckdb import DuckDBStore
 from balise.store.duckdb_events import EventChanges, RunScope
 
-Geo = Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64]], npt.NDArray[np.float64]]
-BoolArray = npt.NDArray[np.bool_]
-FISHING_STATUS = 7
-"""Navigational status "engaged in fishing" (ITU-R M.1371)."""
+Geo = Callable[[FloatArray, FloatArray], FloatArray]
 DETECTOR_THREADS = 2
 """Detectors run side by side on this many threads: they spend most of their time in Polars and
 NumPy, which release Python's interpreter lock, so two use both cores of a small machine."""
@@ -68,7 +68,7 @@ class Geography:
     """UN/LOCODE of the port nearest to positions (None beyond reach)."""
     high_risk_ports: tuple[str, ...] = ()
 
-    def watched(self, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]) -> BoolArray:
+    def watched(self, lat: FloatArray, lon: FloatArray) -> BoolArray:
         """Which positions are inside a zone of kind "watch"."""
         inside = np.zeros(np.shape(lat), dtype=bool)
         for zone in self.zones:
@@ -116,7 +116,7 @@ def run_detectors(
         spoofing = pool.submit(detect_spoofing, tracks, identity)
         calls = pool.submit(_port_calls, clean, identities, geo, params)
         loitering = pool.submit(_loitering, clean, geo, params)
-        encounters = pool.submit(_encounters, others, geo, preset)
+        encounters = pool.submit(_encounters, others, geo, preset, params)
         coastal = pool.submit(_coastal_drops, clean, others, identities, geo, params.coastal_drop)
         zones = pool.submit(detect_zone_entries, clean, geo.zones, identities, params.zone)
         gaps = pool.submit(_gaps, clean, identities, geo, params)
@@ -148,13 +148,16 @@ def _gaps(
 
 def _loitering(clean: pl.DataFrame, geo: Geography, params: DetectorParams) -> pl.DataFrame:
     """Loitering, but not fishing."""
-    return _not_fishing(detect_loitering(clean, params.loitering, shore=geo.shore_nm), clean)
+    found = detect_loitering(clean, params.loitering, shore=geo.shore_nm)
+    return not_fishing(found, clean, params.loitering_filter)
 
 
-def _encounters(others: pl.DataFrame, geo: Geography, preset: str) -> pl.DataFrame:
+def _encounters(
+    others: pl.DataFrame, geo: Geography, preset: str, params: DetectorParams
+) -> pl.DataFrame:
     """Encounters, but not at the quay nor of neighbours in a waiting anchorage."""
     found = detect_encounters(others, PRESETS[preset], anchorage=geo.anchorage_km)
-    return _not_anchored_together(_off_the_quay(found, geo), others, geo)
+    return filter_encounters(found, others, geo.shore_nm, geo.anchorage_km, params.encounter_filter)
 
 
 def _port_calls(
@@ -168,59 +171,6 @@ def _port_calls(
         identities, visits, clean, geo.high_risk_ports, params.destination
     )
     return visits, mismatches
-
-
-MIN_ENCOUNTER_SHORE_NM = 0.5
-"""Encounters closer to the coastline than this are two boats in a harbour basin or a marina the
-anchorage lists miss (the 1-km land mask counts basins as land): Balise's addition to GFW's
-10-km anchorage filter."""
-
-
-def _off_the_quay(events: pl.DataFrame, geo: Geography) -> pl.DataFrame:
-    """`events` without those at a position within `MIN_ENCOUNTER_SHORE_NM` of the coast."""
-    if events.is_empty() or geo.shore_nm is None:
-        return events
-    shore = geo.shore_nm(events["lat"].to_numpy(), events["lon"].to_numpy())
-    return events.filter(pl.Series(shore >= MIN_ENCOUNTER_SHORE_NM))
-
-
-ANCHORED = (1, 5)
-"""Navigational status "at anchor" and "moored" (ITU-R M.1371)."""
-ANCHORAGE_AREA_KM = 50.0
-"""Ships both at anchor this close to a port are in its waiting anchorage (some lie 20-30 km off
-the berth, farther than the anchorage lists reach)."""
-
-
-def _not_anchored_together(
-    events: pl.DataFrame, positions: pl.DataFrame, geo: Geography
-) -> pl.DataFrame:
-    """`events` without the encounters of two ships that both report "at anchor" or "moored"
-    for most of it within `ANCHORAGE_AREA_KM` of a port: neighbours in a waiting anchorage.
-    Far from ports the status is not trusted (a transfer can be declared as an anchoring)."""
-    if events.is_empty() or geo.anchorage_km is None:
-        return events
-    near_port = geo.anchorage_km(events["lat"].to_numpy(), events["lon"].to_numpy())
-    candidates = events.filter(pl.Series(near_port <= ANCHORAGE_AREA_KM))
-    if candidates.is_empty():
-        return events
-    vessels = pl.concat([candidates["mmsi"], candidates["other_mmsi"]])
-    status = _positions_of(positions, vessels).select(
-        "mmsi", "timestamp", pl.col("nav_status").is_in(ANCHORED).fill_null(False).alias("a")
-    )
-    sides = [
-        candidates.select("id", pl.col(side).alias("mmsi"), "start", "end")
-        .join(status, on="mmsi")
-        .filter(pl.col("timestamp").is_between(pl.col("start"), pl.col("end")))
-        .group_by("id")
-        .agg(pl.col("a").mean().alias(side))
-        for side in ("mmsi", "other_mmsi")
-    ]
-    both = (
-        sides[0]
-        .join(sides[1], on="id")
-        .filter((pl.col("mmsi") > 0.5) & (pl.col("other_mmsi") > 0.5))
-    )
-    return events.filter(~pl.col("id").is_in(both["id"].implode()))
 
 
 def _coastal_drops(
@@ -243,30 +193,6 @@ def _coastal_drops(
         lane=lane_density(others, params, vessel_types=types),
         watched=geo.watched,
     )
-
-
-def _not_fishing(events: pl.DataFrame, positions: pl.DataFrame) -> pl.DataFrame:
-    """`events` but those during which the vessel mostly reported "engaged in fishing": a fishing
-    vessel working its ground is slow for hours, and that is fishing, not loitering."""
-    if events.is_empty():
-        return events
-    fishing = _positions_of(positions, events["mmsi"]).select(
-        "mmsi", "timestamp", (pl.col("nav_status") == FISHING_STATUS).fill_null(False).alias("f")
-    )
-    share = (
-        events.select("id", "mmsi", "start", "end")
-        .join(fishing, on="mmsi")
-        .filter(pl.col("timestamp").is_between(pl.col("start"), pl.col("end")))
-        .group_by("id")
-        .agg(pl.col("f").mean().alias("fishing_share"))
-    )
-    mostly_fishing = share.filter(pl.col("fishing_share") > 0.5)["id"]
-    return events.filter(~pl.col("id").is_in(mostly_fishing.implode()))
-
-
-def _positions_of(positions: pl.DataFrame, mmsi: pl.Series) -> pl.DataFrame:
-    """The positions of the vessels `mmsi` (a few, out of millions of rows)."""
-    return positions.filter(pl.col("mmsi").is_in(mmsi.drop_nulls().unique().implode()))
 
 
 def _gazetteer_points() -> pl.DataFrame:

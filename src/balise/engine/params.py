@@ -18,9 +18,10 @@ from typing import Any, Final
 
 from balise.maritime.coastal import CoastalDropParams
 from balise.maritime.destination import DestinationParams
+from balise.maritime.encounter_filters import EncounterFilterParams
 from balise.maritime.gaps import GapParams
 from balise.maritime.identity import IdentityParams
-from balise.maritime.loitering import LoiteringParams
+from balise.maritime.loitering import LoiteringFilterParams, LoiteringParams
 from balise.maritime.port_visits import PortVisitParams
 from balise.maritime.segment import SegmentParams
 from balise.maritime.zones import ZoneParams
@@ -28,11 +29,14 @@ from balise.maritime.zones import ZoneParams
 
 @dataclass(frozen=True)
 class DetectorParams:
-    """The thresholds of every detector the engine runs (encounters come from the preset)."""
+    """The thresholds of every detector the engine runs (encounters come from the preset; the
+    filters Balise adds to loitering and encounters have their own)."""
 
     segment: SegmentParams = field(default_factory=SegmentParams)
     gap: GapParams = field(default_factory=GapParams)
     loitering: LoiteringParams = field(default_factory=LoiteringParams)
+    loitering_filter: LoiteringFilterParams = field(default_factory=LoiteringFilterParams)
+    encounter_filter: EncounterFilterParams = field(default_factory=EncounterFilterParams)
     port_visit: PortVisitParams = field(default_factory=PortVisitParams)
     destination: DestinationParams = field(default_factory=DestinationParams)
     coastal_drop: CoastalDropParams = field(default_factory=CoastalDropParams)
@@ -42,6 +46,7 @@ class DetectorParams:
 
 DETECTORS: Final[dict[str, type[Any]]] = {
     "segment": SegmentParams, "gap": GapParams, "loitering": LoiteringParams,
+    "loitering_filter": LoiteringFilterParams, "encounter_filter": EncounterFilterParams,
     "port_visit": PortVisitParams, "destination": DestinationParams,
     "coastal_drop": CoastalDropParams, "zone": ZoneParams, "identity": IdentityParams,
 }  # fmt: skip

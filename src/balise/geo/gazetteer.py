@@ -49,6 +49,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from balise.geo.ports import AnchorageIndex
+from balise.model.arrays import ObjectArray
 
 __all__ = [
     "Gazetteer",
@@ -59,8 +60,6 @@ __all__ = [
     "normalise_destination",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-ObjectArray = npt.NDArray[np.object_]
 
 _DOMINANT_MIN_LINKS: Final = 10
 """A port shares its name with others but is meant unless said otherwise when it serves at least

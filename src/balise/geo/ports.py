@@ -30,6 +30,7 @@ import numpy.typing as npt
 import polars as pl
 
 from balise.geo.sphere import EARTH_RADIUS_KM, haversine_km
+from balise.model.arrays import FloatArray, IntArray
 
 __all__ = [
     "AnchorageIndex",
@@ -39,8 +40,6 @@ __all__ = [
     "load_ports",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 _DATA: Final = "gfw_ports"
 _KM_PER_DEGREE: Final = math.radians(1.0) * EARTH_RADIUS_KM

@@ -43,11 +43,10 @@ import numpy.typing as npt
 
 from balise.geo.landmask import CELLS_PER_DEGREE, MASK_COLUMNS, MASK_ROWS, read_ocean_grid
 from balise.geo.sphere import EARTH_RADIUS_KM, KM_PER_NM
+from balise.model.arrays import BoolArray, FloatArray, IntArray, UInt8Array
 
 __all__ = ["ShoreDistance"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 COARSE: Final = 12
 """Mask cells per side of a search-grid cell: 12 x 30" = 0.1°."""
@@ -60,7 +59,7 @@ _MASK_BAND: Final = 1200
 """Mask rows scanned at once when looking for coast cells."""
 
 
-def _coast_cells(ocean: npt.NDArray[np.bool_]) -> tuple[IntArray, IntArray]:
+def _coast_cells(ocean: BoolArray) -> tuple[IntArray, IntArray]:
     """Rows and columns of the land cells with an ocean cell above, below, left or right
     (columns wrap at the antimeridian)."""
     found_r: list[IntArray] = []
@@ -88,10 +87,10 @@ class _ShoreData:
     `seed`: for each grid cell, the grid cell holding coast nearest to its centre.
     """
 
-    packed: npt.NDArray[np.uint8]
+    packed: UInt8Array
     coast_r: npt.NDArray[np.uint16]
     coast_c: npt.NDArray[np.uint16]
-    offsets: npt.NDArray[np.int64]
+    offsets: IntArray
     seed: npt.NDArray[np.int32]
 
     @classmethod
@@ -135,7 +134,7 @@ def _grid_trig() -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     return np.sin(lat), np.cos(lat), np.sin(lon), np.cos(lon)
 
 
-def _jump_flood(sources: npt.NDArray[np.bool_]) -> npt.NDArray[np.int32]:
+def _jump_flood(sources: BoolArray) -> npt.NDArray[np.int32]:
     """For each cell of the search grid, the flat number of the source cell whose centre is
     nearest (great-circle) to its centre, by jump flooding.
 

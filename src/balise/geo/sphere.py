@@ -12,7 +12,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
+from balise.model.arrays import FloatArray as FloatArray
 
 EARTH_RADIUS_KM: Final = 6371.0088
 """Mean earth radius (IUGG), km."""

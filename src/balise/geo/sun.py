@@ -21,10 +21,10 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from balise.model.arrays import BoolArray, FloatArray
+
 __all__ = ["CIVIL_TWILIGHT_DEG", "SUNRISE_DEG", "is_dark", "solar_elevation_deg"]
 
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 CIVIL_TWILIGHT_DEG: Final = -6.0
 """Sun elevation at the end of civil twilight: below it a ship's lights, not its hull, are seen."""

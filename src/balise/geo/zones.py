@@ -55,6 +55,7 @@ from shapely.affinity import translate
 from shapely.geometry import Polygon, box
 
 from balise.errors import InputRejected
+from balise.model.arrays import BoolArray, FloatArray
 from balise.model.mid import FLAGS
 
 __all__ = [
@@ -71,8 +72,6 @@ __all__ = [
     "zones_from_geojson",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 Trigger = Literal["entry", "dwell"]
 
 TRIGGERS: Final = ("entry", "dwell")

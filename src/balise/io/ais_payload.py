@@ -35,10 +35,9 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-Codes = npt.NDArray[np.uint8]
-Ints = npt.NDArray[np.int64]
-Floats = npt.NDArray[np.float64]
-Column = Ints | Floats | pl.Series
+from balise.model.arrays import BoolArray, FloatArray, IntArray, UInt8Array
+
+Column = IntArray | FloatArray | pl.Series
 
 POSITION_COLUMNS: dict[str, pl.DataType] = {
     "row": pl.UInt32(),
@@ -98,7 +97,7 @@ AUXILIARY_CRAFT_MMSI = (980_000_000, 989_999_999)
 of the dimensions."""
 
 _PADDING_CHARS = 80
-_SIXBIT_ASCII: Codes = np.array([v + 64 if v < 32 else v for v in range(64)], dtype=np.uint8)
+_SIXBIT_ASCII: UInt8Array = np.array([v + 64 if v < 32 else v for v in range(64)], dtype=np.uint8)
 _BYTE_SHOWN = np.array(
     [f"{chr(b)!r}" if 32 <= b < 127 else f"byte 0x{b:02x}" for b in range(256)], dtype=object
 )
@@ -122,22 +121,22 @@ class _Armour:
     """The 6-bit values of every payload of a batch, back to back, where each payload is, and
     the payloads found undecodable so far (their message type set to -1)."""
 
-    values: Codes
-    starts: Ints
-    bits: Ints
-    msg_type: Ints
+    values: UInt8Array
+    starts: IntArray
+    bits: IntArray
+    msg_type: IntArray
     errors: list[pl.DataFrame] = field(default_factory=list)
 
-    def of_type(self, msg_type: int) -> Ints:
+    def of_type(self, msg_type: int) -> IntArray:
         return np.flatnonzero(self.msg_type == msg_type)
 
-    def reject(self, rows: Ints, reason: str, detail: pl.Series | str) -> None:
+    def reject(self, rows: IntArray, reason: str, detail: pl.Series | str) -> None:
         if rows.size:
             self.msg_type[rows] = -1
             error = pl.DataFrame({"row": rows, "reason": reason, "detail": detail})
             self.errors.append(error.cast(ERROR_COLUMNS))  # type: ignore[arg-type]
 
-    def complete(self, rows: Ints, layout: str) -> tuple[Ints, Codes]:
+    def complete(self, rows: IntArray, layout: str) -> tuple[IntArray, UInt8Array]:
         """The rows long enough for `layout`, and their values as (character x message)."""
         needed = MIN_BITS[layout]
         long_enough = self.bits[rows] >= needed
@@ -160,9 +159,9 @@ def _read_armour(payloads: pl.Series, fill_bits: npt.ArrayLike) -> _Armour:
         payloads.cast(pl.String).fill_null("").to_arrow(compat_level=pl.CompatLevel.oldest())
     )
     buffers = array.buffers()
-    offsets: Ints = np.frombuffer(buffers[1], dtype=np.int64)[array.offset :][: len(array) + 1]
+    offsets: IntArray = np.frombuffer(buffers[1], dtype=np.int64)[array.offset :][: len(array) + 1]
     data = buffers[2] if buffers[2] is not None else b""
-    chars: Codes = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    chars: UInt8Array = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
     offsets = offsets - offsets[0]
     values, invalid = _sixbit_values(chars)
     starts, lengths = offsets[:-1], np.diff(offsets)
@@ -174,7 +173,7 @@ def _read_armour(payloads: pl.Series, fill_bits: npt.ArrayLike) -> _Armour:
     return armour
 
 
-def _sixbit_values(chars: Codes) -> tuple[Codes, npt.NDArray[np.bool_]]:
+def _sixbit_values(chars: UInt8Array) -> tuple[UInt8Array, BoolArray]:
     """The 6-bit value of each armour character (padded with zeros), and which are invalid.
 
     Arithmetic on the whole buffer rather than a 256-entry table: it is several times faster.
@@ -190,7 +189,7 @@ def _sixbit_values(chars: Codes) -> tuple[Codes, npt.NDArray[np.bool_]]:
 
 
 def _reject_invalid_chars(
-    armour: _Armour, chars: Codes, invalid: npt.NDArray[np.bool_], offsets: Ints
+    armour: _Armour, chars: UInt8Array, invalid: BoolArray, offsets: IntArray
 ) -> None:
     where = np.flatnonzero(invalid)
     rows, first = np.unique(np.searchsorted(offsets, where, side="right") - 1, return_index=True)
@@ -200,9 +199,9 @@ def _reject_invalid_chars(
     armour.reject(rows, "invalid_payload_char", detail)
 
 
-def _unsigned(values: Codes, offset: int, width: int) -> Ints:
+def _unsigned(values: UInt8Array, offset: int, width: int) -> IntArray:
     first, last = offset // 6, (offset + width - 1) // 6
-    value: Ints = values[first].astype(np.int64)
+    value: IntArray = values[first].astype(np.int64)
     for char in values[first + 1 : last + 1]:
         value <<= 6
         value |= char
@@ -211,12 +210,12 @@ def _unsigned(values: Codes, offset: int, width: int) -> Ints:
     return value
 
 
-def _signed(values: Codes, offset: int, width: int) -> Ints:
+def _signed(values: UInt8Array, offset: int, width: int) -> IntArray:
     value = _unsigned(values, offset, width)
     return value - ((value >> (width - 1)) << width)
 
 
-def _degrees(raw: Ints, units_per_minute: int) -> Floats:
+def _degrees(raw: IntArray, units_per_minute: int) -> FloatArray:
     """Degrees rounded to 6 decimals, computed as pyais does so that values are bit-identical.
 
     With k = 10**5 / units_per_minute: round(raw / (60 * units_per_minute), 6) is
@@ -225,7 +224,7 @@ def _degrees(raw: Ints, units_per_minute: int) -> Floats:
     return ((10**5 // units_per_minute) * raw + 3) // 6 / 1e6
 
 
-def _text(values: Codes, offset: int, n_chars: int) -> pl.Series:
+def _text(values: UInt8Array, offset: int, n_chars: int) -> pl.Series:
     first, skip = divmod(offset, 6)
     pairs = values[first : first + n_chars].astype(np.uint16) << 6
     pairs |= values[first + 1 : first + n_chars + 1]
@@ -236,14 +235,16 @@ def _text(values: Codes, offset: int, n_chars: int) -> pl.Series:
     return pl.Series(fixed, dtype=pl.Binary).cast(pl.String).str.strip_chars(" ")
 
 
-def _dimensions(values: Codes, bow_offset: int) -> dict[str, Column]:
+def _dimensions(values: UInt8Array, bow_offset: int) -> dict[str, Column]:
     bow, stern = _unsigned(values, bow_offset, 9), _unsigned(values, bow_offset + 9, 9)
     port = _unsigned(values, bow_offset + 18, 6)
     starboard = _unsigned(values, bow_offset + 24, 6)
     return {"length_m": bow + stern, "width_m": port + starboard}
 
 
-def _frame(rows: Ints, columns: dict[str, Column], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+def _frame(
+    rows: IntArray, columns: dict[str, Column], schema: dict[str, pl.DataType]
+) -> pl.DataFrame:
     present = pl.DataFrame({"row": rows, **columns})
     return present.select(
         (pl.col(name) if name in present.columns else pl.lit(None)).cast(dtype).alias(name)
@@ -260,7 +261,7 @@ def _concat(frames: list[pl.DataFrame], schema: dict[str, pl.DataType]) -> pl.Da
     return pl.concat(frames).sort("row")
 
 
-def _class_a_positions(values: Codes) -> dict[str, Column]:
+def _class_a_positions(values: UInt8Array) -> dict[str, Column]:
     return {
         "mmsi": _unsigned(values, 8, 30),
         "msg_type": _unsigned(values, 0, 6),
@@ -273,7 +274,7 @@ def _class_a_positions(values: Codes) -> dict[str, Column]:
     }
 
 
-def _class_b_positions(values: Codes) -> dict[str, Column]:
+def _class_b_positions(values: UInt8Array) -> dict[str, Column]:
     """Types 18 and 19, which share the layout of their first 133 bits."""
     return {
         "mmsi": _unsigned(values, 8, 30),
@@ -286,7 +287,7 @@ def _class_b_positions(values: Codes) -> dict[str, Column]:
     }
 
 
-def _long_range_positions(values: Codes) -> dict[str, Column]:
+def _long_range_positions(values: UInt8Array) -> dict[str, Column]:
     sog = _unsigned(values, 79, 6)
     cog = _unsigned(values, 85, 9)
     return {
@@ -300,7 +301,7 @@ def _long_range_positions(values: Codes) -> dict[str, Column]:
     }
 
 
-def _static_and_voyage(values: Codes) -> dict[str, Column]:
+def _static_and_voyage(values: UInt8Array) -> dict[str, Column]:
     """Type 5."""
     return {
         "mmsi": _unsigned(values, 8, 30),
@@ -319,7 +320,7 @@ def _static_and_voyage(values: Codes) -> dict[str, Column]:
     }
 
 
-def _class_b_static(values: Codes) -> dict[str, Column]:
+def _class_b_static(values: UInt8Array) -> dict[str, Column]:
     """Type 19's identity half."""
     return {
         "mmsi": _unsigned(values, 8, 30),
@@ -330,7 +331,7 @@ def _class_b_static(values: Codes) -> dict[str, Column]:
     }
 
 
-def _static_part_a(values: Codes) -> dict[str, Column]:
+def _static_part_a(values: UInt8Array) -> dict[str, Column]:
     return {
         "mmsi": _unsigned(values, 8, 30),
         "msg_type": _unsigned(values, 0, 6),
@@ -339,7 +340,7 @@ def _static_part_a(values: Codes) -> dict[str, Column]:
     }
 
 
-def _static_part_b(values: Codes) -> dict[str, Column]:
+def _static_part_b(values: UInt8Array) -> dict[str, Column]:
     mmsi = _unsigned(values, 8, 30)
     low, high = AUXILIARY_CRAFT_MMSI
     mothership = (mmsi >= low) & (mmsi <= high)

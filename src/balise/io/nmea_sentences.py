@@ -22,10 +22,8 @@ import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 
+from balise.model.arrays import BoolArray, IntArray, UInt8Array
 from balise.model.schema import UTC_TIME
-
-Positions = npt.NDArray[np.int64]
-Mask = npt.NDArray[np.bool_]
 
 _EPOCH = r"^\d{9,13}(?:\.\d+)?$"
 _ISO = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?$"
@@ -49,8 +47,8 @@ class Chunk:
     """A chunk of lines as bytes, with where each line starts and ends (without `\\r\\n`)."""
 
     data: bytes
-    starts: Positions
-    ends: Positions
+    starts: IntArray
+    ends: IntArray
     first_line: int
 
     @classmethod
@@ -74,15 +72,13 @@ class Chunk:
         ]
 
 
-def _padded(data: bytes) -> npt.NDArray[np.uint8]:
+def _padded(data: bytes) -> UInt8Array:
     codes = np.zeros(len(data) + _PAD, dtype=np.uint8)
     codes[: len(data)] = np.frombuffer(data, dtype=np.uint8)
     return codes
 
 
-def _ranked(
-    positions: Positions, starts: Positions, keep_after: Positions, ranks: int
-) -> Positions:
+def _ranked(positions: IntArray, starts: IntArray, keep_after: IntArray, ranks: int) -> IntArray:
     """Per line, the first `ranks` positions after `keep_after[line]` (-1 where missing)."""
     line = np.searchsorted(starts, positions, side="right") - 1
     kept = positions > keep_after[line]
@@ -98,12 +94,12 @@ def _ranked(
     return table
 
 
-def _hex_byte(codes: npt.NDArray[np.uint8], at: Positions) -> npt.NDArray[np.int16]:
+def _hex_byte(codes: UInt8Array, at: IntArray) -> npt.NDArray[np.int16]:
     high, low = _HEX[codes[at]], _HEX[codes[at + 1]]
     return np.where((high >= 0) & (low >= 0), high * 16 + low, -1).astype(np.int16)
 
 
-def _xor(codes: npt.NDArray[np.uint8], begin: Positions, end: Positions) -> npt.NDArray[np.int16]:
+def _xor(codes: UInt8Array, begin: IntArray, end: IntArray) -> npt.NDArray[np.int16]:
     """XOR of the bytes in [begin, end) for each pair; pairs must be ordered and not overlap."""
     if begin.size == 0:
         return np.zeros(0, dtype=np.int16)
@@ -113,14 +109,14 @@ def _xor(codes: npt.NDArray[np.uint8], begin: Positions, end: Positions) -> npt.
 
 
 def _xor_where(
-    codes: npt.NDArray[np.uint8], where: Mask, begin: Positions, end: Positions
+    codes: UInt8Array, where: BoolArray, begin: IntArray, end: IntArray
 ) -> npt.NDArray[np.int16]:
     sums = np.zeros(begin.size, dtype=np.int16)
     sums[where] = _xor(codes, begin[where], end[where])
     return sums
 
 
-def _digit(codes: npt.NDArray[np.uint8], at: Positions) -> Positions:
+def _digit(codes: UInt8Array, at: IntArray) -> IntArray:
     value = codes[at].astype(np.int64) - ord("0")
     return np.where((value >= 0) & (value <= 9), value, -1)
 
@@ -129,16 +125,16 @@ def _digit(codes: npt.NDArray[np.uint8], at: Positions) -> Positions:
 class _Layout:
     """Offsets of the parts of every line of a chunk (-1 where a part is absent)."""
 
-    bang: Positions
-    commas: Positions
-    tag_end: Positions
+    bang: IntArray
+    commas: IntArray
+    tag_end: IntArray
 
     @property
-    def fill_at(self) -> Positions:
+    def fill_at(self) -> IntArray:
         return self.commas[:, 5] + 1
 
 
-def _layout(codes: npt.NDArray[np.uint8], chunk: Chunk) -> _Layout:
+def _layout(codes: UInt8Array, chunk: Chunk) -> _Layout:
     starts, ends = chunk.starts, chunk.ends
     before_start = starts - 1
     backslashes = _ranked(np.flatnonzero(codes == _BACKSLASH), starts, before_start, 2)
@@ -159,8 +155,8 @@ def _layout(codes: npt.NDArray[np.uint8], chunk: Chunk) -> _Layout:
 
 
 def _regular_commas(
-    codes: npt.NDArray[np.uint8], bang: Positions, ends: Positions
-) -> tuple[Positions, Mask]:
+    codes: UInt8Array, bang: IntArray, ends: IntArray
+) -> tuple[IntArray, BoolArray]:
     """Comma offsets of sentences laid out as nearly all are: `!AIVDM,c,n,[s],[ch],payload,f*hh`
     ending the line. Other lines (a trailing time, a two-digit field) are searched instead."""
     at = np.maximum(bang, 0)
@@ -177,17 +173,17 @@ def _regular_commas(
     return commas, regular
 
 
-def _is_header(codes: npt.NDArray[np.uint8], bang: Positions) -> Mask:
+def _is_header(codes: UInt8Array, bang: IntArray) -> BoolArray:
     """`!` followed by two upper-case letters, `VD`, then `M` or `O` (any talker)."""
     at = np.maximum(bang, 0)
     letters = [(codes[at + k] >= ord("A")) & (codes[at + k] <= ord("Z")) for k in (1, 2)]
     vd = (codes[at + 3] == ord("V")) & (codes[at + 4] == ord("D"))
     kind = (codes[at + 5] == ord("M")) | (codes[at + 5] == ord("O"))
-    header: Mask = (bang >= 0) & letters[0] & letters[1] & vd & kind
+    header: BoolArray = (bang >= 0) & letters[0] & letters[1] & vd & kind
     return header
 
 
-def _tag_times(codes: npt.NDArray[np.uint8], starts: Positions, tag_end: Positions) -> Positions:
+def _tag_times(codes: UInt8Array, starts: IntArray, tag_end: IntArray) -> IntArray:
     """Microseconds since the epoch from each tag block's `c:` field (-1 when none)."""
     micros = np.full(len(starts), -1, dtype=np.int64)
     colons = np.flatnonzero(codes == ord(":"))
@@ -236,7 +232,7 @@ def _text_times(texts: list[str]) -> pl.Series:
     return frame.select(parsed.alias("timestamp")).to_series()
 
 
-def _payloads(codes: npt.NDArray[np.uint8], begin: Positions, end: Positions) -> pl.Series:
+def _payloads(codes: UInt8Array, begin: IntArray, end: IntArray) -> pl.Series:
     """The byte ranges [begin, end) as one Polars string column, gathered without Python loops."""
     lengths = np.maximum(end - begin, 0)
     width = max(int(lengths.max()) if lengths.size else 0, 1)
@@ -262,7 +258,7 @@ class SplitChunk:
 
     chunk: Chunk
     sentences: pl.DataFrame
-    malformed: Positions
+    malformed: IntArray
     blank: int
     other: int
 
@@ -290,9 +286,7 @@ def split_chunk(chunk: Chunk) -> SplitChunk:
     return SplitChunk(chunk, _sentences(codes, chunk, layout, rows), malformed, blank, other)
 
 
-def _sentences(
-    codes: npt.NDArray[np.uint8], chunk: Chunk, layout: _Layout, rows: Positions
-) -> pl.DataFrame:
+def _sentences(codes: UInt8Array, chunk: Chunk, layout: _Layout, rows: IntArray) -> pl.DataFrame:
     commas, bang, tag_end = layout.commas[rows], layout.bang[rows], layout.tag_end[rows]
     starts, fill_at = chunk.starts[rows], layout.fill_at[rows]
     count, number = _digit(codes, commas[:, 0] + 1), _digit(codes, commas[:, 1] + 1)
@@ -325,7 +319,7 @@ def _sentences(
     )
 
 
-def _texts(data: bytes, begin: Positions, end: Positions) -> list[str]:
+def _texts(data: bytes, begin: IntArray, end: IntArray) -> list[str]:
     return [
         data[b:e].decode("utf-8", errors="replace")
         for b, e in zip(begin.tolist(), end.tolist(), strict=True)
@@ -333,8 +327,8 @@ def _texts(data: bytes, begin: Positions, end: Positions) -> list[str]:
 
 
 def _prefix_and_suffix_times(
-    chunk: Chunk, rows: Positions, bang: Positions, tag_end: Positions, fill_at: Positions
-) -> tuple[pl.Series, Mask]:
+    chunk: Chunk, rows: IntArray, bang: IntArray, tag_end: IntArray, fill_at: IntArray
+) -> tuple[pl.Series, BoolArray]:
     """Times written before the sentence, else after its checksum; where a prefix is unreadable.
 
     Only the lines that have such text are looked at, one by one: most streams have none.

@@ -37,12 +37,11 @@ import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 
+from balise.model.arrays import IntArray, UInt8Array
 from balise.model.broadcast import POSITION_REPORT_SCHEMA, STATIC_REPORT_SCHEMA
 from balise.model.schema import UTC_TIME, conform
 
-Codes = npt.NDArray[np.uint8]
-Ints = npt.NDArray[np.int64]
-FieldValue = int | Ints | Codes
+FieldValue = int | IntArray | UInt8Array
 """A field's value for every row: a constant, a column, or (rows x characters) 6-bit text codes."""
 Layout = tuple[tuple[str, int], ...]
 """The fields of a message in transmission order: name and width in bits."""
@@ -92,7 +91,7 @@ batches of 2**18 rows, 1.0-1.5 M/s in one piece."""
 WORD_BITS = 48
 """Bits packed per int64 word: six bytes, eight armour characters."""
 _U64 = np.uint64
-_HEX: Codes = np.frombuffer(b"0123456789ABCDEF", dtype=np.uint8)
+_HEX: UInt8Array = np.frombuffer(b"0123456789ABCDEF", dtype=np.uint8)
 
 CLASS_A_POSITION: Layout = (
     ("msg_type", 6), ("repeat", 2), ("mmsi", 30), ("nav_status", 4), ("rot", 8),
@@ -281,7 +280,7 @@ def _check(frame: pl.DataFrame, msg_types: tuple[int, ...]) -> None:
 # --- bits and bytes ------------------------------------------------------------------------------
 
 
-def _put(words: Ints, value: FieldValue, offset: int, width: int) -> None:
+def _put(words: IntArray, value: FieldValue, offset: int, width: int) -> None:
     """OR `value` (two's complement, `width` bits) into the 48-bit words at bit `offset`."""
     if isinstance(value, int) and value == 0:
         return
@@ -293,7 +292,7 @@ def _put(words: Ints, value: FieldValue, offset: int, width: int) -> None:
         words[word] |= piece << ((word + 1) * WORD_BITS - last)
 
 
-def _armoured(words: Ints) -> Codes:
+def _armoured(words: IntArray) -> UInt8Array:
     """The armour characters of (words x rows) 48-bit words as (rows x 8 * words) ASCII codes.
 
     Within each word, SWAR: the eight 6-bit values are spread to one byte each (24-bit halves to
@@ -309,15 +308,17 @@ def _armoured(words: Ints) -> Codes:
     high = ((lanes + _U64(0x1818_1818_1818_1818)) & _U64(0x4040_4040_4040_4040)) >> _U64(3)
     lanes += _U64(0x3030_3030_3030_3030)
     lanes += high
-    codes: Codes = np.ascontiguousarray(lanes.T).astype(">u8").view(np.uint8)
+    codes: UInt8Array = np.ascontiguousarray(lanes.T).astype(">u8").view(np.uint8)
     return codes
 
 
-def _payloads(layout: Layout, values: Mapping[str, FieldValue], rows: int) -> tuple[Codes, int]:
+def _payloads(
+    layout: Layout, values: Mapping[str, FieldValue], rows: int
+) -> tuple[UInt8Array, int]:
     """The armoured payloads of `rows` messages of `layout` as (rows x characters) ASCII codes,
     and the fill bits. A field missing from `values` is 0; text is (rows x characters) codes."""
     bits = sum(width for _, width in layout)
-    words: Ints = np.zeros((-(-bits // WORD_BITS), rows), dtype=np.int64)
+    words: IntArray = np.zeros((-(-bits // WORD_BITS), rows), dtype=np.int64)
     offset = 0
     for name, width in layout:
         value = values.get(name, 0)
@@ -331,16 +332,16 @@ def _payloads(layout: Layout, values: Mapping[str, FieldValue], rows: int) -> tu
     return _armoured(words)[:, :chars], 6 * chars - bits
 
 
-def _arrow_bytes(texts: pl.Series) -> tuple[Codes, Ints]:
+def _arrow_bytes(texts: pl.Series) -> tuple[UInt8Array, IntArray]:
     """The UTF-8 bytes of a string column and the offsets of each value in them."""
     array = texts.to_arrow(compat_level=pl.CompatLevel.oldest())
     if not pa.types.is_large_string(array.type):
         array = array.cast(pa.large_string())
     buffers = array.buffers()
-    offsets: Ints = np.frombuffer(buffers[1], dtype=np.int64)[
+    offsets: IntArray = np.frombuffer(buffers[1], dtype=np.int64)[
         array.offset : array.offset + len(array) + 1
     ]
-    data: Codes = (
+    data: UInt8Array = (
         np.frombuffer(buffers[2], dtype=np.uint8)
         if buffers[2] is not None
         else np.zeros(0, dtype=np.uint8)
@@ -348,14 +349,14 @@ def _arrow_bytes(texts: pl.Series) -> tuple[Codes, Ints]:
     return data, offsets
 
 
-def _text_codes(texts: pl.Series, chars: int) -> Codes:
+def _text_codes(texts: pl.Series, chars: int) -> UInt8Array:
     """Transmitted text (see `transmitted_text`) as (rows x characters) 6-bit codes, '@'-padded."""
     padded = texts.fill_null("").str.pad_end(chars, "@")
     data, offsets = _arrow_bytes(padded)
     return data[offsets[0] : offsets[-1]].reshape(texts.len(), chars) & np.uint8(63)
 
 
-def _strings(matrix: Codes) -> pl.Series:
+def _strings(matrix: UInt8Array) -> pl.Series:
     """Each row of an ASCII byte matrix as one string."""
     rows, width = matrix.shape
     offsets = np.arange(rows + 1, dtype=np.int64) * width
@@ -364,16 +365,16 @@ def _strings(matrix: Codes) -> pl.Series:
     return pl.Series("line", array, dtype=pl.String)
 
 
-def _xor_each(texts: pl.Series) -> Codes:
+def _xor_each(texts: pl.Series) -> UInt8Array:
     """XOR of the bytes of each string: the NMEA checksum of the text between the delimiters."""
     data, offsets = _arrow_bytes(texts)
     running = np.zeros(data.size + 1, dtype=np.uint8)
     np.bitwise_xor.accumulate(data, out=running[1:])
-    result: Codes = running[offsets[1:]] ^ running[offsets[:-1]]
+    result: UInt8Array = running[offsets[1:]] ^ running[offsets[:-1]]
     return result
 
 
-def _xor_rows(matrix: Codes) -> Codes:
+def _xor_rows(matrix: UInt8Array) -> UInt8Array:
     """XOR of the bytes of each row of a byte matrix, eight bytes at a time."""
     rows, width = matrix.shape
     padded = np.zeros((rows, -(-width // 8) * 8), dtype=np.uint8)
@@ -391,25 +392,25 @@ def _xor_of(text: str) -> int:
     return result
 
 
-def _hex(checksums: Codes) -> Codes:
+def _hex(checksums: UInt8Array) -> UInt8Array:
     """Two upper-case hex digits per checksum, as a (rows x 2) byte matrix."""
-    digits: Codes = np.stack([_HEX[checksums >> 4], _HEX[checksums & 15]], axis=1)
+    digits: UInt8Array = np.stack([_HEX[checksums >> 4], _HEX[checksums & 15]], axis=1)
     return digits
 
 
-def _channel_codes(channels: pl.Series) -> Codes:
+def _channel_codes(channels: pl.Series) -> UInt8Array:
     """The one-character channel names (checked) as ASCII codes."""
     data, offsets = _arrow_bytes(channels)
     return data[offsets[0] : offsets[-1]]
 
 
 def _sentences(
-    payloads: Codes,
-    channel: Codes,
+    payloads: UInt8Array,
+    channel: UInt8Array,
     *,
     count: int,
     number: int,
-    sequence: Codes | None,
+    sequence: UInt8Array | None,
     fill: int,
 ) -> pl.Series:
     """`!AIVDM` sentences (without tag block) for payloads given as (rows x characters) ASCII.
@@ -470,7 +471,7 @@ def _tagged(sentences: pl.Series, timestamps: pl.Series, stations: pl.Series) ->
     return pl.DataFrame({"timestamp": timestamps}).with_columns(line)
 
 
-def _rows(frame: pl.DataFrame, rows: Ints) -> pl.DataFrame:
+def _rows(frame: pl.DataFrame, rows: IntArray) -> pl.DataFrame:
     """The rows of `frame` at these indices."""
     return frame.select(pl.all().gather(rows))
 
@@ -478,7 +479,7 @@ def _rows(frame: pl.DataFrame, rows: Ints) -> pl.DataFrame:
 # --- positions -----------------------------------------------------------------------------------
 
 
-def _position_payloads(fields: pl.DataFrame) -> Codes:
+def _position_payloads(fields: pl.DataFrame) -> UInt8Array:
     """(rows x characters) armoured payloads of position reports, class A and B rows in place."""
     class_b = (fields["msg_type"] == 18).to_numpy()
     payloads = np.empty((fields.height, 28), dtype=np.uint8)
@@ -542,7 +543,7 @@ def _static_values(fields: pl.DataFrame) -> dict[str, FieldValue]:
     return values
 
 
-def _voyage_sentences(fields: pl.DataFrame, channel: Codes) -> tuple[pl.Series, pl.Series]:
+def _voyage_sentences(fields: pl.DataFrame, channel: UInt8Array) -> tuple[pl.Series, pl.Series]:
     """Both sentences of type 5 messages; sequence ids 0-9 in row order."""
     values = _static_values(fields) | {"epfd": EPFD_GPS}
     payloads, fill = _payloads(STATIC_AND_VOYAGE, values, fields.height)
@@ -554,7 +555,9 @@ def _voyage_sentences(fields: pl.DataFrame, channel: Codes) -> tuple[pl.Series, 
     )
 
 
-def _class_b_static_sentences(fields: pl.DataFrame, channel: Codes) -> tuple[pl.Series, pl.Series]:
+def _class_b_static_sentences(
+    fields: pl.DataFrame, channel: UInt8Array
+) -> tuple[pl.Series, pl.Series]:
     """Part A and part B of type 24 messages, one sentence each."""
     values = _static_values(fields)
     vendor = np.frombuffer(VENDOR_ID.ljust(7, "@").encode(), dtype=np.uint8) & np.uint8(63)

@@ -27,7 +27,6 @@ MMSI_MAX = 999_999_998
 """999999999 is a placeholder transmitted by unconfigured transponders."""
 SOG_NOT_AVAILABLE_KNOTS = 102.3
 COG_NOT_AVAILABLE_DEG = 360.0
-HEADING_NOT_AVAILABLE_DEG = 511
 LAT_NOT_AVAILABLE = 91.0
 LON_NOT_AVAILABLE = 181.0
 POSITION_KEY = ("mmsi", "timestamp", "lat", "lon")

@@ -1,8 +1,9 @@
 """Coastal drop: a sea-going ship leaves its way, slows or circles off a coast away from any port,
 anchorage or lane, then goes on — the AIS trace of cargo handed to a small boat from the shore.
 
-This is Balise's own definition (no published anchor detects it; maritime-anchors.md notes that
-near-coast dark activity needs its own rules). Each track's legs are put in absolute time buckets
+This is Balise's own definition: no published detector (GFW, Skylight, Starboard) looks for it,
+and the AIS-disabling rule of Welch et al. 2022 only considers gaps more than 50 nm from shore, so
+near-coast dark activity needs its own rules. Each track's legs are put in absolute time buckets
 (`bucket_minutes`, so stretches run across the UTC day boundary); a bucket lingers when its
 implied speed is below `slow_knots` or its course turns by at least `circling_deg_per_hour`;
 consecutive lingering buckets make a stretch. A stretch is a coastal drop when it lasts
@@ -17,28 +18,27 @@ positions.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 
 from balise.geo.sphere import KM_PER_NM, bearing_deg
 from balise.geo.sun import CIVIL_TWILIGHT_DEG, solar_elevation_deg
-from balise.maritime.gaps import (
+from balise.maritime.kernel import (
     TRACK,
-    FloatArray,
-    events_frame,
-    haversine_km,
+    build_events,
+    haversine_km_expr,
     hours_between,
     iso,
+    params_json,
     rounded,
 )
 from balise.maritime.lanes import LaneDensity, eligible_vessels, excluded_vessels, measure_lanes
+from balise.model.arrays import BoolArray, FloatArray, IntArray
 from balise.model.events import empty_events, to_json
 
-BoolArray = npt.NDArray[np.bool_]
 Geo = Callable[[FloatArray, FloatArray], FloatArray]
 """(lat, lon) in degrees → a distance, element-wise (shore in nm, anchorage in km)."""
 Zone = Callable[[FloatArray, FloatArray], BoolArray]
@@ -247,7 +247,7 @@ def _legs(tracks: pl.DataFrame, bucket: str) -> pl.DataFrame:
     legs = legs.with_columns(
         hours_between(pl.col("prev_timestamp"), pl.col("timestamp")).alias("hours"),
         (
-            haversine_km(pl.col("prev_lat"), pl.col("prev_lon"), pl.col("lat"), pl.col("lon"))
+            haversine_km_expr(pl.col("prev_lat"), pl.col("prev_lon"), pl.col("lat"), pl.col("lon"))
             / KM_PER_NM
         ).alias("nm"),
         pl.col("prev_timestamp").dt.truncate(bucket).alias("bucket"),
@@ -290,7 +290,7 @@ def _turns(legs: pl.DataFrame, needed: BoolArray) -> pl.DataFrame:
     )
 
 
-def _course(legs: pl.DataFrame, rows: npt.NDArray[np.int64]) -> FloatArray:
+def _course(legs: pl.DataFrame, rows: IntArray) -> FloatArray:
     """Course over ground of the legs at `rows` (degrees, one per row of `rows`), NaN on legs
     shorter than `_MIN_TURN_LEG_NM`."""
     course = np.full(len(rows), np.nan)
@@ -412,7 +412,7 @@ def _stretches(buckets: pl.DataFrame, params: CoastalDropParams) -> pl.DataFrame
             (pl.col("declared_stops") / pl.col("positions")).alias("declared_stop_share"),
             hours_between(pl.col("start"), pl.col("end")).alias("duration_h"),
             (
-                haversine_km(
+                haversine_km_expr(
                     pl.col("first_lat"), pl.col("first_lon"), pl.col("last_lat"), pl.col("last_lon")
                 )
                 / KM_PER_NM
@@ -581,12 +581,7 @@ def _events(found: pl.DataFrame, params: CoastalDropParams) -> pl.DataFrame:
         "start", "end", "lat", "lon", "mmsi",
         pl.lit(None, dtype=pl.Int32).alias("other_mmsi"),
         "confidence",
-        pl.lit(to_json(asdict(params))).alias("params"),
+        "score",
+        pl.lit(params_json(params)).alias("params"),
     )  # fmt: skip
-    events = events_frame("coastal_drop", rows, evidence, ("mmsi", "start"))
-    scores = found.select("mmsi", "start", pl.col("score").alias("_score"))
-    return (
-        events.join(scores, on=["mmsi", "start"], how="left")
-        .with_columns(pl.col("_score").alias("score"))
-        .drop("_score")
-    )
+    return build_events("coastal_drop", rows, ("mmsi", "start"), evidence=evidence)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections.abc import Collection
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -35,8 +35,8 @@ import polars as pl
 
 from balise.geo.gazetteer import Gazetteer
 from balise.geo.sphere import haversine_km
-from balise.maritime.gaps import iso
-from balise.model.events import EVENT_SCHEMA, as_events, empty_events, event_id_expr, to_json
+from balise.maritime.kernel import build_events, iso, params_json
+from balise.model.events import EVENT_SCHEMA, empty_events, to_json
 
 SCORES: Final = {"other_port": 0.3, "undeclared_call": 0.8, "changed_at_sea": 0.4}
 """Risk added: a wrong destination is common and mostly innocent (orders change, crews forget to
@@ -375,14 +375,8 @@ def _frame(events: list[dict[str, Any]], params: DestinationParams) -> pl.DataFr
         },
         schema_overrides={"lat": pl.Float64, "lon": pl.Float64},
     )
-    frame = frame.with_columns(
-        pl.lit("destination_mismatch").alias("type"),
-        pl.lit(None, dtype=pl.Int32).alias("other_mmsi"),
-        pl.lit(to_json(asdict(params))).alias("params"),
-        pl.lit("active").alias("status"),
-        event_id_expr("destination_mismatch", "mmsi", "key", "rule").alias("id"),
-    )
-    return as_events(frame).sort("start", "mmsi", "id")
+    frame = frame.with_columns(pl.lit(params_json(params)).alias("params"))
+    return build_events("destination_mismatch", frame, ("mmsi", "key", "rule"))
 
 
 def detect_destination_mismatches(

@@ -1,6 +1,7 @@
 """Draught across an AIS gap: a laden ship that comes back lighter (or a light one heavier) after
-days of silence loaded or unloaded somewhere it did not want to be seen (the dark-voyage pattern of
-maritime-anchors.md; the US advisory of May 2020 lists it with going dark).
+days of silence loaded or unloaded somewhere it did not want to be seen (the dark ship-to-ship
+transfer of the US "Global Maritime Advisory" of 14 May 2020, OFAC, Department of State and US
+Coast Guard, which lists it with disabling AIS).
 
 Draught is crew-entered voyage data (AIS message 5), so only a change of at least `MIN_CHANGE_M`
 counts; the reading before the gap is the last one reported at or before the vessel went dark, the
@@ -9,13 +10,12 @@ one after the first one reported after it came back (within `AFTER_HOURS`).
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Final
 
 import polars as pl
 
-from balise.model.events import to_json
+from balise.model.events import decode_event_json, to_json
 
 MIN_CHANGE_M: Final = 0.5
 """A change smaller than this is rounding or a crew's correction, not cargo."""
@@ -70,7 +70,7 @@ def with_draught_change(gaps: pl.DataFrame, identities: pl.DataFrame) -> pl.Data
         if row["before"] is None or row["end"] is None:
             evidence.append(row["evidence"])
             continue
-        record = json.loads(row["evidence"] or "{}")
+        record = decode_event_json({"evidence": row["evidence"]})["evidence"]
         after_m = row["after"] if row["after"] is not None else row["before"]
         change = round(after_m - row["before"], 2)
         record |= {

@@ -14,8 +14,7 @@ Three presets (`PRESETS`) reproduce the published rules of GFW, Skylight and Sta
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
@@ -24,26 +23,20 @@ import polars as pl
 from polars.dataframe.group_by import GroupBy
 
 from balise.geo.sphere import EARTH_RADIUS_KM, KM_PER_NM
-from balise.maritime.gaps import (
+from balise.maritime.kernel import (
     TRACK,
     US_PER_HOUR,
-    FloatArray,
-    events_frame,
-    haversine_km,
+    AnchorageDistance,
+    build_events,
+    haversine_km_expr,
     iso,
+    params_json,
     rounded,
     sorted_tracks,
 )
+from balise.model.arrays import BoolArray, FloatArray, IntArray
 from balise.model.events import empty_events, to_json
 from balise.model.schema import UTC_TIME
-
-AnchorageDistance = Callable[[FloatArray, FloatArray], FloatArray]
-"""(lat, lon) in degrees → distance to the nearest port anchorage in km, element-wise.
-
-`None` where a detector takes one means the anchorages are unknown: no encounter is dropped for
-being near one."""
-
-IntArray = npt.NDArray[np.int64]
 
 CELL_KM: Final = 2.0
 """Smallest width of a neighbour-search cell, about that of GFW's S2 level-12 cells."""
@@ -132,7 +125,7 @@ def _legs(positions: pl.DataFrame, max_gap_us: int, step_us: int) -> pl.DataFram
         pl.Series("t1", t[keep + 1]), end["lat"].alias("lat1"), end["lon"].alias("lon1"),
     )  # fmt: skip
     distance_nm = (
-        haversine_km(pl.col("lat"), pl.col("lon"), pl.col("lat1"), pl.col("lon1")) / KM_PER_NM
+        haversine_km_expr(pl.col("lat"), pl.col("lon"), pl.col("lat1"), pl.col("lon1")) / KM_PER_NM
     )
     hours = (pl.col("t1") - pl.col("t")).cast(pl.Float64) / US_PER_HOUR
     return legs.with_columns((distance_nm / hours).alias("speed_knots"))
@@ -279,10 +272,10 @@ def _close_points(
 
 
 def _distance_m(lat: FloatArray, lon: FloatArray, lat1: FloatArray, lon1: FloatArray) -> FloatArray:
-    """Great-circle distance in metres, element-wise: the expression of `haversine_km`, so that
+    """Great-circle distance in metres, element-wise: the expression of `haversine_km_expr`, so that
     distances are the same to the last bit wherever they are computed."""
     positions = pl.DataFrame({"lat": lat, "lon": lon, "lat1": lat1, "lon1": lon1})
-    km = haversine_km(pl.col("lat"), pl.col("lon"), pl.col("lat1"), pl.col("lon1"))
+    km = haversine_km_expr(pl.col("lat"), pl.col("lon"), pl.col("lat1"), pl.col("lon1"))
     return positions.select(km * 1000).to_series().to_numpy()
 
 
@@ -341,7 +334,7 @@ def _pair_time_order(one: IntArray, other: IntArray, t: IntArray, step_us: int) 
 
 def _spanning_long_enough(
     one: npt.NDArray[Any], other: npt.NDArray[Any], t: IntArray, min_hours: float
-) -> npt.NDArray[np.bool_]:
+) -> BoolArray:
     """Which points (sorted by pair and time, as `_run_order` orders them) belong to pairs whose
     grid times span `min_hours` or more: every encounter of a pair lies within that span, so the
     other pairs can give none, and their runs need no anchorage look-up."""
@@ -501,6 +494,6 @@ def detect_encounters(
         "mmsi",
         "other_mmsi",
         pl.lit(certain).alias("confidence"),
-        pl.lit(to_json(asdict(params))).alias("params"),
+        pl.lit(params_json(params)).alias("params"),
     )
-    return events_frame("encounter", rows, evidence, ("mmsi", "other_mmsi", "start"))
+    return build_events("encounter", rows, ("mmsi", "other_mmsi", "start"), evidence=evidence)

@@ -7,42 +7,34 @@ eabq2109, code GlobalFishingWatch/AIS-disabling-high-seas `ais_disabling/config.
 least 12 h, starts more than 50 nm from shore, and the vessel was reporting densely before it. The
 reception model of that paper (satellite positions per day in the cell) is not reproduced here.
 
-Geography is injected (`ShoreDistance`) so this module stays pure; this module also holds the
-helpers the other behaviour detectors share (track ordering, haversine distance).
+Geography is injected (`ShoreDistance`) so this module stays pure.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from itertools import pairwise
 from typing import Any, Final
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 
-from balise.geo.sphere import EARTH_RADIUS_KM, KM_PER_NM
-from balise.maritime.segment import SEGMENT_CODE, in_vessel_order
-from balise.model.events import as_events, empty_events, event_id_expr, to_json
+from balise.geo.sphere import KM_PER_NM
+from balise.maritime.kernel import (
+    TRACK,
+    US_PER_HOUR,
+    ShoreDistance,
+    build_events,
+    haversine_km_expr,
+    hours_between,
+    iso,
+    params_json,
+    rounded,
+    sorted_tracks,
+)
+from balise.model.arrays import IntArray
+from balise.model.events import empty_events, to_json
 from balise.model.schema import UTC_TIME
-
-FloatArray = npt.NDArray[np.float64]
-ShoreDistance = Callable[[FloatArray, FloatArray], FloatArray]
-"""(lat, lon) in degrees → distance to the nearest shore in nautical miles, element-wise.
-
-Detectors take it as an optional argument; `None` means the distance to shore is unknown, and
-then no event is filtered on it (the evidence carries a null distance instead)."""
-
-US_PER_HOUR: Final = 3_600_000_000
-"""Microseconds in an hour: timestamps are `Datetime("us", "UTC")`."""
-TRACK: Final = "_track"
-"""The column holding the track key while detecting (segment id, else the MMSI as text)."""
-
-_MAX_PIECES: Final = 256
-"""Beyond this many moved and unmoved stretches, `_moved` gathers the whole frame at once."""
 
 CONFIDENCE_INTENTIONAL: Final = 0.8
 """A gap meeting every condition of the disabling rule, shore distance included."""
@@ -72,133 +64,6 @@ class GapParams:
     before going dark (counted here over all receivers, not satellite only)."""
 
 
-def sorted_tracks(positions: pl.DataFrame) -> pl.DataFrame:
-    """`TRACK`, mmsi, timestamp, lat, lon of the located rows, sorted by track then time.
-
-    The track is `segment_id` when the column exists (and is set), else the MMSI. Ties on time are
-    broken by position so that the result does not depend on the input's row order.
-
-    Speed: rows that come in `segment`'s order (by mmsi, time, lat, lon) are already in time
-    order within each track, so only the tracks need ordering: by the rank of their text among
-    the few distinct tracks, with a stable sort on that integer, or none at all when the ranks
-    already follow the rows (every MMSI one segment, as in most archives). The result is the
-    same as sorting by the four keys, for a fraction of the cost on millions of rows.
-    """
-    segmented = "segment_id" in positions.columns
-    if not segmented or SEGMENT_CODE in positions.columns:
-        fast = _in_track_order(positions, SEGMENT_CODE if segmented else "mmsi")
-        if fast is not None:
-            return fast
-    mmsi = pl.col("mmsi").cast(pl.String)
-    key = pl.coalesce(pl.col("segment_id").cast(pl.String), mmsi) if segmented else mmsi
-    return (
-        positions.select(key.alias(TRACK), "mmsi", "timestamp", "lat", "lon")
-        .drop_nulls(["mmsi", "timestamp", "lat", "lon"])
-        .sort(TRACK, "timestamp", "lat", "lon")
-    )
-
-
-def _in_track_order(positions: pl.DataFrame, code: str) -> pl.DataFrame | None:
-    """`sorted_tracks` of `positions` when their rows come in vessel order (None otherwise):
-    `code` is the integer column naming the track (`SEGMENT_CODE`, or "mmsi" for tracks per
-    MMSI). Each track's text is made once and ordered among the few distinct ones."""
-    named = code == SEGMENT_CODE
-    extra = [code, "segment_id"] if named else []
-    located = positions.select("mmsi", "timestamp", "lat", "lon", *extra).drop_nulls(
-        ["mmsi", "timestamp", "lat", "lon"]
-    )
-    if located.is_empty() or (named and located["segment_id"].null_count()):
-        return None
-    ordered = in_vessel_order(
-        located["mmsi"].to_numpy(),
-        located["timestamp"].to_physical().to_numpy(),
-        located["lat"].cast(pl.Float64).to_numpy(),
-        located["lon"].cast(pl.Float64).to_numpy(),
-    )
-    if not ordered:
-        return None
-    codes = located[code].to_numpy().astype(np.int64)
-    firsts = np.flatnonzero(np.diff(codes, prepend=codes[0] - 1))  # where a run of a track begins
-    run = np.repeat(np.arange(len(firsts)), np.diff(firsts, append=len(codes)))
-    if named:
-        texts = located["segment_id"].gather(firsts)
-        track = located["segment_id"]
-    else:
-        texts = located["mmsi"].gather(firsts).cast(pl.String)
-        track = texts.gather(run)
-    runs = pl.DataFrame({"code": codes[firsts], "text": texts})
-    distinct = runs.unique("code").sort("code")
-    if named and runs.unique().height != distinct.height:
-        return None  # a code naming two segments: frames of two `segment` calls put together
-    rank = np.empty(distinct.height, np.int64)
-    rank[np.argsort(distinct["text"].to_numpy(), kind="stable")] = np.arange(distinct.height)
-    row_rank = rank[np.searchsorted(distinct["code"].to_numpy(), codes[firsts])][run]
-    tracks = located.select(track.alias(TRACK), "mmsi", "timestamp", "lat", "lon")
-    if not (row_rank[1:] >= row_rank[:-1]).all():
-        tracks = _moved(tracks, np.argsort(row_rank, kind="stable"))
-    # as a sort would, say that the tracks are in order: window functions over them rely on it
-    return tracks.with_columns(pl.col(TRACK).set_sorted())
-
-
-def _moved(frame: pl.DataFrame, order: npt.NDArray[np.int64]) -> pl.DataFrame:
-    """`frame[order]`, keeping as slices (no copy) the stretches `order` leaves in place: two
-    hulls on one MMSI move only that MMSI's rows, not the ten million others."""
-    still = order == np.arange(len(order))
-    edges = np.flatnonzero(np.diff(still)) + 1
-    bounds = [0, *edges.tolist(), len(order)]
-    if len(bounds) > _MAX_PIECES:
-        return frame[order]
-    pieces = [
-        frame.slice(lo, hi - lo) if still[lo] else frame[order[lo:hi]]
-        for lo, hi in pairwise(bounds)
-    ]
-    return pl.concat(pieces, rechunk=False)
-
-
-def haversine_km(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:
-    """Great-circle distance in km between points in degrees (right across the antimeridian too:
-    the haversine only uses sin² of half the longitude difference, which a 360° turn leaves alone).
-    """
-    phi1, phi2 = lat1.radians(), lat2.radians()
-    half_dlat = (phi2 - phi1) / 2
-    half_dlon = (lon2 - lon1).radians() / 2
-    a = half_dlat.sin().pow(2) + phi1.cos() * phi2.cos() * half_dlon.sin().pow(2)
-    return 2 * EARTH_RADIUS_KM * a.sqrt().clip(upper_bound=1.0).arcsin()
-
-
-def hours_between(start: pl.Expr, end: pl.Expr) -> pl.Expr:
-    """Hours from `start` to `end` (datetimes), as a float."""
-    return (end - start).dt.total_microseconds().cast(pl.Float64) / US_PER_HOUR
-
-
-def rounded(value: float | None, digits: int = 3) -> float | None:
-    """`value` rounded for evidence (null and NaN stay null): evidence is read by people."""
-    if value is None or math.isnan(value):
-        return None
-    return round(value, digits)
-
-
-def iso(value: datetime | None) -> str | None:
-    """ISO-8601 text of a timestamp for evidence."""
-    return None if value is None else value.isoformat()
-
-
-def events_frame(
-    kind: str, rows: pl.DataFrame, evidence: list[str], id_keys: tuple[str, ...]
-) -> pl.DataFrame:
-    """A frame of `EVENT_SCHEMA` from `rows` (start, end, lat, lon, mmsi, other_mmsi, confidence,
-    params) and one evidence text per row, with stable ids from `id_keys`, sorted for stability."""
-    if rows.is_empty():
-        return empty_events()
-    frame = rows.with_columns(
-        pl.lit(kind).alias("type"),
-        pl.Series("evidence", evidence, dtype=pl.String),
-        pl.lit("active").alias("status"),
-        pl.lit(None, dtype=pl.Float64).alias("score"),
-    ).with_columns(event_id_expr(kind, *id_keys).alias("id"))
-    return as_events(frame).sort("start", "mmsi", "other_mmsi", "id", nulls_last=True)
-
-
 class _Tracks:
     """`sorted_tracks` output as arrays: where each track's rows begin and end, and the times."""
 
@@ -209,7 +74,7 @@ class _Tracks:
         self.starts = np.flatnonzero(np.diff(self.code, prepend=-1))
         self.ends = np.append(self.starts[1:], len(self.code))
 
-    def positions_before(self, rows: npt.NDArray[np.int64], hours: float) -> npt.NDArray[np.int64]:
+    def positions_before(self, rows: IntArray, hours: float) -> IntArray:
         """Per row of `rows`, the positions of its track timed within `hours` up to it (both
         ends included, as a rolling count over the track would give)."""
         period = timedelta(hours=hours) // timedelta(microseconds=1)
@@ -223,7 +88,7 @@ class _Tracks:
             )
         return counts
 
-    def rows(self, rows: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]) -> pl.DataFrame:
+    def rows(self, rows: IntArray, counts: IntArray) -> pl.DataFrame:
         """The off rows `rows` with their `positions_before`."""
         return self.frame[rows].with_columns(pl.Series("positions_before", counts, pl.Int64))
 
@@ -268,7 +133,7 @@ def _measured(gaps: pl.DataFrame, params: GapParams, shore: ShoreDistance | None
         else pl.Series("off_shore_nm", [None] * gaps.height, pl.Float64)
     )
     duration = hours_between(pl.col("timestamp"), pl.col("on_timestamp"))
-    distance = haversine_km(pl.col("lat"), pl.col("lon"), pl.col("on_lat"), pl.col("on_lon"))
+    distance = haversine_km_expr(pl.col("lat"), pl.col("lon"), pl.col("on_lat"), pl.col("on_lon"))
     measured = gaps.with_columns(
         off_shore,
         duration.alias("duration_h"),
@@ -351,6 +216,6 @@ def detect_gaps(
         "mmsi",
         pl.lit(None, dtype=pl.Int32).alias("other_mmsi"),
         "confidence",
-        pl.lit(to_json(asdict(params))).alias("params"),
+        pl.lit(params_json(params)).alias("params"),
     )
-    return events_frame("ais_gap", rows, evidence, ("mmsi", "start"))
+    return build_events("ais_gap", rows, ("mmsi", "start"), evidence=evidence)

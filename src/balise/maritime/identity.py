@@ -10,7 +10,8 @@ EVENT_SCHEMA row per event, each with a `rule` in its evidence:
   `mid_unallocated`, `not_ship_station`, `call_sign_series`).
 
 Why: a vessel renamed or reflagged between voyages, or one whose MMSI and call sign come from
-two countries, are the identity signals analysts ask for first (maritime-anchors §6, point 5).
+two countries, are among the deceptive practices of the US "Global Maritime Advisory" of 14 May
+2020 (OFAC, Department of State, US Coast Guard): false flags, vessel name and identity changes.
 
 The spoofing detectors (shared MMSI, position jumps) live in `balise.maritime.spoofing`; they are
 re-exported here with the shared `IdentityParams`.
@@ -28,10 +29,9 @@ from balise.maritime.identity_params import (
     DEFAULT_PARAMS,
     IDENTITY_CHANGE_SCORE,
     IdentityParams,
-    finish_events,
     outside_periods,
-    params_json,
 )
+from balise.maritime.kernel import VESSEL_ORDER, build_events, params_json
 from balise.maritime.spoofing import detect_position_jumps, detect_shared_mmsi, detect_spoofing
 from balise.model.call_signs import call_sign_administration, call_sign_fits_flag
 from balise.model.events import empty_events, to_json
@@ -384,8 +384,14 @@ def detect_identity_changes(
         return empty_events()
     identities = _as_snapshots(identities)
     kind = "identity_change"
-    changes = finish_events(_field_change_rows(identities, params), kind, ("mmsi", "end", "_key"))
-    mismatches = finish_events(_mismatch_rows(identities, params), kind, ("mmsi", "_key"))
-    reflags = finish_events(_reflag_rows(identities, params), kind, ("mmsi", "end", "_key"))
+    changes = build_events(
+        kind, _field_change_rows(identities, params), ("mmsi", "end", "_key"), order=VESSEL_ORDER
+    )
+    mismatches = build_events(
+        kind, _mismatch_rows(identities, params), ("mmsi", "_key"), order=VESSEL_ORDER
+    )
+    reflags = build_events(
+        kind, _reflag_rows(identities, params), ("mmsi", "end", "_key"), order=VESSEL_ORDER
+    )
     explained = outside_periods(pl.concat([changes, mismatches]), shared)
     return pl.concat([explained, reflags]).sort(["mmsi", "start", "id"])

@@ -1,5 +1,6 @@
-"""Thresholds and event assembly shared by the identity (`identity.py`) and spoofing
-(`spoofing.py`) detectors: one `IdentityParams` for both, so the engine passes one settings object.
+"""Thresholds and periods shared by the identity (`identity.py`) and spoofing (`spoofing.py`)
+detectors: one `IdentityParams` for both, so the engine passes one settings object, and
+`outside_periods`, which drops the events a period of two hulls on one MMSI already explains.
 
 Scores are provisional weights, to be calibrated on labelled cases: shared_mmsi 0.6,
 position_jump 0.5, identity_change 0.4.
@@ -7,12 +8,10 @@ position_jump 0.5, identity_change 0.4.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any, Final
+from dataclasses import dataclass
+from typing import Final
 
 import polars as pl
-
-from balise.model.events import EVENT_SCHEMA, as_events, empty_events, event_id_expr, to_json
 
 SHARED_MMSI_SCORE: Final = 0.6
 POSITION_JUMP_SCORE: Final = 0.5
@@ -51,26 +50,6 @@ class IdentityParams:
 
 DEFAULT_PARAMS: Final = IdentityParams()
 """The default thresholds, the default argument of every identity and spoofing detector."""
-
-
-def params_json(params: IdentityParams) -> str:
-    """The thresholds in force, as the events' `params` text."""
-    return to_json(asdict(params))
-
-
-def finish_events(rows: list[dict[str, Any]], kind: str, keys: tuple[str, ...]) -> pl.DataFrame:
-    """Event rows (dicts with EVENT_SCHEMA columns plus `_key`) as an EVENT_SCHEMA frame with
-    stable ids over `keys`, sorted by MMSI, start and id."""
-    if not rows:
-        return empty_events()
-    derived = ("id", "type", "status", "subject", "related")
-    columns = {k: v for k, v in EVENT_SCHEMA.items() if k not in derived}
-    schema = {**columns, "_key": pl.String()}
-    frame = pl.DataFrame([{k: row.get(k) for k in schema} for row in rows], schema=schema)
-    frame = frame.with_columns(
-        id=event_id_expr(kind, *keys), type=pl.lit(kind), status=pl.lit("active")
-    )
-    return as_events(frame).sort(["mmsi", "start", "id"])
 
 
 def outside_periods(events: pl.DataFrame, periods: pl.DataFrame | None) -> pl.DataFrame:

@@ -11,15 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 
-from balise.maritime.gaps import FloatArray
+from balise.model.arrays import BoolArray, FloatArray, IntArray
 
 if TYPE_CHECKING:
     from balise.maritime.coastal import CoastalDropParams
-
-BoolArray = npt.NDArray[np.bool_]
 
 
 class LaneDensity:
@@ -32,13 +29,13 @@ class LaneDensity:
     antimeridian. Call it with (lat, lon) arrays for the lane flags; `vessels` gives the counts.
     """
 
-    def __init__(self, keys: npt.NDArray[np.int64], counts: npt.NDArray[np.int64],
+    def __init__(self, keys: IntArray, counts: IntArray,
                  cell_deg: float, min_vessels: float) -> None:  # fmt: skip
         order = np.argsort(keys)
         self._keys, self._counts = keys[order], counts[order]
         self.cell_deg, self.min_vessels = cell_deg, min_vessels
 
-    def vessels(self, lat: FloatArray, lon: FloatArray) -> npt.NDArray[np.int64]:
+    def vessels(self, lat: FloatArray, lon: FloatArray) -> IntArray:
         """Distinct vessels that crossed the cell of each position at transit speed."""
         keys = _cell_keys(np.asarray(lat, np.float64), np.asarray(lon, np.float64), self.cell_deg)
         at = np.clip(np.searchsorted(self._keys, keys), 0, max(len(self._keys) - 1, 0))
@@ -50,7 +47,7 @@ class LaneDensity:
         return np.asarray(self.vessels(lat, lon) >= self.min_vessels, np.bool_)
 
 
-def _cell_keys(lat: FloatArray, lon: FloatArray, cell_deg: float) -> npt.NDArray[np.int64]:
+def _cell_keys(lat: FloatArray, lon: FloatArray, cell_deg: float) -> IntArray:
     """One integer per grid cell of `cell_deg` (longitude wrapped to [0, 360))."""
     columns = int(np.ceil(360.0 / cell_deg))
     row = np.floor((lat + 90.0) / cell_deg).astype(np.int64)

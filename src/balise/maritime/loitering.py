@@ -16,33 +16,35 @@ GFW's first slow hour also holds the last fast leg and may be lost (a 3 h stop m
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 
 from balise.geo.sphere import KM_PER_NM
-from balise.maritime.gaps import (
+from balise.maritime.kernel import (
     TRACK,
     US_PER_HOUR,
     ShoreDistance,
-    events_frame,
-    haversine_km,
+    build_events,
+    haversine_km_expr,
     hours_between,
     iso,
+    params_json,
+    positions_of,
     rounded,
     sorted_tracks,
 )
+from balise.model.arrays import BoolArray, FloatArray, IntArray
 from balise.model.events import empty_events, to_json
 
+FISHING_STATUS: Final = 7
+"""Navigational status "engaged in fishing" (ITU-R M.1371-5, Annex 2, Table 45)."""
 CONFIDENCE_OFFSHORE: Final = 0.6
 """A slow stretch checked to be far enough from shore."""
 CONFIDENCE_SHORE_UNKNOWN: Final = 0.4
 """A slow stretch whose distance to shore is unknown: it may be a ship at anchor off a port."""
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.int64]
 _SLACK_HOURS: Final = 1e-6
 """Runs this much shorter than `min_hours` still have their distance to shore measured."""
 _LOOSE: Final = 1e-6
@@ -65,6 +67,18 @@ class LoiteringParams:
     """A leg longer than this (an AIS gap: the `ais_gap` threshold) is not seen slow: where the
     vessel was meanwhile is unknown, so the hour it starts in breaks the run (Balise; GFW's
     loitering counts such legs, which makes a vessel that went dark look like it loitered)."""
+
+
+@dataclass(frozen=True)
+class LoiteringFilterParams:
+    """Threshold of Balise's filter on loitering events, applied after GFW's rule (not written
+    into the events' `params`, which record that rule's thresholds)."""
+
+    fishing_share: float = 0.5
+    """A stretch during which more than this share of the vessel's positions report "engaged in
+    fishing" (navigational status 7, ITU-R M.1371) is not reported: a fishing vessel working its
+    ground is slow for hours, and that is fishing, not loitering. Most of the time (Balise's
+    choice; GFW's loitering is run on carriers, not fishing vessels)."""
 
 
 class _Tracks(NamedTuple):
@@ -99,7 +113,7 @@ def _legs(positions: pl.DataFrame, params: LoiteringParams) -> pl.DataFrame:
 
 
 def _leg_km() -> pl.Expr:
-    return haversine_km(pl.col("prev_lat"), pl.col("prev_lon"), pl.col("lat"), pl.col("lon"))
+    return haversine_km_expr(pl.col("prev_lat"), pl.col("prev_lon"), pl.col("lat"), pl.col("lon"))
 
 
 def _epoch_us(rows: pl.DataFrame) -> IntArray:
@@ -135,7 +149,7 @@ def _candidate_legs(tracks: _Tracks, later: IntArray, params: LoiteringParams) -
     return np.repeat(keep, ends - starts + 1)
 
 
-def _distance_nm(rows: pl.DataFrame, start: IntArray, end: IntArray) -> npt.NDArray[np.float64]:
+def _distance_nm(rows: pl.DataFrame, start: IntArray, end: IntArray) -> FloatArray:
     """Great-circle distance (nm) from `start` to `end` (indices of `rows`)."""
     lat, lon = rows["lat"].to_numpy(), rows["lon"].to_numpy()
     ends = pl.DataFrame(
@@ -145,7 +159,7 @@ def _distance_nm(rows: pl.DataFrame, start: IntArray, end: IntArray) -> npt.NDAr
 
 
 def _around_long_runs(
-    slow: BoolArray, hours: npt.NDArray[np.float64], track: IntArray, min_hours: float
+    slow: BoolArray, hours: FloatArray, track: IntArray, min_hours: float
 ) -> BoolArray:
     """Which hours (in track and time order) are in a run of consecutive `slow` hours of a track
     lasting at least `min_hours` (less the margins), or just before or after such a run."""
@@ -305,6 +319,28 @@ def detect_loitering(
         "mmsi",
         pl.lit(None, dtype=pl.Int32).alias("other_mmsi"),
         pl.lit(confidence).alias("confidence"),
-        pl.lit(to_json(asdict(params))).alias("params"),
+        pl.lit(params_json(params)).alias("params"),
     )
-    return events_frame("loitering", rows, evidence, ("mmsi", "start"))
+    return build_events("loitering", rows, ("mmsi", "start"), evidence=evidence)
+
+
+def not_fishing(
+    events: pl.DataFrame, positions: pl.DataFrame, params: LoiteringFilterParams | None = None
+) -> pl.DataFrame:
+    """`events` (loitering found in `positions`) but those during which the vessel reported
+    "engaged in fishing" on more than `fishing_share` of its positions."""
+    params = params or LoiteringFilterParams()
+    if events.is_empty():
+        return events
+    fishing = positions_of(positions, events["mmsi"]).select(
+        "mmsi", "timestamp", (pl.col("nav_status") == FISHING_STATUS).fill_null(False).alias("f")
+    )
+    share = (
+        events.select("id", "mmsi", "start", "end")
+        .join(fishing, on="mmsi")
+        .filter(pl.col("timestamp").is_between(pl.col("start"), pl.col("end")))
+        .group_by("id")
+        .agg(pl.col("f").mean().alias("fishing_share"))
+    )
+    mostly_fishing = share.filter(pl.col("fishing_share") > params.fishing_share)["id"]
+    return events.filter(~pl.col("id").is_in(mostly_fishing.implode()))

@@ -27,21 +27,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 
 from balise.geo.ports import AnchorageIndex
 from balise.geo.sphere import EARTH_RADIUS_KM, KM_PER_NM
-from balise.maritime.gaps import events_frame, haversine_km, hours_between, iso, rounded
+from balise.maritime.kernel import (
+    build_events,
+    haversine_km_expr,
+    hours_between,
+    iso,
+    params_json,
+    rounded,
+)
 from balise.maritime.segment import in_vessel_order
+from balise.model.arrays import FloatArray, IntArray, ObjectArray
 from balise.model.events import empty_events, to_json
 
-FloatArray = npt.NDArray[np.float64]
-LocodeLookup = Callable[[FloatArray, FloatArray], npt.NDArray[np.object_]]
+LocodeLookup = Callable[[FloatArray, FloatArray], ObjectArray]
 """(lat, lon) in degrees -> UN/LOCODE of the port there (None where none), element-wise; e.g.
 `balise.geo.gazetteer.nearest_locode` with a 15 km limit."""
 
@@ -83,7 +89,7 @@ class PortVisitParams:
     gazetteer positions are a town's or terminal's, a few km from the anchorages)."""
 
 
-def _near_cells(anchorages: pl.DataFrame, exit_km: float) -> npt.NDArray[np.int64]:
+def _near_cells(anchorages: pl.DataFrame, exit_km: float) -> IntArray:
     """Sorted ids of the `_CELL_DEG` cells holding any position within `exit_km` of a point."""
     lat = anchorages["lat"].to_numpy().astype(np.float64)
     lon = anchorages["lon"].to_numpy().astype(np.float64)
@@ -102,7 +108,7 @@ def _near_cells(anchorages: pl.DataFrame, exit_km: float) -> npt.NDArray[np.int6
     return np.unique(cells)
 
 
-def _cells(lat: FloatArray, lon: FloatArray) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def _cells(lat: FloatArray, lon: FloatArray) -> tuple[IntArray, IntArray]:
     rows = np.floor((lat + 90.0) / _CELL_DEG).astype(np.int64)
     cols = np.floor(((lon + 180.0) % 360.0) / _CELL_DEG).astype(np.int64)
     return rows, cols
@@ -110,7 +116,7 @@ def _cells(lat: FloatArray, lon: FloatArray) -> tuple[npt.NDArray[np.int64], npt
 
 def _nearest(
     anchorages: pl.DataFrame, exit_km: float, lat: FloatArray, lon: FloatArray
-) -> tuple[npt.NDArray[np.int64], FloatArray]:
+) -> tuple[IntArray, FloatArray]:
     """Nearest anchorage point (row, km) of each position, searched once per distinct position
     rounded to `_ROUND_DEG` (a moored ship repeats its position for days)."""
     lat_i = np.round(lat / _ROUND_DEG).astype(np.int64)
@@ -172,7 +178,9 @@ def _states(rows: pl.DataFrame, params: PortVisitParams) -> pl.DataFrame:
     )
     prev = [_within(pl.col(c), 1).alias(f"prev_{c}") for c in ("timestamp", "lat", "lon")]
     rows = rows.with_columns(in_port.alias("in_port"), *prev)
-    implied = haversine_km(pl.col("prev_lat"), pl.col("prev_lon"), pl.col("lat"), pl.col("lon"))
+    implied = haversine_km_expr(
+        pl.col("prev_lat"), pl.col("prev_lon"), pl.col("lat"), pl.col("lon")
+    )
     hours_prev = hours_between(pl.col("prev_timestamp"), pl.col("timestamp"))
     return rows.with_columns(
         _within(pl.col("in_port"), 1).fill_null(False).alias("prev_in_port"),
@@ -339,19 +347,14 @@ def detect_port_visits(
     visits = visits.filter(pl.col("gfw_confidence") >= params.min_confidence)
     found = _named(visits, anchorages, locode)
     evidence = [_evidence(row) for row in found.iter_rows(named=True)]
-    events = events_frame(
-        "port_visit",
-        found.select(
-            "start",
-            "end",
-            "lat",
-            "lon",
-            "mmsi",
-            pl.lit(None, dtype=pl.Int32).alias("other_mmsi"),
-            (pl.col("gfw_confidence") / 4.0).alias("confidence"),
-            pl.lit(to_json(asdict(params))).alias("params"),
-        ),
-        evidence,
-        ("mmsi", "start"),
+    rows = found.select(
+        "start",
+        "end",
+        "lat",
+        "lon",
+        "mmsi",
+        (pl.col("gfw_confidence") / 4.0).alias("confidence"),
+        pl.lit(VISIT_SCORE).alias("score"),
+        pl.lit(params_json(params)).alias("params"),
     )
-    return events.with_columns(pl.lit(VISIT_SCORE).alias("score"))
+    return build_events("port_visit", rows, ("mmsi", "start"), evidence=evidence)

@@ -36,6 +36,7 @@ from typing import Any, Final
 import polars as pl
 
 from balise.model.event_types import default_weights
+from balise.model.events import decode_event_json
 from balise.model.mid import FLAGS, mid_expr
 from balise.model.schema import UTC_TIME
 
@@ -236,8 +237,8 @@ _TEXTS: Final[dict[str, Callable[[dict[str, Any], dict[str, Any]], str]]] = {
 def event_reason_text(row: dict[str, Any]) -> str:
     """A one-line reason for the strongest event of a type, built from its evidence."""
     try:
-        ev = json.loads(row["evidence"]) if row["evidence"] else {}
-    except json.JSONDecodeError:
+        ev = decode_event_json({"evidence": row["evidence"]})["evidence"]
+    except ValueError:  # not JSON, or not an object
         ev = {}
     kind = str(row["type"])
     formatter = _TEXTS.get(kind)

@@ -26,6 +26,7 @@ import numpy.typing as npt
 import polars as pl
 
 from balise.geo.sphere import EARTH_RADIUS_KM, KM_PER_NM, distance_nm
+from balise.model.arrays import BoolArray, FloatArray, IntArray
 
 EARTH_RADIUS_NM: Final = EARTH_RADIUS_KM / KM_PER_NM
 """Mean Earth radius (6371.0088 km, IUGG) in nautical miles of 1852 m."""
@@ -37,10 +38,7 @@ SEGMENT_CODE: Final = "segment_code"
 _MARGIN_NM: Final = 1e-6
 """A step this close to the reach limit is left to the exact per-point test (see `_plain_steps`)."""
 
-Floats = npt.NDArray[np.float64]
-Ints = npt.NDArray[np.int64]
-Bools = npt.NDArray[np.bool_]
-Arrays = tuple[npt.NDArray[Any], Ints, Floats, Floats]
+Arrays = tuple[npt.NDArray[Any], IntArray, FloatArray, FloatArray]
 """mmsi, time (µs since the epoch), lat and lon of positions."""
 
 
@@ -89,7 +87,12 @@ def _distance_nm_scalar(lat1: float, lon1: float, lat2: float, lon2: float) -> f
 
 
 def _best_match(
-    i: int, hours: Floats, lat: Floats, lon: Floats, segments: list[_Open], params: SegmentParams
+    i: int,
+    hours: FloatArray,
+    lat: FloatArray,
+    lon: FloatArray,
+    segments: list[_Open],
+    params: SegmentParams,
 ) -> tuple[_Open, int] | None:
     """The open segment point `i` joins and how many of its last points it skips, if any.
 
@@ -113,8 +116,12 @@ def _best_match(
 
 
 def _assign(
-    hours: Floats, lat: Floats, lon: Floats, params: SegmentParams, plain: Bools | None = None
-) -> Ints:
+    hours: FloatArray,
+    lat: FloatArray,
+    lon: FloatArray,
+    params: SegmentParams,
+    plain: BoolArray | None = None,
+) -> IntArray:
     """Segment numbers (0-based, in order of first point) for one MMSI's time-ordered points.
 
     Points without a position join the most recently fed open segment, since they carry nothing
@@ -160,7 +167,9 @@ def _assign(
     return _renumber(number)
 
 
-def _extend(segment: _Open, i: int, stops: Ints, hours: Floats, number: Ints, lookback: int) -> int:
+def _extend(
+    segment: _Open, i: int, stops: IntArray, hours: FloatArray, number: IntArray, lookback: int
+) -> int:
     """Join points `i`, `i + 1`... up to the next point whose step is not plain (`stops`, sorted)
     to `segment`, as `_assign` would one by one; the index after the last point joined."""
     k = int(np.searchsorted(stops, i))
@@ -171,7 +180,9 @@ def _extend(segment: _Open, i: int, stops: Ints, hours: Floats, number: Ints, lo
     return end
 
 
-def _plain_steps(hours: Floats, lat: Floats, lon: Floats, params: SegmentParams) -> Bools:
+def _plain_steps(
+    hours: FloatArray, lat: FloatArray, lon: FloatArray, params: SegmentParams
+) -> BoolArray:
     """Per point, whether the step from the previous point is plain: both positioned, within
     `max_gap_hours`, and reachable at `max_speed_knots` with a margin (`_MARGIN_NM`) that keeps
     rounding differences between NumPy's and `math`'s trigonometry from deciding a match. The
@@ -185,7 +196,9 @@ def _plain_steps(hours: Floats, lat: Floats, lon: Floats, params: SegmentParams)
     return plain
 
 
-def _plain_block(hours: Floats, lat: Floats, lon: Floats, params: SegmentParams) -> Bools:
+def _plain_block(
+    hours: FloatArray, lat: FloatArray, lon: FloatArray, params: SegmentParams
+) -> BoolArray:
     """`_plain_steps` of the steps between consecutive points of a block (one fewer than points).
 
     The great-circle distance is at most the length of the path along the first point's parallel
@@ -198,7 +211,7 @@ def _plain_block(hours: Floats, lat: Floats, lon: Floats, params: SegmentParams)
     with np.errstate(invalid="ignore"):
         bound = EARTH_RADIUS_NM * (np.abs(np.diff(phi)) + np.cos(phi[:-1]) * dlon)
         within = dt <= params.max_gap_hours
-        plain: Bools = np.asarray(within & (bound <= reach), np.bool_)
+        plain: BoolArray = np.asarray(within & (bound <= reach), np.bool_)
         unsure = np.flatnonzero(within & ~plain & ~np.isnan(bound))
     if len(unsure):
         j, k = unsure, unsure + 1
@@ -206,7 +219,7 @@ def _plain_block(hours: Floats, lat: Floats, lon: Floats, params: SegmentParams)
     return plain
 
 
-def _renumber(number: Ints) -> Ints:
+def _renumber(number: IntArray) -> IntArray:
     """Segment numbers renamed 0, 1, 2... in the order of each segment's first point."""
     _, first = np.unique(number, return_index=True)
     order = np.argsort(first)
@@ -216,7 +229,7 @@ def _renumber(number: Ints) -> Ints:
     return rename[inverse]
 
 
-def _noise(number: Ints, hours: Floats, params: SegmentParams) -> npt.NDArray[np.bool_]:
+def _noise(number: IntArray, hours: FloatArray, params: SegmentParams) -> BoolArray:
     """Per point: its segment is short and lies inside the time span of a longer segment."""
     segments = int(number.max()) + 1 if len(number) else 0
     sizes = np.bincount(number, minlength=segments)
@@ -265,7 +278,9 @@ def segment(positions: pl.DataFrame, params: SegmentParams = SegmentParams()) ->
     )
 
 
-def in_vessel_order(mmsi: npt.NDArray[Any], micros: Ints, lat: Floats, lon: Floats) -> bool:
+def in_vessel_order(
+    mmsi: npt.NDArray[Any], micros: IntArray, lat: FloatArray, lon: FloatArray
+) -> bool:
     """Whether rows are sorted by (mmsi, time, lat, lon), with no NaN position: the order of
     `segment`'s output, which later steps can then use without sorting again. A few passes over
     the arrays; only rows tied on (mmsi, time), which are rare, are compared on position."""
@@ -334,7 +349,7 @@ def _in_order(frame: pl.DataFrame) -> tuple[pl.DataFrame, Arrays]:
     return _gathered(frame, rows, moved), (mmsi, micros, lat, lon)
 
 
-def _gathered(frame: pl.DataFrame, rows: Ints, moved: Ints) -> pl.DataFrame:
+def _gathered(frame: pl.DataFrame, rows: IntArray, moved: IntArray) -> pl.DataFrame:
     """`frame` with row `moved[k]` in place of row `rows[k]` (few rows): slices, not a copy."""
     parts, done = [], 0
     for row, source in zip(rows.tolist(), moved.tolist(), strict=True):
@@ -345,7 +360,7 @@ def _gathered(frame: pl.DataFrame, rows: Ints, moved: Ints) -> pl.DataFrame:
     return pl.concat(parts, rechunk=False)
 
 
-def _segment_ids(mmsi: pl.Series, bounds: Ints, number: Ints) -> tuple[pl.Series, Ints]:
+def _segment_ids(mmsi: pl.Series, bounds: IntArray, number: IntArray) -> tuple[pl.Series, IntArray]:
     """ "<mmsi>-<number + 1>" per row, for rows grouped by MMSI between `bounds`, and the code of
     each row's segment (its rank among the frame's segments): each distinct text is formatted
     once and gathered (a short text is stored inline, so gathering is cheap)."""
@@ -369,7 +384,7 @@ def _segment_ids(mmsi: pl.Series, bounds: Ints, number: Ints) -> tuple[pl.Series
 
 
 def _needing_the_loop(
-    bounds: list[int], plain: Bools, lat: Floats, lon: Floats
+    bounds: list[int], plain: BoolArray, lat: FloatArray, lon: FloatArray
 ) -> list[tuple[int, int]]:
     """(start, end) of the MMSIs (consecutive `bounds`) with a step that is not plain after their
     first point, or whose first point has no position: the others are one segment, no noise."""

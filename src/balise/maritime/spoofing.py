@@ -5,7 +5,8 @@ What: `detect_shared_mmsi` and `detect_position_jumps` read the output of
 runs both and drops the jumps a shared MMSI already explains.
 
 Why: a hull hiding behind another vessel's MMSI and a transponder reporting false positions are
-identity signals analysts ask for first (maritime-anchors §6, point 5). Two hulls on one MMSI
+deceptive practices the US "Global Maritime Advisory" of 14 May 2020 (OFAC, Department of State,
+US Coast Guard) lists first: AIS manipulation and vessel identity fraud. Two hulls on one MMSI
 make the positions jump at every switch: those jumps are one shared_mmsi event, not hundreds of
 position_jump events.
 
@@ -27,12 +28,11 @@ from balise.maritime.identity_params import (
     POSITION_JUMP_SCORE,
     SHARED_MMSI_SCORE,
     IdentityParams,
-    finish_events,
     outside_periods,
-    params_json,
 )
+from balise.maritime.kernel import VESSEL_ORDER, build_events, params_json
 from balise.maritime.segment import in_vessel_order
-from balise.model.events import to_json
+from balise.model.events import empty_events, to_json
 
 MIN_SECONDS: Final = 1.0
 """Floor of the time between two points when computing a speed: AIS times are in whole seconds."""
@@ -241,7 +241,7 @@ def _position_jumps(
 ) -> pl.DataFrame:
     """`detect_position_jumps` on the `_run_rows` of the positioned points."""
     rows = [_jump_row(r, params) for r in _jumps(runs, params).iter_rows(named=True)]
-    jumps = finish_events(rows, "position_jump", ("mmsi", "start", "_key"))
+    jumps = build_events("position_jump", rows, ("mmsi", "start", "_key"), order=VESSEL_ORDER)
     return outside_periods(jumps, shared)
 
 
@@ -306,9 +306,12 @@ def _switches(points: pl.DataFrame, runs: pl.DataFrame) -> pl.DataFrame:
 
 def _shared_periods(switches: pl.DataFrame, min_alternations: int) -> pl.DataFrame:
     """Pairs of segments switched between at least `min_alternations` times, merged per MMSI
-    into periods where they overlap: start, end, switches, max_nm, lat, lon, segments."""
+    into periods where they overlap: start, end, switches, max_nm, lat, lon, segments.
+
+    Deterministic: pairs keep the order of their first switch (and pairs starting at the same
+    time keep it through the sort), so a period's position is always that of the same pair."""
     pairs = (
-        switches.group_by("mmsi", "pair")
+        switches.group_by("mmsi", "pair", maintain_order=True)
         .agg(
             switches=pl.len(),
             start=pl.col("prev_time").min(),
@@ -318,7 +321,7 @@ def _shared_periods(switches: pl.DataFrame, min_alternations: int) -> pl.DataFra
             lon=pl.col("lon").first(),
         )
         .filter(pl.col("switches") >= min_alternations)
-        .sort("mmsi", "start")
+        .sort("mmsi", "start", maintain_order=True)
         .with_columns(
             period=(pl.col("start") > pl.col("end").cum_max().shift(1).over("mmsi"))
             .fill_null(True)
@@ -387,9 +390,9 @@ def _shared_mmsi(
     counted in `segmented`."""
     periods = _shared_periods(_switches(points, runs), params.min_alternations)
     if periods.is_empty():
-        return finish_events([], "shared_mmsi", ("mmsi", "start", "_key"))
+        return empty_events()
     # one pass over all positions for all periods; each period then scans only these rows
     involved = pl.col("segment_id").is_in(periods["segments"].explode().unique().implode())
     candidates = segmented.select("segment_id", "timestamp").filter(involved)
     rows = [_shared_row(r, candidates, params) for r in periods.iter_rows(named=True)]
-    return finish_events(rows, "shared_mmsi", ("mmsi", "start", "_key"))
+    return build_events("shared_mmsi", rows, ("mmsi", "start", "_key"), order=VESSEL_ORDER)

@@ -26,14 +26,13 @@ from datetime import datetime, timedelta
 from typing import Any, Final, NamedTuple
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 import searoute
 
 from balise.geo.sphere import bearing_deg, distance_nm
+from balise.model.arrays import FloatArray
 from balise.model.schema import UTC_TIME
 
-FloatArray = npt.NDArray[np.float64]
 RouteFinder = Callable[[tuple[float, float], tuple[float, float]], list[list[float]]]
 """(origin lon, lat), (port lon, lat) → the route's [lon, lat] vertices from origin to port."""
 

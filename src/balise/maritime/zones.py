@@ -24,23 +24,22 @@ from dataclasses import asdict, dataclass
 from typing import Any, Final
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 
 from balise.geo.sphere import KM_PER_NM
 from balise.geo.zones import Zone, ZoneRule
-from balise.maritime.gaps import (
+from balise.maritime.kernel import (
     TRACK,
-    events_frame,
-    haversine_km,
+    build_events,
+    haversine_km_expr,
     hours_between,
     iso,
     rounded,
 )
-from balise.model.events import EVENT_SCHEMA, empty_events, event_id_expr, to_json
+from balise.model.arrays import BoolArray, FloatArray, IntArray
+from balise.model.events import empty_events, to_json
 from balise.model.mid import mid_expr
 
-BoolArray = npt.NDArray[np.bool_]
 KIND: Final = "zone_entry"
 KEY: Final = "_key"
 """The track of each row as `_track_number` gives it."""
@@ -91,7 +90,7 @@ def _tracks(positions: pl.DataFrame) -> pl.DataFrame:
         for c in ("timestamp", "lat", "lon")
     ]
     after = pl.when(pl.col(KEY) == pl.col(KEY).shift(-1)).then(pl.col("timestamp").shift(-1))
-    leg_nm = haversine_km(pl.col("prev_lat"), pl.col("prev_lon"), pl.col("lat"), pl.col("lon"))
+    leg_nm = haversine_km_expr(pl.col("prev_lat"), pl.col("prev_lon"), pl.col("lat"), pl.col("lon"))
     leg_h = hours_between(pl.col("prev_timestamp"), pl.col("timestamp"))
     implied = pl.when(leg_h > 0).then(leg_nm / KM_PER_NM / leg_h)
     return rows.with_columns(*before, after.alias("next_timestamp")).with_columns(
@@ -130,9 +129,7 @@ def _inside_each(lat: pl.Series, lon: pl.Series, zones: Sequence[Zone]) -> list[
     return [_contains(zone, lats, lons) for zone in zones]
 
 
-def _contains(
-    zone: Zone, lats: npt.NDArray[np.float64], lons: npt.NDArray[np.float64]
-) -> BoolArray:
+def _contains(zone: Zone, lats: FloatArray, lons: FloatArray) -> BoolArray:
     """`zone.contains`, asked only of the located positions within the zone's latitudes: one
     comparison leaves out the millions of positions far from it, which are outside its every
     part's bounding box, so the answer is the same."""
@@ -198,7 +195,7 @@ def _around_inside(tracks: pl.DataFrame, zones: Sequence[Zone]) -> pl.DataFrame:
 
 def _visit_numbers(
     tracks: pl.DataFrame, inside: BoolArray, params: ZoneParams
-) -> tuple[npt.NDArray[np.int64], BoolArray]:
+) -> tuple[IntArray, BoolArray]:
     """A number per row shared by the rows of one visit (rows outside are ignored), and whether
     each row starts a visit only because a silence split it from the previous one inside."""
     first_of_track = tracks["prev_timestamp"].is_null().to_numpy()
@@ -311,7 +308,7 @@ def _evidence(row: dict[str, Any], zone: Zone, fired: list[int], best: int) -> s
 def _zone_events(
     tracks: pl.DataFrame, index: int, zone: Zone, ship_types: pl.DataFrame, params: ZoneParams
 ) -> pl.DataFrame | None:
-    """The event rows (with `zone_id`, `_score`, `_evidence`) of the visits to `zone` (at `index`
+    """The event rows (with `zone_id`, `score`, `evidence`) of the visits to `zone` (at `index`
     of the zones) that fire."""
     inside = _inside(tracks, index, zone)
     if not inside.any():
@@ -336,8 +333,8 @@ def _zone_events(
         .alias("confidence"),
         pl.lit(to_json(rule_params)).alias("params"),
         pl.lit(zone.id).alias("zone_id"),
-        pl.Series("_score", scores, dtype=pl.Float64),
-        pl.Series("_evidence", evidence, dtype=pl.String),
+        pl.Series("score", scores, dtype=pl.Float64),
+        pl.Series("evidence", evidence, dtype=pl.String),
     )  # fmt: skip
 
 
@@ -368,7 +365,4 @@ def detect_zone_entries(
     if not found:
         return empty_events()
     rows = pl.concat(found)
-    events = events_frame(KIND, rows.drop("_evidence"), rows["_evidence"].to_list(), ID_KEYS)
-    scores = rows.select(event_id_expr(KIND, *ID_KEYS).alias("id"), pl.col("_score"))
-    scored = events.join(scores, on="id", how="left", maintain_order="left")
-    return scored.with_columns(pl.col("_score").alias("score")).select(list(EVENT_SCHEMA))
+    return build_events(KIND, rows, ID_KEYS)

@@ -102,3 +102,19 @@ def as_events(frame: pl.DataFrame) -> pl.DataFrame:
     filled from the vessel columns where a detector left them out."""
     filled = with_vessel_subjects(frame)
     return filled.select([pl.col(c).cast(t) for c, t in EVENT_SCHEMA.items()])
+
+
+def decode_event_json(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of event `row` (a dict of `EVENT_SCHEMA` columns, e.g. from `iter_rows(named=True)`
+    or a store query) with its `params` and `evidence` JSON texts, those present, as dicts: the
+    inverse of writing them with `to_json`. A null or empty text gives an empty dict, and a value
+    already decoded is kept, so decoding twice is harmless."""
+    decoded = dict(row)
+    for key in ("params", "evidence"):
+        if key in decoded:
+            value = decoded[key]
+            parsed = value if isinstance(value, Mapping) else json.loads(value or "{}")
+            if not isinstance(parsed, Mapping):
+                raise ValueError(f"event {key} is not a JSON object: {value!r}")
+            decoded[key] = dict(parsed)
+    return decoded

@@ -1,0 +1,52 @@
+"""The detector kernel: one event builder, and params/evidence texts that decode back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import polars as pl
+
+from balise.maritime.gaps import GapParams
+from balise.maritime.kernel import VESSEL_ORDER, build_events, params_json
+from balise.model.events import EVENT_SCHEMA, decode_event_json, to_json
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def _rows() -> list[dict[str, object]]:
+    return [
+        {"start": T0, "end": T0, "lat": 1.0, "lon": 2.0, "mmsi": 227000002, "confidence": 0.5,
+         "params": params_json(GapParams()), "evidence": to_json({"b": 1, "a": [1, None]})},
+        {"start": T0, "end": T0, "lat": 1.0, "lon": 2.0, "mmsi": 227000001, "confidence": 0.5,
+         "params": params_json(GapParams()), "evidence": to_json({"nested": {"x": "y"}})},
+    ]  # fmt: skip
+
+
+def test_params_and_evidence_round_trip_through_the_event_frame() -> None:
+    events = build_events("ais_gap", _rows(), ("mmsi", "start"))
+    assert events.schema == pl.Schema(EVENT_SCHEMA)
+    decoded = [decode_event_json(row) for row in events.iter_rows(named=True)]
+    assert [d["mmsi"] for d in decoded] == [227000001, 227000002]  # sorted by start, mmsi
+    assert decoded[0]["evidence"] == {"nested": {"x": "y"}}
+    assert decoded[1]["evidence"] == {"a": [1, None], "b": 1}
+    assert decoded[0]["params"]["min_gap_hours"] == GapParams().min_gap_hours
+    assert to_json(decoded[1]["evidence"]) == events["evidence"][1]  # the same canonical text
+    assert decode_event_json(decoded[0]) == decoded[0]  # decoding twice changes nothing
+
+
+def test_null_texts_decode_to_empty_objects() -> None:
+    assert decode_event_json({"id": "x", "params": None, "evidence": ""}) == {
+        "id": "x",
+        "params": {},
+        "evidence": {},
+    }
+
+
+def test_ids_are_stable_whatever_the_input_form() -> None:
+    rows = _rows()
+    from_dicts = build_events("ais_gap", rows, ("mmsi", "start"), order=VESSEL_ORDER)
+    frame = pl.DataFrame(rows).with_columns(pl.col("start", "end").cast(EVENT_SCHEMA["start"]))
+    from_frame = build_events("ais_gap", frame, ("mmsi", "start"), order=VESSEL_ORDER)
+    assert from_dicts["id"].to_list() == from_frame["id"].to_list()
+    assert from_dicts["status"].unique().to_list() == ["active"]
+    assert build_events("ais_gap", [], ("mmsi", "start")).is_empty()
