@@ -38,8 +38,8 @@ from balise.maritime.segment import segment
 from balise.maritime.spoofing import detect_spoofing
 from balise.maritime.zones import detect_zone_entries
 from balise.model.events import EVENT_SCHEMA, empty_events
+from balise.store.base import EventChanges, RunScope
 from balise.store.duckdb import DuckDBStore
-from balise.store.duckdb_events import EventChanges, RunScope
 
 Geo = Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64]], npt.NDArray[np.float64]]
 BoolArray = npt.NDArray[np.bool_]

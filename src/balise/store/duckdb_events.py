@@ -9,7 +9,6 @@ change is appended to `event_history` with the run's time, so nothing an analyst
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +16,7 @@ import duckdb
 import polars as pl
 
 from balise.model.events import EVENT_SCHEMA
+from balise.store.base import EventChanges, RunScope
 
 _TYPES = {
     "id": "VARCHAR PRIMARY KEY", "type": "VARCHAR", "start": "TIMESTAMPTZ", "end": "TIMESTAMPTZ",
@@ -34,29 +34,6 @@ EVENTS_SQL = (
     + ", ".join(f'"{c}" {t.replace(" PRIMARY KEY", "")}' for c, t in _TYPES.items())
     + ", changed_at TIMESTAMPTZ);"
 )
-
-
-@dataclass(frozen=True)
-class RunScope:
-    """What an incremental run re-detected: every event of the vessels `mmsis` (as `mmsi` or
-    `other_mmsi`), except that events of `window_types` (found on the positions of a time window
-    only, e.g. encounters) are covered only where they overlap `since`-`until`. Stored events
-    outside the scope are neither revised nor retracted by the run."""
-
-    mmsis: tuple[int, ...]
-    window_types: tuple[str, ...] = ()
-    since: datetime | None = None
-    until: datetime | None = None
-
-
-@dataclass(frozen=True)
-class EventChanges:
-    """What a detection run changed in the store."""
-
-    new: int
-    revised: int
-    retracted: int
-    unchanged: int
 
 
 def save_events(
