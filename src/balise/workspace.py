@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from balise.errors import WorkspaceError
+from balise.store.base import Store
 from balise.store.duckdb import DuckDBStore
 
 STORE_FILE = "balise.duckdb"
@@ -34,7 +35,7 @@ class Workspace:
     def spool_dir(self) -> Path:
         return self.root / "spool"
 
-    def open_store(self, create: bool = False) -> DuckDBStore:
+    def open_store(self, create: bool = False) -> Store:
         """The workspace's store; without `create`, a missing workspace is an error."""
         if not self.store_path.exists():
             if not create:

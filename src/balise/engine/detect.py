@@ -38,8 +38,7 @@ from balise.maritime.segment import segment
 from balise.maritime.spoofing import detect_spoofing
 from balise.maritime.zones import detect_zone_entries
 from balise.model.events import EVENT_SCHEMA, empty_events
-from balise.store.base import EventChanges, RunScope
-from balise.store.duckdb import DuckDBStore
+from balise.store.base import EventChanges, RunScope, Store
 
 Geo = Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64]], npt.NDArray[np.float64]]
 BoolArray = npt.NDArray[np.bool_]
@@ -333,7 +332,7 @@ def fingerprint(preset: str, params: DetectorParams | None = None) -> str:
 
 
 def detect(
-    store: DuckDBStore,
+    store: Store,
     preset: str,
     geo: Geography,
     *,
@@ -368,7 +367,7 @@ def detect(
 
 
 def _incremental(
-    store: DuckDBStore,
+    store: Store,
     changed: pl.DataFrame,
     preset: str,
     geo: Geography,

@@ -203,7 +203,11 @@ class PositionStore(Protocol):
     """Positions and identity reports as stored, per vessel and over time."""
 
     def positions(
-        self, mmsi: int | None, since: datetime | None, until: datetime | None, limit: int | None
+        self,
+        mmsi: int | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
     ) -> Iterator[pl.DataFrame]:
         """Stored positions ordered by vessel then time, in frames of bounded size."""
         ...

@@ -30,7 +30,6 @@ from balise.api.deps import StoreDep
 from balise.api.problems import ProblemError, not_found
 from balise.errors import InputRejected
 from balise.geo.zones import ZoneProblem, default_zones, zone_from_feature, zones_from_geojson
-from balise.store.duckdb import DuckDBStore
 
 router = APIRouter(tags=["zones"])
 
@@ -75,7 +74,7 @@ class ImportResult(BaseModel):
     problems: list[ZoneProblemOut]
 
 
-def _workspace_root(request: Request, store: DuckDBStore) -> Path:
+def _workspace_root(request: Request, store: Any) -> Path:
     """The workspace folder: the app's `workspace`, else the store file's folder."""
     workspace = getattr(request.app.state, "workspace", None)
     if workspace is not None:
