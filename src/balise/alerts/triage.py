@@ -10,7 +10,7 @@ A retracted alert (its event was withdrawn) takes no action. Any other move is r
 (`TriageRefused`), so a double click or a stale screen cannot silently rewrite what a colleague
 decided. A suspension must end in the future and within `MAX_SUSPENSION`; a dismissal takes a
 reason from `DISMISS_REASONS`, and "other" needs a note saying which. Every action is kept in
-`alert_actions` with its author, time, reason, note and suspension end.
+the alert's history with its author, time, reason, note and suspension end.
 """
 
 from __future__ import annotations
