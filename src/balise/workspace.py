@@ -18,6 +18,7 @@ import polars as pl
 from balise.errors import WorkspaceError
 from balise.geo.zones import ZoneLoad, load_zones
 from balise.settings import Settings, resolve
+from balise.store.base import Store
 from balise.store.duckdb import DuckDBStore
 
 STORE_FILE = "balise.duckdb"
@@ -99,7 +100,7 @@ class Workspace:
             pl.col(c).cast(pl.Int64, strict=False) for c in ("mmsi", "imo") if c in listed.columns
         )
 
-    def open_store(self, create: bool = False) -> DuckDBStore:
+    def open_store(self, create: bool = False) -> Store:
         """The workspace's store; without `create`, a missing workspace is an error."""
         if not self.store_path.exists():
             if not create:

@@ -8,8 +8,8 @@ from typing import Any
 import polars as pl
 
 from balise.model.events import EVENT_SCHEMA
+from balise.store.base import RunScope
 from balise.store.duckdb import DuckDBStore
-from balise.store.duckdb_events import RunScope
 
 DAY = datetime(2024, 3, 1, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ A retracted alert (its event was withdrawn) takes no action. Any other move is r
 (`TriageRefused`), so a double click or a stale screen cannot silently rewrite what a colleague
 decided. A suspension must end in the future and within `MAX_SUSPENSION`; a dismissal takes a
 reason from `DISMISS_REASONS`, and "other" needs a note saying which. Every action is kept in
-`alert_actions` with its author, time, reason, note and suspension end.
+the alert's history with its author, time, reason, note and suspension end.
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-import duckdb
-
-from balise.alerts.store import AlertStore, rollback
+from balise.alerts.store import AlertStore
 from balise.errors import BaliseError, InputRejected
+from balise.store.base import WriteConflict
 
 DISMISS_REASONS: Final = ("false_positive", "known_activity", "duplicate", "out_of_scope", "other")
 """Why an alert was dismissed: not what the event claims, a known and lawful activity, the same
@@ -106,33 +105,23 @@ def _act(
     now = now or datetime.now(UTC)
     who, note = _checked_user(who), _checked_note(note)
     allowed, target = _FROM[action]
-    con = alerts.store._con
-    con.begin()
-    try:
-        rows = con.execute("SELECT state FROM alerts WHERE id = ?", [alert_id]).fetchall()
-        if not rows:
+
+    def check(state: str | None) -> None:
+        if state is None:
             raise AlertNotFound(f"no alert {alert_id}", alert_id=alert_id)
-        state = str(rows[0][0])
         if state not in allowed:
             raise TriageRefused(
                 f"cannot {action} an alert that is {state}", state=state, action=action,
                 allowed_from=sorted(allowed),
             )  # fmt: skip
-        values = fields | {"state": target, "note": note, "updated_at": now, "updated_by": who}
-        assignments = ", ".join(f"{column} = ?" for column in values)
-        con.execute(f"UPDATE alerts SET {assignments} WHERE id = ?", [*values.values(), alert_id])
-        con.execute(
-            "INSERT INTO alert_actions VALUES "
-            "(nextval('alert_action_seq'), ?, ?, ?, ?, ?, ?, ?, ?)",
-            [alert_id, action, target, who, now, reason, note, until],
-        )
-        con.commit()
-    except duckdb.TransactionException as err:
-        rollback(con)
+
+    values = fields | {"state": target, "note": note, "updated_at": now, "updated_by": who}
+    entry = {"alert_id": alert_id, "action": action, "state": target, "who": who, "acted_at": now,
+             "reason": reason, "note": note, "until": until}  # fmt: skip
+    try:
+        alerts.store.transition_alert(alert_id, check, values, entry)
+    except WriteConflict as err:
         raise TriageRefused("the alert was changed at the same time; try again") from err
-    except BaseException:
-        rollback(con)
-        raise
     found = alerts.alert(alert_id)
     assert found is not None
     return found

@@ -1,8 +1,8 @@
 """Request dependencies: the workspace store, one cursor per request.
 
-The app opens the workspace's DuckDB file once (`app.state.store`); each request gets its own
-cursor on that database (`DuckDBStore.cursor()`), since a DuckDB connection must not be shared
-between threads, and closes it when the response is sent.
+The app opens the workspace's store once (`app.state.store`); each request gets its own cursor
+on it (`Store.cursor()`), since a connection (DuckDB's) must not be shared between threads, and
+closes it when the response is sent. Routes see the `Store` interface only.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from balise.store.duckdb import DuckDBStore
+from balise.store.base import Store
 
 
-def get_store(request: Request) -> Iterator[DuckDBStore]:
+def get_store(request: Request) -> Iterator[Store]:
     """A store cursor for this request."""
-    store: DuckDBStore = request.app.state.store
+    store: Store = request.app.state.store
     cursor = store.cursor()
     try:
         yield cursor
@@ -29,7 +29,7 @@ def get_store(request: Request) -> Iterator[DuckDBStore]:
 T = TypeVar("T")
 
 
-async def in_thread(request: Request, work: Callable[[DuckDBStore], T]) -> T:
+async def in_thread(request: Request, work: Callable[[Store], T]) -> T:
     """`work` on a store cursor of its own, in the thread pool: for `async` routes, which must
     not block the event loop with a query, yet answer from memory when they can."""
 
@@ -43,5 +43,5 @@ async def in_thread(request: Request, work: Callable[[DuckDBStore], T]) -> T:
     return await run_in_threadpool(run)
 
 
-StoreDep = Annotated[DuckDBStore, Depends(get_store)]
+StoreDep = Annotated[Store, Depends(get_store)]
 """Declare a route parameter `store: StoreDep` to read the workspace."""

@@ -16,52 +16,32 @@ import secrets
 import threading
 import unicodedata
 from collections.abc import Callable
-from typing import Annotated, Final
+from typing import Annotated
 
 import polars as pl
 from fastapi import Depends, Request
 
 from balise.engine.dossier import with_flag
-from balise.store.duckdb import DuckDBStore
-
-_NORMALISE_SQL: Final = "trim(regexp_replace(upper(strip_accents({c})), '[^A-Z0-9]+', ' ', 'g'))"
-_LATEST: Final = ("name", "call_sign", "imo", "ship_type", "ship_type_text", "length_m")
-_FLEET_SQL: Final = f"""
-WITH last AS (
-    SELECT mmsi, max(timestamp) AS time, arg_max(lat, timestamp) AS lat,
-           arg_max(lon, timestamp) AS lon, arg_max(sog_knots, timestamp) AS sog_knots,
-           arg_max(cog_deg, timestamp) AS cog_deg, arg_max(heading_deg, timestamp) AS heading_deg
-    FROM positions GROUP BY mmsi),
-ident AS (
-    SELECT mmsi, {
-    ", ".join(f"arg_max({c}, last_seen) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in _LATEST)
-},
-           string_agg(DISTINCT {_NORMALISE_SQL.format(c="name")}, '|') AS names,
-           string_agg(DISTINCT {_NORMALISE_SQL.format(c="call_sign")}, '|') AS call_signs,
-           string_agg(DISTINCT CAST(imo AS VARCHAR), '|') AS imos
-    FROM identities GROUP BY mmsi)
-SELECT *, {_NORMALISE_SQL.format(c="name")} AS name_key
-FROM last FULL OUTER JOIN ident USING (mmsi)
-"""
+from balise.store.base import Store
 
 
 def normalise(text: str) -> str:
     """A name as search compares it: accents stripped, upper case, every run of other
     characters than A-Z and 0-9 (AIS `@` padding, punctuation, spaces) one space, trimmed.
-    The same rule as `_NORMALISE_SQL`, so that "Nuestra Señora", "NUESTRA SENORA@@" and
-    "nuestra-senora" are one name."""
+    The same rule as the store's fleet query (`FleetStore.fleet`), so that "Nuestra Señora",
+    "NUESTRA SENORA@@" and "nuestra-senora" are one name."""
     folded = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in folded if not unicodedata.combining(c)).upper()
     return re.sub(r"[^A-Z0-9]+", " ", plain).strip()
 
 
-def build_fleet(store: DuckDBStore) -> pl.DataFrame:
+def build_fleet(store: Store) -> pl.DataFrame:
     """One row per vessel heard or identified: last position (`time`, `lat`, `lon`,
     `sog_knots`, `cog_deg`, `heading_deg`), current identity, flag, risk `score` and `band`
     (null before the first detection run), and the search columns `name_key` (the current name
     normalised), `names`, `call_signs`, `imos` (every normalised value ever reported,
     `|`-separated)."""
-    fleet = store._frame(_FLEET_SQL)
+    fleet = store.fleet()
     risk = store.table("vessel_risk")
     if risk is None:
         risk = pl.DataFrame(schema={"mmsi": pl.Int32, "score": pl.Float64, "band": pl.String})
@@ -76,19 +56,19 @@ class FleetCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._version: int | None = None
-        self._frame: pl.DataFrame | None = None
+        self._snapshot: pl.DataFrame | None = None
         self._bodies: dict[str, bytes] = {}
         # generations restart at each process start: entity tags must not repeat across runs
         self._instance = secrets.token_hex(8)
 
-    def get(self, store: DuckDBStore) -> pl.DataFrame:
+    def get(self, store: Store) -> pl.DataFrame:
         """The snapshot, rebuilt first if the data changed since it was built."""
         version = store.generation
         with self._lock:
-            if self._frame is None or version != self._version:
-                self._frame, self._version = build_fleet(store), version
+            if self._snapshot is None or version != self._version:
+                self._snapshot, self._version = build_fleet(store), version
                 self._bodies = {}
-            return self._frame
+            return self._snapshot
 
     def tag(self, version: int, key: str) -> str:
         """The entity tag of body `key` at data version `version`."""
@@ -101,7 +81,7 @@ class FleetCache:
             return self._bodies.get(key) if version == self._version else None
 
     def body(
-        self, store: DuckDBStore, key: str, encode: Callable[[pl.DataFrame], bytes]
+        self, store: Store, key: str, encode: Callable[[pl.DataFrame], bytes]
     ) -> tuple[bytes, int]:
         """A response body made from the snapshot by `encode` and kept with it under `key`
         (the unfiltered map layer is the same bytes for every request until the data

@@ -15,24 +15,18 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from starlette.datastructures import URL
 
 from balise.api.problems import ProblemError
+from balise.store.base import EventKey
+
+__all__ = ["EventKey", "bad_cursor", "decode_cursor", "encode_cursor", "next_link"]
 
 _VERSION: Final = "e1."
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class EventKey:
-    """Where a page of events ended: the last event's start and id."""
-
-    start: datetime
-    id: str
 
 
 def _micros(moment: datetime) -> int:

@@ -42,14 +42,8 @@ class BBox:
     def crosses_antimeridian(self) -> bool:
         return self.min_lon > self.max_lon
 
-    def sql(self, lat: str = "lat", lon: str = "lon") -> tuple[str, list[Any]]:
-        """A SQL condition (with its parameters) on the columns `lat` and `lon`."""
-        joiner = "OR" if self.crosses_antimeridian else "AND"
-        text = f"({lat} BETWEEN ? AND ? AND ({lon} >= ? {joiner} {lon} <= ?))"
-        return text, [self.min_lat, self.max_lat, self.min_lon, self.max_lon]
-
     def expr(self, lat: str = "lat", lon: str = "lon") -> pl.Expr:
-        """The same condition as a polars expression."""
+        """The condition of being inside the box, on the columns `lat` and `lon`."""
         west, east = pl.col(lon) >= self.min_lon, pl.col(lon) <= self.max_lon
         sides = (west | east) if self.crosses_antimeridian else (west & east)
         return pl.col(lat).is_between(self.min_lat, self.max_lat) & sides

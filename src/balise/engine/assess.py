@@ -21,7 +21,7 @@ from balise.engine.dossier import with_flag
 from balise.maritime.risk import score_vessels
 from balise.maritime.tracking import SeaRoutes, track_destinations
 from balise.maritime.voyages import score_voyages
-from balise.store.duckdb import DuckDBStore
+from balise.store.base import Store
 
 RECENT_HOURS = 6.0
 """Track length read per vessel to check its progress towards a port."""
@@ -41,13 +41,13 @@ class Assessment:
     seconds: float
 
 
-def _latest_time(store: DuckDBStore) -> datetime | None:
+def _latest_time(store: Store) -> datetime | None:
     latest = store.vessels()["last_position"].max()
     return latest if isinstance(latest, datetime) else None
 
 
 def assess(
-    store: DuckDBStore,
+    store: Store,
     *,
     normalise: Normaliser,
     ports: pl.DataFrame,
@@ -87,7 +87,7 @@ def assess(
     return Assessment(risk.height, bands, tracking.height, time.perf_counter() - started)
 
 
-def assess_workspace(store: DuckDBStore, root: Path) -> Assessment:
+def assess_workspace(store: Store, root: Path) -> Assessment:
     """`assess` with the packaged gazetteer, the high-risk port list and the workspace's
     watchlist (`Workspace.watchlist`, when it has one)."""
     from balise.geo.gazetteer import Gazetteer, load_high_risk_ports, normalise_destination

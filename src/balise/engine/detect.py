@@ -42,8 +42,7 @@ from balise.maritime.zones import detect_zone_entries
 from balise.model.arrays import BoolArray, FloatArray
 from balise.model.event_types import detected_types
 from balise.model.events import as_events, empty_events
-from balise.store.duckdb import DuckDBStore
-from balise.store.duckdb_events import EventChanges, RunScope
+from balise.store.base import EventChanges, RunScope, Store
 
 Geo = Callable[[FloatArray, FloatArray], FloatArray]
 DETECTOR_THREADS = 2
@@ -258,7 +257,7 @@ def fingerprint(preset: str, params: DetectorParams | None = None) -> str:
 
 
 def detect(
-    store: DuckDBStore,
+    store: Store,
     preset: str,
     geo: Geography,
     *,
@@ -293,7 +292,7 @@ def detect(
 
 
 def _incremental(
-    store: DuckDBStore,
+    store: Store,
     changed: pl.DataFrame,
     preset: str,
     geo: Geography,

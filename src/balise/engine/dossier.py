@@ -10,7 +10,7 @@ import polars as pl
 
 from balise.model.mid import flag_frame, mid_expr
 from balise.model.schema import IDENTITY_FIELDS
-from balise.store.duckdb import DuckDBStore
+from balise.store.base import DerivedStore, EventStore, Store
 
 
 def with_flag(frame: pl.DataFrame) -> pl.DataFrame:
@@ -41,7 +41,7 @@ def identity_history(snapshots: pl.DataFrame) -> dict[str, list[dict[str, Any]]]
     return history
 
 
-def _events(store: DuckDBStore, mmsi: int) -> list[dict[str, Any]]:
+def _events(store: EventStore, mmsi: int) -> list[dict[str, Any]]:
     events = store.events(mmsi=mmsi).sort("start", descending=True)
     records = events.to_dicts()
     for record in records:
@@ -50,7 +50,7 @@ def _events(store: DuckDBStore, mmsi: int) -> list[dict[str, Any]]:
     return records
 
 
-def _derived(store: DuckDBStore, name: str, mmsi: int) -> dict[str, Any] | None:
+def _derived(store: DerivedStore, name: str, mmsi: int) -> dict[str, Any] | None:
     """The vessel's row of a derived table (risk, tracking), JSON texts decoded."""
     table = store.table(name, mmsi)
     if table is None or table.is_empty():
@@ -62,7 +62,7 @@ def _derived(store: DuckDBStore, name: str, mmsi: int) -> dict[str, Any] | None:
     return row
 
 
-def _voyages(store: DuckDBStore, mmsi: int) -> list[dict[str, Any]]:
+def _voyages(store: DerivedStore, mmsi: int) -> list[dict[str, Any]]:
     """The vessel's voyages with their risk, newest first."""
     table = store.table("voyage_risk", mmsi)
     if table is None:
@@ -73,7 +73,7 @@ def _voyages(store: DuckDBStore, mmsi: int) -> list[dict[str, Any]]:
     return rows
 
 
-def dossier(store: DuckDBStore, mmsi: int) -> dict[str, Any]:
+def dossier(store: Store, mmsi: int) -> dict[str, Any]:
     """The vessel dossier: identity now and its history, flag, positions summary, risk with its
     reasons, likely destination, voyages with their risk, and events (newest first)."""
     summary = with_flag(pl.DataFrame({"mmsi": [mmsi]}, schema={"mmsi": pl.Int32}))

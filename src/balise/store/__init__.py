@@ -1,5 +1,5 @@
-"""Storage behind one interface (`Store`): positions, identities, quarantine, events and their
-history; DuckDB in the workspace is the embedded default."""
+"""Storage behind small interfaces (`balise.store.base`); DuckDB in the workspace is the embedded
+default (`balise.store.duckdb`)."""
 
 from balise.store.base import IngestRecord, Store
 from balise.store.duckdb import DuckDBStore

@@ -1,16 +1,44 @@
-"""The store interface every implementation (DuckDB now, PostgreSQL later) provides."""
+"""The store interface every implementation (DuckDB now, PostgreSQL later) provides.
+
+Persistence is split by concern into small protocols, so that a module asks for what it uses
+(the ingest engine an `IngestStore`, the alert inbox an `AlertRepository`) and a second
+implementation can be written against them without touching `api`, `alerts` or `engine`
+(docs/decisions/0006). `Store` combines them. The value types the protocols take and give
+(filters, page keys, run scopes, change counts) are defined here, not by an implementation.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Final, Protocol
 
 import polars as pl
 
+from balise.errors import BaliseError
 from balise.model.batch import ReadBatch
-from balise.store.duckdb_events import EventChanges, RunScope
+from balise.model.schema import UTC_TIME
+
+DERIVED_TABLES: Final = ("vessel_risk", "vessel_tracking", "voyage_risk")
+"""Tables recomputed whole after each detection run from the events and latest positions."""
+
+ALERT_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "id": pl.String(), "state": pl.String(), "strength": pl.Float64(), "severity": pl.Float64(),
+    "severity_label": pl.String(), "fingerprint": pl.String(), "suspended_until": UTC_TIME,
+    "dismiss_reason": pl.String(), "dismissed_strength": pl.Float64(), "note": pl.String(),
+    "created_at": UTC_TIME, "updated_at": UTC_TIME, "updated_by": pl.String(),
+}  # fmt: skip
+"""One alert: its triage state, strength and severity, and the last action on it."""
+ACTION_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "alert_id": pl.String(), "action": pl.String(), "state": pl.String(), "who": pl.String(),
+    "acted_at": UTC_TIME, "reason": pl.String(), "note": pl.String(), "until": UTC_TIME,
+}  # fmt: skip
+"""One entry of an alert's history: who did what, when, why, and the state it left."""
+
+
+class WriteConflict(BaliseError):
+    """A write lost a race with another writer of the same rows and was rolled back."""
 
 
 @dataclass(frozen=True)
@@ -25,8 +53,122 @@ class IngestRecord:
     batch_records: int
 
 
-class Store(Protocol):
-    """Where readers' batches go and where queries read them back."""
+@dataclass(frozen=True)
+class RunScope:
+    """What an incremental run re-detected: every event of the vessels `mmsis` (as `mmsi` or
+    `other_mmsi`), except that events of `window_types` (found on the positions of a time window
+    only, e.g. encounters) are covered only where they overlap `since`-`until`. Stored events
+    outside the scope are neither revised nor retracted by the run."""
+
+    mmsis: tuple[int, ...]
+    window_types: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class EventChanges:
+    """What a detection run changed in the store."""
+
+    new: int
+    revised: int
+    retracted: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class DetectRun:
+    """A recorded detection run: when, up to which change, with which settings."""
+
+    run_at: datetime
+    seq: int
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Box:
+    """A longitude/latitude box in degrees; `min_lon > max_lon` crosses the antimeridian."""
+
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+    @property
+    def crosses_antimeridian(self) -> bool:
+        return self.min_lon > self.max_lon
+
+
+@dataclass(frozen=True)
+class EventKey:
+    """Where a page of events ended: the last event's start and id."""
+
+    start: datetime
+    id: str
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events to read: any of `types` and `statuses` (no status: all but retracted),
+    overlapping [`since`, `until`) (ended at or after `since`, started before `until`), about
+    vessel `mmsi` (either vessel), score (else confidence) at least `min_score`, inside `bbox`
+    and inside any of `areas` (e.g. a zone's parts' bounding boxes), and after the keyset
+    cursor `after` in the (start descending, id) order."""
+
+    types: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    mmsi: int | None = None
+    min_score: float | None = None
+    bbox: Box | None = None
+    areas: tuple[Box, ...] = ()
+    after: EventKey | None = None
+
+
+@dataclass(frozen=True)
+class AlertKey:
+    """Where a page of alerts ends: the sort key of its last alert."""
+
+    severity: float
+    start: datetime
+    id: str
+
+
+@dataclass(frozen=True)
+class AlertFilter:
+    """Which alerts to list: any of `states` and `types` (all when empty), at least
+    `min_severity` (0-1), about vessel `mmsi` (as either vessel), event ending at or after
+    `since`."""
+
+    states: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    min_severity: float = 0.0
+    mmsi: int | None = None
+    since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AlertSources:
+    """What alerts are derived from: every stored event (`EVENT_SCHEMA` and `detected_at`), the
+    vessel risk table (None before the first assessment) and the current alerts."""
+
+    events: pl.DataFrame
+    vessel_risk: pl.DataFrame | None
+    alerts: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class AlertChanges:
+    """Alert rows to write whole (`ALERT_SCHEMA`) and history entries to append
+    (`ACTION_SCHEMA`)."""
+
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    actions: list[dict[str, Any]] = field(default_factory=list)
+
+
+class IngestStore(Protocol):
+    """Ingests of input files: their batches, counts, quarantine and the change log."""
 
     def ingest(self, ingest_id: str) -> IngestRecord | None:
         """The ingest of that content, if one was started."""
@@ -48,10 +190,57 @@ class Store(Protocol):
 
     def quarantine(self, ingest_id: str | None = None) -> pl.DataFrame: ...
 
+    def last_change(self) -> int:
+        """The sequence number of the last stored batch that changed data (0: none)."""
+        ...
+
+    def changes_since(self, seq: int) -> pl.DataFrame:
+        """The vessels changed after `seq`: `mmsi`, `first`, `last` (time span touched)."""
+        ...
+
+
+class PositionStore(Protocol):
+    """Positions and identity reports as stored, per vessel and over time."""
+
     def positions(
-        self, mmsi: int | None, since: datetime | None, until: datetime | None, limit: int | None
+        self,
+        mmsi: int | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
     ) -> Iterator[pl.DataFrame]:
         """Stored positions ordered by vessel then time, in frames of bounded size."""
+        ...
+
+    def positions_of(
+        self, mmsis: list[int] | None, since: datetime | None = None, until: datetime | None = None
+    ) -> pl.DataFrame:
+        """Positions of the vessels `mmsis` (all when None) within [`since`, `until`), in one
+        frame ordered by vessel then time."""
+        ...
+
+    def recent_positions(self, hours: float, active_hours: float) -> pl.DataFrame:
+        """Each vessel's positions of the last `hours` before its own last position, for the
+        vessels heard within `active_hours` of the newest stored position."""
+        ...
+
+    def track(
+        self, mmsi: int, since: datetime | None, until: datetime | None, limit: int
+    ) -> pl.DataFrame:
+        """The vessel's `timestamp`, `lat`, `lon`, `sog_knots`, `cog_deg` in [`since`,
+        `until`), oldest first, at most its latest `limit` positions."""
+        ...
+
+    def has_positions(self, mmsi: int) -> bool:
+        """Whether any position of the vessel is stored."""
+        ...
+
+    def knows_vessel(self, mmsi: int) -> bool:
+        """Whether any position or identity report of the vessel is stored."""
+        ...
+
+    def position_summary(self, mmsi: int) -> dict[str, Any]:
+        """Count, time span and last known position of one vessel."""
         ...
 
     def vessels(self) -> pl.DataFrame:
@@ -67,6 +256,10 @@ class Store(Protocol):
         sighting."""
         ...
 
+
+class EventStore(Protocol):
+    """Events with their revision history, and the detection runs that made them."""
+
     def save_events(
         self, events: pl.DataFrame, types: list[str], scope: RunScope | None = None
     ) -> EventChanges:
@@ -74,33 +267,138 @@ class Store(Protocol):
         (within `scope` only, for an incremental run)."""
         ...
 
-    def positions_of(
-        self, mmsis: list[int] | None, since: datetime | None = None, until: datetime | None = None
+    def events(
+        self, kind: str | None = None, since: datetime | None = None, mmsi: int | None = None
     ) -> pl.DataFrame:
-        """Positions of the vessels `mmsis` (all when None) within [`since`, `until`), in one
-        frame ordered by vessel then time."""
+        """Stored events that are not retracted, newest first."""
         ...
 
-    def last_change(self) -> int:
-        """The sequence number of the last stored batch that changed data (0: none)."""
+    def find_events(self, where: EventFilter, limit: int | None = None) -> pl.DataFrame:
+        """Events (`EVENT_SCHEMA` columns) matching `where`, newest start first then id, at
+        most `limit`."""
         ...
 
-    def changes_since(self, seq: int) -> pl.DataFrame:
-        """The vessels changed after `seq`: `mmsi`, `first`, `last` (time span touched)."""
+    def iter_events(self, where: EventFilter, batch_rows: int) -> Iterator[pl.DataFrame]:
+        """The events of `find_events` in frames of at most `batch_rows`, read as they are
+        consumed (an export of any size in bounded memory)."""
+        ...
+
+    def event(self, event_id: str) -> dict[str, Any] | None:
+        """One event (also a retracted one), or None."""
+        ...
+
+    def event_history(self, event_id: str) -> pl.DataFrame:
+        """Every stored revision of an event (its columns and `changed_at`), oldest first."""
         ...
 
     def last_detect_run(self) -> tuple[int, str] | None:
         """The change sequence and settings fingerprint the last detection run covered."""
         ...
 
+    def latest_detect_run(self) -> DetectRun | None:
+        """The last detection run with its time, or None before the first."""
+        ...
+
     def record_detect_run(self, seq: int, fingerprint: str, mode: str, positions: int) -> None:
         """Remember that a detection run covered the changes up to `seq`."""
         ...
 
-    def events(
-        self, kind: str | None = None, since: datetime | None = None, mmsi: int | None = None
+
+class DerivedStore(Protocol):
+    """Tables recomputed whole after each detection run (`DERIVED_TABLES`)."""
+
+    def save_table(self, name: str, frame: pl.DataFrame) -> None:
+        """Replace the derived table `name` with `frame`, atomically."""
+        ...
+
+    def table(self, name: str, mmsi: int | None = None) -> pl.DataFrame | None:
+        """The derived table `name` (of one vessel when `mmsi` is given); None before the
+        first detection run made it."""
+        ...
+
+
+class AlertRepository(Protocol):
+    """The alert rows, their history and the marker of what they were derived from. The rules
+    and the triage semantics are `balise.alerts`'; this keeps and reads what they decide."""
+
+    def alert_sources_version(self) -> str:
+        """A text that changes whenever the event history or the vessel risk table changes."""
+        ...
+
+    def alert_marker(self) -> str | None:
+        """The marker recorded by the last derivation of the alerts, if any."""
+        ...
+
+    def rederive_alerts(
+        self, marker: str, derive: Callable[[AlertSources], AlertChanges], now: datetime
+    ) -> AlertChanges | None:
+        """In one transaction: unless the recorded marker is already `marker` (then None),
+        read the sources, write what `derive` makes of them and record `marker` as of `now`. Raises
+        `WriteConflict` when another writer raced it."""
+        ...
+
+    def expire_suspensions(self, now: datetime, who: str) -> int:
+        """Re-open the suspended alerts whose suspension ended by `now` (history by `who`,
+        dated at the suspension's end); how many. Raises `WriteConflict` on a race."""
+        ...
+
+    def transition_alert(
+        self,
+        alert_id: str,
+        check: Callable[[str | None], None],
+        values: dict[str, Any],
+        action: dict[str, Any],
+    ) -> None:
+        """In one transaction: give the alert's state (None: no such alert) to `check`, which
+        raises to refuse, then set `values` on the alert and append `action`
+        (`ACTION_SCHEMA`). Raises `WriteConflict` when the alert changed at the same time."""
+        ...
+
+    def find_alerts(
+        self, where: AlertFilter, limit: int | None = None, after: AlertKey | None = None
     ) -> pl.DataFrame:
-        """Stored events that are not retracted, newest first."""
+        """Alerts with their event's fields, most severe first, then newest, then id; `after`
+        is the sort key of the last alert of the previous page."""
+        ...
+
+    def alert(self, alert_id: str) -> dict[str, Any] | None:
+        """One alert with its event's fields, or None."""
+        ...
+
+    def alert_history(self, alert_id: str) -> pl.DataFrame:
+        """The actions on one alert (`ACTION_SCHEMA`), oldest first."""
+        ...
+
+    def alert_counts(self, where: AlertFilter) -> pl.DataFrame:
+        """Alerts per event type and state (`type`, `state`, `count`)."""
+        ...
+
+
+class FleetStore(Protocol):
+    """The fleet snapshot behind the map layer and the vessel search, and the data version
+    that says when to build it again."""
+
+    @property
+    def generation(self) -> int:
+        """A number that grows with every write of data; equal numbers mean unchanged data."""
+        ...
+
+    def fleet(self) -> pl.DataFrame:
+        """One row per vessel heard or identified: last position (`time`, `lat`, `lon`,
+        `sog_knots`, `cog_deg`, `heading_deg`), current identity, and the search columns
+        `name_key` (the current name normalised: accents stripped, upper case, every run of
+        characters other than A-Z and 0-9 one space, trimmed), `names`, `call_signs`, `imos`
+        (every normalised value ever reported, `|`-separated)."""
+        ...
+
+
+class Store(
+    IngestStore, PositionStore, EventStore, DerivedStore, AlertRepository, FleetStore, Protocol
+):
+    """Where readers' batches go and where queries read them back: every concern."""
+
+    def cursor(self) -> Store:
+        """Another store on the same open database, for another thread; close it when done."""
         ...
 
     def close(self) -> None: ...

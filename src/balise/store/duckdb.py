@@ -6,16 +6,14 @@ are de-duplicated on (mmsi, timestamp, lat, lon) against what is stored, within 
 span; identity reports are folded into snapshots (one row per distinct identity of an MMSI and
 report type, with first and last time seen and a message count), so changes are kept, not
 overwritten, and repeats cost nothing.
+
+`DuckDBStore` is the `Store` of `balise.store.base`; its queries are grouped by concern in the
+`duckdb_*` modules (positions, events, alerts, fleet), each a part of the class.
 """
 
 from __future__ import annotations
 
-import itertools
-import threading
-from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import polars as pl
@@ -24,13 +22,12 @@ from balise.errors import WorkspaceError
 from balise.model.batch import ReadBatch
 from balise.model.schema import IDENTITY_FIELDS, POSITION_SCHEMA, UTC_TIME
 from balise.store.base import IngestRecord
-from balise.store.duckdb_events import (
-    EventChanges,
-    RunScope,
-    load_events,
-    migrate_events,
-    save_events,
-)
+from balise.store.duckdb_alerts import ALERTS_SQL, DuckDBAlerts
+from balise.store.duckdb_connection import database_key
+from balise.store.duckdb_event_queries import DuckDBEventQueries
+from balise.store.duckdb_events import migrate_events
+from balise.store.duckdb_fleet import DuckDBFleet
+from balise.store.duckdb_positions import DuckDBPositions
 
 _SQL_TYPES = {
     pl.Int8(): "TINYINT",
@@ -41,7 +38,6 @@ _SQL_TYPES = {
     pl.String(): "VARCHAR",
     UTC_TIME: "TIMESTAMPTZ",
 }
-_POSITION_KEY = ("mmsi", "timestamp", "lat", "lon")
 _IDENTITY_KEY = ("mmsi", "msg_type", "source_format", *IDENTITY_FIELDS)
 _IDENTITY_TYPES = {
     "mmsi": "INTEGER", "msg_type": "TINYINT", "source_format": "VARCHAR", "imo": "INTEGER",
@@ -75,26 +71,10 @@ CREATE TABLE IF NOT EXISTS detect_runs (
     run_at TIMESTAMPTZ, seq BIGINT, fingerprint VARCHAR, mode VARCHAR, positions BIGINT);
 """
 
-DERIVED_TABLES = ("vessel_risk", "vessel_tracking", "voyage_risk")
-"""Tables recomputed whole after each detection run from the events and latest positions."""
-
-_GENERATIONS: dict[str, int] = {}
-_GENERATIONS_LOCK = threading.Lock()
-_MEMORY = itertools.count()
-
-
-def _database_key(path: Path | str) -> str:
-    """Which database a store is on: its file's resolved path (every store of this process on
-    one file shares the key), or a key of its own for `:memory:`."""
-    if str(path) == ":memory:":
-        return f":memory:{next(_MEMORY)}"
-    return str(Path(path).resolve())
-
-
 _SAME_IDENTITY = " AND ".join(f"i.{c} IS NOT DISTINCT FROM b.{c}" for c in _IDENTITY_KEY)
 
 
-class DuckDBStore:
+class DuckDBStore(DuckDBPositions, DuckDBEventQueries, DuckDBAlerts, DuckDBFleet):
     """The `Store` over a DuckDB file (or `:memory:`)."""
 
     def __init__(self, path: Path | str) -> None:
@@ -102,13 +82,14 @@ class DuckDBStore:
             self._con = duckdb.connect(str(path))
         except duckdb.Error as err:
             raise WorkspaceError(f"cannot open the store {path}: {err}", path=str(path)) from err
-        self._key = _database_key(path)
+        self._key = database_key(path)
         self._con.execute("SET TimeZone = 'UTC'")
         # batches append whole row groups and a partial one each; compacting those at every
         # checkpoint rewrote the whole table once more (docs/decisions/0004)
         self._con.execute("SET max_vacuum_tasks = 0")
         self._con.execute(_SCHEMA_SQL)
         migrate_events(self._con)
+        self._con.execute(ALERTS_SQL)
 
     def close(self) -> None:
         self._con.close()
@@ -121,28 +102,6 @@ class DuckDBStore:
         other._key = self._key
         other._con.execute("SET TimeZone = 'UTC'")
         return other
-
-    @property
-    def generation(self) -> int:
-        """A number that grows with every write of data (positions, identities, events, detection
-        runs, derived tables) made by this process to this database, whichever store object made
-        it; readers compare it to know whether what they computed is still current without
-        querying. It sees no other process's writes: while a process holds a DuckDB file open
-        for writing (as `balise serve` does), no other process can open it."""
-        return _GENERATIONS.get(self._key, 0)
-
-    def _changed(self) -> None:
-        with _GENERATIONS_LOCK:
-            _GENERATIONS[self._key] = _GENERATIONS.get(self._key, 0) + 1
-
-    def _frame(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
-        table = self._con.sql(sql, params=params or None).to_arrow_table()
-        frame = pl.from_arrow(table)
-        assert isinstance(frame, pl.DataFrame)
-        return frame
-
-    def _rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-        return self._con.execute(sql, list(params)).fetchall()
 
     def ingest(self, ingest_id: str) -> IngestRecord | None:
         rows = self._rows(
@@ -225,33 +184,6 @@ class DuckDBStore:
             [seq],
         )
 
-    def last_detect_run(self) -> tuple[int, str] | None:
-        """The change sequence and settings fingerprint of the last detection run."""
-        rows = self._rows("SELECT seq, fingerprint FROM detect_runs ORDER BY run_at DESC LIMIT 1")
-        return (int(rows[0][0]), str(rows[0][1])) if rows else None
-
-    def record_detect_run(self, seq: int, fingerprint: str, mode: str, positions: int) -> None:
-        self._con.execute(
-            "INSERT INTO detect_runs VALUES (now(), ?, ?, ?, ?)",
-            [seq, fingerprint, mode, positions],
-        )
-        self._changed()
-
-    def positions_of(
-        self,
-        mmsis: list[int] | None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> pl.DataFrame:
-        """Every stored position (of the vessels `mmsis` only when given), optionally within
-        [`since`, `until`), ordered by vessel and time, in one frame."""
-        clauses, params = _position_filters(None, since, until)
-        if mmsis is not None:
-            clauses = f"{clauses} AND" if clauses else "WHERE"
-            clauses += " mmsi IN (SELECT unnest(?))"
-            params.append(mmsis)
-        return self._frame(f"SELECT * FROM positions {clauses} ORDER BY mmsi, timestamp", params)
-
     def _insert_positions(self, positions: pl.DataFrame) -> int:
         """Insert the positions not already stored; a batch whose time span holds no stored
         position (a new day, a new store) needs no comparison."""
@@ -332,138 +264,6 @@ class DuckDBStore:
             f"SELECT * FROM quarantine {where} ORDER BY ingest_id, source_line",
             [ingest_id] if ingest_id else [],
         )
-
-    def positions(
-        self,
-        mmsi: int | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int | None = None,
-    ) -> Iterator[pl.DataFrame]:
-        filters, params = _position_filters(mmsi, since, until)
-        sql = f"SELECT * FROM positions {filters} ORDER BY mmsi, timestamp"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        reader = self._con.sql(sql, params=params or None).to_arrow_reader(100_000)
-        for record_batch in reader:
-            yield pl.from_arrow(record_batch)  # type: ignore[misc]
-
-    def vessels(self) -> pl.DataFrame:
-        latest = ", ".join(
-            f"arg_max({c}, last_seen) FILTER (WHERE {c} IS NOT NULL) AS {c}"
-            for c in IDENTITY_FIELDS
-        )
-        return self._frame(
-            f"""
-            WITH pos AS (
-                SELECT mmsi, count(*) AS positions, min(timestamp) AS first_position,
-                       max(timestamp) AS last_position, arg_max(lat, timestamp) AS last_lat,
-                       arg_max(lon, timestamp) AS last_lon
-                FROM positions GROUP BY mmsi),
-            ident AS (
-                SELECT mmsi, {latest}, count(DISTINCT name) AS names,
-                       count(DISTINCT call_sign) AS call_signs, count(DISTINCT imo) AS imos,
-                       sum(messages)::BIGINT AS identity_reports
-                FROM identities GROUP BY mmsi)
-            SELECT * FROM ident FULL OUTER JOIN pos USING (mmsi) ORDER BY mmsi
-            """
-        )
-
-    def identity_history(self, mmsi: int) -> pl.DataFrame:
-        return self._frame(
-            "SELECT * FROM identities WHERE mmsi = ? ORDER BY first_seen, msg_type", [mmsi]
-        )
-
-    def identity_history_all(self, mmsis: list[int] | None = None) -> pl.DataFrame:
-        """Every identity snapshot (of the vessels `mmsis` only when given), as identity reports
-        timed at their first sighting."""
-        where = "WHERE mmsi IN (SELECT unnest(?))" if mmsis is not None else ""
-        return self._frame(
-            f"SELECT * EXCLUDE (first_seen), first_seen AS timestamp FROM identities {where} "
-            "ORDER BY mmsi, first_seen, msg_type",
-            [mmsis] if mmsis is not None else None,
-        )
-
-    def save_events(
-        self, events: pl.DataFrame, types: list[str], scope: RunScope | None = None
-    ) -> EventChanges:
-        """Store one run's complete events of `types`: new, revised, retracted (with history);
-        with a `scope`, only events inside it can be retracted."""
-        try:
-            return save_events(self._con, events, types, scope)
-        finally:
-            self._changed()
-
-    def events(
-        self, kind: str | None = None, since: datetime | None = None, mmsi: int | None = None
-    ) -> pl.DataFrame:
-        """Stored events that are not retracted, newest first."""
-        return load_events(self._con, kind, since, mmsi)
-
-    def recent_positions(self, hours: float, active_hours: float) -> pl.DataFrame:
-        """Each vessel's positions of the last `hours` before its own last position, for the
-        vessels heard within `active_hours` of the newest stored position."""
-        return self._frame(
-            "WITH last AS (SELECT mmsi, max(timestamp) AS last FROM positions GROUP BY mmsi), "
-            "active AS (SELECT * FROM last WHERE last >= (SELECT max(last) FROM last) "
-            "- to_microseconds(CAST(? * 3.6e9 AS BIGINT))) "
-            "SELECT p.* FROM positions p JOIN active a USING (mmsi) "
-            "WHERE p.timestamp >= a.last - to_microseconds(CAST(? * 3.6e9 AS BIGINT)) "
-            "ORDER BY p.mmsi, p.timestamp",
-            [active_hours, hours],
-        )
-
-    def save_table(self, name: str, frame: pl.DataFrame) -> None:
-        """Replace the derived table `name` (vessel risk, tracking) with `frame`, in one
-        transaction: readers see the old table or the new one, never a half-written one."""
-        if name not in DERIVED_TABLES:
-            raise ValueError(f"not a derived table: {name}")
-        self._con.register("derived", frame.to_arrow())
-        try:
-            self._con.begin()
-            self._con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM derived")
-            self._con.commit()
-        except BaseException:
-            self._con.rollback()
-            raise
-        finally:
-            self._con.unregister("derived")
-            self._changed()
-
-    def table(self, name: str, mmsi: int | None = None) -> pl.DataFrame | None:
-        """The derived table `name` (of one vessel when `mmsi` is given); None before the
-        first detection run made it."""
-        if name not in DERIVED_TABLES:
-            raise ValueError(f"not a derived table: {name}")
-        exists = self._rows(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", name
-        )[0][0]
-        if not exists:
-            return None
-        where = "WHERE mmsi = ?" if mmsi is not None else ""
-        return self._frame(f"SELECT * FROM {name} {where}", [mmsi] if mmsi is not None else None)
-
-    def position_summary(self, mmsi: int) -> dict[str, Any]:
-        """Count, time span and last known position of one vessel."""
-        frame = self._frame(
-            "SELECT count(*) AS positions, min(timestamp) AS first_position,"
-            " max(timestamp) AS last_position, arg_max(lat, timestamp) AS last_lat,"
-            " arg_max(lon, timestamp) AS last_lon, arg_max(sog_knots, timestamp) AS last_sog_knots,"
-            " arg_max(cog_deg, timestamp) AS last_cog_deg FROM positions WHERE mmsi = ?",
-            [mmsi],
-        )
-        return frame.row(0, named=True)
-
-
-def _position_filters(
-    mmsi: int | None, since: datetime | None, until: datetime | None
-) -> tuple[str, list[Any]]:
-    clauses, params = [], []
-    for clause, value in (("mmsi = ?", mmsi), ("timestamp >= ?", since), ("timestamp < ?", until)):
-        if value is not None:
-            clauses.append(clause)
-            params.append(value)
-    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
 def _batch_counts(batch: ReadBatch, stored: int, snapshots: int) -> list[tuple[str, str, int]]:

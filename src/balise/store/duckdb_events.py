@@ -9,7 +9,6 @@ change is appended to `event_history` with the run's time, so nothing an analyst
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +16,7 @@ import duckdb
 import polars as pl
 
 from balise.model.events import EVENT_SCHEMA, as_events
+from balise.store.base import EventChanges, RunScope
 
 _SUBJECT_SQL = "STRUCT(kind VARCHAR, id VARCHAR)"
 _TYPES = {
@@ -62,29 +62,6 @@ def migrate_events(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" {_TYPES[column]}')
         if missing:
             con.execute(_BACKFILL_SQL.format(table=table))
-
-
-@dataclass(frozen=True)
-class RunScope:
-    """What an incremental run re-detected: every event of the vessels `mmsis` (as `mmsi` or
-    `other_mmsi`), except that events of `window_types` (found on the positions of a time window
-    only, e.g. encounters) are covered only where they overlap `since`-`until`. Stored events
-    outside the scope are neither revised nor retracted by the run."""
-
-    mmsis: tuple[int, ...]
-    window_types: tuple[str, ...] = ()
-    since: datetime | None = None
-    until: datetime | None = None
-
-
-@dataclass(frozen=True)
-class EventChanges:
-    """What a detection run changed in the store."""
-
-    new: int
-    revised: int
-    retracted: int
-    unchanged: int
 
 
 def save_events(

@@ -20,7 +20,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from balise.alerts import triage
 from balise.alerts.rules import SEVERITY_LABELS, AlertRules
-from balise.alerts.store import STATES, AlertFilter, AlertStore, PageKey
+from balise.alerts.store import STATES, AlertFilter, AlertKey, AlertStore
 from balise.api.deps import StoreDep
 from balise.api.event_types import EventTypeName as EventType
 from balise.api.event_types import Subject
@@ -152,7 +152,7 @@ _CURSOR_VERSION = "a1."
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _encode(key: PageKey) -> str:
+def _encode(key: AlertKey) -> str:
     """The opaque token of an alert page's end, as `balise.api.pagination` writes event cursors:
     a version prefix, then URL-safe base64 of [severity, start in microseconds, id]."""
     micros = (key.start - _EPOCH) // timedelta(microseconds=1)
@@ -160,7 +160,7 @@ def _encode(key: PageKey) -> str:
     return _CURSOR_VERSION + base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def _decode(token: str) -> PageKey:
+def _decode(token: str) -> AlertKey:
     if not token.startswith(_CURSOR_VERSION):
         raise bad_cursor()
     body = token[len(_CURSOR_VERSION) :]
@@ -171,7 +171,7 @@ def _decode(token: str) -> PageKey:
             raise TypeError("wrong member types")
         if isinstance(severity, bool) or not isinstance(severity, int | float):
             raise TypeError("wrong member types")
-        return PageKey(float(severity), _EPOCH + timedelta(microseconds=micros), alert_id)
+        return AlertKey(float(severity), _EPOCH + timedelta(microseconds=micros), alert_id)
     except (binascii.Error, ValueError, TypeError, OverflowError, UnicodeError) as err:
         raise bad_cursor() from err
 
@@ -224,7 +224,7 @@ def list_alerts(
     token = None
     if found.height > limit:
         last = items[-1]
-        token = _encode(PageKey(last["severity"], last["start"], last["id"]))
+        token = _encode(AlertKey(last["severity"], last["start"], last["id"]))
         response.headers["Link"] = next_link(request.url, token)
     return {"items": items, "next": token}
 

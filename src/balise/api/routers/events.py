@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
@@ -23,18 +24,18 @@ from pydantic import BaseModel, Field
 
 from balise.api.deps import StoreDep
 from balise.api.event_types import EventTypeName, Subject, SubjectKind, event_type_rows
-from balise.api.pagination import EventKey, decode_cursor, encode_cursor, next_link
+from balise.api.pagination import decode_cursor, encode_cursor, next_link
 from balise.api.params import BBox, BBoxQuery, invalid, parse_bbox, time_range
 from balise.api.problems import not_found
 from balise.geo.zones import Zone
-from balise.model.events import EVENT_SCHEMA
-from balise.store.duckdb import DuckDBStore
+from balise.store.base import Box, EventFilter, EventKey, EventStore
 from balise.workspace import Workspace
 
 router = APIRouter(tags=["events"])
 
 Status = Literal["active", "revised", "retracted"]
-_COLUMNS: Final = ", ".join(f'"{c}"' for c in EVENT_SCHEMA)
+_REVISION: Final = ("changed_at", "status", "start", "end", "confidence", "score", "evidence")
+"""The fields of an event revision (`EventRevision`)."""
 _ZONE_CHUNK: Final = 2000
 """Events read at a time when a zone filter must test each one against the polygon."""
 PROBLEMS: Final[dict[int | str, dict[str, Any]]] = {
@@ -113,63 +114,20 @@ def workspace_zone(root: Path, zone_id: str) -> Zone:
     raise invalid("zone", f"no zone {zone_id!r} in this workspace")
 
 
-def _zone_sql(zone: Zone) -> tuple[str, list[Any]]:
-    """Events within the zone's bounding boxes (one per part): the cheap first cut."""
-    boxes = [BBox(*part.bounds).sql() for part in zone.parts]
-    return "(" + " OR ".join(b[0] for b in boxes) + ")", [p for b in boxes for p in b[1]]
-
-
-class EventFilter:
-    """The WHERE clause of a filtered list, built from the query parameters."""
-
-    def __init__(self) -> None:
-        self.clauses: list[str] = []
-        self.params: list[Any] = []
-
-    def add(self, clause: str, *params: Any) -> None:
-        self.clauses.append(clause)
-        self.params.extend(params)
-
-    def sql(self) -> str:
-        return ("WHERE " + " AND ".join(self.clauses)) if self.clauses else ""
-
-
 def event_filter(
     types: Sequence[str] | None, status: Sequence[str] | None, since: Any, until: Any,
     bbox: BBox | None, mmsi: int | None, min_score: float | None, zone: Zone | None,
 ) -> EventFilter:  # fmt: skip
-    where = EventFilter()
-    if types:
-        where.add("type IN (SELECT unnest(?))", list(types))
-    if status:
-        where.add("status IN (SELECT unnest(?))", list(status))
-    else:
-        where.add("status <> 'retracted'")
-    if since is not None:
-        where.add('"end" >= ?', since)
-    if until is not None:
-        where.add("start < ?", until)
-    if mmsi is not None:
-        where.add("(mmsi = ? OR other_mmsi = ?)", mmsi, mmsi)
-    if min_score is not None:
-        where.add("coalesce(score, confidence) >= ?", min_score)
-    for box in (bbox, zone):
-        if box is not None:
-            clause, params = box.sql() if isinstance(box, BBox) else _zone_sql(box)
-            where.add(clause, *params)
-    return where
-
-
-def _after(where: EventFilter, key: EventKey | None) -> tuple[str, list[Any]]:
-    if key is None:
-        return where.sql(), list(where.params)
-    clause = "(start < ? OR (start = ? AND id > ?))"
-    joined = f"{where.sql()} AND {clause}" if where.clauses else f"WHERE {clause}"
-    return joined, [*where.params, key.start, key.start, key.id]
+    """The store's filter for the query parameters: a zone filters by its parts' bounding
+    boxes (the cheap first cut; the polygon test is the caller's)."""
+    box = None if bbox is None else Box(bbox.min_lon, bbox.min_lat, bbox.max_lon, bbox.max_lat)
+    areas = () if zone is None else tuple(Box(*part.bounds) for part in zone.parts)
+    return EventFilter(tuple(types or ()), tuple(status or ()), since, until, mmsi, min_score,
+                       box, areas)  # fmt: skip
 
 
 def find_events(
-    store: DuckDBStore, where: EventFilter, after: EventKey | None, limit: int,
+    store: EventStore, where: EventFilter, after: EventKey | None, limit: int,
     zone: Zone | None = None,
 ) -> pl.DataFrame:  # fmt: skip
     """Up to `limit` events after `after` in (start desc, id) order; with a `zone`, only those
@@ -178,10 +136,7 @@ def find_events(
     have = 0
     while True:
         size = limit if zone is None else max(_ZONE_CHUNK, limit)
-        sql, params = _after(where, after)
-        chunk = store._frame(
-            f"SELECT {_COLUMNS} FROM events {sql} ORDER BY start DESC, id LIMIT {size}", params
-        )
+        chunk = store.find_events(replace(where, after=after), size)
         if zone is None:
             return chunk
         inside = zone.contains(chunk["lat"].to_numpy(), chunk["lon"].to_numpy())
@@ -235,12 +190,8 @@ def list_event_types() -> list[dict[str, Any]]:
     return event_type_rows()
 
 
-def event_history(store: DuckDBStore, event_id: str) -> list[dict[str, Any]]:
-    rows = store._frame(
-        'SELECT changed_at, status, start, "end", confidence, score, evidence '
-        "FROM event_history WHERE id = ? ORDER BY changed_at",
-        [event_id],
-    ).to_dicts()
+def event_history(store: EventStore, event_id: str) -> list[dict[str, Any]]:
+    rows = store.event_history(event_id).select(*_REVISION).to_dicts()
     for row in rows:
         row["evidence"] = json.loads(row["evidence"] or "{}")
     return rows
@@ -252,7 +203,7 @@ def get_event(
     event_id: Annotated[str, PathParam(max_length=128)], store: StoreDep
 ) -> dict[str, Any]:
     """One event with its revision history (also a retracted one)."""
-    found = store._frame(f"SELECT {_COLUMNS} FROM events WHERE id = ?", [event_id])
-    if found.is_empty():
+    found = store.event(event_id)
+    if found is None:
         raise not_found("event", event_id)
-    return _decoded(found.to_dicts())[0] | {"history": event_history(store, event_id)}
+    return _decoded([found])[0] | {"history": event_history(store, event_id)}

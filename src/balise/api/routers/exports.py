@@ -21,7 +21,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, Protocol
 
 import polars as pl
 from fastapi import APIRouter, Query, Request, Response
@@ -46,12 +46,11 @@ from balise.io.exports import geojson, kml, mfjson
 from balise.io.exports.csv import csv_chunks, csv_text
 from balise.io.exports.records import iso_time, json_document
 from balise.model.events import EVENT_SCHEMA
-from balise.store.duckdb import DuckDBStore
+from balise.store.base import EventFilter, EventStore, IngestStore, Store
 
 router = APIRouter(tags=["exports"])
 
 CSV_BATCH_ROWS: Final = 10_000
-_COLUMNS: Final = ", ".join(f'"{c}"' for c in EVENT_SCHEMA)
 Bundle = Annotated[
     Literal["zip"] | None, Query(description="zip: the file and its README.txt in a ZIP.")
 ]
@@ -120,12 +119,16 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y%m%dT%H%M%SZ")
 
 
-def data_version(store: DuckDBStore) -> dict[str, Any]:
+class _Versioned(IngestStore, EventStore, Protocol):
+    """What the data version is read from: the change log and the detection runs."""
+
+
+def data_version(store: _Versioned) -> dict[str, Any]:
     """The store's last change sequence and its last detection run (time, preset, fingerprint)."""
     version: dict[str, Any] = {"change_sequence": store.last_change()}
-    runs = store._rows("SELECT run_at, fingerprint FROM detect_runs ORDER BY run_at DESC LIMIT 1")
-    if runs:
-        run_at, fingerprint = runs[0]
+    run = store.latest_detect_run()
+    if run is not None:
+        run_at, fingerprint = run.run_at, run.fingerprint
         parts = str(fingerprint).split("|")
         version |= {"detect_run_at": iso_time(run_at), "detect_fingerprint": str(fingerprint),
                     "detect_preset": parts[1] if len(parts) >= 2 else None}  # fmt: skip
@@ -184,25 +187,21 @@ def _in_zone(frame: pl.DataFrame, zone: Zone | None) -> pl.DataFrame:
     return frame.filter(pl.Series(zone.contains(frame["lat"].to_numpy(), frame["lon"].to_numpy())))
 
 
-def _event_batches(database: DuckDBStore, sql: str, params: list[Any], zone: Zone | None
+def _event_batches(database: Store, where: EventFilter, zone: Zone | None
                    ) -> Iterator[pl.DataFrame]:  # fmt: skip
     """The events a batch at a time, on a cursor of its own (the request's closes before the
     response body is sent)."""
     cursor = database.cursor()
     try:
-        reader = cursor._con.sql(sql, params=params or None).to_arrow_reader(CSV_BATCH_ROWS)
-        for batch in reader:
-            frame = pl.from_arrow(batch)
-            assert isinstance(frame, pl.DataFrame)
+        for frame in cursor.iter_events(where, CSV_BATCH_ROWS):
             yield _in_zone(frame, zone)
     finally:
         cursor.close()
 
 
-def _csv_stream(database: DuckDBStore, sql: str, params: list[Any], zone: Zone | None
-                ) -> Iterator[bytes]:  # fmt: skip
+def _csv_stream(database: Store, where: EventFilter, zone: Zone | None) -> Iterator[bytes]:
     """The CSV a batch at a time (the header alone when nothing matches)."""
-    return csv_chunks(_event_batches(database, sql, params, zone), EVENT_SCHEMA)
+    return csv_chunks(_event_batches(database, where, zone), EVENT_SCHEMA)
 
 
 def _event_file(fmt: EventFormat, events: pl.DataFrame, description: str) -> bytes:
@@ -234,14 +233,13 @@ def export_events(
     area = workspace_zone(request.app.state.workspace.root, zone) if zone else None
     types, statuses = _strings(kind), _strings(status)
     where = event_filter(types, statuses, start, end, parse_bbox(bbox), mmsi, min_score, area)
-    sql = f"SELECT {_COLUMNS} FROM events {where.sql()} ORDER BY start DESC, id"
     now, version = datetime.now(UTC), data_version(store)
     name = f"balise-events-{_stamp(now)}.{fmt.value}"
     if fmt is EventFormat.csv and bundle is None:
-        stream = _csv_stream(request.app.state.store, sql, list(where.params), area)
+        stream = _csv_stream(request.app.state.store, where, area)
         return StreamingResponse(stream, media_type=MEDIA_TYPES["csv"],
                                  headers=_attachment(name, version))  # fmt: skip
-    events = _in_zone(store._frame(sql, list(where.params)), area)
+    events = _in_zone(store.find_events(where), area)
     filters = {"type": kind, "since": start, "until": end, "bbox": bbox, "zone": zone,
                "mmsi": mmsi, "min_score": min_score,
                "status": status or "active, revised"}  # fmt: skip
@@ -306,9 +304,10 @@ def export_alerts(
     return _deliver(name, fmt.value, data, text, version, bundle)
 
 
-def _vessel_events(store: DuckDBStore, mmsi: int, start: Any, end: Any) -> pl.DataFrame:
+def _vessel_events(store: EventStore, mmsi: int, start: Any, end: Any) -> pl.DataFrame:
+    """The vessel's events in the time range, oldest first."""
     where = event_filter(None, None, start, end, None, mmsi, None, None)
-    return store._frame(f"SELECT {_COLUMNS} FROM events {where.sql()} ORDER BY start", where.params)
+    return store.find_events(where).sort("start", maintain_order=True)
 
 
 def _track_file(fmt: TrackFormat, track: pl.DataFrame, mmsi: int, events: pl.DataFrame,
@@ -330,8 +329,7 @@ def export_track(
     """A vessel's track over a time range: KML (`gx:Track`, with its events), GeoJSON or
     MF-JSON; `bundle=zip` adds a README.txt."""
     start, end = time_range(since, until)
-    known = store._rows("SELECT EXISTS (SELECT 1 FROM positions WHERE mmsi = ?)", mmsi)[0][0]
-    if not known:
+    if not store.has_positions(mmsi):
         raise not_found("track of the vessel with MMSI", mmsi)
     track = vessel_track(store, mmsi, start, end)
     events = _vessel_events(store, mmsi, start, end) if fmt is TrackFormat.kml else None

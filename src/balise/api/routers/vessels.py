@@ -25,7 +25,7 @@ from balise.api.problems import not_found
 from balise.engine.dossier import dossier
 from balise.io.exports.geojson import track_geojson
 from balise.io.exports.mfjson import track_mfjson
-from balise.store.duckdb import DuckDBStore
+from balise.store.base import PositionStore
 
 router = APIRouter(tags=["vessels"])
 
@@ -117,17 +117,11 @@ def list_vessels(
     return {"query": q or "", "items": search_vessels(fleet.get(store), q, limit)}
 
 
-def _known(store: DuckDBStore, mmsi: int) -> bool:
-    return bool(store._rows(
-        "SELECT EXISTS (SELECT 1 FROM positions WHERE mmsi = ?) "
-        "OR EXISTS (SELECT 1 FROM identities WHERE mmsi = ?)", mmsi, mmsi)[0][0])  # fmt: skip
-
-
 @router.get("/api/v1/vessels/{mmsi}", responses=NOT_FOUND)
 def get_vessel(mmsi: MmsiPath, store: StoreDep) -> dict[str, Any]:
     """The dossier: identity now and over time per source, flag, positions summary, risk with
     its reasons, likely destination, voyages and events (newest first)."""
-    if not _known(store, mmsi):
+    if not store.knows_vessel(mmsi):
         raise not_found("vessel with MMSI", mmsi)
     return dossier(store, mmsi)
 
@@ -149,20 +143,10 @@ TRACK_RESPONSES: Final[dict[int | str, dict[str, Any]]] = NOT_FOUND | {
 }  # fmt: skip
 
 
-def vessel_track(store: DuckDBStore, mmsi: int, since: Any, until: Any) -> pl.DataFrame:
+def vessel_track(store: PositionStore, mmsi: int, since: Any, until: Any) -> pl.DataFrame:
     """The vessel's positions in [`since`, `until`), oldest first, at most the latest
     `MAX_TRACK_POSITIONS`."""
-    clauses, params = ["mmsi = ?"], [mmsi]
-    for clause, value in (("timestamp >= ?", since), ("timestamp < ?", until)):
-        if value is not None:
-            clauses.append(clause)
-            params.append(value)
-    return store._frame(
-        "SELECT * FROM (SELECT timestamp, lat, lon, sog_knots, cog_deg FROM positions "
-        f"WHERE {' AND '.join(clauses)} ORDER BY timestamp DESC LIMIT {MAX_TRACK_POSITIONS}) "
-        "ORDER BY timestamp",
-        params,
-    )
+    return store.track(mmsi, since, until, MAX_TRACK_POSITIONS)
 
 
 @router.get("/api/v1/vessels/{mmsi}/track", response_class=JSONResponse,
@@ -175,7 +159,7 @@ def get_track(
 ) -> JSONResponse:  # fmt: skip
     """The vessel's track over a time range, as GeoJSON or OGC Moving Features JSON."""
     start, end = time_range(since, until)
-    if not _known(store, mmsi):
+    if not store.knows_vessel(mmsi):
         raise not_found("vessel with MMSI", mmsi)
     track = vessel_track(store, mmsi, start, end)
     properties = {"mmsi": mmsi}

@@ -1,0 +1,211 @@
+"""The alert inbox's tables in the DuckDB store (the `AlertRepository`).
+
+- `alerts`: one row per alert (`ALERT_SCHEMA`), keyed by the id of the event that triggered it.
+- `alert_actions`: its history, one row per action (`ACTION_SCHEMA`), ordered by `seq`.
+- `alert_sync`: one row, the marker of what the alerts were last derived from.
+
+Each write is one transaction that reads what it changes, so two writers racing on one database
+cannot both apply: DuckDB refuses the second writer of the same rows (or of the one
+`alert_sync` row), which gets a `WriteConflict`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Final
+
+import duckdb
+import polars as pl
+
+from balise.model.events import EVENT_SCHEMA
+from balise.model.schema import UTC_TIME
+from balise.store.base import (
+    ACTION_SCHEMA,
+    ALERT_SCHEMA,
+    AlertChanges,
+    AlertFilter,
+    AlertKey,
+    AlertSources,
+)
+from balise.store.duckdb_derived import DuckDBDerived
+
+ALERTS_SQL: Final = """
+CREATE TABLE IF NOT EXISTS alerts (
+    id VARCHAR PRIMARY KEY, state VARCHAR, strength DOUBLE, severity DOUBLE,
+    severity_label VARCHAR, fingerprint VARCHAR, suspended_until TIMESTAMPTZ,
+    dismiss_reason VARCHAR, dismissed_strength DOUBLE, note VARCHAR, created_at TIMESTAMPTZ,
+    updated_at TIMESTAMPTZ, updated_by VARCHAR);
+CREATE SEQUENCE IF NOT EXISTS alert_action_seq;
+CREATE TABLE IF NOT EXISTS alert_actions (
+    seq BIGINT, alert_id VARCHAR, action VARCHAR, state VARCHAR, who VARCHAR, acted_at TIMESTAMPTZ,
+    reason VARCHAR, note VARCHAR, until TIMESTAMPTZ);
+CREATE TABLE IF NOT EXISTS alert_sync (
+    id INTEGER PRIMARY KEY, marker VARCHAR, refreshed_at TIMESTAMPTZ);
+"""
+
+_ACTION_COLUMNS: Final = ", ".join(ACTION_SCHEMA)
+_EVENT_COLUMNS: Final = ", ".join(f'"{c}"' for c in EVENT_SCHEMA)
+_EVENT_FIELDS: Final = ", ".join(
+    f'e."{c}"' if c != "status" else "e.status AS event_status" for c in EVENT_SCHEMA if c != "id"
+)
+_SELECT: Final = f"SELECT a.*, {_EVENT_FIELDS} FROM alerts a JOIN events e USING (id)"
+_ORDER: Final = "ORDER BY a.severity DESC, e.start DESC, a.id"
+_RACES: Final = (duckdb.TransactionException, duckdb.ConstraintException)
+"""What DuckDB raises to the loser of two writers of the same rows."""
+
+
+def alert_where(where: AlertFilter) -> tuple[list[str], list[Any]]:
+    """The conditions (on alerts `a` joined to events `e`) of `where`, and their parameters."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if where.states:
+        clauses.append("a.state IN (SELECT unnest(?))")
+        params.append(list(where.states))
+    if where.types:
+        clauses.append("e.type IN (SELECT unnest(?))")
+        params.append(list(where.types))
+    if where.min_severity > 0:
+        clauses.append("a.severity >= ?")
+        params.append(where.min_severity)
+    if where.mmsi is not None:
+        clauses.append("(e.mmsi = ? OR e.other_mmsi = ?)")
+        params += [where.mmsi, where.mmsi]
+    if where.since is not None:
+        clauses.append('e."end" >= ?')
+        params.append(where.since)
+    return clauses, params
+
+
+def _joined(clauses: list[str]) -> str:
+    return f"WHERE {' AND '.join(clauses)}" if clauses else ""
+
+
+class DuckDBAlerts(DuckDBDerived):
+    """The `AlertRepository` of the DuckDB store."""
+
+    def alert_sources_version(self) -> str:
+        """The event history's extent and the risk table's time: a new detection run or
+        assessment changes it."""
+        history = self._rows("SELECT count(*), max(changed_at) FROM event_history")[0]
+        risk = self._rows(
+            "SELECT count(*) FROM information_schema.columns "
+            "WHERE table_name = 'vessel_risk' AND column_name = 'computed_at'"
+        )[0][0]
+        computed = (
+            self._rows("SELECT count(*), max(computed_at) FROM vessel_risk")[0] if risk else None
+        )
+        return f"{history[0]}|{history[1]}|{computed}"
+
+    def alert_marker(self) -> str | None:
+        rows = self._rows("SELECT marker FROM alert_sync WHERE id = 1")
+        return str(rows[0][0]) if rows else None
+
+    def rederive_alerts(
+        self, marker: str, derive: Callable[[AlertSources], AlertChanges], now: datetime
+    ) -> AlertChanges | None:
+        """Derive the alerts again in one transaction, unless another writer just did."""
+        with self._transaction(*_RACES):
+            if self.alert_marker() == marker:
+                return None
+            changes = derive(self._alert_sources())
+            self._write_alerts(changes, marker, now)
+        return changes
+
+    def _alert_sources(self) -> AlertSources:
+        events = self._frame(f"SELECT {_EVENT_COLUMNS}, detected_at FROM events")
+        events = events.cast(EVENT_SCHEMA | {"detected_at": UTC_TIME})  # type: ignore[arg-type]
+        alerts = self._frame("SELECT * FROM alerts")
+        return AlertSources(events, self.table("vessel_risk"), alerts)
+
+    def _write_alerts(self, changes: AlertChanges, marker: str, now: datetime) -> None:
+        """Replace the changed alert rows, append their history and record the marker."""
+        alerts = pl.DataFrame(changes.alerts, schema=ALERT_SCHEMA)
+        actions = pl.DataFrame(changes.actions, schema=ACTION_SCHEMA)
+        with self._registered("changed_alerts", alerts), self._registered("new_actions", actions):
+            self._con.execute("DELETE FROM alerts WHERE id IN (SELECT id FROM changed_alerts)")
+            self._con.execute("INSERT INTO alerts BY NAME SELECT * FROM changed_alerts")
+            self._con.execute(
+                "INSERT INTO alert_actions BY NAME SELECT nextval('alert_action_seq') AS seq, "
+                f"{_ACTION_COLUMNS} FROM new_actions"
+            )
+            self._con.execute("INSERT OR REPLACE INTO alert_sync VALUES (1, ?, ?)", [marker, now])
+
+    def expire_suspensions(self, now: datetime, who: str) -> int:
+        """Re-open the suspended alerts whose suspension ended by `now`."""
+        due = "state = 'suspended' AND suspended_until <= ?"
+        with self._transaction(*_RACES):
+            count = int(self._rows(f"SELECT count(*) FROM alerts WHERE {due}", now)[0][0])
+            if count:
+                self._con.execute(
+                    "INSERT INTO alert_actions SELECT nextval('alert_action_seq'), id, 'reopened', "
+                    f"'open', ?, suspended_until, 'suspension_expired', NULL, suspended_until "
+                    f"FROM alerts WHERE {due}",
+                    [who, now],
+                )
+                self._con.execute(
+                    "UPDATE alerts SET state = 'open', updated_at = suspended_until, "
+                    f"updated_by = ?, suspended_until = NULL, note = NULL WHERE {due}",
+                    [who, now],
+                )
+        return count
+
+    def transition_alert(
+        self,
+        alert_id: str,
+        check: Callable[[str | None], None],
+        values: dict[str, Any],
+        action: dict[str, Any],
+    ) -> None:
+        """Check the alert's state, set `values` on it and append `action`, in one
+        transaction."""
+        unknown = set(values) - set(ALERT_SCHEMA)
+        if unknown:
+            raise ValueError(f"not alert columns: {sorted(unknown)}")
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        entry = [action.get(column) for column in ACTION_SCHEMA]
+        slots = ", ".join("?" for _ in ACTION_SCHEMA)
+        with self._transaction(duckdb.TransactionException):
+            rows = self._rows("SELECT state FROM alerts WHERE id = ?", alert_id)
+            check(str(rows[0][0]) if rows else None)
+            self._con.execute(
+                f"UPDATE alerts SET {assignments} WHERE id = ?", [*values.values(), alert_id]
+            )
+            self._con.execute(
+                f"INSERT INTO alert_actions (seq, {_ACTION_COLUMNS}) "
+                f"VALUES (nextval('alert_action_seq'), {slots})",
+                entry,
+            )
+
+    def find_alerts(
+        self, where: AlertFilter, limit: int | None = None, after: AlertKey | None = None
+    ) -> pl.DataFrame:
+        """Alerts with their event's fields, most severe first, then newest, then id."""
+        clauses, params = alert_where(where)
+        if after is not None:
+            clauses.append(
+                "(a.severity < ? OR (a.severity = ? AND (e.start < ? OR "
+                "(e.start = ? AND a.id > ?))))"
+            )
+            params += [after.severity, after.severity, after.start, after.start, after.id]
+        cap = "" if limit is None else f" LIMIT {int(limit)}"
+        return self._frame(f"{_SELECT} {_joined(clauses)} {_ORDER}{cap}", params)
+
+    def alert(self, alert_id: str) -> dict[str, Any] | None:
+        found = self._frame(f"{_SELECT} WHERE a.id = ?", [alert_id])
+        return found.row(0, named=True) if found.height else None
+
+    def alert_history(self, alert_id: str) -> pl.DataFrame:
+        return self._frame(
+            f"SELECT {_ACTION_COLUMNS} FROM alert_actions WHERE alert_id = ? "
+            "ORDER BY acted_at, seq",
+            [alert_id],
+        )
+
+    def alert_counts(self, where: AlertFilter) -> pl.DataFrame:
+        clauses, params = alert_where(where)
+        return self._frame(
+            "SELECT e.type, a.state, count(*)::BIGINT AS count FROM alerts a JOIN events e "
+            f"USING (id) {_joined(clauses)} GROUP BY ALL ORDER BY e.type, a.state",
+            params,
+        )

@@ -1,0 +1,98 @@
+"""What every part of the DuckDB store shares: the connection, query helpers, transactions, and
+the data generation counter of each database file."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from balise.store.base import WriteConflict
+
+_GENERATIONS: dict[str, int] = {}
+_GENERATIONS_LOCK = threading.Lock()
+_MEMORY = itertools.count()
+
+
+def database_key(path: Path | str) -> str:
+    """Which database a store is on: its file's resolved path (every store of this process on
+    one file shares the key), or a key of its own for `:memory:`."""
+    if str(path) == ":memory:":
+        return f":memory:{next(_MEMORY)}"
+    return str(Path(path).resolve())
+
+
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction, if any: DuckDB ends a transaction by itself when a
+    write conflict fails it, and a second rollback would raise."""
+    with contextlib.suppress(duckdb.TransactionException):
+        con.rollback()
+
+
+class Connected:
+    """A DuckDB connection (`_con`) on the database `_key`, with the helpers the store's parts
+    query it through."""
+
+    _con: duckdb.DuckDBPyConnection
+    _key: str
+
+    @property
+    def generation(self) -> int:
+        """A number that grows with every write of data (positions, identities, events, detection
+        runs, derived tables) made by this process to this database, whichever store object made
+        it; readers compare it to know whether what they computed is still current without
+        querying. It sees no other process's writes: while a process holds a DuckDB file open
+        for writing (as `balise serve` does), no other process can open it."""
+        return _GENERATIONS.get(self._key, 0)
+
+    def _changed(self) -> None:
+        with _GENERATIONS_LOCK:
+            _GENERATIONS[self._key] = _GENERATIONS.get(self._key, 0) + 1
+
+    def _frame(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
+        table = self._con.sql(sql, params=params or None).to_arrow_table()
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)
+        return frame
+
+    def _rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        return self._con.execute(sql, list(params)).fetchall()
+
+    def _batches(self, sql: str, params: list[Any], batch_rows: int) -> Iterator[pl.DataFrame]:
+        """The result of `sql` in frames of at most `batch_rows`, read as they are consumed."""
+        reader = self._con.sql(sql, params=params or None).to_arrow_reader(batch_rows)
+        for record_batch in reader:
+            frame = pl.from_arrow(record_batch)
+            assert isinstance(frame, pl.DataFrame)
+            yield frame
+
+    @contextlib.contextmanager
+    def _registered(self, name: str, frame: pl.DataFrame) -> Iterator[None]:
+        """`frame` readable as the view `name` for the duration of the block."""
+        self._con.register(name, frame.to_arrow())
+        try:
+            yield
+        finally:
+            self._con.unregister(name)
+
+    @contextlib.contextmanager
+    def _transaction(self, *conflicts: type[duckdb.Error]) -> Iterator[None]:
+        """One transaction: committed at the end of the block, rolled back on any exception;
+        the exceptions of `conflicts` (a lost race with another writer) become
+        `WriteConflict`."""
+        self._con.begin()
+        try:
+            yield
+            self._con.commit()
+        except conflicts as err:
+            rollback(self._con)
+            raise WriteConflict(f"another write got there first: {err}") from err
+        except BaseException:
+            rollback(self._con)
+            raise

@@ -1,0 +1,140 @@
+"""Positions and identities in the DuckDB store, read back: per vessel, over time, as tracks and
+summaries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+from balise.model.schema import IDENTITY_FIELDS
+from balise.store.duckdb_connection import Connected
+
+
+class DuckDBPositions(Connected):
+    """The `PositionStore` queries of the DuckDB store."""
+
+    def positions_of(
+        self,
+        mmsis: list[int] | None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> pl.DataFrame:
+        """Every stored position (of the vessels `mmsis` only when given), optionally within
+        [`since`, `until`), ordered by vessel and time, in one frame."""
+        clauses, params = _position_filters(None, since, until)
+        if mmsis is not None:
+            clauses = f"{clauses} AND" if clauses else "WHERE"
+            clauses += " mmsi IN (SELECT unnest(?))"
+            params.append(mmsis)
+        return self._frame(f"SELECT * FROM positions {clauses} ORDER BY mmsi, timestamp", params)
+
+    def positions(
+        self,
+        mmsi: int | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+    ) -> Iterator[pl.DataFrame]:
+        filters, params = _position_filters(mmsi, since, until)
+        sql = f"SELECT * FROM positions {filters} ORDER BY mmsi, timestamp"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        yield from self._batches(sql, params, 100_000)
+
+    def vessels(self) -> pl.DataFrame:
+        latest = ", ".join(
+            f"arg_max({c}, last_seen) FILTER (WHERE {c} IS NOT NULL) AS {c}"
+            for c in IDENTITY_FIELDS
+        )
+        return self._frame(
+            f"""
+            WITH pos AS (
+                SELECT mmsi, count(*) AS positions, min(timestamp) AS first_position,
+                       max(timestamp) AS last_position, arg_max(lat, timestamp) AS last_lat,
+                       arg_max(lon, timestamp) AS last_lon
+                FROM positions GROUP BY mmsi),
+            ident AS (
+                SELECT mmsi, {latest}, count(DISTINCT name) AS names,
+                       count(DISTINCT call_sign) AS call_signs, count(DISTINCT imo) AS imos,
+                       sum(messages)::BIGINT AS identity_reports
+                FROM identities GROUP BY mmsi)
+            SELECT * FROM ident FULL OUTER JOIN pos USING (mmsi) ORDER BY mmsi
+            """
+        )
+
+    def identity_history(self, mmsi: int) -> pl.DataFrame:
+        return self._frame(
+            "SELECT * FROM identities WHERE mmsi = ? ORDER BY first_seen, msg_type", [mmsi]
+        )
+
+    def identity_history_all(self, mmsis: list[int] | None = None) -> pl.DataFrame:
+        """Every identity snapshot (of the vessels `mmsis` only when given), as identity reports
+        timed at their first sighting."""
+        where = "WHERE mmsi IN (SELECT unnest(?))" if mmsis is not None else ""
+        return self._frame(
+            f"SELECT * EXCLUDE (first_seen), first_seen AS timestamp FROM identities {where} "
+            "ORDER BY mmsi, first_seen, msg_type",
+            [mmsis] if mmsis is not None else None,
+        )
+
+    def recent_positions(self, hours: float, active_hours: float) -> pl.DataFrame:
+        """Each vessel's positions of the last `hours` before its own last position, for the
+        vessels heard within `active_hours` of the newest stored position."""
+        return self._frame(
+            "WITH last AS (SELECT mmsi, max(timestamp) AS last FROM positions GROUP BY mmsi), "
+            "active AS (SELECT * FROM last WHERE last >= (SELECT max(last) FROM last) "
+            "- to_microseconds(CAST(? * 3.6e9 AS BIGINT))) "
+            "SELECT p.* FROM positions p JOIN active a USING (mmsi) "
+            "WHERE p.timestamp >= a.last - to_microseconds(CAST(? * 3.6e9 AS BIGINT)) "
+            "ORDER BY p.mmsi, p.timestamp",
+            [active_hours, hours],
+        )
+
+    def position_summary(self, mmsi: int) -> dict[str, Any]:
+        """Count, time span and last known position of one vessel."""
+        frame = self._frame(
+            "SELECT count(*) AS positions, min(timestamp) AS first_position,"
+            " max(timestamp) AS last_position, arg_max(lat, timestamp) AS last_lat,"
+            " arg_max(lon, timestamp) AS last_lon, arg_max(sog_knots, timestamp) AS last_sog_knots,"
+            " arg_max(cog_deg, timestamp) AS last_cog_deg FROM positions WHERE mmsi = ?",
+            [mmsi],
+        )
+        return frame.row(0, named=True)
+
+    def track(
+        self, mmsi: int, since: datetime | None, until: datetime | None, limit: int
+    ) -> pl.DataFrame:
+        """The vessel's positions in [`since`, `until`), oldest first, at most its latest
+        `limit`: the columns a track drawing or export needs."""
+        filters, params = _position_filters(mmsi, since, until)
+        return self._frame(
+            "SELECT * FROM (SELECT timestamp, lat, lon, sog_knots, cog_deg FROM positions "
+            f"{filters} ORDER BY timestamp DESC LIMIT {int(limit)}) ORDER BY timestamp",
+            params,
+        )
+
+    def has_positions(self, mmsi: int) -> bool:
+        """Whether any position of the vessel is stored."""
+        return bool(
+            self._rows("SELECT EXISTS (SELECT 1 FROM positions WHERE mmsi = ?)", mmsi)[0][0]
+        )
+
+    def knows_vessel(self, mmsi: int) -> bool:
+        """Whether any position or identity report of the vessel is stored."""
+        return bool(self._rows(
+            "SELECT EXISTS (SELECT 1 FROM positions WHERE mmsi = ?) "
+            "OR EXISTS (SELECT 1 FROM identities WHERE mmsi = ?)", mmsi, mmsi)[0][0])  # fmt: skip
+
+
+def _position_filters(
+    mmsi: int | None, since: datetime | None, until: datetime | None
+) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    for clause, value in (("mmsi = ?", mmsi), ("timestamp >= ?", since), ("timestamp < ?", until)):
+        if value is not None:
+            clauses.append(clause)
+            params.append(value)
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
