@@ -37,7 +37,6 @@ from balise.engine.detect import (
     default_geography,
     run_detectors,
 )
-from balise.engine.params import DetectorParams
 from balise.maritime.coastal import detect_coastal_drops, lane_density
 from balise.maritime.destination import detect_destination_mismatches
 from balise.maritime.draught import with_draught_change
@@ -47,6 +46,7 @@ from balise.maritime.gaps import detect_gaps
 from balise.maritime.identity import detect_identity_changes
 from balise.maritime.identity_params import outside_periods
 from balise.maritime.loitering import detect_loitering, not_fishing
+from balise.maritime.params import DetectorParams
 from balise.maritime.port_visits import detect_port_visits
 from balise.maritime.segment import segment
 from balise.maritime.spoofing import detect_spoofing

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from balise.engine.params import detector_settings
 from balise.errors import SettingError
+from balise.maritime.params import detector_settings
 
 
 def parse_utc(text: str) -> datetime:
@@ -105,7 +105,7 @@ SETTINGS: tuple[Setting, ...] = (
     *(Setting(**declared) for declared in detector_settings()),
 )
 """Every setting; `detect.<detector>.<threshold>` ones come from the detectors' parameter
-classes (balise.engine.params)."""
+classes (balise.maritime.params)."""
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 

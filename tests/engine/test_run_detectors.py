@@ -6,9 +6,9 @@ import numpy as np
 import polars as pl
 
 from balise.engine.detect import DETECTED_TYPES, Geography, fingerprint, run_detectors
-from balise.engine.params import DetectorParams, detector_params, detector_settings
 from balise.maritime.encounter_filters import EncounterFilterParams
 from balise.maritime.loitering import LoiteringFilterParams
+from balise.maritime.params import DetectorParams, detector_params, detector_settings
 from balise.model.events import EVENT_SCHEMA
 from balise.model.schema import IDENTITY_SCHEMA
 from helpers import track

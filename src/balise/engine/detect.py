@@ -23,7 +23,6 @@ import numpy as np
 import polars as pl
 
 from balise import __version__
-from balise.engine.params import DetectorParams
 from balise.geo.gazetteer import load_high_risk_ports, nearest_locode
 from balise.geo.zones import Zone, load_zones
 from balise.maritime.coastal import CoastalDropParams, detect_coastal_drops, lane_density
@@ -35,6 +34,7 @@ from balise.maritime.gaps import detect_gaps
 from balise.maritime.identity import detect_identity_changes
 from balise.maritime.identity_params import outside_periods
 from balise.maritime.loitering import detect_loitering, not_fishing
+from balise.maritime.params import DetectorParams
 from balise.maritime.port_visits import LocodeLookup, detect_port_visits
 from balise.maritime.segment import segment
 from balise.maritime.spoofing import detect_spoofing

@@ -16,8 +16,8 @@ from pathlib import Path
 from balise.alerts.store import AlertStore
 from balise.engine.assess import Assessment, assess_workspace
 from balise.engine.detect import DetectReport, Geography, default_geography, detect
-from balise.engine.params import detector_params
 from balise.geo.zones import Zone, ZoneProblem
+from balise.maritime.params import detector_params
 from balise.settings import Settings
 from balise.workspace import Workspace
 
