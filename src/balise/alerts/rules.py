@@ -32,14 +32,13 @@ each run; only its start and identity are hashed, so that it is one occurrence u
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any, Final
 
 import polars as pl
 
 from balise.model.event_types import types_alerting_by
-from balise.model.events import to_json
+from balise.model.events import decode_event_json, to_json
 
 SEVERITY_LABELS: Final = ("low", "medium", "high", "critical")
 """Severity labels from the least to the most severe."""
@@ -106,7 +105,7 @@ class AlertRules:
 
 def fingerprint(row: dict[str, Any]) -> str:
     """A hash of what an event observed (see the module docstring); 16 hex digits."""
-    evidence = json.loads(row.get("evidence") or "{}")
+    evidence = decode_event_json({"evidence": row.get("evidence")})["evidence"]
     keys: dict[str, Any] = {"type": row["type"], "mmsi": row["mmsi"], "start": row["start"]}
     keys["other_mmsi"] = row.get("other_mmsi")
     if isinstance(evidence, dict) and evidence.get("open") is True:

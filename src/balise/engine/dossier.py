@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 
+from balise.model.events import decode_event_json
 from balise.model.mid import flag_frame, mid_expr
 from balise.model.schema import IDENTITY_FIELDS
 from balise.store.base import DerivedStore, EventStore, Store
@@ -43,11 +44,7 @@ def identity_history(snapshots: pl.DataFrame) -> dict[str, list[dict[str, Any]]]
 
 def _events(store: EventStore, mmsi: int) -> list[dict[str, Any]]:
     events = store.events(mmsi=mmsi).sort("start", descending=True)
-    records = events.to_dicts()
-    for record in records:
-        for key in ("params", "evidence"):
-            record[key] = json.loads(record[key] or "{}")
-    return records
+    return [decode_event_json(record) for record in events.to_dicts()]
 
 
 def _derived(store: DerivedStore, name: str, mmsi: int) -> dict[str, Any] | None:

@@ -28,6 +28,7 @@ from balise.api.pagination import bad_cursor, next_link
 from balise.api.params import utc
 from balise.api.problems import ProblemError, not_found
 from balise.errors import InputRejected
+from balise.model.events import decode_event_json
 
 router = APIRouter(tags=["alerts"])
 
@@ -178,10 +179,10 @@ def _decode(token: str) -> AlertKey:
 
 def with_evidence(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Alert rows with their event's evidence as an object (and without its params)."""
-    for row in rows:
-        row["evidence"] = json.loads(row.pop("evidence", None) or "{}")
+    decoded = [decode_event_json(row) for row in rows]
+    for row in decoded:
         row.pop("params", None)
-    return rows
+    return decoded
 
 
 def inbox(store: StoreDep) -> AlertStore:

@@ -10,7 +10,6 @@ unless asked for with `status=retracted`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -28,6 +27,7 @@ from balise.api.pagination import decode_cursor, encode_cursor, next_link
 from balise.api.params import BBox, BBoxQuery, invalid, parse_bbox, time_range
 from balise.api.problems import not_found
 from balise.geo.zones import Zone
+from balise.model.events import decode_event_json
 from balise.store.base import Box, EventFilter, EventKey, EventStore
 from balise.workspace import Workspace
 
@@ -100,10 +100,7 @@ class EventTypeOut(BaseModel):
 
 
 def _decoded(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    for row in rows:
-        for key in ("params", "evidence"):
-            row[key] = json.loads(row[key] or "{}")
-    return rows
+    return [decode_event_json(row) for row in rows]
 
 
 def workspace_zone(root: Path, zone_id: str) -> Zone:
@@ -191,10 +188,7 @@ def list_event_types() -> list[dict[str, Any]]:
 
 
 def event_history(store: EventStore, event_id: str) -> list[dict[str, Any]]:
-    rows = store.event_history(event_id).select(*_REVISION).to_dicts()
-    for row in rows:
-        row["evidence"] = json.loads(row["evidence"] or "{}")
-    return rows
+    return _decoded(store.event_history(event_id).select(*_REVISION).to_dicts())
 
 
 @router.get("/api/v1/events/{event_id}", response_model=EventDetail,

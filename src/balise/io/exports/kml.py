@@ -26,7 +26,8 @@ from xml.sax.saxutils import escape, quoteattr
 import polars as pl
 
 from balise.io.exports.antimeridian import DECIMALS, Vertex, split_at_antimeridian, track_vertices
-from balise.io.exports.records import iso_time, json_text, json_value
+from balise.io.exports.records import iso_time, json_text
+from balise.model.events import decode_event_json
 
 KML_NS: Final = "http://www.opengis.net/kml/2.2"
 GX_NS: Final = "http://www.google.com/kml/ext/2.2"
@@ -75,8 +76,7 @@ def _plain(value: Any) -> Any:
 def _event_placemark(row: dict[str, Any]) -> Iterator[str]:
     vessels = str(row["mmsi"]) + (f" · {row['other_mmsi']}" if row.get("other_mmsi") else "")
     yield f"<Placemark><name>{_text(row['type'])} · {_text(vessels)}</name>"
-    evidence = json_value(row.get("evidence"))
-    evidence = evidence if isinstance(evidence, dict) else {"evidence": evidence}
+    evidence = decode_event_json({"evidence": row.get("evidence")})["evidence"]
     lines = [f"{key}: {value}" for key, value in sorted(evidence.items()) if value is not None]
     yield f"<description>{_text(chr(10).join(lines))}</description>"
     yield f"<TimeSpan><begin>{_time(row['start'])}</begin>"

@@ -11,11 +11,12 @@ text in CSV), so new columns of the event record need no change here.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
 import polars as pl
+
+from balise.model.events import decode_event_json
 
 JSON_TEXT_COLUMNS: Final = ("params", "evidence")
 """Columns of the event record holding a JSON object as text."""
@@ -52,22 +53,11 @@ def json_default(value: Any) -> Any:
     return str(value)
 
 
-def json_value(text: str | None) -> Any:
-    """A JSON text column's value as a JSON value: null or empty text gives `{}`."""
-    return json.loads(text) if text else {}
-
-
-def records(
-    frame: pl.DataFrame, json_columns: Iterable[str] = JSON_TEXT_COLUMNS
-) -> list[dict[str, Any]]:
-    """One dict per row: times as ISO text, the JSON text `json_columns` (when present) decoded,
-    structs as dicts and lists as lists."""
-    rows = iso_times(frame).to_dicts()
-    decoded = [c for c in json_columns if c in frame.columns]
-    for row in rows:
-        for column in decoded:
-            row[column] = json_value(row[column])
-    return rows
+def records(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    """One dict per row: times as ISO text, the JSON texts `params` and `evidence` (when present)
+    decoded by the event record's codec (`decode_event_json`), structs as dicts and lists as
+    lists."""
+    return [decode_event_json(row) for row in iso_times(frame).to_dicts()]
 
 
 def event_records(events: pl.DataFrame) -> list[dict[str, Any]]:
