@@ -124,8 +124,8 @@ class AnchorageIndex:
         self.points = points
         self.search_km = float(search_km)
         self._cell = float(cell_deg)
-        self._rows = round(180.0 / cell_deg)
-        self._cols = 2 * self._rows
+        self._row_count = round(180.0 / cell_deg)
+        self._column_count = 2 * self._row_count
         self._lat = points["lat"].to_numpy().astype(np.float64)
         self._lon = _wrap(points["lon"].to_numpy().astype(np.float64))
         cells = self._cell_ids(*self._cells_of(self._lat, self._lon))
@@ -209,13 +209,13 @@ class AnchorageIndex:
 
     def _cells_of(self, lat: FloatArray, lon: FloatArray) -> tuple[IntArray, IntArray]:
         """Grid row (from 90° S) and column (from 180° W) of positions in degrees."""
-        rows = np.clip(((lat + 90.0) / self._cell).astype(np.int64), 0, self._rows - 1)
-        cols = np.clip(((lon + 180.0) / self._cell).astype(np.int64), 0, self._cols - 1)
+        rows = np.clip(((lat + 90.0) / self._cell).astype(np.int64), 0, self._row_count - 1)
+        cols = np.clip(((lon + 180.0) / self._cell).astype(np.int64), 0, self._column_count - 1)
         return rows, cols
 
     def _cell_ids(self, rows: IntArray, cols: IntArray) -> IntArray:
         """Flat cell numbers of grid rows and columns."""
-        return rows * self._cols + cols
+        return rows * self._column_count + cols
 
     def _unseen_bound_km(self, lat: FloatArray, ring: int) -> FloatArray:
         """Lower bound on the distance, km, from positions to any point outside the rings
@@ -226,7 +226,7 @@ class AnchorageIndex:
         """
         span = ring * self._cell
         by_lat = span * _KM_PER_DEGREE
-        if 2 * ring + 1 >= self._cols:
+        if 2 * ring + 1 >= self._column_count:
             return np.full(lat.shape, by_lat)
         dlon = math.radians(min(span, 90.0))
         by_lon = EARTH_RADIUS_KM * np.arcsin(np.cos(np.radians(lat)) * math.sin(dlon))
@@ -243,7 +243,7 @@ class AnchorageIndex:
             self._search_ring(ring, active, rows, cols, lat, lon, best_i, best_d)
             bound = self._unseen_bound_km(lat[active], ring)
             done = (best_d[active] <= bound) | (bound >= self.search_km)
-            if 2 * ring + 1 >= max(self._cols, 2 * self._rows):
+            if 2 * ring + 1 >= max(self._column_count, 2 * self._row_count):
                 done[:] = True
             active = active[~done]
             ring += 1
@@ -258,12 +258,12 @@ class AnchorageIndex:
         under `_TABLE_CELLS` entries (blocks of one cell for the default 0.1° grid). `blocks`
         numbers the blocks holding points (-1 elsewhere); `slots` holds, for each of those, the
         slot of each of its cells (-1 for cells without points)."""
-        block = max(1, math.ceil(math.sqrt(self._rows * self._cols / _TABLE_CELLS)))
-        block_cols = -(-self._cols // block)
-        k_rows, k_cols = np.divmod(self._keys, self._cols)
+        block = max(1, math.ceil(math.sqrt(self._row_count * self._column_count / _TABLE_CELLS)))
+        block_cols = -(-self._column_count // block)
+        k_rows, k_cols = np.divmod(self._keys, self._column_count)
         of_key = (k_rows // block) * block_cols + k_cols // block
         used, number = np.unique(of_key, return_inverse=True)
-        blocks = np.full(-(-self._rows // block) * block_cols, -1, dtype=np.int64)
+        blocks = np.full(-(-self._row_count // block) * block_cols, -1, dtype=np.int64)
         blocks[used] = np.arange(used.size)
         slots = np.full(used.size * block * block, -1, dtype=np.int32)
         within = (k_rows % block) * block + k_cols % block
@@ -274,7 +274,7 @@ class AnchorageIndex:
         """The queries `q` whose cell (grid rows `r`, columns `c`) holds points, and the slots of
         those cells in `_keys`: two table lookups instead of a binary search of the keys."""
         size = self._block
-        found = self._blocks[(r // size) * -(-self._cols // size) + c // size]
+        found = self._blocks[(r // size) * -(-self._column_count // size) + c // size]
         occupied = found >= 0
         q, r, c, found = q[occupied], r[occupied], c[occupied], found[occupied]
         slot = self._slots_in[found * size * size + (r % size) * size + c % size]
@@ -364,8 +364,8 @@ class AnchorageIndex:
         dr, dc = _ring_offsets(ring)
         q = np.repeat(active, dr.size)
         r = rows[q] + np.tile(dr, active.size)
-        c = (cols[q] + np.tile(dc, active.size)) % self._cols
-        inside = (r >= 0) & (r < self._rows)
+        c = (cols[q] + np.tile(dc, active.size)) % self._column_count
+        inside = (r >= 0) & (r < self._row_count)
         q, slot = self._slots(q[inside], r[inside], c[inside])
         counts = self._counts[slot]
         pair_q = np.repeat(q, counts)
@@ -390,7 +390,7 @@ class AnchorageIndex:
             close = d <= radius_km[pair_q]
             found.append((pair_q[close], point[close]))
             done = self._unseen_bound_km(lat[active], ring) > radius_km[active]
-            if 2 * ring + 1 >= max(self._cols, 2 * self._rows):
+            if 2 * ring + 1 >= max(self._column_count, 2 * self._row_count):
                 done[:] = True
             active = active[~done]
             ring += 1
