@@ -20,7 +20,6 @@ from balise.geo.zones import (
     zone_from_feature,
     zones_from_geojson,
 )
-from balise.sim.places import COASTAL_SITES, PORTS
 
 SQUARE = [[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]]]
 
@@ -141,30 +140,13 @@ def test_a_ring_jumping_across_the_antimeridian_is_read_the_short_way() -> None:
     assert zone.contains([-17.0], [0.0]).tolist() == [False]
 
 
-def test_the_default_zones_load_and_hold_the_theatre_sites() -> None:
+def test_the_default_zones_load() -> None:
     zones = {zone.id: zone for zone in default_zones()}
     assert set(zones) == {"galicia-rias", "brittany-coast", "martinique-coast", "guadeloupe-coast"}
     for zone in zones.values():
         assert zone.kind == "watch"
         assert zone.rules
         assert all(part.is_valid for part in zone.parts)
-    region = {"galicia": "galicia-rias", "brittany": "brittany-coast"}
-    for site in COASTAL_SITES:
-        expected = region.get(site.region) or (
-            "martinique-coast" if "Martinique" in site.name else "guadeloupe-coast"
-        )
-        hits = [z.id for z in zones.values() if z.contains([site.sea_lat], [site.sea_lon])[0]]
-        assert hits == [expected], site.name
-    ports = {p.locode: p for p in PORTS}
-    anchorages = [
-        ("ESVGO", "galicia-rias"),
-        ("FRBES", "brittany-coast"),
-        ("MQFDF", "martinique-coast"),
-        ("GPPTP", "guadeloupe-coast"),
-    ]
-    for locode, zone_id in anchorages:
-        port = ports[locode]
-        assert zones[zone_id].contains([port.anchorage_lat], [port.anchorage_lon])[0], locode
     far = [z.id for z in zones.values() if z.contains([45.0], [-20.0])[0]]
     assert far == []
 

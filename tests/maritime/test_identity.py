@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
-import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -22,7 +20,6 @@ from balise.maritime.segment import segment
 from balise.model.call_signs import call_sign_administration, call_sign_fits_flag
 from balise.model.events import EVENT_SCHEMA
 from balise.model.schema import IDENTITY_SCHEMA, conform
-from balise.sim.fleet import ROLE_SPECS, Identity, IdentityFactory, make_hull, renamed
 from helpers import T0, evidence, positions
 
 
@@ -272,24 +269,6 @@ def test_mmsi_that_is_not_a_ship_station() -> None:
         assert evidence(events)["check"] == check
     tender = identities(call_signs(982270001, "0", ship_type=37))  # craft of a parent ship
     assert detect_identity_changes(tender).is_empty()
-
-
-def broadcast(identity: Identity, *minutes: float) -> pl.DataFrame:
-    """The static reports a simulated transponder of `identity` sends at `minutes`."""
-    fields = {k: v for k, v in asdict(identity).items() if k in IDENTITY_SCHEMA}
-    return identities([{**fields, "minutes": m} for m in minutes])
-
-
-def test_simulated_fleet_identities_are_consistent() -> None:
-    factory = IdentityFactory(np.random.default_rng(7))
-    hulls = [make_hull(factory, i, role) for i, role in enumerate(sorted(ROLE_SPECS) * 30)]
-    fleet = pl.concat([broadcast(h.identity, 0, 6) for h in hulls])
-    assert fleet["mmsi"].n_unique() == len(hulls)
-    assert detect_identity_changes(fleet).is_empty()
-    reflagged = renamed(hulls[0].identity, factory, new_flag="TG")  # a bulker: it has an IMO
-    events = detect_identity_changes(pl.concat([fleet, broadcast(reflagged, 600, 606)]))
-    assert rules(events) == ["imo_new_mmsi"]
-    assert evidence(events)["reflag"] is True
 
 
 def test_call_sign_table_knows_who_holds_a_series() -> None:
