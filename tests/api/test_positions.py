@@ -10,9 +10,9 @@ import polars as pl
 from fastapi.testclient import TestClient
 
 from balise.api.app import create_app
-from balise.api.params import BBox
 from balise.api.routers.positions import COLUMNS, latest_positions
 from balise.model.batch import ReadBatch
+from balise.model.box import Box
 from balise.model.schema import POSITION_SCHEMA, conform
 from balise.store.base import IngestRecord
 from balise.workspace import Workspace
@@ -71,10 +71,10 @@ def test_bbox_across_the_antimeridian() -> None:
         "name": ["A", "B", "C"], "ship_type": [70] * 3, "flag": ["FR"] * 3,
         "score": [1.0] * 3, "band": ["low"] * 3,
     })  # fmt: skip
-    rows = latest_positions(fleet, BBox(179.0, -1.0, -179.0, 1.0), None)
+    rows = latest_positions(fleet, Box(179.0, -1.0, -179.0, 1.0), None)
     assert rows["mmsi"].to_list() == [1, 2]
     assert rows["sog_knots"].to_list() == [1.0, None]  # NaN is not JSON
-    assert latest_positions(fleet, BBox(-1.0, -1.0, 1.0, 1.0), None)["mmsi"].to_list() == [3]
+    assert latest_positions(fleet, Box(-1.0, -1.0, 1.0, 1.0), None)["mmsi"].to_list() == [3]
 
 
 def test_bad_bbox_is_a_422_problem(api: TestClient) -> None:

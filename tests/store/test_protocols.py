@@ -17,6 +17,7 @@ import pytest
 from balise.alerts import triage
 from balise.alerts.store import AlertStore
 from balise.model.batch import ReadBatch
+from balise.model.box import Box
 from balise.model.events import EVENT_SCHEMA, to_json
 from balise.model.schema import IDENTITY_SCHEMA, conform
 from balise.store.base import (
@@ -24,7 +25,6 @@ from balise.store.base import (
     AlertFilter,
     AlertRepository,
     AlertSources,
-    Box,
     DerivedStore,
     EventFilter,
     EventKey,

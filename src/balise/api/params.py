@@ -8,14 +8,13 @@ the Pacific routes; it is two boxes, one on each side.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 
-import polars as pl
 from fastapi import Query
 
 from balise.api.problems import ProblemError
+from balise.model.box import Box
 
 BBOX_DESCRIPTION: Final = (
     "min_lon,min_lat,max_lon,max_lat in degrees; min_lon > max_lon crosses the antimeridian."
@@ -31,25 +30,7 @@ def invalid(name: str, detail: str) -> ProblemError:
                         errors=[{"in": "query", "name": name, "detail": detail}])  # fmt: skip
 
 
-@dataclass(frozen=True)
-class BBox:
-    min_lon: float
-    min_lat: float
-    max_lon: float
-    max_lat: float
-
-    @property
-    def crosses_antimeridian(self) -> bool:
-        return self.min_lon > self.max_lon
-
-    def expr(self, lat: str = "lat", lon: str = "lon") -> pl.Expr:
-        """The condition of being inside the box, on the columns `lat` and `lon`."""
-        west, east = pl.col(lon) >= self.min_lon, pl.col(lon) <= self.max_lon
-        sides = (west | east) if self.crosses_antimeridian else (west & east)
-        return pl.col(lat).is_between(self.min_lat, self.max_lat) & sides
-
-
-def parse_bbox(text: str | None, name: str = "bbox") -> BBox | None:
+def parse_bbox(text: str | None, name: str = "bbox") -> Box | None:
     """The box `text` names, or a 422 problem saying what is wrong with it."""
     if text is None or not text.strip():
         return None
@@ -59,7 +40,7 @@ def parse_bbox(text: str | None, name: str = "bbox") -> BBox | None:
         raise invalid(name, "four numbers expected: min_lon,min_lat,max_lon,max_lat") from err
     if len(values) != 4:
         raise invalid(name, "four numbers expected: min_lon,min_lat,max_lon,max_lat")
-    box = BBox(*values)
+    box = Box(*values)
     if not all(-180.0 <= v <= 180.0 for v in (box.min_lon, box.max_lon)):
         raise invalid(name, "longitudes must be within [-180, 180]")
     if not all(-90.0 <= v <= 90.0 for v in (box.min_lat, box.max_lat)):

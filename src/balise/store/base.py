@@ -18,6 +18,7 @@ import polars as pl
 
 from balise.errors import BaliseError
 from balise.model.batch import ReadBatch
+from balise.model.box import Box
 from balise.model.schema import UTC_TIME
 
 DERIVED_TABLES: Final = ("vessel_risk", "vessel_tracking", "voyage_risk")
@@ -83,20 +84,6 @@ class DetectRun:
     run_at: datetime
     seq: int
     fingerprint: str
-
-
-@dataclass(frozen=True)
-class Box:
-    """A longitude/latitude box in degrees; `min_lon > max_lon` crosses the antimeridian."""
-
-    min_lon: float
-    min_lat: float
-    max_lon: float
-    max_lat: float
-
-    @property
-    def crosses_antimeridian(self) -> bool:
-        return self.min_lon > self.max_lon
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ from typing import Any, Final
 
 import polars as pl
 
+from balise.model.box import Box
 from balise.model.events import EVENT_SCHEMA
-from balise.store.base import Box, DetectRun, EventChanges, EventFilter, RunScope
+from balise.store.base import DetectRun, EventChanges, EventFilter, RunScope
 from balise.store.duckdb_connection import Connected
 from balise.store.duckdb_events import load_events, save_events
 

@@ -24,11 +24,12 @@ from pydantic import BaseModel, Field
 from balise.api.deps import StoreDep
 from balise.api.event_types import EventTypeName, Subject, SubjectKind, event_type_rows
 from balise.api.pagination import decode_cursor, encode_cursor, next_link
-from balise.api.params import BBox, BBoxQuery, invalid, parse_bbox, time_range
+from balise.api.params import BBoxQuery, invalid, parse_bbox, time_range
 from balise.api.problems import not_found
 from balise.geo.zones import Zone
+from balise.model.box import Box
 from balise.model.events import decode_event_json
-from balise.store.base import Box, EventFilter, EventKey, EventStore
+from balise.store.base import EventFilter, EventKey, EventStore
 from balise.workspace import Workspace
 
 router = APIRouter(tags=["events"])
@@ -113,14 +114,13 @@ def workspace_zone(root: Path, zone_id: str) -> Zone:
 
 def event_filter(
     types: Sequence[str] | None, status: Sequence[str] | None, since: Any, until: Any,
-    bbox: BBox | None, mmsi: int | None, min_score: float | None, zone: Zone | None,
+    bbox: Box | None, mmsi: int | None, min_score: float | None, zone: Zone | None,
 ) -> EventFilter:  # fmt: skip
     """The store's filter for the query parameters: a zone filters by its parts' bounding
     boxes (the cheap first cut; the polygon test is the caller's)."""
-    box = None if bbox is None else Box(bbox.min_lon, bbox.min_lat, bbox.max_lon, bbox.max_lat)
     areas = () if zone is None else tuple(Box(*part.bounds) for part in zone.parts)
     return EventFilter(tuple(types or ()), tuple(status or ()), since, until, mmsi, min_score,
-                       box, areas)  # fmt: skip
+                       bbox, areas)  # fmt: skip
 
 
 def find_events(

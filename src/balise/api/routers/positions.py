@@ -25,7 +25,8 @@ from pydantic import BaseModel, Field
 
 from balise.api.deps import in_thread
 from balise.api.fleet import FleetDep
-from balise.api.params import BBox, BBoxQuery, parse_bbox, utc
+from balise.api.params import BBoxQuery, parse_bbox, utc
+from balise.model.box import Box
 
 router = APIRouter(tags=["positions"])
 
@@ -60,9 +61,7 @@ class PositionFormat(StrEnum):
     geojson = "geojson"
 
 
-def latest_positions(
-    fleet: pl.DataFrame, bbox: BBox | None, since: datetime | None
-) -> pl.DataFrame:
+def latest_positions(fleet: pl.DataFrame, bbox: Box | None, since: datetime | None) -> pl.DataFrame:
     """Each vessel's last position (vessels never positioned are left out), in the box and
     heard since `since` when given, with the `COLUMNS` of the layer."""
     rows = fleet.filter(pl.col("time").is_not_null())
