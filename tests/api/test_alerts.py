@@ -72,6 +72,8 @@ def test_inbox_lists_alertable_events_most_severe_first(client: TestClient) -> N
     assert body["next"] is None
     assert {item["state"] for item in body["items"]} == {"open"}
     assert body["items"][0]["evidence"] == {"likely_intentional": True}
+    for item in body["items"]:
+        assert item["subject"] == {"kind": "vessel", "id": str(item["mmsi"])}
 
 
 def test_pages_follow_the_cursor_and_link_header(client: TestClient) -> None:

@@ -164,6 +164,11 @@ def test_world_events_and_types(api: TestClient) -> None:
     items = api.get("/api/v1/events", params={"limit": 1000}).json()["items"]
     assert {"loitering", "encounter", "identity_change"} <= {i["type"] for i in items}
     assert all(isinstance(i["params"], dict) for i in items)
+    for item in items:
+        assert item["subject"] == {"kind": "vessel", "id": str(item["mmsi"])}
+        other = item["other_mmsi"]
+        assert item["related"] == ([{"kind": "vessel", "id": str(other)}] if other else [])
+    assert any(i["related"] for i in items if i["type"] == "encounter")
     types = api.get("/api/v1/event-types").json()
     assert [t["name"] for t in types] == list(EVENT_TYPE_NAMES)
     assert len({t["shape"] for t in types}) == len(types)

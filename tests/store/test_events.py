@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 
 from balise.model.events import EVENT_SCHEMA
@@ -99,3 +101,34 @@ def test_change_log_names_the_vessels_of_each_batch() -> None:
     store.store_batch("i", 1, batch)  # all duplicates: nothing changed
     assert store.last_change() == seq
     assert store.changes_since(seq).is_empty()
+
+
+def test_events_are_stored_with_their_subjects() -> None:
+    store = DuckDBStore(":memory:")
+    meeting = _event("m", 2, "encounter") | {"other_mmsi": 636012345}
+    box = {"kind": "container", "id": "MSCU1234565"}
+    door = _event("d", 2, "door_opened") | {"mmsi": None, "subject": box, "related": []}
+    store.save_events(_frame(_event("a", 2), meeting, door), ["ais_gap", "encounter"])
+    found = {row["id"]: row for row in store.events().iter_rows(named=True)}
+    assert found["a"]["subject"] == {"kind": "vessel", "id": "227006760"}
+    assert found["a"]["related"] == []
+    assert found["m"]["related"] == [{"kind": "vessel", "id": "636012345"}]
+    assert found["d"]["subject"] == box
+
+
+def test_a_store_made_before_subjects_gets_them_filled(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    store = DuckDBStore(path)
+    store.save_events(_frame(_event("a", 2) | {"other_mmsi": 1}), ["ais_gap"])
+    store.close()
+    with duckdb.connect(str(path)) as con:  # as the first releases wrote it: no subject columns
+        for table in ("events", "event_history"):
+            con.execute(f"ALTER TABLE {table} DROP COLUMN subject")
+            con.execute(f"ALTER TABLE {table} DROP COLUMN related")
+    store = DuckDBStore(path)
+    row = store.events().row(0, named=True)
+    assert row["subject"] == {"kind": "vessel", "id": "227006760"}
+    assert row["related"] == [{"kind": "vessel", "id": "1"}]
+    again = store.save_events(_frame(_event("a", 2) | {"other_mmsi": 1}), ["ais_gap"])
+    assert (again.new, again.revised, again.unchanged) == (0, 0, 1)
+    store.close()
