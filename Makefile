@@ -63,4 +63,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest_bench.py
 
 clean:
-	rm -rf $(VENV) $(WORKSPACE) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(WORKSPACE) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache
