@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from balise.alerts.rules import alert_settings
 from balise.errors import SettingError
 from balise.maritime.params import detector_settings
 
@@ -103,9 +104,11 @@ SETTINGS: tuple[Setting, ...] = (
         "(help.starboard.nz)",
     ),
     *(Setting(**declared) for declared in detector_settings()),
+    *(Setting(**declared) for declared in alert_settings()),
 )
 """Every setting; `detect.<detector>.<threshold>` ones come from the detectors' parameter
-classes (balise.maritime.params)."""
+classes (balise.maritime.params), `alerts.<threshold>` ones from the alert rules
+(balise.alerts.rules)."""
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from balise.alerts import triage
+from balise.alerts.rules import AlertRules
 from balise.alerts.store import AlertFilter, AlertStore
 from balise.errors import InputRejected
 from balise.model.events import EVENT_SCHEMA, event_id, to_json
@@ -163,3 +164,27 @@ def test_severity_follows_the_vessel_risk(store: DuckDBStore) -> None:
     assert found is not None
     assert found["severity"] == pytest.approx(1 - 0.3 * 0.4)
     assert found["severity_label"] == "critical"
+
+
+def test_new_rules_withdraw_untouched_alerts_they_would_not_raise(store: DuckDBStore) -> None:
+    detect(store, meeting(1, confidence=0.5), meeting(10, confidence=0.5))
+    inbox = AlertStore(store)
+    inbox.refresh(NOW)
+    seen, untouched = meeting(1)["id"], meeting(10)["id"]
+    triage.acknowledge(inbox, seen, "analyst", None)
+    stricter = AlertRules(min_strength=0.6)
+    report = inbox.refresh(NOW, rules=stricter)
+    assert report.retracted == 1
+    assert (state(inbox, seen), state(inbox, untouched)) == ("acknowledged", "retracted")
+    assert actions(inbox, untouched)[-1] == ("retracted", "balise", "rules_changed")
+    assert inbox.refresh(NOW, rules=AlertRules()).reopened == 1  # the old rules raise it again
+    assert state(inbox, untouched) == "open"
+
+
+def test_the_same_rules_keep_an_alert_whose_event_weakened(store: DuckDBStore) -> None:
+    detect(store, meeting(1, confidence=0.7))
+    inbox = AlertStore(store)
+    inbox.refresh(NOW)
+    detect(store, meeting(1, confidence=0.2))  # revised below the rule: waits for the analyst
+    inbox.refresh(NOW)
+    assert state(inbox, meeting(1)["id"]) == "open"

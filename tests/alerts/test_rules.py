@@ -49,8 +49,54 @@ def test_each_type_has_its_rule() -> None:
         event("identity_change", 9, confidence=0.9, score=0.25),
     ]
     alertable = {r["mmsi"]: judged(rows)[r["id"]]["alertable"] for r in rows}
-    assert alertable == {1: True, 2: False, 3: True, 4: False, 5: True, 6: False, 7: True,
+    # a call at a high-risk port alone is context (3): the port_call rule wants more
+    assert alertable == {1: True, 2: False, 3: False, 4: False, 5: True, 6: False, 7: True,
                          8: False, 9: False}  # fmt: skip
+
+
+def call(mmsi: int, locode: str, day: float) -> dict[str, Any]:
+    """A port visit of `mmsi` at `locode` starting `day` days after T0, lasting a day."""
+    start = T0 + timedelta(days=day)
+    return event("port_visit", mmsi, confidence=1.0, score=0.0, locode=locode) | {
+        "id": event_id("port_visit", mmsi, start.isoformat()), "start": start,
+        "end": start + timedelta(days=1),
+    }  # fmt: skip
+
+
+def test_a_watchlisted_vessel_arriving_alerts() -> None:
+    listed, other = call(21, "FRLEH", 2), call(22, "FRLEH", 2)
+    reasons = '[{"contribution":0.9,"kind":"watchlist","points":90.0,"text":"listed"}]'
+    risk = pl.DataFrame({"mmsi": [21, 22], "score": [90.0, 5.0], "band": ["high", "low"],
+                         "reasons": [reasons, "[]"]})  # fmt: skip
+    found = judged([listed, other], risk)
+    assert found[listed["id"]]["alertable"]
+    assert not found[other["id"]]["alertable"]
+
+
+def test_a_call_during_or_right_after_an_anomaly_alerts() -> None:
+    meeting = event("encounter", 31, confidence=0.7, other=32, hours=5)  # T0 to T0 + 5 h
+    soon, late = call(31, "FRLEH", 2), call(31, "FRLEH", 6)  # 43 h and 139 h after it
+    partner = call(32, "ESVGO", 1)
+    dark = event("ais_gap", 33, confidence=0.3, likely_intentional=False)  # not an anomaly
+    after_hole = call(33, "FRLEH", 1)
+    found = judged([meeting, soon, late, partner, dark, after_hole])
+    assert found[soon["id"]]["alertable"]
+    assert found[partner["id"]]["alertable"]  # the other vessel of the meeting too
+    assert not found[late["id"]]["alertable"]
+    assert not found[after_hole["id"]]["alertable"]
+    shorter = AlertRules(port_after_anomaly_hours=24.0)
+    frame = evaluate(pl.DataFrame([meeting, soon], schema=EVENT_SCHEMA), None, frozenset(), shorter)
+    assert frame.filter(pl.col("id") == soon["id"])["alertable"].to_list() == [False]
+
+
+def test_a_call_at_a_high_risk_port_off_the_vessel_pattern_alerts() -> None:
+    liner = [call(41, "ECGYE", day) for day in (0, 14, 28, 42)]  # every two weeks
+    new = [call(42, "FRLEH", 0), call(42, "FRLEH", 20), call(42, "ECGYE", 40)]
+    short = [call(43, "FRLEH", 0), call(43, "ECGYE", 10)]  # 10 days of history: no pattern yet
+    found = judged(liner + new + short)
+    assert not any(found[c["id"]]["alertable"] for c in liner)
+    assert [found[c["id"]]["alertable"] for c in new] == [False, False, True]
+    assert not any(found[c["id"]]["alertable"] for c in short)
 
 
 def test_high_risk_vessel_alerts_on_weak_events_of_either_vessel() -> None:

@@ -8,8 +8,10 @@ MTES-MCT/monitorfish #5307). So each event type names its rule in the event-type
 
 - `likely_intentional` (`ais_gap`): only a gap marked `likely_intentional` in its evidence (the
   Welch et al. 2022 rule of `balise.maritime.gaps`); naive gaps are mostly reception holes.
-- `high_risk_port` (`port_visit`): only a call at a high-risk port (evidence `locode` on the
-  high-risk port list), since an ordinary call adds no risk (`VISIT_SCORE` of port visits is 0).
+- `port_call` (`port_visit`): routine context, alerting only for a watchlisted vessel, a call
+  during or right after another anomaly of the vessel (`port_after_anomaly_hours`, 72), or a call
+  at a high-risk port off the vessel's pattern (`port_pattern_days`, 30): see
+  `balise.alerts.port_calls`.
 - `zone_score` (`zone_entry`): when the zone rule that fired has a score above `zone_min_score`
   (0): the zone's owner sets the score, and a rule of score 0 records visits without raising alerts.
 - `strength` (every other type): when the event's strength reaches `min_strength` (0.3), or when
@@ -32,13 +34,16 @@ each run; only its start and identity are hashed, so that it is one occurrence u
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 import polars as pl
 
+from balise.alerts.port_calls import alerting_calls
 from balise.model.event_types import types_alerting_by
 from balise.model.events import decode_event_json, to_json
+from balise.model.parameters import params_from, settings_of
 
 SEVERITY_LABELS: Final = ("low", "medium", "high", "critical")
 """Severity labels from the least to the most severe."""
@@ -64,13 +69,24 @@ class AlertRules:
     is the weakest signal the detectors give, so anything weaker is context only."""
     zone_min_score: float = 0.0
     """Zone entries alert when their rule's score is above this."""
+    port_after_anomaly_hours: float = 72.0
+    """A port call alerts when it starts during another alertable anomaly of the vessel or within
+    this many hours after it: three days, the sailing time from the Caribbean's transfer areas to
+    most of its ports, or from the Azores to the Iberian coast."""
+    port_pattern_days: float = 30.0
+    """A call at a high-risk port alerts when the vessel did not call there in this many days
+    before it and its stored events reach back that far: a month covers the rotation of liners
+    and feeders (weekly to monthly), so a scheduled call is not "new"."""
     missing_strength: float = 0.5
     """Strength of an event with neither score nor confidence (as risk's `missing_confidence`)."""
     high_band: str = "high"
     """Any event of a vessel in this risk band alerts (except naive gaps and ordinary calls)."""
     critical_from: float = 0.85
+    """Severity (0-1) from which an alert is labelled "critical"."""
     high_from: float = 0.6
+    """Severity (0-1) from which an alert is labelled "high"."""
     medium_from: float = 0.4
+    """Severity (0-1) from which an alert is labelled "medium"; below it, "low"."""
 
     def label(self, severity: float) -> str:
         """The severity label of a 0-1 severity."""
@@ -132,16 +148,16 @@ def _vessel_risk(events: pl.DataFrame, risk: pl.DataFrame | None) -> pl.DataFram
     )
 
 
-def _alertable(rules: AlertRules, high_risk_ports: frozenset[str]) -> pl.Expr:
+def _alertable(rules: AlertRules) -> pl.Expr:
+    """Whether each event alerts by its type's rule (port calls are decided afterwards)."""
     kind, evidence = pl.col("type"), pl.col("evidence")
     intentional = evidence.str.json_path_match("$.likely_intentional") == "true"
-    locode = evidence.str.json_path_match("$.locode").str.to_uppercase()
     high_band = (pl.col("band_mmsi") == rules.high_band) | (pl.col("band_other") == rules.high_band)
     return (
         pl.when(kind.is_in(types_alerting_by("likely_intentional")))
         .then(intentional.fill_null(False))
-        .when(kind.is_in(types_alerting_by("high_risk_port")))
-        .then(locode.is_in(sorted(high_risk_ports)).fill_null(False))
+        .when(kind.is_in(types_alerting_by("port_call")))
+        .then(pl.lit(False))  # decided after the others, from them (`port_calls`)
         .when(kind.is_in(types_alerting_by("zone_score")))
         .then(pl.col("score").fill_null(0.0) > rules.zone_min_score)
         .otherwise((pl.col("strength") >= rules.min_strength) | high_band.fill_null(False))
@@ -166,9 +182,12 @@ def evaluate(
     judged = _vessel_risk(events.with_columns(strength.clip(0.0, 1.0).alias("strength")), risk)
     severity = 1 - (1 - pl.col("strength")) * (1 - (pl.col("risk_score") / 100).clip(0.0, 1.0))
     judged = judged.with_columns(
-        _alertable(rules, high_risk_ports).alias("alertable"),
-        severity.round(4).alias("severity"),
+        _alertable(rules).alias("alertable"), severity.round(4).alias("severity")
     )
+    calls = types_alerting_by("port_call")
+    alerting = alerting_calls(judged, calls, risk, high_risk_ports,
+                              rules.port_after_anomaly_hours, rules.port_pattern_days)  # fmt: skip
+    judged = judged.with_columns(pl.col("alertable") | pl.col("id").is_in(alerting.implode()))
     rows = judged.select("type", "mmsi", "other_mmsi", "start", "end", "lat", "lon", "score",
                          "confidence", "evidence").to_dicts()  # fmt: skip
     for row in rows:
@@ -178,3 +197,17 @@ def evaluate(
         rules.label_expr(pl.col("severity")).alias("severity_label"),
         pl.Series("fingerprint", [fingerprint(r) for r in rows], dtype=pl.String),
     ).select([pl.col(c).cast(t) for c, t in CANDIDATE_SCHEMA.items()])
+
+
+SETTINGS_PREFIX: Final = "alerts"
+
+
+def alert_settings() -> list[dict[str, Any]]:
+    """The alert rules' thresholds as settings `alerts.<field>` (declarations for
+    `balise.settings`)."""
+    return settings_of(SETTINGS_PREFIX, AlertRules, "balise.alerts.rules.AlertRules")
+
+
+def alert_rules(values: Mapping[str, Any]) -> AlertRules:
+    """The alert rules in force: the `alerts.<field>` entries of resolved settings."""
+    return params_from(values, SETTINGS_PREFIX, AlertRules)

@@ -23,6 +23,10 @@ the rules changed since the last refresh, then ends the suspensions whose time h
   event, and a weaker or equal revision does not contradict it); leaves an open or acknowledged
   alert in its state, with a "revised" entry in its history;
 - an alert whose event no longer passes its rule is kept: once raised, it waits for the analyst;
+  except when the rules themselves changed (new `alerts.*` settings or defaults) and no analyst
+  has touched the alert yet: an open alert the rules in force would not raise is retracted
+  (reason "rules_changed"), so the inbox follows the rules an officer sets, and it re-opens if
+  the rules raise it again;
 - a suspension whose `suspended_until` has passed re-opens the alert (history time: the end of
   the suspension).
 
@@ -101,11 +105,14 @@ def _reopen(alert: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 
 def transition(
-    alert: dict[str, Any] | None, event: dict[str, Any], now: datetime
+    alert: dict[str, Any] | None,
+    event: dict[str, Any],
+    now: datetime,
+    rules_changed: bool = False,
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """The alert after a refresh, given its row (None if none) and its event's judgement (a row
-    of `evaluate`), and the history entry of the change (None if none). See the module
-    docstring for the rules."""
+    of `evaluate`), and the history entry of the change (None if none); `rules_changed` when the
+    rules differ from those of the last refresh. See the module docstring for the rules."""
     retracted = event["status"] == "retracted"
     if alert is None:
         if retracted or not event["alertable"]:
@@ -119,6 +126,9 @@ def transition(
             return current, None
         gone = current | {"state": "retracted", "updated_at": now, "updated_by": SYSTEM_USER}
         return gone, _action(gone, "retracted", "event_retracted", now)
+    if rules_changed and alert["state"] == "open" and not event["alertable"]:
+        gone = current | {"state": "retracted", "updated_at": now, "updated_by": SYSTEM_USER}
+        return gone, _action(gone, "retracted", "rules_changed", now)
     if alert["state"] == "retracted":
         if not event["alertable"]:
             return current, None
@@ -166,20 +176,27 @@ class AlertStore:
         marker = f"{self.store.alert_sources_version()}|{rules.describe()}"
         report = RefreshReport(rederived=False)
         try:
-            if marker != self.store.alert_marker():
+            previous = self.store.alert_marker()
+            if marker != previous:
                 ports = _high_risk_ports() if high_risk_ports is None else high_risk_ports
-                report = self._rederive(now, rules, ports, marker)
+                changed = previous is not None and not previous.endswith(f"|{rules.describe()}")
+                report = self._rederive(now, rules, ports, marker, changed)
             expired = self.store.expire_suspensions(now, SYSTEM_USER)
         except WriteConflict:
             return report
         return RefreshReport(**(report.__dict__ | {"expired": expired}))
 
     def _rederive(
-        self, now: datetime, rules: AlertRules, ports: frozenset[str], marker: str
+        self,
+        now: datetime,
+        rules: AlertRules,
+        ports: frozenset[str],
+        marker: str,
+        rules_changed: bool,
     ) -> RefreshReport:
         """Derive the alerts again (see `refresh`); nothing when another refresh just did."""
         changes = self.store.rederive_alerts(
-            marker, lambda sources: derive(sources, now, rules, ports), now
+            marker, lambda sources: derive(sources, now, rules, ports, rules_changed), now
         )
         if changes is None:
             return RefreshReport(rederived=False)
@@ -219,7 +236,11 @@ class AlertStore:
 
 
 def derive(
-    sources: AlertSources, now: datetime, rules: AlertRules, ports: frozenset[str]
+    sources: AlertSources,
+    now: datetime,
+    rules: AlertRules,
+    ports: frozenset[str],
+    rules_changed: bool = False,
 ) -> AlertChanges:
     """The alert rows changed and the history entries made by judging every event again
     (`transition`); Balise's own transitions are dated by the event's detection, at the
@@ -232,7 +253,7 @@ def derive(
     for event in judged.to_dicts():
         before = existing.get(event["id"])
         when = min(event["detected_at"] or now, now)
-        after, action = transition(before, event, when)
+        after, action = transition(before, event, when, rules_changed)
         if after is not None and after != before:
             changes.alerts.append(after)
         if action is not None:

@@ -26,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from balise import __version__
+from balise.alerts.rules import alert_rules
 from balise.api import routers
 from balise.api.fleet import FleetCache
 from balise.api.problems import PROBLEM_JSON, ProblemError
@@ -221,6 +222,7 @@ def create_app(workspace_root: Path) -> FastAPI:
     app = api_app(lifespan)
     app.state.store = store
     app.state.workspace = workspace
+    app.state.alert_rules = alert_rules(workspace.settings().values)
     app.state.fleet = FleetCache()
     _mount_web(app)
     return app

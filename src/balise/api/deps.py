@@ -1,4 +1,4 @@
-"""Request dependencies: the workspace store, one cursor per request.
+"""Request dependencies: the workspace store, one cursor per request; the alert rules in force.
 
 The app opens the workspace's store once (`app.state.store`); each request gets its own cursor
 on it (`Store.cursor()`), since a connection (DuckDB's) must not be shared between threads, and
@@ -13,6 +13,7 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from balise.alerts.rules import AlertRules
 from balise.store.base import Store
 
 
@@ -45,3 +46,13 @@ async def in_thread(request: Request, work: Callable[[Store], T]) -> T:
 
 StoreDep = Annotated[Store, Depends(get_store)]
 """Declare a route parameter `store: StoreDep` to read the workspace."""
+
+
+def get_alert_rules(request: Request) -> AlertRules:
+    """The alert rules of the workspace's settings (`alerts.*`), read when the app started."""
+    rules: AlertRules | None = getattr(request.app.state, "alert_rules", None)
+    return rules or AlertRules()
+
+
+RulesDep = Annotated[AlertRules, Depends(get_alert_rules)]
+"""Declare a route parameter `rules: RulesDep` to refresh the inbox with the rules in force."""

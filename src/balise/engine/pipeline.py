@@ -3,7 +3,8 @@ detect events, assess risk (vessels, voyages, tracking to the next port), refres
 
 Everything it depends on comes from the workspace and the resolved settings: the zones (the
 workspace's `zones.geojson` over the defaults), the distance-to-shore cache, the watchlist, the
-detection preset (`detect.preset`) and every detector threshold (`detect.<detector>.<field>`).
+detection preset (`detect.preset`), every detector threshold (`detect.<detector>.<field>`) and
+the alert rules (`alerts.<field>`).
 So two commands over the same workspace and settings find the same events.
 """
 
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from balise.alerts.rules import alert_rules
 from balise.alerts.store import AlertStore
 from balise.engine.assess import Assessment, assess_workspace
 from balise.engine.detect import DetectReport, Geography, default_geography, detect
@@ -58,7 +60,7 @@ def run_pipeline(
         params = detector_params(settings.values)
         detection = detect(store, chosen, geo, full=full, params=params)
         assessment = assess_workspace(store, workspace.root)
-        AlertStore(store).refresh()
+        AlertStore(store).refresh(rules=alert_rules(settings.values))
     finally:
         store.close()
     return PipelineReport(chosen, detection, assessment, tuple(zones.problems))

@@ -39,11 +39,12 @@ SHAPES: Final = (
 )  # fmt: skip
 """The map glyphs the web application can draw: each event type has its own."""
 
-ALERT_RULES: Final = ("strength", "likely_intentional", "high_risk_port", "zone_score")
+ALERT_RULES: Final = ("strength", "likely_intentional", "port_call", "zone_score")
 """Which rule turns an event of a type into an alert (`balise.alerts.rules` says what each does):
 `strength` (the default: strong enough, or about a high-risk vessel), `likely_intentional` (only
-a gap marked so), `high_risk_port` (only a call at a listed port), `zone_score` (the zone rule's
-own score decides)."""
+a gap marked so), `port_call` (routine context: only a watchlisted vessel's call, a call during or
+right after another anomaly of the vessel, or a call at a high-risk port off the vessel's
+pattern), `zone_score` (the zone rule's own score decides)."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ EVENT_TYPES: Final = (
         "A stay within 3 km of an anchorage point until more than 4 km away, with its stops "
         "(the Global Fishing Watch port-visit method).",
         "port_visit", 0.3, "A call at a port on the high-risk list given to the scorer.",
-        "diamond", alert="high_risk_port"),
+        "diamond", alert="port_call"),
     EventType(
         "identity_change", "Identity change", "maritime", "vessel",
         "What a vessel says about itself changed and lasted (name, call sign, IMO, ship type), "

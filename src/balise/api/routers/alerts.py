@@ -21,7 +21,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from balise.alerts import triage
 from balise.alerts.rules import SEVERITY_LABELS, AlertRules
 from balise.alerts.store import STATES, AlertFilter, AlertKey, AlertStore
-from balise.api.deps import StoreDep
+from balise.api.deps import RulesDep, StoreDep
 from balise.api.event_types import EventTypeName as EventType
 from balise.api.event_types import Subject
 from balise.api.pagination import bad_cursor, next_link
@@ -185,18 +185,18 @@ def with_evidence(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return decoded
 
 
-def inbox(store: StoreDep) -> AlertStore:
-    """The alert inbox of the request's store, refreshed."""
+def inbox(store: StoreDep, rules: AlertRules) -> AlertStore:
+    """The alert inbox of the request's store, refreshed with the rules in force."""
     alerts = AlertStore(store)
-    alerts.refresh()
+    alerts.refresh(rules=rules)
     return alerts
 
 
 def alert_filter(
     state: list[State] | None, kind: list[EventType] | None, min_severity: Severity | None,
-    mmsi: int | None, since: datetime | None,
+    mmsi: int | None, since: datetime | None, rules: AlertRules,
 ) -> AlertFilter:  # fmt: skip
-    floor = AlertRules().floor(min_severity) if min_severity else 0.0
+    floor = rules.floor(min_severity) if min_severity else 0.0
     return AlertFilter(tuple(state or ()), tuple(kind or ()), floor, mmsi, utc(since))
 
 
@@ -211,7 +211,8 @@ SeverityQuery = Annotated[Severity | None, Query(description="At least this seve
 
 @router.get("/api/v1/alerts", response_model=AlertPage, responses=PROBLEMS)
 def list_alerts(
-    request: Request, response: Response, store: StoreDep, state: StateQuery = None,
+    request: Request, response: Response, store: StoreDep, rules: RulesDep,
+    state: StateQuery = None,
     kind: TypeQuery = None, min_severity: SeverityQuery = None, mmsi: MmsiQuery = None,
     since: SinceQuery = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
@@ -219,8 +220,10 @@ def list_alerts(
     """The inbox: alerts most severe first, then newest, a page at a time (`next` cursor and a
     `Link: rel="next"` header)."""
     after = _decode(cursor) if cursor else None
-    alerts = inbox(store)
-    found = alerts.alerts(alert_filter(state, kind, min_severity, mmsi, since), limit + 1, after)
+    alerts = inbox(store, rules)
+    found = alerts.alerts(
+        alert_filter(state, kind, min_severity, mmsi, since, rules), limit + 1, after
+    )
     items = with_evidence(found.head(limit).to_dicts())
     token = None
     if found.height > limit:
@@ -232,11 +235,11 @@ def list_alerts(
 
 @router.get("/api/v1/alerts/counts", response_model=AlertCounts, responses=PROBLEMS)
 def count_alerts(
-    store: StoreDep, state: StateQuery = None, kind: TypeQuery = None,
+    store: StoreDep, rules: RulesDep, state: StateQuery = None, kind: TypeQuery = None,
     min_severity: SeverityQuery = None, mmsi: MmsiQuery = None, since: SinceQuery = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Counters for the inbox: alerts per state and per event type and state."""
-    counts = inbox(store).counts(alert_filter(state, kind, min_severity, mmsi, since))
+    counts = inbox(store, rules).counts(alert_filter(state, kind, min_severity, mmsi, since, rules))
     by_state: dict[str, int] = {}
     by_type: dict[str, dict[str, int]] = {}
     for kind_name, state_name, count in counts.iter_rows():
@@ -253,9 +256,9 @@ def _detail(alerts: AlertStore, alert_id: str) -> dict[str, Any]:
 
 
 @router.get("/api/v1/alerts/{alert_id}", response_model=AlertDetail, responses=PROBLEMS)
-def get_alert(alert_id: str, store: StoreDep) -> dict[str, Any]:
+def get_alert(alert_id: str, store: StoreDep, rules: RulesDep) -> dict[str, Any]:
     """One alert with its history."""
-    return _detail(inbox(store), alert_id)
+    return _detail(inbox(store, rules), alert_id)
 
 
 UserHeader = Annotated[
@@ -265,9 +268,11 @@ UserHeader = Annotated[
 ]  # fmt: skip
 
 
-def _triaged(store: StoreDep, alert_id: str, act: Callable[[AlertStore], Any]) -> dict[str, Any]:
+def _triaged(
+    store: StoreDep, rules: AlertRules, alert_id: str, act: Callable[[AlertStore], Any]
+) -> dict[str, Any]:
     """Run a triage action, turning refusals into problems; the alert with its history."""
-    alerts = inbox(store)
+    alerts = inbox(store, rules)
     try:
         act(alerts)
     except triage.AlertNotFound as err:
@@ -286,41 +291,49 @@ def _who(body: _Triage | None, header: str | None) -> str:
 @router.post("/api/v1/alerts/{alert_id}/acknowledge", response_model=AlertDetail,
              responses=PROBLEMS)  # fmt: skip
 def acknowledge_alert(
-    alert_id: str, store: StoreDep, body: Annotated[AcknowledgeBody | None, Body()] = None,
-    x_balise_user: UserHeader = None,
+    alert_id: str, store: StoreDep, rules: RulesDep,
+    body: Annotated[AcknowledgeBody | None, Body()] = None, x_balise_user: UserHeader = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Acknowledge an open or suspended alert."""
     who, note = _who(body, x_balise_user), body.note if body else None
-    return _triaged(store, alert_id, lambda a: triage.acknowledge(a, alert_id, who, note))
+    return _triaged(store, rules, alert_id, lambda a: triage.acknowledge(a, alert_id, who, note))
 
 
 @router.post("/api/v1/alerts/{alert_id}/suspend", response_model=AlertDetail, responses=PROBLEMS)
 def suspend_alert(
-    alert_id: str, store: StoreDep, body: SuspendBody, x_balise_user: UserHeader = None
+    alert_id: str,
+    store: StoreDep,
+    rules: RulesDep,
+    body: SuspendBody,
+    x_balise_user: UserHeader = None,
 ) -> dict[str, Any]:
     """Suspend an alert until a time; it re-opens then, or earlier if its event is revised."""
     who = _who(body, x_balise_user)
     return _triaged(
-        store, alert_id, lambda a: triage.suspend(a, alert_id, body.until, who, body.note)
+        store, rules, alert_id, lambda a: triage.suspend(a, alert_id, body.until, who, body.note)
     )
 
 
 @router.post("/api/v1/alerts/{alert_id}/dismiss", response_model=AlertDetail, responses=PROBLEMS)
 def dismiss_alert(
-    alert_id: str, store: StoreDep, body: DismissBody, x_balise_user: UserHeader = None
+    alert_id: str,
+    store: StoreDep,
+    rules: RulesDep,
+    body: DismissBody,
+    x_balise_user: UserHeader = None,
 ) -> dict[str, Any]:
     """Dismiss an alert with a reason; it re-opens only if its event is revised stronger."""
     who = _who(body, x_balise_user)
     return _triaged(
-        store, alert_id, lambda a: triage.dismiss(a, alert_id, body.reason, who, body.note)
+        store, rules, alert_id, lambda a: triage.dismiss(a, alert_id, body.reason, who, body.note)
     )
 
 
 @router.post("/api/v1/alerts/{alert_id}/reopen", response_model=AlertDetail, responses=PROBLEMS)
 def reopen_alert(
-    alert_id: str, store: StoreDep, body: Annotated[ReopenBody | None, Body()] = None,
-    x_balise_user: UserHeader = None,
+    alert_id: str, store: StoreDep, rules: RulesDep,
+    body: Annotated[ReopenBody | None, Body()] = None, x_balise_user: UserHeader = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Put an acknowledged, suspended or dismissed alert back in the inbox."""
     who, note = _who(body, x_balise_user), body.note if body else None
-    return _triaged(store, alert_id, lambda a: triage.reopen(a, alert_id, who, note))
+    return _triaged(store, rules, alert_id, lambda a: triage.reopen(a, alert_id, who, note))

@@ -28,7 +28,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import StreamingResponse
 
-from balise.api.deps import StoreDep
+from balise.api.deps import RulesDep, StoreDep
 from balise.api.params import BBoxQuery, parse_bbox, time_range
 from balise.api.problems import not_found
 from balise.api.routers.alerts import (
@@ -286,14 +286,16 @@ def _alert_file(fmt: EventFormat, alerts: pl.DataFrame, description: str) -> byt
 
 @router.get("/api/v1/exports/alerts.{fmt}", response_class=Response, responses=RESPONSES)
 def export_alerts(
-    fmt: EventFormat, store: StoreDep, state: StateQuery = None, kind: TypeQuery = None,
-    min_severity: SeverityQuery = None, mmsi: MmsiQuery = None,
+    fmt: EventFormat, store: StoreDep, rules: RulesDep, state: StateQuery = None,
+    kind: TypeQuery = None, min_severity: SeverityQuery = None, mmsi: MmsiQuery = None,
     since: Annotated[datetime | None, Query(description="Event ended at or after.")] = None,
     bundle: Bundle = None,
 ) -> Response:  # fmt: skip
     """The inbox as listed by `GET /api/v1/alerts` with the same filters (every page), as CSV,
     GeoJSON or KML; `bundle=zip` adds a README.txt."""
-    alerts = inbox(store).alerts(alert_filter(state, kind, min_severity, mmsi, since), None)
+    alerts = inbox(store, rules).alerts(
+        alert_filter(state, kind, min_severity, mmsi, since, rules), None
+    )
     now, version = datetime.now(UTC), data_version(store)
     name = f"balise-alerts-{_stamp(now)}.{fmt.value}"
     filters = {"state": state, "type": kind, "min_severity": min_severity, "mmsi": mmsi,
