@@ -191,12 +191,36 @@ def _reading(
     with item.open() as raw, _decompressed(raw) as unzipped:
         stream, guard = guarded(unzipped, options.max_input_bytes)
         fmt = _format_of(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES], item.name)
-        batches = _closed_by_problem(_reader(fmt, stream, item.name, options), guard, item.name)
+        reader = _reader(fmt, stream, item.name, options)
+        batches = _reader_failures(_closed_by_problem(reader, guard, item.name))
         try:
             first = next(batches, None)
             yield fmt, chain([] if first is None else [first], batches), raw
         finally:
             batches.close()  # stops the reader's threads before the stream closes
+
+
+class _ReaderFailed(Exception):
+    """A reader raised something unforeseen on one input; `cause` is what it raised."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _reader_failures(
+    batches: Generator[ReadBatch, None, None],
+) -> Generator[ReadBatch, None, None]:
+    """The batches; anything the reader raises but Balise's own errors and the interpreter's
+    exits becomes `_ReaderFailed`, told apart from errors of the store."""
+    try:
+        yield from batches
+    except (BaliseError, KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as err:  # the safety net behind the specific fixes
+        raise _ReaderFailed(err) from err
+    finally:
+        batches.close()
 
 
 def _closed_by_problem(
@@ -238,14 +262,12 @@ def ingest_input(
     Whatever the reader raises on this input (a `PanicException` from polars' Rust code is a
     `BaseException`) ends this input only: it is recorded as a `reader_error` quarantine row, the
     ingest is marked failed and the result says `failed`. Balise's own errors (`--strict`, an
-    unknown format), KeyboardInterrupt and SystemExit propagate.
+    unknown format), KeyboardInterrupt, SystemExit and errors of the store propagate.
     """
     try:
         return _ingest(item, store, options, strict, progress)
-    except (BaliseError, KeyboardInterrupt, SystemExit, GeneratorExit):
-        raise
-    except BaseException as err:  # the safety net behind the specific fixes
-        return _failed(item, store, options, err)
+    except _ReaderFailed as failed:
+        return _failed(item, store, options, failed.cause)
 
 
 def _failed(item: Input, store: Store, options: ReadOptions, err: BaseException) -> IngestResult:

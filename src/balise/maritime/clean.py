@@ -46,6 +46,16 @@ _IN_RANGE = {
 """Values outside these bounds are "not available" sentinels or garbage: null, counted by label."""
 _TEXTS = ("name", "call_sign", "destination", "ship_type_text")
 _POSITIVE = ("length_m", "width_m", "draught_m", "ship_type")
+MAX_PLAUSIBLE = {
+    "length_m": (500.0, "implausible_length"),
+    "width_m": (80.0, "implausible_width"),
+    "draught_m": (30.0, "implausible_draught"),
+}
+"""Dimensions no ship has: the largest ever built, Seawise Giant / Knock Nevis, was 458 m long,
+68.9 m in beam and 24.6 m in draught (the largest container ships today: ~400 m x 61.5 m x 17 m,
+Lloyd's Register / IMO GISIS). AIS' own fields go to 511 m (bow + stern, 9 bits each) and 25.5 m
+(draught, 1/10 m in 8 bits); the CSV archives carry any number, 1e30 included. A value above the
+bound is cleared to null and counted under its label."""
 
 
 @dataclass
@@ -201,12 +211,24 @@ def _by_distinct(values: pl.Series, clean: Callable[[str], pl.Expr]) -> pl.Serie
 
 
 def _positive(column: str) -> pl.Expr:
-    return pl.when(pl.col(column) > 0).then(pl.col(column)).alias(column)
+    """The value when above zero and, for a dimension, not above `MAX_PLAUSIBLE`; else null."""
+    value = pl.col(column)
+    kept = value > 0
+    if column in MAX_PLAUSIBLE:
+        kept &= value <= MAX_PLAUSIBLE[column][0]
+    return pl.when(kept).then(value).alias(column)
+
+
+def _implausible_counts() -> list[pl.Expr]:
+    return [
+        (pl.col(column) > bound).sum().alias(label)
+        for column, (bound, label) in MAX_PLAUSIBLE.items()
+    ]
 
 
 def identity_plan(raw: pl.DataFrame) -> CleanPlan:
-    """The cleaning of a frame of `IDENTITY_SCHEMA`: blank texts, zero dimensions and bad IMOs
-    become null; reports without a time or a valid MMSI are rejected."""
+    """The cleaning of a frame of `IDENTITY_SCHEMA`: blank texts, zero or implausible dimensions
+    and bad IMOs become null; reports without a time or a valid MMSI are rejected."""
     texts = (_by_distinct(raw[c], _blank_to_null) for c in _TEXTS)
     marked = raw.lazy().with_columns(*texts, identity_reject_reason().alias(_REASON))
     kept = marked.filter(pl.col(_REASON).is_null()).drop(_REASON)
@@ -219,6 +241,7 @@ def identity_plan(raw: pl.DataFrame) -> CleanPlan:
         rejected=_rejected(marked, pl.format("mmsi={}", "mmsi")),
         tallies=kept.select(
             (imo.is_not_null() & (imo != 0) & ~valid_imo).sum().alias("invalid_imo"),
+            *_implausible_counts(),
             duplicates=pl.lit(0),
             no_position=pl.lit(0),
         ),
