@@ -154,7 +154,7 @@ def test_implausible_dimensions_are_cleared_and_counted() -> None:
                 "mmsi": [219014851, 219014852],
                 "timestamp": [datetime(2024, 1, 1, tzinfo=UTC)] * 2,
                 "length_m": [1e30, 200.0],
-                "width_m": [90.0, 30.0],
+                "width_m": [130.0, 30.0],
                 "draught_m": [31.0, 10.0],
             }
         ),

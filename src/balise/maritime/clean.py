@@ -47,15 +47,16 @@ _IN_RANGE = {
 _TEXTS = ("name", "call_sign", "destination", "ship_type_text")
 _POSITIVE = ("length_m", "width_m", "draught_m", "ship_type")
 MAX_PLAUSIBLE = {
-    "length_m": (500.0, "implausible_length"),
-    "width_m": (80.0, "implausible_width"),
+    "length_m": (1022.0, "implausible_length"),
+    "width_m": (126.0, "implausible_width"),
     "draught_m": (30.0, "implausible_draught"),
 }
-"""Dimensions no ship has: the largest ever built, Seawise Giant / Knock Nevis, was 458 m long,
-68.9 m in beam and 24.6 m in draught (the largest container ships today: ~400 m x 61.5 m x 17 m,
-Lloyd's Register / IMO GISIS). AIS' own fields go to 511 m (bow + stern, 9 bits each) and 25.5 m
-(draught, 1/10 m in 8 bits); the CSV archives carry any number, 1e30 included. A value above the
-bound is cleared to null and counted under its label."""
+"""Dimensions no AIS report can carry: ITU-R M.1371 type 5/19/24 give bow and stern 9 bits each
+(at most 511 + 511 m), port and starboard 6 bits each (63 + 63 m) and draught 1/10 m in 8 bits
+(25.5 m). The CSV archives carry any number, 1e30 included; above these bounds the value cannot
+have come from a transponder and is cleared to null and counted under its label. Physically,
+the largest ship ever built (Seawise Giant) was 458 m x 68.9 m x 24.6 m: tighter bounds (500 m,
+80 m) would also clear values AIS can encode, which the writer/reader round-trip tests keep."""
 
 
 @dataclass
