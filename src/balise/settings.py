@@ -18,6 +18,7 @@ from typing import Any
 from balise.alerts.rules import alert_settings
 from balise.errors import SettingError
 from balise.maritime.params import detector_settings
+from balise.model.batch import MAX_INPUT_BYTES, MAX_LINE_BYTES, MAX_QUARANTINE_TEXT_BYTES
 
 
 def parse_utc(text: str) -> datetime:
@@ -90,6 +91,34 @@ SETTINGS: tuple[Setting, ...] = (
         help="Time given to NMEA sentences that carry none (no tag block, no leading "
         "timestamp); unset, such sentences are quarantined with reason no_time.",
         source="Balise: no silent guess of time",
+    ),
+    Setting(
+        name="ingest.max_line_bytes",
+        parse=_positive_int,
+        default=MAX_LINE_BYTES,
+        unit="bytes",
+        help="Longest NMEA line read; a longer one is quarantined as line_too_long with only its "
+        "first bytes kept, so a line without end costs no more memory than this.",
+        source="IEC 61162-1: a sentence is at most 82 characters; tag blocks add < 100 bytes",
+    ),
+    Setting(
+        name="ingest.max_input_bytes",
+        parse=_positive_int,
+        default=MAX_INPUT_BYTES,
+        unit="bytes (decompressed)",
+        help="Decompressed bytes read from one input (file, archive member, stdin); past it "
+        "reading stops, the records read are kept and an input_too_large quarantine row is "
+        "written. Guards against decompression bombs.",
+        source="Balise: a DMA archive day is 3-5 GB; 64 GiB is an order of magnitude above",
+    ),
+    Setting(
+        name="ingest.max_quarantine_text_bytes",
+        parse=_positive_int,
+        default=MAX_QUARANTINE_TEXT_BYTES,
+        unit="bytes",
+        help="Original text kept in one quarantine row (store and quarantine file); longer "
+        "text is cut and ends with an ellipsis.",
+        source="Balise: a sentence or archive row (< 1 KB) is kept whole",
     ),
     Setting(
         name="detect.preset",

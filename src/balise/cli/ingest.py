@@ -112,7 +112,13 @@ def ingest_ais(
         ctx, **{"ingest.assume_time": assume_time, "ingest.batch_records": batch_records}
     )
     assumed: datetime | None = settings["ingest.assume_time"]
-    options = ReadOptions(assume_time=assumed, batch_records=settings["ingest.batch_records"])
+    options = ReadOptions(
+        assume_time=assumed,
+        batch_records=settings["ingest.batch_records"],
+        max_line_bytes=settings["ingest.max_line_bytes"],
+        max_input_bytes=settings["ingest.max_input_bytes"],
+        max_quarantine_text_bytes=settings["ingest.max_quarantine_text_bytes"],
+    )
     store = workspace.open_store(create=True)
     rejected = 0
     try:
@@ -127,10 +133,34 @@ def ingest_ais(
                     rejected += 1
                     continue
                 _report(result, output, workspace.quarantine_dir, store)
+                rejected += _warn_if_cut_short(result)
     finally:
         store.close()
     if rejected:
         raise typer.Exit(InputRejected.exit_code)
+
+
+EARLY_END_REASONS = ("corrupt_input", "input_too_large")
+"""Quarantine reasons of an input read only up to some point; what was read before is kept."""
+
+
+def _warn_if_cut_short(result: IngestResult) -> int:
+    """Say on stderr when an input was not read to its end; 1 when its reader failed (the input
+    counts as rejected for the exit code, as an unrecognised one does), else 0."""
+    quarantined = result.by_key("quarantined")
+    if result.status == "failed":
+        stderr.print(
+            f"[red]failed[/] {result.source}: the reader broke on this input "
+            "(reason reader_error in its quarantine); the other inputs are read"
+        )
+        return 1
+    for reason in EARLY_END_REASONS:
+        if quarantined.get(reason):
+            stderr.print(
+                f"[yellow]{result.source}: {reason.replace('_', ' ')}; the records before "
+                "were kept (see its quarantine file)[/]"
+            )
+    return 0
 
 
 def _report(

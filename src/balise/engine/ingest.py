@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from itertools import chain
 from pathlib import Path
@@ -24,7 +24,15 @@ from typing import BinaryIO, cast
 
 import polars as pl
 
-from balise.errors import InputRejected, UsageError
+from balise.engine.ingest_limits import (
+    DAMAGE_ERRORS,
+    GuardedStream,
+    cap_texts,
+    guarded,
+    problem_batch,
+    reader_error,
+)
+from balise.errors import BaliseError, InputRejected, UsageError
 from balise.io.ais_csv import read_ais_csv, sniff_csv
 from balise.io.nmea import looks_like_nmea, read_nmea
 from balise.model.batch import ReadBatch, ReadOptions
@@ -33,6 +41,7 @@ from balise.store.base import IngestRecord, Store
 SNIFF_BYTES = 64 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
+EMPTY_FORMAT = "empty"
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called with (source name, bytes done, bytes total) after each stored batch."""
@@ -49,7 +58,8 @@ class Input:
 
 @dataclass(frozen=True)
 class IngestResult:
-    """What one input's ingest did: `status` is ingested, resumed or already_ingested."""
+    """What one input's ingest did: `status` is ingested, resumed, already_ingested or failed
+    (the reader broke on the input: a `reader_error` quarantine row says how)."""
 
     source: str
     ingest_id: str
@@ -67,10 +77,15 @@ class IngestResult:
 
 
 def _sha256(opener: Callable[[], BinaryIO]) -> str:
+    """The sha256 of the input's bytes; for a damaged zip member, of the bytes up to the damage
+    (the same on every run, so the ingest still resumes)."""
     digest = hashlib.sha256()
     with opener() as stream:
-        while block := stream.read(1 << 20):
-            digest.update(block)
+        try:
+            while block := stream.read(1 << 20):
+                digest.update(block)
+        except DAMAGE_ERRORS:
+            digest.update(b"\0damaged")
     return digest.hexdigest()
 
 
@@ -133,6 +148,16 @@ def _decompressed(stream: BinaryIO) -> Iterator[BinaryIO]:
         yield cast(BinaryIO, buffered)
 
 
+def _format_of(head: bytes, name: str) -> str:
+    """`empty` for an input without content (nothing to read, nothing rejected), `nmea` for one of
+    blank lines only (they are counted), otherwise what `detect_format` finds."""
+    if not head:
+        return EMPTY_FORMAT
+    if not head.strip():
+        return "nmea"
+    return detect_format(head, name)
+
+
 def detect_format(head: bytes, name: str) -> str:
     """`dma`, `noaa` or `nmea`, from the first bytes of the (decompressed) content."""
     layout = sniff_csv(head)
@@ -150,6 +175,8 @@ def detect_format(head: bytes, name: str) -> str:
 def _reader(
     fmt: str, stream: BinaryIO, name: str, options: ReadOptions
 ) -> Generator[ReadBatch, None, None]:
+    if fmt == EMPTY_FORMAT:
+        return
     if fmt == "nmea":
         yield from read_nmea(stream, name, options)
     else:
@@ -161,14 +188,52 @@ def _reading(
     item: Input, options: ReadOptions
 ) -> Iterator[tuple[str, Iterator[ReadBatch], BinaryIO]]:
     """The format of `item`, its batches (the first one already made) and its raw stream."""
-    with item.open() as raw, _decompressed(raw) as stream:
-        fmt = detect_format(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES], item.name)  # type: ignore[attr-defined]
-        batches = _reader(fmt, stream, item.name, options)
+    with item.open() as raw, _decompressed(raw) as unzipped:
+        stream, guard = guarded(unzipped, options.max_input_bytes)
+        fmt = _format_of(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES], item.name)
+        reader = _reader(fmt, stream, item.name, options)
+        batches = _reader_failures(_closed_by_problem(reader, guard, item.name))
         try:
             first = next(batches, None)
             yield fmt, chain([] if first is None else [first], batches), raw
         finally:
             batches.close()  # stops the reader's threads before the stream closes
+
+
+class _ReaderFailed(Exception):
+    """A reader raised something unforeseen on one input; `cause` is what it raised."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _reader_failures(
+    batches: Generator[ReadBatch, None, None],
+) -> Generator[ReadBatch, None, None]:
+    """The batches; anything the reader raises but Balise's own errors and the interpreter's
+    exits becomes `_ReaderFailed`, told apart from errors of the store."""
+    try:
+        yield from batches
+    except (BaliseError, KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as err:  # the safety net behind the specific fixes
+        raise _ReaderFailed(err) from err
+    finally:
+        batches.close()
+
+
+def _closed_by_problem(
+    batches: Generator[ReadBatch, None, None], guard: GuardedStream, name: str
+) -> Generator[ReadBatch, None, None]:
+    """The reader's batches, then one with the quarantine row of the damage or size cap that
+    ended the input early, if one did (the same on every run, so resumption stays exact)."""
+    try:
+        yield from batches
+    finally:
+        batches.close()
+    if guard.problem is not None:
+        yield problem_batch(guard.problem, name)
 
 
 def _first_bad(batch: ReadBatch, name: str) -> InputRejected:
@@ -193,7 +258,37 @@ def ingest_input(
 
     The content is hashed on a thread while the reader makes the first batch; nothing is stored
     before the hash says whether to store, and from which batch.
+
+    Whatever the reader raises on this input (a `PanicException` from polars' Rust code is a
+    `BaseException`) ends this input only: it is recorded as a `reader_error` quarantine row, the
+    ingest is marked failed and the result says `failed`. Balise's own errors (`--strict`, an
+    unknown format), KeyboardInterrupt, SystemExit and errors of the store propagate.
     """
+    try:
+        return _ingest(item, store, options, strict, progress)
+    except _ReaderFailed as failed:
+        return _failed(item, store, options, failed.cause)
+
+
+def _failed(item: Input, store: Store, options: ReadOptions, err: BaseException) -> IngestResult:
+    """Record that the reader broke on `item`: a `reader_error` row, the ingest marked failed."""
+    ingest_id = _sha256(item.open)
+    record = store.ingest(ingest_id) or store.start_ingest(
+        IngestRecord(ingest_id, item.name, "unknown", "running", 0, options.batch_records)
+    )
+    rows = reader_error(err, item.name, options.max_quarantine_text_bytes)
+    store.fail_ingest(ingest_id, rows)
+    counts = store.ingest_counts(ingest_id)
+    return IngestResult(item.name, ingest_id, record.source_format, "failed", counts)
+
+
+def _ingest(
+    item: Input,
+    store: Store,
+    options: ReadOptions,
+    strict: bool,
+    progress: ProgressCallback | None,
+) -> IngestResult:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hasher:
         digest = hasher.submit(_sha256, item.open)
         replay = options
@@ -210,10 +305,13 @@ def ingest_input(
                     IngestRecord(ingest_id, item.name, fmt, "running", 0, options.batch_records)
                 )
                 if record.batch_records == replay.batch_records:
-                    _store(item, store, record, batches, raw, strict, progress)
+                    _store(
+                        item, store, record, batches, raw, strict, progress,
+                        options.max_quarantine_text_bytes,
+                    )  # fmt: skip
                     break
             # an interrupted ingest resumes on batches of the size it started with
-            replay = ReadOptions(options.assume_time, record.batch_records)
+            replay = replace(options, batch_records=record.batch_records)
     store.finish_ingest(ingest_id)
     status = "resumed" if record.batches_done else "ingested"
     return IngestResult(item.name, ingest_id, fmt, status, store.ingest_counts(ingest_id))
@@ -227,6 +325,7 @@ def _store(
     raw: BinaryIO,
     strict: bool,
     progress: ProgressCallback | None,
+    max_text_bytes: int,
 ) -> None:
     """Store the batches after the ones `record` says are done."""
     for index, batch in enumerate(batches):
@@ -234,6 +333,7 @@ def _store(
             continue
         if strict and not batch.quarantine.is_empty():
             raise _first_bad(batch, item.name)
+        batch.quarantine = cap_texts(batch.quarantine, max_text_bytes)
         store.store_batch(record.ingest_id, index, batch)
         if progress is not None:
             progress(item.name, raw.tell(), item.size)

@@ -102,7 +102,8 @@ POSITION_NUMBERS = ("lat", "lon", "sog_knots", "cog_deg")
 DIMENSIONS = ("length_m", "width_m", "draught_m")
 
 DMA_MOBILE_TYPES = {"class a": 1, "class b": 18, "base station": 4, "aton": 21, "sar airborne": 9}
-"""DMA `Type of mobile` -> the AIS message type that carries such reports (0: other)."""
+"""DMA `Type of mobile` -> the AIS message type that carries such reports; a row of any other
+type (0) is quarantined `unknown_mobile_type` with the text, never dropped unseen."""
 NOAA_TRANSCEIVER_TYPES = {"a": 1, "b": 18}
 POSITION_TYPES = (1, 18)
 
@@ -457,13 +458,14 @@ def _unparsed(column: str) -> pl.Expr:
 
 def _decode(text: pl.DataFrame, layout: Layout) -> pl.DataFrame:
     """Typed columns, the text of the checked ones (`text_<column>`), the `reason` of bad rows."""
-    checked = [c for c in (*REQUIRED["noaa"], *BAD_VALUE_LABELS) if c in COLUMNS[layout]]
+    checked = [c for c in (*REQUIRED["noaa"], "mobile", *BAD_VALUE_LABELS) if c in COLUMNS[layout]]
     typed = text.select(_values(text, layout))
     rows = typed.hstack(text.select(pl.col(checked).name.prefix("text_")))
     bad_number = _unparsed("mmsi") | _unparsed("lat") | _unparsed("lon")
     reason = (
         pl.when(pl.col("timestamp").is_null()).then(pl.lit("bad_time"))
         .when(bad_number).then(pl.lit("bad_number"))
+        .when(pl.col("msg_type") == 0).then(pl.lit("unknown_mobile_type"))
     )  # fmt: skip
     return rows.with_columns(reason.alias("reason"))
 
@@ -476,7 +478,8 @@ def _parse_detail() -> pl.Expr:
         pl.when(pl.col("timestamp").is_null()).then(quoted("timestamp", "timestamp"))
         .when(_unparsed("mmsi")).then(quoted("MMSI", "mmsi"))
         .when(_unparsed("lat")).then(quoted("latitude", "lat"))
-        .otherwise(quoted("longitude", "lon"))
+        .when(_unparsed("lon")).then(quoted("longitude", "lon"))
+        .otherwise(quoted("type of mobile", "mobile"))
     )  # fmt: skip
 
 

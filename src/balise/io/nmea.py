@@ -15,8 +15,9 @@ import numpy as np
 import polars as pl
 
 from balise.io.ais_payload import decode_payloads
+from balise.io.nmea_lines import MAX_LINES_PER_RECORD, Lines, cut_after_lines, rest_of_line
 from balise.io.nmea_reassembly import Fragment, Reassembler
-from balise.io.nmea_sentences import Chunk, SplitChunk, split_chunk
+from balise.io.nmea_sentences import Chunk, split_chunk
 from balise.maritime.clean import clean_identities, clean_positions
 from balise.model.batch import ReadBatch, ReadOptions
 from balise.model.schema import (
@@ -52,15 +53,23 @@ def read_nmea(stream: BinaryIO, source: str, options: ReadOptions) -> Iterator[R
     """Read an NMEA stream in batches of about `options.batch_records` sentences, then a closing
     batch with the fragments left incomplete at the end. A batch is a block of whole lines of
     `BYTES_PER_RECORD` bytes per record, so batches are the same on every run over the same input
-    (an interrupted ingest resumes on them)."""
+    (an interrupted ingest resumes on them).
+
+    Hostile input costs no more than a batch: a line longer than `options.max_line_bytes` is
+    quarantined (`line_too_long`) with only its first bytes kept, blank lines are counted without
+    being looked at, and a block holding more lines than `MAX_LINES_PER_RECORD` times the batch
+    size (tiny junk lines) is cut there and the rest read with the next block."""
     reassembler = Reassembler()
     first_line = 1
-    while data := stream.read(options.batch_records * BYTES_PER_RECORD):
+    carry = b""
+    max_lines = MAX_LINES_PER_RECORD * options.batch_records
+    while data := _next_block(stream, carry, options.batch_records * BYTES_PER_RECORD, max_lines):
         if not data.endswith(b"\n"):
-            data += stream.readline()
-        chunk = Chunk.of(data, first_line)
-        first_line += len(chunk)
-        yield _batch(split_chunk(chunk), reassembler, source, options)
+            data += rest_of_line(stream, options.max_line_bytes)
+        data, carry = cut_after_lines(data, max_lines)
+        lines = Lines.of(data, first_line, options.max_line_bytes)
+        first_line = lines.next_line
+        yield _batch(lines, reassembler, source, options)
     closing = ReadBatch()
     closing.quarantine = conform(_orphans(reassembler.close()), QUARANTINE_SCHEMA).with_columns(
         pl.lit(source).alias("source")
@@ -68,33 +77,40 @@ def read_nmea(stream: BinaryIO, source: str, options: ReadOptions) -> Iterator[R
     yield closing
 
 
-def _batch(
-    split: SplitChunk, reassembler: Reassembler, source: str, options: ReadOptions
-) -> ReadBatch:
-    batch = ReadBatch(records_read=len(split.chunk) - split.blank)
-    batch.skipped.update({"blank_line": split.blank, "not_ais_sentence": split.other})
+def _next_block(stream: BinaryIO, carry: bytes, size: int, max_lines: int) -> bytes:
+    """The bytes left over from the last block, with `size` more unless they hold a block."""
+    return carry if carry.count(b"\n") >= max_lines else carry + stream.read(size)
+
+
+def _batch(lines: Lines, reassembler: Reassembler, source: str, options: ReadOptions) -> ReadBatch:
+    split = split_chunk(lines.chunk)
+    blank = split.blank + lines.empty
+    batch = ReadBatch(records_read=lines.count - blank)
+    batch.skipped.update({"blank_line": blank, "not_ais_sentence": split.other})
     batch.skipped = +batch.skipped
-    sentences = split.sentences
+    sentences = split.sentences.with_columns(
+        pl.Series("source_line", lines.numbers[split.sentences["index"].to_numpy()])
+    )
     rejected = [
+        lines.too_long,
         pl.DataFrame(
-            {"source_line": split.malformed + split.chunk.first_line},
-            schema={"source_line": pl.Int64},
+            {"source_line": lines.numbers[split.malformed]}, schema={"source_line": pl.Int64}
         ).with_columns(pl.lit("malformed_sentence").alias("reason")),
         sentences.filter(pl.col("problem").is_not_null()).select(
             "source_line", pl.col("problem").alias("reason")
         ),
     ]
     good = sentences.filter(pl.col("problem").is_null())
-    messages = pl.concat([_single_messages(good), _multi_messages(good, split.chunk, reassembler)])
+    messages = pl.concat([_single_messages(good), _multi_messages(good, lines.chunk, reassembler)])
     messages, untimed = _with_time(messages, options)
     rejected.append(untimed)
     rejected.append(_orphans(reassembler.take_orphans()))
     _decode_into(batch, messages, source, rejected)
-    batch.quarantine = _quarantine(rejected, split.chunk, source)
+    batch.quarantine = _quarantine(rejected, lines, source)
     return batch
 
 
-def _quarantine(rejected: list[pl.DataFrame], chunk: Chunk, source: str) -> pl.DataFrame:
+def _quarantine(rejected: list[pl.DataFrame], lines: Lines, source: str) -> pl.DataFrame:
     """Rejected rows with their original text, taken from the chunk unless already given."""
     frame = conform(
         pl.concat(rejected, how="diagonal_relaxed").with_columns(pl.lit(source).alias("source")),
@@ -102,8 +118,8 @@ def _quarantine(rejected: list[pl.DataFrame], chunk: Chunk, source: str) -> pl.D
     )
     missing = frame["raw"].is_null()
     if missing.any():
-        lines = (frame.filter(missing)["source_line"] - chunk.first_line).to_numpy()
-        raw = frame["raw"].scatter(missing.arg_true(), chunk.text(lines))
+        texts = lines.texts(frame.filter(missing)["source_line"].to_numpy())
+        raw = frame["raw"].scatter(missing.arg_true(), texts)
         frame = frame.with_columns(raw)
     return frame.sort("source_line").unique(
         subset=["source_line", "reason"], keep="first", maintain_order=True
@@ -122,20 +138,33 @@ def _single_messages(good: pl.DataFrame) -> pl.DataFrame:
 
 
 def _fragments(multi: pl.DataFrame, chunk: Chunk) -> Iterator[Fragment]:
-    texts = chunk.text((multi["source_line"] - chunk.first_line).to_numpy())
-    for text, row in zip(texts, multi.iter_rows(named=True), strict=True):
-        fields = text[text.index("!") :].split(",")
+    """The fragments of multi-sentence messages, their fields taken from the line's text.
+
+    The text is decoded leniently (a byte that is not UTF-8 becomes U+FFFD), so a fragment with
+    such a payload byte reassembles into a message that decoding quarantines with reason
+    `invalid_payload_char`; the raw `payload` column is never turned into Python strings, since a
+    payload gathered from invalid UTF-8 bytes makes polars panic there."""
+    texts = chunk.text(multi["index"].to_numpy())
+    rows = multi.select("source_line", "count", "number", "fill", "timestamp").iter_rows()
+    for text, (source_line, count, number, fill, timestamp) in zip(texts, rows, strict=True):
+        fields = _sentence_of(text).split(",")
         yield Fragment(
-            source_line=row["source_line"],
+            source_line=source_line,
             line=text,
-            count=row["count"],
-            number=row["number"],
+            count=count,
+            number=number,
             seq=fields[3],
             channel=fields[4],
-            payload=row["payload"],
-            fill=row["fill"],
-            timestamp=row["timestamp"],
+            payload=fields[5],
+            fill=fill,
+            timestamp=timestamp,
         )
+
+
+def _sentence_of(text: str) -> str:
+    """The sentence of a line: from the first `!` after its tag block (which may hold a `!`)."""
+    after_tag = text.find("\\", 1) + 1 if text.startswith("\\") else 0
+    return text[text.index("!", after_tag) :]
 
 
 def _multi_messages(good: pl.DataFrame, chunk: Chunk, reassembler: Reassembler) -> pl.DataFrame:

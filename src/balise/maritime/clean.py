@@ -46,6 +46,17 @@ _IN_RANGE = {
 """Values outside these bounds are "not available" sentinels or garbage: null, counted by label."""
 _TEXTS = ("name", "call_sign", "destination", "ship_type_text")
 _POSITIVE = ("length_m", "width_m", "draught_m", "ship_type")
+MAX_PLAUSIBLE = {
+    "length_m": (1022.0, "implausible_length"),
+    "width_m": (126.0, "implausible_width"),
+    "draught_m": (30.0, "implausible_draught"),
+}
+"""Dimensions no AIS report can carry: ITU-R M.1371 type 5/19/24 give bow and stern 9 bits each
+(at most 511 + 511 m), port and starboard 6 bits each (63 + 63 m) and draught 1/10 m in 8 bits
+(25.5 m). The CSV archives carry any number, 1e30 included; above these bounds the value cannot
+have come from a transponder and is cleared to null and counted under its label. Physically,
+the largest ship ever built (Seawise Giant) was 458 m x 68.9 m x 24.6 m: tighter bounds (500 m,
+80 m) would also clear values AIS can encode, which the writer/reader round-trip tests keep."""
 
 
 @dataclass
@@ -201,12 +212,24 @@ def _by_distinct(values: pl.Series, clean: Callable[[str], pl.Expr]) -> pl.Serie
 
 
 def _positive(column: str) -> pl.Expr:
-    return pl.when(pl.col(column) > 0).then(pl.col(column)).alias(column)
+    """The value when above zero and, for a dimension, not above `MAX_PLAUSIBLE`; else null."""
+    value = pl.col(column)
+    kept = value > 0
+    if column in MAX_PLAUSIBLE:
+        kept &= value <= MAX_PLAUSIBLE[column][0]
+    return pl.when(kept).then(value).alias(column)
+
+
+def _implausible_counts() -> list[pl.Expr]:
+    return [
+        (pl.col(column) > bound).sum().alias(label)
+        for column, (bound, label) in MAX_PLAUSIBLE.items()
+    ]
 
 
 def identity_plan(raw: pl.DataFrame) -> CleanPlan:
-    """The cleaning of a frame of `IDENTITY_SCHEMA`: blank texts, zero dimensions and bad IMOs
-    become null; reports without a time or a valid MMSI are rejected."""
+    """The cleaning of a frame of `IDENTITY_SCHEMA`: blank texts, zero or implausible dimensions
+    and bad IMOs become null; reports without a time or a valid MMSI are rejected."""
     texts = (_by_distinct(raw[c], _blank_to_null) for c in _TEXTS)
     marked = raw.lazy().with_columns(*texts, identity_reject_reason().alias(_REASON))
     kept = marked.filter(pl.col(_REASON).is_null()).drop(_REASON)
@@ -219,6 +242,7 @@ def identity_plan(raw: pl.DataFrame) -> CleanPlan:
         rejected=_rejected(marked, pl.format("mmsi={}", "mmsi")),
         tallies=kept.select(
             (imo.is_not_null() & (imo != 0) & ~valid_imo).sum().alias("invalid_imo"),
+            *_implausible_counts(),
             duplicates=pl.lit(0),
             no_position=pl.lit(0),
         ),

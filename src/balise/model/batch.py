@@ -18,17 +18,34 @@ import polars as pl
 
 from balise.model.schema import IDENTITY_SCHEMA, POSITION_SCHEMA, QUARANTINE_SCHEMA, empty
 
+MAX_LINE_BYTES = 4 * 1024
+"""An AIS sentence is at most 82 characters (IEC 61162-1), a tag block adds under 100 and a CSV
+archive row is under 1 KB: 4 KiB leaves room for any real line and bounds a line with no end."""
+MAX_INPUT_BYTES = 64 * 1024**3
+"""Decompressed bytes read from one input: a national archive day (DMA) is 3-5 GB, a year of a
+busy receiver's NMEA tens of GB; past 64 GiB an input is more likely a decompression bomb."""
+MAX_QUARANTINE_TEXT_BYTES = 1024
+"""Original text kept in one quarantine row: a whole sentence or CSV row fits, a junk megabyte
+line does not get copied into the store and the quarantine file."""
+
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """How to read: the time given to records that carry none, and the batch size.
+    """How to read: the time given to records that carry none, the batch size and the limits.
 
     `assume_time` (UTC) is used for NMEA sentences with neither a tag block nor a leading
-    timestamp; without it such sentences are quarantined with reason `no_time`.
+    timestamp; without it such sentences are quarantined with reason `no_time`. The limits bound
+    what hostile or broken input can cost (settings `ingest.max_*`, where they are explained): a
+    longer line is quarantined `line_too_long`, reading stops after `max_input_bytes`
+    decompressed bytes of one input, and a quarantine row keeps at most
+    `max_quarantine_text_bytes` of the original text.
     """
 
     assume_time: datetime | None = None
     batch_records: int = 200_000
+    max_line_bytes: int = MAX_LINE_BYTES
+    max_input_bytes: int = MAX_INPUT_BYTES
+    max_quarantine_text_bytes: int = MAX_QUARANTINE_TEXT_BYTES
 
 
 @dataclass

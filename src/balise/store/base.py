@@ -171,6 +171,11 @@ class IngestStore(Protocol):
 
     def finish_ingest(self, ingest_id: str) -> None: ...
 
+    def fail_ingest(self, ingest_id: str, quarantine: pl.DataFrame) -> None:
+        """Mark an ingest failed (its reader broke) with the quarantine rows saying why; the
+        batches already stored stay, and a re-run resumes after them."""
+        ...
+
     def ingest_counts(self, ingest_id: str) -> pl.DataFrame:
         """Counts of an ingest: columns `counter`, `key`, `count`."""
         ...

@@ -127,6 +127,31 @@ class DuckDBStore(DuckDBPositions, DuckDBEventQueries, DuckDBAlerts, DuckDBFleet
             [ingest_id],
         )
 
+    def fail_ingest(self, ingest_id: str, quarantine: pl.DataFrame) -> None:
+        """The failure's rows replace an earlier failure's (batch index -1), so re-running a
+        failing input does not pile them up; `batches_done` is left as it is."""
+        con = self._con
+        con.begin()
+        try:
+            con.execute(
+                "DELETE FROM quarantine WHERE ingest_id = ? AND reason = 'reader_error'",
+                [ingest_id],
+            )
+            con.execute(
+                "DELETE FROM ingest_counts WHERE ingest_id = ? AND batch_index = -1", [ingest_id]
+            )
+            self._insert_quarantine(ingest_id, quarantine)
+            reasons = quarantine["reason"].value_counts().rows()
+            con.executemany(
+                "INSERT INTO ingest_counts VALUES (?, -1, 'quarantined', ?, ?)",
+                [(ingest_id, reason, n) for reason, n in reasons],
+            )
+            con.execute("UPDATE ingests SET status = 'failed' WHERE ingest_id = ?", [ingest_id])
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+
     def store_batch(self, ingest_id: str, batch_index: int, batch: ReadBatch) -> None:
         con = self._con
         con.begin()

@@ -1,0 +1,94 @@
+"""The lines of an NMEA block, sorted out before parsing: blank lines and over-long lines apart.
+
+Anyone can transmit AIS and anyone can write a log file, so the reader must stay within a batch's
+memory whatever it is given: a line of hundreds of megabytes without a newline, millions of blank
+lines, millions of one-byte lines. Here a block of bytes (whole lines) becomes a `Chunk` of its
+non-blank lines of bounded length, with the file line number of each; the blank lines are only
+counted and an over-long line becomes a `line_too_long` quarantine row holding its first bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import numpy as np
+import polars as pl
+
+from balise.io.nmea_sentences import Chunk
+from balise.model.arrays import IntArray
+
+MAX_LINES_PER_RECORD = 4
+"""A block holds at most this many lines per record of the batch size: a real sentence is over 16
+bytes, so only junk (blank or one-byte lines) is cut, and per-line arrays stay batch-sized."""
+_NEWLINE = ord("\n")
+_SKIP_BYTES = 1 << 16
+
+
+def rest_of_line(stream: BinaryIO, max_line_bytes: int) -> bytes:
+    """The bytes up to the next newline, but never more than `max_line_bytes + 1` of them: the
+    rest of a longer line is read and dropped piecewise, and the line ends with a newline."""
+    tail = stream.readline(max_line_bytes + 1)
+    if tail.endswith(b"\n") or len(tail) <= max_line_bytes:
+        return tail
+    while (more := stream.readline(_SKIP_BYTES)) and not more.endswith(b"\n"):
+        pass
+    return tail + b"\n"
+
+
+def cut_after_lines(data: bytes, max_lines: int) -> tuple[bytes, bytes]:
+    """`data` cut after its `max_lines`-th line, and what follows (empty when it has fewer)."""
+    if data.count(b"\n") <= max_lines:
+        return data, b""
+    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == _NEWLINE)
+    cut = int(newlines[max_lines - 1]) + 1
+    return data[:cut], data[cut:]
+
+
+@dataclass(frozen=True)
+class Lines:
+    """A block's non-blank lines of acceptable length as a `Chunk` whose line `i` is file line
+    `numbers[i]`; `empty` blank lines and the `too_long` quarantine rows (no text beyond
+    `max_line_bytes` kept); `count` lines in all, the next one being `next_line`."""
+
+    chunk: Chunk
+    numbers: IntArray
+    empty: int
+    too_long: pl.DataFrame
+    count: int
+    next_line: int
+
+    @classmethod
+    def of(cls, data: bytes, first_line: int, max_line_bytes: int) -> Lines:
+        whole = Chunk.of(data, first_line)
+        lengths = whole.ends - whole.starts
+        numbers = np.arange(first_line, first_line + len(whole), dtype=np.int64)
+        blank, long = lengths == 0, lengths > max_line_bytes
+        keep = ~(blank | long)
+        chunk = Chunk(data, whole.starts[keep], whole.ends[keep], 0)
+        too_long = _too_long(data, whole, np.flatnonzero(long), numbers, max_line_bytes)
+        count = len(whole)
+        return cls(chunk, numbers[keep], int(blank.sum()), too_long, count, first_line + count)
+
+    def texts(self, source_lines: IntArray) -> list[str]:
+        """The text of the given file lines (all of them kept lines of this block)."""
+        return self.chunk.text(np.searchsorted(self.numbers, source_lines))
+
+
+def _too_long(
+    data: bytes, whole: Chunk, long: IntArray, numbers: IntArray, max_line_bytes: int
+) -> pl.DataFrame:
+    """Quarantine rows of the over-long lines, with their first `max_line_bytes` bytes."""
+    starts, ends = whole.starts[long].tolist(), whole.ends[long].tolist()
+    return pl.DataFrame(
+        {
+            "source_line": numbers[long],
+            "reason": ["line_too_long"] * long.size,
+            "detail": f"longer than {max_line_bytes} bytes (ingest.max_line_bytes)",
+            "raw": [
+                data[s : min(e, s + max_line_bytes)].decode("utf-8", errors="replace")
+                for s, e in zip(starts, ends, strict=True)
+            ],
+        },
+        schema=dict.fromkeys(("reason", "detail", "raw"), pl.String) | {"source_line": pl.Int64},
+    )
