@@ -17,6 +17,7 @@ import polars as pl
 from balise.io.ais_payload import decode_payloads
 from balise.io.nmea_reassembly import Fragment, Reassembler
 from balise.io.nmea_sentences import Chunk, SplitChunk, split_chunk
+from balise.io.nmea_time import TimeContext, outside_window, window_text
 from balise.maritime.clean import clean_identities, clean_positions
 from balise.model.batch import ReadBatch, ReadOptions
 from balise.model.schema import (
@@ -52,37 +53,50 @@ def read_nmea(stream: BinaryIO, source: str, options: ReadOptions) -> Iterator[R
     """Read an NMEA stream in batches of about `options.batch_records` sentences, then a closing
     batch with the fragments left incomplete at the end. A batch is a block of whole lines of
     `BYTES_PER_RECORD` bytes per record, so batches are the same on every run over the same input
-    (an interrupted ingest resumes on them)."""
+    (an interrupted ingest resumes on them). The time of a `$PGHP` sentence or tag line is carried
+    from one batch to the next."""
     reassembler = Reassembler()
+    context = TimeContext()
     first_line = 1
     while data := stream.read(options.batch_records * BYTES_PER_RECORD):
         if not data.endswith(b"\n"):
             data += stream.readline()
         chunk = Chunk.of(data, first_line)
         first_line += len(chunk)
-        yield _batch(split_chunk(chunk), reassembler, source, options)
+        split = split_chunk(chunk, context)
+        context = split.context
+        yield batch_of(split, reassembler, source, options)
+    yield closing_batch(reassembler, source)
+
+
+def closing_batch(reassembler: Reassembler, source: str) -> ReadBatch:
+    """The last batch of a stream: the fragments still waiting, as orphans."""
     closing = ReadBatch()
     closing.quarantine = conform(_orphans(reassembler.close()), QUARANTINE_SCHEMA).with_columns(
         pl.lit(source).alias("source")
     )
-    yield closing
+    return closing
 
 
-def _batch(
+def batch_of(
     split: SplitChunk, reassembler: Reassembler, source: str, options: ReadOptions
 ) -> ReadBatch:
+    """Decode, time, clean and sort out the sentences of one split chunk."""
     batch = ReadBatch(records_read=len(split.chunk) - split.blank)
-    batch.skipped.update({"blank_line": split.blank, "not_ais_sentence": split.other})
+    batch.skipped.update(
+        {"blank_line": split.blank, "not_ais_sentence": split.other, **split.time_lines}
+    )
     batch.skipped = +batch.skipped
     sentences = split.sentences
     rejected = [
         pl.DataFrame(
-            {"source_line": split.malformed + split.chunk.first_line},
+            {"source_line": split.chunk.line_numbers(split.malformed)},
             schema={"source_line": pl.Int64},
         ).with_columns(pl.lit("malformed_sentence").alias("reason")),
         sentences.filter(pl.col("problem").is_not_null()).select(
             "source_line", pl.col("problem").alias("reason")
         ),
+        split.rejected_time_lines,
     ]
     good = sentences.filter(pl.col("problem").is_null())
     messages = pl.concat([_single_messages(good), _multi_messages(good, split.chunk, reassembler)])
@@ -102,7 +116,7 @@ def _quarantine(rejected: list[pl.DataFrame], chunk: Chunk, source: str) -> pl.D
     )
     missing = frame["raw"].is_null()
     if missing.any():
-        lines = (frame.filter(missing)["source_line"] - chunk.first_line).to_numpy()
+        lines = chunk.indices_of(frame.filter(missing)["source_line"].to_numpy())
         raw = frame["raw"].scatter(missing.arg_true(), chunk.text(lines))
         frame = frame.with_columns(raw)
     return frame.sort("source_line").unique(
@@ -122,7 +136,7 @@ def _single_messages(good: pl.DataFrame) -> pl.DataFrame:
 
 
 def _fragments(multi: pl.DataFrame, chunk: Chunk) -> Iterator[Fragment]:
-    texts = chunk.text((multi["source_line"] - chunk.first_line).to_numpy())
+    texts = chunk.text(multi["index"].to_numpy())
     for text, row in zip(texts, multi.iter_rows(named=True), strict=True):
         fields = text[text.index("!") :].split(",")
         yield Fragment(
@@ -166,16 +180,22 @@ def _orphans(fragments: list[Fragment]) -> pl.DataFrame:
 
 
 def _with_time(messages: pl.DataFrame, options: ReadOptions) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Messages with a plausible time, and the others as quarantine rows (`no_time`, or
+    `bad_time` outside `nmea_time.TIME_WINDOW`)."""
     if options.assume_time is not None:
         assumed = pl.lit(options.assume_time).cast(UTC_TIME)
         messages = messages.with_columns(pl.col("timestamp").fill_null(assumed))
-    untimed = messages.filter(pl.col("timestamp").is_null()).select(
+    implausible = outside_window().fill_null(False)
+    untimed = messages.filter(pl.col("timestamp").is_null() | implausible).select(
         "source_line",
-        pl.lit("no_time").alias("reason"),
-        pl.lit("no tag block or leading timestamp; give --assume-time").alias("detail"),
+        pl.when(implausible).then(pl.lit("bad_time")).otherwise(pl.lit("no_time")).alias("reason"),
+        pl.when(implausible)
+        .then(pl.format("time {} outside {}", pl.col("timestamp"), pl.lit(window_text())))
+        .otherwise(pl.lit("no tag block, $PGHP or leading timestamp; give --assume-time"))
+        .alias("detail"),
         "raw",
     )
-    return messages.filter(pl.col("timestamp").is_not_null()), untimed
+    return messages.filter(pl.col("timestamp").is_not_null() & ~implausible), untimed
 
 
 def _decode_into(
