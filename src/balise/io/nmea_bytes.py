@@ -145,9 +145,13 @@ def payloads(codes: UInt8Array, begin: IntArray, end: IntArray) -> pl.Series:
     return pl.Series("payload", array).cast(pl.String)
 
 
-def blank_lines(codes: UInt8Array, chunk: Chunk) -> BoolArray:
-    """Lines holding nothing but white space, found without looking at lines one by one."""
-    visible = ~np.isin(codes, _WHITE_SPACE)
-    before = np.concatenate(([0], np.cumsum(visible, dtype=np.int64)))
-    blank: BoolArray = before[chunk.ends] - before[chunk.starts] == 0
+def blank_lines(codes: UInt8Array, chunk: Chunk, candidates: BoolArray) -> BoolArray:
+    """Which of the `candidates` lines hold nothing but white space. A line starting with a
+    visible character is not blank, which settles nearly all at once; the few others (empty, or
+    starting with white space) are looked at one by one."""
+    starts, ends = chunk.starts, chunk.ends
+    empty = ends <= starts
+    unsure = np.flatnonzero(candidates & ~empty & np.isin(codes[starts], _WHITE_SPACE))
+    blank: BoolArray = candidates & empty
+    blank[unsure] = [not text.strip() for text in chunk.text(unsure)]
     return blank

@@ -29,14 +29,29 @@ class FoundTimeLines:
 
 
 def find_time_lines(
-    codes: UInt8Array, chunk: Chunk, tag_end: IntArray, tag_micros: IntArray
+    codes: UInt8Array,
+    chunk: Chunk,
+    tag_end: IntArray,
+    tag_micros: IntArray,
+    candidates: BoolArray,
 ) -> FoundTimeLines:
     """`$PGHP,1` time sentences and tag blocks alone on their line (`tag_end`: where each line's
     tag block ends, -1 for none; `tag_micros`: its `c:` time), with their times and the bad ones
     (checksum, unreadable time) as quarantine rows. Checksums are the NMEA XOR, as for AIS
-    sentences; `$PGHP` lines of other message types are not time lines."""
+    sentences; `$PGHP` lines of other message types are not time lines. Only `candidates` (the
+    lines that hold no AIS sentence) are looked at."""
     starts, ends = chunk.starts, chunk.ends
-    pghp = np.flatnonzero(_starts_with(codes, chunk, b"$PGHP,1,"))
+    lines = np.flatnonzero(candidates)
+    pghp = lines[_starts_with(codes, starts[lines], ends[lines], b"$PGHP,1,")]
+    tags = lines[(tag_end[lines] >= 0) & (tag_end[lines] == ends[lines] - 1)]
+    if pghp.size == 0 and tags.size == 0:
+        nothing = np.zeros(0, dtype=np.int64)
+        return FoundTimeLines(
+            TimeLines(nothing, nothing, nothing, nothing),
+            np.zeros(len(chunk), dtype=bool),
+            {},
+            rejected_rows([], [], []),
+        )
     star = ends[pghp] - 3
     pghp_sum_ok = (codes[np.maximum(star, 0)] == STAR) & (
         xor(codes, starts[pghp] + 1, np.maximum(star, starts[pghp] + 1))
@@ -47,7 +62,6 @@ def find_time_lines(
     pghp_bad_time = pghp_sum_ok & (pghp_time < 0)
     pghp_time[pghp_bad_time] = BLOCKED
 
-    tags = np.flatnonzero((tag_end >= 0) & (tag_end == ends - 1))
     tag_star = np.maximum(tag_end[tags] - 3, 0)
     tag_sum_ok = (codes[tag_star] == STAR) & (
         xor(codes, starts[tags] + 1, np.maximum(tag_star, starts[tags] + 1))
@@ -70,20 +84,19 @@ def find_time_lines(
         ],
         chunk,
     )
-    lines = TimeLines(
+    found = TimeLines(
         chunk.line_numbers(pghp), pghp_time, chunk.line_numbers(tags), tag_time.astype(np.int64)
     )
     counts = {
         "time_sentence": int((pghp_sum_ok & ~pghp_bad_time).sum()),
         "tag_line": int((tag_sum_ok & ~tag_bad_time).sum()),
     }
-    return FoundTimeLines(lines, is_time_line, counts, rejected)
+    return FoundTimeLines(found, is_time_line, counts, rejected)
 
 
-def _starts_with(codes: UInt8Array, chunk: Chunk, prefix: bytes) -> BoolArray:
-    """Lines that begin with `prefix`."""
-    starts = chunk.starts
-    match: BoolArray = chunk.ends - starts >= len(prefix)
+def _starts_with(codes: UInt8Array, starts: IntArray, ends: IntArray, prefix: bytes) -> BoolArray:
+    """Which of the lines [starts, ends) begin with `prefix`."""
+    match: BoolArray = ends - starts >= len(prefix)
     for offset, byte in enumerate(prefix):
         match &= codes[starts + offset] == byte
     return match
