@@ -7,10 +7,14 @@ A line may carry, around the sentence itself:
   or ISO 8601 (`2022-01-01T08:00:20Z !AIVDM...`, `2022-01-01 08:00:20,!AIVDM...`);
 - a trailing unix time after the checksum (`...*5C,1641024020`), as some archives append.
 
-A whole chunk is handled as one byte array: line, `!`, comma and backslash positions come from
-NumPy searches, every field is read at its offset for all lines at once, and the checksums (XOR of
-the bytes between `!` and `*`) come from one cumulative XOR. Python touches only the rare lines
-that carry a text timestamp, and the raw text of lines that are set aside.
+A line may also give a time to the sentences after it: a Gatehouse `$PGHP` sentence or a tag block
+alone on its line (see `nmea_time`, `nmea_time_lines`); that time is used when a sentence has none
+of its own, and is carried from one chunk to the next (`SplitChunk.context`).
+
+A whole chunk is handled as one byte array (`nmea_bytes`): line, `!`, comma and backslash positions
+come from NumPy searches, every field is read at its offset for all lines at once, and the
+checksums (XOR of the bytes between `!` and `*`) come from one cumulative XOR. Python touches only
+the rare lines that carry a text timestamp, and the raw text of lines that are set aside.
 """
 
 from __future__ import annotations
