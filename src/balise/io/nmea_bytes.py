@@ -18,7 +18,11 @@ from balise.model.arrays import BoolArray, IntArray, UInt8Array
 PAD = 32
 """Zero bytes after a chunk, so that reads at a small offset past any line stay in the array."""
 BANG, COMMA, BACKSLASH, STAR, NEWLINE, CR = (ord(c) for c in "!,\\*\n\r")
-_WHITE_SPACE = np.frombuffer(b" \t\r\n\x0b\x0c", dtype=np.uint8)
+_MAY_START_BLANK = np.zeros(256, dtype=bool)
+_MAY_START_BLANK[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+_MAY_START_BLANK[0x80:] = True
+"""First bytes of a line that may be white space for `str.strip`: ASCII white space (with the
+separators 0x1C-0x1F) and the lead bytes of UTF-8 sequences (U+0085, U+2000...)."""
 
 _HEX = np.full(256, -1, dtype=np.int16)
 for _value, _char in enumerate("0123456789ABCDEF"):
@@ -146,12 +150,12 @@ def payloads(codes: UInt8Array, begin: IntArray, end: IntArray) -> pl.Series:
 
 
 def blank_lines(codes: UInt8Array, chunk: Chunk, candidates: BoolArray) -> BoolArray:
-    """Which of the `candidates` lines hold nothing but white space. A line starting with a
-    visible character is not blank, which settles nearly all at once; the few others (empty, or
-    starting with white space) are looked at one by one."""
+    """Which of the `candidates` lines hold nothing but white space (as `str.strip` sees it). A
+    line starting with a visible ASCII character is not blank, which settles nearly all at once;
+    the few others (starting with white space or a non-ASCII byte) are looked at one by one."""
     starts, ends = chunk.starts, chunk.ends
     empty = ends <= starts
-    unsure = np.flatnonzero(candidates & ~empty & np.isin(codes[starts], _WHITE_SPACE))
+    unsure = np.flatnonzero(candidates & ~empty & _MAY_START_BLANK[codes[starts]])
     blank: BoolArray = candidates & empty
     blank[unsure] = [not text.strip() for text in chunk.text(unsure)]
     return blank
