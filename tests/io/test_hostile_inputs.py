@@ -15,6 +15,7 @@ import pytest
 from balise.engine import ingest as ingest_module
 from balise.engine.ingest import expand_inputs, ingest_input
 from balise.io.ais_csv import read_ais_csv
+from balise.io.aiscatcher import read_aiscatcher
 from balise.io.nmea import read_nmea
 from balise.maritime.clean import clean_identities
 from balise.model.batch import ReadOptions
@@ -67,6 +68,18 @@ def test_an_endless_line_is_quarantined_with_its_first_bytes_only() -> None:
     assert len(quarantine["raw"][0]) == 100
     assert sum(b.skipped["blank_line"] for b in batches) == 2
     assert sum(b.records_read for b in batches) == 3
+
+
+def test_an_endless_json_line_is_quarantined_with_its_first_bytes_only() -> None:
+    options = ReadOptions(None, batch_records=100, max_line_bytes=200)
+    good = b'{"rxuxtime":1704067200,"nmea":["!AIVDM,1,1,,B,13nUgBWP01PkHvDU7<kC4wvJ2>`<,0*27"]}'
+    data = good + b"\n" + b'{"nmea":"' + b"x" * 1_000_000 + b'"}\n' + good + b"\n"
+    batches = list(read_aiscatcher(io.BytesIO(data), "x", options))
+    quarantine = pl.concat([b.quarantine for b in batches])
+    assert quarantine["reason"].to_list() == ["line_too_long"]
+    assert quarantine["source_line"].to_list() == [2]
+    assert len(quarantine["raw"][0]) == 200
+    assert sum(b.positions.height for b in batches) == 2
 
 
 def test_many_blank_lines_are_counted_in_bounded_blocks() -> None:

@@ -126,3 +126,10 @@ def test_any_text_splits_without_raising(text: str) -> None:
     chunk = Chunk.of(text.encode(), 1)
     split = split_chunk(chunk)
     assert split.blank + split.other + split.malformed.size + split.sentences.height == len(chunk)
+
+
+@pytest.mark.parametrize("line", ["", "  ", "\t", "\x1f", "\x85", "\u2003 ", " x", "\u00e9"])
+def test_blank_lines_are_those_str_strip_empties(line: str) -> None:
+    """Found by the random-lines test: `\\x1f` is white space to `str.strip`, so a blank line."""
+    split = split_chunk(Chunk.of(f"{line}\n{POSITION}\n".encode(), 1))
+    assert (split.blank, split.other) == ((1, 0) if not line.strip() else (0, 1))

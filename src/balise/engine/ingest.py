@@ -34,6 +34,7 @@ from balise.engine.ingest_limits import (
 )
 from balise.errors import BaliseError, InputRejected, UsageError
 from balise.io.ais_csv import read_ais_csv, sniff_csv
+from balise.io.aiscatcher import looks_like_aiscatcher, read_aiscatcher
 from balise.io.nmea import looks_like_nmea, read_nmea
 from balise.model.batch import ReadBatch, ReadOptions
 from balise.store.base import IngestRecord, Store
@@ -159,15 +160,18 @@ def _format_of(head: bytes, name: str) -> str:
 
 
 def detect_format(head: bytes, name: str) -> str:
-    """`dma`, `noaa` or `nmea`, from the first bytes of the (decompressed) content."""
+    """`dma`, `noaa`, `aiscatcher` or `nmea`, from the first bytes of the (decompressed) content.
+    JSON lines are tried before NMEA: their `nmea` values hold sentences too."""
     layout = sniff_csv(head)
     if layout is not None:
         return layout
+    if looks_like_aiscatcher(head):
+        return "aiscatcher"
     if looks_like_nmea(head):
         return "nmea"
     raise InputRejected(
         f"{name}: not a recognised AIS format (expected NMEA 0183 !AIVDM/!AIVDO sentences, "
-        "a Danish Maritime Authority CSV or a NOAA MarineCadastre CSV)",
+        "AIS-catcher JSON lines, a Danish Maritime Authority CSV or a NOAA MarineCadastre CSV)",
         source=name,
     )
 
@@ -179,6 +183,8 @@ def _reader(
         return
     if fmt == "nmea":
         yield from read_nmea(stream, name, options)
+    elif fmt == "aiscatcher":
+        yield from read_aiscatcher(stream, name, options)
     else:
         yield from read_ais_csv(stream, name, "dma" if fmt == "dma" else "noaa", options)
 

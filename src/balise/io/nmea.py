@@ -17,7 +17,8 @@ import polars as pl
 from balise.io.ais_payload import decode_payloads
 from balise.io.nmea_lines import MAX_LINES_PER_RECORD, Lines, cut_after_lines, rest_of_line
 from balise.io.nmea_reassembly import Fragment, Reassembler
-from balise.io.nmea_sentences import Chunk, split_chunk
+from balise.io.nmea_sentences import Chunk, SplitChunk, split_chunk
+from balise.io.nmea_time import TimeContext, outside_window, window_text
 from balise.maritime.clean import clean_identities, clean_positions
 from balise.model.batch import ReadBatch, ReadOptions
 from balise.model.schema import (
@@ -53,13 +54,15 @@ def read_nmea(stream: BinaryIO, source: str, options: ReadOptions) -> Iterator[R
     """Read an NMEA stream in batches of about `options.batch_records` sentences, then a closing
     batch with the fragments left incomplete at the end. A batch is a block of whole lines of
     `BYTES_PER_RECORD` bytes per record, so batches are the same on every run over the same input
-    (an interrupted ingest resumes on them).
+    (an interrupted ingest resumes on them). The time of a `$PGHP` sentence or tag line is carried
+    from one batch to the next.
 
     Hostile input costs no more than a batch: a line longer than `options.max_line_bytes` is
     quarantined (`line_too_long`) with only its first bytes kept, blank lines are counted without
     being looked at, and a block holding more lines than `MAX_LINES_PER_RECORD` times the batch
     size (tiny junk lines) is cut there and the rest read with the next block."""
     reassembler = Reassembler()
+    context = TimeContext()
     first_line = 1
     carry = b""
     max_lines = MAX_LINES_PER_RECORD * options.batch_records
@@ -69,12 +72,10 @@ def read_nmea(stream: BinaryIO, source: str, options: ReadOptions) -> Iterator[R
         data, carry = cut_after_lines(data, max_lines)
         lines = Lines.of(data, first_line, options.max_line_bytes)
         first_line = lines.next_line
-        yield _batch(lines, reassembler, source, options)
-    closing = ReadBatch()
-    closing.quarantine = conform(_orphans(reassembler.close()), QUARANTINE_SCHEMA).with_columns(
-        pl.lit(source).alias("source")
-    )
-    yield closing
+        split = split_chunk(lines.chunk, context)
+        context = split.context
+        yield batch_of(split, reassembler, source, options, lines)
+    yield closing_batch(reassembler, source)
 
 
 def _next_block(stream: BinaryIO, carry: bytes, size: int, max_lines: int) -> bytes:
@@ -82,35 +83,52 @@ def _next_block(stream: BinaryIO, carry: bytes, size: int, max_lines: int) -> by
     return carry if carry.count(b"\n") >= max_lines else carry + stream.read(size)
 
 
-def _batch(lines: Lines, reassembler: Reassembler, source: str, options: ReadOptions) -> ReadBatch:
-    split = split_chunk(lines.chunk)
-    blank = split.blank + lines.empty
-    batch = ReadBatch(records_read=lines.count - blank)
-    batch.skipped.update({"blank_line": blank, "not_ais_sentence": split.other})
-    batch.skipped = +batch.skipped
-    sentences = split.sentences.with_columns(
-        pl.Series("source_line", lines.numbers[split.sentences["index"].to_numpy()])
+def closing_batch(reassembler: Reassembler, source: str) -> ReadBatch:
+    """The last batch of a stream: the fragments still waiting, as orphans."""
+    closing = ReadBatch()
+    closing.quarantine = conform(_orphans(reassembler.close()), QUARANTINE_SCHEMA).with_columns(
+        pl.lit(source).alias("source")
     )
+    return closing
+
+
+def batch_of(
+    split: SplitChunk,
+    reassembler: Reassembler,
+    source: str,
+    options: ReadOptions,
+    lines: Lines | None = None,
+) -> ReadBatch:
+    """Decode, time, clean and sort out the sentences of one split chunk; `lines`, when the chunk
+    was read from a block of lines, brings the blank and over-long lines set aside before."""
+    blank = split.blank + (lines.empty if lines else 0)
+    read = lines.count if lines else len(split.chunk)
+    batch = ReadBatch(records_read=read - blank)
+    batch.skipped.update({"blank_line": blank, "not_ais_sentence": split.other, **split.time_lines})
+    batch.skipped = +batch.skipped
+    sentences = split.sentences
     rejected = [
-        lines.too_long,
+        *([lines.too_long] if lines else []),
         pl.DataFrame(
-            {"source_line": lines.numbers[split.malformed]}, schema={"source_line": pl.Int64}
+            {"source_line": split.chunk.line_numbers(split.malformed)},
+            schema={"source_line": pl.Int64},
         ).with_columns(pl.lit("malformed_sentence").alias("reason")),
         sentences.filter(pl.col("problem").is_not_null()).select(
             "source_line", pl.col("problem").alias("reason")
         ),
+        split.rejected_time_lines,
     ]
     good = sentences.filter(pl.col("problem").is_null())
-    messages = pl.concat([_single_messages(good), _multi_messages(good, lines.chunk, reassembler)])
+    messages = pl.concat([_single_messages(good), _multi_messages(good, split.chunk, reassembler)])
     messages, untimed = _with_time(messages, options)
     rejected.append(untimed)
     rejected.append(_orphans(reassembler.take_orphans()))
     _decode_into(batch, messages, source, rejected)
-    batch.quarantine = _quarantine(rejected, lines, source)
+    batch.quarantine = _quarantine(rejected, split.chunk, source)
     return batch
 
 
-def _quarantine(rejected: list[pl.DataFrame], lines: Lines, source: str) -> pl.DataFrame:
+def _quarantine(rejected: list[pl.DataFrame], chunk: Chunk, source: str) -> pl.DataFrame:
     """Rejected rows with their original text, taken from the chunk unless already given."""
     frame = conform(
         pl.concat(rejected, how="diagonal_relaxed").with_columns(pl.lit(source).alias("source")),
@@ -118,8 +136,8 @@ def _quarantine(rejected: list[pl.DataFrame], lines: Lines, source: str) -> pl.D
     )
     missing = frame["raw"].is_null()
     if missing.any():
-        texts = lines.texts(frame.filter(missing)["source_line"].to_numpy())
-        raw = frame["raw"].scatter(missing.arg_true(), texts)
+        lines = chunk.indices_of(frame.filter(missing)["source_line"].to_numpy())
+        raw = frame["raw"].scatter(missing.arg_true(), chunk.text(lines))
         frame = frame.with_columns(raw)
     return frame.sort("source_line").unique(
         subset=["source_line", "reason"], keep="first", maintain_order=True
@@ -195,16 +213,22 @@ def _orphans(fragments: list[Fragment]) -> pl.DataFrame:
 
 
 def _with_time(messages: pl.DataFrame, options: ReadOptions) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Messages with a plausible time, and the others as quarantine rows (`no_time`, or
+    `bad_time` outside `nmea_time.TIME_WINDOW`)."""
     if options.assume_time is not None:
         assumed = pl.lit(options.assume_time).cast(UTC_TIME)
         messages = messages.with_columns(pl.col("timestamp").fill_null(assumed))
-    untimed = messages.filter(pl.col("timestamp").is_null()).select(
+    implausible = outside_window().fill_null(False)
+    untimed = messages.filter(pl.col("timestamp").is_null() | implausible).select(
         "source_line",
-        pl.lit("no_time").alias("reason"),
-        pl.lit("no tag block or leading timestamp; give --assume-time").alias("detail"),
+        pl.when(implausible).then(pl.lit("bad_time")).otherwise(pl.lit("no_time")).alias("reason"),
+        pl.when(implausible)
+        .then(pl.format("time {} outside {}", pl.col("timestamp"), pl.lit(window_text())))
+        .otherwise(pl.lit("no tag block, $PGHP or leading timestamp; give --assume-time"))
+        .alias("detail"),
         "raw",
     )
-    return messages.filter(pl.col("timestamp").is_not_null()), untimed
+    return messages.filter(pl.col("timestamp").is_not_null() & ~implausible), untimed
 
 
 def _decode_into(

@@ -15,7 +15,7 @@ from typing import BinaryIO
 import numpy as np
 import polars as pl
 
-from balise.io.nmea_sentences import Chunk
+from balise.io.nmea_bytes import Chunk
 from balise.model.arrays import IntArray
 
 MAX_LINES_PER_RECORD = 4
@@ -65,14 +65,10 @@ class Lines:
         numbers = np.arange(first_line, first_line + len(whole), dtype=np.int64)
         blank, long = lengths == 0, lengths > max_line_bytes
         keep = ~(blank | long)
-        chunk = Chunk(data, whole.starts[keep], whole.ends[keep], 0)
+        chunk = Chunk(data, whole.starts[keep], whole.ends[keep], first_line, numbers[keep])
         too_long = _too_long(data, whole, np.flatnonzero(long), numbers, max_line_bytes)
         count = len(whole)
         return cls(chunk, numbers[keep], int(blank.sum()), too_long, count, first_line + count)
-
-    def texts(self, source_lines: IntArray) -> list[str]:
-        """The text of the given file lines (all of them kept lines of this block)."""
-        return self.chunk.text(np.searchsorted(self.numbers, source_lines))
 
 
 def _too_long(

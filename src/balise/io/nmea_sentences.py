@@ -7,118 +7,58 @@ A line may carry, around the sentence itself:
   or ISO 8601 (`2022-01-01T08:00:20Z !AIVDM...`, `2022-01-01 08:00:20,!AIVDM...`);
 - a trailing unix time after the checksum (`...*5C,1641024020`), as some archives append.
 
-A whole chunk is handled as one byte array: line, `!`, comma and backslash positions come from
-NumPy searches, every field is read at its offset for all lines at once, and the checksums (XOR of
-the bytes between `!` and `*`) come from one cumulative XOR. Python touches only the rare lines
-that carry a text timestamp, and the raw text of lines that are set aside.
+A line may also give a time to the sentences after it: a Gatehouse `$PGHP` sentence or a tag block
+alone on its line (see `nmea_time`, `nmea_time_lines`); that time is used when a sentence has none
+of its own, and is carried from one chunk to the next (`SplitChunk.context`).
+
+A whole chunk is handled as one byte array (`nmea_bytes`): line, `!`, comma and backslash positions
+come from NumPy searches, every field is read at its offset for all lines at once, and the
+checksums (XOR of the bytes between `!` and `*`) come from one cumulative XOR. Python touches only
+the rare lines that carry a text timestamp, and the raw text of lines that are set aside.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
-import pyarrow as pa
 
+from balise.io.nmea_bytes import (
+    BACKSLASH,
+    BANG,
+    COMMA,
+    STAR,
+    Chunk,
+    blank_lines,
+    digit,
+    hex_byte,
+    padded,
+    payloads,
+    ranked,
+    xor,
+    xor_where,
+)
+from balise.io.nmea_time import (
+    UNREADABLE,
+    TimeContext,
+    TimeLines,
+    carried_micros,
+    epoch_micros,
+    text_times,
+)
+from balise.io.nmea_time_lines import find_time_lines, rejected_rows
 from balise.model.arrays import BoolArray, IntArray, UInt8Array
 from balise.model.schema import UTC_TIME
 
-_EPOCH = r"^\d{9,13}(?:\.\d+)?$"
-_ISO = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?$"
-_MS_EPOCH_FLOOR = 100_000_000_000
-"""A `c:` value this large is milliseconds: seconds would be in the year 5138."""
+__all__ = ["Chunk", "SplitChunk", "split_chunk"]
+
 _FIELDS = 6
 """Commas of a sentence: talker+type, count, number, sequence id, channel, payload, fill*cs."""
-_PAD = 32
 _MAX_DIGITS = 13
-_BANG, _COMMA, _BACKSLASH, _STAR, _NEWLINE, _CR = (ord(c) for c in "!,\\*\n\r")
+"""Digits of a `c:` time in milliseconds; a longer number is unreadable (`bad_time`)."""
 
 _PROBLEMS = {0: None, 1: "bad_checksum", 2: "bad_tag_checksum", 3: "bad_fragment", 4: "bad_time"}
-
-_HEX = np.full(256, -1, dtype=np.int16)
-for _value, _char in enumerate("0123456789ABCDEF"):
-    _HEX[ord(_char)] = _HEX[ord(_char.lower())] = _value
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A chunk of lines as bytes, with where each line starts and ends (without `\\r\\n`)."""
-
-    data: bytes
-    starts: IntArray
-    ends: IntArray
-    first_line: int
-
-    @classmethod
-    def of(cls, data: bytes, first_line: int) -> Chunk:
-        codes = np.frombuffer(data, dtype=np.uint8)
-        ends = np.flatnonzero(codes == _NEWLINE)
-        if data and not data.endswith(b"\n"):
-            ends = np.append(ends, len(data))
-        starts = np.concatenate(([0], ends[:-1] + 1))[: ends.size].astype(np.int64)
-        has_cr = (ends > starts) & (codes[np.maximum(ends - 1, 0)] == _CR)
-        return cls(data, starts, (ends - has_cr).astype(np.int64), first_line)
-
-    def __len__(self) -> int:
-        return len(self.starts)
-
-    def text(self, lines: npt.ArrayLike) -> list[str]:
-        """The text of the lines at these 0-based indices (for quarantine, multipart)."""
-        return [
-            self.data[self.starts[i] : self.ends[i]].decode("utf-8", errors="replace")
-            for i in np.asarray(lines, dtype=np.int64).tolist()
-        ]
-
-
-def _padded(data: bytes) -> UInt8Array:
-    codes = np.zeros(len(data) + _PAD, dtype=np.uint8)
-    codes[: len(data)] = np.frombuffer(data, dtype=np.uint8)
-    return codes
-
-
-def _ranked(positions: IntArray, starts: IntArray, keep_after: IntArray, ranks: int) -> IntArray:
-    """Per line, the first `ranks` positions after `keep_after[line]` (-1 where missing)."""
-    line = np.searchsorted(starts, positions, side="right") - 1
-    kept = positions > keep_after[line]
-    positions, line = positions[kept], line[kept]
-    table = np.full((len(starts), ranks), -1, dtype=np.int64)
-    if positions.size == 0:
-        return table
-    group_start = np.flatnonzero(np.concatenate(([True], line[1:] != line[:-1])))
-    sizes = np.diff(np.append(group_start, positions.size))
-    rank = np.arange(positions.size) - np.repeat(group_start, sizes)
-    wanted = rank < ranks
-    table[line[wanted], rank[wanted]] = positions[wanted]
-    return table
-
-
-def _hex_byte(codes: UInt8Array, at: IntArray) -> npt.NDArray[np.int16]:
-    high, low = _HEX[codes[at]], _HEX[codes[at + 1]]
-    return np.where((high >= 0) & (low >= 0), high * 16 + low, -1).astype(np.int16)
-
-
-def _xor(codes: UInt8Array, begin: IntArray, end: IntArray) -> npt.NDArray[np.int16]:
-    """XOR of the bytes in [begin, end) for each pair; pairs must be ordered and not overlap."""
-    if begin.size == 0:
-        return np.zeros(0, dtype=np.int16)
-    bounds = np.stack([begin, np.maximum(end, begin + 1)], axis=1).ravel()
-    sums = np.bitwise_xor.reduceat(codes, bounds)[::2].astype(np.int16)
-    return np.where(end > begin, sums, 0).astype(np.int16)
-
-
-def _xor_where(
-    codes: UInt8Array, where: BoolArray, begin: IntArray, end: IntArray
-) -> npt.NDArray[np.int16]:
-    sums = np.zeros(begin.size, dtype=np.int16)
-    sums[where] = _xor(codes, begin[where], end[where])
-    return sums
-
-
-def _digit(codes: UInt8Array, at: IntArray) -> IntArray:
-    value = codes[at].astype(np.int64) - ord("0")
-    return np.where((value >= 0) & (value <= 9), value, -1)
 
 
 @dataclass(frozen=True)
@@ -137,19 +77,19 @@ class _Layout:
 def _layout(codes: UInt8Array, chunk: Chunk) -> _Layout:
     starts, ends = chunk.starts, chunk.ends
     before_start = starts - 1
-    backslashes = _ranked(np.flatnonzero(codes == _BACKSLASH), starts, before_start, 2)
+    backslashes = ranked(np.flatnonzero(codes == BACKSLASH), starts, before_start, 2)
     has_tag = (backslashes[:, 0] == starts) & (backslashes[:, 1] > starts) & (ends > starts)
     tag_end = np.where(has_tag, backslashes[:, 1], -1)
     sentence_start = np.where(has_tag, tag_end + 1, starts)
-    bang = np.where((codes[sentence_start] == _BANG) & (sentence_start < ends), sentence_start, -1)
+    bang = np.where((codes[sentence_start] == BANG) & (sentence_start < ends), sentence_start, -1)
     if (bang < 0).any():
         after = np.maximum(tag_end, before_start)
-        found = _ranked(np.flatnonzero(codes == _BANG), starts, after, 1)[:, 0]
+        found = ranked(np.flatnonzero(codes == BANG), starts, after, 1)[:, 0]
         bang = np.where((bang < 0) & (found < ends), found, bang)
     commas, regular = _regular_commas(codes, bang, ends)
     if not regular.all():
         after = np.where(~regular & (bang >= 0), bang, np.iinfo(np.int64).max)
-        searched = _ranked(np.flatnonzero(codes == _COMMA), starts, after, _FIELDS)
+        searched = ranked(np.flatnonzero(codes == COMMA), starts, after, _FIELDS)
         commas = np.where(regular[:, None], commas, searched)
     return _Layout(bang, commas, tag_end)
 
@@ -160,15 +100,15 @@ def _regular_commas(
     """Comma offsets of sentences laid out as nearly all are: `!AIVDM,c,n,[s],[ch],payload,f*hh`
     ending the line. Other lines (a trailing time, a two-digit field) are searched instead."""
     at = np.maximum(bang, 0)
-    seq_comma = np.where(codes[at + 11] == _COMMA, at + 11, at + 12)
-    channel_comma = np.where(codes[seq_comma + 1] == _COMMA, seq_comma + 1, seq_comma + 2)
+    seq_comma = np.where(codes[at + 11] == COMMA, at + 11, at + 12)
+    channel_comma = np.where(codes[seq_comma + 1] == COMMA, seq_comma + 1, seq_comma + 2)
     payload_comma = ends - 5
     commas = np.stack([at + 6, at + 8, at + 10, seq_comma, channel_comma, payload_comma], axis=1)
     regular = (
         (bang >= 0)
-        & (codes[commas] == _COMMA).all(axis=1)
+        & (codes[commas] == COMMA).all(axis=1)
         & (payload_comma > channel_comma)
-        & (codes[np.maximum(ends - 3, 0)] == _STAR)
+        & (codes[np.maximum(ends - 3, 0)] == STAR)
     )
     return commas, regular
 
@@ -184,11 +124,14 @@ def _is_header(codes: UInt8Array, bang: IntArray) -> BoolArray:
 
 
 def _tag_times(codes: UInt8Array, starts: IntArray, tag_end: IntArray) -> IntArray:
-    """Microseconds since the epoch from each tag block's `c:` field (-1 when none)."""
+    """Microseconds since the epoch from each tag block's `c:` field: -1 when there is none,
+    `UNREADABLE` when it has no digits or more than 13 (never cut to fit). Seconds, or
+    milliseconds from `MS_EPOCH_FLOOR` on (see `nmea_time`); an implausible value is left to the
+    time-window check."""
     micros = np.full(len(starts), -1, dtype=np.int64)
     colons = np.flatnonzero(codes == ord(":"))
     before = codes[colons - 2]
-    colons = colons[(codes[colons - 1] == ord("c")) & ((before == _BACKSLASH) | (before == _COMMA))]
+    colons = colons[(codes[colons - 1] == ord("c")) & ((before == BACKSLASH) | (before == COMMA))]
     if colons.size == 0:
         return micros
     line = np.searchsorted(starts, colons, side="right") - 1
@@ -202,49 +145,13 @@ def _tag_times(codes: UInt8Array, starts: IntArray, tag_end: IntArray) -> IntArr
     count = np.zeros(line.size, dtype=np.int64)
     reading = np.ones(line.size, dtype=bool)
     for offset in range(1, _MAX_DIGITS + 1):
-        digit = codes[first + offset].astype(np.int64) - 48
-        reading &= (digit >= 0) & (digit <= 9)
-        value = np.where(reading, value * 10 + digit, value)
+        at = codes[first + offset].astype(np.int64) - 48
+        reading &= (at >= 0) & (at <= 9)
+        value = np.where(reading, value * 10 + at, value)
         count += reading
-    scaled = np.where(value >= _MS_EPOCH_FLOOR, value * 1_000, value * 1_000_000)
-    micros[line] = np.where(count >= 9, scaled, -1)
+    too_long = reading & (digit(codes, first + _MAX_DIGITS + 1) >= 0)
+    micros[line] = np.where((count == 0) | too_long, UNREADABLE, epoch_micros(value))
     return micros
-
-
-def _text_times(texts: list[str]) -> pl.Series:
-    """Leading or trailing timestamps: unix seconds or ISO 8601 (UTC when no offset)."""
-    cleaned = pl.Series(texts, dtype=pl.String).str.strip_chars(" \t,;|")
-    iso = cleaned.str.replace(" ", "T").str.replace(r"Z$", "+00:00")
-    with_offset = iso.str.contains(r"[+-]\d{2}:?\d{2}$")
-    frame = pl.DataFrame({"text": cleaned, "iso": iso, "offset": with_offset})
-    seconds = pl.col("text").cast(pl.Float64, strict=False)
-    seconds = pl.when(seconds >= _MS_EPOCH_FLOOR).then(seconds / 1000).otherwise(seconds)
-    aware = pl.col("iso").str.to_datetime(time_zone="UTC", strict=False, time_unit="us")
-    naive = pl.col("iso").str.to_datetime(strict=False, time_unit="us")
-    iso_time = pl.when(pl.col("offset")).then(aware).otherwise(naive.dt.replace_time_zone("UTC"))
-    epoch_time = (seconds * 1_000_000).round().cast(pl.Int64).cast(UTC_TIME)
-    parsed = (
-        pl.when(pl.col("text").str.contains(_EPOCH))
-        .then(epoch_time)
-        .when(pl.col("text").str.contains(_ISO))
-        .then(iso_time)
-    )
-    return frame.select(parsed.alias("timestamp")).to_series()
-
-
-def _payloads(codes: UInt8Array, begin: IntArray, end: IntArray) -> pl.Series:
-    """The byte ranges [begin, end) as one Polars string column, gathered without Python loops."""
-    lengths = np.maximum(end - begin, 0)
-    width = max(int(lengths.max()) if lengths.size else 0, 1)
-    if begin.size and int(begin.max()) + width > codes.size:
-        codes = np.concatenate([codes, np.zeros(width, dtype=np.uint8)])
-    rows = np.lib.stride_tricks.sliding_window_view(codes, width)[begin]
-    gathered = rows[np.arange(rows.shape[1]) < lengths[:, None]]
-    offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-    array = pa.LargeStringArray.from_buffers(
-        len(lengths), pa.py_buffer(offsets), pa.py_buffer(gathered.tobytes())
-    )
-    return pl.Series("payload", array).cast(pl.String)
 
 
 @dataclass(frozen=True)
@@ -254,6 +161,9 @@ class SplitChunk:
     `sentences` has one row per AIS sentence line: `source_line`, `count`, `number`, `fill`,
     `timestamp` (UTC or null), `problem` (`bad_checksum`, `bad_tag_checksum`, `bad_fragment`,
     `bad_time` or null), `payload`, and `index` (the line's 0-based index in the chunk).
+    `time_lines` counts the good `$PGHP` time sentences and tag-block-only lines, and
+    `rejected_time_lines` holds the bad ones (`source_line`, `reason`, `detail`); `context` is
+    the time they leave for the next chunk.
     """
 
     chunk: Chunk
@@ -261,11 +171,17 @@ class SplitChunk:
     malformed: IntArray
     blank: int
     other: int
+    time_lines: dict[str, int] = field(default_factory=dict)
+    rejected_time_lines: pl.DataFrame = field(default_factory=lambda: rejected_rows([], [], []))
+    context: TimeContext = field(default_factory=TimeContext)
 
 
-def split_chunk(chunk: Chunk) -> SplitChunk:
-    """Find every AIS sentence of `chunk` and read its fields, checksum and receive time."""
-    codes = _padded(chunk.data)
+def split_chunk(chunk: Chunk, context: TimeContext | None = None) -> SplitChunk:
+    """Find every AIS sentence of `chunk` and read its fields, checksum and receive time.
+
+    `context` is what the previous chunk of the stream left (`SplitChunk.context`): the time of
+    a `$PGHP` sentence or tag line that still applies to the first lines of this one."""
+    codes = padded(chunk.data)
     layout = _layout(codes, chunk)
     commas, bang = layout.commas, layout.bang
     header = _is_header(codes, bang)
@@ -275,21 +191,58 @@ def split_chunk(chunk: Chunk) -> SplitChunk:
         & (commas[:, 0] == bang + 6)
         & (commas >= 0).all(axis=1)
         & (fill_at + 4 <= chunk.ends)
-        & (codes[np.maximum(fill_at + 1, 0)] == _STAR)
-        & (_digit(codes, np.maximum(fill_at, 0)) >= 0)
+        & (codes[np.maximum(fill_at + 1, 0)] == STAR)
+        & (digit(codes, np.maximum(fill_at, 0)) >= 0)
     )
     malformed = np.flatnonzero(header & ~complete)
-    rest = chunk.text(np.flatnonzero(~header))
-    blank = sum(1 for text in rest if not text.strip())
-    other = len(rest) - blank
+    blank = blank_lines(codes, chunk, ~header)
+    tag_micros = _tag_times(codes, chunk.starts, layout.tag_end)
+    found = find_time_lines(codes, chunk, layout.tag_end, tag_micros, ~header & ~blank)
+    other = int((~header & ~blank & ~found.is_time_line).sum())
     rows = np.flatnonzero(complete)
-    return SplitChunk(chunk, _sentences(codes, chunk, layout, rows), malformed, blank, other)
+    carried, after = _carried(chunk, rows, found.lines, context or TimeContext())
+    sentences = _sentences(codes, chunk, layout, rows, tag_micros[rows], carried)
+    return SplitChunk(
+        chunk,
+        sentences,
+        malformed,
+        int(blank.sum()),
+        other,
+        found.counts,
+        found.rejected,
+        after,
+    )
 
 
-def _sentences(codes: UInt8Array, chunk: Chunk, layout: _Layout, rows: IntArray) -> pl.DataFrame:
+def _carried(
+    chunk: Chunk, rows: IntArray, given: TimeLines, context: TimeContext
+) -> tuple[pl.Series, TimeContext]:
+    """Times carried to the sentence rows: the chunk's own per-line times when it has them, else
+    those of the `$PGHP` sentences and tag lines before them (this chunk's or earlier ones)."""
+    if chunk.times is not None:
+        return chunk.times.gather(rows).cast(UTC_TIME), context
+    if given.is_empty() and context.empty:
+        return pl.Series([None] * rows.size, dtype=UTC_TIME), context
+    micros, after = carried_micros(chunk.line_numbers(rows), given, context)
+    return _as_time(micros), after
+
+
+def _as_time(micros: IntArray) -> pl.Series:
+    series = pl.Series(micros, dtype=pl.Int64)
+    return pl.select(pl.when(series >= 0).then(series)).to_series().cast(UTC_TIME)
+
+
+def _sentences(
+    codes: UInt8Array,
+    chunk: Chunk,
+    layout: _Layout,
+    rows: IntArray,
+    own_tag_micros: IntArray,
+    carried: pl.Series,
+) -> pl.DataFrame:
     commas, bang, tag_end = layout.commas[rows], layout.bang[rows], layout.tag_end[rows]
     starts, fill_at = chunk.starts[rows], layout.fill_at[rows]
-    count, number = _digit(codes, commas[:, 0] + 1), _digit(codes, commas[:, 1] + 1)
+    count, number = digit(codes, commas[:, 0] + 1), digit(codes, commas[:, 1] + 1)
     fragment_ok = (
         (commas[:, 1] == commas[:, 0] + 2) & (commas[:, 2] == commas[:, 1] + 2)
         & (count >= 1) & (number >= 1) & (number <= count)
@@ -297,24 +250,24 @@ def _sentences(codes: UInt8Array, chunk: Chunk, layout: _Layout, rows: IntArray)
     has_tag = tag_end >= 0
     tag_star = np.maximum(tag_end - 3, 0)
     tag_ok = ~has_tag | (
-        (codes[tag_star] == _STAR)
-        & (_xor_where(codes, has_tag, starts + 1, tag_star) == _hex_byte(codes, tag_star + 1))
+        (codes[tag_star] == STAR)
+        & (xor_where(codes, has_tag, starts + 1, tag_star) == hex_byte(codes, tag_star + 1))
     )
-    checksum_ok = _xor(codes, bang + 1, fill_at + 1) == _hex_byte(codes, fill_at + 2)
-    micros = pl.Series(_tag_times(codes, chunk.starts, layout.tag_end)[rows])
-    tag_time = pl.select(pl.when(micros >= 0).then(micros)).to_series().cast(UTC_TIME)
+    checksum_ok = xor(codes, bang + 1, fill_at + 1) == hex_byte(codes, fill_at + 2)
+    tag_time = _as_time(own_tag_micros)
     text_time, unreadable = _prefix_and_suffix_times(chunk, rows, bang, tag_end, fill_at)
+    unreadable |= own_tag_micros == UNREADABLE
     problem = np.select([~checksum_ok, ~tag_ok, ~fragment_ok, unreadable], [1, 2, 3, 4], 0)
     return pl.DataFrame(
         {
             "index": rows,
-            "source_line": rows + chunk.first_line,
+            "source_line": chunk.line_numbers(rows),
             "count": count.astype(np.int8),
             "number": number.astype(np.int8),
             "fill": (codes[fill_at].astype(np.int16) - ord("0")).astype(np.int8),
-            "timestamp": tag_time.fill_null(text_time),
+            "timestamp": tag_time.fill_null(text_time).fill_null(carried),
             "problem": pl.Series(problem).replace_strict(_PROBLEMS, return_dtype=pl.String),
-            "payload": _payloads(codes, commas[:, 4] + 1, commas[:, 5]),
+            "payload": payloads(codes, commas[:, 4] + 1, commas[:, 5]),
         }
     )
 
@@ -339,12 +292,12 @@ def _prefix_and_suffix_times(
     with_suffix = np.flatnonzero(line_end > suffix_begin)
     if with_suffix.size:
         texts = _texts(chunk.data, suffix_begin[with_suffix], line_end[with_suffix])
-        times = times.scatter(with_suffix, _text_times([t.rsplit(",", 1)[-1] for t in texts]))
+        times = times.scatter(with_suffix, text_times([t.rsplit(",", 1)[-1] for t in texts]))
     prefix_begin = np.where(tag_end >= 0, tag_end + 1, chunk.starts[rows])
     with_prefix = np.flatnonzero(bang > prefix_begin)
     if with_prefix.size:
         texts = _texts(chunk.data, prefix_begin[with_prefix], bang[with_prefix])
-        parsed = _text_times(texts)
+        parsed = text_times(texts)
         times = times.scatter(with_prefix, parsed.fill_null(times.gather(with_prefix)))
         blank = pl.Series(texts, dtype=pl.String).str.strip_chars(" \t,;|").str.len_chars() == 0
         unreadable[with_prefix] = (parsed.is_null() & ~blank).to_numpy()
