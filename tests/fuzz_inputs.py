@@ -1,6 +1,7 @@
 """Mutated AIS inputs for fuzzing the readers: real lines, hostile edits, checksums recomputed.
 
-The seeds are the committed real fixtures (GPSD stream, pyais sample, DMA and NOAA CSV). After a
+The seeds are the committed fixtures (the real GPSD stream and pyais sample, the archive formats of
+tests/data/formats, DMA and NOAA CSV). After a
 mutation the NMEA checksum (XOR of the characters between `!`/`$` and `*`) is recomputed, and so
 is a tag block's, so the mutated sentence passes the checksum check and reaches the decoder.
 """
@@ -15,6 +16,9 @@ DATA = Path(__file__).parent / "data"
 NMEA_SEEDS = (
     DATA / "gpsd-ais-stream" / "ais-nmea-type6-fid55.log",
     DATA / "pyais-nmea-sample" / "nmea_data_sample.txt",
+    DATA / "formats" / "gatehouse_pghp.nmea",
+    DATA / "formats" / "tag_lines.nmea",
+    DATA / "formats" / "leading_space_time.nmea",
 )
 CSV_SEEDS = (
     DATA / "dma-aisdk-header" / "aisdk_header.csv",
