@@ -1,9 +1,9 @@
 """Mutated AIS inputs for fuzzing the readers: real lines, hostile edits, checksums recomputed.
 
-The seeds are the committed fixtures (the real GPSD stream and pyais sample, the archive formats of
-tests/data/formats, DMA and NOAA CSV). After a
-mutation the NMEA checksum (XOR of the characters between `!`/`$` and `*`) is recomputed, and so
-is a tag block's, so the mutated sentence passes the checksum check and reaches the decoder.
+The seeds are the committed fixtures (the real GPSD stream and pyais sample, the archive formats
+of tests/data/formats, DMA and NOAA CSV). After a mutation the NMEA checksum (XOR of the
+characters between `!`/`$` and `*`) is recomputed, and so is a tag block's, so the mutated
+sentence passes the checksum check and reaches the decoder.
 """
 
 from __future__ import annotations
