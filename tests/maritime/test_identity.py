@@ -17,7 +17,11 @@ from balise.maritime.identity import (
     detect_shared_mmsi,
 )
 from balise.maritime.segment import segment
-from balise.model.call_signs import call_sign_administration, call_sign_fits_flag
+from balise.model.call_signs import (
+    call_sign_administration,
+    call_sign_fits_flag,
+    call_sign_plausible,
+)
 from balise.model.events import EVENT_SCHEMA
 from balise.model.schema import IDENTITY_SCHEMA, conform
 from helpers import T0, evidence, positions
@@ -219,6 +223,7 @@ def call_signs(mmsi: int, call_sign: str, times: int = 2, **more: Any) -> list[d
 def test_call_sign_of_another_flag_is_a_mismatch() -> None:
     events = detect_identity_changes(identities(call_signs(227000001, "3EAB5")))  # FR MMSI, PA
     assert events.height == 1
+    assert events["type"][0] == "identity_inconsistency"
     found = evidence(events)
     assert found == {
         "rule": "mid_flag_mismatch",
@@ -267,8 +272,63 @@ def test_mmsi_that_is_not_a_ship_station() -> None:
         events = detect_identity_changes(identities(call_signs(mmsi, "0", ship_type=ship_type)))
         assert rules(events) == ["mid_flag_mismatch"], mmsi
         assert evidence(events)["check"] == check
+        assert events["type"].to_list() == ["identity_inconsistency"]
     tender = identities(call_signs(982270001, "0", ship_type=37))  # craft of a parent ship
     assert detect_identity_changes(tender).is_empty()
+
+
+@pytest.mark.parametrize(
+    ("call_sign", "name"),
+    [
+        ("TIGERL", "TIGER LILY"),  # the name cut to the field's 7 characters
+        ("ENCORE", "ENCORE"),
+        ("JESTER", None),  # a word: 6 letters, no digit
+        ("DAWN", "DAWN"),  # 4 letters, the form of a call sign, but the boat's name
+        ("SEA DOG", None),  # free text
+        ("WDH-296", None),  # punctuation
+        ("MYBOATNAME", None),  # too long
+    ],
+)
+def test_names_in_the_call_sign_field_are_not_checked(call_sign: str, name: str | None) -> None:
+    # a US MMSI (366...) whose call sign field holds text outside the US series
+    reports = call_signs(366999001, call_sign, name=name, ship_type=70, msg_type=5)
+    assert detect_identity_changes(identities(reports)).is_empty()
+
+
+@pytest.mark.parametrize("kind", [{"ship_type": 37}, {"ship_type": 36}, {"msg_type": 24}])
+def test_pleasure_craft_and_class_b_call_signs_are_not_checked(kind: dict[str, int]) -> None:
+    # "GBTT" has the form of a British call sign; a US pleasure craft needs none at all
+    reports = call_signs(366999002, "GBTT", name="SEA BREEZE", **kind)
+    assert detect_identity_changes(identities(reports)).is_empty()
+
+
+def test_foreign_call_sign_of_a_cargo_ship_is_an_inconsistency() -> None:
+    # a class A cargo ship (type 5 reports, ship type 70) under a Maltese MMSI with a Panamanian
+    # call sign: a static contradiction, not a change
+    reports = call_signs(248123000, "3EAB5", name="NORDIC STAR", ship_type=70, msg_type=5)
+    events = detect_identity_changes(identities(reports))
+    assert events["type"].to_list() == ["identity_inconsistency"]
+    found = evidence(events)
+    assert (found["check"], found["mid_flag"], found["call_sign_flag"]) == (
+        "call_sign_series",
+        "MT",
+        "PA",
+    )
+
+
+def test_a_real_change_is_still_an_identity_change() -> None:
+    reports = names(248123000, *every(0, 120, "NORDIC STAR"), *every(120, 300, "SOUTH WIND"),
+                    call_sign="9HA2345")  # fmt: skip
+    events = detect_identity_changes(reports)
+    assert events["type"].to_list() == ["identity_change"]
+    assert evidence(events)["changes"][0]["new"] == "SOUTH WIND"
+
+
+def test_call_sign_plausibility() -> None:
+    for real in ("FMCY", "9HA2345", "WDH2996", "V7A2345", "D5CT4", "OZ2147", "C6NO5@@"):
+        assert call_sign_plausible(real), real
+    for text in (None, "", "0", "NONE", "TIGERL", "ENCORE", "DC 2297", "A.B12", "ABC", "12345"):
+        assert not call_sign_plausible(text), text
 
 
 def test_call_sign_table_knows_who_holds_a_series() -> None:
@@ -320,6 +380,7 @@ def test_out_of_order_reports_give_the_same_events() -> None:
     )
     expected = detect_identity_changes(reports)
     assert rules(expected) == ["field_change", "mid_flag_mismatch"]
+    assert expected["type"].to_list() == ["identity_change", "identity_inconsistency"]
     assert evidence(expected)["changes"][0]["new"] == "OCEAN QUEEN"
     assert detect_identity_changes(reports.reverse()).equals(expected)
 

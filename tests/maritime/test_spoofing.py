@@ -14,9 +14,14 @@ from hypothesis import strategies as st
 
 from balise.maritime.identity_params import IdentityParams
 from balise.maritime.segment import segment
-from balise.maritime.spoofing import detect_position_jumps, detect_shared_mmsi, detect_spoofing
+from balise.maritime.spoofing import (
+    detect_position_jumps,
+    detect_shared_mmsi,
+    detect_spoofing,
+    noise_positions,
+)
 from balise.model.events import EVENT_SCHEMA
-from helpers import evidence, positions
+from helpers import T0, evidence, positions
 
 FIXTURES = Path(__file__).parent.parent / "data" / "gfw-segmenter-tracks"
 EVENING = datetime(2024, 3, 1, 22, tzinfo=UTC)
@@ -44,10 +49,10 @@ def excursion(lon: float = -60.0, start: datetime = EVENING - timedelta(hours=5)
 
 
 def bursts_with_outlier() -> pl.DataFrame:
-    """Two hulls on one MMSI heard in turns, 30 min each from 22:00 to 02:00, with one report of
-    the first hull thrown 600 nm away: a position jump inside the shared period."""
+    """Two hulls on one MMSI heard in turns, 30 min each from 22:00 to 02:00, with four reports
+    of the first hull (15 min) thrown 600 nm away: a position jump inside the shared period."""
     points = [(45.0 if i // 6 % 2 == 0 else 36.7, -10.0 + 0.01 * i) for i in range(48)]
-    points[14] = (40.0, -20.0)
+    points[13:17] = [(40.0, -20.0 + 0.01 * i) for i in range(4)]
     return positions(416000000, points, 300, start=EVENING)
 
 
@@ -100,12 +105,57 @@ def test_jumps_are_measured_across_the_antimeridian() -> None:
     assert evidence(events)["jump_distance_nm"] == pytest.approx(72.1, abs=0.2)
 
 
-def test_single_outlier_is_a_position_jump() -> None:
+def test_single_fix_far_off_is_noise_not_an_event() -> None:
     points = line(10.0, -60.0, 20)
-    points[8] = (12.0, -60.0)
-    events = detect_position_jumps(segment(positions(309000001, points)))
+    points[8] = (12.0, -60.0)  # 120 nm off in 10 min, then the track goes on
+    segmented = segment(positions(309000001, points))
+    assert detect_position_jumps(segmented).is_empty()
+    counts = noise_positions(segmented)
+    assert counts.to_dicts() == [{"mmsi": 309000001, "positions": 20, "noise_positions": 1}]
+
+
+def spoofed(fixes: int, every_s: float, n: int = 40) -> pl.DataFrame:
+    """A track of `n` reports every `every_s` seconds at 9 kn, `fixes` of them (from the 10th)
+    moved 150 nm north, consistent with each other."""
+    step = 9.0 * every_s / 3600.0 / 60.0 / 0.985  # degrees of longitude at 10° N for 9 kn
+    points = line(10.0, -60.0, n, dlon=step)
+    for i in range(10, 10 + fixes):
+        points[i] = (12.5, points[i][1])
+    return positions(309000001, points, every_s)
+
+
+def test_sustained_excursion_is_one_event() -> None:
+    events = detect_position_jumps(segment(spoofed(4, 600)))  # 4 fixes over 30 min
     assert events.height == 1
-    assert evidence(events)["noise"] is True
+    assert evidence(events)["kind"] == "excursion"
+    assert evidence(events)["positions"] == 4
+    assert evidence(events)["minutes"] == 30.0
+
+
+def test_short_excursion_is_noise() -> None:
+    # 3 fixes are noise for the segmenter; 4 fixes within 6 min are copies of a bad fix
+    assert detect_position_jumps(segment(spoofed(3, 600))).is_empty()
+    assert detect_position_jumps(segment(spoofed(4, 120))).is_empty()
+    lenient = IdentityParams(min_excursion_minutes=5.0)
+    assert detect_position_jumps(segment(spoofed(4, 120)), lenient).height == 1
+
+
+def test_repeated_jumps_are_one_event() -> None:
+    points = line(10.0, -60.0, 60)
+    for i in (8, 20, 32):  # away and back three times in 4 h
+        points[i] = (12.0, points[i][1])
+    segmented = segment(positions(309000001, points))
+    events = detect_position_jumps(segmented)
+    assert events.height == 1
+    found = evidence(events)
+    assert (found["kind"], found["jumps"], found["positions"]) == ("repeated", 3, 3)
+    assert events["start"][0] == T0 + timedelta(minutes=80)
+    assert events["end"][0] == T0 + timedelta(minutes=320)
+    assert noise_positions(segmented)["noise_positions"].to_list() == [3]
+    points[32] = (10.0, points[32][1])  # twice is not a pattern
+    assert detect_position_jumps(segment(positions(309000001, points))).is_empty()
+    spread = IdentityParams(repeat_window_hours=1.0)  # 2 h between the jumps
+    assert detect_position_jumps(segmented, spread).is_empty()
 
 
 def test_one_way_jump() -> None:
@@ -132,12 +182,13 @@ def test_no_jump_for_noise_gap_or_alternating_hulls() -> None:
 
 def test_jump_threshold_is_a_parameter() -> None:
     points = line(10.0, -60.0, 20)
-    points[8] = (10.1, points[8][1])  # 6 nm off for one report
+    for i in range(8, 12):
+        points[i] = (10.67, points[i][1])  # 40 nm off for four reports
     segmented = segment(positions(309000001, points))
-    assert detect_position_jumps(segmented).is_empty()
-    events = detect_position_jumps(segmented, IdentityParams(min_jump_nm=5.0))
+    assert detect_position_jumps(segmented, IdentityParams(min_jump_nm=50.0)).is_empty()
+    events = detect_position_jumps(segmented)
     assert events.height == 1
-    assert json.loads(events["params"][0])["min_jump_nm"] == 5.0
+    assert json.loads(events["params"][0])["min_jump_nm"] == 10.0
 
 
 def test_jumps_inside_a_shared_period_are_left_out() -> None:

@@ -4,6 +4,7 @@
 export const SHAPES = [
   'circle', 'square', 'triangle', 'diamond', 'cross', 'star', 'hexagon', 'bar', 'ring', 'chevron',
   'pentagon', 'x',
+  'tee',
 ];
 
 const SIZE = 32;
@@ -63,6 +64,17 @@ function path(ctx, shape, size) {
     ctx.rect(-w, -r * 1.15, 2 * w, 2.3 * r);
     ctx.rect(-r * 1.15, -w, 2.3 * r, 2 * w);
     ctx.restore();
+  } else if (shape === 'tee') {
+    // a T: a bar across the top and a stem down the middle, one outline
+    const w = r * 0.38;
+    ctx.moveTo(c - r * 1.1, c - r * 1.05);
+    ctx.lineTo(c + r * 1.1, c - r * 1.05);
+    ctx.lineTo(c + r * 1.1, c - r * 1.05 + 2 * w);
+    ctx.lineTo(c + w, c - r * 1.05 + 2 * w);
+    ctx.lineTo(c + w, c + r * 1.1);
+    ctx.lineTo(c - w, c + r * 1.1);
+    ctx.lineTo(c - w, c - r * 1.05 + 2 * w);
+    ctx.lineTo(c - r * 1.1, c - r * 1.05 + 2 * w);
   } else {
     ctx.arc(c, c, r, 0, Math.PI * 2);
   }

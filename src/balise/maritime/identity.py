@@ -1,13 +1,17 @@
-"""Identity detectors: identity changes and MMSI/flag inconsistencies, as `identity_change` events.
+"""Identity detectors: identity changes (`identity_change`) and static MMSI/flag inconsistencies
+(`identity_inconsistency`).
 
 What: `detect_identity_changes` reads identity reports (IDENTITY_SCHEMA: AIS types 5, 19, 24),
 or the store's identity snapshots (the same with `last_seen` and `messages`), and returns one
 EVENT_SCHEMA row per event, each with a `rule` in its evidence:
-- `field_change`: the name, call sign, IMO or ship type of one MMSI changed and the new value
-  lasted (debounced: a flip A, B, A within `debounce_hours` and a value seen once are not changes);
-- `imo_new_mmsi`: one IMO number under a new MMSI; `reflag` is true when the flag changed with it;
-- `mid_flag_mismatch`: the MMSI cannot be this ship's, or its flag and call sign disagree (`check`:
-  `mid_unallocated`, `not_ship_station`, `call_sign_series`).
+- `identity_change`, something changed over time: `field_change` (the name, call sign, IMO or
+  ship type of one MMSI changed and the new value lasted; debounced: a flip A, B, A within
+  `debounce_hours` and a value seen once are not changes) and `imo_new_mmsi` (one IMO number under
+  a new MMSI; `reflag` is true when the flag changed with it);
+- `identity_inconsistency`, nothing changed but what is said cannot all be right:
+  `mid_flag_mismatch` (`check`: `mid_unallocated`, `not_ship_station`, `call_sign_series`). The
+  call sign is checked only when it is plausibly one (`call_sign_plausible`, not the boat's name)
+  and the vessel is not a class B or pleasure craft, which may carry none.
 
 Why: a vessel renamed or reflagged between voyages, or one whose MMSI and call sign come from
 two countries, are among the deceptive practices of the US "Global Maritime Advisory" of 14 May
@@ -28,12 +32,17 @@ import polars as pl
 from balise.maritime.identity_params import (
     DEFAULT_PARAMS,
     IDENTITY_CHANGE_SCORE,
+    IDENTITY_INCONSISTENCY_SCORE,
     IdentityParams,
     outside_periods,
 )
 from balise.maritime.kernel import VESSEL_ORDER, build_events, params_json
 from balise.maritime.spoofing import detect_position_jumps, detect_shared_mmsi, detect_spoofing
-from balise.model.call_signs import call_sign_administration, call_sign_fits_flag
+from balise.model.call_signs import (
+    call_sign_administration,
+    call_sign_fits_flag,
+    call_sign_plausible,
+)
 from balise.model.events import empty_events, to_json
 from balise.model.mid import FLAGS, flag_frame, mid_expr
 
@@ -297,16 +306,53 @@ def _station_mismatches(identities: pl.DataFrame, params: IdentityParams) -> pl.
     )
 
 
-def _call_sign_mismatches(identities: pl.DataFrame, params: IdentityParams) -> pl.DataFrame:
-    """Call signs outside the series of the flag of their ship-station MMSI's MID (ITU Radio
-    Regulations Appendix 42), reported at least `min_reports` times. Call signs that are not
-    call signs ("0", "NONE") and flags the series table does not hold are not checked.
-    Columns: mmsi, call_sign, first, last, reports, mid, flag, call_sign_flag."""
+def _no_call_sign_needed(identities: pl.DataFrame, params: IdentityParams) -> pl.Series:
+    """The MMSIs that may carry no call sign: a report of a class B message type or of a sailing
+    or pleasure craft ship type (`no_call_sign_msg_types`, `no_call_sign_ship_types`)."""
+    leisure = pl.col("ship_type").is_in(params.no_call_sign_ship_types) | pl.col("msg_type").is_in(
+        params.no_call_sign_msg_types
+    )
+    return identities.filter(leisure.fill_null(False))["mmsi"].unique()
+
+
+def _name_key(column: str) -> pl.Expr:
+    """`column` upper case with everything but letters and digits removed: "TIGER LILY" and
+    "TIGERL" compare as TIGERLILY and TIGERL."""
+    return pl.col(column).cast(pl.String).str.to_uppercase().str.replace_all(r"[^A-Z0-9]", "")
+
+
+def _checkable_call_signs(identities: pl.DataFrame, params: IdentityParams) -> pl.DataFrame:
+    """Reports whose call sign is worth checking against the flag: a ship-station MMSI that needs
+    a call sign (`_no_call_sign_needed`), a field plausibly holding one (`call_sign_plausible`),
+    and not the vessel's name or the start of it (owners type the name in). Columns: mmsi,
+    timestamp, last_seen, messages, call_sign (normalised)."""
     low, high = SHIP_STATION_MMSI
-    pairs = (
-        identities.filter(pl.col("mmsi").is_between(low, high))
+    raw = identities["call_sign"].cast(pl.String).drop_nulls().unique()
+    plausible = [text for text in raw.to_list() if call_sign_plausible(text)]
+    names = identities.select("mmsi", name=_name_key("name")).drop_nulls().unique()
+    reports = (
+        identities.filter(
+            pl.col("mmsi").is_between(low, high)
+            & pl.col("call_sign").cast(pl.String).is_in(plausible)
+            & ~pl.col("mmsi").is_in(_no_call_sign_needed(identities, params).implode())
+        )
         .select("mmsi", "timestamp", "last_seen", "messages", call_sign=_normalised("call_sign"))
         .drop_nulls("call_sign")
+    )
+    named = reports.join(names, on="mmsi", how="inner").filter(
+        pl.col("name").str.starts_with(pl.col("call_sign"))
+    )
+    return reports.join(named.select("mmsi", "call_sign").unique(), on=["mmsi", "call_sign"],
+                        how="anti")  # fmt: skip
+
+
+def _call_sign_mismatches(identities: pl.DataFrame, params: IdentityParams) -> pl.DataFrame:
+    """Call signs outside the series of the flag of their ship-station MMSI's MID (ITU Radio
+    Regulations Appendix 42), reported at least `min_reports` times, of the reports worth
+    checking (`_checkable_call_signs`). Flags the series table does not hold are not checked.
+    Columns: mmsi, call_sign, first, last, reports, mid, flag, call_sign_flag."""
+    pairs = (
+        _checkable_call_signs(identities, params)
         .group_by("mmsi", "call_sign")
         .agg(
             first=pl.col("timestamp").min(),
@@ -326,8 +372,8 @@ def _call_sign_mismatches(identities: pl.DataFrame, params: IdentityParams) -> p
 
 
 def _mismatch_rows(identities: pl.DataFrame, params: IdentityParams) -> list[dict[str, Any]]:
-    """`mid_flag_mismatch` event rows, one per MMSI and check (and call sign): from the first
-    to the last report showing it."""
+    """`identity_inconsistency` event rows (rule `mid_flag_mismatch`), one per MMSI and check
+    (and call sign): from the first to the last report showing it."""
     found = [
         {**r, "call_sign": None, "flag": FLAGS[r["mid"]].alpha2 if r["mid"] in FLAGS else None}
         for r in _station_mismatches(identities, params).iter_rows(named=True)
@@ -354,7 +400,7 @@ def _mismatch_rows(identities: pl.DataFrame, params: IdentityParams) -> list[dic
                 "end": r["last"],
                 "mmsi": r["mmsi"],
                 "confidence": MISMATCH_CONFIDENCE[r["check"]],
-                "score": IDENTITY_CHANGE_SCORE,
+                "score": IDENTITY_INCONSISTENCY_SCORE,
                 "params": params_json(params),
                 "evidence": to_json(evidence),
                 "_key": f"{r['check']}:{r['call_sign'] or ''}",
@@ -368,11 +414,13 @@ def detect_identity_changes(
     params: IdentityParams = DEFAULT_PARAMS,
     shared: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """`identity_change` events from identity reports or snapshots, in any row order.
+    """`identity_change` and `identity_inconsistency` events from identity reports or
+    snapshots, in any row order.
 
     Rules (evidence `rule`): `field_change` (lasting changes of `identity_fields`, debounced by
-    `debounce_hours` and `min_reports`), `imo_new_mmsi` (an IMO number under a new MMSI; a
-    reflag when the flag changed) and `mid_flag_mismatch` (see the module docstring).
+    `debounce_hours` and `min_reports`) and `imo_new_mmsi` (an IMO number under a new MMSI; a
+    reflag when the flag changed) are changes; `mid_flag_mismatch` is an inconsistency (see the
+    module docstring).
 
     `shared`: the `shared_mmsi` events of the same period (`detect_shared_mmsi`); field changes
     and mismatches of an MMSI overlapping one of its shared periods are dropped, as two hulls on
@@ -388,7 +436,10 @@ def detect_identity_changes(
         kind, _field_change_rows(identities, params), ("mmsi", "end", "_key"), order=VESSEL_ORDER
     )
     mismatches = build_events(
-        kind, _mismatch_rows(identities, params), ("mmsi", "_key"), order=VESSEL_ORDER
+        "identity_inconsistency",
+        _mismatch_rows(identities, params),
+        ("mmsi", "_key"),
+        order=VESSEL_ORDER,
     )
     reflags = build_events(
         kind, _reflag_rows(identities, params), ("mmsi", "end", "_key"), order=VESSEL_ORDER

@@ -161,8 +161,9 @@ def _speed(
 
 
 def _jumps(rows: pl.DataFrame, params: IdentityParams) -> pl.DataFrame:
-    """Runs (`_run_rows` of the positioned points) reached by an impossible move: excursions and
-    one-way jumps, with `kind`, `jump_nm` and the implied `speed` in knots."""
+    """Runs (`_run_rows` of the positioned non-noise points) reached by an impossible move:
+    excursions and one-way jumps, with `kind`, `jump_nm`, the implied `speed` in knots, `hours`
+    and `sustained` (the run has `min_excursion_positions` and spans `min_excursion_minutes`)."""
     runs = _runs(rows).drop_nulls("prev_segment_id")
     jump = distance_nm(
         runs["prev_last_lat"].to_numpy(),
@@ -182,15 +183,72 @@ def _jumps(rows: pl.DataFrame, params: IdentityParams) -> pl.DataFrame:
         & (pl.col("hours") <= params.max_excursion_hours)
     )
     one_way = (pl.col("run") == pl.col("seg_first_run")) & pl.col("prev_is_last")
+    sustained = (pl.col("n") >= params.min_excursion_positions) & (
+        pl.col("hours") * 60.0 >= params.min_excursion_minutes
+    )
     return runs.filter(
         (excursion | one_way)
         & (pl.col("jump_nm") >= params.min_jump_nm)
         & (pl.col("speed") > params.max_speed_knots)
-    ).with_columns(kind=pl.when(excursion).then(pl.lit("excursion")).otherwise(pl.lit("jump")))
+    ).with_columns(
+        kind=pl.when(excursion).then(pl.lit("excursion")).otherwise(pl.lit("jump")),
+        sustained=sustained,
+    )
+
+
+def _noise_jumps(rows: pl.DataFrame, params: IdentityParams) -> pl.DataFrame:
+    """Noise runs (`_run_rows` of all positioned points, `noise` set by the segmenter) reached
+    from the point before them by an impossible move of at least `min_jump_nm`: the lone fixes
+    far off that the segmenter drops. Columns: mmsi, start, end, n, first_lat, first_lon,
+    jump_nm, speed."""
+    prev = {c: _same_mmsi(pl.col(c), 1) for c in ("end", "last_lat", "last_lon")}
+    noise = rows.with_columns(**{f"prev_{c}": e for c, e in prev.items()}).filter(
+        pl.col("noise") & pl.col("prev_end").is_not_null()
+    )
+    jump = distance_nm(
+        noise["prev_last_lat"].to_numpy(),
+        noise["prev_last_lon"].to_numpy(),
+        noise["first_lat"].to_numpy(),
+        noise["first_lon"].to_numpy(),
+    )
+    return noise.with_columns(
+        jump_nm=pl.Series(jump, dtype=pl.Float64),
+        speed=pl.Series(_speed(jump, noise["prev_end"], noise["start"]), dtype=pl.Float64),
+    ).filter((pl.col("jump_nm") >= params.min_jump_nm) & (pl.col("speed") > params.max_speed_knots))
+
+
+def _repeats(short: pl.DataFrame, params: IdentityParams) -> pl.DataFrame:
+    """Chains of short jumps of one MMSI (`short`: mmsi, start, end, n, first_lat, first_lon,
+    jump_nm, speed) each starting within `repeat_window_hours` of the previous one's end, with at
+    least `min_repeated_jumps` jumps: mmsi, start, end, jumps, positions, lat, lon, max_nm,
+    max_speed."""
+    window = pl.duration(microseconds=int(params.repeat_window_hours * 3_600_000_000))
+    chained = short.sort("mmsi", "start").with_columns(
+        chain=(
+            (pl.col("start") - pl.col("end").shift(1).over("mmsi") > window)
+            | pl.col("mmsi").ne_missing(pl.col("mmsi").shift(1))
+        )
+        .fill_null(True)
+        .cum_sum()
+    )
+    return (
+        chained.group_by("mmsi", "chain", maintain_order=True)
+        .agg(
+            pl.col("start").min(),
+            pl.col("end").max(),
+            jumps=pl.len(),
+            positions=pl.col("n").sum(),
+            lat=pl.col("first_lat").first(),
+            lon=pl.col("first_lon").first(),
+            max_nm=pl.col("jump_nm").max(),
+            max_speed=pl.col("speed").max(),
+        )
+        .filter(pl.col("jumps") >= params.min_repeated_jumps)
+    )
 
 
 def _jump_row(r: dict[str, Any], params: IdentityParams) -> dict[str, Any]:
-    """One position_jump event row from one run of `_jumps`."""
+    """One position_jump event row from one sustained run of `_jumps`."""
     evidence = {
         "kind": r["kind"],
         "segment_id": r["segment_id"],
@@ -200,7 +258,7 @@ def _jump_row(r: dict[str, Any], params: IdentityParams) -> dict[str, Any]:
         "jump_distance_nm": round(r["jump_nm"], 3),
         "implied_speed_knots": round(r["speed"], 1),
         "positions": r["n"],
-        "noise": r["noise"],
+        "minutes": round(r["hours"] * 60.0, 1),
     }
     return {
         "start": r["start"],
@@ -216,33 +274,84 @@ def _jump_row(r: dict[str, Any], params: IdentityParams) -> dict[str, Any]:
     }
 
 
+def _repeat_row(r: dict[str, Any], params: IdentityParams) -> dict[str, Any]:
+    """One position_jump event row (kind `repeated`) from one chain of `_repeats`."""
+    evidence = {
+        "kind": "repeated",
+        "jumps": r["jumps"],
+        "positions": r["positions"],
+        "jump_distance_nm": round(r["max_nm"], 3),
+        "implied_speed_knots": round(r["max_speed"], 1),
+    }
+    return {
+        "start": r["start"],
+        "end": r["end"],
+        "lat": r["lat"],
+        "lon": r["lon"],
+        "mmsi": r["mmsi"],
+        "confidence": 1 - 0.5 ** (r["jumps"] / params.min_repeated_jumps),
+        "score": POSITION_JUMP_SCORE,
+        "params": params_json(params),
+        "evidence": to_json(evidence),
+        "_key": "repeated",
+    }
+
+
 def detect_position_jumps(
     segmented: pl.DataFrame,
     params: IdentityParams = DEFAULT_PARAMS,
     shared: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """`position_jump` events: excursions away from a track and back, and one-way jumps.
+    """`position_jump` events: sustained excursions away from a track and back, sustained
+    one-way jumps, and repeated short jumps.
 
-    An excursion is a segment whose positions are contiguous in time, between two points of one
-    larger segment, lasting at most `max_excursion_hours`, reached at more than `max_speed_knots`
-    and at least `min_jump_nm` away. A one-way jump is a segment starting right after another
-    ends, reached the same way. A long silence with a plausible implied speed is not a jump.
-    Confidence: 1 - max_speed / implied speed (0 at the limit, near 1 for teleports).
+    A jump is reached at more than `max_speed_knots` and at least `min_jump_nm` away. An
+    excursion is a segment whose positions are contiguous in time, between two points of one
+    larger segment, lasting at most `max_excursion_hours`; a one-way jump is a segment starting
+    right after another ends. Either is an event when sustained: at least
+    `min_excursion_positions` positions spanning `min_excursion_minutes`. A lone fix far off
+    (the segmenter's noise) or a shorter run is receiver or GNSS noise, not an event (see
+    `noise_positions` for the count); `min_repeated_jumps` of them, each within
+    `repeat_window_hours` of the previous, are one `repeated` event. A long silence with a
+    plausible implied speed is not a jump. Confidence: 1 - max_speed / implied speed (0 at the
+    limit, near 1 for teleports); repeated: 1 - 0.5 ** (jumps / min_repeated_jumps).
 
     `shared`: the `shared_mmsi` events of the same positions (`detect_shared_mmsi`); jumps of an
     MMSI overlapping one of its shared periods are dropped, as the switches between two hulls
     are not spoofed positions. Without it every jump is reported.
     """
-    return _position_jumps(_run_rows(_points(segmented)), params, shared)
+    points = _points(segmented)
+    return _position_jumps(points, _run_rows(points), params, shared)
 
 
 def _position_jumps(
-    runs: pl.DataFrame, params: IdentityParams, shared: pl.DataFrame | None
+    points: pl.DataFrame, runs: pl.DataFrame, params: IdentityParams, shared: pl.DataFrame | None
 ) -> pl.DataFrame:
-    """`detect_position_jumps` on the `_run_rows` of the positioned points."""
-    rows = [_jump_row(r, params) for r in _jumps(runs, params).iter_rows(named=True)]
-    jumps = build_events("position_jump", rows, ("mmsi", "start", "_key"), order=VESSEL_ORDER)
-    return outside_periods(jumps, shared)
+    """`detect_position_jumps` on the points of `_points` and their `_run_rows`."""
+    noisy = bool(points["noise"].null_count() or points["noise"].any())
+    clean = _run_rows(points.filter(pl.col("noise").not_())) if noisy else runs
+    jumps = _jumps(clean, params)
+    rows = [_jump_row(r, params) for r in jumps.filter("sustained").iter_rows(named=True)]
+    columns = ("mmsi", "start", "end", "n", "first_lat", "first_lon", "jump_nm", "speed")
+    short = jumps.filter(~pl.col("sustained")).select(columns)
+    if noisy:
+        short = pl.concat(
+            [short, _noise_jumps(runs, params).select(columns)], how="vertical_relaxed"
+        )
+    rows += [_repeat_row(r, params) for r in _repeats(short, params).iter_rows(named=True)]
+    found = build_events("position_jump", rows, ("mmsi", "start", "_key"), order=VESSEL_ORDER)
+    return outside_periods(found, shared)
+
+
+def noise_positions(segmented: pl.DataFrame) -> pl.DataFrame:
+    """Per MMSI of `segmented` (the output of `segment`): `positions` and `noise_positions`, the
+    positions the segmenter marked as noise (lone fixes off the track, dropped before detection
+    and raising no event). A data-quality figure of each vessel's reception."""
+    return (
+        segmented.group_by("mmsi")
+        .agg(positions=pl.len(), noise_positions=pl.col("noise").fill_null(False).sum())
+        .sort("mmsi")
+    )
 
 
 def detect_spoofing(
@@ -253,7 +362,7 @@ def detect_spoofing(
     points = _points(segmented)
     runs = _run_rows(points)
     shared = _shared_mmsi(points, runs, segmented, params)
-    return pl.concat([shared, _position_jumps(runs, params, shared)])
+    return pl.concat([shared, _position_jumps(points, runs, params, shared)])
 
 
 def _switches(points: pl.DataFrame, runs: pl.DataFrame) -> pl.DataFrame:

@@ -314,6 +314,37 @@ def clean_call_sign(text: str | None) -> str | None:
     return call_sign if _CALL_SIGN.match(call_sign) else None
 
 
+SHIP_CALL_SIGN_LENGTHS: Final = (4, 7)
+"""A ship station's call sign has 4 to 7 characters (ITU Radio Regulations Article 19, Nos.
+19.50-19.54): two characters of the nationality series followed by two letters, by two letters and
+a digit, by four digits, or by a letter and four digits."""
+_ALL_LETTERS_LENGTH: Final = 4
+"""The one form without a digit is the two characters of the series and two letters (RR 19.51):
+a longer text of letters only is a word or a name, not a ship's call sign."""
+
+
+def call_sign_plausible(text: str | None) -> bool:
+    """Whether `text`, a call-sign field as AIS sends it (ITU-R M.1371 message 5 and 24 part B:
+    7 six-bit characters, "@" padded), can be a ship station's call sign at all.
+
+    Not plausible: nothing or a placeholder ("0", "NONE"); free text (inner spaces, punctuation);
+    fewer than 4 or more than 7 characters; 5 to 7 letters without a digit, which no form of
+    RR 19.50-19.54 allows (TIGERL, ENCORE and JESTER are boat names typed into the field).
+    A 4-letter word (DAWN) has the form of a call sign and passes: the caller compares the field
+    with the vessel's name and its kind of station (`balise.maritime.identity`).
+    """
+    if text is None:
+        return False
+    trimmed = text.replace("@", " ").strip().upper()
+    if not trimmed.isalnum() or not trimmed.isascii():
+        return False
+    cleaned = clean_call_sign(trimmed)
+    low, high = SHIP_CALL_SIGN_LENGTHS
+    if cleaned is None or not low <= len(cleaned) <= high:
+        return False
+    return any(c.isdigit() for c in cleaned) or len(cleaned) == _ALL_LETTERS_LENGTH
+
+
 def call_sign_administration(call_sign: str) -> str | None:
     """The alpha-2 code of the administration whose series `call_sign` is in (longest prefix),
     or None when the table holds none (the call sign is cleaned first)."""

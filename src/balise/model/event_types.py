@@ -36,6 +36,7 @@ DOCS_PAGE: Final = "docs/detectors.md"
 SHAPES: Final = (
     "circle", "square", "triangle", "diamond", "cross", "star", "hexagon", "bar", "ring",
     "chevron", "pentagon", "x",
+    "tee",
 )  # fmt: skip
 """The map glyphs the web application can draw: each event type has its own."""
 
@@ -102,6 +103,14 @@ EVENT_TYPES: Final = (
         "it shows elsewhere.",
         "identity_change", 0.3, "Name, IMO, call sign or flag changed (advisory practices 1, 2 "
         "and 6).", "cross"),
+    EventType(
+        "identity_inconsistency", "Identity inconsistency", "maritime", "vessel",
+        "What a vessel says about itself cannot all be right at once: its MMSI's MID is not "
+        "allocated, is not a ship station's, or its country is not that of its call sign's ITU "
+        "series (a plausible call sign of a class A ship only).",
+        "identity_inconsistency", 0.1, "A static contradiction, most often a transponder set "
+        "up carelessly or a reflag not yet carried over to the radio licence; it says nothing "
+        "happened, so it weighs far less than a change.", "tee"),
     EventType(
         "position_jump", "Position jump", "maritime", "vessel",
         "Positions reached by an impossible move (over 25 kn across at least 10 nm): a spoofed "
