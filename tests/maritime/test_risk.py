@@ -194,3 +194,15 @@ def test_combine_keeps_the_score_below_100_and_points_add_up() -> None:
     assert score < 100.0
     assert [r["kind"] for r in kept] == ["a", "b"]
     assert sum(r["points"] for r in kept) == pytest.approx(score, abs=0.02)
+
+
+def test_identity_inconsistency_reasons_say_what_does_not_fit() -> None:
+    from balise.maritime.risk import event_reason_text
+
+    evidence = {"check": "call_sign_series", "call_sign": "PJAB", "call_sign_flag": "NL",
+                "mid": 228, "mid_flag": "FR"}  # fmt: skip
+    row = {"type": "identity_inconsistency", "evidence": to_json(evidence), "start": NOW,
+           "events": 1}  # fmt: skip
+    assert event_reason_text(row).startswith("call sign PJAB of NL under MID 228 (FR)")
+    row["evidence"] = to_json({"check": "mid_unallocated", "mid": 299, "mid_flag": None})
+    assert event_reason_text(row).startswith("MMSI of an unallocated MID 299 (not allocated)")

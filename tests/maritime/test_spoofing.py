@@ -255,3 +255,22 @@ def test_segmented_rows_in_any_order_give_the_same_events(random: Any) -> None:
     random.shuffle(order)
     assert detect_spoofing(hourly[order]).equals(expected)
     assert detect_spoofing(segmented[order]).equals(detect_spoofing(segmented))
+
+
+def test_the_dossier_counts_a_lone_fix_off_the_track_as_noise() -> None:
+    from balise.engine.dossier import dossier
+    from balise.model.batch import ReadBatch
+    from balise.store.base import IngestRecord
+    from balise.store.duckdb import DuckDBStore
+
+    track = [(45.0, -10.0 + 0.01 * i) for i in range(20)]
+    track[10] = (30.0, -40.0)  # one fix an ocean away, then the normal track again
+    store = DuckDBStore(":memory:")
+    try:
+        store.start_ingest(IngestRecord("a", "test", "nmea", "running", 0, 100))
+        store.store_batch("a", 0, ReadBatch(positions=positions(227000001, track, 300)))
+        record = dossier(store, 227000001)
+    finally:
+        store.close()
+    assert record["positions"]["positions"] == 20
+    assert record["positions"]["noise_positions"] == 1

@@ -8,10 +8,12 @@ from typing import Any
 
 import polars as pl
 
+from balise.maritime.segment import segment
+from balise.maritime.spoofing import noise_positions
 from balise.model.events import decode_event_json
 from balise.model.mid import flag_frame, mid_expr
 from balise.model.schema import IDENTITY_FIELDS
-from balise.store.base import DerivedStore, EventStore, Store
+from balise.store.base import DerivedStore, EventStore, PositionStore, Store
 
 
 def with_flag(frame: pl.DataFrame) -> pl.DataFrame:
@@ -70,6 +72,16 @@ def _voyages(store: DerivedStore, mmsi: int) -> list[dict[str, Any]]:
     return rows
 
 
+def _reception(store: PositionStore, mmsi: int) -> dict[str, int]:
+    """A data-quality figure of the vessel's reception: `noise_positions`, the stored positions
+    the segmenter sets aside as noise (lone fixes off the track, default thresholds), which are
+    dropped before detection and raise no event."""
+    positions = store.positions_of([mmsi])
+    if positions.is_empty():
+        return {"noise_positions": 0}
+    return {"noise_positions": int(noise_positions(segment(positions))["noise_positions"].sum())}
+
+
 def dossier(store: Store, mmsi: int) -> dict[str, Any]:
     """The vessel dossier: identity now and its history, flag, positions summary, risk with its
     reasons, likely destination, voyages with their risk, and events (newest first)."""
@@ -85,7 +97,7 @@ def dossier(store: Store, mmsi: int) -> dict[str, Any]:
         "flag_country": summary["flag_country"].item(),
         "identity": current,
         "identity_history": identity_history(snapshots),
-        "positions": store.position_summary(mmsi),
+        "positions": store.position_summary(mmsi) | _reception(store, mmsi),
         "risk": _derived(store, "vessel_risk", mmsi),
         "tracking": _derived(store, "vessel_tracking", mmsi),
         "voyages": _voyages(store, mmsi),

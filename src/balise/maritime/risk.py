@@ -211,6 +211,15 @@ def _identity_text(ev: dict[str, Any], row: dict[str, Any]) -> str:
     return f"identity changed ({fields})" if fields else "identity changed"
 
 
+def _inconsistency_text(ev: dict[str, Any], row: dict[str, Any]) -> str:
+    mid = f"MID {ev.get('mid')} ({ev.get('mid_flag') or 'not allocated'})"
+    if ev.get("check") == "call_sign_series":
+        return f"call sign {ev.get('call_sign')} of {ev.get('call_sign_flag')} under {mid}"
+    if ev.get("check") == "not_ship_station":
+        return f"MMSI not of a ship station, {mid}"
+    return f"MMSI of an unallocated {mid}"
+
+
 def _shared_text(ev: dict[str, Any], row: dict[str, Any]) -> str:
     apart = _fmt(ev.get("max_distance_nm"), "up to {:.0f} nm apart")
     tracks = len(ev.get("segment_ids") or []) or 2
@@ -229,6 +238,7 @@ _TEXTS: Final[dict[str, Callable[[dict[str, Any], dict[str, Any]], str]]] = {
     "loitering": _loitering_text,
     "port_visit": _port_text,
     "identity_change": _identity_text,
+    "identity_inconsistency": _inconsistency_text,
     "shared_mmsi": _shared_text,
     "position_jump": _jump_text,
 }

@@ -99,8 +99,7 @@ EVENT_TYPES: Final = (
     EventType(
         "identity_change", "Identity change", "maritime", "vessel",
         "What a vessel says about itself changed and lasted (name, call sign, IMO, ship type), "
-        "its IMO number appeared under a new MMSI, or its MMSI's country contradicts the flag "
-        "it shows elsewhere.",
+        "or its IMO number appeared under a new MMSI.",
         "identity_change", 0.3, "Name, IMO, call sign or flag changed (advisory practices 1, 2 "
         "and 6).", "cross"),
     EventType(
