@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -139,4 +139,15 @@ def test_times_outside_the_window_are_bad_time() -> None:
     batches = list(read_nmea(io.BytesIO(("\n".join(lines) + "\n").encode()), "x", ReadOptions()))
     quarantine = pl.concat([b.quarantine for b in batches])
     assert quarantine["reason"].to_list() == ["bad_time", "bad_time"]
-    assert "outside 1980-01-01 to 2200-01-01" in quarantine["detail"][0]
+    assert "outside 1980-01-01 to " in quarantine["detail"][0]
+
+
+def test_a_time_past_the_ingest_clock_is_bad_time() -> None:
+    now = datetime.now(UTC)
+    stamps = [now - timedelta(hours=1), now + timedelta(days=2)]
+    lines = [f"{t:%Y-%m-%dT%H:%M:%S}Z,{POSITION}" for t in stamps]
+    batches = list(read_nmea(io.BytesIO(("\n".join(lines) + "\n").encode()), "x", ReadOptions()))
+    quarantine = pl.concat([b.quarantine for b in batches])
+    assert quarantine["reason"].to_list() == ["bad_time"]
+    assert quarantine["source_line"].to_list() == [2]
+    assert sum(b.positions.height for b in batches) == 1

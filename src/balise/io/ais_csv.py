@@ -28,14 +28,14 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from typing import BinaryIO, Final, Literal, TypeVar
+from typing import BinaryIO, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
 from balise.errors import InputRejected
+from balise.io.nmea_time import time_window
 from balise.maritime.clean import (
     ENGINE,
     REJECT_COLUMNS,
@@ -69,11 +69,6 @@ NULL_WORDS = ("", "Unknown", "Undefined", "unknown", "undefined", "UNKNOWN", "UN
 """What DMA writes for a missing value, besides an empty field or a space."""
 
 TIME_FORMATS: dict[Layout, str] = {"dma": "%d/%m/%Y %H:%M:%S", "noaa": "%Y-%m-%dT%H:%M:%S"}
-TIME_RANGE: Final = (
-    datetime(1980, 1, 1, tzinfo=UTC),
-    datetime(2200, 1, 1, tzinfo=UTC),
-)
-"""Times outside are no AIS times (AIS began in the 1990s): such rows are quarantined."""
 
 COLUMNS: dict[Layout, dict[str, str]] = {
     "dma": {
@@ -394,12 +389,14 @@ def _whole(column: str, dtype: pl.DataType) -> pl.Expr:
 
 
 def _time(column: str, layout: Layout) -> pl.Expr:
-    """The time, null when it does not parse or falls outside `TIME_RANGE` (a year such as
-    +52024 parses but is no AIS time, and would not fit the store's timestamp type)."""
+    """The time, null when it does not parse or falls outside the plausible window
+    (`nmea_time.time_window`: 1980 to a day past the ingest's clock; a year such as +52024 parses
+    but is no AIS time, and would not fit the store's timestamp type)."""
     parsed = pl.col(column).str.to_datetime(
         TIME_FORMATS[layout], time_unit="us", time_zone="UTC", strict=False
     )
-    return pl.when(parsed.is_between(*TIME_RANGE)).then(parsed)
+    first, last = time_window()
+    return pl.when(parsed.is_between(first, last, closed="left")).then(parsed)
 
 
 def _coded(text: pl.DataFrame, column: str, codes: dict[str, int], default: int | None) -> pl.Expr:

@@ -2,9 +2,10 @@
 
 Three facts shape this module:
 
-- **Plausible window.** A time outside `TIME_WINDOW` (1980-01-01 to 2200-01-01, the window of the
-  CSV reader, `ais_csv.TIME_RANGE`) is no AIS receive time (AIS began in the 1990s; a receiver
-  without a GPS fix writes 1970 or 2000-01-01 style clocks): the message is quarantined
+- **Plausible window.** A time outside `time_window()` (from 1980-01-01 to 2200-01-01, and never
+  more than a day after the ingest's own clock; the CSV reader uses the same window) is no AIS
+  receive time (AIS began in the 1990s; a receiver without a GPS fix writes 1970 or 2000-01-01
+  style clocks; a time in the future has not been received yet): the message is quarantined
   `bad_time` rather than stored at a wrong time.
 - **Gatehouse `$PGHP` sentences.** Danish Maritime Authority raw archives, and other archives
   written by Gatehouse base stations and servers, put a proprietary sentence before each AIS
@@ -25,7 +26,7 @@ Three facts shape this module:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 import numpy as np
@@ -35,9 +36,9 @@ from balise.model.arrays import IntArray
 from balise.model.schema import UTC_TIME
 
 TIME_WINDOW: Final = (datetime(1980, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC))
-"""[first, last) plausible receive time; times outside are quarantined `bad_time`. Same window as
-the CSV reader's `TIME_RANGE`; a module constant, not a setting, because readers take no
-settings beyond `ReadOptions`."""
+"""The outer bounds of a plausible receive time (see `time_window`, which also ends a day after the
+ingest's clock); a module constant, not a setting, because readers take no settings beyond
+`ReadOptions`."""
 
 MS_EPOCH_FLOOR: Final = 100_000_000_000
 """An epoch number this large is milliseconds: as seconds it would be in the year 5138, far past
@@ -53,16 +54,28 @@ _PGHP_TIME = (
 _PGHP_PARTS = ("year", "month", "day", "hour", "minute", "second", "ms")
 
 
-def outside_window(column: str = "timestamp") -> pl.Expr:
-    """True where `column` (a UTC time) is set and outside `TIME_WINDOW`."""
+FUTURE_SLACK: Final = timedelta(days=1)
+"""A receive time more than this after the ingest's own clock has not been received yet: a
+receiver clock gone wrong or a forged tag. A day covers clocks set to another zone."""
+
+
+def time_window(now: datetime | None = None) -> tuple[datetime, datetime]:
+    """[first, last) plausible receive time: `TIME_WINDOW`, ending at the latest one day after
+    `now` (the ingest's clock; the wall clock when None)."""
     first, last = TIME_WINDOW
+    return first, min(last, (now or datetime.now(UTC)) + FUTURE_SLACK)
+
+
+def outside_window(column: str = "timestamp") -> pl.Expr:
+    """True where `column` (a UTC time) is set and outside `time_window()`."""
+    first, last = time_window()
     return (pl.col(column) < first) | (pl.col(column) >= last)
 
 
 def window_text() -> str:
     """The window as it is said in quarantine details."""
-    first, last = TIME_WINDOW
-    return f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
+    first, last = time_window()
+    return f"{first:%Y-%m-%d} to {last:%Y-%m-%d %H:%M} UTC"
 
 
 def epoch_micros(value: IntArray) -> IntArray:
