@@ -132,6 +132,18 @@ def test_sustained_excursion_is_one_event() -> None:
     assert evidence(events)["minutes"] == 30.0
 
 
+def test_a_move_at_the_speed_the_vessel_reports_is_no_jump() -> None:
+    """A fast ferry really does 30 kn: 30 nm in an hour while reporting 30 kn is a voyage; the
+    same move while reporting 12 kn is not."""
+    step = 30.0 / 60.0 / 0.985 / 6  # degrees of longitude at 10° N for 30 kn, every 10 min
+    fast = positions(309000002, line(10.0, -60.0, 30, dlon=step), 600)
+    gap = fast.filter(pl.int_range(pl.len()) % 6 == 0)  # one report an hour: 30 nm apart
+    for reported, found in ((30.0, 0), (12.0, 1)):
+        with_sog = gap.with_columns(pl.lit(reported).alias("sog_knots"))
+        moved = detect_position_jumps(segment(with_sog), IdentityParams(min_jump_nm=10.0))
+        assert moved.height == found, reported
+
+
 def test_short_excursion_is_noise() -> None:
     # 3 fixes are noise for the segmenter; 4 fixes within 6 min are copies of a bad fix
     assert detect_position_jumps(segment(spoofed(3, 600))).is_empty()

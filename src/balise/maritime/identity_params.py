@@ -26,6 +26,12 @@ class IdentityParams:
 
     max_speed_knots: float = 25.0
     """Speed above which a move is impossible for the hull (GFW segmenter `max_knots` = 25)."""
+    reported_speed_factor: float = 1.5
+    """A move is a jump only when its implied speed also exceeds this many times the speed the
+    vessel reported (SOG) at either end: fast ferries and patrol craft really do 26 to 40 kn
+    (above `max_speed_knots`), while a spoofed or false position implies hundreds of knots
+    against a reported 10 to 20. Balise's choice: 1.5 absorbs SOG rounding and a turn between
+    fixes."""
     min_alternations: int = 3
     """Switches between two overlapping segments (A, B, A, B) needed for a shared MMSI; two
     switches (A, B, A) are a single excursion, reported as a position jump. Project choice."""

@@ -60,8 +60,10 @@ def _in_order(points: pl.DataFrame) -> bool:
 
 def _points(segmented: pl.DataFrame) -> pl.DataFrame:
     """The positioned points (lat and lon known) of `segmented` in ORDER, with the columns the
-    detectors read: mmsi, timestamp, lat, lon, segment_id, noise."""
-    points = segmented.select(*ORDER, "segment_id", "noise")
+    detectors read: mmsi, timestamp, lat, lon, segment_id, noise and the reported `sog_knots`
+    (null when the frame has none)."""
+    sog = pl.col("sog_knots") if "sog_knots" in segmented.columns else pl.lit(None, pl.Float64)
+    points = segmented.select(*ORDER, "segment_id", "noise", sog.cast(pl.Float64).alias("sog"))
     if points["lat"].null_count() or points["lon"].null_count():
         points = points.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
     return points if _in_order(points) else points.sort(ORDER)
@@ -102,6 +104,8 @@ def _run_rows(points: pl.DataFrame) -> pl.DataFrame:
             "first_lon": first["lon"],
             "last_lat": last["lat"],
             "last_lon": last["lon"],
+            "first_sog": first["sog"],
+            "last_sog": last["sog"],
             **times,
         }
     )
@@ -143,7 +147,16 @@ def _runs(rows: pl.DataFrame) -> pl.DataFrame:
     neighbours = [
         _same_mmsi(pl.col(c), s).alias(f"{p}_{c}")
         for s, p in ((1, "prev"), (-1, "next"))
-        for c in ("segment_id", "end", "start", "last_lat", "last_lon", "first_lat", "first_lon")
+        for c in (
+            "segment_id",
+            "end",
+            "start",
+            "last_lat",
+            "last_lon",
+            "first_lat",
+            "first_lon",
+            "last_sog",
+        )
     ]
     return runs.with_columns(
         *neighbours,
@@ -186,10 +199,12 @@ def _jumps(rows: pl.DataFrame, params: IdentityParams) -> pl.DataFrame:
     sustained = (pl.col("n") >= params.min_excursion_positions) & (
         pl.col("hours") * 60.0 >= params.min_excursion_minutes
     )
+    reported = pl.max_horizontal("prev_last_sog", "first_sog").fill_null(0.0)
     return runs.filter(
         (excursion | one_way)
         & (pl.col("jump_nm") >= params.min_jump_nm)
         & (pl.col("speed") > params.max_speed_knots)
+        & (pl.col("speed") > params.reported_speed_factor * reported)
     ).with_columns(
         kind=pl.when(excursion).then(pl.lit("excursion")).otherwise(pl.lit("jump")),
         sustained=sustained,
