@@ -165,6 +165,11 @@ def _runs(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _nm(frame: pl.DataFrame, a: tuple[str, str], b: tuple[str, str]) -> np.ndarray[Any, Any]:
+    """Great-circle nm between the points of columns `a` and `b` (lat, lon) of `frame`."""
+    return np.asarray(distance_nm(*(frame[c].to_numpy() for c in (*a, *b))))
+
+
 def _speed(
     distance: np.ndarray[Any, Any], start: pl.Series, end: pl.Series
 ) -> np.ndarray[Any, Any]:
@@ -178,12 +183,7 @@ def _jumps(rows: pl.DataFrame, params: IdentityParams) -> pl.DataFrame:
     excursions and one-way jumps, with `kind`, `jump_nm`, the implied `speed` in knots, `hours`
     and `sustained` (the run has `min_excursion_positions` and spans `min_excursion_minutes`)."""
     runs = _runs(rows).drop_nulls("prev_segment_id")
-    jump = distance_nm(
-        runs["prev_last_lat"].to_numpy(),
-        runs["prev_last_lon"].to_numpy(),
-        runs["first_lat"].to_numpy(),
-        runs["first_lon"].to_numpy(),
-    )
+    jump = _nm(runs, ("prev_last_lat", "prev_last_lon"), ("first_lat", "first_lon"))
     runs = runs.with_columns(
         jump_nm=pl.Series(jump),
         speed=pl.Series(_speed(jump, runs["prev_end"], runs["start"])),
@@ -220,12 +220,7 @@ def _noise_jumps(rows: pl.DataFrame, params: IdentityParams) -> pl.DataFrame:
     noise = rows.with_columns(**{f"prev_{c}": e for c, e in prev.items()}).filter(
         pl.col("noise") & pl.col("prev_end").is_not_null()
     )
-    jump = distance_nm(
-        noise["prev_last_lat"].to_numpy(),
-        noise["prev_last_lon"].to_numpy(),
-        noise["first_lat"].to_numpy(),
-        noise["first_lon"].to_numpy(),
-    )
+    jump = _nm(noise, ("prev_last_lat", "prev_last_lon"), ("first_lat", "first_lon"))
     return noise.with_columns(
         jump_nm=pl.Series(jump, dtype=pl.Float64),
         speed=pl.Series(_speed(jump, noise["prev_end"], noise["start"]), dtype=pl.Float64),
@@ -413,12 +408,7 @@ def _switches(points: pl.DataFrame, runs: pl.DataFrame) -> pl.DataFrame:
             | (pl.col("seg_start") < pl.col("prev_time"))
         )
     )
-    gap = distance_nm(
-        switches["prev_lat"].to_numpy(),
-        switches["prev_lon"].to_numpy(),
-        switches["lat"].to_numpy(),
-        switches["lon"].to_numpy(),
-    )
+    gap = _nm(switches, ("prev_lat", "prev_lon"), ("lat", "lon"))
     return switches.with_columns(
         distance_nm=pl.Series(gap),
         pair=pl.concat_list(
