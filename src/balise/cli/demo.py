@@ -20,15 +20,15 @@ from rich.console import Console
 
 from balise.cli.context import settings_for
 from balise.cli.detect import report_zone_problems
-from balise.cli.ingest import print_summary
+from balise.cli.ingest import print_summary, read_options
 from balise.cli.output import print_table
 from balise.cli.serve import run_server
 from balise.engine.detect import default_geography
 from balise.engine.dossier import with_flag
 from balise.engine.ingest import Input, ingest_input
 from balise.engine.pipeline import run_pipeline
-from balise.model.batch import ReadOptions
 from balise.sim.world import FILES, WorldSpec, build_world, write_world
+from balise.store.base import AlertFilter
 from balise.workspace import WATCHLIST_FILE
 
 DEMO_WORLD = WorldSpec(seed=7, vessels=200, days=7.0)
@@ -85,7 +85,7 @@ def demo(
     vessels of highest risk, then serve the workstation at http://HOST:PORT/."""
     workspace, settings = settings_for(ctx)
     folder = ensure_world(workspace.demo_world_dir, DEMO_WORLD)
-    options = ReadOptions(None, settings["ingest.batch_records"])
+    options = read_options(settings)
     store = workspace.open_store(create=True)
     try:
         result = ingest_input(_nmea_input(folder / FILES["nmea"]), store, options)
@@ -101,6 +101,7 @@ def demo(
         vessels = with_flag(store.vessels())
         risk = store.table("vessel_risk")
         stored = store.events().group_by("type").len().sort("type")
+        inbox = store.alert_counts(AlertFilter(states=("open",)))
     finally:
         store.close()
     print_summary(result)
@@ -113,8 +114,11 @@ def demo(
         f"({assessment.tracked:,} tracked to their next port; `balise vessel MMSI` for a dossier)"
     )
     print_table(title, rows, ("mmsi", "name", "flag", "risk", "first reason"))
+    opened = int(inbox["count"].sum()) if inbox.height else 0
     Console(stderr=True).print(
-        f"demo world and its ground truth: {folder} (see README.md there)", highlight=False
+        f"{opened:,} open alerts in the inbox; demo world and its ground truth: {folder} "
+        "(see README.md there)",
+        highlight=False,
     )
     if serve:
         run_server(workspace.root, host, port)

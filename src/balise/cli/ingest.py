@@ -20,6 +20,7 @@ from balise.cli.output import print_table
 from balise.engine.ingest import IngestResult, ProgressCallback, expand_inputs, ingest_input
 from balise.errors import InputRejected
 from balise.model.batch import ReadOptions
+from balise.settings import Settings
 from balise.store.base import Store
 
 app = typer.Typer(help="Read sources into the workspace.", no_args_is_help=True)
@@ -92,6 +93,18 @@ def print_summary(result: IngestResult) -> None:
         )
 
 
+def read_options(settings: Settings) -> ReadOptions:
+    """The readers' options from resolved settings: assumed time, batch size and the caps."""
+    assumed: datetime | None = settings["ingest.assume_time"]
+    return ReadOptions(
+        assume_time=assumed,
+        batch_records=settings["ingest.batch_records"],
+        max_line_bytes=settings["ingest.max_line_bytes"],
+        max_input_bytes=settings["ingest.max_input_bytes"],
+        max_quarantine_text_bytes=settings["ingest.max_quarantine_text_bytes"],
+    )
+
+
 @app.command("ais")
 def ingest_ais(
     ctx: typer.Context,
@@ -107,18 +120,12 @@ def ingest_ais(
         SummaryFormat.table
     ),
 ) -> None:
-    """Ingest AIS: NMEA 0183 (tag blocks, leading timestamps), DMA or NOAA CSV; format detected."""
+    """Ingest AIS: NMEA 0183 (tag blocks, leading timestamps, Gatehouse $PGHP archives),
+    AIS-catcher JSON lines, DMA or NOAA CSV; format detected."""
     workspace, settings = settings_for(
         ctx, **{"ingest.assume_time": assume_time, "ingest.batch_records": batch_records}
     )
-    assumed: datetime | None = settings["ingest.assume_time"]
-    options = ReadOptions(
-        assume_time=assumed,
-        batch_records=settings["ingest.batch_records"],
-        max_line_bytes=settings["ingest.max_line_bytes"],
-        max_input_bytes=settings["ingest.max_input_bytes"],
-        max_quarantine_text_bytes=settings["ingest.max_quarantine_text_bytes"],
-    )
+    options = read_options(settings)
     store = workspace.open_store(create=True)
     rejected = 0
     try:
