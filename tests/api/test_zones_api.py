@@ -11,9 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from balise.api.app import create_app
-from balise.cli.detect import ZONE_FILE, workspace_zones
 from balise.store.duckdb import DuckDBStore
-from balise.workspace import STORE_FILE
+from balise.workspace import STORE_FILE, Workspace
 from helpers import problem
 
 DEFAULTS = ["galicia-rias", "brittany-coast", "martinique-coast", "guadeloupe-coast"]
@@ -69,10 +68,10 @@ def test_edits_reach_the_file_detect_reads(client: TestClient, root: Path) -> No
     override = client.put("/api/v1/zones/brittany-coast", json=zone("brittany-coast"))
     assert override.status_code == 201
     assert override.json()["properties"]["overrides_default"] is True
-    stored = json.loads((root / ZONE_FILE).read_text())
+    stored = json.loads(Workspace(root).zones_path.read_text())
     assert [f["id"] for f in stored["features"]] == ["tip-42", "brittany-coast"]
     assert "origin" not in stored["features"][0]["properties"]
-    zones = {z.id: z for z in workspace_zones(root)}
+    zones = {z.id: z for z in Workspace(root).zones().zones}
     assert zones["tip-42"].kind == "protected"
     assert zones["brittany-coast"].geometry.bounds == (-20.0, 10.0, -19.0, 11.0)
     assert not list(root.glob(".zones-*"))  # no temporary file left behind
@@ -117,11 +116,13 @@ def test_import_keeps_good_features_and_reports_bad_ones(client: TestClient) -> 
 
 def test_hand_edited_bad_features_survive_writes(client: TestClient, root: Path) -> None:
     broken = {"type": "Feature", "id": "draft", "geometry": {"type": "Point"}}
-    (root / ZONE_FILE).write_text(json.dumps({"type": "FeatureCollection", "features": [broken]}))
+    Workspace(root).zones_path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": [broken]})
+    )
     listed = client.get("/api/v1/zones").json()
     assert listed["problems"][0]["zone_id"] == "draft"
     client.post("/api/v1/zones", json=zone("tip-1"))
-    stored = json.loads((root / ZONE_FILE).read_text())["features"]
+    stored = json.loads(Workspace(root).zones_path.read_text())["features"]
     assert stored[0] == broken
-    (root / ZONE_FILE).write_text("{not json")
+    Workspace(root).zones_path.write_text("{not json")
     assert problem(client.get("/api/v1/zones"), 409)["type"].endswith("zone-file-unreadable")

@@ -14,15 +14,13 @@ from balise.cli.context import settings_for
 from balise.cli.output import print_table, write_frames
 from balise.engine.detect import DETECTED_TYPES, default_geography
 from balise.engine.pipeline import run_pipeline
-from balise.geo.zones import Zone, ZoneProblem
+from balise.geo.zones import ZoneProblem
 from balise.io.exports.geojson import events_geojson
 from balise.io.exports.kml import events_kml
 from balise.io.exports.records import json_document
 from balise.maritime.encounters import PRESETS
 from balise.model.event_types import EVENT_TYPE_NAMES
 from balise.settings import parse_utc
-from balise.workspace import ZONE_FILE as ZONE_FILE
-from balise.workspace import Workspace
 
 EventTypeChoice = StrEnum(  # type: ignore[misc]
     "EventTypeChoice", {name: name for name in EVENT_TYPE_NAMES}
@@ -45,15 +43,6 @@ def report_zone_problems(path: Path, problems: Iterable[ZoneProblem]) -> None:
         sys.stderr.write(
             f"{path.name}: feature {problem.feature_index}{name} skipped: {problem.reason}\n"
         )
-
-
-def workspace_zones(root: Path) -> tuple[Zone, ...]:
-    """The zones in force in the workspace at `root` (`Workspace.zones`); the zone file's bad
-    features are reported on stderr and skipped."""
-    workspace = Workspace(root)
-    loaded = workspace.zones()
-    report_zone_problems(workspace.zones_path, loaded.problems)
-    return tuple(loaded.zones)
 
 
 def run_detect(

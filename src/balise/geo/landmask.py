@@ -29,7 +29,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from balise.geo.sphere import EARTH_RADIUS_KM, FloatArray
+from balise.geo.sphere import EARTH_RADIUS_KM
+from balise.model.arrays import FloatArray
 
 __all__ = [
     "CELLS_PER_DEGREE",

@@ -12,7 +12,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from balise.model.arrays import FloatArray as FloatArray
+from balise.model.arrays import FloatArray
 
 EARTH_RADIUS_KM: Final = 6371.0088
 """Mean earth radius (IUGG), km."""

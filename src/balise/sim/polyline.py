@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from balise.geo.sphere import FloatArray, haversine_km
+from balise.geo.sphere import haversine_km
+from balise.model.arrays import FloatArray
 
 __all__ = ["chord_samples", "cumulative_km", "densify"]
 

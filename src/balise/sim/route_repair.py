@@ -28,7 +28,8 @@ import numpy as np
 import numpy.typing as npt
 
 from balise.geo.landmask import CELLS_PER_DEGREE, LandMask, WaterGrid, cell_centre, wrap_lon
-from balise.geo.sphere import FloatArray, haversine_km
+from balise.geo.sphere import haversine_km
+from balise.model.arrays import FloatArray
 from balise.sim.polyline import chord_samples, cumulative_km, densify
 from balise.sim.water_paths import grid_path, open_water, string_pull
 

@@ -30,7 +30,8 @@ from typing import Final
 import numpy as np
 
 from balise.geo.landmask import LandMask
-from balise.geo.sphere import KM_PER_NM, FloatArray, haversine_km
+from balise.geo.sphere import KM_PER_NM, haversine_km
+from balise.model.arrays import FloatArray
 from balise.sim.places import RIVER_FAIRWAYS, port
 from balise.sim.polyline import cumulative_km
 from balise.sim.route_repair import RouteRepair

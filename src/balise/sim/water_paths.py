@@ -18,7 +18,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from balise.geo.sphere import FloatArray
+from balise.model.arrays import FloatArray
 
 __all__ = ["grid_path", "open_water", "string_pull"]
 
