@@ -18,6 +18,7 @@ from typing import Any
 from balise.alerts.rules import alert_settings
 from balise.errors import SettingError
 from balise.maritime.params import detector_settings
+from balise.security.auth_params import auth_settings
 from balise.model.batch import MAX_INPUT_BYTES, MAX_LINE_BYTES, MAX_QUARANTINE_TEXT_BYTES
 
 
@@ -134,6 +135,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     *(Setting(**declared) for declared in detector_settings()),
     *(Setting(**declared) for declared in alert_settings()),
+    *(Setting(**declared) for declared in auth_settings()),
 )
 """Every setting; `detect.<detector>.<threshold>` ones come from the detectors' parameter
 classes (balise.maritime.params), `alerts.<threshold>` ones from the alert rules

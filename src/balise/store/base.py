@@ -20,6 +20,7 @@ from balise.errors import BaliseError
 from balise.model.batch import ReadBatch
 from balise.model.box import Box
 from balise.model.schema import UTC_TIME
+from balise.store.accounts import AccountStore, AuditStore, ShareStore
 
 DERIVED_TABLES: Final = ("vessel_risk", "vessel_tracking", "voyage_risk")
 """Tables recomputed whole after each detection run from the events and latest positions."""
@@ -385,7 +386,16 @@ class FleetStore(Protocol):
 
 
 class Store(
-    IngestStore, PositionStore, EventStore, DerivedStore, AlertRepository, FleetStore, Protocol
+    IngestStore,
+    PositionStore,
+    EventStore,
+    DerivedStore,
+    AlertRepository,
+    FleetStore,
+    AccountStore,
+    ShareStore,
+    AuditStore,
+    Protocol,
 ):
     """Where readers' batches go and where queries read them back: every concern."""
 

@@ -22,6 +22,7 @@ from balise.errors import WorkspaceError
 from balise.model.batch import ReadBatch
 from balise.model.schema import IDENTITY_FIELDS, POSITION_SCHEMA, UTC_TIME
 from balise.store.base import IngestRecord
+from balise.store.duckdb_accounts import ACCOUNTS_SQL, DuckDBAccounts
 from balise.store.duckdb_alerts import ALERTS_SQL, DuckDBAlerts
 from balise.store.duckdb_connection import database_key
 from balise.store.duckdb_event_queries import DuckDBEventQueries
@@ -74,7 +75,7 @@ CREATE TABLE IF NOT EXISTS detect_runs (
 _SAME_IDENTITY = " AND ".join(f"i.{c} IS NOT DISTINCT FROM b.{c}" for c in _IDENTITY_KEY)
 
 
-class DuckDBStore(DuckDBPositions, DuckDBEventQueries, DuckDBAlerts, DuckDBFleet):
+class DuckDBStore(DuckDBPositions, DuckDBEventQueries, DuckDBAlerts, DuckDBFleet, DuckDBAccounts):
     """The `Store` over a DuckDB file (or `:memory:`)."""
 
     def __init__(self, path: Path | str) -> None:
@@ -90,6 +91,7 @@ class DuckDBStore(DuckDBPositions, DuckDBEventQueries, DuckDBAlerts, DuckDBFleet
         self._con.execute(_SCHEMA_SQL)
         migrate_events(self._con)
         self._con.execute(ALERTS_SQL)
+        self._con.execute(ACCOUNTS_SQL)
 
     def close(self) -> None:
         self._con.close()
