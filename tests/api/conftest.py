@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,8 +32,30 @@ def world_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def token(world_root: Path) -> str:
+    """An API token of an account holding every role but viewer (an analyst of customs who is
+    also administrator, watch officer and security officer), made by `balise users add`."""
+    return add_account(world_root, "tester", "admin", "security_officer", "analyst",
+                       "watch_officer", agency="customs")  # fmt: skip
+
+
+def add_account(root: Path, name: str, *roles: str, agency: str) -> str:
+    """`balise users add NAME --role … --agency …`: the token it prints on its last line."""
+    args = ["--workspace", str(root), "users", "add", name, "--agency", agency]
+    for role in roles:
+        args += ["--role", role]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert run(args) == 0
+    return out.getvalue().strip().splitlines()[-1]
+
+
 @pytest.fixture(scope="module")
-def api(world_root: Path) -> Iterator[TestClient]:
-    """The app on the shared world, in-process; server errors become 500 problems."""
-    with TestClient(create_app(world_root), raise_server_exceptions=False) as client:
+def api(world_root: Path, token: str) -> Iterator[TestClient]:
+    """The app on the shared world, in-process, with the tester's token; server errors become
+    500 problems."""
+    headers = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_app(world_root), raise_server_exceptions=False,
+                    headers=headers) as client:  # fmt: skip
         yield client

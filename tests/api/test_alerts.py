@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 from fastapi.testclient import TestClient
 
-from balise.api.app import create_app
+from api_clients import signed_in
 from balise.model.events import EVENT_SCHEMA, event_id, to_json
 from balise.store.duckdb import DuckDBStore
 from balise.workspace import STORE_FILE
@@ -45,7 +45,7 @@ EVENTS = [
 
 def client_for(root: Path) -> TestClient:
     """A client of the app serving the workspace `root`."""
-    return TestClient(create_app(root))
+    return signed_in(root)
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ def test_filters_and_counts(client: TestClient) -> None:
     assert [i["id"] for i in only.json()["items"]] == [EVENTS[3]["id"]]
     by_vessel = client.get("/api/v1/alerts", params={"mmsi": 333}).json()["items"]
     assert [i["type"] for i in by_vessel] == ["encounter"]
-    client.post(f"/api/v1/alerts/{EVENTS[2]['id']}/acknowledge", json={"user": "ana"})
+    client.post(f"/api/v1/alerts/{EVENTS[2]['id']}/acknowledge", json={"note": "seen"})
     counts = client.get("/api/v1/alerts/counts").json()
     assert counts == {
         "total": 4,
@@ -109,16 +109,16 @@ def test_triage_persists_with_its_history(root: Path) -> None:
     with client_for(root) as first:
         first.get("/api/v1/alerts")
         body = {"until": until, "note": "patrol"}
-        user = {"X-Balise-User": "officer.b"}
-        done = first.post(f"/api/v1/alerts/{alert}/suspend", json=body, headers=user)
+        forged = {"X-Balise-User": "officer.b"}  # ignored: identity comes from the token
+        done = first.post(f"/api/v1/alerts/{alert}/suspend", json=body, headers=forged)
         assert done.status_code == 200, done.text
         assert done.json()["state"] == "suspended"
     with client_for(root) as second:
         seen = second.get(f"/api/v1/alerts/{alert}").json()
     assert seen["state"] == "suspended"
-    assert seen["updated_by"] == "officer.b"
+    assert seen["updated_by"] == "tester"
     assert [(h["action"], h["who"], h["note"]) for h in seen["history"]] == [
-        ("opened", "balise", None), ("suspend", "officer.b", "patrol")]  # fmt: skip
+        ("opened", "balise", None), ("suspend", "tester", "patrol")]  # fmt: skip
     store = DuckDBStore(root / STORE_FILE)
     try:
         assert store._rows("SELECT state FROM alerts WHERE id = ?", alert) == [("suspended",)]
@@ -132,16 +132,18 @@ def test_dismiss_needs_a_known_reason_and_a_note_for_other(client: TestClient) -
     problem(client.post(f"/api/v1/alerts/{alert}/dismiss", json={"reason": "other"}), 422)
     done = client.post(
         f"/api/v1/alerts/{alert}/dismiss",
-        json={"reason": "other", "note": "fishing season", "user": "ana"},
+        json={"reason": "other", "note": "fishing season"},
     )
     assert done.json()["dismiss_reason"] == "other"
-    assert done.json()["history"][-1]["who"] == "ana"
+    assert done.json()["history"][-1]["who"] == "tester"
+    forged = client.post(f"/api/v1/alerts/{alert}/reopen", json={"user": "someone.else"})
+    assert problem(forged, 422)["errors"][0]["pointer"] == "#/user"
     again = problem(client.post(f"/api/v1/alerts/{alert}/dismiss",
                                  json={"reason": "duplicate"}), 409)  # fmt: skip
     assert "dismissed" in again["detail"]
     reopened = client.post(f"/api/v1/alerts/{alert}/reopen")
     assert reopened.json()["state"] == "open"
-    assert reopened.json()["history"][-1]["who"] == "anonymous"
+    assert reopened.json()["history"][-1]["who"] == "tester"
 
 
 def test_errors_are_problems(client: TestClient) -> None:

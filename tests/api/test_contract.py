@@ -104,7 +104,7 @@ def test_unknown_paths_and_methods_are_problems(api: TestClient) -> None:
     assert "GET" in wrong.headers["allow"]
 
 
-def test_a_bug_is_a_500_problem_without_a_trace(world_root: Path) -> None:
+def test_a_bug_is_a_500_problem_without_a_trace(world_root: Path, token: str) -> None:
     app = create_app(world_root)
 
     def boom() -> None:
@@ -113,7 +113,8 @@ def test_a_bug_is_a_500_problem_without_a_trace(world_root: Path) -> None:
     app.add_api_route("/api/v1/boom", boom)
     app.router.routes.insert(0, app.router.routes.pop())  # before the web app's mount at /
 
-    with TestClient(app, raise_server_exceptions=False) as client:
+    headers = {"Authorization": f"Bearer {token}"}
+    with TestClient(app, raise_server_exceptions=False, headers=headers) as client:
         response = client.get("/api/v1/boom")
     assert response.status_code == 500
     assert response.headers["content-type"] == PROBLEM
@@ -132,11 +133,12 @@ def test_openapi_document_is_committed_as_generated() -> None:
     )
 
 
-def test_schemathesis_get_routes(world_root: Path) -> None:
-    """Generated requests (valid and invalid) to every GET route: never a 5xx, and every
-    answer one the document declares (status, media type, body schema). Driven with
-    hypothesis directly: schemathesis' pytest plugin does not support pytest 9 yet."""
-    schema = schemathesis.openapi.from_asgi(OPENAPI_URL, create_app(world_root))
+def test_schemathesis_get_routes(world_root: Path, token: str) -> None:
+    """Generated requests (valid and invalid) to every GET route, with an API token: never a
+    5xx, and every answer one the document declares (status, media type, body schema). Driven
+    with hypothesis directly: schemathesis' pytest plugin does not support pytest 9 yet."""
+    headers = {"Authorization": f"Bearer {token}"}
+    schema = schemathesis.openapi.from_asgi(OPENAPI_URL, create_app(world_root), headers=headers)
     operations = []
     for result in schema.include(method="GET").get_all_operations():
         assert isinstance(result, Ok), result
@@ -150,6 +152,6 @@ def test_schemathesis_get_routes(world_root: Path) -> None:
         @settings(max_examples=12, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))  # fmt: skip
         def call(case: Any) -> None:
-            case.call_and_validate(checks=checks)
+            case.call_and_validate(headers=headers, checks=checks)
 
         call()

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from fastapi.testclient import TestClient
 
-from balise.api.app import create_app
+from api_clients import signed_in
 from balise.api.pagination import EventKey, decode_cursor, encode_cursor
 from balise.api.problems import ProblemError
 from balise.model.event_types import EVENT_TYPE_NAMES
@@ -53,7 +53,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
             "geometry": {"type": "Polygon", "coordinates": TRIANGLE}}  # fmt: skip
     collection = {"type": "FeatureCollection", "features": [zone]}
     (root / "zones.geojson").write_text(json.dumps(collection))
-    with TestClient(create_app(root)) as client:
+    with signed_in(root) as client:
         yield client
 
 

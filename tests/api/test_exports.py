@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 from fastapi.testclient import TestClient
 
-from balise.api.app import create_app
+from api_clients import signed_in
 from balise.cli.main import run
 from balise.io.exports.kml import GX_NS, KML_NS
 from balise.model.events import EVENT_SCHEMA, event_id, to_json
@@ -66,7 +66,7 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(root: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(root)) as test_client:
+    with signed_in(root) as test_client:
         yield test_client
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 from fastapi.testclient import TestClient
 
-from balise.api.app import create_app
+from api_clients import signed_in
 from balise.api.routers.positions import COLUMNS, latest_positions
 from balise.model.batch import ReadBatch
 from balise.model.box import Box
@@ -128,7 +128,7 @@ def test_layer_follows_data_stored_by_another_store_on_the_workspace(tmp_path: P
     writer = Workspace(tmp_path).open_store(create=True)
     writer.start_ingest(IngestRecord("a", "test", "csv", "running", 0, 1))
     writer.store_batch("a", 0, batch(244000001, 1))
-    with TestClient(create_app(tmp_path)) as client:
+    with signed_in(tmp_path) as client:
         first = client.get("/api/v1/positions/latest")
         assert first.json()["columns"]["mmsi"] == [244000001]
         writer.store_batch("a", 1, batch(244000002, 2))

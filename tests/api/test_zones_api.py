@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from balise.api.app import create_app
+from api_clients import signed_in
 from balise.store.duckdb import DuckDBStore
 from balise.workspace import STORE_FILE, Workspace
 from helpers import problem
@@ -28,7 +28,7 @@ def zone(
 
 def client_for(root: Path) -> TestClient:
     """A client of the app serving the workspace `root`."""
-    return TestClient(create_app(root))
+    return signed_in(root)
 
 
 @pytest.fixture

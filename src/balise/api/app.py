@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
@@ -28,8 +28,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from balise import __version__
 from balise.alerts.rules import alert_rules
 from balise.api import routers
+from balise.api.auth import PUBLIC_ROUTES, authenticate
 from balise.api.fleet import FleetCache
 from balise.api.problems import PROBLEM_JSON, ProblemError
+from balise.api.routers.auth import Limiter
+from balise.security.auth_params import auth_params
 from balise.workspace import Workspace
 
 log = logging.getLogger("balise.api")
@@ -64,16 +67,28 @@ PROBLEM_SCHEMA: Final[dict[str, Any]] = {
     "additionalProperties": True,
 }
 STANDARD_PROBLEMS: Final = {"422": "Invalid parameters or body", "500": "Internal error"}
+AUTH_PROBLEMS: Final = {"401": "Not signed in (no valid session or token)",
+                        "403": "Not allowed by the access policy, or a session's change "
+                        "without its CSRF token"}  # fmt: skip
+SECURITY_SCHEMES: Final = {
+    "token": {"type": "http", "scheme": "bearer",
+              "description": "An API token (`balise users token NAME`)."},
+    "session": {"type": "apiKey", "in": "cookie", "name": "balise_session",
+                "description": "The browser session set by sign-in; its changes also need "
+                "the `X-CSRF-Token` header (the `balise_csrf` cookie)."},
+}  # fmt: skip
 _HTTP_TITLES: Final = {404: "Not found", 405: "Method not allowed"}
 
 
 def _problem_response(problem: ProblemError, request: Request) -> JSONResponse:
-    headers = {"Allow": problem.extensions.pop("allow")} if "allow" in problem.extensions else None
+    headers = dict(problem.extensions.pop("headers", None) or {})
+    if "allow" in problem.extensions:
+        headers["Allow"] = problem.extensions.pop("allow")
     return JSONResponse(
         problem.document(request.url.path),
         status_code=problem.status,
         media_type=PROBLEM_JSON,
-        headers=headers,
+        headers=headers or None,
     )
 
 
@@ -153,10 +168,17 @@ def problem_openapi(document: dict[str, Any]) -> dict[str, Any]:
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
     schemas["Problem"] = PROBLEM_SCHEMA
-    for path in document.get("paths", {}).values():
+    document["components"]["securitySchemes"] = SECURITY_SCHEMES
+    document["security"] = [{"token": []}, {"session": []}]
+    for route, path in document.get("paths", {}).items():
         for operation in path.values():
             responses = operation.setdefault("responses", {})
-            for status, description in STANDARD_PROBLEMS.items():
+            problems = dict(STANDARD_PROBLEMS)
+            if route in PUBLIC_ROUTES:
+                operation["security"] = []
+            else:
+                problems |= AUTH_PROBLEMS
+            for status, description in problems.items():
                 responses.setdefault(status, {"description": description})
             for status, response in responses.items():
                 if status[0] in "45":
@@ -192,14 +214,21 @@ def api_app(lifespan: Any = None) -> FastAPI:
     """The application without a workspace: routes, problem handlers and the OpenAPI document
     (what `python -m balise.api.openapi` writes); `create_app` adds the store."""
     app = FastAPI(title="Balise API", version=__version__, description=DESCRIPTION,
-                  openapi_url=OPENAPI_URL, docs_url=DOCS_URL, redoc_url=None,
-                  lifespan=lifespan)  # fmt: skip
+                  openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan,
+                  dependencies=[Depends(authenticate)])  # fmt: skip
     app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_invalid)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(Exception, _on_bug)
     _include_routers(app)
     app.openapi = _openapi(app)  # type: ignore[method-assign]
+
+    @app.get(OPENAPI_URL, include_in_schema=False)
+    def openapi_document() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    app.state.auth_params = auth_params({})
+    app.state.sign_in_limiter = Limiter()
     return app
 
 
@@ -222,7 +251,9 @@ def create_app(workspace_root: Path) -> FastAPI:
     app = api_app(lifespan)
     app.state.store = store
     app.state.workspace = workspace
-    app.state.alert_rules = alert_rules(workspace.settings().values)
+    values = workspace.settings().values
+    app.state.alert_rules = alert_rules(values)
+    app.state.auth_params = auth_params(values)
     app.state.fleet = FleetCache()
     _mount_web(app)
     return app

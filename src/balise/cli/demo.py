@@ -23,13 +23,18 @@ from balise.cli.detect import report_zone_problems
 from balise.cli.ingest import print_summary, read_options
 from balise.cli.output import print_table
 from balise.cli.serve import run_server
+from balise.cli.users import operator
+from balise.engine.accounts import create_account, sign_in_link
 from balise.engine.detect import default_geography
 from balise.engine.dossier import with_flag
 from balise.engine.ingest import Input, ingest_input
 from balise.engine.pipeline import run_pipeline
+from balise.security.auth_params import auth_params
+from balise.settings import Settings
 from balise.sim.world import FILES, WorldSpec, build_world, write_world
+from balise.store.accounts import Account
 from balise.store.base import AlertFilter
-from balise.workspace import WATCHLIST_FILE
+from balise.workspace import WATCHLIST_FILE, Workspace
 
 DEMO_WORLD = WorldSpec(seed=7, vessels=200, days=7.0)
 """The demo world: a few hundred vessels over a week, with every scenario."""
@@ -121,4 +126,25 @@ def demo(
         highlight=False,
     )
     if serve:
-        run_server(workspace.root, host, port)
+        link = demo_sign_in(workspace, settings, f"http://{host}:{port}")
+        run_server(workspace.root, host, port, sign_in=link)
+
+
+DEMO_ACCOUNT = Account("demo", ("admin", "security_officer", "analyst"), "customs",
+                       "Demo account", ("FRFDF", "GPPTP"), "America/Martinique")  # fmt: skip
+"""The local account `balise demo` signs its user in with: every role, so the whole
+workstation (the audit view too) can be tried; a real deployment separates them."""
+
+
+def demo_sign_in(workspace: Workspace, settings: Settings, base: str) -> str:
+    """A one-time sign-in link for the demo account, created on first use."""
+    actor = operator("demo")
+    store = workspace.open_store()
+    try:
+        params = auth_params(settings.values)
+        if store.account(DEMO_ACCOUNT.username) is None:
+            create_account(store, actor, DEMO_ACCOUNT, None, params)
+        secret = sign_in_link(store, actor, DEMO_ACCOUNT.username, params.link_minutes)
+    finally:
+        store.close()
+    return f"{base}/api/v1/auth/link?token={secret}"

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from balise import __version__
-from balise.cli import demo, detect, ingest, query, serve, sim
+from balise.cli import audit, demo, detect, ingest, query, serve, sim, users
 from balise.cli.context import AppState
 from balise.errors import BaliseError
 
@@ -28,6 +28,8 @@ app = typer.Typer(
 )
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(sim.app, name="sim")
+app.add_typer(users.app, name="users")
+app.add_typer(audit.app, name="audit")
 app.command("positions")(query.positions)
 app.command("vessels")(query.vessels)
 app.command("vessel")(query.vessel)

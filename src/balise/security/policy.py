@@ -134,7 +134,7 @@ RESOURCES: Final = {
         Resource(
             "security_event",
             Sensitivity.SECRET,
-            {"read": _roles("security_officer")},
+            {"read": _roles("security_officer"), "change": _roles("security_officer")},
             None,
             "insider look-up events and their alerts",
         ),

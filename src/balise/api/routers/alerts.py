@@ -2,8 +2,9 @@
 
 Every read first refreshes the inbox from the events (`AlertStore.refresh`: new alerts, revised
 and retracted events, ended suspensions), so the list is never older than the last detection
-run. Triage actions name their author by the body's `user`, else the `X-Balise-User` header,
-else "anonymous"; they are kept in the alert's history.
+run. Triage actions are by the signed-in account (session or token), never by a name the client
+writes; they are kept in the alert's history and in the audit log. Alerts about Balise's own
+users (the security domain) are for security officers alone.
 """
 
 from __future__ import annotations
@@ -11,16 +12,26 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, get_args
 
-from fastapi import APIRouter, Body, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import Path as PathParam
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from balise.alerts import triage
 from balise.alerts.rules import SEVERITY_LABELS, AlertRules
 from balise.alerts.store import STATES, AlertFilter, AlertKey, AlertStore
+from balise.api.auth import (
+    SECURITY_TYPES,
+    check,
+    current,
+    may_read_type,
+    record,
+    record_read,
+    visible_types,
+)
 from balise.api.deps import RulesDep, StoreDep
 from balise.api.event_types import EventTypeName as EventType
 from balise.api.event_types import Subject
@@ -31,6 +42,7 @@ from balise.errors import InputRejected
 from balise.model.events import decode_event_json
 
 router = APIRouter(tags=["alerts"])
+AlertId = Annotated[str, PathParam(max_length=128)]
 
 State = Literal["open", "acknowledged", "suspended", "dismissed", "retracted"]
 Severity = Literal["low", "medium", "high", "critical"]
@@ -110,7 +122,6 @@ class AlertCounts(BaseModel):
 
 class _Triage(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    user: str | None = Field(None, min_length=1, max_length=triage.MAX_USER_CHARS)
     note: str | None = Field(None, max_length=triage.MAX_NOTE_CHARS)
 
 
@@ -193,7 +204,7 @@ def inbox(store: StoreDep, rules: AlertRules) -> AlertStore:
 
 
 def alert_filter(
-    state: list[State] | None, kind: list[EventType] | None, min_severity: Severity | None,
+    state: list[State] | None, kind: Sequence[str] | None, min_severity: Severity | None,
     mmsi: int | None, since: datetime | None, rules: AlertRules,
 ) -> AlertFilter:  # fmt: skip
     floor = rules.floor(min_severity) if min_severity else 0.0
@@ -221,10 +232,12 @@ def list_alerts(
     `Link: rel="next"` header)."""
     after = _decode(cursor) if cursor else None
     alerts = inbox(store, rules)
+    kinds = visible_types(request, kind or (), base="alert")
     found = alerts.alerts(
-        alert_filter(state, kind, min_severity, mmsi, since, rules), limit + 1, after
+        alert_filter(state, kinds, min_severity, mmsi, since, rules), limit + 1, after
     )
     items = with_evidence(found.head(limit).to_dicts())
+    record_read(request, "alert", [item["id"] for item in items])
     token = None
     if found.height > limit:
         last = items[-1]
@@ -235,11 +248,15 @@ def list_alerts(
 
 @router.get("/api/v1/alerts/counts", response_model=AlertCounts, responses=PROBLEMS)
 def count_alerts(
-    store: StoreDep, rules: RulesDep, state: StateQuery = None, kind: TypeQuery = None,
-    min_severity: SeverityQuery = None, mmsi: MmsiQuery = None, since: SinceQuery = None,
+    request: Request, store: StoreDep, rules: RulesDep, state: StateQuery = None,
+    kind: TypeQuery = None, min_severity: SeverityQuery = None, mmsi: MmsiQuery = None,
+    since: SinceQuery = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Counters for the inbox: alerts per state and per event type and state."""
-    counts = inbox(store, rules).counts(alert_filter(state, kind, min_severity, mmsi, since, rules))
+    kinds = visible_types(request, kind or (), base="alert")
+    counts = inbox(store, rules).counts(
+        alert_filter(state, kinds, min_severity, mmsi, since, rules)
+    )
     by_state: dict[str, int] = {}
     by_type: dict[str, dict[str, int]] = {}
     for kind_name, state_name, count in counts.iter_rows():
@@ -248,92 +265,86 @@ def count_alerts(
     return {"total": sum(by_state.values()), "by_state": by_state, "by_type": by_type}
 
 
-def _detail(alerts: AlertStore, alert_id: str) -> dict[str, Any]:
+def _detail(request: Request, alerts: AlertStore, alert_id: str) -> dict[str, Any]:
     found = alerts.alert(alert_id)
-    if found is None:
+    if found is None or not may_read_type(request, found["type"], base="alert"):
         raise not_found("alert", alert_id)
     return with_evidence([found])[0] | {"history": alerts.history(alert_id).to_dicts()}
 
 
 @router.get("/api/v1/alerts/{alert_id}", response_model=AlertDetail, responses=PROBLEMS)
-def get_alert(alert_id: str, store: StoreDep, rules: RulesDep) -> dict[str, Any]:
+def get_alert(
+    request: Request, alert_id: Annotated[str, PathParam(max_length=128)], store: StoreDep,
+    rules: RulesDep,
+) -> dict[str, Any]:  # fmt: skip
     """One alert with its history."""
-    return _detail(inbox(store, rules), alert_id)
-
-
-UserHeader = Annotated[
-    str | None,
-    Header(alias="X-Balise-User", max_length=triage.MAX_USER_CHARS,
-           description="Who acts, when the body gives no `user`."),
-]  # fmt: skip
+    detail = _detail(request, inbox(store, rules), alert_id)
+    record_read(request, "alert", [alert_id])
+    return detail
 
 
 def _triaged(
-    store: StoreDep, rules: AlertRules, alert_id: str, act: Callable[[AlertStore], Any]
-) -> dict[str, Any]:
-    """Run a triage action, turning refusals into problems; the alert with its history."""
+    request: Request, store: StoreDep, rules: AlertRules, alert_id: str, action: str,
+    act: Callable[[AlertStore, str], Any],
+) -> dict[str, Any]:  # fmt: skip
+    """Run a triage action by the request's account, turning refusals into problems; the alert
+    with its history."""
     alerts = inbox(store, rules)
+    found = alerts.alert(alert_id)
+    if found is None or not may_read_type(request, found["type"], base="alert"):
+        raise not_found("alert", alert_id)
+    check(request, "security_event" if found["type"] in SECURITY_TYPES else "alert", "change")
+    who = current(request).username
     try:
-        act(alerts)
+        act(alerts, who)
     except triage.AlertNotFound as err:
         raise not_found("alert", alert_id) from err
     except triage.TriageRefused as err:
         raise ProblemError(409, "Invalid transition", err.message, **err.details) from err
     except InputRejected as err:
         raise ProblemError(422, "Invalid triage", err.message, kind="invalid-triage") from err
-    return _detail(alerts, alert_id)
-
-
-def _who(body: _Triage | None, header: str | None) -> str:
-    return (body.user if body and body.user else None) or header or triage.ANONYMOUS
+    record(request, "change", "alert", [alert_id], 1, action)
+    return _detail(request, alerts, alert_id)
 
 
 @router.post("/api/v1/alerts/{alert_id}/acknowledge", response_model=AlertDetail,
              responses=PROBLEMS)  # fmt: skip
 def acknowledge_alert(
-    alert_id: str, store: StoreDep, rules: RulesDep,
-    body: Annotated[AcknowledgeBody | None, Body()] = None, x_balise_user: UserHeader = None,
+    request: Request, alert_id: AlertId, store: StoreDep, rules: RulesDep,
+    body: Annotated[AcknowledgeBody | None, Body()] = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Acknowledge an open or suspended alert."""
-    who, note = _who(body, x_balise_user), body.note if body else None
-    return _triaged(store, rules, alert_id, lambda a: triage.acknowledge(a, alert_id, who, note))
+    note = body.note if body else None
+    return _triaged(request, store, rules, alert_id, "acknowledge",
+                    lambda a, who: triage.acknowledge(a, alert_id, who, note))  # fmt: skip
 
 
 @router.post("/api/v1/alerts/{alert_id}/suspend", response_model=AlertDetail, responses=PROBLEMS)
 def suspend_alert(
-    alert_id: str,
-    store: StoreDep,
-    rules: RulesDep,
-    body: SuspendBody,
-    x_balise_user: UserHeader = None,
+    request: Request, alert_id: AlertId, store: StoreDep, rules: RulesDep, body: SuspendBody
 ) -> dict[str, Any]:
     """Suspend an alert until a time; it re-opens then, or earlier if its event is revised."""
-    who = _who(body, x_balise_user)
-    return _triaged(
-        store, rules, alert_id, lambda a: triage.suspend(a, alert_id, body.until, who, body.note)
-    )
+    return _triaged(request, store, rules, alert_id, "suspend",
+                    lambda a, who: triage.suspend(a, alert_id, body.until, who,
+                                                  body.note))  # fmt: skip
 
 
 @router.post("/api/v1/alerts/{alert_id}/dismiss", response_model=AlertDetail, responses=PROBLEMS)
 def dismiss_alert(
-    alert_id: str,
-    store: StoreDep,
-    rules: RulesDep,
-    body: DismissBody,
-    x_balise_user: UserHeader = None,
+    request: Request, alert_id: AlertId, store: StoreDep, rules: RulesDep, body: DismissBody
 ) -> dict[str, Any]:
     """Dismiss an alert with a reason; it re-opens only if its event is revised stronger."""
-    who = _who(body, x_balise_user)
-    return _triaged(
-        store, rules, alert_id, lambda a: triage.dismiss(a, alert_id, body.reason, who, body.note)
-    )
+    return _triaged(request, store, rules, alert_id, "dismiss",
+                    lambda a, who: triage.dismiss(a, alert_id, body.reason, who,
+                                                  body.note))  # fmt: skip
 
 
 @router.post("/api/v1/alerts/{alert_id}/reopen", response_model=AlertDetail, responses=PROBLEMS)
 def reopen_alert(
-    alert_id: str, store: StoreDep, rules: RulesDep,
-    body: Annotated[ReopenBody | None, Body()] = None, x_balise_user: UserHeader = None,
+    request: Request, alert_id: AlertId, store: StoreDep, rules: RulesDep,
+    body: Annotated[ReopenBody | None, Body()] = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Put an acknowledged, suspended or dismissed alert back in the inbox."""
-    who, note = _who(body, x_balise_user), body.note if body else None
-    return _triaged(store, rules, alert_id, lambda a: triage.reopen(a, alert_id, who, note))
+    note = body.note if body else None
+    return _triaged(request, store, rules, alert_id, "reopen",
+                    lambda a, who: triage.reopen(a, alert_id, who, note))  # fmt: skip

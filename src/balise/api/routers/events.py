@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
 import polars as pl
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
+from balise.api.auth import may_read_type, requires, visible_types
 from balise.api.deps import StoreDep
 from balise.api.event_types import EventTypeName, Subject, SubjectKind, event_type_rows
 from balise.api.pagination import decode_cursor, encode_cursor, next_link
@@ -32,7 +33,7 @@ from balise.model.events import decode_event_json
 from balise.store.base import EventFilter, EventKey, EventStore
 from balise.workspace import Workspace
 
-router = APIRouter(tags=["events"])
+router = APIRouter(tags=["events"], dependencies=[Depends(requires("event"))])
 
 Status = Literal["active", "revised", "retracted"]
 _REVISION: Final = ("changed_at", "status", "start", "end", "confidence", "score", "evidence")
@@ -171,7 +172,8 @@ def list_events(
     after = decode_cursor(cursor) if cursor else None
     start, end = time_range(since, until)
     area = workspace_zone(request.app.state.workspace.root, zone) if zone else None
-    where = event_filter(kind, status, start, end, parse_bbox(bbox), mmsi, min_score, area)
+    kinds = visible_types(request, kind or ())
+    where = event_filter(kinds, status, start, end, parse_bbox(bbox), mmsi, min_score, area)
     found = find_events(store, where, after, limit + 1, area)
     items = _decoded(found.head(limit).to_dicts())
     token = None
@@ -194,10 +196,10 @@ def event_history(store: EventStore, event_id: str) -> list[dict[str, Any]]:
 @router.get("/api/v1/events/{event_id}", response_model=EventDetail,
             responses={404: {"description": "No such event"}})  # fmt: skip
 def get_event(
-    event_id: Annotated[str, PathParam(max_length=128)], store: StoreDep
+    request: Request, event_id: Annotated[str, PathParam(max_length=128)], store: StoreDep
 ) -> dict[str, Any]:
     """One event with its revision history (also a retracted one)."""
     found = store.event(event_id)
-    if found is None:
+    if found is None or not may_read_type(request, found["type"]):
         raise not_found("event", event_id)
     return _decoded([found])[0] | {"history": event_history(store, event_id)}

@@ -24,10 +24,11 @@ from enum import StrEnum
 from typing import Annotated, Any, Final, Literal, Protocol
 
 import polars as pl
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import StreamingResponse
 
+from balise.api.auth import OTHER_TYPES, record_read, requires, visible_types
 from balise.api.deps import RulesDep, StoreDep
 from balise.api.params import BBoxQuery, parse_bbox, time_range
 from balise.api.problems import not_found
@@ -48,7 +49,7 @@ from balise.io.exports.records import iso_time, json_document
 from balise.model.events import EVENT_SCHEMA
 from balise.store.base import EventFilter, EventStore, IngestStore, Store
 
-router = APIRouter(tags=["exports"])
+router = APIRouter(tags=["exports"], dependencies=[Depends(requires("export"))])
 
 CSV_BATCH_ROWS: Final = 10_000
 Bundle = Annotated[
@@ -231,8 +232,9 @@ def export_events(
     (streamed), GeoJSON or KML; `bundle=zip` adds a README.txt."""
     start, end = time_range(since, until)
     area = workspace_zone(request.app.state.workspace.root, zone) if zone else None
-    types, statuses = _strings(kind), _strings(status)
+    types, statuses = visible_types(request, _strings(kind) or ()), _strings(status)
     where = event_filter(types, statuses, start, end, parse_bbox(bbox), mmsi, min_score, area)
+    record_read(request, "export", [f"events {request.url.query}"])
     now, version = datetime.now(UTC), data_version(store)
     name = f"balise-events-{_stamp(now)}.{fmt.value}"
     if fmt is EventFormat.csv and bundle is None:
@@ -286,16 +288,18 @@ def _alert_file(fmt: EventFormat, alerts: pl.DataFrame, description: str) -> byt
 
 @router.get("/api/v1/exports/alerts.{fmt}", response_class=Response, responses=RESPONSES)
 def export_alerts(
-    fmt: EventFormat, store: StoreDep, rules: RulesDep, state: StateQuery = None,
+    fmt: EventFormat, request: Request, store: StoreDep, rules: RulesDep, state: StateQuery = None,
     kind: TypeQuery = None, min_severity: SeverityQuery = None, mmsi: MmsiQuery = None,
     since: Annotated[datetime | None, Query(description="Event ended at or after.")] = None,
     bundle: Bundle = None,
 ) -> Response:  # fmt: skip
     """The inbox as listed by `GET /api/v1/alerts` with the same filters (every page), as CSV,
     GeoJSON or KML; `bundle=zip` adds a README.txt."""
+    kinds = visible_types(request, kind or (), base="alert")
     alerts = inbox(store, rules).alerts(
-        alert_filter(state, kind, min_severity, mmsi, since, rules), None
+        alert_filter(state, kinds, min_severity, mmsi, since, rules), None
     )
+    record_read(request, "export", alerts["id"].to_list(), alerts.height)
     now, version = datetime.now(UTC), data_version(store)
     name = f"balise-alerts-{_stamp(now)}.{fmt.value}"
     filters = {"state": state, "type": kind, "min_severity": min_severity, "mmsi": mmsi,
@@ -308,7 +312,7 @@ def export_alerts(
 
 def _vessel_events(store: EventStore, mmsi: int, start: Any, end: Any) -> pl.DataFrame:
     """The vessel's events in the time range, oldest first."""
-    where = event_filter(None, None, start, end, None, mmsi, None, None)
+    where = event_filter(OTHER_TYPES, None, start, end, None, mmsi, None, None)
     return store.find_events(where).sort("start", maintain_order=True)
 
 
@@ -323,7 +327,8 @@ def _track_file(fmt: TrackFormat, track: pl.DataFrame, mmsi: int, events: pl.Dat
 @router.get("/api/v1/exports/vessels/{mmsi}/track.{fmt}", response_class=Response,
             responses=RESPONSES)  # fmt: skip
 def export_track(
-    mmsi: Annotated[int, PathParam(ge=0, le=999_999_999)], fmt: TrackFormat, store: StoreDep,
+    request: Request, mmsi: Annotated[int, PathParam(ge=0, le=999_999_999)], fmt: TrackFormat,
+    store: StoreDep,
     since: Annotated[datetime | None, Query(description="From (UTC if no zone).")] = None,
     until: Annotated[datetime | None, Query(description="Until, excluded.")] = None,
     bundle: Bundle = None,
@@ -334,6 +339,7 @@ def export_track(
     if not store.has_positions(mmsi):
         raise not_found("track of the vessel with MMSI", mmsi)
     track = vessel_track(store, mmsi, start, end)
+    record_read(request, "export", [str(mmsi)], track.height)
     events = _vessel_events(store, mmsi, start, end) if fmt is TrackFormat.kml else None
     now, version = datetime.now(UTC), data_version(store)
     name = f"balise-track-{mmsi}-{_stamp(now)}.{fmt.value}"

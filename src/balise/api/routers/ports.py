@@ -9,12 +9,13 @@ import json
 from typing import Annotated, Final
 
 import polars as pl
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
+from balise.api.auth import requires
 from balise.api.params import BBoxQuery, parse_bbox
 
-router = APIRouter(tags=["ports"])
+router = APIRouter(tags=["ports"], dependencies=[Depends(requires("picture"))])
 
 MAX_FEATURES: Final = 20_000
 

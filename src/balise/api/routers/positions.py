@@ -19,16 +19,17 @@ from enum import StrEnum
 from typing import Annotated, Any, Final
 
 import polars as pl
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from balise.api.auth import requires
 from balise.api.deps import in_thread
 from balise.api.fleet import FleetDep
 from balise.api.params import BBoxQuery, parse_bbox, utc
 from balise.model.box import Box
 
-router = APIRouter(tags=["positions"])
+router = APIRouter(tags=["positions"], dependencies=[Depends(requires("picture"))])
 
 COLUMNS: Final = ("mmsi", "lon", "lat", "time", "sog_knots", "cog_deg", "heading_deg", "name",
                   "ship_type", "flag", "score", "band")  # fmt: skip

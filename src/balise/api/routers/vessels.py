@@ -14,10 +14,11 @@ from enum import StrEnum
 from typing import Annotated, Any, Final
 
 import polars as pl
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from balise.api.auth import requires
 from balise.api.deps import StoreDep
 from balise.api.fleet import FleetDep, normalise
 from balise.api.params import time_range
@@ -27,7 +28,7 @@ from balise.io.exports.geojson import track_geojson
 from balise.io.exports.mfjson import track_mfjson
 from balise.store.base import PositionStore
 
-router = APIRouter(tags=["vessels"])
+router = APIRouter(tags=["vessels"], dependencies=[Depends(requires("picture"))])
 
 MmsiPath = Annotated[int, Path(ge=0, le=999_999_999, description="The vessel's MMSI.")]
 NOT_FOUND: Final[dict[int | str, dict[str, Any]]] = {404: {"description": "No such vessel"}}

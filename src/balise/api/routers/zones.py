@@ -23,15 +23,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Request, Response
+from fastapi import APIRouter, Body, Depends, Request, Response
 from pydantic import BaseModel, Field
 
+from balise.api.auth import record, requires
 from balise.api.problems import ProblemError, not_found
 from balise.errors import InputRejected
 from balise.geo.zones import ZoneProblem, default_zones, zone_from_feature, zones_from_geojson
 from balise.workspace import Workspace
 
-router = APIRouter(tags=["zones"])
+router = APIRouter(tags=["zones"], dependencies=[Depends(requires("zone"))])
+CHANGE = [Depends(requires("zone", "change"))]
 
 _MARKS = ("origin", "overrides_default")
 """Properties this API adds to the zones it returns, removed again before writing."""
@@ -206,7 +208,7 @@ def _upsert(features: list[Any], feature: dict[str, Any], zone_id: str) -> bool:
 FeatureBody = Annotated[dict[str, Any], Body(description="One GeoJSON Feature (a zone).")]
 
 
-@router.post("/api/v1/zones", status_code=201, responses=PROBLEMS)
+@router.post("/api/v1/zones", status_code=201, responses=PROBLEMS, dependencies=CHANGE)
 def create_zone(feature: FeatureBody, request: Request, response: Response) -> dict[str, Any]:
     """Add a zone to the workspace; its id must be new (use PUT to replace or override)."""
     zone_id = _validated(feature)
@@ -219,10 +221,15 @@ def create_zone(feature: FeatureBody, request: Request, response: Response) -> d
         _upsert(features, feature, zone_id)
         _write(path, features)
     response.headers["Location"] = f"/api/v1/zones/{zone_id}"
+    record(request, "change", "zone", [zone_id], 1, "created")
     return _marked(_clean(feature, zone_id), "workspace", False)
 
 
-@router.put("/api/v1/zones/{zone_id}", responses=PROBLEMS | {201: {"description": "Created"}})
+@router.put(
+    "/api/v1/zones/{zone_id}",
+    responses=PROBLEMS | {201: {"description": "Created"}},
+    dependencies=CHANGE,
+)
 def put_zone(
     zone_id: str, feature: FeatureBody, request: Request, response: Response
 ) -> dict[str, Any]:
@@ -240,10 +247,11 @@ def put_zone(
         _write(path, features)
     if not replaced:
         response.status_code = 201
+    record(request, "change", "zone", [zone_id], 1, "replaced" if replaced else "created")
     return _marked(_clean(feature, zone_id), "workspace", zone_id in _default_ids())
 
 
-@router.delete("/api/v1/zones/{zone_id}", status_code=204, responses=PROBLEMS)
+@router.delete("/api/v1/zones/{zone_id}", status_code=204, responses=PROBLEMS, dependencies=CHANGE)
 def delete_zone(zone_id: str, request: Request) -> Response:
     """Remove a workspace zone (a default it overrode comes back); a default zone is refused."""
     path = _zone_file(request)
@@ -259,10 +267,13 @@ def delete_zone(zone_id: str, request: Request) -> Response:
                 )  # fmt: skip
             raise not_found("zone", zone_id)
         _write(path, kept)
+    record(request, "change", "zone", [zone_id], 1, "deleted")
     return Response(status_code=204)
 
 
-@router.post("/api/v1/zones/import", response_model=ImportResult, responses=PROBLEMS)
+@router.post(
+    "/api/v1/zones/import", response_model=ImportResult, responses=PROBLEMS, dependencies=CHANGE
+)
 def import_zones(
     collection: Annotated[dict[str, Any], Body(description="A GeoJSON FeatureCollection.")],
     request: Request,
@@ -285,5 +296,6 @@ def import_zones(
             (replaced if _upsert(features, feature, zone_id) else created).append(zone_id)
         if given:
             _write(path, features)
+    record(request, "change", "zone", created + replaced, len(given), "imported")
     return {"accepted": [str(_feature_id(f)) for _, f in given], "created": created,
             "replaced": replaced, "problems": _problems(load.problems)}  # fmt: skip
