@@ -18,8 +18,8 @@ from typing import Any
 from balise.alerts.rules import alert_settings
 from balise.errors import SettingError
 from balise.maritime.params import detector_settings
-from balise.security.auth_params import auth_settings
 from balise.model.batch import MAX_INPUT_BYTES, MAX_LINE_BYTES, MAX_QUARANTINE_TEXT_BYTES
+from balise.security.auth_params import auth_settings
 
 
 def parse_utc(text: str) -> datetime:
