@@ -71,10 +71,12 @@ def test_sharing_opens_a_resource_or_some_records_to_another_agency() -> None:
     assert not decide(port, "alert", "read")
     whole = decide(who("analyst", agency="port_authority", shared={"alert": frozenset("*")}),
                    "alert", "read")  # fmt: skip
-    assert whole and whole.only is None
+    assert whole
+    assert whole.only is None
     some = decide(who("analyst", agency="port_authority", shared={"alert": frozenset({"a1"})}),
                   "alert", "read")  # fmt: skip
-    assert some and some.only == frozenset({"a1"})
+    assert some
+    assert some.only == frozenset({"a1"})
     # sharing grants reading, never changing, and never beyond the role's rights
     shared = who("analyst", agency="port_authority", shared={"alert": frozenset("*")})
     assert not decide(shared, "alert", "change")
@@ -87,7 +89,8 @@ def test_sensitive_reads_are_audited_and_the_picture_is_not() -> None:
     assert not audited("event")
     assert all(audited(name) for name, kind in RESOURCES.items()
                if kind.sensitivity >= Sensitivity.SENSITIVE)  # fmt: skip
-    assert audited("release") and audited("audit")
+    assert audited("release")
+    assert audited("audit")
 
 
 def test_release_references_are_masked_but_for_their_end() -> None:
