@@ -14,11 +14,11 @@ from enum import StrEnum
 from typing import Annotated, Any, Final
 
 import polars as pl
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from balise.api.auth import requires
+from balise.api.auth import allowed, record_read, requires
 from balise.api.deps import StoreDep
 from balise.api.fleet import FleetDep, normalise
 from balise.api.params import time_range
@@ -119,12 +119,24 @@ def list_vessels(
 
 
 @router.get("/api/v1/vessels/{mmsi}", responses=NOT_FOUND)
-def get_vessel(mmsi: MmsiPath, store: StoreDep) -> dict[str, Any]:
+def get_vessel(request: Request, mmsi: MmsiPath, store: StoreDep) -> dict[str, Any]:
     """The dossier: identity now and over time per source, flag, positions summary, risk with
-    its reasons, likely destination, voyages and events (newest first)."""
+    its reasons, likely destination, voyages and events (newest first). A watchlist hit among
+    the reasons is shown only to those who may read the watchlist (`withheld` counts the
+    reasons left out)."""
     if not store.knows_vessel(mmsi):
         raise not_found("vessel with MMSI", mmsi)
-    return dossier(store, mmsi)
+    found = dossier(store, mmsi)
+    risk = found.get("risk")
+    if isinstance(risk, dict) and isinstance(risk.get("reasons"), list):
+        if allowed(request, "watchlist", "read"):
+            if any(r.get("kind") == "watchlist" for r in risk["reasons"]):
+                record_read(request, "watchlist", [str(mmsi)])
+        else:
+            kept = [r for r in risk["reasons"] if r.get("kind") != "watchlist"]
+            risk["withheld"] = len(risk["reasons"]) - len(kept)
+            risk["reasons"] = kept
+    return found
 
 
 class TrackFormat(StrEnum):
