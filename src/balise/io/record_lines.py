@@ -133,33 +133,38 @@ def _json_row(text: str) -> Row:
 
 @dataclass
 class _Batch:
-    """A batch in the making: good records, rejected lines and tallies."""
+    """A batch in the making: the good records column by column (a dict per record would cost
+    several times the memory), the rejected lines and the tallies."""
 
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    kind: RecordKind
+    source: str
+    columns: dict[str, list[Any]] = field(init=False)
     rejected: list[tuple[int, str, str, str]] = field(default_factory=list)
     read: int = 0
     blank: int = 0
 
-    def add(self, number: int, text: str, fmt: RecordFormat, split: Splitter, source: str) -> None:
+    def __post_init__(self) -> None:
+        self.columns = {name: [] for name in RECORD_SCHEMAS[self.kind]}
+
+    def add(self, number: int, text: str, parse: RowParser, split: Splitter) -> None:
         try:
-            record = fmt.parse(split(text))
+            record = parse(split(text))
         except BadRecord as bad:
             self.rejected.append((number, bad.reason, bad.detail, text))
-        else:
-            record["source"] = source
-            if "source_line" in RECORD_SCHEMAS[fmt.kind]:  # the access log and staff have none
-                record["source_line"] = number
-            self.rows.append(record)
+            return
+        record["source"], record["source_line"] = self.source, number
+        for name, column in self.columns.items():
+            column.append(record[name])
 
-    def done(self, kind: RecordKind, source: str) -> RecordBatch:
-        columns = ("source_line", "reason", "detail", "raw")
+    def done(self) -> RecordBatch:
+        names = ("source_line", "reason", "detail", "raw")
         rejected = pl.DataFrame(
-            self.rejected, schema={c: QUARANTINE_SCHEMA[c] for c in columns}, orient="row"
+            self.rejected, schema={c: QUARANTINE_SCHEMA[c] for c in names}, orient="row"
         )
         return RecordBatch(
-            kind,
-            pl.DataFrame(self.rows, schema=RECORD_SCHEMAS[kind]),
-            quarantine=rejected.select(pl.lit(source).alias("source"), *columns),
+            self.kind,
+            pl.DataFrame(self.columns, schema=RECORD_SCHEMAS[self.kind]),
+            quarantine=rejected.select(pl.lit(self.source).alias("source"), *names),
             records_read=self.read,
             skipped=Counter({"blank_line": self.blank} if self.blank else {}),
         )
@@ -174,7 +179,7 @@ def _batches(
     blank: int = 0,
 ) -> Iterator[RecordBatch]:
     """The records of `lines` in batches of `options.batch_records` data lines."""
-    batch = _Batch(blank=blank)
+    batch = _Batch(fmt.kind, source, blank=blank)
     size = max(1, options.batch_records)
     for number, data in lines:
         if not data.strip():
@@ -187,9 +192,9 @@ def _batches(
             detail = f"longer than {cap} bytes (ingest.max_record_line_bytes)"
             batch.rejected.append((number, "line_too_long", detail, text))
         else:
-            batch.add(number, text, fmt, split, source)
+            batch.add(number, text, fmt.parse, split)
         if batch.read >= size:
-            yield batch.done(fmt.kind, source)
-            batch = _Batch()
+            yield batch.done()
+            batch = _Batch(fmt.kind, source)
     if batch.read or batch.blank:
-        yield batch.done(fmt.kind, source)
+        yield batch.done()

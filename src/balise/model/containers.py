@@ -30,6 +30,7 @@ def _letter_values() -> dict[str, int]:
 
 LETTER_VALUES: Final = _letter_values()
 """The value of each letter in the check-digit sum (ISO 6346, Annex A)."""
+_VALUES: Final = LETTER_VALUES | {digit: int(digit) for digit in string.digits}
 
 
 def check_digit(owner_serial: str) -> int:
@@ -37,11 +38,11 @@ def check_digit(owner_serial: str) -> int:
     category, six-digit serial), e.g. 3 for `CSQU305438`. Raises ValueError for other text."""
     if len(owner_serial) != 10 or not _SHAPE.fullmatch(owner_serial + "0"):
         raise ValueError(f"not an ISO 6346 owner code, category and serial: {owner_serial!r}")
-    total = sum(
-        (LETTER_VALUES[char] if char.isalpha() else int(char)) << position
-        for position, char in enumerate(owner_serial)
-    )
-    return total % 11 % 10
+    return _sum(owner_serial) % 11 % 10
+
+
+def _sum(owner_serial: str) -> int:
+    return sum(_VALUES[char] << position for position, char in enumerate(owner_serial))
 
 
 def normalise_container(text: str) -> str:
@@ -54,4 +55,4 @@ def is_valid_container(number: str) -> bool:
     """True when `number` (normalised) is an ISO 6346 number with the right check digit."""
     if not _SHAPE.fullmatch(number):
         return False
-    return check_digit(number[:10]) == int(number[10])
+    return _sum(number[:10]) % 11 % 10 == int(number[10])
