@@ -84,6 +84,22 @@ def test_each_bad_entry_is_quarantined(changes: dict[str, Any], reason: str) -> 
     assert batch.quarantine.select("source_line", "reason").rows() == [(2, reason)]
 
 
+def test_hostile_lines_are_quarantined() -> None:
+    nested = b"[" * 30_000 + b"]" * 30_000
+    batch = access(
+        jsonl(READ)
+        + nested
+        + b"\n"
+        + b'{"time": "\xff\xfe", "user": "ana", "action": "read"}\n'
+        + jsonl(READ)
+    )
+    assert batch.records.height == 2
+    assert batch.quarantine.select("source_line", "reason").rows() == [
+        (2, "bad_json"),
+        (3, "bad_time"),
+    ]
+
+
 def test_keys_are_case_insensitive_and_records_may_be_numbers_or_text() -> None:
     entry = {"TIME": "2024-03-01T10:00:00", "User": "ana", "ACTION": "Read", "records": [215810000]}
     row = access(jsonl(entry, READ | {"records": "R1; R2;"})).records.rows(named=True)

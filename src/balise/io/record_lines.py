@@ -126,6 +126,8 @@ def _json_row(text: str) -> Row:
         value = json.loads(text)
     except ValueError as err:
         raise BadRecord("bad_json", str(err)) from err
+    except RecursionError as err:  # `[[[[...` nested past the interpreter's stack
+        raise BadRecord("bad_json", "nested too deeply") from err
     if not isinstance(value, dict):
         raise BadRecord("bad_json", f"a JSON {type(value).__name__}, not an object")
     return Row({str(key).strip().lower(): item for key, item in value.items()})
