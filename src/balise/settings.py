@@ -18,7 +18,12 @@ from typing import Any
 from balise.alerts.rules import alert_settings
 from balise.errors import SettingError
 from balise.maritime.params import detector_settings
-from balise.model.batch import MAX_INPUT_BYTES, MAX_LINE_BYTES, MAX_QUARANTINE_TEXT_BYTES
+from balise.model.batch import (
+    MAX_INPUT_BYTES,
+    MAX_LINE_BYTES,
+    MAX_QUARANTINE_TEXT_BYTES,
+    MAX_RECORD_LINE_BYTES,
+)
 from balise.security.auth_params import auth_settings
 
 
@@ -101,6 +106,16 @@ SETTINGS: tuple[Setting, ...] = (
         help="Longest NMEA line read; a longer one is quarantined as line_too_long with only its "
         "first bytes kept, so a line without end costs no more memory than this.",
         source="IEC 61162-1: a sentence is at most 82 characters; tag blocks add < 100 bytes",
+    ),
+    Setting(
+        name="ingest.max_record_line_bytes",
+        parse=_positive_int,
+        default=MAX_RECORD_LINE_BYTES,
+        unit="bytes",
+        help="Longest line of a container release, gate, access log or staff file (a CSV row, "
+        "a JSON line); a longer one is quarantined as line_too_long with only its first bytes "
+        "kept.",
+        source="Balise: an access log entry lists up to 1,000 record identifiers (~20 KB)",
     ),
     Setting(
         name="ingest.max_input_bytes",

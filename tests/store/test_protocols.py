@@ -1,13 +1,14 @@
 """Every store implementation satisfies the store protocols and behaves the same.
 
 The `store` fixture is parametrised over the implementations (DuckDB only today): a second one
-(docs/decisions/0006) joins by adding its factory to `IMPLEMENTATIONS`, and these tests run on
-it unchanged. mypy checks the static half: `DuckDBStore` must be assignable to every protocol.
+(docs/decisions/0006) joins by adding its factory to `stores.IMPLEMENTATIONS`, and these tests
+run on it unchanged. mypy checks the static half: `DuckDBStore` must be assignable to every
+protocol.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,13 +33,14 @@ from balise.store.base import (
     FleetStore,
     IngestRecord,
     IngestStore,
+    PortRecordStore,
     PositionStore,
     Store,
 )
 from balise.store.duckdb import DuckDBStore
 from helpers import T0, track
+from stores import IMPLEMENTATIONS
 
-IMPLEMENTATIONS: dict[str, Callable[[], Store]] = {"duckdb": lambda: DuckDBStore(":memory:")}
 NOW = datetime(2024, 3, 5, tzinfo=UTC)
 
 
@@ -50,11 +52,17 @@ def as_store(store: Store) -> Store:
 def test_duckdb_store_is_every_protocol() -> None:
     store = as_store(DuckDBStore(":memory:"))
     concerns: tuple[
-        IngestStore, PositionStore, EventStore, DerivedStore, AlertRepository, FleetStore
-    ] = (store, store, store, store, store, store)
+        IngestStore,
+        PositionStore,
+        EventStore,
+        DerivedStore,
+        AlertRepository,
+        FleetStore,
+        PortRecordStore,
+    ] = (store, store, store, store, store, store, store)
     cursor = as_store(store.cursor())
     assert cursor.generation == store.generation
-    assert len(concerns) == 6
+    assert len(concerns) == 7
     cursor.close()
     store.close()
 

@@ -1,15 +1,17 @@
-"""`balise ingest ais FILE...`: store AIS from NMEA logs and national CSV archives."""
+"""`balise ingest ais FILE...`: store AIS from NMEA logs and national CSV archives; the ingest
+loop, summaries and quarantine files every `balise ingest` command shares."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,7 +19,13 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 
 from balise.cli.context import settings_for
 from balise.cli.output import print_table
-from balise.engine.ingest import IngestResult, ProgressCallback, expand_inputs, ingest_input
+from balise.engine.ingest import (
+    IngestResult,
+    Input,
+    ProgressCallback,
+    expand_inputs,
+    ingest_input,
+)
 from balise.errors import InputRejected
 from balise.model.batch import ReadOptions
 from balise.settings import Settings
@@ -30,6 +38,18 @@ stderr = Console(stderr=True)
 class SummaryFormat(StrEnum):
     table = "table"
     json = "json"
+
+
+Ingester = Callable[[Input, Store, ReadOptions, bool, ProgressCallback | None], IngestResult]
+"""Ingests one input: (input, store, options, strict, progress) -> its result."""
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """How an ingest's counts are shown: as the JSON object of `--format json`, as a table."""
+
+    summary: Callable[[IngestResult], dict[str, object]]
+    table: Callable[[IngestResult], None]
 
 
 @contextmanager
@@ -93,6 +113,9 @@ def print_summary(result: IngestResult) -> None:
         )
 
 
+AIS_REPORTER = Reporter(summary_dict, print_summary)
+
+
 def read_options(settings: Settings) -> ReadOptions:
     """The readers' options from resolved settings: assumed time, batch size and the caps."""
     assumed: datetime | None = settings["ingest.assume_time"]
@@ -100,6 +123,7 @@ def read_options(settings: Settings) -> ReadOptions:
         assume_time=assumed,
         batch_records=settings["ingest.batch_records"],
         max_line_bytes=settings["ingest.max_line_bytes"],
+        max_record_line_bytes=settings["ingest.max_record_line_bytes"],
         max_input_bytes=settings["ingest.max_input_bytes"],
         max_quarantine_text_bytes=settings["ingest.max_quarantine_text_bytes"],
     )
@@ -122,9 +146,23 @@ def ingest_ais(
 ) -> None:
     """Ingest AIS: NMEA 0183 (tag blocks, leading timestamps, Gatehouse $PGHP archives),
     AIS-catcher JSON lines, DMA or NOAA CSV; format detected."""
-    workspace, settings = settings_for(
-        ctx, **{"ingest.assume_time": assume_time, "ingest.batch_records": batch_records}
-    )
+    flags = {"ingest.assume_time": assume_time, "ingest.batch_records": batch_records}
+    ingest_files(ctx, files, strict, output, ingest_input, AIS_REPORTER, flags)
+
+
+def ingest_files(
+    ctx: typer.Context,
+    files: list[str],
+    strict: bool,
+    output: SummaryFormat,
+    ingest: Ingester,
+    reporter: Reporter,
+    flags: dict[str, Any],
+) -> None:
+    """Ingest every input of `files` (zip members, `-` for stdin) with `ingest`, print each
+    one's counts and write its quarantine file; exit 3 at the end when an input was rejected
+    (under `strict`, at the first)."""
+    workspace, settings = settings_for(ctx, **flags)
     options = read_options(settings)
     store = workspace.open_store(create=True)
     rejected = 0
@@ -132,14 +170,14 @@ def ingest_ais(
         with _progress() as progress:
             for item in expand_inputs(files, workspace.spool_dir):
                 try:
-                    result = ingest_input(item, store, options, strict, progress)
+                    result = ingest(item, store, options, strict, progress)
                 except InputRejected as err:
                     if strict:
                         raise
                     stderr.print(f"[red]rejected[/] {err}")
                     rejected += 1
                     continue
-                _report(result, output, workspace.quarantine_dir, store)
+                _report(result, output, workspace.quarantine_dir, store, reporter)
                 rejected += _warn_if_cut_short(result)
     finally:
         store.close()
@@ -171,14 +209,18 @@ def _warn_if_cut_short(result: IngestResult) -> int:
 
 
 def _report(
-    result: IngestResult, output: SummaryFormat, quarantine_dir: Path, store: Store
+    result: IngestResult,
+    output: SummaryFormat,
+    quarantine_dir: Path,
+    store: Store,
+    reporter: Reporter,
 ) -> None:
     if result.status != "already_ingested":
         _write_quarantine(store, result, quarantine_dir)
     if output is SummaryFormat.json:
-        sys.stdout.write(json.dumps(summary_dict(result)) + "\n")
+        sys.stdout.write(json.dumps(reporter.summary(result)) + "\n")
     else:
-        print_summary(result)
+        reporter.table(result)
 
 
 def _write_quarantine(store: Store, result: IngestResult, folder: Path) -> None:

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from balise import __version__
-from balise.cli import audit, demo, detect, ingest, query, serve, sim, users
+from balise.cli import audit, demo, detect, ingest, ingest_records, query, serve, sim, users
 from balise.cli.context import AppState
 from balise.errors import BaliseError
 
@@ -26,6 +26,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+ingest_records.register(ingest.app)
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(sim.app, name="sim")
 app.add_typer(users.app, name="users")

@@ -1,8 +1,13 @@
-"""AIS ingestion: open each input, detect its format from content, store it batch by batch.
+"""Ingestion: open each input, detect its format from content, store it batch by batch.
 
 An input is identified by the sha256 of its bytes: ingesting the same content twice stores nothing
 new, and an ingest that was interrupted resumes after its last committed batch (the reader replays
 the input deterministically and the batches already stored are skipped).
+
+The steps are the same for every kind of source; a `SourceKind` says what differs: how the format
+is told from the first bytes, how an input is read, and where its batches are stored. AIS
+(`AIS_SOURCE`, `ingest_input`) is one; the port and access records
+(`balise.engine.ingest_records`) are the others.
 """
 
 from __future__ import annotations
@@ -20,13 +25,14 @@ from dataclasses import dataclass, replace
 from functools import partial
 from itertools import chain
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import BinaryIO, Generic, Protocol, TypeVar, cast
 
 import polars as pl
 
 from balise.engine.ingest_limits import (
     DAMAGE_ERRORS,
     GuardedStream,
+    Problem,
     cap_texts,
     guarded,
     problem_batch,
@@ -46,6 +52,30 @@ EMPTY_FORMAT = "empty"
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called with (source name, bytes done, bytes total) after each stored batch."""
+
+
+class Batch(Protocol):
+    """What a reader yields, as far as the ingest job is concerned: its quarantine rows (cut to
+    the text cap, refused under `--strict`)."""
+
+    quarantine: pl.DataFrame
+
+
+B = TypeVar("B", bound=Batch)
+
+
+@dataclass(frozen=True)
+class SourceKind(Generic[B]):
+    """What differs between kinds of input: `detect` names the format from the first bytes
+    (decompressed, at most `SNIFF_BYTES`) and the input's name, `EMPTY_FORMAT` for no content,
+    and raises `InputRejected` for content it does not know; `read` yields the batches of an
+    input in that format; `problem` makes the batch of an input that ended early (damage, size
+    cap); `save` stores one batch (ingest id, batch index)."""
+
+    detect: Callable[[bytes, str], str]
+    read: Callable[[str, BinaryIO, str, ReadOptions], Generator[B, None, None]]
+    problem: Callable[[Problem, str], B]
+    save: Callable[[Store, str, int, B], None]
 
 
 @dataclass(frozen=True)
@@ -189,16 +219,24 @@ def _reader(
         yield from read_ais_csv(stream, name, "dma" if fmt == "dma" else "noaa", options)
 
 
+def _store_ais(store: Store, ingest_id: str, batch_index: int, batch: ReadBatch) -> None:
+    store.store_batch(ingest_id, batch_index, batch)
+
+
+AIS_SOURCE: SourceKind[ReadBatch] = SourceKind(_format_of, _reader, problem_batch, _store_ais)
+"""AIS: NMEA, AIS-catcher JSON lines, DMA or NOAA CSV, into positions and identities."""
+
+
 @contextmanager
 def _reading(
-    item: Input, options: ReadOptions
-) -> Iterator[tuple[str, Iterator[ReadBatch], BinaryIO]]:
+    item: Input, options: ReadOptions, kind: SourceKind[B]
+) -> Iterator[tuple[str, Iterator[B], BinaryIO]]:
     """The format of `item`, its batches (the first one already made) and its raw stream."""
     with item.open() as raw, _decompressed(raw) as unzipped:
         stream, guard = guarded(unzipped, options.max_input_bytes)
-        fmt = _format_of(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES], item.name)
-        reader = _reader(fmt, stream, item.name, options)
-        batches = _reader_failures(_closed_by_problem(reader, guard, item.name))
+        fmt = kind.detect(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES], item.name)
+        reader = kind.read(fmt, stream, item.name, options)
+        batches = _reader_failures(_closed_by_problem(reader, guard, item.name, kind.problem))
         try:
             first = next(batches, None)
             yield fmt, chain([] if first is None else [first], batches), raw
@@ -214,9 +252,7 @@ class _ReaderFailed(Exception):
         self.cause = cause
 
 
-def _reader_failures(
-    batches: Generator[ReadBatch, None, None],
-) -> Generator[ReadBatch, None, None]:
+def _reader_failures(batches: Generator[B, None, None]) -> Generator[B, None, None]:
     """The batches; anything the reader raises but Balise's own errors and the interpreter's
     exits becomes `_ReaderFailed`, told apart from errors of the store."""
     try:
@@ -230,8 +266,11 @@ def _reader_failures(
 
 
 def _closed_by_problem(
-    batches: Generator[ReadBatch, None, None], guard: GuardedStream, name: str
-) -> Generator[ReadBatch, None, None]:
+    batches: Generator[B, None, None],
+    guard: GuardedStream,
+    name: str,
+    problem: Callable[[Problem, str], B],
+) -> Generator[B, None, None]:
     """The reader's batches, then one with the quarantine row of the damage or size cap that
     ended the input early, if one did (the same on every run, so resumption stays exact)."""
     try:
@@ -239,10 +278,10 @@ def _closed_by_problem(
     finally:
         batches.close()
     if guard.problem is not None:
-        yield problem_batch(guard.problem, name)
+        yield problem(guard.problem, name)
 
 
-def _first_bad(batch: ReadBatch, name: str) -> InputRejected:
+def _first_bad(batch: Batch, name: str) -> InputRejected:
     row = batch.quarantine.row(0, named=True)
     detail = f" ({row['detail']})" if row["detail"] else ""
     return InputRejected(
@@ -270,8 +309,20 @@ def ingest_input(
     ingest is marked failed and the result says `failed`. Balise's own errors (`--strict`, an
     unknown format), KeyboardInterrupt, SystemExit and errors of the store propagate.
     """
+    return ingest_with(AIS_SOURCE, item, store, options, strict, progress)
+
+
+def ingest_with(
+    kind: SourceKind[B],
+    item: Input,
+    store: Store,
+    options: ReadOptions,
+    strict: bool = False,
+    progress: ProgressCallback | None = None,
+) -> IngestResult:
+    """Ingest one input of `kind` into `store`, as `ingest_input` does AIS."""
     try:
-        return _ingest(item, store, options, strict, progress)
+        return _ingest(kind, item, store, options, strict, progress)
     except _ReaderFailed as failed:
         return _failed(item, store, options, failed.cause)
 
@@ -289,6 +340,7 @@ def _failed(item: Input, store: Store, options: ReadOptions, err: BaseException)
 
 
 def _ingest(
+    kind: SourceKind[B],
     item: Input,
     store: Store,
     options: ReadOptions,
@@ -299,7 +351,7 @@ def _ingest(
         digest = hasher.submit(_sha256, item.open)
         replay = options
         while True:
-            with _reading(item, replay) as (fmt, batches, raw):
+            with _reading(item, replay, kind) as (fmt, batches, raw):
                 ingest_id = digest.result()
                 existing = store.ingest(ingest_id)
                 if existing is not None and existing.status == "complete":
@@ -312,7 +364,7 @@ def _ingest(
                 )
                 if record.batch_records == replay.batch_records:
                     _store(
-                        item, store, record, batches, raw, strict, progress,
+                        kind, item, store, record, batches, raw, strict, progress,
                         options.max_quarantine_text_bytes,
                     )  # fmt: skip
                     break
@@ -324,10 +376,11 @@ def _ingest(
 
 
 def _store(
+    kind: SourceKind[B],
     item: Input,
     store: Store,
     record: IngestRecord,
-    batches: Iterator[ReadBatch],
+    batches: Iterator[B],
     raw: BinaryIO,
     strict: bool,
     progress: ProgressCallback | None,
@@ -340,6 +393,6 @@ def _store(
         if strict and not batch.quarantine.is_empty():
             raise _first_bad(batch, item.name)
         batch.quarantine = cap_texts(batch.quarantine, max_text_bytes)
-        store.store_batch(record.ingest_id, index, batch)
+        kind.save(store, record.ingest_id, index, batch)
         if progress is not None:
             progress(item.name, raw.tell(), item.size)

@@ -21,6 +21,10 @@ from balise.model.schema import IDENTITY_SCHEMA, POSITION_SCHEMA, QUARANTINE_SCH
 MAX_LINE_BYTES = 4 * 1024
 """An AIS sentence is at most 82 characters (IEC 61162-1), a tag block adds under 100 and a CSV
 archive row is under 1 KB: 4 KiB leaves room for any real line and bounds a line with no end."""
+MAX_RECORD_LINE_BYTES = 64 * 1024
+"""A line of a port or access record file (a CSV row, a JSON line): an access log entry may list
+up to `records.MAX_AUDIT_RECORDS` (1,000) identifiers of a dozen characters, ~20 KB; 64 KiB holds
+it with room and still bounds a line with no end."""
 MAX_INPUT_BYTES = 64 * 1024**3
 """Decompressed bytes read from one input: a national archive day (DMA) is 3-5 GB, a year of a
 busy receiver's NMEA tens of GB; past 64 GiB an input is more likely a decompression bomb."""
@@ -36,7 +40,8 @@ class ReadOptions:
     `assume_time` (UTC) is used for NMEA sentences with neither a tag block nor a leading
     timestamp; without it such sentences are quarantined with reason `no_time`. The limits bound
     what hostile or broken input can cost (settings `ingest.max_*`, where they are explained): a
-    longer line is quarantined `line_too_long`, reading stops after `max_input_bytes`
+    longer line (`max_line_bytes` for AIS, `max_record_line_bytes` for port and access records)
+    is quarantined `line_too_long`, reading stops after `max_input_bytes`
     decompressed bytes of one input, and a quarantine row keeps at most
     `max_quarantine_text_bytes` of the original text.
     """
@@ -44,6 +49,7 @@ class ReadOptions:
     assume_time: datetime | None = None
     batch_records: int = 200_000
     max_line_bytes: int = MAX_LINE_BYTES
+    max_record_line_bytes: int = MAX_RECORD_LINE_BYTES
     max_input_bytes: int = MAX_INPUT_BYTES
     max_quarantine_text_bytes: int = MAX_QUARANTINE_TEXT_BYTES
 

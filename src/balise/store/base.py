@@ -9,7 +9,7 @@ implementation can be written against them without touching `api`, `alerts` or `
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, Protocol
@@ -19,6 +19,7 @@ import polars as pl
 from balise.errors import BaliseError
 from balise.model.batch import ReadBatch
 from balise.model.box import Box
+from balise.model.record_batch import RecordBatch
 from balise.model.schema import UTC_TIME
 from balise.store.accounts import AccountStore, AuditStore, ShareStore
 
@@ -385,6 +386,48 @@ class FleetStore(Protocol):
         ...
 
 
+class PortRecordStore(Protocol):
+    """Port and access records: container releases, gate transactions, access logs imported
+    from other systems and the staff directory, each read back in its frame of
+    `balise.model.records`. A record with an identity (release, gate transaction, staff member)
+    is kept in its latest version; storing the same content again stores nothing new."""
+
+    def store_records(self, ingest_id: str, batch_index: int, batch: RecordBatch) -> None:
+        """Store one batch of records with its counts and quarantine rows atomically; the
+        ingest's progress moves past it. Counters: `records_read`, `records_stored` (new or
+        replacing), `records_replaced`, `duplicates` (the same as stored), `outdated` (older
+        than the version kept), `skipped` and `quarantined` by reason."""
+        ...
+
+    def releases(
+        self, container_numbers: Sequence[str] | None = None, terminal: str | None = None
+    ) -> pl.DataFrame:
+        """Releases (`RELEASE_SCHEMA`) of the containers `container_numbers` and at `terminal`
+        (`NLRTM-ECT`, or a port's every terminal: `NLRTM`) when given, by issue time."""
+        ...
+
+    def gate_transactions(
+        self,
+        container_numbers: Sequence[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> pl.DataFrame:
+        """Gate transactions (`GATE_SCHEMA`) of the containers `container_numbers` when given,
+        within [`since`, `until`), by time."""
+        ...
+
+    def access_log(
+        self, since: datetime | None = None, until: datetime | None = None, user: str | None = None
+    ) -> pl.DataFrame:
+        """Imported access log entries (`ACCESS_SCHEMA`) of `user` when given, within [`since`,
+        `until`), by time."""
+        ...
+
+    def staff(self) -> pl.DataFrame:
+        """The staff directory (`STAFF_SCHEMA`), one row per user, by user."""
+        ...
+
+
 class Store(
     IngestStore,
     PositionStore,
@@ -395,6 +438,7 @@ class Store(
     AccountStore,
     ShareStore,
     AuditStore,
+    PortRecordStore,
     Protocol,
 ):
     """Where readers' batches go and where queries read them back: every concern."""

@@ -29,6 +29,7 @@ from balise.store.duckdb_event_queries import DuckDBEventQueries
 from balise.store.duckdb_events import migrate_events
 from balise.store.duckdb_fleet import DuckDBFleet
 from balise.store.duckdb_positions import DuckDBPositions
+from balise.store.duckdb_records import RECORDS_SQL, DuckDBRecords
 
 _SQL_TYPES = {
     pl.Int8(): "TINYINT",
@@ -75,7 +76,9 @@ CREATE TABLE IF NOT EXISTS detect_runs (
 _SAME_IDENTITY = " AND ".join(f"i.{c} IS NOT DISTINCT FROM b.{c}" for c in _IDENTITY_KEY)
 
 
-class DuckDBStore(DuckDBPositions, DuckDBEventQueries, DuckDBAlerts, DuckDBFleet, DuckDBAccounts):
+class DuckDBStore(
+    DuckDBPositions, DuckDBEventQueries, DuckDBAlerts, DuckDBFleet, DuckDBAccounts, DuckDBRecords
+):
     """The `Store` over a DuckDB file (or `:memory:`)."""
 
     def __init__(self, path: Path | str) -> None:
@@ -92,6 +95,7 @@ class DuckDBStore(DuckDBPositions, DuckDBEventQueries, DuckDBAlerts, DuckDBFleet
         migrate_events(self._con)
         self._con.execute(ALERTS_SQL)
         self._con.execute(ACCOUNTS_SQL)
+        self._con.execute(RECORDS_SQL)
 
     def close(self) -> None:
         self._con.close()
@@ -264,19 +268,6 @@ class DuckDBStore(DuckDBPositions, DuckDBEventQueries, DuckDBAlerts, DuckDBFleet
         finally:
             self._con.unregister("batch_identities")
         return int(result[0]) if result else 0
-
-    def _insert_quarantine(self, ingest_id: str, quarantine: pl.DataFrame) -> None:
-        if quarantine.is_empty():
-            return
-        self._con.register("batch_quarantine", quarantine.to_arrow())
-        try:
-            self._con.execute(
-                "INSERT INTO quarantine SELECT ?, source, source_line, reason, detail, raw"
-                " FROM batch_quarantine",
-                [ingest_id],
-            )
-        finally:
-            self._con.unregister("batch_quarantine")
 
     def ingest_counts(self, ingest_id: str) -> pl.DataFrame:
         return self._frame(

@@ -72,6 +72,20 @@ class Connected:
             assert isinstance(frame, pl.DataFrame)
             yield frame
 
+    def _insert_quarantine(self, ingest_id: str, quarantine: pl.DataFrame) -> None:
+        """Append the quarantine rows of a batch of the ingest `ingest_id`."""
+        if quarantine.is_empty():
+            return
+        self._con.register("batch_quarantine", quarantine.to_arrow())
+        try:
+            self._con.execute(
+                "INSERT INTO quarantine SELECT ?, source, source_line, reason, detail, raw"
+                " FROM batch_quarantine",
+                [ingest_id],
+            )
+        finally:
+            self._con.unregister("batch_quarantine")
+
     @contextlib.contextmanager
     def _registered(self, name: str, frame: pl.DataFrame) -> Iterator[None]:
         """`frame` readable as the view `name` for the duration of the block."""

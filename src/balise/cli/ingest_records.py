@@ -1,0 +1,95 @@
+"""`balise ingest releases|gate|access-log|staff FILE...`: store port and access records.
+
+The same command as `balise ingest ais` for the other sources the insider rules need: container
+releases and gate transactions of a terminal, access logs of other systems, the staff directory.
+Each prints what it read, stored, replaced and quarantined (`--format json` for machines).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, Final
+
+import typer
+
+from balise.cli.ingest import Reporter, SummaryFormat, ingest_files
+from balise.cli.output import print_table
+from balise.engine.ingest import IngestResult
+from balise.engine.ingest_records import ingest_records
+from balise.model.record_batch import RecordKind
+
+COMMAND_HELP: Final = {
+    RecordKind.RELEASES: "Ingest container releases (CSV: release_id, container_number, "
+    "terminal, issued_at, ...); a later issue of a release replaces the stored one.",
+    RecordKind.GATE: "Ingest terminal gate transactions (CSV: gate_tx_id, container_number, "
+    "terminal, time, direction, ...).",
+    RecordKind.ACCESS_LOG: "Ingest access logs of other systems (JSON lines or CSV: time, "
+    "user, action, records, ...); format detected.",
+    RecordKind.STAFF: "Ingest a staff directory (CSV: user, agency, role, ports, timezone); "
+    "a later entry of a user replaces the stored one.",
+}
+"""The help of each command (its first line in `balise ingest --help`)."""
+_COUNTS: Final = (
+    ("read", "records_read"),
+    ("stored", "records_stored"),
+    ("replaced", "records_replaced"),
+    ("duplicates", "duplicates"),
+    ("outdated", "outdated"),
+)
+"""Summary key -> ingest counter."""
+
+
+def record_summary(result: IngestResult) -> dict[str, object]:
+    """The counts of one ingest of records, as printed by `--format json`: `read`, `stored`
+    (new or replacing a stored version), `replaced`, `duplicates` (the same as stored),
+    `outdated` (older than the version kept), `quarantined` and `skipped` by reason."""
+    return {
+        "source": result.source,
+        "format": result.source_format,
+        "status": result.status,
+        "ingest_id": result.ingest_id,
+        **{key: result.count(counter) for key, counter in _COUNTS},
+        "quarantined": result.by_key("quarantined"),
+        "skipped": result.by_key("skipped"),
+    }
+
+
+def print_record_summary(result: IngestResult) -> None:
+    summary = record_summary(result)
+    rows = [(key, f"{summary[key]:,}") for key, _ in _COUNTS]
+    for group in ("quarantined", "skipped"):
+        tally = summary[group]
+        assert isinstance(tally, dict)
+        rows.extend((f"{group}: {key}", f"{n:,}") for key, n in sorted(tally.items()))
+    title = f"{result.source} ({result.source_format}, {result.status.replace('_', ' ')})"
+    print_table(title, rows, ("", "count"))
+
+
+RECORD_REPORTER: Final = Reporter(record_summary, print_record_summary)
+
+
+def _command(kind: RecordKind) -> Callable[..., None]:
+    def command(
+        ctx: typer.Context,
+        files: Annotated[list[str], typer.Argument(help="Files (.gz, .zip too); - is stdin.")],
+        strict: Annotated[
+            bool, typer.Option(help="Stop at the first bad record (exit 3).")
+        ] = False,
+        batch_records: Annotated[int | None, typer.Option(help="Records per batch.")] = None,
+        output: Annotated[SummaryFormat, typer.Option("--format", help="Summary format.")] = (
+            SummaryFormat.table
+        ),
+    ) -> None:
+        ingest = partial(ingest_records, kind)
+        flags = {"ingest.batch_records": batch_records}
+        ingest_files(ctx, files, strict, output, ingest, RECORD_REPORTER, flags)
+
+    command.__doc__ = COMMAND_HELP[kind]
+    return command
+
+
+def register(app: typer.Typer) -> None:
+    """Add `releases`, `gate`, `access-log` and `staff` to the `balise ingest` group."""
+    for kind in RecordKind:
+        app.command(kind.value)(_command(kind))

@@ -1,0 +1,58 @@
+"""What the readers of port and access records yield: batches of one kind of record.
+
+The AIS readers yield `balise.model.batch.ReadBatch` (positions and identities); the readers of
+container releases, gate transactions, imported access logs and staff directories yield a
+`RecordBatch` of one of the frames of `balise.model.records`, with the same quarantine rows and
+tallies, so the ingest job runs both the same way (hash, batches, resumption, quarantine).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Final
+
+import polars as pl
+
+from balise.model.records import ACCESS_SCHEMA, GATE_SCHEMA, RELEASE_SCHEMA, STAFF_SCHEMA
+from balise.model.schema import QUARANTINE_SCHEMA, empty
+
+
+class RecordKind(StrEnum):
+    """The kinds of port and access records Balise reads (`balise ingest KIND`)."""
+
+    RELEASES = "releases"
+    GATE = "gate"
+    ACCESS_LOG = "access-log"
+    STAFF = "staff"
+
+
+RECORD_SCHEMAS: Final[dict[RecordKind, dict[str, pl.DataType]]] = {
+    RecordKind.RELEASES: RELEASE_SCHEMA,
+    RecordKind.GATE: GATE_SCHEMA,
+    RecordKind.ACCESS_LOG: ACCESS_SCHEMA,
+    RecordKind.STAFF: STAFF_SCHEMA,
+}
+"""The frame each kind of record is read into and stored as."""
+
+
+@dataclass
+class RecordBatch:
+    """One batch of an input of port or access records.
+
+    `records` holds the good records in the frame of `kind` (`RECORD_SCHEMAS`); `quarantine` the
+    rejected ones with their reason and original text; `records_read` counts the input records
+    (data lines), blank lines excepted, which `skipped` counts.
+    """
+
+    kind: RecordKind
+    records: pl.DataFrame
+    quarantine: pl.DataFrame = field(default_factory=lambda: empty(QUARANTINE_SCHEMA))
+    records_read: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    @classmethod
+    def of_quarantine(cls, kind: RecordKind, quarantine: pl.DataFrame) -> RecordBatch:
+        """A batch holding no record, only `quarantine` rows (an input that ended early)."""
+        return cls(kind, empty(RECORD_SCHEMAS[kind]), quarantine)

@@ -1,0 +1,282 @@
+"""Port and access records in the DuckDB store: container releases, gate transactions, imported
+access logs and the staff directory.
+
+Each kind has its table, with the columns of its frame (`balise.model.records`) and the ingest
+that stored the row. A batch is written in one transaction with its counts, its quarantine rows
+and the ingest's progress, as AIS batches are.
+
+A release, a gate transaction and a staff member are records with an identity (`release_id`,
+`gate_tx_id`, `user`) whose later versions replace the earlier: a release re-issued later (a
+later `issued_at`, or for the same issue a later `customs_status_at`) replaces the stored one
+and an older version is not stored (`outdated`); gate transactions and staff members have no
+version time, so the later line of an input, and a later input, wins. A version identical to the
+stored one (all columns but `source` and `source_line`) is a duplicate and stores nothing.
+Access log entries have no identity: an entry already stored by another input (logs exported
+twice, overlapping exports) is a duplicate; within one input every line is kept, since a user
+may read the same record twice in one second.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+import polars as pl
+
+from balise.model.containers import normalise_container
+from balise.model.record_batch import RECORD_SCHEMAS, RecordBatch, RecordKind
+from balise.model.schema import UTC_TIME, conform
+from balise.store.duckdb_connection import Connected
+
+RECORD_TABLES: Final[dict[RecordKind, str]] = {
+    RecordKind.RELEASES: "releases",
+    RecordKind.GATE: "gate_transactions",
+    RecordKind.ACCESS_LOG: "access_log",
+    RecordKind.STAFF: "staff",
+}
+"""The table of each kind of record (the access log imported from other systems; Balise's own
+audit log is another table)."""
+_PROVENANCE: Final = ("source", "source_line")
+"""Columns saying where a row was read, not what it says."""
+
+
+@dataclass(frozen=True)
+class _Versions:
+    """How the versions of one record are told apart: the `key` naming the record and the
+    columns that order its versions, oldest first (a null is older than any value)."""
+
+    key: str
+    order: tuple[str, ...] = ()
+
+
+_VERSIONED: Final = {
+    RecordKind.RELEASES: _Versions("release_id", ("issued_at", "customs_status_at")),
+    RecordKind.GATE: _Versions("gate_tx_id"),
+    RecordKind.STAFF: _Versions("user"),
+}
+
+
+def _sql_type(dtype: pl.DataType) -> str:
+    if dtype == UTC_TIME:
+        return "TIMESTAMPTZ"
+    if dtype == pl.List(pl.String()):
+        return "VARCHAR[]"
+    return {pl.String(): "VARCHAR", pl.Int64(): "BIGINT"}[dtype]
+
+
+def _q(column: str) -> str:
+    """A column name quoted (`user`, `time` and `count` are SQL words)."""
+    return f'"{column}"'
+
+
+RECORDS_SQL: Final = "\n".join(
+    f"CREATE TABLE IF NOT EXISTS {table} ("
+    + ", ".join(f"{_q(c)} {_sql_type(t)}" for c, t in RECORD_SCHEMAS[kind].items())
+    + ", ingest_id VARCHAR);"
+    for kind, table in RECORD_TABLES.items()
+)
+
+
+def _content(kind: RecordKind) -> list[str]:
+    """The columns that say what a record says (all but where it was read)."""
+    return [c for c in RECORD_SCHEMAS[kind] if c not in _PROVENANCE]
+
+
+def _same(kind: RecordKind, a: str, b: str) -> str:
+    """SQL: rows `a` and `b` say the same (nulls equal)."""
+    return " AND ".join(f"{a}.{_q(c)} IS NOT DISTINCT FROM {b}.{_q(c)}" for c in _content(kind))
+
+
+def _newer(order: tuple[str, ...], a: str, b: str) -> str:
+    """SQL: version `a` is newer than version `b` by the columns `order` (a null is oldest)."""
+
+    def value(row: str, column: str) -> str:
+        return f"coalesce({row}.{_q(column)}, '-infinity'::TIMESTAMPTZ)"
+
+    terms = [
+        " AND ".join(
+            [
+                *(f"{value(a, c)} = {value(b, c)}" for c in order[:i]),
+                f"{value(a, o)} > {value(b, o)}",
+            ]
+        )
+        for i, o in enumerate(order)
+    ]
+    return f"({' OR '.join(terms)})" if terms else "FALSE"
+
+
+class DuckDBRecords(Connected):
+    """The `PortRecordStore` of the DuckDB store."""
+
+    def store_records(self, ingest_id: str, batch_index: int, batch: RecordBatch) -> None:
+        """Store one batch of records with its counts and quarantine rows, atomically; the
+        ingest's progress moves past it."""
+        try:
+            with self._transaction():
+                if batch.kind in _VERSIONED:
+                    fates = self._save_versions(ingest_id, batch.kind, batch.records)
+                else:
+                    fates = self._append_new(ingest_id, batch.kind, batch.records)
+                self._insert_quarantine(ingest_id, batch.quarantine)
+                self._record_progress(ingest_id, batch_index, _record_counts(batch, fates))
+        finally:
+            self._changed()
+
+    def _record_progress(
+        self, ingest_id: str, batch_index: int, counts: list[tuple[str, str, int]]
+    ) -> None:
+        if counts:
+            self._con.executemany(
+                "INSERT INTO ingest_counts VALUES (?, ?, ?, ?, ?)",
+                [(ingest_id, batch_index, *count) for count in counts],
+            )
+        self._con.execute(
+            "UPDATE ingests SET batches_done = ? WHERE ingest_id = ?", [batch_index + 1, ingest_id]
+        )
+
+    def _save_versions(
+        self, ingest_id: str, kind: RecordKind, records: pl.DataFrame
+    ) -> Counter[str]:
+        """Store the newest version of each record of the batch unless the stored one is newer
+        or the same; count what became of every row."""
+        versions, table = _VERSIONED[kind], RECORD_TABLES[kind]
+        if records.is_empty():
+            return Counter()
+        ranked = records.with_row_index("batch_row").sort(
+            [*versions.order, "batch_row"], nulls_last=False
+        )
+        latest = ranked.unique(versions.key, keep="last", maintain_order=True)
+        earlier = ranked.join(latest.select("batch_row"), on="batch_row", how="anti")
+        key = _q(versions.key)
+        with self._registered("latest", latest), self._registered("earlier", earlier):
+            same_in_batch = self._rows(
+                f"SELECT count(*) FROM earlier e JOIN latest l ON e.{key} = l.{key}"
+                f" WHERE {_same(kind, 'e', 'l')}"
+            )[0][0]
+            fates = self._frame(
+                f"SELECT l.batch_row, CASE WHEN s.{key} IS NULL THEN 'stored'"
+                f" WHEN {_same(kind, 's', 'l')} THEN 'duplicates'"
+                f" WHEN {_newer(versions.order, 's', 'l')} THEN 'outdated'"
+                f" ELSE 'replaced' END AS fate FROM latest l LEFT JOIN {table} s"
+                f" ON s.{key} = l.{key}"
+            )
+        winners = latest.join(fates, on="batch_row").filter(
+            pl.col("fate").is_in(["stored", "replaced"])
+        )
+        self._write_versions(ingest_id, kind, winners.drop("batch_row", "fate"))
+        counted = Counter(dict(fates["fate"].value_counts().rows()))
+        counted["duplicates"] += same_in_batch
+        counted["outdated"] += earlier.height - same_in_batch
+        counted["stored"] += counted["replaced"]
+        return counted
+
+    def _write_versions(self, ingest_id: str, kind: RecordKind, winners: pl.DataFrame) -> None:
+        """Replace the stored versions of the records of `winners` with them."""
+        if winners.is_empty():
+            return
+        key, table = _q(_VERSIONED[kind].key), RECORD_TABLES[kind]
+        columns = ", ".join(_q(c) for c in RECORD_SCHEMAS[kind])
+        with self._registered("winners", winners):
+            self._con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM winners)")
+            self._con.execute(f"INSERT INTO {table} SELECT {columns}, ? FROM winners", [ingest_id])
+
+    def _append_new(self, ingest_id: str, kind: RecordKind, records: pl.DataFrame) -> Counter[str]:
+        """Append the entries no other ingest stored; count them and the duplicates."""
+        if records.is_empty():
+            return Counter()
+        table = RECORD_TABLES[kind]
+        columns = ", ".join(f"b.{_q(c)}" for c in RECORD_SCHEMAS[kind])
+        with self._registered("incoming", records):
+            result = self._con.execute(
+                f"INSERT INTO {table} SELECT {columns}, ? FROM incoming b WHERE NOT EXISTS ("
+                f" SELECT 1 FROM {table} a WHERE a.ingest_id <> ? AND {_same(kind, 'a', 'b')})",
+                [ingest_id, ingest_id],
+            ).fetchone()
+        stored = int(result[0]) if result else 0
+        return Counter({"stored": stored, "duplicates": records.height - stored})
+
+    # --- reading back ----------------------------------------------------------------------
+
+    def releases(
+        self, container_numbers: Sequence[str] | None = None, terminal: str | None = None
+    ) -> pl.DataFrame:
+        """Stored releases (the latest version of each), of the containers `container_numbers`
+        (compared in their stored form: `normalise_container`) and at `terminal` (a terminal,
+        `NLRTM-ECT`, or every terminal of a port, `NLRTM`) when given; by `issued_at`, then id."""
+        where: list[str] = []
+        params: list[Any] = []
+        if container_numbers is not None:
+            where.append("list_contains(?, container_number)")
+            params.append([normalise_container(n) for n in container_numbers])
+        if terminal is not None:
+            where.append("(terminal = ? OR starts_with(terminal, ? || '-'))")
+            params += [terminal.upper(), terminal.upper()]
+        return self._records(RecordKind.RELEASES, where, params, "issued_at, release_id")
+
+    def gate_transactions(
+        self,
+        container_numbers: Sequence[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> pl.DataFrame:
+        """Stored gate transactions (of the containers `container_numbers` when given) within
+        [`since`, `until`), by time, then id."""
+        where, params = _within(since, until)
+        if container_numbers is not None:
+            where.append("list_contains(?, container_number)")
+            params.append([normalise_container(n) for n in container_numbers])
+        return self._records(RecordKind.GATE, where, params, '"time", gate_tx_id')
+
+    def access_log(
+        self, since: datetime | None = None, until: datetime | None = None, user: str | None = None
+    ) -> pl.DataFrame:
+        """Imported access log entries (of `user` when given) within [`since`, `until`), by
+        time, then user."""
+        where, params = _within(since, until)
+        if user is not None:
+            where.append('"user" = ?')
+            params.append(user)
+        return self._records(RecordKind.ACCESS_LOG, where, params, '"time", "user"')
+
+    def staff(self) -> pl.DataFrame:
+        """The staff directory: one row per user, the latest version, by user."""
+        return self._records(RecordKind.STAFF, [], [], '"user"')
+
+    def _records(
+        self, kind: RecordKind, where: list[str], params: list[Any], order: str
+    ) -> pl.DataFrame:
+        schema = RECORD_SCHEMAS[kind]
+        columns = ", ".join(_q(c) for c in schema)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        frame = self._frame(
+            f"SELECT {columns} FROM {RECORD_TABLES[kind]} {clause} ORDER BY {order}", params
+        )
+        return conform(frame, schema)
+
+
+def _within(since: datetime | None, until: datetime | None) -> tuple[list[str], list[Any]]:
+    """Clauses and parameters keeping `time` within [`since`, `until`)."""
+    where: list[str] = []
+    params: list[Any] = []
+    if since is not None:
+        where.append('"time" >= ?')
+        params.append(since)
+    if until is not None:
+        where.append('"time" < ?')
+        params.append(until)
+    return where, params
+
+
+def _record_counts(batch: RecordBatch, fates: Counter[str]) -> list[tuple[str, str, int]]:
+    """The counters of one batch (`ingest_counts` rows: counter, key, count)."""
+    counts = [
+        ("records_read", "", batch.records_read),
+        *((f"records_{fate}", "", fates[fate]) for fate in ("stored", "replaced")),
+        *((fate, "", fates[fate]) for fate in ("duplicates", "outdated")),
+        *(("skipped", reason, n) for reason, n in batch.skipped.items()),
+        *(("quarantined", r, n) for r, n in batch.quarantine["reason"].value_counts().rows()),
+    ]
+    return [count for count in counts if count[2]]
