@@ -19,6 +19,7 @@ from balise.alerts.rules import alert_settings
 from balise.errors import SettingError
 from balise.maritime.params import detector_settings
 from balise.model.batch import MAX_INPUT_BYTES, MAX_LINE_BYTES, MAX_QUARANTINE_TEXT_BYTES
+from balise.security.insider_params import insider_settings
 
 
 def parse_utc(text: str) -> datetime:
@@ -133,11 +134,12 @@ SETTINGS: tuple[Setting, ...] = (
         "(help.starboard.nz)",
     ),
     *(Setting(**declared) for declared in detector_settings()),
+    *(Setting(**declared) for declared in insider_settings()),
     *(Setting(**declared) for declared in alert_settings()),
 )
 """Every setting; `detect.<detector>.<threshold>` ones come from the detectors' parameter
-classes (balise.maritime.params), `alerts.<threshold>` ones from the alert rules
-(balise.alerts.rules)."""
+classes (balise.maritime.params, and balise.security.insider_params for `detect.insider.*`),
+`alerts.<threshold>` ones from the alert rules (balise.alerts.rules)."""
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 
