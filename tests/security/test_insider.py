@@ -255,6 +255,15 @@ def test_a_gate_transaction_read_names_its_container() -> None:
     assert evidence(events)["pickup"]["gate_tx_id"] == "G1"
 
 
+def test_duplicated_imports_count_once() -> None:
+    read = access(reads("ana", [PICKUP - timedelta(hours=3)], [["R0"]], resource="release"))
+    terms = releases(release("R0", BOX), release("R0", BOX))
+    out = gate(*[pickup("G1", BOX, PICKUP, haulier="FAST CARGO")] * 2)
+    events = detect_insider(read, PTP_OFFICER, terms, out)
+    assert rules_of(events) == ["release_before_pickup"]
+    assert evidence(events)["lookups"] == 1
+
+
 def test_pickup_read_in_work_or_at_own_port() -> None:
     read = access(reads("ana", [PICKUP - timedelta(hours=3)], [["R0"]], resource="release"))
     terms = releases(release("R0", BOX))

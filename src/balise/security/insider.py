@@ -41,14 +41,13 @@ from balise.model.events import (
     event_id_expr,
     to_json,
 )
-from balise.model.records import GATE_SCHEMA, RELEASE_SCHEMA
 from balise.model.schema import conform
 from balise.security.daily import consignee_concentration, off_hours, unrelated_lookups
 from balise.security.findings import Finding
 from balise.security.insider_params import InsiderParams
 from balise.security.pickups import release_before_pickup, unusual_pickups
 from balise.security.rates import bursts, scraping
-from balise.security.reads import WORK_SCHEMA, frame_of, prepare
+from balise.security.reads import WORK_SCHEMA, prepare
 
 __all__ = ["EVENT_TYPE", "RULES", "WORK_SCHEMA", "InsiderParams", "detect_insider"]
 
@@ -80,7 +79,7 @@ def detect_insider(
     `lon` are null, `related` lists the containers, releases and companies involved.
     """
     reads = prepare(access, staff, releases, gate, work, params)
-    pickups = unusual_pickups(frame_of(releases, RELEASE_SCHEMA), frame_of(gate, GATE_SCHEMA))
+    pickups = unusual_pickups(reads.releases, reads.gate)
     findings = [
         *release_before_pickup(reads.lookups, pickups, params),
         *unrelated_lookups(reads.lookups, reads.people, params),

@@ -53,6 +53,10 @@ class Reads:
     known."""
     people: pl.DataFrame
     """The staff `directory`: user, ports, timezone."""
+    releases: pl.DataFrame
+    """The releases, one per release id (`distinct`)."""
+    gate: pl.DataFrame
+    """The gate transactions, one per transaction id (`distinct`)."""
 
 
 def frame_of(frame: pl.DataFrame | None, schema: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -229,6 +233,18 @@ def prepare(
     they are judged against."""
     people = directory(frame_of(staff, STAFF_SCHEMA))
     entries = read_entries(frame_of(access, ACCESS_SCHEMA), people, params)
-    index = record_index(frame_of(releases, RELEASE_SCHEMA), frame_of(gate, GATE_SCHEMA))
-    lookups = resolve_lookups(entries, index, people, frame_of(work, WORK_SCHEMA))
-    return Reads(entries=entries.drop("records"), lookups=lookups, people=people)
+    terms = distinct(frame_of(releases, RELEASE_SCHEMA), "release_id", "issued_at")
+    moves = distinct(frame_of(gate, GATE_SCHEMA), "gate_tx_id", "time")
+    lookups = resolve_lookups(
+        entries, record_index(terms, moves), people, frame_of(work, WORK_SCHEMA)
+    )
+    return Reads(
+        entries=entries.drop("records"), lookups=lookups, people=people, releases=terms, gate=moves
+    )
+
+
+def distinct(frame: pl.DataFrame, key: str, order: str) -> pl.DataFrame:
+    """`frame` with one row per `key` (the latest by `order`; rows without a key kept): the
+    same release or gate transaction imported twice must not count twice."""
+    keyed = frame.filter(pl.col(key).is_not_null()).sort(order, nulls_last=False)
+    return pl.concat([keyed.unique(key, keep="last"), frame.filter(pl.col(key).is_null())])
