@@ -42,6 +42,7 @@ from balise.model.events import (
     to_json,
 )
 from balise.model.schema import conform
+from balise.security import daily, pickups, rates
 from balise.security.daily import consignee_concentration, off_hours, unrelated_lookups
 from balise.security.findings import Finding
 from balise.security.insider_params import InsiderParams
@@ -52,10 +53,8 @@ from balise.security.reads import WORK_SCHEMA, prepare
 __all__ = ["EVENT_TYPE", "RULES", "WORK_SCHEMA", "InsiderParams", "detect_insider"]
 
 EVENT_TYPE: Final = "insider_lookup"
-RULES: Final = (
-    "release_before_pickup", "unrelated_lookups", "consignee_concentration", "off_hours",
-    "burst", "scraping",
-)  # fmt: skip
+RULES: Final = (pickups.RULE, daily.UNRELATED, daily.CONSIGNEE, daily.OFF_HOURS, rates.BURST,
+                rates.SCRAPING)  # fmt: skip
 """The rules, strongest first: the values of `evidence.rule`."""
 
 DEFAULT_PARAMS: Final = InsiderParams()
