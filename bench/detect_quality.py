@@ -52,7 +52,10 @@ def _same_vessels(detected: dict[str, Any], truth: dict[str, Any]) -> bool:
 
 
 def _load_truth(path: Path) -> list[dict[str, Any]]:
-    records = [json.loads(line) for line in path.read_text().splitlines()]
+    """The truth about vessels and radar tracks (the insider's days, about a user, are scored by
+    `bench/insider_quality.py`)."""
+    lines = path.read_text().splitlines()
+    records = [r for r in map(json.loads, lines) if (r.get("subject") or {}).get("kind") != "user"]
     for record in records:
         for key in ("start", "end"):
             record[key] = datetime.fromisoformat(record[key].replace("Z", "+00:00"))

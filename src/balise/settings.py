@@ -25,6 +25,7 @@ from balise.model.batch import (
     MAX_RECORD_LINE_BYTES,
 )
 from balise.security.auth_params import auth_settings
+from balise.security.insider_params import insider_settings
 
 
 def parse_utc(text: str) -> datetime:
@@ -149,12 +150,13 @@ SETTINGS: tuple[Setting, ...] = (
         "(help.starboard.nz)",
     ),
     *(Setting(**declared) for declared in detector_settings()),
+    *(Setting(**declared) for declared in insider_settings()),
     *(Setting(**declared) for declared in alert_settings()),
     *(Setting(**declared) for declared in auth_settings()),
 )
 """Every setting; `detect.<detector>.<threshold>` ones come from the detectors' parameter
-classes (balise.maritime.params), `alerts.<threshold>` ones from the alert rules
-(balise.alerts.rules)."""
+classes (balise.maritime.params, and balise.security.insider_params for `detect.insider.*`),
+`alerts.<threshold>` ones from the alert rules (balise.alerts.rules)."""
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 

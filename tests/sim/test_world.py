@@ -87,13 +87,24 @@ def test_every_scenario_has_truth(truth: list[dict[str, Any]]) -> None:
     assert types >= {
         "loitering", "ais_gap", "encounter", "coastal_drop", "shared_mmsi", "identity_change",
         "position_jump", "destination_mismatch", "clearance_missing", "dark_target", "port_visit",
+        "insider_lookup",
     }  # fmt: skip
     scenarios = {e["evidence"]["scenario"] for e in truth}
-    assert {"watchlist_arrival", "traffic", "mothership_transfer"} <= scenarios
+    assert {"watchlist_arrival", "traffic", "mothership_transfer", "insider"} <= scenarios
     for event in truth:
         assert set(event) >= {"id", "type", "start", "end", "lat", "lon", "mmsi", "status"}
         assert event["start"] <= event["end"]
     assert len({e["id"] for e in truth}) == len(truth)
+
+
+def test_the_insider_is_on_the_staff(world: Path, truth: list[dict[str, Any]]) -> None:
+    staff = pl.read_csv(world / FILES["staff"])
+    insiders = {e["subject"]["id"] for e in _events(truth, "insider_lookup")}
+    assert len(insiders) == 1
+    assert insiders <= set(staff["user"])
+    lines = (world / FILES["access"]).read_text().splitlines()
+    readers = {json.loads(line)["user"] for line in lines}
+    assert insiders <= readers
 
 
 def test_nmea_and_csv_carry_the_same_positions(world: Path, nmea: tuple[pl.DataFrame, ...]) -> None:

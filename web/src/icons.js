@@ -4,7 +4,7 @@
 export const SHAPES = [
   'circle', 'square', 'triangle', 'diamond', 'cross', 'star', 'hexagon', 'bar', 'ring', 'chevron',
   'pentagon', 'x',
-  'tee',
+  'tee', 'eye',
 ];
 
 const SIZE = 32;
@@ -75,6 +75,18 @@ function path(ctx, shape, size) {
     ctx.lineTo(c - w, c + r * 1.1);
     ctx.lineTo(c - w, c - r * 1.05 + 2 * w);
     ctx.lineTo(c - r * 1.1, c - r * 1.05 + 2 * w);
+  } else if (shape === 'eye') {
+    // an almond with the iris cut out and the pupil kept: the iris winds the other way, so the
+    // non-zero fill leaves it empty, and the pupil winds like the almond
+    const w = r * 1.2;
+    const h = r * 0.8;
+    ctx.moveTo(c - w, c);
+    ctx.quadraticCurveTo(c, c - 2 * h, c + w, c);
+    ctx.quadraticCurveTo(c, c + 2 * h, c - w, c);
+    ctx.moveTo(c + r * 0.5, c);
+    ctx.arc(c, c, r * 0.5, 0, Math.PI * 2, true);
+    ctx.moveTo(c + r * 0.25, c);
+    ctx.arc(c, c, r * 0.25, 0, Math.PI * 2);
   } else {
     ctx.arc(c, c, r, 0, Math.PI * 2);
   }

@@ -24,9 +24,10 @@ from typing import Final
 
 SUBJECT_KINDS: Final = (
     "vessel", "container", "declaration", "company", "person", "account", "wallet",
-    "radar_track", "user",
+    "radar_track", "user", "release",
 )  # fmt: skip
-"""What an event can be about: `subject.kind` and the kinds in `related`."""
+"""What an event can be about: `subject.kind` and the kinds in `related` (`release`: a container
+release, the PIN reference a haulier presents at the gate)."""
 
 DOMAINS: Final = ("maritime", "cargo", "entities", "finance", "security")
 """The domain of each event type: the core package that detects it."""
@@ -36,7 +37,7 @@ DOCS_PAGE: Final = "docs/detectors.md"
 SHAPES: Final = (
     "circle", "square", "triangle", "diamond", "cross", "star", "hexagon", "bar", "ring",
     "chevron", "pentagon", "x",
-    "tee",
+    "tee", "eye",
 )  # fmt: skip
 """The map glyphs the web application can draw: each event type has its own."""
 
@@ -151,6 +152,14 @@ EVENT_TYPES: Final = (
         "An arrival or departure without the expected declaration (not detected yet).",
         "not-yet-built", 0.35, "Arrived or left without the expected declaration.", "x",
         detected=False),
+    EventType(
+        "insider_lookup", "Insider look-up", "security", "user",
+        "A user's reading that looks like an insider working for a network: a container's "
+        "release read shortly before an unusual pickup of it, many containers outside the "
+        "user's ports and work, one consignee's boxes, an off-hours session, a burst or "
+        "scraping. For the security officer; risk, not proof.",
+        "insider_lookup", 0.0, "About a user, not a vessel: it adds nothing to any vessel's "
+        "risk score; its confidence ranks it for the security officer.", "eye"),
 )  # fmt: skip
 """Every event type, in the order the API, the legend and the docs list them."""
 

@@ -21,7 +21,9 @@ UNITS: Final = (
     ("_hours", "hours"), ("_minutes", "minutes"), ("_knots", "knots"), ("_km", "km"),
     ("_nm", "nm"), ("_deg_per_hour", "degrees per hour"), ("_deg", "degrees"),
     ("_share", "fraction"), ("_per_day", "per day"), ("_positions", "positions"),
-    ("_days", "days"),
+    ("_days", "days"), ("_per_hour", "per hour"), ("_hour", "hour of day (local)"),
+    ("_records", "records"), ("_lookups", "look-ups"), ("_reads", "reads"),
+    ("_containers", "containers"),
 )  # fmt: skip
 
 P = TypeVar("P")

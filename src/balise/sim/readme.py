@@ -18,6 +18,11 @@ _FILES = """\
 | `clearances.csv` | CSV | yacht clearance declarations filed for arrivals from abroad at French Caribbean ports |
 | `watchlist.csv` | CSV: name, imo, mmsi, call_sign, flag, reason, source, listed_since | vessels of interest shared by a partner agency |
 | `vessels.csv` | CSV | every hull: role, scenario, identity at the start (the truth of who is who) |
+| `staff.csv` | CSV: user, agency, role, ports (`;`-separated UN/LOCODEs), timezone (IANA) | the staff directory: customs officers, analysts, watch officers, port authority staff, an administrator, the security officer |
+| `work.csv` | CSV: user, record | what is assigned to each user: inspection queues, alerts (their boxes and vessels), an investigator's case (a consignee) |
+| `releases.csv` | CSV: release_id, container_number, terminal, bill_of_lading, issued_at, issued_to, authorised_haulier, valid_from, valid_until, customs_status, customs_status_at | container releases (the PIN references hauliers present at the gate) at the terminals of Fort-de-France, Pointe-à-Pitre, Le Havre, Rotterdam and Antwerp; container numbers carry their ISO 6346 check digit |
+| `gate.csv` | CSV: gate_tx_id, container_number, terminal, time, direction, haulier, truck_plate, release_id, result | terminal gate-outs: pickups, accepted or rejected |
+| `access-log.jsonl` | JSON lines: time, user, agency, role, address, action, route, resource, records, count | the audit trail of the staff's sign-ins and reads (containers, releases, gate, vessels, alerts, accounts, the audit) |
 | `truth.jsonl` | event records (one JSON object per line) | every staged event and every port call of the background traffic |
 """
 
@@ -37,11 +42,15 @@ _SCENARIOS = """\
 | `narco_sub` | `dark_target` | a semi-submersible without AIS approaches Galicia or Martinique: radar contacts only |
 | `watchlist_arrival` | `port_visit` | a watchlisted ship arrives at Le Havre |
 | `traffic` | `port_visit` | every port call of the background fleet in the window |
+| `insider` | `insider_lookup` (subject: the user) | a customs officer at Pointe-à-Pitre reads the release references of a front company's boxes at another port's terminal (some days in the evening, from home), and hours later a haulier not on the release collects them; the rightful haulier is turned away at the gate. One event per such day, from the first read to the last stolen pickup |
 
 Benign behaviour that must not raise alarms: ships waiting at anchorages, tugs alongside ships near
 ports, fishing vessels fishing (slow, erratic), ferries on their timetables, yachts at anchor,
 reception gaps from base-station outages and sparse satellite coverage offshore, duplicate
-receptions, rare reports with speed and course "not available".
+receptions, rare reports with speed and course "not available". In the audit trail: busy days,
+arrival rushes, evenings finished late, curious look-ups at other ports, a night-shift watch
+officer, an analyst whose case is a consignee and who reads its boxes in every port, the security
+officer reading the audit, pickups rejected at the gate or made by a subcontractor.
 """
 
 

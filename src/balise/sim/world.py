@@ -2,9 +2,11 @@
 
 Layers, each over the same hulls: the fleet (identities), the traffic (background plans), the
 scenarios (staged behaviour and its truth), the transponders (what is transmitted), reception
-(what is heard), radar (what is seen without AIS) and the writers. The world is written in time
-windows so memory stays bounded whatever the size; every random draw comes from a generator
-seeded from the seed and the layer (and window), so the same arguments give the same bytes.
+(what is heard), radar (what is seen without AIS) and the writers; beside them the access layer
+(`balise.sim.access`: containers, releases, gate, staff and their audit trail, one insider).
+The world is written in time windows so memory stays bounded whatever the size; every random
+draw comes from a generator seeded from the seed and the layer (and window), so the same
+arguments give the same bytes.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from balise.io.dma_writer import dma_rows
 from balise.io.nmea_writer import write_nmea
 from balise.model.broadcast import POSITION_REPORT_SCHEMA, STATIC_REPORT_SCHEMA
 from balise.sim import documents, readme
+from balise.sim.access import build_access, write_access
 from balise.sim.fleet import IdentityFactory, make_hull, role_counts
 from balise.sim.motion import Segments
 from balise.sim.places import FAIRWAYS, RECEIVERS
@@ -33,6 +36,7 @@ from balise.sim.radar import RADAR_CONTACT_SCHEMA, near_any_site, radar_contacts
 from balise.sim.reception import Coverage, Outages, glitch, receive
 from balise.sim.routes import SeaRoutes
 from balise.sim.scenarios import Staging, stage_all
+from balise.sim.staff import AccessWorld, Vessels
 from balise.sim.traffic import PLANNERS, fishing, fishing_grounds
 from balise.sim.transponder import Transponders, conform_reports, position_reports, static_reports
 from balise.sim.truth import TruthEvent, truth_record
@@ -55,6 +59,7 @@ LAYERS: Final = {
     "radar": 6,
     "documents": 7,
     "outages": 8,
+    "access": 9,
 }
 FILES: Final = {
     "nmea": "ais.nmea",
@@ -63,6 +68,11 @@ FILES: Final = {
     "clearances": "clearances.csv",
     "watchlist": "watchlist.csv",
     "vessels": "vessels.csv",
+    "staff": "staff.csv",
+    "work": "work.csv",
+    "releases": "releases.csv",
+    "gate": "gate.csv",
+    "access": "access-log.jsonl",
     "truth": "truth.jsonl",
     "readme": "README.md",
 }
@@ -91,6 +101,7 @@ class World:
     plans: list[HullPlan]
     truth: list[TruthEvent]
     stage: Staging
+    access: AccessWorld
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -120,8 +131,11 @@ def build_world(spec: WorldSpec) -> World:
     stage = Staging(factory, routes, land, spec.rng("scenarios"), spec.end_s, len(plans))
     stage_all(stage)
     plans.extend(stage.plans)
-    truth = [*_port_visits(plans, spec.end_s), *stage.truth]
-    return World(spec=spec, plans=plans, truth=truth, stage=stage)
+    mmsis = sorted({p.hull.identity.mmsi for p in plans if p.statics and not p.scenario})
+    vessels = Vessels(mmsis, spec.rng("access", 1))
+    access = build_access(spec.rng("access"), spec.start, spec.days, vessels)
+    truth = [*_port_visits(plans, spec.end_s), *stage.truth, *access.truth]
+    return World(spec=spec, plans=plans, truth=truth, stage=stage, access=access)
 
 
 def _port_visits(plans: list[HullPlan], end_s: float) -> list[TruthEvent]:
@@ -190,6 +204,8 @@ def write_world(world: World, out: Path, progress: Progress | None = None) -> di
     _complete_dark_targets(world, radar)
     counts["radar_contacts"] = _write_radar(radar, start, out / FILES["radar"])
     counts |= _write_documents(world, out)
+    paths = {name: out / FILES[name] for name in ("staff", "work", "releases", "gate", "access")}
+    counts |= write_access(world.access, spec.start, paths)
     world.counts = counts
     readme.write(world, out / FILES["readme"])
     return counts
