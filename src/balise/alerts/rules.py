@@ -14,6 +14,9 @@ MTES-MCT/monitorfish #5307). So each event type names its rule in the event-type
   `balise.alerts.port_calls`.
 - `zone_score` (`zone_entry`): when the zone rule that fired has a score above `zone_min_score`
   (0): the zone's owner sets the score, and a rule of score 0 records visits without raising alerts.
+- `insider` (`insider_lookup`): when the event's confidence reaches `insider_min_confidence`
+  (0.7): weaker insider rules (a late evening, a busy arrival day) are context for the security
+  officer's audit view, not alerts about a colleague.
 - `strength` (every other type): when the event's strength reaches `min_strength` (0.3), or when
   the vessel (or the other vessel of an encounter) is in the "high" risk band.
 
@@ -69,6 +72,10 @@ class AlertRules:
     is the weakest signal the detectors give, so anything weaker is context only."""
     zone_min_score: float = 0.0
     """Zone entries alert when their rule's score is above this."""
+    insider_min_confidence: float = 0.7
+    """Insider look-ups alert from this confidence: on the simulated worlds of development (seeds
+    11-14, `bench/insider_quality.py --seeds 11,12,13,14 --strong 0.7`) the lowest cut that kept
+    every insider day and no honest colleague (0.6 kept 13 events on honest users)."""
     port_after_anomaly_hours: float = 72.0
     """A port call alerts when it starts during another alertable anomaly of the vessel or within
     this many hours after it: three days, the sailing time from the Caribbean's transfer areas to
@@ -160,6 +167,8 @@ def _alertable(rules: AlertRules) -> pl.Expr:
         .then(pl.lit(False))  # decided after the others, from them (`port_calls`)
         .when(kind.is_in(types_alerting_by("zone_score")))
         .then(pl.col("score").fill_null(0.0) > rules.zone_min_score)
+        .when(kind.is_in(types_alerting_by("insider")))
+        .then(pl.col("confidence").fill_null(0.0) >= rules.insider_min_confidence)
         .otherwise((pl.col("strength") >= rules.min_strength) | high_band.fill_null(False))
     )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Final
 
 import polars as pl
 import typer
@@ -28,7 +28,9 @@ from balise.engine.accounts import create_account, sign_in_link
 from balise.engine.detect import default_geography
 from balise.engine.dossier import with_flag
 from balise.engine.ingest import Input, ingest_input
+from balise.engine.ingest_records import ingest_records
 from balise.engine.pipeline import run_pipeline
+from balise.model.record_batch import RecordKind
 from balise.security.auth_params import auth_params
 from balise.settings import Settings
 from balise.sim.world import FILES, WorldSpec, build_world, write_world
@@ -73,6 +75,15 @@ def _riskiest(vessels: pl.DataFrame, risk: pl.DataFrame | None, show: int) -> li
     return rows
 
 
+DEMO_RECORDS: Final = (
+    (RecordKind.STAFF, "staff"),
+    (RecordKind.RELEASES, "releases"),
+    (RecordKind.GATE, "gate"),
+    (RecordKind.ACCESS_LOG, "access"),
+)
+"""The demo world's port and access records, ingested beside its AIS for the insider rules."""
+
+
 def _nmea_input(path: Path) -> Input:
     return Input(path.name, lambda: path.open("rb"), path.stat().st_size)
 
@@ -94,6 +105,8 @@ def demo(
     store = workspace.open_store(create=True)
     try:
         result = ingest_input(_nmea_input(folder / FILES["nmea"]), store, options)
+        for kind, key in DEMO_RECORDS:
+            ingest_records(kind, _nmea_input(folder / FILES[key]), store, options)
     finally:
         store.close()
     if not workspace.watchlist_path.exists():

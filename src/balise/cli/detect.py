@@ -112,11 +112,26 @@ def events(
     elif output is EventFormat.table:
         rows = [
             (r["type"], r["start"].strftime("%Y-%m-%d %H:%M"), r["end"].strftime("%Y-%m-%d %H:%M"),
-             str(r["mmsi"] or ""), str(r["other_mmsi"] or ""), f"{r['lat']:.3f}",
-             f"{r['lon']:.3f}", f"{r['confidence']:.2f}", r["status"])
+             _subject(r), str(r["other_mmsi"] or ""), _number(r["lat"], 3),
+             _number(r["lon"], 3), _number(r["confidence"], 2), r["status"])
             for r in found.head(200).iter_rows(named=True)
         ]  # fmt: skip
-        headers = ("type", "start", "end", "mmsi", "other", "lat", "lon", "confidence", "status")
+        headers = ("type", "start", "end", "subject", "other", "lat", "lon", "confidence",
+                   "status")  # fmt: skip
         print_table(f"{found.height:,} events (first {len(rows)})", rows, headers)
     else:
         write_frames([found], output.value)
+
+
+def _number(value: float | None, digits: int) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+def _subject(row: dict[str, object]) -> str:
+    """The MMSI of a vessel event, else `kind:id` of its subject (`user:j.doe`)."""
+    if row.get("mmsi") is not None:
+        return str(row["mmsi"])
+    subject = row.get("subject")
+    if isinstance(subject, dict) and subject.get("id"):
+        return f"{subject.get('kind')}:{subject['id']}"
+    return ""

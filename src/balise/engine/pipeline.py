@@ -1,5 +1,6 @@
 """The processing pipeline after ingest, run the same way by `balise detect` and `balise demo`:
-detect events, assess risk (vessels, voyages, tracking to the next port), refresh the alerts.
+detect events, assess risk (vessels, voyages, tracking to the next port), detect insider
+look-ups in the access records (`balise.engine.insider`), refresh the alerts.
 
 Everything it depends on comes from the workspace and the resolved settings: the zones (the
 workspace's `zones.geojson` over the defaults), the distance-to-shore cache, the watchlist, the
@@ -18,9 +19,12 @@ from balise.alerts.rules import alert_rules
 from balise.alerts.store import AlertStore
 from balise.engine.assess import Assessment, assess_workspace
 from balise.engine.detect import DetectReport, Geography, default_geography, detect
+from balise.engine.insider import run_insider
 from balise.geo.zones import Zone, ZoneProblem
 from balise.maritime.params import detector_params
+from balise.security.insider_params import insider_params
 from balise.settings import Settings
+from balise.store.base import EventChanges
 from balise.workspace import Workspace
 
 GeographyBuilder = Callable[[Path, tuple[Zone, ...]], Geography]
@@ -37,6 +41,7 @@ class PipelineReport:
     detection: DetectReport
     assessment: Assessment
     zone_problems: tuple[ZoneProblem, ...]
+    insider: EventChanges
 
 
 def run_pipeline(
@@ -60,7 +65,8 @@ def run_pipeline(
         params = detector_params(settings.values)
         detection = detect(store, chosen, geo, full=full, params=params)
         assessment = assess_workspace(store, workspace.root)
+        insider = run_insider(store, insider_params(settings.values))
         AlertStore(store).refresh(rules=alert_rules(settings.values))
     finally:
         store.close()
-    return PipelineReport(chosen, detection, assessment, tuple(zones.problems))
+    return PipelineReport(chosen, detection, assessment, tuple(zones.problems), insider)

@@ -41,12 +41,13 @@ SHAPES: Final = (
 )  # fmt: skip
 """The map glyphs the web application can draw: each event type has its own."""
 
-ALERT_RULES: Final = ("strength", "likely_intentional", "port_call", "zone_score")
+ALERT_RULES: Final = ("strength", "likely_intentional", "port_call", "zone_score", "insider")
 """Which rule turns an event of a type into an alert (`balise.alerts.rules` says what each does):
 `strength` (the default: strong enough, or about a high-risk vessel), `likely_intentional` (only
 a gap marked so), `port_call` (routine context: only a watchlisted vessel's call, a call during or
 right after another anomaly of the vessel, or a call at a high-risk port off the vessel's
-pattern), `zone_score` (the zone rule's own score decides)."""
+pattern), `zone_score` (the zone rule's own score decides), `insider` (a confident insider
+look-up only)."""
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,8 @@ EVENT_TYPES: Final = (
         "user's ports and work, one consignee's boxes, an off-hours session, a burst or "
         "scraping. For the security officer; risk, not proof.",
         "insider_lookup", 0.0, "About a user, not a vessel: it adds nothing to any vessel's "
-        "risk score; its confidence ranks it for the security officer.", "eye"),
+        "risk score; its confidence ranks it for the security officer.", "eye",
+        alert="insider"),
 )  # fmt: skip
 """Every event type, in the order the API, the legend and the docs list them."""
 

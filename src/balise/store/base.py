@@ -363,6 +363,11 @@ class AlertRepository(Protocol):
         """The actions on one alert (`ACTION_SCHEMA`), oldest first."""
         ...
 
+    def alert_work(self) -> pl.DataFrame:
+        """What each person works on through the inbox: (`user`, `record`) for every alert they
+        acted on, its id and its vessels' MMSIs."""
+        ...
+
     def alert_counts(self, where: AlertFilter) -> pl.DataFrame:
         """Alerts per event type and state (`type`, `state`, `count`)."""
         ...

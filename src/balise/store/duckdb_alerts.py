@@ -202,6 +202,15 @@ class DuckDBAlerts(DuckDBDerived):
             [alert_id],
         )
 
+    def alert_work(self) -> pl.DataFrame:
+        return self._frame(
+            "SELECT DISTINCT a.who AS user, r.record FROM alert_actions a JOIN events e "
+            "ON e.id = a.alert_id, LATERAL (SELECT unnest([a.alert_id, e.mmsi::VARCHAR, "
+            "e.other_mmsi::VARCHAR]) AS record) r "
+            "WHERE a.who IS NOT NULL AND a.who <> 'balise' AND r.record IS NOT NULL "
+            "ORDER BY 1, 2"
+        )
+
     def alert_counts(self, where: AlertFilter) -> pl.DataFrame:
         clauses, params = alert_where(where)
         return self._frame(
