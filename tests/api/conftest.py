@@ -18,13 +18,17 @@ from balise.engine.detect import Geography
 
 @pytest.fixture(scope="session")
 def world_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`balise sim atlantic --seed 5 --vessels 20 --days 2`, ingested and detected (with no
+    """`balise sim atlantic --seed 5 --vessels 20 --days 2`, its AIS and its port and access
+    records ingested and detected (with no
     distance-to-shore grid: it takes a minute to build and tests/geo covers it)."""
     folder = tmp_path_factory.mktemp("api")
     world, root = folder / "world", folder / "ws"
     args = ["--seed", "5", "--vessels", "20", "--days", "2"]
     assert run(["sim", "atlantic", "--out", str(world), *args]) == 0
     assert run(["--workspace", str(root), "ingest", "ais", str(world / "ais.nmea")]) == 0
+    for kind, name in (("staff", "staff.csv"), ("releases", "releases.csv"), ("gate", "gate.csv"),
+                       ("access-log", "access-log.jsonl")):  # fmt: skip
+        assert run(["--workspace", str(root), "ingest", kind, str(world / name)]) == 0
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(detect_cli, "default_geography",
                       lambda cache_dir, zones=(): Geography(zones=zones or ()))  # fmt: skip

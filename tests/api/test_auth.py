@@ -193,3 +193,47 @@ def test_admins_manage_accounts_and_tokens(app_root: Path) -> None:
         listed = admin.get("/api/v1/users").json()
         assert "password_hash" not in str(listed)
         assert "new.analyst" in str(listed)
+
+
+def test_release_references_follow_role_and_agency(app_root: Path) -> None:
+    def releases(name: str, roles: tuple[str, ...], agency: str) -> Any:
+        with signed_in(app_root, name, roles, agency, raise_server_exceptions=False) as client:
+            return client.get("/api/v1/releases", params={"limit": 5})
+
+    assert releases("rel.viewer", ("viewer",), "customs").status_code == 403
+    assert releases("rel.navy", ("analyst",), "navy").status_code == 403
+    masked = releases("rel.watch", ("watch_officer",), "customs").json()
+    assert masked
+    assert all(r["masked"] and r["release_id"].startswith("•") for r in masked)
+    whole = releases("rel.analyst", ("analyst",), "customs").json()
+    assert [r["masked"] for r in whole] == [False] * len(whole)
+    assert [r["release_id"][-2:] for r in whole] == [r["release_id"][-2:] for r in masked]
+    store = Workspace(app_root).open_store()
+    try:
+        read = store.audit(AuditQuery(user="rel.analyst", actions=("read",)))
+    finally:
+        store.close()
+    assert read["resource"].to_list() == ["release"]
+    assert {r["release_id"] for r in whole} <= set(read["records"][0])
+
+
+def test_insider_lookups_are_for_security_officers_alone(app_root: Path) -> None:
+    with signed_in(app_root, "so.one", ("security_officer",), "customs") as officer:
+        alerts = officer.get("/api/v1/alerts", params={"type": "insider_lookup"}).json()["items"]
+        events = officer.get("/api/v1/events", params={"type": "insider_lookup"}).json()["items"]
+        inbox = officer.get("/api/v1/alerts").json()["items"]
+    assert events, "the simulated insider is detected"
+    assert {e["subject"]["kind"] for e in events} == {"user"}
+    assert {a["type"] for a in inbox} <= {"insider_lookup"}  # nothing of the operational inbox
+    assert all(a["confidence"] >= 0.7 for a in alerts)
+    with signed_in(app_root, "an.one", ("analyst",), "customs",
+                   raise_server_exceptions=False) as analyst:  # fmt: skip
+        assert analyst.get("/api/v1/alerts", params={"type": "insider_lookup"}).status_code == 403
+        assert analyst.get("/api/v1/events", params={"type": "insider_lookup"}).status_code == 403
+        seen = analyst.get("/api/v1/events", params={"limit": 1000}).json()["items"]
+        assert "insider_lookup" not in {e["type"] for e in seen}
+        listed = analyst.get("/api/v1/alerts", params={"limit": 500}).json()["items"]
+        assert "insider_lookup" not in {a["type"] for a in listed}
+        if events:
+            hidden = analyst.get(f"/api/v1/events/{events[0]['id']}")
+            assert hidden.status_code == 404
