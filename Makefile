@@ -19,7 +19,8 @@ demo: $(STAMP) web
 # The web application (web/) is built into the package (src/balise/web/static) and committed, so
 # that pip users need no Node; `make web` rebuilds it when its sources changed, `make web-check`
 # (run by CI) fails if the committed build differs from the sources (docs/decisions/0005).
-WEB_SOURCES := web/package.json web/package-lock.json web/vite.config.js web/index.html $(wildcard web/src/*)
+WEB_SOURCES := web/package.json web/package-lock.json web/.npmrc web/vite.config.js web/index.html \
+	web/api-docs.html $(wildcard web/src/*)
 WEB_BUILD := src/balise/web/static/index.html
 WEB_MODULES := web/node_modules/.package-lock.json
 

@@ -12,6 +12,7 @@ from balise.api.app import create_app
 from balise.cli import detect as detect_cli
 from balise.cli.main import run
 from balise.engine.detect import Geography
+from helpers import TEST_HOSTS
 
 
 @pytest.fixture(scope="session")
@@ -33,5 +34,7 @@ def world_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def api(world_root: Path) -> Iterator[TestClient]:
     """The app on the shared world, in-process; server errors become 500 problems."""
-    with TestClient(create_app(world_root), raise_server_exceptions=False) as client:
+    with TestClient(
+        create_app(world_root, allowed_hosts=TEST_HOSTS), raise_server_exceptions=False
+    ) as client:
         yield client

@@ -19,7 +19,7 @@ from balise.api.app import create_app
 from balise.model.events import EVENT_SCHEMA, event_id, to_json
 from balise.store.duckdb import DuckDBStore
 from balise.workspace import STORE_FILE
-from helpers import problem
+from helpers import TEST_HOSTS, problem
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 
@@ -45,7 +45,7 @@ EVENTS = [
 
 def client_for(root: Path) -> TestClient:
     """A client of the app serving the workspace `root`."""
-    return TestClient(create_app(root))
+    return TestClient(create_app(root, allowed_hosts=TEST_HOSTS))
 
 
 @pytest.fixture

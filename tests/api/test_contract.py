@@ -20,6 +20,7 @@ from schemathesis.core.result import Ok
 
 from balise.api.app import OPENAPI_URL, create_app
 from balise.api.openapi import openapi_text
+from helpers import TEST_HOSTS
 
 PROBLEM = "application/problem+json"
 DOCUMENT = Path(__file__).parents[2] / "docs" / "openapi.json"
@@ -105,7 +106,7 @@ def test_unknown_paths_and_methods_are_problems(api: TestClient) -> None:
 
 
 def test_a_bug_is_a_500_problem_without_a_trace(world_root: Path) -> None:
-    app = create_app(world_root)
+    app = create_app(world_root, allowed_hosts=TEST_HOSTS)
 
     def boom() -> None:
         raise RuntimeError("secret internals")
@@ -136,7 +137,9 @@ def test_schemathesis_get_routes(world_root: Path) -> None:
     """Generated requests (valid and invalid) to every GET route: never a 5xx, and every
     answer one the document declares (status, media type, body schema). Driven with
     hypothesis directly: schemathesis' pytest plugin does not support pytest 9 yet."""
-    schema = schemathesis.openapi.from_asgi(OPENAPI_URL, create_app(world_root))
+    schema = schemathesis.openapi.from_asgi(
+        OPENAPI_URL, create_app(world_root, allowed_hosts=TEST_HOSTS)
+    )
     operations = []
     for result in schema.include(method="GET").get_all_operations():
         assert isinstance(result, Ok), result

@@ -19,6 +19,7 @@ from balise.model.event_types import EVENT_TYPE_NAMES
 from balise.model.events import EVENT_SCHEMA, event_id
 from balise.store.duckdb import DuckDBStore
 from balise.workspace import STORE_FILE
+from helpers import TEST_HOSTS
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 PROBLEM = "application/problem+json"
@@ -53,7 +54,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
             "geometry": {"type": "Polygon", "coordinates": TRIANGLE}}  # fmt: skip
     collection = {"type": "FeatureCollection", "features": [zone]}
     (root / "zones.geojson").write_text(json.dumps(collection))
-    with TestClient(create_app(root)) as client:
+    with TestClient(create_app(root, allowed_hosts=TEST_HOSTS)) as client:
         yield client
 
 

@@ -23,7 +23,7 @@ from balise.io.exports.kml import GX_NS, KML_NS
 from balise.model.events import EVENT_SCHEMA, event_id, to_json
 from balise.store.duckdb import DuckDBStore
 from balise.workspace import STORE_FILE
-from helpers import T0, problem, track
+from helpers import T0, TEST_HOSTS, problem, track
 
 NS = {"kml": KML_NS, "gx": GX_NS}
 
@@ -66,7 +66,7 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(root: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(root)) as test_client:
+    with TestClient(create_app(root, allowed_hosts=TEST_HOSTS)) as test_client:
         yield test_client
 
 

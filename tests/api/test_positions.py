@@ -16,6 +16,7 @@ from balise.model.box import Box
 from balise.model.schema import POSITION_SCHEMA, conform
 from balise.store.base import IngestRecord
 from balise.workspace import Workspace
+from helpers import TEST_HOSTS
 
 
 def _layer(api: TestClient, **params: Any) -> dict[str, Any]:
@@ -128,7 +129,7 @@ def test_layer_follows_data_stored_by_another_store_on_the_workspace(tmp_path: P
     writer = Workspace(tmp_path).open_store(create=True)
     writer.start_ingest(IngestRecord("a", "test", "csv", "running", 0, 1))
     writer.store_batch("a", 0, batch(244000001, 1))
-    with TestClient(create_app(tmp_path)) as client:
+    with TestClient(create_app(tmp_path, allowed_hosts=TEST_HOSTS)) as client:
         first = client.get("/api/v1/positions/latest")
         assert first.json()["columns"]["mmsi"] == [244000001]
         writer.store_batch("a", 1, batch(244000002, 2))

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from balise.api.app import create_app
 from balise.store.duckdb import DuckDBStore
 from balise.workspace import STORE_FILE, Workspace
-from helpers import problem
+from helpers import TEST_HOSTS, problem
 
 DEFAULTS = ["galicia-rias", "brittany-coast", "martinique-coast", "guadeloupe-coast"]
 
@@ -28,7 +28,7 @@ def zone(
 
 def client_for(root: Path) -> TestClient:
     """A client of the app serving the workspace `root`."""
-    return TestClient(create_app(root))
+    return TestClient(create_app(root, allowed_hosts=TEST_HOSTS))
 
 
 @pytest.fixture

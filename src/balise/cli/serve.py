@@ -19,8 +19,9 @@ def serve(
 ) -> None:  # fmt: skip
     """Serve the workspace: the web app at / and the API under /api/v1 (docs: /api/v1/docs).
 
-    The API has no authentication: keep the default 127.0.0.1 unless a proxy in front of it
-    controls who connects."""
+    Keep the default 127.0.0.1; to serve other machines, put it behind a TLS reverse proxy and
+    list the proxy's host name in the setting serve.allowed_hosts (a request for any other Host
+    is refused)."""
     workspace, _ = settings_for(ctx)
     if not workspace.store_path.exists():
         raise UsageError(
@@ -32,11 +33,18 @@ def serve(
 
 
 def run_server(root: Path, host: str, port: int) -> None:
-    """Serve the workspace at `root` until interrupted."""
+    """Serve the workspace at `root` until interrupted; a warning on stderr when `host` is not
+    a loopback address (the traffic would cross the network in clear)."""
     import uvicorn
 
     from balise.api.app import DOCS_URL, create_app
+    from balise.api.defences import is_loopback
 
-    app = create_app(root)
-    typer.echo(f"serving {root} at http://{host}:{port}/ (API docs: {DOCS_URL})", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    app = create_app(root, bind_host=host)
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"serving {root} at http://{shown}:{port}/ (API docs: {DOCS_URL})", err=True)
+    if not is_loopback(host):
+        typer.echo(f"warning: serving on {host}, reachable from other machines: put it behind a "
+                   "TLS reverse proxy, and list the names it is reached by in the setting "
+                   "serve.allowed_hosts", err=True)  # fmt: skip
+    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
