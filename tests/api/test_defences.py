@@ -4,7 +4,9 @@ the API docs page is served from the package, without inline script or another o
 
 from __future__ import annotations
 
+import csv
 import http.client
+import io
 import re
 import socket
 import threading
@@ -385,3 +387,18 @@ def test_the_docs_page_is_swagger_ui_on_the_api_document(client: TestClient) -> 
     assert any("/api/v1/openapi.json" in script for script in scripts)
     assert any("swagger-ui" in script.lower() for script in scripts)
     assert "cdn.jsdelivr.net" not in client.get(DOCS_URL).text
+
+
+# -- exports ---------------------------------------------------------------------------------
+
+
+def test_a_formula_in_a_note_is_exported_as_text(client: TestClient) -> None:
+    formula = '=HYPERLINK("http://evil","x")'
+    response = client.post(ACKNOWLEDGE, json={"note": formula, "user": "@ana"})
+    assert response.status_code == 200, response.text
+    export = client.get("/api/v1/exports/alerts.csv")
+    assert export.status_code == 200
+    alert = next(csv.DictReader(io.StringIO(export.text)))
+    assert alert["note"] == "'" + formula
+    assert alert["updated_by"] == "'@ana"
+    assert alert["lon"] == "-30.0"  # a number, not text
