@@ -320,6 +320,22 @@ def test_every_response_carries_the_security_headers(client: TestClient) -> None
         assert answers[name].headers["cache-control"] == "no-store", name
 
 
+def test_a_bug_carries_the_security_headers_too(root: Path) -> None:
+    app = create_app(root, allowed_hosts=TEST_HOSTS)
+
+    def boom() -> None:
+        raise RuntimeError("internals")
+
+    app.add_api_route("/api/v1/boom", boom)
+    app.router.routes.insert(0, app.router.routes.pop())  # before the web app's mount at /
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/api/v1/boom")
+    assert response.status_code == 500
+    for header, value in EXPECTED.items():
+        assert response.headers.get(header) == value, header
+    assert response.headers["cache-control"] == "no-store"
+
+
 def test_the_policy_allows_no_inline_script_and_no_other_origin() -> None:
     directives = dict(d.split(" ", 1) for d in CONTENT_SECURITY_POLICY.split("; "))
     assert directives["script-src"] == "'self'"

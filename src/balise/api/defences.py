@@ -129,12 +129,14 @@ def install_defences(
     app: FastAPI, settings: Settings, *, bind_host: str | None = None,
     allowed_hosts: Iterable[str] = (),
 ) -> None:  # fmt: skip
-    """Add the request guard and the security headers to `app` (the headers outermost, so that
-    the guard's refusals carry them too)."""
+    """Add the request guard and the security headers to `app`. The headers wrap the whole
+    stack, Starlette's own error middleware included, so that the guard's refusals and the 500
+    of a bug carry them too."""
     policy = defence_policy(settings, bind_host, allowed_hosts)
     app.state.defences = policy
     app.add_middleware(RequestGuard, policy=policy)
-    app.add_middleware(SecurityHeaders)
+    build = app.build_middleware_stack
+    app.build_middleware_stack = lambda: SecurityHeaders(build())  # type: ignore[method-assign]
 
 
 def _host_name(host_header: str) -> str:
