@@ -4,14 +4,25 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKSPACE ?= demo-workspace
+LOCK := requirements.lock
 
-.PHONY: demo test check lint typecheck unit bench docs clean web web-check screenshots
+.PHONY: demo test check lint typecheck unit bench docs clean web web-check screenshots lock
 
-$(STAMP): pyproject.toml
+# Installs exactly the locked versions, each checked against its hash, then Balise itself.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Regenerates the lock from pyproject.toml's dependencies and the dev extra (Python 3.11, Linux),
+# keeping the pins that still fit; `make lock LOCK_FLAGS=--upgrade` moves every pin to the newest
+# release. Run it after changing the dependencies and commit both files together.
+LOCK_FLAGS ?=
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes $(LOCK_FLAGS) \
+		--python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+		--custom-compile-command "make lock" --quiet --output-file $(LOCK)
 
 demo: $(STAMP) web
 	$(BIN)/balise --workspace $(WORKSPACE) demo
@@ -19,7 +30,8 @@ demo: $(STAMP) web
 # The web application (web/) is built into the package (src/balise/web/static) and committed, so
 # that pip users need no Node; `make web` rebuilds it when its sources changed, `make web-check`
 # (run by CI) fails if the committed build differs from the sources (docs/decisions/0005).
-WEB_SOURCES := web/package.json web/package-lock.json web/vite.config.js web/index.html $(wildcard web/src/*)
+WEB_SOURCES := web/package.json web/package-lock.json web/.npmrc web/vite.config.js web/index.html \
+	web/api-docs.html $(wildcard web/src/*)
 WEB_BUILD := src/balise/web/static/index.html
 WEB_MODULES := web/node_modules/.package-lock.json
 

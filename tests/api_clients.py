@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Final
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from balise.api.app import create_app
@@ -13,14 +14,20 @@ from balise.security.auth_params import AuthParams
 from balise.security.policy import Principal
 from balise.store.accounts import Account
 from balise.workspace import Workspace
+from helpers import TEST_HOSTS
 
 EVERY_ROLE: Final = ("admin", "security_officer", "analyst", "watch_officer")
 """Every role but viewer: reads and changes everything the policy has (a customs account)."""
 TEST_ACTOR: Final = Actor(Principal("local:test", frozenset({"operator"}), ""), "local", "test")
 
 
-def account_token(root: Path, username: str = "tester", roles: tuple[str, ...] = EVERY_ROLE,
-                  agency: str = "customs", password: str | None = None) -> str:  # fmt: skip
+def account_token(
+    root: Path,
+    username: str = "tester",
+    roles: tuple[str, ...] = EVERY_ROLE,
+    agency: str = "customs",
+    password: str | None = None,
+) -> str:
     """An API token of the account `username` of the workspace at `root`, created (with the
     workspace) if missing."""
     store = Workspace(root).open_store(create=True)
@@ -34,8 +41,22 @@ def account_token(root: Path, username: str = "tester", roles: tuple[str, ...] =
     return token
 
 
-def signed_in(root: Path, username: str = "tester", roles: tuple[str, ...] = EVERY_ROLE,
-              agency: str = "customs", **kwargs: Any) -> TestClient:  # fmt: skip
+def app_of(root: Path) -> FastAPI:
+    """The app serving `root`, allowing TestClient's host."""
+    return create_app(root, allowed_hosts=TEST_HOSTS)
+
+
+def signed_in(
+    root: Path,
+    username: str = "tester",
+    roles: tuple[str, ...] = EVERY_ROLE,
+    agency: str = "customs",
+    **kwargs: Any,
+) -> TestClient:
     """A client of the app serving `root`, sending a new account's token."""
     token = account_token(root, username, roles, agency)
-    return TestClient(create_app(root), headers={"Authorization": f"Bearer {token}"}, **kwargs)
+    return TestClient(
+        app_of(root),
+        headers={"Authorization": f"Bearer {token}"},
+        **kwargs,
+    )

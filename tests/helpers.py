@@ -110,3 +110,8 @@ def problem(response: Any, status: int) -> dict[str, Any]:
     assert body["status"] == status
     assert {"type", "title", "detail"} <= set(body)
     return body
+
+
+TEST_HOSTS = ("testserver",)
+"""The Host that Starlette's TestClient (and schemathesis' ASGI client) send: the API tests pass
+it to `create_app(..., allowed_hosts=TEST_HOSTS)`; a served app never allows it."""

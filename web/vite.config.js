@@ -11,8 +11,14 @@ export default defineConfig({
     emptyOutDir: true,
     assetsDir: 'assets',
     sourcemap: false,
+    modulePreload: { polyfill: false },
     chunkSizeWarningLimit: 2000,
     rolldownOptions: {
+      // the workstation, and the API docs page that `balise serve` answers at /api/v1/docs
+      input: {
+        index: fileURLToPath(new URL('index.html', import.meta.url)),
+        'api-docs': fileURLToPath(new URL('api-docs.html', import.meta.url)),
+      },
       // the MapLibre worker is an ES module: name it .js so every server sends a JavaScript type
       output: { assetFileNames: (asset) => (asset.names?.[0] ?? '').endsWith('.mjs') ? 'assets/[name]-[hash].js' : 'assets/[name]-[hash][extname]' },
     },

@@ -66,6 +66,23 @@ DETECT_PRESETS: tuple[str, ...] = ("gfw", "skylight", "starboard")
 """The named threshold presets of the detectors (balise.maritime.encounters.PRESETS)."""
 
 
+def host_names(text: str) -> tuple[str, ...]:
+    """Comma-separated host names or IP literals (IPv6 in brackets), as a Host header names
+    them, without scheme, port or path; `*.example.org` allows every subdomain."""
+    hosts = tuple(part.strip().lower() for part in text.split(",") if part.strip())
+    for host in hosts:
+        bare = host.removeprefix("*.")
+        if bare.startswith("[") and bare.endswith("]"):
+            bare = bare[1:-1].replace(":", "")
+        if not bare or not all(c.isalnum() or c in "-." for c in bare):
+            raise ValueError(f"{host!r} is not a host name (no scheme, port or path)")
+    return hosts
+
+
+MAX_BODY_BYTES = 1 << 20
+"""1 MiB: the largest request body `balise serve` reads (`serve.max_body_bytes`)."""
+
+
 def _preset(text: str) -> str:
     if text not in DETECT_PRESETS:
         raise ValueError(f"one of {', '.join(DETECT_PRESETS)}")
@@ -148,6 +165,26 @@ SETTINGS: tuple[Setting, ...] = (
         source='GFW pipe-encounters and encounter-events.sql; Skylight "Standard Rendezvous" '
         '(skylight.helpjuice.com); Starboard "How are vessel encounters identified" '
         "(help.starboard.nz)",
+    ),
+    Setting(
+        name="serve.allowed_hosts",
+        parse=host_names,
+        default=None,
+        unit="host names",
+        help="Host names (comma-separated) that `balise serve` answers to besides localhost, "
+        "127.0.0.1, [::1] and the --host it binds to; a request naming another host in its "
+        "Host header is refused (400), which defeats DNS rebinding. List the proxy's public "
+        "name here when serving behind a reverse proxy.",
+        source="Django ALLOWED_HOSTS, Starlette TrustedHostMiddleware: an allow-list of Host names",
+    ),
+    Setting(
+        name="serve.max_body_bytes",
+        parse=_positive_int,
+        default=MAX_BODY_BYTES,
+        unit="bytes",
+        help="Largest request body the API reads; a larger one is refused with 413, whether "
+        "its Content-Length says so or a chunked body grows past it.",
+        source="Balise: a zone or a triage note is a few KB; raise it to import large zone files",
     ),
     *(Setting(**declared) for declared in detector_settings()),
     *(Setting(**declared) for declared in insider_settings()),

@@ -4,14 +4,19 @@ quarantine files, caches and exports.
 `Workspace` is the one place that knows these files' names: the CLI, the engine and the API ask
 it for a path (or for the file's content, read as every reader expects) instead of joining names
 of their own, so they cannot drift apart.
+
+A workspace holds what must not leak (targets, watchlists, triage notes), so it is private to
+the user who runs Balise: the folder 0700, its store, settings, quarantine and spool files 0600
+(`make_private`), whatever the umask; opening an older workspace tightens it the same way.
 """
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
@@ -30,6 +35,26 @@ WATCHLIST_FILE = "watchlist.csv"
 CACHE_DIR = "cache"
 EXPORTS_DIR = "exports"
 DEMO_WORLD_DIR = "demo-world"
+OTHERS: Final = 0o077
+"""The group and other permission bits, which no workspace file or folder keeps."""
+
+
+def make_private(path: Path) -> Path:
+    """Take the group's and others' permissions off `path` (0644 → 0600, 0755 → 0700) when it
+    exists and the file system lets us; returns `path`."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & OTHERS:
+            path.chmod(mode & ~OTHERS)
+    except OSError:  # gone, not ours, or a file system without modes: nothing to tighten
+        pass
+    return path
+
+
+def private_folder(path: Path) -> Path:
+    """The folder `path`, created if missing, private to its owner (0700)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return make_private(path)
 
 
 @dataclass(frozen=True)
@@ -101,7 +126,8 @@ class Workspace:
         )
 
     def open_store(self, create: bool = False) -> Store:
-        """The workspace's store; without `create`, a missing workspace is an error."""
+        """The workspace's store; without `create`, a missing workspace is an error. The folder
+        is made private (0700), the store and settings files 0600."""
         if not self.store_path.exists():
             if not create:
                 raise WorkspaceError(
@@ -110,7 +136,12 @@ class Workspace:
                     path=str(self.root),
                 )
             try:
-                self.root.mkdir(parents=True, exist_ok=True)
+                self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
             except OSError as err:
                 raise WorkspaceError(f"cannot create workspace {self.root}: {err}") from err
-        return DuckDBStore(self.store_path)
+        make_private(self.root)
+        store = DuckDBStore(self.store_path)
+        wal = self.store_path.with_name(self.store_path.name + ".wal")
+        for path in (self.store_path, wal, self.settings_path):
+            make_private(path)
+        return store

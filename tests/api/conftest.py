@@ -14,6 +14,7 @@ from balise.api.app import create_app
 from balise.cli import detect as detect_cli
 from balise.cli.main import run
 from balise.engine.detect import Geography
+from helpers import TEST_HOSTS
 
 
 @pytest.fixture(scope="session")
@@ -60,6 +61,6 @@ def api(world_root: Path, token: str) -> Iterator[TestClient]:
     """The app on the shared world, in-process, with the tester's token; server errors become
     500 problems."""
     headers = {"Authorization": f"Bearer {token}"}
-    with TestClient(create_app(world_root), raise_server_exceptions=False,
+    with TestClient(create_app(world_root, allowed_hosts=TEST_HOSTS), raise_server_exceptions=False,
                     headers=headers) as client:  # fmt: skip
         yield client

@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api_clients import account_token, signed_in
-from balise.api.app import create_app
+from api_clients import account_token, app_of, signed_in
 from balise.api.auth import CSRF_COOKIE, PUBLIC_ROUTES, SESSION_COOKIE
 from balise.store.accounts import AuditQuery
 from balise.workspace import Workspace
@@ -28,14 +27,20 @@ def app_root(world_root: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def anonymous(app_root: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(app_root), raise_server_exceptions=False) as client:
+    with TestClient(app_of(app_root), raise_server_exceptions=False) as client:
         yield client
 
 
 def _filled(path: str) -> str:
-    return (path.replace("{mmsi}", "0").replace("{fmt}", "csv").replace("{zone_id}", "z")
-            .replace("{alert_id}", "a").replace("{event_id}", "e").replace("{username}", "u")
-            .replace("{token_id}", "t"))  # fmt: skip
+    return (
+        path.replace("{mmsi}", "0")
+        .replace("{fmt}", "csv")
+        .replace("{zone_id}", "z")
+        .replace("{alert_id}", "a")
+        .replace("{event_id}", "e")
+        .replace("{username}", "u")
+        .replace("{token_id}", "t")
+    )
 
 
 def test_every_route_requires_authentication(anonymous: TestClient) -> None:
@@ -68,10 +73,9 @@ def test_bad_tokens_are_refused(anonymous: TestClient, app_root: Path) -> None:
     assert good.status_code == 200
 
 
-def _session(root: Path, name: str, roles: tuple[str, ...], agency: str = "customs"
-             ) -> TestClient:  # fmt: skip
+def _session(root: Path, name: str, roles: tuple[str, ...], agency: str = "customs") -> TestClient:
     account_token(root, name, roles, agency, password=PASSWORD)
-    client = TestClient(create_app(root), raise_server_exceptions=False)
+    client = TestClient(app_of(root), raise_server_exceptions=False)
     signed = client.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD})
     assert signed.status_code == 200, signed.text
     assert signed.json()["username"] == name
@@ -99,14 +103,16 @@ def test_a_session_needs_its_csrf_token_to_change_anything(app_root: Path) -> No
 
 def test_wrong_passwords_are_rate_limited(app_root: Path) -> None:
     account_token(app_root, "target", ("analyst",), "customs", password=PASSWORD)
-    with TestClient(create_app(app_root), raise_server_exceptions=False) as client:
+    with TestClient(app_of(app_root), raise_server_exceptions=False) as client:
         for _ in range(5):
-            wrong = client.post("/api/v1/auth/login",
-                                json={"username": "target", "password": "wrong pass"})  # fmt: skip
+            wrong = client.post(
+                "/api/v1/auth/login", json={"username": "target", "password": "wrong pass"}
+            )
             assert wrong.status_code == 401
             assert wrong.json()["detail"] == "unknown account or wrong password"
-        blocked = client.post("/api/v1/auth/login",
-                              json={"username": "target", "password": PASSWORD})  # fmt: skip
+        blocked = client.post(
+            "/api/v1/auth/login", json={"username": "target", "password": PASSWORD}
+        )
         assert blocked.status_code == 429
         assert int(blocked.headers["retry-after"]) > 0
     store = Workspace(app_root).open_store()
@@ -118,11 +124,16 @@ def test_wrong_passwords_are_rate_limited(app_root: Path) -> None:
 
 
 def test_the_policy_refuses_with_403_and_audits_it(app_root: Path) -> None:
-    with signed_in(app_root, "viewer.one", ("viewer",), "partner",
-                   raise_server_exceptions=False) as client:  # fmt: skip
+    with signed_in(
+        app_root, "viewer.one", ("viewer",), "partner", raise_server_exceptions=False
+    ) as client:
         assert client.get("/api/v1/vessels").status_code == 200
-        for path in ("/api/v1/alerts", "/api/v1/audit", "/api/v1/users",
-                     "/api/v1/exports/events.csv"):  # fmt: skip
+        for path in (
+            "/api/v1/alerts",
+            "/api/v1/audit",
+            "/api/v1/users",
+            "/api/v1/exports/events.csv",
+        ):
             refused = client.get(path)
             assert refused.status_code == 403, path
             assert refused.headers["content-type"] == PROBLEM
@@ -164,12 +175,12 @@ def test_one_time_links_sign_in_once(app_root: Path) -> None:
         secret = sign_in_link(store, TEST_ACTOR, "linked", 5)
     finally:
         store.close()
-    with TestClient(create_app(app_root), follow_redirects=False) as client:
+    with TestClient(app_of(app_root), follow_redirects=False) as client:
         first = client.get("/api/v1/auth/link", params={"token": secret})
         assert first.status_code == 303
         assert first.headers["location"] == "/"
         assert client.get("/api/v1/auth/me").json()["username"] == "linked"
-    with TestClient(create_app(app_root), follow_redirects=False) as other:
+    with TestClient(app_of(app_root), follow_redirects=False) as other:
         again = other.get("/api/v1/auth/link", params={"token": secret})
         assert again.headers["location"] == "/?signin=link-expired"
         assert other.get("/api/v1/auth/me").status_code == 401
@@ -177,18 +188,21 @@ def test_one_time_links_sign_in_once(app_root: Path) -> None:
 
 def test_admins_manage_accounts_and_tokens(app_root: Path) -> None:
     with signed_in(app_root, "admin.one", ("admin",), "customs") as admin:
-        made = admin.post("/api/v1/users", json={"username": "new.analyst", "roles": ["analyst"],
-                                                 "agency": "police"})  # fmt: skip
+        made = admin.post(
+            "/api/v1/users",
+            json={"username": "new.analyst", "roles": ["analyst"], "agency": "police"},
+        )
         assert made.status_code == 201, made.text
         token = made.json()["token"]
-        bad = admin.post("/api/v1/users", json={"username": "x!", "roles": ["god"],
-                                                "agency": "police"})  # fmt: skip
+        bad = admin.post(
+            "/api/v1/users", json={"username": "x!", "roles": ["god"], "agency": "police"}
+        )
         assert bad.status_code == 422
-        with TestClient(create_app(app_root), headers={"Authorization": f"Bearer {token}"}
-                        ) as user:  # fmt: skip
+        with TestClient(app_of(app_root), headers={"Authorization": f"Bearer {token}"}) as user:
             assert user.get("/api/v1/events", params={"limit": 1}).status_code == 200
             assert admin.patch("/api/v1/users/new.analyst", json={"disabled": True}).json()[
-                "disabled"]  # fmt: skip
+                "disabled"
+            ]
             assert user.get("/api/v1/events").status_code == 401
         listed = admin.get("/api/v1/users").json()
         assert "password_hash" not in str(listed)
@@ -226,8 +240,9 @@ def test_insider_lookups_are_for_security_officers_alone(app_root: Path) -> None
     assert {e["subject"]["kind"] for e in events} == {"user"}
     assert {a["type"] for a in inbox} <= {"insider_lookup"}  # nothing of the operational inbox
     assert all(a["confidence"] >= 0.7 for a in alerts)
-    with signed_in(app_root, "an.one", ("analyst",), "customs",
-                   raise_server_exceptions=False) as analyst:  # fmt: skip
+    with signed_in(
+        app_root, "an.one", ("analyst",), "customs", raise_server_exceptions=False
+    ) as analyst:
         assert analyst.get("/api/v1/alerts", params={"type": "insider_lookup"}).status_code == 403
         assert analyst.get("/api/v1/events", params={"type": "insider_lookup"}).status_code == 403
         seen = analyst.get("/api/v1/events", params={"limit": 1000}).json()["items"]

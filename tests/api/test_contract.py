@@ -18,7 +18,8 @@ from schemathesis.checks import (
 )
 from schemathesis.core.result import Ok
 
-from balise.api.app import OPENAPI_URL, create_app
+from api_clients import app_of
+from balise.api.app import OPENAPI_URL
 from balise.api.openapi import openapi_text
 
 PROBLEM = "application/problem+json"
@@ -105,7 +106,7 @@ def test_unknown_paths_and_methods_are_problems(api: TestClient) -> None:
 
 
 def test_a_bug_is_a_500_problem_without_a_trace(world_root: Path, token: str) -> None:
-    app = create_app(world_root)
+    app = app_of(world_root)
 
     def boom() -> None:
         raise RuntimeError("secret internals")
@@ -138,7 +139,7 @@ def test_schemathesis_get_routes(world_root: Path, token: str) -> None:
     5xx, and every answer one the document declares (status, media type, body schema). Driven
     with hypothesis directly: schemathesis' pytest plugin does not support pytest 9 yet."""
     headers = {"Authorization": f"Bearer {token}"}
-    schema = schemathesis.openapi.from_asgi(OPENAPI_URL, create_app(world_root), headers=headers)
+    schema = schemathesis.openapi.from_asgi(OPENAPI_URL, app_of(world_root), headers=headers)
     operations = []
     for result in schema.include(method="GET").get_all_operations():
         assert isinstance(result, Ok), result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from pathlib import Path
@@ -189,3 +190,23 @@ def test_demo_builds_the_world_then_reuses_it(
     assert "building" not in err
     assert "already_ingested" in out.replace(" ", "_")
     assert "up to date detection run" in out
+
+
+def test_csv_output_is_formula_safe(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A vessel named like a spreadsheet formula comes out of `balise vessels --format csv` as
+    text (a leading `'`); the negative longitude of `balise positions` stays a number."""
+    header = DMA.read_text().splitlines()[0]
+    # DMA archives quote nothing: the name is the text between two commas
+    row = ('01/06/2018 00:00:00,Class A,215810000,55.921028,-17.320418,Under way using engine,'
+           '0.0,12.5,255.5,256,9595034,9HA2782,=HYPERLINK("http://evil"),Cargo,,16,100,GPS,5.6,'
+           'ESBJERG,,AIS')  # fmt: skip
+    source = tmp_path / "hostile.csv"
+    source.write_text(f"{header}\n{row}\n")
+    ws = str(tmp_path / "ws")
+    assert _balise(capsys, "--workspace", ws, "ingest", "ais", str(source))[0] == 0
+    code, out, _ = _balise(capsys, "--workspace", ws, "vessels", "--format", "csv")
+    assert code == 0
+    vessel = next(csv.DictReader(io.StringIO(out)))
+    assert vessel["name"] == '\'=HYPERLINK("http://evil")'
+    code, out, _ = _balise(capsys, "--workspace", ws, "positions", "--format", "csv")
+    assert next(csv.DictReader(io.StringIO(out)))["lon"] == "-17.320418"

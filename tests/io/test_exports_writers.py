@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 
-from balise.io.exports.csv import csv_chunks
+from balise.io.exports.csv import csv_chunks, csv_text
 from balise.io.exports.geojson import events_geojson
 from balise.io.exports.jsonl import jsonl_text
 from balise.io.exports.kml import events_kml
@@ -94,3 +94,23 @@ def test_csv_streams_one_header_and_nested_columns_as_json_text() -> None:
 def test_kml_carries_further_columns() -> None:
     document = events_kml(_events(), "events")
     assert '<Data name="subject"><value>{"kind":"vessel","id":"111"}</value></Data>' in document
+
+
+HOSTILE = ['=HYPERLINK("http://evil","x")', "+1+1", "-2+3", "@SUM(A1:A9)", "\tTAB", "\rCR"]
+
+
+def test_csv_cells_that_could_start_a_formula_are_written_as_text() -> None:
+    """OWASP CSV injection: a leading `'` makes a spreadsheet show the cell, not run it."""
+    names = [*HOSTILE, "NORDIC STAR", "A=B", None]
+    frame = pl.DataFrame({"name": names, "lon": [-30.5] * len(names),
+                          "mmsi": [-1] * len(names)})  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(csv_text(frame))))
+    assert [row["name"] for row in rows[: len(HOSTILE)]] == ["'" + text for text in HOSTILE]
+    assert [row["name"] for row in rows[len(HOSTILE) :]] == ["NORDIC STAR", "A=B", ""]
+    assert {row["lon"] for row in rows} == {"-30.5"}  # numbers stay numbers
+    assert {row["mmsi"] for row in rows} == {"-1"}
+
+
+def test_categorical_text_is_formula_safe_too() -> None:
+    frame = pl.DataFrame({"note": ["=1+1", "ok"]}, schema={"note": pl.Categorical()})
+    assert csv_text(frame).splitlines()[1:] == ["'=1+1", "ok"]

@@ -76,7 +76,8 @@ export function humanType(type) {
   return String(type ?? 'event').replaceAll('_', ' ');
 }
 
-/** Creates an element with attributes and children: the panels build their DOM with it. */
+/** Creates an element with attributes and children: the panels build their DOM with it. `style` is
+ * an object of CSS properties (`{ background: 'red' }`), never text. */
 export function h(tag, attributes = {}, ...children) {
   const element = document.createElement(tag);
   for (const [key, value] of Object.entries(attributes)) {
@@ -84,6 +85,8 @@ export function h(tag, attributes = {}, ...children) {
     if (key.startsWith('on')) element.addEventListener(key.slice(2), value);
     else if (key === 'class') element.className = value;
     else if (key === 'dataset') Object.assign(element.dataset, value);
+    // through the CSSOM: the Content-Security-Policy (style-src 'self') refuses style attributes
+    else if (key === 'style') Object.assign(element.style, value);
     else element.setAttribute(key, value === true ? '' : value);
   }
   for (const child of children.flat()) {

@@ -284,7 +284,7 @@ function renderLegend() {
   legend.replaceChildren(h('details', { open: true }, h('summary', {}, 'Legend and layers'),
     h('h4', {}, 'Risk (colour)'),
     h('ul', {}, Object.entries(RISK_COLOURS).reverse().map(([band, colour]) =>
-      h('li', {}, h('span', { class: 'swatch', style: `background:${colour}` }), ` ${RISK_LABELS[band]}`))),
+      h('li', {}, h('span', { class: 'swatch', style: { background: colour } }), ` ${RISK_LABELS[band]}`))),
     h('p', { class: 'hint' }, 'Circles at low zoom group vessels; their colour is the highest risk inside.'),
     h('h4', {}, 'Events (shape)'),
     h('ul', {}, Object.entries(data.types).map(([type, info]) =>

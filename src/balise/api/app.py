@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import logging
 import pkgutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -29,6 +29,8 @@ from balise import __version__
 from balise.alerts.rules import alert_rules
 from balise.api import routers
 from balise.api.auth import PUBLIC_ROUTES, authenticate
+from balise.api.defences import install_defences
+from balise.api.docs_page import add_api_docs
 from balise.api.fleet import FleetCache
 from balise.api.problems import PROBLEM_JSON, ProblemError
 from balise.api.routers.auth import Limiter
@@ -221,6 +223,7 @@ def api_app(lifespan: Any = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(Exception, _on_bug)
     _include_routers(app)
+    add_api_docs(app, DOCS_URL)  # Swagger UI from the package, not FastAPI's CDN page
     app.openapi = _openapi(app)  # type: ignore[method-assign]
 
     @app.get(OPENAPI_URL, include_in_schema=False)
@@ -232,9 +235,13 @@ def api_app(lifespan: Any = None) -> FastAPI:
     return app
 
 
-def create_app(workspace_root: Path) -> FastAPI:
+def create_app(
+    workspace_root: Path, *, bind_host: str | None = None, allowed_hosts: Iterable[str] = ()
+) -> FastAPI:
     """The application over the workspace at `workspace_root`; its store is opened now, so a
-    missing workspace is a `WorkspaceError` before any request, and closed at shutdown."""
+    missing workspace is a `WorkspaceError` before any request, and closed at shutdown.
+    `bind_host` (the address served on) and `allowed_hosts` are Host names it answers to besides
+    localhost and the setting `serve.allowed_hosts` (`balise.api.defences`)."""
     workspace = Workspace(workspace_root)
     store = workspace.open_store()
 
@@ -255,5 +262,6 @@ def create_app(workspace_root: Path) -> FastAPI:
     app.state.alert_rules = alert_rules(values)
     app.state.auth_params = auth_params(values)
     app.state.fleet = FleetCache()
+    install_defences(app, workspace.settings(), bind_host=bind_host, allowed_hosts=allowed_hosts)
     _mount_web(app)
     return app

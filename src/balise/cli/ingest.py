@@ -30,6 +30,7 @@ from balise.errors import InputRejected
 from balise.model.batch import ReadOptions
 from balise.settings import Settings
 from balise.store.base import Store
+from balise.workspace import make_private, private_folder
 
 app = typer.Typer(help="Read sources into the workspace.", no_args_is_help=True)
 stderr = Console(stderr=True)
@@ -227,8 +228,9 @@ def _write_quarantine(store: Store, result: IngestResult, folder: Path) -> None:
     rows = store.quarantine(result.ingest_id)
     if rows.is_empty():
         return
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in result.source)
     path = folder / f"{safe}-{result.ingest_id[:12]}.jsonl"
     rows.drop("ingest_id").write_ndjson(path)
+    make_private(path)
     stderr.print(f"{rows.height:,} quarantined records of {result.source} written to {path}")

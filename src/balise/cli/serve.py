@@ -21,7 +21,8 @@ def serve(
 
     Every route but the health check and sign-in needs an account (`balise users add`, then
     `balise users link NAME` for a browser or the printed token for scripts). Keep the default
-    127.0.0.1 unless a TLS reverse proxy in front of it serves the network."""
+    127.0.0.1; to serve other machines, put it behind a TLS reverse proxy and list the proxy's
+    host name in the setting serve.allowed_hosts (a request for any other Host is refused)."""
     workspace, _ = settings_for(ctx)
     if not workspace.store_path.exists():
         raise UsageError(
@@ -44,13 +45,21 @@ def serve(
 
 
 def run_server(root: Path, host: str, port: int, sign_in: str | None = None) -> None:
-    """Serve the workspace at `root` until interrupted."""
+    """Serve the workspace at `root` until interrupted; a warning on stderr when `host` is not
+    a loopback address (the traffic would cross the network in clear). `sign_in` is a one-time
+    link to print."""
     import uvicorn
 
     from balise.api.app import DOCS_URL, create_app
+    from balise.api.defences import is_loopback
 
-    app = create_app(root)
-    typer.echo(f"serving {root} at http://{host}:{port}/ (API docs: {DOCS_URL})", err=True)
+    app = create_app(root, bind_host=host)
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"serving {root} at http://{shown}:{port}/ (API docs: {DOCS_URL})", err=True)
+    if not is_loopback(host):
+        typer.echo(f"warning: serving on {host}, reachable from other machines: put it behind a "
+                   "TLS reverse proxy, and list the names it is reached by in the setting "
+                   "serve.allowed_hosts", err=True)  # fmt: skip
     if sign_in:
         typer.echo(f"open this one-time link to sign in: {sign_in}", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)

@@ -44,6 +44,7 @@ from balise.io.aiscatcher import looks_like_aiscatcher, read_aiscatcher
 from balise.io.nmea import looks_like_nmea, read_nmea
 from balise.model.batch import ReadBatch, ReadOptions
 from balise.store.base import IngestRecord, Store
+from balise.workspace import make_private, private_folder
 
 SNIFF_BYTES = 64 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
@@ -138,9 +139,9 @@ def expand_inputs(paths: list[str], spool_dir: Path) -> Iterator[Input]:
 
 
 def _spooled_stdin(spool_dir: Path) -> Input:
-    spool_dir.mkdir(parents=True, exist_ok=True)
-    spooled = spool_dir / "stdin"
+    spooled = private_folder(spool_dir) / "stdin"
     with spooled.open("wb") as out:
+        make_private(spooled)
         shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
     return Input("stdin", partial(_open_file, spooled), spooled.stat().st_size)
 

@@ -24,7 +24,7 @@ from balise.model.schema import IDENTITY_FIELDS, POSITION_SCHEMA, UTC_TIME
 from balise.store.base import IngestRecord
 from balise.store.duckdb_accounts import ACCOUNTS_SQL, DuckDBAccounts
 from balise.store.duckdb_alerts import ALERTS_SQL, DuckDBAlerts
-from balise.store.duckdb_connection import database_key
+from balise.store.duckdb_connection import connect, database_key
 from balise.store.duckdb_event_queries import DuckDBEventQueries
 from balise.store.duckdb_events import migrate_events
 from balise.store.duckdb_fleet import DuckDBFleet
@@ -83,14 +83,10 @@ class DuckDBStore(
 
     def __init__(self, path: Path | str) -> None:
         try:
-            self._con = duckdb.connect(str(path))
+            self._con = connect(path)
         except duckdb.Error as err:
             raise WorkspaceError(f"cannot open the store {path}: {err}", path=str(path)) from err
         self._key = database_key(path)
-        self._con.execute("SET TimeZone = 'UTC'")
-        # batches append whole row groups and a partial one each; compacting those at every
-        # checkpoint rewrote the whole table once more (docs/decisions/0004)
-        self._con.execute("SET max_vacuum_tasks = 0")
         self._con.execute(_SCHEMA_SQL)
         migrate_events(self._con)
         self._con.execute(ALERTS_SQL)
@@ -104,9 +100,8 @@ class DuckDBStore(
         """Another store on the same open database, for another thread (a DuckDB connection
         must not be used by two threads at once); close it when done."""
         other = DuckDBStore.__new__(DuckDBStore)
-        other._con = self._con.cursor()
+        other._con = self._con.cursor()  # inherits the settings: UTC, locked configuration
         other._key = self._key
-        other._con.execute("SET TimeZone = 'UTC'")
         return other
 
     def ingest(self, ingest_id: str) -> IngestRecord | None:

@@ -8,7 +8,7 @@ import itertools
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import duckdb
 import polars as pl
@@ -18,6 +18,39 @@ from balise.store.base import WriteConflict
 _GENERATIONS: dict[str, int] = {}
 _GENERATIONS_LOCK = threading.Lock()
 _MEMORY = itertools.count()
+
+
+CONNECTION_CONFIG: Final = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "enable_external_access": False,
+}
+"""DuckDB never downloads or loads an extension (the ones the store uses, ICU, JSON and Parquet,
+are built into the Python package), and SQL cannot reach files or URLs beyond the database's
+own: no `INSTALL`, `LOAD`, `read_csv('/etc/...')`, `COPY ... TO`, `ATTACH` or Python
+replacement scans (frames are registered by name instead)."""
+SESSION_SQL: Final = (
+    "SET GLOBAL TimeZone = 'UTC'",
+    # batches append whole row groups and a partial one each; compacting those at every
+    # checkpoint rewrote the whole table once more (docs/decisions/0004)
+    "SET GLOBAL max_vacuum_tasks = 0",
+    "SET lock_configuration = true",
+)
+"""Run once on a new connection: the settings every cursor inherits, then the configuration
+locked, so that no statement can turn extensions or file access back on."""
+
+
+def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """A connection to the database at `path` (or `:memory:`) with `CONNECTION_CONFIG`, its
+    settings applied and locked (once per database: a second store on a file this process has
+    open shares its database, already set up)."""
+    con = duckdb.connect(str(path), config=dict(CONNECTION_CONFIG))
+    locked = con.execute("SELECT current_setting('lock_configuration')").fetchone()
+    if not (locked and locked[0]):
+        for statement in SESSION_SQL:
+            con.execute(statement)
+    return con
 
 
 def database_key(path: Path | str) -> str:
