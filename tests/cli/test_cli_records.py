@@ -1,5 +1,6 @@
-"""`balise ingest releases|gate|access-log|staff` as a user drives them: counts printed, records
-stored, quarantine files written, exit codes as for `balise ingest ais`."""
+"""`balise ingest releases|gate|access-log|staff|work` as a user drives them: counts printed,
+records stored, quarantine files written, exit codes as for `balise ingest ais`; the synthetic
+world's access layer ingested as it is written."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ import io
 import json
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from balise.cli.main import run
+from balise.sim.access import build_access, write_access
+from balise.sim.staff import Vessels
+from balise.sim.world import FILES, WorldSpec
 from balise.workspace import Workspace
 
 RECORDS = Path(__file__).parents[1] / "data" / "records"
@@ -25,7 +30,7 @@ def _summaries(out: str) -> list[dict[str, object]]:
     return [json.loads(line) for line in out.splitlines()]
 
 
-def test_the_four_commands_store_their_records(
+def test_the_five_commands_store_their_records(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ws = str(tmp_path / "ws")
@@ -34,6 +39,7 @@ def test_the_four_commands_store_their_records(
         "gate": ["gate.csv"],
         "access-log": ["access-log.jsonl", "access-log.csv"],
         "staff": ["staff.csv"],
+        "work": ["work.csv"],
     }
     summaries: list[dict[str, object]] = []
     for command, files in runs.items():
@@ -49,21 +55,27 @@ def test_the_four_commands_store_their_records(
         ("access_jsonl", 6, 4),
         ("access_csv", 3, 1),
         ("staff_csv", 5, 3),
+        ("work_csv", 9, 6),
     ]
     assert summaries[0]["outdated"] == 1
     assert summaries[3]["duplicates"] == 1
     assert summaries[4]["quarantined"] == {"bad_port": 1, "unknown_timezone": 1}
+    assert (summaries[5]["duplicates"], summaries[5]["quarantined"]) == (1, {"missing_field": 2})
+    assert summaries[5]["skipped"] == {"blank_line": 1}
     store = Workspace(Path(ws)).open_store()
     try:
         assert store.releases(["CSQU3054383"])["customs_status"].to_list() == ["released"]
         assert store.gate_transactions().height == 3
         assert store.access_log(user="pbakker").height == 2
         assert store.staff()["user"].to_list() == ["jvries", "mjanssens", "pbakker"]
+        assert store.work_assignments(user="pbakker")["record"].to_list() == [
+            "REL-0001", "Tropical Goods, Ltd",
+        ]  # fmt: skip
     finally:
         store.close()
     written = sorted(p.name.rsplit("-", 1)[0] for p in (tmp_path / "ws" / "quarantine").iterdir())
     assert written == [
-        "access-log.csv", "access-log.jsonl", "gate.csv", "releases.csv", "staff.csv",
+        "access-log.csv", "access-log.jsonl", "gate.csv", "releases.csv", "staff.csv", "work.csv",
     ]  # fmt: skip
 
 
@@ -120,3 +132,36 @@ def test_strict_exits_3_at_the_first_bad_record(
     code, _, err = _balise(capsys, "--workspace", ws, "ingest", "access-log", "--strict", log)
     assert code == 3
     assert "access-log.jsonl, line 6: bad_action" in err
+
+
+def test_the_synthetic_worlds_access_layer_ingests_cleanly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = WorldSpec(seed=5, vessels=10, days=3)
+    world = build_access(spec.rng("access"), spec.start, spec.days,
+                         Vessels([], spec.rng("access", 1)))  # fmt: skip
+    names = {"staff": "staff", "work": "work", "releases": "releases", "gate": "gate",
+             "access-log": "access"}  # fmt: skip
+    paths = {name: tmp_path / FILES[name] for name in names.values()}
+    write_access(world, spec.start, paths)
+    ws = str(tmp_path / "ws")
+    for command, name in names.items():
+        code, out, err = _balise(
+            capsys, "--workspace", ws, "ingest", command, "--format", "json", str(paths[name])
+        )
+        assert code == 0, err
+        (summary,) = _summaries(out)
+        assert summary["quarantined"] == {}, command
+        kept = (int(str(summary[key])) for key in ("stored", "duplicates", "outdated"))
+        assert summary["read"] == sum(kept)
+    written = pl.read_csv(paths["work"], infer_schema=False)
+    assert written.height > 0
+    store = Workspace(Path(ws)).open_store()
+    try:
+        stored = store.work_assignments()
+        assert stored.select("user", "record").rows() == written.sort("user", "record").rows()
+        assert set(stored["user"]) <= set(store.staff()["user"])
+    finally:
+        store.close()
+    code, out, _ = _balise(capsys, "--workspace", ws, "ingest", "work", str(paths["work"]))
+    assert (code, "already ingested" in out) == (0, True)

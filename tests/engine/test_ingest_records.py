@@ -113,6 +113,38 @@ def test_an_input_of_another_kind_is_rejected_before_anything_is_stored(
     assert ingest_records(RecordKind.GATE, _input(gate), store, OPTIONS).status == "ingested"
 
 
+@pytest.mark.parametrize(
+    ("kind", "name"),
+    [
+        (RecordKind.WORK, "staff.csv"),
+        (RecordKind.WORK, "access-log.csv"),
+        (RecordKind.WORK, "releases.csv"),
+        (RecordKind.STAFF, "work.csv"),
+        (RecordKind.ACCESS_LOG, "work.csv"),
+        (RecordKind.GATE, "work.csv"),
+    ],
+)
+def test_work_assignments_and_the_other_kinds_are_not_taken_for_each_other(
+    store: DuckDBStore, kind: RecordKind, name: str
+) -> None:
+    path = RECORDS / name
+    with pytest.raises(InputRejected, match=f"not a {kind} CSV header"):
+        ingest_records(kind, _input(path), store, OPTIONS)
+    assert store.ingest(hashlib.sha256(path.read_bytes()).hexdigest()) is None
+
+
+def test_work_assignments_in_batches_store_each_pair_once(store: DuckDBStore) -> None:
+    result = ingest_records(RecordKind.WORK, _input(RECORDS / "work.csv"), store, OPTIONS)
+    assert result.source_format == "work_csv"
+    # batches of two lines: the repeated pair (line 10) meets the stored one of the first batch
+    assert (result.count("records_read"), result.count("records_stored")) == (9, 6)
+    assert (result.count("duplicates"), result.count("records_replaced")) == (1, 0)
+    assert result.by_key("quarantined") == {"missing_field": 2}
+    assert store.work_assignments(user="jvries")["record"].to_list() == [
+        "AL-000417", "CSQU3054383", "csqu 305438-3",
+    ]  # fmt: skip
+
+
 def test_an_empty_input_is_ingested_as_empty(store: DuckDBStore, tmp_path: Path) -> None:
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")

@@ -1,4 +1,5 @@
-"""Readers of imported access logs (JSON lines and CSV) and of staff directories."""
+"""Readers of imported access logs (JSON lines and CSV), staff directories and work
+assignments."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ import pytest
 from balise.errors import InputRejected
 from balise.io.access_log import ACCESS_CSV, ACCESS_JSONL, access_log_format, read_access_log
 from balise.io.staff_directory import read_staff_directory
+from balise.io.work_assignments import read_work_assignments
 from balise.model.batch import ReadOptions
 from balise.model.record_batch import RecordBatch
-from balise.model.records import ACCESS_SCHEMA, MAX_AUDIT_RECORDS, STAFF_SCHEMA
+from balise.model.records import ACCESS_SCHEMA, MAX_AUDIT_RECORDS, STAFF_SCHEMA, WORK_SCHEMA
 
 RECORDS = Path(__file__).parents[1] / "data" / "records"
 OPTIONS = ReadOptions()
@@ -162,3 +164,66 @@ def test_staff_ports_are_upper_case_and_the_time_zone_defaults_to_utc() -> None:
 def test_a_staff_directory_needs_its_ports_column() -> None:
     with pytest.raises(InputRejected, match="missing column ports"):
         staff("time,user,action\n2024-03-01T10:00:00Z,ana,read\n")
+
+
+def work(text: str) -> RecordBatch:
+    (batch,) = read_work_assignments(io.BytesIO(text.encode()), "work.csv", OPTIONS)
+    return batch
+
+
+def test_work_fixture() -> None:
+    batch = work((RECORDS / "work.csv").read_text())
+    assert batch.records.schema == pl.Schema(WORK_SCHEMA)
+    assert batch.records.select("user", "record").rows() == [
+        ("jvries", "CSQU3054383"),
+        ("jvries", "AL-000417"),
+        ("pbakker", "REL-0001"),
+        ("pbakker", "Tropical Goods, Ltd"),
+        ("mjanssens", "215810000"),
+        ("jvries", "CSQU3054383"),  # repeated: the store counts it a duplicate
+        ("jvries", "csqu 305438-3"),  # free text: not normalised, not checked
+    ]
+    assert set(batch.records["source"]) == {"work.csv"}
+    assert batch.quarantine.select("source_line", "reason", "detail").rows() == [
+        (8, "missing_field", "user"),
+        (9, "missing_field", "record"),
+    ]
+    assert (batch.records_read, batch.skipped) == (9, {"blank_line": 1})
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ("ana,AL-000001", None),
+        ("ana,  ", "missing_field"),
+        ("  ,AL-000001", "missing_field"),
+        ("ana", "wrong_field_count"),
+        ('ana,"AL-000001', "bad_csv"),
+    ],
+)
+def test_each_bad_work_row_is_quarantined(row: str, reason: str | None) -> None:
+    batch = work(f"user,record\n{row}\n")
+    assert batch.quarantine["reason"].to_list() == ([] if reason is None else [reason])
+    assert batch.records.height == (1 if reason is None else 0)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "user,agency,role,ports,timezone",  # a staff directory
+        "time,user,action,records",  # an access log in CSV: `records`, not `record`
+        "release_id,container_number,terminal,issued_at",
+    ],
+)
+def test_work_assignments_need_their_record_column(header: str) -> None:
+    missing = r"not a work CSV header \(missing column (user, )?record;"
+    with pytest.raises(InputRejected, match=missing):
+        work(f"{header}\n")
+
+
+def test_a_work_file_is_neither_a_staff_directory_nor_an_access_log() -> None:
+    data = "user,record\nana,AL-000001\n"
+    with pytest.raises(InputRejected, match="missing column ports"):
+        staff(data)
+    with pytest.raises(InputRejected, match="missing column time, action"):
+        access(data.encode())

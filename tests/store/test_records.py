@@ -1,5 +1,6 @@
 """Port and access records in every store: latest versions kept, duplicates and outdated
-versions counted, imported access logs de-duplicated across inputs only, filters on read."""
+versions counted, imported access logs de-duplicated across inputs only, work assignments stored
+once, filters on read."""
 
 from __future__ import annotations
 
@@ -155,6 +156,38 @@ def test_staff_directory_latest_entry_wins(store: Store) -> None:
     ]
 
 
+def assigned(user: str, record: str, source: str = "work.csv") -> dict[str, Any]:
+    return {"user": user, "record": record, "source": source}
+
+
+def test_a_work_assignment_is_stored_once(store: Store) -> None:
+    rows = [assigned("bob", "AL-000001"), assigned("ana", "CSQU3054383"), assigned("ana", "R1")]
+    counts = save(store, "a", batch(RecordKind.WORK, *rows, assigned("ana", "R1")))
+    assert counts == {"records_read": 4, "records_stored": 3, "duplicates": 1}
+    # a later batch of the same ingest, and another input, repeat pairs: nothing new is stored
+    again = [assigned("ana", "R1", "other.csv"), assigned("bob", "AL-000002")]
+    counts = save(store, "b", batch(RecordKind.WORK, *again), batch(RecordKind.WORK, *again))
+    assert counts == {"records_read": 4, "records_stored": 1, "duplicates": 3}
+    work = store.work_assignments()
+    assert work.schema == pl.Schema(RECORD_SCHEMAS[RecordKind.WORK])
+    assert work.rows() == [
+        ("ana", "CSQU3054383", "work.csv"),
+        ("ana", "R1", "work.csv"),
+        ("bob", "AL-000001", "work.csv"),
+        ("bob", "AL-000002", "work.csv"),
+    ]
+    assert store.work_assignments(user="bob")["record"].to_list() == ["AL-000001", "AL-000002"]
+    assert store.work_assignments(user="carla").is_empty()
+
+
+def test_work_assignments_differ_by_user_and_by_record(store: Store) -> None:
+    rows = [assigned("ana", "R1"), assigned("bob", "R1"), assigned("ana", "r1")]
+    assert save(store, "a", batch(RecordKind.WORK, *rows))["records_stored"] == 3
+    assert store.work_assignments().select("user", "record").rows() == [
+        ("ana", "R1"), ("ana", "r1"), ("bob", "R1"),
+    ]  # fmt: skip
+
+
 def test_a_batch_stores_its_quarantine_and_tallies_and_moves_the_data_version(
     store: Store,
 ) -> None:
@@ -188,6 +221,7 @@ def test_an_empty_store_reads_back_empty_frames_of_each_schema(
         RecordKind.GATE: store.gate_transactions,
         RecordKind.ACCESS_LOG: store.access_log,
         RecordKind.STAFF: store.staff,
+        RecordKind.WORK: store.work_assignments,
     }
     read = readers[kind]()
     assert read.is_empty()

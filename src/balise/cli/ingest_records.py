@@ -1,7 +1,8 @@
-"""`balise ingest releases|gate|access-log|staff FILE...`: store port and access records.
+"""`balise ingest releases|gate|access-log|staff|work FILE...`: store port and access records.
 
 The same command as `balise ingest ais` for the other sources the insider rules need: container
-releases and gate transactions of a terminal, access logs of other systems, the staff directory.
+releases and gate transactions of a terminal, access logs of other systems, the staff directory
+and the work assigned to each user.
 Each prints what it read, stored, replaced and quarantined (`--format json` for machines).
 """
 
@@ -28,6 +29,8 @@ COMMAND_HELP: Final = {
     "user, action, records, ...); format detected.",
     RecordKind.STAFF: "Ingest a staff directory (CSV: user, agency, role, ports, timezone); "
     "a later entry of a user replaces the stored one.",
+    RecordKind.WORK: "Ingest work assignments (CSV: user, record): the containers, releases, "
+    "consignees, alerts or vessels assigned to each user; each pair is stored once.",
 }
 """The help of each command (its first line in `balise ingest --help`)."""
 _COUNTS: Final = (
@@ -90,6 +93,6 @@ def _command(kind: RecordKind) -> Callable[..., None]:
 
 
 def register(app: typer.Typer) -> None:
-    """Add `releases`, `gate`, `access-log` and `staff` to the `balise ingest` group."""
+    """Add `releases`, `gate`, `access-log`, `staff` and `work` to the `balise ingest` group."""
     for kind in RecordKind:
         app.command(kind.value)(_command(kind))

@@ -1,5 +1,5 @@
 """Ingestion of port and access records: container releases, gate transactions, access logs
-imported from other systems and staff directories.
+imported from other systems, staff directories and work assignments.
 
 The same job as AIS ingestion (`balise.engine.ingest`): inputs identified by the sha256 of their
 bytes (the same content twice stores nothing new), gzip and zip read, batches committed one by
@@ -30,6 +30,7 @@ from balise.io.port_records import (
     read_releases,
 )
 from balise.io.staff_directory import STAFF_CSV, read_staff_directory
+from balise.io.work_assignments import WORK_CSV, read_work_assignments
 from balise.model.batch import ReadOptions
 from balise.model.record_batch import RecordBatch, RecordKind
 from balise.store.base import Store
@@ -40,6 +41,7 @@ _READERS: Final[dict[str, Reader]] = {
     RELEASES_CSV.name: read_releases,
     GATE_CSV.name: read_gate_transactions,
     STAFF_CSV.name: read_staff_directory,
+    WORK_CSV.name: read_work_assignments,
     ACCESS_JSONL.name: lambda s, n, o: read_access_log(s, n, ACCESS_JSONL, o),
     ACCESS_CSV.name: lambda s, n, o: read_access_log(s, n, ACCESS_CSV, o),
 }
@@ -49,6 +51,7 @@ _FORMATS: Final[dict[RecordKind, Callable[[bytes], str]]] = {
     RecordKind.RELEASES: lambda _: RELEASES_CSV.name,
     RecordKind.GATE: lambda _: GATE_CSV.name,
     RecordKind.STAFF: lambda _: STAFF_CSV.name,
+    RecordKind.WORK: lambda _: WORK_CSV.name,
     RecordKind.ACCESS_LOG: lambda head: access_log_format(head).name,
 }
 """The format of an input of each kind, from its first bytes."""

@@ -1,9 +1,10 @@
 """What the readers of port and access records yield: batches of one kind of record.
 
 The AIS readers yield `balise.model.batch.ReadBatch` (positions and identities); the readers of
-container releases, gate transactions, imported access logs and staff directories yield a
-`RecordBatch` of one of the frames of `balise.model.records`, with the same quarantine rows and
-tallies, so the ingest job runs both the same way (hash, batches, resumption, quarantine).
+container releases, gate transactions, imported access logs, staff directories and work
+assignments yield a `RecordBatch` of one of the frames of `balise.model.records`, with the same
+quarantine rows and tallies, so the ingest job runs both the same way (hash, batches, resumption,
+quarantine).
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from typing import Final
 
 import polars as pl
 
-from balise.model.records import ACCESS_SCHEMA, GATE_SCHEMA, RELEASE_SCHEMA, STAFF_SCHEMA
+from balise.model.records import (
+    ACCESS_SCHEMA,
+    GATE_SCHEMA,
+    RELEASE_SCHEMA,
+    STAFF_SCHEMA,
+    WORK_SCHEMA,
+)
 from balise.model.schema import QUARANTINE_SCHEMA, empty
 
 
@@ -26,6 +33,7 @@ class RecordKind(StrEnum):
     GATE = "gate"
     ACCESS_LOG = "access-log"
     STAFF = "staff"
+    WORK = "work"
 
 
 RECORD_SCHEMAS: Final[dict[RecordKind, dict[str, pl.DataType]]] = {
@@ -33,6 +41,7 @@ RECORD_SCHEMAS: Final[dict[RecordKind, dict[str, pl.DataType]]] = {
     RecordKind.GATE: GATE_SCHEMA,
     RecordKind.ACCESS_LOG: ACCESS_SCHEMA,
     RecordKind.STAFF: STAFF_SCHEMA,
+    RecordKind.WORK: WORK_SCHEMA,
 }
 """The frame each kind of record is read into and stored as."""
 

@@ -1,6 +1,6 @@
 """Frame schemas of the port and access records: container releases, terminal gate
-transactions, the access log (Balise's own audit and imported logs of other systems) and the
-staff directory the insider rules compare readers against.
+transactions, the access log (Balise's own audit and imported logs of other systems), and the
+staff directory and work assignments the insider rules compare readers against.
 
 Like `balise.model.schema`, readers emit exactly these columns and the store keeps them; a change
 here changes the stored format.
@@ -84,6 +84,15 @@ STAFF_SCHEMA: Final[dict[str, pl.DataType]] = {
 """Who works where: a user's ports (UN/LOCODEs, or terminals `NLRTM-ECT`) and time zone (IANA
 name), from Balise's accounts and imported staff directories. The insider rules take a look-up of
 a container outside these ports as unrelated to the user's work."""
+
+WORK_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "user": pl.String(),
+    "record": pl.String(),
+    "source": pl.String(),
+}
+"""What a user is assigned to in their job (their queue, cases, alerts): one row per record, as
+free text (a container number, a release id, a consignee's name, an alert id, an MMSI). The
+insider rules take a look-up of a record in the user's work as related to it."""
 
 ACCESS_ACTIONS: Final = ("read", "change", "sign_in", "sign_in_failed", "sign_out", "denied")
 """The kinds of access an entry records."""

@@ -393,9 +393,10 @@ class FleetStore(Protocol):
 
 class PortRecordStore(Protocol):
     """Port and access records: container releases, gate transactions, access logs imported
-    from other systems and the staff directory, each read back in its frame of
+    from other systems, the staff directory and work assignments, each read back in its frame of
     `balise.model.records`. A record with an identity (release, gate transaction, staff member)
-    is kept in its latest version; storing the same content again stores nothing new."""
+    is kept in its latest version, a work assignment (user, record) once; storing the same
+    content again stores nothing new."""
 
     def store_records(self, ingest_id: str, batch_index: int, batch: RecordBatch) -> None:
         """Store one batch of records with its counts and quarantine rows atomically; the
@@ -430,6 +431,11 @@ class PortRecordStore(Protocol):
 
     def staff(self) -> pl.DataFrame:
         """The staff directory (`STAFF_SCHEMA`), one row per user, by user."""
+        ...
+
+    def work_assignments(self, user: str | None = None) -> pl.DataFrame:
+        """Work assignments (`WORK_SCHEMA`: user, record, source) of `user` when given, one row
+        per (user, record), by user, then record."""
         ...
 
 

@@ -1,5 +1,5 @@
 """Port and access records in the DuckDB store: container releases, gate transactions, imported
-access logs and the staff directory.
+access logs, the staff directory and work assignments.
 
 Each kind has its table, with the columns of its frame (`balise.model.records`) and the ingest
 that stored the row. A batch is written in one transaction with its counts, its quarantine rows
@@ -10,7 +10,9 @@ A release, a gate transaction and a staff member are records with an identity (`
 later `issued_at`, or for the same issue a later `customs_status_at`) replaces the stored one
 and an older version is not stored (`outdated`); gate transactions and staff members have no
 version time, so the later line of an input, and a later input, wins. A version identical to the
-stored one (all columns but `source` and `source_line`) is a duplicate and stores nothing.
+stored one (all columns but `source` and `source_line`) is a duplicate and stores nothing. A work
+assignment's identity is its whole content (`user`, `record`): it is stored once, and every
+repetition, in the same input or another, is a duplicate.
 Access log entries have no identity: an entry already stored by another input (logs exported
 twice, overlapping exports) is a duplicate; within one input every line is kept, since a user
 may read the same record twice in one second.
@@ -36,6 +38,7 @@ RECORD_TABLES: Final[dict[RecordKind, str]] = {
     RecordKind.GATE: "gate_transactions",
     RecordKind.ACCESS_LOG: "access_log",
     RecordKind.STAFF: "staff",
+    RecordKind.WORK: "work_assignments",
 }
 """The table of each kind of record (the access log imported from other systems; Balise's own
 audit log is another table)."""
@@ -45,17 +48,19 @@ _PROVENANCE: Final = ("source", "source_line")
 
 @dataclass(frozen=True)
 class _Versions:
-    """How the versions of one record are told apart: the `key` naming the record and the
-    columns that order its versions, oldest first (a null is older than any value)."""
+    """How the versions of one record are told apart: the `key` columns naming the record
+    (never null: the readers require them) and the columns that order its versions, oldest first
+    (a null is older than any value)."""
 
-    key: str
+    key: tuple[str, ...]
     order: tuple[str, ...] = ()
 
 
 _VERSIONED: Final = {
-    RecordKind.RELEASES: _Versions("release_id", ("issued_at", "customs_status_at")),
-    RecordKind.GATE: _Versions("gate_tx_id"),
-    RecordKind.STAFF: _Versions("user"),
+    RecordKind.RELEASES: _Versions(("release_id",), ("issued_at", "customs_status_at")),
+    RecordKind.GATE: _Versions(("gate_tx_id",)),
+    RecordKind.STAFF: _Versions(("user",)),
+    RecordKind.WORK: _Versions(("user", "record")),
 }
 
 
@@ -88,6 +93,11 @@ def _content(kind: RecordKind) -> list[str]:
 def _same(kind: RecordKind, a: str, b: str) -> str:
     """SQL: rows `a` and `b` say the same (nulls equal)."""
     return " AND ".join(f"{a}.{_q(c)} IS NOT DISTINCT FROM {b}.{_q(c)}" for c in _content(kind))
+
+
+def _keyed(key: tuple[str, ...], a: str, b: str) -> str:
+    """SQL: rows `a` and `b` are of the same record (their `key` columns equal)."""
+    return " AND ".join(f"{a}.{_q(c)} = {b}.{_q(c)}" for c in key)
 
 
 def _newer(order: tuple[str, ...], a: str, b: str) -> str:
@@ -148,20 +158,19 @@ class DuckDBRecords(Connected):
         ranked = records.with_row_index("batch_row").sort(
             [*versions.order, "batch_row"], nulls_last=False
         )
-        latest = ranked.unique(versions.key, keep="last", maintain_order=True)
+        latest = ranked.unique(list(versions.key), keep="last", maintain_order=True)
         earlier = ranked.join(latest.select("batch_row"), on="batch_row", how="anti")
-        key = _q(versions.key)
         with self._registered("latest", latest), self._registered("earlier", earlier):
             same_in_batch = self._rows(
-                f"SELECT count(*) FROM earlier e JOIN latest l ON e.{key} = l.{key}"
+                f"SELECT count(*) FROM earlier e JOIN latest l ON {_keyed(versions.key, 'e', 'l')}"
                 f" WHERE {_same(kind, 'e', 'l')}"
             )[0][0]
             fates = self._frame(
-                f"SELECT l.batch_row, CASE WHEN s.{key} IS NULL THEN 'stored'"
+                f"SELECT l.batch_row, CASE WHEN s.{_q(versions.key[0])} IS NULL THEN 'stored'"
                 f" WHEN {_same(kind, 's', 'l')} THEN 'duplicates'"
                 f" WHEN {_newer(versions.order, 's', 'l')} THEN 'outdated'"
                 f" ELSE 'replaced' END AS fate FROM latest l LEFT JOIN {table} s"
-                f" ON s.{key} = l.{key}"
+                f" ON {_keyed(versions.key, 's', 'l')}"
             )
         winners = latest.join(fates, on="batch_row").filter(
             pl.col("fate").is_in(["stored", "replaced"])
@@ -177,10 +186,13 @@ class DuckDBRecords(Connected):
         """Replace the stored versions of the records of `winners` with them."""
         if winners.is_empty():
             return
-        key, table = _q(_VERSIONED[kind].key), RECORD_TABLES[kind]
+        key, table = _VERSIONED[kind].key, RECORD_TABLES[kind]
         columns = ", ".join(_q(c) for c in RECORD_SCHEMAS[kind])
         with self._registered("winners", winners):
-            self._con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM winners)")
+            self._con.execute(
+                f"DELETE FROM {table} s WHERE EXISTS"
+                f" (SELECT 1 FROM winners w WHERE {_keyed(key, 's', 'w')})"
+            )
             self._con.execute(f"INSERT INTO {table} SELECT {columns}, ? FROM winners", [ingest_id])
 
     def _append_new(self, ingest_id: str, kind: RecordKind, records: pl.DataFrame) -> Counter[str]:
@@ -244,6 +256,12 @@ class DuckDBRecords(Connected):
     def staff(self) -> pl.DataFrame:
         """The staff directory: one row per user, the latest version, by user."""
         return self._records(RecordKind.STAFF, [], [], '"user"')
+
+    def work_assignments(self, user: str | None = None) -> pl.DataFrame:
+        """Work assignments (of `user` when given): one row per (user, record), by user, then
+        record."""
+        where, params = (['"user" = ?'], [user]) if user is not None else ([], [])
+        return self._records(RecordKind.WORK, where, params, '"user", "record"')
 
     def _records(
         self, kind: RecordKind, where: list[str], params: list[Any], order: str
