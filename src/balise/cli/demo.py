@@ -80,6 +80,7 @@ DEMO_RECORDS: Final = (
     (RecordKind.RELEASES, "releases"),
     (RecordKind.GATE, "gate"),
     (RecordKind.ACCESS_LOG, "access"),
+    (RecordKind.WORK, "work"),
 )
 """The demo world's port and access records, ingested beside its AIS for the insider rules."""
 

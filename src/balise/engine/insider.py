@@ -10,7 +10,6 @@ revised, vanished ones retracted, as for the maritime detectors.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -60,15 +59,14 @@ def own_work(store: Store) -> pl.DataFrame:
     return store.alert_work().select(pl.col(c).cast(t) for c, t in WORK_SCHEMA.items())
 
 
-def gather(store: Store, work: Callable[[Store], pl.DataFrame] | None = None) -> InsiderInputs:
+def gather(store: Store) -> InsiderInputs:
     """The rules' inputs from the store. A user both in the accounts and in an imported staff
-    directory is described by the account."""
+    directory is described by the account; a user's work is what they acted on in Balise's
+    inbox and what the imported work assignments give them."""
     imported = store.staff()
     accounts = own_staff(store)
     staff = pl.concat([accounts, imported.filter(~pl.col("user").is_in(accounts["user"]))])
-    assigned = [own_work(store)]
-    if work is not None:
-        assigned.append(work(store))
+    assigned = [own_work(store), store.work_assignments().select(*WORK_SCHEMA)]
     return InsiderInputs(
         access=pl.concat([store.access_log(), own_access(store)]),
         staff=staff,
@@ -78,10 +76,9 @@ def gather(store: Store, work: Callable[[Store], pl.DataFrame] | None = None) ->
     )
 
 
-def run_insider(store: Store, params: InsiderParams,
-                work: Callable[[Store], pl.DataFrame] | None = None) -> EventChanges:  # fmt: skip
+def run_insider(store: Store, params: InsiderParams) -> EventChanges:
     """Detect insider look-ups over the whole record and store them."""
-    found = gather(store, work)
+    found = gather(store)
     events = detect_insider(found.access, found.staff, found.releases, found.gate, found.work,
                             params)  # fmt: skip
     return store.save_events(events, [EVENT_TYPE])
