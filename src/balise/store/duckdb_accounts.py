@@ -196,10 +196,11 @@ class DuckDBAccounts(Connected):
         now: datetime,
         expires_at: datetime,
     ) -> None:
+        # one statement per call: DuckDB binds parameters to the last statement only
+        self._con.execute("DELETE FROM sessions WHERE expires_at <= ?", [now])
         self._con.execute(
-            "DELETE FROM sessions WHERE expires_at <= ?; "
             "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?)",
-            [now, session_hash, username, csrf, address, now, expires_at],
+            [session_hash, username, csrf, address, now, expires_at],
         )
 
     def session_account(self, session_hash: str, now: datetime) -> tuple[Account, str] | None:
