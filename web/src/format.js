@@ -84,6 +84,8 @@ export function h(tag, attributes = {}, ...children) {
     if (key.startsWith('on')) element.addEventListener(key.slice(2), value);
     else if (key === 'class') element.className = value;
     else if (key === 'dataset') Object.assign(element.dataset, value);
+    // through the CSSOM: the Content-Security-Policy refuses inline style attributes
+    else if (key === 'style') element.style.cssText = value;
     else element.setAttribute(key, value === true ? '' : value);
   }
   for (const child of children.flat()) {
