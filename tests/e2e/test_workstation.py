@@ -630,3 +630,59 @@ def test_an_ended_session_returns_to_the_sign_in_page(page: Any) -> None:
     assert page.locator("#map").is_visible()
     assert "status=open" in page.url
     assert page.errors == []
+
+
+INSIDER_ALERT: Final = {
+    "id": "insider_lookup-test",
+    "state": "open",
+    "severity": 0.82,
+    "severity_label": "high",
+    "strength": 0.8,
+    "type": "insider_lookup",
+    "subject": {"kind": "user", "id": "c.dupont"},
+    "related": [],
+    "mmsi": None,
+    "other_mmsi": None,
+    "start": "2024-03-01T22:40:00Z",
+    "end": "2024-03-01T23:10:00Z",
+    "lat": None,
+    "lon": None,
+    "evidence": {
+        "rule": "release_before_pickup",
+        "reasons": ["read the release of MSCU1234565 2 h before a pickup by another haulier"],
+    },
+}
+
+
+def test_the_audit_view_shows_a_broken_chain_and_insider_look_ups(page: Any) -> None:
+    """What the server would say of a tampered log and of an insider look-up (answers stubbed
+    in the browser: the view's rendering, whatever the registry of this build holds)."""
+
+    def with_insider_type(route: Any) -> None:
+        types = route.fetch().json()
+        types.append({"name": "insider_lookup", "title": "Insider look-up", "domain": "security",
+                      "subject": "user", "definition": "Reading patterns of a user.",
+                      "shape": "circle"})  # fmt: skip
+        route.fulfill(json=types)
+
+    page.route("**/api/v1/event-types", with_insider_type)
+    page.route(
+        re.compile(r".*/api/v1/alerts\?.*type=insider_lookup.*"),
+        lambda route: route.fulfill(json={"items": [INSIDER_ALERT], "next": None}),
+    )
+    broken = {"ok": False, "entries": 40, "head": "ab" * 32, "broken_at": 17,
+              "reason": "entry 17 does not hash to its recorded value"}  # fmt: skip
+    page.route("**/api/v1/audit/verify", lambda route: route.fulfill(json=broken))
+    _open(page, "/?view=audit", username="security")
+    view = page.locator("#audit-view")
+    view.wait_for()
+    insider = view.locator(".insider-list li.insider")
+    insider.wait_for()
+    assert "c.dupont" in insider.inner_text()
+    assert "release before pickup" in insider.inner_text()
+    assert "2 h before a pickup by another haulier" in insider.locator(".reasons").inner_text()
+    page.click("#verify-chain")
+    chain = view.locator("#chain-status .chain.broken")
+    chain.wait_for()
+    assert "Chain broken at entry 17: entry 17 does not hash" in chain.inner_text()
+    assert page.errors == []
