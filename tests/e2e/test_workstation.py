@@ -515,8 +515,10 @@ def test_changes_send_the_csrf_token(page: Any) -> None:
 
 
 def test_a_viewer_sees_no_triage_export_or_zone_editing(page: Any) -> None:
-    _open(page, username="viewer")
+    _open(page, "/?view=audit", username="viewer")
     assert "Viewer" in page.inner_text("#account")
+    assert not page.locator("#audit-view").is_visible()
+    assert "view=audit" not in page.url
     page.wait_for_selector("#inbox li.alert")
     assert page.locator("#inbox li.alert").count() > 0
     assert page.locator("#inbox [data-action]").count() == 0

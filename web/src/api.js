@@ -74,7 +74,6 @@ async function request(method, path, params, body, { signIn = false } = {}) {
       problem = { title: response.statusText };
     }
     const error = new ApiError(response.status, problem);
-    error.retryAfter = Number(response.headers.get('Retry-After')) || null;
     if (response.status === 401 && !signIn) for (const listener of sessionEndedListeners) listener(error);
     throw error;
   }

@@ -421,7 +421,10 @@ function applyRights() {
   for (const element of document.querySelectorAll('[data-tab=inbox], [data-body=inbox]')) element.hidden = !rights.inbox;
   const toggle = $('#audit-toggle');
   toggle.hidden = !rights.audit;
-  if (!rights.audit) return;
+  if (!rights.audit) {
+    if (store.get().view === 'audit') store.set({ view: null });
+    return;
+  }
   auditView = createAuditView($('#audit-view'), {
     insider: rights.insider, onClose: () => store.set({ view: null }, { push: true }),
   });
