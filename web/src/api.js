@@ -1,8 +1,29 @@
 // Every call the web application makes to the REST API, and the shapes it expects back.
 // The panels only see the normalised records returned here, so a change of response shape
 // is absorbed in this one module.
+//
+// Requests stay on this origin and carry the session cookie; every change (POST, PUT, PATCH,
+// DELETE) also sends the CSRF token the sign-in left in the readable `balise_csrf` cookie.
+// A 401 means the session has ended: the listeners of `onSessionEnded` show the sign-in page.
 
 const BASE = '/api/v1';
+const CSRF_COOKIE = 'balise_csrf';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const sessionEndedListeners = [];
+
+/** Calls `listener(problem)` whenever a request answers 401 (the session ended or expired). */
+export function onSessionEnded(listener) {
+  sessionEndedListeners.push(listener);
+}
+
+/** The value of the cookie `name`, or null. */
+export function cookie(name) {
+  for (const part of document.cookie.split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(rest.join('='));
+  }
+  return null;
+}
 
 /** An API error, carrying the RFC 9457 problem document when the server sent one. */
 export class ApiError extends Error {
@@ -23,15 +44,23 @@ export function url(path, params = {}) {
   return `${path.startsWith('/api') ? '' : BASE}${path}${text ? `?${text}` : ''}`;
 }
 
-async function request(method, path, params, body) {
+function headersFor(method, body) {
+  const headers = { Accept: 'application/json, application/geo+json, application/problem+json' };
+  if (body) headers['Content-Type'] = 'application/json';
+  const csrf = SAFE_METHODS.has(method) ? null : cookie(CSRF_COOKIE);
+  if (csrf) headers['X-CSRF-Token'] = csrf;
+  return headers;
+}
+
+/** One API call; `signIn` marks the calls whose 401 is an answer (wrong password, not signed
+ * in yet) rather than the end of a session. */
+async function request(method, path, params, body, { signIn = false } = {}) {
   let response;
   try {
     response = await fetch(url(path, params), {
       method,
-      headers: {
-        Accept: 'application/json, application/geo+json, application/problem+json',
-        ...(body ? { 'Content-Type': 'application/json' } : {}),
-      },
+      credentials: 'same-origin',
+      headers: headersFor(method, body),
       body: body ? JSON.stringify(body) : undefined,
     });
   } catch (error) {
@@ -44,7 +73,9 @@ async function request(method, path, params, body) {
     } catch {
       problem = { title: response.statusText };
     }
-    throw new ApiError(response.status, problem);
+    const error = new ApiError(response.status, problem);
+    if (response.status === 401 && !signIn) for (const listener of sessionEndedListeners) listener(error);
+    throw error;
   }
   return response.status === 204 ? null : response.json();
 }
@@ -322,4 +353,39 @@ export function exportUrl(format, filters = {}) {
 /** The URL that downloads a vessel's track (with its events) in `format`. */
 export function trackExportUrl(mmsi, format, { since, until } = {}) {
   return url(`/exports/vessels/${mmsi}/track.${format}`, { since, until });
+}
+
+// ---- the session -----------------------------------------------------------------------
+
+/** The signed-in account: `{username, display_name, roles, agency, ports, via, can}`, `can`
+ * listing per resource the actions the policy allows (read, change, reveal). Throws an
+ * `ApiError` with status 401 when nobody is signed in. */
+export function me() {
+  return request('GET', '/auth/me', {}, undefined, { signIn: true });
+}
+
+/** Sign in with a password (and `totp`, the one-time code, when the account has one): the
+ * account as `me()` gives it; the server sets the session and CSRF cookies. */
+export function signIn({ username, password, totp }) {
+  const body = { username, password };
+  if (totp) body.totp = totp;
+  return request('POST', '/auth/login', {}, body, { signIn: true });
+}
+
+/** End this browser session (the server clears its cookies). */
+export function signOut() {
+  return request('POST', '/auth/logout', {}, undefined, { signIn: true });
+}
+
+// ---- the audit log (security officers) -------------------------------------------------
+
+/** One page of audit entries, newest first: `{items, next}`; `filters` are user, action,
+ * since, until, resource; `cursor` the `next` of the previous page. */
+export function audit(filters = {}, cursor = null, limit = 100) {
+  return get('/audit', { ...filters, limit, cursor });
+}
+
+/** The check of the audit log's hash chain: `{ok, entries, head, broken_at, reason}`. */
+export function verifyAudit() {
+  return get('/audit/verify');
 }

@@ -86,7 +86,8 @@ function eventRow(event, types, shapes, onEvent) {
 }
 
 /** Renders the dossier of `mmsi` into `root`; resolves to the dossier record. */
-export async function renderDossier(root, mmsi, { types, shapes, filters, onEvent, onClose }) {
+export async function renderDossier(root, mmsi, options) {
+  const { types, shapes, filters, onEvent, onClose, canExport } = options;
   root.replaceChildren(h('div', { class: 'state loading' }, `Loading dossier of MMSI ${mmsi}…`));
   let record;
   try {
@@ -94,7 +95,7 @@ export async function renderDossier(root, mmsi, { types, shapes, filters, onEven
   } catch (error) {
     root.replaceChildren(h('div', { class: 'state error' },
       h('p', {}, error.status === 404 ? `No vessel with MMSI ${mmsi} in this workspace.` : `Could not load the dossier: ${error.message}`),
-      h('button', { onclick: () => renderDossier(root, mmsi, { types, shapes, filters, onEvent, onClose }) }, 'Retry')));
+      h('button', { onclick: () => renderDossier(root, mmsi, options) }, 'Retry')));
     return null;
   }
   const identity = record.identity ?? {};
@@ -119,7 +120,7 @@ export async function renderDossier(root, mmsi, { types, shapes, filters, onEven
       record.events.length
         ? h('ul', { class: 'events' }, record.events.map((e) => eventRow(e, types, shapes, onEvent)))
         : h('p', { class: 'hint' }, 'No behaviour event detected for this vessel.')),
-    h('section', { class: 'exports' }, h('h3', {}, 'Export track'), exports),
+    canExport ? h('section', { class: 'exports' }, h('h3', {}, 'Export track'), exports) : null,
   ].filter((section) => section !== null));
   return record;
 }

@@ -45,8 +45,16 @@ function triageForm(alert, action, done) {
   } }, select, h('button', { type: 'submit' }, 'Suspend'));
 }
 
+/** The triage buttons of a row: for accounts that may change alerts (`context.canTriage`). */
+function triageButtons(alert, act) {
+  return h('div', { class: 'actions' },
+    h('button', { 'data-action': 'acknowledge', title: 'Acknowledge (a)', disabled: !['open', 'suspended'].includes(alert.status), onclick: () => act('acknowledge') }, 'Ack'),
+    h('button', { 'data-action': 'suspend', title: 'Suspend (s)', disabled: ['dismissed', 'retracted'].includes(alert.status), onclick: () => act('suspend') }, 'Suspend'),
+    h('button', { 'data-action': 'dismiss', title: 'Dismiss with a reason (d)', disabled: ['dismissed', 'retracted'].includes(alert.status), onclick: () => act('dismiss') }, 'Dismiss'));
+}
+
 function alertRow(alert, context) {
-  const { types, shapes, selectedMmsi, onPick, onTriage } = context;
+  const { types, shapes, selectedMmsi, onPick, onTriage, canTriage } = context;
   const band = bandOf(alert.score, alert.band);
   const row = h('li', {
     class: `alert band-${band} status-${alert.status}${alert.mmsi === selectedMmsi ? ' selected' : ''}`,
@@ -69,12 +77,9 @@ function alertRow(alert, context) {
       h('span', { class: `risk risk-${band}`, title: 'severity: the event strength combined with the vessel risk (0–1)' },
         `${alert.severity_label ?? band} ${number(alert.severity, 2)}`),
       h('span', { class: `status ${alert.status}` }, alert.status)),
-    h('div', { class: 'actions' },
-      h('button', { 'data-action': 'acknowledge', title: 'Acknowledge (a)', disabled: !['open', 'suspended'].includes(alert.status), onclick: () => act('acknowledge') }, 'Ack'),
-      h('button', { 'data-action': 'suspend', title: 'Suspend (s)', disabled: ['dismissed', 'retracted'].includes(alert.status), onclick: () => act('suspend') }, 'Suspend'),
-      h('button', { 'data-action': 'dismiss', title: 'Dismiss with a reason (d)', disabled: ['dismissed', 'retracted'].includes(alert.status), onclick: () => act('dismiss') }, 'Dismiss')),
+    canTriage ? triageButtons(alert, act) : null,
     extra);
-  row.triage = act;
+  if (canTriage) row.triage = act;
   return row;
 }
 

@@ -1,22 +1,30 @@
 // Wiring of the workstation: the URL state drives every panel; selecting anything anywhere
 // (map glyph, inbox row, event, search result) selects the vessel everywhere. Shift- or
 // ctrl-clicking a vessel on the map adds it to the selection: every selected track is drawn,
-// the dossier shows the last clicked.
+// the dossier shows the last clicked. Nothing loads before sign-in; the account's rights
+// (`rights.js`) decide which panels and buttons exist.
 
 import './style.css';
 import * as api from './api.js';
+import { createAuditView } from './audit.js';
 import { renderDossier, emptyDossier } from './dossier.js';
 import { RISK_COLOURS, RISK_LABELS, h, humanType, toDate } from './format.js';
 import { shapeImage, shapesFor } from './icons.js';
 import { renderEvents, renderInbox, stateMessage } from './lists.js';
 import { createMap, PORTS_MIN_ZOOM } from './map.js';
+import { rightsOf } from './rights.js';
+import { setupSearch } from './search.js';
+import { renderAccount, signedIn, signInPage } from './session.js';
 import { createStore, filtersOf } from './state.js';
 import { createTimebar } from './timebar.js';
 import { createZoneTools } from './zones.js';
 
 const store = createStore();
 const $ = (selector) => document.querySelector(selector);
-const data = { types: {}, shapes: {}, events: [], alerts: [], vessels: null, track: null, extent: [null, null] };
+const data = {
+  types: {}, shapes: {}, events: [], alerts: [], vessels: null, track: null, extent: [null, null],
+  account: null, rights: rightsOf(null),
+};
 
 const map = createMap($('#map'), {
   view: store.get().map,
@@ -31,7 +39,8 @@ const map = createMap($('#map'), {
 });
 const timebar = createTimebar($('#timebar'), { onCursor: (t) => cursorMoved(t) });
 
-const zoneTools = createZoneTools($('#zone-tools'), map, { onChanged: () => loadZones() });
+let zoneTools = null; // for accounts that may change zones
+let auditView = null; // for security officers
 
 function select(mmsi) {
   const { vessel, selection } = store.get();
@@ -84,7 +93,7 @@ async function loadVessels() {
 }
 
 async function loadPorts() {
-  if (!store.get().layers.includes('ports')) return;
+  if (!data.account || !store.get().layers.includes('ports')) return;
   const { bbox, zoom } = map.viewBox();
   if (zoom < PORTS_MIN_ZOOM) return;
   try {
@@ -123,6 +132,7 @@ async function loadEvents() {
 }
 
 async function loadAlerts() {
+  if (!data.rights.inbox) return;
   const root = $('#inbox');
   const state = store.get();
   if (!data.alerts.length) root.replaceChildren(stateMessage('loading', 'Loading alerts…'));
@@ -131,7 +141,7 @@ async function loadAlerts() {
     const open = data.alerts.filter((a) => a.status === 'open').length;
     $('#inbox-count').textContent = String(open);
     renderInbox(root, data.alerts, {
-      ...data, selectedMmsi: state.vessel, onPick: pickEvent, onTriage: triage,
+      ...data, selectedMmsi: state.vessel, onPick: pickEvent, onTriage: triage, canTriage: data.rights.triage,
     });
   } catch (error) {
     root.replaceChildren(stateMessage('error', `Could not load the inbox: ${error.message}`, loadAlerts));
@@ -191,7 +201,7 @@ async function showSelection() {
   }
   const filters = filtersOf(store.get());
   const record = await renderDossier(root, vessel, {
-    types: data.types, shapes: data.shapes, filters,
+    types: data.types, shapes: data.shapes, filters, canExport: data.rights.export,
     onEvent: pickEvent, onClose: () => store.set({ vessel: null }, { push: true }),
   });
   const order = [vessel, ...selection.filter((m) => m !== vessel).reverse()];
@@ -297,50 +307,12 @@ function renderLegend() {
 }
 
 function renderExports() {
+  if (!data.rights.export) return;
   const filters = filtersOf(store.get());
   const links = ['csv', 'geojson', 'kml'].map((format) =>
     h('a', { href: api.exportUrl(format, filters), download: '', 'data-export': `events-${format}` },
       `events of this view · ${format.toUpperCase()}`));
   $('#export-links').replaceChildren(...links, h('p', { class: 'hint' }, 'Each download carries a README of the filters and data version.'));
-}
-
-function setupSearch() {
-  const input = $('#search');
-  const list = $('#search-results');
-  let timer = null;
-  let results = [];
-  const choose = (vessel) => {
-    list.hidden = true;
-    input.value = '';
-    input.blur();
-    select(vessel.mmsi);
-  };
-  const run = async () => {
-    const q = input.value.trim();
-    if (!q) {
-      list.hidden = true;
-      return;
-    }
-    list.hidden = false;
-    list.replaceChildren(h('li', { class: 'state' }, 'Searching…'));
-    try {
-      results = await api.searchVessels(q);
-    } catch (error) {
-      list.replaceChildren(h('li', { class: 'state error' }, `Search failed: ${error.message}`));
-      return;
-    }
-    list.replaceChildren(...(results.length ? results.map((v) => h('li', { role: 'option' },
-      h('button', { onclick: () => choose(v) }, h('b', {}, v.name ?? 'unnamed'),
-        ` · MMSI ${v.mmsi}`, v.imo ? ` · IMO ${v.imo}` : '', v.call_sign ? ` · ${v.call_sign}` : '')))
-      : [h('li', { class: 'state empty' }, `No vessel matches “${q}”.`)]));
-  };
-  input.addEventListener('input', () => {
-    clearTimeout(timer);
-    timer = setTimeout(run, 200);
-  });
-  input.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && results.length) choose(results[0]);
-  });
 }
 
 function setupControls() {
@@ -361,12 +333,12 @@ function setupControls() {
 
 function onKey(event) {
   const typing = ['INPUT', 'SELECT', 'TEXTAREA'].includes(document.activeElement?.tagName);
-  if (event.key === 'Escape' && zoneTools.drawing()) {
+  if (event.key === 'Escape' && zoneTools?.drawing()) {
     if (typing) document.activeElement.blur();
     zoneTools.cancel();
     return;
   }
-  if (event.key === 'Enter' && map.drawing()) {
+  if (event.key === 'Enter' && zoneTools && map.drawing()) {
     event.preventDefault();
     zoneTools.finish();
     return;
@@ -393,13 +365,14 @@ function onKey(event) {
     next?.scrollIntoView({ block: 'nearest' });
   } else if (['a', 's', 'd'].includes(event.key)) {
     const row = document.querySelector('#inbox li.alert.focused');
-    row?.triage({ a: 'acknowledge', s: 'suspend', d: 'dismiss' }[event.key]);
+    row?.triage?.({ a: 'acknowledge', s: 'suspend', d: 'dismiss' }[event.key]);
   }
 }
 
 // ---- state changes ---------------------------------------------------------------------
 
-function applyTab(tab) {
+function applyTab(chosen) {
+  const tab = data.rights.inbox ? chosen : 'events';
   for (const button of document.querySelectorAll('[role=tab]')) button.setAttribute('aria-selected', String(button.dataset.tab === tab));
   for (const body of document.querySelectorAll('.tab-body')) body.hidden = body.dataset.body !== tab;
 }
@@ -427,6 +400,7 @@ store.subscribe((state, changed) => {
     renderLegend();
   }
   if (changed.has('tab')) applyTab(state.tab);
+  if (changed.has('view')) applyView(state.view);
   if (changed.has('at') && !timebar.playing() && state.at) timebar.setCursor(Date.parse(state.at), { silent: true });
   if (changed.has('map') && state.map) {
     const c = map.map.getCenter();
@@ -436,16 +410,68 @@ store.subscribe((state, changed) => {
   renderExports();
 });
 
+// ---- the account ---------------------------------------------------------------------
+
+/** Shows only what the account may use: hidden, not disabled, where it has no right. */
+function applyRights() {
+  const { rights } = data;
+  $('#exports').hidden = !rights.export;
+  $('#zone-tools').hidden = !rights.zones;
+  if (rights.zones) zoneTools = createZoneTools($('#zone-tools'), map, { onChanged: () => loadZones() });
+  for (const element of document.querySelectorAll('[data-tab=inbox], [data-body=inbox]')) element.hidden = !rights.inbox;
+  const toggle = $('#audit-toggle');
+  toggle.hidden = !rights.audit;
+  if (!rights.audit) {
+    if (store.get().view === 'audit') store.set({ view: null });
+    return;
+  }
+  auditView = createAuditView($('#audit-view'), {
+    insider: rights.insider, onClose: () => store.set({ view: null }, { push: true }),
+  });
+  toggle.addEventListener('click', () => store.set({ view: store.get().view === 'audit' ? null : 'audit' }, { push: true }));
+}
+
+function applyView(view) {
+  const audit = view === 'audit' && auditView !== null;
+  $('#audit-toggle').setAttribute('aria-pressed', String(audit));
+  document.body.classList.toggle('view-audit', audit);
+  if (audit) auditView.show();
+  else auditView?.hide();
+}
+
+let ending = false;
+/** A request answered 401: the session ended. Sign in again; another account reloads the
+ * page, so that nothing of the previous account's rights or data stays on it. */
+async function sessionEnded() {
+  if (!data.account || ending) return;
+  ending = true;
+  const again = await signInPage($('#signin'), 'Your session has ended: sign in again to go on.');
+  ending = false;
+  if (again.username !== data.account.username) {
+    window.location.reload();
+    return;
+  }
+  await Promise.all([loadVessels(), loadZones(), loadEvents(), loadAlerts()]);
+  await showSelection();
+}
+
 async function start() {
+  data.account = await signedIn($('#signin'));
+  document.body.classList.remove('signed-out');
+  api.onSessionEnded(sessionEnded);
+  renderAccount($('#account'), data.account);
+  await loadTypes();
+  data.rights = rightsOf(data.account, data.types);
+  applyRights();
   const state = store.get();
-  setupSearch();
+  setupSearch($('#search'), $('#search-results'), (vessel) => select(vessel.mmsi));
   setupControls();
   applyTab(state.tab);
+  applyView(state.view);
   $('#status').value = state.status ?? '';
   $('#min').value = state.min ?? '';
   renderExports();
   map.setLayers(state.layers);
-  await loadTypes();
   await Promise.all([loadVessels(), loadZones(), loadEvents(), loadAlerts(), map.ready.then(loadPorts)]);
   await showSelection();
   document.body.dataset.ready = 'true';

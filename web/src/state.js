@@ -3,10 +3,13 @@
 // `vessel` lists the selected MMSIs, the last clicked last: `state.selection` is that list and
 // `state.vessel` its last one (the vessel the dossier shows), or null.
 //
+// `view=audit` opens the security officer's audit view over the panels.
+//
 //   /?vessel=224000001,224000002&from=2024-03-01T00:00Z&to=2024-03-03T00:00Z&at=...&type=encounter
 //     &status=open&min=20&tab=events&layers=zones,events&map=-20.5,10.25,4.2
 
-const KEYS = ['vessel', 'from', 'to', 'at', 'type', 'status', 'min', 'tab', 'layers', 'map'];
+const KEYS = ['vessel', 'from', 'to', 'at', 'type', 'status', 'min', 'tab', 'layers', 'map', 'view'];
+const VIEWS = ['audit'];
 
 export const DEFAULT_LAYERS = ['vessels', 'zones', 'events'];
 
@@ -18,6 +21,7 @@ export function readState(search = window.location.search) {
   state.vessel = state.selection.at(-1) ?? null;
   state.min = state.min ? Number(state.min) : null;
   state.tab = state.tab || 'inbox';
+  state.view = VIEWS.includes(state.view) ? state.view : null;
   state.layers = state.layers ? state.layers.split(',').filter(Boolean) : [...DEFAULT_LAYERS];
   if (state.map) {
     const [lon, lat, zoom] = state.map.split(',').map(Number);

@@ -196,6 +196,7 @@ class DuckDBAccounts(Connected):
         now: datetime,
         expires_at: datetime,
     ) -> None:
+        # one statement per call: DuckDB binds parameters to the last statement only
         self._con.execute("DELETE FROM sessions WHERE expires_at <= ?", [now])
         self._con.execute(
             "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?)",

@@ -1,1 +1,0 @@
-import e from"swagger-ui-dist/swagger-ui-es-bundle.js";import"swagger-ui-dist/swagger-ui.css";e({url:`/api/v1/openapi.json`,dom_id:`#swagger-ui`,layout:`BaseLayout`,presets:[e.presets.apis],deepLinking:!0,showExtensions:!0,showCommonExtensions:!0,validatorUrl:null});
