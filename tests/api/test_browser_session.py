@@ -7,15 +7,14 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from api_clients import account_token
-from balise.api.app import create_app
+from api_clients import account_token, app_of
 
 PASSWORD = "tide-chart-9-lanterns"
 
 
 def test_a_session_signs_in_changes_with_its_csrf_token_and_signs_out(tmp_path: Path) -> None:
     account_token(tmp_path, "officer", ("analyst",), "customs", password=PASSWORD)
-    with TestClient(create_app(tmp_path)) as client:
+    with TestClient(app_of(tmp_path)) as client:
         assert client.get("/api/v1/auth/me").status_code == 401
         body = {"username": "officer", "password": PASSWORD}
         signed = client.post("/api/v1/auth/login", json=body)
@@ -36,7 +35,7 @@ def test_a_session_signs_in_changes_with_its_csrf_token_and_signs_out(tmp_path: 
 
 def test_a_wrong_password_is_refused_with_a_problem(tmp_path: Path) -> None:
     account_token(tmp_path, "officer", ("analyst",), "customs", password=PASSWORD)
-    with TestClient(create_app(tmp_path)) as client:
+    with TestClient(app_of(tmp_path)) as client:
         body = {"username": "officer", "password": "not-the-password"}
         refused = client.post("/api/v1/auth/login", json=body)
         assert refused.status_code == 401
