@@ -252,3 +252,61 @@ def test_insider_lookups_are_for_security_officers_alone(app_root: Path) -> None
         if events:
             hidden = analyst.get(f"/api/v1/events/{events[0]['id']}")
             assert hidden.status_code == 404
+
+
+def test_a_second_factor_is_asked_when_enabled(app_root: Path) -> None:
+    import pyotp
+
+    from balise.security.credentials import new_totp_secret
+
+    account_token(app_root, "two.factor", ("analyst",), "navy", password=PASSWORD)
+    secret = new_totp_secret()
+    store = Workspace(app_root).open_store()
+    try:
+        store.update_account("two.factor", totp_secret=secret)
+    finally:
+        store.close()
+    body = {"username": "two.factor", "password": PASSWORD}
+    with TestClient(app_of(app_root), raise_server_exceptions=False) as client:
+        asked = client.post("/api/v1/auth/login", json=body)
+        assert asked.status_code == 401
+        assert asked.json()["detail"] == "one-time code required"
+        wrong = client.post("/api/v1/auth/login", json=body | {"totp": "000000"})
+        assert wrong.status_code == 401
+        code = pyotp.TOTP(secret).now()
+        assert client.post("/api/v1/auth/login", json=body | {"totp": code}).status_code == 200
+
+
+def test_sharing_opens_the_inbox_to_another_agency_and_is_audited(app_root: Path) -> None:
+    with signed_in(app_root, "port.analyst", ("analyst",), "port_authority",
+                   raise_server_exceptions=False) as port:  # fmt: skip
+        assert port.get("/api/v1/alerts").status_code == 403
+        with signed_in(app_root, "cust.analyst", ("analyst",), "customs") as owner:
+            refused = port.post(
+                "/api/v1/shares",
+                json={"resource": "alert", "agency": "port_authority", "reason": "joint operation"},
+            )
+            assert refused.status_code == 403  # only an owner shares
+            shared = owner.post(
+                "/api/v1/shares",
+                json={"resource": "alert", "agency": "port_authority", "reason": "joint operation"},
+            )
+            assert shared.status_code == 201, shared.text
+            items = port.get("/api/v1/alerts").json()["items"]
+            assert items
+            # sharing grants reading, not triage
+            assert port.post(f"/api/v1/alerts/{items[0]['id']}/acknowledge").status_code == 403
+            gone = owner.delete(
+                "/api/v1/shares", params={"resource": "alert", "agency": "port_authority"}
+            )
+            assert gone.status_code == 204
+        assert port.get("/api/v1/alerts").status_code == 403
+    store = Workspace(app_root).open_store()
+    try:
+        changes = store.audit(AuditQuery(user="cust.analyst", resource="share"))
+    finally:
+        store.close()
+    assert sorted(changes["detail"]) == [
+        "no longer shared with port_authority",
+        "shared with port_authority: joint operation",
+    ]
