@@ -19,6 +19,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 
 from balise.cli.context import settings_for
 from balise.cli.output import print_table
+from balise.cli.users import operator
+from balise.engine.accounts import audit_entry
 from balise.engine.ingest import (
     IngestResult,
     Input,
@@ -180,6 +182,9 @@ def ingest_files(
                     continue
                 _report(result, output, workspace.quarantine_dir, store, reporter)
                 rejected += _warn_if_cut_short(result)
+                entry = audit_entry(operator("ingest"), "change", "ingest", [result.source],
+                                    1, f"{result.source_format}: {result.status}")  # fmt: skip
+                store.append_audit([entry])
     finally:
         store.close()
     if rejected:
