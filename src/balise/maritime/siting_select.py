@@ -59,7 +59,7 @@ class Selection:
 
 
 def _check(coverage: BoolArray, weights: FloatArray, existing: BoolArray, count: int) -> None:
-    if coverage.ndim != 2 or coverage.shape[1] != weights.shape[0] != existing.shape[0]:
+    if coverage.ndim != 2 or not coverage.shape[1] == weights.shape[0] == existing.shape[0]:
         raise ValueError("coverage must be (candidates, cells) over the cells of the weights")
     if count < 0:
         raise ValueError("count must not be negative")
