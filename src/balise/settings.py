@@ -18,6 +18,7 @@ from typing import Any
 from balise.alerts.rules import alert_settings
 from balise.errors import SettingError
 from balise.maritime.params import detector_settings
+from balise.maritime.siting_demand import siting_settings
 from balise.model.batch import (
     MAX_INPUT_BYTES,
     MAX_LINE_BYTES,
@@ -190,6 +191,7 @@ SETTINGS: tuple[Setting, ...] = (
     *(Setting(**declared) for declared in insider_settings()),
     *(Setting(**declared) for declared in alert_settings()),
     *(Setting(**declared) for declared in auth_settings()),
+    *(Setting(**declared) for declared in siting_settings()),
 )
 """Every setting; `detect.<detector>.<threshold>` ones come from the detectors' parameter
 classes (balise.maritime.params, and balise.security.insider_params for `detect.insider.*`),

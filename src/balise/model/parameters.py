@@ -23,7 +23,7 @@ UNITS: Final = (
     ("_share", "fraction"), ("_per_day", "per day"), ("_positions", "positions"),
     ("_days", "days"), ("_per_hour", "per hour"), ("_hour", "hour of day (local)"),
     ("_records", "records"), ("_lookups", "look-ups"), ("_reads", "reads"),
-    ("_containers", "containers"),
+    ("_containers", "containers"), ("_m", "metres"),
 )  # fmt: skip
 
 P = TypeVar("P")
