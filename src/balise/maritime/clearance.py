@@ -7,10 +7,9 @@ from a foreign port or from international waters and no declaration matches her)
 last port, an extra call, a stop at sea, an arrival far from the declared time, another port).
 
 Why: French customs require the master of a pleasure craft arriving from abroad to declare the
-arrival (the "déclaration d'arrivée" of the yacht clearance, douane.gouv.fr, "Plaisance:
-formalités douanières"; Code des douanes art. 67 ff.); a yacht that skips it, or declares a voyage
-she did not make, is how cocaine reaches the islands' coves (OFAST, "État de la menace liée aux
-trafics de stupéfiants", 2023: the Antilles route).
+arrival (the "déclaration d'arrivée" of the yacht clearance; see the pleasure-craft formalities on
+douane.gouv.fr); a yacht that skips it, or declares a voyage she did not make, is one way cocaine
+reaches the islands' coves.
 
 Rules (the thresholds are `ClearanceParams`, settings `detect.clearance.*`):
 - Who: vessels whose AIS ship type is pleasure or sailing (36, 37; `ship_types`) or unknown:
