@@ -4,7 +4,7 @@
 export const SHAPES = [
   'circle', 'square', 'triangle', 'diamond', 'cross', 'star', 'hexagon', 'bar', 'ring', 'chevron',
   'pentagon', 'x',
-  'tee', 'eye',
+  'tee', 'eye', 'flag',
 ];
 
 const SIZE = 32;
@@ -87,6 +87,14 @@ function path(ctx, shape, size) {
     ctx.arc(c, c, r * 0.5, 0, Math.PI * 2, true);
     ctx.moveTo(c + r * 0.25, c);
     ctx.arc(c, c, r * 0.25, 0, Math.PI * 2);
+  } else if (shape === 'flag') {
+    // a pennant on its pole: the pole and the cloth are one outline
+    const w = r * 0.3;
+    ctx.moveTo(c - r * 0.9, c + r * 1.15);
+    ctx.lineTo(c - r * 0.9, c - r * 1.15);
+    ctx.lineTo(c + r * 1.1, c - r * 0.55);
+    ctx.lineTo(c - r * 0.9 + w, c + r * 0.05);
+    ctx.lineTo(c - r * 0.9 + w, c + r * 1.15);
   } else {
     ctx.arc(c, c, r, 0, Math.PI * 2);
   }

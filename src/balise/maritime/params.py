@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from balise.maritime.clearance import ClearanceParams
 from balise.maritime.coastal import CoastalDropParams
 from balise.maritime.destination import DestinationParams
 from balise.maritime.encounter_filters import EncounterFilterParams
@@ -40,6 +41,7 @@ class DetectorParams:
     coastal_drop: CoastalDropParams = field(default_factory=CoastalDropParams)
     zone: ZoneParams = field(default_factory=ZoneParams)
     identity: IdentityParams = field(default_factory=IdentityParams)
+    clearance: ClearanceParams = field(default_factory=ClearanceParams)
 
 
 DETECTORS: Final[dict[str, type[Any]]] = {
@@ -47,6 +49,7 @@ DETECTORS: Final[dict[str, type[Any]]] = {
     "loitering_filter": LoiteringFilterParams, "encounter_filter": EncounterFilterParams,
     "port_visit": PortVisitParams, "destination": DestinationParams,
     "coastal_drop": CoastalDropParams, "zone": ZoneParams, "identity": IdentityParams,
+    "clearance": ClearanceParams,
 }  # fmt: skip
 """Each field of `DetectorParams` and its parameter class."""
 

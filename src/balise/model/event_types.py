@@ -37,7 +37,7 @@ DOCS_PAGE: Final = "docs/detectors.md"
 SHAPES: Final = (
     "circle", "square", "triangle", "diamond", "cross", "star", "hexagon", "bar", "ring",
     "chevron", "pentagon", "x",
-    "tee", "eye",
+    "tee", "eye", "flag",
 )  # fmt: skip
 """The map glyphs the web application can draw: each event type has its own."""
 
@@ -150,9 +150,19 @@ EVENT_TYPES: Final = (
         detected=False),
     EventType(
         "clearance_missing", "Clearance missing", "maritime", "vessel",
-        "An arrival or departure without the expected declaration (not detected yet).",
-        "not-yet-built", 0.35, "Arrived or left without the expected declaration.", "x",
-        detected=False),
+        "A pleasure craft arriving in a French Caribbean or Guiana port, anchorage or bay from a "
+        "foreign port or from international waters with no matching customs declaration (by "
+        "MMSI, else name and call sign; expected within 24 h of the arrival, filed before it).",
+        "clearance_missing--an-arrival-from-abroad-without-a-declaration", 0.35,
+        "Arrived from abroad without the declaration French customs require.", "x"),
+    EventType(
+        "clearance_mismatch", "Clearance mismatch", "maritime", "vessel",
+        "A clearance declaration matched to an arrival that the track contradicts: another last "
+        "port, an undeclared call, a stop at sea on the way, an arrival 6 h or more from the "
+        "declared time, or another port.",
+        "clearance_mismatch--a-declared-voyage-the-track-contradicts", 0.3,
+        "A declared voyage the track contradicts: a call or a meeting left out of the paper.",
+        "flag"),
     EventType(
         "insider_lookup", "Insider look-up", "security", "user",
         "A user's reading that looks like an insider working for a network: a container's "
