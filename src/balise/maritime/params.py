@@ -20,6 +20,7 @@ from balise.maritime.gaps import GapParams
 from balise.maritime.identity import IdentityParams
 from balise.maritime.loitering import LoiteringFilterParams, LoiteringParams
 from balise.maritime.port_visits import PortVisitParams
+from balise.maritime.radar_params import RadarParams
 from balise.maritime.segment import SegmentParams
 from balise.maritime.zones import ZoneParams
 from balise.model.parameters import params_from, settings_of
@@ -40,6 +41,7 @@ class DetectorParams:
     coastal_drop: CoastalDropParams = field(default_factory=CoastalDropParams)
     zone: ZoneParams = field(default_factory=ZoneParams)
     identity: IdentityParams = field(default_factory=IdentityParams)
+    radar: RadarParams = field(default_factory=RadarParams)
 
 
 DETECTORS: Final[dict[str, type[Any]]] = {
@@ -47,6 +49,7 @@ DETECTORS: Final[dict[str, type[Any]]] = {
     "loitering_filter": LoiteringFilterParams, "encounter_filter": EncounterFilterParams,
     "port_visit": PortVisitParams, "destination": DestinationParams,
     "coastal_drop": CoastalDropParams, "zone": ZoneParams, "identity": IdentityParams,
+    "radar": RadarParams,
 }  # fmt: skip
 """Each field of `DetectorParams` and its parameter class."""
 

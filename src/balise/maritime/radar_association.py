@@ -28,10 +28,18 @@ from balise.maritime.radar_params import RadarParams
 from balise.maritime.radar_tracking import M_PER_DEG, MPS_PER_KNOT
 from balise.model.arrays import FloatArray, IntArray
 from balise.model.coastal import ASSOCIATION_SCHEMA
+from balise.model.schema import UTC_TIME
 
 GRID_SECONDS: Final = 60.0
 """Step of the grid of AIS states (s): a contact is at most 30 s from a grid time."""
 _US: Final = 1_000_000
+MATCH_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "track_id": pl.String(),
+    "time": UTC_TIME,
+    "mmsi": pl.Int32(),
+    "distance_m": pl.Float64(),
+}
+"""A radar contact (track and time) within the gate of an AIS vessel, and their distance (m)."""
 
 
 def _ragged(counts: IntArray) -> tuple[IntArray, IntArray]:
@@ -77,7 +85,9 @@ def _ais_states(fixes: pl.DataFrame, params: RadarParams) -> pl.DataFrame:
     )
 
 
-def _cells(lat: FloatArray, lon: FloatArray, cell_deg: tuple[float, float]) -> tuple[IntArray, IntArray]:
+def _cells(
+    lat: FloatArray, lon: FloatArray, cell_deg: tuple[float, float]
+) -> tuple[IntArray, IntArray]:
     """The (row, column) of the hash cell of each position."""
     return (
         np.floor(lat / cell_deg[0]).astype(np.int64),
@@ -89,22 +99,40 @@ def _candidates(
     contacts: pl.DataFrame, states: pl.DataFrame, cell_deg: tuple[float, float]
 ) -> pl.DataFrame:
     """(contact row, mmsi, state) pairs of each contact and the AIS states of its minute in its
-    own or a neighbouring cell."""
+    own or a neighbouring cell: the contacts are copied to the 9 cells around theirs (they are
+    fewer than the states of a day of AIS) and joined on one integer key."""
     row, col = _cells(states["lat"].to_numpy(), states["lon"].to_numpy(), cell_deg)
-    spread = [
-        states.with_columns(pl.Series("cy", row + dy), pl.Series("cx", col + dx))
-        for dy in (-1, 0, 1)
-        for dx in (-1, 0, 1)
-    ]
     c_row, c_col = _cells(contacts["lat"].to_numpy(), contacts["lon"].to_numpy(), cell_deg)
-    keyed = contacts.with_columns(pl.Series("cy", c_row), pl.Series("cx", c_col))
-    return keyed.join(
-        pl.concat(spread).rename({"lat": "ais_lat", "lon": "ais_lon"}), on=["g", "cy", "cx"]
+    low_row, low_col = min(row.min(), c_row.min()) - 1, min(col.min(), c_col.min()) - 1
+    rows = max(row.max(), c_row.max()) - low_row + 2
+    cols = max(col.max(), c_col.max()) - low_col + 2
+    g0 = min(int(states["g"].min()), int(contacts["g"].min()))  # type: ignore[arg-type]
+
+    def key(g: IntArray, r: IntArray, c: IntArray) -> IntArray:
+        return np.asarray(((g - g0) * rows + (r - low_row)) * cols + (c - low_col), np.int64)
+
+    keyed_states = states.select(
+        pl.Series("key", key(states["g"].to_numpy(), row, col)),
+        "mmsi", pl.col("lat").alias("ais_lat"), pl.col("lon").alias("ais_lon"), "ve", "vn",
+    )  # fmt: skip
+    g = contacts["g"].to_numpy()
+    spread = np.concatenate(
+        [key(g, c_row + dy, c_col + dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
     )
+    keyed = pl.DataFrame({"key": spread, "row": np.tile(contacts["row"].to_numpy(), 9)})
+    return keyed.join(keyed_states, on="key")
 
 
-def _matches(tracks: pl.DataFrame, positions: pl.DataFrame, params: RadarParams) -> pl.DataFrame:
-    """One row per (contact, vessel) within the gate: track_id, time, mmsi, distance_m."""
+def match_contacts(
+    tracks: pl.DataFrame, positions: pl.DataFrame, params: RadarParams | None = None
+) -> pl.DataFrame:
+    """One row per (contact, AIS vessel) within the gate: track_id, time, mmsi, distance_m (m,
+    from the vessel's position carried to the contact's time). `tracks` and `positions` as for
+    `associate`."""
+    params = params or RadarParams()
+    tracks = tracks.drop_nulls(["track_id", "time", "lat", "lon"])
+    if tracks.is_empty() or positions.is_empty():
+        return _no_matches()
     t = tracks["time"].dt.epoch("us").to_numpy() / _US
     margin = params.max_dead_reckoning_minutes * 60
     gate_km = np.maximum(
@@ -113,28 +141,44 @@ def _matches(tracks: pl.DataFrame, positions: pl.DataFrame, params: RadarParams)
     )
     fixes = _nearby_fixes(tracks, positions, float(gate_km.max()), t.min() - margin, t.max())
     if fixes.is_empty():
-        return pl.DataFrame(schema={"track_id": pl.String, "time": tracks["time"].dtype,
-                                    "mmsi": pl.Int32, "distance_m": pl.Float64})  # fmt: skip
+        return _no_matches()
     states = _ais_states(fixes, params)
     g = np.rint(t / GRID_SECONDS).astype(np.int64)
-    contacts = tracks.select("track_id", "time", "lat", "lon").with_columns(
-        pl.Series("g", g), pl.Series("dt", t - g * GRID_SECONDS), pl.Series("gate_km", gate_km)
+    contacts = pl.DataFrame(
+        {"row": np.arange(tracks.height), "g": g, "lat": tracks["lat"], "lon": tracks["lon"]}
     )
     reach_km = float(gate_km.max()) + params.max_speed_knots * MPS_PER_KNOT * GRID_SECONDS / 2e3
     top = float(np.abs(tracks["lat"].to_numpy()).max())
-    cell_deg = (reach_km / (M_PER_DEG / 1e3), reach_km / (M_PER_DEG / 1e3 * np.cos(np.radians(min(top, 85.0)))))
-    pairs = _candidates(contacts, states, cell_deg)
-    cos_lat = np.cos(np.radians(pairs["ais_lat"].to_numpy()))
-    dt = pairs["dt"].to_numpy()
-    ais_lat = pairs["ais_lat"].to_numpy() + pairs["vn"].to_numpy() * dt / M_PER_DEG
-    ais_lon = pairs["ais_lon"].to_numpy() + pairs["ve"].to_numpy() * dt / (M_PER_DEG * cos_lat)
-    km = haversine_km(pairs["lat"].to_numpy(), pairs["lon"].to_numpy(), ais_lat, ais_lon)
-    return (
-        pairs.select("track_id", "time", pl.col("mmsi").cast(pl.Int32))
-        .with_columns(pl.Series("distance_m", km * 1000))
-        .filter(pl.Series(km <= pairs["gate_km"].to_numpy()))
-        .unique(["track_id", "time", "mmsi"])
+    cell_deg = (
+        reach_km / (M_PER_DEG / 1e3),
+        reach_km / (M_PER_DEG / 1e3 * np.cos(np.radians(min(top, 85.0)))),
     )
+    pairs = _candidates(contacts, states, cell_deg)
+    row = pairs["row"].to_numpy()
+    dt = (t - g * GRID_SECONDS)[row]
+    ais_lat = pairs["ais_lat"].to_numpy() + pairs["vn"].to_numpy() * dt / M_PER_DEG
+    cos_lat = np.cos(np.radians(pairs["ais_lat"].to_numpy()))
+    ais_lon = pairs["ais_lon"].to_numpy() + pairs["ve"].to_numpy() * dt / (M_PER_DEG * cos_lat)
+    lat, lon = tracks["lat"].to_numpy()[row], tracks["lon"].to_numpy()[row]
+    km = haversine_km(lat, lon, ais_lat, ais_lon)
+    inside = km <= gate_km[row]
+    # a vessel has one state per grid time, and a contact meets each state once: no duplicates
+    order = np.lexsort((pairs["mmsi"].to_numpy()[inside], row[inside]))
+    kept = row[inside][order]
+    return pl.DataFrame(
+        {
+            "track_id": tracks["track_id"].gather(kept),
+            "time": tracks["time"].gather(kept),
+            "mmsi": pairs["mmsi"].to_numpy()[inside][order],
+            "distance_m": km[inside][order] * 1000,
+        },
+        schema=MATCH_SCHEMA,
+    )
+
+
+def _no_matches() -> pl.DataFrame:
+    """No matches, with the columns of `match_contacts`."""
+    return pl.DataFrame(schema=MATCH_SCHEMA)
 
 
 def _nearby_fixes(
@@ -143,11 +187,11 @@ def _nearby_fixes(
     """The AIS fixes of `positions` in the time span and box of the contacts (with margins),
     sorted by mmsi and time."""
     pad = gate_km / 100 + 0.5
-    lat, lon = tracks["lat"], tracks["lon"]
+    lat, lon = tracks["lat"].to_numpy(), tracks["lon"].to_numpy()
     when = pl.col("timestamp").dt.epoch("us") / _US
-    box = pl.col("lat").is_between(lat.min() - pad, lat.max() + pad) & pl.col("lon").is_between(  # type: ignore[operator]
-        lon.min() - pad, lon.max() + pad  # type: ignore[operator]
-    )
+    box = pl.col("lat").is_between(float(lat.min()) - pad, float(lat.max()) + pad) & pl.col(
+        "lon"
+    ).is_between(float(lon.min()) - pad, float(lon.max()) + pad)
     return (
         positions.select("mmsi", "timestamp", "lat", "lon", "sog_knots", "cog_deg")
         .drop_nulls(["mmsi", "timestamp", "lat", "lon"])
@@ -169,18 +213,49 @@ def associate(
     tracks = tracks.drop_nulls(["track_id", "time", "lat", "lon"])
     if tracks.is_empty() or positions.is_empty():
         return pl.DataFrame(schema=ASSOCIATION_SCHEMA)
-    matches = _matches(tracks, positions, params)
+    matches = match_contacts(tracks, positions, params)
     last_fix = positions.group_by(pl.col("mmsi").cast(pl.Int32)).agg(
         pl.col("timestamp").max().alias("last_ais")
     )
     return _chosen(tracks, matches, last_fix, params)
 
 
+def _with_counts(tracks: pl.DataFrame, pairs: pl.DataFrame, reach_s: float) -> pl.DataFrame:
+    """`pairs` (track_id, mmsi, start, end, last_ais) with the track's `track_contacts`, its
+    `contacts` in [start, end] and those `while_heard` (up to `reach_s` after `last_ais`).
+
+    Counted by binary search in the track's contact times (whole seconds), keyed by track number:
+    joining each pair to every contact of its track would cost pairs x contacts."""
+    names = tracks["track_id"].unique().sort()
+    code = pl.DataFrame({"track_id": names, "code": np.arange(len(names))})
+    seconds = tracks.select(pl.col("time").dt.epoch("s")).to_series().to_numpy()
+    t0 = int(seconds.min())
+    span = int(seconds.max()) - t0 + 3 + int(reach_s)
+    rows = tracks.select("track_id", pl.Series("s", seconds - t0)).join(code, on="track_id")
+    keys = np.sort(rows["code"].to_numpy() * span + rows["s"].to_numpy())
+    coded = pairs.join(code, on="track_id", how="left")
+    base = coded["code"].to_numpy() * span
+
+    def at_most(expr: pl.Expr) -> IntArray:
+        offset = np.clip(coded.select(expr.dt.epoch("s") - t0).to_series().fill_null(span - 1)
+                         .to_numpy(), -1, span - 1)  # fmt: skip
+        return np.asarray(np.searchsorted(keys, base + offset, side="right"), np.int64)
+
+    first = np.searchsorted(keys, base, side="left")
+    start_s = coded.select(pl.col("start").dt.epoch("s") - t0).to_series().to_numpy()
+    before_start = np.searchsorted(keys, base + start_s, side="left")
+    heard = at_most(pl.col("last_ais") + pl.duration(seconds=reach_s))
+    return coded.with_columns(
+        pl.Series("track_contacts", at_most(pl.lit(None, pl.Datetime("us", "UTC"))) - first),
+        pl.Series("contacts", at_most(pl.col("end")) - before_start),
+        pl.Series("while_heard", heard - first),
+    )
+
+
 def _chosen(
     tracks: pl.DataFrame, matches: pl.DataFrame, last_fix: pl.DataFrame, params: RadarParams
 ) -> pl.DataFrame:
     """The best vessel of each track among those that match enough of its contacts."""
-    reach = pl.duration(seconds=params.max_dead_reckoning_minutes * 60)
     per_pair = (
         matches.group_by("track_id", "mmsi")
         .agg(
@@ -191,17 +266,7 @@ def _chosen(
         )
         .join(last_fix, on="mmsi", how="left")
     )
-    times = tracks.select("track_id", "time")
-    counted = (
-        per_pair.join(times, on="track_id")
-        .group_by("track_id", "mmsi")
-        .agg(
-            pl.col("matched", "start", "end", "median_distance_m", "last_ais").first(),
-            pl.len().alias("track_contacts"),
-            (pl.col("time") <= pl.col("last_ais") + reach).sum().alias("while_heard"),
-            pl.col("time").is_between(pl.col("start"), pl.col("end")).sum().alias("contacts"),
-        )
-    )
+    counted = _with_counts(tracks, per_pair, params.max_dead_reckoning_minutes * 60)
     share = pl.col("matched") / pl.col("track_contacts")
     heard_share = pl.col("matched") / pl.col("while_heard")
     enough = (pl.col("matched") >= params.min_matched_contacts) & (

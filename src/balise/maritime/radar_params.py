@@ -52,18 +52,23 @@ class RadarParams:
     max_dead_reckoning_minutes: float = 15.0
     """An AIS position is carried forward (from its SOG/COG, or towards the next fix) this long at
     most (min): a ship under way reports every 2-10 s, at anchor every 3 min (ITU-R M.1371)."""
-    max_interpolation_minutes: float = 30.0
+    max_interpolation_minutes: float = 60.0
     """Two consecutive AIS fixes this close in time are joined by a straight line (min); farther
-    apart, the earlier fix is dead-reckoned from its SOG/COG."""
+    apart, the earlier fix is dead-reckoned from its SOG/COG. Coastal reception has gaps of tens
+    of minutes (a boat behind a headland, a receiver's outage) that the line bridges; a vessel
+    silent for longer is dark between her fixes."""
     min_match_share: float = 0.5
     """A track is associated with the vessel matching at least this share of its contacts; for a
     vessel gone silent, of its contacts up to her last AIS position."""
     min_matched_contacts: int = 3
     """A vessel must match at least this many contacts of a track to be associated with it."""
-    min_contacts: int = 5
+    min_contacts: int = 3
     """A dark target needs a confirmed track of at least this many contacts."""
-    min_duration_minutes: float = 10.0
+    min_duration_minutes: float = 4.0
     """A dark target needs a track at least this long (min)."""
+    min_extent_nm: float = 0.5
+    """A dark target must move this far from its first contact (nm): a craft that stays at its
+    mooring or anchorage is no run (small craft need no AIS), and a fixed echo is clutter."""
     silent_minutes: float = 15.0
     """A vessel is dark when radar still follows her this long after her last AIS position (min):
     the dead-reckoning horizon, beyond which a ship under way has missed hundreds of reports."""
@@ -71,6 +76,10 @@ class RadarParams:
     """Landfall is looked for this far along the track's course (nm)."""
     origin_search_nm: float = 120.0
     """The coast the track came from is looked for this far back along its course (nm)."""
+    min_score: float = 0.4
+    """Dark targets scoring below this are not reported (the score: docs/detectors.md): slow
+    craft far from a coast by day, which are mostly vessels whose AIS the receivers missed.
+    Chosen on development seeds of the synthetic world (bench/results/dark_target_quality.md)."""
     fast_knots: float = 25.0
     """Speed of a go-fast run (kn): the score's speed term is full at this speed."""
     slow_knots: float = 6.0

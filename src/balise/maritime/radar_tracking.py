@@ -12,7 +12,8 @@ The filter works in metres on a local plane around the sensor's contacts (equire
 coastal radar sees 50 nm at most, where the plane is exact to a few metres). The model and the
 noise are isotropic, so the covariance of the x axis and of the y axis are equal and independent:
 one 2 x 2 matrix (position, velocity) per track serves both, which keeps the filter a handful of
-array operations per scan. Why not Stone Soup, and the choices: docs/decisions/0011-radar-tracking.md.
+array operations per scan. Why not Stone Soup, and the choices:
+docs/decisions/0011-radar-tracking.md.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 import polars as pl
 
 from balise.maritime.radar_params import RadarParams
-from balise.model.arrays import BoolArray, FloatArray, IntArray
+from balise.model.arrays import FloatArray, IntArray
 from balise.model.coastal import RADAR_TRACK_SCHEMA
 
 M_PER_DEG: Final = 111_195.0
