@@ -43,7 +43,8 @@ def test_entries_are_consistent() -> None:
 def test_lists_derive_from_the_registry() -> None:
     assert detected_types("maritime") == DETECTED_TYPES
     assert set(DETECTED_TYPES) < set(EVENT_TYPE_NAMES)
-    assert "dark_target" not in DETECTED_TYPES
+    assert "dark_target" in DETECTED_TYPES
+    assert "clearance_missing" not in DETECTED_TYPES
     assert [row["name"] for row in event_type_rows()] == list(EVENT_TYPE_NAMES)
     assert RiskParams().event_weight("encounter") == event_type("encounter").weight
     assert RiskParams().event_weight("no_such_type") is None

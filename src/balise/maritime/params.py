@@ -21,6 +21,7 @@ from balise.maritime.gaps import GapParams
 from balise.maritime.identity import IdentityParams
 from balise.maritime.loitering import LoiteringFilterParams, LoiteringParams
 from balise.maritime.port_visits import PortVisitParams
+from balise.maritime.radar_params import RadarParams
 from balise.maritime.segment import SegmentParams
 from balise.maritime.zones import ZoneParams
 from balise.model.parameters import params_from, settings_of
@@ -42,6 +43,7 @@ class DetectorParams:
     zone: ZoneParams = field(default_factory=ZoneParams)
     identity: IdentityParams = field(default_factory=IdentityParams)
     clearance: ClearanceParams = field(default_factory=ClearanceParams)
+    radar: RadarParams = field(default_factory=RadarParams)
 
 
 DETECTORS: Final[dict[str, type[Any]]] = {
@@ -50,6 +52,7 @@ DETECTORS: Final[dict[str, type[Any]]] = {
     "port_visit": PortVisitParams, "destination": DestinationParams,
     "coastal_drop": CoastalDropParams, "zone": ZoneParams, "identity": IdentityParams,
     "clearance": ClearanceParams,
+    "radar": RadarParams,
 }  # fmt: skip
 """Each field of `DetectorParams` and its parameter class."""
 

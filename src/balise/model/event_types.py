@@ -145,9 +145,11 @@ EVENT_TYPES: Final = (
         "off any port: the pattern of a drop to go-fast boats.", "chevron"),
     EventType(
         "dark_target", "Dark target", "maritime", "radar_track",
-        "A radar contact without AIS tied to a vessel (not detected yet).",
-        "not-yet-built", 0.5, "A radar contact without AIS tied to this vessel.", "pentagon",
-        detected=False),
+        "A coastal radar track that no AIS vessel explains for at least 3 contacts over 4 min "
+        "and 0.5 nm, or a vessel radar still follows 15 min or more after her last AIS "
+        "position; scored by speed, landfall, night, persistence and origin.",
+        "dark_target--a-radar-track-no-ais-explains", 0.5, "Seen by radar with its AIS off: "
+        "the vessel hid from the AIS picture under a coastal radar.", "pentagon"),
     EventType(
         "clearance_missing", "Clearance missing", "maritime", "vessel",
         "A pleasure craft arriving in a French Caribbean or Guiana port, anchorage or bay from a "
