@@ -23,9 +23,9 @@ from balise.model.coastal import CLEARANCE_SCHEMA, RADAR_CONTACT_SCHEMA, RADAR_S
 from balise.model.schema import conform
 from balise.store.duckdb_connection import Connected
 
-CONTACT_KEY: Final = ("sensor_id", "time", "lat", "lon")
-"""What makes a radar contact the same as another."""
-_SAME_CONTACT: Final = " AND ".join(f's."{c}" = b."{c}"' for c in CONTACT_KEY)
+CONTACT_KEY: Final = ("sensor_id", "time", "lat", "lon", "track_id")
+"""What makes a radar contact the same as another (the track id may be null)."""
+_SAME_CONTACT: Final = " AND ".join(f's."{c}" IS NOT DISTINCT FROM b."{c}"' for c in CONTACT_KEY)
 
 
 def _columns(schema: dict[str, pl.DataType], alias: str = "") -> str:
