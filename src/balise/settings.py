@@ -17,6 +17,7 @@ from typing import Any
 
 from balise.alerts.rules import alert_settings
 from balise.errors import SettingError
+from balise.io.arpa import ARPA_POSITION_ERROR_M
 from balise.maritime.params import detector_settings
 from balise.maritime.siting_demand import siting_settings
 from balise.model.batch import (
@@ -43,6 +44,13 @@ def parse_utc(text: str) -> datetime:
 def _positive_int(text: str) -> int:
     value = int(text)
     if value <= 0:
+        raise ValueError("must be positive")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not 0 < value < float("inf"):
         raise ValueError("must be positive")
     return value
 
@@ -154,6 +162,16 @@ SETTINGS: tuple[Setting, ...] = (
         help="Original text kept in one quarantine row (store and quarantine file); longer "
         "text is cut and ends with an ellipsis.",
         source="Balise: a sentence or archive row (< 1 KB) is kept whole",
+    ),
+    Setting(
+        name="ingest.arpa_position_error_m",
+        parse=_positive_float,
+        default=ARPA_POSITION_ERROR_M,
+        unit="m (1 sigma)",
+        help="Position error given to radar targets read from NMEA TTM/TLL sentences (which "
+        "carry none) and to ASTERIX reports without an accuracy item.",
+        source="IMO MSC.192(79) radar range accuracy (30 m or 1 % of the range scale) and "
+        "IMO A.823(19) ARPA tracking accuracy",
     ),
     Setting(
         name="detect.preset",

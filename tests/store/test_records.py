@@ -222,6 +222,9 @@ def test_an_empty_store_reads_back_empty_frames_of_each_schema(
         RecordKind.ACCESS_LOG: store.access_log,
         RecordKind.STAFF: store.staff,
         RecordKind.WORK: store.work_assignments,
+        RecordKind.RADAR: store.radar_contacts,
+        RecordKind.RADAR_SITES: store.radar_sites,
+        RecordKind.CLEARANCES: store.clearances,
     }
     read = readers[kind]()
     assert read.is_empty()

@@ -71,12 +71,21 @@ class SourceKind(Generic[B]):
     (decompressed, at most `SNIFF_BYTES`) and the input's name, `EMPTY_FORMAT` for no content,
     and raises `InputRejected` for content it does not know; `read` yields the batches of an
     input in that format; `problem` makes the batch of an input that ended early (damage, size
-    cap); `save` stores one batch (ingest id, batch index)."""
+    cap); `save` stores one batch (ingest id, batch index). `context` names what the reader is
+    given besides the bytes (radar sites, a default sensor): it is part of the ingest's identity,
+    so the same input read with another context is read again, not "already ingested"."""
 
     detect: Callable[[bytes, str], str]
     read: Callable[[str, BinaryIO, str, ReadOptions], Generator[B, None, None]]
     problem: Callable[[Problem, str], B]
     save: Callable[[Store, str, int, B], None]
+    context: str = ""
+
+    def ingest_id(self, digest: str) -> str:
+        """The ingest id of an input whose bytes have the sha256 `digest`."""
+        if not self.context:
+            return digest
+        return hashlib.sha256(f"{digest}\0{self.context}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -325,12 +334,13 @@ def ingest_with(
     try:
         return _ingest(kind, item, store, options, strict, progress)
     except _ReaderFailed as failed:
-        return _failed(item, store, options, failed.cause)
+        return _failed(kind.ingest_id(_sha256(item.open)), item, store, options, failed.cause)
 
 
-def _failed(item: Input, store: Store, options: ReadOptions, err: BaseException) -> IngestResult:
+def _failed(
+    ingest_id: str, item: Input, store: Store, options: ReadOptions, err: BaseException
+) -> IngestResult:
     """Record that the reader broke on `item`: a `reader_error` row, the ingest marked failed."""
-    ingest_id = _sha256(item.open)
     record = store.ingest(ingest_id) or store.start_ingest(
         IngestRecord(ingest_id, item.name, "unknown", "running", 0, options.batch_records)
     )
@@ -353,7 +363,7 @@ def _ingest(
         replay = options
         while True:
             with _reading(item, replay, kind) as (fmt, batches, raw):
-                ingest_id = digest.result()
+                ingest_id = kind.ingest_id(digest.result())
                 existing = store.ingest(ingest_id)
                 if existing is not None and existing.status == "complete":
                     counts = store.ingest_counts(ingest_id)

@@ -1,4 +1,4 @@
-"""The fields of one port or access record, read and checked: text, times, container numbers,
+"""The fields of one record, read and checked: text, times, numbers, MMSIs, container numbers,
 terminals, ports and choices.
 
 A field that is wrong raises `BadRecord` with the quarantine reason and a detail naming the field
@@ -15,6 +15,7 @@ from typing import Any, Final
 from zoneinfo import available_timezones
 
 from balise.io.nmea_time import TIME_WINDOW
+from balise.maritime.clean import MMSI_MAX, MMSI_MIN
 from balise.model.containers import is_valid_container, normalise_container
 
 LOCODE: Final = r"[A-Z]{2}[A-Z2-9]{3}"
@@ -34,6 +35,15 @@ class BadRecord(Exception):
         self.detail = detail
 
 
+class SkipRecord(Exception):
+    """An input line that is valid but not a record of this kind (an NMEA sentence of another
+    type): counted under `skipped` with its `reason`, not quarantined."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def _shown(value: object) -> str:
     """A value as a quarantine detail quotes it, cut to a readable length."""
     text = repr(value)
@@ -45,6 +55,8 @@ class Row:
 
     def __init__(self, values: Mapping[str, Any]) -> None:
         self._values = values
+        self.cleared: list[str] = []
+        """Reasons of the values read as null because they were wrong (an invalid MMSI)."""
 
     def raw(self, name: str) -> Any:
         """The value as read (None when absent)."""
@@ -94,6 +106,59 @@ class Row:
         if parsed is None:
             raise BadRecord("missing_field", name)
         return parsed
+
+    def number(
+        self, name: str, low: float = float("-inf"), high: float = float("inf")
+    ) -> float | None:
+        """A decimal number within [`low`, `high`]; `bad_number` when it does not parse or is
+        not finite, `out_of_range` outside the bounds."""
+        text = self.text(name)
+        if text is None:
+            return None
+        try:
+            value = float(text)
+        except ValueError as err:
+            raise BadRecord("bad_number", f"{name} {_shown(text)}") from err
+        if value != value or value in (float("inf"), float("-inf")):
+            raise BadRecord("bad_number", f"{name} {_shown(text)}")
+        if not low <= value <= high:
+            raise BadRecord("out_of_range", f"{name} {_shown(text)} outside [{low:g}, {high:g}]")
+        return value
+
+    def required_number(
+        self, name: str, low: float = float("-inf"), high: float = float("inf")
+    ) -> float:
+        """`number` of a field every record must have."""
+        value = self.number(name, low, high)
+        if value is None:
+            raise BadRecord("missing_field", name)
+        return value
+
+    def count(self, name: str, reason: str) -> int | None:
+        """A whole number >= 0 (`3`, `3.0`); `reason` when it is anything else."""
+        text = self.text(name)
+        if text is None:
+            return None
+        try:
+            value = float(text)
+        except ValueError as err:
+            raise BadRecord(reason, f"{name} {_shown(text)}") from err
+        if not (value >= 0 and value.is_integer() and value < 2**31):
+            raise BadRecord(reason, f"{name} {_shown(text)}")
+        return int(value)
+
+    def mmsi(self, name: str) -> int | None:
+        """An MMSI (nine digits, 100000000-999999998, as the AIS cleaning accepts); a wrong one
+        is read as null and noted `invalid_mmsi` in `cleared`: the record is kept, since an MMSI
+        typed by a person is a weaker identity than the name and call sign beside it."""
+        text = self.text(name)
+        if text is None:
+            return None
+        digits = text[:-2] if text.endswith(".0") else text
+        if digits.isdigit() and MMSI_MIN <= int(digits) <= MMSI_MAX:
+            return int(digits)
+        self.cleared.append("invalid_mmsi")
+        return None
 
     def choice(self, name: str, allowed: tuple[str, ...], reason: str) -> str | None:
         """One of `allowed`, matched case-insensitively (stored in lower case); `reason` when

@@ -26,7 +26,7 @@ import polars as pl
 
 from balise.errors import InputRejected
 from balise.io.nmea_lines import rest_of_line
-from balise.io.record_fields import BadRecord, Row
+from balise.io.record_fields import BadRecord, Row, SkipRecord
 from balise.model.batch import ReadOptions
 from balise.model.record_batch import RECORD_SCHEMAS, RecordBatch, RecordKind
 from balise.model.schema import QUARANTINE_SCHEMA
@@ -54,11 +54,11 @@ def read_csv_records(
     """Batches of the records of a CSV `stream` whose first non-blank line is the header; an
     input without one gives no batch. Raises `InputRejected` for a header that lacks one of
     `fmt.required_columns`."""
-    lines = _lines(stream, options.max_record_line_bytes)
+    lines = numbered_lines(stream, options.max_record_line_bytes)
     for number, data in lines:
         if data.strip():
             split = _csv_splitter(_header(data, number, source, fmt, options), fmt)
-            yield from _batches(lines, source, fmt, options, split, blank=number - 1)
+            yield from line_batches(lines, source, fmt, options, split, blank=number - 1)
             return
 
 
@@ -67,12 +67,12 @@ def read_jsonl_records(
 ) -> Iterator[RecordBatch]:
     """Batches of the records of a JSON lines `stream`: one object per line, keys matched
     case-insensitively; a line that is not a JSON object is quarantined `bad_json`."""
-    yield from _batches(
-        _lines(stream, options.max_record_line_bytes), source, fmt, options, _json_row
+    yield from line_batches(
+        numbered_lines(stream, options.max_record_line_bytes), source, fmt, options, _json_row
     )
 
 
-def _lines(stream: BinaryIO, max_line_bytes: int) -> Iterator[tuple[int, bytes]]:
+def numbered_lines(stream: BinaryIO, max_line_bytes: int) -> Iterator[tuple[int, bytes]]:
     """The lines of `stream` with their numbers (from 1), without line ends; a line longer than
     `max_line_bytes` comes with its first `max_line_bytes + 1` bytes only."""
     number = 0
@@ -142,6 +142,8 @@ class _Batch:
     source: str
     columns: dict[str, list[Any]] = field(init=False)
     rejected: list[tuple[int, str, str, str]] = field(default_factory=list)
+    cleared: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
     read: int = 0
     blank: int = 0
 
@@ -150,10 +152,16 @@ class _Batch:
 
     def add(self, number: int, text: str, parse: RowParser, split: Splitter) -> None:
         try:
-            record = parse(split(text))
+            row = split(text)
+            record = parse(row)
         except BadRecord as bad:
             self.rejected.append((number, bad.reason, bad.detail, text))
             return
+        except SkipRecord as skip:
+            self.skipped[skip.reason] += 1
+            return
+        if row.cleared:
+            self.cleared.update(row.cleared)
         record["source"], record["source_line"] = self.source, number
         for name, column in self.columns.items():
             column.append(record[name])
@@ -168,11 +176,12 @@ class _Batch:
             pl.DataFrame(self.columns, schema=RECORD_SCHEMAS[self.kind]),
             quarantine=rejected.select(pl.lit(self.source).alias("source"), *names),
             records_read=self.read,
-            skipped=Counter({"blank_line": self.blank} if self.blank else {}),
+            skipped=self.skipped + Counter({"blank_line": self.blank}),
+            cleared=self.cleared,
         )
 
 
-def _batches(
+def line_batches(
     lines: Iterator[tuple[int, bytes]],
     source: str,
     fmt: RecordFormat,
@@ -180,7 +189,8 @@ def _batches(
     split: Splitter,
     blank: int = 0,
 ) -> Iterator[RecordBatch]:
-    """The records of `lines` in batches of `options.batch_records` data lines."""
+    """The records of `lines` in batches of `options.batch_records` data lines, each line
+    `split` into a `Row` and read by `fmt.parse`."""
     batch = _Batch(fmt.kind, source, blank=blank)
     size = max(1, options.batch_records)
     for number, data in lines:

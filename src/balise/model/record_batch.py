@@ -1,8 +1,9 @@
-"""What the readers of port and access records yield: batches of one kind of record.
+"""What the readers of port, access and coastal records yield: batches of one kind of record.
 
 The AIS readers yield `balise.model.batch.ReadBatch` (positions and identities); the readers of
 container releases, gate transactions, imported access logs, staff directories and work
-assignments yield a `RecordBatch` of one of the frames of `balise.model.records`, with the same
+assignments, and of radar contacts, radar sites and clearance declarations, yield a `RecordBatch`
+of one of the frames of `balise.model.records` or `balise.model.coastal`, with the same
 quarantine rows and tallies, so the ingest job runs both the same way (hash, batches, resumption,
 quarantine).
 """
@@ -16,6 +17,7 @@ from typing import Final
 
 import polars as pl
 
+from balise.model.coastal import CLEARANCE_SCHEMA, RADAR_CONTACT_SCHEMA, RADAR_SITE_SCHEMA
 from balise.model.records import (
     ACCESS_SCHEMA,
     GATE_SCHEMA,
@@ -27,13 +29,16 @@ from balise.model.schema import QUARANTINE_SCHEMA, empty
 
 
 class RecordKind(StrEnum):
-    """The kinds of port and access records Balise reads (`balise ingest KIND`)."""
+    """The kinds of records Balise reads besides AIS (`balise ingest KIND`)."""
 
     RELEASES = "releases"
     GATE = "gate"
     ACCESS_LOG = "access-log"
     STAFF = "staff"
     WORK = "work"
+    RADAR = "radar"
+    RADAR_SITES = "radar-sites"
+    CLEARANCES = "clearances"
 
 
 RECORD_SCHEMAS: Final[dict[RecordKind, dict[str, pl.DataType]]] = {
@@ -42,6 +47,9 @@ RECORD_SCHEMAS: Final[dict[RecordKind, dict[str, pl.DataType]]] = {
     RecordKind.ACCESS_LOG: ACCESS_SCHEMA,
     RecordKind.STAFF: STAFF_SCHEMA,
     RecordKind.WORK: WORK_SCHEMA,
+    RecordKind.RADAR: RADAR_CONTACT_SCHEMA,
+    RecordKind.RADAR_SITES: RADAR_SITE_SCHEMA,
+    RecordKind.CLEARANCES: CLEARANCE_SCHEMA,
 }
 """The frame each kind of record is read into and stored as."""
 
@@ -52,7 +60,9 @@ class RecordBatch:
 
     `records` holds the good records in the frame of `kind` (`RECORD_SCHEMAS`); `quarantine` the
     rejected ones with their reason and original text; `records_read` counts the input records
-    (data lines), blank lines excepted, which `skipped` counts.
+    (data lines), blank lines excepted, which `skipped` counts (with other input that is valid
+    but not a record, such as an NMEA sentence of another type); `cleared` counts values of kept
+    records turned into nulls, by reason (an invalid MMSI in a declaration).
     """
 
     kind: RecordKind
@@ -60,6 +70,7 @@ class RecordBatch:
     quarantine: pl.DataFrame = field(default_factory=lambda: empty(QUARANTINE_SCHEMA))
     records_read: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
+    cleared: Counter[str] = field(default_factory=Counter)
 
     @classmethod
     def of_quarantine(cls, kind: RecordKind, quarantine: pl.DataFrame) -> RecordBatch:

@@ -33,27 +33,52 @@ RADAR_CONTACT_SCHEMA: Final[dict[str, pl.DataType]] = {
 
 @dataclass(frozen=True)
 class RadarSite:
+    """A coastal radar: its sensor id, position, antenna height above sea level and range."""
+
     name: str
     lat: float
     lon: float
+    antenna_height_m: float
+    title: str
     range_nm: float = 24.0
 
 
 RADAR_SITES: Final[tuple[RadarSite, ...]] = (
-    RadarSite("MQ-CARAVELLE", 14.770, -60.880),
-    RadarSite("MQ-FORT-DE-FRANCE", 14.600, -61.070),
-    RadarSite("MQ-DIAMANT", 14.470, -61.030),
-    RadarSite("GP-POINTE-DES-CHATEAUX", 16.250, -61.180),
-    RadarSite("GP-VIEUX-FORT", 15.950, -61.700),
-    RadarSite("FR-SAINT-MATHIEU", 48.330, -4.770),
-    RadarSite("FR-PENMARCH", 47.800, -4.370),
-    RadarSite("FR-BELLE-ILE", 47.310, -3.230),
-    RadarSite("ES-FISTERRA", 42.880, -9.270),
-    RadarSite("ES-SILLEIRO", 42.100, -8.900),
-    RadarSite("ES-ESTACA-DE-BARES", 43.790, -7.690),
+    RadarSite("MQ-CARAVELLE", 14.770, -60.880, 95.0, "Sémaphore de la Caravelle"),
+    RadarSite("MQ-FORT-DE-FRANCE", 14.600, -61.070, 120.0, "Sémaphore de Fort-de-France"),
+    RadarSite("MQ-DIAMANT", 14.470, -61.030, 110.0, "Sémaphore du Diamant"),
+    RadarSite(
+        "GP-POINTE-DES-CHATEAUX", 16.250, -61.180, 60.0, "Sémaphore de la Pointe des Châteaux"
+    ),
+    RadarSite("GP-VIEUX-FORT", 15.950, -61.700, 75.0, "Sémaphore du Vieux-Fort"),
+    RadarSite("FR-SAINT-MATHIEU", 48.330, -4.770, 60.0, "Sémaphore de Saint-Mathieu"),
+    RadarSite("FR-PENMARCH", 47.800, -4.370, 50.0, "Sémaphore de Penmarc'h"),
+    RadarSite("FR-BELLE-ILE", 47.310, -3.230, 80.0, "Sémaphore de Belle-Île"),
+    RadarSite("ES-FISTERRA", 42.880, -9.270, 140.0, "Centro de Salvamento Marítimo Fisterra"),
+    RadarSite("ES-SILLEIRO", 42.100, -8.900, 100.0, "Radar de Cabo Silleiro"),
+    RadarSite("ES-ESTACA-DE-BARES", 43.790, -7.690, 150.0, "Radar de Estaca de Bares"),
 )
 """Coastal radar sites (semaphores and coastal stations) of Martinique, Guadeloupe, Brittany and
-Galicia, at their headlands."""
+Galicia, at their headlands. Antenna heights are synthetic but of the real order: French
+semaphores and Spanish coastal radars stand on headlands 50-150 m above the sea."""
+
+
+def radar_sites() -> pl.DataFrame:
+    """The radar sites as the workspace's `radars.csv` holds them (`balise ingest
+    radar-sites`): sensor_id, name, lat, lon, antenna_height_m, range_nm."""
+    return pl.DataFrame(
+        [
+            {
+                "sensor_id": site.name,
+                "name": site.title,
+                "lat": site.lat,
+                "lon": site.lon,
+                "antenna_height_m": site.antenna_height_m,
+                "range_nm": site.range_nm,
+            }
+            for site in RADAR_SITES
+        ]
+    )
 
 
 def _nearest_site(lat: Floats, lon: Floats) -> tuple[Ints, Floats]:

@@ -15,7 +15,8 @@ _FILES = """\
 | `ais.nmea` | NMEA 0183 `!AIVDM`, NMEA 4.0 tag blocks (`s:` station, `c:` receive time) | what the receivers heard, in time order: types 1, 3, 18 (positions), 5 and 24 (static) |
 | `ais-dma.csv` | Danish Maritime Authority "aisdk" CSV | the same position reports, one row each, with the latest static data of the vessel |
 | `radar-contacts.csv` | CSV: time, lat, lon, speed_knots, course_deg, sensor_id, position_error_m | coastal radar contacts of every hull near Martinique, Guadeloupe, Brittany and Galicia, with or without AIS |
-| `clearances.csv` | CSV | yacht clearance declarations filed for arrivals from abroad at French Caribbean ports |
+| `radars.csv` | CSV: sensor_id, name, lat, lon, antenna_height_m, range_nm | the coastal radar sites (semaphores on headlands) whose contacts `radar-contacts.csv` holds; `balise ingest radar-sites radars.csv` |
+| `clearances.csv` | CSV: declaration_id, submitted_at, vessel_name, mmsi, flag, call_sign, arrival_port, expected_arrival, last_port, persons_on_board | yacht clearance declarations filed for arrivals from abroad at French Caribbean ports |
 | `watchlist.csv` | CSV: name, imo, mmsi, call_sign, flag, reason, source, listed_since | vessels of interest shared by a partner agency |
 | `vessels.csv` | CSV | every hull: role, scenario, identity at the start (the truth of who is who) |
 | `staff.csv` | CSV: user, agency, role, ports (`;`-separated UN/LOCODEs), timezone (IANA) | the staff directory: customs officers, analysts, watch officers, port authority staff, an administrator, the security officer |

@@ -32,7 +32,7 @@ from balise.sim.fleet import IdentityFactory, make_hull, role_counts
 from balise.sim.motion import Segments
 from balise.sim.places import FAIRWAYS, RECEIVERS
 from balise.sim.plan import HullPlan
-from balise.sim.radar import RADAR_CONTACT_SCHEMA, near_any_site, radar_contacts
+from balise.sim.radar import RADAR_CONTACT_SCHEMA, near_any_site, radar_contacts, radar_sites
 from balise.sim.reception import Coverage, Outages, glitch, receive
 from balise.sim.routes import SeaRoutes
 from balise.sim.scenarios import Staging, stage_all
@@ -65,6 +65,7 @@ FILES: Final = {
     "nmea": "ais.nmea",
     "csv": "ais-dma.csv",
     "radar": "radar-contacts.csv",
+    "radars": "radars.csv",
     "clearances": "clearances.csv",
     "watchlist": "watchlist.csv",
     "vessels": "vessels.csv",
@@ -203,6 +204,9 @@ def write_world(world: World, out: Path, progress: Progress | None = None) -> di
     radar = pl.concat(radar_frames)
     _complete_dark_targets(world, radar)
     counts["radar_contacts"] = _write_radar(radar, start, out / FILES["radar"])
+    sites = radar_sites()
+    sites.write_csv(out / FILES["radars"])
+    counts["radar_sites"] = sites.height
     counts |= _write_documents(world, out)
     paths = {name: out / FILES[name] for name in ("staff", "work", "releases", "gate", "access")}
     counts |= write_access(world.access, spec.start, paths)

@@ -439,6 +439,35 @@ class PortRecordStore(Protocol):
         ...
 
 
+class CoastalStore(Protocol):
+    """Coastal surveillance records: radar contacts, radar sites and clearance declarations,
+    each read back in its frame of `balise.model.coastal`. They are stored by
+    `PortRecordStore.store_records` (batches of `RecordKind.RADAR`, `RADAR_SITES`,
+    `CLEARANCES`): a contact once (its sensor, time and position), a site and a declaration in
+    their latest version."""
+
+    def radar_contacts(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        sensor_ids: Sequence[str] | None = None,
+    ) -> pl.DataFrame:
+        """Radar contacts (`RADAR_CONTACT_SCHEMA`) within [`since`, `until`) of the sensors
+        `sensor_ids` when given, by time."""
+        ...
+
+    def radar_sites(self) -> pl.DataFrame:
+        """Radar sites (`RADAR_SITE_SCHEMA`), one row per sensor, by sensor id."""
+        ...
+
+    def clearances(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> pl.DataFrame:
+        """Clearance declarations (`CLEARANCE_SCHEMA`), one row per declaration (its latest
+        version), submitted within [`since`, `until`), by submission time."""
+        ...
+
+
 class Store(
     IngestStore,
     PositionStore,
@@ -450,6 +479,7 @@ class Store(
     ShareStore,
     AuditStore,
     PortRecordStore,
+    CoastalStore,
     Protocol,
 ):
     """Where readers' batches go and where queries read them back: every concern."""

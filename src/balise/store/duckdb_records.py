@@ -1,15 +1,18 @@
-"""Port and access records in the DuckDB store: container releases, gate transactions, imported
-access logs, the staff directory and work assignments.
+"""Port, access and coastal records in the DuckDB store: container releases, gate transactions,
+imported access logs, the staff directory, work assignments, radar sites and clearance
+declarations (and radar contacts, through `duckdb_coastal`).
 
 Each kind has its table, with the columns of its frame (`balise.model.records`) and the ingest
 that stored the row. A batch is written in one transaction with its counts, its quarantine rows
 and the ingest's progress, as AIS batches are.
 
-A release, a gate transaction and a staff member are records with an identity (`release_id`,
-`gate_tx_id`, `user`) whose later versions replace the earlier: a release re-issued later (a
-later `issued_at`, or for the same issue a later `customs_status_at`) replaces the stored one
-and an older version is not stored (`outdated`); gate transactions and staff members have no
-version time, so the later line of an input, and a later input, wins. A version identical to the
+A release, a gate transaction, a staff member, a radar site and a declaration are records with an
+identity (`release_id`, `gate_tx_id`, `user`, `sensor_id`, `declaration_id`) whose later
+versions replace the earlier: a release re-issued later (a later `issued_at`, or for the same
+issue a later `customs_status_at`) or a declaration submitted again later (`submitted_at`)
+replaces the stored one and an older version is not stored (`outdated`); gate transactions,
+staff members and radar sites have no version time, so the later line of an input, and a later
+input, wins. A version identical to the
 stored one (all columns but `source` and `source_line`) is a duplicate and stores nothing. A work
 assignment's identity is its whole content (`user`, `record`): it is stored once, and every
 repetition, in the same input or another, is a duplicate.
@@ -31,7 +34,7 @@ import polars as pl
 from balise.model.containers import normalise_container
 from balise.model.record_batch import RECORD_SCHEMAS, RecordBatch, RecordKind
 from balise.model.schema import UTC_TIME, conform
-from balise.store.duckdb_connection import Connected
+from balise.store.duckdb_coastal import DuckDBCoastal
 
 RECORD_TABLES: Final[dict[RecordKind, str]] = {
     RecordKind.RELEASES: "releases",
@@ -39,6 +42,9 @@ RECORD_TABLES: Final[dict[RecordKind, str]] = {
     RecordKind.ACCESS_LOG: "access_log",
     RecordKind.STAFF: "staff",
     RecordKind.WORK: "work_assignments",
+    RecordKind.RADAR: "radar_contacts",
+    RecordKind.RADAR_SITES: "radar_sites",
+    RecordKind.CLEARANCES: "clearances",
 }
 """The table of each kind of record (the access log imported from other systems; Balise's own
 audit log is another table)."""
@@ -61,6 +67,8 @@ _VERSIONED: Final = {
     RecordKind.GATE: _Versions(("gate_tx_id",)),
     RecordKind.STAFF: _Versions(("user",)),
     RecordKind.WORK: _Versions(("user", "record")),
+    RecordKind.RADAR_SITES: _Versions(("sensor_id",)),
+    RecordKind.CLEARANCES: _Versions(("declaration_id",), ("submitted_at",)),
 }
 
 
@@ -69,7 +77,13 @@ def _sql_type(dtype: pl.DataType) -> str:
         return "TIMESTAMPTZ"
     if dtype == pl.List(pl.String()):
         return "VARCHAR[]"
-    return {pl.String(): "VARCHAR", pl.Int64(): "BIGINT"}[dtype]
+    names = {
+        pl.String(): "VARCHAR",
+        pl.Int64(): "BIGINT",
+        pl.Int32(): "INTEGER",
+        pl.Float64(): "DOUBLE",
+    }
+    return names[dtype]
 
 
 def _q(column: str) -> str:
@@ -118,8 +132,8 @@ def _newer(order: tuple[str, ...], a: str, b: str) -> str:
     return f"({' OR '.join(terms)})" if terms else "FALSE"
 
 
-class DuckDBRecords(Connected):
-    """The `PortRecordStore` of the DuckDB store."""
+class DuckDBRecords(DuckDBCoastal):
+    """The `PortRecordStore` and the `CoastalStore` of the DuckDB store."""
 
     def store_records(self, ingest_id: str, batch_index: int, batch: RecordBatch) -> None:
         """Store one batch of records with its counts and quarantine rows, atomically; the
@@ -128,6 +142,8 @@ class DuckDBRecords(Connected):
             with self._transaction():
                 if batch.kind in _VERSIONED:
                     fates = self._save_versions(ingest_id, batch.kind, batch.records)
+                elif batch.kind is RecordKind.RADAR:
+                    fates = self._append_contacts(ingest_id, batch.records)
                 else:
                     fates = self._append_new(ingest_id, batch.kind, batch.records)
                 self._insert_quarantine(ingest_id, batch.quarantine)
@@ -295,6 +311,7 @@ def _record_counts(batch: RecordBatch, fates: Counter[str]) -> list[tuple[str, s
         *((f"records_{fate}", "", fates[fate]) for fate in ("stored", "replaced")),
         *((fate, "", fates[fate]) for fate in ("duplicates", "outdated")),
         *(("skipped", reason, n) for reason, n in batch.skipped.items()),
+        *(("cleared", reason, n) for reason, n in batch.cleared.items()),
         *(("quarantined", r, n) for r, n in batch.quarantine["reason"].value_counts().rows()),
     ]
     return [count for count in counts if count[2]]
