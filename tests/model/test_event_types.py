@@ -8,7 +8,7 @@ import polars as pl
 
 from balise.api.event_types import event_type_rows
 from balise.docs import BEGIN, END, with_event_types
-from balise.engine.detect import DETECTED_TYPES
+from balise.engine.detect import COASTAL_TYPES, DETECTED_TYPES
 from balise.maritime.risk import RiskParams
 from balise.model.event_types import (
     ALERT_RULES,
@@ -41,10 +41,10 @@ def test_entries_are_consistent() -> None:
 
 
 def test_lists_derive_from_the_registry() -> None:
-    assert detected_types("maritime") == DETECTED_TYPES
+    assert set(detected_types("maritime")) == set(DETECTED_TYPES) | set(COASTAL_TYPES)
     assert set(DETECTED_TYPES) < set(EVENT_TYPE_NAMES)
-    assert "dark_target" in DETECTED_TYPES
-    assert "clearance_missing" not in DETECTED_TYPES
+    assert "dark_target" not in DETECTED_TYPES  # found from radar, after the AIS detectors
+    assert "dark_target" in detected_types("maritime")
     assert [row["name"] for row in event_type_rows()] == list(EVENT_TYPE_NAMES)
     assert RiskParams().event_weight("encounter") == event_type("encounter").weight
     assert RiskParams().event_weight("no_such_type") is None

@@ -81,8 +81,12 @@ DEMO_RECORDS: Final = (
     (RecordKind.GATE, "gate"),
     (RecordKind.ACCESS_LOG, "access"),
     (RecordKind.WORK, "work"),
+    (RecordKind.RADAR_SITES, "radars"),
+    (RecordKind.RADAR, "radar"),
+    (RecordKind.CLEARANCES, "clearances"),
 )
-"""The demo world's port and access records, ingested beside its AIS for the insider rules."""
+"""The demo world's other records, ingested beside its AIS: port and access records for the
+insider rules, radar sites and contacts, clearance declarations."""
 
 
 def _nmea_input(path: Path) -> Input:

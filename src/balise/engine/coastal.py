@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Final
 
 import polars as pl
@@ -58,19 +58,27 @@ RadarRun = tuple[int, int, int, EventChanges | None]
 ClearanceRun = tuple[int, EventChanges | None]
 
 
+def _span(values: pl.Series) -> tuple[float, float]:
+    low, high = values.min(), values.max()
+    assert isinstance(low, float)
+    assert isinstance(high, float)
+    return low, high
+
+
 def _radar(store: Store, geo: Geography, params: DetectorParams) -> RadarRun:
     contacts = store.radar_contacts()
     if contacts.is_empty():
         return 0, 0, 0, None
     tracks = build_tracks(contacts, params.radar)
     first, last = contacts["time"].min(), contacts["time"].max()
+    assert isinstance(first, datetime)
+    assert isinstance(last, datetime)
     positions = store.positions_of(None, first - AIS_PAD, last + AIS_PAD)
-    box = (
-        (pl.col("lat") >= contacts["lat"].min() - AREA_PAD_DEG)
-        & (pl.col("lat") <= contacts["lat"].max() + AREA_PAD_DEG)
-        & (pl.col("lon") >= contacts["lon"].min() - AREA_PAD_DEG)
-        & (pl.col("lon") <= contacts["lon"].max() + AREA_PAD_DEG)
-    )
+    south, north = _span(contacts["lat"])
+    west, east = _span(contacts["lon"])
+    box = pl.col("lat").is_between(south - AREA_PAD_DEG, north + AREA_PAD_DEG) & pl.col(
+        "lon"
+    ).is_between(west - AREA_PAD_DEG, east + AREA_PAD_DEG)
     positions = positions.filter(box)
     associations = associate(tracks, positions, params.radar)
     geography = RadarGeography(

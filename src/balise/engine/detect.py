@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 import polars as pl
@@ -48,7 +49,11 @@ Geo = Callable[[FloatArray, FloatArray], FloatArray]
 DETECTOR_THREADS = 2
 """Detectors run side by side on this many threads: they spend most of their time in Polars and
 NumPy, which release Python's interpreter lock, so two use both cores of a small machine."""
-DETECTED_TYPES = detected_types("maritime")
+COASTAL_TYPES: Final = ("dark_target", "clearance_missing", "clearance_mismatch")
+"""Maritime types found from radar contacts and clearance declarations besides AIS, after the AIS
+detectors, by `balise.engine.coastal`."""
+DETECTED_TYPES = tuple(t for t in detected_types("maritime") if t not in COASTAL_TYPES)
+"""The types the AIS detectors find (`run_detectors`)."""
 """The types a run detects (and so revises and retracts): the registry's detected sea types."""
 
 

@@ -1,5 +1,6 @@
 """The processing pipeline after ingest, run the same way by `balise detect` and `balise demo`:
-detect events, assess risk (vessels, voyages, tracking to the next port), detect insider
+detect events from AIS, then from radar contacts and clearance declarations
+(`balise.engine.coastal`), assess risk (vessels, voyages, tracking to the next port), detect insider
 look-ups in the access records (`balise.engine.insider`), refresh the alerts.
 
 Everything it depends on comes from the workspace and the resolved settings: the zones (the
@@ -18,6 +19,7 @@ from pathlib import Path
 from balise.alerts.rules import alert_rules
 from balise.alerts.store import AlertStore
 from balise.engine.assess import Assessment, assess_workspace
+from balise.engine.coastal import CoastalReport, run_coastal
 from balise.engine.detect import DetectReport, Geography, default_geography, detect
 from balise.engine.insider import run_insider
 from balise.geo.zones import Zone, ZoneProblem
@@ -42,6 +44,7 @@ class PipelineReport:
     assessment: Assessment
     zone_problems: tuple[ZoneProblem, ...]
     insider: EventChanges
+    coastal: CoastalReport
 
 
 def run_pipeline(
@@ -64,9 +67,10 @@ def run_pipeline(
         geo = geography(workspace.cache_dir, tuple(zones.zones))
         params = detector_params(settings.values)
         detection = detect(store, chosen, geo, full=full, params=params)
+        coastal = run_coastal(store, geo, params)
         assessment = assess_workspace(store, workspace.root)
         insider = run_insider(store, insider_params(settings.values))
         AlertStore(store).refresh(rules=alert_rules(settings.values))
     finally:
         store.close()
-    return PipelineReport(chosen, detection, assessment, tuple(zones.problems), insider)
+    return PipelineReport(chosen, detection, assessment, tuple(zones.problems), insider, coastal)

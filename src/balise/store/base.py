@@ -23,7 +23,7 @@ from balise.model.record_batch import RecordBatch
 from balise.model.schema import UTC_TIME
 from balise.store.accounts import AccountStore, AuditStore, ShareStore
 
-DERIVED_TABLES: Final = ("vessel_risk", "vessel_tracking", "voyage_risk")
+DERIVED_TABLES: Final = ("vessel_risk", "vessel_tracking", "voyage_risk", "radar_associations")
 """Tables recomputed whole after each detection run from the events and latest positions."""
 
 ALERT_SCHEMA: Final[dict[str, pl.DataType]] = {
