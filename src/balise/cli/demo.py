@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 
 from balise.cli.context import settings_for
-from balise.cli.detect import report_zone_problems
+from balise.cli.detect import report_other_stages, report_zone_problems
 from balise.cli.ingest import print_summary, read_options
 from balise.cli.output import print_table
 from balise.cli.serve import run_server
@@ -118,6 +118,7 @@ def demo(
         shutil.copyfile(folder / WATCHLIST_FILE, workspace.watchlist_path)
     done = run_pipeline(workspace, settings, geography=default_geography)
     report_zone_problems(workspace.zones_path, done.zone_problems)
+    report_other_stages(done)
     report, assessment = done.detection, done.assessment
     store = workspace.open_store()
     try:

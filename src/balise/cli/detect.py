@@ -13,7 +13,7 @@ import typer
 from balise.cli.context import settings_for
 from balise.cli.output import print_table, write_frames
 from balise.engine.detect import DETECTED_TYPES, default_geography
-from balise.engine.pipeline import run_pipeline
+from balise.engine.pipeline import PipelineReport, run_pipeline
 from balise.geo.zones import ZoneProblem
 from balise.io.exports.geojson import events_geojson
 from balise.io.exports.kml import events_kml
@@ -21,6 +21,7 @@ from balise.io.exports.records import json_document
 from balise.maritime.encounters import PRESETS
 from balise.model.event_types import EVENT_TYPE_NAMES
 from balise.settings import parse_utc
+from balise.store.base import EventChanges
 
 EventTypeChoice = StrEnum(  # type: ignore[misc]
     "EventTypeChoice", {name: name for name in EVENT_TYPE_NAMES}
@@ -71,6 +72,7 @@ def run_detect(
     for name in ("new", "revised", "retracted", "unchanged"):
         rows.append((name, f"{getattr(changes, name):,}"))
     bands = ", ".join(f"{assessment.bands.get(b, 0):,} {b}" for b in ("high", "medium", "low"))
+    report_other_stages(done)
     sys.stderr.write(
         f"risk: {assessment.scored:,} vessels scored ({bands}); "
         f"{assessment.tracked:,} tracked to their next port ({assessment.seconds:.1f} s)\n"
@@ -135,3 +137,27 @@ def _subject(row: dict[str, object]) -> str:
     if isinstance(subject, dict) and subject.get("id"):
         return f"{subject.get('kind')}:{subject['id']}"
     return ""
+
+
+def _changed(changes: EventChanges | None) -> str:
+    if changes is None:
+        return "not run"
+    return f"{changes.new:,} new, {changes.revised:,} revised, {changes.retracted:,} retracted"
+
+
+def report_other_stages(done: PipelineReport) -> None:
+    """One line each on stderr for the stages after the AIS detectors."""
+    coastal = done.coastal
+    radar = (
+        f"radar: {coastal.contacts:,} contacts, {coastal.tracks:,} tracks, "
+        f"{coastal.associations:,} paired with AIS; dark targets {_changed(coastal.radar)}"
+        if coastal.radar is not None
+        else "radar: no contacts stored (balise ingest radar-sites, balise ingest radar)"
+    )
+    clearance = (
+        f"clearances: {coastal.declarations:,} declarations; missing and mismatched "
+        f"{_changed(coastal.clearance)}"
+        if coastal.clearance is not None
+        else "clearances: no declarations stored (balise ingest clearances): not checked"
+    )
+    sys.stderr.write(f"{radar}\n{clearance}\ninsider look-ups: {_changed(done.insider)}\n")
