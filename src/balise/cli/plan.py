@@ -85,7 +85,7 @@ def radars(
         Path | None,
         typer.Option(
             help="Existing sites, CSV as --candidates (default: the workspace's "
-            "radars.csv when there is one)."
+            "radar sites stored by `balise ingest radar-sites`, else its radars.csv)."
         ),
     ] = None,
     method: Annotated[
@@ -110,10 +110,14 @@ def radars(
     params = siting_params(settings.values)
     area = _zone(zone)
     chosen_from = _sites(candidates, "--candidates")
-    fixed_path = existing or (workspace.root / EXISTING_FILE)
-    fixed = chosen_from.clear() if existing is None and not fixed_path.exists() else None
-    fixed = fixed if fixed is not None else _sites(fixed_path, "--existing")
     store = workspace.open_store() if workspace.store_path.exists() else None
+    fixed_path = existing or (workspace.root / EXISTING_FILE)
+    if existing is None and store is not None and not store.radar_sites().is_empty():
+        fixed = store.radar_sites()  # the sites ingested with `balise ingest radar-sites`
+    elif existing is None and not fixed_path.exists():
+        fixed = chosen_from.clear()
+    else:
+        fixed = _sites(fixed_path, "--existing")
     if store is None:
         Console(stderr=True).print(f"no workspace at {workspace.root}: corridors only")
     try:
