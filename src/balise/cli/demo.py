@@ -49,9 +49,11 @@ def _spec_text(spec: WorldSpec) -> str:
 
 
 def ensure_world(folder: Path, spec: WorldSpec = DEMO_WORLD) -> Path:
-    """The demo world's folder, built unless it already holds a world of `spec`."""
+    """The demo world's folder, built unless it already holds a world of `spec` with every file
+    the simulator writes (a world built by an older Balise lacks the newer ones)."""
     stamp = folder / SPEC_FILE
-    if stamp.exists() and stamp.read_text() == _spec_text(spec):
+    complete = all((folder / name).exists() for name in FILES.values())
+    if stamp.exists() and stamp.read_text() == _spec_text(spec) and complete:
         return folder
     console = Console(stderr=True)
     console.print(f"building the world ({spec.vessels} vessels, {spec.days:g} days) "
