@@ -479,18 +479,32 @@ def test_radar_coverage_layer_and_the_radar_tracks_of_a_vessel(
     assert page.errors == []
 
 
-def test_an_event_without_a_vessel_shows_its_evidence(page: Any, api: Api) -> None:
+def test_a_dark_target_shows_its_evidence(page: Any, api: Api, shots: Path) -> None:
     """A dark target names no vessel: picking it from the events list shows the event on its
     own in the dossier panel, its evidence in words and units, and Esc clears it."""
-    events = api("/api/v1/events?limit=500")["items"]
-    if not any(e["mmsi"] is None for e in events):
-        pytest.skip("no event without a vessel in this simulated world")
-    event = next(e for e in events if e["mmsi"] is None)
+    events = api("/api/v1/events?type=dark_target&limit=50")["items"]
+    dark = [e for e in events if e["mmsi"] is None]
+    assert dark, "the simulated world's radars see boats without AIS"
+    event = dark[0]
+    evidence = event["evidence"]
     _open(page, "/?tab=events")
-    page.locator(f"#events li[data-id='{event['id']}'] button.row").click()
-    page.wait_for_selector(f"#dossier .event-head[data-event='{event['id']}']", timeout=10_000)
+    row = page.locator(f"#events li[data-id='{event['id']}']")
+    assert f"radar track {evidence['track_id']}" in row.inner_text()
+    row.locator("button.row").click()
+    head = page.locator(f"#dossier .event-head[data-event='{event['id']}']")
+    head.wait_for(timeout=10_000)
     assert f"event={event['id']}" in page.url
-    assert page.locator("#dossier table.evidence tr").count() >= len(event["evidence"]) // 2
+    assert "no AIS identity" in head.inner_text()
+    table = page.locator("#dossier table.evidence")
+    speed = table.locator("tr[data-key=median_speed_knots] td").inner_text()
+    assert speed == f"{evidence['median_speed_knots']:.1f} kn"
+    night = table.locator("tr[data-key=night] td").inner_text()
+    assert night.startswith("yes" if evidence["night"] else "no")
+    assert "horizon" in night
+    assert table.locator("tr[data-key=minutes_to_landfall] td").inner_text() != ""
+    assert table.locator("tr[data-key=score] td").inner_text() == f"{event['score']:.2f}"
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(shots / "dark-target.png"))
     page.keyboard.press("Escape")
     page.wait_for_selector("#dossier .state.empty")
     assert page.errors == []

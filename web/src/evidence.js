@@ -7,7 +7,7 @@ import { duration, h, humanType, number, utc } from './format.js';
 
 const minutes = (value) => (value === null || value === undefined ? '—' : duration(0, Number(value) * 60000) || '0 min');
 const yesNo = (value) => (value ? 'yes' : 'no');
-const degrees = (value) => number(value, 0, '°');
+const degrees = (value, digits = 0) => `${number(value, digits)}°`;
 
 /** Known fields: key → [label, format]; the order is the reading order. */
 const KNOWN = {
@@ -19,7 +19,7 @@ const KNOWN = {
   minutes_to_landfall: ['Time to landfall', minutes],
   shore_nm: ['Distance to shore', (v) => number(v, 1, 'nm')],
   night: ['Night', yesNo],
-  sun_elevation_deg: ['Sun elevation', (v) => number(v, 1, '°')],
+  sun_elevation_deg: ['Sun elevation', (v) => degrees(v, 1)],
   duration_minutes: ['Followed by radar for', minutes],
   contacts: ['Radar contacts', (v) => number(v)],
   extent_nm: ['Extent of the track', (v) => number(v, 2, 'nm')],
@@ -43,9 +43,10 @@ function formatted(key, value) {
   if (Array.isArray(value)) return value.length ? value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ') : 'none';
   if (typeof value === 'object') return JSON.stringify(value);
   if (typeof value === 'number') {
-    const units = [['_nm', 'nm', 1], ['_knots', 'kn', 1], ['_kn', 'kn', 1], ['_deg', '°', 0], ['_km', 'km', 1],
+    const units = [['_nm', 'nm', 1], ['_knots', 'kn', 1], ['_kn', 'kn', 1], ['_km', 'km', 1],
       ['_m', 'm', 1], ['_hours', 'h', 1], ['_h', 'h', 1]];
     if (key.endsWith('_minutes')) return minutes(value);
+    if (key.endsWith('_deg')) return degrees(value);
     const unit = units.find(([suffix]) => key.endsWith(suffix));
     return unit ? number(value, unit[2], unit[1]) : number(value, Number.isInteger(value) ? 0 : 2);
   }
@@ -74,7 +75,7 @@ export function evidenceTable(event) {
     let value = formatted(key, evidence[key]);
     if (key === 'night' && Number.isFinite(evidence.sun_elevation_deg)) {
       const sun = Number(evidence.sun_elevation_deg);
-      value += `, sun ${number(Math.abs(sun), 1, '°')} ${sun < 0 ? 'below' : 'above'} the horizon`;
+      value += `, sun ${degrees(Math.abs(sun), 1)} ${sun < 0 ? 'below' : 'above'} the horizon`;
     }
     rows.push(row(labelOf(key), value, key));
   }
