@@ -77,13 +77,16 @@ def add_accounts(root: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two days of 20 simulated vessels, ingested and detected (no shore grid: see
-    tests/engine/test_detect.py)."""
+    """Two days of 20 simulated vessels with the coastal radars' sites and contacts, ingested
+    and detected (no shore grid: see tests/engine/test_detect.py)."""
     folder = tmp_path_factory.mktemp("e2e")
     world = folder / "world"
     args = ["--seed", "5", "--vessels", "20", "--days", "2"]
     assert run(["sim", "atlantic", "--out", str(world), *args]) == 0
-    assert run(["--workspace", str(folder / "ws"), "ingest", "ais", str(world / "ais.nmea")]) == 0
+    ws = ["--workspace", str(folder / "ws")]
+    assert run([*ws, "ingest", "ais", str(world / "ais.nmea")]) == 0
+    assert run([*ws, "ingest", "radar-sites", str(world / "radars.csv")]) == 0
+    assert run([*ws, "ingest", "radar", str(world / "radar-contacts.csv")]) == 0
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(
             detect_cli,
@@ -428,6 +431,82 @@ def test_ports_layer_loads_near_the_coast(page: Any) -> None:
     # selectors, not wait_for_function: the Content-Security-Policy forbids its eval
     page.wait_for_selector("body[data-ports]:not([data-ports='0'])", timeout=15_000)
     assert int(page.get_attribute("body", "data-ports")) > 0
+    assert page.errors == []
+
+
+def test_radar_coverage_layer_and_the_radar_tracks_of_a_vessel(
+    page: Any, api: Api, shots: Path
+) -> None:
+    """The radar coverage layer is off until switched on in the legend; then each site's
+    coverage is drawn and a site's popup gives its antenna and coverage range. A vessel radar
+    followed lists those radar tracks in its dossier."""
+    sites = api("/api/v1/radar/sites")["features"]
+    assert sites, "the simulated world has coastal radars"
+    site = next(s for s in sites if s["properties"]["sensor_id"].startswith("MQ-"))
+    p = site["properties"]
+    _open(page, f"/?map={p['lon']:.4f},{p['lat']:.4f},8")
+    assert page.get_attribute("body", "data-radar-sites") is None  # off by default
+    toggle = page.locator("#legend label.layer:has-text('radar coverage') input")
+    toggle.check()
+    page.wait_for_selector(f"body[data-radar-sites='{len(sites)}']", timeout=15_000)
+    assert "radar" in page.url
+    x, y = _map_centre(page)
+    _click_until(page, x, y, ".radar-popup")
+    popup = page.locator(".radar-popup").inner_text()
+    assert p["name"] in popup
+    assert f"antenna {p['antenna_height_m']:.0f} m" in popup
+    covers = re.search(r"covers ([\d.]+) nm for a 2 m target", popup)
+    assert covers, popup
+    assert abs(float(covers[1]) - p["coverage_nm"]) <= 0.05 + 1e-9
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(shots / "radar.png"))
+    # the layer is off again once unticked: the site no longer answers a click
+    toggle.uncheck()
+    page.mouse.click(x, y)
+    page.wait_for_selector(".radar-popup", state="detached", timeout=5_000)
+    # a vessel radar followed: her dossier lists the radar tracks paired with her AIS
+    pairs = api("/api/v1/radar/associations?limit=50")
+    assert pairs, "the radar followed some of the simulated vessels"
+    mmsi = pairs[0]["mmsi"]
+    mine = [a for a in pairs if a["mmsi"] == mmsi]
+    page.goto(f"/?vessel={mmsi}")
+    page.wait_for_selector(f"#dossier .ids:has-text('MMSI {mmsi}')", timeout=15_000)
+    rows = page.locator("#dossier .radar-section tbody tr")
+    assert rows.count() == len(mine)
+    first = rows.first.inner_text()
+    assert mine[0]["track_id"] in first
+    assert f"{mine[0]['matched']} / {mine[0]['contacts']}" in first
+    assert page.errors == []
+
+
+def test_a_dark_target_shows_its_evidence(page: Any, api: Api, shots: Path) -> None:
+    """A dark target names no vessel: picking it from the events list shows the event on its
+    own in the dossier panel, its evidence in words and units, and Esc clears it."""
+    events = api("/api/v1/events?type=dark_target&limit=50")["items"]
+    dark = [e for e in events if e["mmsi"] is None]
+    assert dark, "the simulated world's radars see boats without AIS"
+    event = dark[0]
+    evidence = event["evidence"]
+    _open(page, "/?tab=events")
+    row = page.locator(f"#events li[data-id='{event['id']}']")
+    assert f"radar track {evidence['track_id']}" in row.inner_text()
+    row.locator("button.row").click()
+    head = page.locator(f"#dossier .event-head[data-event='{event['id']}']")
+    head.wait_for(timeout=10_000)
+    assert f"event={event['id']}" in page.url
+    assert "no AIS identity" in head.inner_text()
+    table = page.locator("#dossier table.evidence")
+    speed = table.locator("tr[data-key=median_speed_knots] td").inner_text()
+    assert speed == f"{evidence['median_speed_knots']:.1f} kn"
+    night = table.locator("tr[data-key=night] td").inner_text()
+    assert night.startswith("yes" if evidence["night"] else "no")
+    assert "horizon" in night
+    assert table.locator("tr[data-key=minutes_to_landfall] td").inner_text() != ""
+    assert table.locator("tr[data-key=score] td").inner_text() == f"{event['score']:.2f}"
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(shots / "dark-target.png"))
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#dossier .state.empty")
     assert page.errors == []
 
 

@@ -271,6 +271,26 @@ export async function eventTypes() {
   return byType;
 }
 
+/** One event (also a retracted one) with its revision history. */
+export async function event(id) {
+  return normaliseEvent(await get(`/events/${encodeURIComponent(id)}`));
+}
+
+// ---- coastal radar ---------------------------------------------------------------------
+
+/** The radar sites as a GeoJSON FeatureCollection: each feature's geometry is the site's
+ * coverage (radar horizon for a target `targetHeight` m high, capped by its range), its
+ * properties sensor_id, name, lat, lon, antenna_height_m, range_nm, coverage_nm. */
+export function radarSites(targetHeight = 2) {
+  return get('/radar/sites', { target_height_m: targetHeight });
+}
+
+/** The radar tracks the last detection run paired with the vessel `mmsi`, newest first:
+ * `{track_id, mmsi, start, end, contacts, matched, median_distance_m}`. */
+export async function radarAssociations(mmsi, limit = 50) {
+  return itemsOf(await get('/radar/associations', { mmsi, limit }));
+}
+
 // ---- alerts and triage -----------------------------------------------------------------
 
 /** An alert of the inbox (see the alerts router): `state` is open, acknowledged, suspended,

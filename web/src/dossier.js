@@ -3,6 +3,7 @@
 
 import * as api from './api.js';
 import { duration, eventBadge, h, humanType, number, riskBadge, timeElement, utc } from './format.js';
+import { evidenceBlock } from './evidence.js';
 import { shapeImage } from './icons.js';
 
 const IDENTITY_ROWS = [
@@ -82,7 +83,71 @@ function eventRow(event, types, shapes, onEvent) {
       eventBadge(event.score)),
     h('details', { class: 'definition' }, h('summary', {}, 'definition and evidence'),
       h('p', {}, type?.definition || 'No published definition for this event type.'),
-      h('pre', {}, JSON.stringify({ evidence: event.evidence, params: event.params }, null, 1))));
+      evidenceBlock(event)));
+}
+
+/** The radar tracks the last detection run paired with this vessel; null when there are none. */
+function radarSection(associations) {
+  if (!associations?.length) return null;
+  return h('section', { class: 'radar-section' },
+    h('h3', {}, `Radar (${associations.length} track${associations.length > 1 ? 's' : ''} paired with this vessel's AIS)`),
+    h('table', { class: 'grid radar-tracks' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Track'), h('th', {}, 'Seen'), h('th', {}, 'Contacts matched'),
+        h('th', { title: 'median distance between the radar contacts and the AIS positions' }, 'Median gap'))),
+      h('tbody', {}, associations.map((a) => h('tr', { dataset: { track: a.track_id } },
+        h('td', {}, a.track_id),
+        h('td', {}, timeElement(a.start), ' · ', duration(a.start, a.end)),
+        h('td', {}, `${number(a.matched)} / ${number(a.contacts)}`),
+        h('td', {}, number(a.median_distance_m, 0, 'm')))))),
+    h('p', { class: 'hint' }, 'Coastal radar tracks this vessel\'s AIS positions explain: her AIS was on while radar saw her.'));
+}
+
+/** An event shown on its own (one that names no vessel, such as a dark target: the radar
+ * track of a boat without AIS), with its evidence; `onVessel(mmsi)` opens a vessel it names. */
+export async function renderEventDossier(root, id, options) {
+  const { types, shapes, known, onClose, onVessel } = options;
+  let event = known ?? null;
+  if (!event) {
+    root.replaceChildren(h('div', { class: 'state loading' }, `Loading event ${id}…`));
+    try {
+      event = await api.event(id);
+    } catch (error) {
+      root.replaceChildren(h('div', { class: 'state error' },
+        h('p', {}, error.status === 404 ? `No event ${id} in this workspace.` : `Could not load the event: ${error.message}`),
+        h('button', { onclick: () => renderEventDossier(root, id, options) }, 'Retry')));
+      return null;
+    }
+  }
+  const type = types[event.type];
+  const subject = event.subject?.kind === 'radar_track' ? `radar track ${event.subject.id}` : event.subject?.id ?? null;
+  const where = Number.isFinite(event.lat) && event.lat !== null
+    ? `${number(Math.abs(event.lat), 4)}° ${event.lat < 0 ? 'S' : 'N'}, ${number(Math.abs(event.lon), 4)}° ${event.lon < 0 ? 'W' : 'E'}`
+    : 'no position';
+  const vessels = [event.mmsi, event.other_mmsi].filter((m) => Number.isFinite(m) && m !== null);
+  root.replaceChildren(...[
+    h('header', { class: 'dossier-head event-head', dataset: { event: event.id } },
+      h('div', {},
+        h('h2', {}, shapeImage(shapes[event.type] ?? 'circle', '#c9d4dd', 18), ` ${type?.title ?? humanType(event.type)} `,
+          eventBadge(event.score)),
+        h('p', { class: 'ids' }, subject ?? `event ${event.id}`, vessels.length ? ` · MMSI ${vessels.join(', ')}` : ' · no AIS identity')),
+      h('button', { class: 'icon', title: 'Clear selection (Esc)', onclick: onClose }, '×')),
+    h('section', {},
+      h('h3', {}, 'When and where'),
+      h('table', { class: 'kv' },
+        h('tr', {}, h('th', {}, 'From'), h('td', {}, timeElement(event.start))),
+        h('tr', {}, h('th', {}, 'To'), h('td', {}, timeElement(event.end), ` · ${duration(event.start, event.end)}`)),
+        h('tr', {}, h('th', {}, 'Position'), h('td', {}, where)))),
+    h('section', { class: 'event-evidence' },
+      h('h3', {}, 'Evidence'),
+      evidenceBlock(event),
+      h('p', { class: 'definition' }, type?.definition || 'No published definition for this event type.'),
+      h('p', { class: 'caveat' }, 'Indicators of risk, not evidence of wrongdoing.')),
+    vessels.length
+      ? h('section', {}, h('h3', {}, 'Vessels named'), vessels.map((mmsi) =>
+        h('button', { class: 'open-vessel', dataset: { mmsi }, onclick: () => onVessel(mmsi) }, `Open the dossier of MMSI ${mmsi}`)))
+      : null,
+  ].filter((section) => section !== null));
+  return event;
 }
 
 /** Renders the dossier of `mmsi` into `root`; resolves to the dossier record. */
@@ -90,6 +155,8 @@ export async function renderDossier(root, mmsi, options) {
   const { types, shapes, filters, onEvent, onClose, canExport } = options;
   root.replaceChildren(h('div', { class: 'state loading' }, `Loading dossier of MMSI ${mmsi}…`));
   let record;
+  // the radar pairs are context: the dossier opens without them when they cannot be read
+  const radar = api.radarAssociations(mmsi).catch(() => []);
   try {
     record = await api.dossier(mmsi);
   } catch (error) {
@@ -114,6 +181,7 @@ export async function renderDossier(root, mmsi, options) {
     h('section', {}, h('h3', {}, 'Identity (latest reported)'), identityTable(identity),
       h('p', { class: 'hint' }, `Last position ${utc(last.last_position)} · ${number(last.last_sog_knots, 1, 'kn')} · ${number(last.positions)} positions`)),
     trackingSection(record.tracking),
+    radarSection(await radar),
     historySection(record.identity_history),
     h('section', {},
       h('h3', {}, `Events (${record.events.length})`),

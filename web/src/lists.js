@@ -5,6 +5,15 @@ import { DISMISS_REASONS } from './api.js';
 import { bandOf, eventBadge, h, humanType, number, timeElement } from './format.js';
 import { shapeImage } from './icons.js';
 
+/** Who or what a row is about: the vessel, else the event's subject (a dark target's radar track). */
+function subjectOf(item) {
+  if (item.mmsi !== null && item.mmsi !== undefined) return `MMSI ${item.mmsi}${item.other_mmsi ? ` · with ${item.other_mmsi}` : ''}`;
+  const subject = item.subject;
+  if (subject?.kind === 'radar_track') return `radar track ${subject.id}`;
+  if (subject?.id) return `${humanType(subject.kind)} ${subject.id}`;
+  return 'MMSI —';
+}
+
 const SUSPEND_HOURS = [6, 24, 72, 168];
 
 const STATUS_ORDER = { open: 0, acknowledged: 1, suspended: 2, dismissed: 3, retracted: 4 };
@@ -57,7 +66,7 @@ function alertRow(alert, context) {
   const { types, shapes, selectedMmsi, onPick, onTriage, canTriage } = context;
   const band = bandOf(alert.score, alert.band);
   const row = h('li', {
-    class: `alert band-${band} status-${alert.status}${alert.mmsi === selectedMmsi ? ' selected' : ''}`,
+    class: `alert band-${band} status-${alert.status}${alert.mmsi !== null && alert.mmsi === selectedMmsi ? ' selected' : ''}`,
     dataset: { id: alert.id, mmsi: alert.mmsi },
     tabindex: '-1',
   });
@@ -72,7 +81,7 @@ function alertRow(alert, context) {
     h('button', { class: 'row', onclick: () => onPick(alert) },
       shapeImage(shapes[alert.type] ?? 'circle'),
       h('span', { class: 'type', title: types[alert.type]?.definition ?? '' }, types[alert.type]?.title ?? humanType(alert.type)),
-      h('span', { class: 'vessel' }, `MMSI ${alert.mmsi ?? '—'}${alert.other_mmsi ? ` · with ${alert.other_mmsi}` : ''}`),
+      h('span', { class: 'vessel' }, subjectOf(alert)),
       h('span', { class: 'when' }, timeElement(alert.start)),
       h('span', { class: `risk risk-${band}`, title: 'severity: the event strength combined with the vessel risk (0–1)' },
         `${alert.severity_label ?? band} ${number(alert.severity, 2)}`),
@@ -107,11 +116,11 @@ export function renderEvents(root, events, { types, shapes, selectedMmsi, onPick
     h('div', { class: 'counters' }, Object.entries(counts).map(([type, count]) =>
       h('span', { class: 'counter', title: types[type]?.definition ?? '' }, shapeImage(shapes[type] ?? 'circle'), ` ${count} ${types[type]?.title ?? humanType(type)}`))),
     h('ul', { class: 'event-list' }, sorted.slice(0, 500).map((event) =>
-      h('li', { class: event.mmsi === selectedMmsi ? 'selected' : '', dataset: { id: event.id } },
+      h('li', { class: event.mmsi !== null && event.mmsi === selectedMmsi ? 'selected' : '', dataset: { id: event.id } },
         h('button', { class: 'row', onclick: () => onPick(event) },
           shapeImage(shapes[event.type] ?? 'circle'),
           h('span', { class: 'type', title: types[event.type]?.definition ?? '' }, types[event.type]?.title ?? humanType(event.type)),
-          h('span', { class: 'vessel' }, `MMSI ${event.mmsi ?? '—'}`),
+          h('span', { class: 'vessel' }, subjectOf(event)),
           h('span', { class: 'when' }, timeElement(event.start)),
           eventBadge(event.score))))));
 }

@@ -7,7 +7,7 @@
 import './style.css';
 import * as api from './api.js';
 import { createAuditView } from './audit.js';
-import { renderDossier, emptyDossier } from './dossier.js';
+import { renderDossier, renderEventDossier, emptyDossier } from './dossier.js';
 import { RISK_COLOURS, RISK_LABELS, h, humanType, toDate } from './format.js';
 import { shapeImage, shapesFor } from './icons.js';
 import { renderEvents, renderInbox, stateMessage } from './lists.js';
@@ -32,7 +32,9 @@ const map = createMap($('#map'), {
   onEvent: (id, mmsi, add) => {
     const event = data.events.find((e) => e.id === id);
     if (event?.start) timebar.setCursor(Date.parse(event.start));
-    if (add) addToSelection(mmsi);
+    // an event that names no vessel (a dark target) is shown on its own
+    if (!Number.isFinite(mmsi) || mmsi <= 0) showEvent(id);
+    else if (add) addToSelection(mmsi);
     else select(mmsi);
   },
   onMove: (view) => { store.set({ map: view }); loadPorts(); },
@@ -48,6 +50,11 @@ function select(mmsi) {
 }
 
 /** Add a vessel to the selection (or bring a selected one forward): it becomes the last clicked. */
+/** Show an event on its own in the dossier panel (one that names no vessel). */
+function showEvent(id) {
+  if (store.get().event !== id || store.get().vessel !== null) store.set({ event: id, selection: [] }, { push: true });
+}
+
 function addToSelection(mmsi) {
   const selection = store.get().selection.filter((m) => m !== mmsi);
   store.set({ selection: [...selection, mmsi] }, { push: true });
@@ -102,6 +109,20 @@ async function loadPorts() {
     $('body').dataset.ports = String(collection.features.length);
   } catch {
     /* ports are optional context: the map works without them */
+  }
+}
+
+let radarLoaded = false;
+/** The radar sites and their coverage, fetched once when the layer is first switched on. */
+async function loadRadar() {
+  if (!data.account || radarLoaded || !store.get().layers.includes('radar')) return;
+  radarLoaded = true;
+  try {
+    const collection = await api.radarSites();
+    await map.setRadar(collection);
+    $('body').dataset.radarSites = String(collection.features.length);
+  } catch {
+    radarLoaded = false; /* coverage is optional context: the map works without it */
   }
 }
 
@@ -160,7 +181,8 @@ async function triage(alert, action, payload) {
 function pickEvent(item) {
   if (item.start) timebar.setCursor(Date.parse(item.start));
   if (Number.isFinite(item.lat) && Number.isFinite(item.lon) && item.lat !== null) map.flyTo(item.lon, item.lat, 6);
-  if (Number.isFinite(item.mmsi)) select(item.mmsi);
+  if (Number.isFinite(item.mmsi) && item.mmsi !== null) select(item.mmsi);
+  else if (item.id) showEvent(item.id);
 }
 
 // ---- selection, track and time ---------------------------------------------------------
@@ -189,7 +211,22 @@ async function showSelection() {
   const root = $('#dossier');
   map.setSelected(selection);
   renderSelection(selection, vessel);
-  document.body.classList.toggle('has-selection', vessel !== null);
+  document.body.classList.toggle('has-selection', vessel !== null || Boolean(store.get().event));
+  const eventId = store.get().event;
+  if (vessel === null && eventId) {
+    data.track = null;
+    map.setCursor(null);
+    timebar.setCoverage(null);
+    const known = data.events.find((e) => e.id === eventId) ?? data.alerts.find((a) => a.id === eventId && a.evidence);
+    const shown = await renderEventDossier(root, eventId, {
+      types: data.types, shapes: data.shapes, known: known ? api.normaliseEvent(known) : null,
+      onClose: () => store.set({ event: null }, { push: true }), onVessel: (mmsi) => select(mmsi),
+    });
+    if (store.get().event !== eventId) return;
+    map.setTracks(null, shown ? [shown] : null, data.shapes);
+    updateTicks(shown ? [shown] : undefined);
+    return;
+  }
   if (vessel === null) {
     data.track = null;
     root.replaceChildren(emptyDossier());
@@ -303,7 +340,8 @@ function renderLegend() {
     h('p', { class: 'hint' }, 'Solid: the vessel in the dossier; dashed: the others selected (shift-click).'),
     h('h4', {}, 'Layers'),
     layerToggle('vessels', 'vessels'), layerToggle('zones', 'zones'), layerToggle('events', 'all events'),
-    layerToggle('ports', `ports and anchorages (zoom ${PORTS_MIN_ZOOM}+; thick ring: high-risk port)`)));
+    layerToggle('ports', `ports and anchorages (zoom ${PORTS_MIN_ZOOM}+; thick ring: high-risk port)`),
+    layerToggle('radar', 'radar coverage (for a 2 m boat; dot: the radar site)')));
 }
 
 function renderExports() {
@@ -346,7 +384,7 @@ function onKey(event) {
   if (event.key === 'Escape') {
     if (typing) document.activeElement.blur();
     $('#search-results').hidden = true;
-    store.set({ vessel: null }, { push: true });
+    store.set({ vessel: null, event: null }, { push: true });
     return;
   }
   if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
@@ -378,7 +416,7 @@ function applyTab(chosen) {
 }
 
 store.subscribe((state, changed) => {
-  if (changed.has('vessel')) {
+  if (changed.has('vessel') || changed.has('event')) {
     showSelection();
     renderEvents($('#events'), data.events, { ...data, selectedMmsi: state.vessel, onPick: pickEvent });
     for (const row of document.querySelectorAll('#inbox li.alert')) row.classList.toggle('selected', Number(row.dataset.mmsi) === state.vessel);
@@ -397,6 +435,7 @@ store.subscribe((state, changed) => {
   if (changed.has('layers')) {
     map.setLayers(state.layers);
     loadPorts();
+    loadRadar();
     renderLegend();
   }
   if (changed.has('tab')) applyTab(state.tab);
@@ -472,7 +511,7 @@ async function start() {
   $('#min').value = state.min ?? '';
   renderExports();
   map.setLayers(state.layers);
-  await Promise.all([loadVessels(), loadZones(), loadEvents(), loadAlerts(), map.ready.then(loadPorts)]);
+  await Promise.all([loadVessels(), loadZones(), loadEvents(), loadAlerts(), map.ready.then(loadPorts), loadRadar()]);
   await showSelection();
   document.body.dataset.ready = 'true';
 }

@@ -43,6 +43,8 @@ function baseStyle() {
       graticule: source(graticule()),
       land: { ...source(EMPTY), attribution: 'Natural Earth (public domain)' },
       zones: source(EMPTY),
+      radar: source(EMPTY),
+      'radar-sites': source(EMPTY),
       ports: source(EMPTY),
       track: source(EMPTY),
       events: source(EMPTY),
@@ -65,6 +67,15 @@ function baseStyle() {
       { id: 'coast', type: 'line', source: 'land', paint: { 'line-color': '#4d6173', 'line-width': 0.8 } },
       { id: 'zones-fill', type: 'fill', source: 'zones', paint: { 'fill-color': '#9fb3c8', 'fill-opacity': 0.05 } },
       { id: 'zones', type: 'line', source: 'zones', paint: { 'line-color': '#9fb3c8', 'line-width': 1.2, 'line-dasharray': [3, 2] } },
+      // radar coverage: context, not risk, so the neutral tone of the zones, a solid thin outline
+      // (zones are dashed) and a faint fill; each site a small filled dot
+      { id: 'radar-fill', type: 'fill', source: 'radar', layout: { visibility: 'none' },
+        paint: { 'fill-color': '#9fb3c8', 'fill-opacity': 0.06 } },
+      { id: 'radar-line', type: 'line', source: 'radar', layout: { visibility: 'none' },
+        paint: { 'line-color': '#9fb3c8', 'line-width': 0.8, 'line-opacity': 0.55 } },
+      { id: 'radar-sites', type: 'circle', source: 'radar-sites', layout: { visibility: 'none' }, paint: {
+        'circle-radius': 3.5, 'circle-color': '#c9d4dd', 'circle-stroke-color': '#0a141c', 'circle-stroke-width': 1.5,
+      } },
       // ports (larger) and anchorages: context, not risk, so no colour; a listed high-risk port
       // has a thicker ring
       { id: 'ports', type: 'circle', source: 'ports', minzoom: PORTS_MIN_ZOOM, paint: {
@@ -130,7 +141,27 @@ export const PORTS_MIN_ZOOM = 5;
 
 const LAYER_GROUPS = {
   vessels: ['vessels', 'clusters'], zones: ['zones', 'zones-fill'], events: ['events'], ports: ['ports'],
+  radar: ['radar-fill', 'radar-line', 'radar-sites'],
 };
+
+/** What a radar site's popup says: its name, antenna, instrumented range and what it covers. */
+function siteSummary(p) {
+  const nm = (value) => `${Number(value).toLocaleString('en-GB', { minimumFractionDigits: 1, maximumFractionDigits: 1 })} nm`;
+  const element = document.createElement('div');
+  element.className = 'radar-popup';
+  const title = document.createElement('strong');
+  title.textContent = p.name && p.name !== 'null' ? p.name : p.sensor_id;
+  const lines = [
+    `radar ${p.sensor_id} · antenna ${Number(p.antenna_height_m).toLocaleString('en-GB')} m`,
+    `covers ${nm(p.coverage_nm)} for a ${Number(p.target_height_m).toLocaleString('en-GB')} m target (range ${nm(p.range_nm)})`,
+  ].map((text) => {
+    const line = document.createElement('div');
+    line.textContent = text;
+    return line;
+  });
+  element.append(title, ...lines);
+  return element;
+}
 
 /**
  * The map and what the application asks of it. `onSelect(mmsi, add)` is called when a vessel
@@ -193,6 +224,28 @@ export function createMap(container, { view, onSelect, onMove, onEvent }) {
     popup.setLngLat(event.lngLat).setText(`${p.name && p.name !== 'null' ? p.name : 'unnamed'} · MMSI ${p.mmsi}`).addTo(map);
   });
   map.on('mouseleave', 'vessels', () => popup.remove());
+  // a radar site: its popup on hover, kept by a click until the next click elsewhere
+  let sitePinned = false;
+  const sitePopup = new maplibregl.Popup({ closeButton: false, closeOnClick: false, offset: 8 });
+  const showSite = (event) => sitePopup.setLngLat(event.features[0].geometry.coordinates)
+    .setDOMContent(siteSummary(event.features[0].properties)).addTo(map);
+  map.on('mousemove', 'radar-sites', (event) => {
+    if (drawing.on) return;
+    map.getCanvas().style.cursor = 'pointer';
+    if (!sitePinned) showSite(event);
+  });
+  map.on('mouseleave', 'radar-sites', () => {
+    if (!drawing.on) map.getCanvas().style.cursor = '';
+    if (!sitePinned) sitePopup.remove();
+  });
+  map.on('click', (event) => {
+    if (drawing.on) return;
+    const visible = map.getLayer('radar-sites') && map.getLayoutProperty('radar-sites', 'visibility') !== 'none';
+    const hits = visible ? map.queryRenderedFeatures(event.point, { layers: ['radar-sites'] }) : [];
+    sitePinned = hits.length > 0;
+    if (sitePinned) showSite({ features: hits });
+    else sitePopup.remove();
+  });
 
   const setData = async (name, data) => {
     await ready;
@@ -246,6 +299,15 @@ export function createMap(container, { view, onSelect, onMove, onEvent }) {
     },
     setZones: (collection) => setData('zones', collection),
     setPorts: (collection) => setData('ports', collection),
+    /** The radar sites (`/radar/sites`): each coverage polygon and a dot at the site. */
+    setRadar(collection) {
+      const features = collection?.features ?? [];
+      const sites = features.filter((f) => Number.isFinite(f.properties?.lon) && Number.isFinite(f.properties?.lat))
+        .map((f) => ({ type: 'Feature', properties: f.properties,
+          geometry: { type: 'Point', coordinates: [f.properties.lon, f.properties.lat] } }));
+      setData('radar', { type: 'FeatureCollection', features: features.filter((f) => f.geometry) });
+      return setData('radar-sites', { type: 'FeatureCollection', features: sites });
+    },
     /** The view as a bbox `west,south,east,north` and its zoom. */
     viewBox() {
       const b = map.getBounds();
