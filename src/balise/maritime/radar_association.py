@@ -133,6 +133,24 @@ def match_contacts(
     tracks = tracks.drop_nulls(["track_id", "time", "lat", "lon"])
     if tracks.is_empty() or positions.is_empty():
         return _no_matches()
+    row, mmsi, km = _matched_rows(tracks, positions, params)
+    return pl.DataFrame(
+        {
+            "track_id": tracks["track_id"].gather(row),
+            "time": tracks["time"].gather(row),
+            "mmsi": mmsi,
+            "distance_m": km * 1000,
+        },
+        schema=MATCH_SCHEMA,
+    )
+
+
+def _matched_rows(
+    tracks: pl.DataFrame, positions: pl.DataFrame, params: RadarParams
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """The (contact row of `tracks`, mmsi, distance in km) of each contact and AIS vessel within
+    the gate, sorted by row and mmsi (`tracks` without nulls, neither frame empty)."""
+    none = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64))
     t = tracks["time"].dt.epoch("us").to_numpy() / _US
     margin = params.max_dead_reckoning_minutes * 60
     gate_km = np.maximum(
@@ -141,14 +159,15 @@ def match_contacts(
     )
     fixes = _nearby_fixes(tracks, positions, float(gate_km.max()), t.min() - margin, t.max())
     if fixes.is_empty():
-        return _no_matches()
+        return none
     states = _ais_states(fixes, params)
     g = np.rint(t / GRID_SECONDS).astype(np.int64)
+    lat_all, lon_all = tracks["lat"].to_numpy(), tracks["lon"].to_numpy()
     contacts = pl.DataFrame(
-        {"row": np.arange(tracks.height), "g": g, "lat": tracks["lat"], "lon": tracks["lon"]}
+        {"row": np.arange(tracks.height), "g": g, "lat": lat_all, "lon": lon_all}
     )
     reach_km = float(gate_km.max()) + params.max_speed_knots * MPS_PER_KNOT * GRID_SECONDS / 2e3
-    top = float(np.abs(tracks["lat"].to_numpy()).max())
+    top = float(np.abs(lat_all).max())
     cell_deg = (
         reach_km / (M_PER_DEG / 1e3),
         reach_km / (M_PER_DEG / 1e3 * np.cos(np.radians(min(top, 85.0)))),
@@ -156,24 +175,16 @@ def match_contacts(
     pairs = _candidates(contacts, states, cell_deg)
     row = pairs["row"].to_numpy()
     dt = (t - g * GRID_SECONDS)[row]
-    ais_lat = pairs["ais_lat"].to_numpy() + pairs["vn"].to_numpy() * dt / M_PER_DEG
-    cos_lat = np.cos(np.radians(pairs["ais_lat"].to_numpy()))
+    state_lat = pairs["ais_lat"].to_numpy()
+    ais_lat = state_lat + pairs["vn"].to_numpy() * dt / M_PER_DEG
+    cos_lat = np.cos(np.radians(state_lat))
     ais_lon = pairs["ais_lon"].to_numpy() + pairs["ve"].to_numpy() * dt / (M_PER_DEG * cos_lat)
-    lat, lon = tracks["lat"].to_numpy()[row], tracks["lon"].to_numpy()[row]
-    km = haversine_km(lat, lon, ais_lat, ais_lon)
+    km = haversine_km(lat_all[row], lon_all[row], ais_lat, ais_lon)
     inside = km <= gate_km[row]
     # a vessel has one state per grid time, and a contact meets each state once: no duplicates
-    order = np.lexsort((pairs["mmsi"].to_numpy()[inside], row[inside]))
-    kept = row[inside][order]
-    return pl.DataFrame(
-        {
-            "track_id": tracks["track_id"].gather(kept),
-            "time": tracks["time"].gather(kept),
-            "mmsi": pairs["mmsi"].to_numpy()[inside][order],
-            "distance_m": km[inside][order] * 1000,
-        },
-        schema=MATCH_SCHEMA,
-    )
+    row, mmsi, km = row[inside], pairs["mmsi"].to_numpy()[inside], km[inside]
+    order = np.lexsort((mmsi, row))
+    return row[order], np.asarray(mmsi[order], np.int64), km[order]
 
 
 def _no_matches() -> pl.DataFrame:
@@ -213,27 +224,38 @@ def associate(
     tracks = tracks.drop_nulls(["track_id", "time", "lat", "lon"])
     if tracks.is_empty() or positions.is_empty():
         return pl.DataFrame(schema=ASSOCIATION_SCHEMA)
-    matches = match_contacts(tracks, positions, params)
+    row, mmsi, km = _matched_rows(tracks, positions, params)
     last_fix = positions.group_by(pl.col("mmsi").cast(pl.Int32)).agg(
         pl.col("timestamp").max().alias("last_ais")
     )
-    return _chosen(tracks, matches, last_fix, params)
+    # tracks are numbered in the order of their ids, so that grouping and sorting work on integers
+    code = tracks["track_id"].rank("dense").cast(pl.Int64).to_numpy() - 1
+    names = tracks["track_id"].unique().sort()
+    matches = pl.DataFrame(
+        {
+            "code": code[row],
+            "mmsi": pl.Series(mmsi, dtype=pl.Int32),
+            "time": tracks["time"].gather(row),
+            "distance_m": km * 1000,
+        }
+    )
+    return _chosen(tracks, code, names, matches, last_fix, params)
 
 
-def _with_counts(tracks: pl.DataFrame, pairs: pl.DataFrame, reach_s: float) -> pl.DataFrame:
-    """`pairs` (track_id, mmsi, start, end, last_ais) with the track's `track_contacts`, its
-    `contacts` in [start, end] and those `while_heard` (up to `reach_s` after `last_ais`).
+def _with_counts(
+    tracks: pl.DataFrame, code: IntArray, pairs: pl.DataFrame, reach_s: float
+) -> pl.DataFrame:
+    """`pairs` (code, mmsi, start, end, last_ais) with the track's `track_contacts`, its
+    `contacts` in [start, end] and those `while_heard` (up to `reach_s` after `last_ais`); `code`
+    is the track number of each contact of `tracks`.
 
     Counted by binary search in the track's contact times (whole seconds), keyed by track number:
     joining each pair to every contact of its track would cost pairs x contacts."""
-    names = tracks["track_id"].unique().sort()
-    code = pl.DataFrame({"track_id": names, "code": np.arange(len(names))})
     seconds = tracks.select(pl.col("time").dt.epoch("s")).to_series().to_numpy()
     t0 = int(seconds.min())
     span = int(seconds.max()) - t0 + 3 + int(reach_s)
-    rows = tracks.select("track_id", pl.Series("s", seconds - t0)).join(code, on="track_id")
-    keys = np.sort(rows["code"].to_numpy() * span + rows["s"].to_numpy())
-    coded = pairs.join(code, on="track_id", how="left")
+    keys = np.sort(code * span + (seconds - t0))
+    coded = pairs
     base = coded["code"].to_numpy() * span
 
     def at_most(expr: pl.Expr) -> IntArray:
@@ -253,11 +275,17 @@ def _with_counts(tracks: pl.DataFrame, pairs: pl.DataFrame, reach_s: float) -> p
 
 
 def _chosen(
-    tracks: pl.DataFrame, matches: pl.DataFrame, last_fix: pl.DataFrame, params: RadarParams
+    tracks: pl.DataFrame,
+    code: IntArray,
+    names: pl.Series,
+    matches: pl.DataFrame,
+    last_fix: pl.DataFrame,
+    params: RadarParams,
 ) -> pl.DataFrame:
-    """The best vessel of each track among those that match enough of its contacts."""
+    """The best vessel of each track among those that match enough of its contacts (`matches`:
+    code, mmsi, time, distance_m; `names` the track id of each code)."""
     per_pair = (
-        matches.group_by("track_id", "mmsi")
+        matches.group_by("code", "mmsi")
         .agg(
             pl.len().alias("matched"),
             pl.col("time").min().alias("start"),
@@ -266,7 +294,7 @@ def _chosen(
         )
         .join(last_fix, on="mmsi", how="left")
     )
-    counted = _with_counts(tracks, per_pair, params.max_dead_reckoning_minutes * 60)
+    counted = _with_counts(tracks, code, per_pair, params.max_dead_reckoning_minutes * 60)
     share = pl.col("matched") / pl.col("track_contacts")
     heard_share = pl.col("matched") / pl.col("while_heard")
     enough = (pl.col("matched") >= params.min_matched_contacts) & (
@@ -274,7 +302,8 @@ def _chosen(
     )
     best = (
         counted.filter(enough)
-        .sort("track_id", "matched", "mmsi", descending=[False, True, False])
-        .unique("track_id", keep="first", maintain_order=True)
+        .sort("code", "matched", "mmsi", descending=[False, True, False])
+        .unique("code", keep="first", maintain_order=True)
     )
+    best = best.with_columns(names.gather(best["code"]).alias("track_id"))
     return best.select([pl.col(c).cast(t) for c, t in ASSOCIATION_SCHEMA.items()]).sort("track_id")

@@ -12,7 +12,9 @@ The filter works in metres on a local plane around the sensor's contacts (equire
 coastal radar sees 50 nm at most, where the plane is exact to a few metres). The model and the
 noise are isotropic, so the covariance of the x axis and of the y axis are equal and independent:
 one 2 x 2 matrix (position, velocity) per track serves both, which keeps the filter a handful of
-array operations per scan. Why not Stone Soup, and the choices:
+array operations per scan. A contact is compared only with the live tracks of its own sensor
+(candidate pairs, not a tracks x contacts matrix), so a scan costs what its sensors see, not the
+product of every sensor's tracks and contacts. Why not Stone Soup, and the choices:
 docs/decisions/0011-radar-tracking.md.
 """
 
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from balise.maritime.radar_params import RadarParams
@@ -117,25 +120,49 @@ def _prepared(frame: pl.DataFrame, params: RadarParams) -> _Contacts:
     )
 
 
-def _pairs(cost: FloatArray) -> tuple[IntArray, IntArray]:
-    """Global-nearest-neighbour pairs (track rows, contact columns) of a cost matrix with `inf`
-    outside the gate: mutual best pairs are taken, their rows and columns closed, and again."""
-    rows: list[IntArray] = []
-    cols: list[IntArray] = []
-    column = np.arange(cost.shape[1])
-    while True:
-        best_row = np.argmin(cost, axis=0)
-        best_col = np.argmin(cost, axis=1)
-        mutual = (best_col[best_row] == column) & np.isfinite(cost[best_row, column])
+def _heads(sorted_keys: IntArray) -> npt.NDArray[np.bool_]:
+    """Whether each item of `sorted_keys` is the first of its run."""
+    head = np.empty(sorted_keys.size, np.bool_)
+    head[:1] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=head[1:])
+    return head
+
+
+def _pairs(row: IntArray, col: IntArray, cost: FloatArray, rows: int) -> tuple[IntArray, IntArray]:
+    """Global-nearest-neighbour pairs (track rows, contact columns) among the candidate pairs
+    (`row`, `col`) within the gate, of cost `cost`, `rows` tracks: mutual best pairs are taken
+    (ties to the lower row or column, as `argmin` of a cost matrix would), their rows and columns
+    closed, and again."""
+    taken_rows: list[IntArray] = []
+    taken_cols: list[IntArray] = []
+    best_of_row = np.full(rows, -1, np.int64)
+    while row.size:
+        by_col = np.lexsort((row, cost, col))
+        head = _heads(col[by_col])
+        col_best_row, cols = row[by_col][head], col[by_col][head]
+        if head.all() and col_best_row.size == np.unique(col_best_row).size:
+            taken_rows.append(col_best_row)  # each contact and track in one pair: all mutual
+            taken_cols.append(cols)
+            break
+        by_row = np.lexsort((col, cost, row))
+        head = _heads(row[by_row])
+        best_of_row[row[by_row][head]] = col[by_row][head]
+        mutual = best_of_row[col_best_row] == cols
+        best_of_row[:] = -1
         if not mutual.any():
             break
-        rows.append(best_row[mutual])
-        cols.append(column[mutual])
-        cost[best_row[mutual], :] = np.inf
-        cost[:, column[mutual]] = np.inf
-    if not rows:
+        new_rows, new_cols = col_best_row[mutual], cols[mutual]
+        taken_rows.append(new_rows)
+        taken_cols.append(new_cols)
+        closed_row = np.zeros(rows, np.bool_)
+        closed_row[new_rows] = True
+        closed_col = np.zeros(int(col.max()) + 1, np.bool_)
+        closed_col[new_cols] = True
+        open_ = ~(closed_row[row] | closed_col[col])
+        row, col, cost = row[open_], col[open_], cost[open_]
+    if not taken_rows:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    return np.concatenate(rows), np.concatenate(cols)
+    return np.concatenate(taken_rows), np.concatenate(taken_cols)
 
 
 def _predicted_var(tracks: _Tracks, which: IntArray, dt: FloatArray, q: float) -> FloatArray:
@@ -144,19 +171,29 @@ def _predicted_var(tracks: _Tracks, which: IntArray, dt: FloatArray, q: float) -
     return np.asarray(pxx + 2 * dt * pxv + dt * dt * pvv + q * dt**3 / 3, np.float64)
 
 
-def _gated_cost(
+def _gated(
     tracks: _Tracks, live: IntArray, c: _Contacts, rows: IntArray, p: RadarParams
-) -> FloatArray:
-    """Squared Mahalanobis distance of each contact of `rows` (columns) to each live track's
-    prediction (rows); `inf` outside the gate or for a track of another sensor."""
-    which = live[:, None]
-    dt = c.t_s[rows][None, :] - tracks.last_s[which]
-    dx = c.x[rows][None, :] - (tracks.x[which] + tracks.vx[which] * dt)
-    dy = c.y[rows][None, :] - (tracks.y[which] + tracks.vy[which] * dt)
-    variance = _predicted_var(tracks, which, dt, p.process_noise) + c.var_m2[rows][None, :]
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """The (live track, contact column) pairs of the same sensor whose squared Mahalanobis
+    distance (of the contact of `rows` to the track's prediction) is within the gate, and that
+    distance. Only tracks of a contact's own sensor are compared with it."""
+    sensor = tracks.sensor[live]
+    by_sensor = np.argsort(sensor, kind="stable")
+    ordered = sensor[by_sensor]
+    contact_sensor = c.sensor[rows]
+    low = np.searchsorted(ordered, contact_sensor, side="left")
+    counts = np.searchsorted(ordered, contact_sensor, side="right") - low
+    col = np.repeat(np.arange(rows.size), counts)
+    rank = np.arange(col.size) - (np.cumsum(counts) - counts)[col]
+    row = by_sensor[low[col] + rank]
+    which, at = live[row], rows[col]
+    dt = c.t_s[at] - tracks.last_s[which]
+    dx = c.x[at] - (tracks.x[which] + tracks.vx[which] * dt)
+    dy = c.y[at] - (tracks.y[which] + tracks.vy[which] * dt)
+    variance = _predicted_var(tracks, which, dt, p.process_noise) + c.var_m2[at]
     d2 = (dx * dx + dy * dy) / variance
-    inside = (d2 <= p.gate_chi2) & (tracks.sensor[which] == c.sensor[rows][None, :])
-    return np.where(inside, d2, np.inf)
+    inside = d2 <= p.gate_chi2
+    return row[inside], col[inside], d2[inside]
 
 
 def _update(tracks: _Tracks, which: IntArray, c: _Contacts, rows: IntArray, q: float) -> None:
@@ -200,7 +237,7 @@ def _track_all(c: _Contacts, params: RadarParams) -> tuple[IntArray, IntArray]:
         rows = np.arange(start, end)
         free = np.ones(rows.size, np.bool_)
         if live.size:
-            t_rows, t_cols = _pairs(_gated_cost(tracks, live, c, rows, params))
+            t_rows, t_cols = _pairs(*_gated(tracks, live, c, rows, params), live.size)
             taken, taken_rows = live[t_rows], rows[t_cols]
             _update(tracks, taken, c, taken_rows, params.process_noise)
             owner[taken_rows] = taken
