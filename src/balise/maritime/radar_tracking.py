@@ -39,6 +39,9 @@ _OUT: Final = ("time", "lat", "lon", "speed_knots", "course_deg", "sensor_id", "
 
 _FLOATS: Final = ("x", "y", "vx", "vy", "pxx", "pxv", "pvv", "last_s")
 _INTS: Final = ("sensor", "hits", "misses")
+_DENSE_CELLS: Final = 2048
+"""Up to this many tracks x contacts a scan is paired on the whole cost matrix, which is then
+faster than the candidate pairs (both give the same pairs)."""
 
 
 class _Tracks:
@@ -140,10 +143,6 @@ def _pairs(row: IntArray, col: IntArray, cost: FloatArray, rows: int) -> tuple[I
         by_col = np.lexsort((row, cost, col))
         head = _heads(col[by_col])
         col_best_row, cols = row[by_col][head], col[by_col][head]
-        if head.all() and col_best_row.size == np.unique(col_best_row).size:
-            taken_rows.append(col_best_row)  # each contact and track in one pair: all mutual
-            taken_cols.append(cols)
-            break
         by_row = np.lexsort((col, cost, row))
         head = _heads(row[by_row])
         best_of_row[row[by_row][head]] = col[by_row][head]
@@ -196,6 +195,42 @@ def _gated(
     return row[inside], col[inside], d2[inside]
 
 
+def _dense_pairs(cost: FloatArray) -> tuple[IntArray, IntArray]:
+    """`_pairs` of a whole cost matrix (for a small scan) with `inf`
+    outside the gate: mutual best pairs are taken, their rows and columns closed, and again."""
+    rows: list[IntArray] = []
+    cols: list[IntArray] = []
+    column = np.arange(cost.shape[1])
+    while True:
+        best_row = np.argmin(cost, axis=0)
+        best_col = np.argmin(cost, axis=1)
+        mutual = (best_col[best_row] == column) & np.isfinite(cost[best_row, column])
+        if not mutual.any():
+            break
+        rows.append(best_row[mutual])
+        cols.append(column[mutual])
+        cost[best_row[mutual], :] = np.inf
+        cost[:, column[mutual]] = np.inf
+    if not rows:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(rows), np.concatenate(cols)
+
+
+def _gated_cost(
+    tracks: _Tracks, live: IntArray, c: _Contacts, rows: IntArray, p: RadarParams
+) -> FloatArray:
+    """Squared Mahalanobis distance of each contact of `rows` (columns) to each live track's
+    prediction (rows); `inf` outside the gate or for a track of another sensor."""
+    which = live[:, None]
+    dt = c.t_s[rows][None, :] - tracks.last_s[which]
+    dx = c.x[rows][None, :] - (tracks.x[which] + tracks.vx[which] * dt)
+    dy = c.y[rows][None, :] - (tracks.y[which] + tracks.vy[which] * dt)
+    variance = _predicted_var(tracks, which, dt, p.process_noise) + c.var_m2[rows][None, :]
+    d2 = (dx * dx + dy * dy) / variance
+    inside = (d2 <= p.gate_chi2) & (tracks.sensor[which] == c.sensor[rows][None, :])
+    return np.where(inside, d2, np.inf)
+
+
 def _update(tracks: _Tracks, which: IntArray, c: _Contacts, rows: IntArray, q: float) -> None:
     """Predict tracks `which` to contacts `rows` and update them with those positions (the
     Kalman update of each axis, which share their gains)."""
@@ -237,7 +272,10 @@ def _track_all(c: _Contacts, params: RadarParams) -> tuple[IntArray, IntArray]:
         rows = np.arange(start, end)
         free = np.ones(rows.size, np.bool_)
         if live.size:
-            t_rows, t_cols = _pairs(*_gated(tracks, live, c, rows, params), live.size)
+            if live.size * rows.size <= _DENSE_CELLS:
+                t_rows, t_cols = _dense_pairs(_gated_cost(tracks, live, c, rows, params))
+            else:
+                t_rows, t_cols = _pairs(*_gated(tracks, live, c, rows, params), live.size)
             taken, taken_rows = live[t_rows], rows[t_cols]
             _update(tracks, taken, c, taken_rows, params.process_noise)
             owner[taken_rows] = taken
