@@ -401,17 +401,26 @@ def _click_until(page: Any, x: float, y: float, selector: str, shift: bool = Fal
 
 def test_shift_click_selects_two_vessels(page: Any, api: Api) -> None:
     columns = api("/api/v1/positions/latest")["columns"]
-    # vessels with no event glyph drawn over them (an event without a vessel, a dark target,
-    # would take the click)
-    glyphs = [(e["lon"], e["lat"]) for e in api("/api/v1/events?limit=1000")["items"]
-              if e["mmsi"] is None and e["lon"] is not None]  # fmt: skip
-    fleet = [v for v in zip(columns["mmsi"], columns["lon"], columns["lat"], strict=True)
-             if all(abs(v[1] - lon) + abs(v[2] - lat) > 0.05 for lon, lat in glyphs)]  # fmt: skip
+    # a vessel alone where it is drawn: no other vessel, nor another's event glyph, near it, so
+    # that the click finds the one we mean whichever glyph is drawn on top
+    events = api("/api/v1/events?limit=1000")["items"]
+    marks = [(e["mmsi"], e["lon"], e["lat"]) for e in events if e["lon"] is not None]
+    vessels = list(zip(columns["mmsi"], columns["lon"], columns["lat"], strict=True))
+
+    def alone(vessel: tuple[int, float, float]) -> bool:
+        mmsi, lon, lat = vessel
+        near = [m for m, x, y in [*vessels, *marks] if abs(x - lon) + abs(y - lat) <= 0.05]
+        return all(m == mmsi for m in near)
+
+    fleet = [v for v in vessels if alone(v)]
     first = fleet[0]
     second = next(v for v in fleet if abs(v[1] - first[1]) + abs(v[2] - first[2]) > 1)
     _open(page, f"/?map={first[1]:.5f},{first[2]:.5f},11")
     x, y = _map_centre(page)
     _click_until(page, x, y, f"#dossier .ids:has-text('MMSI {first[0]}')")
+    # its track drawn and the camera's fit to it (600 ms) over, before the camera moves on
+    page.wait_for_selector("body[data-tracks='1']", timeout=30_000)
+    page.wait_for_timeout(1_000)
     # move the camera to the second vessel as back/forward would, keeping the selection
     page.evaluate(
         "([mmsi, lon, lat]) => {"
