@@ -148,8 +148,8 @@ def _store(request: Request) -> Store:
     return cursor
 
 
-def _fail(request: Request, store: Store, username: str, why: str) -> None:
-    account = store.account(username)
+def _fail(request: Request, store: Store, username: str, account: Account | None,
+          why: str) -> None:  # fmt: skip
     store.append_audit(
         [
             AuditEntry(
@@ -199,7 +199,7 @@ def sign_in(body: SignIn, request: Request, response: Response) -> dict[str, Any
         why = check_password(account, body.password, body.totp)
         if why is not None or account is None:
             limiter.failed(keys)
-            _fail(request, store, username, why or "unknown account")
+            _fail(request, store, username, account, why or "unknown account")
             raise unauthenticated(why or "unknown account or wrong password")
         limiter.succeeded(keys)
         opened = open_session(store, account, client_address(request), params)

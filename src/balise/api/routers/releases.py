@@ -92,7 +92,10 @@ def list_gate(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Gate transactions of the given containers, newest first."""
+    decision = check(request, "release", "read")
     found = store.gate_transactions(_containers(container), utc(since), utc(until))
+    if decision.only is not None:
+        found = found.filter(pl.col("release_id").is_in(list(decision.only)))
     found = found.sort("time", descending=True).head(limit)
     reveal = allowed(request, "release", "reveal")
     record_read(request, "release", found["container_number"].unique().to_list(), found.height)
