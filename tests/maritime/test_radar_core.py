@@ -47,8 +47,9 @@ def sites(antenna_m: float, range_nm: float | None) -> pl.DataFrame:
     return pl.DataFrame([row], schema=RADAR_SITE_SCHEMA)
 
 
-def test_horizon_is_2_23_nm_per_root_metre() -> None:
+def test_horizon_is_2_226_nm_per_root_metre() -> None:
     assert radar_horizon_nm(100.0, 0.0) == pytest.approx(22.26, abs=0.01)
+    assert radar_horizon_nm(-5.0, 0.0) == 0.0  # a stored site's negative height: the sea surface
     assert radar_horizon_nm(30.0, 2.0) == pytest.approx(
         2.226 * (math.sqrt(30) + math.sqrt(2)), rel=1e-3
     )

@@ -46,9 +46,9 @@ def _wall(lon_west: float, lon_east: float) -> OnLand:
 
 @pytest.mark.parametrize(
     ("antenna_m", "target_m", "expected_nm"),
-    [(100.0, 1.0, 24.53), (4.0, 1.0, 6.69), (0.0, 0.0, 0.0), (25.0, 4.0, 15.61)],
+    [(100.0, 1.0, 24.48), (4.0, 1.0, 6.68), (0.0, 0.0, 0.0), (25.0, 4.0, 15.58)],
 )
-def test_radar_horizon_is_2_23_nm_per_root_metre(
+def test_radar_horizon_is_2_226_nm_per_root_metre(
     antenna_m: float, target_m: float, expected_nm: float
 ) -> None:
     assert float(radar_horizon_nm(antenna_m, target_m)) == pytest.approx(expected_nm, abs=0.005)
@@ -56,12 +56,15 @@ def test_radar_horizon_is_2_23_nm_per_root_metre(
 
 def test_radar_horizon_refuses_negative_heights() -> None:
     with pytest.raises(ValueError, match="negative"):
-        radar_horizon_nm(-1.0, 1.0)
+        radar_horizon_nm(-1.0, 1.0, strict=True)
+    sites = _sites((0.25, 0.25, -4.0, 24.0))
+    with pytest.raises(ValueError, match="negative"):
+        site_reach_nm(sites, 1.0)
 
 
 def test_reach_is_the_smaller_of_horizon_and_range() -> None:
     sites = _sites((0.25, 0.25, 4.0, 24.0), (0.25, 0.25, 400.0, 24.0))
-    assert site_reach_nm(sites, 1.0).tolist() == pytest.approx([6.69, 24.0])
+    assert site_reach_nm(sites, 1.0).tolist() == pytest.approx([6.68, 24.0], abs=0.005)
 
 
 def test_grid_cells_are_about_one_km_and_fill_the_zone() -> None:
@@ -89,9 +92,9 @@ def test_coverage_is_the_disc_of_reach() -> None:
     grid = build_grid(BOX, 1.0)
     covered = coverage_matrix(grid, _sites((0.25, 0.25, 4.0, 24.0)), 1.0)[0]
     away = distance_nm(0.25, 0.25, grid.lat, grid.lon)
-    assert (away[covered] <= 6.69).all()
-    assert (away[~covered] > 6.69).all()
-    # pi (6.69 nm x 1.852)^2 = 482 km^2 of 1.0 x 0.99 km cells
+    assert (away[covered] <= 6.677).all()
+    assert (away[~covered] > 6.677).all()
+    # pi (6.677 nm x 1.852)^2 = 480 km^2 of 1.0 x 0.99 km cells
     assert covered.sum() == pytest.approx(487, rel=0.03)
 
 

@@ -4,7 +4,7 @@ A radar sees a target only above its horizon. With standard atmospheric refracti
 horizon is that of an earth of 4/3 its radius (Skolnik, *Introduction to Radar Systems*, 3rd ed.,
 §8.2 "propagation over a spherical earth"; ITU-R P.834 for the effective earth-radius factor
 k = 4/3): an antenna h metres above the sea sees the sea surface out to √(2 k R h), which is
-4.12 km × √h, or 2.23 nm × √h, and a target `t` metres high out to 2.23 (√h + √t) nm. The
+4.12 km × √h, or 2.226 nm × √h, and a target `t` metres high out to 2.226 (√h + √t) nm. The
 coverage of a site is the smaller of that horizon and its instrumented range.
 
 Land is not cut out of the coverage circles: a radar on a headland sees past the coast on most
@@ -38,13 +38,23 @@ CIRCLE_VERTICES: Final = 72
 
 
 def radar_horizon_nm(
-    antenna_height_m: npt.ArrayLike, target_height_m: npt.ArrayLike = DEFAULT_TARGET_HEIGHT_M
+    antenna_height_m: npt.ArrayLike,
+    target_height_m: npt.ArrayLike = DEFAULT_TARGET_HEIGHT_M,
+    *,
+    strict: bool = False,
 ) -> FloatArray:
     """Distance (nm) to which a radar `antenna_height_m` above the sea sees a target
-    `target_height_m` high, with standard refraction: 2.23 (√h_a + √h_t) nm, heights in metres."""
-    antenna = np.sqrt(np.maximum(np.asarray(antenna_height_m, dtype=np.float64), 0.0))
-    target = np.sqrt(np.maximum(np.asarray(target_height_m, dtype=np.float64), 0.0))
-    return np.asarray(NM_PER_SQRT_M * (antenna + target), dtype=np.float64)
+    `target_height_m` high, with standard refraction: 2.226 (√h_a + √h_t) nm, heights in metres.
+
+    100 m and 1 m: 2.226 × (10 + 1) = 24.48 nm. A negative height is read as 0 (the sea
+    surface: a stored site whose height is a datum offset), or raises `ValueError` when
+    `strict` (a candidate site typed by the user, `balise plan radars`)."""
+    antenna = np.asarray(antenna_height_m, dtype=np.float64)
+    target = np.asarray(target_height_m, dtype=np.float64)
+    if strict and (np.any(antenna < 0) or np.any(target < 0)):
+        raise ValueError("heights must not be negative")
+    root = np.sqrt(np.maximum(antenna, 0.0)) + np.sqrt(np.maximum(target, 0.0))
+    return np.asarray(NM_PER_SQRT_M * root, dtype=np.float64)
 
 
 def coverage_range_nm(sites: pl.DataFrame, target_height_m: float) -> FloatArray:

@@ -1,11 +1,12 @@
 """Radar siting, geometry: the radar horizon, the demand grid over a zone, and which grid cells
 each candidate site covers.
 
-What: `radar_horizon_nm` gives how far a radar at a given antenna height sees a target of a given
-height over a smooth sea; `build_grid` cuts a zone into cells of about `cell_km` (water cells
-only, when a land test is given); `coverage_matrix` says which cells each site covers: within its
-reach (the smaller of its horizon and its instrumented range) and, when a land test is given, not
-behind land.
+What: `radar_horizon_nm` (that of `balise.maritime.radar_coverage`, strict here: a negative
+height of a candidate site is an error) gives how far a radar at a given antenna height sees a
+target of a given height over a smooth sea; `build_grid` cuts a zone into cells of about
+`cell_km` (water cells only, when a land test is given); `coverage_matrix` says which cells
+each site covers: within its reach (the smaller of its horizon and its instrumented range) and,
+when a land test is given, not behind land.
 
 Why: choosing where to put the next coastal radars is a maximum coverage problem over a weighted
 grid (`balise.maritime.siting_select`); the weights say what matters
@@ -13,7 +14,7 @@ grid (`balise.maritime.siting_select`); the weights say what matters
 at range and coarse enough for a zone of a few hundred km across (tens of thousands of cells).
 
 Sources: the radar horizon with standard refraction (effective earth radius 4/3 of the true one),
-d = 4.12 (√h_a + √h_t) km = 2.23 (√h_a + √h_t) nm with heights in metres (Skolnik, *Introduction
+d = 4.12 (√h_a + √h_t) km = 2.226 (√h_a + √h_t) nm with heights in metres (Skolnik, *Introduction
 to Radar Systems*, 3rd ed., §8.2; IALA Guideline 1111, radar horizon). Land shadow is a line of
 sight test on the land mask: a target low on the water behind an island or a headland is hidden
 whatever the antenna height, since the mask has no elevations; the first `shadow_skip_km` of the
@@ -36,6 +37,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from balise.geo.sphere import KM_PER_NM, distance_nm
+from balise.maritime.radar_coverage import NM_PER_SQRT_M, radar_horizon_nm
 from balise.model.arrays import BoolArray, FloatArray, IntArray
 
 __all__ = [
@@ -53,9 +55,9 @@ __all__ = [
 OnLand = Callable[[FloatArray, FloatArray], BoolArray]
 """Whether each position (latitudes, longitudes in degrees) is on land."""
 
-HORIZON_NM_PER_SQRT_M: Final = 2.23
-"""Radar horizon per square root of height in metres, nm, with the standard 4/3 earth radius
-(Skolnik §8.2: 4.12 km per √m)."""
+HORIZON_NM_PER_SQRT_M: Final = NM_PER_SQRT_M
+"""Radar horizon per square root of height in metres, nm (2.226), with the standard 4/3 earth
+radius (Skolnik §8.2: 4.12 km per √m): `balise.maritime.radar_coverage`'s."""
 _KM_PER_DEG_LAT: Final = 111.195
 """One degree of latitude on the mean earth sphere, km."""
 _SIGHT_BATCH_CELLS: Final = 2_000
@@ -65,22 +67,9 @@ SITE_COLUMNS: Final = ("sensor_id", "name", "lat", "lon", "antenna_height_m", "r
 """The columns of a site frame (those of `balise.model.coastal.RADAR_SITE_SCHEMA`)."""
 
 
-def radar_horizon_nm(antenna_height_m: npt.ArrayLike, target_height_m: npt.ArrayLike) -> FloatArray:
-    """Distance in nm at which a target `target_height_m` above the sea rises above the horizon
-    of an antenna `antenna_height_m` above the sea, with standard refraction (k = 4/3).
-
-    100 m and 1 m: 2.23 × (10 + 1) = 24.53 nm; 4 m and 1 m: 6.69 nm.
-    """
-    antenna = np.asarray(antenna_height_m, dtype=np.float64)
-    target = np.asarray(target_height_m, dtype=np.float64)
-    if np.any(antenna < 0) or np.any(target < 0):
-        raise ValueError("heights must not be negative")
-    return np.asarray(HORIZON_NM_PER_SQRT_M * (np.sqrt(antenna) + np.sqrt(target)), np.float64)
-
-
 def site_reach_nm(sites: pl.DataFrame, target_height_m: float) -> FloatArray:
     """How far each site sees the target: the smaller of its horizon and its range, nm."""
-    horizon = radar_horizon_nm(sites["antenna_height_m"].to_numpy(), target_height_m)
+    horizon = radar_horizon_nm(sites["antenna_height_m"].to_numpy(), target_height_m, strict=True)
     return np.asarray(np.minimum(horizon, sites["range_nm"].to_numpy().astype(np.float64)))
 
 
