@@ -37,6 +37,18 @@ class PortCall:
 
 
 @dataclass(frozen=True)
+class FiledDeclaration:
+    """A clearance declaration a scenario files for its vessel (times in seconds after the
+    world's start), written with the background ones."""
+
+    mmsi: int
+    submitted_s: float
+    arrival_port: str
+    expected_arrival_s: float
+    last_port: str
+
+
+@dataclass(frozen=True)
 class Spoof:
     """From `start_s` to `end_s` the broadcast position is offset by (`dlat`, `dlon`) degrees."""
 

@@ -14,10 +14,11 @@ from typing import Final
 import numpy as np
 
 from balise.geo.landmask import LandMask
+from balise.sim.clearance_scenarios import clearance_mismatch
 from balise.sim.fleet import Hull, IdentityFactory, make_hull
 from balise.sim.motion import MOORED, UNDER_WAY, TrackBuilder, haversine_nm, offset
 from balise.sim.places import COASTAL_SITES, CoastalSite, port
-from balise.sim.plan import HullPlan, Spoof, StaticState
+from balise.sim.plan import FiledDeclaration, HullPlan, Spoof, StaticState
 from balise.sim.routes import Route, SeaRoutes
 from balise.sim.truth import TruthEvent
 from balise.sim.voyage import APPROACH_NM, HOUR_S, Stop, Voyager
@@ -41,6 +42,8 @@ class Staging:
     watchlist: list[Hull] = field(default_factory=list)
     undeclared_arrivals: list[int] = field(default_factory=list)
     """MMSIs of yachts that arrive without a clearance declaration."""
+    declarations: list[FiledDeclaration] = field(default_factory=list)
+    """Declarations the scenarios file themselves (their vessels get no other)."""
 
     def hull(self, role: str, flag: str | None = None) -> Hull:
         self.next_hull_id += 1
@@ -615,6 +618,7 @@ SCENARIOS: Final[tuple[tuple[str, Callable[[Staging], None]], ...]] = (
     ("yacht_without_clearance", yacht_without_clearance),
     ("narco_sub", narco_sub),
     ("watchlist_arrival", watchlist_arrival),
+    ("clearance_mismatch", clearance_mismatch),
 )
 """Every scenario, in the order they are staged (the order fixes the random draws)."""
 

@@ -81,6 +81,9 @@ class Voyager:
     calls: list[PortCall] = field(default_factory=list)
     fixed_speed_kn: float | None = None
     """A speed kept on every voyage (scenarios that must be somewhere at a given time)."""
+    berthed_since_s: float | None = None
+    """When the hull moored at its starting berth (`in_port`), until it first sails: that stay is
+    a port call like any other (a yacht leaving St John's comes from St John's)."""
 
     @classmethod
     def in_port(
@@ -98,6 +101,7 @@ class Voyager:
             draught_m=hull.design_draught_m,
         )
         voyager.announce(voyager.destination_text(berth), None)
+        voyager.berthed_since_s = t_s
         return voyager
 
     @property
@@ -158,6 +162,7 @@ class Voyager:
 
     def sail_route(self, route: Route, speed_kn: float, stops: tuple[Stop, ...] = ()) -> None:
         """Sail `route` up to its approach, doing each stop at its fraction of the distance."""
+        self._leave_starting_berth()
         total = float(route.distance_nm[-1])
         approach = int(np.searchsorted(route.distance_nm, max(total - APPROACH_NM, 0.0)))
         done = 0
@@ -167,6 +172,15 @@ class Voyager:
             stop.action(self)
             done = index
         self.builder.sail(route.lat[done:approach], route.lon[done:approach], speed_kn)
+
+    def _leave_starting_berth(self) -> None:
+        """Record the stay at the starting berth as the first call, when the hull first sails."""
+        if self.berthed_since_s is None:
+            return
+        here = port(self.at_port)
+        self.calls.insert(0, PortCall(self.at_port, self.berthed_since_s, self.now_s, here.lat,
+                                      here.lon))  # fmt: skip
+        self.berthed_since_s = None
 
     def call(self, locode: str, route: Route, wait_h: float, berth_h: float) -> None:
         """Approach, wait at the anchorage if asked, moor at the berth, record the call."""

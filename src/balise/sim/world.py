@@ -269,7 +269,7 @@ def _write_documents(world: World, out: Path) -> dict[str, int]:
     spec, stage = world.spec, world.stage
     rng = spec.rng("documents")
     declared = documents.clearances(
-        world.plans, stage.undeclared_arrivals, spec.start, spec.end_s, rng
+        world.plans, stage.undeclared_arrivals, spec.start, spec.end_s, rng, stage.declarations
     )
     declared.write_csv(out / FILES["clearances"])
     listed = documents.watchlist(stage.watchlist, stage.factory, spec.start)
