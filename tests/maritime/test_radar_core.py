@@ -194,3 +194,38 @@ def test_a_fast_night_run_to_a_beach_outranks_a_slow_boat_near_its_harbour() -> 
         for e, s in zip(events["evidence"], events["score"], strict=True)
     }
     assert by_sensor["S1"] > by_sensor["S2"] + 0.3
+
+
+def _two_coasts(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Home land east of `COAST_LON`, a foreign island west of -61.8."""
+    lons = np.asarray(lon, np.float64)
+    return np.asarray((lons >= COAST_LON) | (lons <= -61.8), np.bool_)
+
+
+def _country(lat: np.ndarray, lon: np.ndarray) -> list[str | None]:
+    return ["LCA" if x <= -61.5 else "MTQ" for x in np.asarray(lon, np.float64).ravel()]
+
+
+def test_a_run_from_a_foreign_coast_scores_its_origin() -> None:
+    run = contacts(14.5, -61.6, 90.0, 20.0, minutes=20)
+    tracks = build_tracks(run, PARAMS)
+    pairs = associate(tracks, NO_AIS, PARAMS)
+    scores = {}
+    for home in ({"MTQ"}, {"MTQ", "LCA"}):
+        geography = RadarGeography(_two_coasts, coast_country=_country, home=frozenset(home))
+        events = dark_targets(tracks, pairs, NO_AIS, geography, PARAMS)
+        evidence = json.loads(events["evidence"][0])
+        assert evidence["origin_country"] == "LCA"
+        assert evidence["foreign_origin"] is (home == {"MTQ"})
+        scores[len(home)] = events["score"][0]
+    assert scores[1] == pytest.approx(scores[2] + 0.1)
+
+
+def test_a_run_from_the_open_sea_has_no_foreign_origin() -> None:
+    run = contacts(14.5, -61.6, 90.0, 20.0, minutes=20)
+    tracks = build_tracks(run, PARAMS)
+    geography = RadarGeography(land_east, coast_country=_country, home=frozenset({"MTQ"}))
+    events = dark_targets(tracks, associate(tracks, NO_AIS, PARAMS), NO_AIS, geography, PARAMS)
+    evidence = json.loads(events["evidence"][0])
+    assert evidence["origin_country"] is None
+    assert evidence["foreign_origin"] is False

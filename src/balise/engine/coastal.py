@@ -19,6 +19,7 @@ from typing import Final
 import polars as pl
 
 from balise.engine.detect import Geography
+from balise.geo.coast_country import coast_country
 from balise.geo.landmask import LandMask
 from balise.geo.territorial_sea import inside
 from balise.maritime.clearance import clearance_events
@@ -84,6 +85,8 @@ def _radar(store: Store, geo: Geography, params: DetectorParams) -> RadarRun:
     geography = RadarGeography(
         on_land=LandMask().on_land,
         shore_nm=geo.shore_nm,
+        coast_country=coast_country(),
+        home=frozenset(params.radar.home_countries),
         zones=tuple((zone.name, zone.contains) for zone in geo.zones),
     )
     events = dark_targets(tracks, associations, positions, geography, params.radar)

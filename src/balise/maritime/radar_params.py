@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from balise.geo.coast_country import FRENCH_ISO3
+
 
 @dataclass(frozen=True)
 class RadarParams:
@@ -76,6 +78,10 @@ class RadarParams:
     """Landfall is looked for this far along the track's course (nm)."""
     origin_search_nm: float = 120.0
     """The coast the track came from is looked for this far back along its course (nm)."""
+    home_countries: tuple[str, ...] = tuple(sorted(FRENCH_ISO3))
+    """Countries (ISO 3166 alpha-3) whose coasts are not foreign: a track coming from any other
+    coast scores the `foreign_origin` term. France and its overseas territories by default (the
+    customs and navy of the French Caribbean); a Spanish deployment would name ESP."""
     min_score: float = 0.4
     """Dark targets scoring below this are not reported (the score: docs/detectors.md): slow
     craft far from a coast by day, which are mostly vessels whose AIS the receivers missed.
