@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from api_clients import signed_in
 from balise.cli.main import run
+from balise.store.duckdb import DuckDBStore
+from balise.workspace import STORE_FILE
 
 ZONE = {
     "type": "FeatureCollection",
@@ -112,3 +115,21 @@ def test_a_bad_zone_file_and_a_bad_method_are_usage_errors(
     assert "--zone" in capsys.readouterr().err
     assert _plan(files, "--count", "1", "--method", "best") == 2
     assert _plan(files, "--count", "-1") == 2
+
+
+def test_the_last_plan_of_a_workspace_is_served_to_the_map(
+    files: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "workspace"
+    root.mkdir()
+    DuckDBStore(root / STORE_FILE).close()
+    files["workspace"] = str(root)
+    with signed_in(root) as client:
+        assert client.get("/api/v1/radar/plans/latest").status_code == 404
+    assert _plan(files, "--count", "1", "--format", "geojson") == 0
+    printed = json.loads(capsys.readouterr().out)
+    with signed_in(root) as client:
+        served = client.get("/api/v1/radar/plans/latest").json()
+    assert served["features"] == printed["features"]
+    assert served["properties"]["share_after"] == printed["properties"]["share_after"]
+    assert served["properties"]["planned_at"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -32,6 +33,7 @@ from balise.io.site_file import read_site_file
 from balise.maritime.siting import coverage_polygon, site_reach_nm
 from balise.maritime.siting_demand import CORRIDOR_COUNTRIES, siting_params
 from balise.maritime.siting_select import Selection
+from balise.store.base import RADAR_PLAN_SCHEMA
 
 app = typer.Typer(help="Plan sensors: where to put the next coastal radars.", no_args_is_help=True)
 
@@ -125,13 +127,19 @@ def radars(
             store, area, chosen_from, fixed, count, method=method.value, params=params,
             countries=tuple(from_country or CORRIDOR_COUNTRIES), on_land=LandMask().on_land,
         )  # fmt: skip
+        document = plan_geojson(plan, params.target_height_m)
+        if store is not None:  # the map shows the workspace's last plan
+            store.save_table("radar_plan", pl.DataFrame(
+                {"planned_at": [datetime.now(UTC)], "geojson": [json.dumps(document)]},
+                schema=RADAR_PLAN_SCHEMA,
+            ))  # fmt: skip
     except ValueError as err:
         raise UsageError(str(err)) from err
     finally:
         if store is not None:
             store.close()
     if output is PlanFormat.geojson:
-        sys.stdout.write(json.dumps(plan_geojson(plan, params.target_height_m)) + "\n")
+        sys.stdout.write(json.dumps(document) + "\n")
     else:
         _print_plan(plan)
 

@@ -23,8 +23,15 @@ from balise.model.record_batch import RecordBatch
 from balise.model.schema import UTC_TIME
 from balise.store.accounts import AccountStore, AuditStore, ShareStore
 
-DERIVED_TABLES: Final = ("vessel_risk", "vessel_tracking", "voyage_risk", "radar_associations")
-"""Tables recomputed whole after each detection run from the events and latest positions."""
+DERIVED_TABLES: Final = (
+    "vessel_risk", "vessel_tracking", "voyage_risk", "radar_associations", "radar_plan"
+)  # fmt: skip
+"""Tables recomputed whole after each detection run from the events and latest positions, and
+`radar_plan`, the last plan of `balise plan radars` (`RADAR_PLAN_SCHEMA`)."""
+RADAR_PLAN_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "planned_at": UTC_TIME, "geojson": pl.String(),
+}  # fmt: skip
+"""The last radar siting plan: when it was made and its GeoJSON FeatureCollection (text)."""
 
 ALERT_SCHEMA: Final[dict[str, pl.DataType]] = {
     "id": pl.String(), "state": pl.String(), "strength": pl.Float64(), "severity": pl.Float64(),

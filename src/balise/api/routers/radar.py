@@ -1,9 +1,11 @@
 """Coastal radars: the sites with their coverage (radar horizon for a target height, capped by
 the instrumented range) as a map layer, and the radar tracks paired with AIS vessels by the last
-detection run. Dark targets are events (`GET /api/v1/events?type=dark_target`)."""
+detection run, and the last radar siting plan (`balise plan radars`). Dark targets are events
+(`GET /api/v1/events?type=dark_target`)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -13,6 +15,7 @@ from pydantic import BaseModel
 
 from balise.api.auth import requires
 from balise.api.deps import StoreDep
+from balise.api.problems import not_found
 from balise.maritime.radar_coverage import (
     DEFAULT_TARGET_HEIGHT_M,
     coverage_polygons,
@@ -57,6 +60,24 @@ def radar_sites(
                                   "target_height_m": target_height_m},
         })  # fmt: skip
     return {"type": "FeatureCollection", "features": features}
+
+
+@router.get(
+    "/api/v1/radar/plans/latest",
+    responses={404: {"description": "No plan made in this workspace yet"}},
+)
+def radar_plan_latest(store: StoreDep) -> dict[str, Any]:
+    """The last plan of `balise plan radars` in this workspace, as its GeoJSON FeatureCollection:
+    the chosen sites (`role` "site": rank, gain, gain_share, reach_nm), their coverage (`role`
+    "coverage") and the existing sites' coverage (`role` "existing_coverage"); `properties` say
+    the method, the covered share before and after, and `planned_at`."""
+    found = store.table("radar_plan")
+    if found is None or found.is_empty():
+        raise not_found("radar plan", "latest")
+    row = found.sort("planned_at").row(-1, named=True)
+    document: dict[str, Any] = json.loads(row["geojson"])
+    document.setdefault("properties", {})["planned_at"] = row["planned_at"].isoformat()
+    return document
 
 
 @router.get("/api/v1/radar/associations", response_model=list[Association])
