@@ -285,6 +285,13 @@ export function radarSites(targetHeight = 2) {
   return get('/radar/sites', { target_height_m: targetHeight });
 }
 
+/** The last radar siting plan of the workspace (`balise plan radars`) as a GeoJSON
+ * FeatureCollection: chosen sites (`role` site), their coverage (`role` coverage) and the
+ * existing sites' coverage (`role` existing_coverage); 404 before any plan. */
+export function radarPlan() {
+  return get('/radar/plans/latest');
+}
+
 /** The radar tracks the last detection run paired with the vessel `mmsi`, newest first:
  * `{track_id, mmsi, start, end, contacts, matched, median_distance_m}`. */
 export async function radarAssociations(mmsi, limit = 50) {

@@ -126,6 +126,20 @@ async function loadRadar() {
   }
 }
 
+let planLoaded = false;
+/** The last radar siting plan, fetched once when its layer is first switched on. */
+async function loadRadarPlan() {
+  if (!data.account || planLoaded || !store.get().layers.includes('plan')) return;
+  planLoaded = true;
+  try {
+    const collection = await api.radarPlan();
+    await map.setRadarPlan(collection);
+    $('body').dataset.radarPlanSites = String(collection.features.filter((f) => f.properties?.role === 'site').length);
+  } catch {
+    planLoaded = false; /* no plan yet (404): the map works without it */
+  }
+}
+
 async function loadZones() {
   try {
     const collection = await api.zones();
@@ -341,7 +355,8 @@ function renderLegend() {
     h('h4', {}, 'Layers'),
     layerToggle('vessels', 'vessels'), layerToggle('zones', 'zones'), layerToggle('events', 'all events'),
     layerToggle('ports', `ports and anchorages (zoom ${PORTS_MIN_ZOOM}+; thick ring: high-risk port)`),
-    layerToggle('radar', 'radar coverage (for a 2 m boat; dot: the radar site)')));
+    layerToggle('radar', 'radar coverage (for a 2 m boat; dot: the radar site)'),
+    layerToggle('plan', 'radar siting plan (balise plan radars; dotted: proposed coverage, ring: proposed site)')));
 }
 
 function renderExports() {
@@ -436,6 +451,7 @@ store.subscribe((state, changed) => {
     map.setLayers(state.layers);
     loadPorts();
     loadRadar();
+    loadRadarPlan();
     renderLegend();
   }
   if (changed.has('tab')) applyTab(state.tab);
@@ -511,7 +527,7 @@ async function start() {
   $('#min').value = state.min ?? '';
   renderExports();
   map.setLayers(state.layers);
-  await Promise.all([loadVessels(), loadZones(), loadEvents(), loadAlerts(), map.ready.then(loadPorts), loadRadar()]);
+  await Promise.all([loadVessels(), loadZones(), loadEvents(), loadAlerts(), map.ready.then(loadPorts), loadRadar(), loadRadarPlan()]);
   await showSelection();
   document.body.dataset.ready = 'true';
 }

@@ -45,6 +45,7 @@ function baseStyle() {
       zones: source(EMPTY),
       radar: source(EMPTY),
       'radar-sites': source(EMPTY),
+      'radar-plan': source(EMPTY),
       ports: source(EMPTY),
       track: source(EMPTY),
       events: source(EMPTY),
@@ -76,6 +77,17 @@ function baseStyle() {
       { id: 'radar-sites', type: 'circle', source: 'radar-sites', layout: { visibility: 'none' }, paint: {
         'circle-radius': 3.5, 'circle-color': '#c9d4dd', 'circle-stroke-color': '#0a141c', 'circle-stroke-width': 1.5,
       } },
+      // the last siting plan: proposed coverage dashed like a draft, in the same neutral tone;
+      // the existing sites' coverage it was planned against is left to the radar layer
+      { id: 'plan-fill', type: 'fill', source: 'radar-plan', layout: { visibility: 'none' },
+        filter: ['==', ['get', 'role'], 'coverage'], paint: { 'fill-color': '#c9d4dd', 'fill-opacity': 0.08 } },
+      { id: 'plan-line', type: 'line', source: 'radar-plan', layout: { visibility: 'none' },
+        filter: ['==', ['get', 'role'], 'coverage'],
+        paint: { 'line-color': '#c9d4dd', 'line-width': 1.2, 'line-dasharray': [1, 1.5] } },
+      { id: 'plan-sites', type: 'circle', source: 'radar-plan', layout: { visibility: 'none' },
+        filter: ['==', ['get', 'role'], 'site'], paint: {
+          'circle-radius': 4.5, 'circle-color': '#0a141c', 'circle-stroke-color': '#c9d4dd', 'circle-stroke-width': 2,
+        } },
       // ports (larger) and anchorages: context, not risk, so no colour; a listed high-risk port
       // has a thicker ring
       { id: 'ports', type: 'circle', source: 'ports', minzoom: PORTS_MIN_ZOOM, paint: {
@@ -142,6 +154,7 @@ export const PORTS_MIN_ZOOM = 5;
 const LAYER_GROUPS = {
   vessels: ['vessels', 'clusters'], zones: ['zones', 'zones-fill'], events: ['events'], ports: ['ports'],
   radar: ['radar-fill', 'radar-line', 'radar-sites'],
+  plan: ['plan-fill', 'plan-line', 'plan-sites'],
 };
 
 /** What a radar site's popup says: its name, antenna, instrumented range and what it covers. */
@@ -308,6 +321,8 @@ export function createMap(container, { view, onSelect, onMove, onEvent }) {
       setData('radar', { type: 'FeatureCollection', features: features.filter((f) => f.geometry) });
       return setData('radar-sites', { type: 'FeatureCollection', features: sites });
     },
+    /** The last radar siting plan (`/radar/plans/latest`): proposed sites and coverage. */
+    setRadarPlan: (collection) => setData('radar-plan', collection ?? EMPTY),
     /** The view as a bbox `west,south,east,north` and its zoom. */
     viewBox() {
       const b = map.getBounds();
