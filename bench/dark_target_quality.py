@@ -3,7 +3,8 @@ targets per radar-day among the other traffic.
 
 Builds worlds (one per seed, cached in `--cache`), reads their `radar-contacts.csv`, the AIS of
 `ais-dma.csv` (through Balise's CSV reader) and `truth.jsonl`, and runs the radar core:
-`build_tracks`, `associate`, `dark_targets` (land from the GLOBE mask; no country lookup). Truth to
+`build_tracks`, `associate`, `dark_targets` with the engine's geography (land, distance to
+shore, the country of the nearest coast, the default zones). Truth to
 find: every `dark_target` of the truth (the `narco_sub` scenario, its span the sub's radar
 contacts) and the small boat of every `coastal_drop` staged within radar range (24 nm of a site of
 `balise.sim.radar.RADAR_SITES`). A dark target finds a narco sub when their spans overlap (30 min
@@ -29,10 +30,11 @@ import numpy as np
 import polars as pl
 
 from balise.cli.demo import ensure_world
-from balise.geo.landmask import LandMask
+from balise.engine.coastal import radar_geography
+from balise.engine.detect import default_geography
 from balise.geo.sphere import distance_nm
 from balise.io.ais_csv import read_ais_csv, sniff_csv
-from balise.maritime.dark_targets import RadarGeography, dark_targets
+from balise.maritime.dark_targets import dark_targets
 from balise.maritime.radar_association import associate
 from balise.maritime.radar_params import RadarParams
 from balise.maritime.radar_tracking import build_tracks
@@ -50,6 +52,7 @@ NOTES = (
     "explains the rest. Most false dark targets are vessels with AIS that the simulated "
     "receivers missed for over an hour (outages), fishing boats far from the coast.",
 )  # fmt: skip
+GEOGRAPHY = default_geography(Path(__file__).parent / ".cache" / "geography")
 CUTS = tuple(round(x, 2) for x in np.arange(0.2, 0.81, 0.05))
 
 
@@ -114,7 +117,7 @@ def world_events(seed: int, args: argparse.Namespace) -> dict[str, Any]:
     params = replace(RadarParams(), min_score=0.0)
     tracks = build_tracks(contacts, params)
     associations = associate(tracks, positions, params)
-    geography = RadarGeography(on_land=LandMask().on_land)
+    geography = radar_geography(GEOGRAPHY, params)
     events = dark_targets(tracks, associations, positions, geography, params).to_dicts()
     wanted = [t for t in truth if t["type"] == "dark_target"] + [
         t for t in truth

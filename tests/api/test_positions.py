@@ -29,10 +29,12 @@ def test_one_latest_position_per_vessel_as_columns(api: TestClient) -> None:
     body = _layer(api)
     columns = body["columns"]
     assert tuple(columns) == COLUMNS
-    assert body["count"] == 36
-    assert {len(values) for values in columns.values()} == {36}
-    assert len(set(columns["mmsi"])) == 36
     store = api.app.state.store  # type: ignore[attr-defined]
+    ((vessels,),) = store._rows("SELECT count(DISTINCT mmsi) FROM positions")
+    assert vessels > 30
+    assert body["count"] == vessels
+    assert {len(values) for values in columns.values()} == {vessels}
+    assert len(set(columns["mmsi"])) == vessels
     last = dict(store._rows("SELECT mmsi, epoch(max(timestamp))::BIGINT FROM positions "
                             "GROUP BY mmsi"))  # fmt: skip
     assert dict(zip(columns["mmsi"], columns["time"], strict=True)) == last

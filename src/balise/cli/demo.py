@@ -9,6 +9,8 @@ settings apply); a second run reuses the world, stores nothing new and finds the
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -18,6 +20,7 @@ import polars as pl
 import typer
 from rich.console import Console
 
+import balise.sim
 from balise.cli.context import settings_for
 from balise.cli.detect import report_other_stages, report_zone_problems
 from balise.cli.ingest import print_summary, read_options
@@ -43,14 +46,26 @@ DEMO_WORLD = WorldSpec(seed=7, vessels=200, days=7.0)
 SPEC_FILE = "spec.json"
 
 
+@functools.cache
+def simulator_version() -> str:
+    """A digest of the simulator's source: a world built by another simulator is built again,
+    since the same spec then gives other files."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(balise.sim.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _spec_text(spec: WorldSpec) -> str:
     return json.dumps({"seed": spec.seed, "vessels": spec.vessels, "days": spec.days,
-                       "start": spec.start.isoformat()})  # fmt: skip
+                       "start": spec.start.isoformat(),
+                       "simulator": simulator_version()})  # fmt: skip
 
 
 def ensure_world(folder: Path, spec: WorldSpec = DEMO_WORLD) -> Path:
-    """The demo world's folder, built unless it already holds a world of `spec` with every file
-    the simulator writes (a world built by an older Balise lacks the newer ones)."""
+    """The demo world's folder, built unless it already holds a world of `spec`, built by this
+    simulator, with every file the simulator writes."""
     stamp = folder / SPEC_FILE
     complete = all((folder / name).exists() for name in FILES.values())
     if stamp.exists() and stamp.read_text() == _spec_text(spec) and complete:

@@ -26,6 +26,7 @@ from balise.maritime.clearance import clearance_events
 from balise.maritime.dark_targets import RadarGeography, dark_targets
 from balise.maritime.params import DetectorParams
 from balise.maritime.radar_association import associate
+from balise.maritime.radar_params import RadarParams
 from balise.maritime.radar_tracking import build_tracks
 from balise.model.events import empty_events
 from balise.store.base import EventChanges, Store
@@ -82,17 +83,23 @@ def _radar(store: Store, geo: Geography, params: DetectorParams) -> RadarRun:
     ).is_between(west - AREA_PAD_DEG, east + AREA_PAD_DEG)
     positions = positions.filter(box)
     associations = associate(tracks, positions, params.radar)
-    geography = RadarGeography(
-        on_land=LandMask().on_land,
-        shore_nm=geo.shore_nm,
-        coast_country=coast_country(),
-        home=frozenset(params.radar.home_countries),
-        zones=tuple((zone.name, zone.contains) for zone in geo.zones),
-    )
-    events = dark_targets(tracks, associations, positions, geography, params.radar)
+    events = dark_targets(tracks, associations, positions, radar_geography(geo, params.radar),
+                          params.radar)  # fmt: skip
     store.save_table("radar_associations", associations)
     changes = store.save_events(events, list(RADAR_TYPES))
     return contacts.height, tracks["track_id"].n_unique(), associations.height, changes
+
+
+def radar_geography(geo: Geography, params: RadarParams) -> RadarGeography:
+    """What the dark-target rules know of the world: land (the GLOBE mask), distance to shore,
+    the country of the nearest coast and the watched zones of `geo`."""
+    return RadarGeography(
+        on_land=LandMask().on_land,
+        shore_nm=geo.shore_nm,
+        coast_country=coast_country(),
+        home=frozenset(params.home_countries),
+        zones=tuple((zone.name, zone.contains) for zone in geo.zones),
+    )
 
 
 def _clearances(store: Store, geo: Geography, params: DetectorParams) -> ClearanceRun:
