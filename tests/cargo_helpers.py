@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -78,7 +79,7 @@ def voyage(
     if stuffed:
         rows.append(event("PICKED_UP", ports[0], day - 2, box=box, laden="EMPTY"))
         rows.append(event("STUFFED", ports[0], day - 1, box=box))
-    for n, (a, b) in enumerate(zip(ports, ports[1:], strict=False)):
+    for n, (a, b) in enumerate(itertools.pairwise(ports)):
         ship = {"vessel_mmsi": vessel + n, "vessel_imo": 9300000 + n, "mode": "VESSEL"}
         rows.append(event("LOADED", a, day, box=box, **ship))
         day += sea_days

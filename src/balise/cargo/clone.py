@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-
 import polars as pl
 
 from balise.cargo.findings import Finding, events_of, hours, iso, related_of, rounded
@@ -38,7 +37,7 @@ KIND: Final = "container_clone"
 class CloneParams:
     """Thresholds of the clone rules (docs/detectors.md#container_clone)."""
 
-    max_speed_km_per_hour: float = 120.0
+    max_speed_kmh: float = 120.0
     """Fastest average a container can make between two observations (km/h): freight trains run
     at up to 100-120 km/h, trucks are limited to 90 km/h in the EU (Directive 92/6/EEC), ships
     to about 25 kn (46 km/h); containers do not fly. Faster means two boxes."""
@@ -85,18 +84,26 @@ def _observations(events: pl.DataFrame, telemetry: pl.DataFrame | None) -> pl.Da
         for row in actual.select("lat", "lon", "unlocode").iter_rows()
     ]
     from_events = actual.select(
-        "container_number", pl.col("event_time").alias("time"),
-        pl.Series("lat", lat, pl.Float64), pl.Series("lon", lon, pl.Float64),
-        pl.col("event_code").alias("what"), pl.col("unlocode").alias("place"),
+        "container_number",
+        pl.col("event_time").alias("time"),
+        pl.Series("lat", lat, pl.Float64),
+        pl.Series("lon", lon, pl.Float64),
+        pl.col("event_code").alias("what"),
+        pl.col("unlocode").alias("place"),
         pl.col("vessel_mmsi"),
-    )  # fmt: skip
+    )
     parts = [from_events]
     if telemetry is not None and not telemetry.is_empty():
         parts.append(
             telemetry.select(
-                "container_number", "time", "lat", "lon", pl.lit("telemetry").alias("what"),
-                pl.lit(None, pl.String).alias("place"), pl.lit(None, pl.Int64).alias("vessel_mmsi"),
-            )  # fmt: skip
+                "container_number",
+                "time",
+                "lat",
+                "lon",
+                pl.lit("telemetry").alias("what"),
+                pl.lit(None, pl.String).alias("place"),
+                pl.lit(None, pl.Int64).alias("vessel_mmsi"),
+            )
         )
     return (
         pl.concat(parts, how="vertical_relaxed")
@@ -107,18 +114,22 @@ def _observations(events: pl.DataFrame, telemetry: pl.DataFrame | None) -> pl.Da
 
 def _pairs(observed: pl.DataFrame, params: CloneParams) -> pl.DataFrame:
     """Consecutive observations of one number too far apart for the time between."""
-    previous = [pl.col(c).shift(1).over("container_number").alias(f"prev_{c}")
-                for c in ("time", "lat", "lon", "what", "place")]  # fmt: skip
+    previous = [
+        pl.col(c).shift(1).over("container_number").alias(f"prev_{c}")
+        for c in ("time", "lat", "lon", "what", "place")
+    ]
     pairs = observed.with_columns(previous).drop_nulls(["prev_time"])
     km = haversine_km(
-        pairs["prev_lat"].to_numpy(), pairs["prev_lon"].to_numpy(),
-        pairs["lat"].to_numpy(), pairs["lon"].to_numpy(),
-    )  # fmt: skip
+        pairs["prev_lat"].to_numpy(),
+        pairs["prev_lon"].to_numpy(),
+        pairs["lat"].to_numpy(),
+        pairs["lon"].to_numpy(),
+    )
     pairs = pairs.with_columns(pl.Series("km", km, pl.Float64)).with_columns(
         ((pl.col("time") - pl.col("prev_time")).dt.total_microseconds() / 3.6e9).alias("h")
     )
     speed = pl.col("km") / pl.col("h")
-    too_fast = (pl.col("h") <= 0) | (speed > params.max_speed_km_per_hour)
+    too_fast = (pl.col("h") <= 0) | (speed > params.max_speed_kmh)
     return pairs.filter((pl.col("km") >= params.min_distance_km) & too_fast).with_columns(
         pl.when(pl.col("h") > 0).then(speed).alias("speed_km_per_hour")
     )
@@ -150,8 +161,8 @@ def _travel_finding(box: str, pairs: list[dict[str, Any]], params: CloneParams) 
     speed = first["speed_km_per_hour"]
     pace = f"{speed:.0f} km/h" if speed is not None else "no time at all"
     reasons = [
-        f"seen {_where(first['prev_what'], first['prev_place'], first['prev_lat'], first['prev_lon'])}"
-        f" and {_where(first['what'], first['place'], first['lat'], first['lon'])}, "
+        f"seen {_where(*(first[f'prev_{k}'] for k in ('what', 'place', 'lat', 'lon')))} and "
+        f"{_where(first['what'], first['place'], first['lat'], first['lon'])}, "
         f"{first['km']:.0f} km apart in {first['h']:.1f} h ({pace})",
     ]
     if len(pairs) > 1:
@@ -167,17 +178,29 @@ def _travel_finding(box: str, pairs: list[dict[str, Any]], params: CloneParams) 
         evidence={
             "rule": "impossible_travel",
             "pairs": [
-                {"from": {"time": iso(p["prev_time"]), "what": p["prev_what"],
-                          "place": p["prev_place"], "lat": rounded(p["prev_lat"], 4),
-                          "lon": rounded(p["prev_lon"], 4)},
-                 "to": {"time": iso(p["time"]), "what": p["what"], "place": p["place"],
-                        "lat": rounded(p["lat"], 4), "lon": rounded(p["lon"], 4)},
-                 "km": rounded(p["km"], 1), "hours": rounded(p["h"], 2),
-                 "speed_km_per_hour": rounded(p["speed_km_per_hour"], 1)}
+                {
+                    "from": {
+                        "time": iso(p["prev_time"]),
+                        "what": p["prev_what"],
+                        "place": p["prev_place"],
+                        "lat": rounded(p["prev_lat"], 4),
+                        "lon": rounded(p["prev_lon"], 4),
+                    },
+                    "to": {
+                        "time": iso(p["time"]),
+                        "what": p["what"],
+                        "place": p["place"],
+                        "lat": rounded(p["lat"], 4),
+                        "lon": rounded(p["lon"], 4),
+                    },
+                    "km": rounded(p["km"], 1),
+                    "hours": rounded(p["h"], 2),
+                    "speed_km_per_hour": rounded(p["speed_km_per_hour"], 1),
+                }
                 for p in pairs[:10]
             ],
             "impossible_moves": len(pairs),
-        },  # fmt: skip
+        },
         lat=first["lat"],
         lon=first["lon"],
         related=related_of("vessel", [p["vessel_mmsi"] for p in pairs]),
@@ -215,9 +238,11 @@ def _first_clash(rows: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, 
 
 
 def _type_finding(
-    box: str, rows: list[dict[str, Any]], clash: tuple[dict[str, Any], dict[str, Any]],
+    box: str,
+    rows: list[dict[str, Any]],
+    clash: tuple[dict[str, Any], dict[str, Any]],
     params: CloneParams,
-) -> Finding:  # fmt: skip
+) -> Finding:
     earlier, later = clash
     place = port_position(later["unlocode"]) if later["unlocode"] else None
     codes: dict[str, list[str]] = {}
@@ -238,13 +263,12 @@ def _type_finding(
         ],
         evidence={
             "rule": "size_type_mismatch",
-            "codes": {code: {"events": len(times), "first": min(times), "last": max(times)}
-                      for code, times in codes.items()},
-        },  # fmt: skip
+            "codes": {
+                code: {"events": len(times), "first": min(times), "last": max(times)}
+                for code, times in codes.items()
+            },
+        },
         lat=later["lat"] if later["lat"] is not None else (place[0] if place else None),
         lon=later["lon"] if later["lon"] is not None else (place[1] if place else None),
         related=related_of("vessel", [r["vessel_mmsi"] for r in rows]),
     )
-
-
-

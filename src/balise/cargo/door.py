@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-
 from typing import Any, Final
 
 import numpy as np
@@ -39,8 +38,7 @@ Geo = Callable[[FloatArray, FloatArray], FloatArray]
 
 PLACES: Final = {
     "aboard": "at sea, aboard its vessel",
-    "destination_terminal": "at the destination terminal after discharge, before release "
-    "(rip-off)",
+    "destination_terminal": "at the destination terminal after discharge, before release (rip-off)",
     "hub_terminal": "at a transshipment terminal between two legs",
     "origin_terminal": "at the export terminal before loading (rip-on)",
 }
@@ -85,22 +83,35 @@ def openings(telemetry: pl.DataFrame | None, events: pl.DataFrame | None) -> pl.
         door = (
             telemetry.drop_nulls(["container_number", "time", "door_open"])
             .sort("container_number", "time")
-            .with_columns(
-                pl.col("door_open").shift(1).over("container_number").alias("was_open")
-            )
+            .with_columns(pl.col("door_open").shift(1).over("container_number").alias("was_open"))
         )
         rising = door.filter(pl.col("door_open") & ~pl.col("was_open").fill_null(False))
-        parts.append(rising.select("container_number", "time", "lat", "lon",
-                                   pl.lit("telemetry").alias("source")))  # fmt: skip
+        parts.append(
+            rising.select(
+                "container_number", "time", "lat", "lon", pl.lit("telemetry").alias("source")
+            )
+        )
     if events is not None and not events.is_empty():
         iot = events.filter(pl.col("event_code") == "DOOR_OPENED")
         parts.append(
-            iot.select("container_number", pl.col("event_time").alias("time"), "lat", "lon",
-                       pl.lit("iot_event").alias("source"))  # fmt: skip
+            iot.select(
+                "container_number",
+                pl.col("event_time").alias("time"),
+                "lat",
+                "lon",
+                pl.lit("iot_event").alias("source"),
+            )
         )
     if not parts:
-        return pl.DataFrame(schema={"container_number": pl.String, "time": pl.Datetime("us", "UTC"),
-                                    "lat": pl.Float64, "lon": pl.Float64, "source": pl.String})  # fmt: skip
+        return pl.DataFrame(
+            schema={
+                "container_number": pl.String,
+                "time": pl.Datetime("us", "UTC"),
+                "lat": pl.Float64,
+                "lon": pl.Float64,
+                "source": pl.String,
+            }
+        )
     return (
         pl.concat(parts, how="vertical_relaxed")
         .drop_nulls(["container_number", "time"])
@@ -114,8 +125,10 @@ def _merged(found: pl.DataFrame, minutes: float) -> list[dict[str, Any]]:
     kept: list[dict[str, Any]] = []
     for row in found.iter_rows(named=True):
         last = kept[-1] if kept else None
-        if last and last["container_number"] == row["container_number"] and (
-            hours(last["time"], row["time"]) * 60 <= minutes
+        if (
+            last
+            and last["container_number"] == row["container_number"]
+            and (hours(last["time"], row["time"]) * 60 <= minutes)
         ):
             if last["lat"] is None:
                 last["lat"], last["lon"] = row["lat"], row["lon"]
@@ -147,31 +160,43 @@ def detect_door_openings(
 
 
 def _judge(
-    opening: dict[str, Any], line: Timeline, params: DoorParams, shore: Geo | None,
+    opening: dict[str, Any],
+    line: Timeline,
+    params: DoorParams,
+    shore: Geo | None,
     port_distance: Geo | None,
-) -> Finding | None:  # fmt: skip
+) -> Finding | None:
     """The finding of one opening, None when it is due or not judged."""
     moment = opening["time"]
     phase, event = line.phase(moment)
-    if phase not in PLACES or event is None or line.handled_near(moment, params.handling_window_hours):
+    if (
+        phase not in PLACES
+        or event is None
+        or line.handled_near(moment, params.handling_window_hours)
+    ):
         return None
     lat, lon = opening["lat"], opening["lon"]
     if lat is None and phase != "aboard" and event["unlocode"]:
         lat, lon = port_position(event["unlocode"]) or (None, None)
     score = float(getattr(params, f"score_{phase}"))
-    reasons = [f"door opened {PLACES[phase]}, with no stuffing, stripping or inspection "
-               f"within {params.handling_window_hours:g} h"]  # fmt: skip
+    reasons = [
+        f"door opened {PLACES[phase]}, with no stuffing, stripping or inspection "
+        f"within {params.handling_window_hours:g} h"
+    ]
     geography = _geography(lat, lon, shore, port_distance)
     drop = (
         phase == "aboard"
-        and geography["shore_nm"] is not None and geography["port_km"] is not None
+        and geography["shore_nm"] is not None
+        and geography["port_km"] is not None
         and geography["shore_nm"] <= params.max_shore_nm
         and geography["port_km"] >= params.min_port_km
-    )  # fmt: skip
+    )
     if drop:
         score += params.score_drop
-        reasons.append(f"{geography['shore_nm']:.1f} nm off a coast, "
-                       f"{geography['port_km']:.0f} km from any port: a possible drop")  # fmt: skip
+        reasons.append(
+            f"{geography['shore_nm']:.1f} nm off a coast, "
+            f"{geography['port_km']:.0f} km from any port: a possible drop"
+        )
     return Finding(
         container=opening["container_number"],
         key=iso(moment) or "",
@@ -181,19 +206,25 @@ def _judge(
         score=round(min(score, 1.0), 3),
         reasons=reasons,
         evidence={
-            "phase": phase, "drop": drop, "source": opening["source"],
-            "since": {"code": event["event_code"], "port": event["unlocode"],
-                      "time": iso(event["event_time"])},
+            "phase": phase,
+            "drop": drop,
+            "source": opening["source"],
+            "since": {
+                "code": event["event_code"],
+                "port": event["unlocode"],
+                "time": iso(event["event_time"]),
+            },
             **{k: rounded(v) for k, v in geography.items()},
-        },  # fmt: skip
+        },
         lat=lat,
         lon=lon,
         mmsi=event["vessel_mmsi"] if phase == "aboard" else None,
     )
 
 
-def _geography(lat: float | None, lon: float | None, shore: Geo | None,
-               port_distance: Geo | None) -> dict[str, float | None]:  # fmt: skip
+def _geography(
+    lat: float | None, lon: float | None, shore: Geo | None, port_distance: Geo | None
+) -> dict[str, float | None]:
     """Distance to shore (nm) and to the nearest port (km) of a position, None when unknown."""
     if lat is None or lon is None:
         return {"shore_nm": None, "port_km": None}
@@ -202,6 +233,3 @@ def _geography(lat: float | None, lon: float | None, shore: Geo | None,
         "shore_nm": float(shore(*point)[0]) if shore is not None else None,
         "port_km": float(port_distance(*point)[0]) if port_distance is not None else None,
     }
-
-
-

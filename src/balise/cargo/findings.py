@@ -97,9 +97,7 @@ def related_of(kind: str, values: Iterable[Any]) -> list[tuple[str, str]]:
     return [(kind, str(v)) for v in listed(values)]
 
 
-def events_of(
-    kind: str, findings: Sequence[Finding], params: DataclassInstance
-) -> pl.DataFrame:
+def events_of(kind: str, findings: Sequence[Finding], params: DataclassInstance) -> pl.DataFrame:
     """The `EVENT_SCHEMA` frame of `kind` findings, in (start, id) order; the id is made of the
     type, the container and the finding's key."""
     if not findings:
@@ -118,10 +116,13 @@ def events_of(
             "evidence": [to_json({**f.evidence, "reasons": f.reasons}) for f in findings],
         },
         schema_overrides={
-            "row": pl.Int64, "lat": pl.Float64, "lon": pl.Float64,
-            "start": EVENT_SCHEMA["start"], "end": EVENT_SCHEMA["end"],
+            "row": pl.Int64,
+            "lat": pl.Float64,
+            "lon": pl.Float64,
+            "start": EVENT_SCHEMA["start"],
+            "end": EVENT_SCHEMA["end"],
         },
-    )  # fmt: skip
+    )
     events = frame.join(_related(findings), on="row", how="left").with_columns(
         id=event_id_expr(kind, "container", "key"),
         type=pl.lit(kind),
@@ -138,9 +139,7 @@ def events_of(
 def _related(findings: Sequence[Finding]) -> pl.DataFrame:
     """row, related (a list of subjects) of each finding with related things."""
     pairs = [
-        (row, kind, value)
-        for row, f in enumerate(findings)
-        for kind, value in _with_vessel(f)
+        (row, kind, value) for row, f in enumerate(findings) for kind, value in _with_vessel(f)
     ]
     flat = pl.DataFrame(
         {

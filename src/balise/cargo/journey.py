@@ -25,6 +25,7 @@ or `balise.cargo.ports.sea_route_km` for sea routes.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -255,7 +256,7 @@ def _leg(number: int, load: dict[str, Any] | None, discharge: dict[str, Any] | N
 def _stops(legs: Sequence[Leg]) -> list[Stop]:
     """The ports between consecutive legs."""
     stops = []
-    for before, after in zip(legs, legs[1:], strict=False):
+    for before, after in itertools.pairwise(legs):
         same_port = before.discharge_port is not None and before.discharge_port == after.load_port
         dwell = (
             hours(before.discharged_at, after.loaded_at)
@@ -289,7 +290,7 @@ def _route(legs: Sequence[Leg], distance: PortDistance) -> tuple[float | None, f
     if len(known) < 2:
         return None, None
     routed = 0.0
-    for a, b in zip(known, known[1:], strict=False):
+    for a, b in itertools.pairwise(known):
         if a == b:
             continue
         step = distance(a, b)
@@ -324,8 +325,14 @@ def _changes(
             continue
         if last and now != last:
             changes.append(
-                Change(row["event_time"], row["unlocode"], row["event_code"], last, now,
-                       _between(row["event_time"], window))  # fmt: skip
+                Change(
+                    row["event_time"],
+                    row["unlocode"],
+                    row["event_code"],
+                    last,
+                    now,
+                    _between(row["event_time"], window),
+                )
             )
         last = now
     return changes
@@ -341,8 +348,14 @@ def _redocumented(
         if replaced and not any(c.time == row["event_time"] for c in found):
             after = (row["bill_of_lading"],) if row["bill_of_lading"] else ()
             found.append(
-                Change(row["event_time"], row["unlocode"], row["event_code"], replaced, after,
-                       _between(row["event_time"], window))  # fmt: skip
+                Change(
+                    row["event_time"],
+                    row["unlocode"],
+                    row["event_code"],
+                    replaced,
+                    after,
+                    _between(row["event_time"], window),
+                )
             )
     return sorted(found, key=lambda c: c.time)
 
@@ -360,8 +373,9 @@ def _origin(rows: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], str]:
     return rows[0], "laden"
 
 
-def _journey(container: str, number: int, rows: list[dict[str, Any]], distance: PortDistance
-             ) -> Journey:  # fmt: skip
+def _journey(
+    container: str, number: int, rows: list[dict[str, Any]], distance: PortDistance
+) -> Journey:
     """The journey of one trip's events."""
     legs = _legs(rows)
     window = _mid_route(rows)
@@ -388,8 +402,9 @@ def _journey(container: str, number: int, rows: list[dict[str, Any]], distance: 
         complete=complete,
         legs=tuple(legs),
         stops=tuple(_stops(legs)),
-        bills_of_lading=tuple(dict.fromkeys(r["bill_of_lading"] for r in rows
-                                            if r["bill_of_lading"])),  # fmt: skip
+        bills_of_lading=tuple(
+            dict.fromkeys(r["bill_of_lading"] for r in rows if r["bill_of_lading"])
+        ),
         redocumented=tuple(_redocumented(rows, window)),
         seal_changes=tuple(
             _changes(rows, lambda r: tuple(sorted(s for s in r["seals"] or [] if s)), window)
@@ -399,8 +414,9 @@ def _journey(container: str, number: int, rows: list[dict[str, Any]], distance: 
             for r in rows
             if r["event_code"] in FILLED and _between(r["event_time"], window)
         ),
-        iso_codes=tuple(dict.fromkeys(r["iso_equipment_code"] for r in rows
-                                      if r["iso_equipment_code"])),  # fmt: skip
+        iso_codes=tuple(
+            dict.fromkeys(r["iso_equipment_code"] for r in rows if r["iso_equipment_code"])
+        ),
         routed_km=routed,
         direct_km=direct,
         detour_ratio=ratio,
@@ -446,19 +462,30 @@ def journey_frames(found: Sequence[Journey]) -> JourneyFrames:
     """`found` as frames (`TRIP_SCHEMA` for trips)."""
     trips = [
         {
-            "container_number": j.container, "trip": j.trip, "start": j.start, "end": j.end,
-            "origin": j.origin, "custody_from": j.custody_from, "destination": j.destination,
-            "complete": j.complete, "legs": len(j.legs), "transshipments": j.transshipments,
-            "vessels": len(j.vessels), "hubs": [s.port for s in j.stops if s.port],
-            "max_dwell_hours": max((s.dwell_hours for s in j.stops
-                                    if s.dwell_hours is not None), default=None),
+            "container_number": j.container,
+            "trip": j.trip,
+            "start": j.start,
+            "end": j.end,
+            "origin": j.origin,
+            "custody_from": j.custody_from,
+            "destination": j.destination,
+            "complete": j.complete,
+            "legs": len(j.legs),
+            "transshipments": j.transshipments,
+            "vessels": len(j.vessels),
+            "hubs": [s.port for s in j.stops if s.port],
+            "max_dwell_hours": max(
+                (s.dwell_hours for s in j.stops if s.dwell_hours is not None), default=None
+            ),
             "bills_of_lading": list(j.bills_of_lading),
             "redocumented_mid_route": any(c.mid_route for c in j.redocumented),
-            "seal_changes": len(j.seal_changes), "routed_km": j.routed_km,
-            "direct_km": j.direct_km, "detour_ratio": j.detour_ratio,
+            "seal_changes": len(j.seal_changes),
+            "routed_km": j.routed_km,
+            "direct_km": j.direct_km,
+            "detour_ratio": j.detour_ratio,
         }
         for j in found
-    ]  # fmt: skip
+    ]
     legs = [
         {"container_number": j.container, "trip": j.trip, **leg.__dict__}
         for j in found
@@ -477,18 +504,33 @@ def journey_frames(found: Sequence[Journey]) -> JourneyFrames:
 
 
 LEG_SCHEMA: Final[dict[str, pl.DataType]] = {
-    "container_number": pl.String(), "trip": pl.Int64(), "leg": pl.Int64(),
-    "load_port": pl.String(), "discharge_port": pl.String(), "loaded_at": UTC_TIME,
-    "discharged_at": UTC_TIME, "vessel_imo": pl.Int64(), "vessel_mmsi": pl.Int64(),
-    "vessel_name": pl.String(), "voyage": pl.String(), "mode": pl.String(),
+    "container_number": pl.String(),
+    "trip": pl.Int64(),
+    "leg": pl.Int64(),
+    "load_port": pl.String(),
+    "discharge_port": pl.String(),
+    "loaded_at": UTC_TIME,
+    "discharged_at": UTC_TIME,
+    "vessel_imo": pl.Int64(),
+    "vessel_mmsi": pl.Int64(),
+    "vessel_name": pl.String(),
+    "voyage": pl.String(),
+    "mode": pl.String(),
     "transshipment": pl.Boolean(),
-}  # fmt: skip
+}
 """One row per leg (`journey_frames`)."""
 STOP_SCHEMA: Final[dict[str, pl.DataType]] = {
-    "container_number": pl.String(), "trip": pl.Int64(), "stop": pl.Int64(),
-    "port": pl.String(), "next_port": pl.String(), "arrived": UTC_TIME, "departed": UTC_TIME,
-    "dwell_hours": pl.Float64(), "transshipment": pl.Boolean(), "vessel_changed": pl.Boolean(),
-}  # fmt: skip
+    "container_number": pl.String(),
+    "trip": pl.Int64(),
+    "stop": pl.Int64(),
+    "port": pl.String(),
+    "next_port": pl.String(),
+    "arrived": UTC_TIME,
+    "departed": UTC_TIME,
+    "dwell_hours": pl.Float64(),
+    "transshipment": pl.Boolean(),
+    "vessel_changed": pl.Boolean(),
+}
 """One row per stop between legs (`journey_frames`)."""
 
 
@@ -552,8 +594,9 @@ def _visit_fits(
 ) -> bool:
     """Whether a port visit is at `port` and covers `moment` (± `slack_hours`)."""
     start, end = visit["start"], visit["end"] or visit["start"]
-    if start is None or not (hours(moment, start) <= slack_hours
-                             and hours(end, moment) <= slack_hours):  # fmt: skip
+    if start is None or not (
+        hours(moment, start) <= slack_hours and hours(end, moment) <= slack_hours
+    ):
         return False
     if visit.get("locode") == port:
         return True

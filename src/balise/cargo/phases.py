@@ -23,10 +23,16 @@ import polars as pl
 HANDLING: Final = ("STUFFED", "STRIPPED", "INSPECTED", "CUSTOMS_SELECTED_FOR_INSPECTION")
 """Codes under which a box's door is opened legitimately."""
 _PHASE_OF: Final = {
-    "GATED_IN": "origin_terminal", "RECEIVED": "origin_terminal", "LOADED": "aboard",
-    "GATED_OUT": "inland", "PICKED_UP": "inland", "STUFFED": "stuffing",
-    "STRIPPED": "delivered", "DROPPED_OFF": "delivered", "HANDED_OVER": "delivered",
-}  # fmt: skip
+    "GATED_IN": "origin_terminal",
+    "RECEIVED": "origin_terminal",
+    "LOADED": "aboard",
+    "GATED_OUT": "inland",
+    "PICKED_UP": "inland",
+    "STUFFED": "stuffing",
+    "STRIPPED": "delivered",
+    "DROPPED_OFF": "delivered",
+    "HANDED_OVER": "delivered",
+}
 """The phase an event puts a laden box in; `DISCHARGED` is read with what follows it."""
 
 
@@ -51,8 +57,11 @@ class Timeline:
             if (row["empty_laden"] or "").upper() == "EMPTY":
                 return "empty", row
             if code == "DISCHARGED":
-                later = any(r["event_code"] == "LOADED" for r in self.rows[index:]
-                            if _same_trip(row, r, self.rows))  # fmt: skip
+                later = any(
+                    r["event_code"] == "LOADED"
+                    for r in self.rows[index:]
+                    if _same_trip(row, r, self.rows)
+                )
                 return ("hub_terminal" if later else "destination_terminal"), row
             if code in _PHASE_OF:
                 return _PHASE_OF[code], row
@@ -92,11 +101,11 @@ def timelines(events: pl.DataFrame | None) -> dict[str, Timeline]:
     for (box,), group in ordered.group_by("container_number", maintain_order=True):
         rows = list(group.iter_rows(named=True))
         actual = [
-            r for r in rows
+            r
+            for r in rows
             if (r["classifier"] or "ACT").upper() == "ACT"
             and (r["event_kind"] or "EQUIPMENT") == "EQUIPMENT"
-        ]  # fmt: skip
-        handling = [(r["event_time"], r["event_code"]) for r in rows
-                    if r["event_code"] in HANDLING]  # fmt: skip
+        ]
+        handling = [(r["event_time"], r["event_code"]) for r in rows if r["event_code"] in HANDLING]
         found[str(box)] = Timeline(actual, [r["event_time"] for r in actual], handling)
     return found

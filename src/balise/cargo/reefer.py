@@ -65,21 +65,44 @@ def _readings(telemetry: pl.DataFrame | None, events: pl.DataFrame | None) -> pl
     """container_number, time, temperature_c, setpoint_c, light_lux, lat, lon of every reading,
     the set point carried forward per box, sorted by box and time."""
     parts = []
-    schema = {"container_number": pl.String, "time": pl.Datetime("us", "UTC"),
-              "temperature_c": pl.Float64, "setpoint_c": pl.Float64, "light_lux": pl.Float64,
-              "lat": pl.Float64, "lon": pl.Float64}  # fmt: skip
+    schema: dict[str, pl.DataType] = {
+        "container_number": pl.String(),
+        "time": pl.Datetime("us", "UTC"),
+        "temperature_c": pl.Float64(),
+        "setpoint_c": pl.Float64(),
+        "light_lux": pl.Float64(),
+        "lat": pl.Float64(),
+        "lon": pl.Float64(),
+    }
     if telemetry is not None and not telemetry.is_empty():
-        parts.append(telemetry.select("container_number", "time", "temperature_c",
-                                      pl.lit(None, pl.Float64).alias("setpoint_c"),
-                                      "light_lux", "lat", "lon"))  # fmt: skip
+        parts.append(
+            telemetry.select(
+                "container_number",
+                "time",
+                "temperature_c",
+                pl.lit(None, pl.Float64).alias("setpoint_c"),
+                "light_lux",
+                "lat",
+                "lon",
+            )
+        )
     if events is not None and not events.is_empty():
         reefer = events.filter(
             (pl.col("event_kind") == "REEFER")
-            | pl.col("setpoint_c").is_not_null() | pl.col("temperature_c").is_not_null()
-        )  # fmt: skip
-        parts.append(reefer.select("container_number", pl.col("event_time").alias("time"),
-                                   "temperature_c", "setpoint_c",
-                                   pl.lit(None, pl.Float64).alias("light_lux"), "lat", "lon"))  # fmt: skip
+            | pl.col("setpoint_c").is_not_null()
+            | pl.col("temperature_c").is_not_null()
+        )
+        parts.append(
+            reefer.select(
+                "container_number",
+                pl.col("event_time").alias("time"),
+                "temperature_c",
+                "setpoint_c",
+                pl.lit(None, pl.Float64).alias("light_lux"),
+                "lat",
+                "lon",
+            )
+        )
     if not parts:
         return pl.DataFrame(schema=schema)
     return (
@@ -114,8 +137,9 @@ def detect_reefer_anomalies(
     reefers = _reefers(container_events, readings)
     lines = timelines(container_events)
     findings = []
-    for (box,), group in readings.filter(pl.col("container_number").is_in(sorted(reefers))
-                                         ).group_by("container_number", maintain_order=True):  # fmt: skip
+    for (box,), group in readings.filter(
+        pl.col("container_number").is_in(sorted(reefers))
+    ).group_by("container_number", maintain_order=True):
         line = lines.get(str(box))
         flagged = _flagged(list(group.iter_rows(named=True)), params, line)
         findings += [_finding(str(box), episode, params) for episode in _episodes(flagged, params)]
@@ -146,8 +170,12 @@ def _flagged(rows: list[dict[str, Any]], params: ReeferParams, line: Any) -> lis
     for n, row in enumerate(rows):
         why = ["warm"] if sustained[n] else []
         light = row["light_lux"]
-        if light is not None and light >= params.light_lux and not (
-            line is not None and line.handled_near(row["time"], params.handling_window_hours)
+        if (
+            light is not None
+            and light >= params.light_lux
+            and not (
+                line is not None and line.handled_near(row["time"], params.handling_window_hours)
+            )
         ):
             why.append("light")
         if why:
@@ -190,11 +218,13 @@ def _finding(box: str, episode: list[dict[str, Any]], params: ReeferParams) -> F
     reasons = []
     if "warm" in kinds:
         against = f"set point {setpoint:g} °C" if setpoint is not None else "the readings before"
-        reasons.append(f"temperature reached {max(temps, key=lambda t: abs(t - (setpoint or 0))):.1f} "
-                       f"°C against {against}")  # fmt: skip
+        worst = max(temps, key=lambda t: abs(t - (setpoint or 0.0)))
+        reasons.append(f"temperature reached {worst:.1f} °C against {against}")
     if "light" in kinds:
-        reasons.append(f"light inside the box ({max(lights):.0f} lux) with no stuffing, stripping "
-                       f"or inspection recorded")  # fmt: skip
+        reasons.append(
+            f"light inside the box ({max(lights):.0f} lux) with no stuffing, stripping "
+            f"or inspection recorded"
+        )
     located = next((r for r in episode if r["lat"] is not None), None)
     weights = [params.score_warm if k == "warm" else params.score_light for k in kinds]
     return Finding(
@@ -206,11 +236,13 @@ def _finding(box: str, episode: list[dict[str, Any]], params: ReeferParams) -> F
         score=noisy_or(weights),
         reasons=reasons,
         evidence={
-            "kinds": kinds, "readings": len(episode), "setpoint_c": setpoint,
+            "kinds": kinds,
+            "readings": len(episode),
+            "setpoint_c": setpoint,
             "max_temperature_c": rounded(max(temps)) if temps else None,
             "min_temperature_c": rounded(min(temps)) if temps else None,
             "max_light_lux": rounded(max(lights)) if lights else None,
-        },  # fmt: skip
+        },
         lat=located["lat"] if located else None,
         lon=located["lon"] if located else None,
     )

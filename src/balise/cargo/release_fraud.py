@@ -78,7 +78,7 @@ class ReleaseFraudParams:
     network's own truck). Judgement."""
     weight_after_expiry: float = 0.3
     """Accepted after the release's validity ended. Judgement."""
-    weight_odd_hour: float = 0.2
+    weight_night: float = 0.2
     """Accepted at night, local time. Judgement."""
     weight_fast_pickup: float = 0.25
     """Accepted within `fast_pickup_hours` of discharge. Judgement."""
@@ -152,13 +152,15 @@ class _Context:
             else:
                 self.customs.setdefault(box, []).append((row["event_time"], code))
 
-    def discharge_before(self, box: str, port: str | None, moment: datetime
-                         ) -> tuple[datetime, int | None] | None:  # fmt: skip
+    def discharge_before(
+        self, box: str, port: str | None, moment: datetime
+    ) -> tuple[datetime, int | None] | None:
         """(time, vessel MMSI) of the box's last discharge at `port` before `moment`."""
         found = [
-            (t, mmsi) for t, where, mmsi in self.discharges.get(box, [])
+            (t, mmsi)
+            for t, where, mmsi in self.discharges.get(box, [])
             if t <= moment and (port is None or where is None or where == port)
-        ]  # fmt: skip
+        ]
         return found[-1] if found else None
 
     def customs_open(self, box: str, moment: datetime) -> str | None:
@@ -182,7 +184,7 @@ class _Context:
 def _groups(outs: pl.DataFrame, releases: pl.DataFrame) -> list[list[dict[str, Any]]]:
     """Gate-outs grouped by (container, release presented), each group in time order; a
     gate-out naming no release gets the container's latest release issued before it."""
-    issued = {}
+    issued: dict[str, list[dict[str, Any]]] = {}
     for row in releases.sort("issued_at", nulls_last=True).iter_rows(named=True):
         issued.setdefault(row["container_number"], []).append(row)
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -190,17 +192,19 @@ def _groups(outs: pl.DataFrame, releases: pl.DataFrame) -> list[list[dict[str, A
         release = row["release_id"]
         if not release:
             before = [
-                r for r in issued.get(row["container_number"], [])
+                r
+                for r in issued.get(row["container_number"], [])
                 if r["issued_at"] is None or r["issued_at"] <= row["time"]
-            ]  # fmt: skip
+            ]
             release = before[-1]["release_id"] if before else None
         row = row | {"release": release}
         groups.setdefault((row["container_number"], release or ""), []).append(row)
     return list(groups.values())
 
 
-def _judge(group: list[dict[str, Any]], context: _Context, params: ReleaseFraudParams
-           ) -> Finding | None:  # fmt: skip
+def _judge(
+    group: list[dict[str, Any]], context: _Context, params: ReleaseFraudParams
+) -> Finding | None:
     """The finding of one (container, release) group, None when nothing is unusual enough."""
     box = group[0]["container_number"]
     release = context.releases.get(group[0]["release"])
@@ -231,8 +235,10 @@ def _judge(group: list[dict[str, Any]], context: _Context, params: ReleaseFraudP
         mmsi=discharge[1] if discharge else None,
         related=[
             *related_of("release", [g["release"] for g in group]),
-            *related_of("company", [release["issued_to"] if release else None,
-                                    *(g["haulier"] for g in group)]),  # fmt: skip
+            *related_of(
+                "company",
+                [release["issued_to"] if release else None, *(g["haulier"] for g in group)],
+            ),
         ],
     )
 
@@ -251,18 +257,33 @@ def _group_hits(
         later = group[next(i for i, g in enumerate(group) if g is accepted[0]) + 1 :]
         if later:
             who = later[0]["haulier"] or "an unnamed haulier"
-            hits.append(("second_pickup", params.weight_strong,
-                         f"a second pickup with the same release by {who} at "
-                         f"{iso(later[0]['time'])}, after the box left at "
-                         f"{iso(accepted[0]['time'])}"))  # fmt: skip
+            hits.append(
+                (
+                    "second_pickup",
+                    params.weight_strong,
+                    f"a second pickup with the same release by {who} at "
+                    f"{iso(later[0]['time'])}, after the box left at "
+                    f"{iso(accepted[0]['time'])}",
+                )
+            )
     if named and release is None and box in context.boxes_with_releases:
-        hits.append(("unknown_release", params.weight_strong,
-                     f"release {named} is not one of the container's releases"))  # fmt: skip
+        hits.append(
+            (
+                "unknown_release",
+                params.weight_strong,
+                f"release {named} is not one of the container's releases",
+            )
+        )
     rejected = [g for g in group if (g["result"] or "").lower() == "rejected"]
     if rejected:
         weight = min(3, len(rejected)) * params.weight_rejected_attempt
-        hits.append(("rejected_attempts", min(weight, 0.99),
-                     f"{len(rejected)} rejected gate-out attempt(s)"))  # fmt: skip
+        hits.append(
+            (
+                "rejected_attempts",
+                min(weight, 0.99),
+                f"{len(rejected)} rejected gate-out attempt(s)",
+            )
+        )
     return hits
 
 
@@ -279,17 +300,28 @@ def _attempt_hits(
         hits += _release_hits(attempt, release, context, params)
     hold = context.customs_open(box, moment)
     if hold and not any(name == "customs_hold" for name, _, _ in hits):
-        hits.append(("customs_hold", params.weight_strong,
-                     f"left under customs control ({hold.lower()}, no customs release yet)"))  # fmt: skip
+        hits.append(
+            (
+                "customs_hold",
+                params.weight_strong,
+                f"left under customs control ({hold.lower()}, no customs release yet)",
+            )
+        )
     port = port_of(attempt["terminal"])
     hour = context.local_hour(port, moment)
     if hour is not None and (hour >= params.night_start_hour or hour < params.night_end_hour):
-        hits.append(("odd_hour", params.weight_odd_hour,
-                     f"collected at {hour:02d} h local time at {port}"))  # fmt: skip
+        hits.append(
+            ("odd_hour", params.weight_night, f"collected at {hour:02d} h local time at {port}")
+        )
     discharge = context.discharge_before(box, port, moment)
     if discharge is not None and hours(discharge[0], moment) <= params.fast_pickup_hours:
-        hits.append(("fast_pickup", params.weight_fast_pickup,
-                     f"collected {hours(discharge[0], moment):.1f} h after discharge"))  # fmt: skip
+        hits.append(
+            (
+                "fast_pickup",
+                params.weight_fast_pickup,
+                f"collected {hours(discharge[0], moment):.1f} h after discharge",
+            )
+        )
     return hits
 
 
@@ -304,26 +336,44 @@ def _release_hits(
     moment = attempt["time"]
     starts = [t for t in (release["issued_at"], release["valid_from"]) if t is not None]
     if starts and moment < max(starts):
-        hits.append(("before_issue", params.weight_strong,
-                     f"collected before its release was issued or valid "
-                     f"({iso(max(starts))})"))  # fmt: skip
+        hits.append(
+            (
+                "before_issue",
+                params.weight_strong,
+                f"collected before its release was issued or valid ({iso(max(starts))})",
+            )
+        )
     if release["valid_until"] is not None and moment > release["valid_until"]:
-        hits.append(("after_expiry", params.weight_after_expiry,
-                     f"collected after its release expired ({iso(release['valid_until'])})"))  # fmt: skip
+        hits.append(
+            (
+                "after_expiry",
+                params.weight_after_expiry,
+                f"collected after its release expired ({iso(release['valid_until'])})",
+            )
+        )
     status, status_at = (release["customs_status"] or "").lower(), release["customs_status_at"]
     if (status == "hold" and (status_at is None or status_at <= moment)) or (
         status == "released" and status_at is not None and status_at > moment
     ):
-        hits.append(("customs_hold", params.weight_strong,
-                     "left while customs held the container"))  # fmt: skip
+        hits.append(("customs_hold", params.weight_strong, "left while customs held the container"))
     haulier, authorised = _norm(attempt["haulier"]), _norm(release["authorised_haulier"])
     if haulier and authorised and haulier != authorised:
-        hits.append(("haulier_not_on_release", params.weight_haulier_not_on_release,
-                     f"collected by {attempt['haulier']}, the release names "
-                     f"{release['authorised_haulier']}"))  # fmt: skip
+        hits.append(
+            (
+                "haulier_not_on_release",
+                params.weight_haulier_not_on_release,
+                f"collected by {attempt['haulier']}, the release names "
+                f"{release['authorised_haulier']}",
+            )
+        )
         if haulier not in context.hauliers:
-            hits.append(("haulier_unknown", params.weight_haulier_unknown,
-                         f"{attempt['haulier']} is on no release in the data"))  # fmt: skip
+            hits.append(
+                (
+                    "haulier_unknown",
+                    params.weight_haulier_unknown,
+                    f"{attempt['haulier']} is on no release in the data",
+                )
+            )
     return hits
 
 
@@ -337,22 +387,33 @@ def _evidence(
     return {
         "indicators": indicators,
         "terminal": group[0]["terminal"],
-        "release": None if release is None else {
-            "release_id": release["release_id"], "issued_at": iso(release["issued_at"]),
+        "release": None
+        if release is None
+        else {
+            "release_id": release["release_id"],
+            "issued_at": iso(release["issued_at"]),
             "issued_to": release["issued_to"],
             "authorised_haulier": release["authorised_haulier"],
-            "valid_from": iso(release["valid_from"]), "valid_until": iso(release["valid_until"]),
+            "valid_from": iso(release["valid_from"]),
+            "valid_until": iso(release["valid_until"]),
             "customs_status": release["customs_status"],
             "customs_status_at": iso(release["customs_status_at"]),
         },
         "attempts": [
-            {"gate_tx_id": g["gate_tx_id"], "time": iso(g["time"]), "haulier": g["haulier"],
-             "truck_plate": g["truck_plate"], "release_id": g["release_id"],
-             "result": g["result"]}
+            {
+                "gate_tx_id": g["gate_tx_id"],
+                "time": iso(g["time"]),
+                "haulier": g["haulier"],
+                "truck_plate": g["truck_plate"],
+                "release_id": g["release_id"],
+                "result": g["result"],
+            }
             for g in group
         ],
         "discharged_at": iso(discharge[0]) if discharge else None,
         "hours_after_discharge": rounded(
             (group[0]["time"] - discharge[0]).total_seconds() / 3600.0, 2
-        ) if discharge else None,
-    }  # fmt: skip
+        )
+        if discharge
+        else None,
+    }

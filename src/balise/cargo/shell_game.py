@@ -121,16 +121,21 @@ def _absent_vessels(
         return {}
     legs = journey_frames(found).legs
     checked = legs_at_port_visits(
-        legs, port_visits, slack_hours=params.port_visit_slack_hours,
+        legs,
+        port_visits,
+        slack_hours=params.port_visit_slack_hours,
         max_port_km=params.port_visit_max_km,
-    )  # fmt: skip
+    )
     absent: dict[tuple[str, int], list[str]] = {}
     for leg in checked.iter_rows(named=True):
-        for column, port in (("vessel_at_load", "load_port"), ("vessel_at_discharge",
-                                                               "discharge_port")):  # fmt: skip
+        for column, port in (
+            ("vessel_at_load", "load_port"),
+            ("vessel_at_discharge", "discharge_port"),
+        ):
             if leg[column] is False:
                 what = "loaded" if column == "vessel_at_load" else "discharged"
-                text = f"vessel MMSI {leg['vessel_mmsi']} was not at {leg[port]} when the box was {what}"
+                vessel = f"vessel MMSI {leg['vessel_mmsi']}"
+                text = f"{vessel} was not at {leg[port]} when the box was {what}"
                 absent.setdefault((leg["container_number"], leg["trip"]), []).append(text)
     return absent
 
@@ -145,21 +150,37 @@ def _indicators(
     """(name, weight, reason) of each indicator that holds for `journey`."""
     hits: list[tuple[str, float, str]] = []
     if journey.custody_from == "laden" and journey.first_port in hubs:
-        hits.append(("origin_at_hub", params.weight_origin_at_hub,
-                     f"its chain starts laden at hub {journey.first_port}, "
-                     f"with no stuffing or empty pickup: origin unknown"))  # fmt: skip
+        hits.append(
+            (
+                "origin_at_hub",
+                params.weight_origin_at_hub,
+                f"its chain starts laden at hub {journey.first_port}, "
+                f"with no stuffing or empty pickup: origin unknown",
+            )
+        )
     for stop in journey.stops:
         if stop.port in watched:
-            hits.append(("watched_hub", params.weight_watched_hub,
-                         f"transshipped at watched hub {stop.port}"))  # fmt: skip
+            hits.append(
+                (
+                    "watched_hub",
+                    params.weight_watched_hub,
+                    f"transshipped at watched hub {stop.port}",
+                )
+            )
     if journey.transshipments >= params.many_transshipments:
-        hits.append(("many_transshipments", params.weight_many_transshipments,
-                     f"{journey.transshipments} transshipments"))  # fmt: skip
+        hits.append(
+            (
+                "many_transshipments",
+                params.weight_many_transshipments,
+                f"{journey.transshipments} transshipments",
+            )
+        )
     hits += _dwell(journey, params)
     ratio = journey.detour_ratio
     if ratio is not None and ratio >= params.detour_ratio:
-        hits.append(("detour", params.weight_detour,
-                     f"routed {ratio:.2f} times the direct distance"))  # fmt: skip
+        hits.append(
+            ("detour", params.weight_detour, f"routed {ratio:.2f} times the direct distance")
+        )
     hits += _changed(journey, params)
     for text in absent.get((journey.container, journey.trip), []):
         hits.append(("vessel_not_at_port", params.weight_vessel_not_at_port, text))
@@ -187,23 +208,39 @@ def _changed(journey: Journey, params: ShellGameParams) -> list[tuple[str, float
     redone = [c for c in journey.redocumented if c.mid_route]
     if redone:
         first = redone[0]
-        hits.append(("redocumented", params.weight_redocumented,
-                     f"bill of lading {', '.join(first.before)} replaced by "
-                     f"{', '.join(first.after) or 'another'} at {first.port or 'an unknown port'} "
-                     f"mid-route"))  # fmt: skip
+        hits.append(
+            (
+                "redocumented",
+                params.weight_redocumented,
+                f"bill of lading {', '.join(first.before)} replaced by "
+                f"{', '.join(first.after) or 'another'} at {first.port or 'an unknown port'} "
+                f"mid-route",
+            )
+        )
     for code, port, _ in journey.handled_mid_route[:1]:
-        hits.append(("handled_at_hub", params.weight_handled_at_hub,
-                     f"{code.lower()} at {port or 'an unknown port'} between its first load "
-                     f"and last discharge"))  # fmt: skip
+        hits.append(
+            (
+                "handled_at_hub",
+                params.weight_handled_at_hub,
+                f"{code.lower()} at {port or 'an unknown port'} between its first load "
+                f"and last discharge",
+            )
+        )
     seals = [c for c in journey.seal_changes if c.mid_route]
     if seals:
-        hits.append(("seal_changed", params.weight_seal_changed,
-                     f"seals changed mid-route at {seals[0].port or 'an unknown port'}"))  # fmt: skip
+        hits.append(
+            (
+                "seal_changed",
+                params.weight_seal_changed,
+                f"seals changed mid-route at {seals[0].port or 'an unknown port'}",
+            )
+        )
     return hits
 
 
-def _finding(journey: Journey, hits: list[tuple[str, float, str]], params: ShellGameParams
-             ) -> Finding:  # fmt: skip
+def _finding(
+    journey: Journey, hits: list[tuple[str, float, str]], params: ShellGameParams
+) -> Finding:
     """The finding of one reported trip."""
     hub = next((s.port for s in reversed(journey.stops) if s.port), None)
     place = port_position(hub) if hub else None
@@ -219,15 +256,20 @@ def _finding(journey: Journey, hits: list[tuple[str, float, str]], params: Shell
         "ports": [journey.legs[0].load_port, *(leg.discharge_port for leg in journey.legs)],
         "transshipments": journey.transshipments,
         "stops": [
-            {"port": s.port, "dwell_days": rounded((s.dwell_hours or 0.0) / 24.0, 1)
-             if s.dwell_hours is not None else None, "transshipment": s.transshipment}
+            {
+                "port": s.port,
+                "dwell_days": rounded((s.dwell_hours or 0.0) / 24.0, 1)
+                if s.dwell_hours is not None
+                else None,
+                "transshipment": s.transshipment,
+            }
             for s in journey.stops
         ],
         "detour_ratio": rounded(journey.detour_ratio),
         "bills_of_lading": list(journey.bills_of_lading),
         "first_event": iso(journey.start),
         "last_event": iso(journey.end),
-    }  # fmt: skip
+    }
     confidence = min(0.9, 0.4 + 0.1 * len({name for name, _, _ in hits}))
     vessel = journey.legs[-1].vessel_mmsi
     return Finding(

@@ -59,8 +59,9 @@ def _vessel_track(positions: VesselPositions, mmsi: int) -> pl.DataFrame:
     return track.select("timestamp", "lat", "lon").drop_nulls().sort("timestamp")
 
 
-def ship_at(track: pl.DataFrame, times: pl.Series, max_gap_minutes: float
-            ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:  # fmt: skip
+def ship_at(
+    track: pl.DataFrame, times: pl.Series, max_gap_minutes: float
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """The ship's (lat, lon) interpolated at `times` (NaN where the AIS positions around a
     time are missing or further apart than `max_gap_minutes`)."""
     t = track["timestamp"].dt.epoch("us").to_numpy().astype(np.float64)
@@ -106,9 +107,12 @@ def detect_box_off_vessel(
 
 
 def _leg_findings(
-    journey: Journey, leg: Leg, readings: pl.DataFrame, positions: VesselPositions,
+    journey: Journey,
+    leg: Leg,
+    readings: pl.DataFrame,
+    positions: VesselPositions,
     params: BoxOffVesselParams,
-) -> list[Finding]:  # fmt: skip
+) -> list[Finding]:
     """The findings of one leg: runs of off fixes."""
     if leg.vessel_mmsi is None or leg.loaded_at is None:
         return []
@@ -123,9 +127,10 @@ def _leg_findings(
     ship_lat, ship_lon = ship_at(track, fixes["time"], params.max_gap_minutes)
     km = haversine_km(fixes["lat"].to_numpy(), fixes["lon"].to_numpy(), ship_lat, ship_lon)
     judged = fixes.with_columns(
-        pl.Series("ship_lat", ship_lat), pl.Series("ship_lon", ship_lon),
+        pl.Series("ship_lat", ship_lat),
+        pl.Series("ship_lon", ship_lon),
         pl.Series("km", km, nan_to_null=True),
-    ).filter(pl.col("km").is_not_null())  # fmt: skip
+    ).filter(pl.col("km").is_not_null())
     runs = judged.with_columns((pl.col("km") > params.max_distance_km).alias("off")).with_columns(
         pl.col("off").rle_id().alias("run")
     )
@@ -136,8 +141,7 @@ def _leg_findings(
     return findings
 
 
-def _finding(journey: Journey, leg: Leg, run: pl.DataFrame, params: BoxOffVesselParams
-             ) -> Finding:  # fmt: skip
+def _finding(journey: Journey, leg: Leg, run: pl.DataFrame, params: BoxOffVesselParams) -> Finding:
     first = run.row(0, named=True)
     farthest = float(run["km"].max())  # type: ignore[arg-type]
     name = leg.vessel_name or f"MMSI {leg.vessel_mmsi}"
@@ -154,15 +158,25 @@ def _finding(journey: Journey, leg: Leg, run: pl.DataFrame, params: BoxOffVessel
             f"up to {farthest:.0f} km off"
         ],
         evidence={
-            "trip": journey.trip, "leg": leg.leg, "vessel_mmsi": leg.vessel_mmsi,
-            "vessel_name": leg.vessel_name, "load_port": leg.load_port,
-            "discharge_port": leg.discharge_port, "loaded_at": iso(leg.loaded_at),
-            "discharged_at": iso(leg.discharged_at), "fixes": run.height,
+            "trip": journey.trip,
+            "leg": leg.leg,
+            "vessel_mmsi": leg.vessel_mmsi,
+            "vessel_name": leg.vessel_name,
+            "load_port": leg.load_port,
+            "discharge_port": leg.discharge_port,
+            "loaded_at": iso(leg.loaded_at),
+            "discharged_at": iso(leg.discharged_at),
+            "fixes": run.height,
             "max_km": rounded(farthest, 1),
-            "first": {"time": iso(first["time"]), "lat": rounded(first["lat"], 4),
-                      "lon": rounded(first["lon"], 4), "ship_lat": rounded(first["ship_lat"], 4),
-                      "ship_lon": rounded(first["ship_lon"], 4), "km": rounded(first["km"], 1)},
-        },  # fmt: skip
+            "first": {
+                "time": iso(first["time"]),
+                "lat": rounded(first["lat"], 4),
+                "lon": rounded(first["lon"], 4),
+                "ship_lat": rounded(first["ship_lat"], 4),
+                "ship_lon": rounded(first["ship_lon"], 4),
+                "km": rounded(first["km"], 1),
+            },
+        },
         lat=first["lat"],
         lon=first["lon"],
         mmsi=leg.vessel_mmsi,
