@@ -19,7 +19,7 @@ from balise.cargo.door import Geo, detect_door_openings
 from balise.cargo.inland import detect_unexpected_stops
 from balise.cargo.journey import journeys
 from balise.cargo.params import CargoParams
-from balise.cargo.ports import PortDistance, great_circle_km, hub_ports, port_timezones
+from balise.cargo.ports import PortDistance, hub_ports, port_timezones, sea_route_km
 from balise.cargo.reefer import detect_reefer_anomalies
 from balise.cargo.release_fraud import detect_release_fraud
 from balise.cargo.shell_game import detect_shell_game
@@ -60,13 +60,13 @@ def detect_cargo(
     inputs: CargoInputs,
     params: CargoParams | None = None,
     *,
-    distance: PortDistance = great_circle_km,
+    distance: PortDistance = sea_route_km,
     timezones: Mapping[str, str] | None = None,
     shore: Geo | None = None,
     port_distance: Geo | None = None,
 ) -> pl.DataFrame:
     """Every cargo event (`EVENT_SCHEMA`) of `inputs`. `distance` measures the detour ratio
-    (great-circle; `balise.cargo.ports.sea_route_km` for sea routes), `timezones` maps a port's
+    (sea routes; `balise.cargo.ports.great_circle_km` for great circles, no network to load), `timezones` maps a port's
     UN/LOCODE to its IANA zone (default: `balise/data/container_ports.csv`), `shore` (nm) and
     `port_distance` (km) place door openings at sea."""
     params = params or CargoParams()
