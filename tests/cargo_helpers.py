@@ -80,7 +80,11 @@ def voyage(
         rows.append(event("PICKED_UP", ports[0], day - 2, box=box, laden="EMPTY"))
         rows.append(event("STUFFED", ports[0], day - 1, box=box))
     for n, (a, b) in enumerate(itertools.pairwise(ports)):
-        ship = {"vessel_mmsi": vessel + n, "vessel_imo": 9300000 + n, "mode": "VESSEL"}
+        ship: dict[str, Any] = {
+            "vessel_mmsi": vessel + n,
+            "vessel_imo": 9300000 + n,
+            "mode": "VESSEL",
+        }
         rows.append(event("LOADED", a, day, box=box, **ship))
         day += sea_days
         rows.append(event("DISCHARGED", b, day, box=box, **ship))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from cargo_helpers import at, event, events, telemetry, voyage
-
 from balise.cargo.clone import detect_container_clones
+from cargo_helpers import at, event, events, telemetry, voyage
 
 
 def _rules(out: object) -> list[str]:

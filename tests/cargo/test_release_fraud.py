@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
-from cargo_helpers import BOX, OTHER, at, event, events, gate, releases
 
 from balise.cargo.ports import port_timezones
 from balise.cargo.release_fraud import detect_release_fraud
+from cargo_helpers import BOX, OTHER, at, event, events, gate, releases
 
 RELEASE = {
     "release_id": "R1", "container_number": BOX, "terminal": "NLRTM-ECT", "issued_at": at(0),

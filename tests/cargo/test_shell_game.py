@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import polars as pl
-from cargo_helpers import at, events, voyage
 
 from balise.cargo.journey import journeys
 from balise.cargo.ports import hub_ports, sea_route_km
 from balise.cargo.shell_game import detect_shell_game
 from balise.model.events import EVENT_SCHEMA
+from cargo_helpers import at, events, voyage
 
 WATCHED = frozenset({"DOCAU", "PAMIT", "TGLFW"})
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import numpy as np
 import polars as pl
-from cargo_helpers import BOX, at, event, events, positions, telemetry, voyage
 
 from balise.cargo.door import detect_door_openings
 from balise.cargo.inland import detect_unexpected_stops
@@ -14,6 +14,7 @@ from balise.cargo.journey import journeys
 from balise.cargo.reefer import detect_reefer_anomalies
 from balise.cargo.vessel_track import detect_box_off_vessel
 from balise.model.arrays import FloatArray
+from cargo_helpers import BOX, at, event, events, positions, telemetry, voyage
 
 TRIP = voyage("ECGYE", "NLRTM")  # loaded day 0, discharged day 10, gated out day 11
 
@@ -22,7 +23,7 @@ def _phase(out: pl.DataFrame) -> list[str]:
     return [json.loads(e)["phase"] for e in out["evidence"]]
 
 
-def _const(value: float) -> object:
+def _const(value: float) -> Callable[[FloatArray, FloatArray], FloatArray]:
     def distance(lat: FloatArray, lon: FloatArray) -> FloatArray:
         return np.full(len(lat), value)
 
@@ -36,13 +37,19 @@ def test_a_door_opened_at_sea_near_a_coast_away_from_ports_is_a_drop() -> None:
         {"time": at(5, 1.2), "lat": 14.0, "lon": -61.0, "door_open": True},
     )
     out = detect_door_openings(
-        fixes, events(*TRIP), shore=_const(5.0), port_distance=_const(40.0)  # type: ignore[arg-type]
+        fixes,
+        events(*TRIP),
+        shore=_const(5.0),
+        port_distance=_const(40.0),
     )
     assert _phase(out) == ["aboard"]
     assert json.loads(out["evidence"][0])["drop"] is True
     assert out["score"].to_list() == [0.8]
     far = detect_door_openings(
-        fixes, events(*TRIP), shore=_const(200.0), port_distance=_const(900.0)  # type: ignore[arg-type]
+        fixes,
+        events(*TRIP),
+        shore=_const(200.0),
+        port_distance=_const(900.0),
     )
     assert far["score"].to_list() == [0.6]
 
@@ -61,19 +68,22 @@ def test_a_door_opened_for_a_scheduled_inspection_is_quiet() -> None:
 
 
 def test_a_door_opened_at_stuffing_or_inland_is_not_reported() -> None:
-    fixes = telemetry({"time": at(-1, 1), "door_open": True}, {"time": at(11, 3), "door_open": False},
-                      {"time": at(11, 4), "door_open": True})  # fmt: skip
+    fixes = telemetry(
+        {"time": at(-1, 1), "door_open": True},
+        {"time": at(11, 3), "door_open": False},
+        {"time": at(11, 4), "door_open": True},
+    )
     assert detect_door_openings(fixes, events(*TRIP)).is_empty()
 
 
 def _ship_track(offset_deg: float = 0.0) -> tuple[pl.DataFrame, pl.DataFrame]:
     ship = positions(*(
         {"mmsi": 636012345, "timestamp": at(5, h / 4), "lat": 10.0, "lon": -60 + h * 0.025}
-        for h in range(0, 48)
+        for h in range(48)
     ))  # fmt: skip
     box = telemetry(*(
         {"time": at(5, h), "lat": 10.0 + (offset_deg if h >= 4 else 0.0), "lon": -60 + h * 0.1}
-        for h in range(0, 10)
+        for h in range(10)
     ))  # fmt: skip
     return ship, box
 
@@ -99,7 +109,9 @@ def test_a_box_far_from_its_ship_while_aboard() -> None:
 
 def test_fixes_in_an_ais_gap_are_not_judged() -> None:
     ship, box = _ship_track(offset_deg=0.5)
-    sparse = ship.filter((pl.col("timestamp").dt.hour() % 3 == 0) & (pl.col("timestamp").dt.minute() == 15))
+    sparse = ship.filter(
+        (pl.col("timestamp").dt.hour() % 3 == 0) & (pl.col("timestamp").dt.minute() == 15)
+    )
     assert detect_box_off_vessel(journeys(events(*TRIP)), box, sparse).is_empty()
 
 
@@ -165,6 +177,6 @@ def test_a_short_stop_or_a_drivers_break_is_quiet() -> None:
 
 def test_the_stop_at_the_consignee_is_quiet() -> None:
     fixes = telemetry(*({"time": at(11, h / 6), "lat": 51.9 + (0.3 if h > 3 else h * 0.05),
-                          "lon": 4.4} for h in range(0, 20)))  # fmt: skip
+                          "lon": 4.4} for h in range(20)))  # fmt: skip
     assert detect_unexpected_stops(fixes, events(*TRIP)).is_empty()
     assert BOX

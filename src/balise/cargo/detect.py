@@ -66,9 +66,10 @@ def detect_cargo(
     port_distance: Geo | None = None,
 ) -> pl.DataFrame:
     """Every cargo event (`EVENT_SCHEMA`) of `inputs`. `distance` measures the detour ratio
-    (sea routes; `balise.cargo.ports.great_circle_km` for great circles, no network to load), `timezones` maps a port's
-    UN/LOCODE to its IANA zone (default: `balise/data/container_ports.csv`), `shore` (nm) and
-    `port_distance` (km) place door openings at sea."""
+    (sea routes; `balise.cargo.ports.great_circle_km` for great circles, with no network to
+    load), `timezones` maps a port's UN/LOCODE to its IANA zone (default:
+    `balise/data/container_ports.csv`), `shore` (nm) and `port_distance` (km) place door
+    openings at sea."""
     params = params or CargoParams()
     events, telemetry = inputs.container_events, inputs.telemetry
     found: list[pl.DataFrame] = []
