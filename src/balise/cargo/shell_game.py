@@ -22,7 +22,8 @@ read for these indicators, each with a weight (`ShellGameParams`):
 A trip is reported when at least two kinds of indicator hold (two watched hubs are one kind: an
 ordinary liner route may call at two), or one strong one; its score is the noisy-OR
 of the weights (1 − Π(1 − w)), its confidence grows with the number of indicators. One event per
-(container, trip), from the trip's start to its end, placed at the last hub (else the origin).
+(container, trip), keyed on the trip's first event (a trip found earlier in a box's history does
+not change the id of the later ones), placed at the last hub (else the origin).
 """
 
 from __future__ import annotations
@@ -274,7 +275,7 @@ def _finding(
     vessel = journey.legs[-1].vessel_mmsi
     return Finding(
         container=journey.container,
-        key=f"{journey.trip}|{iso(journey.start)}",
+        key=iso(journey.start) or "",
         start=journey.start,
         end=journey.end,
         confidence=round(confidence, 3),
