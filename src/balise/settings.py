@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from balise.alerts.rules import alert_settings
+from balise.cargo.params import cargo_settings
 from balise.errors import SettingError
 from balise.io.arpa import ARPA_POSITION_ERROR_M
 from balise.maritime.params import detector_settings
@@ -207,12 +208,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     *(Setting(**declared) for declared in detector_settings()),
     *(Setting(**declared) for declared in insider_settings()),
+    *(Setting(**declared) for declared in cargo_settings()),
     *(Setting(**declared) for declared in alert_settings()),
     *(Setting(**declared) for declared in auth_settings()),
     *(Setting(**declared) for declared in siting_settings()),
 )
 """Every setting; `detect.<detector>.<threshold>` ones come from the detectors' parameter
 classes (balise.maritime.params, and balise.security.insider_params for `detect.insider.*`),
+`cargo.<rule>.<threshold>` ones and `cargo.watched_hubs` from balise.cargo.params,
 `alerts.<threshold>` ones from the alert rules (balise.alerts.rules)."""
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}

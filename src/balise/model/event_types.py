@@ -172,8 +172,7 @@ EVENT_TYPES: Final = (
         "transshipment hub, it passes watched hubs, dwells unusually long, detours far from "
         "the sea route, or its bill of lading is replaced mid-route.",
         "shell_game--a-routing-that-hides-the-origin", 0.35, "Origin laundered through "
-        "transshipment hubs: the routing cocaine containers take to Europe.", "hourglass",
-        detected=False),
+        "transshipment hubs: the routing cocaine containers take to Europe.", "hourglass"),
     EventType(
         "release_fraud", "Release fraud", "cargo", "container",
         "A container collected against its release in a way the release does not allow: a "
@@ -181,40 +180,38 @@ EVENT_TYPES: Final = (
         "before issue or after expiry, a gate-out under an open customs hold, an odd hour or "
         "an unusually fast pickup, rejected gate attempts.",
         "release_fraud--a-pickup-the-release-does-not-allow", 0.5, "A stolen release "
-        "reference (PIN code fraud) collects the box before its consignee.", "key",
-        detected=False),
+        "reference (PIN code fraud) collects the box before its consignee.", "key"),
     EventType(
         "container_clone", "Container clone", "cargo", "container",
-        "One container number at two places no box could travel between in the time, or a "
-        "size, type or owner that does not match the number's own record.",
+        "One container number at two places no box could travel between in the time, or "
+        "size and type codes one box cannot have in a single history.",
         "container_clone--one-number-two-boxes", 0.45, "A cloned number lets a second box "
-        "pass as a known one (rip-on/rip-off).", "twin", detected=False),
+        "pass as a known one (rip-on/rip-off).", "twin"),
     EventType(
         "door_opened", "Door opened", "cargo", "container",
         "A smart container's door opened where no stuffing, stripping or inspection is "
         "scheduled: at sea, at a terminal between discharge and release, near a coast far "
         "from ports.",
         "door_opened--a-door-opened-off-schedule", 0.45, "Drugs are taken out of a box "
-        "(rip-off) or dropped at sea by opening its door.", "door", detected=False),
+        "(rip-off) or dropped at sea by opening its door.", "door"),
     EventType(
         "box_off_vessel", "Box off its vessel", "cargo", "container",
         "A smart container's own GPS leaves the track of the ship it is booked on while it "
         "should be aboard.",
         "box_off_vessel--a-box-that-leaves-its-ship", 0.4, "A box that is not where its ship "
-        "is was swapped, unloaded unrecorded or its booking is false.", "box", detected=False),
+        "is was swapped, unloaded unrecorded or its booking is false.", "box"),
     EventType(
         "reefer_anomaly", "Reefer anomaly", "cargo", "container",
         "A reefer's temperature or light pattern that an opened or tampered box gives: a "
         "jump towards ambient, light inside the box.",
         "reefer_anomaly--a-reefer-opened-on-the-way", 0.3, "Reefers of fruit carry most "
-        "seized cocaine; an opened reefer shows in its readings.", "snowflake",
-        detected=False),
+        "seized cocaine; an opened reefer shows in its readings.", "snowflake"),
     EventType(
         "unexpected_stop", "Unexpected stop", "cargo", "container",
         "A container in inland transport that stops where its route gives no reason to: off "
         "the road to its delivery place, for long enough to open it.",
         "unexpected_stop--a-stop-on-the-way-inland", 0.25, "A truck that stops on the way "
-        "from the terminal is where a load is taken out.", "octagon", detected=False),
+        "from the terminal is where a load is taken out.", "octagon"),
     EventType(
         "insider_lookup", "Insider look-up", "security", "user",
         "A user's reading that looks like an insider working for a network: a container's "

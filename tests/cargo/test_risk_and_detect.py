@@ -1,0 +1,128 @@
+"""The cargo run end to end on a small world, container risk and its contributions, and the
+cargo settings."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pytest
+
+from balise.cargo.detect import CargoInputs, detect_cargo
+from balise.cargo.params import CargoParams, cargo_params, cargo_settings, locodes
+from balise.cargo.risk import (
+    carriers_of_events,
+    party_contributions,
+    score_containers,
+    vessel_contributions,
+)
+from balise.model.event_types import detected_types
+from balise.model.events import EVENT_SCHEMA
+from balise.settings import resolve
+from cargo_helpers import BOX, OTHER, at, event, events, gate, manifests, releases, voyage
+
+
+def _world() -> CargoInputs:
+    shell = voyage("ECGYE", "DOCAU", "NLRTM", dwell_days=30)
+    plain = voyage("BRSSZ", "FRLEH", box=OTHER, vessel=244000000)
+    release = {
+        "release_id": "R1", "container_number": BOX, "terminal": "NLRTM-ECT",
+        "issued_at": at(60), "issued_to": "Maas Fresh BV",
+        "authorised_haulier": "Van Dijk Transport", "valid_from": at(60),
+        "valid_until": at(90), "customs_status": "released", "customs_status_at": at(61),
+    }  # fmt: skip
+    out = {
+        "gate_tx_id": "G1", "container_number": BOX, "terminal": "NLRTM-ECT", "time": at(62),
+        "direction": "out", "haulier": "Van Dijk Transport", "release_id": "R1",
+        "result": "accepted",
+    }  # fmt: skip
+    again = out | {"gate_tx_id": "G2", "time": at(63), "result": "rejected"}
+    return CargoInputs(
+        container_events=events(*shell, *plain),
+        manifests=manifests(
+            {
+                "bill_of_lading": "BL1",
+                "consignee": "Maas Fresh BV",
+                "shipper": "Agro Export SA",
+                "container_numbers": [BOX, OTHER],
+            },
+        ),
+        releases=releases(release),
+        gate=gate(out, again),
+    )
+
+
+def test_the_cargo_run_finds_each_rule_of_the_world() -> None:
+    found = detect_cargo(_world())
+    assert found.schema == pl.Schema(EVENT_SCHEMA)
+    assert sorted(found["type"].to_list()) == ["release_fraud", "shell_game"]
+    assert set(found["subject"].struct.field("id")) == {BOX}
+    assert found["mmsi"].null_count() == found.height
+    assert detect_cargo(_world())["id"].to_list() == found["id"].to_list()
+
+
+def test_a_missing_input_runs_what_it_can() -> None:
+    assert detect_cargo(CargoInputs()).is_empty()
+    only_gate = _world()
+    assert detect_cargo(CargoInputs(releases=only_gate.releases, gate=only_gate.gate))[
+        "type"
+    ].to_list() == ["release_fraud"]
+
+
+def test_container_risk_and_what_it_adds_to_vessels_and_parties() -> None:
+    world = _world()
+    found = detect_cargo(world)
+    scores = score_containers(found, now=at(64))
+    [row] = scores.to_dicts()
+    assert row["container_number"] == BOX
+    reasons = json.loads(row["reasons"])
+    assert {r["kind"] for r in reasons} == {"release_fraud", "shell_game"}
+    assert sum(r["points"] for r in reasons) == pytest.approx(row["score"], abs=0.05)
+    later = score_containers(found, now=at(124))
+    assert later["score"][0] < row["score"]
+    vessels = vessel_contributions(scores, carriers_of_events(found))
+    assert 636012346 in vessels["mmsi"].to_list()
+    top = vessels.row(0, named=True)
+    assert top["contribution"] == pytest.approx(0.3 * row["score"] / 100, abs=1e-3)
+    parties = party_contributions(scores, world.manifests)  # type: ignore[arg-type]
+    assert set(zip(parties["party"], parties["role"], strict=True)) == {
+        ("Maas Fresh BV", "consignee"), ("Agro Export SA", "shipper"),
+    }  # fmt: skip
+    assert parties["containers"].to_list()[0] == [BOX]
+
+
+def test_retracted_events_do_not_count() -> None:
+    found = detect_cargo(_world()).with_columns(pl.lit("retracted").alias("status"))
+    assert score_containers(found, now=at(64)).is_empty()
+
+
+def test_cargo_thresholds_are_settings() -> None:
+    names = {s["name"] for s in cargo_settings()}
+    assert "cargo.shell_game.long_dwell_days" in names
+    assert "cargo.release_fraud.fast_pickup_hours" in names
+    assert "cargo.watched_hubs" in names
+    values = resolve(
+        environ={"BALISE_CARGO_SHELL_GAME_LONG_DWELL_DAYS": "40",
+                 "BALISE_CARGO_WATCHED_HUBS": "docau, tglfw"},
+    ).values  # fmt: skip
+    params = cargo_params(values)
+    assert params.shell_game.long_dwell_days == 40
+    assert params.watched_hubs == ("DOCAU", "TGLFW")
+    assert params.release_fraud == CargoParams().release_fraud
+    assert locodes(["jmkin"]) == ("JMKIN",)
+    with pytest.raises(ValueError, match="UN/LOCODE"):
+        locodes("Kingston")
+
+
+def test_the_watched_hubs_are_a_setting() -> None:
+    params = CargoParams(watched_hubs=("TGLFW",))
+    found = detect_cargo(_world(), params)
+    assert found["type"].to_list() == ["release_fraud"]
+
+
+def test_every_cargo_type_is_detected() -> None:
+    assert set(detected_types("cargo")) == {
+        "shell_game", "release_fraud", "container_clone", "door_opened", "box_off_vessel",
+        "reefer_anomaly", "unexpected_stop",
+    }  # fmt: skip
+    assert event("LOADED", "NLRTM", 0)["container_number"] == BOX
