@@ -1,0 +1,218 @@
+"""Telemetry of smart containers: one reading of a box's device (position, door, light,
+temperature, humidity, shock, battery), from JSON lines files, MQTT messages or the API.
+
+One function reads one message, `parse_telemetry`: the file reader, the live MQTT listener
+(`balise.engine.telemetry_listener`) and `POST /api/v1/telemetry` all call it, so a reading is
+accepted or refused the same way wherever it comes from.
+
+Fields (keys case-insensitive, others ignored; the required ones in bold):
+**container_number**, **time**, lat, lon, door_open, light_lux, temperature_c, humidity, shock_g,
+battery.
+
+- `container_number`: ISO 6346 with a correct check digit (`CSQU3054383`; spaces and hyphens
+  allowed, stored without them). A live message may leave it out when its MQTT topic names the
+  box (`containers/CSQU3054383/telemetry`); a message naming another box than its topic is
+  quarantined `container_mismatch` (a device or gateway misconfigured, or a cloned number).
+- `time`: ISO 8601 with `Z` or an offset (`2024-03-01T08:00:00+01:00`; without one it is UTC) or
+  epoch seconds (`1709280000`, `1709280000.25`); an epoch number from `MS_EPOCH_FLOOR`
+  (100,000,000,000) on is milliseconds (`1709280000000`), as in the AIS readers. Outside
+  1980-01-01 .. one day after the clock of the reading machine: `bad_time`.
+- `lat`, `lon`: WGS 84 degrees. A position that is not a pair of numbers within [-90, 90] and
+  [-180, 180], or that is exactly (0, 0) (the "null island" a tracker without a GPS fix
+  reports), is **cleared** (both set to null, counted `cleared: bad_position`), not
+  quarantined: a box inside a stack or a hold often has no fix, and its door, light and
+  temperature readings are what matter then.
+- `door_open`: `true`/`false`, `1`/`0`, `"open"`/`"closed"` (text case-insensitive).
+- `light_lux` [0, 200,000] (direct sunlight is about 100,000-120,000 lux), `temperature_c`
+  [-70, 90] (a super-freezer reefer runs at -60 °C; a dry box in the sun reaches about 70 °C),
+  `humidity` [0, 100] (% relative), `shock_g` [0, 1,000] (trackers' accelerometers saturate
+  far below), `battery` [0, 100] (%). A value of the wrong type or out of its range is cleared
+  (null, counted `cleared: bad_<field>`) and the reading kept, as for the position.
+
+Quarantine reasons: `missing_field` (no container number or time), `bad_container_number`,
+`bad_time`, `container_mismatch`, and for files `bad_json` and `line_too_long`. The API is strict:
+a reading that would be quarantined, or that has any value cleared, is refused (RFC 9457).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any, BinaryIO, Final
+
+from balise.io.nmea_time import MS_EPOCH_FLOOR, time_window
+from balise.io.record_fields import BadRecord, Row
+from balise.io.record_lines import RecordFormat, read_jsonl_records
+from balise.model.batch import ReadOptions
+from balise.model.containers import is_valid_container, normalise_container
+from balise.model.record_batch import RecordBatch, RecordKind
+
+SENSOR_RANGES: Final[dict[str, tuple[float, float]]] = {
+    "light_lux": (0.0, 200_000.0),
+    "temperature_c": (-70.0, 90.0),
+    "humidity": (0.0, 100.0),
+    "shock_g": (0.0, 1_000.0),
+    "battery": (0.0, 100.0),
+}
+"""The plausible range of each sensor value (see the module's docstring for why); outside it
+the value is cleared."""
+DOOR_WORDS: Final = {"true": True, "1": True, "open": True, "false": False, "0": False,
+                     "closed": False}  # fmt: skip
+"""Texts read as a door contact's state."""
+FIELDS: Final = ("container_number", "time", "lat", "lon", "door_open", *SENSOR_RANGES)
+"""The fields of a reading, in the order of `TELEMETRY_SCHEMA`."""
+
+
+def parse_telemetry(
+    message: Mapping[str, Any], container_number: str | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """One reading from a decoded JSON object: the values of `TELEMETRY_SCHEMA` (all but
+    `source` and `source_line`) and the reasons of the values cleared (`bad_position`,
+    `bad_<field>`). `container_number` is the box named elsewhere (an MQTT topic): used when
+    the message names none, `container_mismatch` when it names another. Raises `BadRecord`
+    with the quarantine reason when the reading cannot be kept."""
+    row = Row({str(key).strip().lower(): value for key, value in message.items()})
+    return telemetry_values(row, container_number), row.cleared
+
+
+def telemetry_values(row: Row, container_number: str | None = None) -> dict[str, Any]:
+    """`parse_telemetry` of a `Row` (its cleared values noted in `row.cleared`)."""
+    lat, lon = _position(row)
+    values = {
+        "container_number": _container(row, container_number),
+        "time": reading_time(row.raw("time")),
+        "lat": lat,
+        "lon": lon,
+        "door_open": _door(row),
+    }
+    for name, (low, high) in SENSOR_RANGES.items():
+        values[name] = _sensor(row, name, low, high)
+    return values
+
+
+def _container(row: Row, from_topic: str | None) -> str:
+    if row.raw("container_number") in (None, "") and from_topic is not None:
+        number = normalise_container(from_topic)
+        if not is_valid_container(number):
+            raise BadRecord("bad_container_number", f"topic's container {from_topic!r}")
+        return number
+    number = row.container("container_number")
+    if from_topic is not None and normalise_container(from_topic) != number:
+        raise BadRecord("container_mismatch", f"{number} in a message of {from_topic!r}")
+    return number
+
+
+def reading_time(value: Any) -> datetime:
+    """A reading's time: ISO 8601 text (UTC without an offset) or epoch seconds (milliseconds
+    from `MS_EPOCH_FLOOR` on), as a number or as digits; `missing_field` when absent,
+    `bad_time` when unreadable or implausible (`time_window`)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise BadRecord("missing_field", "time")
+    parsed = _epoch(value) if _is_number(value) else _iso(value)
+    first, last = time_window()
+    if parsed is None or not first <= parsed < last:
+        raise BadRecord("bad_time", f"time {_shown(value)}")
+    return parsed
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    return isinstance(value, str) and value.strip().replace(".", "", 1).isdigit()
+
+
+def _epoch(value: Any) -> datetime | None:
+    seconds = float(value)
+    if not math.isfinite(seconds):
+        return None
+    if seconds >= MS_EPOCH_FLOOR:
+        seconds /= 1000
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _iso(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _number(value: Any) -> float | None:
+    """A finite number from a JSON number or a numeric text; None otherwise."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _position(row: Row) -> tuple[float | None, float | None]:
+    raw_lat, raw_lon = row.raw("lat"), row.raw("lon")
+    if _blank(raw_lat) and _blank(raw_lon):
+        return None, None
+    lat, lon = _number(raw_lat), _number(raw_lon)
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        row.cleared.append("bad_position")
+        return None, None
+    if lat == 0 and lon == 0:
+        row.cleared.append("bad_position")
+        return None, None
+    return lat, lon
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _door(row: Row) -> bool | None:
+    value = row.raw("door_open")
+    if _blank(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    key = str(value).strip().lower() if isinstance(value, str | int) else None
+    if key in DOOR_WORDS:
+        return DOOR_WORDS[key]
+    row.cleared.append("bad_door_open")
+    return None
+
+
+def _sensor(row: Row, name: str, low: float, high: float) -> float | None:
+    value = row.raw(name)
+    if _blank(value):
+        return None
+    number = _number(value)
+    if number is None or not low <= number <= high:
+        row.cleared.append(f"bad_{name}")
+        return None
+    return number
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _telemetry(row: Row) -> dict[str, Any]:
+    return telemetry_values(row)
+
+
+TELEMETRY_JSONL: Final = RecordFormat(
+    RecordKind.TELEMETRY, "telemetry_jsonl", ("container_number", "time"), _telemetry
+)
+
+
+def read_telemetry(stream: BinaryIO, source: str, options: ReadOptions) -> Iterator[RecordBatch]:
+    """Batches of the readings of a JSON lines `stream` (see the module's docstring)."""
+    yield from read_jsonl_records(stream, source, TELEMETRY_JSONL, options)
