@@ -36,17 +36,23 @@ a reading that would be quarantined, or that has any value cleared, is refused (
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Iterator, Mapping
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, BinaryIO, Final
+
+import polars as pl
 
 from balise.io.nmea_time import MS_EPOCH_FLOOR, time_window
 from balise.io.record_fields import BadRecord, Row
 from balise.io.record_lines import RecordFormat, read_jsonl_records
 from balise.model.batch import ReadOptions
 from balise.model.containers import is_valid_container, normalise_container
-from balise.model.record_batch import RecordBatch, RecordKind
+from balise.model.record_batch import RECORD_SCHEMAS, RecordBatch, RecordKind
+from balise.model.schema import QUARANTINE_SCHEMA
 
 SENSOR_RANGES: Final[dict[str, tuple[float, float]]] = {
     "light_lux": (0.0, 200_000.0),
@@ -60,6 +66,16 @@ the value is cleared."""
 DOOR_WORDS: Final = {"true": True, "1": True, "open": True, "false": False, "0": False,
                      "closed": False}  # fmt: skip
 """Texts read as a door contact's state."""
+LIVE_BATCH_SECONDS: Final = 0.5
+"""Longest a live message waits before it is stored (setting `listen.batch_seconds`): half of
+issue 14's budget of one second from a message to its alert, leaving the rest to the
+detectors."""
+LIVE_BATCH_MESSAGES: Final = 5_000
+"""Most live messages stored in one batch (setting `listen.batch_messages`): one
+`LIVE_BATCH_SECONDS` of the 5,000 messages/s Balise is built to sustain (issue 14)."""
+RECONNECT_MAX_SECONDS: Final = 30
+"""Longest wait between two attempts to reach a lost broker (setting
+`listen.reconnect_max_seconds`); the wait starts at 1 s and doubles."""
 FIELDS: Final = ("container_number", "time", "lat", "lon", "door_open", *SENSOR_RANGES)
 """The fields of a reading, in the order of `TELEMETRY_SCHEMA`."""
 
@@ -216,3 +232,83 @@ TELEMETRY_JSONL: Final = RecordFormat(
 def read_telemetry(stream: BinaryIO, source: str, options: ReadOptions) -> Iterator[RecordBatch]:
     """Batches of the readings of a JSON lines `stream` (see the module's docstring)."""
     yield from read_jsonl_records(stream, source, TELEMETRY_JSONL, options)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message received from a broker: its topic and payload (a JSON object, UTF-8)."""
+
+    topic: str
+    payload: bytes
+
+
+def topic_level(topic_filter: str) -> int | None:
+    """The level of an MQTT topic filter whose single-level wildcard `+` names the container
+    (`containers/+/telemetry` -> 1); None when the filter has none (the first `+` counts)."""
+    levels = topic_filter.split("/")
+    return levels.index("+") if "+" in levels else None
+
+
+def _topic_container(topic: str, level: int | None) -> str | None:
+    if level is None:
+        return None
+    levels = topic.split("/")
+    return levels[level] if level < len(levels) and levels[level] else None
+
+
+def messages_batch(
+    messages: Sequence[Message],
+    source: str,
+    first_number: int,
+    options: ReadOptions,
+    level: int | None = None,
+) -> RecordBatch:
+    """The readings of live `messages` as one batch, as a file's lines would be: message `i`
+    is `source_line` `first_number + i`; its container may come from topic `level` (see
+    `topic_level`). A payload that is not a JSON object is quarantined `bad_json`, one longer
+    than `options.max_record_line_bytes` `line_too_long`."""
+    columns: dict[str, list[Any]] = {name: [] for name in RECORD_SCHEMAS[RecordKind.TELEMETRY]}
+    rejected: list[tuple[int, str, str, str]] = []
+    cleared: Counter[str] = Counter()
+    for number, message in enumerate(messages, first_number):
+        text = message.payload.decode("utf-8", errors="replace")
+        try:
+            values, found = _message_values(message, text, level, options)
+        except BadRecord as bad:
+            rejected.append((number, bad.reason, f"{bad.detail} (topic {message.topic})", text))
+            continue
+        cleared.update(found)
+        values["source"], values["source_line"] = source, number
+        for name, column in columns.items():
+            column.append(values[name])
+    return _batch(columns, rejected, cleared, source, len(messages))
+
+
+def _message_values(
+    message: Message, text: str, level: int | None, options: ReadOptions
+) -> tuple[dict[str, Any], list[str]]:
+    if len(message.payload) > options.max_record_line_bytes:
+        cap = options.max_record_line_bytes
+        raise BadRecord("line_too_long", f"longer than {cap} bytes (ingest.max_record_line_bytes)")
+    try:
+        decoded = json.loads(text)
+    except (ValueError, RecursionError) as err:
+        raise BadRecord("bad_json", str(err)[:200]) from err
+    if not isinstance(decoded, dict):
+        raise BadRecord("bad_json", f"a JSON {type(decoded).__name__}, not an object")
+    return parse_telemetry(decoded, _topic_container(message.topic, level))
+
+
+def _batch(
+    columns: dict[str, list[Any]],
+    rejected: list[tuple[int, str, str, str]],
+    cleared: Counter[str],
+    source: str,
+    read: int,
+) -> RecordBatch:
+    names = ("source_line", "reason", "detail", "raw")
+    quarantine = pl.DataFrame(
+        rejected, schema={c: QUARANTINE_SCHEMA[c] for c in names}, orient="row"
+    ).select(pl.lit(source).alias("source"), *names)
+    records = pl.DataFrame(columns, schema=RECORD_SCHEMAS[RecordKind.TELEMETRY])
+    return RecordBatch(RecordKind.TELEMETRY, records, quarantine, read, cleared=cleared)
