@@ -166,7 +166,11 @@ def _client(options: ListenOptions, inbox: _Inbox, log: LogCallback) -> Client:
             return
         inbox.connections += 1
         client.subscribe(options.topic, options.qos)
-        log(f"{options.source}: connected, subscribed (QoS {options.qos})")
+        log(f"{options.source}: connected")
+
+    def on_subscribe(_: Client, __: Any, ___: Any, reasons: Any, ____: Any) -> None:
+        granted = ", ".join(str(reason) for reason in reasons)
+        log(f"{options.source}: subscribed ({granted})")
 
     def on_disconnect(_: Client, __: Any, ___: Any, reason: Any, ____: Any) -> None:
         if reason.is_failure:
@@ -180,6 +184,7 @@ def _client(options: ListenOptions, inbox: _Inbox, log: LogCallback) -> Client:
 
     client.on_connect = on_connect
     client.on_connect_fail = on_connect_fail
+    client.on_subscribe = on_subscribe
     client.on_disconnect = on_disconnect
     client.on_message = on_message
     return client
