@@ -312,3 +312,14 @@ def _batch(
     ).select(pl.lit(source).alias("source"), *names)
     records = pl.DataFrame(columns, schema=RECORD_SCHEMAS[RecordKind.TELEMETRY])
     return RecordBatch(RecordKind.TELEMETRY, records, quarantine, read, cleared=cleared)
+
+
+def readings_batch(readings: Sequence[dict[str, Any]], source: str) -> RecordBatch:
+    """Readings already checked (`parse_telemetry`'s values) as one batch from `source`, the
+    `i`-th with `source_line` `i + 1`."""
+    columns: dict[str, list[Any]] = {name: [] for name in RECORD_SCHEMAS[RecordKind.TELEMETRY]}
+    for number, values in enumerate(readings, 1):
+        row = {**values, "source": source, "source_line": number}
+        for name, column in columns.items():
+            column.append(row[name])
+    return _batch(columns, [], Counter(), source, len(readings))
