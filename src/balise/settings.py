@@ -182,7 +182,8 @@ SETTINGS: tuple[Setting, ...] = (
         help="Longest a message received by `balise listen telemetry` waits before it is stored "
         "(with the others received meanwhile, as one batch); bounds the delay from a message "
         "to its stored reading and to what runs after each batch.",
-        source="Balise: half of issue 14's one second from a container's message to its alert",
+        source="Balise: a quarter of issue 14's one second from a container's message to its "
+        "alert (bench/results/telemetry_live.md)",
     ),
     Setting(
         name="listen.batch_messages",
@@ -191,7 +192,7 @@ SETTINGS: tuple[Setting, ...] = (
         unit="messages",
         help="Most messages `balise listen telemetry` stores in one batch; a batch is stored "
         "as soon as it is full, before listen.batch_seconds.",
-        source="Balise: one batch interval of the 5,000 messages/s of issue 14",
+        source="Balise: one second of the 5,000 messages/s of issue 14",
     ),
     Setting(
         name="listen.reconnect_max_seconds",

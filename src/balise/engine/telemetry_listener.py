@@ -127,26 +127,34 @@ class _Inbox:
 
     def __init__(self, batch_messages: int) -> None:
         self._lock = threading.Lock()
-        self._full = threading.Event()
+        self._ready = threading.Condition(self._lock)
         self._messages: list[Message] = []
+        self._first_at = 0.0
         self._batch_messages = batch_messages
         self.received = 0
         self.connections = 0
 
     def put(self, message: Message) -> None:
         with self._lock:
+            if not self._messages:
+                self._first_at = time.monotonic()
             self._messages.append(message)
             self.received += 1
-            if len(self._messages) >= self._batch_messages:
-                self._full.set()
+            if len(self._messages) in (1, self._batch_messages):
+                self._ready.notify()
 
-    def wait(self, seconds: float) -> None:
-        self._full.wait(seconds)
-
-    def take(self) -> list[Message]:
+    def take(self, batch_seconds: float, idle_s: float = 0.1) -> list[Message]:
+        """The messages received, once the first of them waited `batch_seconds` or there are
+        `batch_messages`; an empty list after `idle_s` without any (to check for a stop)."""
         with self._lock:
+            if not self._messages:
+                self._ready.wait(idle_s)
+            while self._messages and len(self._messages) < self._batch_messages:
+                left = self._first_at + batch_seconds - time.monotonic()
+                if left <= 0:
+                    break
+                self._ready.wait(left)
             taken, self._messages = self._messages, []
-            self._full.clear()
             return taken
 
 
@@ -208,23 +216,22 @@ def listen_telemetry(
     inbox = _Inbox(max(1, options.batch_messages))
     started = datetime.now(UTC)
     summary = ListenSummary(_session_id(options, started), options.source)
+    client = _client(options, inbox, log or (lambda _: None))
+    _connect(client, options)
     store.start_ingest(
         IngestRecord(summary.ingest_id, options.source, SOURCE_FORMAT, "running", 0,
                      options.batch_messages)
     )  # fmt: skip
-    client = _client(options, inbox, log or (lambda _: None))
-    _connect(client, options)
     client.loop_start()
     level = topic_level(options.topic) if options.container_from_topic else None
     clock = time.monotonic()
     try:
         while not _done(stop, inbox, options, time.monotonic() - clock):
-            inbox.wait(options.batch_seconds)
-            _flush(store, inbox.take(), summary, reading, level, on_batch)
+            _flush(store, inbox.take(options.batch_seconds), summary, reading, level, on_batch)
     finally:
         client.disconnect()
         client.loop_stop()
-        _flush(store, inbox.take(), summary, reading, level, on_batch)
+        _flush(store, inbox.take(0.0, 0.0), summary, reading, level, on_batch)
         store.finish_ingest(summary.ingest_id)
     summary.connections = inbox.connections
     summary.seconds = time.monotonic() - clock
@@ -266,13 +273,11 @@ def _flush(
         return
     batch = messages_batch(messages, summary.source, summary.messages + 1, options, level)
     batch.quarantine = cap_texts(batch.quarantine, options.max_quarantine_text_bytes)
-    before = _counted(store, summary.ingest_id)
     store.store_records(summary.ingest_id, summary.batches, batch)
-    after = _counted(store, summary.ingest_id)
+    totals = _counted(store, summary.ingest_id)
     summary.messages += len(messages)
     summary.batches += 1
-    summary.stored += after["records_stored"] - before["records_stored"]
-    summary.duplicates += after["duplicates"] - before["duplicates"]
+    summary.stored, summary.duplicates = totals["records_stored"], totals["duplicates"]
     summary.quarantined.update(dict(batch.quarantine["reason"].value_counts().rows()))
     summary.cleared.update(batch.cleared)
     if on_batch is not None and not batch.records.is_empty():

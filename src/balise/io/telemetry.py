@@ -66,13 +66,14 @@ the value is cleared."""
 DOOR_WORDS: Final = {"true": True, "1": True, "open": True, "false": False, "0": False,
                      "closed": False}  # fmt: skip
 """Texts read as a door contact's state."""
-LIVE_BATCH_SECONDS: Final = 0.5
-"""Longest a live message waits before it is stored (setting `listen.batch_seconds`): half of
-issue 14's budget of one second from a message to its alert, leaving the rest to the
-detectors."""
+LIVE_BATCH_SECONDS: Final = 0.25
+"""Longest a live message waits before it is stored (setting `listen.batch_seconds`): a
+quarter of issue 14's budget of one second from a message to its alert, leaving the rest to
+storing it, the broker's queues and the detectors (bench/results/telemetry_live.md)."""
 LIVE_BATCH_MESSAGES: Final = 5_000
-"""Most live messages stored in one batch (setting `listen.batch_messages`): one
-`LIVE_BATCH_SECONDS` of the 5,000 messages/s Balise is built to sustain (issue 14)."""
+"""Most live messages stored in one batch (setting `listen.batch_messages`): a second of the
+5,000 messages/s Balise is built to sustain (issue 14), so that a backlog (after a reconnection)
+is stored in batches of bounded size."""
 RECONNECT_MAX_SECONDS: Final = 30
 """Longest wait between two attempts to reach a lost broker (setting
 `listen.reconnect_max_seconds`); the wait starts at 1 s and doubles."""
