@@ -15,7 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from balise.io.record_fields import BadRecord
-from balise.io.telemetry import parse_telemetry, read_telemetry
+from balise.io.telemetry import (
+    Message,
+    messages_batch,
+    parse_telemetry,
+    read_telemetry,
+    topic_level,
+)
 from balise.model.batch import ReadOptions
 from balise.model.cargo import TELEMETRY_SCHEMA
 from balise.model.record_batch import RecordBatch
@@ -160,3 +166,32 @@ def test_any_message_is_kept_or_refused_with_a_reason(message: dict[str, Any]) -
         return
     assert set(row) == set(TELEMETRY_SCHEMA) - {"source", "source_line"}
     assert all(reason.startswith("bad_") for reason in cleared)
+
+
+def test_live_messages_make_a_batch_numbered_from_the_session_count() -> None:
+    topic = "containers/{}/telemetry"
+    messages = [
+        Message(topic.format("CSQU3054383"), b'{"time": 1709280000, "humidity": 140}'),
+        Message(topic.format("MSKU9070323"), b'{"container_number": "CSQU3054383", "time": 1}'),
+        Message(topic.format("CSQU3054383"), b"[1, 2]"),
+        Message(topic.format("CSQU3054383"), b"{" + b" " * 100 + b"}"),
+        Message("other", b'{"container_number": "MSKU9070323", "time": "2024-03-01T08:00Z"}'),
+    ]
+    options = ReadOptions(max_record_line_bytes=64)
+    batch = messages_batch(messages, "mqtt://b/t", 11, options, topic_level("containers/+/x"))
+    assert batch.records.select("container_number", "source_line").rows() == [
+        ("CSQU3054383", 11), ("MSKU9070323", 15),
+    ]  # fmt: skip
+    assert batch.quarantine.select("source_line", "reason").rows() == [
+        (12, "container_mismatch"), (13, "bad_json"), (14, "line_too_long"),
+    ]  # fmt: skip
+    assert batch.cleared == {"bad_humidity": 1}
+    assert batch.records_read == 5
+    assert batch.quarantine["source"].unique().to_list() == ["mqtt://b/t"]
+
+
+def test_the_topic_level_naming_the_container() -> None:
+    assert topic_level("containers/+/telemetry") == 1
+    assert topic_level("+/data/+") == 0
+    assert topic_level("containers/#") is None
+    assert topic_level("containers/CSQU3054383/telemetry") is None

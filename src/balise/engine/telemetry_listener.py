@@ -209,8 +209,9 @@ def listen_telemetry(
     """Listen to `options.topic` on the broker and store the readings (see the module's
     docstring) until `stop` is set, `options.max_messages` were received or
     `options.duration_s` passed; `read_options` bounds a message's size
-    (`max_record_line_bytes`) and its quarantined text. Raises `UsageError` when the broker's
-    address cannot be resolved or the mqtt extra is missing."""
+    (`max_record_line_bytes`) and its quarantined text. A broker that cannot be reached is
+    tried again and again (each failure told to `log`); raises `UsageError` for an address
+    Paho refuses outright or when the mqtt extra is missing."""
     reading = read_options or ReadOptions()
     stop = stop or threading.Event()
     inbox = _Inbox(max(1, options.batch_messages))
@@ -239,8 +240,8 @@ def listen_telemetry(
 
 
 def _connect(client: Client, options: ListenOptions) -> None:
-    """Start connecting; a broker that is down is retried by the network thread, a host name
-    that does not resolve is the user's mistake."""
+    """Start connecting (the network thread connects, and retries while the broker is down or
+    its name does not resolve)."""
     try:
         client.connect_async(options.host, options.port, options.keepalive_s)
     except (OSError, ValueError) as err:
