@@ -11,7 +11,12 @@ to stored row. Sustained rate: messages stored / (last batch committed - first p
     .venv/bin/python bench/telemetry_live_bench.py --messages 100000
     .venv/bin/python bench/telemetry_live_bench.py --messages 50000 --rate 5000
 
+    .venv/bin/python bench/telemetry_live_bench.py --messages 100000 --backlog --append
+
 Writes bench/results/telemetry_live.{json,md} (one row per run; --append keeps earlier rows).
+With --backlog the messages are published first, to the listener's persistent session while it
+is away, and the listener is timed draining them: its own rate, with no publisher sharing the
+processors.
 """
 
 from __future__ import annotations
@@ -73,7 +78,7 @@ def _boxes(count: int) -> list[str]:
     return [s + str(check_digit(s)) for s in serials]
 
 
-def listen(port: int, db: Path, messages: int, out: Path, qos: int) -> None:
+def listen(port: int, db: Path, messages: int, out: Path, qos: int, client_id: str) -> None:
     """The listener process: store `messages` readings, then write each one's latency (s) and
     the time the last batch was committed to `out`."""
     latencies: list[np.ndarray[Any, Any]] = []
@@ -90,12 +95,14 @@ def listen(port: int, db: Path, messages: int, out: Path, qos: int) -> None:
             print("ready", flush=True)
 
     store = DuckDBStore(db)
-    options = ListenOptions("127.0.0.1", port, qos=qos, max_messages=messages, duration_s=600)
+    options = ListenOptions("127.0.0.1", port, qos=qos, client_id=client_id or None,
+                            max_messages=messages, duration_s=600)  # fmt: skip
+    started = time.time()
     summary = listen_telemetry(store, options, on_batch=on_batch, log=log)
     store.close()
     joined = np.concatenate(latencies) if latencies else np.zeros(0)
     out.write_text(json.dumps({"latencies": joined.tolist(), "last_commit": max(committed),
-                               "summary": summary.as_dict()}))  # fmt: skip
+                               "started": started, "summary": summary.as_dict()}))  # fmt: skip
 
 
 def publish(port: int, messages: int, rate: float | None, qos: int, first_box: int = 0) -> float:
@@ -150,29 +157,54 @@ def _publishers(port: int, messages: int, rate: float | None, qos: int, count: i
     return min(firsts)
 
 
-def run(messages: int, rate: float | None, qos: int, count: int) -> dict[str, Any]:
+def _register(port: int, client_id: str, qos: int) -> None:
+    """Open the persistent session `client_id` (subscribed), then leave: the broker keeps what
+    is published for it meanwhile."""
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
+    subscribed = threading.Event()
+    client.on_subscribe = lambda *_: subscribed.set()
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    client.subscribe(TOPIC.format("+"), qos)
+    assert subscribed.wait(10)
+    client.disconnect()
+    client.loop_stop()
+
+
+def run(
+    messages: int, rate: float | None, qos: int, count: int, backlog: bool = False
+) -> dict[str, Any]:
+    """One run; with `backlog`, every message is published while the listener is away (its
+    persistent session kept by the broker) and the listener then drains them: its own rate,
+    without publishers sharing the machine's processors."""
+    client_id = "balise-bench" if backlog else ""
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         broker, port = _broker(folder)
         out = folder / "listener.json"
-        listener = subprocess.Popen(
-            [sys.executable, __file__, "--listen", str(port), str(folder / "b.duckdb"),
-             str(messages), str(out), str(qos)],
-            stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
+        command = [sys.executable, __file__, "--listen", str(port), str(folder / "b.duckdb"),
+                   str(messages), str(out), str(qos), client_id]  # fmt: skip
         try:
-            assert listener.stdout is not None
-            assert listener.stdout.readline().strip() == "ready"
-            first = _publishers(port, messages, rate, qos, count)
+            if backlog:
+                _register(port, client_id, qos)
+                first = _publishers(port, messages, rate, qos, count)
+            listener = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+            if not backlog:
+                assert listener.stdout is not None
+                assert listener.stdout.readline().strip() == "ready"
+                first = _publishers(port, messages, rate, qos, count)
             listener.wait(600)
         finally:
             broker.terminate()
             broker.wait(10)
         found = json.loads(out.read_text())
     latency = np.array(found["latencies"])
-    seconds = found["last_commit"] - first
+    seconds = found["last_commit"] - (found["started"] if backlog else first)
     return {
         "messages": messages,
+        "mode": "backlog drained" if backlog else "live",
+        "load_1min": round(load, 1),
         "rate_asked": rate,
         "qos": qos,
         "publishers": count,
@@ -186,7 +218,7 @@ def run(messages: int, rate: float | None, qos: int, count: int) -> dict[str, An
     }
 
 
-def _markdown(rows: list[dict[str, Any]], command: str) -> str:
+def _markdown(rows: list[dict[str, Any]]) -> str:
     lines = [
         "# Live telemetry through Mosquitto",
         "",
@@ -197,20 +229,33 @@ def _markdown(rows: list[dict[str, Any]], command: str) -> str:
         "1,000 boxes each; Mosquitto 2 on 127.0.0.1, all on this machine. Target (issue 14): "
         "sustained >= 5,000 messages/s.",
         "",
-        f"Command: `{command}`",
+        "Commands (in order, with `.venv/bin/`):",
         "",
-        "| messages | QoS | publishers | rate asked (/s) | stored | batches | seconds | stored/s "
-        "| latency p50 (ms) | p95 (ms) | max (ms) |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        *dict.fromkeys(f"    {r['command']}" for r in rows),
+        "",
+        "| load | messages | mode | QoS | publishers | rate asked (/s) | stored | batches "
+        "| seconds | stored/s | latency p50 (ms) | p95 (ms) | max (ms) |",
+        "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| ---: |",
     ]
     for r in rows:
         rate = "as fast as possible" if r["rate_asked"] is None else f"{r['rate_asked']:,.0f}"
         lines.append(
-            f"| {r['messages']:,} | {r['qos']} | {r['publishers']} | {rate} | {r['stored']:,} "
-            f"| {r['batches']} | {r['seconds']} | {r['stored_per_s']:,} "
-            f"| {r['latency_p50_ms']} | {r['latency_p95_ms']} | {r['latency_max_ms']} |"
+            f"| {r['load_1min']} | {r['messages']:,} | {r['mode']} | {r['qos']} "
+            f"| {r['publishers']} | {rate} | {r['stored']:,} | {r['batches']} | {r['seconds']} "
+            f"| {r['stored_per_s']:,} "
+            + (
+                "| - | - | - |"
+                if r["mode"] != "live"
+                else f"| {r['latency_p50_ms']} | {r['latency_p95_ms']} | {r['latency_max_ms']} |"
+            )
         )
     lines += [
+        "",
+        "`load` is the machine's 1-minute load average when the run started: the processors "
+        "are shared with whatever else runs (other jobs), so figures taken under load are "
+        "lower bounds. `backlog drained` is the listener's own rate: the messages were "
+        "published to its persistent session while it was away, then it stored them.",
         "",
         "Latency is from the instant before the publish call to the commit of the batch holding "
         "the reading (the listener's on_batch callback). At full speed it includes the time a "
@@ -228,12 +273,18 @@ def main() -> None:
                         help="Messages/s (repeatable); none: as fast as possible.")  # fmt: skip
     parser.add_argument("--qos", type=int, default=1, help="Publish and subscription QoS.")
     parser.add_argument("--publishers", type=int, default=2, help="Publishing processes.")
-    parser.add_argument("--listen", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--backlog",
+        action="store_true",
+        help="Publish first, then time the listener draining the backlog.",
+    )
+    parser.add_argument("--append", action="store_true", help="Keep the rows already written.")
+    parser.add_argument("--listen", nargs=6, help=argparse.SUPPRESS)
     parser.add_argument("--publish", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.listen:
-        port, db, messages, out, qos = args.listen
-        listen(int(port), Path(db), int(messages), Path(out), int(qos))
+        port, db, messages, out, qos, client_id = args.listen
+        listen(int(port), Path(db), int(messages), Path(out), int(qos), client_id)
         return
     if args.publish:
         port, count, pace, qos, first_box = args.publish
@@ -241,13 +292,19 @@ def main() -> None:
         print(publish(int(port), int(count), rate, int(qos), int(first_box)))
         return
     rates = args.rate or [None]
-    rows = [run(args.messages, rate, args.qos, args.publishers) for rate in rates]
+    command = "python bench/telemetry_live_bench.py " + " ".join(sys.argv[1:])
+    rows = [
+        {**run(args.messages, rate, args.qos, args.publishers, args.backlog), "command": command}
+        for rate in rates
+    ]
     for row in rows:
         print(json.dumps(row))
-    command = "python bench/telemetry_live_bench.py " + " ".join(sys.argv[1:])
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "telemetry_live.json").write_text(json.dumps(rows, indent=1) + "\n")
-    (RESULTS / "telemetry_live.md").write_text(_markdown(rows, command.strip()))
+    saved = RESULTS / "telemetry_live.json"
+    if args.append and saved.exists():
+        rows = json.loads(saved.read_text()) + rows
+    saved.write_text(json.dumps(rows, indent=1) + "\n")
+    (RESULTS / "telemetry_live.md").write_text(_markdown(rows))
 
 
 if __name__ == "__main__":
