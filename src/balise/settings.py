@@ -19,6 +19,7 @@ from balise.alerts.rules import alert_settings
 from balise.cargo.params import cargo_settings
 from balise.errors import SettingError
 from balise.io.arpa import ARPA_POSITION_ERROR_M
+from balise.io.telemetry import LIVE_BATCH_MESSAGES, LIVE_BATCH_SECONDS, RECONNECT_MAX_SECONDS
 from balise.maritime.params import detector_settings
 from balise.maritime.siting_demand import siting_settings
 from balise.model.batch import (
@@ -173,6 +174,36 @@ SETTINGS: tuple[Setting, ...] = (
         "carry none) and to ASTERIX reports without an accuracy item.",
         source="IMO MSC.192(79) radar range accuracy (30 m or 1 % of the range scale) and "
         "IMO A.823(19) ARPA tracking accuracy",
+    ),
+    Setting(
+        name="listen.batch_seconds",
+        parse=_positive_float,
+        default=LIVE_BATCH_SECONDS,
+        unit="s",
+        help="Longest a message received by `balise listen telemetry` waits before it is stored "
+        "(with the others received meanwhile, as one batch); bounds the delay from a message "
+        "to its stored reading and to what runs after each batch.",
+        source="Balise: a quarter of issue 14's one second from a container's message to its "
+        "alert (bench/results/telemetry_live.md)",
+    ),
+    Setting(
+        name="listen.batch_messages",
+        parse=_positive_int,
+        default=LIVE_BATCH_MESSAGES,
+        unit="messages",
+        help="Most messages `balise listen telemetry` stores in one batch; a batch is stored "
+        "as soon as it is full, before listen.batch_seconds.",
+        source="Balise: one second of the 5,000 messages/s of issue 14",
+    ),
+    Setting(
+        name="listen.reconnect_max_seconds",
+        parse=_positive_int,
+        default=RECONNECT_MAX_SECONDS,
+        unit="s",
+        help="Longest wait between two attempts of `balise listen telemetry` to reach a lost "
+        "broker; the wait starts at 1 s and doubles up to this.",
+        source="Balise: a restarted broker is found again within half a minute (Paho's "
+        "default, 120 s, leaves a watch officer blind for two)",
     ),
     Setting(
         name="detect.preset",

@@ -48,6 +48,12 @@ TABLE = [
     (("security_officer",), "police", "security_event", "read", True),
     (("admin",), "navy", "user", "change", True),
     (("security_officer",), "navy", "user", "read", False),
+    # container telemetry: read by all, posted by admins and analysts (no device role yet)
+    (("viewer",), "partner", "telemetry", "read", True),
+    (("analyst",), "port_authority", "telemetry", "change", True),
+    (("admin",), "navy", "telemetry", "change", True),
+    (("watch_officer",), "customs", "telemetry", "change", False),
+    (("viewer",), "customs", "telemetry", "change", False),
     # exports and watchlists
     (("viewer",), "customs", "export", "read", False),
     (("analyst",), "customs", "watchlist", "read", True),

@@ -225,7 +225,41 @@ def test_an_empty_store_reads_back_empty_frames_of_each_schema(
         RecordKind.RADAR: store.radar_contacts,
         RecordKind.RADAR_SITES: store.radar_sites,
         RecordKind.CLEARANCES: store.clearances,
+        RecordKind.TELEMETRY: store.telemetry,
     }
     read = readers[kind]()
     assert read.is_empty()
     assert read.schema == pl.Schema(RECORD_SCHEMAS[kind])
+
+
+def reading(number: str, minutes: float, **fields: Any) -> dict[str, Any]:
+    return {"container_number": number, "time": T0 + timedelta(minutes=minutes),
+            "source": "t.jsonl", "source_line": 1, **fields}  # fmt: skip
+
+
+def test_a_telemetry_reading_is_stored_once_per_container_and_time(store: Store) -> None:
+    first = batch(
+        RecordKind.TELEMETRY,
+        reading("CSQU3054383", 0, lat=51.9, lon=4.0, door_open=False),
+        reading("CSQU3054383", 0, lat=51.9, lon=4.0, door_open=False),
+        reading("MSKU9070323", 0, door_open=True),
+    )
+    assert save(store, "a", first) == {"records_read": 3, "records_stored": 2, "duplicates": 1}
+    again = batch(
+        RecordKind.TELEMETRY,
+        reading("CSQU3054383", 0, lat=51.9, lon=4.0, door_open=False),
+        reading("CSQU3054383", 0, lat=51.9, lon=4.0, door_open=True),
+        reading("CSQU3054383", 5, light_lux=300.0),
+    )
+    counts = save(store, "b", again)
+    assert counts == {"records_read": 3, "records_stored": 2, "records_replaced": 1,
+                      "outdated": 1}  # fmt: skip
+    found = store.telemetry("csqu 305438-3")
+    assert found.schema == pl.Schema(RECORD_SCHEMAS[RecordKind.TELEMETRY])
+    assert found.select("time", "door_open", "light_lux").rows() == [
+        (T0, True, None), (T0 + timedelta(minutes=5), None, 300.0),
+    ]  # fmt: skip
+    assert store.telemetry(since=T0 + timedelta(minutes=1))["container_number"].to_list() == [
+        "CSQU3054383"
+    ]
+    assert store.telemetry(until=T0 + timedelta(minutes=1)).height == 2

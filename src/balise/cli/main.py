@@ -15,7 +15,19 @@ from rich.console import Console
 from rich.markup import escape
 
 from balise import __version__
-from balise.cli import audit, demo, detect, ingest, ingest_records, plan, query, serve, sim, users
+from balise.cli import (
+    audit,
+    demo,
+    detect,
+    ingest,
+    ingest_records,
+    listen,
+    plan,
+    query,
+    serve,
+    sim,
+    users,
+)
 from balise.cli.context import AppState
 from balise.errors import BaliseError
 
@@ -28,6 +40,7 @@ app = typer.Typer(
 )
 ingest_records.register(ingest.app)
 app.add_typer(ingest.app, name="ingest")
+app.add_typer(listen.app, name="listen")
 app.add_typer(sim.app, name="sim")
 app.add_typer(users.app, name="users")
 app.add_typer(audit.app, name="audit")

@@ -1,6 +1,6 @@
 """Ingestion of records besides AIS: container releases, gate transactions, access logs
-imported from other systems, staff directories, work assignments, radar contacts, radar sites
-and clearance declarations.
+imported from other systems, staff directories, work assignments, radar contacts, radar sites,
+clearance declarations and smart-container telemetry.
 
 The same job as AIS ingestion (`balise.engine.ingest`): inputs identified by the sha256 of their
 bytes (the same content twice stores nothing new), gzip and zip read, batches committed one by
@@ -48,6 +48,7 @@ from balise.io.radar_records import (
     read_radar_sites,
 )
 from balise.io.staff_directory import STAFF_CSV, read_staff_directory
+from balise.io.telemetry import TELEMETRY_JSONL, read_telemetry
 from balise.io.work_assignments import WORK_CSV, read_work_assignments
 from balise.model.batch import ReadOptions
 from balise.model.record_batch import RecordBatch, RecordKind
@@ -66,6 +67,7 @@ _READERS: Final[dict[str, Reader]] = {
     RADAR_JSONL.name: lambda s, n, o: read_radar_contacts(s, n, RADAR_JSONL, o),
     RADAR_SITES_CSV.name: read_radar_sites,
     CLEARANCES_CSV.name: read_clearances,
+    TELEMETRY_JSONL.name: read_telemetry,
 }
 """The reader of each format, by the format's name (the ingest's `source_format`)."""
 
@@ -78,6 +80,7 @@ _FORMATS: Final[dict[RecordKind, Callable[[bytes], str]]] = {
     RecordKind.RADAR: lambda head: radar_format(head),
     RecordKind.RADAR_SITES: lambda _: RADAR_SITES_CSV.name,
     RecordKind.CLEARANCES: lambda _: CLEARANCES_CSV.name,
+    RecordKind.TELEMETRY: lambda _: TELEMETRY_JSONL.name,
 }
 """The format of an input of each kind, from its first bytes."""
 ARPA_NMEA: Final = "arpa_nmea"

@@ -8,6 +8,13 @@ them; others who may read a release see its reference masked (`mask_reference`).
 
 The table is the policy: docs/security.md prints it and tests/security/test_policy.py checks it
 row by row.
+
+Container telemetry (`telemetry`) is part of the operational picture, as AIS positions are:
+where a box is and what its sensors say; every role reads it, every agency. Posting readings
+(`change`) takes the admin or analyst role: Balise has no role for devices or gateways yet, so a
+gateway posts with the API token of an account of its own holding one of them (an analyst
+account's token can read more than a device needs: a `device` role limited to posting is the
+next step).
 """
 
 from __future__ import annotations
@@ -113,6 +120,14 @@ RESOURCES: Final = {
             {"read": _roles("analyst", "watch_officer"), "reveal": _roles("analyst")},
             frozenset({"customs", "police"}),
             "container releases (the PIN a haulier shows at the gate) and gate records",
+        ),
+        Resource(
+            "telemetry",
+            Sensitivity.OPERATIONAL,
+            {"read": _ALL, "change": _roles("admin", "analyst")},
+            None,
+            "readings of smart containers' devices (position, door, light, temperature); "
+            "posting them takes admin or analyst, Balise having no device role yet",
         ),
         Resource(
             "share",

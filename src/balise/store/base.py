@@ -475,6 +475,23 @@ class CoastalStore(Protocol):
         ...
 
 
+class TelemetryStore(Protocol):
+    """Readings of smart containers (`balise.model.cargo.TELEMETRY_SCHEMA`), stored by
+    `PortRecordStore.store_records` (batches of `RecordKind.TELEMETRY`) once per container
+    number and time: a reading sent again is a duplicate, a different one at the same time
+    replaces it."""
+
+    def telemetry(
+        self,
+        container_number: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> pl.DataFrame:
+        """Readings (`TELEMETRY_SCHEMA`) of `container_number` (ISO 6346, any spacing) when
+        given, within [`since`, `until`), by time."""
+        ...
+
+
 class Store(
     IngestStore,
     PositionStore,
@@ -487,6 +504,7 @@ class Store(
     AuditStore,
     PortRecordStore,
     CoastalStore,
+    TelemetryStore,
     Protocol,
 ):
     """Where readers' batches go and where queries read them back: every concern."""

@@ -11,8 +11,8 @@ identity (`release_id`, `gate_tx_id`, `user`, `sensor_id`, `declaration_id`) who
 versions replace the earlier: a release re-issued later (a later `issued_at`, or for the same
 issue a later `customs_status_at`) or a declaration submitted again later (`submitted_at`)
 replaces the stored one and an older version is not stored (`outdated`); gate transactions,
-staff members and radar sites have no version time, so the later line of an input, and a later
-input, wins. A version identical to the
+staff members, radar sites and telemetry readings (container number and time) have no version
+time, so the later line of an input, and a later input, wins. A version identical to the
 stored one (all columns but `source` and `source_line`) is a duplicate and stores nothing. A work
 assignment's identity is its whole content (`user`, `record`): it is stored once, and every
 repetition, in the same input or another, is a duplicate.
@@ -45,6 +45,7 @@ RECORD_TABLES: Final[dict[RecordKind, str]] = {
     RecordKind.RADAR: "radar_contacts",
     RecordKind.RADAR_SITES: "radar_sites",
     RecordKind.CLEARANCES: "clearances",
+    RecordKind.TELEMETRY: "telemetry",
 }
 """The table of each kind of record (the access log imported from other systems; Balise's own
 audit log is another table)."""
@@ -69,6 +70,7 @@ _VERSIONED: Final = {
     RecordKind.WORK: _Versions(("user", "record")),
     RecordKind.RADAR_SITES: _Versions(("sensor_id",)),
     RecordKind.CLEARANCES: _Versions(("declaration_id",), ("submitted_at",)),
+    RecordKind.TELEMETRY: _Versions(("container_number", "time")),
 }
 
 
@@ -82,6 +84,7 @@ def _sql_type(dtype: pl.DataType) -> str:
         pl.Int64(): "BIGINT",
         pl.Int32(): "INTEGER",
         pl.Float64(): "DOUBLE",
+        pl.Boolean(): "BOOLEAN",
     }
     return names[dtype]
 
@@ -278,6 +281,20 @@ class DuckDBRecords(DuckDBCoastal):
         record."""
         where, params = (['"user" = ?'], [user]) if user is not None else ([], [])
         return self._records(RecordKind.WORK, where, params, '"user", "record"')
+
+    def telemetry(
+        self,
+        container_number: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> pl.DataFrame:
+        """Smart-container readings (of `container_number`, compared in its stored form, when
+        given) within [`since`, `until`), by time, then container number."""
+        where, params = _within(since, until)
+        if container_number is not None:
+            where.append("container_number = ?")
+            params.append(normalise_container(container_number))
+        return self._records(RecordKind.TELEMETRY, where, params, '"time", container_number')
 
     def _records(
         self, kind: RecordKind, where: list[str], params: list[Any], order: str

@@ -1,0 +1,142 @@
+"""`balise listen telemetry --mqtt HOST:PORT --topic FILTER`: store smart-container telemetry
+as it arrives from an MQTT broker, until Ctrl-C (or SIGTERM), `--max-messages` or `--duration`,
+then print what the session stored (see `balise.engine.telemetry_listener`).
+
+The workspace's store is held open for writing while listening: DuckDB lets one process write a
+file, so `balise serve` cannot run on the same workspace meanwhile.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from balise.cli.context import settings_for
+from balise.cli.ingest import SummaryFormat, read_options
+from balise.cli.output import print_table
+from balise.cli.users import operator
+from balise.engine.accounts import audit_entry
+from balise.engine.telemetry_listener import ListenOptions, ListenSummary, listen_telemetry
+from balise.errors import UsageError
+
+app = typer.Typer(help="Store live data as it arrives.", no_args_is_help=True)
+stderr = Console(stderr=True)
+
+
+def broker_address(text: str) -> tuple[str, int]:
+    """`HOST:PORT` (`[::1]:1883` for IPv6; port 1883 when left out) as host and port."""
+    text = text.strip()
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest.removeprefix(":") if rest.startswith(":") else (rest or "1883")
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    else:
+        host, port = text, "1883"
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise UsageError(f"--mqtt: expected HOST:PORT, got {text!r}", value=text)
+    return host, int(port)
+
+
+@contextmanager
+def _stopped_by_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGINT and SIGTERM set `stop` (the listener then stores what it holds) instead of
+    killing the process; the former handlers come back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, _: FrameType | None) -> None:
+        stop.set()
+
+    former = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, previous in former.items():
+            signal.signal(sig, previous)
+
+
+def _print_summary(summary: ListenSummary, output: SummaryFormat) -> None:
+    if output is SummaryFormat.json:
+        sys.stdout.write(json.dumps(summary.as_dict()) + "\n")
+        return
+    rows = [
+        (key, f"{getattr(summary, key):,}")
+        for key in ("messages", "stored", "duplicates", "batches", "connections")
+    ]
+    for group in ("quarantined", "cleared"):
+        tally = getattr(summary, group)
+        rows.extend((f"{group}: {key}", f"{n:,}") for key, n in sorted(tally.items()))
+    print_table(f"{summary.source} ({summary.seconds:.1f} s)", rows, ("", "count"))
+
+
+@app.command("telemetry")
+def listen_telemetry_command(
+    ctx: typer.Context,
+    mqtt: Annotated[str, typer.Option("--mqtt", help="Broker as HOST:PORT (port 1883 if none).")],
+    topic: Annotated[
+        str, typer.Option(help="Topic filter; its + level names the container.")
+    ] = "containers/+/telemetry",
+    qos: Annotated[int, typer.Option(min=0, max=2, help="Subscription QoS.")] = 1,
+    client_id: Annotated[
+        str | None,
+        typer.Option(
+            help="MQTT client id; given, the session is persistent (the broker keeps "
+            "messages while Balise is away)."
+        ),
+    ] = None,
+    batch_seconds: Annotated[
+        float | None, typer.Option(help="Store at least this often, s (listen.batch_seconds).")
+    ] = None,
+    batch_messages: Annotated[
+        int | None, typer.Option(help="Most messages per batch (listen.batch_messages).")
+    ] = None,
+    max_messages: Annotated[
+        int | None, typer.Option(min=1, help="Stop after this many messages.")
+    ] = None,
+    duration: Annotated[
+        float | None, typer.Option(min=0, help="Stop after this many seconds.")
+    ] = None,
+    container_from_topic: Annotated[
+        bool, typer.Option(help="The topic's + level is the container number.")
+    ] = True,
+    output: Annotated[SummaryFormat, typer.Option("--format", help="Summary format.")] = (
+        SummaryFormat.table
+    ),
+) -> None:
+    """Listen to smart-container telemetry on an MQTT broker and store it as it arrives
+    (JSON objects: container_number, time, lat, lon, door_open, ...); Ctrl-C stops."""
+    flags = {"listen.batch_seconds": batch_seconds, "listen.batch_messages": batch_messages}
+    workspace, settings = settings_for(ctx, **flags)
+    host, port = broker_address(mqtt)
+    options = ListenOptions(
+        host, port, topic, qos, client_id,
+        batch_seconds=settings["listen.batch_seconds"],
+        batch_messages=settings["listen.batch_messages"],
+        max_messages=max_messages, duration_s=duration,
+        reconnect_max_s=settings["listen.reconnect_max_seconds"],
+        container_from_topic=container_from_topic,
+    )  # fmt: skip
+    stop = threading.Event()
+    store = workspace.open_store(create=True)
+    try:
+        with _stopped_by_signals(stop):
+            summary = listen_telemetry(
+                store, options, read_options(settings), stop=stop, log=stderr.print
+            )
+        entry = audit_entry(operator("listen"), "change", "telemetry", [options.source],
+                            summary.stored, f"{summary.messages} messages")  # fmt: skip
+        store.append_audit([entry])
+    finally:
+        store.close()
+    _print_summary(summary, output)
