@@ -194,6 +194,8 @@ def insider_day(day: Day, index: int, evening: bool) -> None:
     cargo = trail.world.cargo
     foreign = [f"{c}-{t}" for c, (_, codes, _) in TERMINALS.items() if c not in who.ports
                for t in codes]  # fmt: skip
+    served = [t for t in foreign if cargo.discharging_call(t[:5], day.since_s - 4 * 3600)]
+    foreign = served or foreign  # boxes come off a ship that called there, when one did
     terminal = foreign[int(rng.integers(len(foreign)))]
     targets = []
     for _ in range(int(rng.integers(2, 5))):
