@@ -202,14 +202,16 @@ def _via_hub(yard: Yard, origins: tuple[str, ...], dwell_h: float) -> list[Leg] 
             first = leg(yard.rng, call, hub)
             onward = _onward(yard, hub, first.discharged_s, dwell_h, DESTINATIONS)
             if onward is not None and onward[1].arrival_s > 0:
-                return [first, leg(yard.rng, *onward)]
+                waited = first.discharged_s + (dwell_h - 1) * HOUR_S
+                return [first, leg(yard.rng, *onward, waited)]
             between = _onward(yard, hub, first.discharged_s, dwell_h, SHELL_HUBS, latest=False)
             if between is None:
                 continue
-            second = leg(yard.rng, *between)
+            second = leg(yard.rng, *between, first.discharged_s + (dwell_h - 1) * HOUR_S)
             onward = _onward(yard, between[1], second.discharged_s, 24.0, DESTINATIONS)
             if onward is not None and onward[1].arrival_s > 0:
-                return [first, second, leg(yard.rng, *onward)]
+                waited = second.discharged_s + 23 * HOUR_S
+                return [first, second, leg(yard.rng, *onward, waited)]
     return None
 
 
@@ -281,7 +283,8 @@ def clone(yard: Yard) -> None:
     if box is None:
         return
     seen_s, seen_at = anchors[box.number]
-    far = [p for p in CLONE_PORTS if _nm(seen_at, p) > 250]
+    own = (box.first_port, box.last_port)
+    far = [p for p in CLONE_PORTS if _nm(seen_at, p) > 250 and p not in own]
     other = port(yard.packer.pick(tuple(far)))
     later = seen_s + float(yard.rng.uniform(3, 10)) * HOUR_S
     box.clone_gate_in = (later, other.locode)

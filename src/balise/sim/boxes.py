@@ -307,9 +307,20 @@ class Packer:
         )
 
 
-def leg(rng: np.random.Generator, load: VesselCall, discharge: VesselCall) -> Leg:
-    """A box loaded in the second half of `load`'s stay, discharged in the first of the other's."""
-    return Leg(load, discharge, load.stay(rng, early=False), discharge.stay(rng, early=True))
+def leg(
+    rng: np.random.Generator,
+    load: VesselCall,
+    discharge: VesselCall,
+    after_s: float = -np.inf,
+) -> Leg:
+    """A box loaded in the second half of `load`'s stay (and an hour or more after `after_s`,
+    when it came off another ship there), discharged in the first half of the other's."""
+    loaded = load.stay(rng, early=False)
+    if loaded < after_s + HOUR_S:
+        loaded = float(
+            rng.uniform(after_s + HOUR_S, max(load.departure_s - 1800, after_s + HOUR_S))
+        )
+    return Leg(load, discharge, loaded, discharge.stay(rng, early=True))
 
 
 def connection(

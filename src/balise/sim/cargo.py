@@ -135,13 +135,16 @@ class Cargo:
         """A box discharged at `terminal` for `consignee`, released at discharge to its
         authorised haulier and cleared by customs a few hours later (or held).
 
-        With ships in the world, the box comes off the last call at the terminal's port that
-        arrived before `discharged_s` (and that the ship reached from an earlier call): the
-        discharge time moves into that call's stay (`call` of the box, None without ships)."""
+        With ships in the world, the box comes off `call`, or else the last call at the
+        terminal's port that arrived before `discharged_s` (and that the ship reached from an
+        earlier call): the discharge time moves into that call's stay (`call` of the box, None
+        without ships)."""
+        call = call or self.discharging_call(terminal[:5], discharged_s)
         if call is not None:
-            discharged_s = min(call.stay(self.rng, early=True), self.end_s - 1800)
-        elif (call := self.discharging_call(terminal[:5], discharged_s)) is not None:
-            discharged_s = min(call.stay(self.rng, early=True), discharged_s)
+            discharged_s = float(
+                np.clip(discharged_s, call.arrival_s + 1800, call.departure_s - 1800)
+            )
+            discharged_s = min(discharged_s, self.end_s - 1800)
         serial = int(self.rng.integers(100_000, 999_999))
         while serial in self.serials:
             serial = int(self.rng.integers(100_000, 999_999))
@@ -255,7 +258,8 @@ def build_cargo(rng: np.random.Generator, days: float, calls: CallIndex | None =
             terminal = cargo.terminal()
         call = cargo.nearest_call(terminal[:5], float(time_s))
         hold = rng.random() < 0.06
-        box = cargo.add_import(terminal, consignee, float(time_s), hold, call)
+        at_s = float(time_s) if call is None else call.stay(rng, early=True)
+        box = cargo.add_import(terminal, consignee, at_s, hold, call)
         if box["status"] == "released":
             cargo.collect(box, box["status_at_s"])
     return cargo
