@@ -203,15 +203,17 @@ def _via_hub(yard: Yard, origins: tuple[str, ...], dwell_h: float) -> list[Leg] 
             onward = _onward(yard, hub, first.discharged_s, dwell_h, DESTINATIONS)
             if onward is not None and onward[1].arrival_s > 0:
                 waited = first.discharged_s + (dwell_h - 1) * HOUR_S
-                return [first, leg(yard.rng, *onward, waited)]
+                return [first, leg(yard.rng, onward[0], onward[1], waited)]
             between = _onward(yard, hub, first.discharged_s, dwell_h, SHELL_HUBS, latest=False)
             if between is None:
                 continue
-            second = leg(yard.rng, *between, first.discharged_s + (dwell_h - 1) * HOUR_S)
+            second = leg(
+                yard.rng, between[0], between[1], first.discharged_s + (dwell_h - 1) * HOUR_S
+            )
             onward = _onward(yard, between[1], second.discharged_s, 24.0, DESTINATIONS)
             if onward is not None and onward[1].arrival_s > 0:
                 waited = second.discharged_s + 23 * HOUR_S
-                return [first, second, leg(yard.rng, *onward, waited)]
+                return [first, second, leg(yard.rng, onward[0], onward[1], waited)]
     return None
 
 

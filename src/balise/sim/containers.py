@@ -146,7 +146,7 @@ def _ordinary(packer: Packer, calls: CallIndex, load: VesselCall, discharge: Ves
         )
         onward = connection(calls, rng, discharge, legs[0].discharged_s, (12, 96), ends)
         if onward is not None:
-            legs.append(leg(rng, *onward, legs[0].discharged_s + 11 * HOUR_S))
+            legs.append(leg(rng, onward[0], onward[1], legs[0].discharged_s + 11 * HOUR_S))
     box = packer.box(legs)
     last = legs[-1].discharged_s
     box.released_s = last + float(rng.uniform(2, 24)) * HOUR_S

@@ -42,9 +42,9 @@ def world() -> World:
 def folder(world: World, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("containers")
     assert world.containers is not None
-    names = ("containers", "manifests", "telemetry")
+    boxes = ("containers", "manifests", "telemetry")
     write_containers(world.containers, SPEC.start, SPEC.end_s,
-                     {n: out / FILES[n] for n in names}, SPEC.rng("containers", 1))  # fmt: skip
+                     {n: out / FILES[n] for n in boxes}, SPEC.rng("containers", 1))  # fmt: skip
     names = ("staff", "work", "releases", "gate", "access")
     write_access(world.access, SPEC.start, {n: out / FILES[n] for n in names})
     return out
@@ -163,8 +163,8 @@ def test_releases_and_gate_outs_are_the_events_boxes(
         assert discharged[-1]["eventDateTime"] == row["issued_at"]
         assert discharged[-1]["eventLocation"]["UNLocationCode"] == row["terminal"][:5]
     gate = pl.read_csv(folder / FILES["gate"], infer_schema=False)
-    accepted = {(r["container_number"], r["time"], r["truck_plate"])
-                for r in gate.filter(pl.col("result") == "accepted").iter_rows(named=True)}  # fmt: skip
+    rows = gate.filter(pl.col("result") == "accepted").iter_rows(named=True)
+    accepted = {(r["container_number"], r["time"], r["truck_plate"]) for r in rows}
     released = set(releases["container_number"])
     gated_out = {
         (number, e["eventDateTime"],
@@ -227,8 +227,9 @@ def test_every_cargo_scenario_is_in_the_truth(truth: list[dict[str, Any]]) -> No
 
 
 def _readings(telemetry: pl.DataFrame, event: dict[str, Any]) -> pl.DataFrame:
-    since, until = (datetime.fromisoformat(event[k].replace("Z", "+00:00")) for k in ("start",
-                                                                                     "end"))  # fmt: skip
+    since, until = (
+        datetime.fromisoformat(event[k].replace("Z", "+00:00")) for k in ("start", "end")
+    )
     return telemetry.filter((pl.col("container_number") == event["subject"]["id"])
                             & pl.col("time").is_between(since, until))  # fmt: skip
 
@@ -245,12 +246,14 @@ def test_scenarios_leave_their_records(
         if kind == "shell_game":
             replaced = [e for e in boxes[number] if "documentReferenceReplacements" in
                         e.get("shipmentDetails", {})]  # fmt: skip
-            assert replaced and event["evidence"]["dwell_days"] >= 2
+            assert replaced
+            assert event["evidence"]["dwell_days"] >= 2
         elif kind == "container_clone":
             seen, cloned = event["evidence"]["ports"]
             at = {(e["eventLocation"].get("UNLocationCode"), e["eventDateTime"])
                   for e in boxes[number] if _code(e) in ("GATED_IN", "GATED_OUT")}  # fmt: skip
-            assert {(seen, event["start"]), (cloned, event["end"])} <= at and seen != cloned
+            assert {(seen, event["start"]), (cloned, event["end"])} <= at
+            assert seen != cloned
         elif kind == "door_opened":
             assert _readings(telemetry, event)["door_open"].any()
             opened = [e for e in boxes[number] if _code(e) == "DOOR_OPENED"]
@@ -263,7 +266,8 @@ def test_scenarios_leave_their_records(
             assert readings.height > 0
         elif kind == "unexpected_stop":
             readings = _readings(telemetry, event)
-            assert readings.height >= 1 and readings["lat"].n_unique() == 1
+            assert readings.height >= 1
+            assert readings["lat"].n_unique() == 1
         elif kind == "release_fraud":
             stolen = gate.filter((pl.col("container_number") == number)
                                  & (pl.col("haulier") == ROGUE_HAULIER))  # fmt: skip
@@ -273,7 +277,8 @@ def test_scenarios_leave_their_records(
 def test_benign_look_alikes_are_there(events: list[dict[str, Any]]) -> None:
     codes = [_code(e) for e in events]
     assert codes.count("INSPECTED") >= 1
-    assert codes.count("STUFFED") > 100 and codes.count("STRIPPED") > 50
+    assert codes.count("STUFFED") > 100
+    assert codes.count("STRIPPED") > 50
     phases = [e["equipmentDetails"].get("transportPhase") for e in events if _code(e) == "LOADED"]
     assert "EXPORT" in phases
 
@@ -282,12 +287,12 @@ def test_same_seed_same_files_another_seed_other_boxes(folder: Path, tmp_path: P
     again = build_world(SPEC)
     assert again.containers is not None
     names = ("containers", "manifests", "telemetry")
-    write_containers(again.containers, SPEC.start, SPEC.end_s,
-                     {n: tmp_path / FILES[n] for n in names}, SPEC.rng("containers", 1))  # fmt: skip
+    paths = {n: tmp_path / FILES[n] for n in names}
+    write_containers(again.containers, SPEC.start, SPEC.end_s, paths, SPEC.rng("containers", 1))
     for name in names:
         assert (tmp_path / FILES[name]).read_bytes() == (folder / FILES[name]).read_bytes()
     other = build_world(WorldSpec(seed=12, vessels=40, days=3))
-    assert other.containers is not None and again.containers is not None
+    assert other.containers is not None
     numbers = {b.number for b in again.containers.boxes}
     assert numbers.isdisjoint({b.number for b in other.containers.boxes}) or numbers != {
         b.number for b in other.containers.boxes
