@@ -226,6 +226,15 @@ class Box:
         return self.goods.reefer_setpoint_c if self.iso_code == REEFER_CODE else None
 
     @property
+    def issued_s(self) -> float:
+        """When the box's first bill of lading was issued: before its first loading, or soon
+        after its gate-in when it was replaced before that loading (at the hub it waited at)."""
+        before_loading = self.legs[0].loaded_s - 2 * HOUR_S
+        if self.replaced is not None and self.replaced[1] < before_loading:
+            return min(self.gate_in_s + HOUR_S, self.replaced[1] - HOUR_S)
+        return before_loading
+
+    @property
     def delivered_s(self) -> float | None:
         """When the truck reaches the consignee after the last gate-out."""
         if not self.gate_outs:

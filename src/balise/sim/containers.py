@@ -250,7 +250,7 @@ def manifest_frame(boxes: list[Box], start: datetime, end_s: float) -> pl.DataFr
                 "declared_value": round(weight * goods.usd_per_kg, 2),
                 "currency": "USD",
                 "place_of_receipt": f"{box.origin[0]}, {box.origin[1]}"
-                if first == 0
+                if first == 0 and box.stuffed_s is not None
                 else load.locode,
                 "port_of_loading": load.locode,
                 "port_of_discharge": last.discharge.locode,
@@ -269,7 +269,7 @@ def manifest_frame(boxes: list[Box], start: datetime, end_s: float) -> pl.DataFr
 
 def _bills(box: Box) -> list[tuple[str, int, float, str]]:
     """The bills of lading of a box: reference, first leg covered, issue time, shipper."""
-    first_issue = box.legs[0].loaded_s - 2 * HOUR_S
+    first_issue = box.issued_s
     if box.replaced is None:
         return [(box.bill_of_lading, 0, first_issue, box.shipper)]
     old, replaced_s = box.replaced

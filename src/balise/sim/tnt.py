@@ -218,7 +218,7 @@ class BoxEvents:
                 _truck(w.plate()),
                 seal=f"{box.seal[:2]}{int(w.rng.integers(10**6, 10**7))}",
             )
-        self.shipment(box.legs[0].loaded_s - 2 * HOUR_S, terminal(first))
+        self.shipment(box.issued_s, terminal(first))
         if box.replaced is not None:
             at = next(
                 (lg.discharge.locode for lg in box.legs if lg.discharged_s <= box.replaced[1]),

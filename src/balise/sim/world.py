@@ -3,7 +3,9 @@
 Layers, each over the same hulls: the fleet (identities), the traffic (background plans), the
 scenarios (staged behaviour and its truth), the transponders (what is transmitted), reception
 (what is heard), radar (what is seen without AIS) and the writers; beside them the access layer
-(`balise.sim.access`: containers, releases, gate, staff and their audit trail, one insider).
+(`balise.sim.access`: containers, releases, gate, staff and their audit trail, one insider) and
+the container layer (`balise.sim.containers`: the boxes the liners and feeders carry, their Track
+& Trace events, manifests, smart-box telemetry and the cargo scenarios).
 The world is written in time windows so memory stays bounded whatever the size; every random
 draw comes from a generator seeded from the seed and the layer (and window), so the same
 arguments give the same bytes.
