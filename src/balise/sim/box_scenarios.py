@@ -522,8 +522,11 @@ BOX_SCENARIOS: Final[tuple[tuple[str, Callable[[Yard], None]], ...]] = (
     ("rip_off", rip_off),
     ("rip_off_again", rip_off),
     ("door_at_sea", door_at_sea),
+    ("door_at_sea_again", door_at_sea),
     ("reefer_opened", reefer_opened),
+    ("reefer_opened_again", reefer_opened),
     ("box_off_vessel", off_vessel),
+    ("box_off_vessel_again", off_vessel),
     ("unexpected_stop", unexpected_stop),
     ("unexpected_stop_again", unexpected_stop),
 )
@@ -531,5 +534,8 @@ BOX_SCENARIOS: Final[tuple[tuple[str, Callable[[Yard], None]], ...]] = (
 
 
 def stage_boxes(yard: Yard) -> None:
+    """Stage every cargo scenario on boxes that no other scenario touches (the insider's
+    stolen boxes are the access layer's)."""
+    yard.used |= {m["number"] for m in yard.cargo.gate if m["haulier"] == ROGUE_HAULIER}
     for _, scenario in BOX_SCENARIOS:
         scenario(yard)

@@ -119,7 +119,8 @@ def _times(box: Box, end_s: float) -> Floats:
     since = max(np.ceil(first / HOUR_S) * HOUR_S, 0.0)
     hourly = np.arange(since, last, HOUR_S)
     doors = [t for d in box.doors for t in (d.start_s, d.end_s) if 0 <= t < end_s]
-    return np.unique(np.concatenate([hourly, np.array(doors, np.float64)]))
+    # whole seconds, as the events' times: a door's reading has its event's time
+    return np.unique(np.round(np.concatenate([hourly, np.array(doors, np.float64)])))
 
 
 def readings(box: Box, calls: CallIndex, end_s: float, rng: np.random.Generator) -> pl.DataFrame:
@@ -129,7 +130,7 @@ def readings(box: Box, calls: CallIndex, end_s: float, rng: np.random.Generator)
     door = np.zeros(len(t), bool)
     lux = rng.uniform(0, 0.4, len(t))
     for d in box.doors:
-        inside = (t >= d.start_s) & (t < d.end_s)
+        inside = (t >= round(d.start_s)) & (t < round(d.end_s))
         door |= inside
         lux[inside] = d.lux * rng.uniform(0.8, 1.2, int(inside.sum()))
     hour = (t / HOUR_S + lon / 15.0) % 24  # local solar hour
