@@ -249,11 +249,11 @@ def build_cargo(rng: np.random.Generator, days: float, calls: CallIndex | None =
     count = round(BOXES_PER_DAY * (days + 2))
     discharged = np.sort(rng.uniform(-2 * 86_400, end_s - 3600, count))
     called = cargo.ports_called(-2 * 86_400, end_s - 3600)
+    if not called:  # a world too small for its ships to call at a terminal: boxes without ships
+        cargo.calls, called = None, set(TERMINALS)
     for time_s in discharged:
         consignee = CONSIGNEES[int(rng.integers(len(CONSIGNEES)))]
         terminal = cargo.terminal()
-        if not called:
-            break
         while terminal[:5] not in called:
             terminal = cargo.terminal()
         call = cargo.nearest_call(terminal[:5], float(time_s))
