@@ -27,9 +27,14 @@ def atlantic(
     start: Annotated[
         str, typer.Option(help="Start of the world, ISO 8601 UTC.")
     ] = "2024-03-01T00:00:00Z",
+    smart_share: Annotated[
+        float, typer.Option(min=0, max=1, help="Share of the containers that are smart boxes.")
+    ] = 0.2,
 ) -> None:
     """Atlantic and Caribbean traffic with trafficking scenarios: NMEA, DMA CSV, radar, truth."""
-    spec = WorldSpec(seed=seed, vessels=vessels, days=days, start=parse_utc(start))
+    spec = WorldSpec(
+        seed=seed, vessels=vessels, days=days, start=parse_utc(start), smart_share=smart_share
+    )
     console = Console(stderr=True)
     console.print(f"building {vessels:,} vessels over {days:g} days (seed {seed})", highlight=False)
     world = build_world(spec)

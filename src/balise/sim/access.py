@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import polars as pl
 
+from balise.sim.calls import CallIndex
 from balise.sim.cargo import INVESTIGATED, build_cargo, gate_frame, release_frame
 from balise.sim.reading import JOB_DAYS, Day, customs, insider_day
 from balise.sim.staff import AccessWorld, Person, Trail, Vessels, frames, hire
@@ -43,11 +44,15 @@ PICKUP_MARGIN_S = 12 * 3600
 
 
 def build_access(
-    rng: np.random.Generator, start: datetime, days: float, vessels: Vessels
+    rng: np.random.Generator,
+    start: datetime,
+    days: float,
+    vessels: Vessels,
+    calls: CallIndex | None = None,
 ) -> AccessWorld:
     """The access layer of a world of `days` from `start`, drawn from `rng`; `vessels` are the
-    vessels the staff read about."""
-    cargo = build_cargo(rng, days)
+    vessels the staff read about, `calls` the container ship calls that discharge the boxes."""
+    cargo = build_cargo(rng, days, calls)
     staff, insider = hire(rng)
     world = AccessWorld(staff, cargo, insider=insider)
     trail = Trail(world, rng, start)

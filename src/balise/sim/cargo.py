@@ -1,10 +1,12 @@
 """Import containers at the world's terminals: their releases (the PIN references hauliers present
 at the gate) and the gate-outs that collect them.
 
-A box is discharged, released to its consignee with an authorised haulier and a validity, cleared
-by customs (or held), then collected by its haulier a few hours to days later. Benign oddities that
-a detector must live with: a first attempt rejected at the gate (a mistyped reference, a truck not
-booked) and a pickup by a subcontracted haulier that is not the one on the release.
+A box is discharged from a call of a container ship of the world (`balise.sim.calls`; when the
+world has none, as in the access layer's own tests, at a random time), released to its consignee
+with an authorised haulier and a validity, cleared by customs (or held), then collected by its
+haulier a few hours to days later. Benign oddities that a detector must live with: a first attempt
+rejected at the gate (a mistyped reference, a truck not booked) and a pickup by a subcontracted
+haulier that is not the one on the release.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 import polars as pl
 
 from balise.model.arrays import FloatArray, ObjectArray
+from balise.sim.calls import CallIndex, VesselCall
 
 TERMINALS: Final = {
     "MQFDF": ("America/Martinique", ("TPG",), 0.10),
@@ -89,6 +92,8 @@ class Cargo:
     boxes: list[dict[str, Any]] = field(default_factory=list)
     gate: list[dict[str, Any]] = field(default_factory=list)
     serials: set[int] = field(default_factory=set)
+    calls: CallIndex | None = None
+    """The world's container ship calls, which discharge the boxes; None: no ships."""
     _stays: tuple[int, FloatArray, FloatArray, ObjectArray] | None = None
 
     def present(self, port: str | None, since_s: float, until_s: float) -> list[dict[str, Any]]:
@@ -120,10 +125,26 @@ class Cargo:
         return f"{locode}-{codes[int(self.rng.integers(len(codes)))]}"
 
     def add_import(
-        self, terminal: str, consignee: str, discharged_s: float, hold: bool = False
+        self,
+        terminal: str,
+        consignee: str,
+        discharged_s: float,
+        hold: bool = False,
+        call: VesselCall | None = None,
     ) -> dict[str, Any]:
         """A box discharged at `terminal` for `consignee`, released at discharge to its
-        authorised haulier and cleared by customs a few hours later (or held)."""
+        authorised haulier and cleared by customs a few hours later (or held).
+
+        With ships in the world, the box comes off `call`, or else the last call at the
+        terminal's port that arrived before `discharged_s` (and that the ship reached from an
+        earlier call): the discharge time moves into that call's stay (`call` of the box, None
+        without ships)."""
+        call = call or self.discharging_call(terminal[:5], discharged_s)
+        if call is not None:
+            discharged_s = float(
+                np.clip(discharged_s, call.arrival_s + 1800, call.departure_s - 1800)
+            )
+            discharged_s = min(discharged_s, self.end_s - 1800)
         serial = int(self.rng.integers(100_000, 999_999))
         while serial in self.serials:
             serial = int(self.rng.integers(100_000, 999_999))
@@ -145,9 +166,32 @@ class Cargo:
             if hold
             else cleared,
             "left_s": None,
+            "call": call,
         }
         self.boxes.append(box)
         return box
+
+    def discharging_call(self, locode: str, before_s: float) -> VesselCall | None:
+        """The latest call at `locode` arriving before `before_s` (not the ship's first)."""
+        if self.calls is None:
+            return None
+        calls = [c for c in self.calls.at(locode, -np.inf, before_s) if c.seq > 0]
+        return calls[-1] if calls else None
+
+    def nearest_call(self, locode: str, time_s: float) -> VesselCall | None:
+        """The call at `locode` nearest `time_s` in the window (not a ship's first call)."""
+        if self.calls is None:
+            return None
+        calls = [c for c in self.calls.at(locode, -2 * 86_400, self.end_s - 3600) if c.seq > 0]
+        if not calls:
+            return None
+        return min(calls, key=lambda c: abs(c.arrival_s - time_s))
+
+    def ports_called(self, since_s: float, until_s: float) -> set[str]:
+        """The terminals' ports where a ship called between `since_s` and `until_s`."""
+        if self.calls is None:
+            return set(TERMINALS)
+        return {p for p in TERMINALS if any(c.seq for c in self.calls.at(p, since_s, until_s))}
 
     def pickup(
         self, box: dict[str, Any], time_s: float, haulier: str, result: str = "accepted"
@@ -197,16 +241,25 @@ class Cargo:
         return others[int(self.rng.integers(len(others)))]
 
 
-def build_cargo(rng: np.random.Generator, days: float) -> Cargo:
+def build_cargo(rng: np.random.Generator, days: float, calls: CallIndex | None = None) -> Cargo:
     """The ordinary imports of a world of `days`: boxes discharged from two days before its
-    start, released and collected (most of them) inside it."""
+    start, released and collected (most of them) inside it; from the ships of `calls`."""
     end_s = days * 86_400
-    cargo = Cargo(rng, end_s)
+    cargo = Cargo(rng, end_s, calls=calls)
     count = round(BOXES_PER_DAY * (days + 2))
     discharged = np.sort(rng.uniform(-2 * 86_400, end_s - 3600, count))
+    called = cargo.ports_called(-2 * 86_400, end_s - 3600)
+    if not called:  # a world too small for its ships to call at a terminal: boxes without ships
+        cargo.calls, called = None, set(TERMINALS)
     for time_s in discharged:
         consignee = CONSIGNEES[int(rng.integers(len(CONSIGNEES)))]
-        box = cargo.add_import(cargo.terminal(), consignee, float(time_s), rng.random() < 0.06)
+        terminal = cargo.terminal()
+        while terminal[:5] not in called:
+            terminal = cargo.terminal()
+        call = cargo.nearest_call(terminal[:5], float(time_s))
+        hold = rng.random() < 0.06
+        at_s = float(time_s) if call is None else call.stay(rng, early=True)
+        box = cargo.add_import(terminal, consignee, at_s, hold, call)
         if box["status"] == "released":
             cargo.collect(box, box["status_at_s"])
     return cargo

@@ -194,10 +194,14 @@ def insider_day(day: Day, index: int, evening: bool) -> None:
     cargo = trail.world.cargo
     foreign = [f"{c}-{t}" for c, (_, codes, _) in TERMINALS.items() if c not in who.ports
                for t in codes]  # fmt: skip
+    served = [t for t in foreign if cargo.discharging_call(t[:5], day.since_s - 4 * 3600)]
+    foreign = served or foreign  # boxes come off a ship that called there, when one did
     terminal = foreign[int(rng.integers(len(foreign)))]
+    call = cargo.discharging_call(terminal[:5], day.since_s - 4 * 3600)
     targets = []
     for _ in range(int(rng.integers(2, 5))):
-        box = cargo.add_import(terminal, FRONT, day.since_s - float(rng.uniform(4, 30)) * 3600)
+        discharged_s = day.since_s - float(rng.uniform(4, 30)) * 3600
+        box = cargo.add_import(terminal, FRONT, discharged_s, call=call)
         box["status_at_s"] = box["issued_s"] + float(rng.uniform(1, 4)) * 3600
         targets.append(box)
     begin = float(rng.uniform(20, 22.5)) if evening else work_hours(rng, 1)[0]

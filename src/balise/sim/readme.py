@@ -24,6 +24,9 @@ _FILES = """\
 | `releases.csv` | CSV: release_id, container_number, terminal, bill_of_lading, issued_at, issued_to, authorised_haulier, valid_from, valid_until, customs_status, customs_status_at | container releases (the PIN references hauliers present at the gate) at the terminals of Fort-de-France, Pointe-à-Pitre, Le Havre, Rotterdam and Antwerp; container numbers carry their ISO 6346 check digit |
 | `gate.csv` | CSV: gate_tx_id, container_number, terminal, time, direction, haulier, truck_plate, release_id, result | terminal gate-outs: pickups, accepted or rejected |
 | `access-log.jsonl` | JSON lines: time, user, agency, role, address, action, route, resource, records, count | the audit trail of the staff's sign-ins and reads (containers, releases, gate, vessels, alerts, accounts, the audit) |
+| `container-events.jsonl` | DCSA Track & Trace 3.0 events, one JSON object per line (3.0 names and nesting: `eventID`, `eventDateTime`, `eventClassification`, `equipmentDetails`, `eventLocation`, `transportDetails.transportCall`, `shipmentDetails`, `iotDetails`, `reeferDetails`) | what the carriers, terminals and smart boxes report: equipment events (stuffed, gated in, loaded, discharged, inspected, released, gated out, stripped) of every box during its ship's AIS port calls, bills of lading issued and replaced, ships arrived and departed, doors opened and closed, reefer measurements |
+| `manifests.csv` | CSV: bill_of_lading, issued_at, carrier, vessel_imo, voyage, shipper, consignee, notify_party, hs_code, goods_description, packages, gross_weight_kg, declared_value, currency, place_of_receipt, port_of_loading, port_of_discharge, place_of_delivery, container_numbers (`;`-separated) | one row per bill of lading (a replaced bill keeps its row) |
+| `telemetry.jsonl` | JSON lines: container_number, time, lat, lon, door_open, light_lux, temperature_c, humidity, shock_g, battery | hourly readings of the smart boxes (and one at each door opening and closing), following the box: at its shipper's, on the truck, at the terminal, aboard its ship, to its consignee |
 | `truth.jsonl` | event records (one JSON object per line) | every staged event and every port call of the background traffic |
 """
 
@@ -43,6 +46,14 @@ _SCENARIOS = """\
 | `narco_sub` | `dark_target` | a semi-submersible without AIS approaches Galicia or Martinique: radar contacts only |
 | `watchlist_arrival` | `port_visit` | a watchlisted ship arrives at Le Havre |
 | `traffic` | `port_visit` | every port call of the background fleet in the window |
+| `shell_game` | `shell_game` (subject: the container) | a laden box from Guayaquil or Santos (else another departure port) through Caribbean or West African hubs with an unusual dwell, or one whose chain starts at a hub where it was gated in months ago (origin hidden); its bill of lading is replaced at a hub; discharged in Europe or the French Caribbean |
+| `release_theft` | `release_fraud` (subject: the container) | each box the insider's network collects with a stolen release reference, by a haulier on no release, before the rightful haulier |
+| `cloned_number` | `container_clone` | a second box under the same number gated in at another port 3-10 h after the first was gated in or out |
+| `rip_off` | `door_opened` | a smart box opened at night at its terminal after discharge and before its release, resealed with another seal (seen at gate-out) |
+| `door_at_sea` | `door_opened` | a smart box's door opened at sea, 5-25 nm from land and far from any port |
+| `reefer_opened` | `reefer_anomaly` and `door_opened` | a smart reefer opened at sea (or at its terminal): light, and the temperature 5-9 °C above its setpoint, settling back over hours |
+| `box_off_vessel` | `box_off_vessel` | a smart box's device leaves its ship at sea, 25 nm abeam at 20 knots |
+| `unexpected_stop` | `unexpected_stop` | the truck taking an import box to its consignee stops 1.5-3 h a few km off its way |
 | `insider` | `insider_lookup` (subject: the user) | a customs officer at Pointe-à-Pitre reads the release references of a front company's boxes at another port's terminal (some days in the evening, from home), and hours later a haulier not on the release collects them; the rightful haulier is turned away at the gate. One event per such day, from the first read to the last stolen pickup |
 
 Benign behaviour that must not raise alarms: ships waiting at anchorages, tugs alongside ships near
@@ -51,7 +62,10 @@ reception gaps from base-station outages and sparse satellite coverage offshore,
 receptions, rare reports with speed and course "not available". In the audit trail: busy days,
 arrival rushes, evenings finished late, curious look-ups at other ports, a night-shift watch
 officer, an analyst whose case is a consignee and who reads its boxes in every port, the security
-officer reading the audit, pickups rejected at the gate or made by a subcontractor.
+officer reading the audit, pickups rejected at the gate or made by a subcontractor. Among the
+containers: transshipments at hubs with an ordinary dwell (12-96 h), customs inspections that open
+the door (with `CUSTOMS_SELECTED_FOR_INSPECTION` and `INSPECTED` events), doors opened at stuffing
+and stripping, boxes held by customs and never collected, pickups after the world's end.
 """
 
 
@@ -65,7 +79,8 @@ def write(world: World, path: Path) -> None:
         "",
         "Generated by `balise sim atlantic "
         f"--seed {spec.seed} --vessels {spec.vessels} --days {spec.days:g} "
-        f"--start {spec.start.strftime('%Y-%m-%dT%H:%M:%SZ')}`. The same arguments give "
+        f"--start {spec.start.strftime('%Y-%m-%dT%H:%M:%SZ')} --smart-share {spec.smart_share:g}`"
+        ". The same arguments give "
         "byte-identical files. Everything here is synthetic: no real vessel is described.",
         "",
         "## Files",

@@ -3,7 +3,9 @@
 Layers, each over the same hulls: the fleet (identities), the traffic (background plans), the
 scenarios (staged behaviour and its truth), the transponders (what is transmitted), reception
 (what is heard), radar (what is seen without AIS) and the writers; beside them the access layer
-(`balise.sim.access`: containers, releases, gate, staff and their audit trail, one insider).
+(`balise.sim.access`: containers, releases, gate, staff and their audit trail, one insider) and
+the container layer (`balise.sim.containers`: the boxes the liners and feeders carry, their Track
+& Trace events, manifests, smart-box telemetry and the cargo scenarios).
 The world is written in time windows so memory stays bounded whatever the size; every random
 draw comes from a generator seeded from the seed and the layer (and window), so the same
 arguments give the same bytes.
@@ -28,6 +30,8 @@ from balise.io.nmea_writer import write_nmea
 from balise.model.broadcast import POSITION_REPORT_SCHEMA, STATIC_REPORT_SCHEMA
 from balise.sim import documents, readme
 from balise.sim.access import build_access, write_access
+from balise.sim.calls import CallIndex
+from balise.sim.containers import Containers, build_containers, write_containers
 from balise.sim.fleet import IdentityFactory, make_hull, role_counts
 from balise.sim.motion import Segments
 from balise.sim.places import FAIRWAYS, RECEIVERS
@@ -60,6 +64,7 @@ LAYERS: Final = {
     "documents": 7,
     "outages": 8,
     "access": 9,
+    "containers": 10,
 }
 FILES: Final = {
     "nmea": "ais.nmea",
@@ -74,6 +79,9 @@ FILES: Final = {
     "releases": "releases.csv",
     "gate": "gate.csv",
     "access": "access-log.jsonl",
+    "containers": "container-events.jsonl",
+    "manifests": "manifests.csv",
+    "telemetry": "telemetry.jsonl",
     "truth": "truth.jsonl",
     "readme": "README.md",
 }
@@ -87,6 +95,8 @@ class WorldSpec:
     vessels: int = 300
     days: float = 10.0
     start: datetime = datetime(2024, 3, 1, tzinfo=UTC)
+    smart_share: float = 0.2
+    """Share of the boxes that are smart containers (their devices report telemetry)."""
 
     @property
     def end_s(self) -> float:
@@ -104,6 +114,7 @@ class World:
     stage: Staging
     access: AccessWorld
     counts: dict[str, int] = field(default_factory=dict)
+    containers: Containers | None = None
 
 
 @functools.cache
@@ -134,9 +145,15 @@ def build_world(spec: WorldSpec) -> World:
     plans.extend(stage.plans)
     mmsis = sorted({p.hull.identity.mmsi for p in plans if p.statics and not p.scenario})
     vessels = Vessels(mmsis, spec.rng("access", 1))
-    access = build_access(spec.rng("access"), spec.start, spec.days, vessels)
-    truth = [*_port_visits(plans, spec.end_s), *stage.truth, *access.truth]
-    return World(spec=spec, plans=plans, truth=truth, stage=stage, access=access)
+    calls = CallIndex(plans)
+    access = build_access(spec.rng("access"), spec.start, spec.days, vessels, calls)
+    containers = build_containers(
+        spec.rng("containers"), calls, access.cargo, land, spec.end_s, spec.smart_share
+    )
+    truth = [*_port_visits(plans, spec.end_s), *stage.truth, *access.truth, *containers.truth]
+    return World(
+        spec=spec, plans=plans, truth=truth, stage=stage, access=access, containers=containers
+    )
 
 
 def _port_visits(plans: list[HullPlan], end_s: float) -> list[TruthEvent]:
@@ -210,6 +227,11 @@ def write_world(world: World, out: Path, progress: Progress | None = None) -> di
     counts |= _write_documents(world, out)
     paths = {name: out / FILES[name] for name in ("staff", "work", "releases", "gate", "access")}
     counts |= write_access(world.access, spec.start, paths)
+    if world.containers is not None:
+        boxes = {name: out / FILES[name] for name in ("containers", "manifests", "telemetry")}
+        counts |= write_containers(
+            world.containers, spec.start, spec.end_s, boxes, spec.rng("containers", 1)
+        )
     world.counts = counts
     readme.write(world, out / FILES["readme"])
     return counts

@@ -1,0 +1,299 @@
+"""The world's containers: Track & Trace 3.0 events that agree with the ships' port calls, valid
+container numbers, manifests, telemetry that follows the box, and the cargo scenarios' truth."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+
+from balise.model.cargo import EVENT_KINDS, MANIFEST_SCHEMA, TELEMETRY_SCHEMA
+from balise.sim.access import write_access
+from balise.sim.cargo import ROGUE_HAULIER
+from balise.sim.containers import write_containers
+from balise.sim.motion import haversine_nm
+from balise.sim.truth import truth_record
+from balise.sim.world import FILES, World, WorldSpec, build_world
+
+SPEC = WorldSpec(seed=11, vessels=40, days=3)
+CARGO_TYPES = {
+    "shell_game", "release_fraud", "container_clone", "door_opened", "box_off_vessel",
+    "reefer_anomaly", "unexpected_stop",
+}  # fmt: skip
+SUBCODE = {
+    "EQUIPMENT": "equipmentEventType", "TRANSPORT": "transportEventType",
+    "SHIPMENT": "shipmentEventType", "IOT": "iotEventType", "REEFER": "reeferEventType",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def world() -> World:
+    return build_world(SPEC)
+
+
+@pytest.fixture(scope="module")
+def folder(world: World, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("containers")
+    assert world.containers is not None
+    boxes = ("containers", "manifests", "telemetry")
+    write_containers(world.containers, SPEC.start, SPEC.end_s,
+                     {n: out / FILES[n] for n in boxes}, SPEC.rng("containers", 1))  # fmt: skip
+    names = ("staff", "work", "releases", "gate", "access")
+    write_access(world.access, SPEC.start, {n: out / FILES[n] for n in names})
+    return out
+
+
+@pytest.fixture(scope="module")
+def events(folder: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (folder / FILES["containers"]).read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def telemetry(folder: Path) -> pl.DataFrame:
+    frame = pl.read_ndjson(folder / FILES["telemetry"])
+    return frame.with_columns(pl.col("time").str.to_datetime(time_zone="UTC", strict=True))
+
+
+@pytest.fixture(scope="module")
+def truth(world: World) -> list[dict[str, Any]]:
+    return [truth_record(e, SPEC.start, SPEC.seed) for e in world.truth]
+
+
+def _code(event: dict[str, Any]) -> str:
+    classification = event["eventClassification"]
+    return str(classification[SUBCODE[classification["eventType"]]])
+
+
+def _time(text: str) -> float:
+    """Seconds after the world's start of an ISO 8601 UTC time."""
+    return (datetime.fromisoformat(text.replace("Z", "+00:00")) - SPEC.start).total_seconds()
+
+
+def _by_box(events: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    boxes = defaultdict(list)
+    for event in events:
+        if "equipmentDetails" in event:
+            boxes[event["equipmentDetails"]["equipmentReference"]].append(event)
+    return boxes
+
+
+def _iso6346_ok(number: str) -> bool:
+    """ISO 6346 computed here independently: A=10 upwards skipping multiples of 11,
+    weights 2^i, sum mod 11 mod 10."""
+    values, value = {}, 10
+    for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        value += value % 11 == 0
+        values[letter] = value
+        value += 1
+    digits = [values[c] if c.isalpha() else int(c) for c in number[:10]]
+    total = sum(d << i for i, d in enumerate(digits))
+    return len(number) == 11 and number[3] == "U" and total % 11 % 10 == int(number[10])
+
+
+def test_events_have_the_3_0_shape(events: list[dict[str, Any]]) -> None:
+    kinds = set()
+    for event in events:
+        uuid.UUID(event["eventID"])
+        classification = event["eventClassification"]
+        assert classification["eventClassifier"] == "ACTUAL"
+        kinds.add(classification["eventType"])
+        assert _code(event)
+        assert 0 <= _time(event["eventUpdatedDateTime"]) - _time(event["eventDateTime"]) <= 1800
+        assert _time(event["eventDateTime"]) < SPEC.end_s
+        if classification["eventType"] == "EQUIPMENT":
+            details = event["equipmentDetails"]
+            assert details["emptyIndicator"] in ("EMPTY", "LADEN")
+            assert details["transportPhase"] in ("EXPORT", "IMPORT", "TRANSSHIPMENT")
+            assert details["seals"][0]["number"]
+            geo = event["eventLocation"]["geoCoordinate"]
+            assert -90 <= float(geo["latitude"]) <= 90
+            document = event["shipmentDetails"]["documentReference"]
+            assert document["type"] == "TRANSPORT_DOCUMENT"
+    assert kinds == set(EVENT_KINDS)
+    ids = [e["eventID"] for e in events]
+    assert len(ids) == len(set(ids))
+    times = [e["eventDateTime"] for e in events]
+    assert times == sorted(times)
+
+
+def test_vessel_moves_happen_during_the_ships_calls(
+    world: World, events: list[dict[str, Any]]
+) -> None:
+    calls = defaultdict(list)
+    for plan in world.plans:
+        for call in plan.port_calls:
+            calls[plan.hull.identity.mmsi].append(call)
+    moves = [e for e in events if _code(e) in ("LOADED", "DISCHARGED", "ARRIVED", "DEPARTED")]
+    assert len(moves) > 100
+    for event in moves:
+        vessel = event["transportDetails"]["transportCall"]["vesselTransport"]
+        locode, time_s = event["eventLocation"]["UNLocationCode"], _time(event["eventDateTime"])
+        stays = [c for c in calls[int(vessel["vesselMMSINumber"])] if c.locode == locode]
+        assert any(c.arrival_s - 1 <= time_s <= c.departure_s + 1 for c in stays), event
+
+
+def test_boxes_move_in_order_with_valid_numbers(events: list[dict[str, Any]]) -> None:
+    order = {"STUFFED": 0, "GATED_IN": 1, "LOADED": 2, "DISCHARGED": 2,
+             "CUSTOMS_RELEASED": 4, "GATED_OUT": 5, "STRIPPED": 6}  # fmt: skip
+    for number, box_events in _by_box(events).items():
+        assert _iso6346_ok(number), number
+        gate_ins = [e for e in box_events if _code(e) == "GATED_IN"]
+        clone = gate_ins[1:]  # a cloned number's second gate-in, elsewhere
+        moves = [e for e in box_events if _code(e) in order and e not in clone]
+        ranks = [order[_code(e)] for e in moves]
+        assert ranks == sorted(ranks), number
+        vessel = [_code(e) for e in moves if _code(e) in ("LOADED", "DISCHARGED")]
+        assert vessel == ["LOADED", "DISCHARGED"] * (len(vessel) // 2), number
+
+
+def test_releases_and_gate_outs_are_the_events_boxes(
+    folder: Path, events: list[dict[str, Any]]
+) -> None:
+    boxes = _by_box(events)
+    releases = pl.read_csv(folder / FILES["releases"], infer_schema=False)
+    for row in releases.iter_rows(named=True):
+        discharged = [e for e in boxes[row["container_number"]] if _code(e) == "DISCHARGED"]
+        assert discharged[-1]["eventDateTime"] == row["issued_at"]
+        assert discharged[-1]["eventLocation"]["UNLocationCode"] == row["terminal"][:5]
+    gate = pl.read_csv(folder / FILES["gate"], infer_schema=False)
+    rows = gate.filter(pl.col("result") == "accepted").iter_rows(named=True)
+    accepted = {(r["container_number"], r["time"], r["truck_plate"]) for r in rows}
+    released = set(releases["container_number"])
+    gated_out = {
+        (number, e["eventDateTime"],
+         e["transportDetails"]["transportCall"]["truckTransport"]["tractorDetails"]["licensePlate"])
+        for number, box_events in boxes.items() if number in released
+        for e in box_events if _code(e) == "GATED_OUT"
+    }  # fmt: skip
+    assert accepted == gated_out
+
+
+def test_manifests_cover_every_box(folder: Path, events: list[dict[str, Any]]) -> None:
+    manifests = pl.read_csv(folder / FILES["manifests"], infer_schema=False)
+    assert manifests.columns == [c for c in MANIFEST_SCHEMA if c not in ("source", "source_line")]
+    covered = {n for text in manifests["container_numbers"] for n in text.split(";")}
+    loaded = {n for n, evs in _by_box(events).items() if any(_code(e) == "LOADED" for e in evs)}
+    assert loaded <= covered
+    assert manifests["hs_code"].str.contains(r"^\d{6}$").all()
+    assert manifests["bill_of_lading"].is_unique().all()
+    assert manifests["hs_code"].n_unique() >= 4
+
+
+def test_telemetry_follows_the_ship_aboard(
+    world: World, events: list[dict[str, Any]], telemetry: pl.DataFrame,
+    truth: list[dict[str, Any]],
+) -> None:  # fmt: skip
+    assert telemetry.columns == [c for c in TELEMETRY_SCHEMA if c not in ("source", "source_line")]
+    tracks = {p.hull.identity.mmsi: p.track for p in world.plans}
+    off = {t["subject"]["id"]: _time(t["start"]) for t in truth if t["type"] == "box_off_vessel"}
+    checked = 0
+    for number, box_events in _by_box(events).items():
+        readings = telemetry.filter(pl.col("container_number") == number)
+        if readings.is_empty():
+            continue
+        times = np.array([(t - SPEC.start).total_seconds() for t in readings["time"]])
+        moves = [e for e in box_events if _code(e) in ("LOADED", "DISCHARGED")]
+        for loaded, discharged in zip(moves[::2], moves[1::2], strict=True):
+            mmsi = int(loaded["transportDetails"]["transportCall"]["vesselTransport"][
+                "vesselMMSINumber"])  # fmt: skip
+            aboard = (times > _time(loaded["eventDateTime"])) & (
+                times < min(_time(discharged["eventDateTime"]), off.get(number, np.inf))
+            )
+            if not aboard.any():
+                continue
+            track = tracks[mmsi]
+            lat = np.interp(times[aboard], track.t_s, track.lat)
+            lon = np.interp(times[aboard], track.t_s, track.lon)
+            away = haversine_nm(lat, lon, readings["lat"].to_numpy()[aboard],
+                                readings["lon"].to_numpy()[aboard])  # fmt: skip
+            assert away.max() < 0.01, number
+            checked += int(aboard.sum())
+    assert checked > 50
+
+
+def test_every_cargo_scenario_is_in_the_truth(truth: list[dict[str, Any]]) -> None:
+    cargo = [t for t in truth if t["subject"] and t["subject"]["kind"] == "container"]
+    assert {t["type"] for t in cargo} == CARGO_TYPES
+    for event in cargo:
+        assert _iso6346_ok(event["subject"]["id"])
+        assert event["start"] <= event["end"]
+
+
+def _readings(telemetry: pl.DataFrame, event: dict[str, Any]) -> pl.DataFrame:
+    since, until = (
+        datetime.fromisoformat(event[k].replace("Z", "+00:00")) for k in ("start", "end")
+    )
+    return telemetry.filter((pl.col("container_number") == event["subject"]["id"])
+                            & pl.col("time").is_between(since, until))  # fmt: skip
+
+
+def test_scenarios_leave_their_records(
+    events: list[dict[str, Any]], telemetry: pl.DataFrame, truth: list[dict[str, Any]],
+    folder: Path,
+) -> None:  # fmt: skip
+    boxes = _by_box(events)
+    gate = pl.read_csv(folder / FILES["gate"], infer_schema=False)
+    for event in truth:
+        number = event["subject"]["id"] if event["subject"] else ""
+        kind = event["type"]
+        if kind == "shell_game":
+            replaced = [e for e in boxes[number] if "documentReferenceReplacements" in
+                        e.get("shipmentDetails", {})]  # fmt: skip
+            assert replaced
+            assert event["evidence"]["dwell_days"] >= 2
+        elif kind == "container_clone":
+            seen, cloned = event["evidence"]["ports"]
+            at = {(e["eventLocation"].get("UNLocationCode"), e["eventDateTime"])
+                  for e in boxes[number] if _code(e) in ("GATED_IN", "GATED_OUT")}  # fmt: skip
+            assert {(seen, event["start"]), (cloned, event["end"])} <= at
+            assert seen != cloned
+        elif kind == "door_opened":
+            assert _readings(telemetry, event)["door_open"].any()
+            opened = [e for e in boxes[number] if _code(e) == "DOOR_OPENED"]
+            assert any(e["eventDateTime"] == event["start"] for e in opened)
+        elif kind == "reefer_anomaly":
+            readings = _readings(telemetry, event)
+            assert readings["temperature_c"].max() > event["evidence"]["setpoint_c"] + 3
+        elif kind == "box_off_vessel":
+            readings = telemetry.filter(pl.col("container_number") == number)
+            assert readings.height > 0
+        elif kind == "unexpected_stop":
+            readings = _readings(telemetry, event)
+            assert readings.height >= 1
+            assert readings["lat"].n_unique() == 1
+        elif kind == "release_fraud":
+            stolen = gate.filter((pl.col("container_number") == number)
+                                 & (pl.col("haulier") == ROGUE_HAULIER))  # fmt: skip
+            assert stolen["time"].to_list() == [event["start"]]
+
+
+def test_benign_look_alikes_are_there(events: list[dict[str, Any]]) -> None:
+    codes = [_code(e) for e in events]
+    assert codes.count("INSPECTED") >= 1
+    assert codes.count("STUFFED") > 100
+    assert codes.count("STRIPPED") > 50
+    phases = [e["equipmentDetails"].get("transportPhase") for e in events if _code(e) == "LOADED"]
+    assert "EXPORT" in phases
+
+
+def test_same_seed_same_files_another_seed_other_boxes(folder: Path, tmp_path: Path) -> None:
+    again = build_world(SPEC)
+    assert again.containers is not None
+    names = ("containers", "manifests", "telemetry")
+    paths = {n: tmp_path / FILES[n] for n in names}
+    write_containers(again.containers, SPEC.start, SPEC.end_s, paths, SPEC.rng("containers", 1))
+    for name in names:
+        assert (tmp_path / FILES[name]).read_bytes() == (folder / FILES[name]).read_bytes()
+    other = build_world(WorldSpec(seed=12, vessels=40, days=3))
+    assert other.containers is not None
+    numbers = {b.number for b in again.containers.boxes}
+    assert numbers.isdisjoint({b.number for b in other.containers.boxes}) or numbers != {
+        b.number for b in other.containers.boxes
+    }
