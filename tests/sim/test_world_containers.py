@@ -150,7 +150,10 @@ def test_boxes_move_in_order_with_valid_numbers(events: list[dict[str, Any]]) ->
         ranks = [order[_code(e)] for e in moves]
         assert ranks == sorted(ranks), number
         vessel = [_code(e) for e in moves if _code(e) in ("LOADED", "DISCHARGED")]
-        assert vessel == ["LOADED", "DISCHARGED"] * (len(vessel) // 2), number
+        # alternating loads and discharges; the last load may still be at sea at the world's end
+        assert vessel == ["LOADED", "DISCHARGED"] * (len(vessel) // 2) + ["LOADED"] * (
+            len(vessel) % 2
+        ), number
 
 
 def test_releases_and_gate_outs_are_the_events_boxes(
@@ -200,7 +203,7 @@ def test_telemetry_follows_the_ship_aboard(
             continue
         times = np.array([(t - SPEC.start).total_seconds() for t in readings["time"]])
         moves = [e for e in box_events if _code(e) in ("LOADED", "DISCHARGED")]
-        for loaded, discharged in zip(moves[::2], moves[1::2], strict=True):
+        for loaded, discharged in zip(moves[::2], moves[1::2], strict=False):  # last may be at sea
             mmsi = int(loaded["transportDetails"]["transportCall"]["vesselTransport"][
                 "vesselMMSINumber"])  # fmt: skip
             aboard = (times > _time(loaded["eventDateTime"])) & (

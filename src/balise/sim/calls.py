@@ -73,8 +73,10 @@ class VesselCall:
 
     def stay(self, rng: np.random.Generator, early: bool) -> float:
         """A crane move time inside the stay: in the first half (discharge) or the second
-        (loading), at least 30 minutes from either end."""
-        low, high = self.arrival_s + 1800.0, self.departure_s - 1800.0
+        (loading), at least 30 minutes from either end (a quarter of the stay when it is
+        shorter than two hours, as a call at the ship's starting berth may be)."""
+        margin = min(1800.0, max(self.departure_s - self.arrival_s, 0.0) / 4)
+        low, high = self.arrival_s + margin, max(self.departure_s - margin, self.arrival_s + margin)
         middle = (low + high) / 2
         return float(rng.uniform(low, middle) if early else rng.uniform(middle, high))
 
