@@ -15,7 +15,19 @@ from rich.console import Console
 from rich.markup import escape
 
 from balise import __version__
-from balise.cli import audit, demo, detect, ingest, ingest_records, plan, query, serve, sim, users
+from balise.cli import (
+    audit,
+    cargo,
+    demo,
+    detect,
+    ingest,
+    ingest_records,
+    plan,
+    query,
+    serve,
+    sim,
+    users,
+)
 from balise.cli.context import AppState
 from balise.errors import BaliseError
 
@@ -32,6 +44,7 @@ app.add_typer(sim.app, name="sim")
 app.add_typer(users.app, name="users")
 app.add_typer(audit.app, name="audit")
 app.add_typer(plan.app, name="plan")
+app.add_typer(cargo.app, name="cargo")
 app.command("positions")(query.positions)
 app.command("vessels")(query.vessels)
 app.command("vessel")(query.vessel)

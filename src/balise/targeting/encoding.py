@@ -29,10 +29,6 @@ MISSING: Final = "\u2205"
 its own, since declaring none can itself be telling."""
 
 
-def key_name(key: Sequence[str]) -> str:
-    return "×".join(key)
-
-
 def key_values(frame: pl.DataFrame, key: Sequence[str]) -> pl.Series:
     """The value of `key` for each row (crossed parts joined), an empty part as `MISSING`."""
     parts = [pl.col(c).cast(pl.String).fill_null(MISSING) for c in key]
@@ -66,8 +62,12 @@ class TargetTable:
         return cls(tuple(str(k) for k in data["key"]), counts)
 
 
-def _grouped(values: pl.Series, fraud: np.ndarray[Any, Any], critical: np.ndarray[Any, Any],
-             groups: np.ndarray[Any, Any] | None = None) -> pl.DataFrame:
+def _grouped(
+    values: pl.Series,
+    fraud: np.ndarray[Any, Any],
+    critical: np.ndarray[Any, Any],
+    groups: np.ndarray[Any, Any] | None = None,
+) -> pl.DataFrame:
     frame = pl.DataFrame(
         {
             "value": values,

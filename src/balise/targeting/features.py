@@ -21,7 +21,6 @@ from balise.targeting.encoding import (
     TargetTable,
     assign_folds,
     fit_table,
-    key_name,
     out_of_fold,
     smoothed_rate,
 )
