@@ -51,7 +51,7 @@ def _say_read(what: str, found: DeclarationFile) -> None:
         text += f", {len(declarations.problems):,} quarantined ({counts})"
         first = declarations.problems[0]
         text += f"; first: line {first.line}, {escape(first.detail)}"
-    stderr.print(text, highlight=False)
+    stderr.print(text, highlight=False, soft_wrap=True)
 
 
 def _figure(value: Any) -> str:
