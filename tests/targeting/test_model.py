@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 
 import numpy as np
@@ -87,6 +88,9 @@ def test_reasons_name_the_party_with_its_training_counts(
             )
             checked += 1
     assert checked > 10  # the importer is among the top reasons of many declarations
+    bare = re.compile(r"(origin|office|departure country|HS chapter) \S+")
+    everything = [r for rs in scored["reasons"].to_list() for r in rs]
+    assert not [r for r in everything if bare.fullmatch(r)]  # a code with a fraud rate has it
 
 
 def test_the_model_file_round_trips(

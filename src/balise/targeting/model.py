@@ -361,7 +361,7 @@ VALUE_FEATURES: Final = ("log_value", "log_value_per_kg", "value_per_kg_vs_hs")
 def _groups(encoders: Encoders) -> list[str]:
     """The reason group of each feature: a target key, a code, or a number."""
     groups: list[str] = []
-    stat_names = {}
+    stat_names: dict[str, str] = {}
     for table in encoders.tables:
         for what in ("rate", "n", "critical"):
             stat_names[stat_feature(table.key, what)] = "key:" + "*".join(table.key)
@@ -369,7 +369,10 @@ def _groups(encoders: Encoders) -> list[str]:
         if name in stat_names:
             groups.append(stat_names[name])
         elif name.startswith("code_"):
-            groups.append("code:" + name.removeprefix("code_"))
+            column = name.removeprefix("code_")
+            # a code that is also a target key (office, origin...) is one reason with its counts
+            keyed = "key:" + column
+            groups.append(keyed if keyed in stat_names.values() else "code:" + column)
         elif name in VALUE_FEATURES:
             groups.append("value")
         elif name == "no_seller":
