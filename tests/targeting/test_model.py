@@ -155,3 +155,15 @@ def test_isotonic_calibration_is_monotone_and_matches_rates() -> None:
     mapped = fitted(grid)
     assert (np.diff(mapped) >= -1e-12).all()
     assert abs(float(fitted(np.array([0.5]))[0]) - 0.25) < 0.07
+
+
+def test_without_critical_labels_there_is_no_severity_head(
+    data: tuple[Declarations, Declarations],
+) -> None:
+    plain = data[0].frame.with_columns(pl.lit(None, dtype=pl.Int8).alias("critical_fraud"))
+    model = train(Declarations(plain, [], data[0].present), options=FAST)
+    assert model.critical is None
+    scored = model.score(data[1])
+    assert scored["critical"].null_count() == scored.height
+    again = TargetingModel.from_bytes(model.to_bytes())
+    assert again.critical is None

@@ -151,7 +151,8 @@ class TargetingModel:
             {
                 "declaration_id": declarations.frame["declaration_id"],
                 "score": predicted["score"],
-                "critical": predicted["critical"],
+                # null, not NaN, without a severity head (JSON has no NaN)
+                "critical": pl.Series(predicted["critical"], dtype=pl.Float64).fill_nan(None),
                 "at_stake": predicted["at_stake"],
                 "reasons": words,
             },
