@@ -108,18 +108,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train", type=Path, required=True, help="df_syn_train_eng.csv")
     parser.add_argument("--valid", type=Path, required=True, help="df_syn_valid_eng.csv")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=TrainOptions.seed, help="folds and trees")
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     started = time.perf_counter()
     train_file = read_declaration_file(args.train, require_labels=True)
     valid_file = read_declaration_file(args.valid, require_labels=True)
-    model = train_model(train_file, valid_file, TrainOptions(threads=args.threads))
+    model = train_model(train_file, valid_file, TrainOptions(threads=args.threads, seed=args.seed))
     seconds = time.perf_counter() - started
     figures = model.meta["validation"]
     figures["mean_score"] = float(model.predict(valid_file.declarations)["score"].mean())
     command = (
         ".venv/bin/python bench/targeting_bench.py --train PATH/df_syn_train_eng.csv "
         f"--valid PATH/df_syn_valid_eng.csv --threads {args.threads}"
+        + (f" --seed {args.seed}" if args.seed != TrainOptions.seed else "")
     )
     text = report(figures, model.meta, command, seconds)
     print(text)
