@@ -17,6 +17,7 @@ from rich.markup import escape
 from balise import __version__
 from balise.cli import (
     audit,
+    cargo,
     demo,
     detect,
     ingest,
@@ -45,6 +46,7 @@ app.add_typer(sim.app, name="sim")
 app.add_typer(users.app, name="users")
 app.add_typer(audit.app, name="audit")
 app.add_typer(plan.app, name="plan")
+app.add_typer(cargo.app, name="cargo")
 app.command("positions")(query.positions)
 app.command("vessels")(query.vessels)
 app.command("vessel")(query.vessel)
