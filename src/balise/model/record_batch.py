@@ -2,8 +2,9 @@
 
 The AIS readers yield `balise.model.batch.ReadBatch` (positions and identities); the readers of
 container releases, gate transactions, imported access logs, staff directories and work
-assignments, and of radar contacts, radar sites and clearance declarations, yield a `RecordBatch`
-of one of the frames of `balise.model.records` or `balise.model.coastal`, with the same
+assignments, of radar contacts, radar sites and clearance declarations, and of container events
+and cargo manifests, yield a `RecordBatch` of one of the frames of `balise.model.records`,
+`balise.model.coastal` or `balise.model.cargo`, with the same
 quarantine rows and tallies, so the ingest job runs both the same way (hash, batches, resumption,
 quarantine).
 """
@@ -17,6 +18,7 @@ from typing import Final
 
 import polars as pl
 
+from balise.model.cargo import CONTAINER_EVENT_SCHEMA, MANIFEST_SCHEMA
 from balise.model.coastal import CLEARANCE_SCHEMA, RADAR_CONTACT_SCHEMA, RADAR_SITE_SCHEMA
 from balise.model.records import (
     ACCESS_SCHEMA,
@@ -39,6 +41,8 @@ class RecordKind(StrEnum):
     RADAR = "radar"
     RADAR_SITES = "radar-sites"
     CLEARANCES = "clearances"
+    CONTAINERS = "containers"
+    MANIFESTS = "manifests"
 
 
 RECORD_SCHEMAS: Final[dict[RecordKind, dict[str, pl.DataType]]] = {
@@ -50,6 +54,8 @@ RECORD_SCHEMAS: Final[dict[RecordKind, dict[str, pl.DataType]]] = {
     RecordKind.RADAR: RADAR_CONTACT_SCHEMA,
     RecordKind.RADAR_SITES: RADAR_SITE_SCHEMA,
     RecordKind.CLEARANCES: CLEARANCE_SCHEMA,
+    RecordKind.CONTAINERS: CONTAINER_EVENT_SCHEMA,
+    RecordKind.MANIFESTS: MANIFEST_SCHEMA,
 }
 """The frame each kind of record is read into and stored as."""
 
