@@ -45,6 +45,8 @@ RECORD_TABLES: Final[dict[RecordKind, str]] = {
     RecordKind.RADAR: "radar_contacts",
     RecordKind.RADAR_SITES: "radar_sites",
     RecordKind.CLEARANCES: "clearances",
+    RecordKind.CONTAINERS: "container_events",
+    RecordKind.MANIFESTS: "manifests",
 }
 """The table of each kind of record (the access log imported from other systems; Balise's own
 audit log is another table)."""
@@ -69,6 +71,8 @@ _VERSIONED: Final = {
     RecordKind.WORK: _Versions(("user", "record")),
     RecordKind.RADAR_SITES: _Versions(("sensor_id",)),
     RecordKind.CLEARANCES: _Versions(("declaration_id",), ("submitted_at",)),
+    RecordKind.CONTAINERS: _Versions(("event_id",), ("created_at",)),
+    RecordKind.MANIFESTS: _Versions(("bill_of_lading",), ("issued_at",)),
 }
 
 
@@ -78,6 +82,7 @@ def _sql_type(dtype: pl.DataType) -> str:
     if dtype == pl.List(pl.String()):
         return "VARCHAR[]"
     names = {
+        pl.Boolean(): "BOOLEAN",
         pl.String(): "VARCHAR",
         pl.Int64(): "BIGINT",
         pl.Int32(): "INTEGER",
@@ -91,11 +96,22 @@ def _q(column: str) -> str:
     return f'"{column}"'
 
 
+_INDEXES: Final = (
+    "CREATE INDEX IF NOT EXISTS container_events_box ON container_events (container_number);",
+    "CREATE INDEX IF NOT EXISTS container_events_id ON container_events (event_id);",
+    "CREATE INDEX IF NOT EXISTS manifests_bill ON manifests (bill_of_lading);",
+)
+"""Indexes of the tables read by one record or one box (a container's journey)."""
 RECORDS_SQL: Final = "\n".join(
-    f"CREATE TABLE IF NOT EXISTS {table} ("
-    + ", ".join(f"{_q(c)} {_sql_type(t)}" for c, t in RECORD_SCHEMAS[kind].items())
-    + ", ingest_id VARCHAR);"
-    for kind, table in RECORD_TABLES.items()
+    [
+        *(
+            f"CREATE TABLE IF NOT EXISTS {table} ("
+            + ", ".join(f"{_q(c)} {_sql_type(t)}" for c, t in RECORD_SCHEMAS[kind].items())
+            + ", ingest_id VARCHAR);"
+            for kind, table in RECORD_TABLES.items()
+        ),
+        *_INDEXES,
+    ]
 )
 
 
@@ -279,6 +295,36 @@ class DuckDBRecords(DuckDBCoastal):
         where, params = (['"user" = ?'], [user]) if user is not None else ([], [])
         return self._records(RecordKind.WORK, where, params, '"user", "record"')
 
+    def container_events(
+        self,
+        container_number: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> pl.DataFrame:
+        """Stored Track & Trace events (the latest version of each), of the container
+        `container_number` (compared in its stored form: `normalise_container`) when given, that
+        happen within [`since`, `until`); by event time, then id."""
+        where, params = _within(since, until, "event_time")
+        if container_number is not None:
+            where.append("container_number = ?")
+            params.append(normalise_container(container_number))
+        return self._records(RecordKind.CONTAINERS, where, params, "event_time, event_id")
+
+    def manifests(
+        self, bill_of_lading: str | None = None, container_number: str | None = None
+    ) -> pl.DataFrame:
+        """Stored bills of lading (the latest version of each), the bill `bill_of_lading` and
+        those covering the container `container_number` when given; by bill."""
+        where: list[str] = []
+        params: list[Any] = []
+        if bill_of_lading is not None:
+            where.append("bill_of_lading = ?")
+            params.append(bill_of_lading)
+        if container_number is not None:
+            where.append("list_contains(container_numbers, ?)")
+            params.append(normalise_container(container_number))
+        return self._records(RecordKind.MANIFESTS, where, params, "bill_of_lading")
+
     def _records(
         self, kind: RecordKind, where: list[str], params: list[Any], order: str
     ) -> pl.DataFrame:
@@ -291,15 +337,17 @@ class DuckDBRecords(DuckDBCoastal):
         return conform(frame, schema)
 
 
-def _within(since: datetime | None, until: datetime | None) -> tuple[list[str], list[Any]]:
-    """Clauses and parameters keeping `time` within [`since`, `until`)."""
+def _within(
+    since: datetime | None, until: datetime | None, column: str = "time"
+) -> tuple[list[str], list[Any]]:
+    """Clauses and parameters keeping `column` within [`since`, `until`)."""
     where: list[str] = []
     params: list[Any] = []
     if since is not None:
-        where.append('"time" >= ?')
+        where.append(f"{_q(column)} >= ?")
         params.append(since)
     if until is not None:
-        where.append('"time" < ?')
+        where.append(f"{_q(column)} < ?")
         params.append(until)
     return where, params
 
