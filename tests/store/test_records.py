@@ -225,6 +225,8 @@ def test_an_empty_store_reads_back_empty_frames_of_each_schema(
         RecordKind.RADAR: store.radar_contacts,
         RecordKind.RADAR_SITES: store.radar_sites,
         RecordKind.CLEARANCES: store.clearances,
+        RecordKind.CONTAINERS: store.container_events,
+        RecordKind.MANIFESTS: store.manifests,
     }
     read = readers[kind]()
     assert read.is_empty()
