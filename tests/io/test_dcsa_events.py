@@ -147,8 +147,13 @@ def test_unknown_codes_and_classifiers() -> None:
                 "transportEventTypeCode": "ARRI", "eventClassifierCode": "ACT"}  # fmt: skip
         return json.dumps(base | changes)
 
-    lines = [event(), event(eventType="CARGO"), event(transportEventTypeCode="LOAD"),
-             event(eventClassifierCode="MAYBE"), event(eventDateTime="1970-01-01T00:00:00Z")]  # fmt: skip
+    lines = [
+        event(),
+        event(eventType="CARGO"),
+        event(transportEventTypeCode="LOAD"),
+        event(eventClassifierCode="MAYBE"),
+        event(eventDateTime="1970-01-01T00:00:00Z"),
+    ]
     (batch,) = read_event_lines(io.BytesIO("\n".join(lines).encode()), "codes", ReadOptions())
     assert batch.records["event_code"].to_list() == ["ARRIVED"]
     assert batch.quarantine.select("reason", "detail").rows() == [
