@@ -43,12 +43,17 @@ STEPS = [("EQUIPMENT", "STUFFED"), ("EQUIPMENT", "GATED_IN"), ("EQUIPMENT", "LOA
          ("TRANSPORT", "DEPARTED"), ("TRANSPORT", "ARRIVED"), ("EQUIPMENT", "DISCHARGED"),
          ("EQUIPMENT", "CUSTOMS_SELECTED_FOR_SCAN"), ("EQUIPMENT", "CUSTOMS_RELEASED"),
          ("EQUIPMENT", "GATED_OUT"), ("SHIPMENT", "ISSUED")]  # fmt: skip
-VESSELS = [(9463217, 636019825, "MARIA SANTOS"), (9780122, 255806123, "NORDIC SPIRIT"),
-           (9321483, 211234560, "KING OF THE SEAS"), (9812341, 538009876, "ATLANTIC DAWN")]  # fmt: skip
+VESSELS = [
+    (9463217, 636019825, "MARIA SANTOS"),
+    (9780122, 255806123, "NORDIC SPIRIT"),
+    (9321483, 211234560, "KING OF THE SEAS"),
+    (9812341, 538009876, "ATLANTIC DAWN"),
+]
 
 
 def _box(rng: random.Random) -> str:
-    owner = rng.choice(["MSCU", "MAEU", "CMAU", "HLXU", "TGHU", "SUDU"]) + f"{rng.randrange(10**6):06}"
+    prefix = rng.choice(["MSCU", "MAEU", "CMAU", "HLXU", "TGHU", "SUDU"])
+    owner = f"{prefix}{rng.randrange(10**6):06}"
     return owner + str(check_digit(owner))
 
 
@@ -65,12 +70,21 @@ def events(count: int, seed: int) -> list[str]:
         for step, (kind, code) in enumerate(STEPS):
             port = origin if step < 4 else destination
             when += timedelta(hours=rng.uniform(2, 60))
-            lines.append(json.dumps(_event(kind, code, box, bl, port, (imo, mmsi, name), when, step)))
+            event = _event(kind, code, box, bl, port, (imo, mmsi, name), when, step)
+            lines.append(json.dumps(event))
     return lines[:count]
 
 
-def _event(kind: str, code: str, box: str, bl: str, port: tuple[str, str, float, float],
-           vessel: tuple[int, int, str], when: datetime, step: int) -> dict[str, object]:  # fmt: skip
+def _event(
+    kind: str,
+    code: str,
+    box: str,
+    bl: str,
+    port: tuple[str, str, float, float],
+    vessel: tuple[int, int, str],
+    when: datetime,
+    step: int,
+) -> dict[str, object]:
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     key = {"EQUIPMENT": "equipmentEventType", "TRANSPORT": "transportEventType"}.get(
         kind, "shipmentEventType"
@@ -79,11 +93,13 @@ def _event(kind: str, code: str, box: str, bl: str, port: tuple[str, str, float,
         "eventID": f"{bl}-{box}-{step}", "eventDateTime": stamp, "eventUpdatedDateTime": stamp,
         "eventClassification": {"eventClassifier": "ACTUAL", "eventType": kind, key: code},
         "eventLocation": {"UNLocationCode": port[0], "facilityType": "PORT_TERMINAL",
-                          "facility": {"facilityCode": port[1], "facilityCodeListProvider": "SMDG"},
+                          "facility": {"facilityCode": port[1],
+                                       "facilityCodeListProvider": "SMDG"},
                           "geoCoordinate": {"latitude": str(port[2]), "longitude": str(port[3])}},
         "shipmentDetails": {"documentReference": {"type": "TRANSPORT_DOCUMENT", "reference": bl}},
-        "eventRouting": {"originatingParties": [{"partyCode": "MSCU", "codeListProvider": "SMDG",
-                                                 "codeListName": "LCL", "partyFunction": "CA"}]},
+        "eventRouting": {"originatingParties": [
+            {"partyCode": "MSCU", "codeListProvider": "SMDG", "codeListName": "LCL",
+             "partyFunction": "CA"}]},
     }  # fmt: skip
     if kind == "EQUIPMENT":
         event["equipmentDetails"] = {
