@@ -169,3 +169,29 @@ def test_the_format_is_told_from_the_first_byte() -> None:
     assert dcsa_format(b'{"eventID"', "a") == "dcsa_jsonl"
     with pytest.raises(InputRejected):
         dcsa_format(b"eventID,eventType\n", "a.csv")
+
+
+@pytest.mark.parametrize("size", [1, 3, 7, 1000])
+def test_any_batch_size_reads_the_same(size: int) -> None:
+    data = (CARGO / "dcsa-journey.jsonl").read_bytes()
+    options = ReadOptions(batch_records=size)
+    batches = list(read_event_lines(io.BytesIO(data), "journey", options))
+    assert all(b.records_read == size for b in batches[:-1])
+    records = pl.concat(b.records for b in batches)
+    assert records.equals(journey())
+    assert sum(b.records_read for b in batches) == 28
+    assert sum(b.skipped["blank_line"] for b in batches) == 1
+    assert pl.concat(b.quarantine for b in batches)["source_line"].to_list() == [
+        13, 14, 15, 26, 27, 28, 29
+    ]  # fmt: skip
+
+
+def test_long_lines_and_crlf_line_ends() -> None:
+    good = (CARGO / "dcsa-journey.jsonl").read_text().splitlines()[0]
+    data = f"{good}\r\n{'x' * 500}\r\n\r\n{good.replace('evt-0001', 'evt-0002')}".encode()
+    (batch,) = read_event_lines(io.BytesIO(data), "crlf", ReadOptions(max_record_line_bytes=400))
+    assert batch.records.select("event_id", "source_line").rows() == [
+        ("evt-0001-booking-confirmed", 1), ("evt-0002-booking-confirmed", 4),
+    ]  # fmt: skip
+    assert batch.quarantine.select("source_line", "reason").rows() == [(2, "line_too_long")]
+    assert (batch.records_read, batch.skipped["blank_line"]) == (3, 1)

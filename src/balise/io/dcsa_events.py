@@ -25,15 +25,15 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import BinaryIO, Final
 
+import numpy as np
 import polars as pl
 
 from balise.errors import InputRejected
 from balise.io.dcsa_mapping import map_events
 from balise.io.dcsa_shape import EVENT_DTYPE
-from balise.io.record_lines import numbered_lines
+from balise.io.nmea_lines import rest_of_line
 from balise.model.batch import ReadOptions
 from balise.model.cargo import CONTAINER_EVENT_SCHEMA
 from balise.model.record_batch import RecordBatch, RecordKind
@@ -43,6 +43,9 @@ DCSA_JSONL: Final = "dcsa_jsonl"
 """Format name of JSON lines of events."""
 DCSA_JSON: Final = "dcsa_json"
 """Format name of a JSON array of events."""
+_DECODE: Final = pl.col("raw").str.json_decode(EVENT_DTYPE).alias("event")
+_BLOCK_BYTES: Final = 16 << 20
+"""Bytes read at a time (whole lines: the block is completed to the next line end)."""
 _ONE_BY_ONE: Final = 16
 """Below this many lines a failing piece is decoded line by line rather than halved again."""
 _WRONG_KIND: Final = re.compile(r'deserializing value "(.{0,80}).*?" as (\w+)')
@@ -66,42 +69,46 @@ def dcsa_format(head: bytes, name: str) -> str:
     )
 
 
-@dataclass
-class _Lines:
-    """The events of one batch in the making: their line numbers and texts, the lines already
-    set aside and the counts."""
+_LINES_SCHEMA: Final = {"source_line": pl.Int64(), "raw": pl.String(), "blank": pl.Boolean()}
 
-    numbers: list[int] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
-    rejected: list[tuple[int, str, str, str]] = field(default_factory=list)
-    read: int = 0
-    blank: int = 0
 
-    def add(self, number: int, data: bytes, max_bytes: int) -> None:
-        self.read += 1
-        text = data.decode("utf-8", errors="replace")
-        if len(data) > max_bytes:
-            detail = f"longer than {max_bytes} bytes (ingest.max_record_line_bytes)"
-            self.rejected.append((number, "line_too_long", detail, text))
-        else:
-            self.numbers.append(number)
-            self.texts.append(text)
+def _line_frames(stream: BinaryIO, max_line_bytes: int) -> Iterator[pl.DataFrame]:
+    """The lines of `stream` (`source_line` from 1, `raw` without the line end, `blank`), a
+    block of whole lines at a time, split column-wise; a line longer than `max_line_bytes`
+    comes with its first `max_line_bytes + 1` bytes only."""
+    first = 1
+    while data := stream.read(_BLOCK_BYTES):
+        if not data.endswith(b"\n"):
+            data += rest_of_line(stream, max_line_bytes)
+        text = data.decode("utf-8", errors="replace").removesuffix("\n")
+        raw = pl.Series("raw", [text]).str.split("\n").explode().str.strip_chars_end("\r")
+        frame = pl.DataFrame(
+            {
+                "source_line": pl.int_range(first, first + raw.len(), eager=True),
+                "raw": raw,
+                "blank": raw.str.strip_chars().str.len_bytes() == 0,
+            },
+            schema=_LINES_SCHEMA,
+        )
+        first += frame.height
+        yield frame
 
 
 def read_event_lines(stream: BinaryIO, source: str, options: ReadOptions) -> Iterator[RecordBatch]:
-    """Batches of the events of a JSON lines `stream` (see the module's docstring)."""
+    """Batches of the events of a JSON lines `stream` (see the module's docstring): each of
+    `options.batch_records` non-blank lines, with the blank lines among them."""
     size, cap = max(1, options.batch_records), options.max_record_line_bytes
-    lines = _Lines()
-    for number, data in numbered_lines(stream, cap):
-        if not data.strip():
-            lines.blank += 1
-            continue
-        lines.add(number, data, cap)
-        if lines.read >= size:
-            yield events_batch(source, lines)
-            lines = _Lines()
-    if lines.read or lines.blank:
-        yield events_batch(source, lines)
+    pending = pl.DataFrame(schema=_LINES_SCHEMA)
+    for frame in _line_frames(stream, cap):
+        lines = pl.concat([pending, frame])
+        seen = (~lines["blank"]).cum_sum()
+        batch = pl.Series(np.where(lines["blank"], seen // size, (seen - 1) // size))
+        complete = int(seen[-1]) // size if lines.height else 0
+        for index in range(complete):
+            yield events_batch(source, lines.filter(batch == index), cap)
+        pending = lines.filter(batch >= complete)
+    if pending.height:
+        yield events_batch(source, pending, cap)
 
 
 def read_event_array(stream: BinaryIO, source: str, options: ReadOptions) -> Iterator[RecordBatch]:
@@ -117,12 +124,15 @@ def read_event_array(stream: BinaryIO, source: str, options: ReadOptions) -> Ite
     if not isinstance(items, list):
         yield _whole_input_bad(source, "bad_json", "not a JSON array", data)
         return
-    size, cap = max(1, options.batch_records), options.max_record_line_bytes
+    size = max(1, options.batch_records)
     for start in range(0, len(items), size):
-        lines = _Lines()
-        for position, item in enumerate(items[start : start + size], start + 1):
-            lines.add(position, json.dumps(item, ensure_ascii=False).encode(), cap)
-        yield events_batch(source, lines)
+        texts = [json.dumps(item, ensure_ascii=False) for item in items[start : start + size]]
+        numbers = range(start + 1, start + len(texts) + 1)
+        lines = pl.DataFrame(
+            {"source_line": numbers, "raw": texts, "blank": [False] * len(texts)},
+            schema=_LINES_SCHEMA,
+        )
+        yield events_batch(source, lines, options.max_record_line_bytes)
 
 
 def _whole_input_bad(source: str, reason: str, detail: str, data: bytes) -> RecordBatch:
@@ -142,34 +152,48 @@ def _quarantine(source: str, rejected: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def events_batch(source: str, lines: _Lines) -> RecordBatch:
-    """The batch of `lines`: decoded, mapped, checked."""
-    frame = pl.DataFrame(
-        {"source_line": lines.numbers, "raw": lines.texts},
-        schema={"source_line": pl.Int64(), "raw": pl.String()},
+def events_batch(source: str, lines: pl.DataFrame, max_line_bytes: int) -> RecordBatch:
+    """The batch of `lines` (`_LINES_SCHEMA`): decoded, mapped, checked."""
+    data = lines.filter(~pl.col("blank"))
+    long = data["raw"].str.len_bytes() > max_line_bytes
+    detail = f"longer than {max_line_bytes} bytes (ingest.max_record_line_bytes)"
+    too_long = data.filter(long).select(
+        "source_line",
+        pl.lit("line_too_long").alias("reason"),
+        pl.lit(detail).alias("detail"),
+        "raw",
     )
-    decoded, undecodable = _decode(frame)
+    decoded, undecodable = _decode(data.filter(~long).select("source_line", "raw"))
     records, rejected, cleared = map_events(decoded)
-    rejected = pl.concat(
-        [pl.DataFrame(lines.rejected, schema=_REJECTED_SCHEMA, orient="row"), undecodable, rejected]
-    ).sort("source_line")
+    rejected = pl.concat([too_long, undecodable, rejected]).sort("source_line")
     return RecordBatch(
         RecordKind.CONTAINERS,
         conform(records.with_columns(pl.lit(source).alias("source")), CONTAINER_EVENT_SCHEMA),
         quarantine=_quarantine(source, rejected),
-        records_read=lines.read,
-        skipped=Counter({"blank_line": lines.blank}),
+        records_read=data.height,
+        skipped=Counter({"blank_line": lines.height - data.height}),
         cleared=cleared,
     )
 
 
 def _decode(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """`lines` with their decoded `event`, and the rejected rows of those that do not decode:
-    the whole piece at once, else each half, down to single lines."""
+    """`lines` with their decoded `event`, and the rejected rows of those that do not decode.
+    The lines are decoded in twice as many pieces as polars has threads, in parallel; a piece that
+    fails is decoded again in halves (`_bisected`)."""
+    step = max(1, -(-lines.height // (2 * pl.thread_pool_size())))
+    pieces = [lines.slice(start, step) for start in range(0, max(lines.height, 1), step)]
     try:
-        return lines.with_columns(pl.col("raw").str.json_decode(EVENT_DTYPE).alias("event")), (
-            pl.DataFrame(schema=_REJECTED_SCHEMA)
-        )
+        decoded = pl.collect_all(piece.lazy().with_columns(_DECODE) for piece in pieces)
+    except pl.exceptions.PolarsError:
+        parts = [_bisected(piece) for piece in pieces]
+        return pl.concat(p[0] for p in parts), pl.concat(p[1] for p in parts)
+    return pl.concat(decoded), pl.DataFrame(schema=_REJECTED_SCHEMA)
+
+
+def _bisected(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`_decode` of one piece: the whole piece at once, else each half, down to single lines."""
+    try:
+        return lines.with_columns(_DECODE), pl.DataFrame(schema=_REJECTED_SCHEMA)
     except pl.exceptions.PolarsError:
         pass
     if lines.height == 1:
@@ -178,11 +202,11 @@ def _decode(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         row = pl.DataFrame([(number, reason, detail, text)], schema=_REJECTED_SCHEMA, orient="row")
         return lines.with_columns(pl.lit(None, EVENT_DTYPE).alias("event")).clear(), row
     if lines.height <= _ONE_BY_ONE:
-        pieces = [_decode(lines.slice(i, 1)) for i in range(lines.height)]
+        parts = [_bisected(lines.slice(i, 1)) for i in range(lines.height)]
     else:
         half = lines.height // 2
-        pieces = [_decode(lines.slice(0, half)), _decode(lines.slice(half))]
-    return pl.concat(p[0] for p in pieces), pl.concat(p[1] for p in pieces)
+        parts = [_bisected(lines.slice(0, half)), _bisected(lines.slice(half))]
+    return pl.concat(p[0] for p in parts), pl.concat(p[1] for p in parts)
 
 
 def _why_undecodable(text: str) -> tuple[str, str]:

@@ -151,7 +151,7 @@ def _replaced() -> pl.Expr:
 def _celsius(*path: str) -> pl.Expr:
     value = field("reeferDetails", *path).str.strip_chars().cast(pl.Float64, strict=False)
     fahrenheit = field("reeferDetails", "temperatureUnit").str.to_uppercase() == "FAH"
-    return pl.when(fahrenheit).then((value - 32.0) * 5.0 / 9.0).otherwise(value)
+    return pl.when(fahrenheit).then((value - 32.0) / 1.8).otherwise(value)
 
 
 def _kind() -> pl.Expr:
@@ -307,11 +307,11 @@ def _reasons(valid_container: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return reason.alias("reason"), detail.alias("detail")
 
 
-def _valid_containers(numbers: pl.Series) -> pl.Series:
+def _valid_containers(numbers: pl.Series) -> list[str]:
     """The distinct numbers of `numbers` that are valid ISO 6346 numbers (a batch holds a few
     events per box, so each is checked once)."""
     distinct = numbers.drop_nulls().unique().to_list()
-    return pl.Series([n for n in distinct if is_valid_container(n)], dtype=pl.String())
+    return [n for n in distinct if is_valid_container(n)]
 
 
 _CLEARED: Final = (
