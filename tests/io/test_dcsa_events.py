@@ -195,3 +195,25 @@ def test_long_lines_and_crlf_line_ends() -> None:
     ]  # fmt: skip
     assert batch.quarantine.select("source_line", "reason").rows() == [(2, "line_too_long")]
     assert (batch.records_read, batch.skipped["blank_line"]) == (3, 1)
+
+
+def test_iso_times_in_every_spelling() -> None:
+    spellings = {
+        "2024-10-08T16:45:00Z": datetime(2024, 10, 8, 16, 45, tzinfo=UTC),
+        "2024-10-08T18:45:00.5+02:00": datetime(2024, 10, 8, 16, 45, 0, 500000, tzinfo=UTC),
+        "2024-10-08T16:45:00": datetime(2024, 10, 8, 16, 45, tzinfo=UTC),
+        "2024-10-08 16:45:00+00:00": datetime(2024, 10, 8, 16, 45, tzinfo=UTC),
+    }
+    lines = [
+        json.dumps(
+            {
+                "eventID": str(i),
+                "eventDateTime": text,
+                "eventType": "TRANSPORT",
+                "transportEventTypeCode": "ARRI",
+            }
+        )
+        for i, text in enumerate(spellings)
+    ]
+    (batch,) = read_event_lines(io.BytesIO("\n".join(lines).encode()), "t", ReadOptions())
+    assert batch.records["event_time"].to_list() == list(spellings.values())

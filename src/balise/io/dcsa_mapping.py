@@ -83,12 +83,6 @@ def _known_code(kind: pl.Expr, code: pl.Expr) -> pl.Expr:
     return known
 
 
-def _times(column: pl.Expr) -> pl.Expr:
-    parsed = [column.str.to_datetime(f, time_unit="us", time_zone="UTC", strict=False) for f in
-              _ISO_FORMATS]  # fmt: skip
-    return pl.coalesce(parsed)
-
-
 def _python_time(value: str | None) -> datetime | None:
     """A time the column-wise formats missed, as `Row.time` reads it; None when it is bad."""
     if value is None:
@@ -100,19 +94,32 @@ def _python_time(value: str | None) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+def _parsed(texts: pl.Series) -> pl.Series:
+    """`texts` as UTC times (null where they do not parse): the first of `_ISO_FORMATS` over
+    the whole column, the others and then Python over what each step missed."""
+    times = texts.str.to_datetime(_ISO_FORMATS[0], time_unit="us", time_zone="UTC", strict=False)
+    for fmt in (*_ISO_FORMATS[1:], None):
+        missed = times.is_null() & texts.is_not_null()
+        if not missed.any():
+            break
+        subset = texts.filter(missed)
+        if fmt is None:
+            fixed = pl.Series([_python_time(v) for v in subset.to_list()], dtype=UTC_TIME)
+        else:
+            fixed = subset.str.to_datetime(fmt, time_unit="us", time_zone="UTC", strict=False)
+        times = times.scatter(missed.arg_true(), fixed)
+    return times
+
+
 def _parse_times(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
-    """`columns` (text) parsed as UTC times in `<column>_t`; null where bad or absent."""
-    frame = frame.with_columns(_times(pl.col(c)).alias(f"{c}_t") for c in columns)
+    """`columns` (text) parsed as UTC times in `<column>_t`; null where bad, absent or outside
+    `TIME_WINDOW`."""
     first, last = TIME_WINDOW
     for column in columns:
-        missed = frame[f"{column}_t"].is_null() & frame[column].is_not_null()
-        if missed.any():
-            fixed = [_python_time(v) for v in frame.filter(missed)[column].to_list()]
-            times = frame[f"{column}_t"].scatter(
-                missed.arg_true(), pl.Series(fixed, dtype=UTC_TIME)
-            )
-            frame = frame.with_columns(times)
+        times = _parsed(frame[column])
         frame = frame.with_columns(
+            times.alias(f"{column}_t"),
+        ).with_columns(
             pl.when(pl.col(f"{column}_t").is_between(first, last, closed="left"))
             .then(pl.col(f"{column}_t"))
             .alias(f"{column}_t")
