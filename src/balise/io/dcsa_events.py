@@ -14,6 +14,10 @@ Lenient like the other record readers: a line that is not JSON (`bad_json`), not
 counted (`skipped: blank_line`), a line longer than `ingest.max_record_line_bytes` is
 quarantined `line_too_long`. A batch holds `ingest.batch_records` events, the same on every run.
 
+Not read: 3.0's `isRetracted` (an event withdrawn by its publisher is stored as published: the
+frame has no column for it yet), `eventRouting`, addresses, IoT device details and the reefer
+measurements other than the supply and return air temperatures and the set point.
+
 Speed: a batch is decoded by polars in one call (`str.json_decode` with the shape's types) and
 mapped column-wise; a batch holding a bad line is split in halves until the bad lines stand
 alone, so the good lines keep the fast path.
