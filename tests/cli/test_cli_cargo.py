@@ -27,7 +27,7 @@ def test_containers_and_manifests(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert code == 0, err
     summaries = [json.loads(line) for line in out.splitlines()]
     assert [(s["format"], s["read"], s["stored"], s["duplicates"]) for s in summaries] == [
-        ("dcsa_jsonl", 28, 20, 0),
+        ("dcsa_jsonl", 28, 21, 0),
         ("dcsa_json", 5, 0, 4),
     ]
     assert summaries[0]["quarantined"]["bad_json"] == 2

@@ -8,8 +8,7 @@ shape may be mixed; which keys are read and how each stored column is made is th
 `balise.io.dcsa_shape`; the checks are those of `balise.io.dcsa_mapping`.
 
 Lenient like the other record readers: a line that is not JSON (`bad_json`), not an object
-(`bad_json`), has a value of the wrong JSON kind where an object or a list is expected
-(`bad_structure`), or fails a check (`missing_field`, `unknown_code`, `bad_time`,
+(`bad_json`), or fails a check (`missing_field`, `unknown_code`, `bad_time`,
 `bad_container_number`) is quarantined with its text, and the reader goes on; blank lines are
 counted (`skipped: blank_line`), a line longer than `ingest.max_record_line_bytes` is
 quarantined `line_too_long`. A batch holds `ingest.batch_records` events, the same on every run.
@@ -18,25 +17,27 @@ Not read: 3.0's `isRetracted` (an event withdrawn by its publisher is stored as 
 frame has no column for it yet), `eventRouting`, addresses, IoT device details and the reefer
 measurements other than the supply and return air temperatures and the set point.
 
-Speed: a batch is decoded by polars in one call (`str.json_decode` with the shape's types) and
-mapped column-wise; a batch holding a bad line is split in halves until the bad lines stand
-alone, so the good lines keep the fast path.
+Speed: a batch is decoded in one call of DuckDB's JSON reader (`from_json` into the shape's
+types, on an in-memory connection of the reader's own: it decodes these events in less than
+half the CPU time polars' `str.json_decode` takes) and mapped column-wise with polars; a batch
+holding malformed JSON is split in halves until the bad lines stand alone, so the good lines
+keep the fast path.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Iterator
 from typing import BinaryIO, Final
 
+import duckdb
 import numpy as np
 import polars as pl
 
 from balise.errors import InputRejected
 from balise.io.dcsa_mapping import map_events
-from balise.io.dcsa_shape import EVENT_DTYPE
+from balise.io.dcsa_shape import EVENT_DTYPE, EVENT_STRUCTURE
 from balise.io.nmea_lines import rest_of_line
 from balise.model.batch import ReadOptions
 from balise.model.cargo import CONTAINER_EVENT_SCHEMA
@@ -47,12 +48,10 @@ DCSA_JSONL: Final = "dcsa_jsonl"
 """Format name of JSON lines of events."""
 DCSA_JSON: Final = "dcsa_json"
 """Format name of a JSON array of events."""
-_DECODE: Final = pl.col("raw").str.json_decode(EVENT_DTYPE).alias("event")
 _BLOCK_BYTES: Final = 16 << 20
 """Bytes read at a time (whole lines: the block is completed to the next line end)."""
 _ONE_BY_ONE: Final = 16
 """Below this many lines a failing piece is decoded line by line rather than halved again."""
-_WRONG_KIND: Final = re.compile(r'deserializing value "(.{0,80}).*?" as (\w+)')
 _REJECTED_SCHEMA: Final = {
     "source_line": pl.Int64(), "reason": pl.String(), "detail": pl.String(), "raw": pl.String(),
 }  # fmt: skip
@@ -103,16 +102,20 @@ def read_event_lines(stream: BinaryIO, source: str, options: ReadOptions) -> Ite
     `options.batch_records` non-blank lines, with the blank lines among them."""
     size, cap = max(1, options.batch_records), options.max_record_line_bytes
     pending = pl.DataFrame(schema=_LINES_SCHEMA)
-    for frame in _line_frames(stream, cap):
-        lines = pl.concat([pending, frame])
-        seen = (~lines["blank"]).cum_sum()
-        batch = pl.Series(np.where(lines["blank"], seen // size, (seen - 1) // size))
-        complete = int(seen[-1]) // size if lines.height else 0
-        for index in range(complete):
-            yield events_batch(source, lines.filter(batch == index), cap)
-        pending = lines.filter(batch >= complete)
-    if pending.height:
-        yield events_batch(source, pending, cap)
+    decoder = _Decoder()
+    try:
+        for frame in _line_frames(stream, cap):
+            lines = pl.concat([pending, frame])
+            seen = (~lines["blank"]).cum_sum()
+            batch = pl.Series(np.where(lines["blank"], seen // size, (seen - 1) // size))
+            complete = int(seen[-1]) // size if lines.height else 0
+            for index in range(complete):
+                yield events_batch(source, lines.filter(batch == index), cap, decoder)
+            pending = lines.filter(batch >= complete)
+        if pending.height:
+            yield events_batch(source, pending, cap, decoder)
+    finally:
+        decoder.close()
 
 
 def read_event_array(stream: BinaryIO, source: str, options: ReadOptions) -> Iterator[RecordBatch]:
@@ -128,15 +131,18 @@ def read_event_array(stream: BinaryIO, source: str, options: ReadOptions) -> Ite
     if not isinstance(items, list):
         yield _whole_input_bad(source, "bad_json", "not a JSON array", data)
         return
-    size = max(1, options.batch_records)
-    for start in range(0, len(items), size):
-        texts = [json.dumps(item, ensure_ascii=False) for item in items[start : start + size]]
-        numbers = range(start + 1, start + len(texts) + 1)
-        lines = pl.DataFrame(
-            {"source_line": numbers, "raw": texts, "blank": [False] * len(texts)},
-            schema=_LINES_SCHEMA,
-        )
-        yield events_batch(source, lines, options.max_record_line_bytes)
+    size, decoder = max(1, options.batch_records), _Decoder()
+    try:
+        for start in range(0, len(items), size):
+            texts = [json.dumps(item, ensure_ascii=False) for item in items[start : start + size]]
+            numbers = range(start + 1, start + len(texts) + 1)
+            lines = pl.DataFrame(
+                {"source_line": numbers, "raw": texts, "blank": [False] * len(texts)},
+                schema=_LINES_SCHEMA,
+            )
+            yield events_batch(source, lines, options.max_record_line_bytes, decoder)
+    finally:
+        decoder.close()
 
 
 def _whole_input_bad(source: str, reason: str, detail: str, data: bytes) -> RecordBatch:
@@ -156,7 +162,9 @@ def _quarantine(source: str, rejected: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def events_batch(source: str, lines: pl.DataFrame, max_line_bytes: int) -> RecordBatch:
+def events_batch(
+    source: str, lines: pl.DataFrame, max_line_bytes: int, decoder: _Decoder
+) -> RecordBatch:
     """The batch of `lines` (`_LINES_SCHEMA`): decoded, mapped, checked."""
     data = lines.filter(~pl.col("blank"))
     long = data["raw"].str.len_bytes() > max_line_bytes
@@ -167,7 +175,7 @@ def events_batch(source: str, lines: pl.DataFrame, max_line_bytes: int) -> Recor
         pl.lit(detail).alias("detail"),
         "raw",
     )
-    decoded, undecodable = _decode(data.filter(~long).select("source_line", "raw"))
+    decoded, undecodable = _decode(data.filter(~long).select("source_line", "raw"), decoder)
     records, rejected, cleared = map_events(decoded)
     rejected = pl.concat([too_long, undecodable, rejected]).sort("source_line")
     return RecordBatch(
@@ -180,41 +188,65 @@ def events_batch(source: str, lines: pl.DataFrame, max_line_bytes: int) -> Recor
     )
 
 
-def _decode(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """`lines` with their decoded `event`, and the rejected rows of those that do not decode.
-    The lines are decoded in twice as many pieces as polars has threads, in parallel; a piece that
-    fails is decoded again in halves (`_bisected`)."""
-    step = max(1, -(-lines.height // (2 * pl.thread_pool_size())))
-    pieces = [lines.slice(start, step) for start in range(0, max(lines.height, 1), step)]
-    try:
-        decoded = pl.collect_all(piece.lazy().with_columns(_DECODE) for piece in pieces)
-    except pl.exceptions.PolarsError:
-        parts = [_bisected(piece) for piece in pieces]
-        return pl.concat(p[0] for p in parts), pl.concat(p[1] for p in parts)
-    return pl.concat(decoded), pl.DataFrame(schema=_REJECTED_SCHEMA)
+class _Decoder:
+    """Decodes events with DuckDB's JSON reader on a private in-memory connection."""
+
+    def __init__(self) -> None:
+        self._con = duckdb.connect()
+
+    def close(self) -> None:
+        self._con.close()
+
+    def decode(self, lines: pl.DataFrame) -> pl.DataFrame:
+        """`lines` (`source_line`, `raw`: JSON objects) with their `event`; raises
+        `duckdb.Error` when one of them is malformed JSON."""
+        self._con.register("batch_lines", lines)
+        try:
+            table = self._con.sql(
+                "SELECT source_line, raw, from_json(raw, ?) AS event FROM batch_lines",
+                params=[EVENT_STRUCTURE],
+            ).to_arrow_table()
+        finally:
+            self._con.unregister("batch_lines")
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)
+        return frame.cast({"source_line": pl.Int64(), "event": EVENT_DTYPE})
 
 
-def _bisected(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """`_decode` of one piece: the whole piece at once, else each half, down to single lines."""
+def _decode(lines: pl.DataFrame, decoder: _Decoder) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`lines` with their decoded `event`, and the rejected rows of those that are not JSON
+    objects: the whole batch at once, else each half, down to single lines."""
+    objects = pl.col("raw").str.strip_chars_start().str.starts_with("{")
+    others = lines.filter(~objects)
+    rejected = [_rejected(number, text) for number, text in others.iter_rows()]
+    decoded, bad = _bisected(lines.filter(objects), decoder)
+    rows = pl.DataFrame(rejected, schema=_REJECTED_SCHEMA, orient="row")
+    return decoded, pl.concat([rows, bad])
+
+
+def _bisected(lines: pl.DataFrame, decoder: _Decoder) -> tuple[pl.DataFrame, pl.DataFrame]:
     try:
-        return lines.with_columns(_DECODE), pl.DataFrame(schema=_REJECTED_SCHEMA)
-    except pl.exceptions.PolarsError:
+        return decoder.decode(lines), pl.DataFrame(schema=_REJECTED_SCHEMA)
+    except duckdb.Error:
         pass
     if lines.height == 1:
         number, text = lines.row(0)
-        reason, detail = _why_undecodable(text)
-        row = pl.DataFrame([(number, reason, detail, text)], schema=_REJECTED_SCHEMA, orient="row")
+        row = pl.DataFrame([_rejected(number, text)], schema=_REJECTED_SCHEMA, orient="row")
         return lines.with_columns(pl.lit(None, EVENT_DTYPE).alias("event")).clear(), row
     if lines.height <= _ONE_BY_ONE:
-        parts = [_bisected(lines.slice(i, 1)) for i in range(lines.height)]
+        parts = [_bisected(lines.slice(i, 1), decoder) for i in range(lines.height)]
     else:
         half = lines.height // 2
-        parts = [_bisected(lines.slice(0, half)), _bisected(lines.slice(half))]
+        parts = [_bisected(lines.slice(0, half), decoder), _bisected(lines.slice(half), decoder)]
     return pl.concat(p[0] for p in parts), pl.concat(p[1] for p in parts)
 
 
+def _rejected(number: int, text: str) -> tuple[int, str, str, str]:
+    return (number, *_why_undecodable(text), text)
+
+
 def _why_undecodable(text: str) -> tuple[str, str]:
-    """The quarantine reason and detail of one line polars cannot decode as an event."""
+    """The quarantine reason and detail of a line that is not a JSON object."""
     try:
         value = json.loads(text)
     except ValueError as err:
@@ -223,15 +255,4 @@ def _why_undecodable(text: str) -> tuple[str, str]:
         return "bad_json", "nested too deeply"
     if not isinstance(value, dict):
         return "bad_json", f"a JSON {type(value).__name__}, not an object"
-    try:
-        pl.Series([text]).str.json_decode(EVENT_DTYPE)
-    except pl.exceptions.PolarsError as err:
-        found = _WRONG_KIND.search(str(err))
-        if found:
-            value_text, expected = found.groups()
-            return (
-                "bad_structure",
-                f"a value of the wrong JSON kind: {value_text} (read as {expected})",
-            )
-        return "bad_structure", str(err).splitlines()[0][:200]
-    return "bad_json", "not decodable"  # pragma: no cover - polars decodes it alone
+    return "bad_json", "not decodable"  # DuckDB refused what Python reads: kept out, said so

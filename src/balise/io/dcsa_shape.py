@@ -15,7 +15,8 @@ Two shapes are read, told apart by their keys, not by a version field:
 `EVENT_DTYPE` is the union of both: every leaf is read as text (a JSON number becomes its text,
 so `"vesselIMONumber": 9321483` and `"9321483"` read the same) and converted afterwards; keys
 Balise does not use are ignored; a value of the wrong JSON kind where an object or a list is
-expected (`"seals": {}`) makes the event unreadable (`bad_structure`).
+expected (`"seals": "X"`) is read as null, and an object where text is expected as its JSON
+text.
 
 Each stored column and where it is read from (the first value present wins):
 
@@ -67,6 +68,7 @@ Each stored column and where it is read from (the first value present wins):
 
 from __future__ import annotations
 
+import json
 from typing import Final
 
 import polars as pl
@@ -178,6 +180,18 @@ EVENT_DTYPE: Final = pl.Struct(
     }
 )
 """The decoded event: the keys of both shapes, every leaf as text."""
+
+
+def _duckdb_structure(dtype: object) -> object:
+    if isinstance(dtype, pl.Struct):
+        return {f.name: _duckdb_structure(f.dtype) for f in dtype.fields}
+    if isinstance(dtype, pl.List):
+        return [_duckdb_structure(dtype.inner)]
+    return "VARCHAR"
+
+
+EVENT_STRUCTURE: Final = json.dumps(_duckdb_structure(EVENT_DTYPE))
+"""`EVENT_DTYPE` as the structure DuckDB's `from_json` decodes into (the same columns)."""
 
 CODES_2X: Final = {
     "LOAD": "LOADED", "DISC": "DISCHARGED", "GTIN": "GATED_IN", "GTOT": "GATED_OUT",
