@@ -83,13 +83,15 @@ def _line_frames(stream: BinaryIO, max_line_bytes: int) -> Iterator[pl.DataFrame
     while data := stream.read(_BLOCK_BYTES):
         if not data.endswith(b"\n"):
             data += rest_of_line(stream, max_line_bytes)
-        text = data.decode("utf-8", errors="replace").removesuffix("\n")
-        raw = pl.Series("raw", [text]).str.split("\n").explode().str.strip_chars_end("\r")
+        text = data.removesuffix(b"\n").decode("utf-8", errors="replace")
+        raw = pl.Series("raw", text.split("\n"), dtype=pl.String())
+        if "\r" in text:
+            raw = raw.str.strip_chars_end("\r")
         frame = pl.DataFrame(
             {
                 "source_line": pl.int_range(first, first + raw.len(), eager=True),
                 "raw": raw,
-                "blank": raw.str.strip_chars().str.len_bytes() == 0,
+                "blank": raw.str.contains(r"^\s*$"),
             },
             schema=_LINES_SCHEMA,
         )
