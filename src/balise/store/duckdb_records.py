@@ -207,7 +207,7 @@ class DuckDBRecords(DuckDBCoastal):
         winners = latest.join(fates, on="batch_row").filter(
             pl.col("fate").is_in(["stored", "replaced"])
         )
-        self._write_versions(ingest_id, kind, winners.drop("batch_row", "fate"))
+        self._write_versions(ingest_id, kind, winners.drop("batch_row"))
         counted = Counter(dict(fates["fate"].value_counts().rows()))
         counted["duplicates"] += same_in_batch
         counted["outdated"] += earlier.height - same_in_batch
@@ -215,16 +215,20 @@ class DuckDBRecords(DuckDBCoastal):
         return counted
 
     def _write_versions(self, ingest_id: str, kind: RecordKind, winners: pl.DataFrame) -> None:
-        """Replace the stored versions of the records of `winners` with them."""
+        """Replace the stored versions of the records of `winners` with them: only those whose
+        `fate` is `replaced` have one to delete (a batch of new records deletes nothing)."""
         if winners.is_empty():
             return
         key, table = _VERSIONED[kind].key, RECORD_TABLES[kind]
         columns = ", ".join(_q(c) for c in RECORD_SCHEMAS[kind])
-        with self._registered("winners", winners):
-            self._con.execute(
-                f"DELETE FROM {table} s WHERE EXISTS"
-                f" (SELECT 1 FROM winners w WHERE {_keyed(key, 's', 'w')})"
-            )
+        replaced = winners.filter(pl.col("fate") == "replaced").select(key)
+        if not replaced.is_empty():
+            with self._registered("replaced_keys", replaced):
+                self._con.execute(
+                    f"DELETE FROM {table} s WHERE EXISTS"
+                    f" (SELECT 1 FROM replaced_keys w WHERE {_keyed(key, 's', 'w')})"
+                )
+        with self._registered("winners", winners.drop("fate")):
             self._con.execute(f"INSERT INTO {table} SELECT {columns}, ? FROM winners", [ingest_id])
 
     def _append_new(self, ingest_id: str, kind: RecordKind, records: pl.DataFrame) -> Counter[str]:
