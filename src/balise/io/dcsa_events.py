@@ -91,7 +91,7 @@ def _line_frames(stream: BinaryIO, max_line_bytes: int) -> Iterator[pl.DataFrame
             {
                 "source_line": pl.int_range(first, first + raw.len(), eager=True),
                 "raw": raw,
-                "blank": raw.str.contains(r"^\s*$"),
+                "blank": raw.str.contains(r"^[ \t\r\x0b\x0c]*$"),  # as bytes.strip()
             },
             schema=_LINES_SCHEMA,
         )
