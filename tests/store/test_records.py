@@ -226,6 +226,8 @@ def test_an_empty_store_reads_back_empty_frames_of_each_schema(
         RecordKind.RADAR_SITES: store.radar_sites,
         RecordKind.CLEARANCES: store.clearances,
         RecordKind.TELEMETRY: store.telemetry,
+        RecordKind.CONTAINERS: store.container_events,
+        RecordKind.MANIFESTS: store.manifests,
     }
     read = readers[kind]()
     assert read.is_empty()

@@ -1,10 +1,11 @@
-"""`balise ingest releases|gate|access-log|staff|work|radar|radar-sites|clearances|telemetry
-FILE...`: store port, access, coastal and container records.
+"""`balise ingest releases|gate|access-log|staff|work|radar|radar-sites|clearances|containers|
+manifests|telemetry FILE...`: store port, access, coastal and cargo records.
 
 The same command as `balise ingest ais` for the other sources: container releases and gate
 transactions of a terminal, access logs of other systems, the staff directory and the work
 assigned to each user (the insider rules); radar contacts, radar sites and clearance
-declarations (coastal surveillance); the readings of smart containers' devices.
+declarations (coastal surveillance); container Track & Trace events, cargo manifests and the
+readings of smart containers' devices.
 Each prints what it read, stored, replaced and quarantined (`--format json` for machines).
 """
 
@@ -43,6 +44,11 @@ COMMAND_HELP: Final = {
     "antenna_height_m, range_nm); a later entry of a sensor replaces the stored one.",
     RecordKind.CLEARANCES: "Ingest clearance declarations (CSV: declaration_id, submitted_at, "
     "vessel_name, mmsi, ...); a later submission of a declaration replaces the stored one.",
+    RecordKind.CONTAINERS: "Ingest container Track & Trace events (DCSA 3.0 or 2.x JSON: an "
+    "array or JSON lines); a later update of an event (eventID) replaces the stored one.",
+    RecordKind.MANIFESTS: "Ingest cargo manifests (CSV, a JSON array or JSON lines: "
+    "bill_of_lading, issued_at, shipper, consignee, hs_code, container_numbers, ...); a later "
+    "issue of a bill replaces the stored one.",
     RecordKind.TELEMETRY: "Ingest smart-container telemetry (JSON lines: container_number, "
     "time, lat, lon, door_open, light_lux, temperature_c, humidity, shock_g, battery); a "
     "reading is stored once per container and time.",
@@ -151,7 +157,7 @@ ingest_radar.__doc__ = COMMAND_HELP[RecordKind.RADAR]
 
 def register(app: typer.Typer) -> None:
     """Add `releases`, `gate`, `access-log`, `staff`, `work`, `radar`, `radar-sites`,
-    `clearances` and `telemetry` to the `balise ingest` group."""
+    `clearances`, `containers`, `manifests` and `telemetry` to the `balise ingest` group."""
     for kind in RecordKind:
         command = ingest_radar if kind is RecordKind.RADAR else _command(kind)
         app.command(kind.value)(command)

@@ -1,13 +1,15 @@
 """Ingestion of records besides AIS: container releases, gate transactions, access logs
 imported from other systems, staff directories, work assignments, radar contacts, radar sites,
-clearance declarations and smart-container telemetry.
+clearance declarations, container Track & Trace events, cargo manifests and smart-container
+telemetry.
 
 The same job as AIS ingestion (`balise.engine.ingest`): inputs identified by the sha256 of their
 bytes (the same content twice stores nothing new), gzip and zip read, batches committed one by
 one (an interrupted ingest resumes), bad records quarantined with their reason, the `ingest.*`
 caps applied. The kind of record is named by the command (`balise ingest releases`), not guessed;
-an access log is JSON lines or CSV, and radar contacts CSV, JSON lines, NMEA ARPA sentences or
-ASTERIX, told from their content. NMEA and ASTERIX radar inputs are read with the radar sites
+an access log is JSON lines or CSV, radar contacts CSV, JSON lines, NMEA ARPA sentences or
+ASTERIX, container events a JSON array or JSON lines, and manifests CSV, a JSON array or JSON
+lines, told from their content. NMEA and ASTERIX radar inputs are read with the radar sites
 stored in the workspace (`ingest radar-sites` first) and a default sensor and date
 (`RadarDefaults`); these are part of the ingest's identity, so an input quarantined for an
 unknown sensor is read again once its site is declared.
@@ -34,6 +36,20 @@ from balise.io.access_log import ACCESS_CSV, ACCESS_JSONL, access_log_format, re
 from balise.io.arpa import ARPA_POSITION_ERROR_M, ArpaContext, looks_like_arpa, read_arpa
 from balise.io.asterix_radar import looks_like_asterix, read_asterix
 from balise.io.clearances import CLEARANCES_CSV, read_clearances
+from balise.io.dcsa_events import (
+    DCSA_JSON,
+    DCSA_JSONL,
+    dcsa_format,
+    read_event_array,
+    read_event_lines,
+)
+from balise.io.manifests import (
+    MANIFESTS_CSV,
+    MANIFESTS_JSON,
+    MANIFESTS_JSONL,
+    manifests_format,
+    read_manifests,
+)
 from balise.io.port_records import (
     GATE_CSV,
     RELEASES_CSV,
@@ -68,21 +84,28 @@ _READERS: Final[dict[str, Reader]] = {
     RADAR_SITES_CSV.name: read_radar_sites,
     CLEARANCES_CSV.name: read_clearances,
     TELEMETRY_JSONL.name: read_telemetry,
+    DCSA_JSONL: read_event_lines,
+    DCSA_JSON: read_event_array,
+    MANIFESTS_CSV.name: lambda s, n, o: read_manifests(s, n, MANIFESTS_CSV, o),
+    MANIFESTS_JSONL.name: lambda s, n, o: read_manifests(s, n, MANIFESTS_JSONL, o),
+    MANIFESTS_JSON.name: lambda s, n, o: read_manifests(s, n, MANIFESTS_JSON, o),
 }
 """The reader of each format, by the format's name (the ingest's `source_format`)."""
 
-_FORMATS: Final[dict[RecordKind, Callable[[bytes], str]]] = {
-    RecordKind.RELEASES: lambda _: RELEASES_CSV.name,
-    RecordKind.GATE: lambda _: GATE_CSV.name,
-    RecordKind.STAFF: lambda _: STAFF_CSV.name,
-    RecordKind.WORK: lambda _: WORK_CSV.name,
-    RecordKind.ACCESS_LOG: lambda head: access_log_format(head).name,
-    RecordKind.RADAR: lambda head: radar_format(head),
-    RecordKind.RADAR_SITES: lambda _: RADAR_SITES_CSV.name,
-    RecordKind.CLEARANCES: lambda _: CLEARANCES_CSV.name,
-    RecordKind.TELEMETRY: lambda _: TELEMETRY_JSONL.name,
+_FORMATS: Final[dict[RecordKind, Callable[[bytes, str], str]]] = {
+    RecordKind.RELEASES: lambda _, __: RELEASES_CSV.name,
+    RecordKind.GATE: lambda _, __: GATE_CSV.name,
+    RecordKind.STAFF: lambda _, __: STAFF_CSV.name,
+    RecordKind.WORK: lambda _, __: WORK_CSV.name,
+    RecordKind.ACCESS_LOG: lambda head, _: access_log_format(head).name,
+    RecordKind.RADAR: lambda head, _: radar_format(head),
+    RecordKind.RADAR_SITES: lambda _, __: RADAR_SITES_CSV.name,
+    RecordKind.CLEARANCES: lambda _, __: CLEARANCES_CSV.name,
+    RecordKind.TELEMETRY: lambda _, __: TELEMETRY_JSONL.name,
+    RecordKind.CONTAINERS: dcsa_format,
+    RecordKind.MANIFESTS: lambda head, _: manifests_format(head).name,
 }
-"""The format of an input of each kind, from its first bytes."""
+"""The format of an input of each kind, from its first bytes (and its name, for errors)."""
 ARPA_NMEA: Final = "arpa_nmea"
 ASTERIX: Final = "asterix"
 
@@ -128,7 +151,7 @@ def _fingerprint(context: ArpaContext) -> str:
 
 def _source_kind(kind: RecordKind, radar: ArpaContext | None = None) -> SourceKind[RecordBatch]:
     def detect(head: bytes, name: str) -> str:
-        return _FORMATS[kind](head) if head.strip() else EMPTY_FORMAT
+        return _FORMATS[kind](head, name) if head.strip() else EMPTY_FORMAT
 
     def read(
         fmt: str, stream: BinaryIO, name: str, options: ReadOptions

@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -40,12 +40,14 @@ Splitter = Callable[[str], Row]
 @dataclass(frozen=True)
 class RecordFormat:
     """One input format: its kind of record, its name (the ingest's `source_format`), the
-    columns its header must name (CSV) and the parser of one record."""
+    columns its header must name (CSV), the parser of one record and the other names of columns
+    (`aliases`, lower case: a header's or a JSON object's `bl_number` read as `bill_of_lading`)."""
 
     kind: RecordKind
     name: str
     required_columns: tuple[str, ...]
     parse: RowParser
+    aliases: Mapping[str, str] = field(default_factory=dict)
 
 
 def read_csv_records(
@@ -89,7 +91,7 @@ def _header(
         fields = [] if len(data) > options.max_record_line_bytes else _split_csv(data.decode())
     except (BadRecord, UnicodeDecodeError):
         fields = []
-    names = [name.strip().lower() for name in fields]
+    names = [fmt.aliases.get(n, n) for n in (name.strip().lower() for name in fields)]
     missing = [column for column in fmt.required_columns if column not in names]
     if missing:
         raise InputRejected(

@@ -2,11 +2,11 @@
 
 The AIS readers yield `balise.model.batch.ReadBatch` (positions and identities); the readers of
 container releases, gate transactions, imported access logs, staff directories and work
-assignments, of radar contacts, radar sites and clearance declarations, and of smart-container
-telemetry, yield a `RecordBatch` of one of the frames of `balise.model.records`,
-`balise.model.coastal` or `balise.model.cargo`, with the same
-quarantine rows and tallies, so the ingest job runs both the same way (hash, batches, resumption,
-quarantine).
+assignments, of radar contacts, radar sites and clearance declarations, and of container
+events, cargo manifests and smart-container telemetry, yield a `RecordBatch` of one of the
+frames of `balise.model.records`, `balise.model.coastal` or `balise.model.cargo`, with the same
+quarantine rows and tallies, so the ingest job runs both the same way (hash, batches,
+resumption, quarantine).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Final
 
 import polars as pl
 
-from balise.model.cargo import TELEMETRY_SCHEMA
+from balise.model.cargo import CONTAINER_EVENT_SCHEMA, MANIFEST_SCHEMA, TELEMETRY_SCHEMA
 from balise.model.coastal import CLEARANCE_SCHEMA, RADAR_CONTACT_SCHEMA, RADAR_SITE_SCHEMA
 from balise.model.records import (
     ACCESS_SCHEMA,
@@ -42,6 +42,8 @@ class RecordKind(StrEnum):
     RADAR_SITES = "radar-sites"
     CLEARANCES = "clearances"
     TELEMETRY = "telemetry"
+    CONTAINERS = "containers"
+    MANIFESTS = "manifests"
 
 
 RECORD_SCHEMAS: Final[dict[RecordKind, dict[str, pl.DataType]]] = {
@@ -54,6 +56,8 @@ RECORD_SCHEMAS: Final[dict[RecordKind, dict[str, pl.DataType]]] = {
     RecordKind.RADAR_SITES: RADAR_SITE_SCHEMA,
     RecordKind.CLEARANCES: CLEARANCE_SCHEMA,
     RecordKind.TELEMETRY: TELEMETRY_SCHEMA,
+    RecordKind.CONTAINERS: CONTAINER_EVENT_SCHEMA,
+    RecordKind.MANIFESTS: MANIFEST_SCHEMA,
 }
 """The frame each kind of record is read into and stored as."""
 

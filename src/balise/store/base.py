@@ -492,6 +492,30 @@ class TelemetryStore(Protocol):
         ...
 
 
+class CargoStore(Protocol):
+    """Container logistics records: Track & Trace events and cargo manifests, each read back
+    in its frame of `balise.model.cargo`. They are stored by `PortRecordStore.store_records`
+    (batches of `RecordKind.CONTAINERS`, `MANIFESTS`): an event (`event_id`) and a bill of
+    lading in their latest version (`created_at`, `issued_at`)."""
+
+    def container_events(
+        self,
+        container_number: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> pl.DataFrame:
+        """Track & Trace events (`CONTAINER_EVENT_SCHEMA`) of the container `container_number`
+        when given, happening within [`since`, `until`), by event time."""
+        ...
+
+    def manifests(
+        self, bill_of_lading: str | None = None, container_number: str | None = None
+    ) -> pl.DataFrame:
+        """Bills of lading (`MANIFEST_SCHEMA`), one row per bill (its latest version): the bill
+        `bill_of_lading` and those covering `container_number` when given, by bill."""
+        ...
+
+
 class Store(
     IngestStore,
     PositionStore,
@@ -505,6 +529,7 @@ class Store(
     PortRecordStore,
     CoastalStore,
     TelemetryStore,
+    CargoStore,
     Protocol,
 ):
     """Where readers' batches go and where queries read them back: every concern."""

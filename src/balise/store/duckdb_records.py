@@ -46,6 +46,8 @@ RECORD_TABLES: Final[dict[RecordKind, str]] = {
     RecordKind.RADAR_SITES: "radar_sites",
     RecordKind.CLEARANCES: "clearances",
     RecordKind.TELEMETRY: "telemetry",
+    RecordKind.CONTAINERS: "container_events",
+    RecordKind.MANIFESTS: "manifests",
 }
 """The table of each kind of record (the access log imported from other systems; Balise's own
 audit log is another table)."""
@@ -71,6 +73,8 @@ _VERSIONED: Final = {
     RecordKind.RADAR_SITES: _Versions(("sensor_id",)),
     RecordKind.CLEARANCES: _Versions(("declaration_id",), ("submitted_at",)),
     RecordKind.TELEMETRY: _Versions(("container_number", "time")),
+    RecordKind.CONTAINERS: _Versions(("event_id",), ("created_at",)),
+    RecordKind.MANIFESTS: _Versions(("bill_of_lading",), ("issued_at",)),
 }
 
 
@@ -80,6 +84,7 @@ def _sql_type(dtype: pl.DataType) -> str:
     if dtype == pl.List(pl.String()):
         return "VARCHAR[]"
     names = {
+        pl.Boolean(): "BOOLEAN",
         pl.String(): "VARCHAR",
         pl.Int64(): "BIGINT",
         pl.Int32(): "INTEGER",
@@ -94,11 +99,22 @@ def _q(column: str) -> str:
     return f'"{column}"'
 
 
+_INDEXES: Final = (
+    "CREATE INDEX IF NOT EXISTS container_events_box ON container_events (container_number);",
+    "CREATE INDEX IF NOT EXISTS container_events_id ON container_events (event_id);",
+    "CREATE INDEX IF NOT EXISTS manifests_bill ON manifests (bill_of_lading);",
+)
+"""Indexes of the tables read by one record or one box (a container's journey)."""
 RECORDS_SQL: Final = "\n".join(
-    f"CREATE TABLE IF NOT EXISTS {table} ("
-    + ", ".join(f"{_q(c)} {_sql_type(t)}" for c, t in RECORD_SCHEMAS[kind].items())
-    + ", ingest_id VARCHAR);"
-    for kind, table in RECORD_TABLES.items()
+    [
+        *(
+            f"CREATE TABLE IF NOT EXISTS {table} ("
+            + ", ".join(f"{_q(c)} {_sql_type(t)}" for c, t in RECORD_SCHEMAS[kind].items())
+            + ", ingest_id VARCHAR);"
+            for kind, table in RECORD_TABLES.items()
+        ),
+        *_INDEXES,
+    ]
 )
 
 
@@ -194,7 +210,7 @@ class DuckDBRecords(DuckDBCoastal):
         winners = latest.join(fates, on="batch_row").filter(
             pl.col("fate").is_in(["stored", "replaced"])
         )
-        self._write_versions(ingest_id, kind, winners.drop("batch_row", "fate"))
+        self._write_versions(ingest_id, kind, winners.drop("batch_row"))
         counted = Counter(dict(fates["fate"].value_counts().rows()))
         counted["duplicates"] += same_in_batch
         counted["outdated"] += earlier.height - same_in_batch
@@ -202,16 +218,20 @@ class DuckDBRecords(DuckDBCoastal):
         return counted
 
     def _write_versions(self, ingest_id: str, kind: RecordKind, winners: pl.DataFrame) -> None:
-        """Replace the stored versions of the records of `winners` with them."""
+        """Replace the stored versions of the records of `winners` with them: only those whose
+        `fate` is `replaced` have one to delete (a batch of new records deletes nothing)."""
         if winners.is_empty():
             return
         key, table = _VERSIONED[kind].key, RECORD_TABLES[kind]
         columns = ", ".join(_q(c) for c in RECORD_SCHEMAS[kind])
-        with self._registered("winners", winners):
-            self._con.execute(
-                f"DELETE FROM {table} s WHERE EXISTS"
-                f" (SELECT 1 FROM winners w WHERE {_keyed(key, 's', 'w')})"
-            )
+        replaced = winners.filter(pl.col("fate") == "replaced").select(key)
+        if not replaced.is_empty():
+            with self._registered("replaced_keys", replaced):
+                self._con.execute(
+                    f"DELETE FROM {table} s WHERE EXISTS"
+                    f" (SELECT 1 FROM replaced_keys w WHERE {_keyed(key, 's', 'w')})"
+                )
+        with self._registered("winners", winners.drop("fate")):
             self._con.execute(f"INSERT INTO {table} SELECT {columns}, ? FROM winners", [ingest_id])
 
     def _append_new(self, ingest_id: str, kind: RecordKind, records: pl.DataFrame) -> Counter[str]:
@@ -296,6 +316,36 @@ class DuckDBRecords(DuckDBCoastal):
             params.append(normalise_container(container_number))
         return self._records(RecordKind.TELEMETRY, where, params, '"time", container_number')
 
+    def container_events(
+        self,
+        container_number: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> pl.DataFrame:
+        """Stored Track & Trace events (the latest version of each), of the container
+        `container_number` (compared in its stored form: `normalise_container`) when given, that
+        happen within [`since`, `until`); by event time, then id."""
+        where, params = _within(since, until, "event_time")
+        if container_number is not None:
+            where.append("container_number = ?")
+            params.append(normalise_container(container_number))
+        return self._records(RecordKind.CONTAINERS, where, params, "event_time, event_id")
+
+    def manifests(
+        self, bill_of_lading: str | None = None, container_number: str | None = None
+    ) -> pl.DataFrame:
+        """Stored bills of lading (the latest version of each), the bill `bill_of_lading` and
+        those covering the container `container_number` when given; by bill."""
+        where: list[str] = []
+        params: list[Any] = []
+        if bill_of_lading is not None:
+            where.append("bill_of_lading = ?")
+            params.append(bill_of_lading)
+        if container_number is not None:
+            where.append("list_contains(container_numbers, ?)")
+            params.append(normalise_container(container_number))
+        return self._records(RecordKind.MANIFESTS, where, params, "bill_of_lading")
+
     def _records(
         self, kind: RecordKind, where: list[str], params: list[Any], order: str
     ) -> pl.DataFrame:
@@ -308,15 +358,17 @@ class DuckDBRecords(DuckDBCoastal):
         return conform(frame, schema)
 
 
-def _within(since: datetime | None, until: datetime | None) -> tuple[list[str], list[Any]]:
-    """Clauses and parameters keeping `time` within [`since`, `until`)."""
+def _within(
+    since: datetime | None, until: datetime | None, column: str = "time"
+) -> tuple[list[str], list[Any]]:
+    """Clauses and parameters keeping `column` within [`since`, `until`)."""
     where: list[str] = []
     params: list[Any] = []
     if since is not None:
-        where.append('"time" >= ?')
+        where.append(f"{_q(column)} >= ?")
         params.append(since)
     if until is not None:
-        where.append('"time" < ?')
+        where.append(f"{_q(column)} < ?")
         params.append(until)
     return where, params
 
