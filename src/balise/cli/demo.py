@@ -101,6 +101,9 @@ DEMO_RECORDS: Final = (
     (RecordKind.RADAR_SITES, "radars"),
     (RecordKind.RADAR, "radar"),
     (RecordKind.CLEARANCES, "clearances"),
+    (RecordKind.CONTAINERS, "containers"),
+    (RecordKind.MANIFESTS, "manifests"),
+    (RecordKind.TELEMETRY, "telemetry"),
 )
 """The demo world's other records, ingested beside its AIS: port and access records for the
 insider rules, radar sites and contacts, clearance declarations."""

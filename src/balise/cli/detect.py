@@ -160,4 +160,11 @@ def report_other_stages(done: PipelineReport) -> None:
         if coastal.clearance is not None
         else "clearances: no declarations stored (balise ingest clearances): not checked"
     )
-    sys.stderr.write(f"{radar}\n{clearance}\ninsider look-ups: {_changed(done.insider)}\n")
+    cargo = (
+        f"cargo: {done.cargo.container_events:,} container events, {done.cargo.telemetry:,} "
+        f"telemetry readings, {done.cargo.releases:,} releases; container events "
+        f"{_changed(done.cargo.changes)}"
+        if done.cargo is not None
+        else "cargo: no container records stored (balise ingest containers, telemetry, releases)"
+    )
+    sys.stderr.write(f"{radar}\n{clearance}\ninsider look-ups: {_changed(done.insider)}\n{cargo}\n")

@@ -1,7 +1,8 @@
 """The processing pipeline after ingest, run the same way by `balise detect` and `balise demo`:
 detect events from AIS, then from radar contacts and clearance declarations
 (`balise.engine.coastal`), assess risk (vessels, voyages, tracking to the next port), detect insider
-look-ups in the access records (`balise.engine.insider`), refresh the alerts.
+look-ups in the access records (`balise.engine.insider`), detect container events in the cargo
+records (`balise.engine.cargo`), refresh the alerts.
 
 Everything it depends on comes from the workspace and the resolved settings: the zones (the
 workspace's `zones.geojson` over the defaults), the distance-to-shore cache, the watchlist, the
@@ -18,7 +19,9 @@ from pathlib import Path
 
 from balise.alerts.rules import alert_rules
 from balise.alerts.store import AlertStore
+from balise.cargo.params import cargo_params
 from balise.engine.assess import Assessment, assess_workspace
+from balise.engine.cargo import CargoReport, run_cargo
 from balise.engine.coastal import CoastalReport, run_coastal
 from balise.engine.detect import DetectReport, Geography, default_geography, detect
 from balise.engine.insider import run_insider
@@ -45,6 +48,8 @@ class PipelineReport:
     zone_problems: tuple[ZoneProblem, ...]
     insider: EventChanges
     coastal: CoastalReport
+    cargo: CargoReport | None = None
+    """None when the workspace holds no container records."""
 
 
 def run_pipeline(
@@ -70,7 +75,10 @@ def run_pipeline(
         coastal = run_coastal(store, geo, params)
         assessment = assess_workspace(store, workspace.root)
         insider = run_insider(store, insider_params(settings.values))
+        cargo = run_cargo(store, cargo_params(settings.values), geo)
         AlertStore(store).refresh(rules=alert_rules(settings.values))
     finally:
         store.close()
-    return PipelineReport(chosen, detection, assessment, tuple(zones.problems), insider, coastal)
+    return PipelineReport(
+        chosen, detection, assessment, tuple(zones.problems), insider, coastal, cargo
+    )

@@ -1,0 +1,93 @@
+"""Cargo detection over a workspace: the stored Track & Trace events, manifests, releases, gate
+transactions and smart-container telemetry, with the vessels' AIS port visits and positions,
+through the pure rules of `balise.cargo` into container events (`shell_game`, `release_fraud`,
+`container_clone`, `door_opened`, `box_off_vessel`, `reefer_anomaly`, `unexpected_stop`).
+
+Each run recomputes every cargo event from the whole record, as the insider stage does: the
+rules look at whole trips, and a box's record is small beside the AIS. Events found again are
+kept, changed ones revised, vanished ones retracted. A workspace without container records
+runs nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+
+import polars as pl
+
+from balise.cargo.detect import CargoInputs, detect_cargo
+from balise.cargo.journey import port_visits_of_events
+from balise.cargo.params import CargoParams
+from balise.cargo.vessel_track import VesselPositions
+from balise.engine.detect import Geography
+from balise.model.event_types import detected_types
+from balise.store.base import EventChanges, EventFilter, Store
+
+CARGO_TYPES: Final = detected_types("cargo")
+"""The event types this stage writes (and retracts)."""
+TRACK_PAD: Final = timedelta(hours=6)
+"""AIS read around the telemetry of a box: a vessel's track a little before and after."""
+
+
+@dataclass(frozen=True)
+class CargoReport:
+    """What a cargo run read and changed."""
+
+    container_events: int
+    telemetry: int
+    releases: int
+    changes: EventChanges
+
+
+def gather(store: Store) -> CargoInputs:
+    """The cargo rules' inputs from the store; the vessels' positions are read on demand, over
+    the span of the stored telemetry."""
+    telemetry = store.telemetry()
+    visits = store.find_events(EventFilter(types=("port_visit",)))
+    return CargoInputs(
+        container_events=store.container_events(),
+        manifests=store.manifests(),
+        releases=store.releases(),
+        gate=store.gate_transactions(),
+        telemetry=telemetry,
+        port_visits=port_visits_of_events(visits) if not visits.is_empty() else None,
+        vessel_positions=_positions_reader(store, telemetry),
+    )
+
+
+def _positions_reader(store: Store, telemetry: pl.DataFrame) -> VesselPositions | None:
+    """One vessel's AIS positions over the telemetry's span (padded), read when a rule asks for
+    them; None without telemetry."""
+    if telemetry.is_empty():
+        return None
+    first, last = telemetry["time"].min(), telemetry["time"].max()
+    assert isinstance(first, datetime)
+    assert isinstance(last, datetime)
+
+    def positions(mmsi: int) -> pl.DataFrame:
+        return store.positions_of([mmsi], first - TRACK_PAD, last + TRACK_PAD)
+
+    return positions
+
+
+def run_cargo(store: Store, params: CargoParams, geo: Geography) -> CargoReport | None:
+    """Detect cargo events over the whole record and store them; None when the workspace holds
+    no container events, telemetry, releases or gate transactions."""
+    found = gather(store)
+    frames = (found.container_events, found.telemetry, found.releases, found.gate)
+    if all(frame is None or frame.is_empty() for frame in frames):
+        return None
+    events = detect_cargo(found, params, shore=geo.shore_nm, port_distance=geo.anchorage_km)
+    changes = store.save_events(events, list(CARGO_TYPES))
+    return CargoReport(
+        container_events=_height(found.container_events),
+        telemetry=_height(found.telemetry),
+        releases=_height(found.releases),
+        changes=changes,
+    )
+
+
+def _height(frame: pl.DataFrame | None) -> int:
+    return 0 if frame is None else frame.height
