@@ -219,3 +219,23 @@ def test_iso_times_in_every_spelling() -> None:
     ]
     (batch,) = read_event_lines(io.BytesIO("\n".join(lines).encode()), "t", ReadOptions())
     assert batch.records["event_time"].to_list() == list(spellings.values())
+
+
+def test_a_line_whose_parse_error_cuts_a_character_is_quarantined_alone() -> None:
+    """Malformed JSON whose error message would cut a character in two is quarantined, and the
+    lines around it kept (found by the property test)."""
+    event = {
+        "eventID": "e1",
+        "eventDateTime": "2024-03-01T00:00:00Z",
+        "eventClassification": {"eventType": "EQUIPMENT", "equipmentEventType": "LOADED",
+                                "eventClassifier": "ACTUAL"},
+        "equipmentDetails": {"equipmentReference": "CSQU3054383"},
+    }  # fmt: skip
+    good = json.dumps(event).encode()
+    other = json.dumps(event | {"eventID": "e2"}).encode()
+    bad = "{000003:DI000,0000000ad00000gi0000000\x80\x80\U00010000\U00010000\x80".encode()
+    batches = list(read_event_lines(io.BytesIO(b"\n".join([good, bad, other])), "s", ReadOptions()))
+    kept = pl.concat(b.records for b in batches)
+    rejected = pl.concat(b.quarantine for b in batches)
+    assert kept["event_id"].to_list() == ["e1", "e2"]
+    assert rejected["reason"].to_list() == ["bad_json"]

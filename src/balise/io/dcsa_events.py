@@ -229,7 +229,7 @@ def _decode(lines: pl.DataFrame, decoder: _Decoder) -> tuple[pl.DataFrame, pl.Da
 def _bisected(lines: pl.DataFrame, decoder: _Decoder) -> tuple[pl.DataFrame, pl.DataFrame]:
     try:
         return decoder.decode(lines), pl.DataFrame(schema=_REJECTED_SCHEMA)
-    except duckdb.Error:
+    except (duckdb.Error, UnicodeDecodeError):  # DuckDB's message may cut a character in two
         pass
     if lines.height == 1:
         number, text = lines.row(0)
