@@ -49,7 +49,7 @@ def container(
         if record is None:
             raise UsageError(f"no container {box} in the workspace")
         releases, gate = releases_of(store, box)
-        shown = releases["release_id"].to_list() + [box]
+        shown = [*releases["release_id"].to_list(), box]
         detail = "revealed" if reveal else "masked"
         entries = [audit_entry(operator("container"), "read", "container", [box], 1)]
         if releases.height or gate.height:
@@ -128,7 +128,8 @@ def _print_journey(journey: dict[str, Any]) -> None:
                 ("leg", "from", "to", "loaded", "discharged", "vessel", "voyage"))  # fmt: skip
     stops = [(s["port"] or "?", f"{s['dwell_hours']:.0f} h" if s["dwell_hours"] else "",
               "transshipment" if s["transshipment"] else "",
-              "vessel changed" if s["vessel_changed"] else "") for s in journey["stops"]]  # fmt: skip
+              "vessel changed" if s["vessel_changed"] else "")
+             for s in journey["stops"]]  # fmt: skip
     if stops:
         print_table("Stops", stops, ("port", "dwell", "", ""))
     changes = [("bill of lading", _t(c["time"]), c["port"] or "", ", ".join(c["before"]),

@@ -131,8 +131,11 @@ def container_record(
     manifests = store.manifests(container_number=number)
     telemetry = store.telemetry(number)
     events = _cargo_events(store, number).sort("start", "id", descending=[True, False])
-    if box_events.is_empty() and manifests.is_empty() and telemetry.is_empty() and (
-        events.is_empty()
+    if (
+        box_events.is_empty()
+        and manifests.is_empty()
+        and telemetry.is_empty()
+        and (events.is_empty())
     ):
         return None
     as_of = _as_of(events, box_events)
