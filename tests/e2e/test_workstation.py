@@ -54,6 +54,14 @@ ACCOUNTS: Final = {
     "coded": ("Cody Otp", ("watch_officer",), "navy"),
 }
 """The accounts of the tests: display name, roles, agency; all with `PASSWORD`."""
+CARGO_RECORDS: Final = (
+    ("containers", "container-events.jsonl"),
+    ("manifests", "manifests.csv"),
+    ("telemetry", "telemetry.jsonl"),
+    ("releases", "releases.csv"),
+    ("gate", "gate.csv"),
+)
+"""The demo world's cargo records, ingested beside its AIS and radar."""
 
 
 def balise(root: Path, *args: str, stdin: str = "") -> str:
@@ -77,7 +85,8 @@ def add_accounts(root: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two days of 20 simulated vessels with the coastal radars' sites and contacts, ingested
+    """Two days of 20 simulated vessels with the coastal radars' sites and contacts and the
+    world's cargo records (container events, manifests, telemetry, releases, gate), ingested
     and detected (no shore grid: see tests/engine/test_detect.py)."""
     folder = tmp_path_factory.mktemp("e2e")
     world = folder / "world"
@@ -87,6 +96,8 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert run([*ws, "ingest", "ais", str(world / "ais.nmea")]) == 0
     assert run([*ws, "ingest", "radar-sites", str(world / "radars.csv")]) == 0
     assert run([*ws, "ingest", "radar", str(world / "radar-contacts.csv")]) == 0
+    for kind, name in CARGO_RECORDS:
+        assert run([*ws, "ingest", kind, str(world / name)]) == 0
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(
             detect_cli,
@@ -785,3 +796,37 @@ def test_the_audit_view_shows_a_broken_chain_and_insider_look_ups(page: Any) -> 
     chain.wait_for()
     assert "Chain broken at entry 17: entry 17 does not hash" in chain.inner_text()
     assert page.errors == []
+
+
+def test_a_container_at_risk_shows_its_journey_and_its_readings(
+    page: Any, api: Api, shots: Path
+) -> None:
+    top = api("/api/v1/containers?limit=50")["items"][0]
+    number, port = top["container_number"], top["last_port"]
+    _open(page)
+    page.click("[role=tab][data-tab=containers]")
+    page.select_option("#container-port", port)
+    row = page.locator(f"#containers li.container-row[data-number={number}]")
+    row.wait_for(timeout=10_000)
+    assert top["reasons"][0]["text"][:20] in row.inner_text()
+    row.locator("button.row").click()
+    page.wait_for_selector(f"body[data-container={number}]", timeout=20_000)
+    assert f"container={number}" in page.url
+    panel = page.locator("#dossier .container-dossier")
+    assert number in panel.locator("h2").inner_text()
+    assert panel.locator(".risk-section ol.reasons li").count() == len(top["reasons"])
+    assert panel.locator("table.legs tbody tr").count() > 0
+    assert panel.locator(".container-events li.event").count() == top["events"]
+    readings = api(f"/api/v1/containers/{number}/telemetry")
+    if readings:
+        assert panel.locator("svg.telemetry-chart g.series").count() > 0
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(shots / "container.png"))
+    page.keyboard.press("Escape")
+    page.wait_for_function("!location.search.includes('container=')", timeout=5_000)
+    page.keyboard.press("/")
+    page.keyboard.type(number)
+    page.locator("#search-results li button").first.click()
+    page.wait_for_selector(f"#dossier .container-dossier[data-container={number}]", timeout=10_000)
+    assert page.errors == []
+    assert page.external == []
