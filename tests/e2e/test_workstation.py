@@ -54,6 +54,14 @@ ACCOUNTS: Final = {
     "coded": ("Cody Otp", ("watch_officer",), "navy"),
 }
 """The accounts of the tests: display name, roles, agency; all with `PASSWORD`."""
+CARGO_RECORDS: Final = (
+    ("containers", "container-events.jsonl"),
+    ("manifests", "manifests.csv"),
+    ("telemetry", "telemetry.jsonl"),
+    ("releases", "releases.csv"),
+    ("gate", "gate.csv"),
+)
+"""The demo world's cargo records, ingested beside its AIS and radar."""
 
 
 def balise(root: Path, *args: str, stdin: str = "") -> str:
@@ -77,7 +85,8 @@ def add_accounts(root: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two days of 20 simulated vessels with the coastal radars' sites and contacts, ingested
+    """Two days of 20 simulated vessels with the coastal radars' sites and contacts and the
+    world's cargo records (container events, manifests, telemetry, releases, gate), ingested
     and detected (no shore grid: see tests/engine/test_detect.py)."""
     folder = tmp_path_factory.mktemp("e2e")
     world = folder / "world"
@@ -87,6 +96,8 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert run([*ws, "ingest", "ais", str(world / "ais.nmea")]) == 0
     assert run([*ws, "ingest", "radar-sites", str(world / "radars.csv")]) == 0
     assert run([*ws, "ingest", "radar", str(world / "radar-contacts.csv")]) == 0
+    for kind, name in CARGO_RECORDS:
+        assert run([*ws, "ingest", kind, str(world / name)]) == 0
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(
             detect_cli,
@@ -611,7 +622,7 @@ def test_changes_send_the_csrf_token(page: Any) -> None:
     assert page.errors == []
 
 
-def test_a_viewer_sees_no_triage_export_or_zone_editing(page: Any) -> None:
+def test_a_viewer_sees_no_triage_export_or_zone_editing(page: Any, api: Api) -> None:
     _open(page, "/?view=audit", username="viewer")
     assert "Viewer" in page.inner_text("#account")
     assert not page.locator("#audit-view").is_visible()
@@ -622,7 +633,9 @@ def test_a_viewer_sees_no_triage_export_or_zone_editing(page: Any) -> None:
     assert not page.locator("#exports").is_visible()
     assert not page.locator("#draw-zone").is_visible()
     assert not page.locator("#audit-toggle").is_visible()
-    page.locator("#inbox li.alert button.row").first.click()
+    # a vessel's alert (the inbox also holds containers' alerts, which open a container)
+    vessel_alert = _top_alert(api)["id"]
+    page.locator(f"#inbox li.alert[data-id='{vessel_alert}'] button.row").click()
     page.wait_for_selector("#dossier .ids")
     assert page.locator("#dossier section.exports").count() == 0
     assert page.errors == []
@@ -785,3 +798,37 @@ def test_the_audit_view_shows_a_broken_chain_and_insider_look_ups(page: Any) -> 
     chain.wait_for()
     assert "Chain broken at entry 17: entry 17 does not hash" in chain.inner_text()
     assert page.errors == []
+
+
+def test_a_container_at_risk_shows_its_journey_and_its_readings(
+    page: Any, api: Api, shots: Path
+) -> None:
+    top = api("/api/v1/containers?limit=50")["items"][0]
+    number, port = top["container_number"], top["last_port"]
+    _open(page)
+    page.click("[role=tab][data-tab=containers]")
+    page.select_option("#container-port", port)
+    row = page.locator(f"#containers li.container-row[data-number={number}]")
+    row.wait_for(timeout=10_000)
+    assert top["reasons"][0]["text"][:20] in row.inner_text()
+    row.locator("button.row").click()
+    page.wait_for_selector(f"body[data-container={number}]", timeout=20_000)
+    assert f"container={number}" in page.url
+    panel = page.locator("#dossier .container-dossier")
+    assert number in panel.locator("h2").inner_text()
+    assert panel.locator(".risk-section ol.reasons li").count() == len(top["reasons"])
+    assert panel.locator("table.legs tbody tr").count() > 0
+    assert panel.locator(".container-events li.event").count() == top["events"]
+    readings = api(f"/api/v1/containers/{number}/telemetry")
+    if readings:
+        assert panel.locator("svg.telemetry-chart g.series").count() > 0
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(shots / "container.png"))
+    page.keyboard.press("Escape")
+    page.wait_for_function("!location.search.includes('container=')", timeout=5_000)
+    page.keyboard.press("/")
+    page.keyboard.type(number)
+    page.locator("#search-results li button").first.click()
+    page.wait_for_selector(f"#dossier .container-dossier[data-container={number}]", timeout=10_000)
+    assert page.errors == []
+    assert page.external == []

@@ -48,6 +48,14 @@ TABLE = [
     (("security_officer",), "police", "security_event", "read", True),
     (("admin",), "navy", "user", "change", True),
     (("security_officer",), "navy", "user", "read", False),
+    # containers as the alert inbox; manifests for customs and police analysts
+    (("viewer",), "customs", "container", "read", True),
+    (("watch_officer",), "navy", "container", "read", True),
+    (("analyst",), "port_authority", "container", "read", False),
+    (("security_officer",), "police", "container", "read", False),
+    (("analyst",), "police", "manifest", "read", True),
+    (("watch_officer",), "customs", "manifest", "read", False),
+    (("analyst",), "navy", "manifest", "read", False),
     # container telemetry: read by all, posted by admins and analysts (no device role yet)
     (("viewer",), "partner", "telemetry", "read", True),
     (("analyst",), "port_authority", "telemetry", "change", True),

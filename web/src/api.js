@@ -416,3 +416,25 @@ export function audit(filters = {}, cursor = null, limit = 100) {
 export function verifyAudit() {
   return get('/audit/verify');
 }
+
+// ---- containers ------------------------------------------------------------------------
+
+/** Containers at risk (`port`: a UN/LOCODE; `q`: a number or its start), highest score first. */
+export function containers({ q, port, minScore } = {}, maxItems = 500) {
+  return getAll('/api/v1/containers', { q, port, min_score: minScore, limit: 200 }, maxItems);
+}
+
+/** One container's record: journeys, cargo events, risk, bills of lading (if allowed). */
+export function container(number) {
+  return get(`/api/v1/containers/${encodeURIComponent(number)}`);
+}
+
+/** A container's journeys as GeoJSON: port points and leg lines. */
+export function containerJourney(number) {
+  return get(`/api/v1/containers/${encodeURIComponent(number)}/journey.geojson`);
+}
+
+/** A container's smart-device readings, oldest first. */
+export function containerTelemetry(number, limit = 5000) {
+  return get(`/api/v1/containers/${encodeURIComponent(number)}/telemetry`, { limit });
+}

@@ -5,6 +5,7 @@ export const SHAPES = [
   'circle', 'square', 'triangle', 'diamond', 'cross', 'star', 'hexagon', 'bar', 'ring', 'chevron',
   'pentagon', 'x',
   'tee', 'eye', 'flag',
+  'hourglass', 'key', 'twin', 'door', 'box', 'snowflake', 'octagon',
 ];
 
 const SIZE = 32;
@@ -95,6 +96,73 @@ function path(ctx, shape, size) {
     ctx.lineTo(c + r * 1.1, c - r * 0.55);
     ctx.lineTo(c - r * 0.9 + w, c + r * 0.05);
     ctx.lineTo(c - r * 0.9 + w, c + r * 1.15);
+  } else if (shape === 'hourglass') {
+    // two triangles meeting at their tips: time spent at hubs (shell game)
+    ctx.moveTo(c - r, c - r * 1.1);
+    ctx.lineTo(c + r, c - r * 1.1);
+    ctx.lineTo(c + r * 0.12, c);
+    ctx.lineTo(c + r, c + r * 1.1);
+    ctx.lineTo(c - r, c + r * 1.1);
+    ctx.lineTo(c - r * 0.12, c);
+  } else if (shape === 'key') {
+    // a bow with a hole (wound the other way) and a shaft with one bit, as one outline
+    const w = r * 0.22;
+    ctx.arc(c - r * 0.55, c, r * 0.55, 0, Math.PI * 2);
+    ctx.moveTo(c - r * 0.55 + r * 0.22, c);
+    ctx.arc(c - r * 0.55, c, r * 0.22, 0, Math.PI * 2, true);
+    ctx.moveTo(c - r * 0.05, c - w);
+    ctx.lineTo(c + r * 1.15, c - w);
+    ctx.lineTo(c + r * 1.15, c + r * 0.6);
+    ctx.lineTo(c + r * 0.8, c + r * 0.6);
+    ctx.lineTo(c + r * 0.8, c + w);
+    ctx.lineTo(c - r * 0.05, c + w);
+  } else if (shape === 'twin') {
+    // two boxes side by side, apart: one number, two boxes (clone)
+    const h = r * 1.1;
+    ctx.rect(c - r * 1.15, c - h, r * 0.95, 2 * h);
+    ctx.rect(c + r * 0.2, c - h, r * 0.95, 2 * h);
+  } else if (shape === 'door') {
+    // a frame with its leaf swung open: the frame's opening winds the other way
+    ctx.moveTo(c - r, c - r * 1.15);
+    ctx.lineTo(c + r * 0.3, c - r * 1.15);
+    ctx.lineTo(c + r * 0.3, c + r * 1.15);
+    ctx.lineTo(c - r, c + r * 1.15);
+    ctx.closePath();
+    ctx.moveTo(c - r * 0.7, c - r * 0.85);
+    ctx.lineTo(c - r * 0.7, c + r * 0.85);
+    ctx.lineTo(c, c + r * 0.85);
+    ctx.lineTo(c, c - r * 0.85);
+    ctx.closePath();
+    ctx.moveTo(c + r * 0.3, c - r * 1.15);
+    ctx.lineTo(c + r * 1.15, c - r * 0.75);
+    ctx.lineTo(c + r * 1.15, c + r * 0.95);
+    ctx.lineTo(c + r * 0.3, c + r * 1.15);
+  } else if (shape === 'box') {
+    // a container seen from the side: a long rectangle with its corrugation cut in
+    ctx.rect(c - r * 1.2, c - r * 0.7, r * 2.4, r * 1.4);
+    for (const x of [-0.6, 0, 0.6]) {
+      ctx.moveTo(c + r * (x + 0.1), c - r * 0.45);
+      ctx.lineTo(c + r * (x - 0.1), c - r * 0.45);
+      ctx.lineTo(c + r * (x - 0.1), c + r * 0.45);
+      ctx.lineTo(c + r * (x + 0.1), c + r * 0.45);
+      ctx.closePath();
+    }
+  } else if (shape === 'snowflake') {
+    // three bars crossing at the centre (a six-armed star), as in the cross
+    const w = r * 0.2;
+    ctx.save();
+    ctx.translate(c, c);
+    for (let i = 0; i < 3; i += 1) {
+      ctx.rect(-w, -r * 1.15, 2 * w, 2.3 * r);
+      ctx.rotate(Math.PI / 3);
+    }
+    ctx.restore();
+  } else if (shape === 'octagon') {
+    // a stop sign
+    for (let i = 0; i < 8; i += 1) {
+      const angle = (Math.PI * 2 * i) / 8 + Math.PI / 8;
+      ctx.lineTo(c + r * 1.1 * Math.cos(angle), c + r * 1.1 * Math.sin(angle));
+    }
   } else {
     ctx.arc(c, c, r, 0, Math.PI * 2);
   }

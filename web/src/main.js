@@ -7,6 +7,7 @@
 import './style.css';
 import * as api from './api.js';
 import { createAuditView } from './audit.js';
+import { containerText, isContainerNumber, renderContainer, renderContainers } from './containers.js';
 import { renderDossier, renderEventDossier, emptyDossier } from './dossier.js';
 import { RISK_COLOURS, RISK_LABELS, h, humanType, toDate } from './format.js';
 import { shapeImage, shapesFor } from './icons.js';
@@ -23,7 +24,7 @@ const store = createStore();
 const $ = (selector) => document.querySelector(selector);
 const data = {
   types: {}, shapes: {}, events: [], alerts: [], vessels: null, track: null, extent: [null, null],
-  account: null, rights: rightsOf(null),
+  account: null, rights: rightsOf(null), containers: [], containerPorts: [],
 };
 
 const map = createMap($('#map'), {
@@ -53,6 +54,12 @@ function select(mmsi) {
 /** Show an event on its own in the dossier panel (one that names no vessel). */
 function showEvent(id) {
   if (store.get().event !== id || store.get().vessel !== null) store.set({ event: id, selection: [] }, { push: true });
+}
+
+/** Show a container in the dossier panel (its journey on the map). */
+function openContainer(number) {
+  const container = containerText(number);
+  if (store.get().container !== container) store.set({ container, vessel: null, event: null }, { push: true });
 }
 
 function addToSelection(mmsi) {
@@ -183,6 +190,33 @@ async function loadAlerts() {
   }
 }
 
+/** The containers at risk at the chosen port (or matching the number typed). */
+async function loadContainers() {
+  if (!data.rights.containers) return;
+  const root = $('#containers');
+  const q = containerText($('#container-q').value) || null;
+  const port = q ? null : store.get().port;
+  root.replaceChildren(stateMessage('loading', 'Loading containers…'));
+  try {
+    data.containers = await api.containers({ q, port });
+  } catch (error) {
+    root.replaceChildren(stateMessage('error', `Containers could not be loaded: ${error.message}`, loadContainers));
+    return;
+  }
+  if (!q && !port) {
+    // the port picker offers the ports where containers at risk are, most first
+    const counts = new Map();
+    for (const row of data.containers) if (row.last_port) counts.set(row.last_port, (counts.get(row.last_port) ?? 0) + 1);
+    data.containerPorts = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    const select = $('#container-port');
+    select.replaceChildren(new Option('every port', ''), ...data.containerPorts.map(([locode, n]) => new Option(`${locode} (${n})`, locode)));
+  }
+  $('#container-port').value = port ?? '';
+  $('#containers-count').textContent = String(data.containers.length);
+  renderContainers(root, data.containers, { port, q, selected: store.get().container, onPick: openContainer });
+  document.body.dataset.containers = String(data.containers.length);
+}
+
 async function triage(alert, action, payload) {
   try {
     await api.triage(alert.id, action, payload);
@@ -194,6 +228,10 @@ async function triage(alert, action, payload) {
 
 function pickEvent(item) {
   if (item.start) timebar.setCursor(Date.parse(item.start));
+  if (item.subject?.kind === 'container' && data.rights.containers) {
+    openContainer(item.subject.id);
+    return;
+  }
   if (Number.isFinite(item.lat) && Number.isFinite(item.lon) && item.lat !== null) map.flyTo(item.lon, item.lat, 6);
   if (Number.isFinite(item.mmsi) && item.mmsi !== null) select(item.mmsi);
   else if (item.id) showEvent(item.id);
@@ -227,6 +265,13 @@ async function showSelection() {
   renderSelection(selection, vessel);
   document.body.classList.toggle('has-selection', vessel !== null || Boolean(store.get().event));
   const eventId = store.get().event;
+  const container = store.get().container;
+  if (vessel === null && container && data.rights.containers) {
+    document.body.classList.add('has-selection');
+    await showContainer(root, container);
+    return;
+  }
+  map.setJourney(null);
   if (vessel === null && eventId) {
     data.track = null;
     map.setCursor(null);
@@ -270,6 +315,40 @@ async function showSelection() {
   }
   updateTicks(pins);
   cursorMoved(timebar.cursor());
+}
+
+/** A container in the dossier panel, its journey on the map beside the tracks of the vessels
+ * that carried it (over the journey's time), its cargo events as pins. */
+async function showContainer(root, container) {
+  const shown = await renderContainer(root, container, {
+    types: data.types, shapes: data.shapes, canTelemetry: data.rights.telemetry,
+    onClose: () => store.set({ container: null }, { push: true }), onVessel: (mmsi) => select(mmsi),
+  });
+  if (store.get().container !== container) return;
+  for (const row of document.querySelectorAll('#containers li.container-row')) row.classList.toggle('selected', row.dataset.number === container);
+  if (!shown) {
+    map.setJourney(null);
+    map.setTracks(null, null, data.shapes);
+    return;
+  }
+  const { record, journey } = shown;
+  map.setJourney(journey);
+  const legs = record.journeys.flatMap((j) => j.legs).filter((leg) => leg.vessel_mmsi);
+  const mmsis = [...new Set(legs.map((leg) => leg.vessel_mmsi))];
+  const tracks = await Promise.all(mmsis.map((mmsi) => {
+    const own = legs.filter((leg) => leg.vessel_mmsi === mmsi);
+    const since = own.map((leg) => leg.loaded_at).filter(Boolean).sort()[0];
+    const until = own.map((leg) => leg.discharged_at).filter(Boolean).sort().at(-1);
+    return api.track(mmsi, { since, until }).catch(() => ({ lines: [], points: [] }));
+  }));
+  if (store.get().container !== container) return;
+  const pins = record.events.map(api.normaliseEvent);
+  map.setTracks(tracks.map((t) => t.lines), pins, data.shapes);
+  document.body.dataset.tracks = String(tracks.filter((t) => t.lines.length).length);
+  const lines = journey.features.map((f) => (f.geometry.type === 'Point' ? [f.geometry.coordinates] : f.geometry.coordinates));
+  map.fitLines([...lines, ...tracks.flatMap((t) => t.lines)]);
+  updateTicks(pins);
+  document.body.dataset.container = container;
 }
 
 /** Where the selected vessel was at `t`: interpolated between the two track points around it. */
@@ -374,6 +453,16 @@ function setupControls() {
   $('#type').addEventListener('change', (e) => store.set({ type: e.target.value || null }, { push: true }));
   $('#min').addEventListener('change', (e) => store.set({ min: e.target.value ? Number(e.target.value) : null }, { push: true }));
   $('#status').addEventListener('change', (e) => store.set({ status: e.target.value || null }, { push: true }));
+  $('#container-port').addEventListener('change', (e) => {
+    $('#container-q').value = '';
+    store.set({ port: e.target.value || null }, { push: true });
+  });
+  $('#container-filters').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const q = $('#container-q').value;
+    if (isContainerNumber(q)) openContainer(q);
+    loadContainers();
+  });
   for (const tab of document.querySelectorAll('[role=tab]')) {
     tab.addEventListener('click', () => store.set({ tab: tab.dataset.tab }, { push: true }));
   }
@@ -399,7 +488,7 @@ function onKey(event) {
   if (event.key === 'Escape') {
     if (typing) document.activeElement.blur();
     $('#search-results').hidden = true;
-    store.set({ vessel: null, event: null }, { push: true });
+    store.set({ vessel: null, event: null, container: null }, { push: true });
     return;
   }
   if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
@@ -425,13 +514,15 @@ function onKey(event) {
 // ---- state changes ---------------------------------------------------------------------
 
 function applyTab(chosen) {
-  const tab = data.rights.inbox ? chosen : 'events';
+  let tab = chosen;
+  if ((tab === 'inbox' && !data.rights.inbox) || (tab === 'containers' && !data.rights.containers)) tab = 'events';
   for (const button of document.querySelectorAll('[role=tab]')) button.setAttribute('aria-selected', String(button.dataset.tab === tab));
   for (const body of document.querySelectorAll('.tab-body')) body.hidden = body.dataset.body !== tab;
 }
 
 store.subscribe((state, changed) => {
-  if (changed.has('vessel') || changed.has('event')) {
+  if (changed.has('port')) loadContainers();
+  if (changed.has('vessel') || changed.has('event') || changed.has('container')) {
     showSelection();
     renderEvents($('#events'), data.events, { ...data, selectedMmsi: state.vessel, onPick: pickEvent });
     for (const row of document.querySelectorAll('#inbox li.alert')) row.classList.toggle('selected', Number(row.dataset.mmsi) === state.vessel);
@@ -474,6 +565,7 @@ function applyRights() {
   $('#zone-tools').hidden = !rights.zones;
   if (rights.zones) zoneTools = createZoneTools($('#zone-tools'), map, { onChanged: () => loadZones() });
   for (const element of document.querySelectorAll('[data-tab=inbox], [data-body=inbox]')) element.hidden = !rights.inbox;
+  for (const element of document.querySelectorAll('[data-tab=containers]')) element.hidden = !rights.containers;
   const toggle = $('#audit-toggle');
   toggle.hidden = !rights.audit;
   if (!rights.audit) {
@@ -519,7 +611,8 @@ async function start() {
   data.rights = rightsOf(data.account, data.types);
   applyRights();
   const state = store.get();
-  setupSearch($('#search'), $('#search-results'), (vessel) => select(vessel.mmsi));
+  setupSearch($('#search'), $('#search-results'), (vessel) => select(vessel.mmsi),
+    data.rights.containers ? openContainer : null);
   setupControls();
   applyTab(state.tab);
   applyView(state.view);
@@ -527,7 +620,7 @@ async function start() {
   $('#min').value = state.min ?? '';
   renderExports();
   map.setLayers(state.layers);
-  await Promise.all([loadVessels(), loadZones(), loadEvents(), loadAlerts(), map.ready.then(loadPorts), loadRadar(), loadRadarPlan()]);
+  await Promise.all([loadVessels(), loadZones(), loadEvents(), loadAlerts(), map.ready.then(loadPorts), loadRadar(), loadRadarPlan(), loadContainers()]);
   await showSelection();
   document.body.dataset.ready = 'true';
 }

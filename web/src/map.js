@@ -48,6 +48,7 @@ function baseStyle() {
       'radar-plan': source(EMPTY),
       ports: source(EMPTY),
       track: source(EMPTY),
+      journey: source(EMPTY),
       events: source(EMPTY),
       pins: source(EMPTY),
       cursor: source(EMPTY),
@@ -106,6 +107,13 @@ function baseStyle() {
       { id: 'track', type: 'line', source: 'track', filter: ['==', ['get', 'rank'], 0],
         layout: { 'line-join': 'round', 'line-cap': 'round' },
         paint: { 'line-color': '#d6e1ea', 'line-width': 1.6, 'line-opacity': 0.85 } },
+      // a container's journey: its legs (dashed: port to port, not the ship's track) and ports,
+      // in the neutral colours: colour means risk and nothing else
+      { id: 'journey-legs', type: 'line', source: 'journey', filter: ['==', ['get', 'kind'], 'leg'],
+        layout: { 'line-join': 'round', 'line-cap': 'round' },
+        paint: { 'line-color': '#a9bccb', 'line-width': 2, 'line-opacity': 0.9, 'line-dasharray': [2, 1.5] } },
+      { id: 'journey-ports', type: 'circle', source: 'journey', filter: ['==', ['get', 'kind'], 'port'],
+        paint: { 'circle-radius': 5, 'circle-color': '#0a141c', 'circle-stroke-color': '#d6e1ea', 'circle-stroke-width': 2 } },
       { id: 'clusters', type: 'circle', source: 'vessels', filter: ['has', 'point_count'], paint: {
         'circle-color': riskColour(['get', 'maxscore']),
         'circle-opacity': 0.35,
@@ -341,6 +349,11 @@ export function createMap(container, { view, onSelect, onMove, onEvent }) {
       })).filter((f) => f.geometry.coordinates.length);
       setData('track', { type: 'FeatureCollection', features });
       return setData('pins', pointsOf(pins ?? [], shapes));
+    },
+    /** A container's journey (`/containers/{number}/journey.geojson`): port points and leg
+     * lines; `null` clears it. */
+    setJourney(collection) {
+      return setData('journey', collection ?? EMPTY);
     },
     setCursor(point) {
       return setData('cursor', point ? { type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: point } } : EMPTY);

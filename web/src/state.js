@@ -6,12 +6,15 @@
 // `event` is an event shown on its own in the dossier panel: one that names no vessel (a dark
 // target, the radar track of a boat without AIS); selecting a vessel clears it.
 //
+// `container` is a container shown in the dossier panel (its journey on the map); `port` the
+// port whose containers at risk the Containers tab lists. Selecting a vessel clears `container`.
+//
 // `view=audit` opens the security officer's audit view over the panels.
 //
 //   /?vessel=224000001,224000002&from=2024-03-01T00:00Z&to=2024-03-03T00:00Z&at=...&type=encounter
 //     &status=open&min=20&tab=events&layers=zones,events,radar&map=-20.5,10.25,4.2
 
-const KEYS = ['vessel', 'event', 'from', 'to', 'at', 'type', 'status', 'min', 'tab', 'layers', 'map', 'view'];
+const KEYS = ['vessel', 'event', 'container', 'port', 'from', 'to', 'at', 'type', 'status', 'min', 'tab', 'layers', 'map', 'view'];
 const VIEWS = ['audit'];
 
 export const DEFAULT_LAYERS = ['vessels', 'zones', 'events'];
@@ -95,6 +98,7 @@ export function createStore() {
       if ('selection' in patch) state.selection = selectionOf(patch.selection.join(','));
       else if ('vessel' in patch) state.selection = patch.vessel === null ? [] : [patch.vessel];
       if (('selection' in patch || 'vessel' in patch) && !('event' in patch)) state.event = null;
+      if (('selection' in patch || 'vessel' in patch) && !('container' in patch)) state.container = null;
       state.vessel = state.selection.at(-1) ?? null;
       const search = toSearch(state);
       if (push) window.history.pushState(null, '', search);

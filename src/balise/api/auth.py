@@ -185,25 +185,37 @@ def requires(resource: str, action: str = "read") -> Callable[[Request], Decisio
 
 SECURITY_TYPES: Final = tuple(t.name for t in EVENT_TYPES if t.domain == "security")
 """Event types about Balise's own users (insider look-ups): security officers' alone."""
+CARGO_TYPES: Final = tuple(t.name for t in EVENT_TYPES if t.subject == "container")
+"""Event types about containers: listed as events to those who may read containers."""
 OTHER_TYPES: Final = tuple(t.name for t in EVENT_TYPES if t.domain != "security")
+
+
+def type_resource(kind: str, base: str = "event") -> str:
+    """The resource an event (or alert) of type `kind` belongs to: security events are the
+    security officer's, container events (listed as events) the `container` readers'."""
+    if kind in SECURITY_TYPES:
+        return "security_event"
+    if base == "event" and kind in CARGO_TYPES:
+        return "container"
+    return base
 
 
 def visible_types(
     request: Request, requested: Iterable[str], base: str = "event"
 ) -> tuple[str, ...]:
     """The event types this request may read among `requested` (all when empty): `base` types
-    (`event` or `alert`) when the policy allows it, security types to security officers. An
-    explicit request for types it may not read is refused (403, audited)."""
+    (`event` or `alert`) when the policy allows it, container types (as events) to those who
+    may read containers, security types to security officers. An explicit request for types it
+    may not read is refused (403, audited)."""
     asked = tuple(requested)
-    may_base = allowed(request, base, "read")
-    may_security = allowed(request, "security_event", "read")
-    kinds = (OTHER_TYPES if may_base else ()) + (SECURITY_TYPES if may_security else ())
+    may = {resource: allowed(request, resource, "read")
+           for resource in {base, "container", "security_event"}}  # fmt: skip
+    kinds = tuple(kind for kind in (*OTHER_TYPES, *SECURITY_TYPES)
+                  if may[type_resource(kind, base)])  # fmt: skip
     if asked:
-        refused = [kind for kind in asked if kind not in kinds]
-        if refused:
-            check(
-                request, "security_event" if set(refused) <= set(SECURITY_TYPES) else base, "read"
-            )
+        refused = {type_resource(kind, base) for kind in asked if kind not in kinds}
+        for resource in sorted(refused):
+            check(request, resource, "read")
         return asked
     if not kinds:
         check(request, base, "read")
@@ -212,5 +224,4 @@ def visible_types(
 
 def may_read_type(request: Request, kind: str, base: str = "event") -> bool:
     """May this request read one event (or alert) of type `kind`?"""
-    resource = "security_event" if kind in SECURITY_TYPES else base
-    return allowed(request, resource, "read")
+    return allowed(request, type_resource(kind, base), "read")

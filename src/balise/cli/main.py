@@ -18,6 +18,7 @@ from balise import __version__
 from balise.cli import (
     audit,
     cargo,
+    container,
     demo,
     detect,
     ingest,
@@ -50,6 +51,7 @@ app.add_typer(cargo.app, name="cargo")
 app.command("positions")(query.positions)
 app.command("vessels")(query.vessels)
 app.command("vessel")(query.vessel)
+app.command("container")(container.container)
 app.command("detect")(detect.run_detect)
 app.command("events")(detect.events)
 app.command("demo")(demo.demo)

@@ -9,6 +9,12 @@ them; others who may read a release see its reference masked (`mask_reference`).
 The table is the policy: docs/security.md prints it and tests/security/test_policy.py checks it
 row by row.
 
+Containers (`container`: journeys, cargo events, risk) say which boxes are suspected, as the
+alert inbox says which vessels are: the same readers (not the security officer, whose work is
+Balise itself), the enforcement agencies. Cargo events are of this resource wherever they are
+listed (`/api/v1/events`, exports). Manifests (`manifest`) are commercial secrets of the
+shippers and consignees: customs and police analysts only.
+
 Container telemetry (`telemetry`) is part of the operational picture, as AIS positions are:
 where a box is and what its sensors say; every role reads it, every agency. Posting readings
 (`change`) takes the admin or analyst role: Balise has no role for devices or gateways yet, so a
@@ -120,6 +126,22 @@ RESOURCES: Final = {
             {"read": _roles("analyst", "watch_officer"), "reveal": _roles("analyst")},
             frozenset({"customs", "police"}),
             "container releases (the PIN a haulier shows at the gate) and gate records",
+        ),
+        Resource(
+            "container",
+            Sensitivity.SENSITIVE,
+            {"read": _roles("admin", "analyst", "watch_officer", "viewer")},
+            _ENFORCEMENT,
+            "containers' journeys (Track & Trace), their cargo events and risk: which boxes "
+            "are suspected, read by those who read the alert inbox",
+        ),
+        Resource(
+            "manifest",
+            Sensitivity.SENSITIVE,
+            {"read": _roles("analyst")},
+            frozenset({"customs", "police"}),
+            "cargo manifests (bills of lading: shipper, consignee, goods, value): commercially "
+            "sensitive, for customs and police analysts",
         ),
         Resource(
             "telemetry",
