@@ -16,8 +16,9 @@ How, in order:
    `exact_max_pairs`, else greedily by value density p w / t into the first slot with room, with
    a fractional-knapsack bound (every box, all capacity pooled, windows ignored): an upper bound
    of the optimum, so the reported gap is an upper bound of the true one;
-3. exploration: the boxes left that fit some slot are grouped by their first feasible shift;
-   from the group of shift k, n_k = min(N_k, Σ_slots ⌊room / t_max⌋) boxes are drawn uniformly
+3. exploration: each box left that fits some slot is given a home shift before any draw
+   (fewest options first, to the feasible shift with the most room still free), so the
+   grouping depends on the scores only; from the group of shift k, n_k = min(N_k, Σ_slots ⌊room / t_max⌋) boxes are drawn uniformly
    without replacement (the room: the set-aside minutes and whatever the plan by risk left), so
    each has the known selection probability n_k / N_k; the boxes selected by risk or held have
    probability 1, those that fit no slot 0. These are the propensities inverse weighting needs
@@ -252,6 +253,33 @@ def exact_assign(
     return slot, max(chosen_value, float(h.getInfo().mip_dual_bound))
 
 
+def _home_shifts(
+    fit: BoolArray, slots: tuple[Slot, ...], left: BoolArray, room: FloatArray, t: FloatArray
+) -> IntArray:
+    """The shift each box of `left` is drawn in (−1: none), chosen before any draw and from
+    the scores alone, so the draw's probabilities stay known: boxes with the fewest feasible
+    shifts first, each to its feasible shift with the most draws still free (ties: the
+    earliest), which spreads the boxes over the shifts' room."""
+    home = np.full(fit.shape[0], -1, dtype=np.int64)
+    boxes = np.flatnonzero(left)
+    if len(boxes) == 0 or not slots:
+        return home
+    shifts = sorted({s.shift for s in slots})
+    t_max = float(t[boxes].max())
+    free = {k: sum(int((room[j] + _EPS) // t_max) for j, s in enumerate(slots) if s.shift == k)
+            for k in shifts}  # fmt: skip
+    fits = {k: fit[:, [j for j, s in enumerate(slots) if s.shift == k]].any(axis=1)
+            for k in shifts}  # fmt: skip
+    options = np.array([sum(bool(fits[k][i]) for k in shifts) for i in boxes])
+    for i in boxes[np.argsort(options, kind="stable")]:
+        feasible = [k for k in shifts if fits[k][i]]
+        if feasible:
+            best = max(feasible, key=lambda k: (free[k], -k))
+            home[i] = best
+            free[best] -= 1
+    return home
+
+
 def plan_inspections(
     candidates: Candidates,
     slots: tuple[Slot, ...],
@@ -302,14 +330,9 @@ def plan_inspections(
 
     room = risk_room + reserve  # 3. exploration, in what is left
     left = pool & ~chosen
-    shift_of = np.array([s.shift for s in slots], dtype=np.int64)
-    first_shift = (
-        np.where(fit.any(axis=1), shift_of[fit.argmax(axis=1)], -1)
-        if slots
-        else np.full(n, -1, dtype=np.int64)
-    )
+    home = _home_shifts(fit, slots, left, room, t)
     for k in sorted({s.shift for s in slots}):
-        stratum = np.flatnonzero(left & (first_shift == k))
+        stratum = np.flatnonzero(home == k)
         if len(stratum) == 0:
             continue
         t_max = float(t[stratum].max())
