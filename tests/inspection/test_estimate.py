@@ -15,21 +15,26 @@ def test_ipw_is_unbiased_where_the_naive_rate_is_not() -> None:
     n, runs = 400, 300
     params = InspectionParams(exploration_share=0.2)
     slots = slots_of(1, ((0.0, 1200.0),))  # 60 scans of 20 min: 15 % of the boxes
-    truth, naive, ht, sn = [], [], [], []
+    truth: list[float] = []
+    naive: list[float] = []
+    ht: list[float] = []
+    sn: list[float] = []
     for seed in range(runs):
         rng = np.random.default_rng(seed)
         p_true = rng.beta(0.5, 12, n)  # about 4 % of boxes hold something
         found = rng.random(n) < p_true
         noisy = np.clip(p_true * rng.lognormal(0, 0.5, n), 0, 1)  # an imperfect risk model
-        boxes = Candidates(tuple(map(str, range(n))), noisy, np.ones(n), np.full(n, 20.0),
-                           np.zeros(n), np.full(n, 1440.0), np.zeros(n, dtype=np.bool_))  # fmt: skip
+        always = (np.zeros(n), np.full(n, 1440.0), np.zeros(n, dtype=np.bool_))
+        boxes = Candidates(tuple(map(str, range(n))), noisy, np.ones(n), np.full(n, 20.0), *always)
         plan = plan_inspections(boxes, slots, params, rng, "greedy")
         scanned = np.array(plan.lane) == "red"
         rates = hit_rates(plan.probability, scanned, found)
         truth.append(found.mean())
-        assert rates.naive is not None and rates.horvitz_thompson is not None
+        assert rates.naive is not None
+        assert rates.horvitz_thompson is not None
         naive.append(rates.naive)
         ht.append(rates.horvitz_thompson)
+        assert rates.self_normalised is not None
         sn.append(rates.self_normalised)
     true_rate = float(np.mean(truth))
     spread = float(np.std(np.array(ht) - np.array(truth))) / np.sqrt(runs)
@@ -49,4 +54,5 @@ def test_estimates_on_hand_figures() -> None:
     assert rates.horvitz_thompson == pytest.approx((1 + 4) / 8)
     assert rates.self_normalised == pytest.approx((1 + 4) / (1 + 1 + 2 + 4))
     empty = hit_rates(np.zeros(0), np.zeros(0, dtype=np.bool_), np.zeros(0, dtype=np.bool_))
-    assert empty.naive is None and empty.horvitz_thompson is None
+    assert empty.naive is None
+    assert empty.horvitz_thompson is None

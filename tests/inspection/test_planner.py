@@ -196,8 +196,9 @@ def test_party_names_match_after_trimming_legal_forms() -> None:
 
 
 def test_sites_table_and_shifts() -> None:
-    sites = parse_sites(["site", "scanners", "scans_per_hour", "shifts"],
-                        [["frleh", "2", "3", "06:00-14:00;22:00-06:00"], ["NLRTM", "4", "", "08:00-16:00"]])  # fmt: skip
+    header = ["site", "scanners", "scans_per_hour", "shifts"]
+    rows = [["frleh", "2", "3", "06:00-14:00;22:00-06:00"], ["NLRTM", "4", "", "08:00-16:00"]]
+    sites = parse_sites(header, rows)
     assert sites["FRLEH"].shifts == ((360, 840), (1320, 1800))
     assert sites["FRLEH"].scan_minutes(InspectionParams()) == 20.0
     assert sites["NLRTM"].scan_minutes(InspectionParams(scan_minutes=12.0)) == 12.0

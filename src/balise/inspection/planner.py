@@ -18,11 +18,12 @@ How, in order:
    of the optimum, so the reported gap is an upper bound of the true one;
 3. exploration: each box left that fits some slot is given a home shift before any draw
    (fewest options first, to the feasible shift with the most room still free), so the
-   grouping depends on the scores only; from the group of shift k, n_k = min(N_k, Σ_slots ⌊room / t_max⌋) boxes are drawn uniformly
-   without replacement (the room: the set-aside minutes and whatever the plan by risk left), so
-   each has the known selection probability n_k / N_k; the boxes selected by risk or held have
-   probability 1, those that fit no slot 0. These are the propensities inverse weighting needs
-   (`balise.inspection.estimate`);
+   grouping depends on the scores only; from the group of shift k,
+   n_k = min(N_k, Σ_slots ⌊room / t_max⌋) boxes are drawn uniformly without replacement
+   (the room: the set-aside minutes and whatever the plan by risk left), so each has the
+   known selection probability n_k / N_k; the boxes selected by risk or held have
+   probability 1, those that fit no slot 0. These are the propensities inverse weighting
+   needs (`balise.inspection.estimate`);
 4. lanes: red (scanned: held, by risk, drawn), yellow (documentary check: the next
    `yellow_per_red` × red boxes by expected value), green (released).
 """
@@ -268,8 +269,10 @@ def _home_shifts(
     t_max = float(t[boxes].max())
     free = {k: sum(int((room[j] + _EPS) // t_max) for j, s in enumerate(slots) if s.shift == k)
             for k in shifts}  # fmt: skip
-    fits = {k: fit[:, [j for j, s in enumerate(slots) if s.shift == k]].any(axis=1)
-            for k in shifts}  # fmt: skip
+    fits: dict[int, BoolArray] = {
+        k: np.asarray(fit[:, [j for j, s in enumerate(slots) if s.shift == k]].any(axis=1))
+        for k in shifts
+    }
     options = np.array([sum(bool(fits[k][i]) for k in shifts) for i in boxes])
     for i in boxes[np.argsort(options, kind="stable")]:
         feasible = [k for k in shifts if fits[k][i]]
