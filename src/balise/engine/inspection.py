@@ -178,6 +178,14 @@ def candidates_of(store: Store, site: Site, day: date, params: InspectionParams)
     )
 
 
+def last_record_day(store: Store) -> date | None:
+    """The day (UTC) of the latest stored container event, None without any: the demo plans
+    that day."""
+    events = store.container_events()
+    latest = events["event_time"].max() if not events.is_empty() else None
+    return latest.date() if isinstance(latest, datetime) else None
+
+
 def _box_manifests(manifests: pl.DataFrame, boxes: Iterable[str]) -> pl.DataFrame:
     """One manifest row per box (the latest bill naming it)."""
     wanted = pl.Series("container_number", list(boxes), dtype=pl.String())
