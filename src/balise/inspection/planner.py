@@ -199,7 +199,6 @@ def exact_assign(
     h = _Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(seconds))
-    h.setOptionValue("threads", 1)
     h.setOptionValue("mip_rel_gap", float(gap))
     h.addVars(cols, np.zeros(cols), np.ones(cols))
     index = np.arange(cols, dtype=np.int32)
