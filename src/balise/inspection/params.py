@@ -38,7 +38,8 @@ class InspectionParams:
     """Largest instance, in (container, scanner slot) pairs a container's window allows, solved
     exactly (MILP, HiGHS); larger ones are planned greedily by value density with the gap to a
     fractional-knapsack bound reported (Balise: 2,000 boxes × 9 slots, ~11,000 pairs, solve
-    within 0.3 % in 2.4-4.8 s on 2 cores, greedy is 1.4-3 % short: bench/results/inspection_plan.md)."""
+    within 0.3 % in 2.4-4.8 s on 2 cores, greedy is 1.4-3 % short:
+    bench/results/inspection_plan.md)."""
     solver_seconds: float = 20.0
     """Longest the MILP solver runs; on time-out its best plan is kept with its gap to HiGHS's
     bound (Balise: a plan is made once a day, not in a loop)."""
