@@ -18,6 +18,7 @@ from typing import Any
 from balise.alerts.rules import alert_settings
 from balise.cargo.params import cargo_settings
 from balise.errors import SettingError
+from balise.inspection.params import inspection_settings
 from balise.io.arpa import ARPA_POSITION_ERROR_M
 from balise.io.telemetry import LIVE_BATCH_MESSAGES, LIVE_BATCH_SECONDS, RECONNECT_MAX_SECONDS
 from balise.maritime.params import detector_settings
@@ -243,6 +244,28 @@ SETTINGS: tuple[Setting, ...] = (
     *(Setting(**declared) for declared in alert_settings()),
     *(Setting(**declared) for declared in auth_settings()),
     *(Setting(**declared) for declared in siting_settings()),
+    *(Setting(**declared) for declared in inspection_settings()),
+    Setting(
+        name="inspection.sites_file",
+        parse=Path,
+        default=None,
+        unit="file (CSV)",
+        help="The inspection sites' scanners: site (UN/LOCODE), scanners, scans_per_hour, "
+        "shifts (`06:00-14:00;14:00-22:00`, UTC). Unset: the workspace's inspection-sites.csv "
+        "when present, else the table shipped with Balise (Le Havre, FRLEH).",
+        source="balise/data/inspection_sites.md: Le Havre's scanners as reported in 2024-2025 "
+        "(research note cargo-anchors §3.9)",
+    ),
+    Setting(
+        name="inspection.banned_file",
+        parse=Path,
+        default=None,
+        unit="file (CSV)",
+        help="Banned shipping companies and parties, one name a line (a `name` header is "
+        "optional); their containers are held (red lane) whatever their score. Unset: the "
+        "workspace's banned-parties.csv when present, else none.",
+        source="Balise: a plain list until the entities work brings sanctioned parties",
+    ),
 )
 """Every setting; `detect.<detector>.<threshold>` ones come from the detectors' parameter
 classes (balise.maritime.params, and balise.security.insider_params for `detect.insider.*`),

@@ -1,4 +1,4 @@
-"""`balise cargo …`: the customs risk model of import declarations.
+"""`balise cargo …`: the customs risk model of import declarations, and the inspection plan.
 
 `cargo train` learns a model from labelled declarations (the KCS schema with its English header,
 or Balise's snake-case names), choosing its number of trees on a validation file when given, and
@@ -6,21 +6,42 @@ saves it as one file. `cargo score` prints each declaration's risk: `declaration
 (calibrated probability of a fraud, higher is riskier), `critical` (probability of a critical
 fraud), `at_stake` (score × declared value) and, in JSON lines, `reasons` in words.
 
+`cargo plan --site SITE --date D` chooses which containers discharged at SITE the scanners check
+on day D (lanes red / yellow / green, a random exploration share with each box's selection
+probability logged, banned parties held) and stores the plan in the workspace; `cargo result`
+records what an inspection found; `cargo performance` (or `cargo plan --report`) estimates the
+hit rate over all candidates by inverse propensity weighting beside the naive one.
+
 Bad rows are quarantined and counted on stderr; a file that cannot be read or a model file that is
 missing is one line and exit 2, never a stack trace.
 """
 
 from __future__ import annotations
 
+import getpass
+import json
+import os
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import polars as pl
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from balise.cli.context import settings_for
 from balise.cli.output import print_table, write_frames
+from balise.engine.inspection import (
+    DayPlan,
+    parse_day,
+    performance,
+    plan_day,
+    read_banned,
+    read_sites,
+    site_of,
+)
 from balise.engine.targeting import (
     DeclarationFile,
     load_model,
@@ -29,9 +50,13 @@ from balise.engine.targeting import (
     train_model,
 )
 from balise.errors import UsageError
+from balise.inspection.estimate import HitRates
+from balise.inspection.params import inspection_params
+from balise.model.containers import normalise_container
+from balise.store.base import INSPECTION_RESULT_SCHEMA
 from balise.targeting.model import TrainOptions
 
-app = typer.Typer(help="Cargo: the customs risk model of import declarations.",
+app = typer.Typer(help="Cargo: the customs risk model and the inspection plan.",
                   no_args_is_help=True)  # fmt: skip
 
 stderr = Console(stderr=True)
@@ -122,3 +147,189 @@ def score(
     if output is ScoreFormat.csv:
         scored = scored.drop("reasons")
     write_frames([scored], output.value)
+
+
+class PlanFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+class MethodChoice(StrEnum):
+    auto = "auto"
+    exact = "exact"
+    greedy = "greedy"
+
+
+class Found(StrEnum):
+    yes = "yes"
+    no = "no"
+
+
+def print_plan_summary(done: DayPlan, limit: int = 15) -> None:
+    """The plan's figures and its first red and yellow boxes, as tables."""
+    plan, rows = done.plan, done.rows
+    lanes = rows["lane"].value_counts()
+    count = {str(lane): int(n) for lane, n in lanes.iter_rows()}
+    drawn = int((rows["selected_by"] == "exploration").sum())
+    held = int((rows["selected_by"] == "held").sum())
+    used = float(plan.used_minutes.sum()) if plan.used_minutes.size else 0.0
+    title = (
+        f"{done.site.site} {done.day}: {rows.height:,} candidate boxes, "
+        f"{count.get('red', 0)} red ({held} held, {drawn} drawn at random), "
+        f"{count.get('yellow', 0)} yellow, {count.get('green', 0)} green; scanners "
+        f"{used:,.0f} of {done.capacity_minutes:,.0f} min; {plan.method} in "
+        f"{plan.seconds:.2f} s, gap {plan.gap:.2%}"
+    )
+    shown = rows.filter(pl.col("lane") != "green").head(limit)
+    table = [
+        [r["lane"], r["container_number"], r["selected_by"] or "-", f"{r['probability']:.2f}",
+         f"{r['risk']:.2f}", f"{r['value']:.3f}",
+         f"{r['scanner']} {r['shift_start']:%H:%M}" if r["scanner"] else "-",
+         _first_reason(r["reasons"])]
+        for r in shown.iter_rows(named=True)
+    ]  # fmt: skip
+    print_table(title, table, ["lane", "container", "by", "p(sel)", "risk", "value", "slot",
+                               "first reason"])  # fmt: skip
+
+
+def _first_reason(reasons: str | None) -> str:
+    found = json.loads(reasons) if reasons else []
+    return str(found[0]["text"])[:60] if found else "-"
+
+
+def _print_rates(title: str, rates: HitRates) -> None:
+    def pct(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1%}"
+
+    print_table(
+        title,
+        [[f"{rates.population:,}", f"{rates.scanned:,}", f"{rates.found:,}", pct(rates.naive),
+          pct(rates.horvitz_thompson), pct(rates.self_normalised)]],
+        ["candidates", "scanned", "found", "naive hit rate", "IPW (Horvitz-Thompson)",
+         "IPW (self-normalised)"],
+    )  # fmt: skip
+
+
+@app.command("plan")
+def plan(
+    ctx: typer.Context,
+    site: Annotated[str, typer.Option(help="The site (UN/LOCODE) of the sites table: FRLEH.")],
+    day: Annotated[str, typer.Option("--date", help="The day to plan, YYYY-MM-DD (UTC).")],
+    output: Annotated[PlanFormat, typer.Option("--format")] = PlanFormat.table,
+    model: Annotated[
+        Path | None,
+        typer.Option(help="A model of `balise cargo train`, scoring the boxes' manifests."),
+    ] = None,
+    banned: Annotated[
+        Path | None,
+        typer.Option(
+            help="Banned parties, one company name a line (default: the setting "
+            "inspection.banned_file, else the workspace's banned-parties.csv)."
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed of the random draw (default: fresh; logged).")
+    ] = None,
+    method: Annotated[MethodChoice, typer.Option(help="exact (MILP), greedy, or auto.")] = (
+        MethodChoice.auto
+    ),
+    report: Annotated[
+        bool, typer.Option("--report", help="Also show the hit rates of the stored results.")
+    ] = False,
+) -> None:
+    """Plan the inspections of SITE on a day: which discharged containers the scanners check,
+    lanes, exploration share; the plan is stored in the workspace (it replaces that day's)."""
+    workspace, settings = settings_for(ctx)
+    params = inspection_params(settings.values)
+    the_day = parse_day(day)
+    sites, origin = read_sites(settings["inspection.sites_file"], workspace.root)
+    chosen = site_of(sites, site, origin)
+    blocked = read_banned(banned or settings["inspection.banned_file"], workspace.root)
+    trained = load_model(model) if model is not None else None
+    if not workspace.store_path.exists():
+        raise UsageError(f"no workspace at {workspace.root}: ingest container records first")
+    seed = seed if seed is not None else int.from_bytes(os.urandom(4), "big")
+    store = workspace.open_store()
+    try:
+        done = plan_day(store, chosen, the_day, params, banned=blocked, model=trained,
+                        seed=seed, method=method.value)  # fmt: skip
+        store.save_inspection_plan(chosen.site, the_day, done.rows)
+        rates = performance(store, chosen.site) if report else None
+    finally:
+        store.close()
+    if output is PlanFormat.table:
+        print_plan_summary(done, limit=30)
+    else:
+        write_frames([done.rows], output.value)
+    if rates is not None:
+        _print_rates(f"hit rates at {chosen.site} over every stored plan", rates.overall)
+
+
+def _who() -> str | None:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return None
+
+
+@app.command("result")
+def result(
+    ctx: typer.Context,
+    container: Annotated[str, typer.Argument(help="The container number (ISO 6346).")],
+    found: Annotated[Found, typer.Option(help="Whether the inspection found something.")],
+    what: Annotated[str | None, typer.Option(help="What was found (free text).")] = None,
+    day: Annotated[
+        str | None, typer.Option("--date", help="Day of the inspection (default: today, UTC).")
+    ] = None,
+) -> None:
+    """Record the result of CONTAINER's inspection (one per box and day, the last kept)."""
+    workspace, _ = settings_for(ctx)
+    the_day = parse_day(day) if day else datetime.now(UTC).date()
+    box = normalise_container(container)
+    if not box:
+        raise UsageError(f"{container!r} is not a container number")
+    if not workspace.store_path.exists():
+        raise UsageError(f"no workspace at {workspace.root}")
+    store = workspace.open_store()
+    try:
+        store.record_inspection_results(pl.DataFrame(
+            {"container_number": [box], "inspected_on": [the_day],
+             "found": [found is Found.yes], "what": [what],
+             "recorded_at": [datetime.now(UTC)], "recorded_by": [_who()]},
+            schema=INSPECTION_RESULT_SCHEMA,
+        ))  # fmt: skip
+        planned = store.inspection_plans(day=the_day).filter(pl.col("container_number") == box)
+    finally:
+        store.close()
+    note = "" if not planned.is_empty() else " (not on a stored plan of that day)"
+    stderr.print(f"{box} {the_day}: {'found' if found is Found.yes else 'nothing found'}{note}",
+                 highlight=False)  # fmt: skip
+
+
+@app.command("performance")
+def performance_command(
+    ctx: typer.Context,
+    site: Annotated[str | None, typer.Option(help="Only this site (UN/LOCODE).")] = None,
+) -> None:
+    """The hit rate of inspections: naive (finds / scans) beside the inverse-propensity
+    estimates over every candidate box, overall and per planned day."""
+    workspace, _ = settings_for(ctx)
+    if not workspace.store_path.exists():
+        raise UsageError(f"no workspace at {workspace.root}")
+    store = workspace.open_store()
+    try:
+        found = performance(store, site.strip().upper() if site else None)
+    finally:
+        store.close()
+    _print_rates("hit rates over every stored plan", found.overall)
+
+    def pct(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1%}"
+
+    print_table(
+        "per day",
+        [[s, str(d), f"{r.population:,}", f"{r.scanned:,}", f"{r.found:,}", pct(r.naive),
+          pct(r.horvitz_thompson), pct(r.self_normalised)] for s, d, r in found.days],
+        ["site", "day", "candidates", "scanned", "found", "naive", "IPW (HT)", "IPW (SN)"],
+    )  # fmt: skip

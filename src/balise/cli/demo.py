@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 
 import balise.sim
+from balise.cli.cargo import print_plan_summary
 from balise.cli.context import settings_for
 from balise.cli.detect import report_other_stages, report_zone_problems
 from balise.cli.ingest import print_summary, read_options
@@ -32,7 +33,10 @@ from balise.engine.detect import default_geography
 from balise.engine.dossier import with_flag
 from balise.engine.ingest import Input, ingest_input
 from balise.engine.ingest_records import ingest_records
+from balise.engine.inspection import last_record_day, plan_day, read_banned, read_sites
 from balise.engine.pipeline import run_pipeline
+from balise.errors import UsageError
+from balise.inspection.params import inspection_params
 from balise.model.record_batch import RecordKind
 from balise.security.auth_params import auth_params
 from balise.settings import Settings
@@ -158,6 +162,7 @@ def demo(
         f"({assessment.tracked:,} tracked to their next port; `balise vessel MMSI` for a dossier)"
     )
     print_table(title, rows, ("mmsi", "name", "flag", "risk", "first reason"))
+    show_inspection_plan(workspace, settings)
     opened = int(inbox["count"].sum()) if inbox.height else 0
     Console(stderr=True).print(
         f"{opened:,} open alerts in the inbox; demo world and its ground truth: {folder} "
@@ -167,6 +172,37 @@ def demo(
     if serve:
         link = demo_sign_in(workspace, settings, f"http://{host}:{port}")
         run_server(workspace.root, host, port, sign_in=link)
+
+
+DEMO_SITE: Final = "FRLEH"
+"""The import port whose inspection plan the demo shows: Le Havre."""
+
+
+def show_inspection_plan(workspace: Workspace, settings: Settings) -> None:
+    """Le Havre's inspection plan on the world's last day, stored as `balise cargo plan` stores
+    it (seed 0, so that a second run plans the same), and its summary printed."""
+    try:
+        sites, _ = read_sites(settings["inspection.sites_file"], workspace.root)
+        banned = read_banned(settings["inspection.banned_file"], workspace.root)
+    except UsageError as err:
+        Console(stderr=True).print(f"no inspection plan: {err}", highlight=False)
+        return
+    site = sites.get(DEMO_SITE)
+    store = workspace.open_store()
+    try:
+        day = last_record_day(store)
+        if site is None or day is None:
+            return
+        done = plan_day(store, site, day, inspection_params(settings.values), banned=banned)
+        store.save_inspection_plan(site.site, day, done.rows)
+    finally:
+        store.close()
+    print_plan_summary(done, limit=8)
+    Console(stderr=True).print(
+        f"`balise cargo plan --site {DEMO_SITE} --date {day}` for the whole plan, "
+        "`balise cargo result` to record what a scan found",
+        highlight=False,
+    )
 
 
 DEMO_ACCOUNT = Account("demo", ("admin", "security_officer", "analyst"), "customs",

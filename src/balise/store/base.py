@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Final, Protocol
 
 import polars as pl
@@ -32,6 +32,26 @@ RADAR_PLAN_SCHEMA: Final[dict[str, pl.DataType]] = {
     "planned_at": UTC_TIME, "geojson": pl.String(),
 }  # fmt: skip
 """The last radar siting plan: when it was made and its GeoJSON FeatureCollection (text)."""
+
+INSPECTION_PLAN_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "site": pl.String(), "plan_date": pl.Date(), "planned_at": UTC_TIME,
+    "container_number": pl.String(), "lane": pl.String(), "selected_by": pl.String(),
+    "probability": pl.Float64(), "risk": pl.Float64(), "severity": pl.Float64(),
+    "value": pl.Float64(), "scan_minutes": pl.Float64(), "earliest": UTC_TIME,
+    "latest": UTC_TIME, "scanner": pl.Int64(), "shift_start": UTC_TIME, "shift_end": UTC_TIME,
+    "vessel_imo": pl.Int64(), "bill_of_lading": pl.String(), "reasons": pl.String(),
+    "method": pl.String(), "seed": pl.Int64(),
+}  # fmt: skip
+"""One candidate container of a site's inspection plan for a day: its lane (red, yellow,
+green), why it was selected (held, risk, exploration, or ""), its selection probability, risk
+(0-1), severity, expected value (risk × severity), scan minutes, window, the slot it was given
+(scanner and shift, null when none), its vessel and bill, the reasons (JSON list), the method
+that planned and the seed of the random draw."""
+INSPECTION_RESULT_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "container_number": pl.String(), "inspected_on": pl.Date(), "found": pl.Boolean(),
+    "what": pl.String(), "recorded_at": UTC_TIME, "recorded_by": pl.String(),
+}  # fmt: skip
+"""The result of a container's inspection on a day: found or not, what, who recorded it."""
 
 ALERT_SCHEMA: Final[dict[str, pl.DataType]] = {
     "id": pl.String(), "state": pl.String(), "strength": pl.Float64(), "severity": pl.Float64(),
@@ -516,6 +536,28 @@ class CargoStore(Protocol):
         ...
 
 
+class InspectionStore(Protocol):
+    """Inspection plans (`INSPECTION_PLAN_SCHEMA`, the last plan of each site and day) and
+    results (`INSPECTION_RESULT_SCHEMA`, one per container and day, the latest kept)."""
+
+    def save_inspection_plan(self, site: str, day: date, plan: pl.DataFrame) -> None:
+        """Replace the plan of `site` on `day` with the rows of `plan`, in one transaction."""
+        ...
+
+    def inspection_plans(self, site: str | None = None, day: date | None = None) -> pl.DataFrame:
+        """The stored plans' rows, of `site` and `day` when given, by site, day, then
+        probability (highest first)."""
+        ...
+
+    def record_inspection_results(self, results: pl.DataFrame) -> None:
+        """Store results; one of the same container and day replaces the stored one."""
+        ...
+
+    def inspection_results(self, container_number: str | None = None) -> pl.DataFrame:
+        """The stored results, of `container_number` when given, by day then container."""
+        ...
+
+
 class Store(
     IngestStore,
     PositionStore,
@@ -530,6 +572,7 @@ class Store(
     CoastalStore,
     TelemetryStore,
     CargoStore,
+    InspectionStore,
     Protocol,
 ):
     """Where readers' batches go and where queries read them back: every concern."""

@@ -28,6 +28,7 @@ from balise.store.duckdb_connection import connect, database_key
 from balise.store.duckdb_event_queries import DuckDBEventQueries
 from balise.store.duckdb_events import migrate_events
 from balise.store.duckdb_fleet import DuckDBFleet
+from balise.store.duckdb_inspection import INSPECTION_SQL, DuckDBInspection
 from balise.store.duckdb_positions import DuckDBPositions
 from balise.store.duckdb_records import RECORDS_SQL, DuckDBRecords
 
@@ -77,7 +78,13 @@ _SAME_IDENTITY = " AND ".join(f"i.{c} IS NOT DISTINCT FROM b.{c}" for c in _IDEN
 
 
 class DuckDBStore(
-    DuckDBPositions, DuckDBEventQueries, DuckDBAlerts, DuckDBFleet, DuckDBAccounts, DuckDBRecords
+    DuckDBPositions,
+    DuckDBEventQueries,
+    DuckDBAlerts,
+    DuckDBFleet,
+    DuckDBAccounts,
+    DuckDBRecords,
+    DuckDBInspection,
 ):
     """The `Store` over a DuckDB file (or `:memory:`)."""
 
@@ -92,6 +99,7 @@ class DuckDBStore(
         self._con.execute(ALERTS_SQL)
         self._con.execute(ACCOUNTS_SQL)
         self._con.execute(RECORDS_SQL)
+        self._con.execute(INSPECTION_SQL)
 
     def close(self) -> None:
         self._con.close()

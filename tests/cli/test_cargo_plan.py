@@ -1,0 +1,147 @@
+"""`balise cargo plan`, `cargo result` and `cargo performance` on a workspace holding container
+events: the plan stored and printed, banned parties held, results recorded and the hit rates
+shown; user mistakes (unknown site, bad date) one line and exit 2."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from balise.cli.main import run
+from balise.model.record_batch import RecordBatch, RecordKind
+from balise.store.base import IngestRecord
+from balise.workspace import Workspace
+from cargo_helpers import at, event, events, manifests
+
+BOXES = ("MSCU1234565", "CSQU3054383", "TGHU1791367", "MAEU1175422", "EGHU1847944")
+DAY = (at(1)).date()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    store = Workspace(root).open_store(create=True)
+    rows = []
+    for n, box in enumerate(BOXES):
+        rows.append(event("DISCHARGED", "FRLEH", 0.5 + n / 24, box=box, vessel_imo=9300000 + n,
+                          bill_of_lading=f"BL{n}"))  # fmt: skip
+        if n == 0:  # leaves before the day's shifts: not a candidate
+            rows.append(event("GATED_OUT", "FRLEH", 0.9, box=box))
+    rows.append(event("DISCHARGED", "NLRTM", 0.5, box="HLXU1234567"))  # another port
+    bills = manifests(*[
+        {"bill_of_lading": f"BL{n}", "issued_at": at(-10), "shipper": "Acme Trading S.A."
+         if n == 3 else f"Shipper {n}", "consignee": f"Consignee {n}", "hs_code": "090111",
+         "container_numbers": [box]}
+        for n, box in enumerate(BOXES)
+    ])  # fmt: skip
+    try:
+        store.start_ingest(IngestRecord("t", "t", "test", "running", 0, 100))
+        store.store_records("t", 0, RecordBatch(RecordKind.CONTAINERS, events(*rows)))
+        store.store_records("t", 1, RecordBatch(RecordKind.MANIFESTS, bills))
+    finally:
+        store.close()
+    return root
+
+
+def plan_rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_plan_csv_lists_the_candidates_and_is_stored(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run(["--workspace", str(workspace), "cargo", "plan", "--site", "frleh",
+                "--date", str(DAY), "--format", "csv", "--seed", "3"])  # fmt: skip
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    rows = plan_rows(out.out)
+    assert sorted(r["container_number"] for r in rows) == sorted(BOXES[1:])
+    assert {r["lane"] for r in rows} <= {"red", "yellow", "green"}
+    assert all(0 <= float(r["probability"]) <= 1 for r in rows)
+    red = [r for r in rows if r["lane"] == "red"]
+    assert red
+    assert all(r["scanner"] and r["shift_start"] for r in red)
+    store = Workspace(workspace).open_store()
+    try:
+        stored = store.inspection_plans(site="FRLEH", day=DAY)
+    finally:
+        store.close()
+    assert stored.height == 4
+    assert set(stored["seed"].to_list()) == {3}
+
+
+def test_banned_party_held_and_table_output(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    banned = tmp_path / "banned.csv"
+    banned.write_text("name\nACME TRADING LIMITED\n")
+    code = run(["--workspace", str(workspace), "cargo", "plan", "--site", "FRLEH",
+                "--date", str(DAY), "--format", "jsonl", "--banned", str(banned)])  # fmt: skip
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    held = [line for line in out.out.splitlines() if BOXES[3] in line]
+    assert '"selected_by":"held"' in held[0]
+    assert '"lane":"red"' in held[0]
+    assert "banned list" in held[0]
+    code = run(["--workspace", str(workspace), "cargo", "plan", "--site", "FRLEH",
+                "--date", str(DAY), "--banned", str(banned)])  # fmt: skip
+    out = capsys.readouterr()
+    assert code == 0
+    assert "FRLEH" in out.out
+    assert "1 held" in out.out
+
+
+def test_results_and_performance(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["--workspace", str(workspace), "cargo", "plan", "--site", "FRLEH",
+                "--date", str(DAY), "--format", "csv", "--seed", "1"]) == 0  # fmt: skip
+    rows = plan_rows(capsys.readouterr().out)
+    red = [r["container_number"] for r in rows if r["lane"] == "red"]
+    code = run(["--workspace", str(workspace), "cargo", "result", red[0].lower(), "--found",
+                "yes", "--what", "cocaine, 40 kg", "--date", str(DAY)])  # fmt: skip
+    assert code == 0
+    for box in red[1:]:
+        assert run(["--workspace", str(workspace), "cargo", "result", box, "--found", "no",
+                    "--date", str(DAY)]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert run(["--workspace", str(workspace), "cargo", "performance"]) == 0
+    out = capsys.readouterr().out
+    assert "naive hit rate" in out
+    assert f"{1 / len(red):.1%}" in out
+    assert run(["--workspace", str(workspace), "cargo", "plan", "--site", "FRLEH",
+                "--date", str(DAY + timedelta(days=1)), "--report"]) == 0  # fmt: skip
+    assert "IPW" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--site", "XXABC", "--date", "2025-03-02"], "unknown site 'XXABC'"),
+        (["--site", "FRLEH", "--date", "2025-02-30"], "not a day as YYYY-MM-DD"),
+        (["--site", "FRLEH", "--date", "tomorrow"], "not a day"),
+    ],
+)
+def test_user_mistakes_are_one_line_and_exit_2(
+    workspace: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run(["--workspace", str(workspace), "cargo", "plan", *args])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_bad_sites_table_is_a_clear_error(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workspace / "inspection-sites.csv").write_text(
+        "site,scanners,scans_per_hour,shifts\nFRLEH,2,3,morning\n"
+    )
+    code = run(["--workspace", str(workspace), "cargo", "plan", "--site", "FRLEH",
+                "--date", str(date(2025, 3, 2))])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "line 2" in err
