@@ -1,0 +1,239 @@
+"""Cargo detection on the synthetic world: recall and precision of every container event type
+(`shell_game`, `release_fraud`, `container_clone`, `door_opened`, `box_off_vessel`,
+`reefer_anomaly`, `unexpected_stop`) against each world's truth.
+
+Builds worlds (one per seed, `balise.cli.demo.ensure_world`, cached in `--cache`), and for each a
+workspace beside it (cached too) into which the world's AIS (`ais.nmea`) and its cargo records
+(`container-events.jsonl`, `manifests.csv`, `telemetry.jsonl`, `releases.csv`, `gate.csv`) are
+ingested through the same readers as `balise ingest ais|containers|manifests|telemetry|
+releases|gate`. Then `run_pipeline` runs, as `balise detect` does (AIS detection for the port
+visits the shell-game rule reads, then the cargo stage with the AIS positions its box-off-vessel
+rule reads), and the stored events of the cargo types are scored.
+
+Matching rule: a detected event matches a truth event of the same world and type when its
+subject is the same container (subject kind `container`, id the box number) and their spans
+overlap with `--slack-hours` of slack (either side). A truth event is found when an event matches
+it; a detected event is right when it matches a truth event. Precision counts events, recall
+truth events, so two events about one staged box both count as right.
+
+Only `--dev-seeds` were looked at to analyse errors and choose anything; `--seeds` are reported.
+Writes `bench/results/cargo_quality.json` and `.md`. A benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from balise.cli.demo import ensure_world
+from balise.engine.cargo import CARGO_TYPES
+from balise.engine.detect import Geography, default_geography
+from balise.engine.ingest import Input, ingest_input
+from balise.engine.ingest_records import RecordKind, ingest_records
+from balise.engine.pipeline import GeographyBuilder, run_pipeline
+from balise.geo.zones import Zone
+from balise.model.batch import ReadOptions
+from balise.sim.world import FILES, WorldSpec
+from balise.workspace import Workspace
+
+RESULTS = Path(__file__).resolve().parents[1] / "bench" / "results"
+RECORDS = (
+    (RecordKind.CONTAINERS, "containers"),
+    (RecordKind.MANIFESTS, "manifests"),
+    (RecordKind.TELEMETRY, "telemetry"),
+    (RecordKind.RELEASES, "releases"),
+    (RecordKind.GATE, "gate"),
+)
+"""The cargo records ingested beside the AIS (`balise ingest KIND FILE`)."""
+NOTES: tuple[str, ...] = ()
+
+
+def _input(path: Path) -> Input:
+    return Input(path.name, lambda: path.open("rb"), path.stat().st_size)
+
+
+def _geography(cache: Path) -> GeographyBuilder:
+    """The pipeline's geography builder with the distance-to-shore grid cached once for all
+    worlds."""
+
+    def build(_: Path, zones: tuple[Zone, ...]) -> Geography:
+        return default_geography(cache / "geography", zones)
+
+    return build
+
+
+def _truth(folder: Path) -> list[dict[str, Any]]:
+    """The world's truth about containers, times parsed."""
+    records = [json.loads(line) for line in (folder / "truth.jsonl").read_text().splitlines()]
+    kept = [r for r in records if (r.get("subject") or {}).get("kind") == "container"]
+    for record in kept:
+        for key in ("start", "end"):
+            record[key] = datetime.fromisoformat(record[key].replace("Z", "+00:00"))
+    return kept
+
+
+def world(seed: int, args: argparse.Namespace) -> dict[str, Any]:
+    """The cargo events the pipeline stores for one world, its container truth, and timings."""
+    spec = WorldSpec(seed=seed, vessels=args.vessels, days=args.days)
+    folder = ensure_world(args.cache / f"world-{seed}-{args.vessels}-{args.days:g}", spec)
+    workspace = Workspace(folder / "workspace")
+    settings = workspace.settings()
+    options = ReadOptions(None, 200_000)
+    clock = time.perf_counter()
+    if not workspace.store_path.exists():
+        store = workspace.open_store(create=True)
+        try:
+            ingest_input(_input(folder / FILES["nmea"]), store, options)
+            for kind, key in RECORDS:
+                ingest_records(kind, _input(folder / FILES[key]), store, options)
+        finally:
+            store.close()
+    ingested = time.perf_counter() - clock
+    clock = time.perf_counter()
+    done = run_pipeline(workspace, settings, geography=_geography(args.cache))
+    piped = time.perf_counter() - clock
+    store = workspace.open_store()
+    try:
+        stored = store.events()
+    finally:
+        store.close()
+    events = stored.filter(pl.col("type").is_in(list(CARGO_TYPES))).to_dicts()
+    for event in events:
+        event["world"] = seed
+    truth = [{**t, "world": seed} for t in _truth(folder)]
+    cargo = done.cargo
+    return {"seed": seed, "events": events, "truth": truth,
+            "ingest_s": round(ingested, 1), "pipeline_s": round(piped, 1),
+            "container_events": cargo.container_events if cargo else 0,
+            "telemetry": cargo.telemetry if cargo else 0}  # fmt: skip
+
+
+def matches(event: dict[str, Any], truth: dict[str, Any], slack: timedelta) -> bool:
+    """Whether a detected event is about the truth event (see the module docstring)."""
+    subject = event["subject"] or {}
+    return (
+        event["world"] == truth["world"]
+        and event["type"] == truth["type"]
+        and subject.get("kind") == "container"
+        and subject.get("id") == truth["subject"]["id"]
+        and event["start"] - slack <= truth["end"]
+        and truth["start"] - slack <= event["end"]
+    )
+
+
+def score(worlds: list[dict[str, Any]], slack: timedelta) -> dict[str, Any]:
+    """Truth, detected, found, right, recall and precision per type; the misses and the false
+    events listed."""
+    events = [e for w in worlds for e in w["events"]]
+    truth = [t for w in worlds for t in w["truth"] if t["type"] in CARGO_TYPES]
+    table: dict[str, Any] = {}
+    for kind in CARGO_TYPES:
+        wanted = [t for t in truth if t["type"] == kind]
+        found = [e for e in events if e["type"] == kind]
+        hit = [t for t in wanted if any(matches(e, t, slack) for e in found)]
+        right = [e for e in found if any(matches(e, t, slack) for t in wanted)]
+        table[kind] = {
+            "truth": len(wanted), "detected": len(found), "found": len(hit), "right": len(right),
+            "recall": round(len(hit) / len(wanted), 3) if wanted else None,
+            "precision": round(len(right) / len(found), 3) if found else None,
+            "missed": [_brief(t) for t in wanted if t not in hit],
+            "false": [_brief(e) for e in found if e not in right],
+        }  # fmt: skip
+    return table
+
+
+def _brief(record: dict[str, Any]) -> dict[str, Any]:
+    evidence = record.get("evidence")
+    if isinstance(evidence, str):
+        evidence = json.loads(evidence)
+    return {"world": record["world"], "container": (record["subject"] or {}).get("id"),
+            "start": str(record["start"]), "end": str(record["end"]),
+            "evidence": evidence}  # fmt: skip
+
+
+def _rows(table: dict[str, Any]) -> list[str]:
+    lines = ["| type | truth | found | recall | detected | right | precision |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
+    for kind, r in table.items():
+        lines.append(
+            f"| {kind} | {r['truth']} | {r['found']} | {_fmt(r['recall'])} | {r['detected']} | "
+            f"{r['right']} | {_fmt(r['precision'])} |"
+        )
+    return lines
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _causes(table: dict[str, Any]) -> list[str]:
+    """The false events' reasons (their evidence's `reason`/`why` when given), per type."""
+    lines = []
+    for kind, r in table.items():
+        if not r["false"]:
+            continue
+        why = Counter(str((f["evidence"] or {}).get("reason", "")) or "-" for f in r["false"])
+        lines.append(f"- {kind}: {len(r['false'])} false ({', '.join(f'{k} {v}' for k, v in why.items())})")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4])
+    parser.add_argument("--dev-seeds", type=int, nargs="+", default=[11, 12, 13, 14])
+    parser.add_argument("--vessels", type=int, default=120)
+    parser.add_argument("--days", type=float, default=5.0)
+    parser.add_argument("--slack-hours", type=float, default=6.0)
+    parser.add_argument("--cache", type=Path, default=Path(__file__).parent / ".cache" / "cargo")
+    parser.add_argument("--out", default="cargo_quality", help="Results file stem.")
+    args = parser.parse_args()
+    slack = timedelta(hours=args.slack_hours)
+    dev = [world(seed, args) for seed in args.dev_seeds]
+    report = [world(seed, args) for seed in args.seeds]
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    command = (
+        "PYTHONPATH=src:tests python bench/cargo_quality.py "
+        f"--seeds {' '.join(map(str, args.seeds))} "
+        f"--dev-seeds {' '.join(map(str, args.dev_seeds))} --vessels {args.vessels} "
+        f"--days {args.days:g} --slack-hours {args.slack_hours:g}"
+    )
+    timings = {w["seed"]: {k: w[k] for k in ("ingest_s", "pipeline_s", "container_events",
+                                             "telemetry")} for w in dev + report}  # fmt: skip
+    record = {"date": datetime.now(UTC).date().isoformat(), "machine": machine,
+              "command": command, "dev_seeds": args.dev_seeds, "seeds": args.seeds,
+              "dev": score(dev, slack), "report": score(report, slack),
+              "timings": timings}  # fmt: skip
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{args.out}.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+    lines = [
+        "# Cargo detection on the synthetic world", "",
+        f"{record['date']} — {machine} — `{command}`", "",
+        f"Matching: same world, type and container, spans overlapping with {args.slack_hours:g} h "
+        "of slack (see the docstring of `bench/cargo_quality.py`).", "",
+        f"## Reported seeds {', '.join(map(str, args.seeds))}", "",
+        *_rows(record["report"]), "", *_causes(record["report"]), "",
+        f"## Development seeds {', '.join(map(str, args.dev_seeds))}", "",
+        *_rows(record["dev"]), "", *_causes(record["dev"]), "",
+        "## Cost per world (ingest of AIS and cargo records, then `run_pipeline`)", "",
+        "| seed | ingest s | pipeline s | container events | telemetry |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]  # fmt: skip
+    for seed, t in timings.items():
+        lines.append(f"| {seed} | {t['ingest_s']} | {t['pipeline_s']} | "
+                     f"{t['container_events']:,} | {t['telemetry']:,} |")  # fmt: skip
+    lines += ["", *NOTES]
+    (RESULTS / f"{args.out}.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
