@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -89,7 +90,9 @@ def world(seed: int, args: argparse.Namespace) -> dict[str, Any]:
     settings = workspace.settings()
     options = ReadOptions(None, 200_000)
     clock = time.perf_counter()
-    if not workspace.store_path.exists():
+    stamp, built = workspace.root / "world-spec.json", (folder / "spec.json").read_text()
+    if not stamp.exists() or stamp.read_text() != built:
+        shutil.rmtree(workspace.root, ignore_errors=True)
         store = workspace.open_store(create=True)
         try:
             ingest_input(_input(folder / FILES["nmea"]), store, options)
@@ -97,6 +100,7 @@ def world(seed: int, args: argparse.Namespace) -> dict[str, Any]:
                 ingest_records(kind, _input(folder / FILES[key]), store, options)
         finally:
             store.close()
+        stamp.write_text(built)
     ingested = time.perf_counter() - clock
     clock = time.perf_counter()
     done = run_pipeline(workspace, settings, geography=_geography(args.cache))

@@ -64,12 +64,15 @@ def test_one_weak_indicator_alone_is_quiet() -> None:
 
 def test_a_vessel_the_ais_does_not_put_at_the_port_adds_a_reason() -> None:
     visits = pl.DataFrame(
-        {"mmsi": [636012345], "start": [at(30)], "end": [at(31)], "locode": ["FRLEH"]}
-    )
+        {"mmsi": [636012345, 636012345], "start": [at(-5), at(30)], "end": [at(-4), at(31)],
+         "locode": ["COCTG", "FRLEH"]}
+    )  # fmt: skip
     rows = voyage("ECGYE", "DOCAU", "NLRTM")
     assert _detect(rows).is_empty()
     out = _detect(rows, port_visits=visits)
     assert _indicators(out) == [["vessel_not_at_port", "watched_hub"]]
+    later = visits.filter(pl.col("locode") == "FRLEH")  # the AIS begins after the voyage
+    assert _detect(rows, port_visits=later).is_empty()
 
 
 def test_a_stay_of_months_is_enough_alone() -> None:
