@@ -477,7 +477,7 @@ def off_vessel(yard: Yard) -> None:
 
 
 def unexpected_stop(yard: Yard) -> None:
-    """A truck stops 1.5-3 h a few km off its way to the consignee."""
+    """A truck stops 1.5-3 h 5-8 km off its way to the consignee."""
     candidates = [
         b
         for b in yard.boxes
@@ -492,7 +492,8 @@ def unexpected_stop(yard: Yard) -> None:
     share = float(rng.uniform(0.3, 0.7))
     lat = here.lat + share * (box.delivery[2] - here.lat)
     lon = here.lon + share * (box.delivery[3] - here.lon)
-    lat, lon = offset(lat, lon, float(rng.uniform(0, 360)), float(rng.uniform(1.5, 3)))
+    # 2.5-4.5 nm (5-8 km) off the way: a stop nearer the terminal or the consignee is theirs
+    lat, lon = offset(lat, lon, float(rng.uniform(0, 360)), float(rng.uniform(2.5, 4.5)))
     stop = left + share * hours * HOUR_S
     box.smart = True
     box.truck_stop = (stop, stop + float(rng.uniform(1.5, 3)) * HOUR_S, lat, lon)
