@@ -43,10 +43,11 @@ from balise.cli.demo import ensure_world
 from balise.engine.cargo import CARGO_TYPES
 from balise.engine.detect import Geography, default_geography
 from balise.engine.ingest import Input, ingest_input
-from balise.engine.ingest_records import RecordKind, ingest_records
+from balise.engine.ingest_records import ingest_records
 from balise.engine.pipeline import GeographyBuilder, run_pipeline
 from balise.geo.zones import Zone
 from balise.model.batch import ReadOptions
+from balise.model.record_batch import RecordKind
 from balise.sim.world import FILES, WorldSpec
 from balise.workspace import Workspace
 

@@ -182,7 +182,8 @@ def test_a_stop_near_the_first_fix_but_away_from_the_terminal_is_reported() -> N
     rows = [*[r for r in TRIP if r["event_code"] != "GATED_OUT"], left,
             event("STRIPPED", "NLRTM", 11.5, lat=52.2, lon=4.9)]  # fmt: skip
     fixes = [{"time": at(11, 0.25), "lat": 51.927, "lon": 4.4},
-             *({"time": at(11, 0.5 + m / 60), "lat": 51.9405, "lon": 4.4} for m in range(0, 91, 15)),
+             *({"time": at(11, 0.5 + m / 60), "lat": 51.9405, "lon": 4.4}
+               for m in range(0, 91, 15)),
              {"time": at(11, 3), "lat": 52.2, "lon": 4.9}]  # fmt: skip
     out = detect_unexpected_stops(telemetry(*fixes), events(*rows))
     assert out.height == 1
