@@ -44,13 +44,13 @@ FILLED: Final = ("STUFFED", "STRIPPED")
 """Codes that are acts on the cargo: the box is laden while they happen."""
 DELIVERED: Final = ("STRIPPED", "GATED_OUT", "DROPPED_OFF", "HANDED_OVER", "PICKED_UP")
 """Codes that, after the last discharge, say the box left the destination terminal."""
-MIN_DIRECT_KM: Final = 1500.0
-"""Below this first-to-last port distance (km) no detour ratio is given: the ratio is meant for
-ocean crossings, and a regional trip through a hub is ordinary hub-and-spoke feeder service
-(Manzanillo–Kingston–Cartagena is 4.8 times the direct route, Barranquilla–Kingston–Caucedo
-1.6). Raised from 100 km after the synthetic worlds' development seeds
-(`bench/cargo_quality.py`), where such feeder trips through a watched hub were most false
-shell games."""
+MIN_DIRECT_KM: Final = 3000.0
+"""Below this first-to-last port distance (km, the direct sea route) no detour ratio is given:
+the ratio is meant for ocean crossings, and a regional trip through a hub is ordinary
+hub-and-spoke feeder service (Manzanillo–Kingston–Cartagena is 4.8 times the direct route,
+Barranquilla–Kingston–Caucedo 1.6; the Caribbean basin spans about 3,000 km). Raised from
+100 km after the synthetic worlds' development seeds (`bench/cargo_quality.py`), where such
+feeder trips through a watched hub made most false shell games."""
 
 
 @dataclass(frozen=True)

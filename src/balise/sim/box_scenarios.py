@@ -492,8 +492,15 @@ def unexpected_stop(yard: Yard) -> None:
     share = float(rng.uniform(0.3, 0.7))
     lat = here.lat + share * (box.delivery[2] - here.lat)
     lon = here.lon + share * (box.delivery[3] - here.lon)
-    # 2.5-4.5 nm (5-8 km) off the way: a stop nearer the terminal or the consignee is theirs
-    lat, lon = offset(lat, lon, float(rng.uniform(0, 360)), float(rng.uniform(2.5, 4.5)))
+    # 2.5-4.5 nm (5-8 km) to a side of the way: a stop nearer the terminal or the consignee is
+    # theirs (a random bearing could lead back to the terminal)
+    way = np.degrees(
+        np.arctan2(
+            (box.delivery[3] - here.lon) * np.cos(np.radians(here.lat)), box.delivery[2] - here.lat
+        )
+    )
+    side = way + float(rng.choice([-90.0, 90.0])) + float(rng.uniform(-30, 30))
+    lat, lon = offset(lat, lon, float(side), float(rng.uniform(2.5, 4.5)))
     stop = left + share * hours * HOUR_S
     box.smart = True
     box.truck_stop = (stop, stop + float(rng.uniform(1.5, 3)) * HOUR_S, lat, lon)
