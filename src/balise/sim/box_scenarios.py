@@ -313,7 +313,13 @@ def _nm(a: str, b: str) -> float:
 
 
 def rip_off(yard: Yard) -> None:
-    """A smart box opened at night at its terminal between discharge and release, resealed."""
+    """A smart box opened at night at its terminal between discharge and release, resealed;
+    opened inside the window (a release after the window's end leaves the box in its terminal
+    when the records stop)."""
+
+    def last_s(b: Box) -> float:
+        return min((b.released_s or 0.0) - 1.5 * HOUR_S, 0.95 * yard.end_s)
+
     candidates = [
         b
         for b in yard.boxes
@@ -321,13 +327,13 @@ def rip_off(yard: Yard) -> None:
         and b.released_s is not None
         and b.inspected_s is None
         and yard.in_window(b.legs[-1].discharged_s)
-        and b.released_s - b.legs[-1].discharged_s > 3 * HOUR_S
+        and last_s(b) - b.legs[-1].discharged_s > 1.5 * HOUR_S
     ]
     box = yard.take(candidates)
     if box is None or box.released_s is None:
         return
     rng, discharged = yard.rng, box.legs[-1].discharged_s
-    opened = float(rng.uniform(discharged + HOUR_S, box.released_s - 1.5 * HOUR_S))
+    opened = float(rng.uniform(discharged + HOUR_S, last_s(box)))
     box.smart = True
     box.doors.append(
         Door(opened, opened + float(rng.uniform(15, 40)) * 60, "", float(rng.uniform(20, 80)))
