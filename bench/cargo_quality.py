@@ -87,16 +87,20 @@ NOTES: tuple[str, ...] = (
     "  after the gate-out (already on the road) as the terminal: the gate-out's position now comes",
     '  first. The events under "other scenario" are devices left at sea (`box_off_vessel`).',
     "- `door_opened`: a rip-off could be staged after the window's end (its release came later);",
-    "  it now opens inside the window.",
+    "  it now opens inside the window. This one was seen on reported seed 1, not on the",
+    "  development seeds: a simulator defect (truth outside the records), no threshold moved.",
     "",
     "What remains: `release_fraud` misses every theft whose rightful haulier comes after the",
     "window's end (all misses are on the last day): an unknown haulier on another's release is",
     "not enough alone by design (noisy-OR 0.40 < `min_score` 0.45; subcontracting is daily), and",
     "the second pickup that proves it is not in the records yet. No threshold was tuned for it.",
-    "One `release_fraud` and one `reefer_anomaly` on development seeds are about boxes of other",
-    "scenarios. Worlds of 120 vessels and 5 days stage every cargo scenario twice (release",
-    "theft: each box of the insider's network); building one costs about 30 s, ingesting its AIS",
-    "and cargo records 10-30 s, the pipeline 10-35 s on 2 shared cores.",
+    "(In `gate.csv` the thief's accepted gate-out is the box's only one.) One `release_fraud`",
+    "event on the development seeds is about a box of another scenario.",
+    "",
+    "Worlds of 120 vessels and 5 days stage every cargo scenario twice (release theft: each box",
+    "of the insider's network); building one costs about 30 s. The cost table gives the ingest",
+    "and the first (full) pipeline run of each workspace, measured when it was built, and the",
+    "pipeline run of this invocation (incremental AIS detection, full cargo stage).",
 )
 
 
@@ -147,6 +151,10 @@ def world(seed: int, args: argparse.Namespace) -> dict[str, Any]:
     clock = time.perf_counter()
     done = run_pipeline(workspace, settings, geography=_geography(args.cache))
     piped = time.perf_counter() - clock
+    cost = workspace.root / "cost.json"
+    if not cost.exists():
+        cost.write_text(json.dumps({"ingest_s": round(ingested, 1), "first_s": round(piped, 1)}))
+    first = json.loads(cost.read_text())
     store = workspace.open_store()
     try:
         stored = store.events()
@@ -158,7 +166,8 @@ def world(seed: int, args: argparse.Namespace) -> dict[str, Any]:
     truth = [{**t, "world": seed} for t in _truth(folder)]
     cargo = done.cargo
     return {"seed": seed, "events": events, "truth": truth,
-            "ingest_s": round(ingested, 1), "pipeline_s": round(piped, 1),
+            "ingest_s": first["ingest_s"], "first_pipeline_s": first["first_s"],
+            "pipeline_s": round(piped, 1),
             "container_events": cargo.container_events if cargo else 0,
             "telemetry": cargo.telemetry if cargo else 0}  # fmt: skip
 
@@ -273,8 +282,8 @@ def main() -> None:
         f"--dev-seeds {' '.join(map(str, args.dev_seeds))} --vessels {args.vessels} "
         f"--days {args.days:g} --slack-hours {args.slack_hours:g}"
     )
-    timings = {w["seed"]: {k: w[k] for k in ("ingest_s", "pipeline_s", "container_events",
-                                             "telemetry")} for w in dev + report}  # fmt: skip
+    keys = ("ingest_s", "first_pipeline_s", "pipeline_s", "container_events", "telemetry")
+    timings = {w["seed"]: {k: w[k] for k in keys} for w in dev + report}
     record = {"date": datetime.now(UTC).date().isoformat(), "machine": machine,
               "command": command, "dev_seeds": args.dev_seeds, "seeds": args.seeds,
               "dev": score(dev, slack), "report": score(report, slack),
@@ -291,11 +300,11 @@ def main() -> None:
         f"## Development seeds {', '.join(map(str, args.dev_seeds))}", "",
         *_rows(record["dev"]), "", *_causes(record["dev"]), "",
         "## Cost per world (ingest of AIS and cargo records, then `run_pipeline`)", "",
-        "| seed | ingest s | pipeline s | container events | telemetry |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| seed | ingest s | first pipeline s | this pipeline s | container events | telemetry |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]  # fmt: skip
     for seed, t in timings.items():
-        lines.append(f"| {seed} | {t['ingest_s']} | {t['pipeline_s']} | "
+        lines.append(f"| {seed} | {t['ingest_s']} | {t['first_pipeline_s']} | {t['pipeline_s']} | "
                      f"{t['container_events']:,} | {t['telemetry']:,} |")  # fmt: skip
     lines += ["", *NOTES]
     (RESULTS / f"{args.out}.md").write_text("\n".join(lines) + "\n")
