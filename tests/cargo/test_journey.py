@@ -130,6 +130,23 @@ def test_legs_are_checked_against_port_visits() -> None:
     assert unknown["vessel_at_load"].to_list() == [None]
 
 
+def test_a_leg_outside_the_span_of_the_vessels_visits_is_not_judged() -> None:
+    """A box loaded before the AIS record begins: the vessel's later visits elsewhere say
+    nothing of where it was then (and discharged after the record ends, likewise)."""
+    legs = journey_frames(journeys(events(*voyage("ECGYE", "NLRTM")))).legs
+    visits = pl.DataFrame(
+        {"mmsi": [636012345], "start": [at(4)], "end": [at(5)], "locode": ["PAMIT"]}
+    )
+    checked = legs_at_port_visits(legs, visits, slack_hours=12)
+    assert checked["vessel_at_load"].to_list() == [None]
+    assert checked["vessel_at_discharge"].to_list() == [None]
+    wider = visits.vstack(
+        pl.DataFrame({"mmsi": [636012345], "start": [at(20)], "end": [at(21)], "locode": ["BEANR"]})
+    )
+    checked = legs_at_port_visits(legs, wider, slack_hours=12)
+    assert checked["vessel_at_discharge"].to_list() == [False]
+
+
 def test_every_listed_port_has_a_time_zone_and_a_position() -> None:
     from zoneinfo import ZoneInfo
 

@@ -10,7 +10,7 @@ from balise.cargo.journey import journeys
 from balise.cargo.ports import hub_ports, sea_route_km
 from balise.cargo.shell_game import detect_shell_game
 from balise.model.events import EVENT_SCHEMA
-from cargo_helpers import at, events, voyage
+from cargo_helpers import at, event, events, voyage
 
 WATCHED = frozenset({"DOCAU", "PAMIT", "TGLFW"})
 
@@ -64,12 +64,26 @@ def test_one_weak_indicator_alone_is_quiet() -> None:
 
 def test_a_vessel_the_ais_does_not_put_at_the_port_adds_a_reason() -> None:
     visits = pl.DataFrame(
-        {"mmsi": [636012345], "start": [at(30)], "end": [at(31)], "locode": ["FRLEH"]}
-    )
+        {"mmsi": [636012345, 636012345], "start": [at(-5), at(30)], "end": [at(-4), at(31)],
+         "locode": ["COCTG", "FRLEH"]}
+    )  # fmt: skip
     rows = voyage("ECGYE", "DOCAU", "NLRTM")
     assert _detect(rows).is_empty()
     out = _detect(rows, port_visits=visits)
     assert _indicators(out) == [["vessel_not_at_port", "watched_hub"]]
+    later = visits.filter(pl.col("locode") == "FRLEH")  # the AIS begins after the voyage
+    assert _detect(rows, port_visits=later).is_empty()
+
+
+def test_a_box_parked_laden_at_a_hub_for_months_before_loading_is_reported() -> None:
+    """A chain that starts laden at a hub has no stop between legs at that hub: the wait from
+    its gate-in to its first loading is the dwell."""
+    parked = [event("GATED_IN", "DOCAU", -60), *voyage("DOCAU", "NLRTM", stuffed=False)]
+    out = _detect(parked)
+    assert _indicators(out) == [["long_dwell_strong", "origin_at_hub"]]
+    assert "waited 60 days laden at hub DOCAU" in out["evidence"][0]
+    briefly = [event("GATED_IN", "DOCAU", -2), *voyage("DOCAU", "NLRTM", stuffed=False)]
+    assert _detect(briefly).is_empty()  # an ordinary wait for the connecting ship
 
 
 def test_a_stay_of_months_is_enough_alone() -> None:

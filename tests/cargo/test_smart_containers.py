@@ -175,6 +175,23 @@ def test_a_short_stop_or_a_drivers_break_is_quiet() -> None:
     assert _drive(120, after_hours=5).height == 1
 
 
+def test_a_stop_near_the_first_fix_but_away_from_the_terminal_is_reported() -> None:
+    """A device reporting every 15 min is already 3 km out of the terminal at its first fix
+    after the gate-out: the stop 1.5 km further on is not the terminal's."""
+    left = event("GATED_OUT", "NLRTM", 11, lat=51.9, lon=4.4)
+    rows = [*[r for r in TRIP if r["event_code"] != "GATED_OUT"], left,
+            event("STRIPPED", "NLRTM", 11.5, lat=52.2, lon=4.9)]  # fmt: skip
+    fixes = [{"time": at(11, 0.25), "lat": 51.927, "lon": 4.4},
+             *({"time": at(11, 0.5 + m / 60), "lat": 51.9405, "lon": 4.4}
+               for m in range(0, 91, 15)),
+             {"time": at(11, 3), "lat": 52.2, "lon": 4.9}]  # fmt: skip
+    out = detect_unexpected_stops(telemetry(*fixes), events(*rows))
+    assert out.height == 1
+    assert json.loads(out["evidence"][0])["minutes"] == 90
+    near = [f | {"lat": 51.905} if f["lat"] == 51.9405 else f for f in fixes]  # at the terminal
+    assert detect_unexpected_stops(telemetry(*near), events(*rows)).is_empty()
+
+
 def test_the_stop_at_the_consignee_is_quiet() -> None:
     fixes = telemetry(*({"time": at(11, h / 6), "lat": 51.9 + (0.3 if h > 3 else h * 0.05),
                           "lon": 4.4} for h in range(20)))  # fmt: skip

@@ -8,9 +8,11 @@ before the consignee sees it (the extraction teams of Europol's "Criminal networ
 stops: consecutive fixes all within `stop_radius_m` of the first, lasting `min_stop_minutes` or
 more. A stop is reported unless it is:
 
-- within `place_radius_km` of where the inland move began (the terminal: the first fix, or the
-  gate-out's position) or of where it ended (the stripping or drop-off event's position, or the
-  last fix when such an event is recorded);
+- within `place_radius_km` of where the inland move began (the terminal: the gate-out's
+  position, else the first fix) or of where it ended (the stripping or drop-off event's position,
+  else the last fix when such an event is recorded). A fix stands in for an event's position only
+  when the event has none: a device reporting often on the road may already be kilometres out
+  of the terminal at its first fix;
 - still going at the last fix with no end event recorded (the box may be at its consignee);
 - a driver's break: it starts after `legal_break_after_hours` of the move and lasts at most
   `legal_break_max_minutes` (EU Regulation 561/2006, art. 7: a 45-minute break after 4.5 hours of
@@ -100,9 +102,9 @@ def _move_findings(
     rows = list(readings.filter(pl.col("time").is_between(begin, until)).iter_rows(named=True))
     if len(rows) < 2:
         return []
-    places = [(start["lat"], start["lon"]), (rows[0]["lat"], rows[0]["lon"])]
+    places = [_place(start, rows[0])]
     if end_event is not None:
-        places += [(end_event["lat"], end_event["lon"]), (rows[-1]["lat"], rows[-1]["lon"])]
+        places.append(_place(end_event, rows[-1]))
     findings = []
     for stop in _stops(rows, params):
         open_ended = stop[-1] is rows[-1] and end_event is None
@@ -114,6 +116,13 @@ def _move_findings(
             continue
         findings.append(_finding(box, start, stop, minutes, on_road, params))
     return findings
+
+
+def _place(event: dict[str, Any], fix: dict[str, Any]) -> tuple[Any, Any]:
+    """Where an event happened: its position, else the fix standing in for it."""
+    if event["lat"] is not None and event["lon"] is not None:
+        return event["lat"], event["lon"]
+    return fix["lat"], fix["lon"]
 
 
 def _stops(rows: list[dict[str, Any]], params: InlandParams) -> list[list[dict[str, Any]]]:

@@ -44,9 +44,13 @@ FILLED: Final = ("STUFFED", "STRIPPED")
 """Codes that are acts on the cargo: the box is laden while they happen."""
 DELIVERED: Final = ("STRIPPED", "GATED_OUT", "DROPPED_OFF", "HANDED_OVER", "PICKED_UP")
 """Codes that, after the last discharge, say the box left the destination terminal."""
-MIN_DIRECT_KM: Final = 100.0
-"""Below this first-to-last port distance (km) no detour ratio is given: a feeder hop between
-neighbouring ports would make any ratio meaningless."""
+MIN_DIRECT_KM: Final = 3000.0
+"""Below this first-to-last port distance (km, the direct sea route) no detour ratio is given:
+the ratio is meant for ocean crossings, and a regional trip through a hub is ordinary
+hub-and-spoke feeder service (Manzanillo–Kingston–Cartagena is 4.8 times the direct route,
+Barranquilla–Kingston–Caucedo 1.6; the Caribbean basin spans about 3,000 km). Raised from
+100 km after the synthetic worlds' development seeds (`bench/cargo_quality.py`), where such
+feeder trips through a watched hub made most false shell games."""
 
 
 @dataclass(frozen=True)
@@ -565,12 +569,14 @@ def legs_at_port_visits(
     vessel (by MMSI) had a port visit at the load (discharge) port covering the load (discharge)
     time, give or take `slack_hours`. A visit is at the port when its `locode` is the port's, or
     when its position is within `max_port_km` of the port's. Null when it cannot be judged: no
-    MMSI, no port or time, or no visit at all of that vessel in `port_visits` (AIS not covering
-    it); False when the vessel's visits are known and none fits — the box is booked on a ship
-    the AIS does not put there."""
+    MMSI, no port or time, no visit at all of that vessel in `port_visits`, or a time outside
+    the span of the vessel's visits (from the start of its first to the end of its last, give or
+    take `slack_hours`): the AIS may not cover it (a box loaded before the record begins); False
+    when the vessel's visits before and after the time are known and none fits — the box is
+    booked on a ship the AIS does not put there."""
     by_vessel: dict[int, list[dict[str, Any]]] = {}
     for visit in port_visits.iter_rows(named=True):
-        if visit["mmsi"] is not None:
+        if visit["mmsi"] is not None and visit["start"] is not None:
             by_vessel.setdefault(int(visit["mmsi"]), []).append(visit)
     checks: dict[str, list[bool | None]] = {"vessel_at_load": [], "vessel_at_discharge": []}
     for leg in legs.iter_rows(named=True):
@@ -579,14 +585,27 @@ def legs_at_port_visits(
             ("vessel_at_load", leg["load_port"], leg["loaded_at"]),
             ("vessel_at_discharge", leg["discharge_port"], leg["discharged_at"]),
         ):
+            judged = (
+                visits is not None
+                and port is not None
+                and moment is not None
+                and _within_visits(visits, moment, slack_hours)
+            )
             checks[column].append(
-                None
-                if visits is None or port is None or moment is None
-                else any(_visit_fits(v, port, moment, slack_hours, max_port_km) for v in visits)
+                any(_visit_fits(v, port, moment, slack_hours, max_port_km) for v in visits or ())
+                if judged
+                else None
             )
     return legs.with_columns(
         pl.Series(name, values, dtype=pl.Boolean) for name, values in checks.items()
     )
+
+
+def _within_visits(visits: list[dict[str, Any]], moment: datetime, slack_hours: float) -> bool:
+    """Whether `moment` lies within the span of a vessel's `visits` (± `slack_hours`)."""
+    first = min(v["start"] for v in visits)
+    last = max(v["end"] or v["start"] for v in visits)
+    return hours(moment, first) <= slack_hours and hours(last, moment) <= slack_hours
 
 
 def _visit_fits(

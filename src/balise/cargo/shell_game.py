@@ -10,7 +10,8 @@ read for these indicators, each with a weight (`ShellGameParams`):
   pickup recorded), so its true origin is unknown;
 - `watched_hub`: a stop at a watched hub (one per hub, the weight once per stop);
 - `many_transshipments`: at least `many_transshipments` stops where the box changed vessel;
-- `long_dwell`: a stop of `long_dwell_days` or more at a port between two legs (**strong** from
+- `long_dwell`: a stop of `long_dwell_days` or more at a port between two legs, or a wait as long
+  at the hub where a chain starting laden begins, before its first loading (**strong** from
   `strong_dwell_days`): transshipment waits are days, months are the signature;
 - `detour`: the detour ratio (`journey.py`) at least `detour_ratio`;
 - `redocumented`: the bill of lading replaced or changed mid-route (**strong**);
@@ -176,7 +177,7 @@ def _indicators(
                 f"{journey.transshipments} transshipments",
             )
         )
-    hits += _dwell(journey, params)
+    hits += _dwell(journey, hubs, params)
     ratio = journey.detour_ratio
     if ratio is not None and ratio >= params.detour_ratio:
         hits.append(
@@ -188,14 +189,26 @@ def _indicators(
     return hits
 
 
-def _dwell(journey: Journey, params: ShellGameParams) -> list[tuple[str, float, str]]:
-    """The long-dwell indicator of the longest stop."""
-    stops = [s for s in journey.stops if s.dwell_hours is not None]
-    if not stops:
+def _dwell(
+    journey: Journey, hubs: frozenset[str], params: ShellGameParams
+) -> list[tuple[str, float, str]]:
+    """The long-dwell indicator of the longest wait: a stop between two legs, or, for a chain
+    that starts laden at a hub, the wait there from its first event to its first loading (the
+    box parked at the hub, its origin out of sight, is the same signature)."""
+    waits = [
+        (s.dwell_hours, f"at {s.port} between two legs")
+        for s in journey.stops
+        if s.dwell_hours is not None
+    ]
+    first = journey.legs[0].loaded_at if journey.legs else None
+    if journey.custody_from == "laden" and journey.first_port in hubs and first is not None:
+        parked = (first - journey.start).total_seconds() / 3600.0
+        waits.append((parked, f"laden at hub {journey.first_port} before its first loading"))
+    if not waits:
         return []
-    longest = max(stops, key=lambda s: s.dwell_hours or 0.0)
-    days = (longest.dwell_hours or 0.0) / 24.0
-    text = f"waited {days:.0f} days at {longest.port} between two legs"
+    longest, where = max(waits, key=lambda w: w[0])
+    days = longest / 24.0
+    text = f"waited {days:.0f} days {where}"
     if days >= params.strong_dwell_days:
         return [("long_dwell_strong", max(params.weight_long_dwell, 0.5), text)]
     if days >= params.long_dwell_days:

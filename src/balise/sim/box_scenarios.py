@@ -313,7 +313,13 @@ def _nm(a: str, b: str) -> float:
 
 
 def rip_off(yard: Yard) -> None:
-    """A smart box opened at night at its terminal between discharge and release, resealed."""
+    """A smart box opened at night at its terminal between discharge and release, resealed;
+    opened inside the window (a release after the window's end leaves the box in its terminal
+    when the records stop)."""
+
+    def last_s(b: Box) -> float:
+        return min((b.released_s or 0.0) - 1.5 * HOUR_S, 0.95 * yard.end_s)
+
     candidates = [
         b
         for b in yard.boxes
@@ -321,13 +327,13 @@ def rip_off(yard: Yard) -> None:
         and b.released_s is not None
         and b.inspected_s is None
         and yard.in_window(b.legs[-1].discharged_s)
-        and b.released_s - b.legs[-1].discharged_s > 3 * HOUR_S
+        and last_s(b) - b.legs[-1].discharged_s > 1.5 * HOUR_S
     ]
     box = yard.take(candidates)
     if box is None or box.released_s is None:
         return
     rng, discharged = yard.rng, box.legs[-1].discharged_s
-    opened = float(rng.uniform(discharged + HOUR_S, box.released_s - 1.5 * HOUR_S))
+    opened = float(rng.uniform(discharged + HOUR_S, last_s(box)))
     box.smart = True
     box.doors.append(
         Door(opened, opened + float(rng.uniform(15, 40)) * 60, "", float(rng.uniform(20, 80)))
@@ -477,7 +483,7 @@ def off_vessel(yard: Yard) -> None:
 
 
 def unexpected_stop(yard: Yard) -> None:
-    """A truck stops 1.5-3 h a few km off its way to the consignee."""
+    """A truck stops 1.5-3 h 5-8 km off its way to the consignee."""
     candidates = [
         b
         for b in yard.boxes
@@ -492,7 +498,15 @@ def unexpected_stop(yard: Yard) -> None:
     share = float(rng.uniform(0.3, 0.7))
     lat = here.lat + share * (box.delivery[2] - here.lat)
     lon = here.lon + share * (box.delivery[3] - here.lon)
-    lat, lon = offset(lat, lon, float(rng.uniform(0, 360)), float(rng.uniform(1.5, 3)))
+    # 2.5-4.5 nm (5-8 km) to a side of the way: a stop nearer the terminal or the consignee is
+    # theirs (a random bearing could lead back to the terminal)
+    way = np.degrees(
+        np.arctan2(
+            (box.delivery[3] - here.lon) * np.cos(np.radians(here.lat)), box.delivery[2] - here.lat
+        )
+    )
+    side = way + float(rng.choice([-90.0, 90.0])) + float(rng.uniform(-30, 30))
+    lat, lon = offset(lat, lon, float(side), float(rng.uniform(2.5, 4.5)))
     stop = left + share * hours * HOUR_S
     box.smart = True
     box.truck_stop = (stop, stop + float(rng.uniform(1.5, 3)) * HOUR_S, lat, lon)

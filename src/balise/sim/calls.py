@@ -50,6 +50,13 @@ class VesselCall:
     flag: str
     call_sign: str
     hull_id: int
+    berthed_s: float | None = None
+    """When the ship moored (after an anchorage wait); None: at arrival."""
+
+    @property
+    def alongside_s(self) -> float:
+        """When the ship is at the berth, where cranes can work it."""
+        return self.arrival_s if self.berthed_s is None else self.berthed_s
 
     @property
     def operator(self) -> str:
@@ -72,11 +79,13 @@ class VesselCall:
         return f"{self.locode}{self.hull_id:05d}{self.seq:03d}"
 
     def stay(self, rng: np.random.Generator, early: bool) -> float:
-        """A crane move time inside the stay: in the first half (discharge) or the second
-        (loading), at least 30 minutes from either end (a quarter of the stay when it is
-        shorter than two hours, as a call at the ship's starting berth may be)."""
-        margin = min(1800.0, max(self.departure_s - self.arrival_s, 0.0) / 4)
-        low, high = self.arrival_s + margin, max(self.departure_s - margin, self.arrival_s + margin)
+        """A crane move time inside the stay at the berth (not during an anchorage wait): in
+        the first half (discharge) or the second (loading), at least 30 minutes from either end
+        (a quarter of the stay when it is shorter than two hours, as a call at the ship's
+        starting berth may be)."""
+        berthed = self.alongside_s
+        margin = min(1800.0, max(self.departure_s - berthed, 0.0) / 4)
+        low, high = berthed + margin, max(self.departure_s - margin, berthed + margin)
         middle = (low + high) / 2
         return float(rng.uniform(low, middle) if early else rng.uniform(middle, high))
 
@@ -107,6 +116,7 @@ class CallIndex:
                     identity.flag,
                     identity.call_sign,
                     plan.hull.hull_id,
+                    c.berthed_s,
                 )
                 for seq, c in enumerate(plan.port_calls)
             ]

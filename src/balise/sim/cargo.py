@@ -142,7 +142,7 @@ class Cargo:
         call = call or self.discharging_call(terminal[:5], discharged_s)
         if call is not None:
             discharged_s = float(
-                np.clip(discharged_s, call.arrival_s + 1800, call.departure_s - 1800)
+                np.clip(discharged_s, call.alongside_s + 1800, call.departure_s - 1800)
             )
             discharged_s = min(discharged_s, self.end_s - 1800)
         serial = int(self.rng.integers(100_000, 999_999))

@@ -34,6 +34,8 @@ class PortCall:
     departure_s: float
     lat: float
     lon: float
+    berthed_s: float | None = None
+    """When the ship moored at the berth (after its anchorage wait); None: at arrival."""
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ _FILES = """\
 | `access-log.jsonl` | JSON lines: time, user, agency, role, address, action, route, resource, records, count | the audit trail of the staff's sign-ins and reads (containers, releases, gate, vessels, alerts, accounts, the audit) |
 | `container-events.jsonl` | DCSA Track & Trace 3.0 events, one JSON object per line (3.0 names and nesting: `eventID`, `eventDateTime`, `eventClassification`, `equipmentDetails`, `eventLocation`, `transportDetails.transportCall`, `shipmentDetails`, `iotDetails`, `reeferDetails`) | what the carriers, terminals and smart boxes report: equipment events (stuffed, gated in, loaded, discharged, inspected, released, gated out, stripped) of every box during its ship's AIS port calls, bills of lading issued and replaced, ships arrived and departed, doors opened and closed, reefer measurements |
 | `manifests.csv` | CSV: bill_of_lading, issued_at, carrier, vessel_imo, voyage, shipper, consignee, notify_party, hs_code, goods_description, packages, gross_weight_kg, declared_value, currency, place_of_receipt, port_of_loading, port_of_discharge, place_of_delivery, container_numbers (`;`-separated) | one row per bill of lading (a replaced bill keeps its row) |
-| `telemetry.jsonl` | JSON lines: container_number, time, lat, lon, door_open, light_lux, temperature_c, humidity, shock_g, battery | hourly readings of the smart boxes (and one at each door opening and closing), following the box: at its shipper's, on the truck, at the terminal, aboard its ship, to its consignee |
+| `telemetry.jsonl` | JSON lines: container_number, time, lat, lon, door_open, light_lux, temperature_c, humidity, shock_g, battery | hourly readings of the smart boxes (every 15 min on the truck to the consignee, and one at each door opening and closing), following the box: at its shipper's, on the truck, at the terminal, aboard its ship, to its consignee |
 | `truth.jsonl` | event records (one JSON object per line) | every staged event and every port call of the background traffic |
 """
 
@@ -53,7 +53,7 @@ _SCENARIOS = """\
 | `door_at_sea` | `door_opened` | a smart box's door opened at sea, 5-25 nm from land and far from any port |
 | `reefer_opened` | `reefer_anomaly` and `door_opened` | a smart reefer opened at sea (or at its terminal): light, and the temperature 5-9 °C above its setpoint, settling back over hours |
 | `box_off_vessel` | `box_off_vessel` | a smart box's device leaves its ship at sea, 25 nm abeam at 20 knots |
-| `unexpected_stop` | `unexpected_stop` | the truck taking an import box to its consignee stops 1.5-3 h a few km off its way |
+| `unexpected_stop` | `unexpected_stop` | the truck taking an import box to its consignee stops 1.5-3 h 5-8 km off its way |
 | `insider` | `insider_lookup` (subject: the user) | a customs officer at Pointe-à-Pitre reads the release references of a front company's boxes at another port's terminal (some days in the evening, from home), and hours later a haulier not on the release collects them; the rightful haulier is turned away at the gate. One event per such day, from the first read to the last stolen pickup |
 
 Benign behaviour that must not raise alarms: ships waiting at anchorages, tugs alongside ships near

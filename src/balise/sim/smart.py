@@ -3,7 +3,8 @@
 A box is at its shipper's, on a truck to the port, at the terminal, aboard its ship (the ship's
 true track: the device follows the AIS track), at a hub's terminal, aboard the next ship, at the
 terminal of discharge, on a truck to its consignee (straight line at truck speed, with any stop)
-and at its consignee's. The device of a smart box reports every hour and at every door opening
+and at its consignee's. The device of a smart box reports every hour, every quarter of an hour
+on the truck to its consignee (trackers report more often in motion), and at every door opening
 and closing: position, door contact, light inside the box (lux), temperature (°C: a reefer holds
 its setpoint within ±0.3 °C), relative humidity (%), shock (g: crane moves 1.5-3.5 g) and
 battery (%).
@@ -28,6 +29,8 @@ OFF_VESSEL_KN: Final = 20.0
 """Speed of the boat that takes a box's device away from its ship."""
 BATTERY_PER_HOUR: Final = 0.02
 """Battery used per hour of hourly reporting (%): a device lasts about six months."""
+ROAD_REPORT_S: Final = 900.0
+"""Seconds between reports on the truck from the terminal to the consignee."""
 
 
 def _still(lat: float, lon: float) -> Where:
@@ -118,9 +121,13 @@ def _times(box: Box, end_s: float) -> Floats:
     last = min((box.stripped_s or end_s) + 2 * HOUR_S, end_s)
     since = max(np.ceil(first / HOUR_S) * HOUR_S, 0.0)
     hourly = np.arange(since, last, HOUR_S)
+    road = np.zeros(0)
+    if box.gate_outs and box.delivered_s is not None:
+        left = max(np.ceil(box.gate_outs[-1][0] / ROAD_REPORT_S) * ROAD_REPORT_S, since)
+        road = np.arange(left, min(box.delivered_s, last), ROAD_REPORT_S)
     doors = [t for d in box.doors for t in (d.start_s, d.end_s) if 0 <= t < end_s]
     # whole seconds, as the events' times: a door's reading has its event's time
-    return np.unique(np.round(np.concatenate([hourly, np.array(doors, np.float64)])))
+    return np.unique(np.round(np.concatenate([hourly, road, np.array(doors, np.float64)])))
 
 
 def readings(box: Box, calls: CallIndex, end_s: float, rng: np.random.Generator) -> pl.DataFrame:

@@ -204,9 +204,10 @@ class Voyager:
             rest_lat, rest_lon = rest_lat[nearest:], rest_lon[nearest:]
         self.builder.sail(rest_lat, rest_lon, HARBOUR_SPEED_KN)
         self.builder.go_to(*berth_of(self.hull, here), HARBOUR_SPEED_KN)
-        arrival = min(arrival, self.now_s) if wait_h > 0 else self.now_s
+        berthed = self.now_s
+        arrival = min(arrival, berthed) if wait_h > 0 else berthed
         self.builder.stay(berth_h * HOUR_S, MOORED)
-        self.calls.append(PortCall(locode, arrival, self.now_s, here.lat, here.lon))
+        self.calls.append(PortCall(locode, arrival, self.now_s, here.lat, here.lon, berthed))
         self.at_port = locode
 
     def plan(self, scenario: str = "") -> HullPlan:

@@ -1,0 +1,315 @@
+"""Cargo detection on the synthetic world: recall and precision of every container event type
+(`shell_game`, `release_fraud`, `container_clone`, `door_opened`, `box_off_vessel`,
+`reefer_anomaly`, `unexpected_stop`) against each world's truth.
+
+Builds worlds (one per seed, `balise.cli.demo.ensure_world`, cached in `--cache`), and for each a
+workspace beside it (cached too) into which the world's AIS (`ais.nmea`) and its cargo records
+(`container-events.jsonl`, `manifests.csv`, `telemetry.jsonl`, `releases.csv`, `gate.csv`) are
+ingested through the same readers as `balise ingest ais|containers|manifests|telemetry|
+releases|gate`. Then `run_pipeline` runs, as `balise detect` does (AIS detection for the port
+visits the shell-game rule reads, then the cargo stage with the AIS positions its box-off-vessel
+rule reads), and the stored events of the cargo types are scored.
+
+Matching rule: a detected event matches a truth event of the same world and type when its
+subject is the same container (subject kind `container`, id the box number) and their spans
+overlap with `--slack-hours` of slack (either side). A truth event is found when an event matches
+it; a detected event is right when it matches a truth event. A detected event that matches
+none but is about a box the world staged in another scenario (e.g. the `container_clone` of a
+box whose device left its ship: the device's fixes and the box's port events are then far apart)
+is left out of precision and counted apart ("other scenario"); every other event is false.
+Precision counts events (right / (right + false)), recall truth events, so two events about one
+staged box both count as right.
+
+Only `--dev-seeds` were looked at to analyse errors and choose anything; `--seeds` are reported.
+Writes `bench/results/cargo_quality.json` and `.md`. A benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from balise.cli.demo import ensure_world
+from balise.engine.cargo import CARGO_TYPES
+from balise.engine.detect import Geography, default_geography
+from balise.engine.ingest import Input, ingest_input
+from balise.engine.ingest_records import ingest_records
+from balise.engine.pipeline import GeographyBuilder, run_pipeline
+from balise.geo.zones import Zone
+from balise.model.batch import ReadOptions
+from balise.model.record_batch import RecordKind
+from balise.sim.world import FILES, WorldSpec
+from balise.workspace import Workspace
+
+RESULTS = Path(__file__).resolve().parents[1] / "bench" / "results"
+RECORDS = (
+    (RecordKind.CONTAINERS, "containers"),
+    (RecordKind.MANIFESTS, "manifests"),
+    (RecordKind.TELEMETRY, "telemetry"),
+    (RecordKind.RELEASES, "releases"),
+    (RecordKind.GATE, "gate"),
+)
+"""The cargo records ingested beside the AIS (`balise ingest KIND FILE`)."""
+NOTES: tuple[str, ...] = (
+    "## Notes",
+    "",
+    "Errors analysed on the development seeds only; what was changed after them (each with a",
+    "test in `tests/cargo/`, or a simulator fix where a scenario's records contradicted it):",
+    "",
+    "- `shell_game`: the 6 false events of 8 on the first development world all came from",
+    "  `vessel_not_at_port` judged for boxes loaded before the AIS record began (the vessel's",
+    "  later visits elsewhere said nothing of where it was then); a leg is now judged only",
+    "  within the span of the vessel's visits. The hidden-origin shell games (a box parked",
+    "  laden at a hub for months, then loaded) had no stop between legs, so their wait was",
+    "  never a dwell: the wait from a hub chain's first event to its first loading is now the",
+    "  dwell. The detour ratio is no longer given below 3,000 km of direct sea route (was 100",
+    "  km): regional feeder trips through Kingston (ratios 1.6-4.8) with the watched hub made",
+    "  the remaining false events.",
+    "- `container_clone`: boxes discharged while their ship still waited at the anchorage (up to",
+    "  70 km from the port's position) were simulator errors: crane moves now happen at the",
+    "  berth. The clone events that remain are about the boxes whose device left their ship",
+    "  (`box_off_vessel`): the device's fixes and the box's port events are really far apart;",
+    '  they are counted under "other scenario".',
+    "- `unexpected_stop`: the stop was placed a random 3-6 km from a point of the way, often",
+    "  within 2 km of the terminal or the consignee (a stop the rule rightly leaves out), and",
+    "  hourly fixes saw one or two fixes of it: the simulator now stops 5-8 km to a side of the",
+    "  way and the device reports every 15 min on the road. The rule then took the first fix",
+    "  after the gate-out (already on the road) as the terminal: the gate-out's position now comes",
+    '  first. The events under "other scenario" are devices left at sea (`box_off_vessel`).',
+    "- `door_opened`: a rip-off could be staged after the window's end (its release came later);",
+    "  it now opens inside the window. This one was seen on reported seed 1, not on the",
+    "  development seeds: a simulator defect (truth outside the records), no threshold moved.",
+    "",
+    "What remains: `release_fraud` misses every theft whose rightful haulier comes after the",
+    "window's end (all misses are on the last day): an unknown haulier on another's release is",
+    "not enough alone by design (noisy-OR 0.40 < `min_score` 0.45; subcontracting is daily), and",
+    "the second pickup that proves it is not in the records yet. No threshold was tuned for it.",
+    "(In `gate.csv` the thief's accepted gate-out is the box's only one.) One `release_fraud`",
+    "event on the development seeds is about a box of another scenario.",
+    "",
+    "Worlds of 120 vessels and 5 days stage every cargo scenario twice (release theft: each box",
+    "of the insider's network); building one costs about 30 s. The cost table gives the ingest",
+    "and the first (full) pipeline run of each workspace, measured when it was built, and the",
+    "pipeline run of this invocation (incremental AIS detection, full cargo stage).",
+)
+
+
+def _input(path: Path) -> Input:
+    return Input(path.name, lambda: path.open("rb"), path.stat().st_size)
+
+
+def _geography(cache: Path) -> GeographyBuilder:
+    """The pipeline's geography builder with the distance-to-shore grid cached once for all
+    worlds."""
+
+    def build(_: Path, zones: tuple[Zone, ...]) -> Geography:
+        return default_geography(cache / "geography", zones)
+
+    return build
+
+
+def _truth(folder: Path) -> list[dict[str, Any]]:
+    """The world's truth about containers, times parsed."""
+    records = [json.loads(line) for line in (folder / "truth.jsonl").read_text().splitlines()]
+    kept = [r for r in records if (r.get("subject") or {}).get("kind") == "container"]
+    for record in kept:
+        for key in ("start", "end"):
+            record[key] = datetime.fromisoformat(record[key].replace("Z", "+00:00"))
+    return kept
+
+
+def world(seed: int, args: argparse.Namespace) -> dict[str, Any]:
+    """The cargo events the pipeline stores for one world, its container truth, and timings."""
+    spec = WorldSpec(seed=seed, vessels=args.vessels, days=args.days)
+    folder = ensure_world(args.cache / f"world-{seed}-{args.vessels}-{args.days:g}", spec)
+    workspace = Workspace(folder / "workspace")
+    settings = workspace.settings()
+    options = ReadOptions(None, 200_000)
+    clock = time.perf_counter()
+    stamp, built = workspace.root / "world-spec.json", (folder / "spec.json").read_text()
+    if not stamp.exists() or stamp.read_text() != built:
+        shutil.rmtree(workspace.root, ignore_errors=True)
+        store = workspace.open_store(create=True)
+        try:
+            ingest_input(_input(folder / FILES["nmea"]), store, options)
+            for kind, key in RECORDS:
+                ingest_records(kind, _input(folder / FILES[key]), store, options)
+        finally:
+            store.close()
+        stamp.write_text(built)
+    ingested = time.perf_counter() - clock
+    clock = time.perf_counter()
+    done = run_pipeline(workspace, settings, geography=_geography(args.cache))
+    piped = time.perf_counter() - clock
+    cost = workspace.root / "cost.json"
+    if not cost.exists():
+        cost.write_text(json.dumps({"ingest_s": round(ingested, 1), "first_s": round(piped, 1)}))
+    first = json.loads(cost.read_text())
+    store = workspace.open_store()
+    try:
+        stored = store.events()
+    finally:
+        store.close()
+    events = stored.filter(pl.col("type").is_in(list(CARGO_TYPES))).to_dicts()
+    for event in events:
+        event["world"] = seed
+    truth = [{**t, "world": seed} for t in _truth(folder)]
+    cargo = done.cargo
+    return {"seed": seed, "events": events, "truth": truth,
+            "ingest_s": first["ingest_s"], "first_pipeline_s": first["first_s"],
+            "pipeline_s": round(piped, 1),
+            "container_events": cargo.container_events if cargo else 0,
+            "telemetry": cargo.telemetry if cargo else 0}  # fmt: skip
+
+
+def matches(event: dict[str, Any], truth: dict[str, Any], slack: timedelta) -> bool:
+    """Whether a detected event is about the truth event (see the module docstring)."""
+    subject = event["subject"] or {}
+    return (
+        event["world"] == truth["world"]
+        and event["type"] == truth["type"]
+        and subject.get("kind") == "container"
+        and subject.get("id") == truth["subject"]["id"]
+        and event["start"] - slack <= truth["end"]
+        and truth["start"] - slack <= event["end"]
+    )
+
+
+def score(worlds: list[dict[str, Any]], slack: timedelta) -> dict[str, Any]:
+    """Truth, detected, found, right, recall and precision per type; the misses and the false
+    events listed."""
+    events = [e for w in worlds for e in w["events"]]
+    truth = [t for w in worlds for t in w["truth"] if t["type"] in CARGO_TYPES]
+    staged = {(t["world"], t["subject"]["id"]) for t in truth}
+    table: dict[str, Any] = {}
+    for kind in CARGO_TYPES:
+        wanted = [t for t in truth if t["type"] == kind]
+        found = [e for e in events if e["type"] == kind]
+        hit = [t for t in wanted if any(matches(e, t, slack) for e in found)]
+        right = [e for e in found if any(matches(e, t, slack) for t in wanted)]
+        wrong = [e for e in found if e not in right]
+        explained = [e for e in wrong if (e["world"], _box(e)) in staged]
+        false = [e for e in wrong if e not in explained]
+        judged = len(right) + len(false)
+        table[kind] = {
+            "truth": len(wanted), "detected": len(found), "found": len(hit), "right": len(right),
+            "recall": round(len(hit) / len(wanted), 3) if wanted else None,
+            "precision": round(len(right) / judged, 3) if judged else None,
+            "missed": [_brief(t) for t in wanted if t not in hit],
+            "false": [_brief(e) for e in false],
+            "explained": [_brief(e) for e in explained],
+        }  # fmt: skip
+    return table
+
+
+def _box(event: dict[str, Any]) -> str | None:
+    subject = event["subject"] or {}
+    return subject.get("id") if subject.get("kind") == "container" else None
+
+
+def _brief(record: dict[str, Any]) -> dict[str, Any]:
+    evidence = record.get("evidence")
+    if isinstance(evidence, str):
+        evidence = json.loads(evidence)
+    return {"world": record["world"], "container": (record["subject"] or {}).get("id"),
+            "start": str(record["start"]), "end": str(record["end"]),
+            "evidence": evidence}  # fmt: skip
+
+
+def _rows(table: dict[str, Any]) -> list[str]:
+    lines = ["| type | truth | found | recall | detected | right | other scenario | precision |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
+    for kind, r in table.items():
+        lines.append(
+            f"| {kind} | {r['truth']} | {r['found']} | {_fmt(r['recall'])} | {r['detected']} | "
+            f"{r['right']} | {len(r['explained'])} | {_fmt(r['precision'])} |"
+        )
+    return lines
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _causes(table: dict[str, Any]) -> list[str]:
+    """The false events' indicators (or rule), counted per type, and the events left out as
+    explained by another scenario of their box."""
+    lines = []
+    for kind, r in table.items():
+        why = Counter(_why(f["evidence"] or {}) for f in r["false"])
+        listed = ", ".join(f"{k} {v}" for k, v in sorted(why.items()))
+        if r["false"]:
+            lines.append(f"- {kind}: {len(r['false'])} false ({listed})")
+        if r["explained"]:
+            lines.append(f"- {kind}: {len(r['explained'])} about a box staged in another "
+                         "scenario, left out")  # fmt: skip
+    return lines or ["- no false event"]
+
+
+def _why(evidence: dict[str, Any]) -> str:
+    if evidence.get("indicators"):
+        return "+".join(sorted(evidence["indicators"]))
+    return str(evidence.get("rule") or "-")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4])
+    parser.add_argument("--dev-seeds", type=int, nargs="+", default=[11, 12, 13, 14])
+    parser.add_argument("--vessels", type=int, default=120)
+    parser.add_argument("--days", type=float, default=5.0)
+    parser.add_argument("--slack-hours", type=float, default=6.0)
+    parser.add_argument("--cache", type=Path, default=Path(__file__).parent / ".cache" / "cargo")
+    parser.add_argument("--out", default="cargo_quality", help="Results file stem.")
+    args = parser.parse_args()
+    slack = timedelta(hours=args.slack_hours)
+    dev = [world(seed, args) for seed in args.dev_seeds]
+    report = [world(seed, args) for seed in args.seeds]
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    command = (
+        "PYTHONPATH=src:tests python bench/cargo_quality.py "
+        f"--seeds {' '.join(map(str, args.seeds))} "
+        f"--dev-seeds {' '.join(map(str, args.dev_seeds))} --vessels {args.vessels} "
+        f"--days {args.days:g} --slack-hours {args.slack_hours:g}"
+    )
+    keys = ("ingest_s", "first_pipeline_s", "pipeline_s", "container_events", "telemetry")
+    timings = {w["seed"]: {k: w[k] for k in keys} for w in dev + report}
+    record = {"date": datetime.now(UTC).date().isoformat(), "machine": machine,
+              "command": command, "dev_seeds": args.dev_seeds, "seeds": args.seeds,
+              "dev": score(dev, slack), "report": score(report, slack),
+              "timings": timings}  # fmt: skip
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{args.out}.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+    lines = [
+        "# Cargo detection on the synthetic world", "",
+        f"{record['date']} — {machine} — `{command}`", "",
+        f"Matching: same world, type and container, spans overlapping with {args.slack_hours:g} h "
+        "of slack (see the docstring of `bench/cargo_quality.py`).", "",
+        f"## Reported seeds {', '.join(map(str, args.seeds))}", "",
+        *_rows(record["report"]), "", *_causes(record["report"]), "",
+        f"## Development seeds {', '.join(map(str, args.dev_seeds))}", "",
+        *_rows(record["dev"]), "", *_causes(record["dev"]), "",
+        "## Cost per world (ingest of AIS and cargo records, then `run_pipeline`)", "",
+        "| seed | ingest s | first pipeline s | this pipeline s | container events | telemetry |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]  # fmt: skip
+    for seed, t in timings.items():
+        lines.append(f"| {seed} | {t['ingest_s']} | {t['first_pipeline_s']} | {t['pipeline_s']} | "
+                     f"{t['container_events']:,} | {t['telemetry']:,} |")  # fmt: skip
+    lines += ["", *NOTES]
+    (RESULTS / f"{args.out}.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

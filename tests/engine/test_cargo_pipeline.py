@@ -1,0 +1,135 @@
+"""The cargo stage over a workspace: hand-built Track & Trace events, releases and gate
+transactions ingested through the readers, the pipeline stores container events about the boxes,
+a second run changes nothing, and a workspace without cargo records runs no cargo stage."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from balise.cli.main import run
+from balise.engine.detect import Geography
+from balise.engine.pipeline import run_pipeline
+from balise.geo.zones import Zone
+from balise.workspace import Workspace
+
+CLONED = "MSCU3546901"
+"""Gated in at Rotterdam, then at Algeciras five hours later: two boxes under one number."""
+COLLECTED = "TGHU3618303"
+"""Collected at Le Havre by an unknown haulier, then again by the rightful one."""
+QUIET = "CMAU9958653"
+"""An ordinary box: gated in, loaded, nothing else."""
+
+RELEASES = """release_id,container_number,terminal,bill_of_lading,issued_at,issued_to,\
+authorised_haulier,valid_from,valid_until,customs_status,customs_status_at
+RL1,TGHU3618303,FRLEH-TDF,BL1,2024-03-01T08:00:00Z,Tropic Flowers BV,Van Dijk Transport,\
+2024-03-01T08:00:00Z,2024-03-08T08:00:00Z,released,2024-03-01T12:00:00Z
+RL2,CMAU9958653,FRLEH-TDF,BL2,2024-03-01T08:00:00Z,Tropic Flowers BV,Van Dijk Transport,\
+2024-03-01T08:00:00Z,2024-03-08T08:00:00Z,released,2024-03-01T12:00:00Z
+"""
+GATE = """gate_tx_id,container_number,terminal,time,direction,haulier,truck_plate,release_id,\
+result
+G1,TGHU3618303,FRLEH-TDF,2024-03-02T14:00:00Z,out,Express Fret Services,AA-111-AA,RL1,accepted
+G2,TGHU3618303,FRLEH-TDF,2024-03-03T09:00:00Z,out,Van Dijk Transport,BB-222-BB,RL1,accepted
+G3,CMAU9958653,FRLEH-TDF,2024-03-03T10:00:00Z,out,Van Dijk Transport,CC-333-CC,RL2,accepted
+"""
+PORTS = {
+    "NLRTM": ("Rotterdam", 51.9044, 4.4424),
+    "ESALG": ("Algeciras", 36.1411, -5.4381),
+    "FRLEH": ("Le Havre", 49.4860, 0.1071),
+}
+
+
+def _event(n: int, box: str, code: str, port: str, time: str) -> dict[str, Any]:
+    """One DCSA Track & Trace equipment event (as carriers publish them)."""
+    name, lat, lon = PORTS[port]
+    return {
+        "eventID": f"00000000-0000-4000-8000-{n:012d}",
+        "eventDateTime": time,
+        "eventClassification": {"eventType": "EQUIPMENT", "equipmentEventType": code,
+                                "eventClassifier": "ACTUAL"},
+        "equipmentDetails": {"equipmentReference": box, "ISOEquipmentCode": "45G1",
+                             "emptyIndicator": "LADEN"},
+        "eventLocation": {"locationName": name, "UNLocationCode": port,
+                          "facilityType": "PORT_TERMINAL",
+                          "geoCoordinate": {"latitude": str(lat), "longitude": str(lon)}},
+    }  # fmt: skip
+
+
+def _records(folder: Path) -> dict[str, Path]:
+    events = [
+        _event(1, CLONED, "GATED_IN", "NLRTM", "2024-03-01T06:00:00Z"),
+        _event(2, CLONED, "GATED_IN", "ESALG", "2024-03-01T11:00:00Z"),
+        _event(3, COLLECTED, "DISCHARGED", "FRLEH", "2024-03-01T07:00:00Z"),
+        _event(4, QUIET, "GATED_IN", "FRLEH", "2024-03-01T09:00:00Z"),
+        _event(5, QUIET, "LOADED", "FRLEH", "2024-03-02T09:00:00Z"),
+    ]
+    paths = {"containers": folder / "container-events.jsonl", "releases": folder / "releases.csv",
+             "gate": folder / "gate.csv"}  # fmt: skip
+    paths["containers"].write_text("".join(json.dumps(e) + "\n" for e in events))
+    paths["releases"].write_text(RELEASES)
+    paths["gate"].write_text(GATE)
+    return paths
+
+
+def _no_geography(_: Path, zones: tuple[Zone, ...]) -> Geography:
+    return Geography(zones=zones)
+
+
+def _cargo_events(root: Path) -> list[dict[str, Any]]:
+    store = Workspace(root).open_store()
+    try:
+        stored = store.events()
+    finally:
+        store.close()
+    return sorted(
+        stored.filter(pl.col("type").is_in(["container_clone", "release_fraud"])).to_dicts(),
+        key=lambda e: e["id"],
+    )
+
+
+def test_the_stage_stores_container_events_once(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    for kind, path in _records(tmp_path).items():
+        assert run(["--workspace", str(root), "ingest", kind, str(path)]) == 0
+    workspace = Workspace(root)
+    done = run_pipeline(workspace, workspace.settings(), geography=_no_geography)
+    assert done.cargo is not None
+    assert (done.cargo.container_events, done.cargo.releases) == (5, 2)
+    assert done.cargo.changes.new == 2
+    first = _cargo_events(root)
+    assert {(e["type"], e["subject"]["kind"], e["subject"]["id"]) for e in first} == {
+        ("container_clone", "container", CLONED),
+        ("release_fraud", "container", COLLECTED),
+    }
+    fraud = next(e for e in first if e["type"] == "release_fraud")
+    assert "second_pickup" in json.loads(fraud["evidence"])["indicators"]
+    again = run_pipeline(workspace, workspace.settings(), geography=_no_geography)
+    assert again.cargo is not None
+    assert (again.cargo.changes.new, again.cargo.changes.revised) == (0, 0)
+    assert again.cargo.changes.retracted == 0
+    assert again.cargo.changes.unchanged == 2
+    assert _cargo_events(root) == first
+
+
+def test_a_workspace_without_cargo_records_runs_no_cargo_stage(tmp_path: Path) -> None:
+    workspace = Workspace(tmp_path / "ws")
+    workspace.open_store(create=True).close()
+    done = run_pipeline(workspace, workspace.settings(), geography=_no_geography)
+    assert done.cargo is None
+
+
+@pytest.mark.parametrize("kind", ["releases", "gate"])
+def test_releases_alone_or_gate_moves_alone_find_nothing(tmp_path: Path, kind: str) -> None:
+    root = tmp_path / "ws"
+    path = _records(tmp_path)[kind]
+    assert run(["--workspace", str(root), "ingest", kind, str(path)]) == 0
+    workspace = Workspace(root)
+    done = run_pipeline(workspace, workspace.settings(), geography=_no_geography)
+    assert done.cargo is not None  # records to read, but release fraud needs both
+    assert done.cargo.changes.new == 0
+    assert _cargo_events(root) == []
