@@ -13,10 +13,10 @@ from balise.maritime.risk import (
     FLAGS_OF_CONVENIENCE,
     SCORE_SCHEMA,
     RiskParams,
-    combine,
     score_vessels,
 )
 from balise.model.events import EVENT_SCHEMA, event_id, to_json
+from balise.model.scoring import combine
 
 NOW = datetime(2024, 3, 20, tzinfo=UTC)
 FRENCH = 227_000_001

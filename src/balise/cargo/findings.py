@@ -9,7 +9,6 @@ the release presented at the gate (kind `release`), companies. The reasons are s
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -26,6 +25,8 @@ from balise.model.events import (
     to_json,
 )
 from balise.model.schema import conform
+from balise.model.scoring import iso as iso  # the rules import them here
+from balise.model.scoring import rounded as rounded
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -56,18 +57,6 @@ class Finding:
     score does not count a container's event as the vessel's (`balise.cargo.risk` says how a
     container adds to its vessel's risk)."""
     related: list[tuple[str, str]] = field(default_factory=list)
-
-
-def rounded(value: float | None, digits: int = 3) -> float | None:
-    """`value` rounded for evidence (None and NaN stay None)."""
-    if value is None or math.isnan(value):
-        return None
-    return round(value, digits)
-
-
-def iso(value: datetime | None) -> str | None:
-    """ISO-8601 text of a time for evidence."""
-    return None if value is None else value.isoformat()
 
 
 def hours(start: datetime, end: datetime) -> float:

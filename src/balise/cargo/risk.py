@@ -31,9 +31,7 @@ import polars as pl
 
 from balise.model.event_types import EVENT_TYPES
 from balise.model.schema import UTC_TIME
-
-MAX_CONTRIBUTION: Final = 0.999
-"""Contributions stay below 1 so that every reason keeps a finite share of the score."""
+from balise.model.scoring import MAX_CONTRIBUTION, combine
 
 CONTAINER_SCORE_SCHEMA: Final[dict[str, pl.DataType]] = {
     "container_number": pl.String(),
@@ -174,23 +172,6 @@ def _reason(row: dict[str, Any]) -> dict[str, Any]:
         "event_id": row["id"],
         "events": row["events"],
     }
-
-
-def combine(reasons: Iterable[dict[str, Any]]) -> tuple[float, list[dict[str, Any]]]:
-    """The noisy-OR score (0–100) of `reasons` and the reasons with their points, largest
-    contribution first (the formula of `balise.maritime.risk.combine`)."""
-    kept = [dict(r) for r in reasons if r["contribution"] > 0]
-    for r in kept:
-        r["contribution"] = min(float(r["contribution"]), MAX_CONTRIBUTION)
-    lambdas = [-math.log1p(-r["contribution"]) for r in kept]
-    total = sum(lambdas)
-    score = 100.0 * -math.expm1(-total) if kept else 0.0
-    for r, lam in zip(kept, lambdas, strict=True):
-        r["points"] = round(score * lam / total, 2)
-        r["contribution"] = round(r["contribution"], 4)
-        r["weight"] = round(float(r["weight"]), 4)
-    kept.sort(key=lambda r: (-r["contribution"], r["kind"], r.get("event_id") or ""))
-    return round(score, 2), kept
 
 
 def _band(score: float, params: CargoRiskParams) -> str:

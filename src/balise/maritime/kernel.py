@@ -19,10 +19,8 @@ pure: the engine injects the real ones, tests small ones.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
-from datetime import datetime
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Final
 
@@ -34,6 +32,8 @@ from balise.maritime.segment import SEGMENT_CODE, in_vessel_order
 from balise.model.arrays import FloatArray, IntArray
 from balise.model.events import EVENT_SCHEMA, as_events, empty_events, event_id_expr, to_json
 from balise.model.schema import conform
+from balise.model.scoring import iso as iso  # the rules import them here
+from balise.model.scoring import rounded as rounded
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -165,18 +165,6 @@ def haversine_km_expr(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr
 def hours_between(start: pl.Expr, end: pl.Expr) -> pl.Expr:
     """Hours from `start` to `end` (datetimes), as a float."""
     return (end - start).dt.total_microseconds().cast(pl.Float64) / US_PER_HOUR
-
-
-def rounded(value: float | None, digits: int = 3) -> float | None:
-    """`value` rounded for evidence (null and NaN stay null): evidence is read by people."""
-    if value is None or math.isnan(value):
-        return None
-    return round(value, digits)
-
-
-def iso(value: datetime | None) -> str | None:
-    """ISO-8601 text of a timestamp for evidence."""
-    return None if value is None else value.isoformat()
 
 
 def params_json(params: DataclassInstance) -> str:

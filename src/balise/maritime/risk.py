@@ -27,8 +27,7 @@ the points of all reasons add up to the score exactly.
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -39,12 +38,10 @@ from balise.model.event_types import default_weights
 from balise.model.events import decode_event_json
 from balise.model.mid import FLAGS, mid_expr
 from balise.model.schema import UTC_TIME
+from balise.model.scoring import combine
 
 US_PER_DAY: Final = 86_400_000_000
 """Microseconds in a day: timestamps are `Datetime("us", "UTC")`."""
-MAX_CONTRIBUTION: Final = 0.999
-"""Contributions are kept below 1 so that every reason keeps a finite share of the score."""
-
 FLAGS_OF_CONVENIENCE: Final[tuple[str, ...]] = (
     "AG", "BS", "BB", "BZ", "BM", "BO", "MM", "KH", "KY", "KM", "CY", "GQ", "FO", "GE", "GI", "HN",
     "JM", "LB", "LR", "MT", "MH", "MU", "MD", "MN", "CW", "KP", "PA", "ST", "LK", "VC", "TO", "VU",
@@ -329,23 +326,6 @@ def _watchlist_reason(
             text = f"on watchlist by {key.upper()} {value}: {'; '.join(sorted(set(hits)))}"
             return [_context("watchlist", params.watchlist, factor, text)]
     return []
-
-
-def combine(reasons: Iterable[dict[str, Any]]) -> tuple[float, list[dict[str, Any]]]:
-    """The noisy-OR score (0–100) of `reasons` and the reasons with their points, sorted by
-    contribution (largest first). Reasons contributing nothing are dropped."""
-    kept = [r for r in reasons if r["contribution"] > 0]
-    for r in kept:
-        r["contribution"] = min(float(r["contribution"]), MAX_CONTRIBUTION)
-    lambdas = [-math.log1p(-r["contribution"]) for r in kept]
-    total = sum(lambdas)
-    score = 100.0 * -math.expm1(-total)
-    for r, lam in zip(kept, lambdas, strict=True):
-        r["points"] = round(score * lam / total, 2)
-        r["contribution"] = round(r["contribution"], 4)
-        r["weight"] = round(float(r["weight"]), 4)
-    kept.sort(key=lambda r: (-r["contribution"], r["kind"], r.get("event_id") or ""))
-    return round(score, 2), kept
 
 
 def band_of(score: float, params: RiskParams) -> str:

@@ -21,12 +21,12 @@ import polars as pl
 from balise.maritime.risk import (
     RiskParams,
     band_of,
-    combine,
     event_reasons,
     intensities,
     per_type_contributions,
 )
 from balise.model.schema import UTC_TIME
+from balise.model.scoring import combine
 
 NO_DECAY_DAYS: Final = 1e9
 """A half-life so long that nothing decays within a voyage."""
