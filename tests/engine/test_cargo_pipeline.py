@@ -11,7 +11,10 @@ from typing import Any
 import polars as pl
 import pytest
 
+from balise.alerts.rules import alert_rules
+from balise.cargo.params import cargo_params
 from balise.cli.main import run
+from balise.engine.cargo import run_cargo_live
 from balise.engine.detect import Geography
 from balise.engine.pipeline import run_pipeline
 from balise.geo.zones import Zone
@@ -133,3 +136,35 @@ def test_releases_alone_or_gate_moves_alone_find_nothing(tmp_path: Path, kind: s
     assert done.cargo is not None  # records to read, but release fraud needs both
     assert done.cargo.changes.new == 0
     assert _cargo_events(root) == []
+
+
+def test_a_live_batch_redetects_its_boxes_only(tmp_path: Path) -> None:
+    """Live, the rules run over the boxes of the stored batch: a door opened at the terminal
+    after discharge and before release is found at once, and the other boxes' events stay."""
+    root = tmp_path / "ws"
+    for kind, path in _records(tmp_path).items():
+        assert run(["--workspace", str(root), "ingest", kind, str(path)]) == 0
+    workspace = Workspace(root)
+    run_pipeline(workspace, workspace.settings(), geography=_no_geography)
+    lat, lon = PORTS["FRLEH"][1:]
+    readings = [
+        {"container_number": COLLECTED, "time": f"2024-03-01T09:{minute:02d}:00Z", "lat": lat,
+         "lon": lon, "door_open": minute == 20, "light_lux": 400.0 if minute == 20 else 0.0}
+        for minute in (0, 20, 40)
+    ]  # fmt: skip
+    telemetry = tmp_path / "telemetry.jsonl"
+    telemetry.write_text("".join(json.dumps(r) + "\n" for r in readings))
+    assert run(["--workspace", str(root), "ingest", "telemetry", str(telemetry)]) == 0
+    settings = workspace.settings()
+    store = workspace.open_store()
+    try:
+        batch = store.telemetry(COLLECTED)
+        changes = run_cargo_live(store, cargo_params(settings.values), Geography(), batch,
+                                 alert_rules(settings.values))  # fmt: skip
+        events = store.events().filter(pl.col("type") != "port_visit")
+    finally:
+        store.close()
+    assert changes.retracted == 0
+    found = {(e["type"], e["subject"]["id"]) for e in events.to_dicts()}
+    assert ("door_opened", COLLECTED) in found
+    assert {("container_clone", CLONED), ("release_fraud", COLLECTED)} <= found

@@ -12,21 +12,29 @@ import json
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Annotated
 
+import polars as pl
 import typer
 from rich.console import Console
 
+from balise.alerts.rules import alert_rules
+from balise.cargo.params import cargo_params
 from balise.cli.context import settings_for
 from balise.cli.ingest import SummaryFormat, read_options
 from balise.cli.output import print_table
 from balise.cli.users import operator
 from balise.engine.accounts import audit_entry
+from balise.engine.cargo import run_cargo_live
+from balise.engine.detect import default_geography
 from balise.engine.telemetry_listener import ListenOptions, ListenSummary, listen_telemetry
 from balise.errors import UsageError
+from balise.settings import Settings
+from balise.store.base import Store
+from balise.workspace import Workspace
 
 app = typer.Typer(help="Store live data as it arrives.", no_args_is_help=True)
 stderr = Console(stderr=True)
@@ -80,6 +88,23 @@ def _print_summary(summary: ListenSummary, output: SummaryFormat) -> None:
     print_table(f"{summary.source} ({summary.seconds:.1f} s)", rows, ("", "count"))
 
 
+def _live_detection(
+    workspace: Workspace, settings: Settings, store: Store
+) -> Callable[[pl.DataFrame], None]:
+    """The callback detecting the cargo events of each stored batch's boxes (the geography is
+    built once, from the workspace's cache)."""
+    geo = default_geography(workspace.cache_dir, tuple(workspace.zones().zones))
+    params, rules = cargo_params(settings.values), alert_rules(settings.values)
+
+    def detect(readings: pl.DataFrame) -> None:
+        changes = run_cargo_live(store, params, geo, readings, rules)
+        if changes.new or changes.revised:
+            stderr.print(f"cargo events: {changes.new} new, {changes.revised} revised",
+                         highlight=False)  # fmt: skip
+
+    return detect
+
+
 @app.command("telemetry")
 def listen_telemetry_command(
     ctx: typer.Context,
@@ -110,12 +135,19 @@ def listen_telemetry_command(
     container_from_topic: Annotated[
         bool, typer.Option(help="The topic's + level is the container number.")
     ] = True,
+    detect: Annotated[
+        bool,
+        typer.Option(
+            help="After each batch, detect the cargo events of its boxes and refresh the alerts."
+        ),
+    ] = True,
     output: Annotated[SummaryFormat, typer.Option("--format", help="Summary format.")] = (
         SummaryFormat.table
     ),
 ) -> None:
     """Listen to smart-container telemetry on an MQTT broker and store it as it arrives
-    (JSON objects: container_number, time, lat, lon, door_open, ...); Ctrl-C stops."""
+    (JSON objects: container_number, time, lat, lon, door_open, ...), detecting the cargo events
+    of the boxes it is about as it goes; Ctrl-C stops."""
     flags = {"listen.batch_seconds": batch_seconds, "listen.batch_messages": batch_messages}
     workspace, settings = settings_for(ctx, **flags)
     host, port = broker_address(mqtt)
@@ -130,9 +162,10 @@ def listen_telemetry_command(
     stop = threading.Event()
     store = workspace.open_store(create=True)
     try:
+        on_batch = _live_detection(workspace, settings, store) if detect else None
         with _stopped_by_signals(stop):
             summary = listen_telemetry(
-                store, options, read_options(settings), stop=stop, log=stderr.print
+                store, options, read_options(settings), on_batch, stop=stop, log=stderr.print
             )
         entry = audit_entry(operator("listen"), "change", "telemetry", [options.source],
                             summary.stored, f"{summary.messages} messages")  # fmt: skip

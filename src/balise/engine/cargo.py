@@ -7,6 +7,10 @@ Each run recomputes every cargo event from the whole record, as the insider stag
 rules look at whole trips, and a box's record is small beside the AIS. Events found again are
 kept, changed ones revised, vanished ones retracted. A workspace without container records
 runs nothing.
+
+Live (`balise listen telemetry`), `run_cargo_live` runs the same rules over the boxes a batch
+of telemetry is about only, retracts only their events (`RunScope.containers`) and refreshes
+the alerts, so a reading that completes an event raises its alert as the batch is stored.
 """
 
 from __future__ import annotations
@@ -17,13 +21,15 @@ from typing import Final
 
 import polars as pl
 
+from balise.alerts.rules import AlertRules
+from balise.alerts.store import AlertStore
 from balise.cargo.detect import CargoInputs, detect_cargo
 from balise.cargo.journey import port_visits_of_events
 from balise.cargo.params import CargoParams
 from balise.cargo.vessel_track import VesselPositions
 from balise.engine.detect import Geography
 from balise.model.event_types import detected_types
-from balise.store.base import EventChanges, EventFilter, Store
+from balise.store.base import EventChanges, EventFilter, RunScope, Store
 
 CARGO_TYPES: Final = detected_types("cargo")
 """The event types this stage writes (and retracts)."""
@@ -41,20 +47,27 @@ class CargoReport:
     changes: EventChanges
 
 
-def gather(store: Store) -> CargoInputs:
-    """The cargo rules' inputs from the store; the vessels' positions are read on demand, over
-    the span of the stored telemetry."""
-    telemetry = store.telemetry()
+def gather(store: Store, containers: frozenset[str] | None = None) -> CargoInputs:
+    """The cargo rules' inputs from the store (of `containers` only when given); the vessels'
+    positions are read on demand, over the span of the stored telemetry."""
+    telemetry = _of(store.telemetry(), containers)
     visits = store.find_events(EventFilter(types=("port_visit",)))
     return CargoInputs(
-        container_events=store.container_events(),
+        container_events=_of(store.container_events(), containers),
         manifests=store.manifests(),
-        releases=store.releases(),
-        gate=store.gate_transactions(),
+        releases=_of(store.releases(), containers),
+        gate=_of(store.gate_transactions(), containers),
         telemetry=telemetry,
         port_visits=port_visits_of_events(visits) if not visits.is_empty() else None,
         vessel_positions=_positions_reader(store, telemetry),
     )
+
+
+def _of(frame: pl.DataFrame, containers: frozenset[str] | None) -> pl.DataFrame:
+    """The rows of `frame` about `containers` (all when None)."""
+    if containers is None:
+        return frame
+    return frame.filter(pl.col("container_number").is_in(list(containers)))
 
 
 def _positions_reader(store: Store, telemetry: pl.DataFrame) -> VesselPositions | None:
@@ -87,6 +100,23 @@ def run_cargo(store: Store, params: CargoParams, geo: Geography) -> CargoReport 
         releases=_height(found.releases),
         changes=changes,
     )
+
+
+def run_cargo_live(
+    store: Store, params: CargoParams, geo: Geography, readings: pl.DataFrame, rules: AlertRules
+) -> EventChanges:
+    """Detect the cargo events of the boxes `readings` (telemetry just stored) are about, store
+    them (retracting only those boxes' stale events) and refresh the alerts."""
+    boxes = frozenset(readings["container_number"].unique().to_list())
+    if not boxes:
+        return EventChanges(0, 0, 0, 0)
+    found = gather(store, boxes)
+    events = detect_cargo(found, params, shore=geo.shore_nm, port_distance=geo.anchorage_km)
+    scope = RunScope(mmsis=(), containers=tuple(sorted(boxes)))
+    changes = store.save_events(events, list(CARGO_TYPES), scope)
+    if changes.new or changes.revised or changes.retracted:
+        AlertStore(store).refresh(rules=rules)
+    return changes
 
 
 def _height(frame: pl.DataFrame | None) -> int:

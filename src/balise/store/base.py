@@ -86,14 +86,17 @@ class IngestRecord:
 @dataclass(frozen=True)
 class RunScope:
     """What an incremental run re-detected: every event of the vessels `mmsis` (as `mmsi` or
-    `other_mmsi`), except that events of `window_types` (found on the positions of a time window
-    only, e.g. encounters) are covered only where they overlap `since`-`until`. Stored events
-    outside the scope are neither revised nor retracted by the run."""
+    `other_mmsi`) and of the `containers` (as subject), except that events of `window_types`
+    (found on the positions of a time window only, e.g. encounters) are covered only where they
+    overlap `since`-`until`. Stored events outside the scope are neither revised nor retracted
+    by the run."""
 
     mmsis: tuple[int, ...]
     window_types: tuple[str, ...] = ()
     since: datetime | None = None
     until: datetime | None = None
+    containers: tuple[str, ...] = ()
+    """Containers (ISO 6346 numbers) whose events, as subject, the run re-detected too."""
 
 
 @dataclass(frozen=True)

@@ -96,12 +96,15 @@ def _scope_sql(scope: RunScope | None) -> tuple[str, list[Any]]:
     if scope is None:
         return "", []
     window = "TRUE"
-    params: list[Any] = [list(scope.mmsis), list(scope.mmsis)]
+    params: list[Any] = [list(scope.mmsis), list(scope.mmsis), list(scope.containers)]
     if scope.window_types:
         window = 'e.type NOT IN (SELECT unnest(?)) OR (e."end" >= ? AND e.start <= ?)'
         params += [list(scope.window_types), scope.since, scope.until]
-    vessel = "(e.mmsi IN (SELECT unnest(?)) OR e.other_mmsi IN (SELECT unnest(?)))"
-    return f" AND {vessel} AND ({window})", params
+    subject = (
+        "(e.mmsi IN (SELECT unnest(?)) OR e.other_mmsi IN (SELECT unnest(?)) "
+        "OR (e.subject.kind = 'container' AND e.subject.id IN (SELECT unnest(?))))"
+    )
+    return f" AND {subject} AND ({window})", params
 
 
 def _apply(
