@@ -92,12 +92,18 @@ def _live_detection(
     workspace: Workspace, settings: Settings, store: Store
 ) -> Callable[[pl.DataFrame], None]:
     """The callback detecting the cargo events of each stored batch's boxes (the geography is
-    built once, from the workspace's cache)."""
+    built once, from the workspace's cache). A batch whose detection fails is said on stderr and
+    listening goes on: its readings are stored, and `balise detect` runs the rules again."""
     geo = default_geography(workspace.cache_dir, tuple(workspace.zones().zones))
     params, rules = cargo_params(settings.values), alert_rules(settings.values)
 
     def detect(readings: pl.DataFrame) -> None:
-        changes = run_cargo_live(store, params, geo, readings, rules)
+        try:
+            changes = run_cargo_live(store, params, geo, readings, rules)
+        except Exception as err:  # the readings are stored: detection failing must not stop it
+            stderr.print(f"cargo detection failed on a batch, listening on: {err}",
+                         highlight=False)  # fmt: skip
+            return
         if changes.new or changes.revised:
             stderr.print(f"cargo events: {changes.new} new, {changes.revised} revised",
                          highlight=False)  # fmt: skip
