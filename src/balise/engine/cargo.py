@@ -49,12 +49,12 @@ class CargoReport:
 
 def gather(store: Store, containers: frozenset[str] | None = None) -> CargoInputs:
     """The cargo rules' inputs from the store (of `containers` only when given); the vessels'
-    positions are read on demand, over the span of the stored telemetry."""
+    positions are read on demand, over the span of the stored telemetry. Manifests are not
+    read: no rule looks at them yet."""
     telemetry = _of(store.telemetry(), containers)
     visits = store.find_events(EventFilter(types=("port_visit",)))
     return CargoInputs(
         container_events=_of(store.container_events(), containers),
-        manifests=store.manifests(),
         releases=_of(store.releases(), containers),
         gate=_of(store.gate_transactions(), containers),
         telemetry=telemetry,
