@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import os
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -35,12 +34,11 @@ from balise.cli.context import settings_for
 from balise.cli.output import print_table, write_frames
 from balise.engine.inspection import (
     DayPlan,
+    inspection_setup,
     parse_day,
     performance,
-    plan_day,
-    read_banned,
-    read_sites,
-    site_of,
+    plan_and_store,
+    record_result,
 )
 from balise.engine.targeting import (
     DeclarationFile,
@@ -51,9 +49,7 @@ from balise.engine.targeting import (
 )
 from balise.errors import UsageError
 from balise.inspection.estimate import HitRates
-from balise.inspection.params import inspection_params
 from balise.model.containers import normalise_container
-from balise.store.base import INSPECTION_RESULT_SCHEMA
 from balise.targeting.model import TrainOptions
 
 app = typer.Typer(help="Cargo: the customs risk model and the inspection plan.",
@@ -241,20 +237,16 @@ def plan(
     """Plan the inspections of SITE on a day: which discharged containers the scanners check,
     lanes, exploration share; the plan is stored in the workspace (it replaces that day's)."""
     workspace, settings = settings_for(ctx)
-    params = inspection_params(settings.values)
     the_day = parse_day(day)
-    sites, origin = read_sites(settings["inspection.sites_file"], workspace.root)
-    chosen = site_of(sites, site, origin)
-    blocked = read_banned(banned or settings["inspection.banned_file"], workspace.root)
+    setup = inspection_setup(settings.values, workspace.root, banned)
+    chosen = setup.site(site)
     trained = load_model(model) if model is not None else None
     if not workspace.store_path.exists():
         raise UsageError(f"no workspace at {workspace.root}: ingest container records first")
-    seed = seed if seed is not None else int.from_bytes(os.urandom(4), "big")
     store = workspace.open_store()
     try:
-        done = plan_day(store, chosen, the_day, params, banned=blocked, model=trained,
-                        seed=seed, method=method.value)  # fmt: skip
-        store.save_inspection_plan(chosen.site, the_day, done.rows)
+        done = plan_and_store(store, setup, chosen, the_day, model=trained, seed=seed,
+                              method=method.value)  # fmt: skip
         rates = performance(store, chosen.site) if report else None
     finally:
         store.close()
@@ -293,16 +285,10 @@ def result(
         raise UsageError(f"no workspace at {workspace.root}")
     store = workspace.open_store()
     try:
-        store.record_inspection_results(pl.DataFrame(
-            {"container_number": [box], "inspected_on": [the_day],
-             "found": [found is Found.yes], "what": [what],
-             "recorded_at": [datetime.now(UTC)], "recorded_by": [_who()]},
-            schema=INSPECTION_RESULT_SCHEMA,
-        ))  # fmt: skip
-        planned = store.inspection_plans(day=the_day).filter(pl.col("container_number") == box)
+        on_plan = record_result(store, box, the_day, found is Found.yes, what, _who())
     finally:
         store.close()
-    note = "" if not planned.is_empty() else " (not on a stored plan of that day)"
+    note = "" if on_plan else " (not on a stored plan of that day)"
     stderr.print(f"{box} {the_day}: {'found' if found is Found.yes else 'nothing found'}{note}",
                  highlight=False)  # fmt: skip
 

@@ -25,7 +25,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
@@ -35,14 +36,21 @@ from typing import Any, Final
 import numpy as np
 import polars as pl
 
+from balise.cargo.ports import load_container_ports
 from balise.cargo.risk import score_containers
 from balise.engine.cargo import CARGO_TYPES
 from balise.errors import UsageError
 from balise.inspection.estimate import HitRates, hit_rates
-from balise.inspection.params import InspectionParams, Site, SiteError, parse_sites
+from balise.inspection.params import (
+    InspectionParams,
+    Site,
+    SiteError,
+    inspection_params,
+    parse_sites,
+)
 from balise.inspection.parties import banned_match, banned_set
 from balise.inspection.planner import Candidates, Method, Plan, plan_inspections, slots_of
-from balise.store.base import INSPECTION_PLAN_SCHEMA, EventFilter, Store
+from balise.store.base import INSPECTION_PLAN_SCHEMA, INSPECTION_RESULT_SCHEMA, EventFilter, Store
 from balise.targeting.declarations import SCHEMA as DECLARATION_SCHEMA
 from balise.targeting.declarations import Declarations
 from balise.targeting.model import TargetingModel
@@ -52,6 +60,8 @@ SITES_FILE: Final = "inspection-sites.csv"
 BANNED_FILE: Final = "banned-parties.csv"
 """A workspace's banned parties, one name a line."""
 PARTY_COLUMNS: Final = ("shipper", "consignee", "notify_party", "carrier")
+LANE_ORDER: Final = {"red": 0, "yellow": 1, "green": 2}
+"""The lanes, the most checked first (customs selectivity: physical, documentary, released)."""
 
 
 def read_sites(path: Path | None, workspace_root: Path) -> tuple[dict[str, Site], str]:
@@ -107,6 +117,48 @@ def site_of(sites: dict[str, Site], code: str, origin: str) -> Site:
         known = ", ".join(sorted(sites)) or "none"
         raise UsageError(f"unknown site {code!r} (sites in {origin}: {known})")
     return found
+
+
+@dataclass(frozen=True)
+class InspectionSetup:
+    """What planning reads besides the store: the sites table and where it came from, the
+    planner's settings and the banned parties."""
+
+    sites: dict[str, Site]
+    origin: str
+    params: InspectionParams
+    banned: frozenset[str]
+
+    def site(self, code: str) -> Site:
+        """The site `code` (any case), or a `UsageError` naming the known ones."""
+        return site_of(self.sites, code, self.origin)
+
+
+def inspection_setup(
+    values: Mapping[str, Any], workspace_root: Path, banned: Path | None = None
+) -> InspectionSetup:
+    """The setup from resolved settings (`inspection.*`) and the workspace's files; `banned`
+    (a flag) replaces the setting `inspection.banned_file`."""
+    sites, origin = read_sites(values.get("inspection.sites_file"), workspace_root)
+    blocked = read_banned(banned or values.get("inspection.banned_file"), workspace_root)
+    return InspectionSetup(sites, origin, inspection_params(values), blocked)
+
+
+def site_name(code: str) -> str | None:
+    """The port's name of a site's UN/LOCODE (`FRLEH` → Le Havre), None when unlisted."""
+    ports = load_container_ports().filter(pl.col("locode") == code)
+    return str(ports["name"][0]) if ports.height else None
+
+
+def capacity_minutes(site: Site) -> float:
+    """Scanner minutes of a day at `site`: every scanner over every shift."""
+    slots = slots_of(site.scanners, tuple((float(a), float(b)) for a, b in site.shifts))
+    return float(sum(s.capacity for s in slots))
+
+
+def fresh_seed() -> int:
+    """A seed for a plan's random draw when none is asked for (it is logged with the plan)."""
+    return int.from_bytes(os.urandom(4), "big")
 
 
 @dataclass(frozen=True)
@@ -329,9 +381,8 @@ def plan_day(
         },
         schema=INSPECTION_PLAN_SCHEMA,
     )
-    order = {"red": 0, "yellow": 1, "green": 2}
     rows = rows.sort(
-        pl.col("lane").replace_strict(order, return_dtype=pl.Int8), pl.col("value"),
+        pl.col("lane").replace_strict(LANE_ORDER, return_dtype=pl.Int8), pl.col("value"),
         "container_number", descending=[False, True, False],
     )  # fmt: skip
     capacity = sum(s.capacity for s in slots)
@@ -385,3 +436,66 @@ def performance(store: Store, site: str | None = None) -> Performance:
         if isinstance(key[1], date)
     ]
     return Performance(rates(joined), sorted(days, key=lambda d: (d[0], d[1])))
+
+
+def plan_and_store(
+    store: Store,
+    setup: InspectionSetup,
+    site: Site,
+    day: date,
+    *,
+    model: TargetingModel | None = None,
+    seed: int | None = None,
+    method: Method = "auto",
+) -> DayPlan:
+    """Plan `site` on `day` (a fresh seed unless given) and store the plan, replacing that
+    day's: what `balise cargo plan` and `POST /api/v1/inspection/plans` do."""
+    done = plan_day(store, site, day, setup.params, banned=setup.banned, model=model,
+                    seed=fresh_seed() if seed is None else seed, method=method)  # fmt: skip
+    store.save_inspection_plan(site.site, day, done.rows)
+    return done
+
+
+def stored_plan(store: Store, site: str, day: date) -> pl.DataFrame:
+    """The stored plan of `site` on `day` (its latest `planned_at`), red then yellow then
+    green, by expected value: empty when the day was never planned."""
+    rows = store.inspection_plans(site=site, day=day)
+    if rows.is_empty():
+        return rows
+    latest = rows.filter(pl.col("planned_at") == pl.col("planned_at").max())
+    return latest.sort(
+        pl.col("lane").replace_strict(LANE_ORDER, default=len(LANE_ORDER), return_dtype=pl.Int8),
+        pl.col("value"), "container_number", descending=[False, True, False], nulls_last=True,
+    )  # fmt: skip
+
+
+def lane_counts(rows: pl.DataFrame) -> dict[str, int]:
+    """Boxes of a plan per lane, every lane named (0 when none)."""
+    counts = dict.fromkeys(LANE_ORDER, 0)
+    for lane, n in rows["lane"].value_counts().iter_rows():
+        counts[str(lane)] = int(n)
+    return counts
+
+
+def used_minutes(rows: pl.DataFrame) -> float:
+    """Scanner minutes a plan uses: the scan time of every box given a slot."""
+    return float(rows.filter(pl.col("scanner").is_not_null())["scan_minutes"].sum() or 0.0)
+
+
+def record_result(
+    store: Store,
+    container_number: str,
+    day: date,
+    found: bool,
+    what: str | None,
+    recorded_by: str | None,
+) -> bool:
+    """Store the result of a box's inspection on `day` (replacing one of the same box and
+    day); whether the box was on a stored plan of that day (else the hit rates ignore it)."""
+    store.record_inspection_results(pl.DataFrame(
+        {"container_number": [container_number], "inspected_on": [day], "found": [found],
+         "what": [what], "recorded_at": [datetime.now(UTC)], "recorded_by": [recorded_by]},
+        schema=INSPECTION_RESULT_SCHEMA,
+    ))  # fmt: skip
+    planned = store.inspection_plans(day=day).filter(pl.col("container_number") == container_number)
+    return not planned.is_empty()
