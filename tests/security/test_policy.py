@@ -56,6 +56,13 @@ TABLE = [
     (("analyst",), "police", "manifest", "read", True),
     (("watch_officer",), "customs", "manifest", "read", False),
     (("analyst",), "navy", "manifest", "read", False),
+    # inspection plans: customs and police; planned and recorded by analysts
+    (("watch_officer",), "customs", "inspection", "read", True),
+    (("admin",), "police", "inspection", "read", True),
+    (("viewer",), "customs", "inspection", "read", False),
+    (("analyst",), "navy", "inspection", "read", False),
+    (("analyst",), "customs", "inspection", "change", True),
+    (("watch_officer",), "customs", "inspection", "change", False),
     # container telemetry: read by all, posted by admins and analysts (no device role yet)
     (("viewer",), "partner", "telemetry", "read", True),
     (("analyst",), "port_authority", "telemetry", "change", True),

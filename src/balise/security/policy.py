@@ -13,7 +13,9 @@ Containers (`container`: journeys, cargo events, risk) say which boxes are suspe
 alert inbox says which vessels are: the same readers (not the security officer, whose work is
 Balise itself), the enforcement agencies. Cargo events are of this resource wherever they are
 listed (`/api/v1/events`, exports). Manifests (`manifest`) are commercial secrets of the
-shippers and consignees: customs and police analysts only.
+shippers and consignees: customs and police analysts only. Inspection plans and results
+(`inspection`) say which boxes the scanners will check: customs and police, read by those who
+work the inbox (not viewers), planned and recorded by analysts.
 
 Container telemetry (`telemetry`) is part of the operational picture, as AIS positions are:
 where a box is and what its sensors say; every role reads it, every agency. Posting readings
@@ -142,6 +144,14 @@ RESOURCES: Final = {
             frozenset({"customs", "police"}),
             "cargo manifests (bills of lading: shipper, consignee, goods, value): commercially "
             "sensitive, for customs and police analysts",
+        ),
+        Resource(
+            "inspection",
+            Sensitivity.SENSITIVE,
+            {"read": _WORKERS, "change": _roles("analyst")},
+            frozenset({"customs", "police"}),
+            "inspection plans (which boxes the scanners check, lanes, reasons), their results "
+            "and the hit rates: customs targeting, planned and recorded by analysts",
         ),
         Resource(
             "telemetry",
