@@ -129,7 +129,8 @@ def test_plan_pages_lanes_and_audit(root: Path) -> None:
     reads = [e for e in _audit(root) if e["action"] == "read"]
     assert any(BOXES[3] in (e["records"] or []) for e in reads)
     changes = [e for e in _audit(root) if e["action"] == "change"]
-    assert changes and changes[0]["user"] == "ana"
+    assert changes
+    assert changes[0]["user"] == "ana"
 
 
 def test_planning_again_replaces_the_day(root: Path) -> None:
@@ -151,8 +152,8 @@ def test_results_move_the_hit_rates(root: Path) -> None:
             "what": "cocaine, 40 kg"})  # fmt: skip
         assert found.status_code == 201, found.text
         for box in red[1:]:
-            answer = api.post("/api/v1/inspection/results",
-                              json={"container_number": box, "date": str(DAY), "found": False})  # fmt: skip
+            nothing = {"container_number": box, "date": str(DAY), "found": False}
+            answer = api.post("/api/v1/inspection/results", json=nothing)
             assert answer.status_code == 201
         after = api.get("/api/v1/inspection/performance?site=FRLEH").json()
         shown = api.get(f"{PLANS}/FRLEH/{DAY}").json()
