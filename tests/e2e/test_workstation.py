@@ -1,6 +1,7 @@
 """The watch officer's day, in a real browser: sign-in, the map on the simulated world, search
 and the dossier, the timebar, triage that survives a reload, and an export of the view; what a
-viewer does not see; the security officer's audit view; one-time links and codes.
+viewer does not see; the security officer's audit view; one-time links and codes; a customs
+analyst's inspection plan (Targeting).
 
 Browser tests: the web application in Debian's headless Chromium, driven by Playwright,
 against the real API served by uvicorn on a small simulated workspace.
@@ -633,6 +634,7 @@ def test_a_viewer_sees_no_triage_export_or_zone_editing(page: Any, api: Api) -> 
     assert not page.locator("#exports").is_visible()
     assert not page.locator("#draw-zone").is_visible()
     assert not page.locator("#audit-toggle").is_visible()
+    assert not page.locator("[role=tab][data-tab=targeting]").is_visible()
     # a vessel's alert (the inbox also holds containers' alerts, which open a container)
     vessel_alert = _top_alert(api)["id"]
     page.locator(f"#inbox li.alert[data-id='{vessel_alert}'] button.row").click()
@@ -830,5 +832,59 @@ def test_a_container_at_risk_shows_its_journey_and_its_readings(
     page.keyboard.type(number)
     page.locator("#search-results li button").first.click()
     page.wait_for_selector(f"#dossier .container-dossier[data-container={number}]", timeout=10_000)
+    assert page.errors == []
+    assert page.external == []
+
+
+TARGET_SITE: Final = "MQFDF"
+TARGET_DAY: Final = "2024-03-03"
+"""Fort-de-France the day after the small world's busiest discharge (240 boxes off a ship late
+on its last day, in the yard the next day; the shipped sites table has Le Havre alone, so the
+test adds the site)."""
+
+
+def test_targeting_plans_a_day_and_records_a_result(
+    page: Any, api: Api, workspace: Path, shots: Path
+) -> None:
+    (workspace / "inspection-sites.csv").write_text(
+        "site,scanners,scans_per_hour,shifts\nFRLEH,2,3,06:00-13:00;13:00-20:00\n"
+        f"{TARGET_SITE},2,3,06:00-14:00\n"
+    )
+    _open(page, f"/?tab=targeting&site={TARGET_SITE}&day={TARGET_DAY}")
+    panel = page.locator("#targeting")
+    assert page.locator("[role=tab][data-tab=targeting]").is_visible()
+    panel.locator("button.plan-day").click()  # no plan yet: the analyst plans the day
+    panel.locator(".capacity").wait_for(timeout=60_000)
+    plan = api(f"/api/v1/inspection/plans/{TARGET_SITE}/{TARGET_DAY}?limit=1000")
+    assert plan["candidates"] > 0
+    capacity = panel.locator(".capacity").inner_text()
+    assert f"of {plan['capacity_minutes']:,.0f} scanner min" in capacity
+    assert f"red {plan['lanes']['red']}" in panel.locator(".lane-counts").inner_text()
+    red = [b for b in plan["items"] if b["lane"] == "red"]
+    assert panel.locator("li.plan-box[data-lane=red]").count() == len(red)
+    drawn = [b for b in red if b["selected_by"] == "exploration"]
+    if drawn:
+        row = panel.locator(f"li.plan-box[data-number={drawn[0]['container_number']}]")
+        assert "random" in row.inner_text()
+    box = red[0]
+    number = box["container_number"]
+    row = panel.locator(f"li.plan-box[data-number={number}]")
+    row.locator("button.row").click()
+    # the box's reasons, and the container's own view in the dossier
+    assert row.locator("ol.reasons li").count() == max(len(box["reasons"]), 1)
+    page.wait_for_selector(f"body[data-container={number}]", timeout=20_000)
+    form = row.locator("form.result-form")
+    form.locator("input[name=found][value=yes]").check()
+    form.locator("input[name=what]").fill("cocaine, 40 kg")
+    form.locator("button[type=submit]").click()
+    panel.locator(f"li.plan-box[data-number={number}] .done").wait_for(timeout=10_000)
+    assert "found" in panel.locator(f"li.plan-box[data-number={number}] .done").inner_text()
+    chart = panel.locator("svg.performance-chart")
+    chart.wait_for(timeout=10_000)
+    assert chart.locator("g.series-naive .marker").count() == 1
+    assert chart.locator("g.series-ipw .marker").count() == 1
+    rates = api(f"/api/v1/inspection/performance?site={TARGET_SITE}")["overall"]
+    assert (rates["scanned"], rates["found"]) == (1, 1)
+    page.screenshot(path=str(shots / "targeting.png"))
     assert page.errors == []
     assert page.external == []

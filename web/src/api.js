@@ -438,3 +438,44 @@ export function containerJourney(number) {
 export function containerTelemetry(number, limit = 5000) {
   return get(`/api/v1/containers/${encodeURIComponent(number)}/telemetry`, { limit });
 }
+
+// ---- inspection (targeting) ------------------------------------------------------------
+
+/** The inspection sites: `[{code, name, scanners, scans_per_hour, scan_minutes, shifts,
+ * capacity_minutes}]`. */
+export async function inspectionSites() {
+  return itemsOf(await get('/inspection/sites'));
+}
+
+/** A site's stored plan for `day` (YYYY-MM-DD) with every box (all pages); 404 when the
+ * day was never planned. */
+export async function inspectionPlan(site, day, maxItems = 5000) {
+  const path = `/inspection/plans/${encodeURIComponent(site)}/${encodeURIComponent(day)}`;
+  const plan = await get(path, { limit: 1000 });
+  let next = plan.next;
+  while (next && plan.items.length < maxItems) {
+    const page = await get(path, { limit: 1000, cursor: next });
+    plan.items.push(...page.items);
+    next = page.next;
+  }
+  plan.next = null;
+  return plan;
+}
+
+/** Plan `site` on `day` (stored, replacing that day's plan); the plan's first page. */
+export function makeInspectionPlan(site, day, seed = null) {
+  const body = { site, date: day };
+  if (seed !== null) body.seed = seed;
+  return request('POST', '/inspection/plans', {}, body);
+}
+
+/** Record what an inspection found: `{container_number, date, found, what}`. */
+export function recordInspectionResult(result) {
+  return request('POST', '/inspection/results', {}, result);
+}
+
+/** The hit rates, overall and per planned day: `{overall, days: [{date, naive,
+ * horvitz_thompson, self_normalised, scanned, found, population}]}`. */
+export function inspectionPerformance(site) {
+  return get('/inspection/performance', { site });
+}

@@ -15,6 +15,7 @@ import { renderEvents, renderInbox, stateMessage } from './lists.js';
 import { createMap, PORTS_MIN_ZOOM } from './map.js';
 import { rightsOf } from './rights.js';
 import { setupSearch } from './search.js';
+import { createTargeting } from './targeting.js';
 import { renderAccount, signedIn, signInPage } from './session.js';
 import { createStore, filtersOf } from './state.js';
 import { createTimebar } from './timebar.js';
@@ -44,6 +45,7 @@ const timebar = createTimebar($('#timebar'), { onCursor: (t) => cursorMoved(t) }
 
 let zoneTools = null; // for accounts that may change zones
 let auditView = null; // for security officers
+let targeting = null; // for those who may read inspection plans
 
 function select(mmsi) {
   const { vessel, selection } = store.get();
@@ -515,7 +517,8 @@ function onKey(event) {
 
 function applyTab(chosen) {
   let tab = chosen;
-  if ((tab === 'inbox' && !data.rights.inbox) || (tab === 'containers' && !data.rights.containers)) tab = 'events';
+  const barred = { inbox: !data.rights.inbox, containers: !data.rights.containers, targeting: !data.rights.targeting };
+  if (barred[tab]) tab = 'events';
   for (const button of document.querySelectorAll('[role=tab]')) button.setAttribute('aria-selected', String(button.dataset.tab === tab));
   for (const body of document.querySelectorAll('.tab-body')) body.hidden = body.dataset.body !== tab;
 }
@@ -546,6 +549,7 @@ store.subscribe((state, changed) => {
     renderLegend();
   }
   if (changed.has('tab')) applyTab(state.tab);
+  if ((changed.has('site') || changed.has('day')) && targeting) targeting.show(state.site, state.day);
   if (changed.has('view')) applyView(state.view);
   if (changed.has('at') && !timebar.playing() && state.at) timebar.setCursor(Date.parse(state.at), { silent: true });
   if (changed.has('map') && state.map) {
@@ -566,6 +570,15 @@ function applyRights() {
   if (rights.zones) zoneTools = createZoneTools($('#zone-tools'), map, { onChanged: () => loadZones() });
   for (const element of document.querySelectorAll('[data-tab=inbox], [data-body=inbox]')) element.hidden = !rights.inbox;
   for (const element of document.querySelectorAll('[data-tab=containers]')) element.hidden = !rights.containers;
+  for (const element of document.querySelectorAll('[data-tab=targeting]')) element.hidden = !rights.targeting;
+  if (rights.targeting) {
+    targeting = createTargeting($('#targeting-panel'), {
+      canChange: rights.plan,
+      onChoose: ({ site, day }) => store.set({ site, day }, { push: true }),
+      // a box opens the container view when the account may read containers
+      onContainer: (number) => (rights.containers ? openContainer(number) : null),
+    });
+  }
   const toggle = $('#audit-toggle');
   toggle.hidden = !rights.audit;
   if (!rights.audit) {
@@ -620,7 +633,8 @@ async function start() {
   $('#min').value = state.min ?? '';
   renderExports();
   map.setLayers(state.layers);
-  await Promise.all([loadVessels(), loadZones(), loadEvents(), loadAlerts(), map.ready.then(loadPorts), loadRadar(), loadRadarPlan(), loadContainers()]);
+  await Promise.all([loadVessels(), loadZones(), loadEvents(), loadAlerts(), map.ready.then(loadPorts), loadRadar(), loadRadarPlan(), loadContainers(),
+    targeting?.show(state.site, state.day)]);
   await showSelection();
   document.body.dataset.ready = 'true';
 }

@@ -8,13 +8,14 @@
 //
 // `container` is a container shown in the dossier panel (its journey on the map); `port` the
 // port whose containers at risk the Containers tab lists. Selecting a vessel clears `container`.
+// `site` and `day` are the inspection site and the day the Targeting tab shows the plan of.
 //
 // `view=audit` opens the security officer's audit view over the panels.
 //
 //   /?vessel=224000001,224000002&from=2024-03-01T00:00Z&to=2024-03-03T00:00Z&at=...&type=encounter
 //     &status=open&min=20&tab=events&layers=zones,events,radar&map=-20.5,10.25,4.2
 
-const KEYS = ['vessel', 'event', 'container', 'port', 'from', 'to', 'at', 'type', 'status', 'min', 'tab', 'layers', 'map', 'view'];
+const KEYS = ['vessel', 'event', 'container', 'port', 'site', 'day', 'from', 'to', 'at', 'type', 'status', 'min', 'tab', 'layers', 'map', 'view'];
 const VIEWS = ['audit'];
 
 export const DEFAULT_LAYERS = ['vessels', 'zones', 'events'];
