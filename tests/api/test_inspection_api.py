@@ -251,3 +251,17 @@ def test_a_day_without_candidates_is_an_empty_plan(root: Path) -> None:
     assert (plan["candidates"], plan["items"], plan["used_minutes"]) == (0, [], 0.0)
     assert plan["lanes"] == {"red": 0, "yellow": 0, "green": 0}
     assert plan["capacity_minutes"] == pytest.approx(2 * 14 * 60)
+
+
+def test_a_broken_sites_table_is_a_409_yet_a_stored_plan_reads(root: Path) -> None:
+    with signed_in(root, "ana", roles=("analyst",)) as api:
+        _plan(api)
+        (root / "inspection-sites.csv").write_text("site,scanners,scans_per_hour,shifts\n"
+                                                   "FRLEH,2,3,morning\n")  # fmt: skip
+        sites = api.get("/api/v1/inspection/sites")
+        planned = api.post(PLANS, json={"site": "FRLEH", "date": str(DAY)})
+        read = api.get(f"{PLANS}/FRLEH/{DAY}")
+    assert sites.status_code == planned.status_code == 409
+    assert "line 2" in sites.json()["detail"]
+    assert read.status_code == 200
+    assert read.json()["capacity_minutes"] is None

@@ -195,14 +195,17 @@ export function createTargeting(root, { canChange, onChoose, onContainer }) {
   dayInput.addEventListener('change', choose);
 
   async function planDay() {
-    body.replaceChildren(stateMessage('loading', `Planning ${current.site} on ${current.day}…`));
+    const { site, day } = current;
+    body.replaceChildren(stateMessage('loading', `Planning ${site} on ${day}…`));
+    let made;
     try {
-      await api.makeInspectionPlan(current.site, current.day);
+      made = await api.makeInspectionPlan(site, day);
     } catch (error) {
       body.replaceChildren(stateMessage('error', `The day could not be planned: ${error.message}`));
       return;
     }
-    await show(current.site, current.day);
+    await show(site, day);
+    if (!made.candidates) body.prepend(stateMessage('empty', `No box discharged at ${site} is in the yard during the shifts of ${day}: nothing to plan.`));
   }
 
   function draw() {
