@@ -102,8 +102,13 @@ def main() -> int:
     for d, h, a in zip(curves["dev"], curves["held_out"], curves["all"], strict=True):
         lines.append(f"| {d['threshold']} | {d['f1']} | {h['precision']} | {h['recall']} | "
                      f"{h['f1']} | {a['f1']} |")  # fmt: skip
-    lines += ["", "Held-out half by case group, threshold 0.5:", "",
-              "| group | cases | P | R | F1 |", "| --- | --- | --- | --- | --- |"]
+    lines += [
+        "",
+        "Held-out half by case group, threshold 0.5:",
+        "",
+        "| group | cases | P | R | F1 |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for group, g in groups.items():
         lines.append(f"| {group} | {g['held_out_cases']} | {g['precision']} | {g['recall']} | "
                      f"{g['f1']} |")  # fmt: skip

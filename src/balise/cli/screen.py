@@ -28,7 +28,9 @@ from balise.io.screen_lists import EntityFile, read_entity_file
 COLUMNS = ("query_row", "match_id", "score", "reasons")
 
 
-def screen_rows(index: ListIndex, queries: EntityFile, params: ScreenParams) -> list[dict[str, Any]]:
+def screen_rows(
+    index: ListIndex, queries: EntityFile, params: ScreenParams
+) -> list[dict[str, Any]]:
     """One output row per query row: the best candidate at or above the threshold, or null."""
     out: list[dict[str, Any]] = []
     for number, query in enumerate(queries.rows):
@@ -36,21 +38,40 @@ def screen_rows(index: ListIndex, queries: EntityFile, params: ScreenParams) -> 
     return out
 
 
-def _screen_one(index: ListIndex, number: int, query: Entity | None,
-                params: ScreenParams) -> dict[str, Any]:
+def _screen_one(
+    index: ListIndex, number: int, query: Entity | None, params: ScreenParams
+) -> dict[str, Any]:
     if query is None:
-        return {"query_row": number, "match_id": None, "score": None,
-                "reasons": ["row quarantined"]}
+        return {
+            "query_row": number,
+            "match_id": None,
+            "score": None,
+            "reasons": ["row quarantined"],
+        }
     matches = index.screen(query, params)
     if not matches or matches[0].score < params.match_threshold:
         best = matches[0] if matches else None
-        reason = (f"best candidate {best.candidate_id} scored {best.score:.2f}, below "
-                  f"{params.match_threshold}") if best else "no candidate shares a name or identifier"
-        return {"query_row": number, "match_id": None, "score": best.score if best else 0.0,
-                "reasons": [reason]}
+        reason = (
+            (
+                f"best candidate {best.candidate_id} scored {best.score:.2f}, below "
+                f"{params.match_threshold}"
+            )
+            if best
+            else "no candidate shares a name or identifier"
+        )
+        return {
+            "query_row": number,
+            "match_id": None,
+            "score": best.score if best else 0.0,
+            "reasons": [reason],
+        }
     top = matches[0]
-    return {"query_row": number, "match_id": top.candidate_id, "score": top.score,
-            "reasons": list(top.reasons)}
+    return {
+        "query_row": number,
+        "match_id": top.candidate_id,
+        "score": top.score,
+        "reasons": list(top.reasons),
+    }
 
 
 def write_rows(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
@@ -80,8 +101,10 @@ def screen(
     output: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
     threshold: Annotated[
         float | None,
-        typer.Option(help="Score from which a candidate is a match (default: setting "
-                     "screen.match_threshold)."),
+        typer.Option(
+            help="Score from which a candidate is a match (default: setting "
+            "screen.match_threshold)."
+        ),
     ] = None,
 ) -> None:
     """Screen each row of NAMES.csv against LIST: the best candidate, its score and reasons."""

@@ -64,12 +64,10 @@ class ListIndex:
         known = [g for g in grams if g in self._postings]
         if known and self._owner.size:
             hits = np.concatenate([self._postings[g] for g in known])
-            weights = np.concatenate(
-                [np.full(self._postings[g].size, self._idf[g]) for g in known]
-            )
+            weights = np.concatenate([np.full(self._postings[g].size, self._idf[g]) for g in known])
             per_name: npt.NDArray[np.float64] = np.bincount(
                 hits, weights=weights, minlength=self._owner.size
-            )
+            ).astype(np.float64)
             if self._owner.size == len(self.entries):  # one name per entry
                 per_entry = per_name
             else:

@@ -1,4 +1,4 @@
-"""A name pair's score in [0, 1] and its reasons, from the word alignment of `balise.entities.names`.
+"""A name pair's score in [0, 1] and its reasons, from the word alignment of `entities.names`.
 
 The score is a logistic function of a few features an analyst would name (share of each name's
 letters found in the other, words on both sides without a counterpart, numbers that differ,
@@ -35,9 +35,14 @@ WEIGHTS = (
 the dev half (seed 16) of the nomenklatura name benchmark, L2 penalty 0.1."""
 
 
-SAME_WORDS_SCORE = 0.9
+SAME_WORDS_SCORE = 0.95
 """Least score of two names made of the same words in another order (`PUTIN Vladimir`): lists
 write the family name first as often as last. Balise judgement."""
+
+
+NUMBERS_DIFFER_SCORE = 0.4
+"""Most score of two names that both carry numbers and not the same ones (`Apollo Fund VIII`,
+`Apollo Fund IX`; `Ocean Star 2`, `Ocean Star 3`). Balise judgement."""
 
 
 @dataclass(frozen=True)
@@ -53,8 +58,9 @@ def _significant(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(w for w in words if w not in PARTICLES and len(w) > 1)
 
 
-def feature_vector(features: NameFeatures, left: PreparedName, right: PreparedName,
-                   organisation: bool) -> tuple[float, ...]:
+def feature_vector(
+    features: NameFeatures, left: PreparedName, right: PreparedName, organisation: bool
+) -> tuple[float, ...]:
     """The values of `FEATURES` for one alignment."""
     shares = (features.matched_share("left"), features.matched_share("right"))
     extra_left = sum(len(w) for w in _significant(features.left_extra))
@@ -85,8 +91,12 @@ def logistic(values: tuple[float, ...], weights: tuple[float, ...] = WEIGHTS) ->
 def _reasons(features: NameFeatures, left: PreparedName, right: PreparedName) -> list[str]:
     reasons: list[str] = []
     same = [p for p in features.pairs if p.how == "same"]
-    if same and len(same) == len(features.pairs) and not features.left_extra \
-            and not features.right_extra:
+    if (
+        same
+        and len(same) == len(features.pairs)
+        and not features.left_extra
+        and not features.right_extra
+    ):
         reasons.append("same words" + ("" if features.in_order else " in another order"))
     else:
         if same:
@@ -103,8 +113,9 @@ def _reasons(features: NameFeatures, left: PreparedName, right: PreparedName) ->
     if features.numbers_differ:
         reasons.append("numbers differ")
     if features.forms_differ:
-        forms = lambda name: "/".join(f.form_class for f in name.forms)  # noqa: E731
-        reasons.append(f"legal forms differ: {forms(left)} vs {forms(right)}")
+        mine = "/".join(f.form_class for f in left.forms)
+        theirs = "/".join(f.form_class for f in right.forms)
+        reasons.append(f"legal forms differ: {mine} vs {theirs}")
     return reasons
 
 
@@ -117,4 +128,6 @@ def score_names(left: PreparedName, right: PreparedName, organisation: bool) -> 
             score = 1.0  # the same name once transliterated, titles and legal forms aside
         elif sorted(left.words) == sorted(right.words):
             score = max(score, SAME_WORDS_SCORE)
+    if left.numbers and right.numbers and left.numbers != right.numbers:
+        score = min(score, NUMBERS_DIFFER_SCORE)  # fund VIII is not fund IX, vessel 2 not 3
     return NameScore(score, features, tuple(_reasons(features, left, right)))

@@ -18,7 +18,7 @@ from rapidfuzz.distance import Levenshtein
 
 from balise.entities.normalise import PARTICLES, LegalForm, name_tokens, split_legal_forms
 
-_ROMAN = frozenset("i ii iii iv v vi vii viii ix x xi xii".split())
+_ROMAN = frozenset(["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"])
 _NUMBER_WORDS = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
     "eight": "8", "nine": "9", "ten": "10", "first": "1", "second": "2", "third": "3",
@@ -131,9 +131,26 @@ def _max_edits(length: int) -> int:
     return length // 4
 
 
-_PARTICLE_CLASS = {"bin": "bin", "ibn": "bin", "ben": "bin", "bint": "bin", "al": "al", "el": "al",
-                   "abd": "abd", "abdul": "abd", "abdel": "abd", "de": "de", "da": "de", "di": "de",
-                   "do": "de", "del": "de", "van": "van", "von": "van", "der": "der", "den": "der"}
+_PARTICLE_CLASS = {
+    "bin": "bin",
+    "ibn": "bin",
+    "ben": "bin",
+    "bint": "bin",
+    "al": "al",
+    "el": "al",
+    "abd": "abd",
+    "abdul": "abd",
+    "abdel": "abd",
+    "de": "de",
+    "da": "de",
+    "di": "de",
+    "do": "de",
+    "del": "de",
+    "van": "van",
+    "von": "van",
+    "der": "der",
+    "den": "der",
+}
 
 
 @lru_cache(maxsize=500_000)
@@ -169,7 +186,9 @@ def compare_words(left: str, right: str) -> WordPair | None:
     return None
 
 
-def _candidates(left: tuple[str, ...], right: tuple[str, ...]) -> list[tuple[float, int, int, WordPair]]:
+def _candidates(
+    left: tuple[str, ...], right: tuple[str, ...]
+) -> list[tuple[float, int, int, WordPair]]:
     found = []
     for i, a in enumerate(left):
         for j, b in enumerate(right):
@@ -179,12 +198,15 @@ def _candidates(left: tuple[str, ...], right: tuple[str, ...]) -> list[tuple[flo
     return found
 
 
-def _joined_pairs(left: tuple[str, ...], right: tuple[str, ...], left_free: set[int],
-                  right_free: set[int]) -> list[WordPair]:
+def _joined_pairs(
+    left: tuple[str, ...], right: tuple[str, ...], left_free: set[int], right_free: set[int]
+) -> list[WordPair]:
     """Words of one side that are two neighbouring free words of the other run together."""
     pairs: list[WordPair] = []
-    for side_a, free_a, side_b, free_b, flip in ((left, left_free, right, right_free, False),
-                                                 (right, right_free, left, left_free, True)):
+    for side_a, free_a, side_b, free_b, flip in (
+        (left, left_free, right, right_free, False),
+        (right, right_free, left, left_free, True),
+    ):
         for i in sorted(free_a):
             for j in sorted(free_b):
                 if j + 1 in free_b and i in free_a:
@@ -193,21 +215,27 @@ def _joined_pairs(left: tuple[str, ...], right: tuple[str, ...], left_free: set[
                     if edits <= _max_edits(len(run)) // 2:
                         joined = side_b[j] + " " + side_b[j + 1]
                         sim = 1.0 - edits / len(run)
-                        pair = (WordPair(joined, side_a[i], "joined", sim, edits) if flip
-                                else WordPair(side_a[i], joined, "joined", sim, edits))
+                        pair = (
+                            WordPair(joined, side_a[i], "joined", sim, edits)
+                            if flip
+                            else WordPair(side_a[i], joined, "joined", sim, edits)
+                        )
                         pairs.append(pair)
                         free_a.discard(i)
                         free_b.difference_update((j, j + 1))
     return pairs
 
 
-def _acronym_pairs(left: tuple[str, ...], right: tuple[str, ...], left_free: set[int],
-                   right_free: set[int]) -> list[WordPair]:
+def _acronym_pairs(
+    left: tuple[str, ...], right: tuple[str, ...], left_free: set[int], right_free: set[int]
+) -> list[WordPair]:
     """A free word of one side that is the initials of neighbouring free words of the other
     (`jc`, `jean claude`; `pla`, `peoples liberation army`)."""
     pairs: list[WordPair] = []
-    for side_a, free_a, side_b, free_b, flip in ((left, left_free, right, right_free, False),
-                                                 (right, right_free, left, left_free, True)):
+    for side_a, free_a, side_b, free_b, flip in (
+        (left, left_free, right, right_free, False),
+        (right, right_free, left, left_free, True),
+    ):
         for i in sorted(free_a):
             word = side_a[i]
             size = len(word)
@@ -217,8 +245,11 @@ def _acronym_pairs(left: tuple[str, ...], right: tuple[str, ...], left_free: set
                 span = range(j, j + size)
                 if all(k in free_b for k in span) and "".join(side_b[k][0] for k in span) == word:
                     run = " ".join(side_b[k] for k in span)
-                    pair = (WordPair(run, word, "acronym", 0.8, 0) if flip
-                            else WordPair(word, run, "acronym", 0.8, 0))
+                    pair = (
+                        WordPair(run, word, "acronym", 0.8, 0)
+                        if flip
+                        else WordPair(word, run, "acronym", 0.8, 0)
+                    )
                     pairs.append(pair)
                     free_a.discard(i)
                     free_b.difference_update(span)

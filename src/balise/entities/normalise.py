@@ -21,15 +21,72 @@ from importlib import resources
 from anyascii import anyascii
 
 TITLES = frozenset(
-    "mr mrs ms miss mx dr prof sir dame lord lady hon rev sheikh shaikh haji hajji gen general "
-    "col colonel maj major capt captain lt admiral president minister the".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "hon",
+        "rev",
+        "sheikh",
+        "shaikh",
+        "haji",
+        "hajji",
+        "gen",
+        "general",
+        "col",
+        "colonel",
+        "maj",
+        "major",
+        "capt",
+        "captain",
+        "lt",
+        "admiral",
+        "president",
+        "minister",
+        "the",
+    ]
 )
 """Honorifics and the article `the`, dropped before comparing: `Mr. Recep Tayyip Erdoğan` is
 `Recep Tayyip Erdoğan`. Balise list, after nomenklatura's `rigour.names` prefixes."""
 
 PARTICLES = frozenset(
-    "al el bin ibn bint abu de da di do dos das del della der den van von le la du y "
-    "e and und et of".split()
+    [
+        "al",
+        "el",
+        "bin",
+        "ibn",
+        "bint",
+        "abu",
+        "de",
+        "da",
+        "di",
+        "do",
+        "dos",
+        "das",
+        "del",
+        "della",
+        "der",
+        "den",
+        "van",
+        "von",
+        "le",
+        "la",
+        "du",
+        "y",
+        "e",
+        "and",
+        "und",
+        "et",
+        "of",
+    ]
 )
 """Name particles and connectives: kept, but weighed lightly when names are compared (two
 Arabic names share `bin`, two Dutch ones `van`, without being the same)."""

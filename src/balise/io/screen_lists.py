@@ -66,7 +66,9 @@ def read_entity_file(path: Path) -> EntityFile:
     except FileNotFoundError as err:
         raise UsageError(f"{path}: no such file") from err
     except (OSError, UnicodeDecodeError) as err:
-        raise UsageError(f"{path}: cannot be read as UTF-8 text ({err.__class__.__name__})") from err
+        raise UsageError(
+            f"{path}: cannot be read as UTF-8 text ({err.__class__.__name__})"
+        ) from err
     ftm = path.suffix.lower() in (".jsonl", ".ndjson", ".json") or text.lstrip().startswith("{")
     return read_ftm_lines(text) if ftm else read_csv_entities(text, str(path))
 
@@ -97,8 +99,12 @@ def _identifiers(pairs: list[tuple[str, str]], quarantined: Counter[str]) -> tup
 
 def _csv_entity(row: dict[str, str], row_id: str, quarantined: Counter[str]) -> Entity | None:
     cell = {k.strip().lower(): (v or "").strip() for k, v in row.items() if isinstance(k, str)}
-    name = cell.get("name") or cell.get("full_name") or " ".join(
-        part for part in (cell.get("first_name", ""), cell.get("last_name", "")) if part
+    name = (
+        cell.get("name")
+        or cell.get("full_name")
+        or " ".join(
+            part for part in (cell.get("first_name", ""), cell.get("last_name", "")) if part
+        )
     )
     ids = _identifiers([(kind, cell.get(col, "")) for col, kind in _CSV_IDENTIFIERS.items()],
                        quarantined)  # fmt: skip
@@ -137,7 +143,7 @@ def _values(properties: dict[str, Any], name: str) -> list[str]:
     return [str(v) for v in value if v] if isinstance(value, list) else []
 
 
-def _ftm_entity(record: Any, quarantined: Counter[str]) -> Entity | None | bool:
+def _ftm_entity(record: Any, quarantined: Counter[str]) -> Entity | bool | None:
     """An entity, None when quarantined, False when skipped (not a party)."""
     if not isinstance(record, dict) or not isinstance(record.get("properties"), dict):
         quarantined["not_an_entity"] += 1
