@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import sys
@@ -223,6 +224,7 @@ def throughput(queries: int) -> dict[str, Any]:
             "list_entries": 100_000, "index_build_seconds": round(built, 1), "queries": queries,
             "names_per_second": round(rate, 1), "peak_rss_mb": round(peak_mb),
             "extrapolated_1M_names_hours": round(1_000_000 / rate / 3600, 2),
+            "load_average_1min": round(os.getloadavg()[0], 1),
             "note": "1 M names extrapolated from this run at the same rate (one core)"}  # fmt: skip
 
 

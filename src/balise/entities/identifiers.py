@@ -80,10 +80,15 @@ class IdentifierEvidence:
     weak_conflicts: tuple[str, ...]
 
 
+_NO_EVIDENCE = IdentifierEvidence((), (), ())
+
+
 def compare_identifiers(
     left: tuple[Identifier, ...], right: tuple[Identifier, ...]
 ) -> IdentifierEvidence:
     """The identifiers of two entities compared kind by kind."""
+    if not left or not right:
+        return _NO_EVIDENCE
     same: list[Identifier] = []
     strong: list[str] = []
     weak: list[str] = []

@@ -18,6 +18,23 @@ from balise.entities.name_score import ORG_SCHEMAS, NameScore, score_names
 from balise.entities.names import PreparedName, prepare_name
 from balise.entities.params import ScreenParams
 
+SCHEMA_GROUPS = {
+    "Person": "person", "Company": "organisation", "Organization": "organisation",
+    "PublicBody": "organisation", "Vessel": "vessel", "Airplane": "airplane",
+    "CryptoWallet": "wallet",
+}  # fmt: skip
+"""Which FtM schemata can be the same thing; `LegalEntity` (and an unknown schema) can be any
+person or organisation. yente compares only matchable schemata of compatible types."""
+
+
+def schemata_conflict(left: str, right: str) -> bool:
+    """True when two known schemata cannot be the same thing (a person and a vessel)."""
+    mine, theirs = SCHEMA_GROUPS.get(left), SCHEMA_GROUPS.get(right)
+    if mine is None or theirs is None:
+        legal = {"person", "organisation", None}
+        return not (mine in legal and theirs in legal)
+    return mine != theirs
+
 
 @dataclass(frozen=True)
 class Entity:
@@ -105,6 +122,9 @@ def score_entity(query: Entity, candidate: Entity, params: ScreenParams) -> Matc
     if ids.weak_conflicts:
         score -= params.weak_conflict_penalty
         reasons.append("different " + ", ".join(k.upper() for k in ids.weak_conflicts))
+    if query.schema and candidate.schema and schemata_conflict(query.schema, candidate.schema):
+        score -= params.schema_penalty
+        reasons.append(f"a {query.schema} against a {candidate.schema}")
     for evidence in (_dates_evidence, _country_evidence):
         change, reason = evidence(query, candidate, params)
         score += change

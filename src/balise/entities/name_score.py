@@ -24,12 +24,13 @@ FEATURES = (
     "joined_similarity", "edit_share", "sound_alikes", "initials", "out_of_order",
     "forms_differ", "single_word", "organisation", "organisation_min_share",
     "organisation_substitution", "weak_share", "organisation_weak_share", "acronym",
+    "multi_edit_words",
 )  # fmt: skip
 """The names of the features, in the order of `WEIGHTS`."""
 
 WEIGHTS = (
-    -0.82, 0.55, -5.07, 0.88, -0.97, 2.76, -2.4, -3.24, -0.01, -0.04, -3.15, 0.12, 1.03,
-    -1.04, -0.09, -5.57, 0.83, 1.61, 0.23,
+    -0.86, 0.42, -4.70, 0.28, -0.99, 2.64, -0.52, -3.57, 0.37, 0.07, -3.15, 0.10, 0.98, -0.86,
+    -0.25, -6.82, 0.96, 1.59, -0.80, 0.40,
 )  # fmt: skip
 """Logistic weights of `FEATURES`, then the intercept: fitted by `bench/name_bench.py --fit` on
 the dev half (seed 16) of the nomenklatura name benchmark, L2 penalty 0.1."""
@@ -38,11 +39,6 @@ the dev half (seed 16) of the nomenklatura name benchmark, L2 penalty 0.1."""
 SAME_WORDS_SCORE = 0.95
 """Least score of two names made of the same words in another order (`PUTIN Vladimir`): lists
 write the family name first as often as last. Balise judgement."""
-
-
-NUMBERS_DIFFER_SCORE = 0.4
-"""Most score of two names that both carry numbers and not the same ones (`Apollo Fund VIII`,
-`Apollo Fund IX`; `Ocean Star 2`, `Ocean Star 3`). Balise judgement."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +75,7 @@ def feature_vector(
         float(min(len(left.words), len(right.words)) <= 1), org, org * min(shares),
         org * substitution, weak / total, org * weak / total,
         float(any(p.how == "acronym" for p in features.pairs)),
+        float(sum(p.how == "typo" and p.edits >= 2 for p in features.pairs)),
     )  # fmt: skip
 
 
@@ -128,6 +125,4 @@ def score_names(left: PreparedName, right: PreparedName, organisation: bool) -> 
             score = 1.0  # the same name once transliterated, titles and legal forms aside
         elif sorted(left.words) == sorted(right.words):
             score = max(score, SAME_WORDS_SCORE)
-    if left.numbers and right.numbers and left.numbers != right.numbers:
-        score = min(score, NUMBERS_DIFFER_SCORE)  # fund VIII is not fund IX, vessel 2 not 3
     return NameScore(score, features, tuple(_reasons(features, left, right)))

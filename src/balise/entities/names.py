@@ -14,14 +14,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
 from balise.entities.normalise import PARTICLES, LegalForm, name_tokens, split_legal_forms
 
 _ROMAN = frozenset(["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"])
 _NUMBER_WORDS = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "first": "1", "second": "2", "third": "3",
+    "eight": "8", "nine": "9", "ten": "10", "second": "2", "third": "3",
     "fourth": "4", "fifth": "5", "1st": "1", "2nd": "2", "3rd": "3", "4th": "4", "5th": "5",
 }  # fmt: skip
 _ROMAN_VALUE = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7",
@@ -120,7 +120,7 @@ def _weight(word: str) -> int:
 
 
 def _max_edits(length: int) -> int:
-    """Edits accepted between two words of this (shorter) length: none up to 3 letters, one up
+    """Edits accepted between two words of this (longer) length: none up to 3 letters, one up
     to 5, two up to 8, then a quarter. Balise judgement, near logic-v2's allowance."""
     if length <= 3:
         return 0
@@ -166,9 +166,9 @@ def compare_words(left: str, right: str) -> WordPair | None:
         if len(long) > 1 and long.startswith(short):
             return WordPair(left, right, "initial", 0.8, 0)
         return None
-    edits = Levenshtein.distance(left, right)
+    edits = OSA.distance(left, right)  # a transposition (`masnour`) is one edit
     shorter = min(len(left), len(right))
-    if edits <= _max_edits(shorter):
+    if edits <= _max_edits(max(len(left), len(right))):
         return WordPair(left, right, "typo", 1.0 - edits / max(len(left), len(right)), edits)
     if shorter >= 3 and skeleton(left) == skeleton(right):
         return WordPair(left, right, "sound", 0.9, edits)
@@ -261,14 +261,15 @@ def align(left: PreparedName, right: PreparedName) -> NameFeatures:
     """The word alignment of two prepared names (closest pairs first, each word used once)."""
     lw, rw = left.words, right.words
     left_free, right_free = set(range(len(lw))), set(range(len(rw)))
-    joined = _joined_pairs(lw, rw, left_free, right_free)
+    joined = _joined_pairs(lw, rw, left_free, right_free) if len(lw) != len(rw) else []
     pairs: list[tuple[int, int, WordPair]] = []
     for _, i, j, pair in sorted(_candidates(lw, rw), key=lambda c: (-c[0], c[1], c[2])):
         if i in left_free and j in right_free:
             pairs.append((i, j, pair))
             left_free.discard(i)
             right_free.discard(j)
-    joined += _acronym_pairs(lw, rw, left_free, right_free)
+    if left_free and right_free:
+        joined += _acronym_pairs(lw, rw, left_free, right_free)
     order = [j for _, j, _ in sorted(pairs)]
     forms_l = {f.form_class for f in left.forms}
     forms_r = {f.form_class for f in right.forms}

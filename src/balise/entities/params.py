@@ -20,7 +20,7 @@ class ScreenParams:
     """How names, identifiers, dates of birth and countries are weighed into one score;
     docs/screening.md says how."""
 
-    match_threshold: float = 0.91
+    match_threshold: float = 0.62
     """Score from which a candidate is a match (reported as `match_id`). Chosen by
     `bench/screen_bench.py` as the lowest threshold giving at most 0.5 % false positives on
     clean names not on the list (issue 16), on generation seed 1 (dev); reported on seed 2 in
@@ -48,10 +48,18 @@ class ScreenParams:
     country_penalty: float = 0.2
     """Taken off when both have countries (nationality, country, flag) and none in common:
     logic-v2's `country_mismatch` (nomenklatura logic_v2/model.py)."""
-    max_candidates: int = 30
-    """List entries scored per query name, the ones sharing most letter trigrams with it
-    (blocking); the rest are not scored. Balise judgement, measured in
-    bench/results/screen_bench.md (recall of the blocking)."""
+    schema_penalty: float = 0.3
+    """Taken off when the two are of kinds that cannot be one thing (a vessel and a company, a
+    person and a vessel; `balise.entities.match.SCHEMA_GROUPS`): a ship named after its owner is
+    still not its owner. Balise judgement (yente does not compare such schemata at all)."""
+    max_candidates: int = 50
+    """List entries found per query by the letter trigrams they share with it (blocking); the
+    rest are not looked at. Balise judgement, measured in bench/results/screen_bench.md (recall
+    of the blocking)."""
+    max_scored: int = 10
+    """Of those, the entries closest to the query by edit similarity of their sorted words
+    (rapidfuzz ratio) that are scored in full; entries sharing an identifier with the query are
+    always scored. Balise judgement, for speed, measured with `max_candidates`."""
 
 
 def screen_settings() -> list[dict[str, Any]]:
