@@ -36,7 +36,7 @@ def test_normalise_accents_scripts_and_punctuation() -> None:
         ("ACME Shipping Ltd.", ("acme", "shipping"), "ltd"),
         ("Acme Shipping Limited", ("acme", "shipping"), "ltd"),
         ("Grupo Azteca S.A. de C.V.", ("grupo", "azteca"), "sa de cv"),
-        ("OOO Romashka", ("romashka",), "ooo"),
+        ("OOO Romashka", ("romashka",), "llc"),
         ("Siemens GmbH", ("siemens",), "gmbh"),
         ("Van Oord B.V.", ("van", "oord"), "bv"),
     ],
@@ -45,6 +45,11 @@ def test_legal_forms_are_set_aside(name: str, core: tuple[str, ...], form: str) 
     words, forms = split_legal_forms(name_tokens(name))
     assert words == core
     assert forms[0].form_class == form
+
+
+def test_a_cyrillic_company_matches_its_english_listing() -> None:
+    assert _name_score("ООО «Ромашка»", "Romashka LLC", True) == 1.0
+    assert _name_score("Акционерное общество Ромашка", "JSC Romashka", True) == 1.0
 
 
 def test_a_form_alone_is_not_emptied() -> None:

@@ -29,8 +29,8 @@ FEATURES = (
 """The names of the features, in the order of `WEIGHTS`."""
 
 WEIGHTS = (
-    -0.86, 0.42, -4.70, 0.28, -0.99, 2.64, -0.52, -3.57, 0.37, 0.07, -3.15, 0.10, 0.98, -0.86,
-    -0.25, -6.82, 0.96, 1.59, -0.80, 0.40,
+    -0.90, 1.22, -4.89, 1.75, -1.00, 2.71, -0.09, -3.53, 0.41, 0.10, -3.14, 0.12, 0.93, -0.83,
+    -0.24, -6.70, 1.07, 1.68, -0.75, -0.41,
 )  # fmt: skip
 """Logistic weights of `FEATURES`, then the intercept: fitted by `bench/name_bench.py --fit` on
 the dev half (seed 16) of the nomenklatura name benchmark, L2 penalty 0.1."""
