@@ -90,3 +90,15 @@ def test_unreadable_files_are_one_line_and_exit_2(
     assert out == ""
     assert err.startswith("error:")
     assert err.count("error") == 1
+
+
+def test_an_imo_failing_its_check_digit_is_ignored_not_matched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    listed, _ = _files(tmp_path, LIST_CSV)
+    names = tmp_path / "typo.csv"
+    names.write_text("name,imo\nSea Wolf,9074728\n")
+    code, out, err = _screen(capsys, "--list", listed, "--names", str(names))
+    assert code == 0
+    assert json.loads(out)["match_id"] is None
+    assert "values ignored: bad_imo 1" in err

@@ -88,10 +88,15 @@ def write_rows(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
                          " | ".join(row["reasons"])])  # fmt: skip
 
 
-def _report(label: str, counts: Counter[str]) -> None:
-    if counts:
-        detail = ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items()))
-        sys.stderr.write(f"{label}: {detail}\n")
+def _report(path: Path, counts: Counter[str]) -> None:
+    """Rows quarantined, and values ignored in kept rows (an IMO failing its check digit), by
+    reason, on one line each."""
+    dropped = {k: n for k, n in counts.items() if not k.endswith("_ignored")}
+    ignored = {k.removesuffix("_ignored"): n for k, n in counts.items() if k.endswith("_ignored")}
+    for label, found in (("rows quarantined", dropped), ("values ignored", ignored)):
+        if found:
+            detail = ", ".join(f"{reason} {n}" for reason, n in sorted(found.items()))
+            sys.stderr.write(f"{path}: {label}: {detail}\n")
 
 
 def screen(
@@ -116,8 +121,8 @@ def screen(
     params = screen_params(settings.values)
     listed = read_entity_file(list_path)
     queries = read_entity_file(names)
-    _report(f"{list_path}: quarantined", listed.quarantined)
-    _report(f"{names}: quarantined", queries.quarantined)
+    _report(list_path, listed.quarantined)
+    _report(names, queries.quarantined)
     rows = screen_rows(ListIndex(listed.entities), queries, params)
     write_rows(rows, output, sys.stdout)
     sys.stdout.flush()
