@@ -26,6 +26,7 @@ from balise.cli import (
     listen,
     plan,
     query,
+    screen,
     serve,
     sim,
     users,
@@ -56,6 +57,7 @@ app.command("detect")(detect.run_detect)
 app.command("events")(detect.events)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
+app.command("screen")(screen.screen)
 
 
 def _version(show: bool) -> None:

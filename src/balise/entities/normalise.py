@@ -1,0 +1,180 @@
+"""Names made comparable: transliterated to Latin, lower-case, punctuation gone, legal forms and
+titles set aside.
+
+Transliteration is `anyascii` (ISC licence): Cyrillic, Greek, Arabic, Hebrew, Devanagari and the
+other alphabets go to their usual Latin spelling; each Chinese, Japanese or Korean character
+becomes its own syllable (`习近平` → `xi jin ping`), since those scripts write no spaces and
+their romanised names split syllables in different places (`Xi Jinping`, `Kim Jong-un`), which
+`balise.entities.names` joins back when comparing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from anyascii import anyascii
+
+TITLES = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "hon",
+        "rev",
+        "sheikh",
+        "shaikh",
+        "haji",
+        "hajji",
+        "gen",
+        "general",
+        "col",
+        "colonel",
+        "maj",
+        "major",
+        "capt",
+        "captain",
+        "lt",
+        "admiral",
+        "president",
+        "minister",
+        "the",
+    ]
+)
+"""Honorifics and the article `the`, dropped before comparing: `Mr. Recep Tayyip Erdoğan` is
+`Recep Tayyip Erdoğan`. Balise list, after nomenklatura's `rigour.names` prefixes."""
+
+PARTICLES = frozenset(
+    [
+        "al",
+        "el",
+        "bin",
+        "ibn",
+        "bint",
+        "abu",
+        "de",
+        "da",
+        "di",
+        "do",
+        "dos",
+        "das",
+        "del",
+        "della",
+        "der",
+        "den",
+        "van",
+        "von",
+        "le",
+        "la",
+        "du",
+        "y",
+        "e",
+        "and",
+        "und",
+        "et",
+        "of",
+    ]
+)
+"""Name particles and connectives: kept, but weighed lightly when names are compared (two
+Arabic names share `bin`, two Dutch ones `van`, without being the same)."""
+
+_SPACE_RE = re.compile(r"[^a-z0-9]+")
+_APOSTROPHES = "'’ʼ`´ʻ"
+
+
+@dataclass(frozen=True)
+class LegalForm:
+    """A company legal form as written (`s a de c v`), its class and where it comes from."""
+
+    words: tuple[str, ...]
+    form_class: str
+    country: str
+    source: str
+
+
+@cache
+def legal_forms() -> dict[tuple[str, ...], LegalForm]:
+    """The shipped legal-form table (`balise/data/legal_forms.csv`), by its words."""
+    text = resources.files("balise.data").joinpath("legal_forms.csv").read_text("utf-8")
+    forms: dict[tuple[str, ...], LegalForm] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        words = tuple(row["form"].split())
+        forms.setdefault(words, LegalForm(words, row["class"], row["country"], row["source"]))
+    return forms
+
+
+@cache
+def _longest_form() -> int:
+    return max(len(words) for words in legal_forms())
+
+
+def _is_cjk(char: str) -> bool:
+    code = ord(char)
+    return (
+        0x3040 <= code <= 0x30FF  # kana
+        or 0x3400 <= code <= 0x9FFF  # CJK ideographs
+        or 0xAC00 <= code <= 0xD7AF  # Hangul syllables
+        or 0xF900 <= code <= 0xFAFF
+    )
+
+
+def to_latin(text: str) -> str:
+    """`text` in Latin letters, each CJK character as its own syllable, NFKC first."""
+    text = unicodedata.normalize("NFKC", text)
+    if any(_is_cjk(char) for char in text):
+        text = "".join(f" {char} " if _is_cjk(char) else char for char in text)
+    return anyascii(text)
+
+
+def normalise_name(text: str) -> str:
+    """Lower-case ASCII words separated by one space: accents, scripts, apostrophes (`Ky'ong` →
+    `kyong`) and punctuation handled, `&` read as `and`."""
+    latin = to_latin(text).lower().replace("&", " and ")
+    for mark in _APOSTROPHES:
+        latin = latin.replace(mark, "")
+    return _SPACE_RE.sub(" ", latin).strip()
+
+
+def name_tokens(text: str) -> tuple[str, ...]:
+    """The words of `normalise_name(text)` without titles."""
+    return tuple(word for word in normalise_name(text).split() if word not in TITLES)
+
+
+def _form_at(tokens: tuple[str, ...], start: bool) -> LegalForm | None:
+    forms = legal_forms()
+    for size in range(min(_longest_form(), len(tokens) - 1), 0, -1):
+        words = tokens[:size] if start else tokens[-size:]
+        if words in forms:
+            return forms[words]
+    return None
+
+
+def split_legal_forms(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[LegalForm, ...]]:
+    """The name's words without the legal forms at its start and end, and those forms; a name is
+    never emptied (`Co` alone stays `co`)."""
+    found: list[LegalForm] = []
+    while len(tokens) > 1:
+        form = _form_at(tokens, start=False)
+        if form is not None:
+            found.append(form)
+            tokens = tokens[: -len(form.words)]
+            continue
+        form = _form_at(tokens, start=True)
+        if form is None:
+            break
+        found.append(form)
+        tokens = tokens[len(form.words) :]
+    return tokens, tuple(found)
