@@ -186,27 +186,37 @@ class DuckDBRecords(DuckDBCoastal):
         self, ingest_id: str, kind: RecordKind, records: pl.DataFrame
     ) -> Counter[str]:
         """Store the newest version of each record of the batch unless the stored one is newer
-        or the same; count what became of every row."""
+        or the same; count what became of every row.
+
+        A join on the key columns alone (the table's other columns are not read) tells whether
+        any record of the batch is stored: a batch of new records (the usual case) is stored
+        without reading the stored rows; otherwise it is compared with the stored versions."""
         versions, table = _VERSIONED[kind], RECORD_TABLES[kind]
         if records.is_empty():
             return Counter()
-        ranked = records.with_row_index("batch_row").sort(
-            [*versions.order, "batch_row"], nulls_last=False
-        )
-        latest = ranked.unique(list(versions.key), keep="last", maintain_order=True)
-        earlier = ranked.join(latest.select("batch_row"), on="batch_row", how="anti")
-        with self._registered("latest", latest), self._registered("earlier", earlier):
-            same_in_batch = self._rows(
-                f"SELECT count(*) FROM earlier e JOIN latest l ON {_keyed(versions.key, 'e', 'l')}"
-                f" WHERE {_same(kind, 'e', 'l')}"
+        latest, earlier = _latest_versions(records, versions)
+        with self._registered("latest", latest):
+            known = self._rows(
+                f"SELECT count(*) FROM {table} s WHERE EXISTS (SELECT 1 FROM latest l"
+                f" WHERE {_keyed(versions.key, 's', 'l')})"
             )[0][0]
-            fates = self._frame(
-                f"SELECT l.batch_row, CASE WHEN s.{_q(versions.key[0])} IS NULL THEN 'stored'"
-                f" WHEN {_same(kind, 's', 'l')} THEN 'duplicates'"
-                f" WHEN {_newer(versions.order, 's', 'l')} THEN 'outdated'"
-                f" ELSE 'replaced' END AS fate FROM latest l LEFT JOIN {table} s"
-                f" ON {_keyed(versions.key, 's', 'l')}"
-            )
+            if not known:
+                fates = latest.select("batch_row", pl.lit("stored").alias("fate"))
+            else:
+                fates = self._frame(
+                    f"SELECT l.batch_row, CASE WHEN s.{_q(versions.key[0])} IS NULL THEN 'stored'"
+                    f" WHEN {_same(kind, 's', 'l')} THEN 'duplicates'"
+                    f" WHEN {_newer(versions.order, 's', 'l')} THEN 'outdated'"
+                    f" ELSE 'replaced' END AS fate FROM latest l LEFT JOIN {table} s"
+                    f" ON {_keyed(versions.key, 's', 'l')}"
+                )
+        same_in_batch = 0
+        if not earlier.is_empty():
+            with self._registered("latest", latest), self._registered("earlier", earlier):
+                same_in_batch = self._rows(
+                    f"SELECT count(*) FROM earlier e JOIN latest l"
+                    f" ON {_keyed(versions.key, 'e', 'l')} WHERE {_same(kind, 'e', 'l')}"
+                )[0][0]
         winners = latest.join(fates, on="batch_row").filter(
             pl.col("fate").is_in(["stored", "replaced"])
         )
@@ -356,6 +366,21 @@ class DuckDBRecords(DuckDBCoastal):
             f"SELECT {columns} FROM {RECORD_TABLES[kind]} {clause} ORDER BY {order}", params
         )
         return conform(frame, schema)
+
+
+def _latest_versions(
+    records: pl.DataFrame, versions: _Versions
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The newest version of each record of `records` (with its `batch_row`) and the earlier
+    ones; a batch whose keys are all distinct (the usual case) is not sorted."""
+    numbered = records.with_row_index("batch_row")
+    key = list(versions.key)
+    if records.select(pl.struct(key).is_unique().all()).item():
+        return numbered, numbered.clear()
+    ranked = numbered.sort([*versions.order, "batch_row"], nulls_last=False)
+    latest = ranked.unique(key, keep="last", maintain_order=True)
+    earlier = ranked.join(latest.select("batch_row"), on="batch_row", how="anti")
+    return latest, earlier
 
 
 def _within(
