@@ -13,9 +13,12 @@ Lenient like the other record readers: a line that is not JSON (`bad_json`), not
 counted (`skipped: blank_line`), a line longer than `ingest.max_record_line_bytes` is
 quarantined `line_too_long`. A batch holds `ingest.batch_records` events, the same on every run.
 
-Not read: 3.0's `isRetracted` (an event withdrawn by its publisher is stored as published: the
-frame has no column for it yet), `eventRouting`, addresses, IoT device details and the reefer
-measurements other than the supply and return air temperatures and the set point.
+An event with 3.0's `isRetracted: true` is a retraction: it withdraws the event of its `eventID`
+(stored with `retracted` true, it replaces the stored version); only its `eventID` is required,
+the other checks do not quarantine it.
+
+Not read: `eventRouting`, addresses, IoT device details and the reefer measurements other than
+the supply and return air temperatures and the set point.
 
 Speed: a batch is decoded in one call of DuckDB's JSON reader (`from_json` into the shape's
 types, on an in-memory connection of the reader's own: it decodes these events in less than
