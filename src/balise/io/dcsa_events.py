@@ -86,8 +86,11 @@ def _line_frames(stream: BinaryIO, max_line_bytes: int) -> Iterator[pl.DataFrame
     while data := stream.read(_BLOCK_BYTES):
         if not data.endswith(b"\n"):
             data += rest_of_line(stream, max_line_bytes)
-        text = data.removesuffix(b"\n").decode("utf-8", errors="replace")
-        raw = pl.Series("raw", text.split("\n"), dtype=pl.String())
+        text = data.decode("utf-8", errors="replace")
+        texts = text.split("\n")
+        if texts[-1] == "":  # the block's last line end (not copying the block to drop it)
+            texts.pop()
+        raw = pl.Series("raw", texts, dtype=pl.String())
         if "\r" in text:
             raw = raw.str.strip_chars_end("\r")
         frame = pl.DataFrame(
