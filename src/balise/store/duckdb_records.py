@@ -15,7 +15,10 @@ staff members, radar sites and telemetry readings (container number and time) ha
 time, so the later line of an input, and a later input, wins. A version identical to the
 stored one (all columns but `source` and `source_line`) is a duplicate and stores nothing. A work
 assignment's identity is its whole content (`user`, `record`): it is stored once, and every
-repetition, in the same input or another, is a duplicate.
+repetition, in the same input or another, is a duplicate. A Track & Trace event (`event_id`)
+is replaced by a later `created_at`, and by its retraction (`retracted`, DCSA `isRetracted`)
+whatever the times: a retraction is the newest version of its event; a bill of lading by a
+later `issued_at`.
 Access log entries have no identity: an entry already stored by another input (logs exported
 twice, overlapping exports) is a duplicate; within one input every line is kept, since a user
 may read the same record twice in one second.
