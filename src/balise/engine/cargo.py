@@ -48,26 +48,21 @@ class CargoReport:
 
 
 def gather(store: Store, containers: frozenset[str] | None = None) -> CargoInputs:
-    """The cargo rules' inputs from the store (of `containers` only when given); the vessels'
-    positions are read on demand, over the span of the stored telemetry. Manifests are not
-    read: no rule looks at them yet."""
-    telemetry = _of(store.telemetry(), containers)
+    """The cargo rules' inputs from the store (of `containers` only when given: the store
+    reads those boxes' rows, not whole tables); the vessels' positions are read on demand, over
+    the span of the stored telemetry. Manifests are not read: no rule looks at them yet.
+    Retracted Track & Trace events are not read."""
+    boxes = sorted(containers) if containers is not None else None
+    telemetry = store.telemetry(containers=boxes)
     visits = store.find_events(EventFilter(types=("port_visit",)))
     return CargoInputs(
-        container_events=_of(store.container_events(), containers),
-        releases=_of(store.releases(), containers),
-        gate=_of(store.gate_transactions(), containers),
+        container_events=store.container_events(containers=boxes),
+        releases=store.releases(boxes),
+        gate=store.gate_transactions(boxes),
         telemetry=telemetry,
         port_visits=port_visits_of_events(visits) if not visits.is_empty() else None,
         vessel_positions=_positions_reader(store, telemetry),
     )
-
-
-def _of(frame: pl.DataFrame, containers: frozenset[str] | None) -> pl.DataFrame:
-    """The rows of `frame` about `containers` (all when None)."""
-    if containers is None:
-        return frame
-    return frame.filter(pl.col("container_number").is_in(list(containers)))
 
 
 def _positions_reader(store: Store, telemetry: pl.DataFrame) -> VesselPositions | None:

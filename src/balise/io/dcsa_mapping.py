@@ -6,11 +6,12 @@ An event is quarantined (the first reason that applies) for: `missing_field` (no
 `eventDateTime`, event type, event code, or a container number on an equipment, IoT or reefer
 event), `unknown_code` (an event type, code or classifier outside the lists), `bad_time` (a time
 that does not parse as ISO 8601 or falls outside 1980-2200) and `bad_container_number` (not
-ISO 6346 on an equipment, IoT or reefer event). A value that is wrong in an event kept is read
-as null and counted under `cleared`: `invalid_imo` (not seven digits with the right check
-digit), `invalid_mmsi`, `invalid_container_number` (on a transport or shipment event),
-`invalid_unlocode`, `invalid_position` (a latitude or longitude that is not a number in range)
-and `invalid_number` (a reefer temperature that is not a number).
+ISO 6346 on an equipment, IoT or reefer event); a retraction (`isRetracted: true`) only for the
+first two (no JSON object, no `eventID`): it names the event it withdraws. A value that is
+wrong in an event kept is read as null and counted under `cleared`: `invalid_imo` (not seven
+digits with the right check digit), `invalid_mmsi`, `invalid_container_number` (on a transport
+or shipment event), `invalid_unlocode`, `invalid_position` (a latitude or longitude that is not
+a number in range) and `invalid_number` (a reefer temperature that is not a number).
 """
 
 from __future__ import annotations
@@ -258,12 +259,19 @@ def _raw_columns() -> list[pl.Expr]:
             ("reeferDetails", "returnAirTemperatureMeasurement", "temperatureValue"),
         ).alias("temperature_text"),
         _celsius("internalSetpointTemperature").alias("setpoint_c"),
+        (field("isRetracted").str.strip_chars().str.to_lowercase() == "true")
+        .fill_null(False)
+        .alias("retracted"),
         text(("reeferDetails", "internalSetpointTemperature")).alias("setpoint_text"),
     ]
 
 
 def _quoted(name: str, value: pl.Expr) -> pl.Expr:
     return pl.concat_str(pl.lit(f"{name} '"), value.str.slice(0, 80), pl.lit("'"))
+
+
+_RETRACTION_CHECKS: Final = 2
+"""The checks of `_reasons` a retraction goes through: a JSON object, an `eventID`."""
 
 
 def _reasons(valid_container: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
@@ -308,7 +316,10 @@ def _reasons(valid_container: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
         ),
     ]
     reason, detail = pl.lit(None, pl.String()), pl.lit(None, pl.String())
-    for failed, why, said in reversed(checks):  # the first check that fails names the reason
+    for index, (failed, why, said) in reversed(list(enumerate(checks))):
+        if index >= _RETRACTION_CHECKS:  # a retraction needs only to name its event
+            failed = failed & ~pl.col("retracted")
+        # the first check that fails names the reason
         reason = pl.when(failed.fill_null(False)).then(pl.lit(why)).otherwise(reason)
         detail = pl.when(failed.fill_null(False)).then(said).otherwise(detail)
     return reason.alias("reason"), detail.alias("detail")

@@ -64,6 +64,8 @@ Each stored column and where it is read from (the first value present wins):
   `returnAirTemperatureMeasurement.temperatureValue` (`temperatureUnit` `FAH` converted); not in
   2.x.
 - setpoint_c: 3.0 `reeferDetails.internalSetpointTemperature` (likewise); not in 2.x.
+- retracted: 3.0 `isRetracted` (`true`, or the text `"true"` in any case); false when absent; not
+  in 2.x.
 """
 
 from __future__ import annotations
@@ -131,6 +133,7 @@ EVENT_DTYPE: Final = pl.Struct(
         ),
         # 3.0
         "eventUpdatedDateTime": _TEXT,
+        "isRetracted": _TEXT,
         "eventClassification": _texts(
             "eventClassifier",
             "eventType",

@@ -67,6 +67,7 @@ CONTAINER_EVENT_SCHEMA: Final[dict[str, pl.DataType]] = {
     "replaces": pl.List(pl.String()),
     "temperature_c": pl.Float64(),
     "setpoint_c": pl.Float64(),
+    "retracted": pl.Boolean(),
     "source": pl.String(),
     "source_line": pl.Int64(),
 }
@@ -87,7 +88,12 @@ CONTAINER_EVENT_SCHEMA: Final[dict[str, pl.DataType]] = {
   `truck_plate`;
 - documents: `bill_of_lading` (transport document reference), `booking`, `replaces` (references
   of documents this event's document replaces: a bill of lading re-issued mid-route);
-- reefer: `temperature_c` measured, `setpoint_c`.
+- reefer: `temperature_c` measured, `setpoint_c`;
+- `retracted`: DCSA 3.0 `isRetracted`, the publisher withdrew the event. A retraction is the
+  newest version of its event whatever its `created_at` (an older version read later does not
+  bring the event back); the store keeps it, and reads it back only when asked
+  (`CargoStore.container_events(retracted=True)`): the journeys and detectors no longer see the
+  event.
 """
 
 MANIFEST_SCHEMA: Final[dict[str, pl.DataType]] = {

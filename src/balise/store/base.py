@@ -9,7 +9,7 @@ implementation can be written against them without touching `api`, `alerts` or `
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final, Protocol
@@ -509,9 +509,11 @@ class TelemetryStore(Protocol):
         container_number: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        containers: Collection[str] | None = None,
     ) -> pl.DataFrame:
-        """Readings (`TELEMETRY_SCHEMA`) of `container_number` (ISO 6346, any spacing) when
-        given, within [`since`, `until`), by time."""
+        """Readings (`TELEMETRY_SCHEMA`) of `container_number` and of the boxes `containers`
+        (ISO 6346, any spacing) when given, within [`since`, `until`), by time. The filters
+        are the store's (a live batch reads its boxes' readings, not the whole table)."""
         ...
 
 
@@ -526,16 +528,24 @@ class CargoStore(Protocol):
         container_number: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        containers: Collection[str] | None = None,
+        retracted: bool = False,
     ) -> pl.DataFrame:
         """Track & Trace events (`CONTAINER_EVENT_SCHEMA`) of the container `container_number`
-        when given, happening within [`since`, `until`), by event time."""
+        and of the boxes `containers` when given, happening within [`since`, `until`), by event
+        time. An event its publisher retracted (DCSA `isRetracted`) is read only when
+        `retracted` is true (as its retraction, `retracted` set)."""
         ...
 
     def manifests(
-        self, bill_of_lading: str | None = None, container_number: str | None = None
+        self,
+        bill_of_lading: str | None = None,
+        container_number: str | None = None,
+        containers: Collection[str] | None = None,
     ) -> pl.DataFrame:
         """Bills of lading (`MANIFEST_SCHEMA`), one row per bill (its latest version): the bill
-        `bill_of_lading` and those covering `container_number` when given, by bill."""
+        `bill_of_lading`, those covering `container_number` and those covering any of the boxes
+        `containers` when given, by bill."""
         ...
 
 

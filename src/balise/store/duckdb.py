@@ -30,7 +30,7 @@ from balise.store.duckdb_events import migrate_events
 from balise.store.duckdb_fleet import DuckDBFleet
 from balise.store.duckdb_inspection import INSPECTION_SQL, DuckDBInspection
 from balise.store.duckdb_positions import DuckDBPositions
-from balise.store.duckdb_records import RECORDS_SQL, DuckDBRecords
+from balise.store.duckdb_records import DuckDBRecords, migrate_records
 
 _SQL_TYPES = {
     pl.Int8(): "TINYINT",
@@ -98,7 +98,7 @@ class DuckDBStore(
         migrate_events(self._con)
         self._con.execute(ALERTS_SQL)
         self._con.execute(ACCOUNTS_SQL)
-        self._con.execute(RECORDS_SQL)
+        migrate_records(self._con)
         self._con.execute(INSPECTION_SQL)
 
     def close(self) -> None:

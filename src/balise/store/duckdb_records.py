@@ -15,7 +15,10 @@ staff members, radar sites and telemetry readings (container number and time) ha
 time, so the later line of an input, and a later input, wins. A version identical to the
 stored one (all columns but `source` and `source_line`) is a duplicate and stores nothing. A work
 assignment's identity is its whole content (`user`, `record`): it is stored once, and every
-repetition, in the same input or another, is a duplicate.
+repetition, in the same input or another, is a duplicate. A Track & Trace event (`event_id`)
+is replaced by a later `created_at`, and by its retraction (`retracted`, DCSA `isRetracted`)
+whatever the times: a retraction is the newest version of its event; a bill of lading by a
+later `issued_at`.
 Access log entries have no identity: an entry already stored by another input (logs exported
 twice, overlapping exports) is a duplicate; within one input every line is kept, since a user
 may read the same record twice in one second.
@@ -24,11 +27,12 @@ may read the same record twice in one second.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
+import duckdb
 import polars as pl
 
 from balise.model.containers import normalise_container
@@ -73,7 +77,7 @@ _VERSIONED: Final = {
     RecordKind.RADAR_SITES: _Versions(("sensor_id",)),
     RecordKind.CLEARANCES: _Versions(("declaration_id",), ("submitted_at",)),
     RecordKind.TELEMETRY: _Versions(("container_number", "time")),
-    RecordKind.CONTAINERS: _Versions(("event_id",), ("created_at",)),
+    RecordKind.CONTAINERS: _Versions(("event_id",), ("retracted", "created_at")),
     RecordKind.MANIFESTS: _Versions(("bill_of_lading",), ("issued_at",)),
 }
 
@@ -105,17 +109,13 @@ _INDEXES: Final = (
     "CREATE INDEX IF NOT EXISTS manifests_bill ON manifests (bill_of_lading);",
 )
 """Indexes of the tables read by one record or one box (a container's journey)."""
-RECORDS_SQL: Final = "\n".join(
-    [
-        *(
-            f"CREATE TABLE IF NOT EXISTS {table} ("
-            + ", ".join(f"{_q(c)} {_sql_type(t)}" for c, t in RECORD_SCHEMAS[kind].items())
-            + ", ingest_id VARCHAR);"
-            for kind, table in RECORD_TABLES.items()
-        ),
-        *_INDEXES,
-    ]
+_TABLES_SQL: Final = "\n".join(
+    f"CREATE TABLE IF NOT EXISTS {table} ("
+    + ", ".join(f"{_q(c)} {_sql_type(t)}" for c, t in RECORD_SCHEMAS[kind].items())
+    + ", ingest_id VARCHAR);"
+    for kind, table in RECORD_TABLES.items()
 )
+RECORDS_SQL: Final = "\n".join([_TABLES_SQL, *_INDEXES])
 
 
 def _content(kind: RecordKind) -> list[str]:
@@ -133,10 +133,13 @@ def _keyed(key: tuple[str, ...], a: str, b: str) -> str:
     return " AND ".join(f"{a}.{_q(c)} = {b}.{_q(c)}" for c in key)
 
 
-def _newer(order: tuple[str, ...], a: str, b: str) -> str:
-    """SQL: version `a` is newer than version `b` by the columns `order` (a null is oldest)."""
+def _newer(kind: RecordKind, order: tuple[str, ...], a: str, b: str) -> str:
+    """SQL: version `a` is newer than version `b` by the columns `order` (times, a null the
+    oldest; flags, a null as false)."""
 
     def value(row: str, column: str) -> str:
+        if RECORD_SCHEMAS[kind][column] == pl.Boolean():
+            return f"coalesce({row}.{_q(column)}, FALSE)"
         return f"coalesce({row}.{_q(column)}, '-infinity'::TIMESTAMPTZ)"
 
     terms = [
@@ -149,6 +152,24 @@ def _newer(order: tuple[str, ...], a: str, b: str) -> str:
         for i, o in enumerate(order)
     ]
     return f"({' OR '.join(terms)})" if terms else "FALSE"
+
+
+def migrate_records(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the record tables, and give those of an older store the columns added since
+    (`container_events.retracted`); rows are written by column name, so the order of a table's
+    columns does not matter."""
+    con.execute(_TABLES_SQL)
+    for kind, table in RECORD_TABLES.items():
+        present = {
+            row[0]
+            for row in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+            ).fetchall()
+        }
+        for column, dtype in RECORD_SCHEMAS[kind].items():
+            if column not in present:
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {_q(column)} {_sql_type(dtype)}")
+    con.execute("\n".join(_INDEXES))
 
 
 class DuckDBRecords(DuckDBCoastal):
@@ -186,27 +207,37 @@ class DuckDBRecords(DuckDBCoastal):
         self, ingest_id: str, kind: RecordKind, records: pl.DataFrame
     ) -> Counter[str]:
         """Store the newest version of each record of the batch unless the stored one is newer
-        or the same; count what became of every row."""
+        or the same; count what became of every row.
+
+        A join on the key columns alone (the table's other columns are not read) tells whether
+        any record of the batch is stored: a batch of new records (the usual case) is stored
+        without reading the stored rows; otherwise it is compared with the stored versions."""
         versions, table = _VERSIONED[kind], RECORD_TABLES[kind]
         if records.is_empty():
             return Counter()
-        ranked = records.with_row_index("batch_row").sort(
-            [*versions.order, "batch_row"], nulls_last=False
-        )
-        latest = ranked.unique(list(versions.key), keep="last", maintain_order=True)
-        earlier = ranked.join(latest.select("batch_row"), on="batch_row", how="anti")
-        with self._registered("latest", latest), self._registered("earlier", earlier):
-            same_in_batch = self._rows(
-                f"SELECT count(*) FROM earlier e JOIN latest l ON {_keyed(versions.key, 'e', 'l')}"
-                f" WHERE {_same(kind, 'e', 'l')}"
+        latest, earlier = _latest_versions(records, versions)
+        with self._registered("latest", latest):
+            known = self._rows(
+                f"SELECT count(*) FROM {table} s WHERE EXISTS (SELECT 1 FROM latest l"
+                f" WHERE {_keyed(versions.key, 's', 'l')})"
             )[0][0]
-            fates = self._frame(
-                f"SELECT l.batch_row, CASE WHEN s.{_q(versions.key[0])} IS NULL THEN 'stored'"
-                f" WHEN {_same(kind, 's', 'l')} THEN 'duplicates'"
-                f" WHEN {_newer(versions.order, 's', 'l')} THEN 'outdated'"
-                f" ELSE 'replaced' END AS fate FROM latest l LEFT JOIN {table} s"
-                f" ON {_keyed(versions.key, 's', 'l')}"
-            )
+            if not known:
+                fates = latest.select("batch_row", pl.lit("stored").alias("fate"))
+            else:
+                fates = self._frame(
+                    f"SELECT l.batch_row, CASE WHEN s.{_q(versions.key[0])} IS NULL THEN 'stored'"
+                    f" WHEN {_same(kind, 's', 'l')} THEN 'duplicates'"
+                    f" WHEN {_newer(kind, versions.order, 's', 'l')} THEN 'outdated'"
+                    f" ELSE 'replaced' END AS fate FROM latest l LEFT JOIN {table} s"
+                    f" ON {_keyed(versions.key, 's', 'l')}"
+                )
+        same_in_batch = 0
+        if not earlier.is_empty():
+            with self._registered("latest", latest), self._registered("earlier", earlier):
+                same_in_batch = self._rows(
+                    f"SELECT count(*) FROM earlier e JOIN latest l"
+                    f" ON {_keyed(versions.key, 'e', 'l')} WHERE {_same(kind, 'e', 'l')}"
+                )[0][0]
         winners = latest.join(fates, on="batch_row").filter(
             pl.col("fate").is_in(["stored", "replaced"])
         )
@@ -224,6 +255,7 @@ class DuckDBRecords(DuckDBCoastal):
             return
         key, table = _VERSIONED[kind].key, RECORD_TABLES[kind]
         columns = ", ".join(_q(c) for c in RECORD_SCHEMAS[kind])
+        target = f"{table} ({columns}, ingest_id)"
         replaced = winners.filter(pl.col("fate") == "replaced").select(key)
         if not replaced.is_empty():
             with self._registered("replaced_keys", replaced):
@@ -232,7 +264,7 @@ class DuckDBRecords(DuckDBCoastal):
                     f" (SELECT 1 FROM replaced_keys w WHERE {_keyed(key, 's', 'w')})"
                 )
         with self._registered("winners", winners.drop("fate")):
-            self._con.execute(f"INSERT INTO {table} SELECT {columns}, ? FROM winners", [ingest_id])
+            self._con.execute(f"INSERT INTO {target} SELECT {columns}, ? FROM winners", [ingest_id])
 
     def _append_new(self, ingest_id: str, kind: RecordKind, records: pl.DataFrame) -> Counter[str]:
         """Append the entries no other ingest stored; count them and the duplicates."""
@@ -240,9 +272,11 @@ class DuckDBRecords(DuckDBCoastal):
             return Counter()
         table = RECORD_TABLES[kind]
         columns = ", ".join(f"b.{_q(c)}" for c in RECORD_SCHEMAS[kind])
+        names = ", ".join(_q(c) for c in RECORD_SCHEMAS[kind])
         with self._registered("incoming", records):
             result = self._con.execute(
-                f"INSERT INTO {table} SELECT {columns}, ? FROM incoming b WHERE NOT EXISTS ("
+                f"INSERT INTO {table} ({names}, ingest_id) SELECT {columns}, ? FROM incoming b"
+                f" WHERE NOT EXISTS ("
                 f" SELECT 1 FROM {table} a WHERE a.ingest_id <> ? AND {_same(kind, 'a', 'b')})",
                 [ingest_id, ingest_id],
             ).fetchone()
@@ -307,13 +341,16 @@ class DuckDBRecords(DuckDBCoastal):
         container_number: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        containers: Collection[str] | None = None,
     ) -> pl.DataFrame:
-        """Smart-container readings (of `container_number`, compared in its stored form, when
-        given) within [`since`, `until`), by time, then container number."""
+        """Smart-container readings (of `container_number` and of the boxes `containers`,
+        compared in their stored form, when given) within [`since`, `until`), by time, then
+        container number."""
         where, params = _within(since, until)
         if container_number is not None:
             where.append("container_number = ?")
             params.append(normalise_container(container_number))
+        _of_boxes(where, params, "container_number", containers)
         return self._records(RecordKind.TELEMETRY, where, params, '"time", container_number')
 
     def container_events(
@@ -321,21 +358,31 @@ class DuckDBRecords(DuckDBCoastal):
         container_number: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        containers: Collection[str] | None = None,
+        retracted: bool = False,
     ) -> pl.DataFrame:
         """Stored Track & Trace events (the latest version of each), of the container
-        `container_number` (compared in its stored form: `normalise_container`) when given, that
-        happen within [`since`, `until`); by event time, then id."""
+        `container_number` and of the boxes `containers` (compared in their stored form:
+        `normalise_container`) when given, that happen within [`since`, `until`); by event
+        time, then id. Retracted events (`retracted`) are left out unless `retracted`."""
         where, params = _within(since, until, "event_time")
         if container_number is not None:
             where.append("container_number = ?")
             params.append(normalise_container(container_number))
+        _of_boxes(where, params, "container_number", containers)
+        if not retracted:
+            where.append("retracted IS NOT TRUE")
         return self._records(RecordKind.CONTAINERS, where, params, "event_time, event_id")
 
     def manifests(
-        self, bill_of_lading: str | None = None, container_number: str | None = None
+        self,
+        bill_of_lading: str | None = None,
+        container_number: str | None = None,
+        containers: Collection[str] | None = None,
     ) -> pl.DataFrame:
-        """Stored bills of lading (the latest version of each), the bill `bill_of_lading` and
-        those covering the container `container_number` when given; by bill."""
+        """Stored bills of lading (the latest version of each), the bill `bill_of_lading`, those
+        covering the container `container_number` and those covering any of the boxes
+        `containers` when given; by bill."""
         where: list[str] = []
         params: list[Any] = []
         if bill_of_lading is not None:
@@ -344,6 +391,9 @@ class DuckDBRecords(DuckDBCoastal):
         if container_number is not None:
             where.append("list_contains(container_numbers, ?)")
             params.append(normalise_container(container_number))
+        if containers is not None:
+            where.append("list_has_any(container_numbers, ?::VARCHAR[])")
+            params.append(sorted({normalise_container(n) for n in containers}))
         return self._records(RecordKind.MANIFESTS, where, params, "bill_of_lading")
 
     def _records(
@@ -356,6 +406,35 @@ class DuckDBRecords(DuckDBCoastal):
             f"SELECT {columns} FROM {RECORD_TABLES[kind]} {clause} ORDER BY {order}", params
         )
         return conform(frame, schema)
+
+
+def _latest_versions(
+    records: pl.DataFrame, versions: _Versions
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The newest version of each record of `records` (with its `batch_row`) and the earlier
+    ones; a batch whose keys are all distinct (the usual case) is not sorted."""
+    numbered = records.with_row_index("batch_row")
+    key = list(versions.key)
+    if records.select(pl.struct(key).is_unique().all()).item():
+        return numbered, numbered.clear()
+    order = [
+        pl.col(c).fill_null(False) if records.schema[c] == pl.Boolean() else pl.col(c)
+        for c in versions.order
+    ]
+    ranked = numbered.sort([*order, pl.col("batch_row")], nulls_last=False)
+    latest = ranked.unique(key, keep="last", maintain_order=True)
+    earlier = ranked.join(latest.select("batch_row"), on="batch_row", how="anti")
+    return latest, earlier
+
+
+def _of_boxes(
+    where: list[str], params: list[Any], column: str, containers: Collection[str] | None
+) -> None:
+    """Keep the rows whose `column` is one of `containers` (normalised) when given: a join
+    with the list, in SQL."""
+    if containers is not None:
+        where.append(f"{_q(column)} IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(sorted({normalise_container(n) for n in containers}))
 
 
 def _within(
