@@ -52,7 +52,7 @@ class TrainOptions:
     split (bench/results/targeting_kcs.md)."""
     max_rounds: int = 5000
     """Most trees with a validation split (early stopping picks fewer): Balise, far above the
-    956 the KCS validation chose (bench/results/targeting_kcs.md)."""
+    1,546-1,673 the KCS validation chose (bench/results/targeting_kcs.md)."""
     early_stopping: int = 200
     """Trees without improvement of the validation log-loss before stopping (LightGBM
     `early_stopping`); 200 at learning rate 0.05 (Balise, bench/results/targeting_kcs.md)."""
