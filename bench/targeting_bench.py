@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from balise.engine.targeting import read_declaration_file, train_model
-from balise.targeting.model import TrainOptions
+from balise.targeting.params import TrainOptions
 
 RESULTS = Path(__file__).resolve().parents[1] / "bench" / "results"
 BASELINE = {"5%": 0.762, "10%": 0.641}

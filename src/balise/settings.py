@@ -32,6 +32,7 @@ from balise.model.batch import (
 )
 from balise.security.auth_params import auth_settings
 from balise.security.insider_params import insider_settings
+from balise.targeting.params import targeting_settings
 
 
 def parse_utc(text: str) -> datetime:
@@ -247,6 +248,7 @@ SETTINGS: tuple[Setting, ...] = (
     *(Setting(**declared) for declared in siting_settings()),
     *(Setting(**declared) for declared in inspection_settings()),
     *(Setting(**declared) for declared in screen_settings()),
+    *(Setting(**declared) for declared in targeting_settings()),
     Setting(
         name="inspection.sites_file",
         parse=Path,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -14,6 +15,7 @@ from balise.cli import demo
 from balise.cli.main import run
 from balise.engine.detect import Geography
 from balise.sim.world import WorldSpec
+from balise.workspace import Workspace
 
 DATA = Path(__file__).parents[1] / "data"
 GPSD = DATA / "gpsd-ais-stream" / "ais-nmea-type6-fid55.log"
@@ -185,6 +187,16 @@ def test_demo_builds_the_world_then_reuses_it(
     assert "of highest risk" in out
     assert (workspace / "watchlist.csv").exists()
     assert (workspace / "demo-world" / "truth.jsonl").stat().st_size > 0
+    assert "the simulated scanner's results" in out
+    assert "naive hit rate" in out
+    store = Workspace(workspace).open_store()
+    try:
+        scans = store.inspection_results()
+        red = store.inspection_plans(site="FRLEH").filter(pl.col("lane") == "red")
+    finally:
+        store.close()
+    assert sorted(scans["container_number"]) == sorted(red["container_number"])
+    assert set(scans["recorded_by"]) <= {demo.DEMO_SCANNER}  # this small world's plan may scan none
     code, out, err = _balise(capsys, "--workspace", str(workspace), "demo", "--no-serve")
     assert code == 0
     assert "building" not in err
@@ -210,3 +222,23 @@ def test_csv_output_is_formula_safe(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert vessel["name"] == '\'=HYPERLINK("http://evil")'
     code, out, _ = _balise(capsys, "--workspace", ws, "positions", "--format", "csv")
     assert next(csv.DictReader(io.StringIO(out)))["lon"] == "-17.320418"
+
+
+def test_the_demo_records_what_the_simulated_scanner_finds_in_red_boxes(tmp_path: Path) -> None:
+    plan = pl.DataFrame({
+        "container_number": ["MSCU1234565", "CSQU3054383", "TGHU1791367"],
+        "lane": ["red", "red", "green"], "plan_date": [date(2024, 3, 7)] * 3,
+    })  # fmt: skip
+    staged = ("CSQU3054383", "TGHU1791367")  # the second is not scanned: green
+    truth = [{"subject": {"kind": "container", "id": box},
+              "evidence": {"scenario": "shell_game"}} for box in staged]  # fmt: skip
+    store = Workspace(tmp_path / "ws").open_store(create=True)
+    try:
+        scanned = demo.record_scans(store, plan, truth)
+        stored = store.inspection_results().sort("container_number")
+    finally:
+        store.close()
+    assert scanned == [("MSCU1234565", False, None), ("CSQU3054383", True, "shell_game")]
+    assert stored["container_number"].to_list() == ["CSQU3054383", "MSCU1234565"]
+    assert stored["found"].to_list() == [True, False]
+    assert stored["what"].to_list() == ["shell_game", None]

@@ -40,14 +40,15 @@ def test_out_of_fold_rates_of_pure_noise_carry_no_signal() -> None:
 
 
 def test_out_of_fold_counts_leave_out_the_rows_own_fold() -> None:
+    """The other folds' counts, scaled by K / (K − 1) = 3 / 2 to the scale of scoring."""
     frame = pl.DataFrame({"importer": ["A", "A", "A", "B", "A"]})
     fraud = np.array([1.0, 0.0, 1.0, 1.0, 1.0])
     critical = np.array([1.0, 0.0, 0.0, 0.0, 0.0])
     folds = np.array([0, 1, 0, 1, 2])
     n, k, c = out_of_fold(frame, ("importer",), fraud, critical, folds)
-    assert n.tolist() == [2, 3, 2, 0, 3]
-    assert k.tolist() == [1, 3, 1, 0, 2]
-    assert c.tolist() == [0, 1, 0, 0, 1]
+    assert (n / 1.5).tolist() == [2, 3, 2, 0, 3]
+    assert (k / 1.5).tolist() == [1, 3, 1, 0, 2]
+    assert (c / 1.5).tolist() == [0, 1, 0, 0, 1]
 
 
 def test_crossed_keys_and_missing_parts() -> None:

@@ -16,7 +16,8 @@ import pytest
 from balise.errors import UsageError
 from balise.targeting.declarations import Declarations, parse_declarations
 from balise.targeting.metrics import Isotonic, auc, precision_recall_at, revenue_at
-from balise.targeting.model import TargetingModel, TrainOptions, evaluate, train
+from balise.targeting.model import TargetingModel, evaluate, train
+from balise.targeting.params import TrainOptions
 from kcs_rows import KCS_HEADER, kcs_rows
 
 FAST = TrainOptions(folds=3, rounds=40, critical_rounds=20, max_rounds=150, early_stopping=20,

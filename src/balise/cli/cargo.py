@@ -40,6 +40,7 @@ from balise.engine.inspection import (
     plan_and_store,
     record_result,
 )
+from balise.engine.retrain import train_on_results
 from balise.engine.targeting import (
     DeclarationFile,
     load_model,
@@ -50,7 +51,9 @@ from balise.engine.targeting import (
 from balise.errors import UsageError
 from balise.inspection.estimate import HitRates
 from balise.model.containers import normalise_container
-from balise.targeting.model import TrainOptions
+from balise.targeting.model import TargetingModel
+from balise.targeting.params import TrainOptions, train_options
+from balise.workspace import Workspace
 
 app = typer.Typer(help="Cargo: the customs risk model and the inspection plan.",
                   no_args_is_help=True)  # fmt: skip
@@ -81,10 +84,23 @@ def _figure(value: Any) -> str:
 
 @app.command("train")
 def train(
-    declarations: Annotated[
-        Path, typer.Option(help="Labelled declarations to learn from (CSV with a Fraud column).")
-    ],
+    ctx: typer.Context,
     model: Annotated[Path, typer.Option(help="Where to save the model (one file).")],
+    declarations: Annotated[
+        Path | None,
+        typer.Option(
+            help="Labelled declarations to learn from (CSV with a Fraud column); with "
+            "--results, added to the results' examples with weight 1."
+        ),
+    ] = None,
+    results: Annotated[
+        bool,
+        typer.Option(
+            "--results",
+            help="Learn from the workspace's inspection results (`balise cargo result`), each "
+            "weighted by the inverse of its logged selection probability.",
+        ),
+    ] = False,
     valid: Annotated[
         Path | None,
         typer.Option(
@@ -92,16 +108,30 @@ def train(
             "report the model's figures on (a later period than --declarations)."
         ),
     ] = None,
-    folds: Annotated[int, typer.Option(min=2, max=20, help="Out-of-fold folds.")] = 5,
-    threads: Annotated[int, typer.Option(min=1, max=64, help="CPU threads.")] = 2,
+    folds: Annotated[
+        int | None, typer.Option(min=2, max=20, help="Out-of-fold folds (targeting.folds).")
+    ] = None,
+    threads: Annotated[
+        int | None, typer.Option(min=1, max=64, help="CPU threads (targeting.threads).")
+    ] = None,
 ) -> None:
-    """Train the risk model on DECLARATIONS and save it to MODEL."""
-    train_file = read_declaration_file(declarations, require_labels=True)
-    _say_read("training", train_file)
+    """Train the risk model on DECLARATIONS, or on the workspace's inspection results
+    (--results), and save it to MODEL; the options are the `targeting.*` settings."""
+    if declarations is None and not results:
+        raise UsageError("give --declarations FILE, --results, or both")
+    workspace, settings = settings_for(ctx)
+    options = train_options(settings.values, folds=folds, threads=threads)
+    base = read_declaration_file(declarations, require_labels=True) if declarations else None
+    if base is not None:
+        _say_read("training", base)
     valid_file = read_declaration_file(valid, require_labels=True) if valid else None
     if valid_file is not None:
         _say_read("validation", valid_file)
-    trained = train_model(train_file, valid_file, TrainOptions(folds=folds, threads=threads))
+    trained = (
+        _train_on_results(workspace, options, base, valid_file)
+        if results or base is None
+        else train_model(base, valid_file, options)
+    )
     save_model(trained, model)
     rounds = trained.meta["rounds"]
     stderr.print(
@@ -121,6 +151,52 @@ def train(
             f"{figures['fraud_rate']:.1%}, AUC {figures['auc']:.3f})",
             rows,
             ["top", "precision", "recall", "revenue", "critical recall"],
+        )
+
+
+def _train_on_results(
+    workspace: Workspace,
+    options: TrainOptions,
+    base: DeclarationFile | None,
+    valid: DeclarationFile | None,
+) -> TargetingModel:
+    """Train on the workspace's results (and `base`), saying on stderr what they gave."""
+    if not workspace.store_path.exists():
+        raise UsageError(f"no workspace at {workspace.root}: no inspection results to learn from")
+    store = workspace.open_store()
+    try:
+        trained, found = train_on_results(store, options, base, valid)
+    finally:
+        store.close()
+    say_result_examples(found.counts(), options.max_weight)
+    return trained
+
+
+def say_result_examples(counts: dict[str, Any], max_weight: float) -> None:
+    """What the inspection results gave as training examples, on stderr."""
+    text = (
+        f"inspection results: {counts['used']:,} examples ({counts['found']:,} found) of "
+        f"{counts['results']:,} results"
+    )
+    if counts["no_manifest"]:
+        text += f", {counts['no_manifest']:,} left out (no manifest)"
+    if counts["used"]:
+        text += (
+            f"; weights 1/p from {counts['weight_min']:.3g} to {counts['weight_max']:.3g} "
+            f"(clipped at {max_weight:g})"
+        )
+    stderr.print(text, highlight=False, soft_wrap=True)
+    unweighted = [
+        f"{counts[key]:,} {words}"
+        for key, words in (("unplanned", "on no plan of their day"),
+                           ("off_plan", "not selected by their day's plan"))
+        if counts[key]
+    ]  # fmt: skip
+    if unweighted:
+        stderr.print(
+            f"no logged selection probability, weight 1: {', '.join(unweighted)}",
+            highlight=False,
+            soft_wrap=True,
         )
 
 
@@ -194,7 +270,7 @@ def _first_reason(reasons: str | None) -> str:
     return str(found[0]["text"])[:60] if found else "-"
 
 
-def _print_rates(title: str, rates: HitRates) -> None:
+def print_rates(title: str, rates: HitRates) -> None:
     def pct(value: float | None) -> str:
         return "-" if value is None else f"{value:.1%}"
 
@@ -255,7 +331,7 @@ def plan(
     else:
         write_frames([done.rows], output.value)
     if rates is not None:
-        _print_rates(f"hit rates at {chosen.site} over every stored plan", rates.overall)
+        print_rates(f"hit rates at {chosen.site} over every stored plan", rates.overall)
 
 
 def _who() -> str | None:
@@ -308,7 +384,7 @@ def performance_command(
         found = performance(store, site.strip().upper() if site else None)
     finally:
         store.close()
-    _print_rates("hit rates over every stored plan", found.overall)
+    print_rates("hit rates over every stored plan", found.overall)
 
     def pct(value: float | None) -> str:
         return "-" if value is None else f"{value:.1%}"

@@ -13,15 +13,16 @@ import functools
 import hashlib
 import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 import polars as pl
 import typer
 from rich.console import Console
 
 import balise.sim
-from balise.cli.cargo import print_plan_summary
+from balise.cli.cargo import print_plan_summary, print_rates
 from balise.cli.context import settings_for
 from balise.cli.detect import report_other_stages, report_zone_problems
 from balise.cli.ingest import print_summary, read_options
@@ -33,16 +34,16 @@ from balise.engine.detect import default_geography
 from balise.engine.dossier import with_flag
 from balise.engine.ingest import Input, ingest_input
 from balise.engine.ingest_records import ingest_records
-from balise.engine.inspection import last_record_day, plan_day, read_banned, read_sites
+from balise.engine.inspection import inspection_setup, last_record_day, performance, plan_and_store
 from balise.engine.pipeline import run_pipeline
 from balise.errors import UsageError
-from balise.inspection.params import inspection_params
 from balise.model.record_batch import RecordKind
 from balise.security.auth_params import auth_params
 from balise.settings import Settings
+from balise.sim.scanner import read_truth, scan, staged_finds
 from balise.sim.world import FILES, WorldSpec, build_world, write_world
 from balise.store.accounts import Account
-from balise.store.base import AlertFilter
+from balise.store.base import INSPECTION_RESULT_SCHEMA, AlertFilter, Store
 from balise.workspace import WATCHLIST_FILE, Workspace
 
 DEMO_WORLD = WorldSpec(seed=7, vessels=200, days=7.0)
@@ -162,7 +163,7 @@ def demo(
         f"({assessment.tracked:,} tracked to their next port; `balise vessel MMSI` for a dossier)"
     )
     print_table(title, rows, ("mmsi", "name", "flag", "risk", "first reason"))
-    show_inspection_plan(workspace, settings)
+    show_inspection_plan(workspace, settings, folder)
     opened = int(inbox["count"].sum()) if inbox.height else 0
     Console(stderr=True).print(
         f"{opened:,} open alerts in the inbox; demo world and its ground truth: {folder} "
@@ -178,31 +179,63 @@ DEMO_SITE: Final = "FRLEH"
 """The import port whose inspection plan the demo shows: Le Havre."""
 
 
-def show_inspection_plan(workspace: Workspace, settings: Settings) -> None:
+def show_inspection_plan(workspace: Workspace, settings: Settings, world: Path) -> None:
     """Le Havre's inspection plan on the world's last day, stored as `balise cargo plan` stores
-    it (seed 0, so that a second run plans the same), and its summary printed."""
+    it (seed 0, so that a second run plans the same), its summary printed; then the simulated
+    scanner's results for its red boxes recorded (`record_scans`) and the hit rates shown."""
     try:
-        sites, _ = read_sites(settings["inspection.sites_file"], workspace.root)
-        banned = read_banned(settings["inspection.banned_file"], workspace.root)
+        setup = inspection_setup(settings.values, workspace.root)
     except UsageError as err:
         Console(stderr=True).print(f"no inspection plan: {err}", highlight=False)
         return
-    site = sites.get(DEMO_SITE)
+    site = setup.sites.get(DEMO_SITE)
     store = workspace.open_store()
     try:
         day = last_record_day(store)
         if site is None or day is None:
             return
-        done = plan_day(store, site, day, inspection_params(settings.values), banned=banned)
-        store.save_inspection_plan(site.site, day, done.rows)
+        done = plan_and_store(store, setup, site, day, seed=0)
+        scanned = record_scans(store, done.rows, read_truth(world / FILES["truth"]))
+        rates = performance(store, site.site)
     finally:
         store.close()
     print_plan_summary(done, limit=8)
+    found = sum(1 for _, hit, _ in scanned if hit)
+    print_rates(
+        f"{DEMO_SITE} {day}: the simulated scanner's results of the {len(scanned)} red boxes "
+        f"({found} found, from the world's truth); hit rates over every stored plan",
+        rates.overall,
+    )
     Console(stderr=True).print(
         f"`balise cargo plan --site {DEMO_SITE} --date {day}` for the whole plan, "
-        "`balise cargo result` to record what a scan found",
+        "`balise cargo result` to record what a scan found, `balise cargo performance` for "
+        "the hit rates, `balise cargo train --results` to retrain on them",
         highlight=False,
     )
+
+
+def record_scans(
+    store: Store, plan: pl.DataFrame, truth: list[dict[str, Any]]
+) -> list[tuple[str, bool, str | None]]:
+    """Record, as `balise cargo result` does, what the simulated scanner finds in each red box
+    of `plan` on its day (`balise.sim.scanner`: a find where the truth staged contraband or a
+    fraud in the box); (box, found, what) of each."""
+    red = plan.filter(pl.col("lane") == "red")
+    scanned = scan(red["container_number"].to_list(), staged_finds(truth))
+    if scanned:
+        now = datetime.now(UTC)
+        store.record_inspection_results(pl.DataFrame(
+            {"container_number": [box for box, _, _ in scanned],
+             "inspected_on": red["plan_date"], "found": [hit for _, hit, _ in scanned],
+             "what": [what for _, _, what in scanned], "recorded_at": [now] * len(scanned),
+             "recorded_by": [DEMO_SCANNER] * len(scanned)},
+            schema=INSPECTION_RESULT_SCHEMA,
+        ))  # fmt: skip
+    return scanned
+
+
+DEMO_SCANNER: Final = "demo scanner (simulated)"
+"""Who records the demo's scan results."""
 
 
 DEMO_ACCOUNT = Account("demo", ("admin", "security_officer", "analyst"), "customs",

@@ -251,6 +251,12 @@ def _box_manifests(manifests: pl.DataFrame, boxes: Iterable[str]) -> pl.DataFram
     )
 
 
+def box_manifests(store: Store, boxes: Iterable[str]) -> pl.DataFrame:
+    """One stored manifest row per box of `boxes` that a bill names (the latest bill), with
+    `container_number`: what `manifest_declarations` turns into declarations."""
+    return _box_manifests(store.manifests(), boxes)
+
+
 def _country(place: str | None) -> str | None:
     """The country of a UN/LOCODE (`FRLEH` → `FR`), None for free text."""
     text = (place or "").replace(" ", "").upper()

@@ -16,7 +16,8 @@ from typing import Any
 
 from balise.errors import UsageError
 from balise.targeting.declarations import Declarations, parse_declarations
-from balise.targeting.model import TargetingModel, TrainOptions, train
+from balise.targeting.model import TargetingModel, train
+from balise.targeting.params import TrainOptions
 
 csv.field_size_limit(1 << 20)
 

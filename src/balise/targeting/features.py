@@ -126,9 +126,13 @@ class Encoders:
         critical: np.ndarray[Any, Any],
         smoothing: float,
         keys: Sequence[tuple[str, ...]] = TARGET_KEYS,
+        weights: np.ndarray[Any, Any] | None = None,
     ) -> Encoders:
+        """The encoders of training rows `frame` with their labels; `weights` (inverse
+        propensities, 1 by default) weigh every target statistic and the priors (the usual
+        value per kg, which involves no label, is the rows' plain median)."""
         frame = with_derived(frame)
-        tables = [fit_table(frame, key, fraud, critical) for key in keys]
+        tables = [fit_table(frame, key, fraud, critical, weights) for key in keys]
         vocabularies = {
             c: sorted(v for v in frame[c].unique().to_list() if v is not None) for c in CODES
         }
@@ -144,8 +148,8 @@ class Encoders:
             tables,
             vocabularies,
             usual,
-            float(fraud.mean()) if len(fraud) else 0.0,
-            float(critical.mean()) if len(critical) else 0.0,
+            _mean(fraud, weights),
+            _mean(critical, weights),
             smoothing,
         )
         encoders.names = encoders._names()
@@ -172,11 +176,13 @@ class Encoders:
         critical: np.ndarray[Any, Any],
         folds: int,
         seed: int,
+        weights: np.ndarray[Any, Any] | None = None,
     ) -> list[tuple[np.ndarray[Any, Any], ...]]:
-        """Each table's (n, k, c) for the training rows themselves, out of fold."""
+        """Each table's (n, k, c) for the training rows themselves, out of fold (weighted as
+        in `fit`)."""
         frame = with_derived(frame)
         fold = assign_folds(frame.height, folds, seed)
-        return [out_of_fold(frame, t.key, fraud, critical, fold) for t in self.tables]
+        return [out_of_fold(frame, t.key, fraud, critical, fold, weights) for t in self.tables]
 
     def stats(self, frame: pl.DataFrame) -> list[tuple[np.ndarray[Any, Any], ...]]:
         """Each table's (n, k, c) for rows to score, from all the training rows."""
@@ -244,6 +250,13 @@ class Encoders:
         )
         encoders.names = encoders._names()
         return encoders
+
+
+def _mean(labels: np.ndarray[Any, Any], weights: np.ndarray[Any, Any] | None) -> float:
+    """The (weighted) share of positive labels; 0 without rows."""
+    if not len(labels):
+        return 0.0
+    return float(np.average(labels, weights=weights))
 
 
 def _log_per_kg(value: pl.Expr, mass: pl.Expr) -> pl.Expr:

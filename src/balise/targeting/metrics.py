@@ -25,18 +25,22 @@ class Isotonic:
     y: tuple[float, ...]
 
     @classmethod
-    def fit(cls, scores: Array, labels: Array) -> Isotonic:
+    def fit(cls, scores: Array, labels: Array, row_weights: Array | None = None) -> Isotonic:
+        """The map fitted to `labels` (0/1) by `scores`, each row counting its weight (1 by
+        default): weighted, the map's mean over the rows is their weighted label rate."""
         order = np.argsort(scores, kind="stable")
         xs = np.asarray(scores, dtype=np.float64)[order]
         ys = np.asarray(labels, dtype=np.float64)[order]
-        # blocks: [sum of y, weight, min x, max x]
+        ws = (np.ones(len(xs)) if row_weights is None
+              else np.asarray(row_weights, dtype=np.float64)[order])  # fmt: skip
+        # blocks: [sum of w·y, sum of w, min x, max x]
         sums: list[float] = []
         weights: list[float] = []
         lo: list[float] = []
         hi: list[float] = []
-        for x, y in zip(xs.tolist(), ys.tolist(), strict=True):
-            sums.append(y)
-            weights.append(1.0)
+        for x, y, w in zip(xs.tolist(), ys.tolist(), ws.tolist(), strict=True):
+            sums.append(y * w)
+            weights.append(w)
             lo.append(x)
             hi.append(x)
             while len(sums) > 1 and sums[-2] / weights[-2] >= sums[-1] / weights[-1]:

@@ -45,38 +45,12 @@ from balise.targeting.metrics import (
     precision_recall_at,
     revenue_at,
 )
+from balise.targeting.params import TrainOptions
 
 FORMAT: Final = "balise-targeting-model"
 VERSION: Final = 1
 SHARES: Final = (0.01, 0.02, 0.05, 0.10)
 """The top shares reported (DATE, KDD 2020; the KCS dataset's paper reports 5 % and 10 %)."""
-
-
-@dataclass(frozen=True)
-class TrainOptions:
-    """How the model is trained. Defaults chosen on the KCS validation split
-    (bench/results/targeting_kcs.md); `threads` is the CPU budget."""
-
-    folds: int = 5
-    """Folds of the out-of-fold target statistics and of the calibration's predictions."""
-    smoothing: float = 3.0
-    """Weight m of the prior in a smoothed fraud rate (k + m·p) / (n + m)."""
-    learning_rate: float = 0.05
-    num_leaves: int = 31
-    min_data_in_leaf: int = 40
-    feature_fraction: float = 0.7
-    bagging_fraction: float = 0.8
-    lambda_l2: float = 1.0
-    max_rounds: int = 5000
-    """Most trees with a validation split (early stopping picks fewer)."""
-    early_stopping: int = 200
-    """Trees without improvement of the validation log-loss before stopping."""
-    rounds: int = 1000
-    """Trees of the fraud head without a validation split (the KCS validation chose 956)."""
-    critical_rounds: int = 250
-    """Trees of the severity head without a validation split (the KCS validation chose 247)."""
-    seed: int = 1
-    threads: int = 2
 
 
 def _params(options: TrainOptions, leaves: int | None = None) -> dict[str, Any]:
@@ -253,10 +227,12 @@ def _fit(
     rounds: int,
     valid: tuple[Array, Array] | None = None,
     stop: int = 0,
+    weight: Array | None = None,
 ) -> lgb.Booster:
     train_set = lgb.Dataset(
         matrix,
         labels,
+        weight=weight,
         feature_name=encoders.names,
         categorical_feature=encoders.categorical(),
         free_raw_data=False,
@@ -280,19 +256,29 @@ def train(
     valid: Declarations | None = None,
     options: TrainOptions | None = None,
     meta: dict[str, Any] | None = None,
+    weights: Array | None = None,
 ) -> TargetingModel:
     """Train the model on labelled `declarations`, selecting the number of trees on `valid`
-    when given (see the module's docstring); `meta` (data hashes...) is kept in the model."""
+    when given (see the module's docstring); `meta` (data hashes...) is kept in the model.
+
+    `weights` (one positive number per declaration, 1 by default) are the inverse propensities
+    of declarations whose label comes from a selective inspection: the target statistics, the
+    trees, the calibration and the priors all count each row with its weight, so the model
+    learns the population the selection was drawn from rather than the selection (module
+    `balise.targeting.inspected`). The validation split, chosen at random, is not weighted."""
     options = options or TrainOptions()
     fraud, critical = _labels(declarations)
     frame = declarations.frame
+    weights = _checked_weights(weights, frame.height)
     if frame.height < 2 * options.folds or len(set(fraud.tolist())) < 2:
         raise UsageError(
             f"too few declarations to train on ({frame.height}, "
             f"{int(fraud.sum())} frauds): both outcomes are needed, in every fold"
         )
-    encoders = Encoders.fit(frame, fraud, critical, options.smoothing)
-    folds_stats = encoders.out_of_fold_stats(frame, fraud, critical, options.folds, options.seed)
+    encoders = Encoders.fit(frame, fraud, critical, options.smoothing, weights=weights)
+    folds_stats = encoders.out_of_fold_stats(
+        frame, fraud, critical, options.folds, options.seed, weights
+    )
     matrix = encoders.matrix(frame, folds_stats)
     params = _params(options)
     valid_matrix: Array | None = None
@@ -309,19 +295,21 @@ def train(
             options.max_rounds,
             (valid_matrix, valid_fraud),
             options.early_stopping,
+            weights,
         )
         booster, rounds = chosen, chosen.best_iteration  # kept at its best iteration
     else:
         rounds = options.rounds
-        booster = _fit(params, matrix, fraud, encoders, rounds)
+        booster = _fit(params, matrix, fraud, encoders, rounds, weight=weights)
     # calibration on out-of-fold predictions of the training rows
     fold = assign_folds(frame.height, options.folds, options.seed + 1)
     out_of_fold = np.empty(frame.height)
     for k in range(options.folds):
         held = fold == k
-        part = _fit(params, matrix[~held], fraud[~held], encoders, rounds)
+        part = _fit(params, matrix[~held], fraud[~held], encoders, rounds,
+                    weight=None if weights is None else weights[~held])  # fmt: skip
         out_of_fold[held] = np.asarray(part.predict(matrix[held]), dtype=np.float64)
-    calibration = Isotonic.fit(out_of_fold, fraud)
+    calibration = Isotonic.fit(out_of_fold, fraud, weights)
     critical_booster: lgb.Booster | None = None
     critical_rounds = options.critical_rounds
     if critical.sum() >= 2:
@@ -335,23 +323,42 @@ def train(
                 options.max_rounds,
                 (valid_matrix, valid_critical),
                 options.early_stopping,
+                weights,
             )
             critical_rounds = critical_booster.best_iteration
         else:
-            critical_booster = _fit(critical_params, matrix, critical, encoders, critical_rounds)
+            critical_booster = _fit(
+                critical_params, matrix, critical, encoders, critical_rounds, weight=weights
+            )
     model = TargetingModel(encoders, booster, critical_booster, calibration)
     model.meta = {
         **(meta or {}),
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "training_rows": frame.height,
-        "training_fraud_rate": float(fraud.mean()),
+        "training_fraud_rate": float(np.average(fraud, weights=weights)),
         "options": asdict(options),
         "rounds": {"fraud": rounds, "critical": critical_rounds if critical_booster else 0},
         "features": encoders.names,
     }
+    if weights is not None:
+        model.meta["training_weights"] = {
+            "min": float(weights.min()),
+            "max": float(weights.max()),
+            "sum": float(weights.sum()),
+        }
     if valid is not None and valid.frame.height and valid.has_labels:
         model.meta["validation"] = evaluate(model, valid)
     return model
+
+
+def _checked_weights(weights: Array | None, rows: int) -> Array | None:
+    """`weights` as float64, or a `UsageError` unless one finite positive weight per row."""
+    if weights is None:
+        return None
+    found = np.asarray(weights, dtype=np.float64)
+    if found.shape != (rows,) or not np.all(np.isfinite(found)) or np.any(found <= 0):
+        raise UsageError(f"training weights: one finite positive weight per declaration ({rows})")
+    return found
 
 
 # --- reasons ---------------------------------------------------------------------------------
@@ -451,11 +458,12 @@ def _words(
         if group not in cache:
             cache[group] = key_values(frame, table.key).to_list()
         label = _key_label(table.key, cache[group][r])
-        seen, frauds = int(n[r]), int(k[r])
+        # weighted counts (a model retrained on inspection results) are estimates: rounded
+        seen, frauds = round(float(n[r])), round(float(k[r]))
         if seen == 0:
             return f"{label}: never seen in the training declarations"
         return (
-            f"{label}: {_percent(frauds / seen)} of past declarations were frauds "
+            f"{label}: {_percent(float(k[r]) / float(n[r]))} of past declarations were frauds "
             f"({frauds} of {seen})"
         )
     if group.startswith("code:"):
