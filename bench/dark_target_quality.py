@@ -57,10 +57,9 @@ CUTS = tuple(round(x, 2) for x in np.arange(0.2, 0.81, 0.05))
 
 
 def _positions(folder: Path) -> pl.DataFrame:
-    cached = folder / "positions.parquet"
-    if cached.exists():
+    cached, path = folder / "positions.parquet", folder / "ais-dma.csv"
+    if cached.exists() and cached.stat().st_mtime >= path.stat().st_mtime:
         return pl.read_parquet(cached)
-    path = folder / "ais-dma.csv"
     with path.open("rb") as stream:
         layout = sniff_csv(stream.read(4096))
         assert layout is not None
