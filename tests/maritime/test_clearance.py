@@ -146,11 +146,36 @@ def test_a_domestic_hop_needs_no_clearance() -> None:
     assert _check(hop, _declarations(), positions=seen_in_port).is_empty()
 
 
+def _with_earlier_data(positions: pl.DataFrame, hours: float = 72.0) -> pl.DataFrame:
+    """`positions` and a ship heard `hours` before them: the data began before the yacht."""
+    ship = track(OTHER, 1.0, 15.0, -62.0, 0.0, 0.0, T0 - timedelta(hours=2 + hours), 60)
+    return pl.concat([ship, positions])
+
+
+OTHER = 228000002
+
+
 def test_first_seen_at_sea_is_an_arrival_from_international_waters() -> None:
-    found = _check(_visits(_visit("MQFDF", 10.0)), _declarations())
+    later = _with_earlier_data(_positions())
+    found = _check(_visits(_visit("MQFDF", 10.0)), _declarations(), positions=later)
     assert _evidence(found, "clearance_missing")[0]["origin"] == "international_waters"
-    inside = _positions(14.6, -61.2)
+    inside = _with_earlier_data(_positions(14.6, -61.2))
     assert _check(_visits(_visit("MQFDF", 10.0)), _declarations(), positions=inside).is_empty()
+
+
+def test_under_way_when_the_data_begins_the_origin_is_unknown_for_a_short_passage() -> None:
+    # seen at sea from the data's first minute, in port 12 h later: she may have left Guadeloupe
+    assert _check(_visits(_visit("MQFDF", 10.0)), _declarations()).is_empty()
+    half_an_hour_later = _with_earlier_data(_positions(), hours=0.5)
+    assert _check(_visits(_visit("MQFDF", 10.0)), _declarations(),
+                  positions=half_an_hour_later).is_empty()  # fmt: skip
+    # in port 50 h after: longer than any passage between French islands
+    found = _check(_visits(_visit("MQFDF", 48.0)), _declarations())
+    assert _evidence(found, "clearance_missing")[0]["origin"] == "international_waters"
+    shorter = ClearanceParams(domestic_passage_hours=6.0)
+    found = clearance_events(_visits(_visit("MQFDF", 10.0)), _declarations(), _identity(),
+                             _positions(), empty_events(), _french, shorter)  # fmt: skip
+    assert _evidence(found, "clearance_missing")[0]["origin"] == "international_waters"
 
 
 def test_merchant_ships_are_not_checked() -> None:

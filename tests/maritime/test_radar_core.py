@@ -229,3 +229,28 @@ def test_a_run_from_the_open_sea_has_no_foreign_origin() -> None:
     evidence = json.loads(events["evidence"][0])
     assert evidence["origin_country"] is None
     assert evidence["foreign_origin"] is False
+
+
+def test_a_boat_seen_on_a_few_revisits_of_a_busy_sensor_is_still_tracked() -> None:
+    # the sensor reports a ship every minute; the low boat is seen every fifth minute only
+    ship = contacts(14.6, -61.6, 0.0, 10.0, minutes=60, every_s=60.0)
+    low = contacts(14.3, -61.4, 0.0, 7.0, minutes=60, every_s=300.0)
+    tracks = build_tracks(pl.concat([ship, low]), PARAMS)
+    boat = tracks.filter(pl.col("lat") < 14.5)
+    assert boat["track_id"].n_unique() == 1
+    assert boat.height == low.height
+    strict = replace(PARAMS, confirm_scans=4)  # 3 contacts within 4 revisits of 2 min: never
+    assert build_tracks(pl.concat([ship, low]), strict).filter(pl.col("lat") < 14.5).is_empty()
+
+
+def test_a_fast_boat_passing_a_drifting_ship_is_not_explained_by_her_ais() -> None:
+    ship_ais = ais(227000003, 14.5, -61.405, 0.0, 0.0, start=NIGHT, minutes=10)
+    boat = contacts(14.5, -61.43, 90.0, 18.0, minutes=10, start=NIGHT)
+    tracks = boat.with_columns(pl.lit("S1-2").alias("track_id"))
+    assert match_contacts(tracks, ship_ais, PARAMS).is_empty()
+    blind = replace(PARAMS, match_speed_knots=100.0)
+    assert match_contacts(tracks, ship_ais, blind).height >= 2
+    events = dark_targets(tracks, associate(tracks, ship_ais, PARAMS), ship_ais, GEOGRAPHY, PARAMS)
+    assert events.height == 1
+    hidden = dark_targets(tracks, associate(tracks, ship_ais, blind), ship_ais, GEOGRAPHY, blind)
+    assert json.loads(hidden["evidence"][0])["contacts"] < boat.height

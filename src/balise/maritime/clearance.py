@@ -16,8 +16,10 @@ Rules (the thresholds are `ClearanceParams`, settings `detect.clearance.*`):
   merchant ships clear through their agents with other documents.
 - Arrival: a call in French waters (`balise.maritime.clearance_calls.vessel_calls`) whose previous
   call (within `lookback_days`) is abroad; without a previous call, a vessel first seen outside
-  French waters comes "from international waters". A call after a French call is domestic
-  (Martinique to Guadeloupe needs no clearance).
+  French waters comes "from international waters", unless she was already under way when the
+  data began (`censored_minutes`) and arrives within `domestic_passage_hours`: she may be
+  sailing between French islands, and where from is not in the data. A call after a French call
+  is domestic (Martinique to Guadeloupe needs no clearance).
 - Match: a declaration for the same MMSI, else for the same name and call sign (upper case, only
   letters and digits), whose `expected_arrival` is within `window_hours` of the arrival and which
   was submitted no later than `submit_grace_hours` after it; each declaration serves one arrival
@@ -79,6 +81,14 @@ class ClearanceParams:
     """... lasting at least this long: a stop, not a slow manoeuvre."""
     lookback_days: float = 30.0
     """The previous call counts when it ended at most this long before the arrival."""
+    censored_minutes: float = 60.0
+    """A vessel whose first position comes this soon after the first position of the data was
+    already under way when the data began (min): where she sailed from is not in the data."""
+    domestic_passage_hours: float = 48.0
+    """Such a vessel arriving within this many hours of her first position may be on a passage
+    between French islands, which leaves French waters (Guadeloupe to Saint-Martin, Martinique
+    to Guadeloupe past Dominica): her origin is unknown and no `clearance_missing` is raised.
+    Fort-de-France to Marigot, the longest such passage, is about 260 nm, 43 h at 6 kn."""
     ship_types: tuple[tuple[int, int], ...] = ((36, 37),)
     """AIS ship types checked (inclusive ranges: 36 sailing, 37 pleasure craft), with unknown."""
 
@@ -122,11 +132,11 @@ class _Arrival:
 
 
 def _arrivals(
-    calls: pl.DataFrame, first_seen: Mapping[int, bool], params: ClearanceParams
+    calls: pl.DataFrame, first_seen: Mapping[int, _FirstSeen], params: ClearanceParams
 ) -> list[_Arrival]:
     """French calls preceded by a call abroad ("foreign_port") or, with no call before, by a
-    first position outside French waters ("international_waters"); `first_seen[mmsi]` says
-    whether the vessel's first position was outside."""
+    first position outside French waters ("international_waters", `_from_international_waters`:
+    not for a vessel under way when the data began and arriving soon after)."""
     found: list[_Arrival] = []
     lookback = timedelta(days=params.lookback_days)
     for (mmsi,), group in calls.group_by("mmsi", maintain_order=True):
@@ -137,18 +147,52 @@ def _arrivals(
             previous = earlier[-1] if earlier else None
             if not call["french"] or (previous is not None and previous["french"]):
                 continue
-            if previous is None and (index > 0 or not first_seen.get(int(mmsi), False)):
+            if previous is None and (
+                index > 0
+                or not _from_international_waters(first_seen.get(int(mmsi)), call["arrival"],
+                                                  params)
+            ):  # fmt: skip
                 continue
             origin = "foreign_port" if previous is not None else "international_waters"
             found.append(_Arrival(int(mmsi), call, previous, earlier, origin))
     return found
 
 
-def _first_outside(positions: pl.DataFrame, jurisdiction: Jurisdiction) -> dict[int, bool]:
-    """Whether each vessel's first position lies outside French waters."""
+@dataclass(frozen=True)
+class _FirstSeen:
+    """Where and when a vessel was first seen: outside French waters, and already under way
+    when the data began (`censored`)."""
+
+    outside: bool
+    at: datetime
+    censored: bool
+
+
+def _first_seen(
+    positions: pl.DataFrame, start: datetime | None, jurisdiction: Jurisdiction,
+    params: ClearanceParams,
+) -> dict[int, _FirstSeen]:  # fmt: skip
+    """Each vessel's first position: outside French waters or not, at what time, and whether it
+    comes within `censored_minutes` of `start`, the data's first position."""
     first = positions.sort("timestamp").group_by("mmsi").first()
+    if first.is_empty() or start is None:
+        return {}
     outside = ~jurisdiction(first["lat"].to_numpy(), first["lon"].to_numpy())
-    return dict(zip(first["mmsi"].to_list(), outside.tolist(), strict=True))
+    horizon = start + timedelta(minutes=params.censored_minutes)
+    rows = zip(first["mmsi"].to_list(), outside.tolist(), first["timestamp"].to_list(), strict=True)
+    return {int(m): _FirstSeen(bool(o), t, t <= horizon) for m, o, t in rows}
+
+
+def _from_international_waters(
+    seen: _FirstSeen | None, arrival: datetime, params: ClearanceParams
+) -> bool:
+    """Whether a vessel with no call before `arrival` came from international waters: first
+    seen outside French waters, and not under way at the data's start on what may be a passage
+    between French islands (`domestic_passage_hours`)."""
+    if seen is None or not seen.outside:
+        return False
+    passage = timedelta(hours=params.domestic_passage_hours)
+    return not (seen.censored and arrival - seen.at < passage)
 
 
 def _candidates(
@@ -274,18 +318,22 @@ def clearance_events(
     `CLEARANCE_SCHEMA` rows; `identity_history`: AIS identity snapshots (`IDENTITY_SCHEMA`:
     mmsi, timestamp, name, call_sign, ship_type); `positions`: cleaned positions (mmsi,
     timestamp, lat, lon, sog_knots) of the vessels, for stops outside ports and where each was
-    first seen; `events`: other detected events, of which `STOP_TYPES` are stops at sea;
-    `jurisdiction`: French waters (`balise.geo.territorial_sea.inside`)."""
+    first seen (the first of them all stands for the start of the data); `events`: other
+    detected events, of which `STOP_TYPES` are stops at sea; `jurisdiction`: French
+    waters (`balise.geo.territorial_sea.inside`)."""
     params = params or ClearanceParams()
     vessels = _checked(vessel_identities(identity_history), params)
     checked = vessels["mmsi"]
+    start = positions["timestamp"].min()
     visits = visits.filter(pl.col("mmsi").is_in(checked.implode()))
     positions = positions.filter(pl.col("mmsi").is_in(checked.implode()))
     stops = slow_stops(positions, visits, params.stop_max_knots, params.min_stop_hours)
     calls = vessel_calls(visits, stops, jurisdiction)
     french = jurisdiction(stops["lat"].to_numpy(), stops["lon"].to_numpy())
     at_sea = stops.filter(~pl.Series(french, dtype=pl.Boolean))
-    arrivals = _arrivals(calls, _first_outside(positions, jurisdiction), params)
+    seen = _first_seen(positions, start if isinstance(start, datetime) else None, jurisdiction,
+                       params)  # fmt: skip
+    arrivals = _arrivals(calls, seen, params)
     by_mmsi = {int(v["mmsi"]): v for v in vessels.to_dicts()}
     pending = _declaration_rows(declarations)
     missing, mismatched = [], []

@@ -5,9 +5,11 @@ vessel's fix before it carried forward, along the line to her next fix when that
 `max_interpolation_minutes`, else at her reported SOG and COG, for `max_dead_reckoning_minutes`
 at most. A vessel matches the contact when that position is within the gate: the larger of
 `match_km` (Skylight's 1.5 km detection-to-AIS distance) and `match_sigmas` times the contact's
-position error. A track is associated with the vessel that matches the most of its contacts when
-she matches at least `min_match_share` of them, or, for a vessel whose AIS stopped while the
-track went on (the AIS-silent dark target), of its contacts up to her last position.
+position error, and when their speeds differ by `match_speed_knots` at most (a go-fast running
+past a drifting ship, or leaving her side, is not her). A track is associated with the vessel
+that matches the most of its contacts when she matches at least `min_match_share` of them, or,
+for a vessel whose AIS stopped while the track went on (the AIS-silent dark target), of its
+contacts up to her last position.
 
 Speed: AIS states are computed once on a one-minute grid (the fix before each grid time carried
 to it), hashed to (minute, cell) with cells wider than the largest gate, and copied to the eight
@@ -51,7 +53,8 @@ def _ragged(counts: IntArray) -> tuple[IntArray, IntArray]:
 
 def _ais_states(fixes: pl.DataFrame, params: RadarParams) -> pl.DataFrame:
     """Each vessel's position and velocity (m/s east, north) at the grid times that her fixes
-    cover (`fixes` sorted by mmsi and time): grid index `g`, mmsi, lat, lon, ve, vn."""
+    cover (`fixes` sorted by mmsi and time): grid index `g`, mmsi, lat, lon, ve, vn, and the
+    speed she reported (`sog_knots`: the speed between two fixes seconds apart is noise)."""
     mmsi = fixes["mmsi"].to_numpy()
     t = fixes["timestamp"].dt.epoch("us").to_numpy() / _US
     lat, lon = fixes["lat"].to_numpy(), fixes["lon"].to_numpy()
@@ -66,7 +69,8 @@ def _ais_states(fixes: pl.DataFrame, params: RadarParams) -> pl.DataFrame:
     fix, rank = _ragged(np.maximum(last_g - first_g, 0))
     g = first_g[fix] + rank
     course = np.radians(fixes["cog_deg"].fill_null(0.0).to_numpy())
-    speed = fixes["sog_knots"].fill_null(0.0).to_numpy() * MPS_PER_KNOT
+    sog_knots = fixes["sog_knots"].fill_null(np.nan).to_numpy()
+    speed = np.nan_to_num(sog_knots) * MPS_PER_KNOT
     scale = M_PER_DEG * np.cos(np.radians(lat))
     nxt = np.minimum(np.arange(len(t)) + 1, len(t) - 1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -81,6 +85,7 @@ def _ais_states(fixes: pl.DataFrame, params: RadarParams) -> pl.DataFrame:
             "lon": lon[fix] + ve[fix] * dt / scale[fix],
             "ve": ve[fix],
             "vn": vn[fix],
+            "sog_knots": sog_knots[fix],
         }
     )
 
@@ -114,6 +119,7 @@ def _candidates(
     keyed_states = states.select(
         pl.Series("key", key(states["g"].to_numpy(), row, col)),
         "mmsi", pl.col("lat").alias("ais_lat"), pl.col("lon").alias("ais_lon"), "ve", "vn",
+        "sog_knots",
     )  # fmt: skip
     g = contacts["g"].to_numpy()
     spread = np.concatenate(
@@ -180,7 +186,11 @@ def _matched_rows(
     cos_lat = np.cos(np.radians(state_lat))
     ais_lon = pairs["ais_lon"].to_numpy() + pairs["ve"].to_numpy() * dt / (M_PER_DEG * cos_lat)
     km = haversine_km(lat_all[row], lon_all[row], ais_lat, ais_lon)
-    inside = km <= gate_km[row]
+    ais_knots = pairs["sog_knots"].to_numpy()
+    radar_knots = tracks["speed_knots"].fill_null(np.nan).to_numpy()[row]
+    with np.errstate(invalid="ignore"):  # NaN: a speed unknown, which agrees
+        too_fast = np.abs(radar_knots - ais_knots) > params.match_speed_knots
+    inside = (km <= gate_km[row]) & ~too_fast
     # a vessel has one state per grid time, and a contact meets each state once: no duplicates
     row, mmsi, km = row[inside], pairs["mmsi"].to_numpy()[inside], km[inside]
     order = np.lexsort((mmsi, row))

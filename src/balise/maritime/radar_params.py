@@ -37,10 +37,15 @@ class RadarParams:
     chi-square 99 % quantile with 2 degrees of freedom (a 2-D position)."""
     confirm_contacts: int = 3
     """M of the M-of-N confirmation: a tentative track is confirmed at its M-th contact."""
+    revisit_seconds: float = 120.0
+    """Period at which the sensor reports a target it holds (s): the tracker's update rate.
+    Coastal trackers report every one to a few minutes (the simulator every 2 min); a plot
+    extractor reporting every antenna rotation needs 2-3 s (20-30 rpm)."""
     confirm_scans: int = 6
-    """N of the M-of-N confirmation: a tentative track missing more than N - M of its sensor's
-    scans before confirmation is dropped as clutter (small craft are seen on about a third to
-    two thirds of the scans, hence the slack)."""
+    """N of the M-of-N confirmation: a tentative track is dropped as clutter when N revisits
+    (`revisit_seconds`) pass from its first contact before its M-th. Counted in revisits of a
+    target, not in batches of the sensor's contacts: a semi-submersible seen on a third of the
+    revisits still gathers 3 contacts in 6 revisits about half of the time, and tries again."""
     max_gap_minutes: float = 20.0
     """A track not updated for this long is ended (min): ten two-minute scans, long enough to
     bridge the fading of a semi-submersible seen on a third of the scans."""
@@ -51,6 +56,12 @@ class RadarParams:
     match_sigmas: float = 3.0
     """The gate widens to this many 1-sigma position errors of the contact when that is larger
     than `match_km` (a contact at the edge of a long-range radar)."""
+    match_speed_knots: float = 10.0
+    """A contact matches an AIS vessel only when the speed the radar reports is within this of
+    hers (kn; a contact without speed agrees). ARPA speeds settle within 1-2 kn but a new track's
+    speed is rough and an interpolated AIS speed is an average, hence the slack; the gap between a
+    go-fast (25-50 kn) or a coastal-drop boat (15-20 kn) and the drifting ship it met is larger
+    (IMO Resolution MSC.192(79), radar performance standards: ARPA speed accuracy)."""
     max_dead_reckoning_minutes: float = 15.0
     """An AIS position is carried forward (from its SOG/COG, or towards the next fix) this long at
     most (min): a ship under way reports every 2-10 s, at anchor every 3 min (ITU-R M.1371)."""

@@ -5,8 +5,9 @@ the sensor is predicted to each contact's time with a constant-velocity Kalman f
 can join a track when its squared Mahalanobis distance to the prediction is within the chi-square
 gate; tracks and contacts are paired by global nearest neighbour (mutual best pairs first, then
 the next best, until none is left in the gate); a contact left over starts a tentative track.
-A tentative track is confirmed at its M-th contact and dropped (as clutter) when it misses more
-than N - M scans first; any track ends after a gap. Only confirmed tracks are returned.
+A tentative track is confirmed at its M-th contact and dropped (as clutter) when N revisits
+of its sensor pass from its first contact without it; any track ends after a gap. Only confirmed
+tracks are returned.
 
 The filter works in metres on a local plane around the sensor's contacts (equirectangular: a
 coastal radar sees 50 nm at most, where the plane is exact to a few metres). The model and the
@@ -37,8 +38,8 @@ MPS_PER_KNOT: Final = 1852.0 / 3600.0
 _OUT: Final = ("time", "lat", "lon", "speed_knots", "course_deg", "sensor_id", "position_error_m")
 
 
-_FLOATS: Final = ("x", "y", "vx", "vy", "pxx", "pxv", "pvv", "last_s")
-_INTS: Final = ("sensor", "hits", "misses")
+_FLOATS: Final = ("x", "y", "vx", "vy", "pxx", "pxv", "pvv", "first_s", "last_s")
+_INTS: Final = ("sensor", "hits")
 _DENSE_CELLS: Final = 2048
 """Up to this many tracks x contacts a scan is paired on the whole cost matrix, which is then
 faster than the candidate pairs (both give the same pairs)."""
@@ -47,7 +48,8 @@ faster than the candidate pairs (both give the same pairs)."""
 class _Tracks:
     """Every track started, as arrays (one entry per track, room for one per contact): its
     sensor, the filter state and covariance (`pxx`, `pxv`, `pvv`: the per-axis 2 x 2
-    covariance), its last update, contacts (`hits`), scans missed and whether it is confirmed."""
+    covariance), its first contact and last update, contacts (`hits`) and whether it is
+    confirmed."""
 
     def __init__(self, capacity: int) -> None:
         self.count = 0
@@ -65,9 +67,9 @@ class _Tracks:
     pxx: FloatArray
     pxv: FloatArray
     pvv: FloatArray
+    first_s: FloatArray
     last_s: FloatArray
     hits: IntArray
-    misses: IntArray
 
     def start(self, c: _Contacts, rows: IntArray, confirm_at: int) -> IntArray:
         """New tentative tracks at contacts `rows`, moving at the speed and course they report;
@@ -76,7 +78,8 @@ class _Tracks:
         self.count += rows.size
         for name, value in (
             ("sensor", c.sensor), ("x", c.x), ("y", c.y), ("vx", c.vx), ("vy", c.vy),
-            ("pxx", c.var_m2), ("pvv", c.velocity_var), ("last_s", c.t_s),
+            ("pxx", c.var_m2), ("pvv", c.velocity_var), ("first_s", c.t_s),
+            ("last_s", c.t_s),
         ):  # fmt: skip
             getattr(self, name)[new] = value[rows]
         self.hits[new] = 1
@@ -265,9 +268,8 @@ def _track_all(c: _Contacts, params: RadarParams) -> tuple[IntArray, IntArray]:
     tracks = _Tracks(len(c.t_s))
     owner = np.full(len(c.t_s), -1, np.int64)
     live = np.empty(0, np.int64)
-    max_misses = params.confirm_scans - params.confirm_contacts
+    confirm_window_s = params.confirm_scans * params.revisit_seconds
     bounds = _batches(c, params.scan_seconds)
-    seen = np.zeros(int(c.sensor.max()) + 1, np.bool_)
     for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
         rows = np.arange(start, end)
         free = np.ones(rows.size, np.bool_)
@@ -280,17 +282,14 @@ def _track_all(c: _Contacts, params: RadarParams) -> tuple[IntArray, IntArray]:
             _update(tracks, taken, c, taken_rows, params.process_noise)
             owner[taken_rows] = taken
             free[t_cols] = False
-            seen[:] = False
-            seen[c.sensor[rows]] = True
-            looked = seen[tracks.sensor[live]]
-            looked[t_rows] = False
-            tracks.misses[live[looked]] += 1
             tracks.confirmed[taken] |= tracks.hits[taken] >= params.confirm_contacts
         new_rows = rows[free]
         owner[new_rows] = tracks.start(c, new_rows, params.confirm_contacts)
         live = np.concatenate([live, owner[new_rows]])
-        recent = c.t_s[end - 1] - tracks.last_s[live] <= params.max_gap_minutes * 60
-        live = live[recent & (tracks.confirmed[live] | (tracks.misses[live] <= max_misses))]
+        now = c.t_s[end - 1]
+        recent = now - tracks.last_s[live] <= params.max_gap_minutes * 60
+        young = now - tracks.first_s[live] <= confirm_window_s
+        live = live[recent & (tracks.confirmed[live] | young)]
     first = _first_rows(owner, tracks.count)
     kept = owner >= 0
     owner[kept] = np.where(tracks.confirmed[owner[kept]], owner[kept], -1)
