@@ -300,3 +300,15 @@ def test_same_seed_same_files_another_seed_other_boxes(folder: Path, tmp_path: P
     assert numbers.isdisjoint({b.number for b in other.containers.boxes}) or numbers != {
         b.number for b in other.containers.boxes
     }
+
+
+def test_a_redocumented_box_has_a_leg_for_its_new_bill(world: World) -> None:
+    """A bill replaced mid-route covers a later leg: the replacement comes before the last
+    loading (a short dwell at the hub once put it after every leg, and building the world
+    stopped with an error)."""
+    assert world.containers is not None
+    replaced = [b for b in world.containers.boxes if b.replaced is not None]
+    assert replaced
+    for box in replaced:
+        assert box.replaced is not None
+        assert box.replaced[1] <= box.legs[-1].loaded_s

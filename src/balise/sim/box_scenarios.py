@@ -228,7 +228,11 @@ def _ship_shell(yard: Yard, legs: list[Leg], hidden: bool) -> None:
         box.gate_in_s = legs[0].loaded_s - float(rng.uniform(40, 120)) * 86_400
         replaced_s = legs[0].loaded_s - float(rng.uniform(1, 3)) * 86_400
     else:
+        # re-documented at the first hub, before the onward leg loads (a short dwell there
+        # leaves less than the usual 1-3 days)
         replaced_s = legs[0].discharged_s + float(rng.uniform(1, 3)) * 86_400
+        if len(legs) > 1:
+            replaced_s = min(replaced_s, (legs[0].discharged_s + legs[1].loaded_s) / 2)
     box.replaced = (old, replaced_s)
     dwell = [(legs[i + 1].loaded_s - legs[i].discharged_s) / 86_400 for i in range(len(legs) - 1)]
     if hidden:
