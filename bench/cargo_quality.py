@@ -20,6 +20,13 @@ is left out of precision and counted apart ("other scenario"); every other event
 Precision counts events (right / (right + false)), recall truth events, so two events about one
 staged box both count as right.
 
+Truth not provable within the records: a release theft's proof (the rightful haulier turned
+away at the gate, 12-48 h after the thief) may fall after the world's end; until then the
+records show a pickup by a haulier on no release, which an honest subcontractor makes too. Such
+truth (evidence `provable_in_data` false) is left out of "truth" and "recall" and counted apart
+("not provable", with how many were found anyway); "recall of all staged" counts it in. A
+detection matching it is right.
+
 Only `--dev-seeds` were looked at to analyse errors and choose anything; `--seeds` are reported.
 Writes `bench/results/cargo_quality.json` and `.md`. A benchmark, not a test.
 """
@@ -193,10 +200,14 @@ def score(worlds: list[dict[str, Any]], slack: timedelta) -> dict[str, Any]:
     staged = {(t["world"], t["subject"]["id"]) for t in truth}
     table: dict[str, Any] = {}
     for kind in CARGO_TYPES:
-        wanted = [t for t in truth if t["type"] == kind]
+        staged_kind = [t for t in truth if t["type"] == kind]
+        wanted = [t for t in staged_kind if provable(t)]
+        unprovable = [t for t in staged_kind if not provable(t)]
         found = [e for e in events if e["type"] == kind]
         hit = [t for t in wanted if any(matches(e, t, slack) for e in found)]
-        right = [e for e in found if any(matches(e, t, slack) for t in wanted)]
+        right = [e for e in found if any(matches(e, t, slack) for t in staged_kind)]
+        early = [t for t in unprovable if any(matches(e, t, slack) for e in found)]
+        hit_all = len(hit) + len(early)
         wrong = [e for e in found if e not in right]
         explained = [e for e in wrong if (e["world"], _box(e)) in staged]
         false = [e for e in wrong if e not in explained]
@@ -204,12 +215,21 @@ def score(worlds: list[dict[str, Any]], slack: timedelta) -> dict[str, Any]:
         table[kind] = {
             "truth": len(wanted), "detected": len(found), "found": len(hit), "right": len(right),
             "recall": round(len(hit) / len(wanted), 3) if wanted else None,
+            "not_provable": len(unprovable), "not_provable_found": len(early),
+            "recall_all": round(hit_all / len(staged_kind), 3) if staged_kind else None,
             "precision": round(len(right) / judged, 3) if judged else None,
             "missed": [_brief(t) for t in wanted if t not in hit],
             "false": [_brief(e) for e in false],
             "explained": [_brief(e) for e in explained],
         }  # fmt: skip
     return table
+
+
+def provable(truth: dict[str, Any]) -> bool:
+    """Whether the records of the world hold the proof of a truth event: False only when its
+    evidence says `provable_in_data` false (a release theft whose rightful haulier comes back
+    after the world's end, `balise.sim.box_scenarios`)."""
+    return (truth.get("evidence") or {}).get("provable_in_data") is not False
 
 
 def _box(event: dict[str, Any]) -> str | None:
@@ -227,12 +247,14 @@ def _brief(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _rows(table: dict[str, Any]) -> list[str]:
-    lines = ["| type | truth | found | recall | detected | right | other scenario | precision |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
+    lines = ["| type | truth | found | recall | not provable (found) | recall of all staged "
+             "| detected | right | other scenario | precision |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
     for kind, r in table.items():
         lines.append(
-            f"| {kind} | {r['truth']} | {r['found']} | {_fmt(r['recall'])} | {r['detected']} | "
-            f"{r['right']} | {len(r['explained'])} | {_fmt(r['precision'])} |"
+            f"| {kind} | {r['truth']} | {r['found']} | {_fmt(r['recall'])} | "
+            f"{r['not_provable']} ({r['not_provable_found']}) | {_fmt(r['recall_all'])} | "
+            f"{r['detected']} | {r['right']} | {len(r['explained'])} | {_fmt(r['precision'])} |"
         )
     return lines
 
