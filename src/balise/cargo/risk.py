@@ -15,8 +15,8 @@ journeys, or the vessel their events name; `vessel_contributions_of_events` scor
 the events that name the vessel only, what the engine hands to the vessel's risk), and a party
 of a manifest (shipper, consignee, notify party) `party_share × (1 − Π(1 − score_c / 100))`
 over the containers of its bills of lading — as contributions 0–1 with the containers behind
-them, for the vessel score or the fusion graph to take in as one more reason. A noisy-OR again: many middling boxes add up, and
-never past the share.
+them, for the vessel score or the fusion graph to take in as one more reason. A noisy-OR again:
+many middling boxes add up, and never past the share.
 """
 
 from __future__ import annotations
