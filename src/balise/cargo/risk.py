@@ -214,7 +214,7 @@ def _box_events(container_scores: pl.DataFrame) -> dict[str, list[dict[str, Any]
 
 
 def _carried_text(reasons: list[dict[str, Any]], boxes: int) -> str:
-    """"carried 2 containers with cargo events: MSCU1234565 (release fraud, 45), ..."."""
+    """ "carried 2 containers with cargo events: MSCU1234565 (release fraud, 45), ..."."""
     named = [
         f"{r['container_number']} ("
         + ", ".join(e["kind"].replace("_", " ") for e in r.get("events", []))
