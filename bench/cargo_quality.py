@@ -27,7 +27,9 @@ truth (evidence `provable_in_data` false) is left out of "truth" and "recall" an
 ("not provable", with how many were found anyway); "recall of all staged" counts it in. A
 detection matching it is right.
 
-Only `--dev-seeds` were looked at to analyse errors and choose anything; `--seeds` are reported.
+Only `--dev-seeds` were looked at to analyse errors and choose anything; `--seeds` are fresh
+seeds, never used before the run that reports them; `--old-seeds` were reported by earlier
+revisions (so seen then), reported again, never looked at to choose anything.
 Writes `bench/results/cargo_quality.json` and `.md`. A benchmark, not a test.
 """
 
@@ -97,12 +99,21 @@ NOTES: tuple[str, ...] = (
     "  it now opens inside the window. This one was seen on reported seed 1, not on the",
     "  development seeds: a simulator defect (truth outside the records), no threshold moved.",
     "",
-    "What remains: `release_fraud` misses every theft whose rightful haulier comes after the",
-    "window's end (all misses are on the last day): an unknown haulier on another's release is",
-    "not enough alone by design (noisy-OR 0.40 < `min_score` 0.45; subcontracting is daily), and",
-    "the second pickup that proves it is not in the records yet. No threshold was tuned for it.",
-    "(In `gate.csv` the thief's accepted gate-out is the box's only one.) One `release_fraud`",
-    "event on the development seeds is about a box of another scenario.",
+    "- `release_fraud` (development seeds 11-18; 15-18 added for it): of 24 staged thefts, every",
+    "  one missed (10) was a theft whose rightful haulier, turned away at the gate 12-48 h after",
+    "  the thief, comes after the world's end: the records hold only the thief's accepted",
+    "  gate-out by a haulier on no release (noisy-OR 0.40 < `min_score` 0.45), which an honest",
+    "  subcontractor new to the data shows too, so the rule stays quiet by design. The insider's",
+    "  days end 12 h before the world does and most fall on its last two days (the worlds start",
+    "  on a Friday), so 15 of the 24 thefts had no proof in the records; 5 of those were found",
+    "  anyway (a night pickup, or a release expired). Choice: the truth now says when a theft's",
+    '  proof comes (`provable_in_data`) and the bench counts the unprovable ones apart ("not',
+    '  provable", with "recall of all staged" beside it), rather than ending the world later:',
+    "  any end cuts the latest thefts, as the latest run of a live system does, and the rule",
+    "  reports each on the run that reads the rightful haulier's attempt. Moving the insider's",
+    "  days 60 h from the end would also change the insider benchmark's truth. No threshold",
+    "  moved, the rule is unchanged; the provable thefts of the development seeds were all found",
+    "  (9 of 9), with no false event (one event about a box of another scenario).",
     "",
     "Worlds of 120 vessels and 5 days stage every cargo scenario twice (release theft: each box",
     "of the insider's network); building one costs about 30 s. The cost table gives the ingest",
@@ -286,8 +297,9 @@ def _why(evidence: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4])
-    parser.add_argument("--dev-seeds", type=int, nargs="+", default=[11, 12, 13, 14])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[41, 42, 43, 44])
+    parser.add_argument("--old-seeds", type=int, nargs="*", default=[1, 2, 3, 4])
+    parser.add_argument("--dev-seeds", type=int, nargs="+", default=list(range(11, 19)))
     parser.add_argument("--vessels", type=int, default=120)
     parser.add_argument("--days", type=float, default=5.0)
     parser.add_argument("--slack-hours", type=float, default=6.0)
@@ -297,19 +309,26 @@ def main() -> None:
     slack = timedelta(hours=args.slack_hours)
     dev = [world(seed, args) for seed in args.dev_seeds]
     report = [world(seed, args) for seed in args.seeds]
+    old = [world(seed, args) for seed in args.old_seeds]
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     command = (
         "PYTHONPATH=src:tests python bench/cargo_quality.py "
         f"--seeds {' '.join(map(str, args.seeds))} "
+        f"--old-seeds {' '.join(map(str, args.old_seeds))} "
         f"--dev-seeds {' '.join(map(str, args.dev_seeds))} --vessels {args.vessels} "
         f"--days {args.days:g} --slack-hours {args.slack_hours:g}"
     )
     keys = ("ingest_s", "first_pipeline_s", "pipeline_s", "container_events", "telemetry")
-    timings = {w["seed"]: {k: w[k] for k in keys} for w in dev + report}
+    timings = {w["seed"]: {k: w[k] for k in keys} for w in dev + report + old}
     record = {"date": datetime.now(UTC).date().isoformat(), "machine": machine,
               "command": command, "dev_seeds": args.dev_seeds, "seeds": args.seeds,
-              "dev": score(dev, slack), "report": score(report, slack),
+              "old_seeds": args.old_seeds, "dev": score(dev, slack),
+              "report": score(report, slack), "old": score(old, slack) if old else None,
               "timings": timings}  # fmt: skip
+    again = [
+        f"## Seeds reported before, reported again: {', '.join(map(str, args.old_seeds))}", "",
+        *_rows(record["old"]), "", *_causes(record["old"]), "",
+    ] if old else []  # fmt: skip
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{args.out}.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
     lines = [
@@ -317,9 +336,11 @@ def main() -> None:
         f"{record['date']} — {machine} — `{command}`", "",
         f"Matching: same world, type and container, spans overlapping with {args.slack_hours:g} h "
         "of slack (see the docstring of `bench/cargo_quality.py`).", "",
-        f"## Reported seeds {', '.join(map(str, args.seeds))}", "",
+        f"## Reported seeds, fresh: {', '.join(map(str, args.seeds))}", "",
         *_rows(record["report"]), "", *_causes(record["report"]), "",
-        f"## Development seeds {', '.join(map(str, args.dev_seeds))}", "",
+        *again,
+        f"## Development seeds (errors analysed here only): "
+        f"{', '.join(map(str, args.dev_seeds))}", "",
         *_rows(record["dev"]), "", *_causes(record["dev"]), "",
         "## Cost per world (ingest of AIS and cargo records, then `run_pipeline`)", "",
         "| seed | ingest s | first pipeline s | this pipeline s | container events | telemetry |",
