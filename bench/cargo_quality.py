@@ -20,7 +20,16 @@ is left out of precision and counted apart ("other scenario"); every other event
 Precision counts events (right / (right + false)), recall truth events, so two events about one
 staged box both count as right.
 
-Only `--dev-seeds` were looked at to analyse errors and choose anything; `--seeds` are reported.
+Truth not provable within the records: a release theft's proof (the rightful haulier turned
+away at the gate, 12-48 h after the thief) may fall after the world's end; until then the
+records show a pickup by a haulier on no release, which an honest subcontractor makes too. Such
+truth (evidence `provable_in_data` false) is left out of "truth" and "recall" and counted apart
+("not provable", with how many were found anyway); "recall of all staged" counts it in. A
+detection matching it is right.
+
+Only `--dev-seeds` were looked at to analyse errors and choose anything; `--seeds` are fresh
+seeds, never used before the run that reports them; `--old-seeds` were reported by earlier
+revisions (so seen then), reported again, never looked at to choose anything.
 Writes `bench/results/cargo_quality.json` and `.md`. A benchmark, not a test.
 """
 
@@ -90,17 +99,35 @@ NOTES: tuple[str, ...] = (
     "  it now opens inside the window. This one was seen on reported seed 1, not on the",
     "  development seeds: a simulator defect (truth outside the records), no threshold moved.",
     "",
-    "What remains: `release_fraud` misses every theft whose rightful haulier comes after the",
-    "window's end (all misses are on the last day): an unknown haulier on another's release is",
-    "not enough alone by design (noisy-OR 0.40 < `min_score` 0.45; subcontracting is daily), and",
-    "the second pickup that proves it is not in the records yet. No threshold was tuned for it.",
-    "(In `gate.csv` the thief's accepted gate-out is the box's only one.) One `release_fraud`",
-    "event on the development seeds is about a box of another scenario.",
+    "- `release_fraud` (development seeds 11-18; 15-18 added for it): of 24 staged thefts, every",
+    "  one missed (10) was a theft whose rightful haulier, turned away at the gate 12-48 h after",
+    "  the thief, comes after the world's end: the records hold only the thief's accepted",
+    "  gate-out by a haulier on no release (noisy-OR 0.40 < `min_score` 0.45), which an honest",
+    "  subcontractor new to the data shows too, so the rule stays quiet by design. The insider's",
+    "  days end 12 h before the world does and most fall on its last two days (the worlds start",
+    "  on a Friday), so 15 of the 24 thefts had no proof in the records; 5 of those were found",
+    "  anyway (a night pickup, or a release expired). Choice: the truth now says when a theft's",
+    '  proof comes (`provable_in_data`) and the bench counts the unprovable ones apart ("not',
+    '  provable", with "recall of all staged" beside it), rather than ending the world later:',
+    "  any end cuts the latest thefts, as the latest run of a live system does, and the rule",
+    "  reports each on the run that reads the rightful haulier's attempt. Moving the insider's",
+    "  days 60 h from the end would also change the insider benchmark's truth. No threshold",
+    "  moved, the rule is unchanged; the provable thefts of the development seeds were all found",
+    "  (9 of 9), with no false event (one event about a box of another scenario).",
+    "",
+    "Seen on the reported seeds, not analysed nor tuned for (reported seeds): the false",
+    "`release_fraud` of fresh seed 44 is an ordinary box whose first attempt was rejected and",
+    "which a subcontractor then collected at midnight (0.49 >= 0.45: the simulator's benign",
+    "oddities together); `box_off_vessel` missed one box and `reefer_anomaly` gave one false",
+    "event (light at one reading) on seed 44.",
     "",
     "Worlds of 120 vessels and 5 days stage every cargo scenario twice (release theft: each box",
     "of the insider's network); building one costs about 30 s. The cost table gives the ingest",
     "and the first (full) pipeline run of each workspace, measured when it was built, and the",
-    "pipeline run of this invocation (incremental AIS detection, full cargo stage).",
+    "pipeline run of this invocation (incremental AIS detection, full cargo stage). The",
+    "workspaces of the 2026-12-06 report were built two at a time on a shared 2-core machine",
+    "under load (load average about 19): their times are several times those of an idle",
+    "machine (the report before gave 5-6 s of ingest and 3-5 s of pipeline per world).",
 )
 
 
@@ -193,10 +220,14 @@ def score(worlds: list[dict[str, Any]], slack: timedelta) -> dict[str, Any]:
     staged = {(t["world"], t["subject"]["id"]) for t in truth}
     table: dict[str, Any] = {}
     for kind in CARGO_TYPES:
-        wanted = [t for t in truth if t["type"] == kind]
+        staged_kind = [t for t in truth if t["type"] == kind]
+        wanted = [t for t in staged_kind if provable(t)]
+        unprovable = [t for t in staged_kind if not provable(t)]
         found = [e for e in events if e["type"] == kind]
         hit = [t for t in wanted if any(matches(e, t, slack) for e in found)]
-        right = [e for e in found if any(matches(e, t, slack) for t in wanted)]
+        right = [e for e in found if any(matches(e, t, slack) for t in staged_kind)]
+        early = [t for t in unprovable if any(matches(e, t, slack) for e in found)]
+        hit_all = len(hit) + len(early)
         wrong = [e for e in found if e not in right]
         explained = [e for e in wrong if (e["world"], _box(e)) in staged]
         false = [e for e in wrong if e not in explained]
@@ -204,12 +235,21 @@ def score(worlds: list[dict[str, Any]], slack: timedelta) -> dict[str, Any]:
         table[kind] = {
             "truth": len(wanted), "detected": len(found), "found": len(hit), "right": len(right),
             "recall": round(len(hit) / len(wanted), 3) if wanted else None,
+            "not_provable": len(unprovable), "not_provable_found": len(early),
+            "recall_all": round(hit_all / len(staged_kind), 3) if staged_kind else None,
             "precision": round(len(right) / judged, 3) if judged else None,
             "missed": [_brief(t) for t in wanted if t not in hit],
             "false": [_brief(e) for e in false],
             "explained": [_brief(e) for e in explained],
         }  # fmt: skip
     return table
+
+
+def provable(truth: dict[str, Any]) -> bool:
+    """Whether the records of the world hold the proof of a truth event: False only when its
+    evidence says `provable_in_data` false (a release theft whose rightful haulier comes back
+    after the world's end, `balise.sim.box_scenarios`)."""
+    return (truth.get("evidence") or {}).get("provable_in_data") is not False
 
 
 def _box(event: dict[str, Any]) -> str | None:
@@ -227,12 +267,14 @@ def _brief(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _rows(table: dict[str, Any]) -> list[str]:
-    lines = ["| type | truth | found | recall | detected | right | other scenario | precision |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
+    lines = ["| type | truth | found | recall | not provable (found) | recall of all staged "
+             "| detected | right | other scenario | precision |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
     for kind, r in table.items():
         lines.append(
-            f"| {kind} | {r['truth']} | {r['found']} | {_fmt(r['recall'])} | {r['detected']} | "
-            f"{r['right']} | {len(r['explained'])} | {_fmt(r['precision'])} |"
+            f"| {kind} | {r['truth']} | {r['found']} | {_fmt(r['recall'])} | "
+            f"{r['not_provable']} ({r['not_provable_found']}) | {_fmt(r['recall_all'])} | "
+            f"{r['detected']} | {r['right']} | {len(r['explained'])} | {_fmt(r['precision'])} |"
         )
     return lines
 
@@ -264,8 +306,9 @@ def _why(evidence: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4])
-    parser.add_argument("--dev-seeds", type=int, nargs="+", default=[11, 12, 13, 14])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[41, 42, 43, 44])
+    parser.add_argument("--old-seeds", type=int, nargs="*", default=[1, 2, 3, 4])
+    parser.add_argument("--dev-seeds", type=int, nargs="+", default=list(range(11, 19)))
     parser.add_argument("--vessels", type=int, default=120)
     parser.add_argument("--days", type=float, default=5.0)
     parser.add_argument("--slack-hours", type=float, default=6.0)
@@ -275,19 +318,26 @@ def main() -> None:
     slack = timedelta(hours=args.slack_hours)
     dev = [world(seed, args) for seed in args.dev_seeds]
     report = [world(seed, args) for seed in args.seeds]
+    old = [world(seed, args) for seed in args.old_seeds]
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     command = (
         "PYTHONPATH=src:tests python bench/cargo_quality.py "
         f"--seeds {' '.join(map(str, args.seeds))} "
+        f"--old-seeds {' '.join(map(str, args.old_seeds))} "
         f"--dev-seeds {' '.join(map(str, args.dev_seeds))} --vessels {args.vessels} "
         f"--days {args.days:g} --slack-hours {args.slack_hours:g}"
     )
     keys = ("ingest_s", "first_pipeline_s", "pipeline_s", "container_events", "telemetry")
-    timings = {w["seed"]: {k: w[k] for k in keys} for w in dev + report}
+    timings = {w["seed"]: {k: w[k] for k in keys} for w in dev + report + old}
     record = {"date": datetime.now(UTC).date().isoformat(), "machine": machine,
               "command": command, "dev_seeds": args.dev_seeds, "seeds": args.seeds,
-              "dev": score(dev, slack), "report": score(report, slack),
+              "old_seeds": args.old_seeds, "dev": score(dev, slack),
+              "report": score(report, slack), "old": score(old, slack) if old else None,
               "timings": timings}  # fmt: skip
+    again = [
+        f"## Seeds reported before, reported again: {', '.join(map(str, args.old_seeds))}", "",
+        *_rows(record["old"]), "", *_causes(record["old"]), "",
+    ] if old else []  # fmt: skip
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{args.out}.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
     lines = [
@@ -295,9 +345,11 @@ def main() -> None:
         f"{record['date']} — {machine} — `{command}`", "",
         f"Matching: same world, type and container, spans overlapping with {args.slack_hours:g} h "
         "of slack (see the docstring of `bench/cargo_quality.py`).", "",
-        f"## Reported seeds {', '.join(map(str, args.seeds))}", "",
+        f"## Reported seeds, fresh: {', '.join(map(str, args.seeds))}", "",
         *_rows(record["report"]), "", *_causes(record["report"]), "",
-        f"## Development seeds {', '.join(map(str, args.dev_seeds))}", "",
+        *again,
+        f"## Development seeds (errors analysed here only): "
+        f"{', '.join(map(str, args.dev_seeds))}", "",
         *_rows(record["dev"]), "", *_causes(record["dev"]), "",
         "## Cost per world (ingest of AIS and cargo records, then `run_pipeline`)", "",
         "| seed | ingest s | first pipeline s | this pipeline s | container events | telemetry |",

@@ -187,3 +187,27 @@ def test_the_command_line_shows_a_container_and_audits_its_releases(cargo_root: 
                for e in _audit(cargo_root, "container"))  # fmt: skip
     assert run(["--workspace", str(cargo_root), "container", "ABCD1234567"]) == 2
     assert run(["--workspace", str(cargo_root), "container", "MSKU9070323"]) == 2
+
+
+def test_a_vessel_risk_names_the_boxes_it_carried_to_container_readers(cargo_root: Path) -> None:
+    store = Workspace(cargo_root).open_store()
+    try:
+        risk = store.table("vessel_risk")
+    finally:
+        store.close()
+    assert risk is not None
+    carriers = [
+        row["mmsi"] for row in risk.iter_rows(named=True)
+        if any(r["kind"] == "cargo" for r in json.loads(row["reasons"]))
+    ]  # fmt: skip
+    assert carriers, "the simulated world's ships carried boxes with cargo events"
+    with signed_in(cargo_root, "ana", roles=("analyst",)) as api:
+        seen = api.get(f"/api/v1/vessels/{carriers[0]}").json()["risk"]
+        [cargo] = [r for r in seen["reasons"] if r["kind"] == "cargo"]
+        assert cargo["text"].startswith("carried ")
+        assert cargo["containers"]
+        assert api.get(f"/api/v1/containers/{cargo['containers'][0]}").status_code == 200
+    with signed_in(cargo_root, "port", roles=("analyst",), agency="port_authority") as api:
+        hidden = api.get(f"/api/v1/vessels/{carriers[0]}").json()["risk"]
+        assert all(r["kind"] != "cargo" for r in hidden["reasons"])
+        assert hidden["withheld"] >= 1

@@ -4,6 +4,7 @@ cargo settings."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import polars as pl
 import pytest
@@ -11,10 +12,12 @@ import pytest
 from balise.cargo.detect import CargoInputs, detect_cargo
 from balise.cargo.params import CargoParams, cargo_params, cargo_settings, locodes
 from balise.cargo.risk import (
+    CargoRiskParams,
     carriers_of_events,
     party_contributions,
     score_containers,
     vessel_contributions,
+    vessel_contributions_of_events,
 )
 from balise.model.event_types import detected_types
 from balise.model.events import EVENT_SCHEMA
@@ -126,3 +129,61 @@ def test_every_cargo_type_is_detected() -> None:
         "reefer_anomaly", "unexpected_stop",
     }  # fmt: skip
     assert event("LOADED", "NLRTM", 0)["container_number"] == BOX
+
+
+def _cargo_event(kind: str, box: str, vessel: int | None, day: float) -> dict[str, Any]:
+    """A cargo event about `box` naming `vessel` (kind `vessel` in `related`)."""
+    related = [{"kind": "vessel", "id": str(vessel)}] if vessel is not None else []
+    return {
+        "id": f"{kind}-{box}-{day}", "type": kind, "start": at(day), "end": at(day),
+        "lat": None, "lon": None, "subject": {"kind": "container", "id": box},
+        "related": [*related, {"kind": "company", "id": "Maas Fresh BV"}],
+        "mmsi": None, "other_mmsi": None, "confidence": 0.7, "score": None,
+        "params": "{}", "evidence": json.dumps({"reasons": ["seen"]}), "status": "active",
+    }  # fmt: skip
+
+
+def test_a_vessel_gets_the_boxes_it_carried_scored_on_the_events_naming_it() -> None:
+    liner, feeder = 636012346, 244000000
+    found = pl.DataFrame(
+        [
+            _cargo_event("shell_game", BOX, liner, 10),
+            _cargo_event("release_fraud", BOX, feeder, 12),
+            _cargo_event("door_opened", OTHER, feeder, 12),
+            _cargo_event("door_opened", OTHER, None, 13),
+        ],
+        schema=EVENT_SCHEMA,
+    )
+    carried = vessel_contributions_of_events(found, now=at(13))
+    rows = {r["mmsi"]: r for r in carried.to_dicts()}
+    assert set(rows) == {liner, feeder}
+    liner_box = score_containers(found.head(1), now=at(13))["score"][0]
+    assert rows[liner]["containers"] == [BOX]
+    assert rows[liner]["contribution"] == pytest.approx(0.3 * liner_box / 100, abs=1e-4)
+    assert rows[liner]["text"].startswith(f"carried 1 container with cargo events: {BOX} (shell")
+    [detail] = json.loads(rows[liner]["reasons"])
+    assert [e["event_id"] for e in detail["events"]] == [f"shell_game-{BOX}-10"]
+    assert sorted(rows[feeder]["containers"]) == sorted([BOX, OTHER])
+    kinds = {b["container_number"]: [e["kind"] for e in b["events"]]
+             for b in json.loads(rows[feeder]["reasons"])}  # fmt: skip
+    assert kinds == {BOX: ["release_fraud"], OTHER: ["door_opened"]}
+    assert "release fraud" in rows[feeder]["text"]
+    assert "door opened" in rows[feeder]["text"]
+    assert carried["weight"].to_list() == [0.3, 0.3]
+
+
+def test_a_vessel_share_caps_what_many_boxes_add() -> None:
+    boxes = [f"MSCU{n:06d}{n % 10}" for n in range(40)]
+    found = pl.DataFrame(
+        [_cargo_event("release_fraud", b, 636012346, 1) for b in boxes], schema=EVENT_SCHEMA
+    )
+    [row] = vessel_contributions_of_events(found, now=at(1)).to_dicts()
+    assert 0.25 < row["contribution"] <= 0.3
+    assert len(row["containers"]) == 40
+    assert len(json.loads(row["reasons"])) == 25
+    assert row["text"].endswith("(+37 more)")
+    capped = vessel_contributions_of_events(
+        found, now=at(1), params=CargoRiskParams(vessel_share=0.1)
+    )
+    assert capped["contribution"][0] <= 0.1
+    assert vessel_contributions_of_events(found.clear(), now=at(1)).is_empty()

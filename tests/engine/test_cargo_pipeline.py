@@ -18,6 +18,7 @@ from balise.engine.cargo import run_cargo_live
 from balise.engine.detect import Geography
 from balise.engine.pipeline import run_pipeline
 from balise.geo.zones import Zone
+from balise.store.base import EventFilter
 from balise.workspace import Workspace
 
 CLONED = "MSCU3546901"
@@ -168,3 +169,49 @@ def test_a_live_batch_redetects_its_boxes_only(tmp_path: Path) -> None:
     found = {(e["type"], e["subject"]["id"]) for e in events.to_dicts()}
     assert ("door_opened", COLLECTED) in found
     assert {("container_clone", CLONED), ("release_fraud", COLLECTED)} <= found
+
+
+SHIP = 227000001
+"""The ship that discharged COLLECTED at Le Havre (French MID: no flag reason)."""
+AIS = """MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,\
+Length,Width,Draft,Cargo,TransceiverClass
+227000001,2024-03-01T06:00:00,49.4860,0.1071,0.0,0.0,511.0,CMA LIBRA,,FABC,70,5,300,40,12,70,A
+227000001,2024-03-01T06:10:00,49.4860,0.1071,0.0,0.0,511.0,CMA LIBRA,,FABC,70,5,300,40,12,70,A
+227000001,2024-03-03T10:00:00,49.4860,0.1071,0.0,0.0,511.0,CMA LIBRA,,FABC,70,5,300,40,12,70,A
+"""
+
+
+def test_the_vessel_risk_takes_in_the_boxes_it_discharged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, paths = tmp_path / "ws", _records(tmp_path)
+    discharged = [json.loads(line) for line in paths["containers"].read_text().splitlines()]
+    discharged[2]["transportDetails"] = {"transportCall": {
+        "modeOfTransport": "VESSEL",
+        "vesselTransport": {"vesselMMSINumber": str(SHIP), "vesselName": "CMA LIBRA"}}}  # fmt: skip
+    paths["containers"].write_text("".join(json.dumps(e) + "\n" for e in discharged))
+    (tmp_path / "ais.csv").write_text(AIS)
+    assert run(["--workspace", str(root), "ingest", "ais", str(tmp_path / "ais.csv")]) == 0
+    for kind, path in paths.items():
+        assert run(["--workspace", str(root), "ingest", kind, str(path)]) == 0
+    workspace = Workspace(root)
+    run_pipeline(workspace, workspace.settings(), geography=_no_geography)
+    store = workspace.open_store()
+    try:
+        risk = store.table("vessel_risk", SHIP)
+        fraud = store.find_events(EventFilter(types=("release_fraud",)))
+    finally:
+        store.close()
+    assert risk is not None
+    assert risk.height == 1
+    [cargo] = [r for r in json.loads(risk["reasons"][0]) if r["kind"] == "cargo"]
+    assert cargo["containers"] == [COLLECTED]
+    assert cargo["boxes"][0]["events"][0]["event_id"] == fraud["id"][0]
+    assert 0 < cargo["contribution"] <= 0.3
+    assert risk["score"][0] >= 100 * cargo["contribution"] - 0.01
+    assert cargo["points"] > 0
+    capsys.readouterr()
+    assert run(["--workspace", str(root), "vessel", str(SHIP)]) == 0
+    assert f"carried 1 container with cargo events: {COLLECTED} (release fraud" in (
+        capsys.readouterr().out.replace("\n", " ")
+    )

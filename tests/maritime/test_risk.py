@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from balise.maritime.risk import (
+    CARRIED_SCHEMA,
     FLAGS_OF_CONVENIENCE,
     SCORE_SCHEMA,
     RiskParams,
@@ -206,3 +207,42 @@ def test_identity_inconsistency_reasons_say_what_does_not_fit() -> None:
     assert event_reason_text(row).startswith("call sign PJAB of NL under MID 228 (FR)")
     row["evidence"] = to_json({"check": "mid_unallocated", "mid": 299, "mid_flag": None})
     assert event_reason_text(row).startswith("MMSI of an unallocated MID 299 (not allocated)")
+
+
+def carried(mmsi: int, contribution: float, weight: float = 0.3) -> pl.DataFrame:
+    """What the containers `mmsi` carried add (as the cargo domain hands it over)."""
+    boxes = [{"container_number": "MSCU1234565", "score": 60.0,
+              "events": [{"kind": "release_fraud", "event_id": "ev1", "events": 1}]}]  # fmt: skip
+    return pl.DataFrame(
+        {"mmsi": [mmsi], "weight": [weight], "contribution": [contribution],
+         "containers": [["MSCU1234565"]],
+         "text": ["carried 1 container with cargo events: MSCU1234565 (release fraud, 60)"],
+         "reasons": [json.dumps(boxes)]},
+        schema=CARRIED_SCHEMA,
+    )  # fmt: skip
+
+
+def test_carried_containers_add_a_cargo_reason_with_the_boxes() -> None:
+    gap = events(event("ais_gap", confidence=1.0))
+    plain = score_vessels(gap, vessels(FRENCH), now=NOW)
+    scores = score_vessels(gap, vessels(FRENCH), now=NOW, carried=carried(FRENCH, 0.18))
+    score, _, reasons = one(scores)
+    assert score == pytest.approx(100 * (1 - (1 - 0.35) * (1 - 0.18)), abs=0.01)
+    assert score > one(plain)[0]
+    cargo = next(r for r in reasons if r["kind"] == "cargo")
+    assert cargo["text"].startswith("carried 1 container")
+    assert cargo["containers"] == ["MSCU1234565"]
+    assert cargo["boxes"][0]["events"][0]["event_id"] == "ev1"
+    assert sum(r["points"] for r in reasons) == pytest.approx(score, abs=0.05)
+
+
+def test_the_cargo_reason_is_capped_at_its_weight_and_adds_a_vessel_without_events() -> None:
+    scores = score_vessels(events(), vessels(FRENCH), now=NOW, carried=carried(PANAMA, 0.9))
+    score, _, reasons = one(scores, PANAMA)
+    cargo = next(r for r in reasons if r["kind"] == "cargo")
+    assert cargo["contribution"] == 0.3
+    assert score == pytest.approx(100 * (1 - 0.7 * 0.95), abs=0.01)
+    assert one(scores)[0] == 0.0
+    assert score_vessels(events(), vessels(FRENCH), now=NOW, carried=carried(FRENCH, 0.0))[
+        "score"
+    ].to_list() == [0.0]

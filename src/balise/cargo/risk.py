@@ -11,11 +11,12 @@ its share of the score (`points = score × λ / Σλ`, `λ = −ln(1 − s)`), w
 
 Contributions (`CargoRiskParams.vessel_share`, `party_share`): a vessel receives
 `vessel_share × (1 − Π(1 − score_c / 100))` over the containers it carries (a leg of their
-journeys, or the vessel their events name), and a party of a manifest (shipper, consignee,
-notify party) `party_share × (1 − Π(1 − score_c / 100))` over the containers of its bills of
-lading — as contributions 0–1 with the containers behind them, for the vessel score or the
-fusion graph to take in as one more reason. A noisy-OR again: many middling boxes add up, and
-never past the share.
+journeys, or the vessel their events name; `vessel_contributions_of_events` scores each box on
+the events that name the vessel only, what the engine hands to the vessel's risk), and a party
+of a manifest (shipper, consignee, notify party) `party_share × (1 − Π(1 − score_c / 100))`
+over the containers of its bills of lading — as contributions 0–1 with the containers behind
+them, for the vessel score or the fusion graph to take in as one more reason. A noisy-OR again:
+many middling boxes add up, and never past the share.
 """
 
 from __future__ import annotations
@@ -43,11 +44,18 @@ CONTAINER_SCORE_SCHEMA: Final[dict[str, pl.DataType]] = {
 """One row per container: score 0–100, band, reasons as a JSON list sorted by contribution."""
 VESSEL_CONTRIBUTION_SCHEMA: Final[dict[str, pl.DataType]] = {
     "mmsi": pl.Int64(),
+    "weight": pl.Float64(),
     "contribution": pl.Float64(),
     "containers": pl.List(pl.String()),
+    "text": pl.String(),
     "reasons": pl.String(),
 }
-"""One row per vessel carrying a scored container: its contribution (0–1), the containers."""
+"""One row per vessel carrying a scored container: its contribution (0–1) and the most it can
+be (`weight`, the vessel share), the containers (highest score first), one line saying which
+boxes and which events, and the boxes as a JSON list of {container_number, score, events:
+[{kind, event_id, events}]} (at most 25)."""
+LISTED_IN_TEXT: Final = 3
+"""Boxes named in a contribution's one-line text; the others are counted."""
 PARTY_CONTRIBUTION_SCHEMA: Final[dict[str, pl.DataType]] = {
     "party": pl.String(),
     "role": pl.String(),
@@ -188,10 +196,34 @@ def _shared(
     scores: Mapping[str, float], boxes: Iterable[str], share: float
 ) -> tuple[float, list[str], list[dict[str, Any]]]:
     """(share × noisy-OR of the boxes' scores / 100, the boxes, their reasons)."""
-    listed = sorted({b for b in boxes if scores.get(b, 0.0) > 0}, key=lambda b: -scores[b])
+    listed = sorted({b for b in boxes if scores.get(b, 0.0) > 0}, key=lambda b: (-scores[b], b))
     rest = math.prod(1.0 - min(scores[b] / 100.0, MAX_CONTRIBUTION) for b in listed)
     reasons = [{"container_number": b, "score": scores[b]} for b in listed[:25]]
     return round(share * (1.0 - rest), 4), listed, reasons
+
+
+def _box_events(container_scores: pl.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """Container → the cargo events behind its score: {kind, event_id, events} per type."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for box, reasons in container_scores.select("container_number", "reasons").iter_rows():
+        out[box] = [
+            {"kind": r["kind"], "event_id": r.get("event_id"), "events": r.get("events", 1)}
+            for r in json.loads(reasons or "[]")
+        ]
+    return out
+
+
+def _carried_text(reasons: list[dict[str, Any]], boxes: int) -> str:
+    """ "carried 2 containers with cargo events: MSCU1234565 (release fraud, 45), ..."."""
+    named = [
+        f"{r['container_number']} ("
+        + ", ".join(e["kind"].replace("_", " ") for e in r.get("events", []))
+        + f", {r['score']:.0f})"
+        for r in reasons[:LISTED_IN_TEXT]
+    ]
+    more = f" (+{boxes - len(named)} more)" if boxes > len(named) else ""
+    noun = "container" if boxes == 1 else "containers"
+    return f"carried {boxes} {noun} with cargo events: {', '.join(named)}{more}"
 
 
 def vessel_contributions(
@@ -204,22 +236,62 @@ def vessel_contributions(
     vessel_mmsi (the legs of `balise.cargo.journey.journey_frames`, or `carriers_of_events`)."""
     params = params or CargoRiskParams()
     scores = dict(container_scores.select("container_number", "score").iter_rows())
+    behind = _box_events(container_scores)
     pairs = carriers.select("container_number", pl.col("vessel_mmsi").cast(pl.Int64)).drop_nulls()
     out = []
     for (mmsi,), group in pairs.unique().group_by("vessel_mmsi", maintain_order=True):
         value, boxes, reasons = _shared(scores, group["container_number"], params.vessel_share)
         if boxes:
+            reasons = [r | {"events": behind.get(r["container_number"], [])} for r in reasons]
             out.append(
                 {
                     "mmsi": mmsi,
+                    "weight": params.vessel_share,
                     "contribution": value,
                     "containers": boxes,
+                    "text": _carried_text(reasons, len(boxes)),
                     "reasons": _json(reasons),
                 }
             )
     return pl.DataFrame(out, schema=VESSEL_CONTRIBUTION_SCHEMA).sort(
         "contribution", "mmsi", descending=[True, False]
     )
+
+
+def vessel_contributions_of_events(
+    events: pl.DataFrame, *, now: datetime, params: CargoRiskParams | None = None
+) -> pl.DataFrame:
+    """What the cargo events of containers add to the vessels they name
+    (`VESSEL_CONTRIBUTION_SCHEMA`): each rule names the vessel that carried the box when the
+    event happened (`related`, kind `vessel`: the leg's ship of a shell game, the ship that
+    discharged a box collected with a stolen release, the ship a device left), so a vessel is
+    scored on the events that name it only, not on what happened to a box on another ship's
+    leg. Per vessel, those events score their boxes (`score_containers` at `now`) and the
+    boxes add up as `vessel_contributions` says, at most `vessel_share`."""
+    params = params or CargoRiskParams()
+    named = (
+        events.filter(pl.col("subject").struct.field("kind") == "container")
+        .with_columns(
+            pl.col("related")
+            .list.eval(
+                pl.element()
+                .filter(pl.element().struct.field("kind") == "vessel")
+                .struct.field("id")
+                .cast(pl.Int64, strict=False)
+            )
+            .alias("named_mmsi")
+        )
+        .explode("named_mmsi")
+        .drop_nulls("named_mmsi")
+    )
+    frames = []
+    for (mmsi,), group in named.group_by("named_mmsi", maintain_order=True):
+        scores = score_containers(group.drop("named_mmsi"), now=now, params=params)
+        carried = scores.select("container_number", pl.lit(mmsi, pl.Int64).alias("vessel_mmsi"))
+        frames.append(vessel_contributions(scores, carried, params))
+    if not frames:
+        return pl.DataFrame(schema=VESSEL_CONTRIBUTION_SCHEMA)
+    return pl.concat(frames).sort("contribution", "mmsi", descending=[True, False])
 
 
 def carriers_of_events(events: pl.DataFrame) -> pl.DataFrame:

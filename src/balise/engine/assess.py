@@ -5,6 +5,11 @@ detection run and stored as the derived tables `vessel_risk`, `voyage_risk` and
 
 "Now", for recency, is the time of the newest stored position, not the wall clock: an archive
 replayed a year later scores as it would have on its last day.
+
+A vessel's risk takes in the containers it carried: the stored cargo events about containers
+name the vessel that carried each box (`balise.cargo.risk.vessel_contributions_of_events`), and
+what they add comes in as the reason `cargo` (`score_vessels(carried=...)`). The pipeline runs
+the cargo stage before this one, so the risk sees this run's cargo events.
 """
 
 from __future__ import annotations
@@ -17,10 +22,12 @@ from pathlib import Path
 
 import polars as pl
 
+from balise.cargo.risk import CargoRiskParams, vessel_contributions_of_events
 from balise.engine.dossier import with_flag
 from balise.maritime.risk import score_vessels
 from balise.maritime.tracking import SeaRoutes, track_destinations
 from balise.maritime.voyages import score_voyages
+from balise.model.event_types import detected_types
 from balise.store.base import Store
 
 RECENT_HOURS = 6.0
@@ -54,23 +61,27 @@ def assess(
     high_risk_ports: frozenset[str],
     watchlist: pl.DataFrame | None = None,
     routes: SeaRoutes | None = None,
+    cargo_risk: CargoRiskParams | None = None,
 ) -> Assessment:
     """Score every vessel and track those under way; store both tables.
 
     `normalise` turns an AIS destination text into a UN/LOCODE (or None); `ports` (locode,
-    lat, lon) are the ports a vessel may be heading for."""
+    lat, lon) are the ports a vessel may be heading for; `cargo_risk` how much the containers a
+    vessel carried add to it (`cargo.risk.*` settings)."""
     started = time.perf_counter()
     now = _latest_time(store)
     if now is None:
         return Assessment(0, {}, 0, 0.0)
     vessels = with_flag(store.vessels()).rename({"flag": "flag_iso2"})
     events = store.events()
+    cargo = events.filter(pl.col("type").is_in(detected_types("cargo")))
     risk = score_vessels(
         events,
         vessels.select("mmsi", "imo", "name", "flag_iso2"),
         now=now,
         high_risk_ports=high_risk_ports,
         watchlist=watchlist,
+        carried=vessel_contributions_of_events(cargo, now=now, params=cargo_risk),
     )
     store.save_table("vessel_risk", risk)
     store.save_table("voyage_risk", score_voyages(events, now=now, high_risk_ports=high_risk_ports))
@@ -87,7 +98,9 @@ def assess(
     return Assessment(risk.height, bands, tracking.height, time.perf_counter() - started)
 
 
-def assess_workspace(store: Store, root: Path) -> Assessment:
+def assess_workspace(
+    store: Store, root: Path, cargo_risk: CargoRiskParams | None = None
+) -> Assessment:
     """`assess` with the packaged gazetteer, the high-risk port list and the workspace's
     watchlist (`Workspace.watchlist`, when it has one)."""
     from balise.geo.gazetteer import Gazetteer, load_high_risk_ports, normalise_destination
@@ -100,4 +113,5 @@ def assess_workspace(store: Store, root: Path) -> Assessment:
         ports=ports,
         high_risk_ports=frozenset(load_high_risk_ports()["locode"].to_list()),
         watchlist=Workspace(root).watchlist(),
+        cargo_risk=cargo_risk,
     )

@@ -1,8 +1,9 @@
 """The processing pipeline after ingest, run the same way by `balise detect` and `balise demo`:
 detect events from AIS, then from radar contacts and clearance declarations
-(`balise.engine.coastal`), assess risk (vessels, voyages, tracking to the next port), detect insider
-look-ups in the access records (`balise.engine.insider`), detect container events in the cargo
-records (`balise.engine.cargo`), refresh the alerts.
+(`balise.engine.coastal`), detect insider look-ups in the access records
+(`balise.engine.insider`), detect container events in the cargo records (`balise.engine.cargo`),
+assess risk (vessels, with the containers they carried, voyages, tracking to the next port),
+refresh the alerts.
 
 Everything it depends on comes from the workspace and the resolved settings: the zones (the
 workspace's `zones.geojson` over the defaults), the distance-to-shore cache, the watchlist, the
@@ -73,9 +74,10 @@ def run_pipeline(
         params = detector_params(settings.values)
         detection = detect(store, chosen, geo, full=full, params=params)
         coastal = run_coastal(store, geo, params)
-        assessment = assess_workspace(store, workspace.root)
         insider = run_insider(store, insider_params(settings.values))
-        cargo = run_cargo(store, cargo_params(settings.values), geo)
+        cargo_settings = cargo_params(settings.values)
+        cargo = run_cargo(store, cargo_settings, geo)
+        assessment = assess_workspace(store, workspace.root, cargo_settings.risk)
         AlertStore(store).refresh(rules=alert_rules(settings.values))
     finally:
         store.close()

@@ -15,7 +15,9 @@ How a score is built (every number is a field of `RiskParams`):
 2. Events of one type saturate: `s_type = weight(type) × (1 − Π(1 − q_i))`, so fifty gaps can
    never weigh more than the gap weight itself.
 3. Context adds its own terms: a flag on the ITF flags-of-convenience list
-   (`FLAGS_OF_CONVENIENCE`) and a watchlist hit (the heaviest weight).
+   (`FLAGS_OF_CONVENIENCE`), a watchlist hit (the heaviest weight), and the containers the
+   vessel carried when they have cargo events (`cargo`, at most the cargo domain's vessel
+   share, 0.3 by default: computed there and passed in as `carried`).
 4. The terms combine as a noisy-OR: `score = 100 × (1 − Π(1 − s_k))`, which stays in 0–100 and
    grows with each new reason without ever adding past 100.
 
@@ -66,6 +68,20 @@ SCORE_SCHEMA: Final[dict[str, pl.DataType]] = {
     "computed_at": UTC_TIME,
 }
 """One row per vessel: score 0–100, band, reasons as a JSON list sorted by contribution."""
+CARRIED_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "mmsi": pl.Int64(),
+    "weight": pl.Float64(),
+    "contribution": pl.Float64(),
+    "containers": pl.List(pl.String()),
+    "text": pl.String(),
+    "reasons": pl.String(),
+}
+"""What the containers a vessel carried add to its risk, one row per vessel: the contribution
+(0–1) and the most it can be (`weight`), the boxes, a one-line text and the boxes' detail as
+JSON. The cargo domain computes it (`balise.cargo.risk.vessel_contributions_of_events`) and the
+engine passes it in, so that this module does not depend on it."""
+CARGO_REASON: Final = "cargo"
+"""The kind of the reason the carried containers give."""
 
 
 @dataclass(frozen=True)
@@ -335,11 +351,36 @@ def band_of(score: float, params: RiskParams) -> str:
     return "medium" if score >= params.medium_from else "low"
 
 
-def _vessel_rows(vessels: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
-    """The vessels frame plus any vessel that has only events, one row per MMSI."""
+def _carried_reasons(carried: pl.DataFrame | None) -> dict[int, list[dict[str, Any]]]:
+    """Vessel → the reason its carried containers give (`CARRIED_SCHEMA` rows), capped at its
+    weight like every other reason."""
+    if carried is None or carried.is_empty():
+        return {}
+    out: dict[int, list[dict[str, Any]]] = {}
+    for row in carried.iter_rows(named=True):
+        if row["mmsi"] is None or not row["contribution"]:
+            continue
+        weight = float(row["weight"])
+        out[int(row["mmsi"])] = [
+            {
+                "kind": CARGO_REASON,
+                "weight": weight,
+                "contribution": min(float(row["contribution"]), weight),
+                "text": row["text"],
+                "containers": list(row["containers"] or [])[:25],
+                "boxes": json.loads(row["reasons"] or "[]"),
+            }
+        ]
+    return out
+
+
+def _vessel_rows(vessels: pl.DataFrame, *mmsis: pl.Series) -> pl.DataFrame:
+    """The vessels frame plus any vessel that has only events (or carried containers), one row
+    per MMSI."""
     known = vessels.with_columns(pl.col("mmsi").cast(pl.Int32)).unique("mmsi", keep="first")
     extra = (
-        events.select(pl.col("mmsi").cast(pl.Int32))
+        pl.concat([m.cast(pl.Int32).rename("mmsi") for m in mmsis])
+        .to_frame()
         .drop_nulls()
         .unique()
         .join(known.select("mmsi"), on="mmsi", how="anti")
@@ -356,21 +397,25 @@ def score_vessels(
     watchlist: pl.DataFrame | None = None,
     risk_flags: frozenset[str] = frozenset(FLAGS_OF_CONVENIENCE),
     params: RiskParams | None = None,
+    carried: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """The risk of each vessel at `now` (`SCORE_SCHEMA`), one row per vessel of `vessels` or of
-    `events`, with its reasons as a JSON list of {kind, weight, contribution, points, text,
-    event_id?, events?} sorted by contribution.
+    """The risk of each vessel at `now` (`SCORE_SCHEMA`), one row per vessel of `vessels`, of
+    `events` or of `carried`, with its reasons as a JSON list of {kind, weight, contribution,
+    points, text, event_id?, events?} sorted by contribution (the `cargo` reason has
+    `containers` and `boxes` instead of an event).
 
     `events` has `EVENT_SCHEMA`; `vessels` has `mmsi` and optionally `flag_iso2`, `imo`, `name`
     (without `flag_iso2` the flag is the MMSI's MID). `high_risk_ports` holds UN/LOCODEs;
     `watchlist` has any of `mmsi`, `imo`, `name` and a `reason`. See the module docstring for
-    the formula.
+    the formula. `carried` (`CARRIED_SCHEMA`) is what the containers each vessel carried add,
+    one more reason of kind `cargo`.
     """
     params = params or RiskParams()
     now = _as_utc(now)
     per_type = per_type_contributions(intensities(events, high_risk_ports, now, params), params)
     by_vessel = event_reasons(per_type)
-    rows = _vessel_rows(vessels, events)
+    cargo = _carried_reasons(carried)
+    rows = _vessel_rows(vessels, events["mmsi"], pl.Series("mmsi", list(cargo), pl.Int64))
     flags = dict(_vessel_flags(rows).iter_rows())
     index = _watchlist_index(watchlist)
     out: list[dict[str, Any]] = []
@@ -378,7 +423,7 @@ def score_vessels(
         mmsi = vessel["mmsi"]
         context = _flag_reason(flags.get(mmsi), risk_flags, params)
         context += _watchlist_reason(vessel, index, params)
-        score, reasons = combine(by_vessel.get(mmsi, []) + context)
+        score, reasons = combine(by_vessel.get(mmsi, []) + cargo.get(mmsi, []) + context)
         out.append(
             {
                 "mmsi": mmsi,

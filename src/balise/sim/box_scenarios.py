@@ -57,6 +57,20 @@ UNUSUAL_DWELL_H: Final = 96.0
 CLONE_PORTS: Final = ("COCTG", "PAMIT", "ECGYE", "BRSSZ", "DOCAU", "JMKIN", "COSMR", "TGLFW")
 
 
+def _proof(move: dict[str, Any], end_s: float) -> dict[str, Any]:
+    """When a release theft becomes provable: the rightful haulier, turned away at the gate,
+    comes back 12-48 h after the thief. Before that the records show only a pickup by a
+    haulier on no release, which an honest subcontractor can make too. `provable_in_data` is
+    False when that return falls after the world's end (the records hold no proof yet)."""
+    back_s = move.get("rightful_back_s")
+    if back_s is None:
+        return {}
+    return {
+        "rightful_haulier_after_h": round((back_s - move["time_s"]) / HOUR_S, 1),
+        "provable_in_data": bool(back_s < end_s),
+    }
+
+
 @dataclass
 class Yard:
     """What the cargo scenarios share: the boxes, the calls, the access layer's cargo."""
@@ -111,7 +125,8 @@ class Yard:
         )
 
     def release_fraud(self) -> None:
-        """A `release_fraud` truth per box the network's haulier collected (the insider's)."""
+        """A `release_fraud` truth per box the network's haulier collected (the insider's), with
+        when its proof comes (`_proof`)."""
         for move in self.cargo.gate:
             if move["haulier"] != ROGUE_HAULIER or move["result"] != "accepted":
                 continue
@@ -134,6 +149,7 @@ class Yard:
                         "gate_tx_id": move["gate_tx_id"],
                         "haulier": ROGUE_HAULIER,
                         "authorised_haulier": box["haulier"],
+                        **_proof(move, self.cargo.end_s),
                     },
                 )
             )

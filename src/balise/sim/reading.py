@@ -223,7 +223,8 @@ def insider_day(day: Day, index: int, evening: bool) -> None:
 
 
 def _stolen(trail: Trail, targets: list[dict[str, Any]], after_s: float) -> list[dict[str, Any]]:
-    """The network's pickups with the stolen references, then the rightful haulier turned away."""
+    """The network's pickups with the stolen references, then the rightful haulier turned away
+    (12-48 h later: not in the records when that is after the world's end)."""
     rng, cargo = trail.rng, trail.world.cargo
     moves = []
     for box in targets:
@@ -231,6 +232,7 @@ def _stolen(trail: Trail, targets: list[dict[str, Any]], after_s: float) -> list
         move = cargo.pickup(box, time_s, ROGUE_HAULIER)
         if move is not None:
             moves.append(move)
-            cargo.pickup(box, time_s + float(rng.uniform(12, 48)) * 3600, box["haulier"],
-                         "rejected")  # fmt: skip
+            back_s = time_s + float(rng.uniform(12, 48)) * 3600
+            move["rightful_back_s"] = back_s  # for the truth: the theft is provable from then
+            cargo.pickup(box, back_s, box["haulier"], "rejected")
     return moves

@@ -122,18 +122,20 @@ def list_vessels(
 def get_vessel(request: Request, mmsi: MmsiPath, store: StoreDep) -> dict[str, Any]:
     """The dossier: identity now and over time per source, flag, positions summary, risk with
     its reasons, likely destination, voyages and events (newest first). A watchlist hit among
-    the reasons is shown only to those who may read the watchlist (`withheld` counts the
-    reasons left out)."""
+    the reasons is shown only to those who may read the watchlist, the containers it carried
+    (reason `cargo`) only to those who may read containers (`withheld` counts the reasons left
+    out)."""
     if not store.knows_vessel(mmsi):
         raise not_found("vessel with MMSI", mmsi)
     found = dossier(store, mmsi)
     risk = found.get("risk")
     if isinstance(risk, dict) and isinstance(risk.get("reasons"), list):
-        if allowed(request, "watchlist", "read"):
-            if any(r.get("kind") == "watchlist" for r in risk["reasons"]):
-                record_read(request, "watchlist", [str(mmsi)])
-        else:
-            kept = [r for r in risk["reasons"] if r.get("kind") != "watchlist"]
+        hidden = {kind for kind, resource in (("watchlist", "watchlist"), ("cargo", "container"))
+                  if not allowed(request, resource, "read")}  # fmt: skip
+        if "watchlist" not in hidden and any(r.get("kind") == "watchlist" for r in risk["reasons"]):
+            record_read(request, "watchlist", [str(mmsi)])
+        if hidden:
+            kept = [r for r in risk["reasons"] if r.get("kind") not in hidden]
             risk["withheld"] = len(risk["reasons"]) - len(kept)
             risk["reasons"] = kept
     return found
