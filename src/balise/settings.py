@@ -261,6 +261,16 @@ SETTINGS: tuple[Setting, ...] = (
         "(research note cargo-anchors §3.9)",
     ),
     Setting(
+        name="inspection.model_file",
+        parse=Path,
+        default=None,
+        unit="file (model)",
+        help="The customs risk model (`balise cargo train --model …`) that scores the boxes' "
+        "manifests in every plan, from the command line and the API. Unset: the workspace's "
+        "customs-model.zip when present, else none (plans rank on the cargo events alone).",
+        source="Balise: the model is trained by its users on their own declarations",
+    ),
+    Setting(
         name="inspection.banned_file",
         parse=Path,
         default=None,

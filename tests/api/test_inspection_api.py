@@ -15,12 +15,14 @@ from fastapi.testclient import TestClient
 
 from api_clients import signed_in
 from balise.api.app import create_app
+from balise.cli.main import run
 from balise.model.record_batch import RecordBatch, RecordKind
 from balise.store.accounts import AuditQuery
 from balise.store.base import IngestRecord
 from balise.workspace import Workspace
 from cargo_helpers import at, event, events, manifests
 from helpers import TEST_HOSTS
+from kcs_rows import kcs_csv, kcs_rows
 
 BOXES = ("MSCU1234566", "CSQU3054383", "TGHU1791367", "MAEU1175422", "EGHU1847944")
 DAY = at(1).date()
@@ -265,3 +267,23 @@ def test_a_broken_sites_table_is_a_409_yet_a_stored_plan_reads(root: Path) -> No
     assert "line 2" in sites.json()["detail"]
     assert read.status_code == 200
     assert read.json()["capacity_minutes"] is None
+
+
+def test_a_workspace_model_scores_the_manifests_of_an_api_plan(root: Path) -> None:
+    """With a customs model at the workspace's customs-model.zip, a plan made through the API
+    weighs each covered box's manifest with it (a model reason on every covered box); a model
+    file named by the setting that cannot be read is the operator's to fix (409)."""
+    train = root.parent / "train.csv"
+    train.write_text(kcs_csv(kcs_rows(400, seed=31)))
+    code = run(["cargo", "train", "--declarations", str(train), "--model",
+                str(root / "customs-model.zip"), "--folds", "3", "--threads", "1"])  # fmt: skip
+    assert code == 0
+    with signed_in(root, "ana", roles=("analyst",)) as api:
+        plan = _plan(api)
+    for box in plan["items"]:
+        assert any(r["source"] == "model" for r in box["reasons"]), box
+    (root / "balise.toml").write_text('[inspection]\nmodel_file = "missing.zip"\n')
+    with signed_in(root, "ana", roles=("analyst",)) as api:
+        answer = api.post(PLANS, json={"site": "FRLEH", "date": str(DAY)})
+    assert answer.status_code == 409, answer.text
+    assert "no model file" in answer.json()["detail"]

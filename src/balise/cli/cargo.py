@@ -291,7 +291,10 @@ def plan(
     output: Annotated[PlanFormat, typer.Option("--format")] = PlanFormat.table,
     model: Annotated[
         Path | None,
-        typer.Option(help="A model of `balise cargo train`, scoring the boxes' manifests."),
+        typer.Option(
+            help="A model of `balise cargo train`, scoring the boxes' manifests (default: the "
+            "setting inspection.model_file, else the workspace's customs-model.zip)."
+        ),
     ] = None,
     banned: Annotated[
         Path | None,
@@ -314,15 +317,13 @@ def plan(
     lanes, exploration share; the plan is stored in the workspace (it replaces that day's)."""
     workspace, settings = settings_for(ctx)
     the_day = parse_day(day)
-    setup = inspection_setup(settings.values, workspace.root, banned)
+    setup = inspection_setup(settings.values, workspace.root, banned, model)
     chosen = setup.site(site)
-    trained = load_model(model) if model is not None else None
     if not workspace.store_path.exists():
         raise UsageError(f"no workspace at {workspace.root}: ingest container records first")
     store = workspace.open_store()
     try:
-        done = plan_and_store(store, setup, chosen, the_day, model=trained, seed=seed,
-                              method=method.value)  # fmt: skip
+        done = plan_and_store(store, setup, chosen, the_day, seed=seed, method=method.value)
         rates = performance(store, chosen.site) if report else None
     finally:
         store.close()

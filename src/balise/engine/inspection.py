@@ -10,7 +10,8 @@ shifts.
 Risk of a box, combined as a noisy-OR, `p = 1 − (1 − p_cargo)(1 − p_model)`: two independent
 ways to be right, each able to raise the risk alone and neither able to lower the other's:
 - `p_cargo`: the container risk of its stored cargo events (`balise.cargo.risk`, score / 100);
-- `p_model`, with `--model` and a manifest covering the box: the customs risk model's calibrated
+- `p_model`, with a model (`--model`, the setting `inspection.model_file` or the workspace's
+  `customs-model.zip`) and a manifest covering the box: the customs risk model's calibrated
   probability of a fraud on a declaration built from the manifest (`manifest_declarations`);
   its probability of a critical fraud gives the severity, `1 + critical_weight × critical`.
 The mapping from a bill of lading to a declaration is partial: a manifest has no declarant,
@@ -39,6 +40,7 @@ import polars as pl
 from balise.cargo.ports import load_container_ports
 from balise.cargo.risk import score_containers
 from balise.engine.cargo import CARGO_TYPES
+from balise.engine.targeting import load_model
 from balise.errors import UsageError
 from balise.inspection.estimate import HitRates, hit_rates
 from balise.inspection.params import (
@@ -57,6 +59,8 @@ from balise.targeting.model import TargetingModel
 
 SITES_FILE: Final = "inspection-sites.csv"
 """A workspace's sites table, replacing the shipped one."""
+MODEL_FILE: Final = "customs-model.zip"
+"""A workspace's customs risk model (`balise cargo train --model …`), used by every plan."""
 BANNED_FILE: Final = "banned-parties.csv"
 """A workspace's banned parties, one name a line."""
 PARTY_COLUMNS: Final = ("shipper", "consignee", "notify_party", "carrier")
@@ -119,15 +123,26 @@ def site_of(sites: dict[str, Site], code: str, origin: str) -> Site:
     return found
 
 
+def read_model(path: Path | None, workspace_root: Path) -> TargetingModel | None:
+    """The customs risk model that scores the boxes' manifests: `path` (the flag or setting),
+    else the workspace's `customs-model.zip`, else none (the plan then ranks on the cargo
+    events alone). A missing or unreadable file named by `path` is a `UsageError`."""
+    chosen = path or (workspace_root / MODEL_FILE)
+    if path is None and not chosen.exists():
+        return None
+    return load_model(chosen)
+
+
 @dataclass(frozen=True)
 class InspectionSetup:
     """What planning reads besides the store: the sites table and where it came from, the
-    planner's settings and the banned parties."""
+    planner's settings, the banned parties and the customs risk model, if any."""
 
     sites: dict[str, Site]
     origin: str
     params: InspectionParams
     banned: frozenset[str]
+    model: TargetingModel | None = None
 
     def site(self, code: str) -> Site:
         """The site `code` (any case), or a `UsageError` naming the known ones."""
@@ -135,13 +150,18 @@ class InspectionSetup:
 
 
 def inspection_setup(
-    values: Mapping[str, Any], workspace_root: Path, banned: Path | None = None
+    values: Mapping[str, Any],
+    workspace_root: Path,
+    banned: Path | None = None,
+    model: Path | None = None,
 ) -> InspectionSetup:
     """The setup from resolved settings (`inspection.*`) and the workspace's files; `banned`
-    (a flag) replaces the setting `inspection.banned_file`."""
+    and `model` (flags) replace the settings `inspection.banned_file` and
+    `inspection.model_file`."""
     sites, origin = read_sites(values.get("inspection.sites_file"), workspace_root)
     blocked = read_banned(banned or values.get("inspection.banned_file"), workspace_root)
-    return InspectionSetup(sites, origin, inspection_params(values), blocked)
+    trained = read_model(model or values.get("inspection.model_file"), workspace_root)
+    return InspectionSetup(sites, origin, inspection_params(values), blocked, trained)
 
 
 def site_name(code: str) -> str | None:
@@ -450,13 +470,12 @@ def plan_and_store(
     site: Site,
     day: date,
     *,
-    model: TargetingModel | None = None,
     seed: int | None = None,
     method: Method = "auto",
 ) -> DayPlan:
     """Plan `site` on `day` (a fresh seed unless given) and store the plan, replacing that
     day's: what `balise cargo plan` and `POST /api/v1/inspection/plans` do."""
-    done = plan_day(store, site, day, setup.params, banned=setup.banned, model=model,
+    done = plan_day(store, site, day, setup.params, banned=setup.banned, model=setup.model,
                     seed=fresh_seed() if seed is None else seed, method=method)  # fmt: skip
     store.save_inspection_plan(site.site, day, done.rows)
     return done
