@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from balise.model.cargo import CONTAINER_EVENT_SCHEMA, MANIFEST_SCHEMA, TELEMETRY_SCHEMA
+from balise.model.record_batch import RecordBatch, RecordKind
 from balise.model.records import GATE_SCHEMA, RELEASE_SCHEMA
 from balise.model.schema import POSITION_SCHEMA, conform
+from balise.store.base import IngestRecord
+from balise.workspace import Workspace
 
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
 """Day 0 of the hand-built journeys."""
@@ -116,3 +120,31 @@ def manifests(*rows: dict[str, Any]) -> pl.DataFrame:
 def positions(*rows: dict[str, Any]) -> pl.DataFrame:
     """Vessel positions (`POSITION_SCHEMA`) of `rows`."""
     return frame(rows, POSITION_SCHEMA)
+
+
+PLAN_BOXES = ("MSCU1234566", "CSQU3054383", "TGHU1791367", "MAEU1175422", "EGHU1847944")
+"""The boxes of `plan_workspace`."""
+
+
+def plan_workspace(root: Path) -> Path:
+    """A workspace for inspection plans: the five `PLAN_BOXES` discharged at Le Havre on day
+    0 (the first gone before day 1's shifts), one at Rotterdam, and their bills of lading
+    (`BL0`…`BL4`; the shipper of the fourth `Acme Trading S.A.`)."""
+    store = Workspace(root).open_store(create=True)
+    rows = [event("DISCHARGED", "FRLEH", 0.5 + n / 24, box=box, vessel_imo=9300000 + n,
+                  bill_of_lading=f"BL{n}") for n, box in enumerate(PLAN_BOXES)]  # fmt: skip
+    rows.append(event("GATED_OUT", "FRLEH", 0.9, box=PLAN_BOXES[0]))
+    rows.append(event("DISCHARGED", "NLRTM", 0.5, box="HLXU1234561"))  # another port
+    bills = manifests(*[
+        {"bill_of_lading": f"BL{n}", "issued_at": at(-10), "shipper": "Acme Trading S.A."
+         if n == 3 else f"Shipper {n}", "consignee": f"Consignee {n}", "hs_code": "090111",
+         "container_numbers": [box]}
+        for n, box in enumerate(PLAN_BOXES)
+    ])  # fmt: skip
+    try:
+        store.start_ingest(IngestRecord("t", "t", "test", "running", 0, 100))
+        store.store_records("t", 0, RecordBatch(RecordKind.CONTAINERS, events(*rows)))
+        store.store_records("t", 1, RecordBatch(RecordKind.MANIFESTS, bills))
+    finally:
+        store.close()
+    return root

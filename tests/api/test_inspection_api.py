@@ -16,15 +16,13 @@ from fastapi.testclient import TestClient
 from api_clients import signed_in
 from balise.api.app import create_app
 from balise.cli.main import run
-from balise.model.record_batch import RecordBatch, RecordKind
 from balise.store.accounts import AuditQuery
-from balise.store.base import IngestRecord
 from balise.workspace import Workspace
-from cargo_helpers import at, event, events, manifests
+from cargo_helpers import PLAN_BOXES, at, plan_workspace
 from helpers import TEST_HOSTS
 from kcs_rows import kcs_csv, kcs_rows
 
-BOXES = ("MSCU1234566", "CSQU3054383", "TGHU1791367", "MAEU1175422", "EGHU1847944")
+BOXES = PLAN_BOXES
 DAY = at(1).date()
 PLANS = "/api/v1/inspection/plans"
 
@@ -33,24 +31,7 @@ PLANS = "/api/v1/inspection/plans"
 def root(tmp_path: Path) -> Path:
     """Five boxes discharged at Le Havre (the first gone before the day's shifts), one at
     Rotterdam, their bills of lading; the shipper of the fourth on the banned list."""
-    root = tmp_path / "ws"
-    store = Workspace(root).open_store(create=True)
-    rows = [event("DISCHARGED", "FRLEH", 0.5 + n / 24, box=box, vessel_imo=9300000 + n,
-                  bill_of_lading=f"BL{n}") for n, box in enumerate(BOXES)]  # fmt: skip
-    rows.append(event("GATED_OUT", "FRLEH", 0.9, box=BOXES[0]))
-    rows.append(event("DISCHARGED", "NLRTM", 0.5, box="HLXU1234561"))
-    bills = manifests(*[
-        {"bill_of_lading": f"BL{n}", "issued_at": at(-10), "shipper": "Acme Trading S.A."
-         if n == 3 else f"Shipper {n}", "consignee": f"Consignee {n}", "hs_code": "090111",
-         "container_numbers": [box]}
-        for n, box in enumerate(BOXES)
-    ])  # fmt: skip
-    try:
-        store.start_ingest(IngestRecord("t", "t", "test", "running", 0, 100))
-        store.store_records("t", 0, RecordBatch(RecordKind.CONTAINERS, events(*rows)))
-        store.store_records("t", 1, RecordBatch(RecordKind.MANIFESTS, bills))
-    finally:
-        store.close()
+    root = plan_workspace(tmp_path / "ws")
     (root / "banned-parties.csv").write_text("name\nACME TRADING LIMITED\n")
     return root
 

@@ -12,39 +12,16 @@ from pathlib import Path
 import pytest
 
 from balise.cli.main import run
-from balise.model.record_batch import RecordBatch, RecordKind
-from balise.store.base import IngestRecord
 from balise.workspace import Workspace
-from cargo_helpers import at, event, events, manifests
+from cargo_helpers import PLAN_BOXES, at, plan_workspace
 
-BOXES = ("MSCU1234565", "CSQU3054383", "TGHU1791367", "MAEU1175422", "EGHU1847944")
+BOXES = PLAN_BOXES
 DAY = (at(1)).date()
 
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    store = Workspace(root).open_store(create=True)
-    rows = []
-    for n, box in enumerate(BOXES):
-        rows.append(event("DISCHARGED", "FRLEH", 0.5 + n / 24, box=box, vessel_imo=9300000 + n,
-                          bill_of_lading=f"BL{n}"))  # fmt: skip
-        if n == 0:  # leaves before the day's shifts: not a candidate
-            rows.append(event("GATED_OUT", "FRLEH", 0.9, box=box))
-    rows.append(event("DISCHARGED", "NLRTM", 0.5, box="HLXU1234567"))  # another port
-    bills = manifests(*[
-        {"bill_of_lading": f"BL{n}", "issued_at": at(-10), "shipper": "Acme Trading S.A."
-         if n == 3 else f"Shipper {n}", "consignee": f"Consignee {n}", "hs_code": "090111",
-         "container_numbers": [box]}
-        for n, box in enumerate(BOXES)
-    ])  # fmt: skip
-    try:
-        store.start_ingest(IngestRecord("t", "t", "test", "running", 0, 100))
-        store.store_records("t", 0, RecordBatch(RecordKind.CONTAINERS, events(*rows)))
-        store.store_records("t", 1, RecordBatch(RecordKind.MANIFESTS, bills))
-    finally:
-        store.close()
-    return root
+    return plan_workspace(tmp_path / "ws")
 
 
 def plan_rows(text: str) -> list[dict[str, str]]:

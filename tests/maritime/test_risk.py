@@ -10,14 +10,13 @@ import polars as pl
 import pytest
 
 from balise.maritime.risk import (
-    CARRIED_SCHEMA,
     FLAGS_OF_CONVENIENCE,
     SCORE_SCHEMA,
     RiskParams,
     score_vessels,
 )
 from balise.model.events import EVENT_SCHEMA, event_id, to_json
-from balise.model.scoring import combine
+from balise.model.scoring import CARRIED_SCHEMA, combine
 
 NOW = datetime(2024, 3, 20, tzinfo=UTC)
 FRENCH = 227_000_001

@@ -32,7 +32,7 @@ import polars as pl
 
 from balise.model.event_types import EVENT_TYPES
 from balise.model.schema import UTC_TIME
-from balise.model.scoring import MAX_CONTRIBUTION, combine
+from balise.model.scoring import CARRIED_SCHEMA, MAX_CONTRIBUTION, combine
 
 CONTAINER_SCORE_SCHEMA: Final[dict[str, pl.DataType]] = {
     "container_number": pl.String(),
@@ -42,18 +42,8 @@ CONTAINER_SCORE_SCHEMA: Final[dict[str, pl.DataType]] = {
     "computed_at": UTC_TIME,
 }
 """One row per container: score 0–100, band, reasons as a JSON list sorted by contribution."""
-VESSEL_CONTRIBUTION_SCHEMA: Final[dict[str, pl.DataType]] = {
-    "mmsi": pl.Int64(),
-    "weight": pl.Float64(),
-    "contribution": pl.Float64(),
-    "containers": pl.List(pl.String()),
-    "text": pl.String(),
-    "reasons": pl.String(),
-}
-"""One row per vessel carrying a scored container: its contribution (0–1) and the most it can
-be (`weight`, the vessel share), the containers (highest score first), one line saying which
-boxes and which events, and the boxes as a JSON list of {container_number, score, events:
-[{kind, event_id, events}]} (at most 25)."""
+VESSEL_CONTRIBUTION_SCHEMA: Final = CARRIED_SCHEMA
+"""One row per vessel carrying a scored container (`balise.model.scoring.CARRIED_SCHEMA`)."""
 LISTED_IN_TEXT: Final = 3
 """Boxes named in a contribution's one-line text; the others are counted."""
 PARTY_CONTRIBUTION_SCHEMA: Final[dict[str, pl.DataType]] = {

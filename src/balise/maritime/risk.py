@@ -68,18 +68,6 @@ SCORE_SCHEMA: Final[dict[str, pl.DataType]] = {
     "computed_at": UTC_TIME,
 }
 """One row per vessel: score 0–100, band, reasons as a JSON list sorted by contribution."""
-CARRIED_SCHEMA: Final[dict[str, pl.DataType]] = {
-    "mmsi": pl.Int64(),
-    "weight": pl.Float64(),
-    "contribution": pl.Float64(),
-    "containers": pl.List(pl.String()),
-    "text": pl.String(),
-    "reasons": pl.String(),
-}
-"""What the containers a vessel carried add to its risk, one row per vessel: the contribution
-(0–1) and the most it can be (`weight`), the boxes, a one-line text and the boxes' detail as
-JSON. The cargo domain computes it (`balise.cargo.risk.vessel_contributions_of_events`) and the
-engine passes it in, so that this module does not depend on it."""
 CARGO_REASON: Final = "cargo"
 """The kind of the reason the carried containers give."""
 
@@ -407,8 +395,8 @@ def score_vessels(
     `events` has `EVENT_SCHEMA`; `vessels` has `mmsi` and optionally `flag_iso2`, `imo`, `name`
     (without `flag_iso2` the flag is the MMSI's MID). `high_risk_ports` holds UN/LOCODEs;
     `watchlist` has any of `mmsi`, `imo`, `name` and a `reason`. See the module docstring for
-    the formula. `carried` (`CARRIED_SCHEMA`) is what the containers each vessel carried add,
-    one more reason of kind `cargo`.
+    the formula. `carried` (`balise.model.scoring.CARRIED_SCHEMA`) is what the containers
+    each vessel carried add, one more reason of kind `cargo`.
     """
     params = params or RiskParams()
     now = _as_utc(now)

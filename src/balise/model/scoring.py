@@ -11,6 +11,22 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final
 
+import polars as pl
+
+CARRIED_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "mmsi": pl.Int64(),
+    "weight": pl.Float64(),
+    "contribution": pl.Float64(),
+    "containers": pl.List(pl.String()),
+    "text": pl.String(),
+    "reasons": pl.String(),
+}
+"""What the containers a vessel carried add to its risk, one row per vessel: the contribution
+(0–1) and the most it can be (`weight`, the vessel share), the containers (highest score
+first), one line saying which boxes and which events, and the boxes as a JSON list of
+{container_number, score, events: [{kind, event_id, events}]} (at most 25). The cargo domain
+computes it (`balise.cargo.risk`), the maritime risk takes it in (`balise.maritime.risk`):
+neither depends on the other."""
 MAX_CONTRIBUTION: Final = 0.999
 """Contributions are kept below 1 so that every reason keeps a finite share of the score."""
 
