@@ -27,6 +27,7 @@ import shutil
 import socket
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -502,6 +503,74 @@ def test_radar_coverage_layer_and_the_radar_tracks_of_a_vessel(
     first = rows.first.inner_text()
     assert mine[0]["track_id"] in first
     assert f"{mine[0]['matched']} / {mine[0]['contacts']}" in first
+    assert page.errors == []
+
+
+SITING: Final = Path(__file__).parents[2] / "bench" / "radar_siting"
+"""The shipped inputs of the Martinique siting benchmark: the approaches and nine candidates."""
+
+
+def _api_status(api: Api, path: str) -> int:
+    """The HTTP status of `api(path)`: 200, or the error's."""
+    try:
+        api(path)
+    except urllib.error.HTTPError as err:
+        return int(err.code)
+    return 200
+
+
+def test_the_radar_siting_plan_on_the_map(
+    page: Any, api: Api, workspace: Path, shots: Path
+) -> None:
+    """Without a plan the siting layer says so in the legend; after `balise plan radars` on the
+    Martinique approaches, switching it on again draws the proposed sites, and a proposed site's
+    popup names it with its marginal gain and its coverage."""
+    assert _api_status(api, "/api/v1/radar/plans/latest") == 404, "no plan before this test"
+    _open(page, "/?map=-61.0000,14.6500,8")
+    assert page.get_attribute("body", "data-radar-plan-sites") is None  # off by default
+    toggle = page.locator("#legend label.layer:has-text('radar siting plan') input")
+    toggle.check()
+    page.wait_for_selector("body[data-radar-plan-sites='0']", timeout=15_000)
+    assert "plan" in page.url
+    note = page.locator("#legend .plan-note.empty")
+    assert "No siting plan in this workspace yet" in note.inner_text()
+    balise(
+        workspace, "plan", "radars", "--count", "2",
+        "--zone", str(SITING / "martinique-approaches.geojson"),
+        "--candidates", str(SITING / "martinique-candidates.csv"),
+    )  # fmt: skip
+    plan = api("/api/v1/radar/plans/latest")
+    proposed = [f for f in plan["features"] if f["properties"]["role"] == "site"]
+    assert len(proposed) == 2
+    # switched off and on again, the layer asks again and finds the plan
+    toggle.uncheck()
+    toggle.check()
+    page.wait_for_selector("body[data-radar-plan-sites='2']", timeout=15_000)
+    share = plan["properties"]
+    summary = page.locator("#legend .plan-note").inner_text()
+    assert f"2 proposed sites ({share['method']}" in summary
+    assert f"{share['share_after']:.1%}" in summary
+    site = proposed[0]["properties"]
+    assert site["rank"] == 1
+    # the plan over the existing radars' coverage, centred on the first proposed site (no
+    # vessel layer: the click can find nothing else)
+    page.goto(f"/?layers=radar,plan&map={site['lon']:.5f},{site['lat']:.5f},8.5")
+    page.wait_for_selector("body[data-radar-plan-sites='2'][data-radar-sites]", timeout=30_000)
+    x, y = _map_centre(page)
+    _click_until(page, x, y, ".plan-popup")
+    popup = page.locator(".plan-popup").inner_text()
+    assert site["name"] in popup
+    assert f"proposed radar {site['sensor_id']} · choice 1" in popup
+    gain = re.search(r"marginal gain \+([\d.]+)% of the weighted demand", popup)
+    assert gain, popup
+    assert abs(float(gain[1]) - 100 * site["gain_share"]) <= 0.05 + 1e-9
+    covers = re.search(r"covers ([\d.]+) nm \(range ([\d.]+) nm\)", popup)
+    assert covers, popup
+    assert abs(float(covers[1]) - site["reach_nm"]) <= 0.05 + 1e-9
+    assert abs(float(covers[2]) - site["range_nm"]) <= 0.05 + 1e-9
+    assert f"{share['share_before']:.1%} → {share['share_after']:.1%}" in popup
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(shots / "radar-plan.png"))
     assert page.errors == []
 
 

@@ -25,7 +25,7 @@ const store = createStore();
 const $ = (selector) => document.querySelector(selector);
 const data = {
   types: {}, shapes: {}, events: [], alerts: [], vessels: null, track: null, extent: [null, null],
-  account: null, rights: rightsOf(null), containers: [], containerPorts: [],
+  account: null, rights: rightsOf(null), containers: [], containerPorts: [], plan: null,
 };
 
 const map = createMap($('#map'), {
@@ -136,17 +136,38 @@ async function loadRadar() {
 }
 
 let planLoaded = false;
-/** The last radar siting plan, fetched once when its layer is first switched on. */
+/** The last radar siting plan, fetched once when its layer is first switched on; without a
+ * plan (or when it cannot be read) the legend says so under the layer's toggle, and the next
+ * switching on asks again. */
 async function loadRadarPlan() {
   if (!data.account || planLoaded || !store.get().layers.includes('plan')) return;
   planLoaded = true;
   try {
     const collection = await api.radarPlan();
     await map.setRadarPlan(collection);
-    $('body').dataset.radarPlanSites = String(collection.features.filter((f) => f.properties?.role === 'site').length);
-  } catch {
-    planLoaded = false; /* no plan yet (404): the map works without it */
+    const sites = collection.features.filter((f) => f.properties?.role === 'site').length;
+    data.plan = { sites, ...collection.properties };
+    $('body').dataset.radarPlanSites = String(sites);
+  } catch (error) {
+    planLoaded = false;
+    data.plan = error.status === 404 ? { missing: true } : { error: error.message };
+    $('body').dataset.radarPlanSites = '0';
   }
+  renderLegend();
+}
+
+/** What the legend says under the plan's toggle: the plan in a line, or why nothing is drawn. */
+function planNote() {
+  const { plan } = data;
+  if (!plan || !store.get().layers.includes('plan')) return null;
+  if (plan.missing) return h('p', { class: 'hint plan-note empty' }, 'No siting plan in this workspace yet: make one with balise plan radars.');
+  if (plan.error) return h('p', { class: 'hint plan-note error' }, `Could not load the siting plan: ${plan.error}`);
+  const when = plan.planned_at ? `, ${plan.planned_at.slice(0, 16).replace('T', ' ')} UTC` : '';
+  const share = (value) => Number(value).toLocaleString('en-GB', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  const text = plan.sites
+    ? `${plan.sites} proposed site${plan.sites === 1 ? '' : 's'} (${plan.method}${when}): covered ${share(plan.share_before)} → ${share(plan.share_after)} of the weighted demand.`
+    : `The last plan${when} proposes no new site.`;
+  return h('p', { class: 'hint plan-note' }, text);
 }
 
 async function loadZones() {
@@ -437,7 +458,8 @@ function renderLegend() {
     layerToggle('vessels', 'vessels'), layerToggle('zones', 'zones'), layerToggle('events', 'all events'),
     layerToggle('ports', `ports and anchorages (zoom ${PORTS_MIN_ZOOM}+; thick ring: high-risk port)`),
     layerToggle('radar', 'radar coverage (for a 2 m boat; dot: the radar site)'),
-    layerToggle('plan', 'radar siting plan (balise plan radars; dotted: proposed coverage, ring: proposed site)')));
+    layerToggle('plan', 'radar siting plan (balise plan radars; dotted: proposed coverage, ring: proposed site)'),
+    planNote()));
 }
 
 function renderExports() {

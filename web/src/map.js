@@ -165,23 +165,46 @@ const LAYER_GROUPS = {
   plan: ['plan-fill', 'plan-line', 'plan-sites'],
 };
 
-/** What a radar site's popup says: its name, antenna, instrumented range and what it covers. */
-function siteSummary(p) {
-  const nm = (value) => `${Number(value).toLocaleString('en-GB', { minimumFractionDigits: 1, maximumFractionDigits: 1 })} nm`;
+const nm = (value) => `${Number(value).toLocaleString('en-GB', { minimumFractionDigits: 1, maximumFractionDigits: 1 })} nm`;
+const metres = (value) => `${Number(value).toLocaleString('en-GB')} m`;
+const percent = (share) => Number(share).toLocaleString('en-GB', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const siteName = (p) => (p.name && p.name !== 'null' ? p.name : p.sensor_id);
+
+/** A popup's content: the title in bold, then a line for each of `lines`. */
+function popupContent(className, title, lines) {
   const element = document.createElement('div');
-  element.className = 'radar-popup';
-  const title = document.createElement('strong');
-  title.textContent = p.name && p.name !== 'null' ? p.name : p.sensor_id;
-  const lines = [
-    `radar ${p.sensor_id} · antenna ${Number(p.antenna_height_m).toLocaleString('en-GB')} m`,
-    `covers ${nm(p.coverage_nm)} for a ${Number(p.target_height_m).toLocaleString('en-GB')} m target (range ${nm(p.range_nm)})`,
-  ].map((text) => {
+  element.className = className;
+  const head = document.createElement('strong');
+  head.textContent = title;
+  element.append(head, ...lines.map((text) => {
     const line = document.createElement('div');
     line.textContent = text;
     return line;
-  });
-  element.append(title, ...lines);
+  }));
   return element;
+}
+
+/** What a radar site's popup says: its name, antenna, instrumented range and what it covers. */
+function siteSummary(p) {
+  return popupContent('radar-popup', siteName(p), [
+    `radar ${p.sensor_id} · antenna ${metres(p.antenna_height_m)}`,
+    `covers ${nm(p.coverage_nm)} for a ${metres(p.target_height_m)} target (range ${nm(p.range_nm)})`,
+  ]);
+}
+
+/** What a proposed site's popup says: its name and rank in the plan, what it adds to the
+ * covered demand (its marginal gain), how far it sees, and the whole plan's covered share. */
+function proposedSiteSummary(p, plan) {
+  const lines = [
+    `proposed radar ${p.sensor_id} · choice ${p.rank} · antenna ${metres(p.antenna_height_m)}`,
+    `marginal gain +${percent(p.gain_share)} of the weighted demand`,
+    // the plan's target height, when the plan says it (the planner's setting otherwise)
+    `covers ${nm(p.reach_nm)}${Number.isFinite(plan.target_height_m) ? ` for a ${metres(plan.target_height_m)} target` : ''} (range ${nm(p.range_nm)})`,
+  ];
+  if (Number.isFinite(plan.share_before) && Number.isFinite(plan.share_after)) {
+    lines.push(`plan (${plan.method}): covered ${percent(plan.share_before)} → ${percent(plan.share_after)}`);
+  }
+  return popupContent('plan-popup', siteName(p), lines);
 }
 
 /**
@@ -245,28 +268,34 @@ export function createMap(container, { view, onSelect, onMove, onEvent }) {
     popup.setLngLat(event.lngLat).setText(`${p.name && p.name !== 'null' ? p.name : 'unnamed'} · MMSI ${p.mmsi}`).addTo(map);
   });
   map.on('mouseleave', 'vessels', () => popup.remove());
-  // a radar site: its popup on hover, kept by a click until the next click elsewhere
-  let sitePinned = false;
-  const sitePopup = new maplibregl.Popup({ closeButton: false, closeOnClick: false, offset: 8 });
-  const showSite = (event) => sitePopup.setLngLat(event.features[0].geometry.coordinates)
-    .setDOMContent(siteSummary(event.features[0].properties)).addTo(map);
-  map.on('mousemove', 'radar-sites', (event) => {
-    if (drawing.on) return;
-    map.getCanvas().style.cursor = 'pointer';
-    if (!sitePinned) showSite(event);
-  });
-  map.on('mouseleave', 'radar-sites', () => {
-    if (!drawing.on) map.getCanvas().style.cursor = '';
-    if (!sitePinned) sitePopup.remove();
-  });
-  map.on('click', (event) => {
-    if (drawing.on) return;
-    const visible = map.getLayer('radar-sites') && map.getLayoutProperty('radar-sites', 'visibility') !== 'none';
-    const hits = visible ? map.queryRenderedFeatures(event.point, { layers: ['radar-sites'] }) : [];
-    sitePinned = hits.length > 0;
-    if (sitePinned) showSite({ features: hits });
-    else sitePopup.remove();
-  });
+  // a radar site, or a site the last plan proposes: its popup on hover, kept by a click until
+  // the next click elsewhere
+  const pinnablePopup = (layer, summary) => {
+    let pinned = false;
+    const popup = new maplibregl.Popup({ closeButton: false, closeOnClick: false, offset: 8 });
+    const show = (feature) => popup.setLngLat(feature.geometry.coordinates)
+      .setDOMContent(summary(feature.properties)).addTo(map);
+    map.on('mousemove', layer, (event) => {
+      if (drawing.on) return;
+      map.getCanvas().style.cursor = 'pointer';
+      if (!pinned) show(event.features[0]);
+    });
+    map.on('mouseleave', layer, () => {
+      if (!drawing.on) map.getCanvas().style.cursor = '';
+      if (!pinned) popup.remove();
+    });
+    map.on('click', (event) => {
+      if (drawing.on) return;
+      const visible = map.getLayer(layer) && map.getLayoutProperty(layer, 'visibility') !== 'none';
+      const hits = visible ? map.queryRenderedFeatures(event.point, { layers: [layer] }) : [];
+      pinned = hits.length > 0;
+      if (pinned) show(hits[0]);
+      else popup.remove();
+    });
+  };
+  let plan = {};
+  pinnablePopup('radar-sites', siteSummary);
+  pinnablePopup('plan-sites', (p) => proposedSiteSummary(p, plan));
 
   const setData = async (name, data) => {
     await ready;
@@ -330,7 +359,10 @@ export function createMap(container, { view, onSelect, onMove, onEvent }) {
       return setData('radar-sites', { type: 'FeatureCollection', features: sites });
     },
     /** The last radar siting plan (`/radar/plans/latest`): proposed sites and coverage. */
-    setRadarPlan: (collection) => setData('radar-plan', collection ?? EMPTY),
+    setRadarPlan(collection) {
+      plan = collection?.properties ?? {};
+      return setData('radar-plan', collection ?? EMPTY);
+    },
     /** The view as a bbox `west,south,east,north` and its zoom. */
     viewBox() {
       const b = map.getBounds();
