@@ -2,7 +2,8 @@
 detect events from AIS, then from radar contacts and clearance declarations
 (`balise.engine.coastal`), assess risk (vessels, voyages, tracking to the next port), detect insider
 look-ups in the access records (`balise.engine.insider`), detect container events in the cargo
-records (`balise.engine.cargo`), refresh the alerts.
+records (`balise.engine.cargo`), screen vessels and manifest parties against the workspace's
+lists (`balise.engine.screening`), refresh the alerts.
 
 Everything it depends on comes from the workspace and the resolved settings: the zones (the
 workspace's `zones.geojson` over the defaults), the distance-to-shore cache, the watchlist, the
@@ -25,6 +26,8 @@ from balise.engine.cargo import CargoReport, run_cargo
 from balise.engine.coastal import CoastalReport, run_coastal
 from balise.engine.detect import DetectReport, Geography, default_geography, detect
 from balise.engine.insider import run_insider
+from balise.engine.screening import ScreeningReport, run_screening
+from balise.entities.params import screen_params
 from balise.geo.zones import Zone, ZoneProblem
 from balise.maritime.params import detector_params
 from balise.security.insider_params import insider_params
@@ -50,6 +53,8 @@ class PipelineReport:
     coastal: CoastalReport
     cargo: CargoReport | None = None
     """None when the workspace holds no container records."""
+    screening: ScreeningReport | None = None
+    """None when the workspace has no screening list."""
 
 
 def run_pipeline(
@@ -73,6 +78,8 @@ def run_pipeline(
         params = detector_params(settings.values)
         detection = detect(store, chosen, geo, full=full, params=params)
         coastal = run_coastal(store, geo, params)
+        # before the assessment: a vessel on a list weighs in its risk
+        screening = run_screening(store, screen_params(settings.values))
         assessment = assess_workspace(store, workspace.root)
         insider = run_insider(store, insider_params(settings.values))
         cargo = run_cargo(store, cargo_params(settings.values), geo)
@@ -80,5 +87,5 @@ def run_pipeline(
     finally:
         store.close()
     return PipelineReport(
-        chosen, detection, assessment, tuple(zones.problems), insider, coastal, cargo
+        chosen, detection, assessment, tuple(zones.problems), insider, coastal, cargo, screening
     )
