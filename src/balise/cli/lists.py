@@ -21,22 +21,20 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import polars as pl
 import typer
 
 from balise.alerts.rules import alert_rules
 from balise.cli.context import settings_for
 from balise.cli.output import print_table, write_frames
 from balise.cli.screen import report_quarantine
+from balise.engine.lists import add_entities, import_file, provenance
 from balise.engine.screening import ScreeningReport, rescreen
 from balise.entities.identifiers import normalise_identifier
-from balise.entities.lists import entry_row, new_entry_id
 from balise.entities.match import Entity
 from balise.entities.params import screen_params
 from balise.errors import UsageError
 from balise.io.list_export import write_csv, write_ftm
-from balise.io.screen_lists import read_entity_file
-from balise.model.lists import ENTRY_SCHEMATA, LIST_ENTRY_SCHEMA, LIST_KINDS
+from balise.model.lists import ENTRY_SCHEMATA, LIST_KINDS
 from balise.settings import Settings
 from balise.store.base import Store
 
@@ -176,12 +174,11 @@ def add(
               "lei": lei, "registration": registration, "countries": country or [],
               "birth_date": birth_date}  # fmt: skip
     entity = _typed_entity(fields)
-    provenance = _provenance(source, reason, source_date, valid_from, valid_until)
-    entry_id = new_entry_id(list_name, entity)
+    given = _provenance(source, reason, source_date, valid_from, valid_until)
     with opened(ctx) as (store, settings):
         _require_list(store, list_name)
-        row = entry_row(list_name, entity, entry_id, provenance)
-        if not store.add_list_entries(pl.DataFrame([row], schema=LIST_ENTRY_SCHEMA)):
+        (entry_id,), added = add_entities(store, list_name, [entity], given)
+        if not added:
             raise UsageError(f"{list_name} already holds this entry ({entry_id})")
         sys.stdout.write(entry_id + "\n")
         _rescreen(store, settings)
@@ -194,10 +191,8 @@ def _provenance(
     start, end = _date(valid_from, "--valid-from"), _date(valid_until, "--valid-until")
     if start and end and end < start:
         raise UsageError("--valid-until is before --valid-from")
-    return {"source": source, "reason": reason, "source_date": _date(source_date, "--source-date"),
-            "added_by": who(), "added_at": datetime.now(UTC), "valid_from": start,
-            "valid_until": end, "removed_at": None, "removed_by": None,
-            "removed_reason": None}  # fmt: skip
+    return provenance(who(), source, reason, source_date=_date(source_date, "--source-date"),
+                      valid_from=start, valid_until=end)  # fmt: skip
 
 
 @app.command("remove")
@@ -229,20 +224,14 @@ def import_entries(
 ) -> None:
     """Add the entries of a file (bad rows counted on stderr, the good ones kept); entries
     already listed are not added twice. Then screen what is stored again."""
-    provenance = _provenance(source or path.name, reason, source_date, None, None)
+    given = _provenance(source or path.name, reason, source_date, None, None)
     with opened(ctx) as (store, settings):
         _require_list(store, list_name)
-        read = read_entity_file(path)
-        report_quarantine(path, read.quarantined)
-        rows = [
-            entry_row(list_name, entity, entity.id if read.ftm else new_entry_id(list_name, entity),
-                      provenance)
-            for entity in read.entities
-        ]  # fmt: skip
-        added = store.add_list_entries(pl.DataFrame(rows, schema=LIST_ENTRY_SCHEMA))
+        done = import_file(store, list_name, path, given)
+        report_quarantine(path, done.quarantined)
         sys.stderr.write(
-            f"{path}: {len(rows):,} entries read, {added:,} added, "
-            f"{len(rows) - added:,} already listed\n"
+            f"{path}: {done.read:,} entries read, {done.added:,} added, "
+            f"{done.read - done.added:,} already listed\n"
         )
         _rescreen(store, settings)
 
