@@ -75,13 +75,13 @@ def opened(ctx: typer.Context, create: bool = False) -> Iterator[tuple[Store, Se
 
 def _check_name(name: str) -> str:
     if not _NAME.match(name):
-        raise UsageError(f"bad list name {name!r}: letters, digits, '_', '.', '-' (at most 64)")
+        raise UsageError(f"bad list name {name!r}: letters, digits, _ . - only")
     return name
 
 
 def _require_list(store: Store, name: str) -> None:
     if name not in store.lists()["name"].to_list():
-        raise UsageError(f"no list {name!r}: make it with `balise list create {name} --kind K`")
+        raise UsageError(f"no list {name!r} (balise list create {name} --kind K)")
 
 
 def _date(value: str | None, option: str) -> date | None:
@@ -117,7 +117,7 @@ def create(
 ) -> None:
     """Make an empty list."""
     if kind not in LIST_KINDS:
-        raise UsageError(f"unknown --kind {kind!r}: {', '.join(LIST_KINDS)}")
+        raise UsageError(f"unknown --kind {kind!r} (balise list create --help)")
     record = {"name": _check_name(name), "kind": kind, "description": description,
               "created_at": datetime.now(UTC), "created_by": who()}  # fmt: skip
     with opened(ctx, create=True) as (store, _):
@@ -138,7 +138,7 @@ def _typed_entity(fields: dict[str, Any]) -> Entity:
     if not fields["name"].strip():
         raise UsageError("--name must not be empty")
     if fields["schema"] not in ENTRY_SCHEMATA:
-        raise UsageError(f"--schema must be one of {', '.join(ENTRY_SCHEMATA)}")
+        raise UsageError(f"--schema must be {'|'.join(ENTRY_SCHEMATA)}")
     birth = _date(fields["birth_date"], "--birth-date")
     return Entity(
         id="",
