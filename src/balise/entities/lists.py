@@ -40,6 +40,16 @@ def new_entry_id(list_name: str, entity: Entity) -> str:
     return "e-" + hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
+def inferred_schema(entity: Entity) -> str:
+    """The entity's schema, else `Vessel` when it has an IMO number or MMSI (both name ships),
+    else `LegalEntity` (a person or an organisation): a CSV list without a `schema` column."""
+    if entity.schema:
+        return entity.schema
+    if any(i.kind in ("imo", "mmsi") for i in entity.identifiers):
+        return "Vessel"
+    return "LegalEntity"
+
+
 def entry_row(
     list_name: str, entity: Entity, entry_id: str, provenance: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -49,7 +59,7 @@ def entry_row(
     return {
         "list_name": list_name,
         "entry_id": entry_id,
-        "schema": entity.schema or "LegalEntity",
+        "schema": inferred_schema(entity),
         "name": names[0] if names else "",
         "aliases": names[1:],
         "identifiers": identifier_texts(entity.identifiers),
