@@ -35,6 +35,7 @@ from balise.engine.dossier import with_flag
 from balise.engine.ingest import Input, ingest_input
 from balise.engine.ingest_records import ingest_records
 from balise.engine.inspection import inspection_setup, last_record_day, performance, plan_and_store
+from balise.engine.lists import import_file, provenance
 from balise.engine.pipeline import run_pipeline
 from balise.errors import UsageError
 from balise.model.record_batch import RecordKind
@@ -137,6 +138,7 @@ def demo(
         result = ingest_input(_nmea_input(folder / FILES["nmea"]), store, options)
         for kind, key in DEMO_RECORDS:
             ingest_records(kind, _nmea_input(folder / FILES[key]), store, options)
+        list_vessels_of_interest(store, folder / WATCHLIST_FILE)
     finally:
         store.close()
     if not workspace.watchlist_path.exists():
@@ -173,6 +175,22 @@ def demo(
     if serve:
         link = demo_sign_in(workspace, settings, f"http://{host}:{port}")
         run_server(workspace.root, host, port, sign_in=link)
+
+
+DEMO_LIST: Final = "vessels-of-interest"
+"""The screening list the demo fills with its world's watchlist."""
+
+
+def list_vessels_of_interest(store: Store, watchlist: Path) -> None:
+    """The world's watchlist as the screening list `DEMO_LIST` (once): the pipeline screens the
+    AIS against it (`list_match` events)."""
+    if DEMO_LIST in store.lists()["name"].to_list():
+        return
+    store.create_list({"name": DEMO_LIST, "kind": "vessels_of_interest",
+                       "description": "Vessels of interest shared by a partner agency",
+                       "created_at": datetime.now(UTC), "created_by": "balise demo"})  # fmt: skip
+    given = provenance("balise demo", source=watchlist.name, reason="vessel of interest")
+    import_file(store, DEMO_LIST, watchlist, given)
 
 
 DEMO_SITE: Final = "FRLEH"

@@ -167,4 +167,13 @@ def report_other_stages(done: PipelineReport) -> None:
         if done.cargo is not None
         else "cargo: no container records stored (balise ingest containers, telemetry, releases)"
     )
-    sys.stderr.write(f"{radar}\n{clearance}\ninsider look-ups: {_changed(done.insider)}\n{cargo}\n")
+    screening = (
+        f"lists: {done.screening.entries:,} entries on {done.screening.lists:,} lists, "
+        f"{done.screening.vessels:,} vessels and {done.screening.parties:,} manifest parties "
+        f"screened; list matches {_changed(done.screening.changes)}"
+        if done.screening is not None
+        else "lists: none (balise list create, balise list import)"
+    )
+    sys.stderr.write(
+        f"{radar}\n{clearance}\ninsider look-ups: {_changed(done.insider)}\n{cargo}\n{screening}\n"
+    )

@@ -24,6 +24,7 @@ from balise.cli import (
     ingest,
     ingest_records,
     listen,
+    lists,
     plan,
     query,
     screen,
@@ -49,6 +50,7 @@ app.add_typer(users.app, name="users")
 app.add_typer(audit.app, name="audit")
 app.add_typer(plan.app, name="plan")
 app.add_typer(cargo.app, name="cargo")
+app.add_typer(lists.app, name="list")
 app.command("positions")(query.positions)
 app.command("vessels")(query.vessels)
 app.command("vessel")(query.vessel)

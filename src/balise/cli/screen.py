@@ -88,7 +88,7 @@ def write_rows(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
                          " | ".join(row["reasons"])])  # fmt: skip
 
 
-def _report(path: Path, counts: Counter[str]) -> None:
+def report_quarantine(path: Path, counts: Counter[str]) -> None:
     """Rows quarantined, and values ignored in kept rows (an IMO failing its check digit), by
     reason, on one line each."""
     dropped = {k: n for k, n in counts.items() if not k.endswith("_ignored")}
@@ -121,8 +121,8 @@ def screen(
     params = screen_params(settings.values)
     listed = read_entity_file(list_path)
     queries = read_entity_file(names)
-    _report(list_path, listed.quarantined)
-    _report(names, queries.quarantined)
+    report_quarantine(list_path, listed.quarantined)
+    report_quarantine(names, queries.quarantined)
     rows = screen_rows(ListIndex(listed.entities), queries, params)
     write_rows(rows, output, sys.stdout)
     sys.stdout.flush()

@@ -2,8 +2,9 @@
 detect events from AIS, then from radar contacts and clearance declarations
 (`balise.engine.coastal`), detect insider look-ups in the access records
 (`balise.engine.insider`), detect container events in the cargo records (`balise.engine.cargo`),
-assess risk (vessels, with the containers they carried, voyages, tracking to the next port),
-refresh the alerts.
+screen vessels and manifest parties against the workspace's lists (`balise.engine.screening`),
+assess risk (vessels, with the containers they carried and their list matches, voyages, tracking
+to the next port), refresh the alerts.
 
 Everything it depends on comes from the workspace and the resolved settings: the zones (the
 workspace's `zones.geojson` over the defaults), the distance-to-shore cache, the watchlist, the
@@ -26,6 +27,8 @@ from balise.engine.cargo import CargoReport, run_cargo
 from balise.engine.coastal import CoastalReport, run_coastal
 from balise.engine.detect import DetectReport, Geography, default_geography, detect
 from balise.engine.insider import run_insider
+from balise.engine.screening import ScreeningReport, run_screening
+from balise.entities.params import screen_params
 from balise.geo.zones import Zone, ZoneProblem
 from balise.maritime.params import detector_params
 from balise.security.insider_params import insider_params
@@ -51,6 +54,8 @@ class PipelineReport:
     coastal: CoastalReport
     cargo: CargoReport | None = None
     """None when the workspace holds no container records."""
+    screening: ScreeningReport | None = None
+    """None when the workspace has no screening list."""
 
 
 def run_pipeline(
@@ -74,6 +79,8 @@ def run_pipeline(
         params = detector_params(settings.values)
         detection = detect(store, chosen, geo, full=full, params=params)
         coastal = run_coastal(store, geo, params)
+        # before the assessment: a vessel on a list weighs in its risk
+        screening = run_screening(store, screen_params(settings.values))
         insider = run_insider(store, insider_params(settings.values))
         cargo_settings = cargo_params(settings.values)
         cargo = run_cargo(store, cargo_settings, geo)
@@ -82,5 +89,5 @@ def run_pipeline(
     finally:
         store.close()
     return PipelineReport(
-        chosen, detection, assessment, tuple(zones.problems), insider, coastal, cargo
+        chosen, detection, assessment, tuple(zones.problems), insider, coastal, cargo, screening
     )

@@ -53,6 +53,8 @@ class EntityFile:
     rows: list[Entity | None] = field(default_factory=list)
     quarantined: Counter[str] = field(default_factory=Counter)
     skipped: int = 0
+    ftm: bool = False
+    """Read as FtM JSON lines (entity ids of their own), else as CSV (row numbers)."""
 
     @property
     def entities(self) -> list[Entity]:
@@ -175,7 +177,7 @@ def _ftm_entity(record: Any, quarantined: Counter[str]) -> Entity | bool | None:
 
 def read_ftm_lines(text: str) -> EntityFile:
     """Party entities from FtM JSON lines; blank lines are ignored."""
-    result = EntityFile()
+    result = EntityFile(ftm=True)
     for line in text.splitlines():
         if not line.strip():
             continue

@@ -24,10 +24,11 @@ from typing import Final
 
 SUBJECT_KINDS: Final = (
     "vessel", "container", "declaration", "company", "person", "account", "wallet",
-    "radar_track", "user", "release",
+    "radar_track", "user", "release", "list_entry",
 )  # fmt: skip
 """What an event can be about: `subject.kind` and the kinds in `related` (`release`: a container
-release, the PIN reference a haulier presents at the gate)."""
+release, the PIN reference a haulier presents at the gate; `list_entry`: an entry of a screening
+list, `<list>/<entry id>`)."""
 
 DOMAINS: Final = ("maritime", "cargo", "entities", "finance", "security")
 """The domain of each event type: the core package that detects it."""
@@ -39,6 +40,7 @@ SHAPES: Final = (
     "chevron", "pentagon", "x",
     "tee", "eye", "flag",
     "hourglass", "key", "twin", "door", "box", "snowflake", "octagon",
+    "shield",
 )  # fmt: skip
 """The map glyphs the web application can draw: each event type has its own."""
 
@@ -221,6 +223,15 @@ EVENT_TYPES: Final = (
         "insider_lookup", 0.0, "About a user, not a vessel: it adds nothing to any vessel's "
         "risk score; its confidence ranks it for the security officer.", "eye",
         alert="insider"),
+    EventType(
+        "list_match", "List match", "entities", "vessel",
+        "A vessel heard on AIS (its names, IMO numbers, MMSI) or a party of a cargo manifest "
+        "(shipper, consignee, notify party) that matches an active entry of one of the "
+        "workspace's lists (vessels of interest, banned companies, sanctions, user lists) at or "
+        "above the screening threshold; a shared IMO number or MMSI outweighs the name.",
+        "list_match--a-record-on-a-list", 0.9, "An official listing comes first in the advisory's "
+        "order, as the watchlist hit of the risk score (0.9); the match score, as confidence, "
+        "scales it.", "shield"),
 )  # fmt: skip
 """Every event type, in the order the API, the legend and the docs list them."""
 

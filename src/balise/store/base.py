@@ -22,6 +22,7 @@ from balise.model.box import Box
 from balise.model.record_batch import RecordBatch
 from balise.model.schema import UTC_TIME
 from balise.store.accounts import AccountStore, AuditStore, ShareStore
+from balise.store.lists import ListStore
 
 DERIVED_TABLES: Final = (
     "vessel_risk", "vessel_tracking", "voyage_risk", "radar_associations", "radar_plan"
@@ -586,6 +587,7 @@ class Store(
     TelemetryStore,
     CargoStore,
     InspectionStore,
+    ListStore,
     Protocol,
 ):
     """Where readers' batches go and where queries read them back: every concern."""

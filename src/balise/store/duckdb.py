@@ -29,6 +29,7 @@ from balise.store.duckdb_event_queries import DuckDBEventQueries
 from balise.store.duckdb_events import migrate_events
 from balise.store.duckdb_fleet import DuckDBFleet
 from balise.store.duckdb_inspection import INSPECTION_SQL, DuckDBInspection
+from balise.store.duckdb_lists import DuckDBLists, migrate_lists
 from balise.store.duckdb_positions import DuckDBPositions
 from balise.store.duckdb_records import DuckDBRecords, migrate_records
 
@@ -85,6 +86,7 @@ class DuckDBStore(
     DuckDBAccounts,
     DuckDBRecords,
     DuckDBInspection,
+    DuckDBLists,
 ):
     """The `Store` over a DuckDB file (or `:memory:`)."""
 
@@ -100,6 +102,7 @@ class DuckDBStore(
         self._con.execute(ACCOUNTS_SQL)
         migrate_records(self._con)
         self._con.execute(INSPECTION_SQL)
+        migrate_lists(self._con)
 
     def close(self) -> None:
         self._con.close()

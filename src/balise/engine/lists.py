@@ -1,0 +1,61 @@
+"""Lists filled from files and typed entries: the entities become entry rows with their
+provenance (`balise.entities.lists`) and are stored; `balise list` and `balise demo` use it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from balise.entities.lists import entry_row, new_entry_id
+from balise.entities.match import Entity
+from balise.io.screen_lists import read_entity_file
+from balise.model.lists import LIST_ENTRY_SCHEMA
+from balise.store.base import Store
+
+
+@dataclass(frozen=True)
+class ListImport:
+    """What an import read and added, and the file's rows quarantined (and values ignored) by
+    reason."""
+
+    read: int
+    added: int
+    quarantined: Counter[str]
+
+
+def provenance(by: str, source: str = "", reason: str = "", **dates: Any) -> dict[str, Any]:
+    """The provenance columns of new entries added now by `by`; `dates` may give
+    `source_date`, `valid_from`, `valid_until`."""
+    return {"source": source, "reason": reason, "added_by": by, "added_at": datetime.now(UTC),
+            "source_date": dates.get("source_date"), "valid_from": dates.get("valid_from"),
+            "valid_until": dates.get("valid_until"), "removed_at": None, "removed_by": None,
+            "removed_reason": None}  # fmt: skip
+
+
+def add_entities(
+    store: Store,
+    list_name: str,
+    entities: Sequence[Entity],
+    given: Mapping[str, Any],
+    own_ids: bool = False,
+) -> tuple[list[str], int]:
+    """Store `entities` on `list_name` with the provenance `given`; their ids are their own
+    (`own_ids`: FtM entity ids) or made from their content. The entry ids and how many were
+    new."""
+    ids = [e.id if own_ids else new_entry_id(list_name, e) for e in entities]
+    rows = [entry_row(list_name, e, i, given) for e, i in zip(entities, ids, strict=True)]
+    return ids, store.add_list_entries(pl.DataFrame(rows, schema=LIST_ENTRY_SCHEMA))
+
+
+def import_file(store: Store, list_name: str, path: Path, given: Mapping[str, Any]) -> ListImport:
+    """Store the entities of a CSV or FtM JSON lines file on `list_name` (leniently: bad rows
+    are counted, the good ones kept); an entry already listed is not added twice."""
+    found = read_entity_file(path)
+    ids, added = add_entities(store, list_name, found.entities, given, own_ids=found.ftm)
+    return ListImport(len(ids), added, found.quarantined)

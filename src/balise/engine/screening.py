@@ -1,0 +1,99 @@
+"""Screening of what is stored against the workspace's lists: the vessels heard on AIS and the
+parties of cargo manifests, through the pure step of `balise.entities.screening`, into
+`list_match` events.
+
+Each run screens the whole record again, as the insider and cargo stages do: a list is small
+beside the AIS, and a list change can make or unmake a match anywhere. Matches found again are
+kept, changed ones revised, and those whose entry was removed or expired, retracted (the event
+store retracts every stored `list_match` the run no longer finds). `balise detect` and
+`balise demo` run it in the pipeline, `balise list add|remove|import` after each change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import polars as pl
+
+from balise.alerts.rules import AlertRules
+from balise.alerts.store import AlertStore
+from balise.entities.params import ScreenParams
+from balise.entities.screening import (
+    EVENT_TYPE,
+    VESSEL_COLUMNS,
+    party_queries,
+    screen_queries,
+    vessel_queries,
+)
+from balise.model.schema import conform
+from balise.store.base import EventChanges, Store
+
+
+@dataclass(frozen=True)
+class ScreeningReport:
+    """What a screening run read and changed."""
+
+    lists: int
+    entries: int
+    vessels: int
+    parties: int
+    changes: EventChanges
+
+
+def _split(column: str) -> pl.Expr:
+    return pl.col(column).str.split("|").list.eval(pl.element().filter(pl.element() != ""))
+
+
+def stored_vessels(store: Store) -> pl.DataFrame:
+    """Every vessel heard or identified as a `VESSEL_COLUMNS` frame: the fleet snapshot's names,
+    IMO numbers, call signs and last position, and the span of its identity reports."""
+    fleet = store.fleet()
+    if fleet.is_empty():
+        return pl.DataFrame(schema=VESSEL_COLUMNS)
+    seen = store.identity_history_all()
+    span = seen.group_by("mmsi").agg(
+        pl.col("timestamp").min().alias("first_identity"),
+        pl.col("last_seen").max().alias("last_identity"),
+    )
+    frame = fleet.join(span.cast({"mmsi": fleet.schema["mmsi"]}), on="mmsi", how="left")
+    return conform(
+        frame.with_columns(
+            _split("names").alias("names"),
+            _split("imos").cast(pl.List(pl.Int64)).alias("imos"),
+            _split("call_signs").alias("call_signs"),
+            pl.min_horizontal("first_identity", "time").alias("first_seen"),
+            pl.max_horizontal("last_identity", "time").alias("last_seen"),
+        ).sort("mmsi"),
+        VESSEL_COLUMNS,
+    )
+
+
+def run_screening(
+    store: Store, params: ScreenParams, today: date | None = None
+) -> ScreeningReport | None:
+    """Screen every stored vessel and manifest party against the entries active on `today`
+    (the UTC date by default) and store the `list_match` events; None when the workspace has
+    no list."""
+    lists = store.lists()
+    if lists.is_empty():
+        return None
+    entries = store.list_entries()
+    vessels = stored_vessels(store)
+    parties = party_queries(store.manifests())
+    kinds = dict(zip(lists["name"].to_list(), lists["kind"].to_list(), strict=True))
+    queries = [*vessel_queries(vessels), *parties]
+    events = screen_queries(queries, entries, kinds, params, today or datetime.now(UTC).date())
+    changes = store.save_events(events, [EVENT_TYPE])
+    return ScreeningReport(lists.height, entries.height, vessels.height, len(parties), changes)
+
+
+def rescreen(
+    store: Store, params: ScreenParams, rules: AlertRules, today: date | None = None
+) -> ScreeningReport | None:
+    """Screen again after a list changed, and refresh the alerts when events changed."""
+    report = run_screening(store, params, today)
+    if report is not None and (report.changes.new or report.changes.revised
+                               or report.changes.retracted):  # fmt: skip
+        AlertStore(store).refresh(rules=rules)
+    return report

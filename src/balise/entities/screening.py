@@ -1,0 +1,171 @@
+"""Screening of stored records against the workspace's lists: vessels heard on AIS and the
+parties of cargo manifests become `Entity` queries, each is screened against every active list
+entry (`balise.entities.blocking.ListIndex`), and every candidate at or above
+`screen.match_threshold` is a `list_match` event.
+
+Pure (no I/O): `balise.engine.screening` reads the store and saves the events.
+
+- A vessel (`vessel_queries`, input contract `VESSEL_COLUMNS`) is a `Vessel` entity named by
+  every name it ever broadcast, identified by its MMSI and every valid IMO number it reported;
+  its call signs go into the evidence (no list compares them). Subject: the vessel (MMSI).
+- A manifest party (`party_queries`, from `MANIFEST_SCHEMA` rows) is a `LegalEntity` (a person
+  or an organisation) named as written on the bills, one per name (spacing and case ignored),
+  whatever its roles: shipper, consignee, notify party. Subject: a `company` whose id is the
+  name as first written.
+
+An event's id is made of its subject and the list entry (`<list>/<entry id>`): screening again
+finds the same events, a changed score revises one, and a match that no longer holds (the entry
+removed or expired, a renamed party) is retracted by the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any, Final
+
+import polars as pl
+
+from balise.entities.blocking import ListIndex
+from balise.entities.identifiers import normalise_identifier
+from balise.entities.lists import entry_active, entry_entity
+from balise.entities.match import Entity, Match
+from balise.entities.params import ScreenParams
+from balise.model.events import EVENT_SCHEMA, empty_events, event_id, to_json
+from balise.model.lists import ENTRY_KIND, entry_ref
+from balise.model.schema import UTC_TIME
+
+EVENT_TYPE: Final = "list_match"
+PARTY_ROLES: Final = ("shipper", "consignee", "notify_party")
+"""The manifest columns naming a party."""
+MAX_LISTED: Final = 20
+"""Bills of lading listed in the evidence of a party's match (the count is always given)."""
+VESSEL_COLUMNS: Final[dict[str, pl.DataType]] = {
+    "mmsi": pl.Int64(), "names": pl.List(pl.String()), "imos": pl.List(pl.Int64()),
+    "call_signs": pl.List(pl.String()), "first_seen": UTC_TIME, "last_seen": UTC_TIME,
+    "lat": pl.Float64(), "lon": pl.Float64(),
+}  # fmt: skip
+"""One row per vessel: every name, IMO number and call sign it reported, when it was first and
+last heard or identified, and its last position (null when none)."""
+
+
+@dataclass(frozen=True)
+class Query:
+    """A stored record to screen: its subject, the entity screened, when and where it was seen,
+    and what to show of it in the evidence."""
+
+    kind: str
+    subject_id: str
+    entity: Entity
+    start: datetime
+    end: datetime
+    mmsi: int | None = None
+    lat: float | None = None
+    lon: float | None = None
+    shown: dict[str, Any] = field(default_factory=dict)
+
+
+def vessel_queries(vessels: pl.DataFrame) -> list[Query]:
+    """One query per vessel of a `VESSEL_COLUMNS` frame."""
+    queries = []
+    for row in vessels.iter_rows(named=True):
+        mmsi = int(row["mmsi"])
+        names = tuple(dict.fromkeys(n for n in row["names"] or () if n))
+        ids = [normalise_identifier("mmsi", str(mmsi))]
+        ids += [normalise_identifier("imo", str(imo)) for imo in row["imos"] or ()]
+        entity = Entity(f"vessel:{mmsi}", "Vessel", names,
+                        identifiers=tuple(i for i in ids if i is not None))  # fmt: skip
+        shown = {"names": list(names), "imos": sorted(row["imos"] or ()),
+                 "call_signs": sorted(row["call_signs"] or ())}  # fmt: skip
+        queries.append(Query("vessel", str(mmsi), entity, row["first_seen"], row["last_seen"],
+                             mmsi, row["lat"], row["lon"], shown))  # fmt: skip
+    return queries
+
+
+def _party_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def party_queries(manifests: pl.DataFrame) -> list[Query]:
+    """One query per party named on the bills of lading (`MANIFEST_SCHEMA` rows)."""
+    found: dict[str, dict[str, Any]] = {}
+    for row in manifests.sort("issued_at", "bill_of_lading").iter_rows(named=True):
+        for role in PARTY_ROLES:
+            name = " ".join((row[role] or "").split())
+            if not name:
+                continue
+            party = found.setdefault(_party_key(name), {"name": name, "roles": set(),
+                                                         "bills": [], "times": []})  # fmt: skip
+            party["roles"].add(role)
+            party["bills"].append(row["bill_of_lading"])
+            party["times"].append(row["issued_at"])
+    return [_party_query(party) for party in found.values()]
+
+
+def _party_query(party: dict[str, Any]) -> Query:
+    bills = list(dict.fromkeys(party["bills"]))
+    shown = {"name": party["name"], "roles": sorted(party["roles"]), "bills": len(bills),
+             "bills_listed": bills[:MAX_LISTED]}  # fmt: skip
+    entity = Entity(f"company:{party['name']}", "LegalEntity", (party["name"],))
+    times = party["times"]
+    return Query("company", party["name"], entity, min(times), max(times), shown=shown)
+
+
+def active_entries(entries: pl.DataFrame, today: date) -> dict[str, dict[str, Any]]:
+    """The entries (`LIST_ENTRY_SCHEMA` rows) that hold on `today`, by `<list>/<entry id>`."""
+    return {
+        entry_ref(r["list_name"], r["entry_id"]): r
+        for r in entries.iter_rows(named=True)
+        if entry_active(r, today)
+    }
+
+
+def screen_queries(
+    queries: Iterable[Query],
+    entries: pl.DataFrame,
+    list_kinds: Mapping[str, str],
+    params: ScreenParams,
+    today: date,
+) -> pl.DataFrame:
+    """The `list_match` events of `queries` against the entries active on `today`; `list_kinds`
+    gives each list's kind (for the evidence)."""
+    rows = active_entries(entries, today)
+    if not rows:
+        return empty_events()
+    index = ListIndex([entry_entity(row) for row in rows.values()])
+    events = []
+    for query in queries:
+        for match in index.screen(query.entity, params):
+            if match.score >= params.match_threshold:
+                events.append(_event(query, match, rows[match.candidate_id], list_kinds, params))
+    if not events:
+        return empty_events()
+    return pl.DataFrame(events, schema=EVENT_SCHEMA).sort("start", "id")
+
+
+def _event(
+    query: Query,
+    match: Match,
+    entry: Mapping[str, Any],
+    list_kinds: Mapping[str, str],
+    params: ScreenParams,
+) -> dict[str, Any]:
+    ref = match.candidate_id
+    evidence = {
+        "list": entry["list_name"], "list_kind": list_kinds.get(entry["list_name"], ""),
+        "entry_id": entry["entry_id"], "entry_name": entry["name"],
+        "entry_schema": entry["schema"], "entry_identifiers": list(entry["identifiers"] or ()),
+        "listed_for": entry["reason"], "list_source": entry["source"],
+        "screened": query.shown, "reasons": list(match.reasons),
+    }  # fmt: skip
+    return {
+        "id": event_id(EVENT_TYPE, query.mmsi, "", query.kind, query.subject_id, ref),
+        "type": EVENT_TYPE, "start": query.start, "end": query.end,
+        "lat": query.lat, "lon": query.lon,
+        "subject": {"kind": query.kind, "id": query.subject_id},
+        "related": [{"kind": ENTRY_KIND, "id": ref}],
+        "mmsi": query.mmsi, "other_mmsi": None,
+        "confidence": match.score, "score": match.score,
+        "params": to_json(asdict(params)), "evidence": to_json(evidence), "status": "active",
+    }  # fmt: skip

@@ -1,0 +1,113 @@
+"""Screening lists in the DuckDB store (`ListStore`): `lists` and `list_entries`, their columns
+those of `balise.model.lists`. Stores made before lists existed get the tables when they are
+opened (`migrate_lists`), and a table made by an earlier version the columns added since."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final
+
+import duckdb
+import polars as pl
+
+from balise.model.lists import LIST_ENTRY_SCHEMA, LIST_SCHEMA
+from balise.model.schema import UTC_TIME, conform
+from balise.store.duckdb_connection import Connected
+
+_TYPES: Final = {pl.String(): "VARCHAR", pl.Date(): "DATE", UTC_TIME: "TIMESTAMPTZ",
+                 pl.List(pl.String()): "VARCHAR[]"}  # fmt: skip
+_TABLES: Final = {"lists": LIST_SCHEMA, "list_entries": LIST_ENTRY_SCHEMA}
+
+
+def _columns(schema: dict[str, pl.DataType]) -> dict[str, str]:
+    return {name: _TYPES[kind] for name, kind in schema.items()}
+
+
+def migrate_lists(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the list tables, and give those of an older store the columns added since."""
+    for table, schema in _TABLES.items():
+        columns = _columns(schema)
+        body = ", ".join(f'"{c}" {t}' for c, t in columns.items())
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({body})")
+        present = {
+            row[0]
+            for row in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+            ).fetchall()
+        }
+        for column, sql_type in columns.items():
+            if column not in present:
+                con.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" {sql_type}')
+
+
+class DuckDBLists(Connected):
+    """The `ListStore` of the DuckDB store."""
+
+    def create_list(self, record: dict[str, Any]) -> bool:
+        frame = conform(pl.DataFrame([record]), LIST_SCHEMA)
+        with self._transaction(), self._registered("new_list", frame):
+            exists = self._rows("SELECT count(*) FROM lists WHERE name = ?", record["name"])
+            if exists[0][0]:
+                return False
+            self._con.execute(f"INSERT INTO lists BY NAME SELECT {_select(LIST_SCHEMA)} "
+                              "FROM new_list")  # fmt: skip
+        self._changed()
+        return True
+
+    def lists(self) -> pl.DataFrame:
+        return self._frame(
+            f"SELECT {_select(LIST_SCHEMA, 'l.')}, "
+            "count(e.entry_id) FILTER (WHERE e.removed_at IS NULL) AS entries, "
+            "count(e.entry_id) FILTER (WHERE e.removed_at IS NOT NULL) AS removed "
+            "FROM lists l LEFT JOIN list_entries e ON e.list_name = l.name "
+            f"GROUP BY ALL ORDER BY l.name"
+        )
+
+    def add_list_entries(self, entries: pl.DataFrame) -> int:
+        frame = conform(entries, LIST_ENTRY_SCHEMA).unique(
+            ["list_name", "entry_id"], keep="first", maintain_order=True
+        )
+        if frame.is_empty():
+            return 0
+        with self._transaction(), self._registered("new_entries", frame):
+            result = self._con.execute(
+                f"INSERT INTO list_entries BY NAME SELECT {_select(LIST_ENTRY_SCHEMA, 'n.')} "
+                "FROM new_entries n WHERE NOT EXISTS (SELECT 1 FROM list_entries e "
+                "WHERE e.list_name = n.list_name AND e.entry_id = n.entry_id "
+                "AND e.removed_at IS NULL)"
+            ).fetchone()
+        self._changed()
+        return int(result[0]) if result else 0
+
+    def remove_list_entry(
+        self, list_name: str, entry_id: str, removed_by: str, reason: str, at: datetime
+    ) -> bool:
+        with self._transaction():
+            result = self._con.execute(
+                "UPDATE list_entries SET removed_at = ?, removed_by = ?, removed_reason = ? "
+                "WHERE list_name = ? AND entry_id = ? AND removed_at IS NULL",
+                [at, removed_by, reason, list_name, entry_id],
+            ).fetchone()
+        self._changed()
+        return bool(result and result[0])
+
+    def list_entries(
+        self, list_name: str | None = None, include_removed: bool = False
+    ) -> pl.DataFrame:
+        clauses, params = [], []
+        if list_name is not None:
+            clauses.append("list_name = ?")
+            params.append(list_name)
+        if not include_removed:
+            clauses.append("removed_at IS NULL")
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        frame = self._frame(
+            f"SELECT {_select(LIST_ENTRY_SCHEMA)} FROM list_entries {where} "
+            "ORDER BY list_name, added_at, entry_id",
+            params,
+        )
+        return conform(frame, LIST_ENTRY_SCHEMA)
+
+
+def _select(schema: dict[str, pl.DataType], prefix: str = "") -> str:
+    return ", ".join(f'{prefix}"{c}"' for c in schema)

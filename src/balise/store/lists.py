@@ -1,0 +1,42 @@
+"""The store's protocol for screening lists (`ListStore`): lists and their entries with
+provenance (`balise.model.lists`). Entries are never deleted: a removal is recorded on the row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+import polars as pl
+
+
+class ListStore(Protocol):
+    """Screening lists and their entries."""
+
+    def create_list(self, record: dict[str, Any]) -> bool:
+        """Create the list `record` (`LIST_SCHEMA` columns); False when one of that name
+        exists (nothing is changed then)."""
+        ...
+
+    def lists(self) -> pl.DataFrame:
+        """Every list (`LIST_SCHEMA`) with `entries` (active, i.e. not removed) and `removed`
+        counts, by name."""
+        ...
+
+    def add_list_entries(self, entries: pl.DataFrame) -> int:
+        """Append the entries (`LIST_ENTRY_SCHEMA`) not already on their list (an entry id with
+        a row not removed); how many were added."""
+        ...
+
+    def remove_list_entry(
+        self, list_name: str, entry_id: str, removed_by: str, reason: str, at: datetime
+    ) -> bool:
+        """Mark the entry removed (the row is kept); False when the list holds no such entry
+        that is not removed already."""
+        ...
+
+    def list_entries(
+        self, list_name: str | None = None, include_removed: bool = False
+    ) -> pl.DataFrame:
+        """The entries (`LIST_ENTRY_SCHEMA`) of `list_name` (of every list when None), removed
+        ones too when `include_removed`, by list, then time added, then entry id."""
+        ...
