@@ -6,6 +6,7 @@ export const SHAPES = [
   'pentagon', 'x',
   'tee', 'eye', 'flag',
   'hourglass', 'key', 'twin', 'door', 'box', 'snowflake', 'octagon',
+  'shield',
 ];
 
 const SIZE = 32;
@@ -163,6 +164,13 @@ function path(ctx, shape, size) {
       const angle = (Math.PI * 2 * i) / 8 + Math.PI / 8;
       ctx.lineTo(c + r * 1.1 * Math.cos(angle), c + r * 1.1 * Math.sin(angle));
     }
+  } else if (shape === 'shield') {
+    // a shield, flat on top and pointed below: a name on a list (list match)
+    ctx.moveTo(c - r, c - r * 1.1);
+    ctx.lineTo(c + r, c - r * 1.1);
+    ctx.lineTo(c + r, c);
+    ctx.quadraticCurveTo(c + r, c + r * 0.8, c, c + r * 1.2);
+    ctx.quadraticCurveTo(c - r, c + r * 0.8, c - r, c);
   } else {
     ctx.arc(c, c, r, 0, Math.PI * 2);
   }
