@@ -115,8 +115,8 @@ class ListIndex:
 
     def candidates(self, query: Entity, max_candidates: int, max_scored: int = 0) -> list[int]:
         """Positions of the entries to score for `query`: identifier matches first, then the
-        `max_candidates` names sharing the most trigrams (by weight), of which the `max_scored` closest by word-sorted edit similarity are kept (all when
-        `max_scored` is 0)."""
+        `max_candidates` names sharing the most trigrams (by weight), of which the `max_scored`
+        closest by word-sorted edit similarity are kept (all when `max_scored` is 0)."""
         return self._candidates_many([query], max_candidates, max_scored)[0]
 
     def _candidates_many(
