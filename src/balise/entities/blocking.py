@@ -7,9 +7,8 @@ the most (rarest) trigrams with its names. Trigrams survive typos,
 transliteration variants and another word order; a name in which every word is misspelt still
 shares most of them.
 
-A query's trigram weights are summed over the names it shares a trigram with only (not over
-the whole list), and `ListIndex.screen_many` screens many queries, each distinct query once,
-optionally over several processes.
+The postings are one array (by trigram, then name), and `ListIndex.screen_many` screens many
+queries, each distinct query once, optionally over several processes.
 """
 
 from __future__ import annotations
@@ -52,23 +51,21 @@ def trigrams(name: PreparedName) -> set[str]:
     return grams
 
 
-def _top(keys: IntArray, weights: FloatArray, keep: int, size: int) -> IntArray:
-    """The `keep` keys of the highest weights, highest first, then by key. When keys tie with
-    the `keep`-th across the cut, those kept are the ones `np.argpartition` keeps on the dense
-    vector of `size` weights (0 for the keys not given), as the index always chose them: which
-    of tied entries are cut is otherwise arbitrary, and kept so that results do not change."""
-    if keep <= 0:
-        return keys[:0]
-    if keys.size > keep:
-        kth = np.partition(weights, keys.size - keep)[keys.size - keep]
-        inside = weights >= kth
-        if size and np.count_nonzero(inside) > keep:
-            dense = np.zeros(size)
-            dense[keys] = weights
-            keys = np.argpartition(-dense, keep - 1)[:keep]
-            return keys[np.lexsort((keys, -dense[keys]))]
-        keys, weights = keys[inside], weights[inside]
-    return keys[np.lexsort((keys, -weights))]
+def _top(keys: IntArray, weights: FloatArray, keep: int) -> IntArray:
+    """The `keep` keys of the highest weights, highest first (ties: the lowest key)."""
+    order = np.lexsort((keys, -weights))[:keep]
+    return keys[order]
+
+
+def _top_dense(weights: FloatArray, keep: int) -> IntArray:
+    """The `keep` positions of the highest non-zero `weights`, highest first, then by position.
+    Of positions tied with the `keep`-th, those kept are the ones `np.argpartition` keeps, as
+    the index has always chosen them (which is otherwise arbitrary)."""
+    top = min(keep, int(np.count_nonzero(weights)))
+    if not top:
+        return np.zeros(0, dtype=np.int64)
+    best = np.argpartition(-weights, top - 1)[:top]
+    return best[np.lexsort((best, -weights[best]))]
 
 
 def query_key(query: Entity) -> Hashable:
@@ -97,6 +94,8 @@ class ListIndex:
                 owners.append(position)
                 self._sorted.append(" ".join(sorted(name.words)))
         self._gram_ids = gram_ids
+        twins: dict[Hashable, int] = {}
+        self._twin = [twins.setdefault(query_key(e), p) for p, e in enumerate(self.entries)]
         self._owner = np.asarray(owners, dtype=np.int64)
         self._first_name = np.searchsorted(self._owner, np.arange(len(self.entries) + 1))
         self._one_name_each = self._owner.size == len(self.entries)
@@ -107,6 +106,7 @@ class ListIndex:
         counts = np.bincount(grams, minlength=len(gram_ids))
         self._posting_start = np.r_[0, np.cumsum(counts)]
         self._posting_size = counts
+        self._sizes = counts.tolist()
         self._idf = [math.log(1 + names / int(c)) for c in counts]
         self._common = max(COMMON_TRIGRAM_MIN_NAMES, int(COMMON_TRIGRAM_SHARE * names))
 
@@ -158,13 +158,12 @@ class ListIndex:
         for name in query.prepared_names:
             grams |= trigrams(name)
         known = sorted(i for g in grams if (i := self._gram_ids.get(g)) is not None)
-        rare = [i for i in known if self._posting_size[i] <= self._common]
+        rare = [i for i in known if self._sizes[i] <= self._common]
         return rare if len(rare) >= RARE_TRIGRAMS_ENOUGH else known
 
     def _by_trigrams(self, queries: Sequence[Entity], max_candidates: int) -> list[list[int]]:
         """Per query, the `max_candidates` entries sharing the most trigram weight with it."""
         out: list[list[int]] = []
-        size = len(self.entries) if self._one_name_each else 0
         start = self._posting_start
         for query in queries:
             grams = self._query_grams(query)
@@ -173,20 +172,35 @@ class ListIndex:
                 continue
             hits = np.concatenate([self._posting[start[g] : start[g + 1]] for g in grams])
             weights = np.repeat([self._idf[g] for g in grams], self._posting_size[grams])
+            if self._one_name_each:  # one name per entry: no grouping
+                per_entry = np.asarray(
+                    np.bincount(hits, weights=weights, minlength=len(self.entries)), np.float64
+                )
+                out.append(_top_dense(per_entry, max_candidates).tolist())
+                continue
             names, inverse = np.unique(hits, return_inverse=True)
-            per_name = np.bincount(inverse, weights=weights)
-            if not self._one_name_each:
-                # Best name per entry: sort by entry then weight, keep each entry's last.
-                entries = self._owner[names]
-                order = np.lexsort((per_name, entries))
-                entries, per_name = entries[order], per_name[order]
-                last = np.r_[entries[1:] != entries[:-1], True]
-                names, per_name = entries[last], per_name[last]
-            out.append(_top(names, per_name, max_candidates, size).tolist())
+            per_name = np.asarray(np.bincount(inverse, weights=weights), np.float64)
+            # Best name per entry: sort by entry then weight, keep each entry's last.
+            entries = self._owner[names]
+            order = np.lexsort((per_name, entries))
+            entries, per_name = entries[order], per_name[order]
+            last = np.r_[entries[1:] != entries[:-1], True]
+            out.append(_top(entries[last], per_name[last], max_candidates).tolist())
         return out
 
     def _scored(self, query: Entity, positions: list[int], params: ScreenParams) -> list[Match]:
-        scored = [(score_entity(query, self.entries[p], params), p) for p in positions]
+        """`score_entity` of each candidate, best first (ties: the earlier list entry); entries
+        alike but for their id (`query_key`) are scored once."""
+        scored: list[tuple[Match, int]] = []
+        done: dict[int, Match] = {}
+        for position in positions:
+            entry = self.entries[position]
+            twin = done.get(self._twin[position])
+            if twin is None:
+                match = done[self._twin[position]] = score_entity(query, entry, params)
+            else:
+                match = Match(entry.id, twin.score, twin.reasons)
+            scored.append((match, position))
         return [match for match, _ in sorted(scored, key=lambda s: (-s[0].score, s[1]))]
 
     def screen(self, query: Entity, params: ScreenParams) -> list[Match]:
