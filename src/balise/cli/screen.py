@@ -4,7 +4,8 @@ One output line per row of NAMES.csv, in order: `query_row` (0-based, without th
 best candidate's `match_id` (the list's row number for a CSV list, the entity id for FtM JSON
 lines) or null when no candidate reaches the threshold, its `score` and `reasons`. A quarantined
 row of NAMES.csv still has its line, with a null score and the quarantine reason. Counts of
-quarantined rows go to stderr.
+quarantined rows go to stderr. `--workers N` screens in N processes; the same name on several
+rows is screened once.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import typer
 
 from balise.cli.context import settings_for
 from balise.entities.blocking import ListIndex
-from balise.entities.match import Entity
+from balise.entities.match import Match
 from balise.entities.params import ScreenParams, screen_params
 from balise.errors import UsageError
 from balise.io.screen_lists import EntityFile, read_entity_file
@@ -29,26 +30,26 @@ COLUMNS = ("query_row", "match_id", "score", "reasons")
 
 
 def screen_rows(
-    index: ListIndex, queries: EntityFile, params: ScreenParams
+    index: ListIndex, queries: EntityFile, params: ScreenParams, workers: int = 1
 ) -> list[dict[str, Any]]:
-    """One output row per query row: the best candidate at or above the threshold, or null."""
-    out: list[dict[str, Any]] = []
-    for number, query in enumerate(queries.rows):
-        out.append(_screen_one(index, number, query, params))
-    return out
+    """One output row per query row: the best candidate at or above the threshold, or null
+    (each distinct query screened once, over `workers` processes)."""
+    kept = [query for query in queries.rows if query is not None]
+    best = iter(index.screen_many(kept, params, workers=workers, keep=1))
+    return [
+        _row(number, None if query is None else next(best), params)
+        for number, query in enumerate(queries.rows)
+    ]
 
 
-def _screen_one(
-    index: ListIndex, number: int, query: Entity | None, params: ScreenParams
-) -> dict[str, Any]:
-    if query is None:
+def _row(number: int, matches: list[Match] | None, params: ScreenParams) -> dict[str, Any]:
+    if matches is None:
         return {
             "query_row": number,
             "match_id": None,
             "score": None,
             "reasons": ["row quarantined"],
         }
-    matches = index.screen(query, params)
     if not matches or matches[0].score < params.match_threshold:
         best = matches[0] if matches else None
         reason = (
@@ -111,18 +112,23 @@ def screen(
             "screen.match_threshold)."
         ),
     ] = None,
+    workers: Annotated[
+        int, typer.Option(help="Processes screening in parallel (each distinct name once).")
+    ] = 1,
 ) -> None:
     """Screen each row of NAMES.csv against LIST: the best candidate, its score and reasons."""
     if output not in ("jsonl", "csv"):
         raise UsageError("--format must be jsonl or csv")
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise UsageError("--threshold must be between 0 and 1")
+    if workers < 1:
+        raise UsageError("--workers must be at least 1")
     _, settings = settings_for(ctx, **{"screen.match_threshold": threshold})
     params = screen_params(settings.values)
     listed = read_entity_file(list_path)
     queries = read_entity_file(names)
     report_quarantine(list_path, listed.quarantined)
     report_quarantine(names, queries.quarantined)
-    rows = screen_rows(ListIndex(listed.entities), queries, params)
+    rows = screen_rows(ListIndex(listed.entities), queries, params, workers)
     write_rows(rows, output, sys.stdout)
     sys.stdout.flush()

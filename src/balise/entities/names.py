@@ -119,6 +119,12 @@ def _weight(word: str) -> int:
     return 1 if word in PARTICLES or letters == 1 else letters
 
 
+@lru_cache(maxsize=200_000)
+def _letters(words: tuple[str, ...]) -> int:
+    """Letters a name's words count for (`_weight`), computed once per name."""
+    return sum(_weight(w) for w in words)
+
+
 def _max_edits(length: int) -> int:
     """Edits accepted between two words of this (longer) length: none up to 3 letters, one up
     to 5, two up to 8, then a quarter. Balise judgement, near logic-v2's allowance."""
@@ -211,8 +217,11 @@ def _joined_pairs(
             for j in sorted(free_b):
                 if j + 1 in free_b and i in free_a:
                     run = side_b[j] + side_b[j + 1]
+                    allowed = _max_edits(len(run)) // 2
+                    if abs(len(side_a[i]) - len(run)) > allowed:
+                        continue  # at least that many edits: not worth computing
                     edits = Levenshtein.distance(side_a[i], run)
-                    if edits <= _max_edits(len(run)) // 2:
+                    if edits <= allowed:
                         joined = side_b[j] + " " + side_b[j + 1]
                         sim = 1.0 - edits / len(run)
                         pair = (
@@ -277,8 +286,8 @@ def align(left: PreparedName, right: PreparedName) -> NameFeatures:
         pairs=tuple(p for _, _, p in pairs) + tuple(joined),
         left_extra=tuple(lw[i] for i in sorted(left_free)),
         right_extra=tuple(rw[j] for j in sorted(right_free)),
-        left_letters=sum(_weight(w) for w in lw),
-        right_letters=sum(_weight(w) for w in rw),
+        left_letters=_letters(lw),
+        right_letters=_letters(rw),
         in_order=order == sorted(order),
         numbers_differ=left.numbers != right.numbers,
         joined_similarity=Levenshtein.normalized_similarity(left.joined, right.joined),
