@@ -31,7 +31,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from balise.cli.context import settings_for
-from balise.cli.output import print_table, write_frames
+from balise.cli.output import TableFormat, print_table, write_frames
 from balise.engine.inspection import (
     DayPlan,
     inspection_setup,
@@ -221,12 +221,6 @@ def score(
     write_frames([scored], output.value)
 
 
-class PlanFormat(StrEnum):
-    table = "table"
-    csv = "csv"
-    jsonl = "jsonl"
-
-
 class MethodChoice(StrEnum):
     auto = "auto"
     exact = "exact"
@@ -288,7 +282,7 @@ def plan(
     ctx: typer.Context,
     site: Annotated[str, typer.Option(help="The site (UN/LOCODE) of the sites table: FRLEH.")],
     day: Annotated[str, typer.Option("--date", help="The day to plan, YYYY-MM-DD (UTC).")],
-    output: Annotated[PlanFormat, typer.Option("--format")] = PlanFormat.table,
+    output: Annotated[TableFormat, typer.Option("--format")] = TableFormat.table,
     model: Annotated[
         Path | None,
         typer.Option(
@@ -327,7 +321,7 @@ def plan(
         rates = performance(store, chosen.site) if report else None
     finally:
         store.close()
-    if output is PlanFormat.table:
+    if output is TableFormat.table:
         print_plan_summary(done, limit=30)
     else:
         write_frames([done.rows], output.value)

@@ -25,7 +25,7 @@ import typer
 
 from balise.alerts.rules import alert_rules
 from balise.cli.context import settings_for
-from balise.cli.output import print_table, write_frames
+from balise.cli.output import TableFormat, print_table, write_frames
 from balise.cli.screen import report_quarantine
 from balise.engine.lists import add_entities, import_file, provenance
 from balise.engine.screening import ScreeningReport, rescreen
@@ -42,12 +42,6 @@ app = typer.Typer(help="Screening lists: create, add, remove, show, import, expo
                   no_args_is_help=True)  # fmt: skip
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-
-class ShowFormat(StrEnum):
-    table = "table"
-    csv = "csv"
-    jsonl = "jsonl"
 
 
 class ExportFormat(StrEnum):
@@ -256,8 +250,8 @@ def show(
     list_name: Annotated[
         str | None, typer.Argument(metavar="[NAME]", help="The list (every list when omitted).")
     ] = None,
-    output: Annotated[ShowFormat, typer.Option("--format", help="table, csv or jsonl.")] = (
-        ShowFormat.table
+    output: Annotated[TableFormat, typer.Option("--format", help="table, csv or jsonl.")] = (
+        TableFormat.table
     ),
     removed: Annotated[bool, typer.Option("--removed", help="Removed entries too.")] = False,
 ) -> None:
@@ -268,7 +262,7 @@ def show(
         else:
             _require_list(store, list_name)
             frame = store.list_entries(list_name, include_removed=removed)
-    if output is not ShowFormat.table:
+    if output is not TableFormat.table:
         write_frames([frame], output.value)
         return
     columns = list(frame.columns) if list_name is None else list(_TABLE_COLUMNS)

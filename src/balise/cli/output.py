@@ -21,6 +21,14 @@ class DataFormat(StrEnum):
     csv = "csv"
 
 
+class TableFormat(StrEnum):
+    """A table on the terminal, or the rows as data."""
+
+    table = "table"
+    csv = "csv"
+    jsonl = "jsonl"
+
+
 def write_frames(
     frames: Iterable[pl.DataFrame], fmt: DataFormat | str, out: TextIO | None = None
 ) -> int:
