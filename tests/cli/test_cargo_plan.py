@@ -5,6 +5,7 @@ shown; user mistakes (unknown site, bad date) one line and exit 2."""
 from __future__ import annotations
 
 import csv
+import json
 import io
 from datetime import date, timedelta
 from pathlib import Path
@@ -122,3 +123,26 @@ def test_bad_sites_table_is_a_clear_error(
     err = capsys.readouterr().err
     assert code == 2
     assert "line 2" in err
+
+
+def test_a_party_screened_onto_a_banned_companies_list_holds_its_boxes(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A company added to a `banned_companies` list is screened against the manifests (a
+    `list_match` on the shipper `Acme Trading S.A.`, written otherwise) and the plan holds its
+    box, saying which list and entry; a company on a list of another kind holds nothing."""
+    ws = ["--workspace", str(workspace)]
+    assert run([*ws, "list", "create", "watch", "--kind", "user"]) == 0
+    assert run([*ws, "list", "add", "watch", "--name", "Shipper 2"]) == 0
+    assert run([*ws, "list", "create", "banned", "--kind", "banned_companies"]) == 0
+    assert run([*ws, "list", "add", "banned", "--name", "ACME TRADING SA"]) == 0
+    capsys.readouterr()
+    code = run([*ws, "cargo", "plan", "--site", "FRLEH", "--date", str(DAY),
+                "--format", "jsonl", "--seed", "3"])  # fmt: skip
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    rows = {r["container_number"]: r for r in map(json.loads, out.out.splitlines())}
+    held = rows[BOXES[3]]
+    assert (held["lane"], held["selected_by"]) == ("red", "held")
+    assert "list banned: ACME TRADING SA" in held["reasons"]
+    assert rows[BOXES[2]]["selected_by"] != "held"

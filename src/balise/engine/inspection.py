@@ -41,6 +41,8 @@ from balise.cargo.ports import load_container_ports
 from balise.cargo.risk import score_containers
 from balise.engine.cargo import CARGO_TYPES
 from balise.engine.targeting import load_model
+from balise.entities.screening import EVENT_TYPE as LIST_MATCH
+from balise.entities.screening import party_key
 from balise.errors import UsageError
 from balise.inspection.estimate import HitRates, hit_rates
 from balise.inspection.params import (
@@ -359,10 +361,13 @@ def plan_day(
     p_cargo = boxes["p_cargo"].to_numpy().astype(np.float64)
     risk = np.clip(1 - (1 - p_cargo) * (1 - p_model), 0.0, 1.0)
     severity = 1 + params.critical_weight * critical
+    listed = banned_list_hits(store)
     held_by = [
-        banned_match([row.get(c) for c in PARTY_COLUMNS], banned) if banned else None
+        (banned_match([row.get(c) for c in PARTY_COLUMNS], banned) if banned else None)
+        or next((listed[k] for c in PARTY_COLUMNS if (k := party_key(row.get(c) or "")) in listed),
+                None)
         for row in boxes.iter_rows(named=True)
-    ]
+    ]  # fmt: skip
     scan = site.scan_minutes(params)
     candidates = Candidates(
         ids=tuple(names),
@@ -413,6 +418,24 @@ def plan_day(
     )  # fmt: skip
     capacity = sum(s.capacity for s in slots)
     return DayPlan(site, day, rows, plan, capacity, gathered)
+
+
+def banned_list_hits(store: Store) -> dict[str, str]:
+    """The manifest parties that screening matched to an active entry of a `banned_companies`
+    list (their stored `list_match` events), by `party_key`: what the plan says of each, the
+    list, the entry and the score. Their boxes are held like those of the banned-parties file."""
+    events = store.find_events(EventFilter(types=(LIST_MATCH,)))
+    hits: dict[str, str] = {}
+    for row in events.sort("score", descending=True).iter_rows(named=True):
+        subject = row["subject"] or {}
+        evidence = json.loads(row["evidence"] or "{}")
+        if subject.get("kind") != "company" or evidence.get("list_kind") != "banned_companies":
+            continue
+        party = str(subject.get("id", ""))
+        score = float(row["score"] or 0)
+        hits.setdefault(party_key(party), f"{party} (list {evidence.get('list')}: "
+                        f"{evidence.get('entry_name')}, score {score:.2f})")  # fmt: skip
+    return hits
 
 
 def _reasons(

@@ -83,7 +83,8 @@ def vessel_queries(vessels: pl.DataFrame) -> list[Query]:
     return queries
 
 
-def _party_key(name: str) -> str:
+def party_key(name: str) -> str:
+    """A party's name as screening keys it: spaces collapsed, case folded."""
     return " ".join(name.split()).casefold()
 
 
@@ -95,7 +96,7 @@ def party_queries(manifests: pl.DataFrame) -> list[Query]:
             name = " ".join((row[role] or "").split())
             if not name:
                 continue
-            party = found.setdefault(_party_key(name), {"name": name, "roles": set(),
+            party = found.setdefault(party_key(name), {"name": name, "roles": set(),
                                                          "bills": [], "times": []})  # fmt: skip
             party["roles"].add(role)
             party["bills"].append(row["bill_of_lading"])
