@@ -5,8 +5,8 @@ shown; user mistakes (unknown site, bad date) one line and exit 2."""
 from __future__ import annotations
 
 import csv
-import json
 import io
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
