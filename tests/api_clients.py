@@ -12,7 +12,7 @@ from balise.api.app import create_app
 from balise.engine.accounts import Actor, create_account, issue_token
 from balise.security.auth_params import AuthParams
 from balise.security.policy import Principal
-from balise.store.accounts import Account
+from balise.store.accounts import Account, AuditQuery
 from balise.workspace import Workspace
 from helpers import TEST_HOSTS
 
@@ -60,3 +60,12 @@ def signed_in(
         headers={"Authorization": f"Bearer {token}"},
         **kwargs,
     )
+
+
+def audit_entries(root: Path, resource: str) -> list[dict[str, Any]]:
+    """The audit entries of the workspace at `root` about `resource`."""
+    store = Workspace(root).open_store()
+    try:
+        return store.audit(AuditQuery(resource=resource)).to_dicts()
+    finally:
+        store.close()

@@ -13,11 +13,10 @@ from typing import Any
 
 import pytest
 
-from api_clients import signed_in
+from api_clients import audit_entries, signed_in
 from balise.cli import detect as detect_cli
 from balise.cli.main import run
 from balise.engine.detect import Geography
-from balise.store.accounts import AuditQuery
 from balise.workspace import Workspace
 
 RECORDS = (
@@ -43,14 +42,6 @@ def cargo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
                       lambda cache_dir, zones=(): Geography(zones=zones or ()))  # fmt: skip
         assert run(["--workspace", str(root), "detect"]) == 0
     return root
-
-
-def _audit(root: Path, resource: str) -> list[dict[str, Any]]:
-    store = Workspace(root).open_store()
-    try:
-        return store.audit(AuditQuery(resource=resource)).to_dicts()
-    finally:
-        store.close()
 
 
 def test_containers_at_risk_by_score_port_and_number_a_page_at_a_time(cargo_root: Path) -> None:
@@ -85,7 +76,8 @@ def test_containers_at_risk_by_score_port_and_number_a_page_at_a_time(cargo_root
                 break
         assert pages == [i["container_number"] for i in items]
         assert api.get("/api/v1/containers", params={"cursor": "nope"}).status_code == 400
-    assert any(top["container_number"] in e["records"] for e in _audit(cargo_root, "container"))
+    entries = audit_entries(cargo_root, "container")
+    assert any(top["container_number"] in e["records"] for e in entries)
 
 
 def _riskiest(api: Any) -> str:
@@ -121,7 +113,7 @@ def test_a_container_with_its_journey_events_risk_and_bills(cargo_root: Path) ->
         unknown = api.get("/api/v1/containers/MSKU9070323")
         assert unknown.status_code == 404
         assert unknown.headers["content-type"].startswith("application/problem+json")
-    audited = _audit(cargo_root, "manifest")
+    audited = audit_entries(cargo_root, "manifest")
     assert audited
     assert audited[0]["user"] == "ana"
 
@@ -146,7 +138,7 @@ def test_the_policy_on_containers_manifests_and_cargo_events(cargo_root: Path) -
         assert api.get(f"/api/v1/containers/{number}/telemetry").status_code == 200
     with signed_in(cargo_root, "sec", roles=("security_officer",), agency="police") as api:
         assert api.get("/api/v1/containers").status_code == 403
-    denied = [e for e in _audit(cargo_root, "container") if e["action"] == "denied"]
+    denied = [e for e in audit_entries(cargo_root, "container") if e["action"] == "denied"]
     assert {e["user"] for e in denied} >= {"port", "sec"}
 
 
@@ -184,7 +176,7 @@ def test_the_command_line_shows_a_container_and_audits_its_releases(cargo_root: 
     assert f"Container {number}" in table.getvalue()
     assert "Risk" in table.getvalue()
     assert any(e["user"].startswith("local:") and number in e["records"]
-               for e in _audit(cargo_root, "container"))  # fmt: skip
+               for e in audit_entries(cargo_root, "container"))  # fmt: skip
     assert run(["--workspace", str(cargo_root), "container", "ABCD1234567"]) == 2
     assert run(["--workspace", str(cargo_root), "container", "MSKU9070323"]) == 2
 

@@ -13,11 +13,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api_clients import signed_in
+from api_clients import audit_entries, signed_in
 from balise.api.app import create_app
 from balise.cli.main import run
-from balise.store.accounts import AuditQuery
-from balise.workspace import Workspace
 from cargo_helpers import PLAN_BOXES, at, plan_workspace
 from helpers import TEST_HOSTS
 from kcs_rows import kcs_csv, kcs_rows
@@ -41,14 +39,6 @@ def _plan(api: Any, seed: int = 3, day: date = DAY) -> dict[str, Any]:
     assert answer.status_code == 201, answer.text
     body: dict[str, Any] = answer.json()
     return body
-
-
-def _audit(root: Path) -> list[dict[str, Any]]:
-    store = Workspace(root).open_store()
-    try:
-        return store.audit(AuditQuery(resource="inspection")).to_dicts()
-    finally:
-        store.close()
 
 
 def test_sites_with_their_capacity(root: Path) -> None:
@@ -109,9 +99,9 @@ def test_plan_pages_lanes_and_audit(root: Path) -> None:
         assert api.get(f"{PLANS}/FRLEH/{DAY}?cursor=nonsense").status_code == 400
     assert seen == [b["container_number"] for b in whole["items"]]
     assert {b["lane"] for b in red} == {"red"}
-    reads = [e for e in _audit(root) if e["action"] == "read"]
+    reads = [e for e in audit_entries(root, "inspection") if e["action"] == "read"]
     assert any(BOXES[3] in (e["records"] or []) for e in reads)
-    changes = [e for e in _audit(root) if e["action"] == "change"]
+    changes = [e for e in audit_entries(root, "inspection") if e["action"] == "change"]
     assert changes
     assert changes[0]["user"] == "ana"
 

@@ -135,9 +135,11 @@ def screen_queries(
     if not rows:
         return empty_events()
     index = ListIndex([entry_entity(row) for row in rows.values()])
+    asked = list(queries)
     events = []
-    for query in queries:
-        for match in index.screen(query.entity, params):
+    for query, matches in zip(asked, index.screen_many([q.entity for q in asked], params),
+                              strict=True):  # fmt: skip
+        for match in matches:
             if match.score >= params.match_threshold:
                 events.append(_event(query, match, rows[match.candidate_id], list_kinds, params))
     if not events:
