@@ -6,8 +6,10 @@ events only to container readers); `balise container NUMBER` on the same workspa
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -203,3 +205,36 @@ def test_a_vessel_risk_names_the_boxes_it_carried_to_container_readers(cargo_roo
         hidden = api.get(f"/api/v1/vessels/{carriers[0]}").json()["risk"]
         assert all(r["kind"] != "cargo" for r in hidden["reasons"])
         assert hidden["withheld"] >= 1
+
+
+def test_the_containers_at_risk_exported_as_the_list_shows_them(cargo_root: Path) -> None:
+    with signed_in(cargo_root, "ana", roles=("analyst",)) as api:
+        listed = api.get("/api/v1/containers", params={"limit": 500}).json()["items"]
+        answer = api.get("/api/v1/exports/containers.csv")
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["content-type"].startswith("text/csv")
+        rows = list(csv.DictReader(io.StringIO(answer.text)))
+        assert [r["container_number"] for r in rows] == [i["container_number"] for i in listed]
+        top = rows[0]
+        assert top["reasons"].split("; ")[0] == listed[0]["reasons"][0]["text"]
+        assert float(top["score"]) == pytest.approx(listed[0]["score"])
+        port = listed[0]["last_port"]
+        at_port = api.get("/api/v1/exports/containers.csv", params={"port": port}).text
+        wanted = api.get("/api/v1/containers", params={"port": port, "limit": 500}).json()
+        assert at_port.count("\n") == len(wanted["items"]) + 1
+        zipped = api.get("/api/v1/exports/containers.csv", params={"bundle": "zip"})
+        with zipfile.ZipFile(io.BytesIO(zipped.content)) as bundle:
+            assert "containers at risk" in bundle.read("README.txt").decode()
+        assert api.get("/api/v1/exports/containers.csv", params={"port": "1"}).status_code == 422
+    with signed_in(cargo_root, "port", roles=("analyst",), agency="port_authority") as api:
+        assert api.get("/api/v1/exports/containers.csv").status_code == 403
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert run(["--workspace", str(cargo_root), "containers", "--format", "csv"]) == 0
+    assert out.getvalue() == answer.text
+    table = io.StringIO()
+    with contextlib.redirect_stdout(table):
+        assert run(["--workspace", str(cargo_root), "containers", "--port", port]) == 0
+    assert f"{len(wanted['items'])} container" in table.getvalue()
+    assert any(e["user"].startswith("local:") and top["container_number"] in e["records"]
+               for e in audit_entries(cargo_root, "container"))  # fmt: skip

@@ -882,6 +882,8 @@ def test_a_container_at_risk_shows_its_journey_and_its_readings(
     row = page.locator(f"#containers li.container-row[data-number={number}]")
     row.wait_for(timeout=10_000)
     assert top["reasons"][0]["text"][:20] in row.inner_text()
+    href = page.locator("#containers-export").get_attribute("href")
+    assert href.endswith(f"/api/v1/exports/containers.csv?port={port}")
     row.locator("button.row").click()
     page.wait_for_selector(f"body[data-container={number}]", timeout=20_000)
     assert f"container={number}" in page.url
@@ -890,6 +892,12 @@ def test_a_container_at_risk_shows_its_journey_and_its_readings(
     assert panel.locator(".risk-section ol.reasons li").count() == len(top["reasons"])
     assert panel.locator("table.legs tbody tr").count() > 0
     assert panel.locator(".container-events li.event").count() == top["events"]
+    journey = api(f"/api/v1/containers/{number}/journey.geojson")
+    ports = [f["properties"]["port"] for f in journey["features"]
+             if f["properties"]["kind"] == "port"]  # fmt: skip
+    labels = page.locator(".journey-label")
+    assert labels.count() == len(ports)
+    assert sorted(label.split(" · ")[0] for label in labels.all_inner_texts()) == sorted(ports)
     readings = api(f"/api/v1/containers/{number}/telemetry")
     if readings:
         assert panel.locator("svg.telemetry-chart g.series").count() > 0

@@ -377,6 +377,11 @@ export function exportUrl(format, filters = {}) {
   return url(`/exports/events.${format}`, filters);
 }
 
+/** The URL that downloads the containers at risk (at `port`, every port when null) as CSV. */
+export function containersExportUrl(port) {
+  return url('/exports/containers.csv', { port: port || undefined });
+}
+
 /** The URL that downloads a vessel's track (with its events) in `format`. */
 export function trackExportUrl(mmsi, format, { since, until } = {}) {
   return url(`/exports/vessels/${mmsi}/track.${format}`, { since, until });

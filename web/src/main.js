@@ -235,6 +235,7 @@ async function loadContainers() {
     select.replaceChildren(new Option('every port', ''), ...data.containerPorts.map(([locode, n]) => new Option(`${locode} (${n})`, locode)));
   }
   $('#container-port').value = port ?? '';
+  $('#containers-export').href = api.containersExportUrl(port);
   $('#containers-count').textContent = String(data.containers.length);
   renderContainers(root, data.containers, { port, q, selected: store.get().container, onPick: openContainer });
   document.body.dataset.containers = String(data.containers.length);

@@ -302,6 +302,7 @@ export function createMap(container, { view, onSelect, onMove, onEvent }) {
     map.getSource(name).setData(data);
   };
   let vessels = EMPTY;
+  const journeyLabels = [];
 
   // drawing a zone: each click adds a vertex, a double click (or `finishDrawing`) closes it
   const drawDraft = () => {
@@ -385,6 +386,16 @@ export function createMap(container, { view, onSelect, onMove, onEvent }) {
     /** A container's journey (`/containers/{number}/journey.geojson`): port points and leg
      * lines; `null` clears it. */
     setJourney(collection) {
+      for (const marker of journeyLabels.splice(0)) marker.remove();
+      const ports = (collection?.features ?? []).filter((f) => f.properties.kind === 'port');
+      for (const { geometry, properties } of ports) {
+        // the map draws no text (no glyphs are shipped), so the port codes are small DOM labels
+        const label = document.createElement('div');
+        label.className = 'journey-label';
+        label.textContent = `${properties.port} · ${properties.roles.join(', ')}`;
+        journeyLabels.push(new maplibregl.Marker({ element: label, anchor: 'left', offset: [9, 0] })
+          .setLngLat(geometry.coordinates).addTo(map));
+      }
       return setData('journey', collection ?? EMPTY);
     },
     setCursor(point) {

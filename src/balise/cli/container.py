@@ -1,4 +1,5 @@
-"""`balise container NUMBER`: a container's record read back from the workspace.
+"""`balise container NUMBER`: a container's record read back from the workspace;
+`balise containers`: the containers at risk, as a table or as data to export.
 
 The command line acts with the rights of the workspace's files (its operator), so it shows what
 the API shows its most trusted reader: the journeys, cargo events, risk, bills of lading, and the
@@ -16,11 +17,16 @@ from typing import Annotated, Any
 import typer
 
 from balise.cli.context import settings_for
-from balise.cli.output import print_table
+from balise.cli.output import TableFormat, print_table, write_frames
 from balise.cli.query import _default
 from balise.cli.users import operator
 from balise.engine.accounts import audit_entry
-from balise.engine.containers import container_record, releases_of
+from balise.engine.containers import (
+    container_record,
+    containers_at_risk,
+    containers_export,
+    releases_of,
+)
 from balise.errors import UsageError
 from balise.model.containers import is_valid_container, normalise_container
 from balise.security.policy import mask_reference
@@ -67,6 +73,48 @@ def container(
         sys.stdout.write(json.dumps(record, default=_default) + "\n")
         return
     _print(record)
+
+
+def containers(
+    ctx: typer.Context,
+    port: Annotated[
+        str | None, typer.Option(help="UN/LOCODE (or terminal): boxes last seen or flagged there.")
+    ] = None,
+    prefix: Annotated[
+        str | None, typer.Option(help="Containers whose number starts with this.")
+    ] = None,
+    min_score: Annotated[
+        float | None, typer.Option(min=0, max=100, help="Risk score (0-100) at least this.")
+    ] = None,
+    output: Annotated[TableFormat, typer.Option("--format", help="table, csv or jsonl.")] = (
+        TableFormat.table
+    ),
+) -> None:
+    """The containers at risk (those with cargo events), highest score first, as the API and
+    the Containers tab list them: at a port, above a score, or by number prefix. The read is
+    written to the audit log with the containers it showed."""
+    number = normalise_container(prefix) if prefix else None
+    workspace, _ = settings_for(ctx)
+    store = workspace.open_store()
+    try:
+        where = port.upper() if port else None
+        found = containers_at_risk(store, prefix=number or None, port=where, min_score=min_score)
+        shown = found["container_number"].to_list()
+        store.append_audit([audit_entry(operator("containers"), "read", "container", shown,
+                                        len(shown))])  # fmt: skip
+    finally:
+        store.close()
+    rows = containers_export(found)
+    if output is not TableFormat.table:
+        write_frames([rows], output.value)
+        return
+    table = [
+        [r["container_number"], f"{r['score']:.0f}", r["band"], str(r["events"]),
+         r["last_port"] or "", _t(r["last_time"]), r["reasons"].split("; ")[0]]
+        for r in rows.iter_rows(named=True)
+    ]  # fmt: skip
+    headers = ["container", "score", "band", "events", "last port", "last seen", "first reason"]
+    print_table(f"{rows.height} container{'' if rows.height == 1 else 's'} at risk", table, headers)
 
 
 def _t(value: Any) -> str:

@@ -226,6 +226,32 @@ def containers_at_risk(
     return frame.sort("score", "container_number", descending=[True, False])
 
 
+EXPORT_COLUMNS: Final = {
+    "container_number": "ISO 6346 number",
+    "score": "risk 0-100",
+    "band": "low, medium, high or critical",
+    "reasons": "why, strongest first, separated by '; '",
+    "events": "cargo events about the box",
+    "event_types": "their types, separated by '|'",
+    "last_port": "UN/LOCODE of its latest actual event",
+    "last_time": "time of its latest actual event, UTC",
+    "last_code": "code of its latest actual event (DCSA)",
+}
+"""The columns of a containers-at-risk export (`balise containers`, the API's export)."""
+
+
+def containers_export(frame: pl.DataFrame) -> pl.DataFrame:
+    """A `containers_at_risk` frame flat for a file: reasons as text, types joined."""
+    texts = [
+        "; ".join(str(reason.get("text", "")) for reason in json.loads(raw or "[]"))
+        for raw in frame["reasons"].to_list()
+    ]
+    return frame.with_columns(
+        pl.Series("reasons", texts, dtype=pl.String()),
+        pl.col("event_types").list.join("|"),
+    ).select(list(EXPORT_COLUMNS))
+
+
 def _last_places(box_events: pl.DataFrame) -> dict[str, dict[str, Any]]:
     actual = box_events.filter(
         pl.col("classifier").fill_null("ACT").str.to_uppercase() == "ACT"

@@ -42,6 +42,7 @@ from balise.api.routers.alerts import (
 )
 from balise.api.routers.events import Statuses, Types, event_filter, workspace_zone
 from balise.api.routers.vessels import vessel_track
+from balise.engine.containers import EXPORT_COLUMNS, containers_at_risk, containers_export
 from balise.geo.zones import Zone
 from balise.io.exports import geojson, kml, mfjson
 from balise.io.exports.csv import csv_chunks, csv_text
@@ -308,6 +309,34 @@ def export_alerts(
                   ALERT_COLUMNS, alerts.height)  # fmt: skip
     data = _alert_file(fmt, alerts, text)
     return _deliver(name, fmt.value, data, text, version, bundle)
+
+
+class TableExport(StrEnum):
+    csv = "csv"
+
+
+@router.get("/api/v1/exports/containers.{fmt}", response_class=Response, responses=RESPONSES,
+            dependencies=[Depends(requires("container"))])  # fmt: skip
+def export_containers(
+    fmt: TableExport, request: Request, store: StoreDep,
+    port: Annotated[str | None, Query(max_length=16, pattern=r"^[A-Za-z]{2}[A-Za-z0-9]{3}",
+                    description="UN/LOCODE (or terminal): boxes last seen or flagged there.")]
+    = None,
+    min_score: Annotated[float | None, Query(ge=0, le=100, description="Risk score (0–100) at "
+                         "least this.")] = None,
+    bundle: Bundle = None,
+) -> Response:  # fmt: skip
+    """The containers at risk as listed by `GET /api/v1/containers` with the same filters
+    (every page), as CSV; `bundle=zip` adds a README.txt."""
+    found = containers_at_risk(store, port=port.upper() if port else None, min_score=min_score)
+    rows = containers_export(found)
+    record_read(request, "container", rows["container_number"].to_list(), rows.height)
+    now, version = datetime.now(UTC), data_version(store)
+    name = f"balise-containers-{_stamp(now)}.{fmt.value}"
+    files = {name: f"{rows.height} containers ({fmt.value})"}
+    filters = {"port": port, "min_score": min_score}
+    text = readme("containers at risk", filters, version, now, files, EXPORT_COLUMNS, rows.height)
+    return _deliver(name, fmt.value, csv_text(rows).encode(), text, version, bundle)
 
 
 def _vessel_events(store: EventStore, mmsi: int, start: Any, end: Any) -> pl.DataFrame:
