@@ -14,6 +14,7 @@ import pytest
 from balise.alerts.rules import alert_rules
 from balise.cargo.params import cargo_params
 from balise.cli.main import run
+from balise.engine.assess import assess_workspace, reassess_vessels
 from balise.engine.cargo import run_cargo_live
 from balise.engine.detect import Geography
 from balise.engine.pipeline import run_pipeline
@@ -214,4 +215,59 @@ def test_the_vessel_risk_takes_in_the_boxes_it_discharged(
     assert run(["--workspace", str(root), "vessel", str(SHIP)]) == 0
     assert f"carried 1 container with cargo events: {COLLECTED} (release fraud" in (
         capsys.readouterr().out.replace("\n", " ")
+    )
+
+
+def test_a_live_batch_rescores_the_vessels_its_boxes_name(tmp_path: Path) -> None:
+    """Live, the vessels named by a batch's boxes are scored again at once, and their rows are
+    those a whole assessment gives; the other vessels' rows are left as they were."""
+    root, paths = tmp_path / "ws", _records(tmp_path)
+    discharged = [json.loads(line) for line in paths["containers"].read_text().splitlines()]
+    discharged[2]["transportDetails"] = {"transportCall": {
+        "modeOfTransport": "VESSEL",
+        "vesselTransport": {"vesselMMSINumber": str(SHIP), "vesselName": "CMA LIBRA"}}}  # fmt: skip
+    paths["containers"].write_text("".join(json.dumps(e) + "\n" for e in discharged))
+    other = AIS.replace("227000001", "227000002").replace("CMA LIBRA", "CMA VIRGO")
+    (tmp_path / "ais.csv").write_text(AIS + other.split("\n", 1)[1])
+    assert run(["--workspace", str(root), "ingest", "ais", str(tmp_path / "ais.csv")]) == 0
+    for kind in (k for k in paths if k != "gate"):
+        assert run(["--workspace", str(root), "ingest", kind, str(paths[kind])]) == 0
+    workspace = Workspace(root)
+    settings = workspace.settings()
+    run_pipeline(workspace, settings, geography=_no_geography)
+    assert run(["--workspace", str(root), "ingest", "gate", str(paths["gate"])]) == 0
+    store = workspace.open_store()
+    try:
+        before = store.table("vessel_risk")
+        assert before is not None
+        old = before.filter(pl.col("mmsi") == SHIP)
+        assert "release fraud" not in old["reasons"][0]
+        rescored: list[frozenset[int]] = []
+
+        def reassess(mmsis: frozenset[int]) -> None:
+            rescored.append(mmsis)
+            reassess_vessels(store, root, mmsis, cargo_params(settings.values).risk)
+
+        gate = store.gate_transactions()
+        changes = run_cargo_live(store, cargo_params(settings.values), Geography(), gate,
+                                 alert_rules(settings.values), reassess)  # fmt: skip
+        live = store.table("vessel_risk")
+        assess_workspace(store, root, cargo_params(settings.values).risk)
+        whole = store.table("vessel_risk")
+    finally:
+        store.close()
+    assert changes.new > 0
+    assert rescored == [frozenset({SHIP})]
+    assert live is not None
+    assert whole is not None
+    mine = live.filter(pl.col("mmsi") == SHIP)
+    assert mine["score"][0] > old["score"][0]
+    assert "release fraud" in mine["reasons"][0]
+    columns = ["mmsi", "score", "band", "reasons"]
+    assert (
+        mine.select(columns).to_dicts()
+        == whole.filter(pl.col("mmsi") == SHIP).select(columns).to_dicts()
+    )
+    assert live.filter(pl.col("mmsi") != SHIP).select(columns).sort("mmsi").to_dicts() == (
+        before.filter(pl.col("mmsi") != SHIP).select(columns).sort("mmsi").to_dicts()
     )

@@ -28,6 +28,7 @@ from balise.cli.ingest import SummaryFormat, read_options
 from balise.cli.output import print_table
 from balise.cli.users import operator
 from balise.engine.accounts import audit_entry
+from balise.engine.assess import reassess_vessels
 from balise.engine.cargo import run_cargo_live
 from balise.engine.detect import default_geography
 from balise.engine.telemetry_listener import ListenOptions, ListenSummary, listen_telemetry
@@ -92,14 +93,18 @@ def _live_detection(
     workspace: Workspace, settings: Settings, store: Store
 ) -> Callable[[pl.DataFrame], None]:
     """The callback detecting the cargo events of each stored batch's boxes (the geography is
-    built once, from the workspace's cache). A batch whose detection fails is said on stderr and
-    listening goes on: its readings are stored, and `balise detect` runs the rules again."""
+    built once, from the workspace's cache), scoring again the vessels they name and refreshing
+    the alerts. A batch whose detection fails is said on stderr and listening goes on: its
+    readings are stored, and `balise detect` runs the rules again."""
     geo = default_geography(workspace.cache_dir, tuple(workspace.zones().zones))
     params, rules = cargo_params(settings.values), alert_rules(settings.values)
 
+    def reassess(mmsis: frozenset[int]) -> None:
+        reassess_vessels(store, workspace.root, mmsis, params.risk)
+
     def detect(readings: pl.DataFrame) -> None:
         try:
-            changes = run_cargo_live(store, params, geo, readings, rules)
+            changes = run_cargo_live(store, params, geo, readings, rules, reassess)
         except Exception as err:  # the readings are stored: detection failing must not stop it
             stderr.print(f"cargo detection failed on a batch, listening on: {err}",
                          highlight=False)  # fmt: skip

@@ -10,12 +10,16 @@ A vessel's risk takes in the containers it carried: the stored cargo events abou
 name the vessel that carried each box (`balise.cargo.risk.vessel_contributions_of_events`), and
 what they add comes in as the reason `cargo` (`score_vessels(carried=...)`). The pipeline runs
 the cargo stage before this one, so the risk sees this run's cargo events.
+
+Live, between two runs, `reassess_vessels` scores again only the vessels a batch's new events
+name (a vessel's score depends on its own events, context and carried boxes alone), replacing
+their rows of `vessel_risk`; voyages and tracking wait for the next run.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -98,20 +102,60 @@ def assess(
     return Assessment(risk.height, bands, tracking.height, time.perf_counter() - started)
 
 
+def _context(root: Path) -> tuple[frozenset[str], pl.DataFrame | None]:
+    """The high-risk ports and the workspace's watchlist."""
+    from balise.geo.gazetteer import load_high_risk_ports
+    from balise.workspace import Workspace
+
+    return frozenset(load_high_risk_ports()["locode"].to_list()), Workspace(root).watchlist()
+
+
+def reassess_vessels(
+    store: Store, root: Path, mmsis: Iterable[int], cargo_risk: CargoRiskParams | None = None
+) -> int:
+    """Score the vessels `mmsis` again as `assess` does (same "now", context and carried boxes)
+    and replace their rows of the stored `vessel_risk`; returns how many were scored."""
+    wanted = sorted(set(mmsis))
+    now = _latest_time(store)
+    if not wanted or now is None:
+        return 0
+    high_risk_ports, watchlist = _context(root)
+    vessels = with_flag(store.vessels()).rename({"flag": "flag_iso2"})
+    vessels = vessels.filter(pl.col("mmsi").is_in(wanted))
+    events = store.events()
+    cargo = events.filter(pl.col("type").is_in(detected_types("cargo")))
+    carried = vessel_contributions_of_events(cargo, now=now, params=cargo_risk)
+    risk = score_vessels(
+        events.filter(pl.col("mmsi").is_in(wanted)),
+        vessels.select("mmsi", "imo", "name", "flag_iso2"),
+        now=now,
+        high_risk_ports=high_risk_ports,
+        watchlist=watchlist,
+        carried=carried.filter(pl.col("mmsi").is_in(wanted)),
+    )
+    scored = risk.height
+    stored = store.table("vessel_risk")
+    if stored is not None:
+        others = stored.filter(~pl.col("mmsi").is_in(wanted))
+        risk = pl.concat([others, risk.select(others.columns).cast(others.schema)])
+    store.save_table("vessel_risk", risk)
+    return scored
+
+
 def assess_workspace(
     store: Store, root: Path, cargo_risk: CargoRiskParams | None = None
 ) -> Assessment:
     """`assess` with the packaged gazetteer, the high-risk port list and the workspace's
     watchlist (`Workspace.watchlist`, when it has one)."""
-    from balise.geo.gazetteer import Gazetteer, load_high_risk_ports, normalise_destination
-    from balise.workspace import Workspace
+    from balise.geo.gazetteer import Gazetteer, normalise_destination
 
     ports = Gazetteer.packaged().ports.select("locode", "lat", "lon")
+    high_risk_ports, watchlist = _context(root)
     return assess(
         store,
         normalise=normalise_destination,
         ports=ports,
-        high_risk_ports=frozenset(load_high_risk_ports()["locode"].to_list()),
-        watchlist=Workspace(root).watchlist(),
+        high_risk_ports=high_risk_ports,
+        watchlist=watchlist,
         cargo_risk=cargo_risk,
     )

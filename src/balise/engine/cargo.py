@@ -15,6 +15,7 @@ the alerts, so a reading that completes an event raises its alert as the batch i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -98,20 +99,44 @@ def run_cargo(store: Store, params: CargoParams, geo: Geography) -> CargoReport 
 
 
 def run_cargo_live(
-    store: Store, params: CargoParams, geo: Geography, readings: pl.DataFrame, rules: AlertRules
+    store: Store,
+    params: CargoParams,
+    geo: Geography,
+    readings: pl.DataFrame,
+    rules: AlertRules,
+    reassess: Callable[[frozenset[int]], object] | None = None,
 ) -> EventChanges:
     """Detect the cargo events of the boxes `readings` (telemetry just stored) are about, store
-    them (retracting only those boxes' stale events) and refresh the alerts."""
+    them (retracting only those boxes' stale events) and refresh the alerts. When anything
+    changed, `reassess` is first given the vessels those boxes' events name, before and after
+    (`engine.assess.reassess_vessels`: their risk, which the alerts' severity reads)."""
     boxes = frozenset(readings["container_number"].unique().to_list())
     if not boxes:
         return EventChanges(0, 0, 0, 0)
     found = gather(store, boxes)
     events = detect_cargo(found, params, shore=geo.shore_nm, port_distance=geo.anchorage_km)
+    before = _boxes_events(store, boxes) if reassess else events.clear()
     scope = RunScope(mmsis=(), containers=tuple(sorted(boxes)))
     changes = store.save_events(events, list(CARGO_TYPES), scope)
     if changes.new or changes.revised or changes.retracted:
+        if reassess is not None:
+            reassess(named_vessels(before) | named_vessels(events))
         AlertStore(store).refresh(rules=rules)
     return changes
+
+
+def _boxes_events(store: Store, boxes: frozenset[str]) -> pl.DataFrame:
+    stored = store.find_events(EventFilter(types=tuple(CARGO_TYPES)))
+    return stored.filter(pl.col("subject").struct.field("id").is_in(sorted(boxes)))
+
+
+def named_vessels(events: pl.DataFrame) -> frozenset[int]:
+    """The MMSIs cargo `events` name as related vessels (the ships that carried the boxes)."""
+    if events.is_empty():
+        return frozenset()
+    related = events["related"].explode().drop_nulls().struct.unnest()
+    vessels = related.filter(pl.col("kind") == "vessel")["id"].cast(pl.Int64, strict=False)
+    return frozenset(vessels.drop_nulls().to_list())
 
 
 def _height(frame: pl.DataFrame | None) -> int:
