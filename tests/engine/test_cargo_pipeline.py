@@ -182,15 +182,20 @@ Length,Width,Draft,Cargo,TransceiverClass
 """
 
 
+def _discharged_by_ship(events: Path) -> None:
+    """Name SHIP as the vessel of the discharge of COLLECTED in the events file."""
+    discharged = [json.loads(line) for line in events.read_text().splitlines()]
+    discharged[2]["transportDetails"] = {"transportCall": {
+        "modeOfTransport": "VESSEL",
+        "vesselTransport": {"vesselMMSINumber": str(SHIP), "vesselName": "CMA LIBRA"}}}  # fmt: skip
+    events.write_text("".join(json.dumps(e) + "\n" for e in discharged))
+
+
 def test_the_vessel_risk_takes_in_the_boxes_it_discharged(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root, paths = tmp_path / "ws", _records(tmp_path)
-    discharged = [json.loads(line) for line in paths["containers"].read_text().splitlines()]
-    discharged[2]["transportDetails"] = {"transportCall": {
-        "modeOfTransport": "VESSEL",
-        "vesselTransport": {"vesselMMSINumber": str(SHIP), "vesselName": "CMA LIBRA"}}}  # fmt: skip
-    paths["containers"].write_text("".join(json.dumps(e) + "\n" for e in discharged))
+    _discharged_by_ship(paths["containers"])
     (tmp_path / "ais.csv").write_text(AIS)
     assert run(["--workspace", str(root), "ingest", "ais", str(tmp_path / "ais.csv")]) == 0
     for kind, path in paths.items():
@@ -222,11 +227,7 @@ def test_a_live_batch_rescores_the_vessels_its_boxes_name(tmp_path: Path) -> Non
     """Live, the vessels named by a batch's boxes are scored again at once, and their rows are
     those a whole assessment gives; the other vessels' rows are left as they were."""
     root, paths = tmp_path / "ws", _records(tmp_path)
-    discharged = [json.loads(line) for line in paths["containers"].read_text().splitlines()]
-    discharged[2]["transportDetails"] = {"transportCall": {
-        "modeOfTransport": "VESSEL",
-        "vesselTransport": {"vesselMMSINumber": str(SHIP), "vesselName": "CMA LIBRA"}}}  # fmt: skip
-    paths["containers"].write_text("".join(json.dumps(e) + "\n" for e in discharged))
+    _discharged_by_ship(paths["containers"])
     other = AIS.replace("227000001", "227000002").replace("CMA LIBRA", "CMA VIRGO")
     (tmp_path / "ais.csv").write_text(AIS + other.split("\n", 1)[1])
     assert run(["--workspace", str(root), "ingest", "ais", str(tmp_path / "ais.csv")]) == 0
