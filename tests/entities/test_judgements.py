@@ -83,7 +83,8 @@ def test_a_confirmed_pair_survives_a_rename() -> None:
     (scored,) = screen_candidates(_vessel("Ocean Stars"), entries, PARAMS, TODAY, judged)
     assert scored.match.reasons[0] == "confirmed same by ana on 2026-11-30"
     assert len(scored.match.reasons) > 1, "the scorer's reasons follow the analyst's"
-    assert scored.scored is not None and scored.scored < 1.0
+    assert scored.scored is not None
+    assert scored.scored < 1.0
     assert review_rows([kept, scored], {}, PARAMS) == [], "judged: out of the queue"
 
 

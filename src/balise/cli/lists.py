@@ -44,9 +44,9 @@ from balise.engine.screening import ScreeningReport, rescreen, review_queue
 from balise.entities.identifiers import normalise_identifier
 from balise.entities.match import Entity
 from balise.entities.params import screen_params
+from balise.entities.screening import SUBJECT_KINDS
 from balise.errors import UsageError
 from balise.io.list_export import write_csv, write_ftm
-from balise.entities.screening import SUBJECT_KINDS
 from balise.model.lists import ENTRY_SCHEMATA, LIST_KINDS
 from balise.settings import Settings
 from balise.store.base import Store
@@ -324,7 +324,7 @@ def _review_cells(row: dict[str, Any]) -> list[str]:
     state = "match" if row["raised"] else "near miss"
     return [f"{row['score']:.3f}", f"{state}, {row['verdict']}" if row["verdict"] else state,
             f"{row['subject_kind']} {row['subject_id']}: {names}",
-            f"{row['list']}/{row['entry_id']}: {row['entry']['name']}",
+            f"{row['list_name']}/{row['entry_id']}: {row['entry']['name']}",
             "; ".join(row["reasons"])]  # fmt: skip
 
 

@@ -105,8 +105,8 @@ def review_queue(
         return []
     queries = [*vessel_queries(stored_vessels(store)), *party_queries(store.manifests())]
     floor = min(params.review_threshold, params.match_threshold)
-    found = screen_candidates(queries, store.list_entries(), params,
-                              today or datetime.now(UTC).date(), store.judgements(), floor)  # fmt: skip
+    day = today or datetime.now(UTC).date()
+    found = screen_candidates(queries, store.list_entries(), params, day, store.judgements(), floor)
     kinds = dict(zip(lists["name"].to_list(), lists["kind"].to_list(), strict=True))
     return review_rows(found, kinds, params)
 

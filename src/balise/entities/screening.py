@@ -221,7 +221,7 @@ def review_rows(
         entry = c.entry
         rows.append({
             "subject_kind": c.query.kind, "subject_id": c.query.subject_id,
-            "subject": c.query.shown, "list": entry["list_name"],
+            "subject": c.query.shown, "list_name": entry["list_name"],
             "list_kind": list_kinds.get(entry["list_name"], ""), "entry_id": entry["entry_id"],
             "entry": _entry_shown(entry), "score": c.match.score,
             "reasons": list(c.match.reasons), "raised": c.match.score >= params.match_threshold,
@@ -229,7 +229,7 @@ def review_rows(
             "note": c.judgement.note if c.judgement else None,
         })  # fmt: skip
     return sorted(rows, key=lambda r: (-r["score"], r["subject_kind"], r["subject_id"],
-                                       r["list"], r["entry_id"]))  # fmt: skip
+                                       r["list_name"], r["entry_id"]))  # fmt: skip
 
 
 def _entry_shown(entry: Mapping[str, Any]) -> dict[str, Any]:
