@@ -22,6 +22,7 @@ const VERDICTS = [
 ];
 
 const dateText = (value) => value ?? '—';
+const count = (n, one, many = `${one}s`) => `${number(n)} ${n === 1 ? one : many}`;
 
 function subjectColumn(row) {
   const s = row.subject ?? {};
@@ -128,7 +129,7 @@ export function createWatchlists(root, { canChange }) {
       queue.replaceChildren(stateMessage('error', `The review queue could not be loaded: ${error.message}`, showQueue));
       return;
     }
-    const head = h('p', { class: 'hint' }, `${number(found.total)} candidates · list matches from score ${number(found.match_threshold, 3)}, near misses from ${number(found.review_threshold, 3)}`);
+    const head = h('p', { class: 'hint' }, `${count(found.total, 'candidate')} · list matches from score ${number(found.match_threshold, 3)}, near misses from ${number(found.review_threshold, 3)}`);
     queue.replaceChildren(head, found.items.length
       ? h('ul', { class: 'review-rows' }, found.items.map((row) => reviewRow(row, { canChange, onJudge: judge })))
       : stateMessage('empty', 'Nothing to judge: every candidate match has been judged, and no near miss is waiting.'));
@@ -168,7 +169,7 @@ export function createWatchlists(root, { canChange }) {
     lists.replaceChildren(...found.map((list) => {
       const body = h('div', { class: 'entries' });
       const item = h('details', { class: 'watchlist', open: list.name === chosen, dataset: { list: list.name } },
-        h('summary', {}, h('strong', {}, list.name), ` · ${KIND_TITLES[list.kind] ?? list.kind} · ${number(list.entries)} entries`,
+        h('summary', {}, h('strong', {}, list.name), ` · ${KIND_TITLES[list.kind] ?? list.kind} · ${count(list.entries, 'entry', 'entries')}`,
           list.removed ? h('span', { class: 'hint' }, ` (${number(list.removed)} removed)`) : null),
         list.description ? h('p', { class: 'hint' }, list.description) : null, body);
       const load = () => {
