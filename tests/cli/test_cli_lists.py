@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from api_clients import audit_entries
 from balise.cli.main import run
 
 DATA = Path(__file__).parents[1] / "data"
@@ -142,3 +143,31 @@ def test_adding_an_entry_twice_is_refused(cli: Cli) -> None:
     code, _, err = cli("list", "add", "u", "--name", "Acme Shipping Ltd")
     assert code == 2
     assert "already holds" in err
+
+
+def test_review_and_judge(cli: Cli, tmp_path: Path) -> None:
+    assert cli("ingest", "ais", str(DATA / "csv" / "dma_26_columns.csv"))[0] == 0
+    assert cli("list", "create", "voi", "--kind", "vessels_of_interest")[0] == 0
+    entry_id = cli("list", "add", "voi", "--name", "Nordic Starr", "--schema", "Vessel")[1].strip()
+    code, out, _ = cli("list", "review", "--format", "jsonl")
+    (row,) = [r for r in _entries(out) if r["entry_id"] == entry_id]
+    assert code == 0
+    assert (row["subject_kind"], row["subject_id"], row["raised"]) == ("vessel", "219000873", True)
+    assert row["reasons"]
+    code, out, _ = cli("list", "review")
+    assert "review queue: 1 candidates" in out
+    code, _, err = cli("list", "judge", "vessel", "219000873", "voi", entry_id, "not-same",
+                       "--note", "another hull")  # fmt: skip
+    assert code == 0
+    assert "1 retracted" in err
+    assert cli("events", "--type", "list_match", "--format", "jsonl")[1] == ""
+    assert entry_id not in cli("list", "review", "--format", "csv")[1]
+    code, _, err = cli("list", "judge", "vessel", "219000873", "voi", entry_id, "maybe")
+    assert code == 2
+    assert "Traceback" not in err
+    entries = audit_entries(tmp_path / "ws", "lists")[::-1]  # oldest first
+    assert [e["route"] for e in entries] == ["balise list create", "balise list add",
+                                             "balise list judge"]  # fmt: skip
+    assert entries[-1]["records"] == [f"voi/{entry_id}"]
+    assert entries[-1]["detail"] == "vessel 219000873 judged not_same"
+    assert all(str(e["user"]).startswith("local:") for e in entries)

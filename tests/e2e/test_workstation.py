@@ -1,7 +1,7 @@
 """The watch officer's day, in a real browser: sign-in, the map on the simulated world, search
 and the dossier, the timebar, triage that survives a reload, and an export of the view; what a
 viewer does not see; the security officer's audit view; one-time links and codes; a customs
-analyst's inspection plan (Targeting).
+analyst's inspection plan (Targeting); a list entry added and its match judged (Lists).
 
 Browser tests: the web application in Debian's headless Chromium, driven by Playwright,
 against the real API served by uvicorn on a small simulated workspace.
@@ -704,6 +704,7 @@ def test_a_viewer_sees_no_triage_export_or_zone_editing(page: Any, api: Api) -> 
     assert not page.locator("#draw-zone").is_visible()
     assert not page.locator("#audit-toggle").is_visible()
     assert not page.locator("[role=tab][data-tab=targeting]").is_visible()
+    assert not page.locator("[role=tab][data-tab=lists]").is_visible()
     # a vessel's alert (the inbox also holds containers' alerts, which open a container)
     vessel_alert = _top_alert(api)["id"]
     page.locator(f"#inbox li.alert[data-id='{vessel_alert}'] button.row").click()
@@ -963,5 +964,54 @@ def test_targeting_plans_a_day_and_records_a_result(
     rates = api(f"/api/v1/inspection/performance?site={TARGET_SITE}")["overall"]
     assert (rates["scanned"], rates["found"]) == (1, 1)
     page.screenshot(path=str(shots / "targeting.png"))
+    assert page.errors == []
+    assert page.external == []
+
+
+def _post(server: str, token: str, path: str, body: dict[str, Any]) -> Any:
+    """POST `body` as JSON to an API path with `token`: its JSON."""
+    request = urllib.request.Request(
+        server + path, data=json.dumps(body).encode(), method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.load(response)
+
+
+def test_lists_add_an_entry_and_judge_its_match(
+    page: Any, api: Api, server: str, tokens: dict[str, str], shots: Path
+) -> None:
+    named = [v for v in api("/api/v1/vessels?limit=200")["items"] if v["name"]]
+    vessel = max(named, key=lambda v: (len(v["name"]), v["mmsi"]))
+    made = {"name": "e2e-voi", "kind": "vessels_of_interest", "description": "browser test"}
+    _post(server, tokens["officer"], "/api/v1/lists", made)
+    _open(page, "/?tab=lists")
+    assert page.locator("[role=tab][data-tab=lists]").is_visible()
+    listed = page.locator("details.watchlist[data-list=e2e-voi]")
+    listed.locator("summary").click()
+    form = listed.locator("form.add-entry")
+    form.locator("input[name=name]").fill(vessel["name"])
+    form.locator("select[name=schema]").select_option("Vessel")
+    form.locator("input[name=source]").fill("MAOC-N bulletin")
+    form.locator("input[name=reason]").fill("suspected carrier")
+    form.locator("button[type=submit]").click()
+    listed.locator("li.list-entry").wait_for(timeout=60_000)
+    (entry,) = api("/api/v1/lists/e2e-voi/entries")["items"]
+    assert entry["added_by"] == "officer"
+    assert "MAOC-N bulletin" in listed.locator("li.list-entry .provenance").inner_text()
+    row = page.locator(f"#review-queue li.review-row[data-subject-id='{vessel['mmsi']}']"
+                       f"[data-entry='{entry['entry_id']}']")  # fmt: skip
+    row.wait_for(timeout=60_000)
+    assert vessel["name"] in row.locator(".side.entry").inner_text()
+    assert row.locator("ol.reasons li").count() >= 1
+    page.screenshot(path=str(shots / "lists.png"))
+    row.locator("button[data-verdict=not_same]").click()
+    row.wait_for(state="detached", timeout=60_000)
+    queue = api("/api/v1/screening/review")["items"]
+    assert not [r for r in queue if r["entry_id"] == entry["entry_id"]
+                and r["subject_id"] == str(vessel["mmsi"])]  # fmt: skip
+    matches = api(f"/api/v1/events?type=list_match&mmsi={vessel['mmsi']}&limit=100")["items"]
+    assert not [m for m in matches if m["status"] == "active"
+                and m["related"][0]["id"] == f"e2e-voi/{entry['entry_id']}"]  # fmt: skip
     assert page.errors == []
     assert page.external == []

@@ -16,9 +16,9 @@ import pytest
 from balise.engine.detect import Geography
 from balise.engine.ingest import Input, ingest_input
 from balise.engine.ingest_records import ingest_records
-from balise.engine.lists import add_entities, provenance
+from balise.engine.lists import add_entities, provenance, record_judgement
 from balise.engine.pipeline import run_pipeline
-from balise.engine.screening import run_screening
+from balise.engine.screening import review_queue, run_screening
 from balise.entities.identifiers import Identifier
 from balise.entities.match import Entity
 from balise.entities.params import ScreenParams
@@ -141,3 +141,29 @@ def test_the_pipeline_screens(tmp_path: Path, store: Store) -> None:
         assert "list_match" in str(row.to_dicts()[0])
     finally:
         reopened.close()
+
+
+def test_a_dismissed_match_stays_away_and_a_confirmed_one_is_certain(store: Store) -> None:
+    _make(store, "voi", "vessels_of_interest")
+    near = Entity("", "Vessel", ("Nordic Starr",))
+    (entry_id,), _ = add_entities(store, "voi", [near], provenance("test"))
+    run_screening(store, PARAMS, TODAY)
+    (match,) = _matches(store)
+    pair = ("vessel", "219000873", "voi", entry_id)
+    assert record_judgement(store, "ana", pair, "not_same", "another hull") is not None
+    dismissed = run_screening(store, PARAMS, TODAY)
+    assert dismissed is not None
+    assert dismissed.changes.retracted == 1
+    assert _matches(store) == []
+    assert review_queue(store, PARAMS, TODAY) == []
+    again = run_screening(store, PARAMS, TODAY)
+    assert again is not None
+    assert (again.changes.new, again.changes.revised) == (0, 0)
+    assert record_judgement(store, "ana", pair, "same") is not None
+    run_screening(store, PARAMS, TODAY)
+    (confirmed,) = _matches(store)
+    assert confirmed["id"] == match["id"]
+    assert confirmed["confidence"] == 1.0
+    assert confirmed["evidence"]["reasons"][0].startswith("confirmed same by ana on ")
+    assert confirmed["evidence"]["judgement"]["verdict"] == "same"
+    assert record_judgement(store, "ana", ("vessel", "1", "voi", "e-none"), "same") is None

@@ -73,6 +73,14 @@ TABLE = [
     (("viewer",), "customs", "export", "read", False),
     (("analyst",), "customs", "watchlist", "read", True),
     (("analyst",), "partner", "watchlist", "read", False),
+    # screening lists: read by those who work the inbox, kept by analysts and admins
+    (("watch_officer",), "navy", "lists", "read", True),
+    (("admin",), "police", "lists", "change", True),
+    (("analyst",), "customs", "lists", "change", True),
+    (("watch_officer",), "customs", "lists", "change", False),
+    (("viewer",), "customs", "lists", "read", False),
+    (("security_officer",), "customs", "lists", "read", False),
+    (("analyst",), "port_authority", "lists", "read", False),
     # unknown resources and actions are refused
     (tuple(ROLES), "customs", "nothing", "read", False),
     (tuple(ROLES), "customs", "picture", "delete", False),

@@ -89,3 +89,15 @@ def test_an_older_store_gets_the_list_tables(tmp_path: Path) -> None:
         assert isinstance(store.list_entries(), pl.DataFrame)
     finally:
         store.close()
+
+
+def test_the_latest_judgement_of_a_pair_is_in_force(any_store: Store) -> None:
+    pair = {"subject_kind": "vessel", "subject_id": "219000873", "list_name": "voi",
+            "entry_id": "e-1", "entry_digest": "d", "note": "", "judged_by": "ana"}  # fmt: skip
+    any_store.add_judgement({**pair, "verdict": "unsure", "judged_at": WHEN})
+    any_store.add_judgement({**pair, "verdict": "not_same", "judged_at": WHEN.replace(hour=10)})
+    any_store.add_judgement({**pair, "entry_id": "e-2", "verdict": "same", "judged_at": WHEN})
+    latest = any_store.judgements()
+    assert sorted(zip(latest["entry_id"], latest["verdict"], strict=True)) == [
+        ("e-1", "not_same"), ("e-2", "same")]  # fmt: skip
+    assert any_store.judgements(latest=False).height == 3

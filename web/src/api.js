@@ -484,3 +484,35 @@ export function recordInspectionResult(result) {
 export function inspectionPerformance(site) {
   return get('/inspection/performance', { site });
 }
+
+// ---- screening lists and the review queue ----------------------------------------------
+
+/** Every screening list: `[{name, kind, description, created_at, created_by, entries, removed}]`. */
+export async function screeningLists() {
+  return itemsOf(await get('/lists'));
+}
+
+/** A list's active entries with their provenance (all pages). */
+export function listEntries(name, maxItems = 5000) {
+  return getAll(`/lists/${encodeURIComponent(name)}/entries`, { limit: 500 }, maxItems);
+}
+
+/** Add an entry `{name, schema, imo, mmsi, source, reason, valid_until, …}`: `{entry, screening}`. */
+export function addListEntry(name, entry) {
+  return request('POST', `/lists/${encodeURIComponent(name)}/entries`, {}, entry);
+}
+
+/** Remove an entry (kept, marked removed): the list matches changed. */
+export function removeListEntry(name, entryId, reason = '') {
+  return request('DELETE', `/lists/${encodeURIComponent(name)}/entries/${encodeURIComponent(entryId)}`, reason ? { reason } : {});
+}
+
+/** The candidate matches still to judge: `{items, total, match_threshold, review_threshold}`. */
+export function reviewQueue(limit = 200) {
+  return get('/screening/review', { limit });
+}
+
+/** Judge a candidate: `{subject_kind, subject_id, list_name, entry_id, verdict, note}`. */
+export function judgeMatch(judgement) {
+  return request('POST', '/screening/judgements', {}, judgement);
+}

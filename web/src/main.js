@@ -16,6 +16,7 @@ import { createMap, PORTS_MIN_ZOOM } from './map.js';
 import { rightsOf } from './rights.js';
 import { setupSearch } from './search.js';
 import { createTargeting } from './targeting.js';
+import { createWatchlists } from './watchlists.js';
 import { renderAccount, signedIn, signInPage } from './session.js';
 import { createStore, filtersOf } from './state.js';
 import { createTimebar } from './timebar.js';
@@ -46,6 +47,7 @@ const timebar = createTimebar($('#timebar'), { onCursor: (t) => cursorMoved(t) }
 let zoneTools = null; // for accounts that may change zones
 let auditView = null; // for security officers
 let targeting = null; // for those who may read inspection plans
+let watchlists = null; // for those who may read the screening lists
 
 function select(mmsi) {
   const { vessel, selection } = store.get();
@@ -540,10 +542,11 @@ function onKey(event) {
 
 function applyTab(chosen) {
   let tab = chosen;
-  const barred = { inbox: !data.rights.inbox, containers: !data.rights.containers, targeting: !data.rights.targeting };
+  const barred = { inbox: !data.rights.inbox, containers: !data.rights.containers, targeting: !data.rights.targeting, lists: !data.rights.lists };
   if (barred[tab]) tab = 'events';
   for (const button of document.querySelectorAll('[role=tab]')) button.setAttribute('aria-selected', String(button.dataset.tab === tab));
   for (const body of document.querySelectorAll('.tab-body')) body.hidden = body.dataset.body !== tab;
+  if (tab === 'lists') watchlists?.show();
 }
 
 store.subscribe((state, changed) => {
@@ -594,6 +597,8 @@ function applyRights() {
   for (const element of document.querySelectorAll('[data-tab=inbox], [data-body=inbox]')) element.hidden = !rights.inbox;
   for (const element of document.querySelectorAll('[data-tab=containers]')) element.hidden = !rights.containers;
   for (const element of document.querySelectorAll('[data-tab=targeting]')) element.hidden = !rights.targeting;
+  for (const element of document.querySelectorAll('[data-tab=lists]')) element.hidden = !rights.lists;
+  if (rights.lists) watchlists = createWatchlists($('#lists-panel'), { canChange: rights.listChange });
   if (rights.targeting) {
     targeting = createTargeting($('#targeting-panel'), {
       canChange: rights.plan,

@@ -6,12 +6,16 @@ on stderr, the good ones kept), `remove` marks an entry removed (its row stays, 
 why), `show` prints a list's entries (or every list), `export` writes a list as FtM or CSV.
 After `add`, `remove` and `import` everything stored is screened again (`list_match` events,
 `balise.engine.screening`), so a new entry finds its vessels and a removed one's matches are
-retracted. Entries are written as `local:<login name>`.
+retracted. `review` prints the candidate matches still to judge (near misses included), `judge`
+records an analyst's verdict on one (same, not-same, unsure), which screening reuses. Entries
+and judgements are written as `local:<login name>`, and every change (create, add, remove,
+import, judge) is written to the audit log.
 """
 
 from __future__ import annotations
 
 import getpass
+import json
 import re
 import sys
 from collections.abc import Iterator
@@ -21,27 +25,43 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import polars as pl
 import typer
 
 from balise.alerts.rules import alert_rules
 from balise.cli.context import settings_for
 from balise.cli.output import TableFormat, print_table, write_frames
 from balise.cli.screen import report_quarantine
-from balise.engine.lists import add_entities, import_file, provenance
-from balise.engine.screening import ScreeningReport, rescreen
+from balise.cli.users import operator
+from balise.engine.lists import (
+    add_entities,
+    audit_change,
+    import_file,
+    provenance,
+    record_judgement,
+)
+from balise.engine.screening import ScreeningReport, rescreen, review_queue
 from balise.entities.identifiers import normalise_identifier
 from balise.entities.match import Entity
 from balise.entities.params import screen_params
+from balise.entities.screening import SUBJECT_KINDS
 from balise.errors import UsageError
 from balise.io.list_export import write_csv, write_ftm
 from balise.model.lists import ENTRY_SCHEMATA, LIST_KINDS
 from balise.settings import Settings
 from balise.store.base import Store
 
-app = typer.Typer(help="Screening lists: create, add, remove, show, import, export.",
+app = typer.Typer(help="Screening lists: create, add, remove, show, import, export; review and "
+                  "judge candidate matches.",
                   no_args_is_help=True)  # fmt: skip
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class Verdict(StrEnum):
+    same = "same"
+    not_same = "not-same"
+    unsure = "unsure"
 
 
 class ExportFormat(StrEnum):
@@ -117,6 +137,7 @@ def create(
     with opened(ctx, create=True) as (store, _):
         if not store.create_list(record):
             raise UsageError(f"a list {name!r} exists already")
+        audit_change(store, operator("list create"), [name], f"list created ({kind})")
     sys.stderr.write(f"list {name} ({kind}) created\n")
 
 
@@ -174,6 +195,8 @@ def add(
         (entry_id,), added = add_entities(store, list_name, [entity], given)
         if not added:
             raise UsageError(f"{list_name} already holds this entry ({entry_id})")
+        audit_change(store, operator("list add"), [f"{list_name}/{entry_id}"],
+                     f"entry added: {entity.names[0]}")  # fmt: skip
         sys.stdout.write(entry_id + "\n")
         _rescreen(store, settings)
 
@@ -201,6 +224,8 @@ def remove(
         _require_list(store, list_name)
         if not store.remove_list_entry(list_name, entry_id, who(), reason, datetime.now(UTC)):
             raise UsageError(f"{list_name} holds no entry {entry_id!r}")
+        audit_change(store, operator("list remove"), [f"{list_name}/{entry_id}"],
+                     f"entry removed: {reason}" if reason else "entry removed")  # fmt: skip
         sys.stderr.write(f"{entry_id} removed from {list_name}\n")
         _rescreen(store, settings)
 
@@ -223,6 +248,8 @@ def import_entries(
         _require_list(store, list_name)
         done = import_file(store, list_name, path, given)
         report_quarantine(path, done.quarantined)
+        audit_change(store, operator("list import"), [list_name], f"{done.added} entries "
+                     f"imported from {path.name} ({done.read} read)")  # fmt: skip
         sys.stderr.write(
             f"{path}: {done.read:,} entries read, {done.added:,} added, "
             f"{done.read - done.added:,} already listed\n"
@@ -286,3 +313,70 @@ def export(
         entries = store.list_entries(list_name).to_dicts()
     (write_ftm if output is ExportFormat.ftm else write_csv)(entries, sys.stdout)
     sys.stdout.flush()
+
+
+_REVIEW_COLUMNS = ("score", "state", "subject", "entry", "reasons")
+
+
+def _review_cells(row: dict[str, Any]) -> list[str]:
+    shown = row["subject"]
+    names = ", ".join(shown.get("names") or [shown.get("name", "")])
+    state = "match" if row["raised"] else "near miss"
+    return [f"{row['score']:.3f}", f"{state}, {row['verdict']}" if row["verdict"] else state,
+            f"{row['subject_kind']} {row['subject_id']}: {names}",
+            f"{row['list_name']}/{row['entry_id']}: {row['entry']['name']}",
+            "; ".join(row["reasons"])]  # fmt: skip
+
+
+@app.command("review")
+def review(
+    ctx: typer.Context,
+    output: Annotated[TableFormat, typer.Option("--format", help="table, csv or jsonl.")] = (
+        TableFormat.table
+    ),
+) -> None:
+    """The candidate matches still to judge, best score first: list matches not judged or
+    judged unsure, and near misses (from `screen.review_threshold`, below
+    `screen.match_threshold`), with the subject, the entry and the reasons."""
+    with opened(ctx) as (store, settings):
+        rows = review_queue(store, screen_params(settings.values))
+    if output is TableFormat.table:
+        cells = [_review_cells(r) for r in rows]
+        print_table(f"review queue: {len(rows):,} candidates", cells, list(_REVIEW_COLUMNS))
+        return
+    if output is TableFormat.csv:
+        flat = [{**r, "subject": json.dumps(r["subject"]), "entry": json.dumps(r["entry"]),
+                 "reasons": "; ".join(r["reasons"])} for r in rows]  # fmt: skip
+        write_frames([pl.DataFrame(flat, infer_schema_length=None)], "csv")
+        return
+    for row in rows:
+        sys.stdout.write(json.dumps(row, default=str) + "\n")
+
+
+@app.command("judge")
+def judge(
+    ctx: typer.Context,
+    subject_kind: Annotated[str, typer.Argument(help=" or ".join(SUBJECT_KINDS) + ".")],
+    subject_id: Annotated[str, typer.Argument(help="An MMSI, or a party's name as screened.")],
+    list_name: Annotated[str, typer.Argument(metavar="LIST", help="The list.")],
+    entry_id: Annotated[str, typer.Argument(help="The entry's id (`balise list review`).")],
+    verdict: Annotated[Verdict, typer.Argument(help="same, not-same or unsure.")],
+    note: Annotated[str, typer.Option(help="Why (kept with the judgement).")] = "",
+) -> None:
+    """Judge a candidate match (the subject and entry of `balise list review`): `not-same`
+    keeps the pair from being raised again (until the entry's names or identifiers change),
+    `same` raises it at full score even after a rename, `unsure` keeps it in the queue. Then
+    screen what is stored again."""
+    if subject_kind not in SUBJECT_KINDS:
+        raise UsageError(f"SUBJECT_KIND must be {' or '.join(SUBJECT_KINDS)}, not "
+                         f"{subject_kind!r}")  # fmt: skip
+    said = verdict.value.replace("-", "_")
+    with opened(ctx) as (store, settings):
+        _require_list(store, list_name)
+        pair = (subject_kind, subject_id, list_name, entry_id)
+        if record_judgement(store, who(), pair, said, note) is None:
+            raise UsageError(f"{list_name} holds no entry {entry_id!r}")
+        audit_change(store, operator("list judge"), [f"{list_name}/{entry_id}"],
+                     f"{subject_kind} {subject_id} judged {said}")  # fmt: skip
+        sys.stderr.write(f"{subject_kind} {subject_id} and {list_name}/{entry_id}: {said}\n")
+        _rescreen(store, settings)

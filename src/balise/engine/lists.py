@@ -1,5 +1,7 @@
 """Lists filled from files and typed entries: the entities become entry rows with their
-provenance (`balise.entities.lists`) and are stored; `balise list` and `balise demo` use it."""
+provenance (`balise.entities.lists`) and are stored; analysts' judgements of candidate matches
+are recorded against the entry as it stands; every change can be audited (`audit_change`).
+`balise list`, the API's list routes and `balise demo` use it."""
 
 from __future__ import annotations
 
@@ -8,10 +10,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
+from balise.engine.accounts import Actor, audit_entry
+from balise.entities.judgements import entry_digest
 from balise.entities.lists import entry_row, new_entry_id
 from balise.entities.match import Entity
 from balise.io.screen_lists import read_entity_file
@@ -59,3 +63,30 @@ def import_file(store: Store, list_name: str, path: Path, given: Mapping[str, An
     found = read_entity_file(path)
     ids, added = add_entities(store, list_name, found.entities, given, own_ids=found.ftm)
     return ListImport(len(ids), added, found.quarantined)
+
+
+AUDITED: Final = "lists"
+"""The policy resource of lists, entries and judgements (`balise.security.policy`)."""
+
+
+def audit_change(store: Store, actor: Actor, records: Sequence[str], detail: str) -> None:
+    """Write an audit entry for a change of lists (`records`: lists or `<list>/<entry id>`)."""
+    store.append_audit([audit_entry(actor, "change", AUDITED, records, detail=detail)])
+
+
+def record_judgement(
+    store: Store, by: str, pair: tuple[str, str, str, str], verdict: str, note: str = ""
+) -> dict[str, Any] | None:
+    """Record `by`'s `verdict` on `pair` (subject kind, subject id, list, entry id) against the
+    entry's matching data as it stands; None (nothing recorded) when the list holds no such
+    active entry."""
+    subject_kind, subject_id, list_name, entry_id = pair
+    entries = store.list_entries(list_name).filter(pl.col("entry_id") == entry_id)
+    if entries.is_empty():
+        return None
+    record = {"subject_kind": subject_kind, "subject_id": subject_id, "list_name": list_name,
+              "entry_id": entry_id, "entry_digest": entry_digest(entries.row(0, named=True)),
+              "verdict": verdict, "note": note, "judged_by": by,
+              "judged_at": datetime.now(UTC)}  # fmt: skip
+    store.add_judgement(record)
+    return record

@@ -6,13 +6,16 @@ Each run screens the whole record again, as the insider and cargo stages do: a l
 beside the AIS, and a list change can make or unmake a match anywhere. Matches found again are
 kept, changed ones revised, and those whose entry was removed or expired, retracted (the event
 store retracts every stored `list_match` the run no longer finds). `balise detect` and
-`balise demo` run it in the pipeline, `balise list add|remove|import` after each change.
+`balise demo` run it in the pipeline, `balise list add|remove|import|judge` and the API's list
+routes after each change. Analysts' judgements are applied (`balise.entities.judgements`), and
+`review_queue` gives the pairs still to judge.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 import polars as pl
 
@@ -23,6 +26,8 @@ from balise.entities.screening import (
     EVENT_TYPE,
     VESSEL_COLUMNS,
     party_queries,
+    review_rows,
+    screen_candidates,
     screen_queries,
     vessel_queries,
 )
@@ -83,9 +88,27 @@ def run_screening(
     parties = party_queries(store.manifests())
     kinds = dict(zip(lists["name"].to_list(), lists["kind"].to_list(), strict=True))
     queries = [*vessel_queries(vessels), *parties]
-    events = screen_queries(queries, entries, kinds, params, today or datetime.now(UTC).date())
+    events = screen_queries(queries, entries, kinds, params, today or datetime.now(UTC).date(),
+                            store.judgements())  # fmt: skip
     changes = store.save_events(events, [EVENT_TYPE])
     return ScreeningReport(lists.height, entries.height, vessels.height, len(parties), changes)
+
+
+def review_queue(
+    store: Store, params: ScreenParams, today: date | None = None
+) -> list[dict[str, Any]]:
+    """The candidate matches an analyst has still to judge (`review_rows`): the `list_match`
+    pairs not judged or judged unsure, and the near misses scoring from
+    `screen.review_threshold`; screened now, against the entries active on `today`."""
+    lists = store.lists()
+    if lists.is_empty():
+        return []
+    queries = [*vessel_queries(stored_vessels(store)), *party_queries(store.manifests())]
+    floor = min(params.review_threshold, params.match_threshold)
+    day = today or datetime.now(UTC).date()
+    found = screen_candidates(queries, store.list_entries(), params, day, store.judgements(), floor)
+    kinds = dict(zip(lists["name"].to_list(), lists["kind"].to_list(), strict=True))
+    return review_rows(found, kinds, params)
 
 
 def rescreen(

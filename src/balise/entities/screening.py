@@ -13,6 +13,10 @@ Pure (no I/O): `balise.engine.screening` reads the store and saves the events.
   whatever its roles: shipper, consignee, notify party. Subject: a `company` whose id is the
   name as first written.
 
+Analysts' judgements of pairs (`balise.entities.judgements`) are applied: a pair judged not the
+same is not raised, one judged the same is raised at full score even when the scorer no longer
+finds it; `review_rows` is the queue of pairs still to judge, near misses included.
+
 An event's id is made of its subject and the list entry (`<list>/<entry id>`): screening again
 finds the same events, a changed score revises one, and a match that no longer holds (the entry
 removed or expired, a renamed party) is retracted by the store.
@@ -20,7 +24,7 @@ removed or expired, a renamed party) is retracted by the store.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any, Final
@@ -29,6 +33,7 @@ import polars as pl
 
 from balise.entities.blocking import ListIndex
 from balise.entities.identifiers import normalise_identifier
+from balise.entities.judgements import Judgement, PairKey, confirmed, in_force
 from balise.entities.lists import entry_active, entry_entity
 from balise.entities.match import Entity, Match
 from balise.entities.params import ScreenParams
@@ -37,6 +42,8 @@ from balise.model.lists import ENTRY_KIND, entry_ref
 from balise.model.schema import UTC_TIME
 
 EVENT_TYPE: Final = "list_match"
+SUBJECT_KINDS: Final = ("vessel", "company")
+"""What screening screens: vessels (id: MMSI) and manifest parties (id: the name as written)."""
 PARTY_ROLES: Final = ("shipper", "consignee", "notify_party")
 """The manifest columns naming a party."""
 MAX_LISTED: Final = 20
@@ -122,38 +129,125 @@ def active_entries(entries: pl.DataFrame, today: date) -> dict[str, dict[str, An
     }
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A query and a list entry it may be: the match (confirmed ones at full score), the entry's
+    row, the judgement in force on the pair (None when not judged) and the scorer's own score
+    (None when the scorer did not find the pair: a confirmed pair whose subject was renamed)."""
+
+    query: Query
+    match: Match
+    entry: Mapping[str, Any]
+    judgement: Judgement | None
+    scored: float | None
+
+    @property
+    def key(self) -> PairKey:
+        return (self.query.kind, self.query.subject_id, self.match.candidate_id)
+
+
+def screen_candidates(
+    queries: Sequence[Query],
+    entries: pl.DataFrame,
+    params: ScreenParams,
+    today: date,
+    judgements: pl.DataFrame | None = None,
+    floor: float | None = None,
+) -> list[Candidate]:
+    """The candidates of `queries` against the entries active on `today` scoring at least
+    `floor` (`params.match_threshold` by default), the `judgements` (`JUDGEMENT_SCHEMA`, latest
+    of each pair) applied: pairs judged `not_same` left out, pairs judged `same` kept at full
+    score whatever the scorer says (`balise.entities.judgements`)."""
+    rows = active_entries(entries, today)
+    if not rows or not queries:
+        return []
+    judged = in_force(judgements, rows) if judgements is not None else {}
+    lowest = params.match_threshold if floor is None else floor
+    index = ListIndex([entry_entity(row) for row in rows.values()])
+    found: dict[PairKey, Candidate] = {}
+    for query, matches in zip(queries, index.screen_many([q.entity for q in queries], params),
+                              strict=True):  # fmt: skip
+        for match in matches:
+            ref = match.candidate_id
+            said = judged.get((query.kind, query.subject_id, ref))
+            if said is not None and said.verdict == "not_same":
+                continue
+            if said is not None and said.verdict == "same":
+                kept = confirmed(ref, said, match)
+            elif match.score >= lowest:
+                kept = match
+            else:
+                continue
+            candidate = Candidate(query, kept, rows[ref], said, match.score)
+            found.setdefault(candidate.key, candidate)
+    by_subject = {(q.kind, q.subject_id): q for q in queries}
+    for (kind, subject_id, ref), said in judged.items():
+        subject = by_subject.get((kind, subject_id))
+        if said.verdict == "same" and subject is not None and (kind, subject_id, ref) not in found:
+            found[(kind, subject_id, ref)] = Candidate(
+                subject, confirmed(ref, said, None), rows[ref], said, None
+            )
+    return list(found.values())
+
+
 def screen_queries(
     queries: Iterable[Query],
     entries: pl.DataFrame,
     list_kinds: Mapping[str, str],
     params: ScreenParams,
     today: date,
+    judgements: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """The `list_match` events of `queries` against the entries active on `today`; `list_kinds`
-    gives each list's kind (for the evidence)."""
-    rows = active_entries(entries, today)
-    if not rows:
-        return empty_events()
-    index = ListIndex([entry_entity(row) for row in rows.values()])
-    asked = list(queries)
-    events = []
-    for query, matches in zip(asked, index.screen_many([q.entity for q in asked], params),
-                              strict=True):  # fmt: skip
-        for match in matches:
-            if match.score >= params.match_threshold:
-                events.append(_event(query, match, rows[match.candidate_id], list_kinds, params))
+    """The `list_match` events of `queries` against the entries active on `today`, the
+    analysts' `judgements` applied (`screen_candidates`); `list_kinds` gives each list's kind
+    (for the evidence)."""
+    found = screen_candidates(list(queries), entries, params, today, judgements)
+    events = [_event(c, list_kinds, params) for c in found]
     if not events:
         return empty_events()
     return pl.DataFrame(events, schema=EVENT_SCHEMA).sort("start", "id")
 
 
-def _event(
-    query: Query,
-    match: Match,
-    entry: Mapping[str, Any],
-    list_kinds: Mapping[str, str],
-    params: ScreenParams,
-) -> dict[str, Any]:
+def review_rows(
+    candidates: Iterable[Candidate], list_kinds: Mapping[str, str], params: ScreenParams
+) -> list[dict[str, Any]]:
+    """The review queue: candidates not judged, or judged `unsure`, best score first, each with
+    its subject, its entry, its reasons and whether screening raised it (a `list_match` event)
+    or only nearly (a score between `screen.review_threshold` and `screen.match_threshold`)."""
+    rows = []
+    for c in candidates:
+        if c.judgement is not None and c.judgement.verdict != "unsure":
+            continue
+        entry = c.entry
+        rows.append({
+            "subject_kind": c.query.kind, "subject_id": c.query.subject_id,
+            "subject": c.query.shown, "list_name": entry["list_name"],
+            "list_kind": list_kinds.get(entry["list_name"], ""), "entry_id": entry["entry_id"],
+            "entry": _entry_shown(entry), "score": c.match.score,
+            "reasons": list(c.match.reasons), "raised": c.match.score >= params.match_threshold,
+            "event_id": _event_id(c), "verdict": c.judgement.verdict if c.judgement else None,
+            "note": c.judgement.note if c.judgement else None,
+        })  # fmt: skip
+    return sorted(rows, key=lambda r: (-r["score"], r["subject_kind"], r["subject_id"],
+                                       r["list_name"], r["entry_id"]))  # fmt: skip
+
+
+def _entry_shown(entry: Mapping[str, Any]) -> dict[str, Any]:
+    shown = {k: entry[k] for k in ("schema", "name", "reason", "source", "added_by")}
+    listed = {k: list(entry[k] or ()) for k in ("aliases", "identifiers", "countries",
+                                                "birth_dates")}  # fmt: skip
+    dates = {k: entry[k].isoformat() if entry[k] is not None else None
+             for k in ("source_date", "added_at", "valid_from", "valid_until")}  # fmt: skip
+    return shown | listed | dates
+
+
+def _event_id(c: Candidate) -> str:
+    return event_id(EVENT_TYPE, c.query.mmsi, "", c.query.kind, c.query.subject_id,
+                    c.match.candidate_id)  # fmt: skip
+
+
+def _event(c: Candidate, list_kinds: Mapping[str, str], params: ScreenParams) -> dict[str, Any]:
+    query, match, entry = c.query, c.match, c.entry
     ref = match.candidate_id
     evidence = {
         "list": entry["list_name"], "list_kind": list_kinds.get(entry["list_name"], ""),
@@ -162,9 +256,10 @@ def _event(
         "listed_for": entry["reason"], "list_source": entry["source"],
         "screened": query.shown, "reasons": list(match.reasons),
     }  # fmt: skip
+    if c.judgement is not None:
+        evidence |= {"judgement": c.judgement.shown(), "scored": c.scored}
     return {
-        "id": event_id(EVENT_TYPE, query.mmsi, "", query.kind, query.subject_id, ref),
-        "type": EVENT_TYPE, "start": query.start, "end": query.end,
+        "id": _event_id(c), "type": EVENT_TYPE, "start": query.start, "end": query.end,
         "lat": query.lat, "lon": query.lon,
         "subject": {"kind": query.kind, "id": query.subject_id},
         "related": [{"kind": ENTRY_KIND, "id": ref}],

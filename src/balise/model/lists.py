@@ -41,6 +41,21 @@ LIST_ENTRY_SCHEMA: Final[dict[str, pl.DataType]] = {
 }  # fmt: skip
 """One entry of a list, with its provenance (see the module docstring)."""
 
+VERDICTS: Final = ("same", "not_same", "unsure")
+"""An analyst's judgement of a candidate match: the screened record is the listed one, is not,
+or the analyst cannot tell yet."""
+
+JUDGEMENT_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "subject_kind": pl.String(), "subject_id": pl.String(), "list_name": pl.String(),
+    "entry_id": pl.String(), "entry_digest": pl.String(), "verdict": pl.String(),
+    "note": pl.String(), "judged_by": pl.String(), "judged_at": UTC_TIME,
+}  # fmt: skip
+"""One judgement of a pair: the screened record (`subject_kind`, `subject_id` as the
+`list_match` event names it: `vessel` and its MMSI, `company` and its name), the list entry, the
+digest of the entry's matching data when judged (`balise.entities.judgements.entry_digest`: a
+judgement holds while the entry is unchanged), the verdict (`VERDICTS`), a note, who and when.
+Judgements are never overwritten: the latest of a pair is the one in force."""
+
 ENTRY_KIND: Final = "list_entry"
 """`subject.kind` of a list entry in an event's `related`; its id is `<list>/<entry id>`."""
 

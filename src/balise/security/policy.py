@@ -17,6 +17,12 @@ shippers and consignees: customs and police analysts only. Inspection plans and 
 (`inspection`) say which boxes the scanners will check: customs and police, read by those who
 work the inbox (not viewers), planned and recorded by analysts.
 
+Screening lists (`lists`) say who and what is suspected, as the alert inbox does: the same
+agencies; read by those who work the inbox (a watch officer must see why a vessel is a
+`list_match`), not by viewers (who see the picture, not suspicions) nor the security officer;
+kept (entries added, removed, imported, candidate matches judged) by analysts, whose work it is,
+and admins, who load the official lists.
+
 Container telemetry (`telemetry`) is part of the operational picture, as AIS positions are:
 where a box is and what its sensors say; every role reads it, every agency. Posting readings
 (`change`) takes the admin or analyst role: Balise has no role for devices or gateways yet, so a
@@ -114,6 +120,15 @@ RESOURCES: Final = {
             {"read": _roles("analyst", "watch_officer")},
             _ENFORCEMENT,
             "vessels of interest",
+        ),
+        Resource(
+            "lists",
+            Sensitivity.SENSITIVE,
+            {"read": _WORKERS, "change": _roles("admin", "analyst")},
+            _ENFORCEMENT,
+            "screening lists (vessels of interest, banned companies, sanctions, users' lists), "
+            "their entries with provenance, the review queue of candidate matches and the "
+            "analysts' judgements: kept by analysts and admins, read by watch officers",
         ),
         Resource(
             "export",

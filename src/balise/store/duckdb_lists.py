@@ -1,4 +1,5 @@
-"""Screening lists in the DuckDB store (`ListStore`): `lists` and `list_entries`, their columns
+"""Screening lists in the DuckDB store (`ListStore`): `lists`, `list_entries` and
+`list_judgements`, their columns
 those of `balise.model.lists`. Stores made before lists existed get the tables when they are
 opened (`migrate_lists`), and a table made by an earlier version the columns added since."""
 
@@ -10,13 +11,15 @@ from typing import Any, Final
 import duckdb
 import polars as pl
 
-from balise.model.lists import LIST_ENTRY_SCHEMA, LIST_SCHEMA
+from balise.model.lists import JUDGEMENT_SCHEMA, LIST_ENTRY_SCHEMA, LIST_SCHEMA
 from balise.model.schema import UTC_TIME, conform
 from balise.store.duckdb_connection import Connected
 
 _TYPES: Final = {pl.String(): "VARCHAR", pl.Date(): "DATE", UTC_TIME: "TIMESTAMPTZ",
                  pl.List(pl.String()): "VARCHAR[]"}  # fmt: skip
-_TABLES: Final = {"lists": LIST_SCHEMA, "list_entries": LIST_ENTRY_SCHEMA}
+_TABLES: Final = {"lists": LIST_SCHEMA, "list_entries": LIST_ENTRY_SCHEMA,
+                  "list_judgements": JUDGEMENT_SCHEMA}  # fmt: skip
+_PAIR: Final = "subject_kind, subject_id, list_name, entry_id"
 
 
 def _columns(schema: dict[str, pl.DataType]) -> dict[str, str]:
@@ -107,6 +110,22 @@ class DuckDBLists(Connected):
             params,
         )
         return conform(frame, LIST_ENTRY_SCHEMA)
+
+    def add_judgement(self, record: dict[str, Any]) -> None:
+        frame = conform(pl.DataFrame([record]), JUDGEMENT_SCHEMA)
+        with self._transaction(), self._registered("new_judgement", frame):
+            self._con.execute(f"INSERT INTO list_judgements BY NAME SELECT "
+                              f"{_select(JUDGEMENT_SCHEMA)} FROM new_judgement")  # fmt: skip
+        self._changed()
+
+    def judgements(self, latest: bool = True) -> pl.DataFrame:
+        qualify = (f"QUALIFY row_number() OVER (PARTITION BY {_PAIR} ORDER BY judged_at DESC) = 1"
+                   if latest else "")  # fmt: skip
+        frame = self._frame(
+            f"SELECT {_select(JUDGEMENT_SCHEMA)} FROM list_judgements {qualify} "
+            f"ORDER BY judged_at, {_PAIR}"
+        )
+        return conform(frame, JUDGEMENT_SCHEMA)
 
 
 def _select(schema: dict[str, pl.DataType], prefix: str = "") -> str:

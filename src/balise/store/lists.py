@@ -1,5 +1,7 @@
 """The store's protocol for screening lists (`ListStore`): lists and their entries with
-provenance (`balise.model.lists`). Entries are never deleted: a removal is recorded on the row."""
+provenance, and analysts' judgements of candidate matches (`balise.model.lists`). Entries are
+never deleted: a removal is recorded on the row; judgements are appended, the latest of a pair
+in force."""
 
 from __future__ import annotations
 
@@ -39,4 +41,13 @@ class ListStore(Protocol):
     ) -> pl.DataFrame:
         """The entries (`LIST_ENTRY_SCHEMA`) of `list_name` (of every list when None), removed
         ones too when `include_removed`, by list, then time added, then entry id."""
+        ...
+
+    def add_judgement(self, record: dict[str, Any]) -> None:
+        """Append the judgement `record` (`JUDGEMENT_SCHEMA` columns)."""
+        ...
+
+    def judgements(self, latest: bool = True) -> pl.DataFrame:
+        """The judgements (`JUDGEMENT_SCHEMA`): the latest of each pair (subject kind and id,
+        list, entry id) when `latest`, else every one; by time judged."""
         ...
