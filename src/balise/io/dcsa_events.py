@@ -29,9 +29,12 @@ keep the fast path.
 
 from __future__ import annotations
 
+import gc
+import io
 import json
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import BinaryIO, Final
 
 import duckdb
@@ -55,6 +58,8 @@ _BLOCK_BYTES: Final = 16 << 20
 """Bytes read at a time (whole lines: the block is completed to the next line end)."""
 _ONE_BY_ONE: Final = 16
 """Below this many lines a failing piece is decoded line by line rather than halved again."""
+_CSV_SEPARATOR: Final = b"\x01"
+"""A byte that is not in a plain block: the separator of the one-column CSV its lines are."""
 _REJECTED_SCHEMA: Final = {
     "source_line": pl.Int64(), "reason": pl.String(), "detail": pl.String(), "raw": pl.String(),
 }  # fmt: skip
@@ -86,13 +91,15 @@ def _line_frames(stream: BinaryIO, max_line_bytes: int) -> Iterator[pl.DataFrame
     while data := stream.read(_BLOCK_BYTES):
         if not data.endswith(b"\n"):
             data += rest_of_line(stream, max_line_bytes)
-        text = data.decode("utf-8", errors="replace")
-        texts = text.split("\n")
-        if texts[-1] == "":  # the block's last line end (not copying the block to drop it)
-            texts.pop()
-        raw = pl.Series("raw", texts, dtype=pl.String())
-        if "\r" in text:
-            raw = raw.str.strip_chars_end("\r")
+        raw = _split_plain(data)
+        if raw is None:
+            text = data.decode("utf-8", errors="replace")
+            texts = text.split("\n")
+            if texts[-1] == "":  # the block's last line end (not copying the block to drop it)
+                texts.pop()
+            raw = pl.Series("raw", texts, dtype=pl.String())
+            if "\r" in text:
+                raw = raw.str.strip_chars_end("\r")
         frame = pl.DataFrame(
             {
                 "source_line": pl.int_range(first, first + raw.len(), eager=True),
@@ -105,23 +112,71 @@ def _line_frames(stream: BinaryIO, max_line_bytes: int) -> Iterator[pl.DataFrame
         yield frame
 
 
+_UNPLAIN: Final = (b"\r", b"\x00", _CSV_SEPARATOR)
+
+
+def _split_plain(data: bytes) -> pl.Series | None:
+    """The lines of a block of plain text (valid UTF-8 without a byte order mark, carriage
+    returns, NUL or `_CSV_SEPARATOR` bytes) split by polars' multi-threaded CSV reader, as
+    `str.split` splits them; None for any other block (split in Python)."""
+    if data.startswith(b"\xef\xbb\xbf") or any(b in data for b in _UNPLAIN):
+        return None
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    lines = data.count(b"\n") + (not data.endswith(b"\n"))
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(data), has_header=False, separator=_CSV_SEPARATOR.decode(),
+            quote_char=None, comment_prefix=None, new_columns=["raw"],
+            schema={"raw": pl.String()}, encoding="utf8",
+        )  # fmt: skip
+    except pl.exceptions.PolarsError:  # pragma: no cover - the checks above leave plain text
+        return None
+    if frame.height != lines:  # pragma: no cover - polars keeps every line
+        return None
+    return frame.to_series().fill_null("")
+
+
 def read_event_lines(stream: BinaryIO, source: str, options: ReadOptions) -> Iterator[RecordBatch]:
     """Batches of the events of a JSON lines `stream` (see the module's docstring): each of
     `options.batch_records` non-blank lines, with the blank lines among them."""
-    size, cap = max(1, options.batch_records), options.max_record_line_bytes
+    yield from _ahead(source, _batch_lines(stream, options), options.max_record_line_bytes)
+
+
+def _batch_lines(stream: BinaryIO, options: ReadOptions) -> Iterator[pl.DataFrame]:
+    """The lines (`_LINES_SCHEMA`) of each batch of a JSON lines `stream`."""
+    size = max(1, options.batch_records)
     pending = pl.DataFrame(schema=_LINES_SCHEMA)
+    for frame in _line_frames(stream, options.max_record_line_bytes):
+        lines = pl.concat([pending, frame])
+        seen = (~lines["blank"]).cum_sum()
+        batch = pl.Series(np.where(lines["blank"], seen // size, (seen - 1) // size))
+        complete = int(seen[-1]) // size if lines.height else 0
+        for index in range(complete):
+            yield lines.filter(batch == index)
+        pending = lines.filter(batch >= complete)
+    if pending.height:
+        yield pending
+
+
+def _ahead(source: str, batches: Iterator[pl.DataFrame], cap: int) -> Iterator[RecordBatch]:
+    """The `events_batch` of each of `batches`, each one made on a thread of its own while the
+    caller stores the one before (DuckDB and polars work outside the interpreter's lock, so
+    decoding a batch and storing the previous one share the CPUs); in order, one ahead."""
     decoder = _Decoder()
     try:
-        for frame in _line_frames(stream, cap):
-            lines = pl.concat([pending, frame])
-            seen = (~lines["blank"]).cum_sum()
-            batch = pl.Series(np.where(lines["blank"], seen // size, (seen - 1) // size))
-            complete = int(seen[-1]) // size if lines.height else 0
-            for index in range(complete):
-                yield events_batch(source, lines.filter(batch == index), cap, decoder)
-            pending = lines.filter(batch >= complete)
-        if pending.height:
-            yield events_batch(source, pending, cap, decoder)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dcsa") as pool:
+            ready: Future[RecordBatch] | None = None
+            for lines in batches:
+                following = pool.submit(events_batch, source, lines, cap, decoder)
+                if ready is not None:
+                    yield ready.result()
+                ready = following
+            if ready is not None:
+                yield ready.result()
     finally:
         decoder.close()
 
@@ -131,7 +186,7 @@ def read_event_array(stream: BinaryIO, source: str, options: ReadOptions) -> Ite
     an input that is not a JSON array is one `bad_json` quarantine row (line 0)."""
     data = stream.read()
     try:
-        items = json.loads(data)
+        items = _loads_untracked(data)
     except (ValueError, RecursionError) as err:
         detail = str(err) if isinstance(err, ValueError) else "nested too deeply"
         yield _whole_input_bad(source, "bad_json", detail, data)
@@ -139,18 +194,32 @@ def read_event_array(stream: BinaryIO, source: str, options: ReadOptions) -> Ite
     if not isinstance(items, list):
         yield _whole_input_bad(source, "bad_json", "not a JSON array", data)
         return
-    size, decoder = max(1, options.batch_records), _Decoder()
+    yield from _ahead(source, _array_lines(items, options), options.max_record_line_bytes)
+
+
+def _loads_untracked(data: bytes) -> object:
+    """`json.loads(data)` with the cyclic garbage collector paused: the millions of objects of a
+    large array (which hold no cycles) would otherwise set it off again and again, each time
+    walking over all those made so far (four times the decoding's own CPU time)."""
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        for start in range(0, len(items), size):
-            texts = [json.dumps(item, ensure_ascii=False) for item in items[start : start + size]]
-            numbers = range(start + 1, start + len(texts) + 1)
-            lines = pl.DataFrame(
-                {"source_line": numbers, "raw": texts, "blank": [False] * len(texts)},
-                schema=_LINES_SCHEMA,
-            )
-            yield events_batch(source, lines, options.max_record_line_bytes, decoder)
+        return json.loads(data)
     finally:
-        decoder.close()
+        if collecting:
+            gc.enable()
+
+
+def _array_lines(items: list[object], options: ReadOptions) -> Iterator[pl.DataFrame]:
+    """The events of each batch of a JSON array as lines (`_LINES_SCHEMA`), one event a line."""
+    size = max(1, options.batch_records)
+    for start in range(0, len(items), size):
+        texts = [json.dumps(item, ensure_ascii=False) for item in items[start : start + size]]
+        numbers = range(start + 1, start + len(texts) + 1)
+        yield pl.DataFrame(
+            {"source_line": numbers, "raw": texts, "blank": [False] * len(texts)},
+            schema=_LINES_SCHEMA,
+        )
 
 
 def _whole_input_bad(source: str, reason: str, detail: str, data: bytes) -> RecordBatch:
