@@ -145,6 +145,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--json", type=Path, help="write the figures there too")
+    parser.add_argument(
+        "--paths", default="read,lines,array", help="which of read, lines, array to time"
+    )
     parser.add_argument("--label", default="", help="a name for the code measured (in --json)")
     args = parser.parse_args()
     load_start = _load()
@@ -152,7 +155,8 @@ def main() -> None:
         texts = events(args.events, args.seed)
         path, array = Path(folder) / "events.jsonl", Path(folder) / "events.json"
         path.write_text("\n".join(texts) + "\n")
-        array.write_text("[\n" + ",\n".join(texts) + "\n]\n")
+        if "array" in args.paths:
+            array.write_text("[\n" + ",\n".join(texts) + "\n]\n")
         del texts
         size = path.stat().st_size
         options = ReadOptions()
@@ -169,14 +173,19 @@ def main() -> None:
             assert result.count("records_stored") == args.events, result.counts
             store.close()
 
+        actions = {
+            "read": ("read only (JSON lines)", read),
+            "lines": ("read + store (JSON lines)", lambda: ingest(path)),
+            "array": ("read + store (JSON array)", lambda: ingest(array)),
+        }
         rows = [
-            ("read only (JSON lines)", *_median_seconds(read, args.runs)),
-            ("read + store (JSON lines)", *_median_seconds(lambda: ingest(path), args.runs)),
-            ("read + store (JSON array)", *_median_seconds(lambda: ingest(array), args.runs)),
+            (actions[name][0], *_median_seconds(actions[name][1], args.runs))
+            for name in args.paths.split(",")
         ]
     load_end = _load()
     command = (
         f"bench/dcsa_ingest_bench.py --events {args.events} --runs {args.runs} --seed {args.seed}"
+        f" --paths {args.paths}"
     )
     report = "\n".join(
         [

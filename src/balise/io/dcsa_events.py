@@ -210,11 +210,16 @@ def _loads_untracked(data: bytes) -> object:
             gc.enable()
 
 
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, check_circular=False)
+"""`json.dumps(item, ensure_ascii=False)` without making an encoder for each item (and without
+looking for cycles, which `json.loads` does not make)."""
+
+
 def _array_lines(items: list[object], options: ReadOptions) -> Iterator[pl.DataFrame]:
     """The events of each batch of a JSON array as lines (`_LINES_SCHEMA`), one event a line."""
     size = max(1, options.batch_records)
     for start in range(0, len(items), size):
-        texts = [json.dumps(item, ensure_ascii=False) for item in items[start : start + size]]
+        texts = [_ENCODER.encode(item) for item in items[start : start + size]]
         numbers = range(start + 1, start + len(texts) + 1)
         yield pl.DataFrame(
             {"source_line": numbers, "raw": texts, "blank": [False] * len(texts)},
@@ -243,7 +248,7 @@ def events_batch(
     source: str, lines: pl.DataFrame, max_line_bytes: int, decoder: _Decoder
 ) -> RecordBatch:
     """The batch of `lines` (`_LINES_SCHEMA`): decoded, mapped, checked."""
-    data = lines.filter(~pl.col("blank"))
+    data = _kept(lines, ~pl.col("blank"))
     long = data["raw"].str.len_bytes() > max_line_bytes
     detail = f"longer than {max_line_bytes} bytes (ingest.max_record_line_bytes)"
     too_long = data.filter(long).select(
@@ -252,7 +257,7 @@ def events_batch(
         pl.lit(detail).alias("detail"),
         "raw",
     )
-    decoded, undecodable = _decode(data.filter(~long).select("source_line", "raw"), decoder)
+    decoded, undecodable = _decode(_kept(data, ~long).select("source_line", "raw"), decoder)
     records, rejected, cleared = map_events(decoded)
     rejected = pl.concat([too_long, undecodable, rejected]).sort("source_line")
     return RecordBatch(
@@ -263,6 +268,13 @@ def events_batch(
         skipped=Counter({"blank_line": lines.height - data.height}),
         cleared=cleared,
     )
+
+
+def _kept(frame: pl.DataFrame, keep: pl.Expr | pl.Series) -> pl.DataFrame:
+    """The rows of `frame` that `keep`, not copying them when that is all of them (the usual
+    case: a batch of lines is a quarter of a gigabyte of text)."""
+    mask = frame.select(keep).to_series() if isinstance(keep, pl.Expr) else keep
+    return frame if mask.all() else frame.filter(mask)
 
 
 class _Decoder:
@@ -297,10 +309,10 @@ class _Decoder:
 def _decode(lines: pl.DataFrame, decoder: _Decoder) -> tuple[pl.DataFrame, pl.DataFrame]:
     """`lines` with their decoded `event`, and the rejected rows of those that are not JSON
     objects: the whole batch at once, else each half, down to single lines."""
-    objects = pl.col("raw").str.strip_chars_start().str.starts_with("{")
+    objects = lines["raw"].str.contains(r"^\s*\{")  # as str.strip_chars_start(), not copying
     others = lines.filter(~objects)
     rejected = [_rejected(number, text) for number, text in others.iter_rows()]
-    decoded, bad = _bisected(lines.filter(objects), decoder)
+    decoded, bad = _bisected(_kept(lines, objects), decoder)
     rows = pl.DataFrame(rejected, schema=_REJECTED_SCHEMA, orient="row")
     return decoded, pl.concat([rows, bad])
 
