@@ -3,13 +3,16 @@
 Generates `--events` realistic 3.0 events (deterministic, `--seed`): boxes travelling between
 real ports, each journey booking -> stuffed -> gated in -> loaded -> discharged -> customs ->
 gated out, with vessels, voyages, seals, documents and terminal positions; writes them as JSON
-lines in a temporary folder, then times, as the median of `--runs` runs, (1) reading only
-(`read_event_lines`, every batch made) and (2) the real ingest path (`ingest_records`, into a
-fresh DuckDB workspace store). Reports events per second and writes
-`bench/results/dcsa_ingest.md`. Target (issue 14): 200,000 events/s end to end. A benchmark, not
-a test.
+lines and as a JSON array in a temporary folder, then times, as the median of `--runs` runs,
+(1) reading the JSON lines only (`read_event_lines`, every batch made) and the real ingest path
+(`ingest_records`, into a fresh DuckDB workspace store) of (2) the JSON lines and (3) the JSON
+array. Prints wall and CPU seconds and events per second, and with `--json` writes them with the
+machine and its load: the record in `bench/results/dcsa_ingest.md` is written from those (it
+keeps the previous figures). The code measured is the `balise` on `PYTHONPATH`: the same script
+measures another checkout (`PYTHONPATH=../main/src`) back to back. Target (issue 14): 200,000
+events/s end to end. A benchmark, not a test.
 
-    PYTHONPATH=src python bench/dcsa_ingest_bench.py --events 1000000 --runs 3
+    PYTHONPATH=src python bench/dcsa_ingest_bench.py --events 1000000 --runs 3 --json after.json
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import balise
 from balise.engine.ingest import Input
 from balise.engine.ingest_records import ingest_records
 from balise.io.dcsa_events import read_event_lines
@@ -33,7 +37,6 @@ from balise.model.containers import check_digit
 from balise.model.record_batch import RecordKind
 from balise.store.duckdb import DuckDBStore
 
-RESULTS = Path(__file__).resolve().parents[1] / "bench" / "results"
 PORTS = [
     ("BRSSZ", "BTP", -23.9214, -46.3422), ("DOCAU", "DPW", 18.4258, -69.6334),
     ("BEANR", "DGD", 51.2856, 4.2717), ("NLRTM", "ECT", 51.9536, 4.0428),
@@ -131,15 +134,30 @@ def _median_seconds(action, runs: int) -> tuple[float, float]:  # type: ignore[n
     return statistics.median(walls), statistics.median(cpus)
 
 
+def _load() -> str:
+    path = Path("/proc/loadavg")
+    return " ".join(path.read_text().split()[:3]) if path.exists() else "?"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--json", type=Path, help="write the figures there too")
+    parser.add_argument(
+        "--paths", default="read,lines,array", help="which of read, lines, array to time"
+    )
+    parser.add_argument("--label", default="", help="a name for the code measured (in --json)")
     args = parser.parse_args()
+    load_start = _load()
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "events.jsonl"
-        path.write_text("\n".join(events(args.events, args.seed)) + "\n")
+        texts = events(args.events, args.seed)
+        path, array = Path(folder) / "events.jsonl", Path(folder) / "events.json"
+        path.write_text("\n".join(texts) + "\n")
+        if "array" in args.paths:
+            array.write_text("[\n" + ",\n".join(texts) + "\n]\n")
+        del texts
         size = path.stat().st_size
         options = ReadOptions()
 
@@ -148,29 +166,36 @@ def main() -> None:
                 for _ in read_event_lines(stream, path.name, options):
                     pass
 
-        def ingest() -> None:
+        def ingest(source: Path) -> None:
             store = DuckDBStore(Path(folder) / f"ws-{time.perf_counter_ns()}.duckdb")
-            item = Input(path.name, lambda: path.open("rb"), size)
+            item = Input(source.name, lambda: source.open("rb"), source.stat().st_size)
             result = ingest_records(RecordKind.CONTAINERS, item, store, options)
             assert result.count("records_stored") == args.events, result.counts
             store.close()
 
-        read_s = _median_seconds(read, args.runs)
-        ingest_s = _median_seconds(ingest, args.runs)
-    rows = [("read only", *read_s), ("read + store (DuckDB)", *ingest_s)]
-    load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
+        actions = {
+            "read": ("read only (JSON lines)", read),
+            "lines": ("read + store (JSON lines)", lambda: ingest(path)),
+            "array": ("read + store (JSON array)", lambda: ingest(array)),
+        }
+        rows = [
+            (actions[name][0], *_median_seconds(actions[name][1], args.runs))
+            for name in args.paths.split(",")
+        ]
+    load_end = _load()
+    command = (
+        f"bench/dcsa_ingest_bench.py --events {args.events} --runs {args.runs} --seed {args.seed}"
+        f" --paths {args.paths}"
+    )
     report = "\n".join(
         [
-            "# DCSA Track & Trace ingest speed",
+            f"`{command}` ({balise.__file__})",
             "",
-            f"`PYTHONPATH=src python bench/dcsa_ingest_bench.py --events {args.events} "
-            f"--runs {args.runs} --seed {args.seed}`",
-            "",
-            f"{args.events:,} DCSA 3.0 events as JSON lines ({size / 1e6:,.0f} MB, "
+            f"{args.events:,} DCSA 3.0 events ({size / 1e6:,.0f} MB as JSON lines, "
             f"{size / args.events:,.0f} bytes an event), batches of {options.batch_records:,}; "
             f"median of {args.runs} runs; {platform.processor() or platform.machine()}, "
-            f"Python {platform.python_version()}, {os.cpu_count()} CPUs, load average {load} "
-            f"at the end, {datetime.now(UTC):%Y-%m-%d}.",
+            f"Python {platform.python_version()}, {os.cpu_count()} CPUs, load average "
+            f"{load_start} before, {load_end} after, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
             "",
             "| path | wall s | events/s | CPU s (all threads) | events per CPU-second |",
             "| --- | ---: | ---: | ---: | ---: |",
@@ -181,12 +206,19 @@ def main() -> None:
             ),
             "",
             "Target (issue 14): 200,000 events/s end to end.",
-            "",
         ]
     )
     print(report)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "dcsa_ingest.md").write_text(report)
+    if args.json:
+        record = {
+            "label": args.label, "command": command, "code": balise.__file__,
+            "events": args.events, "bytes": size, "runs": args.runs,
+            "batch_records": options.batch_records, "cpus": os.cpu_count(),
+            "python": platform.python_version(), "load_before": load_start,
+            "load_after": load_end, "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "paths": [{"path": n, "wall_s": w, "cpu_s": c} for n, w, c in rows],
+        }  # fmt: skip
+        args.json.write_text(json.dumps(record, indent=1) + "\n")
 
 
 if __name__ == "__main__":

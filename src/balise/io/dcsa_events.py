@@ -20,18 +20,25 @@ the other checks do not quarantine it.
 Not read: `eventRouting`, addresses, IoT device details and the reefer measurements other than
 the supply and return air temperatures and the set point.
 
-Speed: a batch is decoded in one call of DuckDB's JSON reader (`from_json` into the shape's
-types, on an in-memory connection of the reader's own: it decodes these events in less than
-half the CPU time polars' `str.json_decode` takes) and mapped column-wise with polars; a batch
-holding malformed JSON is split in halves until the bad lines stand alone, so the good lines
-keep the fast path.
+Speed: a block of plain lines (valid UTF-8 without carriage returns, NUL bytes or a byte order
+mark: nearly every block) is split by polars' multi-threaded CSV reader as one text column,
+any other block in Python, with the same lines either way; a batch is decoded in one call of
+DuckDB's JSON reader (`from_json` into the shape's types, on an in-memory connection of the
+reader's own: it decodes these events in less than half the CPU time polars' `str.json_decode`
+takes) and mapped column-wise with polars, on a thread of its own while the batch before is
+stored; a batch holding malformed JSON is split in halves until the bad lines stand alone, so
+the good lines keep the fast path. A JSON array is parsed with the cyclic garbage collector
+paused (its millions of objects would set it off again and again).
 """
 
 from __future__ import annotations
 
+import gc
+import io
 import json
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import BinaryIO, Final
 
 import duckdb
@@ -55,6 +62,8 @@ _BLOCK_BYTES: Final = 16 << 20
 """Bytes read at a time (whole lines: the block is completed to the next line end)."""
 _ONE_BY_ONE: Final = 16
 """Below this many lines a failing piece is decoded line by line rather than halved again."""
+_CSV_SEPARATOR: Final = b"\x01"
+"""A byte that is not in a plain block: the separator of the one-column CSV its lines are."""
 _REJECTED_SCHEMA: Final = {
     "source_line": pl.Int64(), "reason": pl.String(), "detail": pl.String(), "raw": pl.String(),
 }  # fmt: skip
@@ -86,13 +95,15 @@ def _line_frames(stream: BinaryIO, max_line_bytes: int) -> Iterator[pl.DataFrame
     while data := stream.read(_BLOCK_BYTES):
         if not data.endswith(b"\n"):
             data += rest_of_line(stream, max_line_bytes)
-        text = data.decode("utf-8", errors="replace")
-        texts = text.split("\n")
-        if texts[-1] == "":  # the block's last line end (not copying the block to drop it)
-            texts.pop()
-        raw = pl.Series("raw", texts, dtype=pl.String())
-        if "\r" in text:
-            raw = raw.str.strip_chars_end("\r")
+        raw = _split_plain(data)
+        if raw is None:
+            text = data.decode("utf-8", errors="replace")
+            texts = text.split("\n")
+            if texts[-1] == "":  # the block's last line end (not copying the block to drop it)
+                texts.pop()
+            raw = pl.Series("raw", texts, dtype=pl.String())
+            if "\r" in text:
+                raw = raw.str.strip_chars_end("\r")
         frame = pl.DataFrame(
             {
                 "source_line": pl.int_range(first, first + raw.len(), eager=True),
@@ -105,23 +116,71 @@ def _line_frames(stream: BinaryIO, max_line_bytes: int) -> Iterator[pl.DataFrame
         yield frame
 
 
+_UNPLAIN: Final = (b"\r", b"\x00", _CSV_SEPARATOR)
+
+
+def _split_plain(data: bytes) -> pl.Series | None:
+    """The lines of a block of plain text (valid UTF-8 without a byte order mark, carriage
+    returns, NUL or `_CSV_SEPARATOR` bytes) split by polars' multi-threaded CSV reader, as
+    `str.split` splits them; None for any other block (split in Python)."""
+    if data.startswith(b"\xef\xbb\xbf") or any(b in data for b in _UNPLAIN):
+        return None
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    lines = data.count(b"\n") + (not data.endswith(b"\n"))
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(data), has_header=False, separator=_CSV_SEPARATOR.decode(),
+            quote_char=None, comment_prefix=None, new_columns=["raw"],
+            schema={"raw": pl.String()}, encoding="utf8",
+        )  # fmt: skip
+    except pl.exceptions.PolarsError:  # pragma: no cover - the checks above leave plain text
+        return None
+    if frame.height != lines:  # pragma: no cover - polars keeps every line
+        return None
+    return frame.to_series().fill_null("")
+
+
 def read_event_lines(stream: BinaryIO, source: str, options: ReadOptions) -> Iterator[RecordBatch]:
     """Batches of the events of a JSON lines `stream` (see the module's docstring): each of
     `options.batch_records` non-blank lines, with the blank lines among them."""
-    size, cap = max(1, options.batch_records), options.max_record_line_bytes
+    yield from _ahead(source, _batch_lines(stream, options), options.max_record_line_bytes)
+
+
+def _batch_lines(stream: BinaryIO, options: ReadOptions) -> Iterator[pl.DataFrame]:
+    """The lines (`_LINES_SCHEMA`) of each batch of a JSON lines `stream`."""
+    size = max(1, options.batch_records)
     pending = pl.DataFrame(schema=_LINES_SCHEMA)
+    for frame in _line_frames(stream, options.max_record_line_bytes):
+        lines = pl.concat([pending, frame])
+        seen = (~lines["blank"]).cum_sum()
+        batch = pl.Series(np.where(lines["blank"], seen // size, (seen - 1) // size))
+        complete = int(seen[-1]) // size if lines.height else 0
+        for index in range(complete):
+            yield lines.filter(batch == index)
+        pending = lines.filter(batch >= complete)
+    if pending.height:
+        yield pending
+
+
+def _ahead(source: str, batches: Iterator[pl.DataFrame], cap: int) -> Iterator[RecordBatch]:
+    """The `events_batch` of each of `batches`, each one made on a thread of its own while the
+    caller stores the one before (DuckDB and polars work outside the interpreter's lock, so
+    decoding a batch and storing the previous one share the CPUs); in order, one ahead."""
     decoder = _Decoder()
     try:
-        for frame in _line_frames(stream, cap):
-            lines = pl.concat([pending, frame])
-            seen = (~lines["blank"]).cum_sum()
-            batch = pl.Series(np.where(lines["blank"], seen // size, (seen - 1) // size))
-            complete = int(seen[-1]) // size if lines.height else 0
-            for index in range(complete):
-                yield events_batch(source, lines.filter(batch == index), cap, decoder)
-            pending = lines.filter(batch >= complete)
-        if pending.height:
-            yield events_batch(source, pending, cap, decoder)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dcsa") as pool:
+            ready: Future[RecordBatch] | None = None
+            for lines in batches:
+                following = pool.submit(events_batch, source, lines, cap, decoder)
+                if ready is not None:
+                    yield ready.result()
+                ready = following
+            if ready is not None:
+                yield ready.result()
     finally:
         decoder.close()
 
@@ -131,7 +190,7 @@ def read_event_array(stream: BinaryIO, source: str, options: ReadOptions) -> Ite
     an input that is not a JSON array is one `bad_json` quarantine row (line 0)."""
     data = stream.read()
     try:
-        items = json.loads(data)
+        items = _loads_untracked(data)
     except (ValueError, RecursionError) as err:
         detail = str(err) if isinstance(err, ValueError) else "nested too deeply"
         yield _whole_input_bad(source, "bad_json", detail, data)
@@ -139,18 +198,37 @@ def read_event_array(stream: BinaryIO, source: str, options: ReadOptions) -> Ite
     if not isinstance(items, list):
         yield _whole_input_bad(source, "bad_json", "not a JSON array", data)
         return
-    size, decoder = max(1, options.batch_records), _Decoder()
+    yield from _ahead(source, _array_lines(items, options), options.max_record_line_bytes)
+
+
+def _loads_untracked(data: bytes) -> object:
+    """`json.loads(data)` with the cyclic garbage collector paused: the millions of objects of a
+    large array (which hold no cycles) would otherwise set it off again and again, each time
+    walking over all those made so far (four times the decoding's own CPU time)."""
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        for start in range(0, len(items), size):
-            texts = [json.dumps(item, ensure_ascii=False) for item in items[start : start + size]]
-            numbers = range(start + 1, start + len(texts) + 1)
-            lines = pl.DataFrame(
-                {"source_line": numbers, "raw": texts, "blank": [False] * len(texts)},
-                schema=_LINES_SCHEMA,
-            )
-            yield events_batch(source, lines, options.max_record_line_bytes, decoder)
+        return json.loads(data)
     finally:
-        decoder.close()
+        if collecting:
+            gc.enable()
+
+
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, check_circular=False)
+"""`json.dumps(item, ensure_ascii=False)` without making an encoder for each item (and without
+looking for cycles, which `json.loads` does not make)."""
+
+
+def _array_lines(items: list[object], options: ReadOptions) -> Iterator[pl.DataFrame]:
+    """The events of each batch of a JSON array as lines (`_LINES_SCHEMA`), one event a line."""
+    size = max(1, options.batch_records)
+    for start in range(0, len(items), size):
+        texts = [_ENCODER.encode(item) for item in items[start : start + size]]
+        numbers = range(start + 1, start + len(texts) + 1)
+        yield pl.DataFrame(
+            {"source_line": numbers, "raw": texts, "blank": [False] * len(texts)},
+            schema=_LINES_SCHEMA,
+        )
 
 
 def _whole_input_bad(source: str, reason: str, detail: str, data: bytes) -> RecordBatch:
@@ -174,7 +252,7 @@ def events_batch(
     source: str, lines: pl.DataFrame, max_line_bytes: int, decoder: _Decoder
 ) -> RecordBatch:
     """The batch of `lines` (`_LINES_SCHEMA`): decoded, mapped, checked."""
-    data = lines.filter(~pl.col("blank"))
+    data = _kept(lines, ~pl.col("blank"))
     long = data["raw"].str.len_bytes() > max_line_bytes
     detail = f"longer than {max_line_bytes} bytes (ingest.max_record_line_bytes)"
     too_long = data.filter(long).select(
@@ -183,7 +261,7 @@ def events_batch(
         pl.lit(detail).alias("detail"),
         "raw",
     )
-    decoded, undecodable = _decode(data.filter(~long).select("source_line", "raw"), decoder)
+    decoded, undecodable = _decode(_kept(data, ~long).select("source_line", "raw"), decoder)
     records, rejected, cleared = map_events(decoded)
     rejected = pl.concat([too_long, undecodable, rejected]).sort("source_line")
     return RecordBatch(
@@ -194,6 +272,13 @@ def events_batch(
         skipped=Counter({"blank_line": lines.height - data.height}),
         cleared=cleared,
     )
+
+
+def _kept(frame: pl.DataFrame, keep: pl.Expr | pl.Series) -> pl.DataFrame:
+    """The rows of `frame` that `keep`, not copying them when that is all of them (the usual
+    case: a batch of lines is a quarter of a gigabyte of text)."""
+    mask = frame.select(keep).to_series() if isinstance(keep, pl.Expr) else keep
+    return frame if mask.all() else frame.filter(mask)
 
 
 class _Decoder:
@@ -228,10 +313,10 @@ class _Decoder:
 def _decode(lines: pl.DataFrame, decoder: _Decoder) -> tuple[pl.DataFrame, pl.DataFrame]:
     """`lines` with their decoded `event`, and the rejected rows of those that are not JSON
     objects: the whole batch at once, else each half, down to single lines."""
-    objects = pl.col("raw").str.strip_chars_start().str.starts_with("{")
+    objects = lines["raw"].str.contains(r"^\s*\{")  # as str.strip_chars_start(), not copying
     others = lines.filter(~objects)
     rejected = [_rejected(number, text) for number, text in others.iter_rows()]
-    decoded, bad = _bisected(lines.filter(objects), decoder)
+    decoded, bad = _bisected(_kept(lines, objects), decoder)
     rows = pl.DataFrame(rejected, schema=_REJECTED_SCHEMA, orient="row")
     return decoded, pl.concat([rows, bad])
 

@@ -383,7 +383,11 @@ def map_events(decoded: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, Count
     rejected = frame.filter(pl.col("reason").is_not_null()).select(
         "source_line", "reason", "detail", "raw"
     )
-    kept = frame.filter(pl.col("reason").is_null()).with_columns(_checked_values(valid_container))
+    kept = (  # without the lines and their decoded events: not copied
+        frame.drop("raw", "event")
+        .filter(pl.col("reason").is_null())
+        .with_columns(_checked_values(valid_container))
+    )
     tallies = kept.select(
         (pl.col(read).is_not_null() & pl.col(stored).is_null()).sum().alias(str(i))
         for i, (_, read, stored) in enumerate(_CLEARED)

@@ -1,0 +1,170 @@
+"""The fast path of the Track & Trace reader (plain blocks split by polars' CSV reader, each batch
+decoded on a thread while the one before is stored) stores exactly what the Python path does:
+the same rows, the same quarantine rows with their reasons and line numbers, the same counts."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from balise.engine.ingest import Input
+from balise.engine.ingest_records import ingest_records
+from balise.io import dcsa_events
+from balise.model.batch import ReadOptions
+from balise.model.record_batch import RecordBatch, RecordKind
+from balise.store.duckdb import DuckDBStore
+
+CARGO = Path(__file__).parents[1] / "data" / "cargo"
+OPTIONS = ReadOptions(batch_records=37, max_record_line_bytes=3000)
+
+
+def _python_split(data: bytes) -> None:
+    return None
+
+
+def synthetic(seed: int, count: int = 200) -> list[str]:
+    """`count` lines: the journey's events under new ids, 2.x events, and some bad lines (not
+    JSON, cut, blank, a bad container number, an unknown code, a bad time, non-ASCII text)."""
+    rng = random.Random(seed)
+    journey = [
+        line for line in (CARGO / "dcsa-journey.jsonl").read_text().splitlines() if _is_event(line)
+    ]
+    array = json.loads((CARGO / "dcsa-v2-array.json").read_text())
+    v2 = [json.dumps(item) for item in array if isinstance(item, dict)]
+    lines: list[str] = []
+    for index in range(count):
+        roll = rng.random()
+        template = rng.choice(journey if roll < 0.7 else v2)
+        event = json.loads(template)
+        event["eventID"] = f"{event.get('eventID', 'e')}-{index}"
+        if roll < 0.05:
+            lines.append("{not json " + str(index))
+        elif roll < 0.08:
+            lines.append(json.dumps(event)[: rng.randrange(5, 60)])
+        elif roll < 0.11:
+            lines.append(rng.choice(["", "   ", "\t"]))
+        elif roll < 0.13:
+            event["equipmentReference"] = "ABCU1234567"  # wrong check digit
+            event.setdefault("equipmentDetails", {})["equipmentReference"] = "ABCU1234567"
+            lines.append(json.dumps(event))
+        elif roll < 0.15:
+            event["eventDateTime"] = "yesterday"
+            lines.append(json.dumps(event))
+        elif roll < 0.17:
+            event["eventType"] = "WEATHER"
+            event.setdefault("eventClassification", {})["eventType"] = "WEATHER"
+            lines.append(json.dumps(event))
+        elif roll < 0.20:
+            event["eventID"] = f" \u00a0{event['eventID']}\u3000"  # trimmed as Unicode space
+            lines.append(json.dumps(event, ensure_ascii=rng.random() < 0.5))
+        elif roll < 0.22:
+            lines.append("[1, 2]")
+        else:
+            lines.append(json.dumps(event))
+    return lines
+
+
+Stored = tuple[pl.DataFrame, pl.DataFrame, list[tuple[object, ...]]]
+
+
+def _ingest(data: bytes, name: str, folder: Path) -> Stored:
+    path = folder / name
+    path.write_bytes(data)
+    store = DuckDBStore(":memory:")
+    item = Input(name, lambda: path.open("rb"), path.stat().st_size)
+    result = ingest_records(RecordKind.CONTAINERS, item, store, OPTIONS)
+    rows = store.container_events(retracted=True).sort("source_line")
+    quarantine = store.quarantine().select("source_line", "reason", "detail", "raw")
+    counts = sorted(result.counts.rows())
+    store.close()
+    return rows, quarantine.sort("source_line"), counts
+
+
+@pytest.mark.parametrize(("seed", "shape"), [(1, "lines"), (2, "lines"), (3, "array")])
+def test_the_fast_path_stores_what_the_python_path_stores(
+    seed: int, shape: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = synthetic(seed)
+    if shape == "array":  # an array of the events that are JSON values
+        data = ("[" + ",\n".join(line for line in lines if _is_json(line)) + "]").encode()
+    else:
+        data = ("\n".join(lines) + "\n").encode()
+    fast = _ingest(data, "events.jsonl", tmp_path)
+    monkeypatch.setattr(dcsa_events, "_split_plain", _python_split)
+    monkeypatch.setattr(dcsa_events, "_ahead", _one_at_a_time)
+    slow = _ingest(data, "events.jsonl", tmp_path)
+    assert fast[0].height > 100
+    assert fast[1]["reason"].n_unique() >= 3
+    assert fast[0].equals(slow[0], null_equal=True)
+    assert fast[1].equals(slow[1], null_equal=True)
+    assert fast[2] == slow[2]
+
+
+def _is_event(line: str) -> bool:
+    return _is_json(line) and isinstance(json.loads(line), dict)
+
+
+def _is_json(line: str) -> bool:
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
+
+
+def _one_at_a_time(source: str, batches: Iterator[pl.DataFrame], cap: int) -> Iterator[RecordBatch]:
+    decoder = dcsa_events._Decoder()
+    try:
+        for lines in batches:
+            yield dcsa_events.events_batch(source, lines, cap, decoder)
+    finally:
+        decoder.close()
+
+
+plain_lines = st.lists(
+    st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\n"), max_size=30),
+    max_size=12,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(plain_lines, st.booleans())
+def test_a_plain_block_splits_as_python_splits_it(lines: list[str], last_end: bool) -> None:
+    data = ("\n".join(lines) + ("\n" if last_end else "")).encode()
+    if not data:  # the reader never has an empty block
+        return
+    split = dcsa_events._split_plain(data)
+    if split is None:  # not plain: the Python path reads it
+        assert any(c in data for c in (b"\r", b"\x00", b"\x01")) or data[:1] == b"\xef"
+        return
+    expected = data.decode().split("\n")
+    if expected[-1] == "":
+        expected.pop()
+    assert split.to_list() == expected
+
+
+def test_blocks_that_are_not_plain_go_the_python_way() -> None:
+    for data in (b"a\r\nb\n", b"\xef\xbb\xbf{}\n", b"{\x00}\n", b"{\x01}\n", b"{\xff}\n"):
+        assert dcsa_events._split_plain(data) is None
+    assert dcsa_events._split_plain(b'{"a": "\xc3\xa9"}\n\n  \n').to_list() == [  # type: ignore[union-attr]
+        '{"a": "\u00e9"}', "", "  "
+    ]  # fmt: skip
+
+
+def test_a_batch_failing_on_its_thread_fails_the_read() -> None:
+    def broken(*_: object) -> None:
+        raise RuntimeError("decoder broke")
+
+    data = io.BytesIO(b"\n".join(synthetic(3, 100)[i].encode() for i in range(100)))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dcsa_events, "events_batch", broken)
+        with pytest.raises(RuntimeError, match="decoder broke"):
+            list(dcsa_events.read_event_lines(data, "x", OPTIONS))
