@@ -20,6 +20,7 @@ import polars as pl
 
 from balise.model.cargo import CONTAINER_EVENT_SCHEMA, MANIFEST_SCHEMA, TELEMETRY_SCHEMA
 from balise.model.coastal import CLEARANCE_SCHEMA, RADAR_CONTACT_SCHEMA, RADAR_SITE_SCHEMA
+from balise.model.registry import ENTITY_SCHEMA, LINK_SCHEMA
 from balise.model.records import (
     ACCESS_SCHEMA,
     GATE_SCHEMA,
@@ -44,6 +45,8 @@ class RecordKind(StrEnum):
     TELEMETRY = "telemetry"
     CONTAINERS = "containers"
     MANIFESTS = "manifests"
+    REGISTRY = "registry"
+    REGISTRY_LINKS = "registry-links"
 
 
 RECORD_SCHEMAS: Final[dict[RecordKind, dict[str, pl.DataType]]] = {
@@ -58,6 +61,8 @@ RECORD_SCHEMAS: Final[dict[RecordKind, dict[str, pl.DataType]]] = {
     RecordKind.TELEMETRY: TELEMETRY_SCHEMA,
     RecordKind.CONTAINERS: CONTAINER_EVENT_SCHEMA,
     RecordKind.MANIFESTS: MANIFEST_SCHEMA,
+    RecordKind.REGISTRY: ENTITY_SCHEMA,
+    RecordKind.REGISTRY_LINKS: LINK_SCHEMA,
 }
 """The frame each kind of record is read into and stored as."""
 
