@@ -89,7 +89,8 @@ def test_the_vessels_risk_takes_in_its_owner(root: Path) -> None:
         risk = store.table("vessel_risk", NORDIC_STAR)
     finally:
         store.close()
-    assert risk is not None and risk.height == 1
+    assert risk is not None
+    assert risk.height == 1
     kinds = [r["kind"] for r in json.loads(risk["reasons"][0])]
     assert "owned_by_listed" in kinds
 
@@ -100,10 +101,12 @@ def test_the_stage_alone_is_stable_and_retracts_what_no_longer_holds(root: Path)
     try:
         again = run_ownership(store, workspace_params, ScreenParams())
         assert again is not None
-        assert again.changes.new == 0 and again.changes.retracted == 0
+        assert again.changes.new == 0
+        assert again.changes.retracted == 0
         assert (again.entities, again.links, again.listed) == (11, 9, 1)
         looser = run_ownership(store, ShellParams(), ScreenParams())
-        assert looser is not None and looser.changes.retracted > 0, "defaults: no mass address"
+        assert looser is not None
+        assert looser.changes.retracted > 0, "defaults: no mass address"
     finally:
         run_ownership(store, workspace_params, ScreenParams())  # as the module's other tests see it
         store.close()
@@ -116,17 +119,18 @@ def test_entity_page_as_json(root: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert page["name"] == "Atlantic Carriers SA"
     assert page["identifiers"] == {"registration_number": "PA-1001"}
     (owner,) = page["ultimate_owners"]
-    assert owner["id"] == "vb" and owner["effective_pct"] == pytest.approx(80.0)
+    assert owner["id"] == "vb"
+    assert owner["effective_pct"] == pytest.approx(80.0)
     assert [step["id"] for step in owner["paths"][0]] == ["vb", "bh", "ac"]
     assert [o["id"] for o in page["owns"]] == ["v1"]
-    assert {i["code"] for i in page["shell"]["indicators"]} == {"secrecy_owner",
-                                                                "listed_officer"}
+    assert {i["code"] for i in page["shell"]["indicators"]} == {"secrecy_owner", "listed_officer"}
     assert [v["mmsi"] for v in page["vessels"]] == [NORDIC_STAR]
     assert {e["type"] for e in page["events"]} >= {"owned_by_listed", "shell_company"}
 
 
-def test_entity_page_of_a_company_on_the_bills(root: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_entity_page_of_a_company_on_the_bills(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = _cli(root, capsys, "entity", "tf", "--format", "json")
     assert code == 0
     page = json.loads(out)
@@ -135,17 +139,20 @@ def test_entity_page_of_a_company_on_the_bills(root: Path,
     assert [p["id"] for p in page["parties"]] == ["party:tropical fruits import"]
     code, out, _ = _cli(root, capsys, "entity", "party:tropical fruits import", "--format", "json")
     party = json.loads(out)
-    assert code == 0 and party["linked_registry"][0]["id"] == "tf"
+    assert code == 0
+    assert party["linked_registry"][0]["id"] == "tf"
     code, out, _ = _cli(root, capsys, "entity", "vessel:IMO9074729", "--format", "json")
     vessel = json.loads(out)
-    assert code == 0 and vessel["vessels"][0]["names"] == ["NORDIC STAR"]
+    assert code == 0
+    assert vessel["vessels"][0]["names"] == ["NORDIC STAR"]
     assert vessel["linked_registry"] == [{"id": "v1", "name": "SEA STAR", "schema": "Vessel"}]
 
 
 def test_entity_table_and_search(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _cli(root, capsys, "entity", "ac")
     assert code == 0
-    assert "ultimate owners" in out and "Viktor Bosch" in out
+    assert "ultimate owners" in out
+    assert "Viktor Bosch" in out
     code, out, _ = _cli(root, capsys, "entity", "search", "loop", "--format", "json")
     assert code == 0
     assert [f["id"] for f in json.loads(out)] == ["l1", "l2"]
@@ -153,8 +160,9 @@ def test_entity_table_and_search(root: Path, capsys: pytest.CaptureFixture[str])
     assert {f["id"] for f in json.loads(out)} == {"vessel:IMO9074729"}
 
 
-def test_an_unknown_id_is_one_line_and_exit_code_2(root: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unknown_id_is_one_line_and_exit_code_2(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = _cli(root, capsys, "entity", "nobody")
     assert code == 2
     assert "no entity 'nobody'" in err

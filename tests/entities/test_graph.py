@@ -30,7 +30,8 @@ def test_a_share_not_given_makes_the_owner_incomplete() -> None:
     by_id = {o.owner_id: o for o in graph.ultimate_owners("T").owners}
     assert by_id["P"].effective_pct is None
     assert not by_id["P"].complete
-    assert by_id["R"].complete and by_id["R"].effective_pct == pytest.approx(40.0)
+    assert by_id["R"].complete
+    assert by_id["R"].effective_pct == pytest.approx(40.0)
 
 
 def test_circular_ownership_is_reported_once_and_not_followed() -> None:
@@ -62,8 +63,10 @@ def test_the_depth_limit_cuts_a_chain_and_says_so() -> None:
 
 
 def test_links_are_read_as_they_hold_on_a_day() -> None:
-    links = [owns("OLD", "T", 100, end=date(2020, 1, 1)), owns("NEW", "T", 100,
-                                                               start=date(2020, 1, 2))]
+    links = [
+        owns("OLD", "T", 100, end=date(2020, 1, 1)),
+        owns("NEW", "T", 100, start=date(2020, 1, 2)),
+    ]
     assert [o.owner_id for o in OwnershipGraph(links, date(2019, 6, 1)).ultimate_owners(
         "T").owners] == ["OLD"]  # fmt: skip
     assert [o.owner_id for o in OwnershipGraph(links, date(2024, 6, 1)).ultimate_owners(

@@ -43,7 +43,8 @@ def test_mass_address_fires_from_the_threshold_only() -> None:
     inputs = _inputs([*crowded, alone, entity("c3", address="12 rue du port")], [])
     assert _codes(inputs, "c0") == ["mass_address"]
     found = shell_indicators(inputs, PARAMS)["c0"][0]
-    assert found.evidence["companies"] == 4 and "shared by 4 companies" in found.reason
+    assert found.evidence["companies"] == 4
+    assert "shared by 4 companies" in found.reason
     assert _codes(inputs, "solo") == []
     assert _codes(inputs, "c0", ShellParams(mass_address_min=5)) == []
 
@@ -93,7 +94,8 @@ def test_circular_ownership() -> None:
 
 def test_an_owner_up_the_chain_in_a_secrecy_jurisdiction() -> None:
     secrecy = secrecy_jurisdictions()
-    assert secrecy["vg"] == "fsi_2022" and secrecy["pa"] == "eu_annex_i_2026_02"
+    assert secrecy["vg"] == "fsi_2022"
+    assert secrecy["pa"] == "eu_annex_i_2026_02"
     rows = [entity("t", country="nl"), entity("h", country="nl"), entity("bvi", country="vg"),
             entity("clean", country="nl"), entity("fr", country="fr")]  # fmt: skip
     links = [owns("bvi", "h"), owns("h", "t"), owns("fr", "clean")]
@@ -148,7 +150,8 @@ def test_party_trade_from_bills() -> None:
     })  # fmt: skip
     trade = party_trade(bills)
     assert set(trade) == {"exporter", "acme"}
-    assert trade["acme"].roles == {"consignee"} and trade["acme"].bills == 2
+    assert trade["acme"].roles == {"consignee"}
+    assert trade["acme"].bills == 2
     assert trade["acme"].declared_value == 150.0, "a bill counted once"
 
 
@@ -167,7 +170,8 @@ def test_a_vessel_owned_up_the_chain_by_a_listed_person_gets_an_event_with_the_p
     vessel = events.filter(pl.col("subject").struct.field("kind") == "vessel")
     assert vessel.height == 1, "the vessel never heard on AIS gets none"
     row = vessel.row(0, named=True)
-    assert row["type"] == "owned_by_listed" and row["mmsi"] == 224000001
+    assert row["type"] == "owned_by_listed"
+    assert row["mmsi"] == 224000001
     assert row["subject"] == {"kind": "vessel", "id": "224000001"}
     assert {"kind": "list_entry", "id": "sanctions/42"} in row["related"]
     evidence = json.loads(row["evidence"])

@@ -63,23 +63,29 @@ def test_ftm_entities_and_links_are_read_and_bad_lines_quarantined() -> None:
     links = _all(batches, RecordKind.REGISTRY_LINKS)
     assert entities["entity_id"].to_list() == ["co", "pe", "ve", "typo", "ad", "np"]
     co = entities.row(0, named=True)
-    assert co["country"] == "pa" and co["aliases"] == ["Acme"]
+    assert co["country"] == "pa"
+    assert co["aliases"] == ["Acme"]
     assert co["incorporation_date"] == date(2024, 5, 1), "a month alone is its first day"
-    assert co["address_id"] == "ad" and co["topics"] == ["corp.shell"]
+    assert co["address_id"] == "ad"
+    assert co["topics"] == ["corp.shell"]
     assert entities.filter(pl.col("entity_id") == "ve")["imo"].to_list() == [9074729]
     assert entities.filter(pl.col("entity_id") == "typo")["imo"].to_list() == [None]
     assert entities.filter(pl.col("entity_id") == "ad")["name"].to_list() == ["PO Box 1, Panama"]
     assert links.select("link_id", "kind", "source_id", "target_id").rows() == [
-        ("ow", "ownership", "pe", "co"), ("di", "directorship", "pe", "co")]
+        ("ow", "ownership", "pe", "co"),
+        ("di", "directorship", "pe", "co"),
+    ]
     assert links["share_pct"].to_list() == [75.0, None]
     assert links["start_date"].to_list() == [date(2024, 1, 1), None]
     assert sorted(_reasons(batches)) == sorted(["bad_json", "unknown_schema", "missing_field",
                                                 "missing_field", "bad_share", "bad_date",
                                                 "bad_json"])  # fmt: skip
     counted = sum((b.skipped for b in batches), start=type(batches[0].skipped)())
-    assert counted["not_registry_schema"] == 1 and counted["blank_line"] == 1
+    assert counted["not_registry_schema"] == 1
+    assert counted["blank_line"] == 1
     cleared = sum((b.cleared for b in batches), start=type(batches[0].cleared)())
-    assert cleared["unknown_property"] == 1 and cleared["invalid_imo"] == 1
+    assert cleared["unknown_property"] == 1
+    assert cleared["invalid_imo"] == 1
     assert sum(b.records_read for b in batches) == 16
 
 
@@ -115,8 +121,11 @@ def test_entities_csv() -> None:
     entities = _all(batches, RecordKind.REGISTRY)
     assert entities["entity_id"].to_list() == ["c1", "p1", "v1", "v2"]
     assert entities["schema"].to_list() == ["Company", "Person", "Vessel", "Vessel"]
-    assert entities["country"][0] == "gb" and entities["aliases"][0].to_list() == ["Acme",
-                                                                                   "ACME Ltd"]
+    assert entities["country"][0] == "gb"
+    assert entities["aliases"][0].to_list() == [
+        "Acme",
+        "ACME Ltd",
+    ]
     assert entities["imo"].to_list() == [None, None, 9074729, None]
     assert sorted(_reasons(batches)) == ["bad_date", "missing_field", "unknown_schema",
                                          "wrong_field_count"]  # fmt: skip
@@ -126,7 +135,9 @@ def test_links_csv_with_ids_made_from_the_link() -> None:
     batches = _read(LINKS_CSV)
     links = _all(batches, RecordKind.REGISTRY_LINKS)
     assert links.select("kind", "source_id", "target_id", "share_pct").rows() == [
-        ("ownership", "c2", "c1", 60.0), ("directorship", "p1", "c1", None)]
+        ("ownership", "c2", "c1", 60.0),
+        ("directorship", "p1", "c1", None),
+    ]
     assert links["link_id"][0].startswith("ownership-")
     again = _all(_read(LINKS_CSV), RecordKind.REGISTRY_LINKS)
     assert again["link_id"].to_list() == links["link_id"].to_list(), "stable ids"

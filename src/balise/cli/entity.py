@@ -108,11 +108,17 @@ def _print_page(page: dict[str, Any]) -> None:
         print_table("circular ownership", [[" → ".join(c)] for c in page["cycles"]], ["cycle"])
     indicators = (page.get("shell") or {}).get("indicators", [])
     if indicators:
-        print_table("shell indicators", [[i["code"], _cell(i["weight"]), i["reason"]]
-                                         for i in indicators], ["indicator", "weight", "reason"])
+        print_table(
+            "shell indicators",
+            [[i["code"], _cell(i["weight"]), i["reason"]] for i in indicators],
+            ["indicator", "weight", "reason"],
+        )
     if page.get("list_matches"):
-        print_table("list matches", [[m["entry"], m["entry_name"], _cell(m["score"])]
-                                     for m in page["list_matches"]], ["entry", "name", "score"])
+        print_table(
+            "list matches",
+            [[m["entry"], m["entry_name"], _cell(m["score"])] for m in page["list_matches"]],
+            ["entry", "name", "score"],
+        )
     _linked(page)
 
 
@@ -130,11 +136,20 @@ def _linked(page: dict[str, Any]) -> None:
                                  ", ".join(v["call_signs"])] for v in page["vessels"]],
                     ["id", "mmsi", "names", "call signs"])  # fmt: skip
     if page.get("linked_registry"):
-        print_table("registry", [[r["id"], r["name"], r["schema"]]
-                                 for r in page["linked_registry"]], ["id", "name", "schema"])
+        print_table(
+            "registry",
+            [[r["id"], r["name"], r["schema"]] for r in page["linked_registry"]],
+            ["id", "name", "schema"],
+        )
     if page.get("parties"):
-        print_table("parties", [[p["id"], p["name"], ", ".join(p["roles"]), _cell(p["bills"])]
-                                for p in page["parties"]], ["id", "name", "roles", "bills"])
+        print_table(
+            "parties",
+            [
+                [p["id"], p["name"], ", ".join(p["roles"]), _cell(p["bills"])]
+                for p in page["parties"]
+            ],
+            ["id", "name", "roles", "bills"],
+        )
     if page.get("containers"):
         print_table(f"containers ({page['container_count']})",
                     [[c] for c in page["containers"]], ["container"])  # fmt: skip

@@ -20,8 +20,13 @@ import polars as pl
 
 from balise.engine.ownership import screen_registry
 from balise.engine.screening import stored_vessels
-from balise.entities.graph import DEFAULT_DEPTH, Link, OwnershipGraph, entities_by_id
-from balise.entities.graph import links_of_frame
+from balise.entities.graph import (
+    DEFAULT_DEPTH,
+    Link,
+    OwnershipGraph,
+    entities_by_id,
+    links_of_frame,
+)
 from balise.entities.linking import NameIndex, name_key, party_entity_id, vessel_entity_id
 from balise.entities.params import ScreenParams
 from balise.entities.shell import (
@@ -312,8 +317,13 @@ def search_entities(store: Store, text: str) -> list[dict[str, Any]]:
         names = vessel["names"]
         numbers = {str(vessel["mmsi"]), *(str(i) for i in vessel["imos"])}
         if raw in numbers or (key and any(key in name_key(n) for n in names)):
-            found[vessel["id"]] = {"id": vessel["id"], "kind": "vessel", "schema": "Vessel",
-                                   "name": names[-1] if names else None, "country": None}
+            found[vessel["id"]] = {
+                "id": vessel["id"],
+                "kind": "vessel",
+                "schema": "Vessel",
+                "name": names[-1] if names else None,
+                "country": None,
+            }
     for party_key, trade in registry.trade.items():
         if key and key in party_key:
             found[f"party:{party_key}"] = {"id": f"party:{party_key}", "kind": "party",

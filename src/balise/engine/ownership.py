@@ -64,8 +64,12 @@ def registry_entity(row: Mapping[str, Any]) -> Entity:
     """A registry entity (`ENTITY_SCHEMA` row) as screening sees it."""
     found = [
         normalise_identifier(kind, str(row[column]))
-        for kind, column in (("imo", "imo"), ("mmsi", "mmsi"), ("lei", "lei"),
-                             ("registration", "registration_number"))  # fmt: skip
+        for kind, column in (
+            ("imo", "imo"),
+            ("mmsi", "mmsi"),
+            ("lei", "lei"),
+            ("registration", "registration_number"),
+        )
         if row[column]
     ]
     names = tuple(dict.fromkeys((row["name"], *(row["aliases"] or ()))))

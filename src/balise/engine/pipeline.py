@@ -98,6 +98,13 @@ def run_pipeline(
     finally:
         store.close()
     return PipelineReport(
-        chosen, detection, assessment, tuple(zones.problems), insider, coastal, cargo, screening,
+        chosen,
+        detection,
+        assessment,
+        tuple(zones.problems),
+        insider,
+        coastal,
+        cargo,
+        screening,
         ownership,
     )

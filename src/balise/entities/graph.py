@@ -75,8 +75,16 @@ class Ownership:
 def links_of_frame(frame: pl.DataFrame) -> list[Link]:
     """`Link`s of a `LINK_SCHEMA` frame."""
     return [
-        Link(r["link_id"], r["kind"], r["source_id"], r["target_id"], r["share_pct"], r["role"],
-             r["start_date"], r["end_date"])  # fmt: skip
+        Link(
+            r["link_id"],
+            r["kind"],
+            r["source_id"],
+            r["target_id"],
+            r["share_pct"],
+            r["role"],
+            r["start_date"],
+            r["end_date"],
+        )
         for r in frame.iter_rows(named=True)
     ]
 
@@ -148,8 +156,10 @@ class OwnershipGraph:
             if link.source_id in chain:
                 cycles.add(canonical_cycle(chain[: chain.index(link.source_id) + 1]))
                 continue
-            share = None if fraction is None or link.share_pct is None else fraction * (
-                link.share_pct / 100.0
+            share = (
+                None
+                if fraction is None or link.share_pct is None
+                else fraction * (link.share_pct / 100.0)
             )
             self._walk(link.source_id, (link.source_id, *chain), share, depth, found, cycles)
 

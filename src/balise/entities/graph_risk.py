@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from itertools import pairwise
 from typing import Any, Final
 
 import polars as pl
@@ -132,7 +133,7 @@ def graph_events(
 def _path_reasons(inputs: ShellInputs, path: tuple[str, ...]) -> list[str]:
     """Each step of a path (from the top down) as a sentence: who owns or directs whom."""
     reasons = []
-    for upper, lower in zip(path, path[1:], strict=False):
+    for upper, lower in pairwise(path):
         links = [link for link in inputs.graph.owners_of(lower) if link.source_id == upper]
         if links:
             share = links[0].share_pct

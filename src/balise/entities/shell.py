@@ -83,8 +83,14 @@ def party_trade(manifests: pl.DataFrame) -> dict[str, PartyTrade]:
                 party["value"] += row["declared_value"] or 0.0
                 party["bills"].add(row["bill_of_lading"])
     return {
-        key: PartyTrade(p["name"], frozenset(p["roles"]), min(p["times"]), max(p["times"]),
-                        p["value"], len(p["bills"]))  # fmt: skip
+        key: PartyTrade(
+            p["name"],
+            frozenset(p["roles"]),
+            min(p["times"]),
+            max(p["times"]),
+            p["value"],
+            len(p["bills"]),
+        )
         for key, p in found.items()
     }
 
@@ -276,16 +282,17 @@ def _consignee_only(
 
 def _listed_officers(entity_id: str, inputs: ShellInputs, params: ShellParams) -> list[Indicator]:
     officers: dict[str, tuple[str, ...]] = {
-        link.source_id: (link.source_id, entity_id)
-        for link in inputs.graph.directors_of(entity_id)
+        link.source_id: (link.source_id, entity_id) for link in inputs.graph.directors_of(entity_id)
     }
     for owner, path in inputs.graph.controllers(entity_id, params.depth).items():
         officers.setdefault(owner, path)
     found = []
     for officer, path in sorted(officers.items()):
         for match in inputs.listed.get(officer, ()):
-            reason = (f"{_name(inputs, officer)} ({' → '.join(path)}) matches list entry "
-                      f"{match.entry_ref} ({match.entry_name}, score {match.score:.2f})")  # fmt: skip
+            reason = (
+                f"{_name(inputs, officer)} ({' → '.join(path)}) matches list entry "
+                f"{match.entry_ref} ({match.entry_name}, score {match.score:.2f})"
+            )
             evidence = {"officer": officer, "path": list(path), "entry": match.entry_ref,
                         "score": match.score}  # fmt: skip
             found.append(Indicator("listed_officer", entity_id, params.listed_officer_weight,

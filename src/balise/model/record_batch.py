@@ -20,7 +20,6 @@ import polars as pl
 
 from balise.model.cargo import CONTAINER_EVENT_SCHEMA, MANIFEST_SCHEMA, TELEMETRY_SCHEMA
 from balise.model.coastal import CLEARANCE_SCHEMA, RADAR_CONTACT_SCHEMA, RADAR_SITE_SCHEMA
-from balise.model.registry import ENTITY_SCHEMA, LINK_SCHEMA
 from balise.model.records import (
     ACCESS_SCHEMA,
     GATE_SCHEMA,
@@ -28,6 +27,7 @@ from balise.model.records import (
     STAFF_SCHEMA,
     WORK_SCHEMA,
 )
+from balise.model.registry import ENTITY_SCHEMA, LINK_SCHEMA
 from balise.model.schema import QUARANTINE_SCHEMA, empty
 
 

@@ -75,8 +75,10 @@ class EntityOut(BaseModel):
     topics: list[str] = []
     owners: list[dict[str, Any]] = []
     ultimate_owners: list[dict[str, Any]] = Field(
-        default=[], description="Owners at the top of each chain: effective_pct (product of "
-        "the shares along a path, summed over paths), paths (owner down to this entity).")
+        default=[],
+        description="Owners at the top of each chain: effective_pct (product of "
+        "the shares along a path, summed over paths), paths (owner down to this entity).",
+    )
     cycles: list[list[str]] = Field(default=[], description="Circular ownership met above.")
     owns: list[dict[str, Any]] = []
     directors: list[dict[str, Any]] = []
@@ -87,8 +89,8 @@ class EntityOut(BaseModel):
     parties: list[dict[str, Any]] = []
     linked_registry: list[dict[str, Any]] = []
     bills: list[dict[str, Any]] | None = Field(
-        default=None, description="Bills of lading naming it; null unless you may read "
-        "manifests.")
+        default=None, description="Bills of lading naming it; null unless you may read manifests."
+    )
     bill_count: int = 0
     containers: list[str] = []
     container_count: int = 0
