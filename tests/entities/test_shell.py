@@ -208,3 +208,13 @@ def test_shell_events_from_the_score_and_owned_by_shell() -> None:
     seen = {"v": Seen(T0, T0, 224000002)}
     owned = graph_events(inputs, shells, seen, Seen(T0, T0), PARAMS)
     assert [(e["type"], e["mmsi"]) for e in owned] == [("owned_by_shell", 224000002)]
+
+
+def test_two_registry_vessels_heard_as_one_give_one_event() -> None:
+    rows = [entity("v1", "Vessel", imo=9074729), entity("v2", "Vessel", imo=9176187),
+            entity("boss", "Person")]  # fmt: skip
+    links = [owns("boss", "v1"), owns("boss", "v2")]
+    inputs = _inputs(rows, links, listed={"boss": [ListedAs("l/1", "Boss", 0.9)]})
+    seen = {"v1": Seen(T0, T0, 224000001), "v2": Seen(T0, T0, 224000001)}
+    events = as_frame(graph_events(inputs, {}, seen, Seen(T0, T0), PARAMS))
+    assert events.height == 1

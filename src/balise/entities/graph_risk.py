@@ -191,7 +191,9 @@ def _shell_owner_event(
 
 
 def as_frame(events: list[dict[str, Any]]) -> pl.DataFrame:
-    """Event rows as an `EVENT_SCHEMA` frame, by start then id."""
+    """Event rows as an `EVENT_SCHEMA` frame, by start then id; one event per id (two registry
+    vessels heard as one AIS vessel, an IMO number changed or cloned, give one event)."""
     if not events:
         return empty_events()
-    return pl.DataFrame(events, schema=EVENT_SCHEMA).sort("start", "id")
+    frame = pl.DataFrame(events, schema=EVENT_SCHEMA)
+    return frame.unique("id", keep="first", maintain_order=True).sort("start", "id")
