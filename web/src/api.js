@@ -479,3 +479,15 @@ export function recordInspectionResult(result) {
 export function inspectionPerformance(site) {
   return get('/inspection/performance', { site });
 }
+
+// ---- entities ---------------------------------------------------------------------------
+
+/** Registry entities, vessels heard on AIS and bill-of-lading parties matching `q`, by id. */
+export function entities(q, maxItems = 200) {
+  return getAll('/api/v1/entities', { q, limit: 100 }, maxItems);
+}
+
+/** One entity's page: owners up to the ultimate owners, shell indicators, linked records. */
+export function entity(id, depth = null) {
+  return get(`/api/v1/entities/${encodeURIComponent(id)}`, { depth });
+}

@@ -9,6 +9,7 @@ import * as api from './api.js';
 import { createAuditView } from './audit.js';
 import { containerText, isContainerNumber, renderContainer, renderContainers } from './containers.js';
 import { renderDossier, renderEventDossier, emptyDossier } from './dossier.js';
+import { createEntityView } from './entity.js';
 import { RISK_COLOURS, RISK_LABELS, h, humanType, toDate } from './format.js';
 import { shapeImage, shapesFor } from './icons.js';
 import { renderEvents, renderInbox, stateMessage } from './lists.js';
@@ -539,7 +540,7 @@ function onKey(event) {
 
 function applyTab(chosen) {
   let tab = chosen;
-  const barred = { inbox: !data.rights.inbox, containers: !data.rights.containers, targeting: !data.rights.targeting };
+  const barred = { inbox: !data.rights.inbox, containers: !data.rights.containers, targeting: !data.rights.targeting, entities: !data.rights.entities };
   if (barred[tab]) tab = 'events';
   for (const button of document.querySelectorAll('[role=tab]')) button.setAttribute('aria-selected', String(button.dataset.tab === tab));
   for (const body of document.querySelectorAll('.tab-body')) body.hidden = body.dataset.body !== tab;
@@ -593,6 +594,13 @@ function applyRights() {
   for (const element of document.querySelectorAll('[data-tab=inbox], [data-body=inbox]')) element.hidden = !rights.inbox;
   for (const element of document.querySelectorAll('[data-tab=containers]')) element.hidden = !rights.containers;
   for (const element of document.querySelectorAll('[data-tab=targeting]')) element.hidden = !rights.targeting;
+  for (const element of document.querySelectorAll('[data-tab=entities]')) element.hidden = !rights.entities;
+  if (rights.entities) {
+    createEntityView($('#entities-panel'), {
+      onVessel: (mmsi) => store.set({ vessel: mmsi }, { push: true }),
+      onContainer: (number) => openContainer(number),
+    });
+  }
   if (rights.targeting) {
     targeting = createTargeting($('#targeting-panel'), {
       canChange: rights.plan,
