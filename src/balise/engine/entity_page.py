@@ -106,7 +106,7 @@ def _shell(
                              store, screen, day)  # fmt: skip
     inputs = ShellInputs(registry.entities, registry.graph, registry.trade, listed,
                          secrecy_jurisdictions())  # fmt: skip
-    found = shell_indicators(inputs, shell).get(entity_id, [])
+    found = shell_indicators(inputs, shell, only=[entity_id]).get(entity_id, [])
     score = shell_score(found)
     indicators = [{"code": i.code, "weight": i.weight, "reason": i.reason,
                    "evidence": i.evidence} for i in found]  # fmt: skip
@@ -219,7 +219,7 @@ def _registry_page(
         **_ownership(registry, entity_id, depth), "shell": shell_part, "list_matches": matches,
         "vessels": vessels, "parties": [_party(registry.trade[k], k) for k in sorted(keys)],
         "linked_registry": [],
-        **_records(store, keys, {entity_id}, own_mmsis),
+        **_records(store, registry, keys, {entity_id}, own_mmsis),
     }  # fmt: skip
 
 
@@ -235,20 +235,17 @@ def _party(trade: PartyTrade, key: str) -> dict[str, Any]:
             "last_bill": trade.last_bill}  # fmt: skip
 
 
-def _records(store: Store, keys: set[str], ids: set[str], mmsis: set[int]) -> dict[str, Any]:
+def _records(
+    store: Store, registry: Registry, keys: set[str], ids: set[str], mmsis: set[int]
+) -> dict[str, Any]:  # fmt: skip
     bills, boxes = _bills(store, keys)
-    events = _events(store, ids | {_party_name(store, k) for k in keys}, mmsis)
+    # a party's `list_match` is about the name as first written on the bills
+    names = {registry.trade[k].name for k in keys if k in registry.trade}
+    events = _events(store, ids | names, mmsis)
     return {"bills": bills[:MAX_ITEMS], "bill_count": len(bills),
             "containers": boxes[:MAX_ITEMS], "container_count": len(boxes),
             "hauliers": _hauliers(store, keys) if keys else {},
             "events": events[:MAX_ITEMS], "event_count": len(events)}  # fmt: skip
-
-
-def _party_name(store: Store, key: str) -> str:
-    """The party as the screening names it (`list_match` subjects: the name as first written
-    on the bills); the key when no bill names it."""
-    found = party_trade(store.manifests()).get(key)
-    return found.name if found else key
 
 
 def _derived_page(store: Store, registry: Registry, entity_id: str) -> dict[str, Any] | None:
@@ -265,7 +262,8 @@ def _derived_page(store: Store, registry: Registry, entity_id: str) -> dict[str,
         return {"id": entity_id, "kind": "vessel", "schema": "Vessel",
                 "name": names[-1] if names else entity_id, "vessels": vessels,
                 "parties": [], "linked_registry": _linked(registry, linked),
-                **_records(store, set(), {str(m) for m in mmsis} | linked, mmsis)}  # fmt: skip
+                **_records(store, registry, set(), {str(m) for m in mmsis} | linked,
+                           mmsis)}  # fmt: skip
     if kind == "party":
         key = name_key(rest)
         trade = registry.trade.get(key)
@@ -277,7 +275,7 @@ def _derived_page(store: Store, registry: Registry, entity_id: str) -> dict[str,
                 "name": trade.name if trade else rest,
                 "parties": [_party(trade, key)] if trade else [], "vessels": [],
                 "linked_registry": _linked(registry, linked),
-                **_records(store, {key}, linked, set())}  # fmt: skip
+                **_records(store, registry, {key}, linked, set())}  # fmt: skip
     return None
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -139,13 +139,18 @@ def shell_score(indicators: Sequence[Indicator]) -> float:
     return round(1.0 - remaining, 6)
 
 
-def shell_indicators(inputs: ShellInputs, params: ShellParams) -> dict[str, list[Indicator]]:
-    """The indicators of every organisation of the registry that has one, by entity id."""
+def shell_indicators(
+    inputs: ShellInputs, params: ShellParams, only: Collection[str] | None = None
+) -> dict[str, list[Indicator]]:
+    """The indicators of every organisation of the registry that has one (of those of `only`
+    when given: an entity page), by entity id."""
     addresses = _addresses(inputs.entities)
     crowded = Counter(addresses.values())
-    cycles = {member: cycle for cycle in inputs.graph.cycles() for member in cycle}
+    wanted = inputs.entities.keys() if only is None else [e for e in only if e in inputs.entities]
+    cycles = _cycles(inputs.graph, None if only is None else wanted, params.depth)
     found: dict[str, list[Indicator]] = {}
-    for entity_id, row in inputs.entities.items():
+    for entity_id in wanted:
+        row = inputs.entities[entity_id]
         if row["schema"] not in ORGANISATION_SCHEMATA:
             continue
         indicators = [
@@ -160,6 +165,17 @@ def shell_indicators(inputs: ShellInputs, params: ShellParams) -> dict[str, list
         if indicators:
             found[entity_id] = indicators
     return found
+
+
+def _cycles(
+    graph: OwnershipGraph, only: Iterable[str] | None, depth: int
+) -> dict[str, tuple[str, ...]]:
+    """The ownership cycle each entity is on (of the whole graph, or met above `only`)."""
+    if only is None:
+        found = graph.cycles()
+    else:
+        found = sorted({c for e in only for c in graph.ultimate_owners(e, depth).cycles})
+    return {member: cycle for cycle in found for member in cycle}
 
 
 def _name(inputs: ShellInputs, entity_id: str) -> str:
