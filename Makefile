@@ -17,10 +17,12 @@ $(STAMP): pyproject.toml $(LOCK)
 
 # Regenerates the lock from pyproject.toml's dependencies and the dev extra (Python 3.11, Linux),
 # keeping the pins that still fit; `make lock LOCK_FLAGS=--upgrade` moves every pin to the newest
-# release. Run it after changing the dependencies and commit both files together.
+# release. Run it after changing the dependencies and commit both files together. PyICU is
+# published as source only (it needs ICU's headers to build): the lock keeps the releases of the
+# FtM libraries that do without it.
 LOCK_FLAGS ?=
 lock: $(STAMP)
-	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes $(LOCK_FLAGS) \
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --only-binary pyicu $(LOCK_FLAGS) \
 		--python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
 		--custom-compile-command "make lock" --quiet --output-file $(LOCK)
 

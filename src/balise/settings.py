@@ -18,6 +18,7 @@ from typing import Any
 from balise.alerts.rules import alert_settings
 from balise.cargo.params import cargo_settings
 from balise.entities.params import screen_settings
+from balise.entities.shell_params import shell_settings
 from balise.errors import SettingError
 from balise.inspection.params import inspection_settings
 from balise.io.arpa import ARPA_POSITION_ERROR_M
@@ -248,6 +249,7 @@ SETTINGS: tuple[Setting, ...] = (
     *(Setting(**declared) for declared in siting_settings()),
     *(Setting(**declared) for declared in inspection_settings()),
     *(Setting(**declared) for declared in screen_settings()),
+    *(Setting(**declared) for declared in shell_settings()),
     *(Setting(**declared) for declared in targeting_settings()),
     Setting(
         name="inspection.sites_file",

@@ -228,6 +228,8 @@ def test_an_empty_store_reads_back_empty_frames_of_each_schema(
         RecordKind.TELEMETRY: store.telemetry,
         RecordKind.CONTAINERS: store.container_events,
         RecordKind.MANIFESTS: store.manifests,
+        RecordKind.REGISTRY: store.registry_entities,
+        RecordKind.REGISTRY_LINKS: store.registry_links,
     }
     read = readers[kind]()
     assert read.is_empty()

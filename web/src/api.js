@@ -516,3 +516,15 @@ export function reviewQueue(limit = 200) {
 export function judgeMatch(judgement) {
   return request('POST', '/screening/judgements', {}, judgement);
 }
+
+// ---- entities ---------------------------------------------------------------------------
+
+/** Registry entities, vessels heard on AIS and bill-of-lading parties matching `q`, by id. */
+export function entities(q, maxItems = 200) {
+  return getAll('/api/v1/entities', { q, limit: 100 }, maxItems);
+}
+
+/** One entity's page: owners up to the ultimate owners, shell indicators, linked records. */
+export function entity(id, depth = null) {
+  return get(`/api/v1/entities/${encodeURIComponent(id)}`, { depth });
+}

@@ -6,7 +6,7 @@ export const SHAPES = [
   'pentagon', 'x',
   'tee', 'eye', 'flag',
   'hourglass', 'key', 'twin', 'door', 'box', 'snowflake', 'octagon',
-  'shield',
+  'shield', 'house', 'crown', 'stack',
 ];
 
 const SIZE = 32;
@@ -171,6 +171,26 @@ function path(ctx, shape, size) {
     ctx.lineTo(c + r, c);
     ctx.quadraticCurveTo(c + r, c + r * 0.8, c, c + r * 1.2);
     ctx.quadraticCurveTo(c - r, c + r * 0.8, c - r, c);
+  } else if (shape === 'house') {
+    // a house: a company (shell company)
+    ctx.moveTo(c, c - r * 1.15);
+    ctx.lineTo(c + r, c - r * 0.2);
+    ctx.lineTo(c + r, c + r);
+    ctx.lineTo(c - r, c + r);
+    ctx.lineTo(c - r, c - r * 0.2);
+  } else if (shape === 'crown') {
+    // a crown: who stands at the top of the chain (owned by a listed entity)
+    ctx.moveTo(c - r, c + r * 0.8);
+    ctx.lineTo(c - r, c - r * 0.9);
+    ctx.lineTo(c - r * 0.5, c - r * 0.1);
+    ctx.lineTo(c, c - r * 1.1);
+    ctx.lineTo(c + r * 0.5, c - r * 0.1);
+    ctx.lineTo(c + r, c - r * 0.9);
+    ctx.lineTo(c + r, c + r * 0.8);
+  } else if (shape === 'stack') {
+    // two boxes one behind the other: a company behind a company (owned by a shell)
+    ctx.rect(c - r, c - r * 0.3, r * 1.3, r * 1.3);
+    ctx.rect(c - r * 0.3, c - r, r * 1.3, r * 1.3);
   } else {
     ctx.arc(c, c, r, 0, Math.PI * 2);
   }

@@ -9,6 +9,7 @@ import * as api from './api.js';
 import { createAuditView } from './audit.js';
 import { containerText, isContainerNumber, renderContainer, renderContainers } from './containers.js';
 import { renderDossier, renderEventDossier, emptyDossier } from './dossier.js';
+import { createEntityView } from './entity.js';
 import { RISK_COLOURS, RISK_LABELS, h, humanType, toDate } from './format.js';
 import { shapeImage, shapesFor } from './icons.js';
 import { renderEvents, renderInbox, stateMessage } from './lists.js';
@@ -542,7 +543,7 @@ function onKey(event) {
 
 function applyTab(chosen) {
   let tab = chosen;
-  const barred = { inbox: !data.rights.inbox, containers: !data.rights.containers, targeting: !data.rights.targeting, lists: !data.rights.lists };
+  const barred = { inbox: !data.rights.inbox, containers: !data.rights.containers, targeting: !data.rights.targeting, lists: !data.rights.lists, entities: !data.rights.entities };
   if (barred[tab]) tab = 'events';
   for (const button of document.querySelectorAll('[role=tab]')) button.setAttribute('aria-selected', String(button.dataset.tab === tab));
   for (const body of document.querySelectorAll('.tab-body')) body.hidden = body.dataset.body !== tab;
@@ -599,6 +600,13 @@ function applyRights() {
   for (const element of document.querySelectorAll('[data-tab=targeting]')) element.hidden = !rights.targeting;
   for (const element of document.querySelectorAll('[data-tab=lists]')) element.hidden = !rights.lists;
   if (rights.lists) watchlists = createWatchlists($('#lists-panel'), { canChange: rights.listChange });
+  for (const element of document.querySelectorAll('[data-tab=entities]')) element.hidden = !rights.entities;
+  if (rights.entities) {
+    createEntityView($('#entities-panel'), {
+      onVessel: (mmsi) => store.set({ vessel: mmsi }, { push: true }),
+      onContainer: (number) => openContainer(number),
+    });
+  }
   if (rights.targeting) {
     targeting = createTargeting($('#targeting-panel'), {
       canChange: rights.plan,

@@ -2,7 +2,7 @@
 // workstation hides, rather than disables, what the account has no right to. The server
 // decides every request again; this only keeps the screen to what will work.
 
-/** `{triage, export, inbox, zones, audit, insider, containers, telemetry, targeting, plan, lists, listChange}` for `account` (from `api.me()`), given the
+/** `{triage, export, inbox, zones, audit, insider, containers, telemetry, targeting, plan, lists, listChange, entities}` for `account` (from `api.me()`), given the
  * event types of the registry (`api.eventTypes()`). */
 export function rightsOf(account, types = {}) {
   const can = (resource, action = 'read') => (account?.can?.[resource] ?? []).includes(action);
@@ -21,5 +21,6 @@ export function rightsOf(account, types = {}) {
     plan: can('inspection', 'change'),
     lists: can('lists'),
     listChange: can('lists', 'change'),
+    entities: can('entity'),
   };
 }

@@ -110,9 +110,12 @@ DEMO_RECORDS: Final = (
     (RecordKind.CONTAINERS, "containers"),
     (RecordKind.MANIFESTS, "manifests"),
     (RecordKind.TELEMETRY, "telemetry"),
+    (RecordKind.REGISTRY, "registry_entities"),
+    (RecordKind.REGISTRY, "registry_links"),
 )
 """The demo world's other records, ingested beside its AIS: port and access records for the
-insider rules, radar sites and contacts, clearance declarations."""
+insider rules, radar sites and contacts, clearance declarations, cargo records, and the
+company registry (who owns the fleet; the shell cluster behind the front company)."""
 
 
 def _nmea_input(path: Path) -> Input:

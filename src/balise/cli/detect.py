@@ -174,6 +174,14 @@ def report_other_stages(done: PipelineReport) -> None:
         if done.screening is not None
         else "lists: none (balise list create, balise list import)"
     )
+    ownership = (
+        f"registry: {done.ownership.entities:,} entities, {done.ownership.links:,} links, "
+        f"{done.ownership.listed:,} on lists, {done.ownership.shells:,} shells; ownership events "
+        f"{_changed(done.ownership.changes)}"
+        if done.ownership is not None
+        else "registry: none (balise ingest registry)"
+    )
     sys.stderr.write(
         f"{radar}\n{clearance}\ninsider look-ups: {_changed(done.insider)}\n{cargo}\n{screening}\n"
+        f"{ownership}\n"
     )

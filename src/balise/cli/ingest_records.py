@@ -52,6 +52,11 @@ COMMAND_HELP: Final = {
     RecordKind.TELEMETRY: "Ingest smart-container telemetry (JSON lines: container_number, "
     "time, lat, lon, door_open, light_lux, temperature_c, humidity, shock_g, battery); a "
     "reading is stored once per container and time.",
+    RecordKind.REGISTRY: "Ingest company registries: FollowTheMoney JSON lines (Company, "
+    "Person, Vessel, Address, Ownership, Directorship, ...) or CSV (entities: id, schema, name, "
+    "country, registration_number, incorporation_date, address, imo; links: kind, source_id, "
+    "target_id, share, role, start, end); format detected; a later entity or link of the same id "
+    "replaces the stored one.",
 }
 """The help of each command (its first line in `balise ingest --help`)."""
 _COUNTS: Final = (
@@ -157,7 +162,8 @@ ingest_radar.__doc__ = COMMAND_HELP[RecordKind.RADAR]
 
 def register(app: typer.Typer) -> None:
     """Add `releases`, `gate`, `access-log`, `staff`, `work`, `radar`, `radar-sites`,
-    `clearances`, `containers`, `manifests` and `telemetry` to the `balise ingest` group."""
-    for kind in RecordKind:
+    `clearances`, `containers`, `manifests`, `telemetry` and `registry` to the `balise ingest`
+    group (the links of a registry are ingested with it)."""
+    for kind in (k for k in RecordKind if k in COMMAND_HELP):
         command = ingest_radar if kind is RecordKind.RADAR else _command(kind)
         app.command(kind.value)(command)

@@ -21,6 +21,7 @@ from balise.cli import (
     container,
     demo,
     detect,
+    entity,
     ingest,
     ingest_records,
     listen,
@@ -61,6 +62,7 @@ app.command("events")(detect.events)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.command("screen")(screen.screen)
+app.command("entity")(entity.entity)
 
 
 def _version(show: bool) -> None:

@@ -1,7 +1,7 @@
 """Ingestion of records besides AIS: container releases, gate transactions, access logs
 imported from other systems, staff directories, work assignments, radar contacts, radar sites,
-clearance declarations, container Track & Trace events, cargo manifests and smart-container
-telemetry.
+clearance declarations, container Track & Trace events, cargo manifests, smart-container
+telemetry and company registries (FtM JSON lines, entities and links CSV).
 
 The same job as AIS ingestion (`balise.engine.ingest`): inputs identified by the sha256 of their
 bytes (the same content twice stores nothing new), gzip and zip read, batches committed one by
@@ -63,6 +63,13 @@ from balise.io.radar_records import (
     read_radar_contacts,
     read_radar_sites,
 )
+from balise.io.registry import (
+    ENTITIES_CSV,
+    LINKS_CSV,
+    REGISTRY_FTM,
+    read_registry,
+    registry_format,
+)
 from balise.io.staff_directory import STAFF_CSV, read_staff_directory
 from balise.io.telemetry import TELEMETRY_JSONL, read_telemetry
 from balise.io.work_assignments import WORK_CSV, read_work_assignments
@@ -89,6 +96,9 @@ _READERS: Final[dict[str, Reader]] = {
     MANIFESTS_CSV.name: lambda s, n, o: read_manifests(s, n, MANIFESTS_CSV, o),
     MANIFESTS_JSONL.name: lambda s, n, o: read_manifests(s, n, MANIFESTS_JSONL, o),
     MANIFESTS_JSON.name: lambda s, n, o: read_manifests(s, n, MANIFESTS_JSON, o),
+    REGISTRY_FTM: lambda s, n, o: read_registry(s, n, REGISTRY_FTM, o),
+    ENTITIES_CSV.name: lambda s, n, o: read_registry(s, n, ENTITIES_CSV.name, o),
+    LINKS_CSV.name: lambda s, n, o: read_registry(s, n, LINKS_CSV.name, o),
 }
 """The reader of each format, by the format's name (the ingest's `source_format`)."""
 
@@ -104,6 +114,8 @@ _FORMATS: Final[dict[RecordKind, Callable[[bytes, str], str]]] = {
     RecordKind.TELEMETRY: lambda _, __: TELEMETRY_JSONL.name,
     RecordKind.CONTAINERS: dcsa_format,
     RecordKind.MANIFESTS: lambda head, _: manifests_format(head).name,
+    RecordKind.REGISTRY: lambda head, _: registry_format(head),
+    RecordKind.REGISTRY_LINKS: lambda head, _: registry_format(head),
 }
 """The format of an input of each kind, from its first bytes (and its name, for errors)."""
 ARPA_NMEA: Final = "arpa_nmea"

@@ -3,6 +3,8 @@ detect events from AIS, then from radar contacts and clearance declarations
 (`balise.engine.coastal`), detect insider look-ups in the access records
 (`balise.engine.insider`), detect container events in the cargo records (`balise.engine.cargo`),
 screen vessels and manifest parties against the workspace's lists (`balise.engine.screening`),
+find shell companies and risk through the ownership graph of the stored registries
+(`balise.engine.ownership`),
 assess risk (vessels, with the containers they carried and their list matches, voyages, tracking
 to the next port), refresh the alerts.
 
@@ -27,8 +29,10 @@ from balise.engine.cargo import CargoReport, run_cargo
 from balise.engine.coastal import CoastalReport, run_coastal
 from balise.engine.detect import DetectReport, Geography, default_geography, detect
 from balise.engine.insider import run_insider
+from balise.engine.ownership import OwnershipReport, run_ownership
 from balise.engine.screening import ScreeningReport, run_screening
 from balise.entities.params import screen_params
+from balise.entities.shell_params import shell_params
 from balise.geo.zones import Zone, ZoneProblem
 from balise.maritime.params import detector_params
 from balise.security.insider_params import insider_params
@@ -56,6 +60,8 @@ class PipelineReport:
     """None when the workspace holds no container records."""
     screening: ScreeningReport | None = None
     """None when the workspace has no screening list."""
+    ownership: OwnershipReport | None = None
+    """None when the workspace holds no registry (`balise ingest registry`)."""
 
 
 def run_pipeline(
@@ -81,6 +87,9 @@ def run_pipeline(
         coastal = run_coastal(store, geo, params)
         # before the assessment: a vessel on a list weighs in its risk
         screening = run_screening(store, screen_params(settings.values))
+        ownership = run_ownership(
+            store, shell_params(settings.values), screen_params(settings.values)
+        )
         insider = run_insider(store, insider_params(settings.values))
         cargo_settings = cargo_params(settings.values)
         cargo = run_cargo(store, cargo_settings, geo)
@@ -89,5 +98,13 @@ def run_pipeline(
     finally:
         store.close()
     return PipelineReport(
-        chosen, detection, assessment, tuple(zones.problems), insider, coastal, cargo, screening
+        chosen,
+        detection,
+        assessment,
+        tuple(zones.problems),
+        insider,
+        coastal,
+        cargo,
+        screening,
+        ownership,
     )

@@ -40,7 +40,7 @@ SHAPES: Final = (
     "chevron", "pentagon", "x",
     "tee", "eye", "flag",
     "hourglass", "key", "twin", "door", "box", "snowflake", "octagon",
-    "shield",
+    "shield", "house", "crown", "stack",
 )  # fmt: skip
 """The map glyphs the web application can draw: each event type has its own."""
 
@@ -232,6 +232,28 @@ EVENT_TYPES: Final = (
         "list_match--a-record-on-a-list", 0.9, "An official listing comes first in the advisory's "
         "order, as the watchlist hit of the risk score (0.9); the match score, as confidence, "
         "scales it.", "shield"),
+    EventType(
+        "shell_company", "Shell company", "entities", "company",
+        "A registry company whose shell indicators reach the shell score (shell.min_score): a "
+        "mass registration address, a nominee director, a young company moving large trade, "
+        "circular ownership, an owner in a secrecy jurisdiction, a name only ever seen as "
+        "consignee, a listed director or owner; each indicator with its reason.",
+        "shell_company--a-company-with-shell-indicators", 0.0, "About a company, not a vessel: "
+        "it reaches a vessel's risk through owned_by_shell.", "house"),
+    EventType(
+        "owned_by_listed", "Owned by a listed entity", "entities", "vessel",
+        "A vessel heard on AIS, or a registry company, owned or directed, directly or up the "
+        "chain of owners (shell.depth links), by a person or company that matches an active "
+        "list entry; the path of owners and directors is the reason.",
+        "owned_by_listed--owned-or-controlled-by-a-listed-entity", 0.7, "Control by a listed "
+        "party is the next thing to a listing (sanctions reach what a listed person owns or "
+        "controls), below the listing itself (0.9); the match score scales it.", "crown"),
+    EventType(
+        "owned_by_shell", "Owned by a shell", "entities", "vessel",
+        "A vessel heard on AIS, or a registry company, owned or directed, directly or up the "
+        "chain, by a company with a shell_company score; the path is the reason.",
+        "owned_by_shell--owned-or-controlled-by-a-shell-company", 0.3, "Shell companies hide "
+        "who stands behind a ship; a hint, scaled by the shell score.", "stack"),
 )  # fmt: skip
 """Every event type, in the order the API, the legend and the docs list them."""
 

@@ -27,6 +27,7 @@ from balise.model.records import (
     STAFF_SCHEMA,
     WORK_SCHEMA,
 )
+from balise.model.registry import ENTITY_SCHEMA, LINK_SCHEMA
 from balise.model.schema import QUARANTINE_SCHEMA, empty
 
 
@@ -44,6 +45,8 @@ class RecordKind(StrEnum):
     TELEMETRY = "telemetry"
     CONTAINERS = "containers"
     MANIFESTS = "manifests"
+    REGISTRY = "registry"
+    REGISTRY_LINKS = "registry-links"
 
 
 RECORD_SCHEMAS: Final[dict[RecordKind, dict[str, pl.DataType]]] = {
@@ -58,6 +61,8 @@ RECORD_SCHEMAS: Final[dict[RecordKind, dict[str, pl.DataType]]] = {
     RecordKind.TELEMETRY: TELEMETRY_SCHEMA,
     RecordKind.CONTAINERS: CONTAINER_EVENT_SCHEMA,
     RecordKind.MANIFESTS: MANIFEST_SCHEMA,
+    RecordKind.REGISTRY: ENTITY_SCHEMA,
+    RecordKind.REGISTRY_LINKS: LINK_SCHEMA,
 }
 """The frame each kind of record is read into and stored as."""
 

@@ -15,7 +15,9 @@ Balise itself), the enforcement agencies. Cargo events are of this resource wher
 listed (`/api/v1/events`, exports). Manifests (`manifest`) are commercial secrets of the
 shippers and consignees: customs and police analysts only. Inspection plans and results
 (`inspection`) say which boxes the scanners will check: customs and police, read by those who
-work the inbox (not viewers), planned and recorded by analysts.
+work the inbox (not viewers), planned and recorded by analysts. Entities (`entity`: who owns
+and directs a company, shell indicators, list matches) are investigative: enforcement analysts
+and admins; a viewer or a watch officer sees the vessels and alerts, not the ownership graph.
 
 Screening lists (`lists`) say who and what is suspected, as the alert inbox does: the same
 agencies; read by those who work the inbox (a watch officer must see why a vessel is a
@@ -159,6 +161,16 @@ RESOURCES: Final = {
             frozenset({"customs", "police"}),
             "cargo manifests (bills of lading: shipper, consignee, goods, value): commercially "
             "sensitive, for customs and police analysts",
+        ),
+        Resource(
+            "entity",
+            Sensitivity.SENSITIVE,
+            {"read": _roles("admin", "analyst")},
+            _ENFORCEMENT,
+            "registry entities and who owns and directs them, shell indicators, list matches "
+            "and the vessels, parties and containers linked to them: investigative, for "
+            "enforcement analysts (bills of lading on the page only for those who read "
+            "manifests)",
         ),
         Resource(
             "inspection",

@@ -38,6 +38,7 @@ from balise.sim.places import FAIRWAYS, RECEIVERS
 from balise.sim.plan import HullPlan
 from balise.sim.radar import RADAR_CONTACT_SCHEMA, near_any_site, radar_contacts, radar_sites
 from balise.sim.reception import Coverage, Outages, glitch, receive
+from balise.sim.registry import write_registry
 from balise.sim.routes import SeaRoutes
 from balise.sim.scenarios import Staging, stage_all
 from balise.sim.staff import AccessWorld, Vessels
@@ -83,6 +84,8 @@ FILES: Final = {
     "manifests": "manifests.csv",
     "telemetry": "telemetry.jsonl",
     "truth": "truth.jsonl",
+    "registry_entities": "registry-entities.csv",
+    "registry_links": "registry-links.csv",
     "readme": "README.md",
 }
 
@@ -296,7 +299,11 @@ def _write_documents(world: World, out: Path) -> dict[str, int]:
     declared.write_csv(out / FILES["clearances"])
     listed = documents.watchlist(stage.watchlist, stage.factory, spec.start)
     listed.write_csv(out / FILES["watchlist"])
-    documents.roster(world.plans).write_csv(out / FILES["vessels"])
+    roster = documents.roster(world.plans)
+    roster.write_csv(out / FILES["vessels"])
+    registry_records = write_registry(
+        roster, spec.start, out / FILES["registry_entities"], out / FILES["registry_links"]
+    )
     records = sorted(
         (truth_record(e, spec.start, spec.seed) for e in world.truth),
         key=lambda r: (r["start"], r["type"], r["id"]),
@@ -304,4 +311,5 @@ def _write_documents(world: World, out: Path) -> dict[str, int]:
     with (out / FILES["truth"]).open("w") as truth:
         for record in records:
             truth.write(json.dumps(record, sort_keys=False) + "\n")
-    return {"clearances": declared.height, "watchlist": listed.height, "truth_events": len(records)}
+    return {"clearances": declared.height, "watchlist": listed.height, "truth_events": len(records),
+            "registry_records": registry_records}  # fmt: skip

@@ -23,6 +23,7 @@ from balise.model.record_batch import RecordBatch
 from balise.model.schema import UTC_TIME
 from balise.store.accounts import AccountStore, AuditStore, ShareStore
 from balise.store.lists import ListStore
+from balise.store.registry import RegistryStore
 
 DERIVED_TABLES: Final = (
     "vessel_risk", "vessel_tracking", "voyage_risk", "radar_associations", "radar_plan"
@@ -588,6 +589,7 @@ class Store(
     CargoStore,
     InspectionStore,
     ListStore,
+    RegistryStore,
     Protocol,
 ):
     """Where readers' batches go and where queries read them back: every concern."""

@@ -32,6 +32,7 @@ from balise.store.duckdb_inspection import INSPECTION_SQL, DuckDBInspection
 from balise.store.duckdb_lists import DuckDBLists, migrate_lists
 from balise.store.duckdb_positions import DuckDBPositions
 from balise.store.duckdb_records import DuckDBRecords, migrate_records
+from balise.store.duckdb_registry import DuckDBRegistry
 
 _SQL_TYPES = {
     pl.Int8(): "TINYINT",
@@ -87,6 +88,7 @@ class DuckDBStore(
     DuckDBRecords,
     DuckDBInspection,
     DuckDBLists,
+    DuckDBRegistry,
 ):
     """The `Store` over a DuckDB file (or `:memory:`)."""
 

@@ -52,6 +52,8 @@ RECORD_TABLES: Final[dict[RecordKind, str]] = {
     RecordKind.TELEMETRY: "telemetry",
     RecordKind.CONTAINERS: "container_events",
     RecordKind.MANIFESTS: "manifests",
+    RecordKind.REGISTRY: "entities",
+    RecordKind.REGISTRY_LINKS: "entity_links",
 }
 """The table of each kind of record (the access log imported from other systems; Balise's own
 audit log is another table)."""
@@ -79,6 +81,8 @@ _VERSIONED: Final = {
     RecordKind.TELEMETRY: _Versions(("container_number", "time")),
     RecordKind.CONTAINERS: _Versions(("event_id",), ("retracted", "created_at")),
     RecordKind.MANIFESTS: _Versions(("bill_of_lading",), ("issued_at",)),
+    RecordKind.REGISTRY: _Versions(("entity_id",)),
+    RecordKind.REGISTRY_LINKS: _Versions(("link_id",)),
 }
 
 
@@ -93,6 +97,7 @@ def _sql_type(dtype: pl.DataType) -> str:
         pl.Int64(): "BIGINT",
         pl.Int32(): "INTEGER",
         pl.Float64(): "DOUBLE",
+        pl.Date(): "DATE",
         pl.Boolean(): "BOOLEAN",
     }
     return names[dtype]

@@ -1,0 +1,94 @@
+"""`/api/v1/entities`: search a page at a time, one entity's page, the policy (enforcement
+analysts and admins; a viewer refused, and the refusal audited), reads audited, bills of lading
+only for those who read manifests, problems for an unknown id and bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from api_clients import audit_entries, signed_in
+from balise.cli import detect as detect_cli
+from balise.cli.main import run
+from balise.engine.detect import Geography
+from registry_helpers import registry_workspace
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = registry_workspace(tmp_path_factory.mktemp("entities-api") / "ws")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(detect_cli, "default_geography",
+                      lambda cache_dir, zones=(): Geography(zones=zones or ()))  # fmt: skip
+        assert run(["--workspace", str(folder), "detect"]) == 0
+    return folder
+
+
+def test_search_a_page_at_a_time(root: Path) -> None:
+    with signed_in(root, "ana", roles=("analyst",)) as api:
+        answer = api.get("/api/v1/entities", params={"q": "trading"})
+        assert answer.status_code == 200, answer.text
+        items = answer.json()["items"]
+        assert [i["id"] for i in items] == ["gl", "ok", "party:green leaf trading",
+                                            "party:honest trading"]  # fmt: skip
+        assert items[0]["schema"] == "Company"
+        assert items[0]["kind"] == "registry"
+        pages, cursor = [], None
+        while True:
+            more: dict[str, str] = {"cursor": cursor} if cursor else {}
+            page = api.get("/api/v1/entities", params={"q": "trading", "limit": 3, **more})
+            assert page.status_code == 200
+            pages += [i["id"] for i in page.json()["items"]]
+            cursor = page.json()["next"]
+            if cursor is None:
+                break
+            assert 'rel="next"' in page.headers["Link"]
+        assert pages == [i["id"] for i in items]
+        assert api.get("/api/v1/entities", params={"q": "x", "cursor": "nope"}).status_code == 400
+        blank = api.get("/api/v1/entities", params={"q": "  "})
+        assert blank.status_code == 422
+        assert blank.headers["content-type"].startswith("application/problem+json")
+        assert api.get("/api/v1/entities").status_code == 422
+    assert any("gl" in e["records"] for e in audit_entries(root, "entity"))
+
+
+def test_an_entity_page_with_bills_for_manifest_readers(root: Path) -> None:
+    with signed_in(root, "cus", roles=("analyst",), agency="customs") as api:
+        page = api.get("/api/v1/entities/tf")
+        assert page.status_code == 200, page.text
+        body = page.json()
+        assert body["schema"] == "Company"
+        assert body["directors"][0]["id"] == "mn"
+        assert body["shell"]["is_shell"]
+        assert {i["code"] for i in body["shell"]["indicators"]} >= {"mass_address", "young_company"}
+        assert [b["bill_of_lading"] for b in body["bills"]] == ["BL-1"]
+        owners = api.get("/api/v1/entities/ac", params={"depth": 1}).json()
+        assert [o["id"] for o in owners["ultimate_owners"]] == ["bh"], "cut at one link"
+        assert owners["ultimate_owners"][0]["truncated"]
+    with signed_in(root, "nav", roles=("analyst",), agency="navy") as api:
+        body = api.get("/api/v1/entities/tf").json()
+        assert body["bills"] is None, "the navy does not read manifests"
+        assert body["containers"] == ["CSQU3054383"]
+    assert any("tf" in e["records"] for e in audit_entries(root, "entity"))
+
+
+def test_unknown_id_and_bad_depth_are_problems(root: Path) -> None:
+    with signed_in(root, "ana2", roles=("analyst",)) as api:
+        missing = api.get("/api/v1/entities/nobody")
+        assert missing.status_code == 404
+        assert missing.headers["content-type"].startswith("application/problem+json")
+        assert "nobody" in missing.json()["detail"]
+        assert api.get("/api/v1/entities/ac", params={"depth": 0}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("roles", "agency"),
+    [(("viewer",), "customs"), (("watch_officer",), "navy"), (("analyst",), "port_authority")],
+)
+def test_the_policy_refuses_others(root: Path, roles: tuple[str, ...], agency: str) -> None:
+    with signed_in(root, f"u-{roles[0]}-{agency}", roles=roles, agency=agency) as api:
+        assert api.get("/api/v1/entities/ac").status_code == 403
+        assert api.get("/api/v1/entities", params={"q": "a"}).status_code == 403
+    denied = [e for e in audit_entries(root, "entity") if e["action"] == "denied"]
+    assert denied

@@ -1,0 +1,170 @@
+"""`balise ingest registry`, the ownership stage of `balise detect` (shell companies, vessels and
+companies owned by a listed person or a shell, the vessel's risk raised) and `balise entity`
+(the page as a table and as JSON, search, an unknown id as one line with exit code 2)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from balise.cli import detect as detect_cli
+from balise.cli.main import run
+from balise.engine.detect import Geography
+from balise.engine.ownership import run_ownership
+from balise.entities.params import ScreenParams
+from balise.entities.shell_params import ShellParams
+from balise.workspace import Workspace
+from registry_helpers import REGISTRY_DATA, registry_workspace
+
+NORDIC_STAR = 219000873
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = registry_workspace(tmp_path_factory.mktemp("registry") / "ws")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(detect_cli, "default_geography",
+                      lambda cache_dir, zones=(): Geography(zones=zones or ()))  # fmt: skip
+        assert run(["--workspace", str(folder), "detect"]) == 0
+    return folder
+
+
+def _cli(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = run(["--workspace", str(root), *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def events(root: Path) -> Iterator[pl.DataFrame]:
+    store = Workspace(root).open_store()
+    try:
+        yield store.events().filter(pl.col("status") != "retracted")
+    finally:
+        store.close()
+
+
+def _about(events: pl.DataFrame, kind: str) -> list[str]:
+    found = events.filter(pl.col("type") == kind)
+    return sorted(found["subject"].struct.field("id").to_list())
+
+
+def test_the_registry_is_ingested_once(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _cli(root, capsys, "ingest", "registry", "--format", "json",
+                        str(REGISTRY_DATA / "entities.csv"))  # fmt: skip
+    assert code == 0
+    assert '"already_ingested"' in out or "already" in out
+    store = Workspace(root).open_store()
+    try:
+        assert store.registry_entities().height == 11
+        assert store.registry_links().height == 9
+        assert store.registry_links(["mn"])["target_id"].sort().to_list() == ["gl", "sc", "tf"]
+    finally:
+        store.close()
+
+
+def test_detect_finds_shells_and_what_a_listed_person_owns(events: pl.DataFrame) -> None:
+    assert _about(events, "shell_company") == ["ac", "bh", "gl", "l1", "l2", "sc", "tf"]
+    tf = events.filter((pl.col("type") == "shell_company")
+                       & (pl.col("subject").struct.field("id") == "tf"))  # fmt: skip
+    codes = {i["code"] for i in json.loads(tf["evidence"][0])["indicators"]}
+    assert codes == {"mass_address", "nominee_director", "young_company", "consignee_only"}
+    assert _about(events, "owned_by_listed") == [str(NORDIC_STAR), "ac", "bh"]
+    vessel = events.filter((pl.col("type") == "owned_by_listed") & (pl.col("mmsi") == NORDIC_STAR))
+    evidence = json.loads(vessel["evidence"][0])
+    assert evidence["path"] == ["vb", "bh", "ac", "v1"]
+    assert evidence["reasons"][0] == "Viktor Bosch owns 100 % of Blue Holdings Ltd"
+    assert str(NORDIC_STAR) in _about(events, "owned_by_shell")
+    assert "ok" not in _about(events, "owned_by_listed"), "a link that ended long ago"
+
+
+def test_the_vessels_risk_takes_in_its_owner(root: Path) -> None:
+    store = Workspace(root).open_store()
+    try:
+        risk = store.table("vessel_risk", NORDIC_STAR)
+    finally:
+        store.close()
+    assert risk is not None
+    assert risk.height == 1
+    kinds = [r["kind"] for r in json.loads(risk["reasons"][0])]
+    assert "owned_by_listed" in kinds
+
+
+def test_the_stage_alone_is_stable_and_retracts_what_no_longer_holds(root: Path) -> None:
+    workspace_params = ShellParams(mass_address_min=3, nominee_director_min=3)
+    store = Workspace(root).open_store()
+    try:
+        again = run_ownership(store, workspace_params, ScreenParams())
+        assert again is not None
+        assert again.changes.new == 0
+        assert again.changes.retracted == 0
+        assert (again.entities, again.links, again.listed) == (11, 9, 1)
+        looser = run_ownership(store, ShellParams(), ScreenParams())
+        assert looser is not None
+        assert looser.changes.retracted > 0, "defaults: no mass address"
+    finally:
+        run_ownership(store, workspace_params, ScreenParams())  # as the module's other tests see it
+        store.close()
+
+
+def test_entity_page_as_json(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _cli(root, capsys, "entity", "ac", "--format", "json")
+    assert code == 0
+    page: dict[str, Any] = json.loads(out)
+    assert page["name"] == "Atlantic Carriers SA"
+    assert page["identifiers"] == {"registration_number": "PA-1001"}
+    (owner,) = page["ultimate_owners"]
+    assert owner["id"] == "vb"
+    assert owner["effective_pct"] == pytest.approx(80.0)
+    assert [step["id"] for step in owner["paths"][0]] == ["vb", "bh", "ac"]
+    assert [o["id"] for o in page["owns"]] == ["v1"]
+    assert {i["code"] for i in page["shell"]["indicators"]} == {"secrecy_owner", "listed_officer"}
+    assert [v["mmsi"] for v in page["vessels"]] == [NORDIC_STAR]
+    assert {e["type"] for e in page["events"]} >= {"owned_by_listed", "shell_company"}
+
+
+def test_entity_page_of_a_company_on_the_bills(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _cli(root, capsys, "entity", "tf", "--format", "json")
+    assert code == 0
+    page = json.loads(out)
+    assert page["directors"][0]["id"] == "mn"
+    assert page["containers"] == ["CSQU3054383"]
+    assert [p["id"] for p in page["parties"]] == ["party:tropical fruits import"]
+    code, out, _ = _cli(root, capsys, "entity", "party:tropical fruits import", "--format", "json")
+    party = json.loads(out)
+    assert code == 0
+    assert party["linked_registry"][0]["id"] == "tf"
+    code, out, _ = _cli(root, capsys, "entity", "vessel:IMO9074729", "--format", "json")
+    vessel = json.loads(out)
+    assert code == 0
+    assert vessel["vessels"][0]["names"] == ["NORDIC STAR"]
+    assert vessel["linked_registry"] == [{"id": "v1", "name": "SEA STAR", "schema": "Vessel"}]
+
+
+def test_entity_table_and_search(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _cli(root, capsys, "entity", "ac")
+    assert code == 0
+    assert "ultimate owners" in out
+    assert "Viktor Bosch" in out
+    code, out, _ = _cli(root, capsys, "entity", "search", "loop", "--format", "json")
+    assert code == 0
+    assert [f["id"] for f in json.loads(out)] == ["l1", "l2"]
+    code, out, _ = _cli(root, capsys, "entity", "search", "9074729", "--format", "json")
+    assert {f["id"] for f in json.loads(out)} == {"vessel:IMO9074729"}
+
+
+def test_an_unknown_id_is_one_line_and_exit_code_2(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _cli(root, capsys, "entity", "nobody")
+    assert code == 2
+    assert "no entity 'nobody'" in err
+    assert "Traceback" not in err + out
+    assert _cli(root, capsys, "entity", "ac", "extra")[0] == 2
