@@ -31,16 +31,16 @@ from balise.cli.ingest import SummaryFormat, read_options
 from balise.cli.output import print_table
 from balise.cli.users import operator
 from balise.engine.accounts import audit_entry
-from balise.engine.cargo import run_cargo_live
 from balise.engine.ais_listener import (
     AisListenOptions,
-    AisSource,
     AisListenSummary,
+    AisSource,
     listen_ais,
     serial_source,
     tcp_source,
     udp_source,
 )
+from balise.engine.cargo import run_cargo_live
 from balise.engine.detect import default_geography
 from balise.engine.live_detect import LiveDetection
 from balise.engine.telemetry_listener import ListenOptions, ListenSummary, listen_telemetry
@@ -236,14 +236,18 @@ def listen_ais_command(
     ] = None,
     udp: Annotated[
         list[str] | None,
-        typer.Option("--udp", help="A UDP port to receive NMEA datagrams on, PORT or "
-                     "HOST:PORT (repeatable)."),
-    ] = None,  # fmt: skip
+        typer.Option(
+            "--udp", help="A UDP port to receive NMEA datagrams on, PORT or HOST:PORT (repeatable)."
+        ),
+    ] = None,
     serial: Annotated[
         list[str] | None,
-        typer.Option("--serial", help="A serial device, DEVICE[:BAUD] (38400 if none; needs "
-                     "the serial extra; repeatable)."),
-    ] = None,  # fmt: skip
+        typer.Option(
+            "--serial",
+            help="A serial device, DEVICE[:BAUD] (38400 if none; needs "
+            "the serial extra; repeatable).",
+        ),
+    ] = None,
     batch_seconds: Annotated[
         float | None, typer.Option(help="Store at least this often, s (listen.batch_seconds).")
     ] = None,
@@ -278,7 +282,9 @@ def listen_ais_command(
     try:
         say = _say
         on_batch = (
-            live_ais_detection(LiveDetection.of(workspace, settings), store, say) if detect else None
+            live_ais_detection(LiveDetection.of(workspace, settings), store, say)
+            if detect
+            else None
         )
         with _stopped_by_signals(stop):
             summary = listen_ais(store, options, read_options(settings), on_batch, stop=stop,

@@ -239,23 +239,23 @@ class _Reader(threading.Thread):
         delay = self.options.reconnect_min_s
         while not self.stop.is_set():
             try:
-                connected = self._session()
+                self._session()
             except OSError as err:
                 self.log(f"{self.source.name}: cannot connect ({err}); retrying in {delay:g} s")
-                connected = False
             else:
+                delay = self.options.reconnect_min_s
                 self.log(f"{self.source.name}: connection closed; reconnecting in {delay:g} s")
             self.ready.set()
-            if connected:
-                delay = self.options.reconnect_min_s
             if self.stop.wait(delay):
                 return
             delay = min(delay * 2, self.options.reconnect_max_s)
 
-    def _session(self) -> bool:
-        """One connection (or opening of the device), read until it ends; True if it opened."""
+    def _session(self) -> None:
+        """One connection (or opening of the device), read until it ends; `OSError` when it
+        cannot be opened."""
         if self.source.kind == "serial":
-            return self._serial()
+            self._serial()
+            return
         framer = LineFramer(self.max_line_bytes)
         address = (self.source.host, self.source.port)
         with socket.create_connection(address, self.options.connect_timeout_s) as conn:
@@ -275,7 +275,6 @@ class _Reader(threading.Thread):
                     break
                 self._put(framer.feed(data, _now()))
         self._put(framer.flush(_now()))
-        return True
 
     def _udp(self) -> None:
         family = socket.AF_INET6 if ":" in self.source.host else socket.AF_INET
@@ -293,7 +292,7 @@ class _Reader(threading.Thread):
                 arrived = _now()
                 self._put(framer.feed(data, arrived) + framer.flush(arrived))
 
-    def _serial(self) -> bool:
+    def _serial(self) -> None:
         serial = serial_module()
         framer = LineFramer(self.max_line_bytes)
         try:
@@ -312,7 +311,6 @@ class _Reader(threading.Thread):
                     break
                 self._put(framer.feed(data, _now()))
         self._put(framer.flush(_now()))
-        return True
 
 
 def serial_module() -> Any:
@@ -435,7 +433,9 @@ def listen_ais(
     return session.summary
 
 
-def _done(stop: threading.Event, inbox: LineInbox, options: AisListenOptions, elapsed: float) -> bool:
+def _done(
+    stop: threading.Event, inbox: LineInbox, options: AisListenOptions, elapsed: float
+) -> bool:
     if stop.is_set():
         return True
     if options.max_messages is not None and inbox.received >= options.max_messages:

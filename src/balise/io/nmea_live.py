@@ -66,7 +66,9 @@ class LineFramer:
         self._take(b"", arrived, lines, complete=True)
         return lines
 
-    def _take(self, part: bytes, arrived: datetime, out: list[ReceivedLine], complete: bool) -> None:
+    def _take(
+        self, part: bytes, arrived: datetime, out: list[ReceivedLine], complete: bool
+    ) -> None:
         if self._skipping:
             self._skipping = not complete
             return
@@ -107,7 +109,9 @@ class NmeaStream:
         batch.records_read = len(lines)
         too_long = [i for i, line in enumerate(lines) if line.too_long]
         if too_long:
-            batch.quarantine = pl.concat([batch.quarantine, self._too_long(lines, numbers, too_long)])
+            batch.quarantine = pl.concat(
+                [batch.quarantine, self._too_long(lines, numbers, too_long)]
+            )
         return batch
 
     def close(self) -> ReadBatch:

@@ -159,13 +159,14 @@ class AlertKey:
 class AlertFilter:
     """Which alerts to list: any of `states` and `types` (all when empty), at least
     `min_severity` (0-1), about vessel `mmsi` (as either vessel), event ending at or after
-    `since`."""
+    `since`, alert changed (opened, triaged, revised) after `updated_after`."""
 
     states: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     min_severity: float = 0.0
     mmsi: int | None = None
     since: datetime | None = None
+    updated_after: datetime | None = None
 
 
 @dataclass(frozen=True)

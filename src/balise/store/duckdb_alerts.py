@@ -74,6 +74,9 @@ def alert_where(where: AlertFilter) -> tuple[list[str], list[Any]]:
     if where.since is not None:
         clauses.append('e."end" >= ?')
         params.append(where.since)
+    if where.updated_after is not None:
+        clauses.append("a.updated_at > ?")
+        params.append(where.updated_after)
     return clauses, params
 
 
