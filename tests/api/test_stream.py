@@ -54,8 +54,8 @@ def served(
                                reconnect_min_s=0.05)  # fmt: skip
 
     def ais(store: Store, stop: threading.Event) -> object:
-        return listen_ais(store, options, None, live_ais_detection(detection, store, print),
-                          stop=stop)  # fmt: skip
+        with live_ais_detection(detection, store, print) as loop:
+            return listen_ais(store, options, None, loop.wake, stop=stop)
 
     port = _free_port()
     app = create_app(root, bind_host="127.0.0.1", feeds=[ais])

@@ -42,10 +42,9 @@ from balise.engine.ais_listener import (
 )
 from balise.engine.cargo import run_cargo_live
 from balise.engine.detect import default_geography
-from balise.engine.live_detect import LiveDetection
+from balise.engine.live_detect import DetectionLoop, LiveDetection, LiveRun
 from balise.engine.telemetry_listener import ListenOptions, ListenSummary, listen_telemetry
 from balise.errors import UsageError
-from balise.model.batch import ReadBatch
 from balise.settings import Settings
 from balise.store.base import Store
 from balise.workspace import Workspace
@@ -208,23 +207,22 @@ def _print_ais_summary(summary: AisListenSummary, output: SummaryFormat) -> None
 
 def live_ais_detection(
     detection: LiveDetection, store: Store, say: Callable[[str], None]
-) -> Callable[[list[ReadBatch]], None]:
-    """The callback detecting and refreshing the alerts after each stored batch. A run that
-    fails is said and listening goes on: the data is stored, and `balise detect` runs again."""
+) -> DetectionLoop:
+    """Detection and the alert refresh on a thread of their own, woken by each stored batch
+    (`DetectionLoop.wake` is the listener's `on_batch`); what they change is said, and a run
+    that fails too, listening going on."""
 
-    def run(_: list[ReadBatch]) -> None:
-        try:
-            done = detection(store)
-        except Exception as err:  # the positions are stored: detection failing must not stop it
-            say(f"detection failed on a batch, listening on: {err}")
-            return
+    def report(done: LiveRun) -> None:
         changes, alerts = done.detection.changes, done.alerts
         if changes.new or changes.revised or changes.retracted:
             say(f"events: {changes.new} new, {changes.revised} revised, "
                 f"{changes.retracted} retracted; alerts: {alerts.opened} opened, "
                 f"{alerts.reopened} reopened")  # fmt: skip
 
-    return run
+    def failed(err: Exception) -> None:
+        say(f"detection failed, listening on: {err}")
+
+    return DetectionLoop(detection, store, report, failed)
 
 
 @app.command("ais")
@@ -280,21 +278,25 @@ def listen_ais_command(
     stop = threading.Event()
     store = workspace.open_store(create=True)
     try:
-        say = _say
-        on_batch = (
-            live_ais_detection(LiveDetection.of(workspace, settings), store, say)
-            if detect
-            else None
-        )
-        with _stopped_by_signals(stop):
-            summary = listen_ais(store, options, read_options(settings), on_batch, stop=stop,
-                                 log=say)  # fmt: skip
+        detection = LiveDetection.of(workspace, settings) if detect else None
+        with _stopped_by_signals(stop), _detecting(detection, store) as loop:
+            summary = listen_ais(store, options, read_options(settings),
+                                 loop.wake if loop else None, stop=stop, log=_say)  # fmt: skip
         entry = audit_entry(operator("listen"), "change", "positions", list(summary.sources),
                             summary.positions_stored, f"{summary.lines} lines")  # fmt: skip
         store.append_audit([entry])
     finally:
         store.close()
     _print_ais_summary(summary, output)
+
+
+@contextmanager
+def _detecting(detection: LiveDetection | None, store: Store) -> Iterator[DetectionLoop | None]:
+    if detection is None:
+        yield None
+        return
+    with live_ais_detection(detection, store, _say) as loop:
+        yield loop
 
 
 def _say(text: str) -> None:

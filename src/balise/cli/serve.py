@@ -101,8 +101,8 @@ def live_feeds(
         detection = LiveDetection.of(workspace, settings)
 
         def ais(store: Store, stop: threading.Event) -> object:
-            on_batch = live_ais_detection(detection, store, _say)
-            return listen_ais(store, options, reading, on_batch, stop=stop, log=_say)
+            with live_ais_detection(detection, store, _say) as loop:
+                return listen_ais(store, options, reading, loop.wake, stop=stop, log=_say)
 
         feeds.append(ais)
     if broker is not None:

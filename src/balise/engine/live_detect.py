@@ -1,18 +1,23 @@
-"""What runs after each batch a live listener stores: the AIS detectors, incrementally, then the
-alert refresh, so an event completed by the last sentences received is in the inbox within a
-batch's time.
+"""What runs after the batches a live listener stores: the AIS detectors, incrementally, then the
+alert refresh, so an event completed by the last sentences received is soon in the inbox.
 
 The same steps as `balise detect` (`balise.engine.pipeline`) for the sea: `detect` scoped by the
 change log (only the vessels the batch touched), then `AlertStore.refresh` with the workspace's
 rules. The slower workspace-wide stages of `balise detect` (coastal radar association, list
 screening, cargo, risk assessment) are left to it: run it on a schedule (a vessel's risk and so
 an alert's severity follow at that pace).
+
+`DetectionLoop` runs them on a thread of its own, woken by each stored batch: storing never waits
+for detection, and a run covers every batch stored since the previous one (the change log), so
+when data arrives faster than a run takes, runs cover more batches instead of falling behind.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from types import TracebackType
 
 from balise.alerts.rules import AlertRules, alert_rules
 from balise.alerts.store import AlertStore, RefreshReport
@@ -54,3 +59,60 @@ class LiveDetection:
             detection = detect(store, self.preset, self.geo, params=self.params)
             refreshed = AlertStore(store).refresh(rules=self.rules)
         return LiveRun(detection, refreshed)
+
+
+class DetectionLoop:
+    """`detection` on its own thread and store cursor, run again whenever `wake` was called
+    since its last run began; `report` is told each run, `failed` each error (the loop goes
+    on: the data is stored, the next run or `balise detect` covers it). Use as a context
+    manager: leaving it runs once more for what was stored last, then stops."""
+
+    def __init__(
+        self,
+        detection: LiveDetection,
+        store: Store,
+        report: Callable[[LiveRun], None],
+        failed: Callable[[Exception], None],
+    ) -> None:
+        self.detection, self.store = detection, store
+        self.report, self.failed = report, failed
+        self._wanted = threading.Event()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="live-detection", daemon=True)
+
+    def wake(self, *_: object) -> None:
+        self._wanted.set()
+
+    def __enter__(self) -> DetectionLoop:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stopping.set()
+        self._wanted.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        cursor = self.store.cursor()
+        try:
+            while True:
+                self._wanted.wait()
+                self._wanted.clear()
+                self._once(cursor)
+                if self._stopping.is_set() and not self._wanted.is_set():
+                    return
+        finally:
+            cursor.close()
+
+    def _once(self, cursor: Store) -> None:
+        try:
+            done = self.detection(cursor)
+        except Exception as err:  # the data is stored: a failed run must not stop listening
+            self.failed(err)
+            return
+        self.report(done)

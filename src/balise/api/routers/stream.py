@@ -8,7 +8,8 @@ connection open. Every `stream.poll_seconds` it looks at the store and sends:
   a live listener's batch, an ingest, a detection run): the map fetches its layer again;
 - `alert`, one alert as `/api/v1/alerts` gives it, when an alert was opened, re-opened,
   revised, retracted or triaged since the last one sent;
-- a comment line after `stream.keepalive_seconds` of silence.
+- a comment line after `stream.keepalive_seconds` of silence, once the credentials were checked
+  again (a revoked token or an ended session ends the stream).
 
 Need-to-know as on the lists: only the alert types the account may read (`visible_types`: an
 analyst never sees insider alerts; a security officer does) and `positions` only to those who may
@@ -30,10 +31,12 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from balise.alerts.store import AlertFilter, AlertStore
-from balise.api.auth import allowed, check, record_read, visible_types
+from balise.api.auth import allowed, authenticate, check, record_read, visible_types
 from balise.api.deps import in_thread
+from balise.api.problems import ProblemError
 from balise.api.routers.alerts import AlertOut, with_evidence
 from balise.settings import (
     STREAM_KEEPALIVE_SECONDS,
@@ -106,6 +109,16 @@ def _scope(request: Request) -> tuple[tuple[str, ...], bool]:
     return kinds, picture
 
 
+async def _still_signed_in(request: Request) -> bool:
+    """Whether the stream's token or session is still valid (revoked, expired or signed out:
+    the stream ends, and the browser's reconnection is refused)."""
+    try:
+        await run_in_threadpool(authenticate, request)
+    except ProblemError:
+        return False
+    return True
+
+
 async def _events(request: Request, watch: _Watch) -> AsyncIterator[str]:
     yield f"retry: {RETRY_MS}\n\n"
     generation = request.app.state.store.generation
@@ -128,8 +141,10 @@ async def _events(request: Request, watch: _Watch) -> AsyncIterator[str]:
                 for a in alerts
             )  # fmt: skip
             if alerts:
-                record_read(request, "alert", [a["id"] for a in alerts])
+                await run_in_threadpool(record_read, request, "alert", [a["id"] for a in alerts])
         if not out and time.monotonic() - spoke >= watch.keepalive_s:
+            if not await _still_signed_in(request):
+                return
             out.append(": keep-alive\n\n")
         if out:
             spoke = time.monotonic()
