@@ -1,7 +1,7 @@
 """The live stream (GET /api/v1/stream) on a served app listening to a local TCP feed: refused
 without credentials, an alert raised while connected arrives on it (with `positions` before),
-need-to-know (a security officer, who reads only the alerts about Balise's own users, follows the
-positions but gets no sea alert), and Last-Event-ID resumes."""
+a revoked token ends it, need-to-know (a security officer, who reads only the alerts about
+Balise's own users, follows the positions but gets no sea alert), and Last-Event-ID resumes."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +18,18 @@ import httpx
 import pytest
 import uvicorn
 
-from api_clients import account_token
+from api_clients import TEST_ACTOR, account_token
 from balise.alerts.rules import alert_rules
 from balise.api.app import create_app
 from balise.cli.listen import live_ais_detection
+from balise.engine.accounts import revoke_token
 from balise.engine.ais_listener import AisListenOptions, AisSource, listen_ais
 from balise.engine.detect import Geography
 from balise.engine.live_detect import LiveDetection
 from balise.maritime.params import detector_params
+from balise.security import credentials
 from balise.store.base import Store
+from balise.workspace import Workspace
 from live_feed import JUMPER, FeedServer, jump_feed
 
 WAIT_S = 30.0
@@ -38,10 +42,18 @@ def _free_port() -> int:
         return port
 
 
+@dataclass(frozen=True)
+class Served:
+    """A served workspace: its URL and folder, the feed it listens to, the accounts' tokens."""
+
+    url: str
+    root: Path
+    feed: FeedServer
+    tokens: dict[str, str]
+
+
 @pytest.fixture
-def served(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[str, FeedServer, dict[str, str]]]:
+def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
     """A served workspace listening to a feed; its URL, the feed and the accounts' tokens."""
     monkeypatch.setenv("BALISE_STREAM_LOOKBACK_SECONDS", "1")
     monkeypatch.setenv("BALISE_STREAM_KEEPALIVE_SECONDS", "0.5")
@@ -69,7 +81,7 @@ def served(
         assert thread.is_alive(), "the server stopped"
         time.sleep(0.05)
     assert feed.accepted.wait(WAIT_S)
-    yield f"http://127.0.0.1:{port}", feed, tokens
+    yield Served(f"http://127.0.0.1:{port}", root, feed, tokens)
     server.should_exit = True
     thread.join(WAIT_S)
     feed.close()
@@ -87,6 +99,7 @@ class Stream:
         self.comments = 0
         self.changed = threading.Condition()
         self.closing = threading.Event()
+        self.ended = threading.Event()
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
 
@@ -96,6 +109,8 @@ class Stream:
         except httpx.TransportError:
             if not self.closing.is_set():  # the server going away at the end is expected
                 raise
+        finally:
+            self.ended.set()
 
     def _follow(self) -> None:
         with (
@@ -136,19 +151,15 @@ class Stream:
         self.closing.set()
 
 
-def test_the_stream_needs_a_session_or_token(
-    served: tuple[str, FeedServer, dict[str, str]],
-) -> None:
-    url, _, _ = served
+def test_the_stream_needs_a_session_or_token(served: Served) -> None:
+    url = served.url
     response = httpx.get(url + "/api/v1/stream", timeout=WAIT_S)
     assert response.status_code == 401
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
-def test_an_alert_raised_while_connected_arrives(
-    served: tuple[str, FeedServer, dict[str, str]],
-) -> None:
-    url, feed, tokens = served
+def test_an_alert_raised_while_connected_arrives(served: Served) -> None:
+    url, feed, tokens = served.url, served.feed, served.tokens
     analyst, security = Stream(url, tokens["analyst"]), Stream(url, tokens["security"])
     analyst.wait_comments(1)
     security.wait_comments(1)
@@ -170,3 +181,17 @@ def test_an_alert_raised_while_connected_arrives(
     assert not fresh.of("alert")
     for stream in (analyst, security, fresh, resumed):
         stream.close()
+
+
+def test_a_revoked_token_ends_the_stream(served: Served) -> None:
+    stream = Stream(served.url, served.tokens["analyst"])
+    stream.wait_comments(1)
+    assert not stream.ended.is_set()
+    parts = credentials.split_token(served.tokens["analyst"])
+    assert parts is not None
+    store = Workspace(served.root).open_store()  # the server's database, shared in-process
+    try:
+        revoke_token(store, TEST_ACTOR, parts[0])
+    finally:
+        store.close()
+    assert stream.ended.wait(WAIT_S)
