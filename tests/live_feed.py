@@ -36,6 +36,11 @@ def jump_feed(now: datetime | None = None) -> tuple[list[str], list[str]]:
     return before, [*away, *back, *other]
 
 
+def late_fix(now: datetime) -> str:
+    """A position of the excursion of `jump_feed(now)` received late: it revises the event."""
+    return position(JUMPER, 53.0, 4.5, now - timedelta(minutes=40) + timedelta(minutes=12))
+
+
 class FeedServer:
     """A TCP server on 127.0.0.1 that accepts connections one after the other and sends each
     what `send` queues (lines, or None to close that connection); `connections` counts them."""

@@ -1,7 +1,8 @@
 """The live stream (GET /api/v1/stream) on a served app listening to a local TCP feed: refused
-without credentials, an alert raised while connected arrives on it (with `positions` before),
-a revoked token ends it, need-to-know (a security officer, who reads only the alerts about
-Balise's own users, follows the positions but gets no sea alert), and Last-Event-ID resumes."""
+without credentials, an alert raised while connected arrives on it (with `positions` before) and
+again when its event is revised, a revoked token ends it, need-to-know (a security officer, who
+reads only the alerts about Balise's own users, follows the positions but gets no sea alert),
+and Last-Event-ID resumes."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,7 @@ from balise.maritime.params import detector_params
 from balise.security import credentials
 from balise.store.base import Store
 from balise.workspace import Workspace
-from live_feed import JUMPER, FeedServer, jump_feed
+from live_feed import JUMPER, FeedServer, jump_feed, late_fix
 
 WAIT_S = 30.0
 
@@ -163,13 +165,20 @@ def test_an_alert_raised_while_connected_arrives(served: Served) -> None:
     analyst, security = Stream(url, tokens["analyst"]), Stream(url, tokens["security"])
     analyst.wait_comments(1)
     security.wait_comments(1)
-    before, completing = jump_feed()
+    now = datetime.now(UTC)
+    before, completing = jump_feed(now)
     feed.send(before + completing)
     alert = analyst.wait_for("alert")
     assert alert["data"]["type"] == "position_jump"
     assert alert["data"]["mmsi"] == JUMPER
     assert alert["data"]["state"] == "open"
     assert analyst.events.index(analyst.of("positions")[0]) < analyst.events.index(alert)
+    feed.send([late_fix(now)])  # revises the event: the alert is sent again
+    with analyst.changed:
+        assert analyst.changed.wait_for(lambda: len(analyst.of("alert")) == 2, WAIT_S)
+    revised = analyst.of("alert")[1]["data"]
+    assert revised["id"] == alert["data"]["id"]
+    assert revised["fingerprint"] != alert["data"]["fingerprint"]
     security.wait_for("positions")
     security.wait_comments(security.comments + 2)  # a second later: still no sea alert
     assert not security.of("alert")

@@ -159,7 +159,8 @@ class AlertKey:
 class AlertFilter:
     """Which alerts to list: any of `states` and `types` (all when empty), at least
     `min_severity` (0-1), about vessel `mmsi` (as either vessel), event ending at or after
-    `since`, alert changed (opened, triaged, revised) after `updated_after`."""
+    `since`, alert changed after `updated_after` (opened, triaged, re-opened, retracted, or its
+    event revised: an entry of its history after it)."""
 
     states: tuple[str, ...] = ()
     types: tuple[str, ...] = ()

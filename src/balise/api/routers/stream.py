@@ -71,6 +71,12 @@ def _message(kind: str, data: Any, event_id: int) -> str:
     return f"id: {event_id}\nevent: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
+def _key(alert: dict[str, Any]) -> tuple[str, str, datetime, str]:
+    """What makes an alert's version: a triage changes its state or time, a revision of its
+    event its fingerprint."""
+    return alert["id"], alert["state"], alert["updated_at"], alert["fingerprint"]
+
+
 class _Watch:
     """One connection's view: the alert types it may see, what it sent, how far it got."""
 
@@ -80,19 +86,19 @@ class _Watch:
         self.keepalive_s = float(values.get("stream.keepalive_seconds", STREAM_KEEPALIVE_SECONDS))
         lookback = float(values.get("stream.lookback_seconds", STREAM_LOOKBACK_SECONDS))
         self.lookback = timedelta(seconds=lookback)
-        self.sent: dict[tuple[str, str, datetime], datetime] = {}
+        self.sent: dict[tuple[str, str, datetime, str], datetime] = {}
 
     def changed_alerts(self, store: Store) -> list[dict[str, Any]]:
         """Alerts changed since the watermark (less the look-back) not sent yet, oldest change
         first."""
         where = AlertFilter(types=self.kinds, updated_after=self.watermark - self.lookback)
         rows = AlertStore(store).alerts(where, None).sort("updated_at").to_dicts()
-        fresh = [r for r in rows if (r["id"], r["state"], r["updated_at"]) not in self.sent]
+        fresh = [r for r in rows if _key(r) not in self.sent]
         return with_evidence(fresh)
 
     def mark(self, alerts: list[dict[str, Any]]) -> None:
         for alert in alerts:
-            self.sent[(alert["id"], alert["state"], alert["updated_at"])] = alert["updated_at"]
+            self.sent[_key(alert)] = alert["updated_at"]
             self.watermark = max(self.watermark, alert["updated_at"])
         floor = self.watermark - self.lookback
         self.sent = {key: at for key, at in self.sent.items() if at >= floor}
