@@ -25,6 +25,7 @@ from balise.io.nmea import batch_of, closing_batch
 from balise.io.nmea_bytes import Chunk
 from balise.io.nmea_reassembly import Reassembler
 from balise.io.nmea_sentences import split_chunk
+from balise.model.arrays import IntArray
 from balise.model.batch import ReadBatch, ReadOptions
 from balise.model.schema import QUARANTINE_SCHEMA, UTC_TIME, conform
 
@@ -118,7 +119,7 @@ class NmeaStream:
         return closing_batch(self.reassembler, self.source)
 
     def _too_long(
-        self, lines: list[ReceivedLine], numbers: np.ndarray, rows: list[int]
+        self, lines: list[ReceivedLine], numbers: IntArray, rows: list[int]
     ) -> pl.DataFrame:
         detail = f"longer than {self.options.max_line_bytes} bytes (ingest.max_line_bytes)"
         frame = pl.DataFrame(
