@@ -35,6 +35,14 @@ from balise.security.auth_params import auth_settings
 from balise.security.insider_params import insider_settings
 from balise.targeting.params import targeting_settings
 
+STREAM_POLL_SECONDS = 0.1
+"""How often the live stream looks for new data and changed alerts, s (`stream.poll_seconds`)."""
+STREAM_KEEPALIVE_SECONDS = 15.0
+"""Longest silence on the live stream before a comment line, s (`stream.keepalive_seconds`)."""
+STREAM_LOOKBACK_SECONDS = 60.0
+"""How far before its last change the live stream looks again for alerts, s
+(`stream.lookback_seconds`)."""
+
 
 def parse_utc(text: str) -> datetime:
     """An ISO 8601 instant as an aware UTC datetime; a time without an offset is taken as UTC."""
@@ -208,6 +216,36 @@ SETTINGS: tuple[Setting, ...] = (
         "broker; the wait starts at 1 s and doubles up to this.",
         source="Balise: a restarted broker is found again within half a minute (Paho's "
         "default, 120 s, leaves a watch officer blind for two)",
+    ),
+    Setting(
+        name="stream.poll_seconds",
+        parse=_positive_float,
+        default=STREAM_POLL_SECONDS,
+        unit="s",
+        help="How often the live stream (GET /api/v1/stream) looks for new data and changed "
+        "alerts for each connected browser.",
+        source="Balise: a tenth of issue 17's one second from a sentence to its alert in the "
+        "browser (bench/results/live.md)",
+    ),
+    Setting(
+        name="stream.keepalive_seconds",
+        parse=_positive_float,
+        default=STREAM_KEEPALIVE_SECONDS,
+        unit="s",
+        help="Longest silence on the live stream: a comment line is sent after it, so proxies "
+        "keep the connection and the browser sees it alive.",
+        source="WHATWG HTML, server-sent events: a comment every 15 s or so for legacy proxies",
+    ),
+    Setting(
+        name="stream.lookback_seconds",
+        parse=_positive_float,
+        default=STREAM_LOOKBACK_SECONDS,
+        unit="s",
+        help="How far before the last change the stream has sent it looks again for alerts: an "
+        "alert is dated by the detection run that raised it, which may end after a later "
+        "change was seen; alerts already sent are not sent twice.",
+        source="Balise: a detection run after a live batch takes well under a second "
+        "(bench/results/live.md); a minute leaves a wide margin",
     ),
     Setting(
         name="detect.preset",

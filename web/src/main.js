@@ -13,6 +13,7 @@ import { createEntityView } from './entity.js';
 import { RISK_COLOURS, RISK_LABELS, h, humanType, toDate } from './format.js';
 import { shapeImage, shapesFor } from './icons.js';
 import { renderEvents, renderInbox, stateMessage } from './lists.js';
+import { debounced, followLive, renderLive } from './live.js';
 import { createMap, PORTS_MIN_ZOOM } from './map.js';
 import { rightsOf } from './rights.js';
 import { setupSearch } from './search.js';
@@ -672,7 +673,21 @@ async function start() {
   await Promise.all([loadVessels(), loadZones(), loadEvents(), loadAlerts(), map.ready.then(loadPorts), loadRadar(), loadRadarPlan(), loadContainers(),
     targeting?.show(state.site, state.day)]);
   await showSelection();
+  startLive();
   document.body.dataset.ready = 'true';
+}
+
+/** Follow the live stream: changed alerts refresh the inbox (with its filters), new data the
+ * map's layer; bursts are gathered so that a busy feed costs one reload per quarter second. */
+function startLive() {
+  const indicator = $('#live');
+  const alertsChanged = debounced(loadAlerts, 250);
+  const positionsChanged = debounced(loadVessels, 250);
+  followLive({
+    onAlert: alertsChanged,
+    onPositions: positionsChanged,
+    onStatus: (status) => renderLive(indicator, status),
+  });
 }
 
 start();

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import logging
 import pkgutil
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -32,6 +32,7 @@ from balise.api.auth import PUBLIC_ROUTES, authenticate
 from balise.api.defences import install_defences
 from balise.api.docs_page import add_api_docs
 from balise.api.fleet import FleetCache
+from balise.api.live import Feed, LiveFeeds
 from balise.api.problems import PROBLEM_JSON, ProblemError
 from balise.api.routers.auth import Limiter
 from balise.security.auth_params import auth_params
@@ -236,22 +237,27 @@ def api_app(lifespan: Any = None) -> FastAPI:
 
 
 def create_app(
-    workspace_root: Path, *, bind_host: str | None = None, allowed_hosts: Iterable[str] = ()
-) -> FastAPI:
+    workspace_root: Path, *, bind_host: str | None = None, allowed_hosts: Iterable[str] = (),
+    feeds: Sequence[Feed] = (),
+) -> FastAPI:  # fmt: skip
     """The application over the workspace at `workspace_root`; its store is opened now, so a
     missing workspace is a `WorkspaceError` before any request, and closed at shutdown.
     `bind_host` (the address served on) and `allowed_hosts` are Host names it answers to besides
-    localhost and the setting `serve.allowed_hosts` (`balise.api.defences`)."""
+    localhost and the setting `serve.allowed_hosts` (`balise.api.defences`). `feeds` are live
+    listeners run from start to shutdown on the app's store (`balise.api.live`)."""
     workspace = Workspace(workspace_root)
-    store = workspace.open_store()
+    store = workspace.open_store(create=bool(feeds))
+    live = LiveFeeds(feeds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.store is None:  # served again after a shutdown (tests)
             app.state.store = workspace.open_store()
+        live.start(app.state.store)
         try:
             yield
         finally:
+            live.close()
             app.state.store.close()
             app.state.store = None
 

@@ -160,13 +160,15 @@ class AlertKey:
 class AlertFilter:
     """Which alerts to list: any of `states` and `types` (all when empty), at least
     `min_severity` (0-1), about vessel `mmsi` (as either vessel), event ending at or after
-    `since`."""
+    `since`, alert changed after `updated_after` (opened, triaged, re-opened, retracted, or its
+    event revised: an entry of its history after it)."""
 
     states: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     min_severity: float = 0.0
     mmsi: int | None = None
     since: datetime | None = None
+    updated_after: datetime | None = None
 
 
 @dataclass(frozen=True)

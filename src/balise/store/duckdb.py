@@ -24,7 +24,7 @@ from balise.model.schema import IDENTITY_FIELDS, POSITION_SCHEMA, UTC_TIME
 from balise.store.base import IngestRecord
 from balise.store.duckdb_accounts import ACCOUNTS_SQL, DuckDBAccounts
 from balise.store.duckdb_alerts import ALERTS_SQL, DuckDBAlerts
-from balise.store.duckdb_connection import connect, database_key
+from balise.store.duckdb_connection import connect, database_key, held_by, locked_message
 from balise.store.duckdb_event_queries import DuckDBEventQueries
 from balise.store.duckdb_events import migrate_events
 from balise.store.duckdb_fleet import DuckDBFleet
@@ -96,6 +96,10 @@ class DuckDBStore(
         try:
             self._con = connect(path)
         except duckdb.Error as err:
+            held = held_by(err)
+            if held is not None:
+                raise WorkspaceError(locked_message(path, held), path=str(path),
+                                     pid=held[0]) from err  # fmt: skip
             raise WorkspaceError(f"cannot open the store {path}: {err}", path=str(path)) from err
         self._key = database_key(path)
         self._con.execute(_SCHEMA_SQL)

@@ -74,6 +74,11 @@ def alert_where(where: AlertFilter) -> tuple[list[str], list[Any]]:
     if where.since is not None:
         clauses.append('e."end" >= ?')
         params.append(where.since)
+    if where.updated_after is not None:  # a revision by Balise is in the history only
+        clauses.append(
+            "(a.updated_at > ? OR a.id IN (SELECT alert_id FROM alert_actions WHERE acted_at > ?))"
+        )
+        params += [where.updated_after, where.updated_after]
     return clauses, params
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,6 +52,39 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
         for statement in SESSION_SQL:
             con.execute(statement)
     return con
+
+
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in .*\(PID (\d+)\)")
+
+
+def held_by(err: duckdb.Error) -> tuple[int, str] | None:
+    """The process id holding the file's write lock and its command line (as `ps` shows it,
+    empty when it cannot be read), when `err` is DuckDB refusing a second writer; else None."""
+    found = _LOCK_HOLDER.search(str(err))
+    if found is None:
+        return None
+    pid = int(found.group(1))
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return pid, ""
+    words = [w.decode(errors="replace") for w in raw.split(b"\0") if w]
+    if len(words) > 2 and words[1:3] == ["-m", "balise"]:
+        words = ["balise", *words[3:]]
+    elif words and Path(words[0]).name.startswith("python") and len(words) > 1:
+        words = [Path(words[1]).name, *words[2:]]
+    return pid, " ".join(words)
+
+
+def locked_message(path: Path | str, held: tuple[int, str]) -> str:
+    """Why the store cannot be opened, and what to do, for a person."""
+    pid, command = held
+    who = f"process {pid} ({command})" if command else f"process {pid}"
+    return (
+        f"the workspace store {path} is in use by {who}: one process at a time may open a "
+        "workspace. Stop that process first, or run the server and the live listeners as one "
+        "process: balise serve --listen-ais tcp:HOST:PORT (or udp:PORT, serial:DEVICE)"
+    )
 
 
 def database_key(path: Path | str) -> str:

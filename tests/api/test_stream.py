@@ -1,0 +1,206 @@
+"""The live stream (GET /api/v1/stream) on a served app listening to a local TCP feed: refused
+without credentials, an alert raised while connected arrives on it (with `positions` before) and
+again when its event is revised, a revoked token ends it, need-to-know (a security officer, who
+reads only the alerts about Balise's own users, follows the positions but gets no sea alert),
+and Last-Event-ID resumes."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from api_clients import TEST_ACTOR, account_token
+from balise.alerts.rules import alert_rules
+from balise.api.app import create_app
+from balise.cli.listen import live_ais_detection
+from balise.engine.accounts import revoke_token
+from balise.engine.ais_listener import AisListenOptions, AisSource, listen_ais
+from balise.engine.detect import Geography
+from balise.engine.live_detect import LiveDetection
+from balise.maritime.params import detector_params
+from balise.security import credentials
+from balise.store.base import Store
+from balise.workspace import Workspace
+from live_feed import JUMPER, FeedServer, jump_feed, late_fix
+
+WAIT_S = 30.0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class Served:
+    """A served workspace: its URL and folder, the feed it listens to, the accounts' tokens."""
+
+    url: str
+    root: Path
+    feed: FeedServer
+    tokens: dict[str, str]
+
+
+@pytest.fixture
+def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
+    """A served workspace listening to a feed; its URL, the feed and the accounts' tokens."""
+    monkeypatch.setenv("BALISE_STREAM_LOOKBACK_SECONDS", "1")
+    monkeypatch.setenv("BALISE_STREAM_KEEPALIVE_SECONDS", "0.5")
+    root = tmp_path / "ws"
+    tokens = {"analyst": account_token(root, "ana", ("analyst",)),
+              "security": account_token(root, "sam", ("security_officer",))}  # fmt: skip
+    feed = FeedServer()
+    detection = LiveDetection("gfw", Geography(zones=()), detector_params({}), alert_rules({}))
+    options = AisListenOptions((AisSource("tcp", "127.0.0.1", feed.port),), batch_seconds=0.05,
+                               reconnect_min_s=0.05)  # fmt: skip
+
+    def ais(store: Store, stop: threading.Event) -> object:
+        with live_ais_detection(detection, store, print) as loop:
+            return listen_ais(store, options, None, loop.wake, stop=stop)
+
+    port = _free_port()
+    app = create_app(root, bind_host="127.0.0.1", feeds=[ais])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           timeout_graceful_shutdown=1))  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + WAIT_S
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        assert thread.is_alive(), "the server stopped"
+        time.sleep(0.05)
+    assert feed.accepted.wait(WAIT_S)
+    yield Served(f"http://127.0.0.1:{port}", root, feed, tokens)
+    server.should_exit = True
+    thread.join(WAIT_S)
+    feed.close()
+
+
+class Stream:
+    """A connection to the stream read on a thread: the events received, in order."""
+
+    def __init__(self, url: str, token: str, last_event_id: str | None = None) -> None:
+        self.headers = {"Authorization": f"Bearer {token}"}
+        if last_event_id:
+            self.headers["Last-Event-ID"] = last_event_id
+        self.url = url + "/api/v1/stream"
+        self.events: list[dict[str, Any]] = []
+        self.comments = 0
+        self.changed = threading.Condition()
+        self.closing = threading.Event()
+        self.ended = threading.Event()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        try:
+            self._follow()
+        except httpx.TransportError:
+            if not self.closing.is_set():  # the server going away at the end is expected
+                raise
+        finally:
+            self.ended.set()
+
+    def _follow(self) -> None:
+        with (
+            httpx.Client(timeout=WAIT_S) as client,
+            client.stream("GET", self.url, headers=self.headers) as response,
+        ):
+            assert response.headers["content-type"].startswith("text/event-stream")
+            event: dict[str, Any] = {}
+            for line in response.iter_lines():
+                if self.closing.is_set():
+                    return
+                if line.startswith(":"):
+                    with self.changed:
+                        self.comments += 1
+                        self.changed.notify_all()
+                elif line.startswith(("id:", "event:", "data:")):
+                    name, _, value = line.partition(": ")
+                    event[name] = json.loads(value) if name == "data" else value
+                elif not line and event:
+                    with self.changed:
+                        self.events.append(event)
+                        self.changed.notify_all()
+                    event = {}
+
+    def wait_for(self, kind: str) -> dict[str, Any]:
+        with self.changed:
+            assert self.changed.wait_for(lambda: self.of(kind), WAIT_S), self.events
+            return self.of(kind)[0]
+
+    def of(self, kind: str) -> list[dict[str, Any]]:
+        return [e for e in self.events if e.get("event") == kind]
+
+    def wait_comments(self, count: int) -> None:
+        with self.changed:
+            assert self.changed.wait_for(lambda: self.comments >= count, WAIT_S)
+
+    def close(self) -> None:
+        self.closing.set()
+
+
+def test_the_stream_needs_a_session_or_token(served: Served) -> None:
+    url = served.url
+    response = httpx.get(url + "/api/v1/stream", timeout=WAIT_S)
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_an_alert_raised_while_connected_arrives(served: Served) -> None:
+    url, feed, tokens = served.url, served.feed, served.tokens
+    analyst, security = Stream(url, tokens["analyst"]), Stream(url, tokens["security"])
+    analyst.wait_comments(1)
+    security.wait_comments(1)
+    now = datetime.now(UTC)
+    before, completing = jump_feed(now)
+    feed.send(before + completing)
+    alert = analyst.wait_for("alert")
+    assert alert["data"]["type"] == "position_jump"
+    assert alert["data"]["mmsi"] == JUMPER
+    assert alert["data"]["state"] == "open"
+    assert analyst.events.index(analyst.of("positions")[0]) < analyst.events.index(alert)
+    feed.send([late_fix(now)])  # revises the event: the alert is sent again
+    with analyst.changed:
+        assert analyst.changed.wait_for(lambda: len(analyst.of("alert")) == 2, WAIT_S)
+    revised = analyst.of("alert")[1]["data"]
+    assert revised["id"] == alert["data"]["id"]
+    assert revised["fingerprint"] != alert["data"]["fingerprint"]
+    security.wait_for("positions")
+    security.wait_comments(security.comments + 2)  # a second later: still no sea alert
+    assert not security.of("alert")
+    time.sleep(1.2)  # beyond the look-back: a new connection starts from now
+    fresh = Stream(url, tokens["analyst"])
+    resumed = Stream(url, tokens["analyst"], last_event_id=str(int(alert["id"]) - 1))
+    assert resumed.wait_for("alert")["data"]["id"] == alert["data"]["id"]
+    fresh.wait_comments(2)
+    assert not fresh.of("alert")
+    for stream in (analyst, security, fresh, resumed):
+        stream.close()
+
+
+def test_a_revoked_token_ends_the_stream(served: Served) -> None:
+    stream = Stream(served.url, served.tokens["analyst"])
+    stream.wait_comments(1)
+    assert not stream.ended.is_set()
+    parts = credentials.split_token(served.tokens["analyst"])
+    assert parts is not None
+    store = Workspace(served.root).open_store()  # the server's database, shared in-process
+    try:
+        revoke_token(store, TEST_ACTOR, parts[0])
+    finally:
+        store.close()
+    assert stream.ended.wait(WAIT_S)

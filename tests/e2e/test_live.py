@@ -1,0 +1,140 @@
+"""Live AIS to the browser: `balise serve --listen-ais tcp:…` against a local TCP feed; the
+officer's workstation is open when the feed sends the sentences completing an event, and the
+alert appears in the inbox, and the new vessel on the map, without a reload.
+
+As the other browser tests: Debian's Chromium driven by Playwright (skipped with the reason when
+either is missing), signing in through the page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from balise.cli import serve as serve_cli
+from balise.cli.main import run
+from balise.engine import live_detect
+from balise.engine.ais_listener import parse_source
+from balise.engine.detect import Geography
+from balise.workspace import Workspace
+from live_feed import JUMPER, FeedServer, jump_feed
+
+WAIT_MS = 30_000
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]
+"""As tests/e2e/test_workstation.py: WebGL in software, CI machines have no GPU."""
+PASSWORD = "tide-chart-9-lanterns"
+READY = "body[data-ready=true]"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if CHROMIUM is None:
+        pytest.skip("no system Chromium (apt-get install chromium; .ci/run does it)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _add_officer(root: Path) -> None:
+    args = ["--workspace", str(root), "users", "add", "officer", "--agency", "customs",
+            "--role", "watch_officer", "--role", "analyst", "--password-stdin"]  # fmt: skip
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(io.StringIO()):
+        patch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+        assert run(args) == 0
+
+
+def _sign_in(page: Any) -> None:
+    form = page.locator("#signin-form")
+    form.wait_for(timeout=WAIT_MS)
+    form.locator("input[name=username]").fill("officer")
+    form.locator("input[name=password]").fill(PASSWORD)
+    form.locator("button[type=submit]").click()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[tuple[str, FeedServer]]:
+    """`balise serve --listen-ais tcp:127.0.0.1:PORT` on a new workspace (as the command builds
+    it: `live_feeds`), the feed having sent ten minutes of one vessel steaming."""
+    import uvicorn
+
+    from balise.api.app import create_app
+
+    root = tmp_path / "ws"
+    Workspace(root).open_store(create=True).close()
+    _add_officer(root)
+    feed = FeedServer()
+    before, _ = jump_feed()
+    feed.send(before)
+    with pytest.MonkeyPatch.context() as patch:  # no shore grid: see tests/engine/test_detect.py
+        patch.setattr(live_detect, "default_geography",
+                      lambda cache_dir, zones=(): Geography(zones=zones or ()))  # fmt: skip
+        patch.setenv("BALISE_LISTEN_BATCH_SECONDS", "0.1")
+        workspace = Workspace(root)
+        sources = (parse_source(f"tcp:{feed.address}"),)
+        feeds = serve_cli.live_feeds(workspace, workspace.settings(), sources, None)
+    port = _free_port()
+    app = create_app(root, bind_host="127.0.0.1", feeds=feeds)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none",
+                            timeout_graceful_shutdown=1)  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the API server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", feed
+    server.should_exit = True
+    thread.join(timeout=10)
+    feed.close()
+
+
+def test_an_alert_from_the_feed_appears_without_reload(
+    browser: Any,
+    live_server: tuple[str, FeedServer],
+) -> None:
+    url, feed = live_server
+    context = browser.new_context(viewport={"width": 1600, "height": 900}, base_url=url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto("/")
+        _sign_in(page)
+        page.wait_for_selector(READY, timeout=WAIT_MS)
+        page.wait_for_selector("#live[data-status=connected]", timeout=WAIT_MS)
+        assert page.text_content("#live") == "● live"
+        page.wait_for_function("document.body.dataset.vessels === '1'", timeout=WAIT_MS)
+        assert page.locator("#inbox li.alert").count() == 0
+        navigations: list[str] = []
+        page.on("framenavigated", lambda frame: navigations.append(frame.url))
+        _, completing = jump_feed()
+        feed.send(completing)
+        row = page.locator(f"#inbox li.alert[data-mmsi='{JUMPER}']")
+        row.wait_for(timeout=WAIT_MS)
+        assert "open" in (row.text_content() or "")
+        page.wait_for_function("document.body.dataset.vessels === '2'", timeout=WAIT_MS)
+        assert not navigations, "the page was reloaded"
+        assert not errors
+    finally:
+        context.close()
