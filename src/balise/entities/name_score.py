@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from balise.entities.names import NameFeatures, PreparedName, align
-from balise.entities.normalise import PARTICLES
+from balise.entities.names import NameFeatures, PreparedName, align, skeleton, word_weight
+from balise.entities.normalise import COMMON_WORDS, PARTICLES
 
 ORG_SCHEMAS = frozenset({"Company", "Organization", "LegalEntity", "Vessel", "PublicBody"})
 """FtM schemata compared as organisations (a swapped word weighs more in `Berliner Motoren
@@ -22,23 +22,44 @@ Werke` than in a long Arabic name)."""
 FEATURES = (
     "min_share", "max_share", "substitution", "substituted_letters", "numbers_differ",
     "joined_similarity", "edit_share", "sound_alikes", "initials", "out_of_order",
-    "forms_differ", "single_word", "organisation", "organisation_min_share",
-    "organisation_substitution", "weak_share", "organisation_weak_share", "acronym",
-    "multi_edit_words",
+    "single_word", "organisation", "organisation_min_share", "organisation_substitution",
+    "weak_share", "organisation_weak_share", "acronym", "multi_edit_words", "subsumed",
+    "subsumed_letters", "initial_conflict", "initials_only", "common_only", "short_typos",
+    "cjk_syllable_changed", "weak_words", "one_word_inside", "numbers_conflict",
 )  # fmt: skip
 """The names of the features, in the order of `WEIGHTS`."""
 
 WEIGHTS = (
-    -0.90, 1.22, -4.89, 1.75, -1.00, 2.71, -0.09, -3.53, 0.41, 0.10, -3.14, 0.12, 0.93, -0.83,
-    -0.24, -6.70, 1.07, 1.68, -0.75, -0.41,
+    -0.77, 0.77, -4.43, -0.47, -0.96, 2.38, -1.97, -1.18, 0.11, -0.14, 0.53, 0.10, -0.35, 0.24,
+    -1.26, -1.21, 0.93, -0.79, -0.03, 0.18, -2.44, 0.96, -0.51, 0.86, -1.78, 1.57, -1.56, -0.05,
+    -1.95, 0.46,
 )  # fmt: skip
 """Logistic weights of `FEATURES`, then the intercept: fitted by `bench/name_bench.py --fit` on
 the dev half (seed 16) of the nomenklatura name benchmark, L2 penalty 0.1."""
 
 
 SAME_WORDS_SCORE = 0.95
-"""Least score of two names made of the same words in another order (`PUTIN Vladimir`): lists
-write the family name first as often as last. Balise judgement."""
+"""Least score of two names made of the same words with the family name moved from the end to
+the front or back (`PUTIN Vladimir`): lists write it first as often as last. Another shuffle
+(`Salman bin Muhammad`, `Muhammad bin Salman`) is left to the features. Balise judgement."""
+
+FORMS_DIFFER_PENALTY = 0.12
+"""Taken off the name score when both names carry legal forms of different classes (`S.A.`,
+`Limited`): a firm keeps its name when it registers in another country, so another form is
+weak evidence against, never a veto. Balise judgement (nomenklatura's logic-v2 likewise sets
+legal forms aside as symbols of the name rather than ruling a pair out on them)."""
+
+
+ONE_WORD_INSIDE_SCORE = 0.45
+"""Most a pair scores when a single word of one name is all that is found in the other and the
+other has words of its own left (`Maria`, `Maria Gonzalez`; `PEARL`, `PEARL OF LONDON`): one
+shared word is a family, a first name or a trade, not an identity. Below the 0.5 where the
+threshold grid of `screen.match_threshold` starts. Balise judgement (issue 16: such pairs were false positives)."""
+
+CJK_OTHER_SYLLABLE_SCORE = 0.3
+"""Most a pair of names both written in Chinese, Japanese or Korean characters scores when a
+character differs: each is a syllable of the name chosen as such (`김정은`, `김종은` are two
+people), not a spelling variant. Balise judgement."""
 
 
 @dataclass(frozen=True)
@@ -54,28 +75,70 @@ def _significant(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(w for w in words if w not in PARTICLES and len(w) > 1)
 
 
+def _initial_conflict(features: NameFeatures) -> bool:
+    """An initial on one side left without a word it begins, while the other side has a word
+    left over (`Hans O Friedrich`, `Hans Joachim Friedrich`): the middle names disagree."""
+    left, right = features.left_extra, features.right_extra
+    return bool(
+        (any(len(w) == 1 for w in left) and right) or (any(len(w) == 1 for w in right) and left)
+    )
+
+
+def _one_word_inside(features: NameFeatures) -> bool:
+    """One side's only significant word is found in the other, which has significant words left
+    over (the other side has none left)."""
+    sig_left, sig_right = _significant(features.left_extra), _significant(features.right_extra)
+    if bool(sig_left) == bool(sig_right):
+        return False
+    return sum(len(p.left) > 1 and p.left not in PARTICLES for p in features.pairs) <= 1
+
+
+def _common_only(features: NameFeatures) -> bool:
+    """The words the names share are all common ones (`Maria`, `Management`) and something is
+    left over: what they have in common hardly tells two names apart."""
+    if not (features.left_extra or features.right_extra):
+        return False
+    shared = [p.left for p in features.pairs if p.how != "initial" and len(p.left) > 1]
+    return bool(shared) and all(w in COMMON_WORDS or w in PARTICLES for w in shared)
+
+
 def feature_vector(
     features: NameFeatures, left: PreparedName, right: PreparedName, organisation: bool
 ) -> tuple[float, ...]:
     """The values of `FEATURES` for one alignment."""
     shares = (features.matched_share("left"), features.matched_share("right"))
-    extra_left = sum(len(w) for w in _significant(features.left_extra))
-    extra_right = sum(len(w) for w in _significant(features.right_extra))
-    total = max(features.left_letters, features.right_letters, 1)
-    substitution = 1.0 if min(extra_left, extra_right) > 0 else 0.0
-    weak = sum(len(p.left) for p in features.pairs if p.how in ("weak", "prefix", "reversed"))
+    sig_left, sig_right = _significant(features.left_extra), _significant(features.right_extra)
+    extra_left = sum(word_weight(w) for w in sig_left)
+    extra_right = sum(word_weight(w) for w in sig_right)
+    total = max(features.left_letters, features.right_letters, 1.0)
+    weak_pairs = [p for p in features.pairs if p.how in ("weak", "prefix", "reversed")]
+    swapped = min(extra_left, extra_right) > 0 or any(p.how == "weak" for p in weak_pairs)
+    substitution = 1.0 if swapped else 0.0
+    subsumed = 1.0 if bool(sig_left) != bool(sig_right) else 0.0
+    weak = sum(len(p.left) for p in weak_pairs)
     org = 1.0 if organisation else 0.0
+    pairs = features.pairs
     return (
         min(shares), max(shares), substitution, min(extra_left, extra_right) / total,
         float(features.numbers_differ), features.joined_similarity,
-        sum(p.edits for p in features.pairs) / total,
-        float(sum(p.how == "sound" for p in features.pairs)),
-        float(sum(p.how == "initial" for p in features.pairs)),
-        float(not features.in_order), float(features.forms_differ),
+        sum(p.edits for p in pairs) / total,
+        float(sum(p.how == "sound" for p in pairs)),
+        float(sum(p.how == "initial" for p in pairs)),
+        float(not features.in_order),
         float(min(len(left.words), len(right.words)) <= 1), org, org * min(shares),
         org * substitution, weak / total, org * weak / total,
-        float(any(p.how == "acronym" for p in features.pairs)),
-        float(sum(p.how == "typo" and p.edits >= 2 for p in features.pairs)),
+        float(any(p.how == "acronym" for p in pairs)),
+        float(sum(p.how == "typo" and p.edits >= 2 for p in pairs)),
+        subsumed, subsumed * max(extra_left, extra_right) / total,
+        float(_initial_conflict(features)),
+        float(bool(pairs) and all(p.how in ("initial", "acronym") for p in pairs)),
+        float(_common_only(features)),
+        float(sum(p.how == "typo" and p.edits > 0 and len(p.left) <= 5 for p in pairs)),
+        float(features.cjk and any(p.how not in ("same", "joined") for p in pairs)),
+        float(len(weak_pairs)),
+        float(_one_word_inside(features)),
+        float(features.numbers_differ and bool(left.numbers) and bool(right.numbers)),
+        float(sum(p.how == "sound" and skeleton(p.left) != skeleton(p.right) for p in pairs)),
     )  # fmt: skip
 
 
@@ -116,13 +179,25 @@ def _reasons(features: NameFeatures, left: PreparedName, right: PreparedName) ->
     return reasons
 
 
+def _rotated(left: tuple[str, ...], right: tuple[str, ...]) -> bool:
+    """True when `right` is `left` with its last word moved to the front or its first to the
+    back (`Putin Vladimir`, `Vladimir Putin`)."""
+    return right in (left[-1:] + left[:-1], left[1:] + left[:1])
+
+
 def score_names(left: PreparedName, right: PreparedName, organisation: bool) -> NameScore:
     """Score two prepared names in [0, 1] with the reasons an analyst reads."""
     features = align(left, right)
     score = logistic(feature_vector(features, left, right, organisation))
-    if left.words and left.numbers == right.numbers and not features.forms_differ:
+    if left.words and left.numbers == right.numbers:
         if left.words == right.words:
             score = 1.0  # the same name once transliterated, titles and legal forms aside
-        elif sorted(left.words) == sorted(right.words):
+        elif _rotated(left.words, right.words):
             score = max(score, SAME_WORDS_SCORE)
+    if _one_word_inside(features):
+        score = min(score, ONE_WORD_INSIDE_SCORE)
+    if left.cjk and right.cjk and left.words != right.words:
+        score = min(score, CJK_OTHER_SYLLABLE_SCORE)
+    if features.forms_differ:
+        score = max(0.0, score - FORMS_DIFFER_PENALTY)
     return NameScore(score, features, tuple(_reasons(features, left, right)))

@@ -16,7 +16,13 @@ from functools import lru_cache
 
 from rapidfuzz.distance import OSA, Levenshtein
 
-from balise.entities.normalise import PARTICLES, LegalForm, name_tokens, split_legal_forms
+from balise.entities.normalise import (
+    COMMON_WORDS,
+    PARTICLES,
+    LegalForm,
+    name_tokens,
+    split_legal_forms,
+)
 
 _ROMAN = frozenset(["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"])
 _NUMBER_WORDS = {
@@ -54,16 +60,22 @@ def number_of(word: str) -> str | None:
     return _NUMBER_WORDS.get(word) or _ROMAN_VALUE.get(word)
 
 
+_CJK_RE = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+"""The characters of `normalise.is_cjk`, for one scan of a name."""
+
+
 @dataclass(frozen=True)
 class PreparedName:
-    """A name ready for comparison: its words without legal forms, the forms, numbers, and the
-    words run together (`siemensag`)."""
+    """A name ready for comparison: its words without legal forms, the forms, numbers, the
+    words run together (`siemensag`), and whether it was written in a CJK script (where each
+    syllable is a name part, and one syllable changed is another name: `김정은`, `김종은`)."""
 
     text: str
     words: tuple[str, ...]
     forms: tuple[LegalForm, ...]
     numbers: frozenset[str]
     joined: str
+    cjk: bool = False
 
 
 def prepare_name(text: str) -> PreparedName:
@@ -71,7 +83,8 @@ def prepare_name(text: str) -> PreparedName:
     tokens, forms = split_legal_forms(name_tokens(text))
     numbers = frozenset(n for w in tokens if (n := number_of(w)) is not None and w not in "iv")
     words = tuple(w for w in tokens if number_of(w) is None or w in ("i", "v"))
-    return PreparedName(text, words, forms, numbers, "".join(words))
+    cjk = _CJK_RE.search(text) is not None
+    return PreparedName(text, words, forms, numbers, "".join(words), cjk)
 
 
 @dataclass(frozen=True)
@@ -94,35 +107,45 @@ class NameFeatures:
     pairs: tuple[WordPair, ...]
     left_extra: tuple[str, ...]
     right_extra: tuple[str, ...]
-    left_letters: int
-    right_letters: int
+    left_letters: float
+    right_letters: float
     in_order: bool
     numbers_differ: bool
     joined_similarity: float
     forms_differ: bool
+    cjk: bool = False
 
     def matched_share(self, side: str) -> float:
         """Share of a side's letters in aligned words, each weighed by its pair's similarity."""
         total = self.left_letters if side == "left" else self.right_letters
         if total == 0:
             return 0.0
-        got = sum(_weight(p.left if side == "left" else p.right) * p.similarity for p in self.pairs)
+        got = sum(
+            word_weight(p.left if side == "left" else p.right) * p.similarity for p in self.pairs
+        )
         return min(1.0, got / total)
 
-    def extra_letters(self, side: str) -> int:
-        return sum(_weight(w) for w in (self.left_extra if side == "left" else self.right_extra))
-
-
-def _weight(word: str) -> int:
-    """Letters a word counts for: particles and initials count one."""
-    letters = len(word) - word.count(" ")
-    return 1 if word in PARTICLES or letters == 1 else letters
+    def extra_letters(self, side: str) -> float:
+        return sum(
+            word_weight(w) for w in (self.left_extra if side == "left" else self.right_extra)
+        )
 
 
 @lru_cache(maxsize=200_000)
-def _letters(words: tuple[str, ...]) -> int:
-    """Letters a name's words count for (`_weight`), computed once per name."""
-    return sum(_weight(w) for w in words)
+def word_weight(word: str) -> float:
+    """Letters a word counts for: particles and initials count one, common words
+    (`normalise.COMMON_WORDS`) half their letters, words run together their parts'."""
+    if " " in word:
+        return sum(word_weight(part) for part in word.split())
+    if word in PARTICLES or len(word) == 1:
+        return 1.0
+    return len(word) / 2 if word in COMMON_WORDS else float(len(word))
+
+
+@lru_cache(maxsize=200_000)
+def _letters(words: tuple[str, ...]) -> float:
+    """Letters a name's words count for (`word_weight`), computed once per name."""
+    return sum(word_weight(w) for w in words)
 
 
 def _max_edits(length: int) -> int:
@@ -176,7 +199,7 @@ def compare_words(left: str, right: str) -> WordPair | None:
     shorter = min(len(left), len(right))
     if edits <= _max_edits(max(len(left), len(right))):
         return WordPair(left, right, "typo", 1.0 - edits / max(len(left), len(right)), edits)
-    if shorter >= 3 and skeleton(left) == skeleton(right):
+    if max(len(left), len(right)) >= 3 and skeleton(left) == skeleton(right):
         return WordPair(left, right, "sound", 0.9, edits)
     sk_edits = Levenshtein.distance(skeleton(left), skeleton(right))
     if shorter >= 4 and sk_edits <= _max_edits(shorter) - 1 + (shorter > 5):
@@ -292,4 +315,5 @@ def align(left: PreparedName, right: PreparedName) -> NameFeatures:
         numbers_differ=left.numbers != right.numbers,
         joined_similarity=Levenshtein.normalized_similarity(left.joined, right.joined),
         forms_differ=bool(forms_l and forms_r and not forms_l & forms_r),
+        cjk=left.cjk or right.cjk,
     )
