@@ -41,7 +41,7 @@ def split(n: int) -> tuple[list[int], list[int]]:
     return sorted(order[: n // 2]), sorted(order[n // 2 :])
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float = 0.3) -> np.ndarray:
+def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0) -> np.ndarray:
     """L2-penalised logistic regression by Newton's method (the intercept unpenalised)."""
     xb = np.hstack([x, np.ones((len(x), 1))])
     w = np.zeros(xb.shape[1])

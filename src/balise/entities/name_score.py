@@ -25,14 +25,15 @@ FEATURES = (
     "single_word", "organisation", "organisation_min_share", "organisation_substitution",
     "weak_share", "organisation_weak_share", "acronym", "multi_edit_words", "subsumed",
     "subsumed_letters", "initial_conflict", "initials_only", "common_only", "short_typos",
-    "cjk_syllable_changed", "weak_words", "one_word_inside", "numbers_conflict",
+    "cjk_syllable_changed", "weak_words", "one_word_inside", "numbers_conflict", "near_sounds",
+    "short_words_changed", "prefixes", "shuffled",
 )  # fmt: skip
 """The names of the features, in the order of `WEIGHTS`."""
 
 WEIGHTS = (
-    -0.77, 0.77, -4.43, -0.47, -0.96, 2.38, -1.97, -1.18, 0.11, -0.14, 0.53, 0.10, -0.35, 0.24,
-    -1.26, -1.21, 0.93, -0.79, -0.03, 0.18, -2.44, 0.96, -0.51, 0.86, -1.78, 1.57, -1.56, -0.05,
-    -1.95, 0.46,
+    0.17, 0.77, -3.68, -0.42, -0.62, 1.20, -0.63, -1.30, 0.21, -0.20, 0.27, 0.06, 0.01, -0.30,
+    -0.22, -0.28, 0.36, -0.50, 0.02, 0.15, -1.43, 0.31, -0.21, 0.68, -0.73, 0.39, -1.29, -0.24,
+    -1.30, -0.19, -0.82, -0.12, 0.15,
 )  # fmt: skip
 """Logistic weights of `FEATURES`, then the intercept: fitted by `bench/name_bench.py --fit` on
 the dev half (seed 16) of the nomenklatura name benchmark, L2 penalty 0.1."""
@@ -52,9 +53,11 @@ legal forms aside as symbols of the name rather than ruling a pair out on them).
 
 ONE_WORD_INSIDE_SCORE = 0.45
 """Most a pair scores when a single word of one name is all that is found in the other and the
-other has words of its own left (`Maria`, `Maria Gonzalez`; `PEARL`, `PEARL OF LONDON`): one
-shared word is a family, a first name or a trade, not an identity. Below the 0.5 where the
-threshold grid of `screen.match_threshold` starts. Balise judgement (issue 16: such pairs were false positives)."""
+other has words of its own left (`Maria`, `Maria Gonzalez`; `PEARL`, `PEARL OF LONDON`), or when
+initials are all the two share (`N.N.`, `Nursultan Nazarbayev`): one shared word is a family, a
+first name or a trade, not an identity. Below the 0.5 where the
+threshold grid of `screen.match_threshold` starts. Balise judgement (issue 16: such pairs were
+false positives)."""
 
 CJK_OTHER_SYLLABLE_SCORE = 0.3
 """Most a pair of names both written in Chinese, Japanese or Korean characters scores when a
@@ -86,11 +89,29 @@ def _initial_conflict(features: NameFeatures) -> bool:
 
 def _one_word_inside(features: NameFeatures) -> bool:
     """One side's only significant word is found in the other, which has significant words left
-    over (the other side has none left)."""
+    over (the other side has none left) weighing at least as much as the word found (in
+    `word_weight`: `Maria` found in `Maria Gonzalez` is, `Gonzalez` is not, quite)."""
     sig_left, sig_right = _significant(features.left_extra), _significant(features.right_extra)
-    if bool(sig_left) == bool(sig_right):
+    if bool(sig_left) == bool(sig_right) or _words_matched(features) > 1:
         return False
-    return sum(len(p.left) > 1 and p.left not in PARTICLES for p in features.pairs) <= 1
+    side = "left" if sig_left else "right"
+    found = sum(word_weight(p.left if side == "left" else p.right) for p in features.pairs)
+    return features.extra_letters(side) >= found
+
+
+def _words_matched(features: NameFeatures) -> int:
+    """Significant words found in both names (an acronym counts the words it stands for)."""
+    return sum(
+        max(len(p.left.split()), len(p.right.split()))
+        for p in features.pairs
+        if len(p.left) > 1 and p.left not in PARTICLES
+    )
+
+
+def _initials_only(features: NameFeatures) -> bool:
+    """No word of two letters or more in common, only initials (`N.N.`, `Nursultan
+    Nazarbayev`)."""
+    return bool(features.pairs) and all(p.how == "initial" for p in features.pairs)
 
 
 def _common_only(features: NameFeatures) -> bool:
@@ -139,6 +160,9 @@ def feature_vector(
         float(_one_word_inside(features)),
         float(features.numbers_differ and bool(left.numbers) and bool(right.numbers)),
         float(sum(p.how == "sound" and skeleton(p.left) != skeleton(p.right) for p in pairs)),
+        float(sum(p.how == "short" for p in pairs)),
+        float(sum(p.how == "prefix" for p in pairs)),
+        float(not features.in_order and not _rotated(left.words, right.words)),
     )  # fmt: skip
 
 
@@ -194,7 +218,7 @@ def score_names(left: PreparedName, right: PreparedName, organisation: bool) -> 
             score = 1.0  # the same name once transliterated, titles and legal forms aside
         elif _rotated(left.words, right.words):
             score = max(score, SAME_WORDS_SCORE)
-    if _one_word_inside(features):
+    if _one_word_inside(features) or _initials_only(features):
         score = min(score, ONE_WORD_INSIDE_SCORE)
     if left.cjk and right.cjk and left.words != right.words:
         score = min(score, CJK_OTHER_SYLLABLE_SCORE)

@@ -184,7 +184,8 @@ _PARTICLE_CLASS = {
 
 @lru_cache(maxsize=500_000)
 def compare_words(left: str, right: str) -> WordPair | None:
-    """How two words meet, or None when they are different words."""
+    """How two words meet, or None when they are different words; `short` is one edit in a
+    word of two or three letters (`Kim Jong On`, `Kim Jong Un`)."""
     if left == right:
         return WordPair(left, right, "same", 1.0, 0)
     particle = _PARTICLE_CLASS.get(left)
@@ -196,17 +197,19 @@ def compare_words(left: str, right: str) -> WordPair | None:
             return WordPair(left, right, "initial", 0.8, 0)
         return None
     edits = OSA.distance(left, right)  # a transposition (`masnour`) is one edit
-    shorter = min(len(left), len(right))
-    if edits <= _max_edits(max(len(left), len(right))):
-        return WordPair(left, right, "typo", 1.0 - edits / max(len(left), len(right)), edits)
-    if max(len(left), len(right)) >= 3 and skeleton(left) == skeleton(right):
+    shorter, longer = sorted((len(left), len(right)))
+    if edits <= _max_edits(longer):
+        return WordPair(left, right, "typo", 1.0 - edits / longer, edits)
+    if longer <= 3 and shorter >= 2 and edits == 1:
+        return WordPair(left, right, "short", 1.0 - edits / longer, edits)  # `un`, `on`
+    if longer >= 3 and skeleton(left) == skeleton(right):
         return WordPair(left, right, "sound", 0.9, edits)
     sk_edits = Levenshtein.distance(skeleton(left), skeleton(right))
     if shorter >= 4 and sk_edits <= _max_edits(shorter) - 1 + (shorter > 5):
         similarity = 1.0 - (sk_edits + 1) / max(len(left), len(right))
         return WordPair(left, right, "sound", max(similarity, 0.5), edits)
     if shorter >= 3 and (left.startswith(right) or right.startswith(left)):
-        return WordPair(left, right, "prefix", 0.6, edits)
+        return WordPair(left, right, "prefix", shorter / longer, edits)
     if shorter >= 4 and left[::-1] == right:
         return WordPair(left, right, "reversed", 0.6, edits)
     similarity = 1.0 - edits / max(len(left), len(right))
@@ -238,7 +241,7 @@ def _joined_pairs(
     ):
         for i in sorted(free_a):
             for j in sorted(free_b):
-                if j + 1 in free_b and i in free_a:
+                if j + 1 in free_b and i in free_a and min(len(side_b[j]), len(side_b[j + 1])) > 1:
                     run = side_b[j] + side_b[j + 1]
                     allowed = _max_edits(len(run)) // 2
                     if abs(len(side_a[i]) - len(run)) > allowed:
