@@ -12,7 +12,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from balise.entities.names import NameFeatures, PreparedName, align, skeleton, word_weight
+from balise.entities.names import (
+    NameFeatures,
+    PreparedName,
+    WordPair,
+    align,
+    skeleton,
+    word_weight,
+)
 from balise.entities.normalise import COMMON_WORDS, PARTICLES
 
 ORG_SCHEMAS = frozenset({"Company", "Organization", "LegalEntity", "Vessel", "PublicBody"})
@@ -123,45 +130,70 @@ def _common_only(features: NameFeatures) -> bool:
     return bool(shared) and all(w in COMMON_WORDS or w in PARTICLES for w in shared)
 
 
+def _pair_kinds(pairs: tuple[WordPair, ...]) -> tuple[float, ...]:
+    """Counts over the aligned pairs, in one pass: edits, sound-alikes, initials, acronyms,
+    typos of two edits or more, typos in short words, weak pairs, their letters, near sounds,
+    one-edit short words, prefixes, pairs other than same or joined, weak pairs and prefixes
+    and reversed words."""
+    edits = sound = initial = acronym = typo2 = short_typo = weak = weak_letters = 0
+    near_sound = short = prefix = changed = loose = 0
+    for p in pairs:
+        how = p.how
+        edits += p.edits
+        if how not in ("same", "joined"):
+            changed += 1
+        if how == "typo":
+            typo2 += p.edits >= 2
+            short_typo += p.edits > 0 and len(p.left) <= 5
+        elif how == "sound":
+            sound += 1
+            near_sound += skeleton(p.left) != skeleton(p.right)
+        elif how == "initial":
+            initial += 1
+        elif how == "acronym":
+            acronym += 1
+        elif how == "short":
+            short += 1
+        elif how in ("weak", "prefix", "reversed"):
+            weak += how == "weak"
+            prefix += how == "prefix"
+            loose += 1
+            weak_letters += len(p.left)
+    return (
+        edits, sound, initial, acronym, typo2, short_typo, weak, weak_letters, near_sound, short,
+        prefix, changed, loose,
+    )  # fmt: skip
+
+
 def feature_vector(
     features: NameFeatures, left: PreparedName, right: PreparedName, organisation: bool
 ) -> tuple[float, ...]:
     """The values of `FEATURES` for one alignment."""
     shares = (features.matched_share("left"), features.matched_share("right"))
+    low = min(shares)
     sig_left, sig_right = _significant(features.left_extra), _significant(features.right_extra)
     extra_left = sum(word_weight(w) for w in sig_left)
     extra_right = sum(word_weight(w) for w in sig_right)
     total = max(features.left_letters, features.right_letters, 1.0)
-    weak_pairs = [p for p in features.pairs if p.how in ("weak", "prefix", "reversed")]
-    swapped = min(extra_left, extra_right) > 0 or any(p.how == "weak" for p in weak_pairs)
-    substitution = 1.0 if swapped else 0.0
-    subsumed = 1.0 if bool(sig_left) != bool(sig_right) else 0.0
-    weak = sum(len(p.left) for p in weak_pairs)
-    org = 1.0 if organisation else 0.0
     pairs = features.pairs
+    (edits, sound, initial, acronym, typo2, short_typo, weak, weak_letters, near_sound, short,
+     prefix, changed, loose) = _pair_kinds(pairs)  # fmt: skip
+    substitution = 1.0 if min(extra_left, extra_right) > 0 or weak else 0.0
+    subsumed = 1.0 if bool(sig_left) != bool(sig_right) else 0.0
+    org = 1.0 if organisation else 0.0
     return (
-        min(shares), max(shares), substitution, min(extra_left, extra_right) / total,
-        float(features.numbers_differ), features.joined_similarity,
-        sum(p.edits for p in pairs) / total,
-        float(sum(p.how == "sound" for p in pairs)),
-        float(sum(p.how == "initial" for p in pairs)),
-        float(not features.in_order),
-        float(min(len(left.words), len(right.words)) <= 1), org, org * min(shares),
-        org * substitution, weak / total, org * weak / total,
-        float(any(p.how == "acronym" for p in pairs)),
-        float(sum(p.how == "typo" and p.edits >= 2 for p in pairs)),
-        subsumed, subsumed * max(extra_left, extra_right) / total,
+        low, max(shares), substitution, min(extra_left, extra_right) / total,
+        float(features.numbers_differ), features.joined_similarity, edits / total,
+        float(sound), float(initial), float(not features.in_order),
+        float(min(len(left.words), len(right.words)) <= 1), org, org * low,
+        org * substitution, weak_letters / total, org * weak_letters / total, float(acronym > 0),
+        float(typo2), subsumed, subsumed * max(extra_left, extra_right) / total,
         float(_initial_conflict(features)),
-        float(bool(pairs) and all(p.how in ("initial", "acronym") for p in pairs)),
-        float(_common_only(features)),
-        float(sum(p.how == "typo" and p.edits > 0 and len(p.left) <= 5 for p in pairs)),
-        float(features.cjk and any(p.how not in ("same", "joined") for p in pairs)),
-        float(len(weak_pairs)),
-        float(_one_word_inside(features)),
+        float(bool(pairs) and initial + acronym == len(pairs)),
+        float(_common_only(features)), float(short_typo), float(features.cjk and changed > 0),
+        float(loose), float(_one_word_inside(features)),
         float(features.numbers_differ and bool(left.numbers) and bool(right.numbers)),
-        float(sum(p.how == "sound" and skeleton(p.left) != skeleton(p.right) for p in pairs)),
-        float(sum(p.how == "short" for p in pairs)),
-        float(sum(p.how == "prefix" for p in pairs)),
+        float(near_sound), float(short), float(prefix),
         float(not features.in_order and not _rotated(left.words, right.words)),
     )  # fmt: skip
 

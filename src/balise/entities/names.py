@@ -17,6 +17,7 @@ from functools import lru_cache
 from rapidfuzz.distance import OSA, Levenshtein
 
 from balise.entities.normalise import (
+    CJK_RE,
     COMMON_WORDS,
     PARTICLES,
     LegalForm,
@@ -60,10 +61,6 @@ def number_of(word: str) -> str | None:
     return _NUMBER_WORDS.get(word) or _ROMAN_VALUE.get(word)
 
 
-_CJK_RE = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-"""The characters of `normalise.is_cjk`, for one scan of a name."""
-
-
 @dataclass(frozen=True)
 class PreparedName:
     """A name ready for comparison: its words without legal forms, the forms, numbers, the
@@ -83,7 +80,7 @@ def prepare_name(text: str) -> PreparedName:
     tokens, forms = split_legal_forms(name_tokens(text))
     numbers = frozenset(n for w in tokens if (n := number_of(w)) is not None and w not in "iv")
     words = tuple(w for w in tokens if number_of(w) is None or w in ("i", "v"))
-    cjk = _CJK_RE.search(text) is not None
+    cjk = CJK_RE.search(text) is not None
     return PreparedName(text, words, forms, numbers, "".join(words), cjk)
 
 

@@ -146,6 +146,11 @@ def _longest_form() -> int:
     return max(len(words) for words in legal_forms())
 
 
+CJK_RE = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+"""A Chinese, Japanese or Korean character (kana, ideographs, Hangul syllables): `_is_cjk` as a
+pattern, to scan a name once."""
+
+
 def _is_cjk(char: str) -> bool:
     code = ord(char)
     return (
@@ -159,7 +164,7 @@ def _is_cjk(char: str) -> bool:
 def to_latin(text: str) -> str:
     """`text` in Latin letters, each CJK character as its own syllable, NFKC first."""
     text = unicodedata.normalize("NFKC", text)
-    if any(_is_cjk(char) for char in text):
+    if CJK_RE.search(text) is not None:
         text = "".join(f" {char} " if _is_cjk(char) else char for char in text)
     return anyascii(text)
 
