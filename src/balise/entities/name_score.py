@@ -10,6 +10,7 @@ MIT) by `bench/name_bench.py --fit`; `bench/results/name_bench.md` reports the o
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
 
 from balise.entities.names import (
@@ -94,11 +95,13 @@ def _initial_conflict(features: NameFeatures) -> bool:
     )
 
 
-def _one_word_inside(features: NameFeatures) -> bool:
-    """One side's only significant word is found in the other, which has significant words left
-    over (the other side has none left) weighing at least as much as the word found (in
-    `word_weight`: `Maria` found in `Maria Gonzalez` is, `Gonzalez` is not, quite)."""
-    sig_left, sig_right = _significant(features.left_extra), _significant(features.right_extra)
+def _one_word_inside(
+    features: NameFeatures, sig_left: tuple[str, ...], sig_right: tuple[str, ...]
+) -> bool:
+    """One side's only significant word is found in the other, which has significant words
+    (`sig_left`, `sig_right`: `_significant` of the words left over) left over (the other side
+    has none left) weighing at least as much as the word found (in `word_weight`: `Maria` found
+    in `Maria Gonzalez` is, `Gonzalez` is not, quite)."""
     if bool(sig_left) == bool(sig_right) or _words_matched(features) > 1:
         return False
     side = "left" if sig_left else "right"
@@ -113,12 +116,6 @@ def _words_matched(features: NameFeatures) -> int:
         for p in features.pairs
         if len(p.left) > 1 and p.left not in PARTICLES
     )
-
-
-def _initials_only(features: NameFeatures) -> bool:
-    """No word of two letters or more in common, only initials (`N.N.`, `Nursultan
-    Nazarbayev`)."""
-    return bool(features.pairs) and all(p.how == "initial" for p in features.pairs)
 
 
 def _common_only(features: NameFeatures) -> bool:
@@ -169,6 +166,14 @@ def feature_vector(
     features: NameFeatures, left: PreparedName, right: PreparedName, organisation: bool
 ) -> tuple[float, ...]:
     """The values of `FEATURES` for one alignment."""
+    return _features_and_cap(features, left, right, organisation)[0]
+
+
+def _features_and_cap(
+    features: NameFeatures, left: PreparedName, right: PreparedName, organisation: bool
+) -> tuple[tuple[float, ...], bool]:
+    """The values of `FEATURES`, and whether the score is capped at `ONE_WORD_INSIDE_SCORE`
+    (one word inside a longer name, or initials alone in common)."""
     shares = (features.matched_share("left"), features.matched_share("right"))
     low = min(shares)
     sig_left, sig_right = _significant(features.left_extra), _significant(features.right_extra)
@@ -181,7 +186,8 @@ def feature_vector(
     substitution = 1.0 if min(extra_left, extra_right) > 0 or weak else 0.0
     subsumed = 1.0 if bool(sig_left) != bool(sig_right) else 0.0
     org = 1.0 if organisation else 0.0
-    return (
+    inside = _one_word_inside(features, sig_left, sig_right)
+    values = (
         low, max(shares), substitution, min(extra_left, extra_right) / total,
         float(features.numbers_differ), features.joined_similarity, edits / total,
         float(sound), float(initial), float(not features.in_order),
@@ -191,16 +197,17 @@ def feature_vector(
         float(_initial_conflict(features)),
         float(bool(pairs) and initial + acronym == len(pairs)),
         float(_common_only(features)), float(short_typo), float(features.cjk and changed > 0),
-        float(loose), float(_one_word_inside(features)),
+        float(loose), float(inside),
         float(features.numbers_differ and bool(left.numbers) and bool(right.numbers)),
         float(near_sound), float(short), float(prefix),
         float(not features.in_order and not _rotated(left.words, right.words)),
     )  # fmt: skip
+    return values, inside or (bool(pairs) and initial == len(pairs))
 
 
 def logistic(values: tuple[float, ...], weights: tuple[float, ...] = WEIGHTS) -> float:
     """The logistic of the weighted sum of `values` plus the intercept (last weight)."""
-    total = weights[-1] + sum(w * v for w, v in zip(weights, values, strict=False))
+    total = weights[-1] + sum(map(operator.mul, weights, values))
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, total))))
 
 
@@ -244,14 +251,15 @@ def _rotated(left: tuple[str, ...], right: tuple[str, ...]) -> bool:
 def score_names(left: PreparedName, right: PreparedName, organisation: bool) -> NameScore:
     """Score two prepared names in [0, 1] with the reasons an analyst reads."""
     features = align(left, right)
-    score = logistic(feature_vector(features, left, right, organisation))
-    if left.words and left.numbers == right.numbers:
-        if left.words == right.words:
-            score = 1.0  # the same name once transliterated, titles and legal forms aside
-        elif _rotated(left.words, right.words):
+    if left.words and left.numbers == right.numbers and left.words == right.words:
+        score = 1.0  # the same name once transliterated, titles and legal forms aside
+    else:
+        values, capped = _features_and_cap(features, left, right, organisation)
+        score = logistic(values)
+        if left.words and left.numbers == right.numbers and _rotated(left.words, right.words):
             score = max(score, SAME_WORDS_SCORE)
-    if _one_word_inside(features) or _initials_only(features):
-        score = min(score, ONE_WORD_INSIDE_SCORE)
+        if capped:
+            score = min(score, ONE_WORD_INSIDE_SCORE)
     if left.cjk and right.cjk and left.words != right.words:
         score = min(score, CJK_OTHER_SYLLABLE_SCORE)
     if features.forms_differ:

@@ -194,12 +194,12 @@ def compare_words(left: str, right: str) -> WordPair | None:
             return WordPair(left, right, "initial", 0.8, 0)
         return None
     edits = OSA.distance(left, right)  # a transposition (`masnour`) is one edit
-    shorter, longer = sorted((len(left), len(right)))
+    shorter, longer = (len(left), len(right)) if len(left) < len(right) else (len(right), len(left))
     if edits <= _max_edits(longer):
         return WordPair(left, right, "typo", 1.0 - edits / longer, edits)
     if longer <= 3 and shorter >= 2 and edits == 1:
         return WordPair(left, right, "short", 1.0 - edits / longer, edits)  # `un`, `on`
-    if longer >= 3 and skeleton(left) == skeleton(right):
+    if (shorter >= 3 or longer == 3) and skeleton(left) == skeleton(right):
         return WordPair(left, right, "sound", 0.9, edits)
     sk_edits = Levenshtein.distance(skeleton(left), skeleton(right))
     if shorter >= 4 and sk_edits <= _max_edits(shorter) - 1 + (shorter > 5):
