@@ -101,6 +101,14 @@ def test_a_name_inside_a_longer_one_is_not_a_match(left: str, right: str, schema
         assert match.score < PARAMS.match_threshold, (query, listed, match.reasons)
 
 
+def test_a_capped_name_score_says_why() -> None:
+    scored = score_names(prepare_name("Maria"), prepare_name("Maria Gonzalez"), False)
+    assert "one word or initials in common only" in scored.reasons
+    korean = score_names(prepare_name("김종은"), prepare_name("김정은"), False)
+    assert korean.score <= 0.3
+    assert "another CJK syllable" in korean.reasons
+
+
 def test_identifier_checks() -> None:
     assert normalise_identifier("imo", "IMO 9074729") is not None
     assert normalise_identifier("imo", "9074728") is None  # check digit fails

@@ -251,6 +251,7 @@ def _rotated(left: tuple[str, ...], right: tuple[str, ...]) -> bool:
 def score_names(left: PreparedName, right: PreparedName, organisation: bool) -> NameScore:
     """Score two prepared names in [0, 1] with the reasons an analyst reads."""
     features = align(left, right)
+    reasons = _reasons(features, left, right)
     if left.words and left.numbers == right.numbers and left.words == right.words:
         score = 1.0  # the same name once transliterated, titles and legal forms aside
     else:
@@ -258,10 +259,13 @@ def score_names(left: PreparedName, right: PreparedName, organisation: bool) -> 
         score = logistic(values)
         if left.words and left.numbers == right.numbers and _rotated(left.words, right.words):
             score = max(score, SAME_WORDS_SCORE)
-        if capped:
-            score = min(score, ONE_WORD_INSIDE_SCORE)
-    if left.cjk and right.cjk and left.words != right.words:
-        score = min(score, CJK_OTHER_SYLLABLE_SCORE)
+        if capped and score > ONE_WORD_INSIDE_SCORE:
+            score = ONE_WORD_INSIDE_SCORE
+            reasons.append("one word or initials in common only")
+    cjk_changed = left.cjk and right.cjk and left.words != right.words
+    if cjk_changed and score > CJK_OTHER_SYLLABLE_SCORE:
+        score = CJK_OTHER_SYLLABLE_SCORE
+        reasons.append("another CJK syllable")
     if features.forms_differ:
         score = max(0.0, score - FORMS_DIFFER_PENALTY)
-    return NameScore(score, features, tuple(_reasons(features, left, right)))
+    return NameScore(score, features, tuple(reasons))
