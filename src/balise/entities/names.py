@@ -206,7 +206,8 @@ def compare_words(left: str, right: str) -> WordPair | None:
         similarity = 1.0 - (sk_edits + 1) / max(len(left), len(right))
         return WordPair(left, right, "sound", max(similarity, 0.5), edits)
     if shorter >= 3 and (left.startswith(right) or right.startswith(left)):
-        return WordPair(left, right, "prefix", shorter / longer, edits)
+        if min(left, right, key=len) not in COMMON_WORDS:  # `john` is not short for `johnson`
+            return WordPair(left, right, "prefix", shorter / longer, edits)
     if shorter >= 4 and left[::-1] == right:
         return WordPair(left, right, "reversed", 0.6, edits)
     similarity = 1.0 - edits / max(len(left), len(right))
