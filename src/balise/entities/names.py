@@ -205,9 +205,10 @@ def compare_words(left: str, right: str) -> WordPair | None:
     if shorter >= 4 and sk_edits <= _max_edits(shorter) - 1 + (shorter > 5):
         similarity = 1.0 - (sk_edits + 1) / max(len(left), len(right))
         return WordPair(left, right, "sound", max(similarity, 0.5), edits)
-    if shorter >= 3 and (left.startswith(right) or right.startswith(left)):
-        if min(left, right, key=len) not in COMMON_WORDS:  # `john` is not short for `johnson`
-            return WordPair(left, right, "prefix", shorter / longer, edits)
+    prefix = left.startswith(right) or right.startswith(left)
+    # a common given name is not short for a longer word (`john`, `johnson`)
+    if shorter >= 3 and prefix and min(left, right, key=len) not in COMMON_WORDS:
+        return WordPair(left, right, "prefix", shorter / longer, edits)
     if shorter >= 4 and left[::-1] == right:
         return WordPair(left, right, "reversed", 0.6, edits)
     similarity = 1.0 - edits / max(len(left), len(right))
