@@ -37,6 +37,9 @@ from name_parts import COMPANY_TRADES, COMPANY_WORDS, FAMILY, GIVEN, LEGAL_FORMS
 
 HERE = Path(__file__).parent
 THRESHOLDS = [round(0.5 + 0.005 * i, 3) for i in range(101)]
+"""From 0.5: a single word inside a longer name (`name_score.ONE_WORD_INSIDE_SCORE`), a person
+against a company of the same name and a same-name ship with another IMO number score at most
+0.45 (`entities.params`); a lower threshold would make them matches by construction."""
 
 
 def person(rng: random.Random) -> str:

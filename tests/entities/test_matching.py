@@ -58,7 +58,55 @@ def test_a_form_alone_is_not_emptied() -> None:
 
 def test_same_form_written_differently_matches_and_another_form_counts_against() -> None:
     assert _name_score("Acme Shipping Ltd", "ACME SHIPPING LIMITED", True) == 1.0
-    assert _name_score("Acme Shipping Ltd", "Acme Shipping GmbH", True) < 0.7
+    assert _name_score("Acme Shipping Ltd", "Acme Shipping GmbH", True) < 1.0
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [("Acme S.A.", "ACME LIMITED"), ("Acme Shipping Ltd", "Acme Shipping GmbH")],
+)
+def test_another_legal_form_is_weak_evidence_not_a_veto(left: str, right: str) -> None:
+    """A firm re-registered elsewhere keeps its name: the form alone does not rule it out."""
+    score = score_entity(
+        Entity("q", "Company", (left,)), Entity("c", "Company", (right,)), PARAMS
+    ).score
+    assert PARAMS.match_threshold <= score < 1.0
+
+
+def test_a_person_is_not_a_company_of_the_same_name() -> None:
+    match = score_entity(
+        Entity("q", "Person", ("Maria Gonzalez",)),
+        Entity("c", "Company", ("Maria Gonzalez S.A.",)),
+        PARAMS,
+    )
+    assert match.score < PARAMS.match_threshold
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "schema"),
+    [
+        ("Maria", "Maria Gonzalez", "Person"),
+        ("Haqqani", "Sirajuddin Haqqani", "Person"),
+        ("PEARL", "PEARL OF LONDON", "Vessel"),
+        ("Management Company", "Westminster Management Company", "Company"),
+        ("WALIJAN", "WALIJAN ABDUL GHAFOOR HAQQANI", "Person"),
+    ],
+)
+def test_a_name_inside_a_longer_one_is_not_a_match(left: str, right: str, schema: str) -> None:
+    """The words the shorter name lacks are another person, firm or ship (a rare family name
+    alone against a common given name and it, `Gonzalez`, `Maria Gonzalez`, is left to the
+    features: the given name missing weighs little)."""
+    for query, listed in ((left, right), (right, left)):
+        match = score_entity(Entity("q", schema, (query,)), Entity("c", schema, (listed,)), PARAMS)
+        assert match.score < PARAMS.match_threshold, (query, listed, match.reasons)
+
+
+def test_a_capped_name_score_says_why() -> None:
+    scored = score_names(prepare_name("Maria"), prepare_name("Maria Gonzalez"), False)
+    assert "one word or initials in common only" in scored.reasons
+    korean = score_names(prepare_name("김종은"), prepare_name("김정은"), False)
+    assert korean.score <= 0.3
+    assert "another CJK syllable" in korean.reasons
 
 
 def test_identifier_checks() -> None:

@@ -16,7 +16,14 @@ from functools import lru_cache
 
 from rapidfuzz.distance import OSA, Levenshtein
 
-from balise.entities.normalise import PARTICLES, LegalForm, name_tokens, split_legal_forms
+from balise.entities.normalise import (
+    CJK_RE,
+    COMMON_WORDS,
+    PARTICLES,
+    LegalForm,
+    name_tokens,
+    split_legal_forms,
+)
 
 _ROMAN = frozenset(["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"])
 _NUMBER_WORDS = {
@@ -56,14 +63,16 @@ def number_of(word: str) -> str | None:
 
 @dataclass(frozen=True)
 class PreparedName:
-    """A name ready for comparison: its words without legal forms, the forms, numbers, and the
-    words run together (`siemensag`)."""
+    """A name ready for comparison: its words without legal forms, the forms, numbers, the
+    words run together (`siemensag`), and whether it was written in a CJK script (where each
+    syllable is a name part, and one syllable changed is another name: `김정은`, `김종은`)."""
 
     text: str
     words: tuple[str, ...]
     forms: tuple[LegalForm, ...]
     numbers: frozenset[str]
     joined: str
+    cjk: bool = False
 
 
 def prepare_name(text: str) -> PreparedName:
@@ -71,7 +80,8 @@ def prepare_name(text: str) -> PreparedName:
     tokens, forms = split_legal_forms(name_tokens(text))
     numbers = frozenset(n for w in tokens if (n := number_of(w)) is not None and w not in "iv")
     words = tuple(w for w in tokens if number_of(w) is None or w in ("i", "v"))
-    return PreparedName(text, words, forms, numbers, "".join(words))
+    cjk = CJK_RE.search(text) is not None
+    return PreparedName(text, words, forms, numbers, "".join(words), cjk)
 
 
 @dataclass(frozen=True)
@@ -94,35 +104,45 @@ class NameFeatures:
     pairs: tuple[WordPair, ...]
     left_extra: tuple[str, ...]
     right_extra: tuple[str, ...]
-    left_letters: int
-    right_letters: int
+    left_letters: float
+    right_letters: float
     in_order: bool
     numbers_differ: bool
     joined_similarity: float
     forms_differ: bool
+    cjk: bool = False
 
     def matched_share(self, side: str) -> float:
         """Share of a side's letters in aligned words, each weighed by its pair's similarity."""
         total = self.left_letters if side == "left" else self.right_letters
         if total == 0:
             return 0.0
-        got = sum(_weight(p.left if side == "left" else p.right) * p.similarity for p in self.pairs)
+        got = sum(
+            word_weight(p.left if side == "left" else p.right) * p.similarity for p in self.pairs
+        )
         return min(1.0, got / total)
 
-    def extra_letters(self, side: str) -> int:
-        return sum(_weight(w) for w in (self.left_extra if side == "left" else self.right_extra))
-
-
-def _weight(word: str) -> int:
-    """Letters a word counts for: particles and initials count one."""
-    letters = len(word) - word.count(" ")
-    return 1 if word in PARTICLES or letters == 1 else letters
+    def extra_letters(self, side: str) -> float:
+        return sum(
+            word_weight(w) for w in (self.left_extra if side == "left" else self.right_extra)
+        )
 
 
 @lru_cache(maxsize=200_000)
-def _letters(words: tuple[str, ...]) -> int:
-    """Letters a name's words count for (`_weight`), computed once per name."""
-    return sum(_weight(w) for w in words)
+def word_weight(word: str) -> float:
+    """Letters a word counts for: particles and initials count one, common words
+    (`normalise.COMMON_WORDS`) half their letters, words run together their parts'."""
+    if " " in word:
+        return sum(word_weight(part) for part in word.split())
+    if word in PARTICLES or len(word) == 1:
+        return 1.0
+    return len(word) / 2 if word in COMMON_WORDS else float(len(word))
+
+
+@lru_cache(maxsize=200_000)
+def _letters(words: tuple[str, ...]) -> float:
+    """Letters a name's words count for (`word_weight`), computed once per name."""
+    return sum(word_weight(w) for w in words)
 
 
 def _max_edits(length: int) -> int:
@@ -161,7 +181,8 @@ _PARTICLE_CLASS = {
 
 @lru_cache(maxsize=500_000)
 def compare_words(left: str, right: str) -> WordPair | None:
-    """How two words meet, or None when they are different words."""
+    """How two words meet, or None when they are different words; `short` is one edit in a
+    word of two or three letters (`Kim Jong On`, `Kim Jong Un`)."""
     if left == right:
         return WordPair(left, right, "same", 1.0, 0)
     particle = _PARTICLE_CLASS.get(left)
@@ -173,17 +194,21 @@ def compare_words(left: str, right: str) -> WordPair | None:
             return WordPair(left, right, "initial", 0.8, 0)
         return None
     edits = OSA.distance(left, right)  # a transposition (`masnour`) is one edit
-    shorter = min(len(left), len(right))
-    if edits <= _max_edits(max(len(left), len(right))):
-        return WordPair(left, right, "typo", 1.0 - edits / max(len(left), len(right)), edits)
-    if shorter >= 3 and skeleton(left) == skeleton(right):
+    shorter, longer = (len(left), len(right)) if len(left) < len(right) else (len(right), len(left))
+    if edits <= _max_edits(longer):
+        return WordPair(left, right, "typo", 1.0 - edits / longer, edits)
+    if longer <= 3 and shorter >= 2 and edits == 1:
+        return WordPair(left, right, "short", 1.0 - edits / longer, edits)  # `un`, `on`
+    if (shorter >= 3 or longer == 3) and skeleton(left) == skeleton(right):
         return WordPair(left, right, "sound", 0.9, edits)
     sk_edits = Levenshtein.distance(skeleton(left), skeleton(right))
     if shorter >= 4 and sk_edits <= _max_edits(shorter) - 1 + (shorter > 5):
         similarity = 1.0 - (sk_edits + 1) / max(len(left), len(right))
         return WordPair(left, right, "sound", max(similarity, 0.5), edits)
-    if shorter >= 3 and (left.startswith(right) or right.startswith(left)):
-        return WordPair(left, right, "prefix", 0.6, edits)
+    prefix = left.startswith(right) or right.startswith(left)
+    # a common given name is not short for a longer word (`john`, `johnson`)
+    if shorter >= 3 and prefix and min(left, right, key=len) not in COMMON_WORDS:
+        return WordPair(left, right, "prefix", shorter / longer, edits)
     if shorter >= 4 and left[::-1] == right:
         return WordPair(left, right, "reversed", 0.6, edits)
     similarity = 1.0 - edits / max(len(left), len(right))
@@ -215,7 +240,7 @@ def _joined_pairs(
     ):
         for i in sorted(free_a):
             for j in sorted(free_b):
-                if j + 1 in free_b and i in free_a:
+                if j + 1 in free_b and i in free_a and min(len(side_b[j]), len(side_b[j + 1])) > 1:
                     run = side_b[j] + side_b[j + 1]
                     allowed = _max_edits(len(run)) // 2
                     if abs(len(side_a[i]) - len(run)) > allowed:
@@ -292,4 +317,5 @@ def align(left: PreparedName, right: PreparedName) -> NameFeatures:
         numbers_differ=left.numbers != right.numbers,
         joined_similarity=Levenshtein.normalized_similarity(left.joined, right.joined),
         forms_differ=bool(forms_l and forms_r and not forms_l & forms_r),
+        cjk=left.cjk or right.cjk,
     )

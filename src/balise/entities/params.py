@@ -20,28 +20,30 @@ class ScreenParams:
     """How names, identifiers, dates of birth and countries are weighed into one score;
     docs/screening.md says how."""
 
-    match_threshold: float = 0.615
+    match_threshold: float = 0.5
     """Score from which a candidate is a match (reported as `match_id`). Chosen by
-    `bench/screen_bench.py` as the lowest threshold giving at most 0.5 % false positives on
-    clean names not on the list (issue 16), on generation seed 1 (dev); reported on seed 2 in
-    bench/results/screen_bench.md."""
-    review_threshold: float = 0.5
+    `bench/screen_bench.py` as the lowest threshold of its grid (0.5 to 1.0) giving at most
+    0.5 % false positives on clean names not on the list (issue 16), on generation seed 1
+    (dev); reported on seed 2 in bench/results/screen_bench.md. The grid starts at 0.5, above
+    the 0.45 at most of a single word found inside a longer name, of a person against a company
+    of the same name and of a same-name ship with another IMO number."""
+    review_threshold: float = 0.4
     """Score from which a candidate below `match_threshold` is a near miss shown in the review
     queue (`balise list review`, `GET /api/v1/screening/review`), so an analyst sees what
-    screening almost raised. 0.5: the low end of the threshold curve of `bench/screen_bench.py`
-    (bench/results/screen_bench.json): on the held-out seed, 1.75 % of clean names score that
-    much (0.35 % at `match_threshold`), a queue some five times the false matches an analyst
-    already sees, and recall rises from 0.9915 to 0.992 (the altered names the scorer misses
-    mostly score far lower). Balise judgement: a queue an analyst can work through."""
+    screening almost raised. 0.4: below the 0.45 at most that the scorer gives a single word
+    found inside a longer name, a person against a company of the same name and a same-name ship
+    with another IMO number, so exactly those pairs (the ones an analyst should look at, not
+    raise) come to the queue. Balise judgement: a queue an analyst can work through."""
     identifier_match_score: float = 0.95
     """Score of a candidate sharing an identifier (IMO, MMSI, LEI, registration number, crypto
     address) with the query, whatever its name: nomenklatura logic-v2's weight of
     `vessel_imo_mmsi` and `lei_code_match` (opensanctions/nomenklatura,
     nomenklatura/matching/logic_v2/model.py)."""
-    strong_conflict_penalty: float = 0.4
+    strong_conflict_penalty: float = 0.55
     """Taken off when both have IMO numbers, LEIs or crypto addresses and none is shared: two
     vessels with two valid IMO numbers are two vessels. Balise judgement (logic-v2 has no
-    conflict qualifier; a same-name sister ship must fall below any threshold)."""
+    conflict qualifier; a same-name sister ship must fall below any threshold: 1.0 to 0.45,
+    under the 0.5 where the threshold grid of `bench/screen_bench.py` starts)."""
     weak_conflict_penalty: float = 0.1
     """Taken off when both have MMSIs or registration numbers and none is shared: an MMSI
     changes with the flag. Balise judgement."""
@@ -56,10 +58,13 @@ class ScreenParams:
     country_penalty: float = 0.2
     """Taken off when both have countries (nationality, country, flag) and none in common:
     logic-v2's `country_mismatch` (nomenklatura logic_v2/model.py)."""
-    schema_penalty: float = 0.3
+    schema_penalty: float = 0.55
     """Taken off when the two are of kinds that cannot be one thing (a vessel and a company, a
-    person and a vessel; `balise.entities.match.SCHEMA_GROUPS`): a ship named after its owner is
-    still not its owner. Balise judgement (yente does not compare such schemata at all)."""
+    person and a company; `balise.entities.match.SCHEMA_GROUPS`): a ship named after its owner
+    is still not its owner, and `Maria Gonzalez S.A.` is not Maria Gonzalez; the same name
+    (1.0) falls to 0.45, below any match threshold (the grid of `bench/screen_bench.py` starts
+    at 0.5). Balise judgement (yente does not compare such
+    schemata at all)."""
     max_candidates: int = 50
     """List entries found per query by the letter trigrams they share with it (blocking); the
     rest are not looked at. Balise judgement, measured in bench/results/screen_bench.md (recall
