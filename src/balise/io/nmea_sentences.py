@@ -47,11 +47,11 @@ from balise.io.nmea_time import (
     epoch_micros,
     text_times,
 )
-from balise.io.nmea_time_lines import find_time_lines, rejected_rows
+from balise.io.nmea_time_lines import FoundTimeLines, find_time_lines, rejected_rows
 from balise.model.arrays import BoolArray, IntArray, UInt8Array
 from balise.model.schema import UTC_TIME
 
-__all__ = ["Chunk", "SplitChunk", "split_chunk"]
+__all__ = ["Chunk", "PreparedChunk", "SplitChunk", "prepare_chunk", "split_chunk", "split_prepared"]
 
 _FIELDS = 6
 """Commas of a sentence: talker+type, count, number, sequence id, channel, payload, fill*cs."""
@@ -160,7 +160,8 @@ class SplitChunk:
 
     `sentences` has one row per AIS sentence line: `source_line`, `count`, `number`, `fill`,
     `timestamp` (UTC or null), `problem` (`bad_checksum`, `bad_tag_checksum`, `bad_fragment`,
-    `bad_time` or null), `payload`, and `index` (the line's 0-based index in the chunk).
+    `bad_time` or null), `payload`, `index` (the line's 0-based index in the chunk) and
+    `fragment_key` (sequence id and channel as one number, see `_fragment_keys`).
     `time_lines` counts the good `$PGHP` time sentences and tag-block-only lines, and
     `rejected_time_lines` holds the bad ones (`source_line`, `reason`, `detail`); `context` is
     the time they leave for the next chunk.
@@ -176,11 +177,30 @@ class SplitChunk:
     context: TimeContext = field(default_factory=TimeContext)
 
 
+@dataclass(frozen=True)
+class PreparedChunk:
+    """What `prepare_chunk` finds in a chunk without the time carried from earlier chunks: the
+    sentences with their own times only, and the time lines that give time to later lines."""
+
+    chunk: Chunk
+    sentences: pl.DataFrame
+    malformed: IntArray
+    blank: int
+    other: int
+    found: FoundTimeLines
+
+
 def split_chunk(chunk: Chunk, context: TimeContext | None = None) -> SplitChunk:
     """Find every AIS sentence of `chunk` and read its fields, checksum and receive time.
 
     `context` is what the previous chunk of the stream left (`SplitChunk.context`): the time of
     a `$PGHP` sentence or tag line that still applies to the first lines of this one."""
+    return split_prepared(prepare_chunk(chunk), context)
+
+
+def prepare_chunk(chunk: Chunk) -> PreparedChunk:
+    """The part of `split_chunk` that needs nothing from earlier chunks (nearly all the work):
+    chunks of one stream are prepared in any order, on any thread, then split in order."""
     codes = padded(chunk.data)
     layout = _layout(codes, chunk)
     commas, bang = layout.commas, layout.bang
@@ -200,14 +220,24 @@ def split_chunk(chunk: Chunk, context: TimeContext | None = None) -> SplitChunk:
     found = find_time_lines(codes, chunk, layout.tag_end, tag_micros, ~header & ~blank)
     other = int((~header & ~blank & ~found.is_time_line).sum())
     rows = np.flatnonzero(complete)
+    sentences = _sentences(codes, chunk, layout, rows, tag_micros[rows])
+    return PreparedChunk(chunk, sentences, malformed, int(blank.sum()), other, found)
+
+
+def split_prepared(prepared: PreparedChunk, context: TimeContext | None = None) -> SplitChunk:
+    """A prepared chunk with the times carried to its sentences from `context` and its own
+    time lines (see `split_chunk`)."""
+    chunk, sentences, found = prepared.chunk, prepared.sentences, prepared.found
+    rows = sentences["index"].to_numpy()
     carried, after = _carried(chunk, rows, found.lines, context or TimeContext())
-    sentences = _sentences(codes, chunk, layout, rows, tag_micros[rows], carried)
+    if carried.null_count() < carried.len():
+        sentences = sentences.with_columns(sentences["timestamp"].fill_null(carried))
     return SplitChunk(
         chunk,
         sentences,
-        malformed,
-        int(blank.sum()),
-        other,
+        prepared.malformed,
+        prepared.blank,
+        prepared.other,
         found.counts,
         found.rejected,
         after,
@@ -238,7 +268,6 @@ def _sentences(
     layout: _Layout,
     rows: IntArray,
     own_tag_micros: IntArray,
-    carried: pl.Series,
 ) -> pl.DataFrame:
     commas, bang, tag_end = layout.commas[rows], layout.bang[rows], layout.tag_end[rows]
     starts, fill_at = chunk.starts[rows], layout.fill_at[rows]
@@ -265,11 +294,38 @@ def _sentences(
             "count": count.astype(np.int8),
             "number": number.astype(np.int8),
             "fill": (codes[fill_at].astype(np.int16) - ord("0")).astype(np.int8),
-            "timestamp": tag_time.fill_null(text_time).fill_null(carried),
+            "timestamp": tag_time.fill_null(text_time),
             "problem": pl.Series(problem).replace_strict(_PROBLEMS, return_dtype=pl.String),
             "payload": payloads(codes, commas[:, 4] + 1, commas[:, 5]),
+            "fragment_key": _fragment_keys(codes, chunk, rows, commas),
         }
     )
+
+
+def _fragment_keys(codes: UInt8Array, chunk: Chunk, rows: IntArray, commas: IntArray) -> IntArray:
+    """Sequence id and channel of each sentence as one number (`seq byte << 8 | channel byte`, 0
+    for an empty field), or -1 when either is longer than a byte or the line is not all ASCII:
+    such fragments are reassembled one by one from their text (see `nmea_fragments`)."""
+    seq_len = commas[:, 3] - commas[:, 2] - 1
+    channel_len = commas[:, 4] - commas[:, 3] - 1
+    seq = np.where(seq_len == 1, codes[commas[:, 2] + 1], 0).astype(np.int64)
+    channel = np.where(channel_len == 1, codes[commas[:, 3] + 1], 0).astype(np.int64)
+    simple = (seq_len <= 1) & (channel_len <= 1) & ~_has_non_ascii(codes, chunk, rows)
+    keys: IntArray = np.where(simple, seq << 8 | channel, -1)
+    return keys
+
+
+def _has_non_ascii(codes: UInt8Array, chunk: Chunk, rows: IntArray) -> BoolArray:
+    """Which of the lines at `rows` hold a byte outside ASCII."""
+    found = np.zeros(rows.size, dtype=bool)
+    high = np.flatnonzero(codes >= 0x80)
+    if high.size:
+        line = np.searchsorted(chunk.starts, high, side="right") - 1
+        inside = (line >= 0) & (high < chunk.ends[np.maximum(line, 0)])
+        marked = np.zeros(len(chunk), dtype=bool)
+        marked[line[inside]] = True
+        found = marked[rows]
+    return found
 
 
 def _texts(data: bytes, begin: IntArray, end: IntArray) -> list[str]:
