@@ -19,12 +19,19 @@ import polars as pl
 
 from balise.io.ais_payload import decode_payloads
 from balise.io.nmea_fragments import multi_messages
-from balise.io.nmea_lines import MAX_LINES_PER_RECORD, Lines, cut_after_lines, rest_of_line
+from balise.io.nmea_lines import (
+    MAX_LINES_PER_RECORD,
+    Lines,
+    cut_after_lines,
+    joined_lines,
+    rest_of_line,
+)
 from balise.io.nmea_reassembly import Fragment, Reassembler
 from balise.io.nmea_sentences import (
     Chunk,
     PreparedChunk,
     SplitChunk,
+    joined_prepared,
     prepare_chunk,
     split_prepared,
 )
@@ -55,7 +62,10 @@ def looks_like_nmea(head: bytes) -> bool:
 
 WORKERS = 2
 """Threads that prepare, decode and clean blocks of a stream side by side (NumPy and Polars
-release the interpreter lock while they work); the blocks are still split in stream order."""
+release the interpreter lock while they work); the blocks are still split in stream order. Each
+block is prepared in `WORKERS` parts at once."""
+AHEAD = 2
+"""Blocks being prepared ahead of the one being split (their bytes are held in memory)."""
 
 
 def read_nmea(stream: BinaryIO, source: str, options: ReadOptions) -> Iterator[ReadBatch]:
@@ -79,17 +89,23 @@ def read_nmea(stream: BinaryIO, source: str, options: ReadOptions) -> Iterator[R
     context = TimeContext()
     blocks = _blocks(stream, options)
     pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="nmea")
-    prepared: deque[Future[tuple[Lines, PreparedChunk]]] = deque()
+    prepared: deque[tuple[bytes, list[Future[tuple[Lines, PreparedChunk]]]]] = deque()
     finished: deque[Future[ReadBatch]] = deque()
 
     def prepare_ahead() -> None:
-        while len(prepared) < WORKERS and (block := next(blocks, None)) is not None:
-            prepared.append(pool.submit(_prepare, *block, options.max_line_bytes))
+        while len(prepared) < AHEAD and (block := next(blocks, None)) is not None:
+            data, first_line = block
+            parts = [
+                pool.submit(_prepare, part, part_line, options.max_line_bytes)
+                for part, part_line in _parts(data, first_line, WORKERS)
+            ]
+            prepared.append((data, parts))
 
     try:
         prepare_ahead()
         while prepared:
-            lines, ready = prepared.popleft().result()
+            data, parts = prepared.popleft()
+            lines, ready = _joined(data, [part.result() for part in parts])
             prepare_ahead()
             split = split_prepared(ready, context)
             context = split.context
@@ -114,7 +130,32 @@ def _blocks(stream: BinaryIO, options: ReadOptions) -> Iterator[tuple[bytes, int
             data += rest_of_line(stream, options.max_line_bytes)
         data, carry = cut_after_lines(data, max_lines)
         yield data, first_line
-        first_line += data.count(b"\n") + (not data.endswith(b"\n"))
+        first_line += _line_count(data)
+
+
+def _line_count(data: bytes) -> int:
+    return data.count(b"\n") + (not data.endswith(b"\n"))
+
+
+def _parts(data: bytes, first_line: int, parts: int) -> Iterator[tuple[bytes, int]]:
+    """`data` cut at line ends into about `parts` parts of similar size, each with the file line
+    number of its first line: the parts of a block are prepared side by side."""
+    begin = 0
+    for part in range(1, parts):
+        cut = data.find(b"\n", max(begin, len(data) * part // parts)) + 1
+        if cut <= begin:
+            break
+        piece = data[begin:cut]
+        yield piece, first_line
+        first_line += _line_count(piece)
+        begin = cut
+    if begin < len(data):
+        yield data[begin:], first_line
+
+
+def _joined(data: bytes, parts: list[tuple[Lines, PreparedChunk]]) -> tuple[Lines, PreparedChunk]:
+    lines = joined_lines([part_lines for part_lines, _ in parts], data)
+    return lines, joined_prepared([ready for _, ready in parts], lines.chunk)
 
 
 def _prepare(data: bytes, first_line: int, max_line_bytes: int) -> tuple[Lines, PreparedChunk]:

@@ -19,7 +19,8 @@ the rare lines that carry a text timestamp, and the raw text of lines that are s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import polars as pl
@@ -51,13 +52,23 @@ from balise.io.nmea_time_lines import FoundTimeLines, find_time_lines, rejected_
 from balise.model.arrays import BoolArray, IntArray, UInt8Array
 from balise.model.schema import UTC_TIME
 
-__all__ = ["Chunk", "PreparedChunk", "SplitChunk", "prepare_chunk", "split_chunk", "split_prepared"]
+__all__ = [
+    "Chunk",
+    "PreparedChunk",
+    "SplitChunk",
+    "joined_prepared",
+    "prepare_chunk",
+    "split_chunk",
+    "split_prepared",
+]
 
 _FIELDS = 6
 """Commas of a sentence: talker+type, count, number, sequence id, channel, payload, fill*cs."""
 _MAX_DIGITS = 13
 """Digits of a `c:` time in milliseconds; a longer number is unreadable (`bad_time`)."""
 
+_DIGIT_OFFSETS = np.arange(1, _MAX_DIGITS + 2)
+_POWERS_OF_TEN = 10 ** np.arange(_MAX_DIGITS, dtype=np.int64)
 _PROBLEMS = {0: None, 1: "bad_checksum", 2: "bad_tag_checksum", 3: "bad_fragment", 4: "bad_time"}
 
 
@@ -77,9 +88,8 @@ class _Layout:
 def _layout(codes: UInt8Array, chunk: Chunk) -> _Layout:
     starts, ends = chunk.starts, chunk.ends
     before_start = starts - 1
-    backslashes = ranked(np.flatnonzero(codes == BACKSLASH), starts, before_start, 2)
-    has_tag = (backslashes[:, 0] == starts) & (backslashes[:, 1] > starts) & (ends > starts)
-    tag_end = np.where(has_tag, backslashes[:, 1], -1)
+    tag_end = _tag_ends(codes, starts, ends)
+    has_tag = tag_end >= 0
     sentence_start = np.where(has_tag, tag_end + 1, starts)
     bang = np.where((codes[sentence_start] == BANG) & (sentence_start < ends), sentence_start, -1)
     if (bang < 0).any():
@@ -92,6 +102,25 @@ def _layout(codes: UInt8Array, chunk: Chunk) -> _Layout:
         searched = ranked(np.flatnonzero(codes == COMMA), starts, after, _FIELDS)
         commas = np.where(regular[:, None], commas, searched)
     return _Layout(bang, commas, tag_end)
+
+
+def _tag_ends(codes: UInt8Array, starts: IntArray, ends: IntArray) -> IntArray:
+    """Where each line's tag block ends (its second backslash, the first being the line's first
+    byte), -1 for a line without one. A backslash belongs to the last line starting at or before
+    it."""
+    backslashes = np.flatnonzero(codes == BACKSLASH)
+    tag_end = np.full(starts.size, -1, dtype=np.int64)
+    opens = np.flatnonzero((codes[starts] == BACKSLASH) & (ends > starts))
+    if opens.size == 0:
+        return tag_end
+    second = np.searchsorted(backslashes, starts[opens]) + 1
+    found = second < backslashes.size
+    opens, second = opens[found], second[found]
+    closing = backslashes[second]
+    next_start = np.append(starts[1:], np.iinfo(np.int64).max)[opens]
+    inside = closing < next_start
+    tag_end[opens[inside]] = closing[inside]
+    return tag_end
 
 
 def _regular_commas(
@@ -141,15 +170,17 @@ def _tag_times(codes: UInt8Array, starts: IntArray, tag_end: IntArray) -> IntArr
         return micros
     leading = np.concatenate(([True], line[1:] != line[:-1]))
     line, first = line[leading], first[leading]
+    window = codes[first[:, None] + _DIGIT_OFFSETS]
+    is_digit = (window >= ord("0")) & (window <= ord("9"))
+    all_read = is_digit[:, :_MAX_DIGITS].all(axis=1)
+    count = np.where(all_read, _MAX_DIGITS, np.argmin(is_digit[:, :_MAX_DIGITS], axis=1))
+    too_long = all_read & is_digit[:, _MAX_DIGITS]
     value = np.zeros(line.size, dtype=np.int64)
-    count = np.zeros(line.size, dtype=np.int64)
-    reading = np.ones(line.size, dtype=bool)
-    for offset in range(1, _MAX_DIGITS + 1):
-        at = codes[first + offset].astype(np.int64) - 48
-        reading &= (at >= 0) & (at <= 9)
-        value = np.where(reading, value * 10 + at, value)
-        count += reading
-    too_long = reading & (digit(codes, first + _MAX_DIGITS + 1) >= 0)
+    for digits in np.unique(count).tolist():
+        rows = np.flatnonzero(count == digits)
+        if digits:
+            numbers = window[rows, :digits].astype(np.int64) - ord("0")
+            value[rows] = numbers @ _POWERS_OF_TEN[digits - 1 :: -1][:digits]
     micros[line] = np.where((count == 0) | too_long, UNREADABLE, epoch_micros(value))
     return micros
 
@@ -222,6 +253,44 @@ def prepare_chunk(chunk: Chunk) -> PreparedChunk:
     rows = np.flatnonzero(complete)
     sentences = _sentences(codes, chunk, layout, rows, tag_micros[rows])
     return PreparedChunk(chunk, sentences, malformed, int(blank.sum()), other, found)
+
+
+def joined_prepared(parts: list[PreparedChunk], chunk: Chunk) -> PreparedChunk:
+    """One prepared chunk of the consecutive prepared chunks `parts`, whose lines, back to back,
+    are those of `chunk`."""
+    if len(parts) == 1:
+        return replace(parts[0], chunk=chunk)
+    shifts = np.cumsum([0] + [len(part.chunk) for part in parts[:-1]]).tolist()
+    founds = [part.found for part in parts]
+    times = [found.lines for found in founds]
+    counts: Counter[str] = Counter()
+    for found in founds:
+        counts.update(found.counts)
+    found = FoundTimeLines(
+        TimeLines(
+            np.concatenate([t.pghp_lines for t in times]),
+            np.concatenate([t.pghp_micros for t in times]),
+            np.concatenate([t.tag_lines for t in times]),
+            np.concatenate([t.tag_micros for t in times]),
+        ),
+        np.concatenate([found.is_time_line for found in founds]),
+        dict(counts),
+        pl.concat([found.rejected for found in founds]),
+    )
+    sentences = pl.concat(
+        [
+            part.sentences.with_columns(pl.col("index") + shift)
+            for part, shift in zip(parts, shifts, strict=True)
+        ]
+    )
+    return PreparedChunk(
+        chunk,
+        sentences,
+        np.concatenate([p.malformed + shift for p, shift in zip(parts, shifts, strict=True)]),
+        sum(part.blank for part in parts),
+        sum(part.other for part in parts),
+        found,
+    )
 
 
 def split_prepared(prepared: PreparedChunk, context: TimeContext | None = None) -> SplitChunk:
