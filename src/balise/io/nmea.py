@@ -325,14 +325,20 @@ def _decode_into(
 
 
 def _positions(decoded: pl.DataFrame, context: pl.DataFrame, source: str) -> pl.DataFrame:
-    frame = decoded.join(context.drop("raw"), on="row").with_columns(
+    frame = _with_context(decoded, context).with_columns(
         pl.lit(source).alias("source"), pl.lit(SOURCE_FORMAT).alias("source_format")
     )
     return conform(frame, POSITION_SCHEMA)
 
 
+def _with_context(decoded: pl.DataFrame, context: pl.DataFrame) -> pl.DataFrame:
+    """The decoded rows with the time and source line of the message each came from (`row`)."""
+    taken = context.select(pl.col("timestamp", "source_line").gather(decoded["row"]))
+    return decoded.hstack(taken)
+
+
 def _identities(decoded: pl.DataFrame, context: pl.DataFrame, source: str) -> pl.DataFrame:
-    frame = decoded.join(context.drop("raw"), on="row").with_columns(
+    frame = _with_context(decoded, context).with_columns(
         pl.lit(source).alias("source"),
         pl.lit(SOURCE_FORMAT).alias("source_format"),
         ship_type_expr("ship_type").alias("ship_type_text"),

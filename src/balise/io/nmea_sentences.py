@@ -366,34 +366,42 @@ def _sentences(
             "timestamp": tag_time.fill_null(text_time),
             "problem": pl.Series(problem).replace_strict(_PROBLEMS, return_dtype=pl.String),
             "payload": payloads(codes, commas[:, 4] + 1, commas[:, 5]),
-            "fragment_key": _fragment_keys(codes, chunk, rows, commas),
+            "fragment_key": _fragment_keys(codes, chunk, rows, commas, count > 1),
         }
     )
 
 
-def _fragment_keys(codes: UInt8Array, chunk: Chunk, rows: IntArray, commas: IntArray) -> IntArray:
-    """Sequence id and channel of each sentence as one number (`seq byte << 8 | channel byte`, 0
-    for an empty field), or -1 when either is longer than a byte or the line is not all ASCII:
-    such fragments are reassembled one by one from their text (see `nmea_fragments`)."""
+def _fragment_keys(
+    codes: UInt8Array, chunk: Chunk, rows: IntArray, commas: IntArray, multi: BoolArray
+) -> IntArray:
+    """Sequence id and channel of each sentence of a multi-sentence message (`multi`) as one
+    number (`seq byte << 8 | channel byte`, 0 for an empty field), or -1 when either is longer
+    than a byte or the line is not all ASCII: such fragments are reassembled one by one from
+    their text (see `nmea_fragments`). 0 for single sentences."""
     seq_len = commas[:, 3] - commas[:, 2] - 1
     channel_len = commas[:, 4] - commas[:, 3] - 1
     seq = np.where(seq_len == 1, codes[commas[:, 2] + 1], 0).astype(np.int64)
     channel = np.where(channel_len == 1, codes[commas[:, 3] + 1], 0).astype(np.int64)
-    simple = (seq_len <= 1) & (channel_len <= 1) & ~_has_non_ascii(codes, chunk, rows)
+    simple = (seq_len <= 1) & (channel_len <= 1)
+    if int(codes.max(initial=0)) >= 0x80:
+        at = np.flatnonzero(multi)
+        simple[at] &= ~_has_non_ascii(codes, chunk.starts[rows[at]], chunk.ends[rows[at]])
     keys: IntArray = np.where(simple, seq << 8 | channel, -1)
+    keys[~multi] = 0
     return keys
 
 
-def _has_non_ascii(codes: UInt8Array, chunk: Chunk, rows: IntArray) -> BoolArray:
-    """Which of the lines at `rows` hold a byte outside ASCII."""
-    found = np.zeros(rows.size, dtype=bool)
-    high = np.flatnonzero(codes >= 0x80)
-    if high.size:
-        line = np.searchsorted(chunk.starts, high, side="right") - 1
-        inside = (line >= 0) & (high < chunk.ends[np.maximum(line, 0)])
-        marked = np.zeros(len(chunk), dtype=bool)
-        marked[line[inside]] = True
-        found = marked[rows]
+def _has_non_ascii(codes: UInt8Array, starts: IntArray, ends: IntArray) -> BoolArray:
+    """Which of the lines [starts, ends) hold a byte outside ASCII."""
+    lengths = np.maximum(ends - starts, 0)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(starts.size, dtype=bool)
+    line = np.repeat(np.arange(starts.size), lengths)
+    offsets = np.cumsum(lengths) - lengths
+    at = np.repeat(starts - offsets, lengths) + np.arange(total)
+    found = np.zeros(starts.size, dtype=bool)
+    found[line[codes[at] >= 0x80]] = True
     return found
 
 
