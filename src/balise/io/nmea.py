@@ -8,16 +8,33 @@ only multi-sentence messages, a small share of a real stream, are reassembled on
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import BinaryIO
 
 import numpy as np
 import polars as pl
 
 from balise.io.ais_payload import decode_payloads
-from balise.io.nmea_lines import MAX_LINES_PER_RECORD, Lines, cut_after_lines, rest_of_line
+from balise.io.nmea_fragments import multi_messages
+from balise.io.nmea_lines import (
+    MAX_LINES_PER_RECORD,
+    Lines,
+    cut_after_lines,
+    joined_lines,
+    rest_of_line,
+)
 from balise.io.nmea_reassembly import Fragment, Reassembler
-from balise.io.nmea_sentences import Chunk, SplitChunk, split_chunk
+from balise.io.nmea_sentences import (
+    Chunk,
+    PreparedChunk,
+    SplitChunk,
+    joined_prepared,
+    prepare_chunk,
+    split_prepared,
+)
 from balise.io.nmea_time import TimeContext, outside_window, window_text
 from balise.maritime.clean import clean_identities, clean_positions
 from balise.model.batch import ReadBatch, ReadOptions
@@ -33,13 +50,6 @@ from balise.model.ship_types import ship_type_expr
 SOURCE_FORMAT = "nmea"
 BYTES_PER_RECORD = 64
 """Typical length of a position sentence with its tag block, to size batches in bytes."""
-_MESSAGE_SCHEMA: dict[str, pl.DataType] = {
-    "source_line": pl.Int64(),
-    "raw": pl.String(),
-    "payload": pl.String(),
-    "fill": pl.Int8(),
-    "timestamp": UTC_TIME,
-}
 _ETA_ROLLOVER_DAYS = 183
 """An ETA (month, day; no year) more than half a year before the report is for next year."""
 
@@ -48,6 +58,14 @@ def looks_like_nmea(head: bytes) -> bool:
     """True when the first bytes hold an AIS sentence (`!xxVDM` / `!xxVDO`)."""
     text = head.decode("latin-1")
     return any(f"VD{kind}," in text and "!" in text for kind in "MO")
+
+
+WORKERS = 2
+"""Threads that prepare, decode and clean blocks of a stream side by side (NumPy and Polars
+release the interpreter lock while they work); the blocks are still split in stream order. Each
+block is prepared in `WORKERS` parts at once."""
+AHEAD = 2
+"""Blocks being prepared ahead of the one being split (their bytes are held in memory)."""
 
 
 def read_nmea(stream: BinaryIO, source: str, options: ReadOptions) -> Iterator[ReadBatch]:
@@ -60,9 +78,50 @@ def read_nmea(stream: BinaryIO, source: str, options: ReadOptions) -> Iterator[R
     Hostile input costs no more than a batch: a line longer than `options.max_line_bytes` is
     quarantined (`line_too_long`) with only its first bytes kept, blank lines are counted without
     being looked at, and a block holding more lines than `MAX_LINES_PER_RECORD` times the batch
-    size (tiny junk lines) is cut there and the rest read with the next block."""
+    size (tiny junk lines) is cut there and the rest read with the next block.
+
+    Blocks are worked on by `WORKERS` threads, a few blocks ahead of the one given: finding the
+    sentences of a block (`prepare_chunk`) and decoding and cleaning its messages run side by
+    side; only what carries from one block to the next (times of time lines, fragments waiting
+    for the rest of their message) is done in stream order, on the reader's own thread. The
+    stream itself is read on that thread only."""
     reassembler = Reassembler()
     context = TimeContext()
+    blocks = _blocks(stream, options)
+    pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="nmea")
+    prepared: deque[tuple[bytes, list[Future[tuple[Lines, PreparedChunk]]]]] = deque()
+    finished: deque[Future[ReadBatch]] = deque()
+
+    def prepare_ahead() -> None:
+        while len(prepared) < AHEAD and (block := next(blocks, None)) is not None:
+            data, first_line = block
+            parts = [
+                pool.submit(_prepare, part, part_line, options.max_line_bytes)
+                for part, part_line in _parts(data, first_line, WORKERS)
+            ]
+            prepared.append((data, parts))
+
+    try:
+        prepare_ahead()
+        while prepared:
+            data, parts = prepared.popleft()
+            lines, ready = _joined(data, [part.result() for part in parts])
+            prepare_ahead()
+            split = split_prepared(ready, context)
+            context = split.context
+            assembled = _assemble(split, reassembler)
+            finished.append(pool.submit(_finish, split, assembled, source, options, lines))
+            if len(finished) > 1:
+                yield finished.popleft().result()
+        while finished:
+            yield finished.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    yield closing_batch(reassembler, source)
+
+
+def _blocks(stream: BinaryIO, options: ReadOptions) -> Iterator[tuple[bytes, int]]:
+    """The blocks of whole lines of a stream, each with the file line number of its first line."""
     first_line = 1
     carry = b""
     max_lines = MAX_LINES_PER_RECORD * options.batch_records
@@ -70,12 +129,38 @@ def read_nmea(stream: BinaryIO, source: str, options: ReadOptions) -> Iterator[R
         if not data.endswith(b"\n"):
             data += rest_of_line(stream, options.max_line_bytes)
         data, carry = cut_after_lines(data, max_lines)
-        lines = Lines.of(data, first_line, options.max_line_bytes)
-        first_line = lines.next_line
-        split = split_chunk(lines.chunk, context)
-        context = split.context
-        yield batch_of(split, reassembler, source, options, lines)
-    yield closing_batch(reassembler, source)
+        yield data, first_line
+        first_line += _line_count(data)
+
+
+def _line_count(data: bytes) -> int:
+    return data.count(b"\n") + (not data.endswith(b"\n"))
+
+
+def _parts(data: bytes, first_line: int, parts: int) -> Iterator[tuple[bytes, int]]:
+    """`data` cut at line ends into about `parts` parts of similar size, each with the file line
+    number of its first line: the parts of a block are prepared side by side."""
+    begin = 0
+    for part in range(1, parts):
+        cut = data.find(b"\n", max(begin, len(data) * part // parts)) + 1
+        if cut <= begin:
+            break
+        piece = data[begin:cut]
+        yield piece, first_line
+        first_line += _line_count(piece)
+        begin = cut
+    if begin < len(data):
+        yield data[begin:], first_line
+
+
+def _joined(data: bytes, parts: list[tuple[Lines, PreparedChunk]]) -> tuple[Lines, PreparedChunk]:
+    lines = joined_lines([part_lines for part_lines, _ in parts], data)
+    return lines, joined_prepared([ready for _, ready in parts], lines.chunk)
+
+
+def _prepare(data: bytes, first_line: int, max_line_bytes: int) -> tuple[Lines, PreparedChunk]:
+    lines = Lines.of(data, first_line, max_line_bytes)
+    return lines, prepare_chunk(lines.chunk)
 
 
 def _next_block(stream: BinaryIO, carry: bytes, size: int, max_lines: int) -> bytes:
@@ -92,6 +177,15 @@ def closing_batch(reassembler: Reassembler, source: str) -> ReadBatch:
     return closing
 
 
+@dataclass(frozen=True)
+class _Assembled:
+    """The messages of a split chunk (single sentences and the multi-sentence messages it
+    completed) and the fragments it left as orphans."""
+
+    messages: pl.DataFrame
+    orphans: pl.DataFrame
+
+
 def batch_of(
     split: SplitChunk,
     reassembler: Reassembler,
@@ -101,6 +195,25 @@ def batch_of(
 ) -> ReadBatch:
     """Decode, time, clean and sort out the sentences of one split chunk; `lines`, when the chunk
     was read from a block of lines, brings the blank and over-long lines set aside before."""
+    return _finish(split, _assemble(split, reassembler), source, options, lines)
+
+
+def _assemble(split: SplitChunk, reassembler: Reassembler) -> _Assembled:
+    """The part of `batch_of` done in stream order: reassembly of multi-sentence messages."""
+    good = split.sentences.filter(pl.col("problem").is_null())
+    multi = multi_messages(good.filter(pl.col("count") > 1), split.chunk, reassembler)
+    messages = pl.concat([_single_messages(good), multi])
+    return _Assembled(messages, _orphans(reassembler.take_orphans()))
+
+
+def _finish(
+    split: SplitChunk,
+    assembled: _Assembled,
+    source: str,
+    options: ReadOptions,
+    lines: Lines | None,
+) -> ReadBatch:
+    """The part of `batch_of` that needs nothing from other chunks: time, decode, clean."""
     blank = split.blank + (lines.empty if lines else 0)
     read = lines.count if lines else len(split.chunk)
     batch = ReadBatch(records_read=read - blank)
@@ -118,11 +231,9 @@ def batch_of(
         ),
         split.rejected_time_lines,
     ]
-    good = sentences.filter(pl.col("problem").is_null())
-    messages = pl.concat([_single_messages(good), _multi_messages(good, split.chunk, reassembler)])
-    messages, untimed = _with_time(messages, options)
+    messages, untimed = _with_time(assembled.messages, options)
     rejected.append(untimed)
-    rejected.append(_orphans(reassembler.take_orphans()))
+    rejected.append(assembled.orphans)
     _decode_into(batch, messages, source, rejected)
     batch.quarantine = _quarantine(rejected, split.chunk, source)
     return batch
@@ -152,46 +263,6 @@ def _single_messages(good: pl.DataFrame) -> pl.DataFrame:
         "payload",
         "fill",
         "timestamp",
-    )
-
-
-def _fragments(multi: pl.DataFrame, chunk: Chunk) -> Iterator[Fragment]:
-    """The fragments of multi-sentence messages, their fields taken from the line's text.
-
-    The text is decoded leniently (a byte that is not UTF-8 becomes U+FFFD), so a fragment with
-    such a payload byte reassembles into a message that decoding quarantines with reason
-    `invalid_payload_char`; the raw `payload` column is never turned into Python strings, since a
-    payload gathered from invalid UTF-8 bytes makes polars panic there."""
-    texts = chunk.text(multi["index"].to_numpy())
-    rows = multi.select("source_line", "count", "number", "fill", "timestamp").iter_rows()
-    for text, (source_line, count, number, fill, timestamp) in zip(texts, rows, strict=True):
-        fields = _sentence_of(text).split(",")
-        yield Fragment(
-            source_line=source_line,
-            line=text,
-            count=count,
-            number=number,
-            seq=fields[3],
-            channel=fields[4],
-            payload=fields[5],
-            fill=fill,
-            timestamp=timestamp,
-        )
-
-
-def _sentence_of(text: str) -> str:
-    """The sentence of a line: from the first `!` after its tag block (which may hold a `!`)."""
-    after_tag = text.find("\\", 1) + 1 if text.startswith("\\") else 0
-    return text[text.index("!", after_tag) :]
-
-
-def _multi_messages(good: pl.DataFrame, chunk: Chunk, reassembler: Reassembler) -> pl.DataFrame:
-    multi = good.filter(pl.col("count") > 1)
-    messages = reassembler.feed(_fragments(multi, chunk))
-    return pl.DataFrame(
-        [(m.source_line, m.raw, m.payload, m.fill, m.timestamp) for m in messages],
-        schema=_MESSAGE_SCHEMA,
-        orient="row",
     )
 
 
@@ -254,14 +325,20 @@ def _decode_into(
 
 
 def _positions(decoded: pl.DataFrame, context: pl.DataFrame, source: str) -> pl.DataFrame:
-    frame = decoded.join(context.drop("raw"), on="row").with_columns(
+    frame = _with_context(decoded, context).with_columns(
         pl.lit(source).alias("source"), pl.lit(SOURCE_FORMAT).alias("source_format")
     )
     return conform(frame, POSITION_SCHEMA)
 
 
+def _with_context(decoded: pl.DataFrame, context: pl.DataFrame) -> pl.DataFrame:
+    """The decoded rows with the time and source line of the message each came from (`row`)."""
+    taken = context.select(pl.col("timestamp", "source_line").gather(decoded["row"]))
+    return decoded.hstack(taken)
+
+
 def _identities(decoded: pl.DataFrame, context: pl.DataFrame, source: str) -> pl.DataFrame:
-    frame = decoded.join(context.drop("raw"), on="row").with_columns(
+    frame = _with_context(decoded, context).with_columns(
         pl.lit(source).alias("source"),
         pl.lit(SOURCE_FORMAT).alias("source_format"),
         ship_type_expr("ship_type").alias("ship_type_text"),

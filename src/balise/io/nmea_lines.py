@@ -88,3 +88,24 @@ def _too_long(
         },
         schema=dict.fromkeys(("reason", "detail", "raw"), pl.String) | {"source_line": pl.Int64},
     )
+
+
+def joined_lines(parts: list[Lines], data: bytes) -> Lines:
+    """One `Lines` of consecutive blocks `parts` whose bytes, back to back, are `data`."""
+    if len(parts) == 1:
+        return parts[0]
+    shifts = np.cumsum([0] + [len(part.chunk.data) for part in parts[:-1]])
+    starts = np.concatenate(
+        [p.chunk.starts + shift for p, shift in zip(parts, shifts, strict=True)]
+    )
+    ends = np.concatenate([p.chunk.ends + shift for p, shift in zip(parts, shifts, strict=True)])
+    numbers = np.concatenate([part.numbers for part in parts])
+    first_line = parts[0].chunk.first_line
+    return Lines(
+        Chunk(data, starts, ends, first_line, numbers),
+        numbers,
+        sum(part.empty for part in parts),
+        pl.concat([part.too_long for part in parts]),
+        sum(part.count for part in parts),
+        parts[-1].next_line,
+    )

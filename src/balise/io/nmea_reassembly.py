@@ -62,6 +62,16 @@ class Reassembler:
             self._expire(fragment.source_line)
         return messages
 
+    def complete_elsewhere(self, key: FragmentKey, last_line: int) -> None:
+        """What a message with `key` whose fragments all came one after the other, ending at
+        `last_line`, does to the others waiting (its fragments, reassembled in bulk by the
+        caller, are not fed): its first fragment orphans the message waiting with its key, and
+        the messages waiting too long by its last line are orphans, as if it had been fed."""
+        waiting = self.pending.pop(key, None)
+        if waiting:
+            self.orphans.extend(waiting)
+        self._expire(last_line)
+
     def take_orphans(self) -> list[Fragment]:
         taken, self.orphans = self.orphans, []
         return taken

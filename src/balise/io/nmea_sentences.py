@@ -19,7 +19,8 @@ the rare lines that carry a text timestamp, and the raw text of lines that are s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import polars as pl
@@ -47,17 +48,27 @@ from balise.io.nmea_time import (
     epoch_micros,
     text_times,
 )
-from balise.io.nmea_time_lines import find_time_lines, rejected_rows
+from balise.io.nmea_time_lines import FoundTimeLines, find_time_lines, rejected_rows
 from balise.model.arrays import BoolArray, IntArray, UInt8Array
 from balise.model.schema import UTC_TIME
 
-__all__ = ["Chunk", "SplitChunk", "split_chunk"]
+__all__ = [
+    "Chunk",
+    "PreparedChunk",
+    "SplitChunk",
+    "joined_prepared",
+    "prepare_chunk",
+    "split_chunk",
+    "split_prepared",
+]
 
 _FIELDS = 6
 """Commas of a sentence: talker+type, count, number, sequence id, channel, payload, fill*cs."""
 _MAX_DIGITS = 13
 """Digits of a `c:` time in milliseconds; a longer number is unreadable (`bad_time`)."""
 
+_DIGIT_OFFSETS = np.arange(1, _MAX_DIGITS + 2)
+_POWERS_OF_TEN = 10 ** np.arange(_MAX_DIGITS, dtype=np.int64)
 _PROBLEMS = {0: None, 1: "bad_checksum", 2: "bad_tag_checksum", 3: "bad_fragment", 4: "bad_time"}
 
 
@@ -77,9 +88,8 @@ class _Layout:
 def _layout(codes: UInt8Array, chunk: Chunk) -> _Layout:
     starts, ends = chunk.starts, chunk.ends
     before_start = starts - 1
-    backslashes = ranked(np.flatnonzero(codes == BACKSLASH), starts, before_start, 2)
-    has_tag = (backslashes[:, 0] == starts) & (backslashes[:, 1] > starts) & (ends > starts)
-    tag_end = np.where(has_tag, backslashes[:, 1], -1)
+    tag_end = _tag_ends(codes, starts, ends)
+    has_tag = tag_end >= 0
     sentence_start = np.where(has_tag, tag_end + 1, starts)
     bang = np.where((codes[sentence_start] == BANG) & (sentence_start < ends), sentence_start, -1)
     if (bang < 0).any():
@@ -92,6 +102,25 @@ def _layout(codes: UInt8Array, chunk: Chunk) -> _Layout:
         searched = ranked(np.flatnonzero(codes == COMMA), starts, after, _FIELDS)
         commas = np.where(regular[:, None], commas, searched)
     return _Layout(bang, commas, tag_end)
+
+
+def _tag_ends(codes: UInt8Array, starts: IntArray, ends: IntArray) -> IntArray:
+    """Where each line's tag block ends (its second backslash, the first being the line's first
+    byte), -1 for a line without one. A backslash belongs to the last line starting at or before
+    it."""
+    backslashes = np.flatnonzero(codes == BACKSLASH)
+    tag_end = np.full(starts.size, -1, dtype=np.int64)
+    opens = np.flatnonzero((codes[starts] == BACKSLASH) & (ends > starts))
+    if opens.size == 0:
+        return tag_end
+    second = np.searchsorted(backslashes, starts[opens]) + 1
+    found = second < backslashes.size
+    opens, second = opens[found], second[found]
+    closing = backslashes[second]
+    next_start = np.append(starts[1:], np.iinfo(np.int64).max)[opens]
+    inside = closing < next_start
+    tag_end[opens[inside]] = closing[inside]
+    return tag_end
 
 
 def _regular_commas(
@@ -141,15 +170,17 @@ def _tag_times(codes: UInt8Array, starts: IntArray, tag_end: IntArray) -> IntArr
         return micros
     leading = np.concatenate(([True], line[1:] != line[:-1]))
     line, first = line[leading], first[leading]
+    window = codes[first[:, None] + _DIGIT_OFFSETS]
+    is_digit = (window >= ord("0")) & (window <= ord("9"))
+    all_read = is_digit[:, :_MAX_DIGITS].all(axis=1)
+    count = np.where(all_read, _MAX_DIGITS, np.argmin(is_digit[:, :_MAX_DIGITS], axis=1))
+    too_long = all_read & is_digit[:, _MAX_DIGITS]
     value = np.zeros(line.size, dtype=np.int64)
-    count = np.zeros(line.size, dtype=np.int64)
-    reading = np.ones(line.size, dtype=bool)
-    for offset in range(1, _MAX_DIGITS + 1):
-        at = codes[first + offset].astype(np.int64) - 48
-        reading &= (at >= 0) & (at <= 9)
-        value = np.where(reading, value * 10 + at, value)
-        count += reading
-    too_long = reading & (digit(codes, first + _MAX_DIGITS + 1) >= 0)
+    for digits in np.unique(count).tolist():
+        rows = np.flatnonzero(count == digits)
+        if digits:
+            numbers = window[rows, :digits].astype(np.int64) - ord("0")
+            value[rows] = numbers @ _POWERS_OF_TEN[digits - 1 :: -1][:digits]
     micros[line] = np.where((count == 0) | too_long, UNREADABLE, epoch_micros(value))
     return micros
 
@@ -160,7 +191,8 @@ class SplitChunk:
 
     `sentences` has one row per AIS sentence line: `source_line`, `count`, `number`, `fill`,
     `timestamp` (UTC or null), `problem` (`bad_checksum`, `bad_tag_checksum`, `bad_fragment`,
-    `bad_time` or null), `payload`, and `index` (the line's 0-based index in the chunk).
+    `bad_time` or null), `payload`, `index` (the line's 0-based index in the chunk) and
+    `fragment_key` (sequence id and channel as one number, see `_fragment_keys`).
     `time_lines` counts the good `$PGHP` time sentences and tag-block-only lines, and
     `rejected_time_lines` holds the bad ones (`source_line`, `reason`, `detail`); `context` is
     the time they leave for the next chunk.
@@ -176,11 +208,30 @@ class SplitChunk:
     context: TimeContext = field(default_factory=TimeContext)
 
 
+@dataclass(frozen=True)
+class PreparedChunk:
+    """What `prepare_chunk` finds in a chunk without the time carried from earlier chunks: the
+    sentences with their own times only, and the time lines that give time to later lines."""
+
+    chunk: Chunk
+    sentences: pl.DataFrame
+    malformed: IntArray
+    blank: int
+    other: int
+    found: FoundTimeLines
+
+
 def split_chunk(chunk: Chunk, context: TimeContext | None = None) -> SplitChunk:
     """Find every AIS sentence of `chunk` and read its fields, checksum and receive time.
 
     `context` is what the previous chunk of the stream left (`SplitChunk.context`): the time of
     a `$PGHP` sentence or tag line that still applies to the first lines of this one."""
+    return split_prepared(prepare_chunk(chunk), context)
+
+
+def prepare_chunk(chunk: Chunk) -> PreparedChunk:
+    """The part of `split_chunk` that needs nothing from earlier chunks (nearly all the work):
+    chunks of one stream are prepared in any order, on any thread, then split in order."""
     codes = padded(chunk.data)
     layout = _layout(codes, chunk)
     commas, bang = layout.commas, layout.bang
@@ -200,14 +251,62 @@ def split_chunk(chunk: Chunk, context: TimeContext | None = None) -> SplitChunk:
     found = find_time_lines(codes, chunk, layout.tag_end, tag_micros, ~header & ~blank)
     other = int((~header & ~blank & ~found.is_time_line).sum())
     rows = np.flatnonzero(complete)
+    sentences = _sentences(codes, chunk, layout, rows, tag_micros[rows])
+    return PreparedChunk(chunk, sentences, malformed, int(blank.sum()), other, found)
+
+
+def joined_prepared(parts: list[PreparedChunk], chunk: Chunk) -> PreparedChunk:
+    """One prepared chunk of the consecutive prepared chunks `parts`, whose lines, back to back,
+    are those of `chunk`."""
+    if len(parts) == 1:
+        return replace(parts[0], chunk=chunk)
+    shifts = np.cumsum([0] + [len(part.chunk) for part in parts[:-1]]).tolist()
+    founds = [part.found for part in parts]
+    times = [found.lines for found in founds]
+    counts: Counter[str] = Counter()
+    for found in founds:
+        counts.update(found.counts)
+    found = FoundTimeLines(
+        TimeLines(
+            np.concatenate([t.pghp_lines for t in times]),
+            np.concatenate([t.pghp_micros for t in times]),
+            np.concatenate([t.tag_lines for t in times]),
+            np.concatenate([t.tag_micros for t in times]),
+        ),
+        np.concatenate([found.is_time_line for found in founds]),
+        dict(counts),
+        pl.concat([found.rejected for found in founds]),
+    )
+    sentences = pl.concat(
+        [
+            part.sentences.with_columns(pl.col("index") + shift)
+            for part, shift in zip(parts, shifts, strict=True)
+        ]
+    )
+    return PreparedChunk(
+        chunk,
+        sentences,
+        np.concatenate([p.malformed + shift for p, shift in zip(parts, shifts, strict=True)]),
+        sum(part.blank for part in parts),
+        sum(part.other for part in parts),
+        found,
+    )
+
+
+def split_prepared(prepared: PreparedChunk, context: TimeContext | None = None) -> SplitChunk:
+    """A prepared chunk with the times carried to its sentences from `context` and its own
+    time lines (see `split_chunk`)."""
+    chunk, sentences, found = prepared.chunk, prepared.sentences, prepared.found
+    rows = sentences["index"].to_numpy()
     carried, after = _carried(chunk, rows, found.lines, context or TimeContext())
-    sentences = _sentences(codes, chunk, layout, rows, tag_micros[rows], carried)
+    if carried.null_count() < carried.len():
+        sentences = sentences.with_columns(sentences["timestamp"].fill_null(carried))
     return SplitChunk(
         chunk,
         sentences,
-        malformed,
-        int(blank.sum()),
-        other,
+        prepared.malformed,
+        prepared.blank,
+        prepared.other,
         found.counts,
         found.rejected,
         after,
@@ -238,7 +337,6 @@ def _sentences(
     layout: _Layout,
     rows: IntArray,
     own_tag_micros: IntArray,
-    carried: pl.Series,
 ) -> pl.DataFrame:
     commas, bang, tag_end = layout.commas[rows], layout.bang[rows], layout.tag_end[rows]
     starts, fill_at = chunk.starts[rows], layout.fill_at[rows]
@@ -265,11 +363,46 @@ def _sentences(
             "count": count.astype(np.int8),
             "number": number.astype(np.int8),
             "fill": (codes[fill_at].astype(np.int16) - ord("0")).astype(np.int8),
-            "timestamp": tag_time.fill_null(text_time).fill_null(carried),
+            "timestamp": tag_time.fill_null(text_time),
             "problem": pl.Series(problem).replace_strict(_PROBLEMS, return_dtype=pl.String),
             "payload": payloads(codes, commas[:, 4] + 1, commas[:, 5]),
+            "fragment_key": _fragment_keys(codes, chunk, rows, commas, count > 1),
         }
     )
+
+
+def _fragment_keys(
+    codes: UInt8Array, chunk: Chunk, rows: IntArray, commas: IntArray, multi: BoolArray
+) -> IntArray:
+    """Sequence id and channel of each sentence of a multi-sentence message (`multi`) as one
+    number (`seq byte << 8 | channel byte`, 0 for an empty field), or -1 when either is longer
+    than a byte or the line is not all ASCII: such fragments are reassembled one by one from
+    their text (see `nmea_fragments`). 0 for single sentences."""
+    seq_len = commas[:, 3] - commas[:, 2] - 1
+    channel_len = commas[:, 4] - commas[:, 3] - 1
+    seq = np.where(seq_len == 1, codes[commas[:, 2] + 1], 0).astype(np.int64)
+    channel = np.where(channel_len == 1, codes[commas[:, 3] + 1], 0).astype(np.int64)
+    simple = (seq_len <= 1) & (channel_len <= 1)
+    if int(codes.max(initial=0)) >= 0x80:
+        at = np.flatnonzero(multi)
+        simple[at] &= ~_has_non_ascii(codes, chunk.starts[rows[at]], chunk.ends[rows[at]])
+    keys: IntArray = np.where(simple, seq << 8 | channel, -1)
+    keys[~multi] = 0
+    return keys
+
+
+def _has_non_ascii(codes: UInt8Array, starts: IntArray, ends: IntArray) -> BoolArray:
+    """Which of the lines [starts, ends) hold a byte outside ASCII."""
+    lengths = np.maximum(ends - starts, 0)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(starts.size, dtype=bool)
+    line = np.repeat(np.arange(starts.size), lengths)
+    offsets = np.cumsum(lengths) - lengths
+    at = np.repeat(starts - offsets, lengths) + np.arange(total)
+    found = np.zeros(starts.size, dtype=bool)
+    found[line[codes[at] >= 0x80]] = True
+    return found
 
 
 def _texts(data: bytes, begin: IntArray, end: IntArray) -> list[str]:
