@@ -103,6 +103,23 @@ def test_a_party_on_a_banned_list_matches(store: Store) -> None:
     assert match["confidence"] >= PARAMS.match_threshold
 
 
+def test_a_haulier_on_a_banned_list_matches_from_releases_and_gate_moves(store: Store) -> None:
+    for kind, name in ((RecordKind.RELEASES, "releases.csv"), (RecordKind.GATE, "gate.csv")):
+        ingest_records(kind, _input(DATA / "records" / name), store, ReadOptions())
+    _make(store, "banned", "banned_companies")
+    firm = Entity("", "Company", ("VAN DIJK TRANSPORT B.V.",), countries=("nl",))
+    add_entities(store, "banned", [firm], provenance("test", reason="collects for a network"))
+    run_screening(store, PARAMS, TODAY)
+    (match,) = _matches(store)
+    assert match["subject"] == {"kind": "company", "id": "Van Dijk Transport"}
+    screened = match["evidence"]["screened"]
+    assert screened["roles"] == ["haulier"]
+    assert screened["containers_listed"] == ["CSQU3054383"]
+    assert screened["bills"] == 0
+    assert match["start"] == datetime(2024, 3, 1, 8, tzinfo=UTC)
+    assert match["end"] == datetime(2024, 3, 2, 13, 5, tzinfo=UTC)
+
+
 def test_an_expired_entry_and_a_stranger_screen_nothing(store: Store) -> None:
     _make(store, "voi", "vessels_of_interest")
     expired = Entity("", "Vessel", ("Nordic Star",), identifiers=(Identifier("imo", "9074729"),))

@@ -25,6 +25,7 @@ from balise.entities.params import ScreenParams
 from balise.entities.screening import (
     EVENT_TYPE,
     VESSEL_COLUMNS,
+    Query,
     party_queries,
     review_rows,
     screen_candidates,
@@ -74,6 +75,11 @@ def stored_vessels(store: Store) -> pl.DataFrame:
     )
 
 
+def stored_parties(store: Store) -> list[Query]:
+    """The parties of the stored bills of lading, releases and gate moves, one query each."""
+    return party_queries(store.manifests(), store.releases(), store.gate_transactions())
+
+
 def run_screening(
     store: Store, params: ScreenParams, today: date | None = None
 ) -> ScreeningReport | None:
@@ -85,7 +91,7 @@ def run_screening(
         return None
     entries = store.list_entries()
     vessels = stored_vessels(store)
-    parties = party_queries(store.manifests())
+    parties = stored_parties(store)
     kinds = dict(zip(lists["name"].to_list(), lists["kind"].to_list(), strict=True))
     queries = [*vessel_queries(vessels), *parties]
     events = screen_queries(queries, entries, kinds, params, today or datetime.now(UTC).date(),
@@ -103,7 +109,7 @@ def review_queue(
     lists = store.lists()
     if lists.is_empty():
         return []
-    queries = [*vessel_queries(stored_vessels(store)), *party_queries(store.manifests())]
+    queries = [*vessel_queries(stored_vessels(store)), *stored_parties(store)]
     floor = min(params.review_threshold, params.match_threshold)
     day = today or datetime.now(UTC).date()
     found = screen_candidates(queries, store.list_entries(), params, day, store.judgements(), floor)

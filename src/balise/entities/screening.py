@@ -95,26 +95,51 @@ def party_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def party_queries(manifests: pl.DataFrame) -> list[Query]:
-    """One query per party named on the bills of lading (`MANIFEST_SCHEMA` rows)."""
+def party_queries(
+    manifests: pl.DataFrame,
+    releases: pl.DataFrame | None = None,
+    gate: pl.DataFrame | None = None,
+) -> list[Query]:
+    """One query per party: those named on the bills of lading (`MANIFEST_SCHEMA` rows), and
+    the hauliers and release holders of the container releases (`RELEASE_SCHEMA`: `issued_to`,
+    `authorised_haulier`) and gate moves (`GATE_SCHEMA`: `haulier`), one query for a name
+    however many roles it has."""
     found: dict[str, dict[str, Any]] = {}
+
+    def seen(name: str | None, role: str, time: Any, bill: str | None, box: str | None) -> None:
+        name = " ".join((name or "").split())
+        if not name:
+            return
+        party = found.setdefault(party_key(name), {"name": name, "roles": set(), "bills": [],
+                                                    "boxes": [], "times": []})  # fmt: skip
+        party["roles"].add(role)
+        if bill:
+            party["bills"].append(bill)
+        if box:
+            party["boxes"].append(box)
+        if time is not None:
+            party["times"].append(time)
+
     for row in manifests.sort("issued_at", "bill_of_lading").iter_rows(named=True):
         for role in PARTY_ROLES:
-            name = " ".join((row[role] or "").split())
-            if not name:
-                continue
-            party = found.setdefault(party_key(name), {"name": name, "roles": set(),
-                                                         "bills": [], "times": []})  # fmt: skip
-            party["roles"].add(role)
-            party["bills"].append(row["bill_of_lading"])
-            party["times"].append(row["issued_at"])
-    return [_party_query(party) for party in found.values()]
+            seen(row[role], role, row["issued_at"], row["bill_of_lading"], None)
+    if releases is not None:
+        for row in releases.sort("issued_at", "release_id").iter_rows(named=True):
+            for role in ("issued_to", "authorised_haulier"):
+                seen(row[role], "haulier", row["issued_at"], None, row["container_number"])
+    if gate is not None:
+        for row in gate.sort("time", "gate_tx_id").iter_rows(named=True):
+            seen(row["haulier"], "haulier", row["time"], None, row["container_number"])
+    return [_party_query(party) for party in found.values() if party["times"]]
 
 
 def _party_query(party: dict[str, Any]) -> Query:
     bills = list(dict.fromkeys(party["bills"]))
     shown = {"name": party["name"], "roles": sorted(party["roles"]), "bills": len(bills),
              "bills_listed": bills[:MAX_LISTED]}  # fmt: skip
+    if party["boxes"]:
+        boxes = list(dict.fromkeys(party["boxes"]))
+        shown |= {"containers": len(boxes), "containers_listed": boxes[:MAX_LISTED]}
     entity = Entity(f"company:{party['name']}", "LegalEntity", (party["name"],))
     times = party["times"]
     return Query("company", party["name"], entity, min(times), max(times), shown=shown)
