@@ -137,12 +137,15 @@ def vessel_detectors(
     geo: Geography,
     params: DetectorParams,
     lanes: Callable[[], PositionFlags] | None,
+    identity_changes: bool = True,
 ) -> list[pl.DataFrame]:
     """The events of the detectors that look at one vessel at a time (every one but the
     encounters), on `pool`: run on any set of whole vessels (their segmented `tracks`, the
     `clean` ones, their `identities`), they find what they find on all vessels at once. The
     coastal drops' shipping `lanes` are measured on every vessel (given, not computed here);
-    without them the coastal drops are left to the caller."""
+    without them the coastal drops are left to the caller. An IMO number that moves to another
+    MMSI is an identity change of two vessels: without `identity_changes` those are left to the
+    caller too (on every vessel's identities)."""
     identity = params.identity
     # two hulls on one MMSI jump and swap identities all the time: the shared_mmsi event
     # says it once, the jumps and identity changes it explains are not repeated
@@ -162,7 +165,9 @@ def vessel_detectors(
         gaps.result(),
         loitering.result(),
         spoofing.result(),
-        detect_identity_changes(identities, identity, shared),
+        detect_identity_changes(identities, identity, shared)
+        if identity_changes
+        else empty_events(),
         coastal.result(),
         # two hulls on one MMSI make a port call at every switch between them
         outside_periods(visits, shared),

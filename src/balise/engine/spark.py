@@ -5,7 +5,8 @@ work is cut the two ways the detectors allow, and each piece runs the same core 
 
 1. **By vessel.** Vessels are dealt into `vessel_groups` groups by a hash of the MMSI; each group
    (its positions and identity reports, `cogroup(...).applyInArrow`) is segmented and run
-   through `vessel_detectors`, which find on any set of whole vessels what they find on all. The
+   through `vessel_detectors`, which find on any set of whole vessels what they find on all
+   (identity changes, which may join two MMSIs, run on the driver over every snapshot). The
    group also gives its shipping-lane counts (`lane_counts`, summed over groups: the coastal
    drops' lanes are measured on every vessel) and its tracks resampled onto the encounter grid.
 2. **By place.** Encounter grid points are dealt into tiles of `tile_cells` × `tile_cells`
@@ -54,6 +55,7 @@ from balise.io.lake import (
     SNAPSHOT_SCHEMA,
     fold_identities,
     fold_positions,
+    read_identities,
 )
 from balise.maritime.encounter_filters import filter_encounters
 from balise.maritime.encounters import (
@@ -64,6 +66,7 @@ from balise.maritime.encounters import (
     neighbour_tiles,
     resample,
 )
+from balise.maritime.identity import detect_identity_changes
 from balise.maritime.kernel import TRACK
 from balise.maritime.lanes import lane_counts, lanes_of_counts
 from balise.maritime.params import DetectorParams
@@ -105,11 +108,14 @@ def spark_session(master: str = "local[2]", shuffle_partitions: int = 8) -> Spar
     require_pyspark()
     from pyspark.sql import SparkSession
 
+    builder = SparkSession.builder
     if master.startswith("local"):
         # read by the JVM when it starts the workers
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        # a lake's folders listed by the driver: a Spark job per listing costs more on one machine
+        builder = builder.config("spark.sql.sources.parallelPartitionDiscovery.threshold", "100000")
     return (
-        SparkSession.builder.master(master)
+        builder.master(master)
         .appName("balise-detect")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
@@ -169,11 +175,13 @@ def _vessel_stage(
         tracks = segment(own, params.segment).rechunk()
         clean = clean_tracks(tracks)
         with ThreadPoolExecutor(DETECTOR_THREADS) as pool:
-            frames = vessel_detectors(pool, tracks, clean, ids, geo, params, None)
+            frames = vessel_detectors(pool, tracks, clean, ids, geo, params, None, False)
         events = pl.concat([as_events(f) for f in frames])
+        # positions and vessels read (as the local report counts them); the time span of the
+        # clean ones (as the lanes' rate per day of data counts it)
         extent = clean.select(
-            pl.len().alias("positions"),
-            pl.col("mmsi").n_unique().alias("vessels"),
+            pl.lit(own.height, pl.Int64).alias("positions"),
+            pl.lit(own["mmsi"].n_unique(), pl.Int64).alias("vessels"),
             pl.col("timestamp").min().alias("first"),
             pl.col("timestamp").max().alias("last"),
         )
@@ -293,7 +301,7 @@ def detect_lake(
     plan: SparkPlan | None = None,
 ) -> tuple[pl.DataFrame, int, int]:
     """Every event of `DETECTED_TYPES` in the position lake `lake`, found on `spark`, and the
-    numbers of positions and vessels examined (noise points left out)."""
+    numbers of positions and vessels examined."""
     from pyspark import StorageLevel
     from pyspark.sql import functions
 
@@ -319,6 +327,7 @@ def detect_lake(
     )
     try:
         frames = _collect(first.filter(first.kind == "events"))
+        frames.append(_identity_changes(lake, frames, params))
         extent = pl.concat(_collect(first.filter(first.kind == "extent")))
         examined = int(extent["positions"].sum())
         vessels = int(extent["vessels"].sum())
@@ -347,6 +356,17 @@ def detect_lake(
     finally:
         first.unpersist()
     return pl.concat([empty_events(), *frames, as_events(encounters)]), examined, vessels
+
+
+def _identity_changes(
+    lake: Path, frames: list[pl.DataFrame], params: DetectorParams
+) -> pl.DataFrame:
+    """Identity changes on the driver, over every vessel's identity snapshots (an IMO number
+    under a new MMSI concerns two vessels, maybe in two groups): snapshots are few, a handful
+    per vessel, and the shared MMSIs found per group explain some changes away."""
+    events = pl.concat([empty_events(), *frames])
+    shared = events.filter(pl.col("type") == "shared_mmsi")
+    return as_events(detect_identity_changes(read_identities(lake), params.identity, shared))
 
 
 def _lanes(first: DataFrame, extent: pl.DataFrame, params: DetectorParams) -> Any:
