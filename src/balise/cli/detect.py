@@ -12,8 +12,9 @@ import typer
 
 from balise.cli.context import settings_for
 from balise.cli.output import print_table, write_frames
-from balise.engine.detect import DETECTED_TYPES, default_geography
+from balise.engine.detect import DETECTED_TYPES, default_geography, detect
 from balise.engine.pipeline import PipelineReport, run_pipeline
+from balise.engine.spark import spark_detector
 from balise.geo.zones import ZoneProblem
 from balise.io.exports.geojson import events_geojson
 from balise.io.exports.kml import events_kml
@@ -46,6 +47,11 @@ def report_zone_problems(path: Path, problems: Iterable[ZoneProblem]) -> None:
         )
 
 
+class Engine(StrEnum):
+    local = "local"
+    spark = "spark"
+
+
 def run_detect(
     ctx: typer.Context,
     preset: Annotated[
@@ -58,13 +64,36 @@ def run_detect(
     full: Annotated[
         bool, typer.Option("--full", help="Re-examine everything, not only what changed.")
     ] = False,
+    engine: Annotated[
+        Engine,
+        typer.Option(help="local, or spark: the same detectors on Apache Spark (the spark extra)."),
+    ] = Engine.local,
+    lake: Annotated[
+        Path | None,
+        typer.Option(
+            help="Spark: the position lake to write the workspace to (default: WORKSPACE/lake).",
+            show_default=False,
+        ),
+    ] = None,
+    master: Annotated[
+        str, typer.Option(help="Spark: the master URL (local[N], spark://HOST:7077, yarn).")
+    ] = "local[2]",
 ) -> None:
     """Run every detector; new, revised and retracted events are saved.
 
     The first run examines everything stored; later runs only the vessels with new or late data
-    since the last run (all of them again with --full or when the preset changed)."""
+    since the last run (all of them again with --full or when the preset changed). With
+    `--engine spark` the workspace is written to a position lake and every vessel is examined
+    on Spark (docs/deployment.md, "On a cluster")."""
     workspace, settings = settings_for(ctx, **{"detect.preset": preset})
-    done = run_pipeline(workspace, settings, full=full, geography=default_geography)
+    detector = (
+        spark_detector(lake or workspace.root / "lake", master)
+        if engine is Engine.spark
+        else detect
+    )
+    done = run_pipeline(
+        workspace, settings, full=full, geography=default_geography, detector=detector
+    )
     report_zone_problems(workspace.zones_path, done.zone_problems)
     report, assessment, preset = done.detection, done.assessment, done.preset
     changes = report.changes

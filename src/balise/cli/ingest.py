@@ -28,6 +28,7 @@ from balise.engine.ingest import (
     expand_inputs,
     ingest_input,
 )
+from balise.engine.lake import ingest_to_lake
 from balise.errors import InputRejected
 from balise.model.batch import ReadOptions
 from balise.settings import Settings
@@ -146,11 +147,55 @@ def ingest_ais(
     output: Annotated[SummaryFormat, typer.Option("--format", help="Summary format.")] = (
         SummaryFormat.table
     ),
+    to_lake: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write a Parquet position lake in this folder instead of the workspace.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Ingest AIS: NMEA 0183 (tag blocks, leading timestamps, Gatehouse $PGHP archives),
-    AIS-catcher JSON lines, DMA or NOAA CSV; format detected."""
+    AIS-catcher JSON lines, DMA or NOAA CSV; format detected.
+
+    With --to-lake the records go to a position lake (docs/deployment.md, "On a cluster"),
+    for archives too big for one workspace; ingesting a file again replaces its records."""
     flags = {"ingest.assume_time": assume_time, "ingest.batch_records": batch_records}
+    if to_lake is not None:
+        ingest_lake(ctx, files, to_lake, output, flags)
+        return
     ingest_files(ctx, files, strict, output, ingest_input, AIS_REPORTER, flags)
+
+
+def ingest_lake(
+    ctx: typer.Context,
+    files: list[str],
+    lake: Path,
+    output: SummaryFormat,
+    flags: dict[str, Any],
+) -> None:
+    """`balise ingest ais --to-lake`: each input's counts (its quarantined records counted by
+    reason, not kept: the lake holds what was read)."""
+    workspace, settings = settings_for(ctx, **flags)
+    options = read_options(settings)
+    for item in expand_inputs(files, workspace.spool_dir):
+        done = ingest_to_lake(item, lake, options)
+        summary = {
+            "source": done.source,
+            "format": done.source_format,
+            "lake_source": done.tag,
+            "read": done.records_read,
+            "positions_written": done.positions,
+            "identity_reports": done.identities,
+            "duplicates": done.duplicates,
+            "quarantined": dict(sorted(done.quarantined.items())),
+        }
+        if output is SummaryFormat.json:
+            sys.stdout.write(json.dumps(summary) + "\n")
+            continue
+        rows = [(k, f"{v:,}") for k, v in summary.items() if isinstance(v, int)]
+        rows += [(f"quarantined: {k}", f"{n:,}") for k, n in done.quarantined.items()]
+        print_table(f"{done.source} ({done.source_format}) into {lake}", rows, ("", "count"))
 
 
 def ingest_files(

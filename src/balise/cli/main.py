@@ -22,6 +22,7 @@ from balise.cli import (
     demo,
     detect,
     entity,
+    export,
     ingest,
     ingest_records,
     listen,
@@ -47,6 +48,7 @@ ingest_records.register(ingest.app)
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(listen.app, name="listen")
 app.add_typer(sim.app, name="sim")
+app.add_typer(export.app, name="export")
 app.add_typer(users.app, name="users")
 app.add_typer(audit.app, name="audit")
 app.add_typer(plan.app, name="plan")

@@ -14,9 +14,10 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Final
 
@@ -27,6 +28,7 @@ from balise import __version__
 from balise.geo.gazetteer import load_high_risk_ports, nearest_locode
 from balise.geo.zones import Zone, load_zones
 from balise.maritime.coastal import CoastalDropParams, detect_coastal_drops, lane_density
+from balise.maritime.coastal import Zone as PositionFlags
 from balise.maritime.destination import detect_destination_mismatches
 from balise.maritime.draught import with_draught_change
 from balise.maritime.encounter_filters import filter_encounters
@@ -111,34 +113,67 @@ def run_detectors(
     # one contiguous frame: every detector reads it, and a frame of a thousand chunks (stored
     # batches, tied rows put in order) costs each of them more than this copy does
     tracks = segment(positions, params.segment).rechunk()
-    clean = tracks.filter(~pl.col("noise")) if tracks["noise"].any() else tracks
+    clean = clean_tracks(tracks)
     others = clean if window is None else segment(window, params.segment).filter(~pl.col("noise"))
-    identity = params.identity
+    types = identities.select("mmsi", "ship_type")
+    lanes = partial(lane_density, others, params.coastal_drop, vessel_types=types)
     with ThreadPoolExecutor(DETECTOR_THREADS, thread_name_prefix="detect") as pool:
-        # two hulls on one MMSI jump and swap identities all the time: the shared_mmsi event
-        # says it once, the jumps and identity changes it explains are not repeated
-        spoofing = pool.submit(detect_spoofing, tracks, identity)
-        calls = pool.submit(_port_calls, clean, identities, geo, params)
-        loitering = pool.submit(_loitering, clean, geo, params)
         encounters = pool.submit(_encounters, others, geo, preset, params)
-        coastal = pool.submit(_coastal_drops, clean, others, identities, geo, params.coastal_drop)
-        zones = pool.submit(detect_zone_entries, clean, geo.zones, identities, params.zone)
-        gaps = pool.submit(_gaps, clean, identities, geo, params)
-        shared = spoofing.result().filter(pl.col("type") == "shared_mmsi")
-        visits, mismatches = calls.result()
-        frames = [
-            gaps.result(),
-            loitering.result(),
-            encounters.result(),
-            spoofing.result(),
-            detect_identity_changes(identities, identity, shared),
-            coastal.result(),
-            # two hulls on one MMSI make a port call at every switch between them
-            outside_periods(visits, shared),
-            outside_periods(mismatches, shared),
-            zones.result(),
-        ]
+        frames = vessel_detectors(pool, tracks, clean, identities, geo, params, lanes)
+        frames.insert(2, encounters.result())
     return pl.concat([as_events(f) for f in frames])
+
+
+def clean_tracks(tracks: pl.DataFrame) -> pl.DataFrame:
+    """The segmented `tracks` without their noise points."""
+    return tracks.filter(~pl.col("noise")) if tracks["noise"].any() else tracks
+
+
+def vessel_detectors(
+    pool: Executor,
+    tracks: pl.DataFrame,
+    clean: pl.DataFrame,
+    identities: pl.DataFrame,
+    geo: Geography,
+    params: DetectorParams,
+    lanes: Callable[[], PositionFlags] | None,
+    identity_changes: bool = True,
+) -> list[pl.DataFrame]:
+    """The events of the detectors that look at one vessel at a time (every one but the
+    encounters), on `pool`: run on any set of whole vessels (their segmented `tracks`, the
+    `clean` ones, their `identities`), they find what they find on all vessels at once. The
+    coastal drops' shipping `lanes` are measured on every vessel (given, not computed here);
+    without them the coastal drops are left to the caller. An IMO number that moves to another
+    MMSI is an identity change of two vessels: without `identity_changes` those are left to the
+    caller too (on every vessel's identities)."""
+    identity = params.identity
+    # two hulls on one MMSI jump and swap identities all the time: the shared_mmsi event
+    # says it once, the jumps and identity changes it explains are not repeated
+    spoofing = pool.submit(detect_spoofing, tracks, identity)
+    calls = pool.submit(_port_calls, clean, identities, geo, params)
+    loitering = pool.submit(_loitering, clean, geo, params)
+    coastal = (
+        pool.submit(coastal_drops, clean, lanes, identities, geo, params.coastal_drop)
+        if lanes is not None
+        else pool.submit(empty_events)
+    )
+    zones = pool.submit(detect_zone_entries, clean, geo.zones, identities, params.zone)
+    gaps = pool.submit(_gaps, clean, identities, geo, params)
+    shared = spoofing.result().filter(pl.col("type") == "shared_mmsi")
+    visits, mismatches = calls.result()
+    return [
+        gaps.result(),
+        loitering.result(),
+        spoofing.result(),
+        detect_identity_changes(identities, identity, shared)
+        if identity_changes
+        else empty_events(),
+        coastal.result(),
+        # two hulls on one MMSI make a port call at every switch between them
+        outside_periods(visits, shared),
+        outside_periods(mismatches, shared),
+        zones.result(),
+    ]
 
 
 def _gaps(
@@ -177,14 +212,14 @@ def _port_calls(
     return visits, mismatches
 
 
-def _coastal_drops(
+def coastal_drops(
     clean: pl.DataFrame,
-    others: pl.DataFrame,
+    lanes: Callable[[], PositionFlags],
     identities: pl.DataFrame,
     geo: Geography,
     params: CoastalDropParams,
 ) -> pl.DataFrame:
-    """Coastal drops, with the lanes measured on every vessel's positions (`others`)."""
+    """Coastal drops, with the shipping `lanes` measured on every vessel's positions."""
     if geo.shore_nm is None or geo.anchorage_km is None:
         return empty_events()
     types = identities.select("mmsi", "ship_type")
@@ -194,7 +229,7 @@ def _coastal_drops(
         shore=geo.shore_nm,
         anchorage=geo.anchorage_km,
         vessel_types=types,
-        lane=lane_density(others, params, vessel_types=types),
+        lane=lanes(),
         watched=geo.watched,
     )
 

@@ -407,3 +407,16 @@ def _store(
         kind.save(store, record.ingest_id, index, batch)
         if progress is not None:
             progress(item.name, raw.tell(), item.size)
+
+
+@contextmanager
+def ais_batches(item: Input, options: ReadOptions) -> Iterator[tuple[str, Iterator[ReadBatch]]]:
+    """The format of AIS input `item` and its batches, read as `ingest_input` reads them (format
+    detected, decompressed, capped), for writers other than the store (the position lake)."""
+    with _reading(item, options, AIS_SOURCE) as (fmt, batches, _raw):
+        yield fmt, batches
+
+
+def input_sha256(item: Input) -> str:
+    """The sha256 of `item`'s bytes (its identity for ingests)."""
+    return _sha256(item.open)

@@ -40,6 +40,9 @@ from balise.settings import Settings
 from balise.store.base import EventChanges
 from balise.workspace import Workspace
 
+Detector = Callable[..., DetectReport]
+"""Runs the AIS detectors over a store and saves their events, as `detect` does (the Spark
+engine's `spark_detector` is the other)."""
 GeographyBuilder = Callable[[Path, tuple[Zone, ...]], Geography]
 """Builds the detectors' geography from a cache folder and the zones in force
 (`default_geography`; tests pass a lighter one)."""
@@ -71,6 +74,7 @@ def run_pipeline(
     full: bool = False,
     preset: str | None = None,
     geography: GeographyBuilder = default_geography,
+    detector: Detector = detect,
 ) -> PipelineReport:
     """Detect (incrementally unless `full`), assess and refresh the alerts of `workspace`.
 
@@ -83,7 +87,7 @@ def run_pipeline(
         zones = workspace.zones()
         geo = geography(workspace.cache_dir, tuple(zones.zones))
         params = detector_params(settings.values)
-        detection = detect(store, chosen, geo, full=full, params=params)
+        detection = detector(store, chosen, geo, full=full, params=params)
         coastal = run_coastal(store, geo, params)
         # before the assessment: a vessel on a list weighs in its risk
         screening = run_screening(store, screen_params(settings.values))

@@ -233,33 +233,73 @@ def _cell_keys(t: IntArray, row: IntArray, col: IntArray) -> IntArray:
     return np.asarray(((t - t.min(initial=0)) << 32) | ((row + 1) << 16) | col, np.int64)
 
 
-def close_pairs(grid: pl.DataFrame, max_distance_m: float) -> pl.DataFrame:
+def close_pairs(
+    grid: pl.DataFrame, max_distance_m: float, owned: BoolArray | None = None
+) -> pl.DataFrame:
     """Pairs of points of `grid` at the same time within `max_distance_m`, with mmsi < other
     (`CODE`, mmsi, t, lat, lon, speed_knots, the same of the other point, distance_m).
 
     Neighbour search by cells at least `CELL_KM` and twice the distance limit wide: see
-    `_close_points`.
+    `_close_points`. With `owned`, only the pairs whose first point is owned (see
+    `neighbour_tiles`: a grid cut into tiles finds each pair once, in its first point's tile).
     """
-    return _pair_frame(grid, *_close_points(grid, max_distance_m))
+    return _pair_frame(grid, *_close_points(grid, max_distance_m, owned))
+
+
+def _cell_size(max_distance_m: float) -> tuple[float, float]:
+    """Width (km) and height (degrees) of the neighbour-search cells for `max_distance_m`."""
+    cell_km = max(CELL_KM, 2 * max_distance_m / 1000)
+    return cell_km, cell_km / KM_PER_DEGREE
+
+
+def neighbour_tiles(
+    grid: pl.DataFrame, max_distance_m: float, tile_cells: int, tile_us: int
+) -> tuple[IntArray, IntArray, BoolArray]:
+    """The tiles each point of `grid` (t, lat, lon) is needed in, to find close pairs tile by
+    tile: `point` (row number), `tile` (an integer) and `owned` (the point's own tile).
+
+    A tile is `tile_cells` × `tile_cells` neighbour-search cells over `tile_us` of time. A point
+    belongs to the tile of its own cell (owned) and is copied, as a halo, into the tiles of the
+    8 cells around it: `close_pairs` over a tile's points with `owned` then finds every pair
+    whose first point the tile owns, exactly as over the whole grid, and each pair in one tile.
+    """
+    cell_km, cell_deg = _cell_size(max_distance_m)
+    lat, lon, t = (grid[c].to_numpy() for c in ("lat", "lon", "t"))
+    row = _cell_rows(lat, cell_deg)
+    col = _cell_column(lon, _columns_in_row(row, cell_deg, cell_km))
+    own = _tile_keys(t // tile_us, row, col, tile_cells)
+    around, a_row, a_col = _neighbour_cells(lat, lon, cell_deg, cell_km)
+    tile = _tile_keys(t[around] // tile_us, a_row, a_col, tile_cells)
+    found = pl.DataFrame({"point": around, "tile": tile}).unique(maintain_order=True)
+    point, tile = found["point"].to_numpy(), found["tile"].to_numpy()
+    return point, tile, np.asarray(tile == own[point], dtype=np.bool_)
+
+
+def _tile_keys(period: IntArray, row: IntArray, col: IntArray, tile_cells: int) -> IntArray:
+    """One integer per (time period, tile row, tile column) of cells (`row`, `col`)."""
+    tile_row, tile_col = (row + 1) // tile_cells, col // tile_cells
+    return np.asarray((period << 32) | (tile_row << 16) | tile_col, np.int64)
 
 
 def _close_points(
-    grid: pl.DataFrame, max_distance_m: float
+    grid: pl.DataFrame, max_distance_m: float, owned: BoolArray | None = None
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """Row numbers in `grid` of the pairs of points at the same time within `max_distance_m`
-    (`one`, `other`, with mmsi of one < mmsi of other) and their distance in metres.
+    (`one`, `other`, with mmsi of one < mmsi of other, `one` among the `owned` when given) and
+    their distance in metres.
 
     A point is joined to the points of its own cell and the 8 around it only. The join is on
     point numbers and one integer key, and the distance is computed on the gathered positions
     alone: frames are built only for the pairs kept.
     """
-    cell_km = max(CELL_KM, 2 * max_distance_m / 1000)
-    cell_deg = cell_km / KM_PER_DEGREE
+    cell_km, cell_deg = _cell_size(max_distance_m)
     lat, lon, t = (grid[c].to_numpy() for c in ("lat", "lon", "t"))
     row = _cell_rows(lat, cell_deg)
     col = _cell_column(lon, _columns_in_row(row, cell_deg, cell_km))
     around, a_row, a_col = _neighbour_cells(lat, lon, cell_deg, cell_km)
     mine = pl.DataFrame({"point": np.arange(len(lat)), "key": _cell_keys(t, row, col)})
+    if owned is not None:
+        mine = mine.filter(pl.Series(owned))
     others = pl.DataFrame({"other": around, "key": _cell_keys(t[around], a_row, a_col)})
     found = mine.join(others, on="key").select("point", "other")
     one, other = found["point"].to_numpy(), found["other"].to_numpy()
@@ -363,6 +403,26 @@ def _encounter_points(grid: pl.DataFrame, params: EncounterParams) -> pl.DataFra
     return points.with_columns(pl.Series("run", run[kept], dtype=pl.Int64))
 
 
+def encounters_of_pairs(
+    pairs: pl.DataFrame,
+    names: pl.DataFrame,
+    params: EncounterParams | None = None,
+    anchorage: AnchorageDistance | None = None,
+) -> pl.DataFrame:
+    """`encounter` events, as `detect_encounters` finds them, of close pairs of points found
+    elsewhere (`close_pairs` frames of every grid time of the pairs of tracks in `pairs`, e.g.
+    gathered tile by tile). `names` maps `CODE` to `TRACK` for the evidence."""
+    params = params or EncounterParams()
+    step_us = int(params.resample_minutes * 60_000_000)
+    one, other, t = (pairs[c].to_numpy() for c in (*PAIR, "t"))
+    order, run = _run_order(one, other, t, step_us)
+    kept = np.flatnonzero(
+        _spanning_long_enough(one[order], other[order], t[order], params.min_duration_hours)
+    )
+    points = pairs[order[kept]].with_columns(pl.Series("run", run[kept], dtype=pl.Int64))
+    return _encounter_events(points, names, params, anchorage)
+
+
 def _near_anchorage(
     points: pl.DataFrame, params: EncounterParams, anchorage: AnchorageDistance | None
 ) -> pl.DataFrame:
@@ -435,9 +495,10 @@ def _summaries(points: pl.DataFrame, params: EncounterParams) -> pl.DataFrame:
     return found.with_columns(**as_time)
 
 
-def _named(found: pl.DataFrame, grid: pl.DataFrame) -> pl.DataFrame:
-    """`found` with the text of both tracks (`TRACK`, `other_TRACK`) for the evidence."""
-    names = grid.select(CODE, TRACK).unique(CODE)
+def _named(found: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
+    """`found` with the text of both tracks (`TRACK`, `other_TRACK`) for the evidence, from
+    `names` (`CODE`, `TRACK`)."""
+    names = names.select(CODE, TRACK).unique(CODE)
     other = names.rename({CODE: f"other_{CODE}", TRACK: f"other_{TRACK}"})
     return found.join(names, on=CODE, how="left").join(other, on=f"other_{CODE}", how="left")
 
@@ -476,12 +537,22 @@ def detect_encounters(
     """
     params = params or EncounterParams()
     grid = resample(positions, params.resample_minutes, params.max_interpolation_gap_hours)
-    points = _encounter_points(grid, params)
+    return _encounter_events(_encounter_points(grid, params), grid, params, anchorage)
+
+
+def _encounter_events(
+    points: pl.DataFrame,
+    names: pl.DataFrame,
+    params: EncounterParams,
+    anchorage: AnchorageDistance | None,
+) -> pl.DataFrame:
+    """The events of the close `points` of pairs with their `run` (as `_encounter_points` gives
+    them): runs near an anchorage dropped, runs merged, filtered, summarised."""
     if points.is_empty():
         return empty_events()
     points = points.join(_near_anchorage(points, params, anchorage), on="run", how="anti")
     merged = _merged(points, int(params.merge_gap_hours * US_PER_HOUR))
-    found = _named(_summaries(merged, params), grid)
+    found = _named(_summaries(merged, params), names)
     evidence = [_evidence(row) for row in found.iter_rows(named=True)]
     certain = (
         CONFIDENCE_ANCHORAGES_KNOWN if anchorage is not None else CONFIDENCE_ANCHORAGES_UNKNOWN

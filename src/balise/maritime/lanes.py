@@ -63,15 +63,30 @@ def measure_lanes(
     per day the data spans (a day at least). With `vessel_types`,
     only vessels that may be sea-going count: a fishing fleet running home along the coast is
     not a shipping lane."""
+    return lanes_of_counts(
+        lane_counts(positions, params, vessel_types), params, data_days(positions)
+    )
+
+
+def lane_counts(
+    positions: pl.DataFrame, params: CoastalDropParams, vessel_types: pl.DataFrame | None
+) -> pl.DataFrame:
+    """`cell` and `vessels`: the distinct vessels of `positions` that crossed each cell at
+    transit speed (see `measure_lanes`). The counts of disjoint sets of vessels add up to
+    those of their union, so an engine may count vessel by vessel group and sum."""
     visits = _cell_visits(positions, params)
     if vessel_types is not None:
         visits = visits.join(excluded_vessels(vessel_types, params), on="mmsi", how="anti")
-    cells = visits.group_by("cell").agg(pl.col("mmsi").n_unique().alias("vessels"))
+    return visits.group_by("cell").agg(pl.col("mmsi").n_unique().cast(pl.Int64).alias("vessels"))
+
+
+def lanes_of_counts(cells: pl.DataFrame, params: CoastalDropParams, days: float) -> LaneDensity:
+    """The lanes of the per-cell vessel counts `cells` (`lane_counts`) over `days` of data."""
     return LaneDensity(
         cells["cell"].to_numpy().astype(np.int64),
         cells["vessels"].to_numpy().astype(np.int64),
         params.lane_cell_deg,
-        params.min_lane_vessels_per_day * _days(positions),
+        params.min_lane_vessels_per_day * days,
     )
 
 
@@ -95,7 +110,7 @@ def _cell_visits(positions: pl.DataFrame, params: CoastalDropParams) -> pl.DataF
     )
 
 
-def _days(positions: pl.DataFrame) -> float:
+def data_days(positions: pl.DataFrame) -> float:
     """Days between the first and last position, one at least."""
     span = positions.select(pl.col("timestamp").max() - pl.col("timestamp").min()).item()
     return max(1.0, span.total_seconds() / 86_400) if span is not None else 1.0

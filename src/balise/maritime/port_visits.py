@@ -118,12 +118,14 @@ def _nearest(
     anchorages: pl.DataFrame, exit_km: float, lat: FloatArray, lon: FloatArray
 ) -> tuple[IntArray, FloatArray]:
     """Nearest anchorage point (row, km) of each position, searched once per distinct position
-    rounded to `_ROUND_DEG` (a moored ship repeats its position for days)."""
+    rounded to `_ROUND_DEG` (a moored ship repeats its position for days), from the rounded
+    position itself: the answer for a vessel does not depend on which other vessels are
+    examined with it (a full run, an incremental one, a group of vessels on Spark)."""
     lat_i = np.round(lat / _ROUND_DEG).astype(np.int64)
     lon_i = np.round(((lon + 180.0) % 360.0 - 180.0) / _ROUND_DEG).astype(np.int64)
     _, first, inverse = np.unique(lat_i * 4_000_000 + lon_i, return_index=True, return_inverse=True)
     index = AnchorageIndex(anchorages, cell_deg=_SEARCH_CELL_DEG, search_km=exit_km)
-    found, km = index.nearest_clustered(lat[first], lon[first])
+    found, km = index.nearest_clustered(lat_i[first] * _ROUND_DEG, lon_i[first] * _ROUND_DEG)
     return found[inverse], km[inverse]
 
 

@@ -1,0 +1,150 @@
+"""The Spark engine against the local engine on the same positions, back to back in one command.
+
+Builds (once, cached under `--cache`) a world with `balise sim atlantic` and ingests its NMEA into
+a DuckDB workspace, writes the workspace to a position lake, then times on the same data:
+
+- local: `run_detectors` over the stored positions and identities (in memory, read not timed);
+- spark: `detect_lake` over the lake on a `--master` session (default local[2]), from the
+  Parquet read to the events on the driver (the session's start not timed).
+
+Both find the same events (checked here, as tests/spark does on a smaller world). Reports wall
+time, positions per second and CPU seconds (this process for local; this process, the JVM and
+its Python workers for Spark), with the load average: the machine may be shared, so the ratio
+of the two engines measured back to back is the figure to keep. Writes bench/results/spark.md
+and .json. A benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from balise.cli.main import run
+from balise.engine.detect import default_geography, run_detectors
+from balise.engine.lake import export_lake
+from balise.engine.spark import SparkPlan, detect_lake, spark_session
+from balise.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _world(cache: Path, vessels: int, days: float, seed: int) -> Path:
+    """The cached folder holding `world/` (simulated) and `ws/` (ingested), built when missing."""
+    folder = cache / f"world-{vessels}v-{days:g}d-s{seed}"
+    world, workspace = folder / "world", folder / "ws"
+    if not (folder / "ingested").exists():
+        sim = ["sim", "atlantic", "--out", str(world), "--seed", str(seed),
+               "--vessels", str(vessels), "--days", f"{days:g}"]  # fmt: skip
+        if run(sim) != 0 or run(["--workspace", str(workspace), "ingest", "ais",
+                                 str(world / "ais.nmea")]) != 0:  # fmt: skip
+            raise SystemExit("balise sim or ingest failed")
+        (folder / "ingested").touch()
+    return folder
+
+
+def _tree_cpu_s(pid: int) -> float:
+    """CPU seconds of process `pid` and its descendants (children reaped included)."""
+    total = 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += sum(int(f) for f in fields[11:15]) / TICKS
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except (FileNotFoundError, ProcessLookupError):
+        return total
+    return total + sum(_tree_cpu_s(int(child)) for child in children)
+
+
+def _own_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--vessels", type=int, default=300)
+    parser.add_argument("--days", type=float, default=1)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--preset", default="gfw")
+    parser.add_argument("--master", default="local[2]")
+    parser.add_argument("--groups", type=int, default=8, help="vessel groups (Spark)")
+    parser.add_argument("--cache", type=Path, default=ROOT / "bench" / ".cache")
+    args = parser.parse_args()
+    folder = _world(args.cache, args.vessels, args.days, args.seed)
+    store = Workspace(folder / "ws").open_store()
+    try:
+        positions, identities = store.positions_of(None), store.identity_history_all()
+        export_lake(store, folder / "lake")
+    finally:
+        store.close()
+    # two geographies: the local run loads the shore grid into its own, and Spark's workers
+    # load theirs from the cache instead of receiving 200 MB with every task
+    local_geo = default_geography(args.cache)
+    local_geo.shore_nm(positions["lat"][:1].to_numpy(), positions["lon"][:1].to_numpy())  # type: ignore[misc]
+    cpu, started = _own_cpu_s(), time.perf_counter()
+    local = run_detectors(positions, identities, args.preset, local_geo)
+    local_s, local_cpu = time.perf_counter() - started, _own_cpu_s() - cpu
+    spark = spark_session(args.master, shuffle_partitions=2 * args.groups)
+    spark.sparkContext.setLogLevel("ERROR")
+    cpu, tree = _own_cpu_s(), _tree_cpu_s(os.getpid())
+    started = time.perf_counter()
+    plan = SparkPlan(vessel_groups=args.groups, pair_buckets=args.groups)
+    found, examined, _ = detect_lake(
+        spark, folder / "lake", args.preset, default_geography(args.cache), plan=plan
+    )
+    spark_s = time.perf_counter() - started
+    spark_cpu = _tree_cpu_s(os.getpid()) - tree
+    spark.stop()
+    same = found.sort("id").equals(local.sort("id"))
+    _record(args, positions.height, examined, local.height, same, local_s, local_cpu,
+            spark_s, spark_cpu)  # fmt: skip
+
+
+def _record(args: argparse.Namespace, positions: int, examined: int, events: int, same: bool,
+            local_s: float, local_cpu: float, spark_s: float,
+            spark_cpu: float) -> None:  # fmt: skip
+    load = [round(x, 2) for x in os.getloadavg()]
+    command = (
+        f"python bench/spark_bench.py --vessels {args.vessels} --days {args.days:g} "
+        f"--seed {args.seed} --preset {args.preset} --master '{args.master}' --groups {args.groups}"
+    )
+    result: dict[str, Any] = {
+        "date": datetime.now(UTC).date().isoformat(), "command": command, "load_average": load,
+        "cpus": os.cpu_count(), "positions": positions, "examined": examined, "events": events,
+        "same_events": same, "local_s": round(local_s, 2), "local_cpu_s": round(local_cpu, 2),
+        "spark_s": round(spark_s, 2), "spark_cpu_s": round(spark_cpu, 2),
+    }  # fmt: skip
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "spark.json").write_text(json.dumps(result, indent=2) + "\n")
+    rows = [
+        ("local (`run_detectors`)", local_s, local_cpu),
+        (f"Spark {args.master} (`detect_lake`)", spark_s, spark_cpu),
+    ]
+    table = "\n".join(
+        f"| {name} | {s:.1f} | {positions / s:,.0f} | {cpu:.1f} | {positions / cpu:,.0f} |"
+        for name, s, cpu in rows
+    )
+    (RESULTS / "spark.md").write_text(
+        f"# Spark engine against the local engine\n\n{result['date']} — "
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()} — "
+        f"`{command}`\n\nLoad average after the runs: {load} (a shared machine: the two "
+        "engines ran back to back in one command, compare them with each other).\n\n"
+        f"- positions: {positions:,}; events: {events:,}; Spark's events equal the local "
+        f"engine's: **{same}**\n- Spark/local wall-time ratio: **{spark_s / local_s:.1f}×**; "
+        f"CPU-seconds ratio: **{spark_cpu / local_cpu:.1f}×**\n\n"
+        "| engine | wall s | positions/s | CPU s | positions per CPU s |\n"
+        f"| --- | ---: | ---: | ---: | ---: |\n{table}\n"
+    )
+    print((RESULTS / "spark.md").read_text())
+
+
+if __name__ == "__main__":
+    main()

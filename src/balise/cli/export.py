@@ -1,0 +1,37 @@
+"""`balise export parquet DIR`: the workspace's positions and identities as a position lake."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from balise.cli.context import settings_for
+from balise.cli.output import print_table
+from balise.engine.lake import export_lake
+
+app = typer.Typer(help="Write the workspace's data for other tools.", no_args_is_help=True)
+
+
+@app.command("parquet")
+def parquet(
+    ctx: typer.Context,
+    lake: Annotated[Path, typer.Argument(help="Folder of the lake (replaced if it exists).")],
+) -> None:
+    """Write the stored positions and identity snapshots as a Parquet position lake,
+    partitioned by UTC day and MMSI range (docs/deployment.md, "On a cluster")."""
+    workspace, _ = settings_for(ctx)
+    store = workspace.open_store()
+    try:
+        manifest = export_lake(store, lake)
+    finally:
+        store.close()
+    rows = [
+        ("positions", f"{manifest.positions:,}"),
+        ("identity snapshots", f"{manifest.identities:,}"),
+        ("days", f"{len(manifest.days):,}"),
+        ("first", manifest.first or ""),
+        ("last", manifest.last or ""),
+    ]
+    print_table(f"Position lake written to {lake}", rows, ("", ""))

@@ -1,0 +1,463 @@
+"""The detectors on Apache Spark: the same pure cores as the local engine, over a position lake.
+
+The local engine (`balise.engine.detect`) runs every detector on all vessels at once. Here the
+work is cut the two ways the detectors allow, and each piece runs the same core functions:
+
+1. **By vessel.** Vessels are dealt into `vessel_groups` groups by a hash of the MMSI; each group
+   (its positions and identity reports, `cogroup(...).applyInArrow`) is segmented and run
+   through `vessel_detectors`, which find on any set of whole vessels what they find on all
+   (identity changes, which may join two MMSIs, run on the driver over every snapshot). The
+   group also gives its shipping-lane counts (`lane_counts`, summed over groups: the coastal
+   drops' lanes are measured on every vessel) and its tracks resampled onto the encounter grid.
+2. **By place.** Encounter grid points are dealt into tiles of `tile_cells` × `tile_cells`
+   neighbour-search cells per UTC day; a point near a tile's border is copied into the next
+   tiles as a halo one cell wide (`neighbour_tiles`), and each tile finds the close pairs whose
+   first point it owns (`close_pairs`), so a pair across a border is found once. The pairs are
+   then gathered by pair of tracks and turned into encounters (`encounters_of_pairs`); the
+   at-anchor filter reads the few positions it needs on the driver (`filter_encounters`).
+
+Rows between the stages are Arrow IPC blobs (one per group, tile or pair bucket): Spark moves
+and shuffles them, the cores read them as Polars frames. The events are those of the local
+engine, id for id (tests/spark). pyspark is the `spark` extra, imported here only.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from balise.engine.detect import (
+    DETECTED_TYPES,
+    DETECTOR_THREADS,
+    DetectReport,
+    Geography,
+    clean_tracks,
+    coastal_drops,
+    fingerprint,
+    vessel_detectors,
+)
+from balise.errors import BaliseError
+from balise.io.lake import (
+    IDENTITIES,
+    POSITIONS,
+    SNAPSHOT_SCHEMA,
+    fold_identities,
+    fold_positions,
+    read_identities,
+)
+from balise.maritime.encounter_filters import filter_encounters
+from balise.maritime.encounters import (
+    CODE,
+    PRESETS,
+    close_pairs,
+    encounters_of_pairs,
+    neighbour_tiles,
+    resample,
+)
+from balise.maritime.identity import detect_identity_changes
+from balise.maritime.kernel import TRACK
+from balise.maritime.lanes import lane_counts, lanes_of_counts
+from balise.maritime.params import DetectorParams
+from balise.maritime.segment import segment
+from balise.model.events import as_events, empty_events
+from balise.model.schema import POSITION_SCHEMA
+from balise.store.base import Store
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+SPARK_HINT: Final = (
+    "the Spark engine needs the spark extra and Java 17: pip install 'balise[spark]'"
+)
+DAY_US: Final = 86_400_000_000
+TILE_CELLS: Final = 64
+"""Encounter tiles are 64 × 64 neighbour-search cells (about 128 km at the default 2 km cells):
+the halo (one cell each side) adds about 6 % of the grid points."""
+BLOB: Final = "kind string, key long, data binary"
+"""Rows between stages: what the blob holds, the key it is shuffled on, Arrow IPC bytes."""
+
+
+class SparkMissing(BaliseError):
+    """pyspark (the `spark` extra) is not installed."""
+
+
+def require_pyspark() -> None:
+    """Raise `SparkMissing` with the install hint when pyspark cannot be imported."""
+    try:
+        import pyspark.sql  # noqa: F401
+    except ImportError as err:
+        raise SparkMissing(SPARK_HINT) from err
+
+
+def spark_session(master: str = "local[2]", shuffle_partitions: int = 8) -> SparkSession:
+    """A Spark session for the detectors (UTC times, Arrow on, no web UI). In local mode the
+    Python workers run this interpreter (unless `PYSPARK_PYTHON` says otherwise), so that they
+    import the same Balise; on a cluster the executors' Python must have it installed."""
+    require_pyspark()
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder
+    if master.startswith("local"):
+        # read by the JVM when it starts the workers
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        # a lake's folders listed by the driver: a Spark job per listing costs more on one machine
+        builder = builder.config("spark.sql.sources.parallelPartitionDiscovery.threshold", "100000")
+    return (
+        builder.master(master)
+        .appName("balise-detect")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.adaptive.enabled", "false")
+        .getOrCreate()
+    )
+
+
+@dataclass(frozen=True)
+class SparkPlan:
+    """How the work is cut: vessel groups, encounter tiles, pair buckets."""
+
+    vessel_groups: int = 8
+    tile_cells: int = TILE_CELLS
+    pair_buckets: int = 8
+
+
+def _blob(frame: pl.DataFrame) -> bytes:
+    sink = io.BytesIO()
+    frame.write_ipc(sink, compression="lz4")
+    return sink.getvalue()
+
+
+def _frame(data: bytes) -> pl.DataFrame:
+    return pl.read_ipc(io.BytesIO(data))
+
+
+def _rows(kind: str, keys: list[int], blobs: list[bytes]) -> pa.Table:
+    return pa.table(
+        {
+            "kind": pa.array([kind] * len(keys), pa.string()),
+            "key": pa.array(keys, pa.int64()),
+            "data": pa.array(blobs, pa.binary()),
+        }
+    )
+
+
+def _of(table: pa.Table, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame.select([pl.col(c).cast(t) for c, t in schema.items()])
+
+
+def _vessel_stage(
+    geo: Geography, params: DetectorParams, preset: str, plan: SparkPlan, lanes_wanted: bool
+) -> Callable[[pa.Table, pa.Table], pa.Table]:
+    """Stage 1, per vessel group: the events of the per-vessel detectors (but coastal drops),
+    lane counts, the extent, the clean tracks (for coastal drops and the encounter filter) and
+    the encounter grid points by tile."""
+    encounter = PRESETS[preset]
+
+    def run(positions: pa.Table, identities: pa.Table) -> pa.Table:
+        own = fold_positions(_of(positions, POSITION_SCHEMA))
+        ids = fold_identities(_of(identities, SNAPSHOT_SCHEMA))
+        tracks = segment(own, params.segment).rechunk()
+        clean = clean_tracks(tracks)
+        with ThreadPoolExecutor(DETECTOR_THREADS) as pool:
+            frames = vessel_detectors(pool, tracks, clean, ids, geo, params, None, False)
+        events = pl.concat([as_events(f) for f in frames])
+        # positions and vessels read (as the local report counts them); the time span of the
+        # clean ones (as the lanes' rate per day of data counts it)
+        extent = clean.select(
+            pl.lit(own.height, pl.Int64).alias("positions"),
+            pl.lit(own["mmsi"].n_unique(), pl.Int64).alias("vessels"),
+            pl.col("timestamp").min().alias("first"),
+            pl.col("timestamp").max().alias("last"),
+        )
+        parts = [_rows("events", [0], [_blob(events)]), _rows("extent", [0], [_blob(extent)])]
+        if lanes_wanted:
+            types = ids.select("mmsi", "ship_type")
+            counts = lane_counts(clean, params.coastal_drop, types)
+            group = int(own["mmsi"][0]) if own.height else 0
+            parts += [
+                _rows("lanes", [0], [_blob(counts)]),
+                _rows("tracks", [group], [_blob(clean)]),
+                _rows("types", [group], [_blob(types)]),
+            ]
+        parts.append(_grid_rows(clean, encounter.max_distance_m, encounter, plan))
+        return pa.concat_tables(parts)
+
+    return run
+
+
+def _grid_rows(
+    clean: pl.DataFrame, max_distance_m: float, encounter: Any, plan: SparkPlan
+) -> pa.Table:
+    """The group's encounter grid points, one blob per tile (halo copies included), each point
+    with its track's global code: the MMSI and the track's rank among the vessel's tracks."""
+    grid = resample(clean, encounter.resample_minutes, encounter.max_interpolation_gap_hours)
+    if grid.is_empty():
+        return _rows("grid", [], [])
+    rank = pl.col(TRACK).rank("dense").over("mmsi").cast(pl.Int64)
+    grid = grid.with_columns((pl.col("mmsi").cast(pl.Int64) * (1 << 24) + rank).alias(CODE))
+    point, tile, owned = neighbour_tiles(grid, max_distance_m, plan.tile_cells, DAY_US)
+    copies = grid[point].with_columns(pl.Series("tile", tile), pl.Series("owned", owned))
+    keys, blobs = [], []
+    for (key,), rows in copies.group_by("tile"):
+        keys.append(int(str(key)))
+        blobs.append(_blob(rows.drop("tile")))
+    return _rows("grid", keys, blobs)
+
+
+def _tile_stage(max_distance_m: float, plan: SparkPlan) -> Callable[[pa.Table], pa.Table]:
+    """Stage 2, per tile: the close pairs whose first point the tile owns, one blob per pair
+    bucket (pairs of tracks dealt by their codes)."""
+
+    def run(rows: pa.Table) -> pa.Table:
+        grid = pl.concat([_frame(b) for b in rows.column("data").to_pylist()])
+        owned = grid["owned"].to_numpy()
+        pairs = close_pairs(grid, max_distance_m, owned)
+        names = grid.select(CODE, TRACK).unique(CODE)
+        pairs = pairs.join(names, on=CODE, how="left").join(
+            names.rename({CODE: f"other_{CODE}", TRACK: f"other_{TRACK}"}),
+            on=f"other_{CODE}",
+            how="left",
+        )
+        bucket = (pl.col(CODE) * 31 + pl.col(f"other_{CODE}")) % plan.pair_buckets
+        keys, blobs = [], []
+        for (key,), part in pairs.with_columns(bucket.alias("_bucket")).group_by("_bucket"):
+            keys.append(int(str(key)))
+            blobs.append(_blob(part.drop("_bucket")))
+        return _rows("pairs", keys, blobs)
+
+    return run
+
+
+def _pair_stage(geo: Geography, preset: str) -> Callable[[pa.Table], pa.Table]:
+    """Stage 3, per pair bucket: the encounters of the pairs' close points."""
+    encounter = PRESETS[preset]
+
+    def run(rows: pa.Table) -> pa.Table:
+        pairs = pl.concat([_frame(b) for b in rows.column("data").to_pylist()])
+        names = pl.concat(
+            [
+                pairs.select(CODE, TRACK),
+                pairs.select(
+                    pl.col(f"other_{CODE}").alias(CODE), pl.col(f"other_{TRACK}").alias(TRACK)
+                ),
+            ]
+        ).unique(CODE)
+        codes = np.unique(names[CODE].to_numpy())
+        dense = pairs.select(
+            pl.Series(CODE, np.searchsorted(codes, pairs[CODE].to_numpy())),
+            "mmsi", "t", "lat", "lon", "speed_knots",
+            pl.Series(f"other_{CODE}", np.searchsorted(codes, pairs[f"other_{CODE}"].to_numpy())),
+            "other_mmsi", "other_lat", "other_lon", "other_speed_knots", "distance_m",
+        )  # fmt: skip
+        names = names.with_columns(pl.Series(CODE, np.searchsorted(codes, names[CODE].to_numpy())))
+        found = encounters_of_pairs(dense, names, encounter, geo.anchorage_km)
+        return _rows("events", [0], [_blob(as_events(found))])
+
+    return run
+
+
+def _coastal_stage(
+    geo: Geography, params: DetectorParams, lanes: Any
+) -> Callable[[pa.Table], pa.Table]:
+    """The coastal drops of one vessel group, with the lanes of every vessel."""
+
+    def run(rows: pa.Table) -> pa.Table:
+        kinds = rows.column("kind").to_pylist()
+        blobs = rows.column("data").to_pylist()
+        clean = pl.concat([_frame(b) for k, b in zip(kinds, blobs, strict=True) if k == "tracks"])
+        types = pl.concat([_frame(b) for k, b in zip(kinds, blobs, strict=True) if k == "types"])
+        found = coastal_drops(clean, lambda: lanes, types, geo, params.coastal_drop)
+        return _rows("events", [0], [_blob(as_events(found))])
+
+    return run
+
+
+def _collect(frame: DataFrame) -> list[pl.DataFrame]:
+    return [_frame(row["data"]) for row in frame.select("data").collect()]
+
+
+def detect_lake(
+    spark: SparkSession,
+    lake: Path,
+    preset: str,
+    geo: Geography,
+    params: DetectorParams | None = None,
+    plan: SparkPlan | None = None,
+) -> tuple[pl.DataFrame, int, int]:
+    """Every event of `DETECTED_TYPES` in the position lake `lake`, found on `spark`, and the
+    numbers of positions and vessels examined."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions
+
+    params, plan = params or DetectorParams(), plan or SparkPlan()
+    encounter = PRESETS[preset]
+    coastal = geo.shore_nm is not None and geo.anchorage_km is not None
+    needs_tracks = coastal or geo.anchorage_km is not None
+    group = functions.pmod(functions.xxhash64("mmsi"), functions.lit(plan.vessel_groups)).alias(
+        "vessel_group"
+    )
+    positions = spark.read.parquet(str(lake / POSITIONS)).select(group, *POSITION_SCHEMA)
+    identities = spark.read.parquet(str(lake / IDENTITIES)).select(group, *SNAPSHOT_SCHEMA)
+    stage = _vessel_stage(geo, params, preset, plan, needs_tracks)
+
+    def by_group(left: pa.Table, right: pa.Table) -> pa.Table:
+        return stage(left.drop_columns(["vessel_group"]), right.drop_columns(["vessel_group"]))
+
+    first = (
+        positions.groupBy("vessel_group")
+        .cogroup(identities.groupBy("vessel_group"))
+        .applyInArrow(by_group, BLOB)
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
+    try:
+        frames = _collect(first.filter(first.kind == "events"))
+        frames.append(_identity_changes(lake, frames, params))
+        extent = pl.concat(_collect(first.filter(first.kind == "extent")))
+        examined = int(extent["positions"].sum())
+        vessels = int(extent["vessels"].sum())
+        pairs = (
+            first.filter(first.kind == "grid")
+            .groupBy("key")
+            .applyInArrow(_tile_stage(encounter.max_distance_m, plan), BLOB)
+        )
+        found = pairs.groupBy("key").applyInArrow(_pair_stage(geo, preset), BLOB)
+        encounters = pl.concat([empty_events(), *_collect(found)])
+        if coastal:
+            lanes = _lanes(first, extent, params)
+            drops = (
+                first.filter(first.kind.isin("tracks", "types"))
+                .groupBy("key")
+                .applyInArrow(_coastal_stage(geo, params, lanes), BLOB)
+            )
+            frames += _collect(drops)
+        if needs_tracks:
+            encounters = _filtered(spark, first, encounters, geo, params)
+        else:
+            encounters = filter_encounters(
+                encounters, pl.DataFrame(schema=POSITION_SCHEMA), geo.shore_nm, None,
+                params.encounter_filter,
+            )  # fmt: skip
+    finally:
+        first.unpersist()
+    return pl.concat([empty_events(), *frames, as_events(encounters)]), examined, vessels
+
+
+def _identity_changes(
+    lake: Path, frames: list[pl.DataFrame], params: DetectorParams
+) -> pl.DataFrame:
+    """Identity changes on the driver, over every vessel's identity snapshots (an IMO number
+    under a new MMSI concerns two vessels, maybe in two groups): snapshots are few, a handful
+    per vessel, and the shared MMSIs found per group explain some changes away."""
+    events = pl.concat([empty_events(), *frames])
+    shared = events.filter(pl.col("type") == "shared_mmsi")
+    return as_events(detect_identity_changes(read_identities(lake), params.identity, shared))
+
+
+def _lanes(first: DataFrame, extent: pl.DataFrame, params: DetectorParams) -> Any:
+    """The shipping lanes of every vessel: the groups' counts summed by cell."""
+    counts = pl.concat(_collect(first.filter(first.kind == "lanes")))
+    cells = counts.group_by("cell").agg(pl.col("vessels").sum())
+    first_seen, last_seen = extent["first"].min(), extent["last"].max()
+    days = 1.0
+    if isinstance(first_seen, datetime) and isinstance(last_seen, datetime):
+        days = max(1.0, (last_seen - first_seen).total_seconds() / 86_400)
+    return lanes_of_counts(cells, params.coastal_drop, days)
+
+
+def _filtered(
+    spark: SparkSession,
+    first: DataFrame,
+    encounters: pl.DataFrame,
+    geo: Geography,
+    params: DetectorParams,
+) -> pl.DataFrame:
+    """The encounters through `filter_encounters`, with the positions of their vessels during
+    them gathered from the groups' tracks (only those: a few per encounter near a port)."""
+    spans = pl.concat(
+        [
+            encounters.select(pl.col(side).alias("mmsi"), "start", "end")
+            for side in ("mmsi", "other_mmsi")
+        ]
+    )
+    wanted = spark.sparkContext.broadcast(_blob(spans))
+
+    def needed(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        spans = _frame(wanted.value)
+        for batch in batches:
+            for data in batch.column("data").to_pylist():
+                tracks = _frame(data)
+                near = tracks.join(spans, on="mmsi").filter(
+                    pl.col("timestamp").is_between(pl.col("start"), pl.col("end"))
+                )
+                rows = near.select(list(POSITION_SCHEMA)).unique(maintain_order=True)
+                yield from _rows("positions", [0], [_blob(rows)]).to_batches()
+
+    tracks = first.filter(first.kind == "tracks").mapInArrow(needed, BLOB)
+    positions = pl.concat([pl.DataFrame(schema=POSITION_SCHEMA), *_collect(tracks)])
+    positions = positions.sort("mmsi", "timestamp", maintain_order=True)
+    return filter_encounters(
+        encounters, positions, geo.shore_nm, geo.anchorage_km, params.encounter_filter
+    )
+
+
+def spark_detector(lake: Path, master: str = "local[2]") -> Callable[..., DetectReport]:
+    """A detector for `run_pipeline`: `detect_on_spark` on a session of `master`, through
+    `lake` (pyspark is checked at once: a missing extra is a clear error, not a traceback)."""
+    require_pyspark()
+
+    def run(
+        store: Store,
+        preset: str,
+        geo: Geography,
+        *,
+        full: bool = False,
+        params: DetectorParams | None = None,
+    ) -> DetectReport:
+        spark = spark_session(master)
+        try:
+            return detect_on_spark(store, preset, geo, lake=lake, spark=spark, params=params)
+        finally:
+            spark.stop()
+
+    return run
+
+
+def detect_on_spark(
+    store: Store,
+    preset: str,
+    geo: Geography,
+    *,
+    lake: Path,
+    spark: SparkSession,
+    params: DetectorParams | None = None,
+    plan: SparkPlan | None = None,
+) -> DetectReport:
+    """`balise detect --engine spark`: export the workspace to `lake`, detect there on `spark`,
+    save the events as a full local run would (every stored event of `DETECTED_TYPES` decided
+    again: inserted, revised or retracted)."""
+    from balise.engine.lake import export_lake
+
+    started = time.perf_counter()
+    seq, stamp = store.last_change(), fingerprint(preset, params)
+    export_lake(store, lake)
+    events, examined, vessels = detect_lake(spark, lake, preset, geo, params, plan)
+    changes = store.save_events(events, list(DETECTED_TYPES))
+    store.record_detect_run(seq, stamp, "full", examined)
+    counts = dict(events.group_by("type").len().sort("type").iter_rows())
+    return DetectReport(examined, time.perf_counter() - started, changes, counts, "full", vessels)

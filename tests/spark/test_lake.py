@@ -1,0 +1,91 @@
+"""The position lake: a workspace export, an ingest straight into it, and the Spark engine's
+error without pyspark (these tests need no Spark)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from polars.testing import assert_frame_equal
+
+from balise.cli.main import run
+from balise.engine.spark import SPARK_HINT, SparkMissing, require_pyspark
+from balise.io.lake import LakeError, read_identities, read_manifest, read_positions
+from balise.workspace import Workspace
+
+DMA = Path(__file__).parents[1] / "data" / "csv" / "dma_26_columns.csv"
+
+
+def _workspace(tmp_path: Path) -> Path:
+    workspace = tmp_path / "ws"
+    assert run(["--workspace", str(workspace), "ingest", "ais", str(DMA)]) == 0
+    return workspace
+
+
+def test_export_writes_what_the_workspace_holds(tmp_path: Path) -> None:
+    workspace, lake = _workspace(tmp_path), tmp_path / "lake"
+    assert run(["--workspace", str(workspace), "export", "parquet", str(lake)]) == 0
+    store = Workspace(workspace).open_store()
+    try:
+        positions, identities = store.positions_of(None), store.identity_history_all()
+    finally:
+        store.close()
+    assert positions.height > 0
+    assert_frame_equal(read_positions(lake), positions)
+    order = ["mmsi", "timestamp", "msg_type", "first_source", "first_source_line"]
+    assert_frame_equal(read_identities(lake), identities.sort(order))
+    manifest = read_manifest(lake)
+    assert (manifest.positions, manifest.identities) == (positions.height, identities.height)
+    parts = sorted(p.relative_to(lake).parts[:3] for p in lake.rglob("*.parquet"))
+    days = {p[1] for p in parts}
+    assert days == {f"day={d}" for d in manifest.days}
+    assert {p[2] for p in parts} == {
+        f"mmsi_bucket={m // 1_000_000}" for m in positions["mmsi"].unique()
+    } | {f"mmsi_bucket={m // 1_000_000}" for m in identities["mmsi"].unique()}
+
+
+def test_ingest_to_lake_reads_as_the_workspace_and_again_adds_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lake = tmp_path / "lake"
+    for _ in range(2):
+        capsys.readouterr()
+        args = ["ingest", "ais", str(DMA), "--to-lake", str(lake), "--format", "json"]
+        assert run(["--workspace", str(tmp_path / "unused"), *args]) == 0
+        summary = json.loads(capsys.readouterr().out)
+        parts = sorted(lake.rglob("*.parquet"))
+        assert read_manifest(lake).positions == summary["positions_written"]
+    assert not (tmp_path / "unused" / "balise.duckdb").exists()
+    assert sorted(lake.rglob("*.parquet")) == parts
+    store = Workspace(_workspace(tmp_path)).open_store()
+    try:
+        positions, identities = store.positions_of(None), store.identity_history_all()
+    finally:
+        store.close()
+    stored = positions.sort("mmsi", "timestamp", "source_line")
+    assert_frame_equal(read_positions(lake).sort("mmsi", "timestamp", "source_line"), stored)
+    order = ["mmsi", "timestamp", "msg_type", "first_source", "first_source_line"]
+    assert_frame_equal(read_identities(lake), identities.sort(order))
+
+
+def test_a_folder_without_manifest_is_not_a_lake(tmp_path: Path) -> None:
+    with pytest.raises(LakeError, match="not a Balise position lake"):
+        read_manifest(tmp_path)
+
+
+def test_spark_engine_without_pyspark_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    with pytest.raises(SparkMissing, match="balise\\[spark\\]"):
+        require_pyspark()
+    workspace = _workspace(tmp_path)
+    capsys.readouterr()
+    assert run(["--workspace", str(workspace), "detect", "--engine", "spark"]) == 1
+    err = capsys.readouterr().err
+    assert "pip install" in err
+    assert "Traceback" not in err
+    assert SPARK_HINT.split(":")[0] in " ".join(err.split())
