@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import shutil
 import socket
 import threading
 import time
@@ -29,22 +28,9 @@ from balise.workspace import Workspace
 from live_feed import JUMPER, FeedServer, jump_feed
 
 WAIT_MS = 30_000
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]
 """As tests/e2e/test_workstation.py: WebGL in software, CI machines have no GPU."""
 PASSWORD = "tide-chart-9-lanterns"
 READY = "body[data-ready=true]"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("no system Chromium (apt-get install chromium; .ci/run does it)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def _free_port() -> int:

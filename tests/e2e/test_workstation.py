@@ -23,7 +23,6 @@ import io
 import json
 import os
 import re
-import shutil
 import socket
 import threading
 import time
@@ -40,13 +39,6 @@ from balise.cli import detect as detect_cli
 from balise.cli.main import run
 from balise.engine.detect import Geography
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = [
-    # WebGL in software: CI machines have no GPU
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    "--ignore-gpu-blocklist",
-]
 PASSWORD: Final = "tide-chart-9-lanterns"
 ACCOUNTS: Final = {
     "officer": ("Ana Costa", ("analyst", "watch_officer"), "customs"),
@@ -144,17 +136,6 @@ def server(workspace: Path, tokens: dict[str, str]) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     uv.should_exit = True
     thread.join(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("no system Chromium (apt-get install chromium; .ci/run does it)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
