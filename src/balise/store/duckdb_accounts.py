@@ -369,7 +369,7 @@ def _audit_where(query: AuditQuery) -> tuple[list[str], list[Any]]:
         clauses.append("time < ?")
         params.append(query.until)
     if query.actions:
-        clauses.append("action IN (SELECT unnest(?))")
+        clauses.append("list_contains(?, action)")
         params.append(list(query.actions))
     if query.resource is not None:
         clauses.append("resource = ?")
