@@ -197,10 +197,17 @@ def with_evidence(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return decoded
 
 
-def inbox(store: StoreDep, rules: AlertRules) -> AlertStore:
-    """The alert inbox of the request's store, refreshed with the rules in force."""
+def inbox(store: StoreDep, rules: AlertRules, request: Request | None = None) -> AlertStore:
+    """The alert inbox of the request's store, refreshed with the rules in force. The events
+    and the risk are compared with those the alerts were derived from only when the data
+    version moved since the app last did (their writes bump it): the rules are the app's."""
     alerts = AlertStore(store)
-    alerts.refresh(rules=rules)
+    state = request.app.state if request is not None else None
+    version = store.generation  # read before: a write during the refresh is seen next time
+    unchanged = state is not None and getattr(state, "alerts_checked_at", None) == version
+    alerts.refresh(rules=rules, sources_unchanged=unchanged)
+    if state is not None:
+        state.alerts_checked_at = version
     return alerts
 
 
@@ -232,7 +239,7 @@ def list_alerts(
     """The inbox: alerts most severe first, then newest, a page at a time (`next` cursor and a
     `Link: rel="next"` header)."""
     after = _decode(cursor) if cursor else None
-    alerts = inbox(store, rules)
+    alerts = inbox(store, rules, request)
     kinds = visible_types(request, kind or (), base="alert")
     where = alert_filter(state, kinds, min_severity, mmsi, since, rules)
 
@@ -259,7 +266,7 @@ def count_alerts(
 ) -> dict[str, Any]:  # fmt: skip
     """Counters for the inbox: alerts per state and per event type and state."""
     kinds = visible_types(request, kind or (), base="alert")
-    alerts = inbox(store, rules)
+    alerts = inbox(store, rules, request)
     where = alert_filter(state, kinds, min_severity, mmsi, since, rules)
     return kept.get(store.generation, ("alert counts", where), lambda: _counts(alerts, where))
 
