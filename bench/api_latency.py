@@ -1,11 +1,14 @@
-"""REST API latency: the 10k-vessel map layer, an events page and a vessel track, under load.
+"""REST API latency of every list route on a 10k-vessel workspace, under load.
 
 Builds a workspace of `--vessels` vessels (10,000 by default): `--positions` positions each
 over one day, random-walk tracks spread over the North and South Atlantic, stored in time
 order as ingestion would (so the positions table is not clustered by vessel); one identity per
 vessel; `--events` events of several types; and a `vessel_risk` table (`SCORE_SCHEMA`) for
 every vessel, so that the map layer carries scores and bands. Detection is not run: the API
-reads what is stored, and these rows have the shapes it reads.
+reads what is stored, and these rows have the shapes it reads. An account holding every role
+but viewer (`balise users add bench`) signs every request with its API token, so that each
+request is authenticated, decided by the policy and, for sensitive data, audited as a real
+reader's is; the inbox is derived from the events on the first alerts request.
 
 The real server (`uvicorn` on `balise.api.app.create_app`, one worker, as `balise serve`)
 runs in its own process, so that the clients do not share its interpreter lock; it is warmed
@@ -20,7 +23,14 @@ cores its work would be measured as server latency. Like a browser they send
 - `positions/latest`: `GET /api/v1/positions/latest` (every vessel, columns format);
 - `events first page`: `GET /api/v1/events?limit=100`;
 - `events next pages`: pages 2 to `--pages` of the same list, from the `next` cursors;
-- `vessel track`: `GET /api/v1/vessels/{mmsi}/track` of random vessels (GeoJSON).
+- `vessel track`: `GET /api/v1/vessels/{mmsi}/track` of random vessels (GeoJSON);
+- `vessel search`: `GET /api/v1/vessels?q=…` by the serial of random vessels' names;
+- every other list route of `LISTS` at its default page (alerts, inbox counters, vessels of
+  highest risk, audit log, containers, zones, ports, event types, lists, screening review,
+  releases, gate, shares, users, radar and inspection sites).
+
+`--before` a previous run's JSON record puts its p99 beside (the same command on the code
+before a change); `--only` measures some endpoints (while working).
 
 Latency is measured at the client, from sending the request to having read the whole body.
 Percentiles pool every request of `--repeat` runs; the p99 of each run is listed too. After
@@ -489,6 +499,13 @@ def main() -> None:
     )
     parser.add_argument("--token", default=None, help="an API token of the given workspace")
     parser.add_argument("--only", nargs="*", default=None, help="measure only these endpoints")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        default=None,
+        help="the JSON record of a previous run, to show its p99 beside",
+    )
+    parser.add_argument("--code", default=None, help="what code is measured, in words")
     args = parser.parse_args()
     load_before = [round(x, 2) for x in os.getloadavg()]
     with tempfile.TemporaryDirectory(prefix="balise-api-bench-") as tmp:
@@ -501,7 +518,13 @@ def main() -> None:
     _record(
         args,
         record
-        | {"workspace": built or "given", "build_s": build_s, "load_average_before": load_before},
+        | {
+            "workspace": built or "given",
+            "build_s": build_s,
+            "load_average_before": load_before,
+            "code": args.code or "",
+            "before": before_of(args.before) if args.before else None,
+        },
     )
 
 
@@ -568,14 +591,17 @@ def _markdown(record: dict[str, Any], args: argparse.Namespace) -> list[str]:
         f"Target: p99 < {TARGET_P99_MS:g} ms for every list route at {args.clients} clients: "
         f"{verdict}.",
         "",
-        "| endpoint | clients | requests | p50 ms | p90 ms | p99 ms | max ms | p99 per run "
-        "| req/s | response | sent | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+        *_before_lines(record.get("before")),
+        "| endpoint | clients | requests | p50 ms | p90 ms | p99 ms | p99 before ms | max ms "
+        "| p99 per run | req/s | response | sent | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- "
+        "| ---: | ---: | ---: | ---: |",
     ]
+    earlier = (record.get("before") or {}).get("p99_ms", {})
     for r in sorted(record["results"], key=lambda r: (r["endpoint"], r["clients"])):
         lines.append(
             f"| {r['endpoint']} | {r['clients']} | {r['requests']} | {r['p50_ms']} | "
-            f"{r['p90_ms']} | {r['p99_ms']} | {r['max_ms']} | "
+            f"{r['p90_ms']} | {r['p99_ms']} | {earlier.get(_slot(r), '')} | {r['max_ms']} | "
             f"{', '.join(map(str, r['p99_ms_per_run']))} | {r['requests_per_s']} | "
             f"{r['response_bytes_median'] / 1000:,.1f} kB | "
             f"{r['wire_bytes_median'] / 1000:,.1f} kB | {len(r['errors'])} |"
@@ -589,6 +615,33 @@ def _markdown(record: dict[str, Any], args: argparse.Namespace) -> list[str]:
         f"{parts['gzip_ms']}. Every other request is answered from the kept bytes.",
     ]
     return lines
+
+
+def _slot(result: dict[str, Any]) -> str:
+    return f"{result['endpoint']} @ {result['clients']}"
+
+
+def before_of(path: Path) -> dict[str, Any]:
+    """What a previous run (its JSON record) measured: its date, command, load and p99s."""
+    earlier = json.loads(path.read_text())
+    return {
+        "date": earlier["date"],
+        "command": earlier["command"],
+        "code": earlier.get("code", "the code before"),
+        "load_average": [earlier["load_average_before"], earlier["load_average_after"]],
+        "p99_ms": {_slot(r): r["p99_ms"] for r in earlier["results"]},
+    }
+
+
+def _before_lines(before: dict[str, Any] | None) -> list[str]:
+    if not before:
+        return []
+    load = before["load_average"]
+    return [
+        f"Before: {before['code']}, the same command on {before['date']} (load average "
+        f"{load[0]} before, {load[1]} after): its p99 in the column `p99 before`.",
+        "",
+    ]
 
 
 if __name__ == "__main__":
