@@ -334,9 +334,19 @@ class DuckDBAccounts(Connected):
         clauses, params = _audit_where(query)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         order = "ASC" if query.oldest_first else "DESC"
-        cap = f" LIMIT {int(limit)}" if limit is not None else ""
+        if limit is None:
+            return self._frame(
+                f"SELECT {_AUDIT_COLUMNS} FROM audit_log {where} ORDER BY seq {order}", params
+            )
+        # the page's seqs first (one narrow column), then only its rows whole: sorting every
+        # entry with its records to keep a page cost a read of the whole log
+        edge, side = ("max", "<=") if query.oldest_first else ("min", ">=")
+        page = f"SELECT seq FROM audit_log {where} ORDER BY seq {order} LIMIT {int(limit)}"
+        within = f"seq {side} (SELECT {edge}(seq) FROM ({page}))"
         return self._frame(
-            f"SELECT {_AUDIT_COLUMNS} FROM audit_log {where} ORDER BY seq {order}{cap}", params
+            f"SELECT {_AUDIT_COLUMNS} FROM audit_log WHERE {' AND '.join([*clauses, within])} "
+            f"ORDER BY seq {order} LIMIT {int(limit)}",
+            [*params, *params],
         )
 
     def verify_audit(self) -> ChainCheck:
