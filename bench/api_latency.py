@@ -1,11 +1,14 @@
-"""REST API latency: the 10k-vessel map layer, an events page and a vessel track, under load.
+"""REST API latency of every list route on a 10k-vessel workspace, under load.
 
 Builds a workspace of `--vessels` vessels (10,000 by default): `--positions` positions each
 over one day, random-walk tracks spread over the North and South Atlantic, stored in time
 order as ingestion would (so the positions table is not clustered by vessel); one identity per
 vessel; `--events` events of several types; and a `vessel_risk` table (`SCORE_SCHEMA`) for
 every vessel, so that the map layer carries scores and bands. Detection is not run: the API
-reads what is stored, and these rows have the shapes it reads.
+reads what is stored, and these rows have the shapes it reads. An account holding every role
+but viewer (`balise users add bench`) signs every request with its API token, so that each
+request is authenticated, decided by the policy and, for sensitive data, audited as a real
+reader's is; the inbox is derived from the events on the first alerts request.
 
 The real server (`uvicorn` on `balise.api.app.create_app`, one worker, as `balise serve`)
 runs in its own process, so that the clients do not share its interpreter lock; it is warmed
@@ -20,7 +23,14 @@ cores its work would be measured as server latency. Like a browser they send
 - `positions/latest`: `GET /api/v1/positions/latest` (every vessel, columns format);
 - `events first page`: `GET /api/v1/events?limit=100`;
 - `events next pages`: pages 2 to `--pages` of the same list, from the `next` cursors;
-- `vessel track`: `GET /api/v1/vessels/{mmsi}/track` of random vessels (GeoJSON).
+- `vessel track`: `GET /api/v1/vessels/{mmsi}/track` of random vessels (GeoJSON);
+- `vessel search`: `GET /api/v1/vessels?q=…` by the serial of random vessels' names;
+- every other list route of `LISTS` at its default page (alerts, inbox counters, vessels of
+  highest risk, audit log, containers, zones, ports, event types, lists, screening review,
+  releases, gate, shares, users, radar and inspection sites).
+
+`--before` a previous run's JSON record puts its p99 beside (the same command on the code
+before a change); `--only` measures some endpoints (while working).
 
 Latency is measured at the client, from sending the request to having read the whole body.
 Percentiles pool every request of `--repeat` runs; the p99 of each run is listed too. After
@@ -34,7 +44,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import functools
 import gzip
+import io
 import json
 import os
 import platform
@@ -55,6 +68,7 @@ import polars as pl
 
 from balise.api.fleet import build_fleet
 from balise.api.routers.positions import columns_body, latest_positions
+from balise.cli.main import run as run_cli
 from balise.geo.sphere import destination_point
 from balise.maritime.risk import SCORE_SCHEMA
 from balise.model.batch import ReadBatch
@@ -65,7 +79,7 @@ from balise.workspace import Workspace
 RESULTS: Final = Path(__file__).resolve().parents[1] / "bench" / "results"
 START: Final = datetime(2024, 3, 1, tzinfo=UTC)
 TARGET_P99_MS: Final = 300.0
-"""The issue's target: p99 under 300 ms for the 10k map layer at 20 concurrent clients."""
+"""The issue's target: p99 under 300 ms for every list route at 20 concurrent clients."""
 EVENT_KINDS: Final = ("ais_gap", "encounter", "loitering", "port_visit", "identity_change")
 SERVER: Final = (
     "import sys, uvicorn\n"
@@ -191,6 +205,19 @@ def risk(vessels: int, seed: int) -> pl.DataFrame:
     return conform(frame, SCORE_SCHEMA)
 
 
+def add_reader(root: Path) -> str:
+    """`balise users add bench` with every role (sees every list route, each read audited as a
+    real reader's would be): the API token it prints on its last line."""
+    roles = [f"--role={role}" for role in ("admin", "security_officer", "analyst", "watch_officer")]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = run_cli(["--workspace", str(root), "users", "add", "bench", "--agency=customs",
+                        *roles])  # fmt: skip
+    if code != 0:
+        raise RuntimeError("balise users add failed")
+    return out.getvalue().strip().splitlines()[-1]
+
+
 def build_workspace(root: Path, args: argparse.Namespace) -> dict[str, Any]:
     """The synthetic workspace at `root`, and what it holds."""
     store = Workspace(root).open_store(create=True)
@@ -214,15 +241,17 @@ def free_port() -> int:
         return port
 
 
-def start_server(root: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(root: Path, port: int, token: str) -> subprocess.Popen[bytes]:
     """The API over `root` on `port`, in its own process, once it answers."""
+    signed = {"Authorization": f"Bearer {token}"}
     server = subprocess.Popen([sys.executable, "-c", SERVER, str(root), str(port)])
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"the server exited with code {server.returncode}")
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/event-types").status_code == 200:
+            answer = httpx.get(f"http://127.0.0.1:{port}/api/v1/event-types", headers=signed)
+            if answer.status_code == 200:
                 return server
         except httpx.TransportError:
             time.sleep(0.2)
@@ -246,8 +275,8 @@ class Connection:
     generator (like wrk), so that the clients' own interpreter work does not stand in the
     server's queue. It asks for gzip as browsers do and decodes what comes compressed."""
 
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
+    def __init__(self, host: str, port: int, token: str) -> None:
+        self.host, self.port, self.token = host, port, token
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -258,6 +287,7 @@ class Connection:
         assert self.reader is not None
         self.writer.write(
             f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"Authorization: Bearer {self.token}\r\n"
             "Accept-Encoding: gzip\r\nAccept: */*\r\n\r\n".encode()
         )
         head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
@@ -277,7 +307,7 @@ class Connection:
             await self.writer.wait_closed()
 
 
-async def drive(base: str, urls: list[str], clients: int) -> dict[str, Any]:
+async def drive(base: str, urls: list[str], clients: int, token: str) -> dict[str, Any]:
     """Request every URL of `urls` with `clients` concurrent clients, a connection each:
     latencies (ms), body sizes (decoded and on the wire), statuses and the wall time."""
     latencies: list[float] = []
@@ -287,7 +317,7 @@ async def drive(base: str, urls: list[str], clients: int) -> dict[str, Any]:
     queue = iter(urls)
     address = httpx.URL(base)
     assert address.port is not None
-    connections = [Connection(address.host, address.port) for _ in range(clients)]
+    connections = [Connection(address.host, address.port, token) for _ in range(clients)]
 
     async def worker(connection: Connection) -> None:
         for url in queue:
@@ -309,30 +339,67 @@ async def drive(base: str, urls: list[str], clients: int) -> dict[str, Any]:
             "wall_s": wall}  # fmt: skip
 
 
+LISTS: Final = {
+    "alerts first page": "/api/v1/alerts?limit=100",
+    "alerts counts": "/api/v1/alerts/counts",
+    "vessels of highest risk": "/api/v1/vessels",
+    "audit": "/api/v1/audit",
+    "containers": "/api/v1/containers",
+    "zones": "/api/v1/zones",
+    "ports": "/api/v1/ports",
+    "event types": "/api/v1/event-types",
+    "lists": "/api/v1/lists",
+    "screening review": "/api/v1/screening/review",
+    "releases": "/api/v1/releases",
+    "gate": "/api/v1/gate",
+    "shares": "/api/v1/shares",
+    "users": "/api/v1/users",
+    "radar sites": "/api/v1/radar/sites",
+    "inspection sites": "/api/v1/inspection/sites",
+}
+"""The other list routes, each at its default page: the same URL every time (what a tab's
+refresh asks for). The bench world holds no containers, lists, port records, shares, radar or
+inspection sites: those routes answer their empty (or built-in) lists, which still measures
+what every request of them costs (authentication, the policy, the audit of the read)."""
+
+
+def repeated(url: str, n: int) -> list[str]:
+    return [url] * n
+
+
 def workload(base: str, args: argparse.Namespace) -> dict[str, Callable[[int], list[str]]]:
     """Per endpoint, the URLs of `n` requests; warms the server up on the way (the first map
-    request builds the fleet snapshot; the event pages are followed once to get the cursors)."""
-    with httpx.Client(base_url=base, timeout=300) as client:
+    request builds the fleet snapshot; the first inbox request derives the alerts; the event
+    pages are followed once to get the cursors)."""
+    signed = {"Authorization": f"Bearer {args.token}"}
+    with httpx.Client(base_url=base, timeout=300, headers=signed) as client:
         layer = client.get("/api/v1/positions/latest").json()
         mmsis = layer["columns"]["mmsi"]
+        names = layer["columns"]["name"]
         pages = ["/api/v1/events?limit=100"]
         while len(pages) < args.pages:
             token = client.get(pages[-1]).json()["next"]
             if token is None:
                 break
             pages.append(f"/api/v1/events?limit=100&cursor={token}")
-        for url in [*pages, f"/api/v1/vessels/{mmsis[0]}/track"] * 3:
+        for url in [*pages, f"/api/v1/vessels/{mmsis[0]}/track", *LISTS.values()] * 3:
             client.get(url).raise_for_status()
     rng = np.random.default_rng(args.seed + 4)
     later = pages[1:] or pages
-    return {
+    urls: dict[str, Callable[[int], list[str]]] = {
         "positions/latest": lambda n: ["/api/v1/positions/latest"] * n,
         "events first page": lambda n: [pages[0]] * n,
         "events next pages": lambda n: [later[i % len(later)] for i in range(n)],
         "vessel track": lambda n: [
             f"/api/v1/vessels/{m}/track" for m in rng.choice(mmsis, n).tolist()
         ],
+        "vessel search": lambda n: [
+            f"/api/v1/vessels?q={str(name).split()[-1]}" for name in rng.choice(names, n).tolist()
+        ],
     }
+    for name, url in LISTS.items():
+        urls[name] = functools.partial(repeated, url)
+    return {k: v for k, v in urls.items() if not args.only or k in args.only}
 
 
 def summary(runs: list[dict[str, Any]], clients: int) -> dict[str, Any]:
@@ -363,7 +430,7 @@ def measure(base: str, args: argparse.Namespace) -> list[dict[str, Any]]:
     for run in range(args.repeat):
         for clients in (1, args.clients):
             for name, make in urls.items():
-                result = asyncio.run(drive(base, make(args.requests), clients))
+                result = asyncio.run(drive(base, make(args.requests), clients, args.token))
                 raw.setdefault((name, clients), []).append(result)
                 p99 = np.percentile(result["latencies"], 99)
                 print(f"run {run + 1}: {name:18} {clients:3} clients  p99 {p99:8.1f} ms")
@@ -399,7 +466,7 @@ def layer_breakdown(root: Path, repeat: int) -> dict[str, float]:
 def run(root: Path, args: argparse.Namespace) -> dict[str, Any]:
     """Serve `root`, measure, stop the server; then time the layer's parts in this process."""
     port = free_port()
-    server = start_server(root, port)
+    server = start_server(root, port, args.token)
     try:
         results = measure(f"http://127.0.0.1:{port}", args)
         server_rss = peak_rss_mib(server.pid)
@@ -427,20 +494,37 @@ def main() -> None:
         "--workspace",
         type=Path,
         default=None,
-        help="serve this workspace instead of building one (read only)",
+        help="serve this workspace instead of building one (an account is added to it unless "
+        "--token is given)",
     )
+    parser.add_argument("--token", default=None, help="an API token of the given workspace")
+    parser.add_argument("--only", nargs="*", default=None, help="measure only these endpoints")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        default=None,
+        help="the JSON record of a previous run, to show its p99 beside",
+    )
+    parser.add_argument("--code", default=None, help="what code is measured, in words")
     args = parser.parse_args()
     load_before = [round(x, 2) for x in os.getloadavg()]
     with tempfile.TemporaryDirectory(prefix="balise-api-bench-") as tmp:
         root = args.workspace or Path(tmp)
         began = time.perf_counter()
         built = None if args.workspace else build_workspace(root, args)
+        args.token = args.token or add_reader(root)
         build_s = round(time.perf_counter() - began, 1)
         record = run(root, args)
     _record(
         args,
         record
-        | {"workspace": built or "given", "build_s": build_s, "load_average_before": load_before},
+        | {
+            "workspace": built or "given",
+            "build_s": build_s,
+            "load_average_before": load_before,
+            "code": args.code or "",
+            "before": before_of(args.before) if args.before else None,
+        },
     )
 
 
@@ -474,12 +558,14 @@ def _record(args: argparse.Namespace, record: dict[str, Any]) -> None:
 
 
 def _markdown(record: dict[str, Any], args: argparse.Namespace) -> list[str]:
-    layer = next(
-        r
-        for r in record["results"]
-        if r["endpoint"] == "positions/latest" and r["clients"] == args.clients
+    loaded = [r for r in record["results"] if r["clients"] == args.clients]
+    over = [f"{r['endpoint']} {r['p99_ms']} ms" for r in loaded if r["p99_ms"] >= TARGET_P99_MS]
+    worst = max(loaded, key=lambda r: r["p99_ms"])
+    verdict = (
+        f"met by all {len(loaded)} (the slowest: {worst['endpoint']}, {worst['p99_ms']} ms)"
+        if not over
+        else "**not met** by " + ", ".join(over)
     )
-    verdict = "met" if layer["p99_ms"] < TARGET_P99_MS else "**not met**"
     space = record["workspace"]
     held = (
         "a given workspace"
@@ -502,17 +588,20 @@ def _markdown(record: dict[str, Any], args: argparse.Namespace) -> list[str]:
         "Latency at the client, request sent to body read; percentiles pool the "
         f"{args.repeat} runs.",
         "",
-        f"Target: p99 < {TARGET_P99_MS:g} ms for the map layer at {args.clients} clients — "
-        f"{layer['p99_ms']} ms: {verdict}.",
+        f"Target: p99 < {TARGET_P99_MS:g} ms for every list route at {args.clients} clients: "
+        f"{verdict}.",
         "",
-        "| endpoint | clients | requests | p50 ms | p90 ms | p99 ms | max ms | p99 per run "
-        "| req/s | response | sent | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+        *_before_lines(record.get("before")),
+        "| endpoint | clients | requests | p50 ms | p90 ms | p99 ms | p99 before ms | max ms "
+        "| p99 per run | req/s | response | sent | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- "
+        "| ---: | ---: | ---: | ---: |",
     ]
+    earlier = (record.get("before") or {}).get("p99_ms", {})
     for r in sorted(record["results"], key=lambda r: (r["endpoint"], r["clients"])):
         lines.append(
             f"| {r['endpoint']} | {r['clients']} | {r['requests']} | {r['p50_ms']} | "
-            f"{r['p90_ms']} | {r['p99_ms']} | {r['max_ms']} | "
+            f"{r['p90_ms']} | {r['p99_ms']} | {earlier.get(_slot(r), '')} | {r['max_ms']} | "
             f"{', '.join(map(str, r['p99_ms_per_run']))} | {r['requests_per_s']} | "
             f"{r['response_bytes_median'] / 1000:,.1f} kB | "
             f"{r['wire_bytes_median'] / 1000:,.1f} kB | {len(r['errors'])} |"
@@ -526,6 +615,33 @@ def _markdown(record: dict[str, Any], args: argparse.Namespace) -> list[str]:
         f"{parts['gzip_ms']}. Every other request is answered from the kept bytes.",
     ]
     return lines
+
+
+def _slot(result: dict[str, Any]) -> str:
+    return f"{result['endpoint']} @ {result['clients']}"
+
+
+def before_of(path: Path) -> dict[str, Any]:
+    """What a previous run (its JSON record) measured: its date, command, load and p99s."""
+    earlier = json.loads(path.read_text())
+    return {
+        "date": earlier["date"],
+        "command": earlier["command"],
+        "code": earlier.get("code", "the code before"),
+        "load_average": [earlier["load_average_before"], earlier["load_average_after"]],
+        "p99_ms": {_slot(r): r["p99_ms"] for r in earlier["results"]},
+    }
+
+
+def _before_lines(before: dict[str, Any] | None) -> list[str]:
+    if not before:
+        return []
+    load = before["load_average"]
+    return [
+        f"Before: {before['code']}, the same command on {before['date']} (load average "
+        f"{load[0]} before, {load[1]} after): its p99 in the column `p99 before`.",
+        "",
+    ]
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from balise.engine import live_detect
 from balise.engine.ais_listener import parse_source
 from balise.engine.detect import Geography
 from balise.workspace import Workspace
+from browsers import launched_browser
 from live_feed import JUMPER, FeedServer, jump_feed
 
 WAIT_MS = 30_000
@@ -54,6 +55,11 @@ def _sign_in(page: Any) -> None:
     form.locator("input[name=username]").fill("officer")
     form.locator("input[name=password]").fill(PASSWORD)
     form.locator("button[type=submit]").click()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    yield from launched_browser()
 
 
 @pytest.fixture

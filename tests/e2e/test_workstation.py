@@ -38,6 +38,7 @@ import pytest
 from balise.cli import detect as detect_cli
 from balise.cli.main import run
 from balise.engine.detect import Geography
+from browsers import launched_browser
 
 PASSWORD: Final = "tide-chart-9-lanterns"
 ACCOUNTS: Final = {
@@ -75,6 +76,11 @@ def add_accounts(root: Path) -> dict[str, str]:
         args += [option for role in roles for option in ("--role", role)]
         tokens[username] = balise(root, *args, stdin=PASSWORD + "\n").strip().splitlines()[-1]
     return tokens
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    yield from launched_browser()
 
 
 @pytest.fixture(scope="session")

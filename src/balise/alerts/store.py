@@ -164,8 +164,11 @@ class AlertStore:
         now: datetime | None = None,
         rules: AlertRules | None = None,
         high_risk_ports: frozenset[str] | None = None,
+        sources_unchanged: bool = False,
     ) -> RefreshReport:
-        """Bring the alerts up to date with the events, the risk and the clock (see above).
+        """Bring the alerts up to date with the events, the risk and the clock (see above);
+        `sources_unchanged` when the caller knows that neither the events nor the risk changed
+        since a refresh with the same rules (then only the clock is looked at: suspensions).
 
         Each step is one transaction that reads what it changes, so two refreshes racing on
         one database cannot both apply: the store refuses the second writer of the same rows
@@ -173,18 +176,27 @@ class AlertStore:
         see."""
         now = now or datetime.now(UTC)
         rules = rules or AlertRules()
-        marker = f"{self.store.alert_sources_version()}|{rules.describe()}"
         report = RefreshReport(rederived=False)
         try:
-            previous = self.store.alert_marker()
-            if marker != previous:
-                ports = _high_risk_ports() if high_risk_ports is None else high_risk_ports
-                changed = previous is not None and not previous.endswith(f"|{rules.describe()}")
-                report = self._rederive(now, rules, ports, marker, changed)
+            if not sources_unchanged:
+                report = self._rederive_if_changed(now, rules, high_risk_ports)
             expired = self.store.expire_suspensions(now, SYSTEM_USER)
         except WriteConflict:
             return report
         return RefreshReport(**(report.__dict__ | {"expired": expired}))
+
+    def _rederive_if_changed(
+        self, now: datetime, rules: AlertRules, high_risk_ports: frozenset[str] | None
+    ) -> RefreshReport:
+        """Derive the alerts again if the events, the risk or the rules changed since the last
+        time (their marker says)."""
+        marker = f"{self.store.alert_sources_version()}|{rules.describe()}"
+        previous = self.store.alert_marker()
+        if marker == previous:
+            return RefreshReport(rederived=False)
+        ports = _high_risk_ports() if high_risk_ports is None else high_risk_ports
+        changed = previous is not None and not previous.endswith(f"|{rules.describe()}")
+        return self._rederive(now, rules, ports, marker, changed)
 
     def _rederive(
         self,

@@ -3,12 +3,12 @@
 - `accounts`, `api_tokens`, `sessions`, `login_links`: secrets stored as hashes only.
 - `shares`: what an agency shared with another.
 - `audit_log`: append-only, each entry's `hash` chaining it to the previous one. Appends of one
-  database are serialised by a process lock, so two requests cannot chain to the same entry.
+  database are serialised by a process lock, so two requests cannot chain to the same entry,
+  and those waiting for it are committed together (`balise.store.audit_commits`).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final
@@ -24,6 +24,7 @@ from balise.store.accounts import (
     Share,
     TokenInfo,
 )
+from balise.store.audit_commits import audit_queue
 from balise.store.base import WriteConflict
 from balise.store.duckdb_connection import Connected, rollback
 
@@ -67,8 +68,6 @@ _AUDIT_COLUMNS: Final = (
     'seq, time, "user", agency, role, address, action, route, resource, records, count, '
     "detail, prev_hash, hash"
 )
-_AUDIT_LOCKS: dict[str, threading.Lock] = {}
-_AUDIT_LOCKS_GUARD = threading.Lock()
 
 
 def _account(row: tuple[Any, ...]) -> Account:
@@ -138,6 +137,7 @@ class DuckDBAccounts(Connected):
         self._con.execute(
             f"UPDATE accounts SET {assignments} WHERE username = ?", [*changes.values(), username]
         )
+        self._changed()  # principals kept by the API are made again (roles, agency, disabled)
         account = self.account(username)
         if account is None:
             raise KeyError(username)
@@ -169,6 +169,7 @@ class DuckDBAccounts(Connected):
             now,
             token_id,
         )
+        self._changed()
         return bool(rows)
 
     def token_account(self, token_id: str, token_hash: str, now: datetime) -> Account | None:
@@ -253,6 +254,7 @@ class DuckDBAccounts(Connected):
                 share.until,
             ],
         )
+        self._changed()
 
     def remove_share(self, resource: str, record: str, agency: str) -> bool:
         rows = self._rows(
@@ -262,6 +264,7 @@ class DuckDBAccounts(Connected):
             record,
             agency,
         )
+        self._changed()
         return bool(rows)
 
     def shares(self, agency: str | None = None, now: datetime | None = None) -> list[Share]:
@@ -283,58 +286,67 @@ class DuckDBAccounts(Connected):
 
     # audit ----------------------------------------------------------------------------------
 
-    def _audit_lock(self) -> threading.Lock:
-        with _AUDIT_LOCKS_GUARD:
-            return _AUDIT_LOCKS.setdefault(self._key, threading.Lock())
-
     def append_audit(self, entries: Sequence[AuditEntry]) -> int:
         if not entries:
             return 0
+        return audit_queue(self._key).append(entries, self._write_audit)
+
+    def _write_audit(self, entries: Sequence[AuditEntry]) -> int:
+        """Chain and insert `entries` in one transaction (under the database's audit lock)."""
         con = self._con
-        with self._audit_lock():
-            con.begin()
-            try:
-                last = con.execute(
-                    "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
-                ).fetchall()
-                seq, prev = (int(last[0][0]), str(last[0][1])) if last else (0, GENESIS)
-                rows = []
-                for entry in entries:
-                    seq += 1
-                    digest = entry.chain(seq, prev)
-                    rows.append(
-                        [
-                            seq,
-                            entry.time,
-                            entry.user,
-                            entry.agency,
-                            entry.role,
-                            entry.address,
-                            entry.action,
-                            entry.route,
-                            entry.resource,
-                            list(entry.records),
-                            entry.count,
-                            entry.detail,
-                            prev,
-                            digest,
-                        ]
-                    )
-                    prev = digest
-                con.executemany(f"INSERT INTO audit_log VALUES ({', '.join('?' * 14)})", rows)
-                con.commit()
-            except Exception:
-                rollback(con)
-                raise
+        con.begin()
+        try:
+            last = con.execute(
+                "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
+            ).fetchall()
+            seq, prev = (int(last[0][0]), str(last[0][1])) if last else (0, GENESIS)
+            rows = []
+            for entry in entries:
+                seq += 1
+                digest = entry.chain(seq, prev)
+                rows.append(
+                    [
+                        seq,
+                        entry.time,
+                        entry.user,
+                        entry.agency,
+                        entry.role,
+                        entry.address,
+                        entry.action,
+                        entry.route,
+                        entry.resource,
+                        list(entry.records),
+                        entry.count,
+                        entry.detail,
+                        prev,
+                        digest,
+                    ]
+                )
+                prev = digest
+            con.executemany(f"INSERT INTO audit_log VALUES ({', '.join('?' * 14)})", rows)
+            con.commit()
+        except Exception:
+            rollback(con)
+            raise
         return seq
 
     def audit(self, query: AuditQuery, limit: int | None = None) -> pl.DataFrame:
         clauses, params = _audit_where(query)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         order = "ASC" if query.oldest_first else "DESC"
-        cap = f" LIMIT {int(limit)}" if limit is not None else ""
+        if limit is None:
+            return self._frame(
+                f"SELECT {_AUDIT_COLUMNS} FROM audit_log {where} ORDER BY seq {order}", params
+            )
+        # the page's seqs first (one narrow column), then only its rows whole: sorting every
+        # entry with its records to keep a page cost a read of the whole log
+        edge, side = ("max", "<=") if query.oldest_first else ("min", ">=")
+        page = f"SELECT seq FROM audit_log {where} ORDER BY seq {order} LIMIT {int(limit)}"
+        within = f"seq {side} (SELECT {edge}(seq) FROM ({page}))"
         return self._frame(
-            f"SELECT {_AUDIT_COLUMNS} FROM audit_log {where} ORDER BY seq {order}{cap}", params
+            f"SELECT {_AUDIT_COLUMNS} FROM audit_log WHERE {' AND '.join([*clauses, within])} "
+            f"ORDER BY seq {order} LIMIT {int(limit)}",
+            [*params, *params],
         )
 
     def verify_audit(self) -> ChainCheck:
@@ -367,7 +379,7 @@ def _audit_where(query: AuditQuery) -> tuple[list[str], list[Any]]:
         clauses.append("time < ?")
         params.append(query.until)
     if query.actions:
-        clauses.append("action IN (SELECT unnest(?))")
+        clauses.append("list_contains(?, action)")
         params.append(list(query.actions))
     if query.resource is not None:
         clauses.append("resource = ?")

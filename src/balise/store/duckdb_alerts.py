@@ -60,10 +60,10 @@ def alert_where(where: AlertFilter) -> tuple[list[str], list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     if where.states:
-        clauses.append("a.state IN (SELECT unnest(?))")
+        clauses.append("list_contains(?, a.state)")
         params.append(list(where.states))
     if where.types:
-        clauses.append("e.type IN (SELECT unnest(?))")
+        clauses.append("list_contains(?, e.type)")
         params.append(list(where.types))
     if where.min_severity > 0:
         clauses.append("a.severity >= ?")
@@ -115,6 +115,7 @@ class DuckDBAlerts(DuckDBDerived):
                 return None
             changes = derive(self._alert_sources())
             self._write_alerts(changes, marker, now)
+        self._changed()  # after the commit: answers kept per generation are made again
         return changes
 
     def _alert_sources(self) -> AlertSources:
@@ -153,6 +154,8 @@ class DuckDBAlerts(DuckDBDerived):
                     f"updated_by = ?, suspended_until = NULL, note = NULL WHERE {due}",
                     [who, now],
                 )
+        if count:
+            self._changed()
         return count
 
     def transition_alert(
@@ -181,6 +184,7 @@ class DuckDBAlerts(DuckDBDerived):
                 f"VALUES (nextval('alert_action_seq'), {slots})",
                 entry,
             )
+        self._changed()
 
     def find_alerts(
         self, where: AlertFilter, limit: int | None = None, after: AlertKey | None = None

@@ -112,10 +112,11 @@ class Connected:
     @property
     def generation(self) -> int:
         """A number that grows with every write of data (positions, identities, events, detection
-        runs, derived tables) made by this process to this database, whichever store object made
-        it; readers compare it to know whether what they computed is still current without
-        querying. It sees no other process's writes: while a process holds a DuckDB file open
-        for writing (as `balise serve` does), no other process can open it."""
+        runs, derived tables) and of who may read it (accounts' roles, revoked tokens, shares)
+        made by this process to this database, whichever store object made it; readers compare
+        it to know whether what they computed is still current without querying. It sees no
+        other process's writes: while a process holds a DuckDB file open for writing (as
+        `balise serve` does), no other process can open it."""
         return _GENERATIONS.get(self._key, 0)
 
     def _changed(self) -> None:

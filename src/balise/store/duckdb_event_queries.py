@@ -38,9 +38,9 @@ def event_where(where: EventFilter) -> tuple[str, list[Any]]:
         params.extend(values)
 
     if where.types:
-        add("type IN (SELECT unnest(?))", list(where.types))
+        add("list_contains(?, type)", list(where.types))
     if where.statuses:
-        add("status IN (SELECT unnest(?))", list(where.statuses))
+        add("list_contains(?, status)", list(where.statuses))
     else:
         add("status <> 'retracted'")
     if where.since is not None:

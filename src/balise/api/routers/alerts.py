@@ -35,6 +35,7 @@ from balise.api.auth import (
 from balise.api.deps import RulesDep, StoreDep
 from balise.api.event_types import EventTypeName as EventType
 from balise.api.event_types import Subject
+from balise.api.kept import KeptDep
 from balise.api.pagination import bad_cursor, next_link
 from balise.api.params import utc
 from balise.api.problems import ProblemError, not_found
@@ -196,10 +197,17 @@ def with_evidence(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return decoded
 
 
-def inbox(store: StoreDep, rules: AlertRules) -> AlertStore:
-    """The alert inbox of the request's store, refreshed with the rules in force."""
+def inbox(store: StoreDep, rules: AlertRules, request: Request | None = None) -> AlertStore:
+    """The alert inbox of the request's store, refreshed with the rules in force. The events
+    and the risk are compared with those the alerts were derived from only when the data
+    version moved since the app last did (their writes bump it): the rules are the app's."""
     alerts = AlertStore(store)
-    alerts.refresh(rules=rules)
+    state = request.app.state if request is not None else None
+    version = store.generation  # read before: a write during the refresh is seen next time
+    unchanged = state is not None and getattr(state, "alerts_checked_at", None) == version
+    alerts.refresh(rules=rules, sources_unchanged=unchanged)
+    if state is not None:
+        state.alerts_checked_at = version
     return alerts
 
 
@@ -222,7 +230,7 @@ SeverityQuery = Annotated[Severity | None, Query(description="At least this seve
 
 @router.get("/api/v1/alerts", response_model=AlertPage, responses=PROBLEMS)
 def list_alerts(
-    request: Request, response: Response, store: StoreDep, rules: RulesDep,
+    request: Request, response: Response, store: StoreDep, rules: RulesDep, kept: KeptDep,
     state: StateQuery = None,
     kind: TypeQuery = None, min_severity: SeverityQuery = None, mmsi: MmsiQuery = None,
     since: SinceQuery = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -231,32 +239,40 @@ def list_alerts(
     """The inbox: alerts most severe first, then newest, a page at a time (`next` cursor and a
     `Link: rel="next"` header)."""
     after = _decode(cursor) if cursor else None
-    alerts = inbox(store, rules)
+    alerts = inbox(store, rules, request)
     kinds = visible_types(request, kind or (), base="alert")
-    found = alerts.alerts(
-        alert_filter(state, kinds, min_severity, mmsi, since, rules), limit + 1, after
-    )
-    items = with_evidence(found.head(limit).to_dicts())
-    record_read(request, "alert", [item["id"] for item in items])
-    token = None
-    if found.height > limit:
+    where = alert_filter(state, kinds, min_severity, mmsi, since, rules)
+
+    def page() -> tuple[list[dict[str, Any]], str | None]:
+        found = alerts.alerts(where, limit + 1, after)
+        items = with_evidence(found.head(limit).to_dicts())
+        if found.height <= limit:
+            return items, None
         last = items[-1]
-        token = _encode(AlertKey(last["severity"], last["start"], last["id"]))
+        return items, _encode(AlertKey(last["severity"], last["start"], last["id"]))
+
+    items, token = kept.get(store.generation, ("alerts", where, limit, after), page)
+    record_read(request, "alert", [item["id"] for item in items])
+    if token is not None:
         response.headers["Link"] = next_link(request.url, token)
     return {"items": items, "next": token}
 
 
 @router.get("/api/v1/alerts/counts", response_model=AlertCounts, responses=PROBLEMS)
 def count_alerts(
-    request: Request, store: StoreDep, rules: RulesDep, state: StateQuery = None,
+    request: Request, store: StoreDep, rules: RulesDep, kept: KeptDep, state: StateQuery = None,
     kind: TypeQuery = None, min_severity: SeverityQuery = None, mmsi: MmsiQuery = None,
     since: SinceQuery = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Counters for the inbox: alerts per state and per event type and state."""
     kinds = visible_types(request, kind or (), base="alert")
-    counts = inbox(store, rules).counts(
-        alert_filter(state, kinds, min_severity, mmsi, since, rules)
-    )
+    alerts = inbox(store, rules, request)
+    where = alert_filter(state, kinds, min_severity, mmsi, since, rules)
+    return kept.get(store.generation, ("alert counts", where), lambda: _counts(alerts, where))
+
+
+def _counts(alerts: AlertStore, where: AlertFilter) -> dict[str, Any]:
+    counts = alerts.counts(where)
     by_state: dict[str, int] = {}
     by_type: dict[str, dict[str, int]] = {}
     for kind_name, state_name, count in counts.iter_rows():

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from balise.api.auth import allowed, record_read, requires
 from balise.api.deps import StoreDep
+from balise.api.kept import KeptDep
 from balise.api.pagination import bad_cursor, next_link
 from balise.api.params import invalid
 from balise.api.problems import not_found
@@ -206,7 +207,7 @@ def _decode(token: str) -> tuple[float, str]:
 @router.get("/api/v1/containers", response_model=ContainerPage,
             responses={400: {"description": "A cursor this API did not issue"}})  # fmt: skip
 def list_containers(
-    request: Request, response: Response, store: StoreDep,
+    request: Request, response: Response, store: StoreDep, kept: KeptDep,
     q: Annotated[str | None, Query(max_length=20, description="A container number or its "
                  "start (owner code, serial).")] = None,
     port: Annotated[str | None, Query(max_length=16, pattern=r"^[A-Za-z]{2}[A-Za-z0-9]{3}",
@@ -221,8 +222,9 @@ def list_containers(
     or those whose number starts with `q` (any container the workspace knows), a page at a
     time (`next` and a `Link: rel="next"` header)."""
     prefix = normalise_container(q) if q else None
-    found = containers_at_risk(store, prefix=prefix or None, port=port.upper() if port else None,
-                               min_score=min_score)  # fmt: skip
+    wanted = (prefix or None, port.upper() if port else None, min_score)
+    found = kept.get(store.generation, ("containers", *wanted), lambda: containers_at_risk(
+        store, prefix=wanted[0], port=wanted[1], min_score=wanted[2]))  # fmt: skip
     if cursor:
         score, number = _decode(cursor)
         found = found.filter(

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 from balise.api.auth import may_read_type, requires, visible_types
 from balise.api.deps import StoreDep
 from balise.api.event_types import EventTypeName, Subject, SubjectKind, event_type_rows
+from balise.api.kept import KeptDep
 from balise.api.pagination import decode_cursor, encode_cursor, next_link
 from balise.api.params import BBoxQuery, invalid, parse_bbox, time_range
 from balise.api.problems import not_found
@@ -153,7 +154,7 @@ Statuses = Annotated[list[Status] | None, Query(description="Default: active and
 
 @router.get("/api/v1/events", response_model=EventPage, responses=PROBLEMS)
 def list_events(
-    request: Request, response: Response, store: StoreDep, kind: Types = None,
+    request: Request, response: Response, store: StoreDep, kept: KeptDep, kind: Types = None,
     since: Annotated[datetime | None, Query(description="Ended at or after (UTC if no zone).")]
     = None,
     until: Annotated[datetime | None, Query(description="Started before.")] = None,
@@ -174,11 +175,18 @@ def list_events(
     area = workspace_zone(request.app.state.workspace.root, zone) if zone else None
     kinds = visible_types(request, kind or ())
     where = event_filter(kinds, status, start, end, parse_bbox(bbox), mmsi, min_score, area)
-    found = find_events(store, where, after, limit + 1, area)
-    items = _decoded(found.head(limit).to_dicts())
-    token = None
-    if found.height > limit:
-        token = encode_cursor(EventKey(items[-1]["start"], items[-1]["id"]))
+
+    def page() -> tuple[list[dict[str, Any]], str | None]:
+        found = find_events(store, where, after, limit + 1, area)
+        items = _decoded(found.head(limit).to_dicts())
+        if found.height <= limit:
+            return items, None
+        return items, encode_cursor(EventKey(items[-1]["start"], items[-1]["id"]))
+
+    # a zone's polygon is the workspace's zone file, which can change without a data write
+    key = None if area else ("events", where, after, limit)
+    items, token = page() if key is None else kept.get(store.generation, key, page)
+    if token is not None:
         response.headers["Link"] = next_link(request.url, token)
     return {"items": items, "next": token}
 

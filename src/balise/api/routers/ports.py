@@ -5,15 +5,18 @@ Global Fishing Watch's named anchorages; a bounding box keeps a view's answer sm
 from __future__ import annotations
 
 import functools
+import gzip
 import json
 from typing import Annotated, Final
 
 import polars as pl
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from balise.api.auth import requires
 from balise.api.params import BBoxQuery, parse_bbox
+from balise.api.routers.positions import accepts_gzip
+from balise.model.box import Box
 
 router = APIRouter(tags=["ports"], dependencies=[Depends(requires("picture"))])
 
@@ -51,14 +54,27 @@ def places() -> pl.DataFrame:
 
 @router.get("/api/v1/ports", response_class=Response)
 def get_ports(
-    bbox: BBoxQuery = None,
+    request: Request, bbox: BBoxQuery = None,
     limit: Annotated[int, Query(ge=1, le=MAX_FEATURES, description="Most features returned.")]
     = 5_000,
 ) -> Response:  # fmt: skip
     """Ports and named anchorages (in the box when given) as a GeoJSON FeatureCollection, ports
-    first; `truncated` says whether `limit` cut the list."""
+    first; `truncated` says whether `limit` cut the list. Sent gzip-compressed to clients that
+    accept it (the whole list is about 1 MB of JSON)."""
+    compress = accepts_gzip(request)
+    body = ports_body(parse_bbox(bbox), limit, compress)
+    headers = {"Vary": "Accept-Encoding"} | ({"Content-Encoding": "gzip"} if compress else {})
+    return Response(body, media_type="application/geo+json", headers=headers)
+
+
+@functools.lru_cache(maxsize=256)
+def ports_body(box: Box | None, limit: int, compress: bool = False) -> bytes:
+    """The FeatureCollection of the places in `box` (all when None), at most `limit`, gzipped
+    when `compress`: the places are the package's and never change, so each answer is made
+    once and kept (the last 256 views)."""
+    if compress:
+        return gzip.compress(ports_body(box, limit), compresslevel=6, mtime=0)
     rows = places()
-    box = parse_bbox(bbox)
     if box is not None:
         rows = rows.filter(box.expr())
     shown = rows.head(limit)
@@ -69,4 +85,4 @@ def get_ports(
         for row in shown.iter_rows(named=True)
     ]  # fmt: skip
     body = {"type": "FeatureCollection", "features": features, "truncated": rows.height > limit}
-    return Response(json.dumps(body, separators=(",", ":")), media_type="application/geo+json")
+    return json.dumps(body, separators=(",", ":")).encode()

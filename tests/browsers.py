@@ -1,5 +1,5 @@
 """The browser of the browser tests: Debian's Chromium driven by Playwright (which never
-downloads one), with WebGL in software, shared by the session."""
+downloads one), with WebGL in software."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def launched_browser() -> Iterator[Any]:
+    """Chromium launched for a fixture to yield (skips without Chromium or Playwright)."""
     if CHROMIUM is None:
         pytest.skip("no system Chromium (apt-get install chromium; .ci/run does it)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
