@@ -57,8 +57,9 @@ def _sign_in(page: Any) -> None:
     form.locator("button[type=submit]").click()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """This module's browser, closed at its end (Playwright's sync API runs one at a time)."""
     yield from launched_browser()
 
 

@@ -27,6 +27,7 @@ import socket
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -55,8 +56,10 @@ CARGO_RECORDS: Final = (
     ("telemetry", "telemetry.jsonl"),
     ("releases", "releases.csv"),
     ("gate", "gate.csv"),
+    ("registry", "registry-entities.csv"),
+    ("registry", "registry-links.csv"),
 )
-"""The demo world's cargo records, ingested beside its AIS and radar."""
+"""The demo world's cargo records and company registry, ingested beside its AIS and radar."""
 
 
 def balise(root: Path, *args: str, stdin: str = "") -> str:
@@ -692,6 +695,7 @@ def test_a_viewer_sees_no_triage_export_or_zone_editing(page: Any, api: Api) -> 
     assert not page.locator("#audit-toggle").is_visible()
     assert not page.locator("[role=tab][data-tab=targeting]").is_visible()
     assert not page.locator("[role=tab][data-tab=lists]").is_visible()
+    assert not page.locator("[role=tab][data-tab=entities]").is_visible()
     # a vessel's alert (the inbox also holds containers' alerts, which open a container)
     vessel_alert = _top_alert(api)["id"]
     page.locator(f"#inbox li.alert[data-id='{vessel_alert}'] button.row").click()
@@ -1000,5 +1004,30 @@ def test_lists_add_an_entry_and_judge_its_match(
     matches = api(f"/api/v1/events?type=list_match&mmsi={vessel['mmsi']}&limit=100")["items"]
     assert not [m for m in matches if m["status"] == "active"
                 and m["related"][0]["id"] == f"e2e-voi/{entry['entry_id']}"]  # fmt: skip
+    assert page.errors == []
+    assert page.external == []
+
+
+def test_an_entity_found_by_name_shows_its_owners_and_indicators(
+    page: Any, api: Api, shots: Path
+) -> None:
+    (shell,) = api("/api/v1/events?type=shell_company&limit=1")["items"]
+    record = api(f"/api/v1/entities/{urllib.parse.quote(shell['subject']['id'], safe='')}")
+    assert record["shell"]["indicators"], "a shell company of the world's cluster"
+    _open(page)
+    page.click("[role=tab][data-tab=entities]")
+    panel = page.locator("#entities-panel")
+    panel.locator(".entity-search input").fill(record["name"])
+    panel.locator(".entity-search button[type=submit]").click()
+    row = panel.locator("li.entity-row", has_text=record["id"]).first
+    row.wait_for(timeout=10_000)
+    row.locator("button.row").click()
+    article = panel.locator("article.entity-page")
+    article.locator("h2").wait_for(timeout=10_000)
+    assert record["name"] in article.locator("h2").inner_text()
+    assert article.locator("ul.indicators li").count() == len(record["shell"]["indicators"])
+    if record["ultimate_owners"]:
+        assert article.locator("ul.owners-tree > li").count() == len(record["ultimate_owners"])
+    page.screenshot(path=str(shots / "entity.png"))
     assert page.errors == []
     assert page.external == []
