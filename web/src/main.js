@@ -681,7 +681,9 @@ async function start() {
  * map's layer; bursts are gathered so that a busy feed costs one reload per quarter second. */
 function startLive() {
   const indicator = $('#live');
-  const alertsChanged = debounced(loadAlerts, 250);
+  // an officer filling in a triage form keeps it: the inbox waits until the form is gone
+  const refreshInbox = () => ($('#inbox form.triage-form') ? alertsChanged() : loadAlerts());
+  const alertsChanged = debounced(refreshInbox, 250);
   const positionsChanged = debounced(loadVessels, 250);
   followLive({
     onAlert: alertsChanged,
