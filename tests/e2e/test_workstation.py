@@ -301,7 +301,8 @@ def test_triage_is_kept_after_reload(page: Any, api: Api, shots: Path) -> None:
     page.wait_for_selector(READY)
     assert row.locator(".status").inner_text().lower() == "acknowledged"
     assert api(f"/api/v1/alerts/{alert['id']}")["state"] == "acknowledged"
-    dismissed = page.locator("#inbox li.alert.status-open").first
+    chosen = page.locator("#inbox li.alert.status-open").first.get_attribute("data-id")
+    dismissed = page.locator(f"#inbox li.alert[data-id='{chosen}']")
     dismissed.locator("[data-action=dismiss]").click()
     dismissed.locator("select[name=reason]").select_option("duplicate")
     dismissed.locator("form button[type=submit]").click()

@@ -92,8 +92,18 @@ function alertRow(alert, context) {
   return row;
 }
 
-/** Renders the inbox into `root`, open alerts first, then by score. */
+/** Renders the inbox into `root`, open alerts first, then by score. A triage form being filled
+ * in stays open, with what was chosen, when its alert is still listed (live updates re-render). */
 export function renderInbox(root, alerts, context) {
+  const form = root.querySelector('li.alert form.triage-form');
+  const formOf = form?.closest('li.alert')?.dataset.id;
+  renderRows(root, alerts, context);
+  if (!form) return;
+  const row = [...root.querySelectorAll('li.alert')].find((li) => li.dataset.id === formOf);
+  row?.querySelector('.extra')?.replaceChildren(form);
+}
+
+function renderRows(root, alerts, context) {
   if (!alerts.length) {
     root.replaceChildren(stateMessage('empty', 'The inbox is clear: no alert for this view. Alerts are raised from events by the zone and vessel rules.'));
     return;
