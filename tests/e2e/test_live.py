@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,20 +22,13 @@ from balise.engine import live_detect
 from balise.engine.ais_listener import parse_source
 from balise.engine.detect import Geography
 from balise.workspace import Workspace
-from browsers import launched_browser
+from browsers import launched_browser, served
 from live_feed import JUMPER, FeedServer, jump_feed
 
 WAIT_MS = 30_000
 """As tests/e2e/test_workstation.py: WebGL in software, CI machines have no GPU."""
 PASSWORD = "tide-chart-9-lanterns"
 READY = "body[data-ready=true]"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _add_officer(root: Path) -> None:
@@ -67,8 +57,6 @@ def browser() -> Iterator[Any]:
 def live_server(tmp_path: Path) -> Iterator[tuple[str, FeedServer]]:
     """`balise serve --listen-ais tcp:127.0.0.1:PORT` on a new workspace (as the command builds
     it: `live_feeds`), the feed having sent ten minutes of one vessel steaming."""
-    import uvicorn
-
     from balise.api.app import create_app
 
     root = tmp_path / "ws"
@@ -84,21 +72,9 @@ def live_server(tmp_path: Path) -> Iterator[tuple[str, FeedServer]]:
         workspace = Workspace(root)
         sources = (parse_source(f"tcp:{feed.address}"),)
         feeds = serve_cli.live_feeds(workspace, workspace.settings(), sources, None)
-    port = _free_port()
     app = create_app(root, bind_host="127.0.0.1", feeds=feeds)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none",
-                            timeout_graceful_shutdown=1)  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the API server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", feed
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app, timeout_graceful_shutdown=1) as url:
+        yield url, feed
     feed.close()
 
 

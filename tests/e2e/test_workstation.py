@@ -23,9 +23,6 @@ import io
 import json
 import os
 import re
-import socket
-import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -39,7 +36,7 @@ import pytest
 from balise.cli import detect as detect_cli
 from balise.cli.main import run
 from balise.engine.detect import Geography
-from browsers import launched_browser
+from browsers import launched_browser, served
 
 PASSWORD: Final = "tide-chart-9-lanterns"
 ACCOUNTS: Final = {
@@ -117,34 +114,13 @@ def tokens(workspace: Path) -> dict[str, str]:
     return add_accounts(workspace)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def server(workspace: Path, tokens: dict[str, str]) -> Iterator[str]:
     """`balise serve` on the workspace: the API and the web app, on a free local port."""
-    import uvicorn
-
     from balise.api.app import create_app
 
-    port = _free_port()
-    app = create_app(workspace, bind_host="127.0.0.1")
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the API server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(workspace, bind_host="127.0.0.1")) as url:
+        yield url
 
 
 @pytest.fixture
