@@ -69,12 +69,14 @@ def live_server(tmp_path: Path) -> Iterator[tuple[str, FeedServer]]:
         patch.setattr(live_detect, "default_geography",
                       lambda cache_dir, zones=(): Geography(zones=zones or ()))  # fmt: skip
         patch.setenv("BALISE_LISTEN_BATCH_SECONDS", "0.1")
+        # credentials are checked again at each keep-alive: an ended session is seen soon
+        patch.setenv("BALISE_STREAM_KEEPALIVE_SECONDS", "1")
         workspace = Workspace(root)
         sources = (parse_source(f"tcp:{feed.address}"),)
         feeds = serve_cli.live_feeds(workspace, workspace.settings(), sources, None)
-    app = create_app(root, bind_host="127.0.0.1", feeds=feeds)
-    with served(app, timeout_graceful_shutdown=1) as url:
-        yield url, feed
+        app = create_app(root, bind_host="127.0.0.1", feeds=feeds)
+        with served(app, timeout_graceful_shutdown=1) as url:
+            yield url, feed
     feed.close()
 
 
@@ -103,6 +105,44 @@ def test_an_alert_from_the_feed_appears_without_reload(
         row.wait_for(timeout=WAIT_MS)
         assert "open" in (row.text_content() or "")
         page.wait_for_function("document.body.dataset.vessels === '2'", timeout=WAIT_MS)
+        assert not navigations, "the page was reloaded"
+        assert not errors
+    finally:
+        context.close()
+
+
+SIGN_OUT_ELSEWHERE = """() => fetch('/api/v1/auth/logout', {
+    method: 'POST', credentials: 'same-origin',
+    headers: {'X-CSRF-Token': document.cookie.match(/balise_csrf=([^;]+)/)[1]},
+}).then((response) => response.status)"""
+"""The session ended behind the page's back (as by an expiry or another tab's sign-out)."""
+
+
+def test_the_stream_starts_again_after_signing_in_again(
+    browser: Any,
+    live_server: tuple[str, FeedServer],
+) -> None:
+    url, feed = live_server
+    context = browser.new_context(viewport={"width": 1600, "height": 900}, base_url=url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto("/")
+        _sign_in(page)
+        page.wait_for_selector(READY, timeout=WAIT_MS)
+        page.wait_for_selector("#live[data-status=connected]", timeout=WAIT_MS)
+        assert page.evaluate(SIGN_OUT_ELSEWHERE) == 204
+        # the server closes the stream, the browser is refused, the page asks to sign in
+        page.locator("#signin-form").wait_for(timeout=WAIT_MS)
+        assert page.get_attribute("#live", "data-status") == "lost"
+        navigations: list[str] = []
+        page.on("framenavigated", lambda frame: navigations.append(frame.url))
+        _sign_in(page)
+        page.wait_for_selector("#live[data-status=connected]", timeout=WAIT_MS)
+        _, completing = jump_feed()
+        feed.send(completing)
+        page.locator(f"#inbox li.alert[data-mmsi='{JUMPER}']").wait_for(timeout=WAIT_MS)
         assert not navigations, "the page was reloaded"
         assert not errors
     finally:

@@ -2,12 +2,12 @@
 // positions move the map without a reload. EventSource reconnects by itself after a lost
 // connection, sending the last event id so that the server resumes where it stopped.
 // The header shows the state in words and a shape (not a colour: colour means risk alone):
-// "● live" connected, "○ reconnecting…" while the browser tries again, hidden when the stream
-// is closed for good (signed out).
+// "● live" connected, "○ reconnecting…" while the browser tries again or the stream was lost
+// for good (refused: the session ended), hidden when the page closed it (signed out).
 
 const STREAM_URL = '/api/v1/stream';
 
-/** The live indicator in `root` for `status`: connected, reconnecting or closed. */
+/** The live indicator in `root` for `status`: connected, reconnecting, lost or closed. */
 export function renderLive(root, status) {
   root.hidden = status === 'closed';
   root.dataset.status = status;
@@ -19,13 +19,14 @@ export function renderLive(root, status) {
 
 /**
  * Follow the stream: `onAlert(alert)` for each changed alert, `onPositions(version)` when new
- * data was stored, `onStatus(status)` as the connection comes and goes. Returns a function
- * that closes the stream.
+ * data was stored, `onStatus(status)` as the connection comes and goes: `lost` when the
+ * browser gave up (the server refused the stream, as after the session ended), `closed` when
+ * the returned function closed it.
  */
 export function followLive({ onAlert, onPositions, onStatus }) {
   const source = new EventSource(STREAM_URL, { withCredentials: true });
   source.addEventListener('open', () => onStatus('connected'));
-  source.addEventListener('error', () => onStatus(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting'));
+  source.addEventListener('error', () => onStatus(source.readyState === EventSource.CLOSED ? 'lost' : 'reconnecting'));
   source.addEventListener('alert', (event) => onAlert(JSON.parse(event.data)));
   source.addEventListener('positions', (event) => onPositions(JSON.parse(event.data).version));
   return () => {

@@ -50,6 +50,8 @@ let zoneTools = null; // for accounts that may change zones
 let auditView = null; // for security officers
 let targeting = null; // for those who may read inspection plans
 let watchlists = null; // for those who may read the screening lists
+let stopLive = null; // closes the live stream followed
+const LIVE_RETRY_MS = 5000; // a lost stream, the session still open: the server was away
 
 function select(mmsi) {
   const { vessel, selection } = store.get();
@@ -650,6 +652,7 @@ async function sessionEnded() {
   }
   await Promise.all([loadVessels(), loadZones(), loadEvents(), loadAlerts()]);
   await showSelection();
+  startLive();
 }
 
 async function start() {
@@ -678,18 +681,37 @@ async function start() {
 }
 
 /** Follow the live stream: changed alerts refresh the inbox (with its filters), new data the
- * map's layer; bursts are gathered so that a busy feed costs one reload per quarter second. */
+ * map's layer; bursts are gathered so that a busy feed costs one reload per quarter second.
+ * Starting again closes the stream followed before. */
 function startLive() {
+  stopLive?.();
   const indicator = $('#live');
   // an officer filling in a triage form keeps it: the inbox waits until the form is gone
   const refreshInbox = () => ($('#inbox form.triage-form') ? alertsChanged() : loadAlerts());
   const alertsChanged = debounced(refreshInbox, 250);
   const positionsChanged = debounced(loadVessels, 250);
-  followLive({
+  stopLive = followLive({
     onAlert: alertsChanged,
     onPositions: positionsChanged,
-    onStatus: (status) => renderLive(indicator, status),
+    onStatus: (status) => {
+      renderLive(indicator, status);
+      if (status === 'lost') streamLost();
+    },
   });
+}
+
+/** The browser gave up the stream. Ask who is signed in: an ended session shows the sign-in
+ * page, after which the stream starts again; otherwise (the server was away) try again soon. */
+async function streamLost() {
+  try {
+    await api.me();
+  } catch (error) {
+    if (error.status === 401) {
+      await sessionEnded();
+      return;
+    }
+  }
+  setTimeout(startLive, LIVE_RETRY_MS);
 }
 
 start();
