@@ -43,9 +43,9 @@ FEATURES = (
 """The names of the features, in the order of `WEIGHTS`."""
 
 WEIGHTS = (
-    0.25, 0.76, -3.69, -0.34, -0.66, 1.18, -0.72, -1.29, 0.20, -0.22, 0.20, 0.11, 0.06, -0.38,
-    -0.32, -0.30, 0.35, -0.50, 0.16, 0.11, -1.47, 0.31, -0.21, 0.69, -0.72, 0.51, -1.33, -0.26,
-    -1.29, -0.18, -0.44, -0.15, 0.09,
+    0.67, 0.67, -3.75, -0.21, -0.76, 1.19, -0.61, -1.29, 0.20, -0.24, 0.19, 0.04, 0.10, -0.31,
+    -0.24, -0.26, 0.35, -0.49, 0.29, -0.14, -1.42, 0.33, -0.13, 0.70, -0.72, 0.51, -1.33, -0.39,
+    -1.29, -0.18, -0.50, -0.14, -0.19,
 )  # fmt: skip
 """Logistic weights of `FEATURES`, then the intercept: fitted by `bench/name_bench.py --fit` on
 the dev half (seed 16) of the nomenklatura name benchmark, L2 penalty 1 (the best of 0.03 to 10
@@ -54,8 +54,11 @@ in 5-fold cross-validation on that half)."""
 
 SAME_WORDS_SCORE = 0.95
 """Least score of two names made of the same words with the family name moved from the end to
-the front or back (`PUTIN Vladimir`): lists write it first as often as last. Another shuffle
-(`Salman bin Muhammad`, `Muhammad bin Salman`) is left to the features. Balise judgement."""
+the front or back (`PUTIN Vladimir`): lists write it first as often as last; and of two names
+of the same letters split into words otherwise (`Vanderbilt Corp`, `van der Bilt Corp`;
+`Goodwill`, `Good Will`: the nine such pairs of the benchmark's dev half are all matches).
+Another shuffle (`Salman bin Muhammad`, `Muhammad bin Salman`) is left to the features. Balise
+judgement."""
 
 FORMS_DIFFER_PENALTY = 0.12
 """Taken off the name score when both names carry legal forms of different classes (`S.A.`,
@@ -253,17 +256,27 @@ def _rotated(left: tuple[str, ...], right: tuple[str, ...]) -> bool:
     return right in (left[-1:] + left[:-1], left[1:] + left[:1])
 
 
-def score_names(left: PreparedName, right: PreparedName, organisation: bool) -> NameScore:
-    """Score two prepared names in [0, 1] with the reasons an analyst reads."""
+def score_names(
+    left: PreparedName,
+    right: PreparedName,
+    organisation: bool,
+    weights: tuple[float, ...] = WEIGHTS,
+) -> NameScore:
+    """Score two prepared names in [0, 1] with the reasons an analyst reads (`weights`: other
+    logistic weights than `WEIGHTS`, for cross-validation in `bench/name_bench.py`)."""
     features = align(left, right)
     reasons = _reasons(features, left, right)
     if left.words and left.numbers == right.numbers and left.words == right.words:
         score = 1.0  # the same name once transliterated, titles and legal forms aside
     else:
         values, capped = _features_and_cap(features, left, right, organisation)
-        score = logistic(values)
+        score = logistic(values, weights)
         if left.words and left.numbers == right.numbers and _rotated(left.words, right.words):
             score = max(score, SAME_WORDS_SCORE)
+        elif left.joined and left.numbers == right.numbers and left.joined == right.joined:
+            score = max(score, SAME_WORDS_SCORE)  # `Vanderbilt`, `van der Bilt`
+            reasons.append("same letters, split into words otherwise")
+            capped = False
         if capped and score > ONE_WORD_INSIDE_SCORE:
             score = ONE_WORD_INSIDE_SCORE
             reasons.append("one word or initials in common only")

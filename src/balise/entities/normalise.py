@@ -19,6 +19,7 @@ from functools import cache
 from importlib import resources
 
 from anyascii import anyascii
+from rapidfuzz.distance import OSA
 
 TITLES = frozenset(
     [
@@ -183,10 +184,44 @@ def name_tokens(text: str) -> tuple[str, ...]:
     return tuple(word for word in normalise_name(text).split() if word not in TITLES)
 
 
+FORM_TYPO_MIN_LETTERS = 7
+"""Least letters of a legal-form word (`limited`, `corporation`, `aktiengesellschaft`) that is
+still recognised with a typo (`Limted`, `Corporaton`, `Aktiengeselschaft`): one edit, two from
+12 letters, the first letter kept. Shorter forms (`ltd`, `sa`, `ag`, `gmbh`) must be exact: one
+edit makes another form or a name word of them. Balise judgement (issue 16: the benchmark's
+`Siemens Aktiengeselschaft` is `Siemens AG`)."""
+
+
+@cache
+def _form_vocabulary() -> dict[str, tuple[str, ...]]:
+    """The long words of the legal forms (`FORM_TYPO_MIN_LETTERS`), by their first letter."""
+    vocabulary: dict[str, set[str]] = {}
+    for words in legal_forms():
+        for word in words:
+            if len(word) >= FORM_TYPO_MIN_LETTERS:
+                vocabulary.setdefault(word[0], set()).add(word)
+    return {first: tuple(sorted(found)) for first, found in vocabulary.items()}
+
+
+@cache
+def form_word(word: str) -> str:
+    """`word` as the legal-form word it is a typo of (`limted` → `limited`), else itself."""
+    if len(word) < FORM_TYPO_MIN_LETTERS - 1:
+        return word
+    for form in _form_vocabulary().get(word[0], ()):
+        allowed = 2 if len(form) >= 12 else 1
+        if abs(len(form) - len(word)) <= allowed and OSA.distance(word, form) <= allowed:
+            return form
+    return word
+
+
 def _form_at(tokens: tuple[str, ...], start: bool) -> LegalForm | None:
     forms = legal_forms()
     for size in range(min(_longest_form(), len(tokens) - 1), 0, -1):
         words = tokens[:size] if start else tokens[-size:]
+        if words in forms:
+            return forms[words]
+        words = tuple(form_word(w) for w in words)
         if words in forms:
             return forms[words]
     return None
