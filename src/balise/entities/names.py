@@ -106,13 +106,30 @@ def compound_numbers(tokens: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _is_number(word: str, position: int, count: int) -> bool:
+    """Whether the word at `position` of a name of `count` words is read as a number: not `i`
+    nor `v` (a pronoun, an initial), nor a Roman numeral that opens a longer name (`Xi
+    Jinping`, `Vi Nguyen`: a name, where `Fund XI` ends with its number)."""
+    if word in ("i", "v") or number_of(word) is None:
+        return False
+    return not (position == 0 and count > 1 and word in _ROMAN_VALUE)
+
+
 def prepare_name(text: str) -> PreparedName:
     """`text` as a `PreparedName` (transliterated, titles and legal forms set aside)."""
     tokens, forms = split_legal_forms(compound_numbers(name_tokens(text)))
-    numbers = frozenset(n for w in tokens if (n := number_of(w)) is not None and w not in "iv")
-    words = tuple(w for w in tokens if number_of(w) is None or w in ("i", "v"))
+    kept: list[str] = []
+    numbers: set[str] = set()
+    count = len(tokens)
+    for position, word in enumerate(tokens):
+        number = number_of(word)
+        if number is None or not _is_number(word, position, count):
+            kept.append(word)
+        else:
+            numbers.add(number)
+    words = tuple(kept)
     cjk = CJK_RE.search(text) is not None
-    return PreparedName(text, words, forms, numbers, "".join(words), cjk)
+    return PreparedName(text, words, forms, frozenset(numbers), "".join(words), cjk)
 
 
 @dataclass(frozen=True)
@@ -258,8 +275,12 @@ def compare_words(left: str, right: str) -> WordPair | None:
     particle = _PARTICLE_CLASS.get(left)
     if particle is not None and particle == _PARTICLE_CLASS.get(right):
         return WordPair(left, right, "same", 1.0, 0)
-    if is_nickname(left, right):
-        return WordPair(left, right, "nickname", NICKNAME_SIMILARITY, 0)
+    groups = given_name_groups()
+    mine = groups.get(left)
+    if mine is not None:
+        theirs = groups.get(right)
+        if theirs is not None and not mine.isdisjoint(theirs):  # `is_nickname`
+            return WordPair(left, right, "nickname", NICKNAME_SIMILARITY, 0)
     if len(left) == 1 or len(right) == 1:
         short, long = (left, right) if len(left) == 1 else (right, left)
         if len(long) > 1 and long.startswith(short):
@@ -278,8 +299,10 @@ def compare_words(left: str, right: str) -> WordPair | None:
         similarity = 1.0 - (sk_edits + 1) / max(len(left), len(right))
         return WordPair(left, right, "sound", max(similarity, 0.5), edits)
     prefix = left.startswith(right) or right.startswith(left)
-    # a common given name is not short for a longer word (`john`, `johnson`)
-    if shorter >= 3 and prefix and min(left, right, key=len) not in COMMON_WORDS:
+    # a common given name is not short for a longer word (`john`, `johnson`), nor is a word of
+    # three letters or less than half the other (`bay`, `baykal`; `lind`, `lindemann`)
+    cut = shorter >= 4 and 2 * shorter >= longer
+    if cut and prefix and min(left, right, key=len) not in COMMON_WORDS:
         return WordPair(left, right, "prefix", shorter / longer, edits)
     if shorter >= 4 and left[::-1] == right:
         return WordPair(left, right, "reversed", 0.6, edits)
@@ -310,25 +333,37 @@ def _joined_pairs(
         (left, left_free, right, right_free, False),
         (right, right_free, left, left_free, True),
     ):
-        for i in sorted(free_a):
-            for j in sorted(free_b):
-                if j + 1 in free_b and i in free_a and min(len(side_b[j]), len(side_b[j + 1])) > 1:
-                    run = side_b[j] + side_b[j + 1]
-                    allowed = _max_edits(len(run)) // 2
-                    if abs(len(side_a[i]) - len(run)) > allowed:
-                        continue  # at least that many edits: not worth computing
-                    edits = Levenshtein.distance(side_a[i], run)
-                    if edits <= allowed:
-                        joined = side_b[j] + " " + side_b[j + 1]
-                        sim = 1.0 - edits / len(run)
-                        pair = (
-                            WordPair(joined, side_a[i], "joined", sim, edits)
-                            if flip
-                            else WordPair(side_a[i], joined, "joined", sim, edits)
-                        )
-                        pairs.append(pair)
-                        free_a.discard(i)
-                        free_b.difference_update((j, j + 1))
+        if len(side_b) < 2 or not side_a:
+            continue
+        longest = max(map(len, side_a))
+        runs = [
+            (j, run, allowed)
+            for j in range(len(side_b) - 1)
+            if len(side_b[j]) > 1 and len(side_b[j + 1]) > 1
+            for run in (side_b[j] + side_b[j + 1],)
+            for allowed in (_max_edits(len(run)) // 2,)
+            if len(run) - allowed <= longest
+        ]
+        if not runs:
+            continue
+        for i, word in enumerate(side_a):
+            for j, run, allowed in runs:
+                if abs(len(word) - len(run)) > allowed:
+                    continue  # at least that many edits: not worth computing
+                if i not in free_a or j not in free_b or j + 1 not in free_b:
+                    continue
+                edits = Levenshtein.distance(word, run)
+                if edits <= allowed:
+                    joined = side_b[j] + " " + side_b[j + 1]
+                    sim = 1.0 - edits / len(run)
+                    pair = (
+                        WordPair(joined, word, "joined", sim, edits)
+                        if flip
+                        else WordPair(word, joined, "joined", sim, edits)
+                    )
+                    pairs.append(pair)
+                    free_a.discard(i)
+                    free_b.difference_update((j, j + 1))
     return pairs
 
 
@@ -367,7 +402,7 @@ def align(left: PreparedName, right: PreparedName) -> NameFeatures:
     """The word alignment of two prepared names (closest pairs first, each word used once)."""
     lw, rw = left.words, right.words
     left_free, right_free = set(range(len(lw))), set(range(len(rw)))
-    joined = _joined_pairs(lw, rw, left_free, right_free) if len(lw) != len(rw) else []
+    joined = _joined_pairs(lw, rw, left_free, right_free)
     pairs: list[tuple[int, int, WordPair]] = []
     for _, i, j, pair in sorted(_candidates(lw, rw), key=lambda c: (-c[0], c[1], c[2])):
         if i in left_free and j in right_free:
