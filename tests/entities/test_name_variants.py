@@ -1,11 +1,17 @@
-"""Name variants the matcher reads as one name: legal forms with a typo, compound number words,
-given names and their short forms, the same letters split otherwise, patronymics."""
+"""Name variants the matcher reads as one name (legal forms with a typo, compound number words,
+given names and their short forms, the same letters split otherwise, patronymics, katakana) and
+the ones it keeps apart (an initial against another word, a swapped `bin`, short prefixes)."""
 
 from __future__ import annotations
 
 import pytest
 
-from balise.entities.name_score import SAME_WORDS_SCORE, score_names
+from balise.entities.name_score import (
+    ONE_WORD_INSIDE_SCORE,
+    SAME_WORDS_SCORE,
+    nasab_swapped,
+    score_names,
+)
 from balise.entities.names import (
     compare_words,
     compound_numbers,
@@ -98,3 +104,65 @@ def test_a_patronymic_counts_half_its_letters() -> None:
     with_patronymic = _score("Sergey Viktorovich Lavrov", "Sergey Lavrov")
     with_other_word = _score("Sergey Konstantin Lavrov", "Sergey Lavrov")
     assert with_patronymic > with_other_word
+
+
+def test_a_word_split_in_two_is_joined_whatever_the_word_counts() -> None:
+    scored = score_names(
+        prepare_name("Nikolai Patr ushev"), prepare_name("Nikolai Platonovich Patrushev"), False
+    )
+    assert any(p.how == "joined" for p in scored.features.pairs)
+    assert scored.score > 0.6
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("Hans O Friedrich", "Hans Joachim Friedrich"),
+        ("A. Nazarbayev", "Nursultan Nazarbayev"),
+    ],
+)
+def test_an_initial_against_another_word_is_at_most_a_near_miss(left: str, right: str) -> None:
+    scored = score_names(prepare_name(left), prepare_name(right), False)
+    assert scored.score <= ONE_WORD_INSIDE_SCORE
+    assert "an initial against another word" in scored.reasons
+    # the initial of the same word still meets it
+    assert _score("J. Smith", "John Smith") > 0.75
+    assert _score("Hans J Friedrich", "Hans Joachim Friedrich") > 0.75
+
+
+def test_son_and_father_swapped_are_another_person() -> None:
+    assert nasab_swapped(("salman", "bin", "muhammad"), ("muhammad", "bin", "salman"))
+    assert not nasab_swapped(("osama", "bin", "laden"), ("usama", "bin", "laden"))
+    scored = score_names(
+        prepare_name("SALMAN BIN MUHAMMAD AL-RAWI"),
+        prepare_name("MUHAMMAD BIN SALMAN AL-RAWI"),
+        False,
+    )
+    assert scored.score <= ONE_WORD_INSIDE_SCORE
+    assert "son and father swapped (bin)" in scored.reasons
+
+
+def test_a_prefix_needs_four_letters_and_half_the_word() -> None:
+    for short, long in (("bay", "baykal"), ("lind", "lindemann")):
+        found = compare_words(short, long)
+        assert found is None or found.how != "prefix"
+    pair = compare_words("vanderb", "vanderbilt")
+    assert pair is not None
+    assert pair.how in ("prefix", "typo")
+    assert _score("OOO Bay", "OOO Baykal", True) < 0.5
+
+
+def test_katakana_words_are_kept_whole() -> None:
+    assert prepare_name("バラク・オバマ").words == ("baraku", "obama")
+    assert not prepare_name("バラク・オバマ").cjk
+    assert prepare_name("习近平").cjk
+    assert prepare_name("习近平").words == ("xi", "jin", "ping")
+    assert _score("Barack Obama", "バラク・オバマ") > 0.6
+
+
+def test_a_roman_numeral_opening_a_name_is_a_name() -> None:
+    assert prepare_name("Xi Jinping").words == ("xi", "jinping")
+    assert prepare_name("Xi Jinping").numbers == frozenset()
+    assert prepare_name("Apollo Fund XI").numbers == frozenset({"11"})
+    assert prepare_name("Henry IV").numbers == frozenset({"4"})
+    assert _score("Xi Jinping", "习近平") >= SAME_WORDS_SCORE
