@@ -69,6 +69,15 @@ NOTES = (
     "is at 0.94, the held-out half at 0.87; all 826 cases reach 0.907."
 )
 
+SPEED = (
+    "Speed of the scorer against the tree before the name variants (`python bench/name_bench.py "
+    "--speed --baseline-src OLD/src`, OLD = `git archive d8fc6bc src`; both alternately in one "
+    "process, 7 rounds of the 826 pairs x 3 with cold caches, median pairs per CPU second; "
+    "2 CPUs, load average 20-23): names prepared and scored 9,505 against 10,348 (ratio 0.92), "
+    "scored only 11,658 against 13,027 (0.89); results/name_bench_speed.json. Two earlier runs "
+    "of the same code, load 15-16: 0.91 and 0.94, 0.89 and 0.91. Within the 20 % allowed."
+)
+
 
 def load() -> list[dict[str, str]]:
     with CASES.open(encoding="utf-8") as handle:
@@ -275,6 +284,7 @@ def main() -> int:
     for group, g in groups.items():
         lines.append(f"| {group} | {g['held_out_cases']} | {g['precision']} | {g['recall']} | "
                      f"{g['f1']} |")  # fmt: skip
+    lines += ["", SPEED]
     (HERE / "results" / "name_bench.md").write_text("\n".join(lines) + "\n")
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
