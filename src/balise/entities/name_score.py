@@ -6,9 +6,10 @@ counterpart; words on one side only; numbers that differ; typos, sound-alikes, i
 weights were fitted on a random half (seed 16) of the nomenklatura name benchmark
 (opensanctions/nomenklatura, contrib/name_bench, MIT) by `bench/name_bench.py --fit`;
 `bench/results/name_bench.md` reports the other half. A few fixed rules sit on top, each with
-its reason in the output: the same words score 1, a single word inside a longer name at most
-`ONE_WORD_INSIDE_SCORE`, two CJK names a character apart at most `CJK_OTHER_SYLLABLE_SCORE`,
-another legal form takes `FORMS_DIFFER_PENALTY` off.
+its reason in the output: the same words score 1 (the same letters split otherwise at least
+`SAME_WORDS_SCORE`), a single word inside a longer name, an initial against another word and a
+swapped `bin` at most `ONE_WORD_INSIDE_SCORE`, two CJK names a character apart at most
+`CJK_OTHER_SYLLABLE_SCORE`, another legal form takes `FORMS_DIFFER_PENALTY` off.
 """
 
 from __future__ import annotations
