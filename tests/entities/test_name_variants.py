@@ -4,6 +4,10 @@ the ones it keeps apart (an initial against another word, a swapped `bin`, short
 
 from __future__ import annotations
 
+import csv
+import io
+from importlib import resources
+
 import pytest
 
 from balise.entities.name_score import (
@@ -20,7 +24,13 @@ from balise.entities.names import (
     prepare_name,
     word_weight,
 )
-from balise.entities.normalise import form_word, name_tokens, split_legal_forms
+from balise.entities.normalise import (
+    PARTICLES,
+    form_word,
+    name_tokens,
+    normalise_name,
+    split_legal_forms,
+)
 
 
 def _score(left: str, right: str, organisation: bool = False) -> float:
@@ -166,3 +176,16 @@ def test_a_roman_numeral_opening_a_name_is_a_name() -> None:
     assert prepare_name("Apollo Fund XI").numbers == frozenset({"11"})
     assert prepare_name("Henry IV").numbers == frozenset({"4"})
     assert _score("Xi Jinping", "习近平") >= SAME_WORDS_SCORE
+
+
+def test_the_given_name_table_is_clean() -> None:
+    text = resources.files("balise.data").joinpath("given_names.csv").read_text("utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    names = [row["name"] for row in rows]
+    assert len(names) == len(set(names))
+    for row in rows:
+        words = [row["name"], *row["short_forms"].split()]
+        assert all(w == normalise_name(w) and " " not in w for w in words)
+        assert row["short_forms"].split()
+        assert not set(words) & PARTICLES  # `al`, `de` would pair particles as names
+    assert resources.files("balise.data").joinpath("given_names.md").is_file()
