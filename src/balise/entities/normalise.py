@@ -19,6 +19,7 @@ from functools import cache
 from importlib import resources
 
 from anyascii import anyascii
+from rapidfuzz.distance import OSA
 
 TITLES = frozenset(
     [
@@ -146,23 +147,25 @@ def _longest_form() -> int:
     return max(len(words) for words in legal_forms())
 
 
-CJK_RE = re.compile("[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-"""A Chinese, Japanese or Korean character (kana, ideographs, Hangul syllables): `_is_cjk` as a
-pattern, to scan a name once."""
+CJK_RE = re.compile("[\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+"""A Chinese, Japanese or Korean syllable character (ideographs, Hangul syllables): `_is_cjk`
+as a pattern, to scan a name once. Kana are not among them: Japanese writes foreign names in
+katakana sound by sound, a word to a word (`バラク・オバマ` → `baraku obama`), which compare
+as Latin words do."""
 
 
 def _is_cjk(char: str) -> bool:
     code = ord(char)
     return (
-        0x3040 <= code <= 0x30FF  # kana
-        or 0x3400 <= code <= 0x9FFF  # CJK ideographs
+        0x3400 <= code <= 0x9FFF  # CJK ideographs
         or 0xAC00 <= code <= 0xD7AF  # Hangul syllables
         or 0xF900 <= code <= 0xFAFF
     )
 
 
 def to_latin(text: str) -> str:
-    """`text` in Latin letters, each CJK character as its own syllable, NFKC first."""
+    """`text` in Latin letters, each CJK character as its own syllable (kana as words, split at
+    the `・` between them), NFKC first."""
     text = unicodedata.normalize("NFKC", text)
     if CJK_RE.search(text) is not None:
         text = "".join(f" {char} " if _is_cjk(char) else char for char in text)
@@ -183,10 +186,62 @@ def name_tokens(text: str) -> tuple[str, ...]:
     return tuple(word for word in normalise_name(text).split() if word not in TITLES)
 
 
+FORM_TYPO_MIN_LETTERS = 7
+"""Least letters of a legal-form word (`limited`, `corporation`, `aktiengesellschaft`) that is
+still recognised with a typo (`Limted`, `Corporaton`, `Aktiengeselschaft`): one edit, two from
+12 letters, the first letter kept. Shorter forms (`ltd`, `sa`, `ag`, `gmbh`) must be exact: one
+edit makes another form or a name word of them. Balise judgement (issue 16: the benchmark's
+`Siemens Aktiengeselschaft` is `Siemens AG`)."""
+
+
+@cache
+def _form_vocabulary() -> dict[str, tuple[str, ...]]:
+    """The long words of the legal forms (`FORM_TYPO_MIN_LETTERS`), by their first letter."""
+    vocabulary: dict[str, set[str]] = {}
+    for words in legal_forms():
+        for word in words:
+            if len(word) >= FORM_TYPO_MIN_LETTERS:
+                vocabulary.setdefault(word[0], set()).add(word)
+    return {first: tuple(sorted(found)) for first, found in vocabulary.items()}
+
+
+@cache
+def _form_words() -> frozenset[str]:
+    """Every word of the legal forms."""
+    return frozenset(word for words in legal_forms() for word in words)
+
+
+@cache
+def form_word(word: str) -> str:
+    """`word` as the legal-form word it is a typo of (`limted` → `limited`), else itself."""
+    if len(word) < FORM_TYPO_MIN_LETTERS - 1:
+        return word
+    for form in _form_vocabulary().get(word[0], ()):
+        allowed = 2 if len(form) >= 12 else 1
+        if abs(len(form) - len(word)) <= allowed and OSA.distance(word, form) <= allowed:
+            return form
+    return word
+
+
 def _form_at(tokens: tuple[str, ...], start: bool) -> LegalForm | None:
+    """The longest legal form at the start or end of `tokens`, written exactly, else with a
+    typo in a long word (`form_word`)."""
     forms = legal_forms()
-    for size in range(min(_longest_form(), len(tokens) - 1), 0, -1):
+    longest = min(_longest_form(), len(tokens) - 1)
+    for size in range(longest, 0, -1):
         words = tokens[:size] if start else tokens[-size:]
+        if words in forms:
+            return forms[words]
+    edge = tokens[0] if start else tokens[-1]
+    short = len(edge) < FORM_TYPO_MIN_LETTERS - 1
+    if (short or form_word(edge) == edge) and edge not in _form_words():
+        return None  # a form ends where the name does: no form word there, no form
+    end = tokens[:longest] if start else tokens[len(tokens) - longest :]
+    fixed = tuple(map(form_word, end))
+    if fixed == end:
+        return None
+    for size in range(longest, 0, -1):
+        words = fixed[:size] if start else fixed[-size:]
         if words in forms:
             return forms[words]
     return None
