@@ -67,6 +67,7 @@ class Batch(Protocol):
 
 
 B = TypeVar("B", bound=Batch)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -420,7 +421,7 @@ _END = object()
 
 
 @contextmanager
-def _read_ahead(batches: Iterator[B], depth: int = READ_AHEAD) -> Iterator[Iterator[B]]:
+def _read_ahead(batches: Iterator[T], depth: int = READ_AHEAD) -> Iterator[Iterator[T]]:
     """The batches, drawn on a thread `depth` batches ahead of the caller: the reader makes the
     next batch while the store writes this one (DuckDB and the reader's NumPy and Polars work
     release the interpreter lock). Only that thread touches the reader; what the reader raises
@@ -439,14 +440,14 @@ def _read_ahead(batches: Iterator[B], depth: int = READ_AHEAD) -> Iterator[Itera
         except BaseException as err:  # handed to the caller, which raises it
             queued.put((_END, err))
 
-    def taken() -> Iterator[B]:
+    def taken() -> Iterator[T]:
         while True:
             batch, err = queued.get()
             if err is not None:
                 raise err
             if batch is _END:
                 return
-            yield cast(B, batch)
+            yield cast(T, batch)
 
     thread = threading.Thread(target=draw, name="read-ahead", daemon=True)
     thread.start()
