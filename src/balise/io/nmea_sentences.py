@@ -23,7 +23,6 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 
 from balise.io.nmea_bytes import (
@@ -39,6 +38,7 @@ from balise.io.nmea_bytes import (
     payloads,
     ranked,
     xor,
+    xor_where,
 )
 from balise.io.nmea_time import (
     UNREADABLE,
@@ -350,9 +350,11 @@ def _sentences(
     )  # fmt: skip
     has_tag = tag_end >= 0
     tag_star = np.maximum(tag_end - 3, 0)
-    tag_sum, sentence_sum = _checksums(codes, has_tag, starts + 1, tag_star, bang + 1, fill_at + 1)
-    tag_ok = ~has_tag | ((codes[tag_star] == STAR) & (tag_sum == hex_byte(codes, tag_star + 1)))
-    checksum_ok = sentence_sum == hex_byte(codes, fill_at + 2)
+    tag_ok = ~has_tag | (
+        (codes[tag_star] == STAR)
+        & (xor_where(codes, has_tag, starts + 1, tag_star) == hex_byte(codes, tag_star + 1))
+    )
+    checksum_ok = xor(codes, bang + 1, fill_at + 1) == hex_byte(codes, fill_at + 2)
     tag_time = _as_time(own_tag_micros)
     text_time, unreadable = _prefix_and_suffix_times(chunk, rows, bang, tag_end, fill_at)
     unreadable |= own_tag_micros == UNREADABLE
@@ -370,24 +372,6 @@ def _sentences(
             "fragment_key": _fragment_keys(codes, chunk, rows, commas, count > 1),
         }
     )
-
-
-def _checksums(
-    codes: UInt8Array,
-    has_tag: BoolArray,
-    tag_begin: IntArray,
-    tag_end: IntArray,
-    begin: IntArray,
-    end: IntArray,
-) -> tuple[npt.NDArray[np.int16], npt.NDArray[np.int16]]:
-    """The XOR of each line's tag block bytes [`tag_begin`, `tag_end`) (0 where `has_tag` is
-    false) and of its sentence bytes [`begin`, `end`), in one pass over the chunk: the ranges of
-    a line and of successive lines follow each other."""
-    no_tag = ~has_tag
-    tag_begin, tag_end = np.where(no_tag, begin, tag_begin), np.where(no_tag, begin, tag_end)
-    sums = xor(codes, np.stack([tag_begin, begin], axis=1).ravel(),
-               np.stack([tag_end, end], axis=1).ravel()).reshape(-1, 2)  # fmt: skip
-    return np.where(has_tag, sums[:, 0], 0).astype(np.int16), sums[:, 1]
 
 
 def _fragment_keys(
