@@ -15,12 +15,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import queue
 import shutil
 import sys
+import threading
 import zipfile
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from functools import partial
 from itertools import chain
@@ -50,6 +52,8 @@ SNIFF_BYTES = 64 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_FORMAT = "empty"
+READ_AHEAD = 1
+"""Batches read ahead of the one being stored (each holds a batch's frames in memory)."""
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called with (source name, bytes done, bytes total) after each stored batch."""
@@ -63,6 +67,7 @@ class Batch(Protocol):
 
 
 B = TypeVar("B", bound=Batch)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -397,16 +402,63 @@ def _store(
     progress: ProgressCallback | None,
     max_text_bytes: int,
 ) -> None:
-    """Store the batches after the ones `record` says are done."""
-    for index, batch in enumerate(batches):
-        if index < record.batches_done:
-            continue
-        if strict and not batch.quarantine.is_empty():
-            raise _first_bad(batch, item.name)
-        batch.quarantine = cap_texts(batch.quarantine, max_text_bytes)
-        kind.save(store, record.ingest_id, index, batch)
-        if progress is not None:
-            progress(item.name, raw.tell(), item.size)
+    """Store the batches after the ones `record` says are done; the next batch is read while
+    one is stored (`_read_ahead`)."""
+    with _read_ahead(batches) as ahead:
+        for index, batch in enumerate(ahead):
+            if index < record.batches_done:
+                continue
+            if strict and not batch.quarantine.is_empty():
+                raise _first_bad(batch, item.name)
+            batch.quarantine = cap_texts(batch.quarantine, max_text_bytes)
+            kind.save(store, record.ingest_id, index, batch)
+            if progress is not None:
+                progress(item.name, raw.tell(), item.size)
+
+
+_END = object()
+"""What the read-ahead thread queues after the last batch."""
+
+
+@contextmanager
+def _read_ahead(batches: Iterator[T], depth: int = READ_AHEAD) -> Iterator[Iterator[T]]:
+    """The batches, drawn on a thread `depth` batches ahead of the caller: the reader makes the
+    next batch while the store writes this one (DuckDB and the reader's NumPy and Polars work
+    release the interpreter lock). Only that thread touches the reader; what the reader raises
+    is raised in the caller, in the same place. On leaving, the thread is stopped (after the
+    batch it is making) and joined before the reader is closed."""
+    queued: queue.Queue[tuple[object, BaseException | None]] = queue.Queue(depth)
+    stop = threading.Event()
+
+    def draw() -> None:
+        try:
+            for batch in batches:
+                queued.put((batch, None))
+                if stop.is_set():
+                    return
+            queued.put((_END, None))
+        except BaseException as err:  # handed to the caller, which raises it
+            queued.put((_END, err))
+
+    def taken() -> Iterator[T]:
+        while True:
+            batch, err = queued.get()
+            if err is not None:
+                raise err
+            if batch is _END:
+                return
+            yield cast(T, batch)
+
+    thread = threading.Thread(target=draw, name="read-ahead", daemon=True)
+    thread.start()
+    try:
+        yield taken()
+    finally:
+        stop.set()
+        while thread.is_alive():
+            with suppress(queue.Empty):
+                queued.get(timeout=0.05)
+        thread.join()
 
 
 @contextmanager

@@ -200,9 +200,10 @@ def batch_of(
 
 def _assemble(split: SplitChunk, reassembler: Reassembler) -> _Assembled:
     """The part of `batch_of` done in stream order: reassembly of multi-sentence messages."""
-    good = split.sentences.filter(pl.col("problem").is_null())
-    multi = multi_messages(good.filter(pl.col("count") > 1), split.chunk, reassembler)
-    messages = pl.concat([_single_messages(good), multi])
+    good = pl.col("problem").is_null()
+    fragments = split.sentences.filter(good & (pl.col("count") > 1))
+    multi = multi_messages(fragments, split.chunk, reassembler)
+    messages = pl.concat([_single_messages(split.sentences), multi])
     return _Assembled(messages, _orphans(reassembler.take_orphans()))
 
 
@@ -255,14 +256,23 @@ def _quarantine(rejected: list[pl.DataFrame], chunk: Chunk, source: str) -> pl.D
     )
 
 
-def _single_messages(good: pl.DataFrame) -> pl.DataFrame:
-    single = good.filter(pl.col("count") == 1)
-    return single.select(
-        "source_line",
-        pl.lit(None, dtype=pl.String).alias("raw"),
-        "payload",
-        "fill",
-        "timestamp",
+def _single_messages(sentences: pl.DataFrame) -> pl.DataFrame:
+    """The good single-sentence messages, only their columns copied (the payloads are most of
+    a chunk's bytes)."""
+    single = pl.col("problem").is_null() & (pl.col("count") == 1)
+    return (
+        sentences.lazy()
+        .select(
+            "source_line",
+            pl.lit(None, dtype=pl.String).alias("raw"),
+            "payload",
+            "fill",
+            "timestamp",
+            single.alias("single"),
+        )
+        .filter("single")
+        .drop("single")
+        .collect()
     )
 
 
@@ -299,6 +309,8 @@ def _with_time(messages: pl.DataFrame, options: ReadOptions) -> tuple[pl.DataFra
         .alias("detail"),
         "raw",
     )
+    if untimed.is_empty():  # nearly always: no copy of the messages
+        return messages, untimed
     return messages.filter(pl.col("timestamp").is_not_null() & ~implausible), untimed
 
 

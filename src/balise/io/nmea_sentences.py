@@ -67,8 +67,6 @@ _FIELDS = 6
 _MAX_DIGITS = 13
 """Digits of a `c:` time in milliseconds; a longer number is unreadable (`bad_time`)."""
 
-_DIGIT_OFFSETS = np.arange(1, _MAX_DIGITS + 2)
-_POWERS_OF_TEN = 10 ** np.arange(_MAX_DIGITS, dtype=np.int64)
 _PROBLEMS = {0: None, 1: "bad_checksum", 2: "bad_tag_checksum", 3: "bad_fragment", 4: "bad_time"}
 
 
@@ -129,26 +127,33 @@ def _regular_commas(
     """Comma offsets of sentences laid out as nearly all are: `!AIVDM,c,n,[s],[ch],payload,f*hh`
     ending the line. Other lines (a trailing time, a two-digit field) are searched instead."""
     at = np.maximum(bang, 0)
-    seq_comma = np.where(codes[at + 11] == COMMA, at + 11, at + 12)
-    channel_comma = np.where(codes[seq_comma + 1] == COMMA, seq_comma + 1, seq_comma + 2)
+    comma = np.lib.stride_tricks.sliding_window_view(codes, 15)[at] == COMMA
+    seq_at = np.where(comma[:, 11], 11, 12)
+    channel_at = seq_at + np.where(comma[:, 11], ~comma[:, 12], ~comma[:, 13]) + 1
     payload_comma = ends - 5
-    commas = np.stack([at + 6, at + 8, at + 10, seq_comma, channel_comma, payload_comma], axis=1)
+    commas = np.stack(
+        [at + 6, at + 8, at + 10, at + seq_at, at + channel_at, payload_comma], axis=1
+    )
     regular = (
         (bang >= 0)
-        & (codes[commas] == COMMA).all(axis=1)
-        & (payload_comma > channel_comma)
+        & comma[:, 6] & comma[:, 8] & comma[:, 10]
+        & (comma[:, 11] | comma[:, 12])
+        & np.where(comma[:, 11], comma[:, 12] | comma[:, 13], comma[:, 13] | comma[:, 14])
+        & (codes[payload_comma] == COMMA)
+        & (payload_comma > at + channel_at)
         & (codes[np.maximum(ends - 3, 0)] == STAR)
-    )
+    )  # fmt: skip
     return commas, regular
 
 
 def _is_header(codes: UInt8Array, bang: IntArray) -> BoolArray:
     """`!` followed by two upper-case letters, `VD`, then `M` or `O` (any talker)."""
     at = np.maximum(bang, 0)
-    letters = [(codes[at + k] >= ord("A")) & (codes[at + k] <= ord("Z")) for k in (1, 2)]
-    vd = (codes[at + 3] == ord("V")) & (codes[at + 4] == ord("D"))
-    kind = (codes[at + 5] == ord("M")) | (codes[at + 5] == ord("O"))
-    header: BoolArray = (bang >= 0) & letters[0] & letters[1] & vd & kind
+    head = np.lib.stride_tricks.sliding_window_view(codes, 6)[at]
+    letters = (head[:, 1:3] - np.uint8(ord("A")) <= ord("Z") - ord("A")).all(axis=1)
+    kind = (head[:, 5] == ord("M")) | (head[:, 5] == ord("O"))
+    vd = (head[:, 3] == ord("V")) & (head[:, 4] == ord("D"))
+    header: BoolArray = (bang >= 0) & letters & vd & kind
     return header
 
 
@@ -170,17 +175,15 @@ def _tag_times(codes: UInt8Array, starts: IntArray, tag_end: IntArray) -> IntArr
         return micros
     leading = np.concatenate(([True], line[1:] != line[:-1]))
     line, first = line[leading], first[leading]
-    window = codes[first[:, None] + _DIGIT_OFFSETS]
-    is_digit = (window >= ord("0")) & (window <= ord("9"))
+    window = np.lib.stride_tricks.sliding_window_view(codes, _MAX_DIGITS + 1)[first + 1]
+    digits = window - np.uint8(ord("0"))  # a byte below "0" wraps past 9
+    is_digit = digits <= 9
     all_read = is_digit[:, :_MAX_DIGITS].all(axis=1)
     count = np.where(all_read, _MAX_DIGITS, np.argmin(is_digit[:, :_MAX_DIGITS], axis=1))
     too_long = all_read & is_digit[:, _MAX_DIGITS]
     value = np.zeros(line.size, dtype=np.int64)
-    for digits in np.unique(count).tolist():
-        rows = np.flatnonzero(count == digits)
-        if digits:
-            numbers = window[rows, :digits].astype(np.int64) - ord("0")
-            value[rows] = numbers @ _POWERS_OF_TEN[digits - 1 :: -1][:digits]
+    for column in range(int(count.max(initial=0))):
+        value = np.where(count > column, value * 10 + digits[:, column], value)
     micros[line] = np.where((count == 0) | too_long, UNREADABLE, epoch_micros(value))
     return micros
 
