@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Final
@@ -45,7 +45,7 @@ from balise.maritime.zones import detect_zone_entries
 from balise.model.arrays import BoolArray, FloatArray
 from balise.model.event_types import detected_types
 from balise.model.events import as_events, empty_events
-from balise.store.base import EventChanges, RunScope, Store
+from balise.store.base import EventChanges, Store
 
 Geo = Callable[[FloatArray, FloatArray], FloatArray]
 DETECTOR_THREADS = 2
@@ -54,6 +54,12 @@ NumPy, which release Python's interpreter lock, so two use both cores of a small
 COASTAL_TYPES: Final = ("dark_target", "clearance_missing", "clearance_mismatch")
 """Maritime types found from radar contacts and clearance declarations besides AIS, after the AIS
 detectors, by `balise.engine.coastal`."""
+POSITION_COLUMNS: Final = (
+    "mmsi", "timestamp", "lat", "lon", "sog_knots", "cog_deg", "heading_deg", "nav_status",
+    "msg_type",
+)  # fmt: skip
+"""The position columns the detectors read: a run fetches these only from the store (the
+text columns naming each position's source cost more to fetch than all the others)."""
 DETECTED_TYPES = tuple(t for t in detected_types("maritime") if t not in COASTAL_TYPES)
 """The types the AIS detectors find (`run_detectors`)."""
 """The types a run detects (and so revises and retracts): the registry's detected sea types."""
@@ -95,6 +101,20 @@ class DetectReport:
     vessels: int = 0
 
 
+@dataclass(frozen=True)
+class Earlier:
+    """What a run on a time window of some vessels needs of their data before it (the
+    destination detector follows a vessel from port to port since it was first seen): their
+    `visits` (stored `port_visit` events) ending before their window's start (`since`, per
+    vessel), and when each was `first_seen`. Port visits the run finds ending before `since`
+    are left out for those vessels: they are cut by the window's start, the stored ones are
+    whole."""
+
+    since: dict[int, datetime]
+    visits: pl.DataFrame
+    first_seen: dict[int, datetime]
+
+
 def run_detectors(
     positions: pl.DataFrame,
     identities: pl.DataFrame,
@@ -113,13 +133,31 @@ def run_detectors(
     # one contiguous frame: every detector reads it, and a frame of a thousand chunks (stored
     # batches, tied rows put in order) costs each of them more than this copy does
     tracks = segment(positions, params.segment).rechunk()
+    others = None if window is None else segment(window, params.segment).filter(~pl.col("noise"))
+    return run_on_tracks(tracks, identities, preset, geo, params, others=others)
+
+
+def run_on_tracks(
+    tracks: pl.DataFrame,
+    identities: pl.DataFrame,
+    preset: str,
+    geo: Geography,
+    params: DetectorParams,
+    *,
+    others: pl.DataFrame | None = None,
+    earlier: Earlier | None = None,
+) -> pl.DataFrame:
+    """`run_detectors` on segmented `tracks` (and `others`, the segmented positions of every
+    vessel two-vessel events are searched in, without noise: the clean `tracks` when None);
+    `earlier` when `tracks` hold only a time window of some vessels."""
     clean = clean_tracks(tracks)
-    others = clean if window is None else segment(window, params.segment).filter(~pl.col("noise"))
+    others = clean if others is None else others
     types = identities.select("mmsi", "ship_type")
     lanes = partial(lane_density, others, params.coastal_drop, vessel_types=types)
     with ThreadPoolExecutor(DETECTOR_THREADS, thread_name_prefix="detect") as pool:
         encounters = pool.submit(_encounters, others, geo, preset, params)
-        frames = vessel_detectors(pool, tracks, clean, identities, geo, params, lanes)
+        frames = vessel_detectors(pool, tracks, clean, identities, geo, params, lanes,
+                                  earlier=earlier)  # fmt: skip
         frames.insert(2, encounters.result())
     return pl.concat([as_events(f) for f in frames])
 
@@ -138,6 +176,7 @@ def vessel_detectors(
     params: DetectorParams,
     lanes: Callable[[], PositionFlags] | None,
     identity_changes: bool = True,
+    earlier: Earlier | None = None,
 ) -> list[pl.DataFrame]:
     """The events of the detectors that look at one vessel at a time (every one but the
     encounters), on `pool`: run on any set of whole vessels (their segmented `tracks`, the
@@ -145,12 +184,12 @@ def vessel_detectors(
     coastal drops' shipping `lanes` are measured on every vessel (given, not computed here);
     without them the coastal drops are left to the caller. An IMO number that moves to another
     MMSI is an identity change of two vessels: without `identity_changes` those are left to the
-    caller too (on every vessel's identities)."""
+    caller too (on every vessel's identities). `earlier`: see `run_on_tracks`."""
     identity = params.identity
     # two hulls on one MMSI jump and swap identities all the time: the shared_mmsi event
     # says it once, the jumps and identity changes it explains are not repeated
     spoofing = pool.submit(detect_spoofing, tracks, identity)
-    calls = pool.submit(_port_calls, clean, identities, geo, params)
+    calls = pool.submit(_port_calls, clean, identities, geo, params, earlier)
     loitering = pool.submit(_loitering, clean, geo, params)
     coastal = (
         pool.submit(coastal_drops, clean, lanes, identities, geo, params.coastal_drop)
@@ -200,15 +239,28 @@ def _encounters(
 
 
 def _port_calls(
-    clean: pl.DataFrame, identities: pl.DataFrame, geo: Geography, params: DetectorParams
+    clean: pl.DataFrame,
+    identities: pl.DataFrame,
+    geo: Geography,
+    params: DetectorParams,
+    earlier: Earlier | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Port visits, and the destination mismatches read from them."""
+    """Port visits, and the destination mismatches read from them (and from the visits before
+    the window, with `earlier`)."""
     if geo.anchorages is None:
         return empty_events(), empty_events()
     visits = detect_port_visits(clean, geo.anchorages, params.port_visit, locode=geo.locode)
+    voyages, first_seen = visits, None
+    if earlier is not None:
+        start = pl.col("mmsi").replace_strict(earlier.since, default=None,
+                                              return_dtype=pl.Datetime("us", "UTC"))  # fmt: skip
+        cut = (pl.col("end") < start).fill_null(False)
+        voyages = pl.concat([as_events(earlier.visits), as_events(visits.filter(~cut))])
+        first_seen = earlier.first_seen
     mismatches = detect_destination_mismatches(
-        identities, visits, clean, geo.high_risk_ports, params.destination
-    )
+        identities, voyages, clean, geo.high_risk_ports, params.destination,
+        first_seen=first_seen,
+    )  # fmt: skip
     return visits, mismatches
 
 
@@ -279,16 +331,6 @@ def default_geography(
     )
 
 
-INCREMENTAL_PAD = timedelta(hours=24)
-"""An incremental run reads every vessel's positions this long around the new data, so that
-two-vessel events (encounters) near the new data are found whole."""
-CORE_PAD = timedelta(hours=12)
-"""Two-vessel events are re-decided (kept, revised or retracted) where they overlap the new data
-widened by this much; those farther out are left as stored."""
-WINDOW_TYPES = ("encounter",)
-"""Types found on the positions of a time window of every vessel, not on whole vessel histories."""
-
-
 def fingerprint(preset: str, params: DetectorParams | None = None) -> str:
     """What the stored events depend on besides the data (version, preset, thresholds): a run
     with another fingerprint re-detects everything."""
@@ -306,52 +348,29 @@ def detect(
 ) -> DetectReport:
     """Run every detector and save the events: on everything stored the first time (or with
     `full`, or when the settings changed), afterwards only on the vessels the stored data
-    changed for since the last run (late and out-of-order data included)."""
+    changed for since the last run (late and out-of-order data included), on a time window
+    around their new data (`balise.engine.incremental`)."""
     started = time.perf_counter()
     seq, stamp = store.last_change(), fingerprint(preset, params)
     last = store.last_detect_run()
     if full or last is None or last[1] != stamp:
-        positions = store.positions_of(None)
+        positions = store.positions_of(None, columns=POSITION_COLUMNS)
         identities = store.identity_history_all()
         events = run_detectors(positions, identities, preset, geo, params=params)
         changes = store.save_events(events, list(DETECTED_TYPES))
-        mode, vessels = "full", positions["mmsi"].n_unique()
+        mode, vessels, read = "full", positions["mmsi"].n_unique(), positions.height
     else:
         changed = store.changes_since(last[0])
         if changed.is_empty():
             store.record_detect_run(seq, stamp, "up to date", 0)
             return DetectReport(0, time.perf_counter() - started, EventChanges(0, 0, 0, 0), {},
                                 "up to date", 0)  # fmt: skip
-        positions, events, scope = _incremental(store, changed, preset, geo, params)
+        from balise.engine.incremental import incremental_run  # it runs `run_on_tracks`
+
+        read, events, scope = incremental_run(store, changed, preset, geo, params)
         changes = store.save_events(events, list(DETECTED_TYPES), scope)
         mode, vessels = "incremental", len(scope.mmsis)
-    store.record_detect_run(seq, stamp, mode, positions.height)
+    store.record_detect_run(seq, stamp, mode, read)
     counts = dict(events.group_by("type").len().sort("type").iter_rows())
     elapsed = time.perf_counter() - started
-    return DetectReport(positions.height, elapsed, changes, counts, mode, vessels)
-
-
-def _incremental(
-    store: Store,
-    changed: pl.DataFrame,
-    preset: str,
-    geo: Geography,
-    params: DetectorParams | None,
-) -> tuple[pl.DataFrame, pl.DataFrame, RunScope]:
-    """The events of the vessels in `changed` (whole histories) and the two-vessel events
-    near the changed time span (every vessel's positions around it)."""
-    mmsis = changed["mmsi"].to_list()
-    first, last = changed["first"].min(), changed["last"].max()
-    assert isinstance(first, datetime)
-    assert isinstance(last, datetime)
-    own = store.positions_of(mmsis)
-    window = store.positions_of(None, first - INCREMENTAL_PAD, last + INCREMENTAL_PAD)
-    since, until = first - CORE_PAD, last + CORE_PAD
-    identities = store.identity_history_all(mmsis)
-    events = run_detectors(own, identities, preset, geo, window=window, params=params)
-    involved = pl.col("mmsi").is_in(mmsis) | pl.col("other_mmsi").is_in(mmsis)
-    near = (pl.col("end") >= since) & (pl.col("start") <= until)
-    in_window = pl.col("type").is_in(WINDOW_TYPES)
-    events = events.filter(involved & (~in_window | near))
-    scope = RunScope(tuple(mmsis), WINDOW_TYPES, since, until)
-    return own, events, scope
+    return DetectReport(read, elapsed, changes, counts, mode, vessels)

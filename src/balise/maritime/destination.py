@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -386,6 +386,7 @@ def detect_destination_mismatches(
     high_risk: Collection[str] = (),
     params: DestinationParams | None = None,
     gazetteer: Gazetteer | None = None,
+    first_seen: Mapping[int, datetime] | None = None,
 ) -> pl.DataFrame:
     """`destination_mismatch` events (`EVENT_SCHEMA`) of identity records and port visits.
 
@@ -393,18 +394,21 @@ def detect_destination_mismatches(
     `port_visit` events of the same data (`detect_port_visits`, evidence with `locode`, `port`);
     `positions` (`mmsi`, `timestamp`, `lat`, `lon`) place the changes at sea; `high_risk` the
     UN/LOCODEs of high-risk ports (`load_high_risk_ports()["locode"]`). `gazetteer` defaults to
-    the packaged one.
+    the packaged one. `first_seen` gives each vessel's first position time when `positions`
+    hold only part of its history (an incremental run on a time window).
     """
     params = params or DestinationParams()
     matcher = _Matcher(gazetteer or Gazetteer.packaged(), params, high_risk)
     declared = _declarations(identities, matcher.gazetteer)
     by_vessel = _visits(visits)
-    first_seen = dict(positions.group_by("mmsi").agg(pl.col("timestamp").min()).iter_rows())
+    seen = dict(positions.group_by("mmsi").agg(pl.col("timestamp").min()).iter_rows())
+    if first_seen is not None:
+        seen |= first_seen
     calls: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     for mmsi, history in declared.items():
         stays = by_vessel.get(mmsi, [])
-        calls += _call_events(mmsi, stays, history, matcher, first_seen.get(mmsi))
+        calls += _call_events(mmsi, stays, history, matcher, seen.get(mmsi))
         changes += _change_events(mmsi, stays, history, matcher)
     if changes:
         keys = pl.DataFrame(

@@ -99,6 +99,13 @@ class RunScope:
     until: datetime | None = None
     containers: tuple[str, ...] = ()
     """Containers (ISO 6346 numbers) whose events, as subject, the run re-detected too."""
+    ended_after: tuple[tuple[int, datetime], ...] = ()
+    """Per vessel (MMSI, time): its events that ended before the time were not re-detected (a
+    run on a time window around the new data) and are left as stored, except those of
+    `window_types` (scoped by `since`) and `timeless_types`."""
+    timeless_types: tuple[str, ...] = ()
+    """Types re-detected on the vessels' whole history (identity changes, from every identity
+    report) whatever `ended_after`."""
 
 
 @dataclass(frozen=True)
@@ -241,10 +248,20 @@ class PositionStore(Protocol):
         ...
 
     def positions_of(
-        self, mmsis: list[int] | None, since: datetime | None = None, until: datetime | None = None
+        self,
+        mmsis: list[int] | None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        columns: Sequence[str] | None = None,
     ) -> pl.DataFrame:
         """Positions of the vessels `mmsis` (all when None) within [`since`, `until`), in one
-        frame ordered by vessel then time."""
+        frame ordered by vessel then time; only `columns` (of `POSITION_SCHEMA`) when given."""
+        ...
+
+    def position_bounds(self, changed: pl.DataFrame) -> pl.DataFrame:
+        """For each vessel of `changed` (`mmsi`, `first`: the change log's), when its stored
+        positions begin (`first_seen`) and end (`last_seen`), and its last position before
+        `first` (`previous`, null when none)."""
         ...
 
     def recent_positions(self, hours: float, active_hours: float) -> pl.DataFrame:

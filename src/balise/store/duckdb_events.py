@@ -100,6 +100,13 @@ def _scope_sql(scope: RunScope | None) -> tuple[str, list[Any]]:
     if scope.window_types:
         window = 'e.type NOT IN (SELECT unnest(?)) OR (e."end" >= ? AND e.start <= ?)'
         params += [list(scope.window_types), scope.since, scope.until]
+    if scope.ended_after:
+        vessels, times = zip(*scope.ended_after, strict=True)
+        since = "coalesce(list_extract(?, list_position(?, e.mmsi)), " \
+            "list_extract(?, list_position(?, e.other_mmsi)))"  # fmt: skip
+        window = f'({window}) AND (e.type IN (SELECT unnest(?)) OR e."end" >= {since})'
+        kept = [*scope.window_types, *scope.timeless_types]
+        params += [kept, list(times), list(vessels), list(times), list(vessels)]
     subject = (
         "(e.mmsi IN (SELECT unnest(?)) OR e.other_mmsi IN (SELECT unnest(?)) "
         "OR (e.subject.kind = 'container' AND e.subject.id IN (SELECT unnest(?))))"

@@ -3,13 +3,13 @@ summaries."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 import polars as pl
 
-from balise.model.schema import IDENTITY_FIELDS
+from balise.model.schema import IDENTITY_FIELDS, POSITION_SCHEMA
 from balise.store.duckdb_connection import Connected
 
 
@@ -21,15 +21,20 @@ class DuckDBPositions(Connected):
         mmsis: list[int] | None,
         since: datetime | None = None,
         until: datetime | None = None,
+        columns: Sequence[str] | None = None,
     ) -> pl.DataFrame:
         """Every stored position (of the vessels `mmsis` only when given), optionally within
-        [`since`, `until`), ordered by vessel and time, in one frame."""
+        [`since`, `until`), ordered by vessel and time, in one frame; only `columns` when given
+        (a string column costs more to fetch than all the numbers of a row)."""
         clauses, params = _position_filters(None, since, until)
         if mmsis is not None:
             clauses = f"{clauses} AND" if clauses else "WHERE"
             clauses += " mmsi IN (SELECT unnest(?))"
             params.append(mmsis)
-        return self._frame(f"SELECT * FROM positions {clauses} ORDER BY mmsi, timestamp", params)
+        chosen = "*" if columns is None else ", ".join(f'"{c}"' for c in _known(columns))
+        return self._frame(
+            f"SELECT {chosen} FROM positions {clauses} ORDER BY mmsi, timestamp", params
+        )
 
     def positions(
         self,
@@ -80,6 +85,20 @@ class DuckDBPositions(Connected):
             [mmsis] if mmsis is not None else None,
         )
 
+    def position_bounds(self, changed: pl.DataFrame) -> pl.DataFrame:
+        """Per vessel of `changed` (`mmsi`, `first`): `first_seen`, `last_seen` and `previous`,
+        its last position time before `first`."""
+        self._con.register("changed_vessels", changed.select("mmsi", "first").to_arrow())
+        try:
+            return self._frame(
+                "SELECT c.mmsi, min(p.timestamp) AS first_seen, max(p.timestamp) AS last_seen, "
+                "max(p.timestamp) FILTER (WHERE p.timestamp < c.first) AS previous "
+                "FROM positions p JOIN changed_vessels c USING (mmsi) GROUP BY c.mmsi "
+                "ORDER BY c.mmsi"
+            )
+        finally:
+            self._con.unregister("changed_vessels")
+
     def recent_positions(self, hours: float, active_hours: float) -> pl.DataFrame:
         """Each vessel's positions of the last `hours` before its own last position, for the
         vessels heard within `active_hours` of the newest stored position."""
@@ -127,6 +146,14 @@ class DuckDBPositions(Connected):
         return bool(self._rows(
             "SELECT EXISTS (SELECT 1 FROM positions WHERE mmsi = ?) "
             "OR EXISTS (SELECT 1 FROM identities WHERE mmsi = ?)", mmsi, mmsi)[0][0])  # fmt: skip
+
+
+def _known(columns: Sequence[str]) -> list[str]:
+    """`columns`, checked against the position record's (they are written into SQL)."""
+    unknown = [c for c in columns if c not in POSITION_SCHEMA]
+    if unknown:
+        raise ValueError(f"not position columns: {unknown}")
+    return list(columns)
 
 
 def _position_filters(

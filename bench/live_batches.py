@@ -1,0 +1,72 @@
+"""What one live batch's detection costs after a long history: a world's first `--warm` NMEA lines
+stored and detected (a full run), then `--batches` batches of `--batch` lines stored one after
+the other, each followed by the live path's detection and alert refresh
+(`balise.engine.live_detect.LiveDetection`, the workspace's default settings and geography).
+Prints, per batch, the positions the run read and its seconds, and the CPU time per batch (this
+process's, so a loaded machine changes it less than wall time).
+
+    python -m balise sim atlantic --out /tmp/w3 --seed 5 --vessels 60 --days 3
+    python bench/live_batches.py --world /tmp/w3 --workspace /tmp/ws3 --warm 450000
+
+Compare two versions of the code by running it twice with `PYTHONPATH` set to each `src`. A
+benchmark, not a test; the distance-to-shore grid is built in the workspace's cache on the first
+run (about a minute).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import time
+from pathlib import Path
+
+from balise.engine.live_detect import LiveDetection
+from balise.io.nmea import read_nmea
+from balise.model.batch import ReadOptions
+from balise.store.base import IngestRecord, Store
+from balise.workspace import Workspace
+
+
+def _put(store: Store, lines: list[bytes], tag: str) -> None:
+    store.start_ingest(IngestRecord(tag, tag, "nmea", "running", 0, 0))
+    for i, batch in enumerate(read_nmea(io.BytesIO(b"".join(lines)), tag, ReadOptions())):
+        store.store_batch(tag, i, batch)
+    store.finish_ingest(tag)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--world", type=Path, required=True)
+    parser.add_argument("--workspace", type=Path, required=True, help="a new folder")
+    parser.add_argument("--warm", type=int, default=450_000)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--batches", type=int, default=6)
+    args = parser.parse_args()
+    lines = (args.world / "ais.nmea").read_bytes().splitlines(keepends=True)
+    workspace = Workspace(args.workspace)
+    store = workspace.open_store(create=True)
+    live = LiveDetection.of(workspace, workspace.settings())
+    _put(store, lines[: args.warm], "warm")
+    started = time.perf_counter()
+    live(store)
+    print(f"full run on {args.warm:,} lines: {time.perf_counter() - started:.1f} s")
+    cpu = wall = 0.0
+    for k in range(args.batches):
+        lo = args.warm + k * args.batch
+        _put(store, lines[lo : lo + args.batch], f"batch-{k}")
+        cpu_0, wall_0 = time.process_time(), time.perf_counter()
+        done = live(store)
+        cpu += time.process_time() - cpu_0
+        wall += time.perf_counter() - wall_0
+        seconds = time.perf_counter() - wall_0
+        print(f"batch {k}: {done.detection.positions:,} positions read, "
+              f"{done.detection.vessels} vessels, {seconds:.2f} s")  # fmt: skip
+    store.close()
+    per = 1000 / args.batches
+    print(f"per batch: CPU {cpu * per:.0f} ms, wall {wall * per:.0f} ms; "
+          f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

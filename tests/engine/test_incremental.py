@@ -1,0 +1,124 @@
+"""Incremental runs on a time window around the new data: a synthetic world fed in batches, as a
+live listener stores it, detected after each batch, ends with the events of one full run, id
+for id, field for field, although every run after the first day reads only part of the history
+(gaps and encounters spanning the batch boundaries included)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import numpy as np
+import polars as pl
+import pytest
+
+from balise.cli.main import run
+from balise.engine.detect import Geography, detect, run_detectors
+from balise.engine.incremental import context_hours, lookbacks
+from balise.geo.gazetteer import load_high_risk_ports, nearest_locode
+from balise.geo.ports import AnchorageIndex, load_ports
+from balise.geo.zones import load_zones
+from balise.io.nmea import read_nmea
+from balise.maritime.params import DetectorParams
+from balise.model.arrays import FloatArray
+from balise.model.batch import ReadOptions
+from balise.store.base import IngestRecord
+from balise.store.duckdb import DuckDBStore
+
+Fed = tuple[DuckDBStore, list[datetime], list[int]]
+BATCHES = 16
+"""The world's three days in batches of about four and a half hours."""
+
+
+def _shore_nm(lat: FloatArray, lon: FloatArray) -> FloatArray:
+    """A made-up distance to shore (the real grid takes a minute to build): far out west of
+    20° W, near the coast east of it."""
+    return np.where(np.asarray(lon) < -20.0, 60.0, 5.0)
+
+
+def _geography() -> Geography:
+    ports = load_ports().select("lat", "lon", "label", "sublabel", "iso3")
+    return Geography(
+        shore_nm=_shore_nm,
+        anchorage_km=AnchorageIndex(ports).distance_km,
+        zones=tuple(load_zones().zones),
+        anchorages=ports,
+        locode=nearest_locode,
+        high_risk_ports=tuple(load_high_risk_ports()["locode"].to_list()),
+    )
+
+
+@pytest.fixture(scope="module")
+def fed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fed]:
+    """A store fed the world's AIS in time-ordered batches, detected after each one; the time
+    each batch began and the positions each run read."""
+    folder = tmp_path_factory.mktemp("incremental")
+    world = folder / "world"
+    args = ["--seed", "5", "--vessels", "20", "--days", "3"]
+    assert run(["sim", "atlantic", "--out", str(world), *args]) == 0
+    lines = (world / "ais.nmea").read_bytes().splitlines(keepends=True)
+    store, geo = DuckDBStore(folder / "balise.duckdb"), _geography()
+    starts: list[datetime] = []
+    reads: list[int] = []
+    size = len(lines) // BATCHES + 1
+    for k in range(BATCHES):
+        tag = f"batch-{k}"
+        store.start_ingest(IngestRecord(tag, tag, "nmea", "running", 0, 0))
+        chunk = io.BytesIO(b"".join(lines[k * size : (k + 1) * size]))
+        for i, batch in enumerate(read_nmea(chunk, tag, ReadOptions())):
+            start = batch.positions["timestamp"].min()
+            if i == 0 and isinstance(start, datetime):
+                starts.append(start)
+            store.store_batch(tag, i, batch)
+        store.finish_ingest(tag)
+        report = detect(store, "gfw", geo)
+        assert report.mode == ("full" if k == 0 else "incremental")
+        reads.append(report.positions)
+    yield store, starts, reads
+    store.close()
+
+
+def _rows(events: pl.DataFrame) -> dict[str, tuple[object, ...]]:
+    return {row[0]: row[1:] for row in events.drop("status").rows()}
+
+
+def test_batches_detected_as_they_arrive_end_as_one_full_run(
+    fed: Fed,
+) -> None:
+    store, starts, _ = fed
+    full = run_detectors(
+        store.positions_of(None), store.identity_history_all(), "gfw", _geography()
+    )
+    stored = store.events()
+    assert _rows(stored) == _rows(full)
+    kinds = set(full["type"].to_list())
+    assert {"ais_gap", "encounter", "loitering", "port_visit"} <= kinds
+
+    def spanning(kind: str) -> int:
+        events = full.filter(pl.col("type") == kind)
+        return sum(
+            events.filter((pl.col("start") < at) & (pl.col("end") > at)).height for at in starts
+        )
+
+    assert spanning("ais_gap")
+    assert spanning("encounter")
+
+
+def test_later_runs_read_a_window_not_the_whole_history(
+    fed: Fed,
+) -> None:
+    """The last run reads about a day and a half of the three (the look-back and context of
+    the default thresholds), not everything stored."""
+    store, _, reads = fed
+    assert 0 < reads[-1] < store.positions_of(None).height * 0.7
+
+
+def test_lookback_follows_the_thresholds() -> None:
+    params = DetectorParams()
+    default = max(lookbacks(params, "gfw").values())
+    assert default == params.coastal_drop.max_hours
+    assert max(context_hours(params).values()) == params.gap.dense_before_hours
+    longer = DetectorParams(loitering=type(params.loitering)(min_hours=30.0))
+    assert max(lookbacks(longer, "gfw").values()) == 31.0
+    assert timedelta(hours=default) < timedelta(days=1)
