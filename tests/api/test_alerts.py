@@ -201,3 +201,18 @@ def test_concurrent_first_reads_open_each_alert_once(root: Path) -> None:
         assert statuses == [200] * 16
         history = [client.get(f"/api/v1/alerts/{e['id']}").json()["history"] for e in EVENTS[2:]]
     assert [[h["action"] for h in entries] for entries in history] == [["opened"]] * 3
+
+
+def test_a_suspension_ends_on_time_though_nothing_was_written(root: Path) -> None:
+    alert = EVENTS[0]["id"]
+    with client_for(root) as client:
+        client.get("/api/v1/alerts")
+        until = datetime.now(UTC) + timedelta(seconds=2)
+        done = client.post(f"/api/v1/alerts/{alert}/suspend", json={"until": until.isoformat()})
+        assert done.status_code == 200, done.text
+        state = {i["id"]: i["state"] for i in client.get("/api/v1/alerts").json()["items"]}
+        assert state[alert] == "suspended"  # the inbox now waits for `until` to look again
+        while datetime.now(UTC) <= until:
+            client.get("/api/v1/alerts/counts")
+        state = {i["id"]: i["state"] for i in client.get("/api/v1/alerts").json()["items"]}
+    assert state[alert] == "open"

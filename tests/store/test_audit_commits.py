@@ -107,3 +107,22 @@ def test_each_append_gets_the_seq_of_its_last_entry(batch: list[int]) -> None:
         thread.join()
     assert written == [sum(batch)]  # one transaction for all
     assert sorted(results.values()) == sorted(100 - sum(order[k + 1 :]) for k in range(len(order)))
+
+
+def test_a_long_batch_is_inserted_in_chunks_and_read_by_page(tmp_path: Path) -> None:
+    store = DuckDBStore(tmp_path / "balise.duckdb")
+    try:
+        last = store.append_audit([entry(f"u{i}", i % 3) for i in range(150)])  # > one insert
+        assert last == 150
+        assert store.verify_audit().ok
+        newest = store.audit(AuditQuery(), 10)
+        assert newest["seq"].to_list() == list(range(150, 140, -1))
+        assert store.audit_seqs(AuditQuery(), 10) == newest["seq"].to_list()
+        after = AuditQuery(after_seq=141, user="u7")
+        assert store.audit_seqs(after, 5) == store.audit(after, 5)["seq"].to_list() == [8]
+        some = store.audit_entries([3, 90, 149])
+        assert some["seq"].to_list() == [3, 90, 149]
+        assert some["records"].to_list() == [["r0", "r1"], ["r0", "r1"], ["r0"]]
+        assert store.audit_entries([]).is_empty()
+    finally:
+        store.close()

@@ -16,7 +16,7 @@ import secrets
 import threading
 import unicodedata
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Final
 
 import polars as pl
 from fastapi import Depends, Request
@@ -49,6 +49,26 @@ def build_fleet(store: Store) -> pl.DataFrame:
     return with_flag(fleet).sort("mmsi")
 
 
+SEARCH_COLUMNS: Final = ("mmsi_text", "imos_key", "call_signs_key", "names_key", "current_key")
+"""The vessel search's columns: the MMSI as text, the `|`-separated identifiers and former
+names framed by `|` (so that `|NAME|` matches one whole value), the current name ('' if none)."""
+
+
+def with_search_columns(fleet: pl.DataFrame) -> pl.DataFrame:
+    """`fleet` with `SEARCH_COLUMNS`."""
+
+    def framed(column: str) -> pl.Expr:
+        return pl.concat_str(pl.lit("|"), pl.col(column).fill_null(""), pl.lit("|"))
+
+    return fleet.with_columns(
+        pl.col("mmsi").cast(pl.String).alias("mmsi_text"),
+        framed("imos").alias("imos_key"),
+        framed("call_signs").alias("call_signs_key"),
+        framed("names").alias("names_key"),
+        pl.col("name_key").fill_null("").alias("current_key"),
+    )
+
+
 class FleetCache:
     """The snapshot of the current data version, and response bodies made from it
     (thread-safe: requests run in a pool)."""
@@ -58,6 +78,7 @@ class FleetCache:
         self._version: int | None = None
         self._snapshot: pl.DataFrame | None = None
         self._bodies: dict[str, bytes] = {}
+        self._frames: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = {}
         # generations restart at each process start: entity tags must not repeat across runs
         self._instance = secrets.token_hex(8)
 
@@ -67,8 +88,21 @@ class FleetCache:
         with self._lock:
             if self._snapshot is None or version != self._version:
                 self._snapshot, self._version = build_fleet(store), version
-                self._bodies = {}
+                self._bodies, self._frames = {}, {}
             return self._snapshot
+
+    def searchable(self, store: Store) -> pl.DataFrame:
+        """The snapshot with the search's columns (`SEARCH_COLUMNS`), made once per data
+        version: what every search compares is then read, not computed again."""
+        snapshot = self.get(store)
+        with self._lock:
+            kept = self._frames.get("search")
+            if kept is not None and kept[0] is snapshot:
+                return kept[1]
+        made = with_search_columns(snapshot)
+        with self._lock:
+            self._frames["search"] = (snapshot, made)
+        return made
 
     def tag(self, version: int, key: str) -> str:
         """The entity tag of body `key` at data version `version`."""

@@ -215,6 +215,16 @@ class AuditStore(Protocol):
         `query`."""
         ...
 
+    def audit_seqs(self, query: AuditQuery, limit: int) -> list[int]:
+        """The sequence numbers of the entries `audit(query, limit)` gives, in its order: the
+        page's keys alone, without their columns."""
+        ...
+
+    def audit_entries(self, seqs: Sequence[int]) -> pl.DataFrame:
+        """The entries of the sequence numbers `seqs`, oldest first, with the columns of
+        `audit`."""
+        ...
+
     def verify_audit(self) -> ChainCheck:
         """Recompute the chain from the first entry; where and why it breaks."""
         ...

@@ -387,6 +387,11 @@ class AlertRepository(Protocol):
         dated at the suspension's end); how many. Raises `WriteConflict` on a race."""
         ...
 
+    def next_suspension_end(self) -> datetime | None:
+        """When the first suspension of a suspended alert ends (None: no alert is suspended):
+        until then, `expire_suspensions` has nothing to do unless the alerts are written."""
+        ...
+
     def transition_alert(
         self,
         alert_id: str,

@@ -69,6 +69,12 @@ _AUDIT_COLUMNS: Final = (
     "detail, prev_hash, hash"
 )
 
+_AUDIT_ROW: Final = f"({', '.join('?' * 14)})"
+_AUDIT_ROWS_PER_INSERT: Final = 64
+"""Audit rows inserted by one statement: one multi-row `INSERT` costs about what one row of
+`executemany` does (which runs the statement once per row), so a batch of appends waiting
+for the lock is written in one go."""
+
 
 def _account(row: tuple[Any, ...]) -> Account:
     values = dict(zip(_ACCOUNT_COLUMNS, row, strict=True))
@@ -323,7 +329,12 @@ class DuckDBAccounts(Connected):
                     ]
                 )
                 prev = digest
-            con.executemany(f"INSERT INTO audit_log VALUES ({', '.join('?' * 14)})", rows)
+            for start in range(0, len(rows), _AUDIT_ROWS_PER_INSERT):
+                chunk = rows[start : start + _AUDIT_ROWS_PER_INSERT]
+                con.execute(
+                    f"INSERT INTO audit_log VALUES {', '.join([_AUDIT_ROW] * len(chunk))}",
+                    [value for row in chunk for value in row],
+                )
             con.commit()
         except Exception:
             rollback(con)
@@ -334,19 +345,30 @@ class DuckDBAccounts(Connected):
         clauses, params = _audit_where(query)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         order = "ASC" if query.oldest_first else "DESC"
-        if limit is None:
-            return self._frame(
-                f"SELECT {_AUDIT_COLUMNS} FROM audit_log {where} ORDER BY seq {order}", params
-            )
-        # the page's seqs first (one narrow column), then only its rows whole: sorting every
-        # entry with its records to keep a page cost a read of the whole log
-        edge, side = ("max", "<=") if query.oldest_first else ("min", ">=")
-        page = f"SELECT seq FROM audit_log {where} ORDER BY seq {order} LIMIT {int(limit)}"
-        within = f"seq {side} (SELECT {edge}(seq) FROM ({page}))"
+        # a page is a keyset read on the primary key (`seq < cursor ORDER BY seq DESC LIMIT n`):
+        # DuckDB's top-n reads the page's rows whole and only those, however long the log
+        page = "" if limit is None else f" LIMIT {int(limit)}"
         return self._frame(
-            f"SELECT {_AUDIT_COLUMNS} FROM audit_log WHERE {' AND '.join([*clauses, within])} "
-            f"ORDER BY seq {order} LIMIT {int(limit)}",
-            [*params, *params],
+            f"SELECT {_AUDIT_COLUMNS} FROM audit_log {where} ORDER BY seq {order}{page}", params
+        )
+
+    def audit_seqs(self, query: AuditQuery, limit: int) -> list[int]:
+        clauses, params = _audit_where(query)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        order = "ASC" if query.oldest_first else "DESC"
+        rows = self._rows(
+            f"SELECT seq FROM audit_log {where} ORDER BY seq {order} LIMIT {int(limit)}", *params
+        )
+        return [int(row[0]) for row in rows]
+
+    def audit_entries(self, seqs: Sequence[int]) -> pl.DataFrame:
+        if not seqs:
+            return self._frame(f"SELECT {_AUDIT_COLUMNS} FROM audit_log LIMIT 0")
+        # the range first: the row groups outside it are skipped by their zone maps
+        return self._frame(
+            f"SELECT {_AUDIT_COLUMNS} FROM audit_log WHERE seq BETWEEN ? AND ? "
+            "AND list_contains(?, seq) ORDER BY seq",
+            [min(seqs), max(seqs), list(seqs)],
         )
 
     def verify_audit(self) -> ChainCheck:

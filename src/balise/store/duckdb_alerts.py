@@ -158,6 +158,11 @@ class DuckDBAlerts(DuckDBDerived):
             self._changed()
         return count
 
+    def next_suspension_end(self) -> datetime | None:
+        rows = self._rows("SELECT min(suspended_until) FROM alerts WHERE state = 'suspended'")
+        end: datetime | None = rows[0][0] if rows else None
+        return end
+
     def transition_alert(
         self,
         alert_id: str,

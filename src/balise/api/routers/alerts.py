@@ -204,10 +204,16 @@ def inbox(store: StoreDep, rules: AlertRules, request: Request | None = None) ->
     alerts = AlertStore(store)
     state = request.app.state if request is not None else None
     version = store.generation  # read before: a write during the refresh is seen next time
-    unchanged = state is not None and getattr(state, "alerts_checked_at", None) == version
+    checked = getattr(state, "alerts_checked", None) if state is not None else None
+    unchanged = checked is not None and checked[0] == version
+    if unchanged and checked is not None and datetime.now(UTC) < checked[1]:
+        return alerts  # no write since, and no suspension has ended: nothing to refresh
     alerts.refresh(rules=rules, sources_unchanged=unchanged)
     if state is not None:
-        state.alerts_checked_at = version
+        state.alerts_checked = (
+            version,
+            store.next_suspension_end() or datetime.max.replace(tzinfo=UTC),
+        )
     return alerts
 
 

@@ -4,11 +4,14 @@ changes or deletes an entry."""
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
 from datetime import datetime
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Final, Literal, get_args
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
 from balise.api.auth import record_read, requires
 from balise.api.deps import StoreDep
@@ -16,6 +19,7 @@ from balise.api.pagination import bad_cursor, next_link
 from balise.api.params import utc
 from balise.model.records import ACCESS_ACTIONS
 from balise.store.accounts import AuditQuery
+from balise.store.base import Store
 
 router = APIRouter(tags=["audit"], dependencies=[Depends(requires("audit", "read"))])
 Action = Literal["read", "change", "sign_in", "sign_in_failed", "sign_out", "denied"]
@@ -53,12 +57,56 @@ class ChainOut(BaseModel):
     reason: str
 
 
+KEPT_ENTRIES: Final = 8192
+"""Audit entries whose JSON is kept at most (the least recently shown are dropped first)."""
+_ENTRY: Final = TypeAdapter(AuditOut)
+
+
+class KeptEntries:
+    """The JSON of the audit entries shown, by sequence number. An entry never changes once
+    written (the log is append-only and chained), so a page is made of the JSON kept for its
+    entries, and only the entries not shown before (the newest, mostly) are read whole from
+    the store and turned into JSON; the page's sequence numbers are read every time."""
+
+    def __init__(self, size: int = KEPT_ENTRIES) -> None:
+        self._lock = threading.Lock()
+        self._size = size
+        self._json: OrderedDict[int, bytes] = OrderedDict()
+
+    def page(self, store: Store, seqs: list[int]) -> list[bytes]:
+        """The JSON of the entries `seqs`, in that order."""
+        with self._lock:
+            kept = {seq: self._json[seq] for seq in seqs if seq in self._json}
+        missing = [seq for seq in seqs if seq not in kept]
+        if missing:
+            rows = store.audit_entries(missing)
+            made = {row["seq"]: _ENTRY.dump_json(_ENTRY.validate_python(row))
+                    for row in rows.to_dicts() if row["seq"] not in kept}  # fmt: skip
+            kept |= made
+            with self._lock:
+                self._json.update(made)
+                while len(self._json) > self._size:
+                    self._json.popitem(last=False)
+        with self._lock:
+            for seq in seqs:
+                if seq in self._json:
+                    self._json.move_to_end(seq)
+        return [kept[seq] for seq in seqs if seq in kept]
+
+
+def kept_entries(request: Request) -> KeptEntries:
+    """The app's kept audit entries (made on first use)."""
+    kept: KeptEntries | None = getattr(request.app.state, "kept_audit_entries", None)
+    if kept is None:
+        kept = request.app.state.kept_audit_entries = KeptEntries()
+    return kept
+
+
 @router.get(
     "/api/v1/audit", response_model=AuditPage, responses={400: {"description": "Bad cursor"}}
 )
 def list_audit(
     request: Request,
-    response: Response,
     store: StoreDep,
     user: Annotated[str | None, Query(max_length=64)] = None,
     since: Annotated[datetime | None, Query(description="From (UTC if no zone).")] = None,
@@ -67,7 +115,7 @@ def list_audit(
     resource: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     cursor: Annotated[str | None, Query(max_length=20)] = None,
-) -> dict[str, Any]:
+) -> Response:
     """Audit entries, newest first."""
     if cursor is not None and not cursor.isdigit():
         raise bad_cursor()
@@ -79,14 +127,16 @@ def list_audit(
         resource=resource,
         after_seq=int(cursor) if cursor else None,
     )
-    found = store.audit(query, limit + 1)
-    items = found.head(limit).to_dicts()
-    token = None
-    if found.height > limit:
-        token = str(items[-1]["seq"])
-        response.headers["Link"] = next_link(request.url, token)
-    record_read(request, "audit", [str(item["seq"]) for item in items])
-    return {"items": items, "next": token}
+    seqs = store.audit_seqs(query, limit + 1)
+    page = seqs[:limit]
+    items = kept_entries(request).page(store, page)
+    token = str(page[-1]) if len(seqs) > limit else None
+    body = b'{"items":[' + b",".join(items) + b'],"next":' + json.dumps(token).encode() + b"}"
+    answer = Response(body, media_type="application/json")
+    if token is not None:
+        answer.headers["Link"] = next_link(request.url, token)
+    record_read(request, "audit", [str(seq) for seq in page])
+    return answer
 
 
 @router.get("/api/v1/audit/verify", response_model=ChainOut)

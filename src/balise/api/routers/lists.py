@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from balise.api.auth import actor, current, record_read, requires
 from balise.api.deps import RulesDep, StoreDep
+from balise.api.kept import KeptDep
 from balise.api.pagination import bad_cursor, next_link
 from balise.api.params import invalid
 from balise.api.problems import ProblemError, not_found
@@ -346,13 +347,16 @@ def remove_entry(
 
 @router.get("/api/v1/screening/review", response_model=ReviewPage)
 def get_review(
-    request: Request, store: StoreDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200
-) -> dict[str, Any]:
+    request: Request, store: StoreDep, kept: KeptDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> dict[str, Any]:  # fmt: skip
     """The candidate matches still to judge, best score first: `list_match` pairs not judged
     or judged unsure, and near misses (scores from `screen.review_threshold` up to
     `screen.match_threshold`), with the subject, the entry and the reasons side by side."""
     params = _params(request)
-    rows = review_queue(store, params)
+    today = datetime.now(UTC).date()  # the entries active today: a new day, a new answer
+    rows = kept.get(store.generation, ("screening review", params, today),
+                    lambda: review_queue(store, params, today))  # fmt: skip
     items = rows[:limit]
     record_read(request, "lists", [f"{r['list_name']}/{r['entry_id']}" for r in items], len(items))
     return {"items": items, "total": len(rows), "match_threshold": params.match_threshold,

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from balise.api.auth import allowed, record_read, requires
 from balise.api.deps import StoreDep
-from balise.api.fleet import FleetDep, normalise
+from balise.api.fleet import SEARCH_COLUMNS, FleetDep, normalise
 from balise.api.params import time_range
 from balise.api.problems import not_found
 from balise.engine.dossier import dossier
@@ -61,23 +61,21 @@ class VesselHits(BaseModel):
 
 def _rank(fleet: pl.DataFrame, q: str) -> pl.DataFrame:
     """Vessels matching `q` with `rank` (0 exact identifier, 1 name prefix, 2 name substring)
-    and `matched`."""
+    and `matched`; `fleet` has the search's columns (`SEARCH_COLUMNS`)."""
+    assert set(SEARCH_COLUMNS) <= set(fleet.columns)
     text = normalise(q)
     digits = re.sub(r"^IMO\s*", "", text).replace(" ", "")
-    names = pl.concat_str(pl.lit("|"), pl.col("names").fill_null(""), pl.lit("|"))
-    current = pl.col("name_key").fill_null("")
+    mmsi, names, current = pl.col("mmsi_text"), pl.col("names_key"), pl.col("current_key")
     rules: list[tuple[pl.Expr, int, str]] = []
     if digits.isdigit():
         rules += [
-            (pl.col("mmsi").cast(pl.String) == digits, 0, "mmsi"),
-            (pl.concat_str(pl.lit("|"), pl.col("imos").fill_null(""), pl.lit("|"))
-             .str.contains(f"|{digits}|", literal=True), 0, "imo"),
-            (pl.col("mmsi").cast(pl.String).str.starts_with(digits), 1, "mmsi"),
-        ]  # fmt: skip
+            (mmsi == digits, 0, "mmsi"),
+            (pl.col("imos_key").str.contains(f"|{digits}|", literal=True), 0, "imo"),
+            (mmsi.str.starts_with(digits), 1, "mmsi"),
+        ]
     if text:
-        call_signs = pl.concat_str(pl.lit("|"), pl.col("call_signs").fill_null(""), pl.lit("|"))
         rules += [
-            (call_signs.str.contains(f"|{text}|", literal=True), 0, "call_sign"),
+            (pl.col("call_signs_key").str.contains(f"|{text}|", literal=True), 0, "call_sign"),
             (current == text, 0, "name"),
             (current.str.starts_with(text), 1, "name"),
             (names.str.contains(f"|{text}", literal=True), 1, "former_name"),
@@ -95,7 +93,8 @@ def _rank(fleet: pl.DataFrame, q: str) -> pl.DataFrame:
 
 
 def search_vessels(fleet: pl.DataFrame, q: str | None, limit: int) -> list[dict[str, Any]]:
-    """The best `limit` vessels matching `q`; without a query, the highest risk first."""
+    """The best `limit` vessels of `fleet` (with `SEARCH_COLUMNS`) matching `q`; without a
+    query, the highest risk first."""
     if q is None or not q.strip():
         found = fleet.with_columns(pl.lit(0).alias("rank"), pl.lit("risk").alias("matched"))
     else:
@@ -115,7 +114,7 @@ def list_vessels(
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> dict[str, Any]:  # fmt: skip
     """Find vessels by name, MMSI, IMO or call sign."""
-    return {"query": q or "", "items": search_vessels(fleet.get(store), q, limit)}
+    return {"query": q or "", "items": search_vessels(fleet.searchable(store), q, limit)}
 
 
 @router.get("/api/v1/vessels/{mmsi}", responses=NOT_FOUND)
