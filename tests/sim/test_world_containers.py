@@ -19,9 +19,11 @@ from balise.model.batch import ReadOptions
 from balise.model.cargo import EVENT_KINDS, MANIFEST_SCHEMA, TELEMETRY_SCHEMA
 from balise.sim import tnt
 from balise.sim.access import write_access
+from balise.sim.boxes import HOUR_S, road_hours
 from balise.sim.cargo import ROGUE_HAULIER
 from balise.sim.containers import write_containers
 from balise.sim.motion import haversine_nm
+from balise.sim.places import port
 from balise.sim.truth import truth_record
 from balise.sim.world import FILES, World, WorldSpec, build_world
 
@@ -461,3 +463,18 @@ def test_every_release_theft_leaves_its_proof(truth: list[dict[str, Any]], folde
             (ROGUE_HAULIER, "accepted"),
             (release["authorised_haulier"], "rejected"),
         ]
+
+
+def test_boxes_are_stuffed_a_truck_ride_before_their_gate_in(world: World) -> None:
+    """Every box stuffed at its shipper's reaches the port no faster than a truck (a box of a
+    shipment of several boxes once kept an hour between them, 870 km apart)."""
+    assert world.containers is not None
+    checked = 0
+    for box in world.containers.boxes:
+        if box.stuffed_s is None:
+            continue
+        here = port(box.first_port)
+        ride_s = road_hours(*box.origin[2:], here.lat, here.lon) * HOUR_S
+        assert box.gate_in_s - box.stuffed_s >= ride_s, box.number
+        checked += 1
+    assert checked > 100

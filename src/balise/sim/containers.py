@@ -181,8 +181,8 @@ def _sibling(packer: Packer, first: Box) -> Box:
     _same_shipment(box, first)
     shift = float(rng.uniform(-3, 3)) * HOUR_S
     box.gate_in_s = min(first.gate_in_s + shift, legs[0].loaded_s - HOUR_S)
-    if first.stuffed_s is not None:
-        box.stuffed_s = min(first.stuffed_s + shift, box.gate_in_s - HOUR_S)
+    if first.stuffed_s is not None:  # the same truck time to the port as the first box
+        box.stuffed_s = box.gate_in_s - (first.gate_in_s - first.stuffed_s)
     box.released_s = first.released_s
     plate = f"{packer.pick(tuple('ABCDEFGHJKLMNPRSTUVWXYZ'))}{int(rng.integers(1000, 9999))}"
     left = first.gate_outs[0][0] + float(rng.uniform(0, 8)) * HOUR_S
