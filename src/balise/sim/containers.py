@@ -154,6 +154,8 @@ def _same_shipment(box: Box, first: Box) -> None:
     box.shipper, box.goods, box.origin = first.shipper, first.goods, first.origin
     box.iso_code, box.booking = first.iso_code, first.booking
     box.bill_of_lading = first.bill_of_lading
+    if first.stuffed_s is not None:  # the same truck time to the port as the first box
+        box.stuffed_s = box.gate_in_s - (first.gate_in_s - first.stuffed_s)
 
 
 def _during(call: VesselCall, time_s: float) -> float:
@@ -178,11 +180,9 @@ def _sibling(packer: Packer, first: Box) -> Box:
         for lg in first.legs
     ]
     box = packer.box(legs, bill=first.bill_of_lading, consignee=first.consignee)
-    _same_shipment(box, first)
     shift = float(rng.uniform(-3, 3)) * HOUR_S
     box.gate_in_s = min(first.gate_in_s + shift, legs[0].loaded_s - HOUR_S)
-    if first.stuffed_s is not None:  # the same truck time to the port as the first box
-        box.stuffed_s = box.gate_in_s - (first.gate_in_s - first.stuffed_s)
+    _same_shipment(box, first)
     box.released_s = first.released_s
     plate = f"{packer.pick(tuple('ABCDEFGHJKLMNPRSTUVWXYZ'))}{int(rng.integers(1000, 9999))}"
     left = first.gate_outs[0][0] + float(rng.uniform(0, 8)) * HOUR_S
