@@ -59,9 +59,10 @@ CLONE_PORTS: Final = ("COCTG", "PAMIT", "ECGYE", "BRSSZ", "DOCAU", "JMKIN", "COS
 
 def _proof(move: dict[str, Any], end_s: float) -> dict[str, Any]:
     """When a release theft becomes provable: the rightful haulier, turned away at the gate,
-    comes back 12-48 h after the thief. Before that the records show only a pickup by a
-    haulier on no release, which an honest subcontractor can make too. `provable_in_data` is
-    False when that return falls after the world's end (the records hold no proof yet)."""
+    comes a few hours after the thief (`balise.sim.reading.RIGHTFUL_BACK_H`). Before that the
+    records show only a pickup by a haulier on no release, which an honest subcontractor can
+    make too. `provable_in_data` is False when that attempt falls after the world's end (the
+    records hold no proof yet: only when customs cleared the box too late in the world)."""
     back_s = move.get("rightful_back_s")
     if back_s is None:
         return {}

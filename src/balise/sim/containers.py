@@ -8,7 +8,8 @@ transshipped at a hub with an ordinary dwell), and the boxes of the cargo scenar
 device reports hourly and at every door opening (`balise.sim.smart`).
 
 Files: `container-events.jsonl` (DCSA Track & Trace 3.0 events, `balise.sim.tnt`),
-`manifests.csv` (one bill of lading a row) and `telemetry.jsonl`. The layer draws from its own
+`manifests.csv` (one bill of lading a row; a share of the bills cover two or three boxes,
+`MULTI_BOX_SHARE`) and `telemetry.jsonl`. The layer draws from its own
 generator, after the access layer is built.
 """
 
@@ -29,6 +30,7 @@ from balise.sim.boxes import (
     HOUR_S,
     Box,
     Door,
+    Leg,
     Packer,
     attach_release,
     connection,
@@ -46,6 +48,12 @@ TRANSSHIPPED_SHARE: Final = 0.25
 """Share of the ordinary boxes discharged at a hub that go on with another ship."""
 INSPECTED_SHARE: Final = 0.04
 """Share of the imports that customs inspect (the door opens with an `INSPECTED` event)."""
+MULTI_BOX_SHARE: Final = 0.15
+"""Share of the ordinary shipments that fill two or three boxes under one bill of lading (a
+shipper's several boxes of the same goods on the same voyage), and chance that an import joins
+an earlier import's bill when both come off the same call for the same consignee at the same
+terminal (each box keeps its own release: terminals release box by box)."""
+MAX_BOXES_PER_BILL: Final = 3
 HUB_ROLES: Final = ("transshipment",)
 HUB_FORWARDER: Final = "Caribbean Transit Logistics Ltd"
 """The forwarder that re-issues a shell game's bill of lading at a hub (synthetic name)."""
@@ -88,19 +96,32 @@ def _imports(packer: Packer, calls: CallIndex, cargo: Cargo) -> list[Box]:
     for move in sorted(cargo.gate, key=lambda g: g["time_s"]):
         if move["result"] == "accepted":
             gate_outs.setdefault(move["number"], []).append((move["time_s"], move["truck_plate"]))
+    bills: dict[tuple[int, str, str], list[Box]] = {}
     for record in cargo.boxes:
         call: VesselCall | None = record["call"]
         if call is None:
             continue
-        earlier = calls.earlier(call)[-4:]
-        far = [c for c in earlier if port(c.locode).role != "europe"] or earlier
-        load = packer.pick(tuple(far))
+        key = (id(call), record["consignee"], record["terminal"])
+        mates = bills.get(key, [])
+        joins = 0 < len(mates) < MAX_BOXES_PER_BILL and packer.rng.random() < MULTI_BOX_SHARE
+        if joins:
+            load = mates[0].legs[0].load
+            record["bill_of_lading"] = mates[0].bill_of_lading
+        else:
+            earlier = calls.earlier(call)[-4:]
+            far = [c for c in earlier if port(c.locode).role != "europe"] or earlier
+            load = packer.pick(tuple(far))
         box = packer.box(
             [leg(packer.rng, load, call)],
             record["number"],
             record["bill_of_lading"],
             record["consignee"],
         )
+        if joins:
+            _same_shipment(box, mates[0])
+            mates.append(box)
+        else:
+            bills[key] = [box]
         box.legs[0].discharged_s = record["issued_s"]
         attach_release(box, record, gate_outs.get(record["number"], []))
         if packer.rng.random() < INSPECTED_SHARE:
@@ -120,8 +141,54 @@ def _trade(packer: Packer, calls: CallIndex, end_s: float) -> list[Box]:
                 if discharge.locode in TERMINALS or not -3 * 86_400 < discharge.arrival_s < end_s:
                     continue
                 for _ in range(int(rng.poisson(TRADE_BOXES_PER_LEG))):
-                    boxes.append(_ordinary(packer, calls, load, discharge))
+                    box = _ordinary(packer, calls, load, discharge)
+                    boxes.append(box)
+                    if rng.random() < MULTI_BOX_SHARE:
+                        more = int(rng.integers(1, MAX_BOXES_PER_BILL))
+                        boxes += [_sibling(packer, box) for _ in range(more)]
     return boxes
+
+
+def _same_shipment(box: Box, first: Box) -> None:
+    """`box` carries the same goods as `first`, from the same shipper under the same booking."""
+    box.shipper, box.goods, box.origin = first.shipper, first.goods, first.origin
+    box.iso_code, box.booking = first.iso_code, first.booking
+    box.bill_of_lading = first.bill_of_lading
+    if first.stuffed_s is not None:  # the same truck time to the port as the first box
+        box.stuffed_s = box.gate_in_s - (first.gate_in_s - first.stuffed_s)
+
+
+def _during(call: VesselCall, time_s: float) -> float:
+    """`time_s` moved inside the stay of `call` at its berth (cranes work the ship there)."""
+    low, high = call.alongside_s + 600, call.departure_s - 600
+    if low > high:  # a stay shorter than 20 min (a ship's first call at the world's start)
+        low = high = (call.alongside_s + call.departure_s) / 2
+    return float(np.clip(time_s, low, high))
+
+
+def _sibling(packer: Packer, first: Box) -> Box:
+    """Another box of `first`'s shipment (same bill, legs and parties): stuffed and gated in
+    within hours of it, released with it, collected by its own truck."""
+    rng = packer.rng
+    legs = [
+        Leg(
+            lg.load,
+            lg.discharge,
+            _during(lg.load, lg.loaded_s + float(rng.uniform(-1, 1)) * 600),
+            _during(lg.discharge, lg.discharged_s + float(rng.uniform(0, 2)) * 600),
+        )
+        for lg in first.legs
+    ]
+    box = packer.box(legs, bill=first.bill_of_lading, consignee=first.consignee)
+    shift = float(rng.uniform(-3, 3)) * HOUR_S
+    box.gate_in_s = min(first.gate_in_s + shift, legs[0].loaded_s - HOUR_S)
+    _same_shipment(box, first)
+    box.released_s = first.released_s
+    plate = f"{packer.pick(tuple('ABCDEFGHJKLMNPRSTUVWXYZ'))}{int(rng.integers(1000, 9999))}"
+    left = first.gate_outs[0][0] + float(rng.uniform(0, 8)) * HOUR_S
+    box.gate_outs = [(left, plate)]
+    box.stripped_s = (box.delivered_s or left) + float(rng.uniform(1, 8)) * HOUR_S
+    return box
 
 
 def _ordinary(packer: Packer, calls: CallIndex, load: VesselCall, discharge: VesselCall) -> Box:
@@ -228,12 +295,15 @@ def manifest_frame(boxes: list[Box], start: datetime, end_s: float) -> pl.DataFr
             if issued_s >= end_s:
                 continue
             row = bills.get(bill)
+            goods, last = box.goods, box.legs[-1]
+            weight = goods.packages * goods.kg_per_package
             if row is not None:
                 row["container_numbers"] += f";{box.number}"
+                row["packages"] += goods.packages
+                row["gross_weight_kg"] = round(row["gross_weight_kg"] + weight, 1)
+                row["declared_value"] = round(row["declared_value"] + weight * goods.usd_per_kg, 2)
                 continue
-            goods, last = box.goods, box.legs[-1]
             load = box.legs[first].load
-            weight = goods.packages * goods.kg_per_package
             bills[bill] = {
                 "bill_of_lading": bill,
                 "issued_at": iso(start, issued_s),

@@ -222,17 +222,30 @@ def insider_day(day: Day, index: int, evening: bool) -> None:
         trail.world.truth.append(insider_truth(who, index, reads, targets, moves, evening))
 
 
+STOLEN_PICKUP_H: Final = (1.0, 6.0)
+"""The network's truck comes this many hours after the insider's last read (or half an hour
+after customs cleared the box, when that is later)."""
+RIGHTFUL_BACK_H: Final = (1.0, 5.0)
+"""The rightful haulier comes to its booked slot this many hours after the network's truck,
+which collects just ahead of it (the insider reads the slot with the reference; Europol,
+"Criminal networks in EU ports", 2023: the box is gone when the rightful haulier arrives), and
+is turned away with the same release."""
+
+
 def _stolen(trail: Trail, targets: list[dict[str, Any]], after_s: float) -> list[dict[str, Any]]:
     """The network's pickups with the stolen references, then the rightful haulier turned away
-    (12-48 h later: not in the records when that is after the world's end)."""
+    with the same release at its slot a few hours later: the records of every theft hold the
+    pickup by a haulier on no release and the rejected attempt that proves it (an insider's day
+    ends `PICKUP_MARGIN_S` before the world, enough for both but when customs clear a box late)."""
     rng, cargo = trail.rng, trail.world.cargo
     moves = []
     for box in targets:
-        time_s = max(after_s + float(rng.uniform(2, 20)) * 3600, box["status_at_s"] + 1800)
+        time_s = max(after_s + float(rng.uniform(*STOLEN_PICKUP_H)) * 3600,
+                     box["status_at_s"] + 1800)  # fmt: skip
         move = cargo.pickup(box, time_s, ROGUE_HAULIER)
         if move is not None:
             moves.append(move)
-            back_s = time_s + float(rng.uniform(12, 48)) * 3600
+            back_s = time_s + float(rng.uniform(*RIGHTFUL_BACK_H)) * 3600
             move["rightful_back_s"] = back_s  # for the truth: the theft is provable from then
             cargo.pickup(box, back_s, box["haulier"], "rejected")
     return moves

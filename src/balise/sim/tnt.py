@@ -21,11 +21,22 @@ has `eventID` (a UUID), `eventDateTime`, `eventUpdatedDateTime` and `eventClassi
 - SHIPMENT (`shipmentEventType` `ISSUED`): the bill of lading issued, and its replacement at a
   hub (`shipmentDetails.documentReferenceReplacements` [{`oldReferences`, `newReferences`}]);
 - TRANSPORT (`transportEventType` `ARRIVED`, `DEPARTED`): every call of the container ships;
-- IOT (`iotEventType` `DOOR_OPENED`, `DOOR_CLOSED`) of smart boxes, with `iotDetails`;
+- IOT (`iotEventType` `DOOR_OPENED`, `DOOR_CLOSED`, `BREADCRUMB`) of smart boxes, with
+  `iotDetails`;
 - REEFER (`reeferEventType` `MEASURED`) every six hours aboard, with `reeferDetails`
   (`temperatureUnit` `CEL`, `internalSetpointTemperature`, `supplyAirTemperatureMeasurement`
   and `returnAirTemperatureMeasurement` {`temperatureValue`}, `measuredParameters`
   {`humidityPercentage`}, `powerStatus`).
+
+Carriers of `DCSA_2X_CARRIERS` still publish Track & Trace 2.2 (`to_2x`): flat events with
+four-letter codes (`LOAD`, `DISC`, `GTIN`, `GTOT`, `CUSR`, `ARRI`, `ISSU`...), `transportCall`
+{`vessel` {...}}, `documentReferences` [{`documentReferenceType` `TRD` or `BKG`,
+`documentReferenceValue`}], `seals` [{`sealNumber`}]: the equipment and shipment events of the
+boxes they carry (their first leg's operator) and the transport events of their ships' calls.
+The IoT and reefer events come from the devices' platform, in 3.0, whoever the carrier.
+
+Smart boxes' devices also send `BREADCRUMB` IoT events (`BREADCRUMB_EVERY_S`): the box's
+position (aboard, the ship's track), as the platform forwards it to the carrier.
 
 Only events that happened before the world's end are written (history before its start too).
 """
@@ -48,6 +59,24 @@ from balise.sim.smart import positions
 Event = dict[str, Any]
 REEFER_EVERY_S: Final = 6 * HOUR_S
 """Reefer units report to the carrier's remote monitoring this often aboard."""
+BREADCRUMB_EVERY_S: Final = 6 * HOUR_S
+"""A smart box's platform forwards a position (`BREADCRUMB`) this often: tracker platforms
+sample the device's hourly fixes for the carrier's Track & Trace feed."""
+DCSA_2X_CARRIERS: Final = ("EMC",)
+"""Operators (SMDG codes) whose Track & Trace feed is still DCSA 2.2 in the world."""
+CODES_2X: Final = {
+    "LOADED": "LOAD", "DISCHARGED": "DISC", "GATED_IN": "GTIN", "GATED_OUT": "GTOT",
+    "STUFFED": "STUF", "STRIPPED": "STRP", "INSPECTED": "INSP",
+    "CUSTOMS_SELECTED_FOR_INSPECTION": "CUSI", "CUSTOMS_RELEASED": "CUSR",
+    "ARRIVED": "ARRI", "DEPARTED": "DEPA", "ISSUED": "ISSU",
+}  # fmt: skip
+"""The 2.x four-letter code of each 3.0 code the world writes (DCSA T&T 2.2 code lists)."""
+_CODE_NAMES_2X: Final = {
+    "EQUIPMENT": ("equipmentEventType", "equipmentEventTypeCode"),
+    "TRANSPORT": ("transportEventType", "transportEventTypeCode"),
+    "SHIPMENT": ("shipmentEventType", "shipmentEventTypeCode"),
+}
+_DOCUMENT_TYPES_2X: Final = {"TRANSPORT_DOCUMENT": "TRD", "BOOKING": "BKG"}
 
 
 def dumps(event: Event) -> str:
@@ -276,6 +305,33 @@ class BoxEvents:
             }
             self.out.append((time_s, event))
 
+    def breadcrumbs(self, end_s: float) -> None:
+        """`BREADCRUMB` IoT events every `BREADCRUMB_EVERY_S` of the device's life in the
+        window, at the box's position then (the ship's track aboard; where the device is once
+        it left its ship)."""
+        box = self.box
+        first = box.stuffed_s if box.stuffed_s is not None else box.gate_in_s
+        last = min((box.stripped_s or end_s) + 2 * HOUR_S, end_s)
+        since = max(np.ceil(first / BREADCRUMB_EVERY_S) * BREADCRUMB_EVERY_S, 0.0)
+        times = np.arange(since, last, BREADCRUMB_EVERY_S)
+        lat, lon = positions(box, self.calls, times)
+        for time_s, la, lo in zip(times, lat, lon, strict=True):
+            if np.isnan(la):
+                continue
+            event = self.w.base("IOT", "iotEventType", "BREADCRUMB", float(time_s))
+            event["equipmentDetails"] = {
+                "equipmentReference": box.number,
+                "ISOEquipmentCode": box.iso_code,
+            }
+            event["eventLocation"] = {"geoCoordinate": _geo(float(la), float(lo))}
+            event["iotDetails"] = {
+                "iotEquipmentTechnology": "SMART_CONTAINER",
+                "deviceVendor": "Balise Sim",
+                "deviceModel": "SC-4",
+                "powerStatus": "POWER_ON",
+            }
+            self.out.append((float(time_s), event))
+
     def reefer(self, end_s: float) -> None:
         box, setpoint = self.box, self.box.setpoint_c
         if box.iso_code != REEFER_CODE or setpoint is None:
@@ -322,7 +378,104 @@ def _transport(w: Writer, calls: CallIndex, end_s: float) -> list[tuple[float, E
                 event = w.base("TRANSPORT", "transportEventType", code, time_s)
                 event["eventLocation"] = terminal(call.locode)
                 event["transportDetails"] = vessel(call, loading=code == "DEPARTED")
+                if call.operator in DCSA_2X_CARRIERS:
+                    event = to_2x(event)
                 out.append((time_s, event))
+    return out
+
+
+def carrier(box: Box) -> str:
+    """The carrier of a box (SMDG code): the operator of the ship of its first leg."""
+    return box.legs[0].load.operator
+
+
+def to_2x(event: Event) -> Event:
+    """A 3.0 equipment, transport or shipment event of the world in the DCSA T&T 2.2 shape."""
+    kind = event["eventClassification"]["eventType"]
+    code_3, code_2 = _CODE_NAMES_2X[kind]
+    code = event["eventClassification"][code_3]
+    out: Event = {
+        "eventID": event["eventID"],
+        "eventType": kind,
+        "eventClassifierCode": "ACT",
+        "eventDateTime": event["eventDateTime"],
+        "eventCreatedDateTime": event["eventUpdatedDateTime"],
+        code_2: CODES_2X[code],
+    }
+    details = event.get("equipmentDetails") or {}
+    if "equipmentReference" in details:
+        out["equipmentReference"] = details["equipmentReference"]
+    if "ISOEquipmentCode" in details:
+        out["ISOEquipmentCode"] = details["ISOEquipmentCode"]
+    if "emptyIndicator" in details:
+        out["emptyIndicatorCode"] = details["emptyIndicator"]
+        out["isTransshipmentMove"] = details.get("transportPhase") == "TRANSSHIPMENT"
+    if details.get("seals"):
+        out["seals"] = [
+            {"sealNumber": seal["number"], "sealSource": "CAR", "sealType": "BLT"}
+            for seal in details["seals"]
+        ]
+    place = event.get("eventLocation") or {}
+    location: dict[str, Any] = {
+        key: place[key] for key in ("locationName", "UNLocationCode") if key in place
+    }
+    if "facility" in place:
+        location["facilityCode"] = place["facility"]["facilityCode"]
+        location["facilityCodeListProvider"] = "SMDG"
+    location |= place.get("geoCoordinate", {})
+    out["eventLocation"] = location
+    call = (event.get("transportDetails") or {}).get("transportCall")
+    if call is not None and call["modeOfTransport"] == "VESSEL":
+        out["transportCall"] = _call_2x(call, place)
+    elif call is not None:  # a truck: 2.2 has no plate
+        out["transportCall"] = {
+            "modeOfTransport": call["modeOfTransport"],
+            "UNLocationCode": place.get("UNLocationCode"),
+            "facilityCode": (place.get("facility") or {}).get("facilityCode"),
+        }
+    if kind == "SHIPMENT":
+        document = event["shipmentDetails"]["documentReference"]
+        out["documentTypeCode"] = _DOCUMENT_TYPES_2X[document["type"]]
+        out["documentID"] = document["reference"]
+    elif "shipmentDetails" in event:
+        shipment = event["shipmentDetails"]
+        references = [shipment["documentReference"], *shipment["additionalDocumentReferences"]]
+        out["documentReferences"] = [
+            {
+                "documentReferenceType": _DOCUMENT_TYPES_2X[r["type"]],
+                "documentReferenceValue": r["reference"],
+            }
+            for r in references
+        ]
+    return out
+
+
+def _call_2x(call: dict[str, Any], place: dict[str, Any]) -> dict[str, Any]:
+    """A 3.0 vessel transport call in the 2.2 shape (`transportCall` {`vessel` {...}})."""
+    ship = call["vesselTransport"]
+    out: dict[str, Any] = {
+        "transportCallReference": call["transportCallReference"],
+        "portVisitReference": call["portVisitReference"],
+        "modeOfTransport": "VESSEL",
+        "UNLocationCode": place.get("UNLocationCode"),
+        "facilityCode": (place.get("facility") or {}).get("facilityCode"),
+        "facilityCodeListProvider": "SMDG",
+        "vessel": {
+            "vesselIMONumber": ship["vesselIMONumber"],
+            "vesselMMSINumber": ship["vesselMMSINumber"],
+            "vesselName": ship["vesselName"],
+            "vesselFlag": ship["vesselFlag"],
+            "vesselCallSignNumber": ship["vesselCallSign"],
+            "vesselOperatorCarrierCode": ship["operatorCarrierCode"],
+            "vesselOperatorCarrierCodeListProvider": "SMDG",
+        },
+    }
+    for key_3, key_2 in (
+        ("exportVoyageNumberOrReference", "carrierExportVoyageNumber"),
+        ("importVoyageNumberOrReference", "carrierImportVoyageNumber"),
+    ):
+        if key_3 in call:
+            out[key_2] = call[key_3]["carrierVoyageNumber"]
     return out
 
 
@@ -335,8 +488,11 @@ def events(
     for box in boxes:
         built = BoxEvents(writer, box, calls)
         built.journey()
+        if carrier(box) in DCSA_2X_CARRIERS:
+            built.out = [(time_s, to_2x(event)) for time_s, event in built.out]
         if box.smart:
             built.iot(end_s)
+            built.breadcrumbs(end_s)
         built.reefer(end_s)
         timed += [pair for pair in built.out if pair[0] < end_s]
     timed.sort(key=lambda pair: (pair[0], pair[1]["eventID"]))
