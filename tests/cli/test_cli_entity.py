@@ -168,3 +168,47 @@ def test_an_unknown_id_is_one_line_and_exit_code_2(
     assert "no entity 'nobody'" in err
     assert "Traceback" not in err + out
     assert _cli(root, capsys, "entity", "ac", "extra")[0] == 2
+
+
+def test_entity_page_as_ftm(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _cli(root, capsys, "entity", "ac", "--format", "ftm")
+    assert code == 0
+    items = [json.loads(line) for line in out.splitlines()]
+    ids = {i["id"]: i["schema"] for i in items}
+    assert {k: v for k, v in ids.items() if v not in ("Ownership", "Directorship")} == {
+        "ac": "Company", "bh": "Company", "vb": "Person", "v1": "Vessel"}  # fmt: skip
+    owners = {(i["properties"]["owner"][0], i["properties"]["asset"][0])
+              for i in items if i["schema"] == "Ownership"}  # fmt: skip
+    assert owners == {("bh", "ac"), ("vb", "bh"), ("ac", "v1")}, "not the link that ended"
+    code, out, _ = _cli(root, capsys, "entity", "tf", "--format", "ftm")
+    assert {json.loads(line)["schema"] for line in out.splitlines()} == {
+        "Company", "Person", "Directorship"}  # fmt: skip
+    code, out, _ = _cli(root, capsys, "entity", "vessel:IMO9074729", "--format", "ftm")
+    vessel, linked = (json.loads(line) for line in out.splitlines())
+    assert vessel["properties"]["mmsi"] == [str(NORDIC_STAR)]
+    assert vessel["properties"]["imoNumber"] == ["IMO9074729"]
+    assert linked["id"] == "v1"
+
+
+def test_registry_exported_as_ftm_is_ingested_as_the_same_graph(
+    root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _cli(root, capsys, "export", "ftm")
+    assert code == 0
+    assert "20 FtM entities" in err
+    exported = tmp_path / "registry.ftm.json"
+    exported.write_text(out)
+    again = tmp_path / "again"
+    again.mkdir()
+    assert run(["--workspace", str(again), "ingest", "registry", str(exported)]) == 0
+    frames = []
+    for folder in (root, again):
+        store = Workspace(folder).open_store()
+        try:
+            entities = store.registry_entities().drop("source", "source_line")
+            links = store.registry_links().drop("source", "source_line")
+            frames.append((entities.sort("entity_id"), links.sort("link_id")))
+        finally:
+            store.close()
+    assert frames[0][0].to_dicts() == frames[1][0].to_dicts()
+    assert frames[0][1].to_dicts() == frames[1][1].to_dicts()
