@@ -120,6 +120,23 @@ def test_a_haulier_on_a_banned_list_matches_from_releases_and_gate_moves(store: 
     assert match["end"] == datetime(2024, 3, 2, 13, 5, tzinfo=UTC)
 
 
+def test_a_declarant_on_a_banned_list_matches(store: Store, tmp_path: Path) -> None:
+    bills = tmp_path / "declared.csv"
+    bills.write_text("bill_of_lading,issued_at,shipper,consignee,declarant,container_numbers\n"
+                     "DB-1,2024-05-01T10:00:00Z,Kaffee Export GmbH,Acme Imports,"
+                     "Rhine Customs Brokers BV,MSCU7418529\n")  # fmt: skip
+    ingest_records(RecordKind.MANIFESTS, _input(bills), store, ReadOptions())
+    assert store.manifests("DB-1")["declarant"].to_list() == ["Rhine Customs Brokers BV"]
+    _make(store, "banned", "banned_companies")
+    broker = Entity("", "Company", ("Rhine Customs Brokers B.V.",))
+    add_entities(store, "banned", [broker], provenance("test", reason="lodges for a network"))
+    run_screening(store, PARAMS, TODAY)
+    (match,) = _matches(store)
+    assert match["subject"] == {"kind": "company", "id": "Rhine Customs Brokers BV"}
+    assert match["evidence"]["screened"]["roles"] == ["declarant"]
+    assert match["evidence"]["screened"]["bills_listed"] == ["DB-1"]
+
+
 def test_an_expired_entry_and_a_stranger_screen_nothing(store: Store) -> None:
     _make(store, "voi", "vessels_of_interest")
     expired = Entity("", "Vessel", ("Nordic Star",), identifiers=(Identifier("imo", "9074729"),))

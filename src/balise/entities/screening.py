@@ -10,8 +10,8 @@ Pure (no I/O): `balise.engine.screening` reads the store and saves the events.
   its call signs go into the evidence (no list compares them). Subject: the vessel (MMSI).
 - A manifest party (`party_queries`, from `MANIFEST_SCHEMA` rows) is a `LegalEntity` (a person
   or an organisation) named as written on the bills, one per name (spacing and case ignored),
-  whatever its roles: shipper, consignee, notify party. Subject: a `company` whose id is the
-  name as first written.
+  whatever its roles: shipper, consignee, notify party, declarant. Subject: a `company` whose
+  id is the name as first written.
 
 Analysts' judgements of pairs (`balise.entities.judgements`) are applied: a pair judged not the
 same is not raised, one judged the same is raised at full score even when the scorer no longer
@@ -44,7 +44,7 @@ from balise.model.schema import UTC_TIME
 EVENT_TYPE: Final = "list_match"
 SUBJECT_KINDS: Final = ("vessel", "company")
 """What screening screens: vessels (id: MMSI) and manifest parties (id: the name as written)."""
-PARTY_ROLES: Final = ("shipper", "consignee", "notify_party")
+PARTY_ROLES: Final = ("shipper", "consignee", "notify_party", "declarant")
 """The manifest columns naming a party."""
 MAX_LISTED: Final = 20
 """Bills of lading listed in the evidence of a party's match (the count is always given)."""
@@ -122,7 +122,7 @@ def party_queries(
 
     for row in manifests.sort("issued_at", "bill_of_lading").iter_rows(named=True):
         for role in PARTY_ROLES:
-            seen(row[role], role, row["issued_at"], row["bill_of_lading"], None)
+            seen(row.get(role), role, row["issued_at"], row["bill_of_lading"], None)
     if releases is not None:
         for row in releases.sort("issued_at", "release_id").iter_rows(named=True):
             for role in ("issued_to", "authorised_haulier"):

@@ -226,7 +226,7 @@ EVENT_TYPES: Final = (
     EventType(
         "list_match", "List match", "entities", "vessel",
         "A vessel heard on AIS (its names, IMO numbers, MMSI) or a party of a cargo manifest "
-        "(shipper, consignee, notify party) that matches an active entry of one of the "
+        "(shipper, consignee, notify party, declarant) that matches an active entry of one of the "
         "workspace's lists (vessels of interest, banned companies, sanctions, user lists) at or "
         "above the screening threshold; a shared IMO number or MMSI outweighs the name.",
         "list_match--a-record-on-a-list", 0.9, "An official listing comes first in the advisory's "
