@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 import pytest
 
+from balise.engine import screening as screening_engine
 from balise.engine.detect import Geography
 from balise.engine.ingest import Input, ingest_input
 from balise.engine.ingest_records import ingest_records
@@ -189,7 +190,7 @@ def test_a_dismissed_match_stays_away_and_a_confirmed_one_is_certain(store: Stor
     assert dismissed is not None
     assert dismissed.changes.retracted == 1
     assert _matches(store) == []
-    assert review_queue(store, PARAMS, TODAY) == []
+    assert review_queue(store, PARAMS) == []
     again = run_screening(store, PARAMS, TODAY)
     assert again is not None
     assert (again.changes.new, again.changes.revised) == (0, 0)
@@ -201,3 +202,32 @@ def test_a_dismissed_match_stays_away_and_a_confirmed_one_is_certain(store: Stor
     assert confirmed["evidence"]["reasons"][0].startswith("confirmed same by ana on ")
     assert confirmed["evidence"]["judgement"]["verdict"] == "same"
     assert record_judgement(store, "ana", ("vessel", "1", "voi", "e-none"), "same") is None
+
+
+def test_the_review_queue_is_kept_at_screening_and_follows_list_changes(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    strict = ScreenParams(match_threshold=0.999, review_threshold=0.4)
+    _make(store, "voi", "vessels_of_interest")
+    near = Entity("", "Vessel", ("Nordic Starr",))
+    (entry_id,), _ = add_entities(store, "voi", [near], provenance("test"))
+    assert review_queue(store, strict) == [], "nothing stored before a screening"
+    run_screening(store, strict, TODAY)
+    assert _matches(store) == []
+    monkeypatch.setattr(screening_engine, "screen_candidates", _no_screening)
+    (row,) = review_queue(store, strict)
+    assert (row["subject_id"], row["entry_id"], row["raised"]) == ("219000873", entry_id, False)
+    assert strict.review_threshold <= row["score"] < strict.match_threshold
+    assert review_queue(store, ScreenParams(match_threshold=0.999, review_threshold=0.99)) == []
+    monkeypatch.undo()
+    store.remove_list_entry("voi", entry_id, "test", "wrong hull", datetime.now(UTC))
+    run_screening(store, strict, TODAY)
+    assert review_queue(store, strict) == [], "a removed entry leaves the queue"
+    other = Entity("", "Company", ("Kaffee Export GmbH",))
+    add_entities(store, "voi", [other], provenance("test"))
+    run_screening(store, strict, TODAY)
+    assert [r["subject_id"] for r in review_queue(store, strict)] == ["Kaffee Export GmbH"]
+
+
+def _no_screening(*_: object, **__: object) -> None:
+    raise AssertionError("the review queue must not screen again")

@@ -227,7 +227,16 @@ def screen_queries(
     analysts' `judgements` applied (`screen_candidates`); `list_kinds` gives each list's kind
     (for the evidence)."""
     found = screen_candidates(list(queries), entries, params, today, judgements)
-    events = [_event(c, list_kinds, params) for c in found]
+    return candidate_events(found, list_kinds, params)
+
+
+def candidate_events(
+    candidates: Iterable[Candidate], list_kinds: Mapping[str, str], params: ScreenParams
+) -> pl.DataFrame:
+    """The `list_match` events of the candidates scoring at least `screen.match_threshold`
+    (a pair confirmed the same scores 1.0), by start and id."""
+    events = [_event(c, list_kinds, params) for c in candidates
+              if c.match.score >= params.match_threshold]  # fmt: skip
     if not events:
         return empty_events()
     return pl.DataFrame(events, schema=EVENT_SCHEMA).sort("start", "id")

@@ -56,6 +56,16 @@ digest of the entry's matching data when judged (`balise.entities.judgements.ent
 judgement holds while the entry is unchanged), the verdict (`VERDICTS`), a note, who and when.
 Judgements are never overwritten: the latest of a pair is the one in force."""
 
+REVIEW_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "subject_kind": pl.String(), "subject_id": pl.String(), "list_name": pl.String(),
+    "entry_id": pl.String(), "score": pl.Float64(), "raised": pl.Boolean(),
+    "row": pl.String(), "screened_at": UTC_TIME,
+}  # fmt: skip
+"""One candidate of the review queue as the last screening left it: the pair, its score, whether
+screening raised it (a `list_match` event) or only nearly (a near miss, from
+`screen.review_threshold`), and the queue's row as JSON
+(`balise.entities.screening.review_rows`). Replaced whole by each screening run."""
+
 ENTRY_KIND: Final = "list_entry"
 """`subject.kind` of a list entry in an event's `related`; its id is `<list>/<entry id>`."""
 
