@@ -231,3 +231,28 @@ def test_the_review_queue_is_kept_at_screening_and_follows_list_changes(
 
 def _no_screening(*_: object, **__: object) -> None:
     raise AssertionError("the review queue must not screen again")
+
+
+def test_a_judgement_records_its_subject_and_a_new_name_asks_again(
+    store: Store, tmp_path: Path
+) -> None:
+    _make(store, "voi", "vessels_of_interest")
+    near = Entity("", "Vessel", ("Nordic Starr",))
+    (entry_id,), _ = add_entities(store, "voi", [near], provenance("test"))
+    pair = ("vessel", "219000873", "voi", entry_id)
+    done = record_judgement(store, "ana", pair, "not_same", "another hull")
+    assert done is not None
+    assert done["subject_digest"] is not None
+    run_screening(store, PARAMS, TODAY)
+    assert _matches(store) == []
+    header = AIS.read_text().splitlines()[0]
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(f"{header}\n02/03/2024 00:00:00,Class A,219000873,57.0,10.3,Under way "
+                       "using engine,0.0,10.2,264.7,265,9074729,OXAB2,NORDIC STARR,Cargo,No "
+                       "additional information,16,100,GPS,5.6,ESBJERG,02/03/2024 06:30:00,AIS,"
+                       "80,20,8,8\n")  # fmt: skip
+    ingest_input(_input(renamed), store, ReadOptions())
+    run_screening(store, PARAMS, TODAY)
+    (back,) = _matches(store)
+    assert back["subject"] == {"kind": "vessel", "id": "219000873"}
+    assert "judgement" not in back["evidence"], "the dismissal was of the vessel as it was"

@@ -35,6 +35,7 @@ from balise.entities.screening import (
     party_queries,
     review_rows,
     screen_candidates,
+    subject_digests,
     vessel_queries,
 )
 from balise.model.events import to_json
@@ -116,6 +117,17 @@ def _review_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
                 "raised": r["raised"], "row": to_json(r), "screened_at": now}
                for r in rows]  # fmt: skip
     return pl.DataFrame(records, schema=REVIEW_SCHEMA)
+
+
+def stored_subject_digest(store: Store, kind: str, subject_id: str) -> str | None:
+    """The matching-data digest of a stored vessel (by MMSI) or party (by name as screened),
+    None when nothing stored is that subject (`balise.entities.judgements.subject_digest`)."""
+    if kind == "vessel":
+        vessels = stored_vessels(store)
+        mmsi = int(subject_id) if subject_id.isdigit() else -1
+        return subject_digests(vessel_queries(vessels.filter(pl.col("mmsi") == mmsi)), kind,
+                               subject_id)  # fmt: skip
+    return subject_digests(stored_parties(store), kind, subject_id)
 
 
 def review_queue(store: Store, params: ScreenParams) -> list[dict[str, Any]]:

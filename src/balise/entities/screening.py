@@ -33,7 +33,13 @@ import polars as pl
 
 from balise.entities.blocking import ListIndex
 from balise.entities.identifiers import normalise_identifier
-from balise.entities.judgements import Judgement, PairKey, confirmed, in_force
+from balise.entities.judgements import (
+    Judgement,
+    PairKey,
+    confirmed,
+    in_force,
+    subject_digest,
+)
 from balise.entities.lists import entry_active, entry_entity
 from balise.entities.match import Entity, Match
 from balise.entities.params import ScreenParams
@@ -186,7 +192,7 @@ def screen_candidates(
     rows = active_entries(entries, today)
     if not rows or not queries:
         return []
-    judged = in_force(judgements, rows) if judgements is not None else {}
+    judged = _judged(queries, judgements, rows)
     lowest = params.match_threshold if floor is None else floor
     index = ListIndex([entry_entity(row) for row in rows.values()])
     found: dict[PairKey, Candidate] = {}
@@ -213,6 +219,26 @@ def screen_candidates(
                 subject, confirmed(ref, said, None), rows[ref], said, None
             )
     return list(found.values())
+
+
+def _judged(
+    queries: Sequence[Query], judgements: pl.DataFrame | None, rows: Mapping[str, Any]
+) -> dict[PairKey, Judgement]:
+    """The judgements in force, checked against the entries and the judged subjects."""
+    if judgements is None or judgements.is_empty():
+        return {}
+    wanted = set(zip(judgements["subject_kind"], judgements["subject_id"], strict=True))
+    subjects = {(q.kind, q.subject_id): subject_digest(q.entity) for q in queries
+                if (q.kind, q.subject_id) in wanted}  # fmt: skip
+    return in_force(judgements, rows, subjects)
+
+
+def subject_digests(queries: Iterable[Query], kind: str, subject_id: str) -> str | None:
+    """The `subject_digest` of the query about `kind` `subject_id`, None when none is."""
+    for query in queries:
+        if (query.kind, query.subject_id) == (kind, subject_id):
+            return subject_digest(query.entity)
+    return None
 
 
 def screen_queries(
