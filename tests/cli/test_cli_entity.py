@@ -212,3 +212,29 @@ def test_registry_exported_as_ftm_is_ingested_as_the_same_graph(
             store.close()
     assert frames[0][0].to_dicts() == frames[1][0].to_dicts()
     assert frames[0][1].to_dicts() == frames[1][1].to_dicts()
+
+
+def test_a_vessel_never_heard_but_owned_by_a_listed_person_has_its_events(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = registry_workspace(tmp_path / "ws")
+    (tmp_path / "more.csv").write_text("id,schema,name,imo\nv9,Vessel,QUIET ONE,9176187\n")
+    (tmp_path / "more_links.csv").write_text("kind,source_id,target_id,share\n"
+                                             "ownership,bh,v9,100\n")  # fmt: skip
+    assert run(["--workspace", str(folder), "ingest", "registry", str(tmp_path / "more.csv"),
+                str(tmp_path / "more_links.csv")]) == 0  # fmt: skip
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(detect_cli, "default_geography",
+                      lambda cache_dir, zones=(): Geography(zones=zones or ()))  # fmt: skip
+        assert run(["--workspace", str(folder), "detect"]) == 0
+    capsys.readouterr()
+    code, out, _ = _cli(folder, capsys, "events", "--type", "owned_by_listed", "--format", "jsonl")
+    assert code == 0
+    found = [json.loads(line) for line in out.splitlines()]
+    (quiet,) = [e for e in found if e["subject"] == {"kind": "vessel", "id": "v9"}]
+    assert quiet["mmsi"] is None
+    assert quiet["evidence"]["path"] == ["vb", "bh", "v9"]
+    code, out, _ = _cli(folder, capsys, "entity", "v9", "--format", "json")
+    page = json.loads(out)
+    assert page["vessels"] == [], "never heard on AIS"
+    assert {e["type"] for e in page["events"]} >= {"owned_by_listed", "owned_by_shell"}
