@@ -4,6 +4,7 @@ only for those who read manifests, problems for an unknown id and bad input."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,19 @@ def test_unknown_id_and_bad_depth_are_problems(root: Path) -> None:
 def test_the_policy_refuses_others(root: Path, roles: tuple[str, ...], agency: str) -> None:
     with signed_in(root, f"u-{roles[0]}-{agency}", roles=roles, agency=agency) as api:
         assert api.get("/api/v1/entities/ac").status_code == 403
+        assert api.get("/api/v1/entities/ac/ftm").status_code == 403
         assert api.get("/api/v1/entities", params={"q": "a"}).status_code == 403
     denied = [e for e in audit_entries(root, "entity") if e["action"] == "denied"]
     assert denied
+
+
+def test_an_entity_as_ftm_lines(root: Path) -> None:
+    with signed_in(root, "ftm", roles=("analyst",)) as api:
+        answer = api.get("/api/v1/entities/ac/ftm")
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["content-type"].startswith("application/x-ndjson")
+        items = [json.loads(line) for line in answer.text.splitlines()]
+        assert {i["id"] for i in items if i["schema"] in ("Company", "Person", "Vessel")} == {
+            "ac", "bh", "vb", "v1"}  # fmt: skip
+        assert api.get("/api/v1/entities/nobody/ftm").status_code == 404
+    assert any("vb" in e["records"] for e in audit_entries(root, "entity"))

@@ -168,3 +168,73 @@ def test_an_unknown_id_is_one_line_and_exit_code_2(
     assert "no entity 'nobody'" in err
     assert "Traceback" not in err + out
     assert _cli(root, capsys, "entity", "ac", "extra")[0] == 2
+
+
+def test_entity_page_as_ftm(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _cli(root, capsys, "entity", "ac", "--format", "ftm")
+    assert code == 0
+    items = [json.loads(line) for line in out.splitlines()]
+    ids = {i["id"]: i["schema"] for i in items}
+    assert {k: v for k, v in ids.items() if v not in ("Ownership", "Directorship")} == {
+        "ac": "Company", "bh": "Company", "vb": "Person", "v1": "Vessel"}  # fmt: skip
+    owners = {(i["properties"]["owner"][0], i["properties"]["asset"][0])
+              for i in items if i["schema"] == "Ownership"}  # fmt: skip
+    assert owners == {("bh", "ac"), ("vb", "bh"), ("ac", "v1")}, "not the link that ended"
+    code, out, _ = _cli(root, capsys, "entity", "tf", "--format", "ftm")
+    assert {json.loads(line)["schema"] for line in out.splitlines()} == {
+        "Company", "Person", "Directorship"}  # fmt: skip
+    code, out, _ = _cli(root, capsys, "entity", "vessel:IMO9074729", "--format", "ftm")
+    vessel, linked = (json.loads(line) for line in out.splitlines())
+    assert vessel["properties"]["mmsi"] == [str(NORDIC_STAR)]
+    assert vessel["properties"]["imoNumber"] == ["IMO9074729"]
+    assert linked["id"] == "v1"
+
+
+def test_registry_exported_as_ftm_is_ingested_as_the_same_graph(
+    root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _cli(root, capsys, "export", "ftm")
+    assert code == 0
+    assert "20 FtM entities" in err
+    exported = tmp_path / "registry.ftm.json"
+    exported.write_text(out)
+    again = tmp_path / "again"
+    again.mkdir()
+    assert run(["--workspace", str(again), "ingest", "registry", str(exported)]) == 0
+    frames = []
+    for folder in (root, again):
+        store = Workspace(folder).open_store()
+        try:
+            entities = store.registry_entities().drop("source", "source_line")
+            links = store.registry_links().drop("source", "source_line")
+            frames.append((entities.sort("entity_id"), links.sort("link_id")))
+        finally:
+            store.close()
+    assert frames[0][0].to_dicts() == frames[1][0].to_dicts()
+    assert frames[0][1].to_dicts() == frames[1][1].to_dicts()
+
+
+def test_a_vessel_never_heard_but_owned_by_a_listed_person_has_its_events(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = registry_workspace(tmp_path / "ws")
+    (tmp_path / "more.csv").write_text("id,schema,name,imo\nv9,Vessel,QUIET ONE,9176187\n")
+    (tmp_path / "more_links.csv").write_text("kind,source_id,target_id,share\n"
+                                             "ownership,bh,v9,100\n")  # fmt: skip
+    assert run(["--workspace", str(folder), "ingest", "registry", str(tmp_path / "more.csv"),
+                str(tmp_path / "more_links.csv")]) == 0  # fmt: skip
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(detect_cli, "default_geography",
+                      lambda cache_dir, zones=(): Geography(zones=zones or ()))  # fmt: skip
+        assert run(["--workspace", str(folder), "detect"]) == 0
+    capsys.readouterr()
+    code, out, _ = _cli(folder, capsys, "events", "--type", "owned_by_listed", "--format", "jsonl")
+    assert code == 0
+    found = [json.loads(line) for line in out.splitlines()]
+    (quiet,) = [e for e in found if e["subject"] == {"kind": "vessel", "id": "v9"}]
+    assert quiet["mmsi"] is None
+    assert quiet["evidence"]["path"] == ["vb", "bh", "v9"]
+    code, out, _ = _cli(folder, capsys, "entity", "v9", "--format", "json")
+    page = json.loads(out)
+    assert page["vessels"] == [], "never heard on AIS"
+    assert {e["type"] for e in page["events"]} >= {"owned_by_listed", "owned_by_shell"}

@@ -1008,3 +1008,27 @@ def test_an_entity_found_by_name_shows_its_owners_and_indicators(
     page.screenshot(path=str(shots / "entity.png"))
     assert page.errors == []
     assert page.external == []
+
+
+def test_lists_a_new_list_made_in_the_form(page: Any, api: Api) -> None:
+    _open(page, "/?tab=lists")
+    form = page.locator("#lists-panel form.new-list")
+    form.wait_for(timeout=10_000)
+    form.locator("input[name=name]").fill("e2e-banned")
+    form.locator("select[name=kind]").select_option("banned_companies")
+    form.locator("input[name=description]").fill("made in the browser")
+    form.locator("button[type=submit]").click()
+    made = page.locator("details.watchlist[data-list=e2e-banned]")
+    made.wait_for(timeout=30_000)
+    assert made.get_attribute("open") is not None, "the new list opens to take entries"
+    made.locator("form.add-entry").wait_for(timeout=30_000)
+    (listed,) = [x for x in api("/api/v1/lists") if x["name"] == "e2e-banned"]
+    assert (listed["kind"], listed["created_by"], listed["entries"]) == (
+        "banned_companies", "officer", 0)  # fmt: skip
+    form.locator("input[name=name]").fill("e2e-banned")
+    form.locator("button[type=submit]").click()
+    status = form.locator("[role=status]")
+    status.filter(has_text="Not created").wait_for(timeout=10_000)
+    assert "exists already" in status.inner_text()
+    assert page.errors == []
+    assert page.external == []

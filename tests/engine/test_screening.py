@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 import pytest
 
+from balise.engine import screening as screening_engine
 from balise.engine.detect import Geography
 from balise.engine.ingest import Input, ingest_input
 from balise.engine.ingest_records import ingest_records
@@ -120,6 +121,23 @@ def test_a_haulier_on_a_banned_list_matches_from_releases_and_gate_moves(store: 
     assert match["end"] == datetime(2024, 3, 2, 13, 5, tzinfo=UTC)
 
 
+def test_a_declarant_on_a_banned_list_matches(store: Store, tmp_path: Path) -> None:
+    bills = tmp_path / "declared.csv"
+    bills.write_text("bill_of_lading,issued_at,shipper,consignee,declarant,container_numbers\n"
+                     "DB-1,2024-05-01T10:00:00Z,Kaffee Export GmbH,Acme Imports,"
+                     "Rhine Customs Brokers BV,MSCU7418529\n")  # fmt: skip
+    ingest_records(RecordKind.MANIFESTS, _input(bills), store, ReadOptions())
+    assert store.manifests("DB-1")["declarant"].to_list() == ["Rhine Customs Brokers BV"]
+    _make(store, "banned", "banned_companies")
+    broker = Entity("", "Company", ("Rhine Customs Brokers B.V.",))
+    add_entities(store, "banned", [broker], provenance("test", reason="lodges for a network"))
+    run_screening(store, PARAMS, TODAY)
+    (match,) = _matches(store)
+    assert match["subject"] == {"kind": "company", "id": "Rhine Customs Brokers BV"}
+    assert match["evidence"]["screened"]["roles"] == ["declarant"]
+    assert match["evidence"]["screened"]["bills_listed"] == ["DB-1"]
+
+
 def test_an_expired_entry_and_a_stranger_screen_nothing(store: Store) -> None:
     _make(store, "voi", "vessels_of_interest")
     expired = Entity("", "Vessel", ("Nordic Star",), identifiers=(Identifier("imo", "9074729"),))
@@ -172,7 +190,7 @@ def test_a_dismissed_match_stays_away_and_a_confirmed_one_is_certain(store: Stor
     assert dismissed is not None
     assert dismissed.changes.retracted == 1
     assert _matches(store) == []
-    assert review_queue(store, PARAMS, TODAY) == []
+    assert review_queue(store, PARAMS) == []
     again = run_screening(store, PARAMS, TODAY)
     assert again is not None
     assert (again.changes.new, again.changes.revised) == (0, 0)
@@ -184,3 +202,57 @@ def test_a_dismissed_match_stays_away_and_a_confirmed_one_is_certain(store: Stor
     assert confirmed["evidence"]["reasons"][0].startswith("confirmed same by ana on ")
     assert confirmed["evidence"]["judgement"]["verdict"] == "same"
     assert record_judgement(store, "ana", ("vessel", "1", "voi", "e-none"), "same") is None
+
+
+def test_the_review_queue_is_kept_at_screening_and_follows_list_changes(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    strict = ScreenParams(match_threshold=0.999, review_threshold=0.4)
+    _make(store, "voi", "vessels_of_interest")
+    near = Entity("", "Vessel", ("Nordic Starr",))
+    (entry_id,), _ = add_entities(store, "voi", [near], provenance("test"))
+    assert review_queue(store, strict) == [], "nothing stored before a screening"
+    run_screening(store, strict, TODAY)
+    assert _matches(store) == []
+    monkeypatch.setattr(screening_engine, "screen_candidates", _no_screening)
+    (row,) = review_queue(store, strict)
+    assert (row["subject_id"], row["entry_id"], row["raised"]) == ("219000873", entry_id, False)
+    assert strict.review_threshold <= row["score"] < strict.match_threshold
+    assert review_queue(store, ScreenParams(match_threshold=0.999, review_threshold=0.99)) == []
+    monkeypatch.undo()
+    store.remove_list_entry("voi", entry_id, "test", "wrong hull", datetime.now(UTC))
+    run_screening(store, strict, TODAY)
+    assert review_queue(store, strict) == [], "a removed entry leaves the queue"
+    other = Entity("", "Company", ("Kaffee Export GmbH",))
+    add_entities(store, "voi", [other], provenance("test"))
+    run_screening(store, strict, TODAY)
+    assert [r["subject_id"] for r in review_queue(store, strict)] == ["Kaffee Export GmbH"]
+
+
+def _no_screening(*_: object, **__: object) -> None:
+    raise AssertionError("the review queue must not screen again")
+
+
+def test_a_judgement_records_its_subject_and_a_new_name_asks_again(
+    store: Store, tmp_path: Path
+) -> None:
+    _make(store, "voi", "vessels_of_interest")
+    near = Entity("", "Vessel", ("Nordic Starr",))
+    (entry_id,), _ = add_entities(store, "voi", [near], provenance("test"))
+    pair = ("vessel", "219000873", "voi", entry_id)
+    done = record_judgement(store, "ana", pair, "not_same", "another hull")
+    assert done is not None
+    assert done["subject_digest"] is not None
+    run_screening(store, PARAMS, TODAY)
+    assert _matches(store) == []
+    header = AIS.read_text().splitlines()[0]
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(f"{header}\n02/03/2024 00:00:00,Class A,219000873,57.0,10.3,Under way "
+                       "using engine,0.0,10.2,264.7,265,9074729,OXAB2,NORDIC STARR,Cargo,No "
+                       "additional information,16,100,GPS,5.6,ESBJERG,02/03/2024 06:30:00,AIS,"
+                       "80,20,8,8\n")  # fmt: skip
+    ingest_input(_input(renamed), store, ReadOptions())
+    run_screening(store, PARAMS, TODAY)
+    (back,) = _matches(store)
+    assert back["subject"] == {"kind": "vessel", "id": "219000873"}
+    assert "judgement" not in back["evidence"], "the dismissal was of the vessel as it was"

@@ -13,7 +13,7 @@ import polars as pl
 
 from balise.engine.lists import provenance
 from balise.entities.identifiers import Identifier
-from balise.entities.judgements import entry_digest
+from balise.entities.judgements import entry_digest, subject_digest
 from balise.entities.lists import entry_row
 from balise.entities.match import Entity
 from balise.entities.params import ScreenParams
@@ -45,12 +45,15 @@ def _vessel(*names: str) -> list[Any]:
     return vessel_queries(frame)
 
 
-def _judged(entries: pl.DataFrame, verdict: str, entry_id: str = "e0") -> pl.DataFrame:
+def _judged(
+    entries: pl.DataFrame, verdict: str, entry_id: str = "e0", subject: str | None = None
+) -> pl.DataFrame:
     entry = entries.filter(pl.col("entry_id") == entry_id).row(0, named=True)
     return pl.DataFrame([{"subject_kind": "vessel", "subject_id": str(MMSI), "list_name": "voi",
                           "entry_id": entry_id, "entry_digest": entry_digest(entry),
                           "verdict": verdict, "note": "checked the hull", "judged_by": "ana",
-                          "judged_at": SEEN}], schema=JUDGEMENT_SCHEMA)  # fmt: skip
+                          "judged_at": SEEN, "subject_digest": subject}],
+                        schema=JUDGEMENT_SCHEMA)  # fmt: skip
 
 
 def test_a_dismissed_pair_is_not_raised_nor_queued() -> None:
@@ -116,3 +119,22 @@ def test_the_queue_holds_near_misses_best_first() -> None:
     assert rows[-1]["raised"] is False, "a near miss: shown, not raised"
     assert rows[-1]["entry"]["name"] == "Ozean Stern"
     assert all(r["verdict"] is None and r["reasons"] for r in rows)
+
+
+def test_changed_subject_data_brings_a_dismissed_pair_back() -> None:
+    entries = _entries(OCEAN_STAR)
+    (seen,) = _vessel("Ocean Stars")
+    judged = _judged(entries, "not_same", subject=subject_digest(seen.entity))
+    assert screen_candidates([seen], entries, PARAMS, TODAY, judged) == []
+    assert subject_digest(_vessel("Ocean Stars", "Ocean Stars")[0].entity) == subject_digest(
+        seen.entity), "the same names seen again: the same subject"  # fmt: skip
+    renamed = _vessel("Ocean Stars", "Ocean Star")
+    (back,) = screen_candidates(renamed, entries, PARAMS, TODAY, judged)
+    assert back.judgement is None, "a new name: the question is asked again"
+    assert back.match.score >= PARAMS.match_threshold
+    unsure = _judged(entries, "unsure", subject=subject_digest(seen.entity))
+    (row,) = review_rows(screen_candidates(renamed, entries, PARAMS, TODAY, unsure), {}, PARAMS)
+    assert row["verdict"] is None
+    same = _judged(entries, "same", subject=subject_digest(seen.entity))
+    (kept,) = screen_candidates(_vessel("Baltic Trader"), entries, PARAMS, TODAY, same)
+    assert kept.match.score == 1.0, "a confirmed pair holds through a rename"

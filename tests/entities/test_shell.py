@@ -167,9 +167,13 @@ def test_a_vessel_owned_up_the_chain_by_a_listed_person_gets_an_event_with_the_p
     inputs = _registry()
     seen = {"v": Seen(T0, T0, 224000001, 10.0, -60.0)}
     events = as_frame(graph_events(inputs, {}, seen, Seen(T0, T0), PARAMS))
-    vessel = events.filter(pl.col("subject").struct.field("kind") == "vessel")
-    assert vessel.height == 1, "the vessel never heard on AIS gets none"
-    row = vessel.row(0, named=True)
+    vessels = events.filter(pl.col("subject").struct.field("kind") == "vessel").sort("mmsi")
+    assert vessels.height == 2
+    unheard = vessels.row(0, named=True)
+    assert unheard["subject"] == {"kind": "vessel", "id": "lonely"}, "never heard: its entity id"
+    assert (unheard["type"], unheard["mmsi"], unheard["lat"]) == ("owned_by_listed", None, None)
+    assert json.loads(unheard["evidence"])["path"] == ["boss", "lonely"]
+    row = vessels.row(1, named=True)
     assert row["type"] == "owned_by_listed"
     assert row["mmsi"] == 224000001
     assert row["subject"] == {"kind": "vessel", "id": "224000001"}

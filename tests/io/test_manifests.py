@@ -68,3 +68,14 @@ def test_the_format_is_told_from_the_first_byte() -> None:
     assert manifests_format(b"[") is MANIFESTS_JSON
     assert manifests_format(b"\n{") is MANIFESTS_JSONL
     assert manifests_format(b"bill_of_lading,issued_at") is MANIFESTS_CSV
+
+
+def test_the_declarant_is_read_from_csv_and_json() -> None:
+    text = (b"bl_number,issue_date,shipper,declarant_name,containers\n"
+            b"B1,2024-01-01,Kaffee Export GmbH,Rhine Customs Brokers BV,MSCU7418529\n"
+            b"B2,2024-01-02,Kaffee Export GmbH,,MSCU7418529\n")  # fmt: skip
+    (batch,) = read_manifests(io.BytesIO(text), "m.csv", MANIFESTS_CSV, ReadOptions())
+    assert batch.records["declarant"].to_list() == ["Rhine Customs Brokers BV", None]
+    line = b'{"bl": "B3", "issued": "2024-01-01", "Declarant": "Scheldt Forwarding NV"}\n'
+    (batch,) = read_manifests(io.BytesIO(line), "m.jsonl", MANIFESTS_JSONL, ReadOptions())
+    assert batch.records["declarant"].to_list() == ["Scheldt Forwarding NV"]

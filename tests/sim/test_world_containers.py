@@ -223,6 +223,7 @@ def test_manifests_cover_every_box(folder: Path, events: list[dict[str, Any]]) -
     assert manifests["hs_code"].str.contains(r"^\d{6}$").all()
     assert manifests["bill_of_lading"].is_unique().all()
     assert manifests["hs_code"].n_unique() >= 4
+    assert manifests["declarant"].is_not_null().all(), "every bill names who lodged it"
 
 
 def test_telemetry_follows_the_ship_aboard(

@@ -101,3 +101,18 @@ def test_the_latest_judgement_of_a_pair_is_in_force(any_store: Store) -> None:
     assert sorted(zip(latest["entry_id"], latest["verdict"], strict=True)) == [
         ("e-1", "not_same"), ("e-2", "same")]  # fmt: skip
     assert any_store.judgements(latest=False).height == 3
+
+
+def test_the_review_queue_is_replaced_whole(any_store: Store) -> None:
+    def rows(*pairs: tuple[str, float]) -> pl.DataFrame:
+        return pl.DataFrame([{"subject_kind": "vessel", "subject_id": s, "list_name": "voi",
+                              "entry_id": "e-1", "score": score, "raised": score >= 0.7,
+                              "row": "{}", "screened_at": WHEN} for s, score in pairs])  # fmt: skip
+
+    any_store.replace_review(rows(("1", 0.5), ("2", 0.9), ("3", 0.3)))
+    assert any_store.review()["subject_id"].to_list() == ["2", "1", "3"]
+    assert any_store.review(0.4)["subject_id"].to_list() == ["2", "1"]
+    any_store.replace_review(rows(("4", 0.6)))
+    assert any_store.review()["subject_id"].to_list() == ["4"]
+    any_store.replace_review(rows())
+    assert any_store.review().is_empty()

@@ -492,6 +492,11 @@ export async function screeningLists() {
   return itemsOf(await get('/lists'));
 }
 
+/** Make an empty list `{name, kind, description}`: the list with its counts. */
+export function createList(list) {
+  return request('POST', '/lists', {}, list);
+}
+
 /** A list's active entries with their provenance (all pages). */
 export function listEntries(name, maxItems = 5000) {
   return getAll(`/lists/${encodeURIComponent(name)}/entries`, { limit: 500 }, maxItems);

@@ -4,7 +4,8 @@
 // Same / Not same / Unsure buttons (a judged row leaves the queue; an unsure one stays,
 // marked). Then the lists with their kind and counts; a list opens its entries with their
 // provenance (source, date, reason, who added it, validity) and, for analysts, a form to add
-// one and a button to remove one. Every change screens the stored records again on the server.
+// one and a button to remove one; below the lists, for analysts, a form to make a new list.
+// Every change screens the stored records again on the server.
 //
 // Scores here are match scores, not risk: written as numbers with their words, never coloured.
 
@@ -109,6 +110,35 @@ function addForm(list, onAdded) {
   return form;
 }
 
+const LIST_NAME = '[A-Za-z0-9][A-Za-z0-9_.\\-]{0,63}';
+
+function newListForm(onMade) {
+  const status = h('span', { class: 'hint', role: 'status' });
+  const form = h('form', { class: 'new-list' }, h('fieldset', {}, h('legend', {}, 'New list'),
+    h('label', {}, 'Name ', h('input', { name: 'name', required: true, maxlength: '64', pattern: LIST_NAME,
+      title: 'Letters, digits, _ . - (64 at most), starting with a letter or a digit', placeholder: 'e.g. maoc-voi' })),
+    h('label', {}, 'Kind ', h('select', { name: 'kind' }, Object.entries(KIND_TITLES)
+      .map(([kind, title]) => h('option', { value: kind }, title)))),
+    h('label', {}, 'Description ', h('input', { name: 'description', maxlength: '1000', placeholder: 'what it holds, and why' })),
+    h('button', { type: 'submit' }, 'Create'), status));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const body = { name: String(data.get('name')).trim(), kind: String(data.get('kind')),
+      description: String(data.get('description') ?? '').trim() };
+    status.textContent = 'Creating…';
+    try {
+      await api.createList(body);
+      status.textContent = `${body.name} created: open it to add entries.`;
+      form.reset();
+      await onMade(body.name);
+    } catch (error) {
+      status.textContent = `Not created: ${error.message}`;
+    }
+  });
+  return form;
+}
+
 /** The Lists tab's controller: `show()` loads the review queue and the lists. */
 export function createWatchlists(root, { canChange }) {
   const queue = root.querySelector('#review-queue');
@@ -163,7 +193,8 @@ export function createWatchlists(root, { canChange }) {
       return;
     }
     if (!found.length) {
-      lists.replaceChildren(stateMessage('empty', 'No list yet: `balise list create NAME --kind KIND`, or POST /api/v1/lists.'));
+      lists.replaceChildren(stateMessage('empty', canChange ? 'No list yet: make one below.'
+        : 'No list yet: an analyst makes one here, or `balise list create NAME --kind KIND`.'));
       return;
     }
     lists.replaceChildren(...found.map((list) => {
@@ -188,9 +219,14 @@ export function createWatchlists(root, { canChange }) {
   }
 
   async function show() {
-    queue.replaceChildren(stateMessage('loading', 'Screening for the review queue…'));
+    queue.replaceChildren(stateMessage('loading', 'Loading the review queue…'));
     await Promise.all([showQueue(), showLists()]);
   }
+
+  if (canChange) lists.after(newListForm(async (name) => {
+    chosen = name;
+    await showLists();
+  }));
 
   return { show };
 }

@@ -7,6 +7,7 @@ shell indicators with reasons, list matches, linked vessels, bills, containers a
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -15,16 +16,19 @@ import typer
 
 from balise.cli.context import settings_for
 from balise.cli.output import print_table
+from balise.engine.entity_ftm import entity_ftm
 from balise.engine.entity_page import entity_record, search_entities
 from balise.entities.graph import DEFAULT_DEPTH
 from balise.entities.params import screen_params
 from balise.entities.shell_params import shell_params
 from balise.errors import UsageError
+from balise.io.registry_export import write_ftm_lines
 
 
 class PageFormat(StrEnum):
     table = "table"
     json = "json"
+    ftm = "ftm"
 
 
 def _plain(value: Any) -> Any:
@@ -48,7 +52,9 @@ def entity(
         "`search` followed by a text.")],
     text: Annotated[str | None, typer.Argument(metavar="[TEXT]",
                                                help="With `search`: the text.")] = None,
-    output: Annotated[PageFormat, typer.Option("--format", help="table or json.")] = (
+    output: Annotated[PageFormat, typer.Option(
+        "--format", help="table, json, or ftm (FollowTheMoney JSON lines: the entity, its "
+        "owners and directors, their links and addresses).")] = (
         PageFormat.table
     ),
     depth: Annotated[int, typer.Option(min=1, max=50, help="Ownership links followed upwards.")]
@@ -68,11 +74,14 @@ def entity(
                              "balise entity search TEXT)")  # fmt: skip
         page = entity_record(store, entity_id, shell_params(settings.values),
                              screen_params(settings.values), depth)  # fmt: skip
+        items = entity_ftm(store, page, depth) if page and output is PageFormat.ftm else []
     finally:
         store.close()
     if page is None:
         raise UsageError(f"no entity {entity_id!r} in the workspace (balise entity search TEXT)")
-    if output is PageFormat.json:
+    if output is PageFormat.ftm:
+        write_ftm_lines(items, sys.stdout)
+    elif output is PageFormat.json:
         typer.echo(json.dumps(page, default=_plain, ensure_ascii=False, indent=1))
     else:
         _print_page(page)

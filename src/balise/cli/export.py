@@ -1,7 +1,9 @@
-"""`balise export parquet DIR`: the workspace's positions and identities as a position lake."""
+"""`balise export parquet DIR`: the workspace's positions and identities as a position lake;
+`balise export ftm`: the stored registries as FollowTheMoney JSON lines."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +11,9 @@ import typer
 
 from balise.cli.context import settings_for
 from balise.cli.output import print_table
+from balise.engine.entity_ftm import registry_export
 from balise.engine.lake import export_lake
+from balise.io.registry_export import write_ftm_lines
 
 app = typer.Typer(help="Write the workspace's data for other tools.", no_args_is_help=True)
 
@@ -35,3 +39,18 @@ def parquet(
         ("last", manifest.last or ""),
     ]
     print_table(f"Position lake written to {lake}", rows, ("", ""))
+
+
+@app.command("ftm")
+def ftm(ctx: typer.Context) -> None:
+    """Write the stored registries (`balise ingest registry`) to stdout as FollowTheMoney JSON
+    lines, valid against the model: every entity, then every Ownership and Directorship link.
+    `balise ingest registry` reads them back."""
+    workspace, _ = settings_for(ctx)
+    store = workspace.open_store()
+    try:
+        count = write_ftm_lines(registry_export(store), sys.stdout)
+    finally:
+        store.close()
+    sys.stdout.flush()
+    sys.stderr.write(f"{count:,} FtM entities written\n")

@@ -4,7 +4,8 @@ lading, gate records and releases, events), never copied, so it cannot go stale.
 
 An id is a registry entity's id (`balise ingest registry`), a vessel heard on AIS
 (`vessel:IMO<n>` or `vessel:MMSI<n>`: its names and call signs over time) or a party named on
-bills of lading or at the gate (`party:<name key>`: shipper, consignee, notify party, haulier).
+bills of lading or at the gate (`party:<name key>`: shipper, consignee, notify party,
+declarant, haulier).
 A registry entity is linked to vessels by IMO number (else MMSI) and to parties by the exact
 normalised name (`balise.entities.linking`); fuzzy matches are left to the screening.
 """
@@ -30,6 +31,7 @@ from balise.entities.graph import (
 from balise.entities.linking import NameIndex, name_key, party_entity_id, vessel_entity_id
 from balise.entities.params import ScreenParams
 from balise.entities.shell import (
+    PARTY_ROLES,
     PartyTrade,
     ShellInputs,
     party_trade,
@@ -156,7 +158,7 @@ def _bills(store: Store, keys: set[str]) -> tuple[list[dict[str, Any]], list[str
     bills: list[dict[str, Any]] = []
     boxes: set[str] = set()
     for row in store.manifests().sort("issued_at").iter_rows(named=True):
-        roles = [r for r in ("shipper", "consignee", "notify_party") if name_key(row[r]) in keys]
+        roles = [r for r in PARTY_ROLES if name_key(row.get(r)) in keys]
         if roles:
             bills.append({"bill_of_lading": row["bill_of_lading"], "issued_at": row["issued_at"],
                           "roles": roles, "vessel_imo": row["vessel_imo"],

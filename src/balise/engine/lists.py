@@ -15,6 +15,7 @@ from typing import Any, Final
 import polars as pl
 
 from balise.engine.accounts import Actor, audit_entry
+from balise.engine.screening import stored_subject_digest
 from balise.entities.judgements import entry_digest
 from balise.entities.lists import entry_row, new_entry_id
 from balise.entities.match import Entity
@@ -78,14 +79,15 @@ def record_judgement(
     store: Store, by: str, pair: tuple[str, str, str, str], verdict: str, note: str = ""
 ) -> dict[str, Any] | None:
     """Record `by`'s `verdict` on `pair` (subject kind, subject id, list, entry id) against the
-    entry's matching data as it stands; None (nothing recorded) when the list holds no such
-    active entry."""
+    entry's and the stored subject's matching data as they stand; None (nothing recorded) when
+    the list holds no such active entry."""
     subject_kind, subject_id, list_name, entry_id = pair
     entries = store.list_entries(list_name).filter(pl.col("entry_id") == entry_id)
     if entries.is_empty():
         return None
     record = {"subject_kind": subject_kind, "subject_id": subject_id, "list_name": list_name,
               "entry_id": entry_id, "entry_digest": entry_digest(entries.row(0, named=True)),
+              "subject_digest": stored_subject_digest(store, subject_kind, subject_id),
               "verdict": verdict, "note": note, "judged_by": by,
               "judged_at": datetime.now(UTC)}  # fmt: skip
     store.add_judgement(record)

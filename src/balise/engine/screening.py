@@ -7,12 +7,17 @@ beside the AIS, and a list change can make or unmake a match anywhere. Matches f
 kept, changed ones revised, and those whose entry was removed or expired, retracted (the event
 store retracts every stored `list_match` the run no longer finds). `balise detect` and
 `balise demo` run it in the pipeline, `balise list add|remove|import|judge` and the API's list
-routes after each change. Analysts' judgements are applied (`balise.entities.judgements`), and
-`review_queue` gives the pairs still to judge.
+routes after each change. Analysts' judgements are applied (`balise.entities.judgements`).
+
+The same pass keeps the review queue: every pair still to judge (raised and not judged, or
+judged unsure) and every near miss (from `screen.review_threshold` up to
+`screen.match_threshold`) is stored (`screening_review`, replaced by each run), and
+`review_queue` reads it rather than screening again per request.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -26,12 +31,15 @@ from balise.entities.screening import (
     EVENT_TYPE,
     VESSEL_COLUMNS,
     Query,
+    candidate_events,
     party_queries,
     review_rows,
     screen_candidates,
-    screen_queries,
+    subject_digests,
     vessel_queries,
 )
+from balise.model.events import to_json
+from balise.model.lists import REVIEW_SCHEMA
 from balise.model.schema import conform
 from balise.store.base import EventChanges, Store
 
@@ -94,27 +102,43 @@ def run_screening(
     parties = stored_parties(store)
     kinds = dict(zip(lists["name"].to_list(), lists["kind"].to_list(), strict=True))
     queries = [*vessel_queries(vessels), *parties]
-    events = screen_queries(queries, entries, kinds, params, today or datetime.now(UTC).date(),
-                            store.judgements())  # fmt: skip
-    changes = store.save_events(events, [EVENT_TYPE])
+    floor = min(params.review_threshold, params.match_threshold)
+    found = screen_candidates(queries, entries, params, today or datetime.now(UTC).date(),
+                              store.judgements(), floor)  # fmt: skip
+    changes = store.save_events(candidate_events(found, kinds, params), [EVENT_TYPE])
+    store.replace_review(_review_frame(review_rows(found, kinds, params)))
     return ScreeningReport(lists.height, entries.height, vessels.height, len(parties), changes)
 
 
-def review_queue(
-    store: Store, params: ScreenParams, today: date | None = None
-) -> list[dict[str, Any]]:
-    """The candidate matches an analyst has still to judge (`review_rows`): the `list_match`
-    pairs not judged or judged unsure, and the near misses scoring from
-    `screen.review_threshold`; screened now, against the entries active on `today`."""
-    lists = store.lists()
-    if lists.is_empty():
+def _review_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    now = datetime.now(UTC)
+    records = [{"subject_kind": r["subject_kind"], "subject_id": r["subject_id"],
+                "list_name": r["list_name"], "entry_id": r["entry_id"], "score": r["score"],
+                "raised": r["raised"], "row": to_json(r), "screened_at": now}
+               for r in rows]  # fmt: skip
+    return pl.DataFrame(records, schema=REVIEW_SCHEMA)
+
+
+def stored_subject_digest(store: Store, kind: str, subject_id: str) -> str | None:
+    """The matching-data digest of a stored vessel (by MMSI) or party (by name as screened),
+    None when nothing stored is that subject (`balise.entities.judgements.subject_digest`)."""
+    if kind == "vessel":
+        vessels = stored_vessels(store)
+        mmsi = int(subject_id) if subject_id.isdigit() else -1
+        return subject_digests(vessel_queries(vessels.filter(pl.col("mmsi") == mmsi)), kind,
+                               subject_id)  # fmt: skip
+    return subject_digests(stored_parties(store), kind, subject_id)
+
+
+def review_queue(store: Store, params: ScreenParams) -> list[dict[str, Any]]:
+    """The candidate matches an analyst has still to judge (`review_rows`), as the last
+    screening run stored them: the `list_match` pairs not judged or judged unsure, and the near
+    misses scoring from `screen.review_threshold`; best score first. Empty until a screening
+    has run (`balise detect`, any list change)."""
+    if store.lists().is_empty():
         return []
-    queries = [*vessel_queries(stored_vessels(store)), *stored_parties(store)]
     floor = min(params.review_threshold, params.match_threshold)
-    day = today or datetime.now(UTC).date()
-    found = screen_candidates(queries, store.list_entries(), params, day, store.judgements(), floor)
-    kinds = dict(zip(lists["name"].to_list(), lists["kind"].to_list(), strict=True))
-    return review_rows(found, kinds, params)
+    return [json.loads(row) for row in store.review(floor)["row"].to_list()]
 
 
 def rescreen(

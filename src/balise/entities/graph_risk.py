@@ -5,7 +5,10 @@ screening list or by a shell, with the path as reasons.
 
 A vessel's event has the vessel's MMSI (the registry vessel matched to the AIS fleet by IMO
 number, else MMSI), so it weighs in the vessel's risk as a `list_match` does, through the event
-type's weight; a registry vessel never heard on AIS has no record to raise and gets no event.
+type's weight. A registry vessel never heard on AIS gets its events too, about the registry
+entity (subject `vessel` and its entity id, no MMSI, the registry's time), so that an analyst
+sees a listed owner's fleet before it sails into the AIS picture; once heard, the events move
+to its MMSI (the old ones are retracted).
 """
 
 from __future__ import annotations
@@ -110,14 +113,17 @@ def graph_events(
     default: Seen,
     params: ShellParams,
 ) -> list[dict[str, Any]]:
-    """`owned_by_listed` and `owned_by_shell` events of every registry vessel heard on AIS
-    (`seen` has its MMSI) and every registry company above a listed entity or a shell."""
+    """`owned_by_listed` and `owned_by_shell` events of every registry vessel (about its MMSI
+    when heard on AIS: `seen` has it; else about its entity id) and every registry company
+    below a listed entity or a shell."""
     events = []
     for entity_id, row in sorted(inputs.entities.items()):
         if row["schema"] == "Vessel":
-            if entity_id not in seen or seen[entity_id].mmsi is None:
-                continue
-            when, subject = seen[entity_id], ("vessel", str(seen[entity_id].mmsi))
+            heard = seen.get(entity_id)
+            if heard is None or heard.mmsi is None:
+                when, subject = default, ("vessel", entity_id)
+            else:
+                when, subject = heard, ("vessel", str(heard.mmsi))
         elif row["schema"] in ORGANISATION_SCHEMATA:
             when, subject = seen.get(entity_id, default), ("company", entity_id)
         else:

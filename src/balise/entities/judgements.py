@@ -4,7 +4,11 @@ A judgement is about a pair: a screened record (a vessel by its MMSI, a manifest
 name) and a list entry, as the entry stood when it was judged. The entry's matching data (its
 schema, names, identifiers, dates of birth, countries) is summed up in `entry_digest`; a
 judgement holds while the digest is unchanged, so new names or identifiers on the entry bring
-the question back to the review queue. Screening (`balise.entities.screening`) applies them:
+the question back to the review queue. The subject's matching data (a vessel's names, MMSI and
+IMO numbers; a party's name) is summed up too (`subject_digest`): a judgement `not_same` or
+`unsure` holds while it is unchanged, so a dismissed vessel that takes a new name or IMO number
+is asked about again. A judgement `same` links the subject to the entry and holds through a
+rename (its subject digest is not checked). Screening (`balise.entities.screening`) applies them:
 
 - `not_same`: the pair is not raised (its `list_match` event is retracted and stays away);
 - `same`: the pair is raised whatever its score, with confidence 1.0 and the reason "confirmed
@@ -25,7 +29,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from balise.entities.match import Match
+from balise.entities.match import Entity, Match
 from balise.model.events import to_json
 from balise.model.lists import entry_ref
 
@@ -64,16 +68,42 @@ def entry_digest(entry: Mapping[str, Any]) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
+def subject_digest(entity: Entity) -> str:
+    """A digest of what screening compares of a screened record (`Entity`): its schema, names,
+    identifiers, dates of birth and countries (as sets: the order names were seen in does not
+    count)."""
+    key = to_json({
+        "schema": entity.schema,
+        "names": sorted(set(entity.names)),
+        "identifiers": sorted({f"{i.kind}:{i.value}" for i in entity.identifiers}),
+        "birth_dates": sorted(set(entity.birth_dates)),
+        "countries": sorted(set(entity.countries)),
+    })  # fmt: skip
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _subject_changed(row: Mapping[str, Any], subjects: Mapping[tuple[str, str], str]) -> bool:
+    judged = row.get("subject_digest")
+    now = subjects.get((row["subject_kind"], row["subject_id"]))
+    return row["verdict"] != "same" and judged is not None and now is not None and now != judged
+
+
 def in_force(
-    judgements: pl.DataFrame, entries: Mapping[str, Mapping[str, Any]]
+    judgements: pl.DataFrame,
+    entries: Mapping[str, Mapping[str, Any]],
+    subjects: Mapping[tuple[str, str], str] | None = None,
 ) -> dict[PairKey, Judgement]:
     """The judgements (latest of each pair, `JUDGEMENT_SCHEMA`) that still hold: their entry is
-    among `entries` (by reference) and its matching data unchanged since."""
+    among `entries` (by reference) and its matching data unchanged since, and, but for a
+    judgement `same`, their subject's digest unchanged (`subjects`: `subject_digest` by subject
+    kind and id; a subject not given, or a judgement without a digest, is not checked)."""
     found = {}
     for row in judgements.iter_rows(named=True):
         ref = entry_ref(row["list_name"], row["entry_id"])
         entry = entries.get(ref)
         if entry is None or entry_digest(entry) != row["entry_digest"]:
+            continue
+        if _subject_changed(row, subjects or {}):
             continue
         key = (row["subject_kind"], row["subject_id"], ref)
         found[key] = Judgement(row["verdict"], row["note"] or "", row["judged_by"] or "",

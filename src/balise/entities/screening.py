@@ -10,8 +10,8 @@ Pure (no I/O): `balise.engine.screening` reads the store and saves the events.
   its call signs go into the evidence (no list compares them). Subject: the vessel (MMSI).
 - A manifest party (`party_queries`, from `MANIFEST_SCHEMA` rows) is a `LegalEntity` (a person
   or an organisation) named as written on the bills, one per name (spacing and case ignored),
-  whatever its roles: shipper, consignee, notify party. Subject: a `company` whose id is the
-  name as first written.
+  whatever its roles: shipper, consignee, notify party, declarant. Subject: a `company` whose
+  id is the name as first written.
 
 Analysts' judgements of pairs (`balise.entities.judgements`) are applied: a pair judged not the
 same is not raised, one judged the same is raised at full score even when the scorer no longer
@@ -33,7 +33,13 @@ import polars as pl
 
 from balise.entities.blocking import ListIndex
 from balise.entities.identifiers import normalise_identifier
-from balise.entities.judgements import Judgement, PairKey, confirmed, in_force
+from balise.entities.judgements import (
+    Judgement,
+    PairKey,
+    confirmed,
+    in_force,
+    subject_digest,
+)
 from balise.entities.lists import entry_active, entry_entity
 from balise.entities.match import Entity, Match
 from balise.entities.params import ScreenParams
@@ -44,7 +50,7 @@ from balise.model.schema import UTC_TIME
 EVENT_TYPE: Final = "list_match"
 SUBJECT_KINDS: Final = ("vessel", "company")
 """What screening screens: vessels (id: MMSI) and manifest parties (id: the name as written)."""
-PARTY_ROLES: Final = ("shipper", "consignee", "notify_party")
+PARTY_ROLES: Final = ("shipper", "consignee", "notify_party", "declarant")
 """The manifest columns naming a party."""
 MAX_LISTED: Final = 20
 """Bills of lading listed in the evidence of a party's match (the count is always given)."""
@@ -122,7 +128,7 @@ def party_queries(
 
     for row in manifests.sort("issued_at", "bill_of_lading").iter_rows(named=True):
         for role in PARTY_ROLES:
-            seen(row[role], role, row["issued_at"], row["bill_of_lading"], None)
+            seen(row.get(role), role, row["issued_at"], row["bill_of_lading"], None)
     if releases is not None:
         for row in releases.sort("issued_at", "release_id").iter_rows(named=True):
             for role in ("issued_to", "authorised_haulier"):
@@ -186,7 +192,7 @@ def screen_candidates(
     rows = active_entries(entries, today)
     if not rows or not queries:
         return []
-    judged = in_force(judgements, rows) if judgements is not None else {}
+    judged = _judged(queries, judgements, rows)
     lowest = params.match_threshold if floor is None else floor
     index = ListIndex([entry_entity(row) for row in rows.values()])
     found: dict[PairKey, Candidate] = {}
@@ -215,6 +221,26 @@ def screen_candidates(
     return list(found.values())
 
 
+def _judged(
+    queries: Sequence[Query], judgements: pl.DataFrame | None, rows: Mapping[str, Any]
+) -> dict[PairKey, Judgement]:
+    """The judgements in force, checked against the entries and the judged subjects."""
+    if judgements is None or judgements.is_empty():
+        return {}
+    wanted = set(zip(judgements["subject_kind"], judgements["subject_id"], strict=True))
+    subjects = {(q.kind, q.subject_id): subject_digest(q.entity) for q in queries
+                if (q.kind, q.subject_id) in wanted}  # fmt: skip
+    return in_force(judgements, rows, subjects)
+
+
+def subject_digests(queries: Iterable[Query], kind: str, subject_id: str) -> str | None:
+    """The `subject_digest` of the query about `kind` `subject_id`, None when none is."""
+    for query in queries:
+        if (query.kind, query.subject_id) == (kind, subject_id):
+            return subject_digest(query.entity)
+    return None
+
+
 def screen_queries(
     queries: Iterable[Query],
     entries: pl.DataFrame,
@@ -227,7 +253,16 @@ def screen_queries(
     analysts' `judgements` applied (`screen_candidates`); `list_kinds` gives each list's kind
     (for the evidence)."""
     found = screen_candidates(list(queries), entries, params, today, judgements)
-    events = [_event(c, list_kinds, params) for c in found]
+    return candidate_events(found, list_kinds, params)
+
+
+def candidate_events(
+    candidates: Iterable[Candidate], list_kinds: Mapping[str, str], params: ScreenParams
+) -> pl.DataFrame:
+    """The `list_match` events of the candidates scoring at least `screen.match_threshold`
+    (a pair confirmed the same scores 1.0), by start and id."""
+    events = [_event(c, list_kinds, params) for c in candidates
+              if c.match.score >= params.match_threshold]  # fmt: skip
     if not events:
         return empty_events()
     return pl.DataFrame(events, schema=EVENT_SCHEMA).sort("start", "id")

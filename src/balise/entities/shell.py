@@ -38,7 +38,7 @@ from balise.entities.linking import address_key, name_key
 from balise.entities.shell_params import ShellParams
 from balise.model.registry import ORGANISATION_SCHEMATA
 
-PARTY_ROLES = ("shipper", "consignee", "notify_party")
+PARTY_ROLES = ("shipper", "consignee", "notify_party", "declarant")
 MAX_LISTED = 10
 """Other companies listed in the evidence of a mass address (the count is always given)."""
 
@@ -72,7 +72,7 @@ def party_trade(manifests: pl.DataFrame) -> dict[str, PartyTrade]:
     found: dict[str, dict[str, Any]] = {}
     for row in manifests.sort("issued_at", "bill_of_lading").iter_rows(named=True):
         for role in PARTY_ROLES:
-            key = name_key(row[role])
+            key = name_key(row.get(role))  # a frame of an earlier schema has no declarant
             if not key:
                 continue
             party = found.setdefault(key, {"name": " ".join(row[role].split()), "roles": set(),

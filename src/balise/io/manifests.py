@@ -3,10 +3,11 @@ lines).
 
 Columns (CSV header or JSON keys, case-insensitive, any order, others ignored; the required ones
 in bold): **bill_of_lading**, **issued_at**, carrier, vessel_imo, voyage, shipper, consignee,
-notify_party, hs_code, goods_description, packages, gross_weight_kg, declared_value, currency,
-place_of_receipt, port_of_loading, port_of_discharge, place_of_delivery, container_numbers.
-Common other names are read as these (`ALIASES`): `bl_number`, `bol`, `transport_document_reference`
-for the bill of lading, `issue_date`, `pol`, `pod`, `imo`, `hs`, `containers`...
+notify_party, declarant (who lodged the bill with customs), hs_code, goods_description,
+packages, gross_weight_kg, declared_value, currency, place_of_receipt, port_of_loading,
+port_of_discharge, place_of_delivery, container_numbers. Common other names are read as these
+(`ALIASES`): `bl_number`, `bol`, `transport_document_reference` for the bill of lading,
+`issue_date`, `pol`, `pod`, `imo`, `hs`, `declarant_name`, `containers`...
 
 Values: times ISO 8601 (`Z`, an offset, or none for UTC); `container_numbers` a JSON list, or
 text separated by `;` or `,` (or by spaces when neither is there), each an ISO 6346 number with
@@ -44,7 +45,8 @@ ALIASES: Final = {
     "bill_of_lading_number": "bill_of_lading", "transport_document_reference": "bill_of_lading",
     "issued": "issued_at", "issue_date": "issued_at", "date_of_issue": "issued_at",
     "imo": "vessel_imo", "vessel_imo_number": "vessel_imo", "voyage_number": "voyage",
-    "notify": "notify_party", "hs": "hs_code", "commodity_code": "hs_code",
+    "notify": "notify_party", "declarant_name": "declarant", "customs_declarant": "declarant",
+    "hs": "hs_code", "commodity_code": "hs_code",
     "description": "goods_description", "goods": "goods_description",
     "number_of_packages": "packages", "package_count": "packages",
     "gross_weight": "gross_weight_kg", "weight_kg": "gross_weight_kg", "value": "declared_value",
@@ -117,6 +119,7 @@ def _manifest(row: Row) -> dict[str, Any]:
         "shipper": row.text("shipper"),
         "consignee": row.text("consignee"),
         "notify_party": row.text("notify_party"),
+        "declarant": row.text("declarant"),
         "hs_code": _hs_code(row),
         "goods_description": row.text("goods_description"),
         "packages": row.count("packages", "bad_packages"),

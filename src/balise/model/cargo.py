@@ -105,6 +105,7 @@ MANIFEST_SCHEMA: Final[dict[str, pl.DataType]] = {
     "shipper": pl.String(),
     "consignee": pl.String(),
     "notify_party": pl.String(),
+    "declarant": pl.String(),
     "hs_code": pl.String(),
     "goods_description": pl.String(),
     "packages": pl.Int64(),
@@ -119,10 +120,11 @@ MANIFEST_SCHEMA: Final[dict[str, pl.DataType]] = {
     "source": pl.String(),
     "source_line": pl.Int64(),
 }
-"""One bill of lading of a cargo manifest: its parties, goods (HS code, description, packages,
-weight, declared value and ISO 4217 currency), places (UN/LOCODEs where known, free text
-otherwise) and the containers it covers. `bill_of_lading` is the identity; a later `issued_at`
-(an amended bill) replaces the stored version."""
+"""One bill of lading of a cargo manifest: its parties (shipper, consignee, notify party, and
+the declarant who lodged it with customs, a broker or forwarder, when given), goods (HS code,
+description, packages, weight, declared value and ISO 4217 currency), places (UN/LOCODEs
+where known, free text otherwise) and the containers it covers. `bill_of_lading` is the
+identity; a later `issued_at` (an amended bill) replaces the stored version."""
 
 TELEMETRY_SCHEMA: Final[dict[str, pl.DataType]] = {
     "container_number": pl.String(),

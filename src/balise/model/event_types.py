@@ -226,7 +226,7 @@ EVENT_TYPES: Final = (
     EventType(
         "list_match", "List match", "entities", "vessel",
         "A vessel heard on AIS (its names, IMO numbers, MMSI) or a party of a cargo manifest "
-        "(shipper, consignee, notify party) that matches an active entry of one of the "
+        "(shipper, consignee, notify party, declarant) that matches an active entry of one of the "
         "workspace's lists (vessels of interest, banned companies, sanctions, user lists) at or "
         "above the screening threshold; a shared IMO number or MMSI outweighs the name.",
         "list_match--a-record-on-a-list", 0.9, "An official listing comes first in the advisory's "
@@ -242,16 +242,18 @@ EVENT_TYPES: Final = (
         "it reaches a vessel's risk through owned_by_shell.", "house"),
     EventType(
         "owned_by_listed", "Owned by a listed entity", "entities", "vessel",
-        "A vessel heard on AIS, or a registry company, owned or directed, directly or up the "
-        "chain of owners (shell.depth links), by a person or company that matches an active "
-        "list entry; the path of owners and directors is the reason.",
+        "A vessel (heard on AIS, or a registry vessel not heard yet, by its entity id), or a "
+        "registry company, owned or directed, directly or up the chain of owners (shell.depth "
+        "links), by a person or company that matches an active list entry; the path of owners "
+        "and directors is the reason.",
         "owned_by_listed--owned-or-controlled-by-a-listed-entity", 0.7, "Control by a listed "
         "party is the next thing to a listing (sanctions reach what a listed person owns or "
         "controls), below the listing itself (0.9); the match score scales it.", "crown"),
     EventType(
         "owned_by_shell", "Owned by a shell", "entities", "vessel",
-        "A vessel heard on AIS, or a registry company, owned or directed, directly or up the "
-        "chain, by a company with a shell_company score; the path is the reason.",
+        "A vessel (heard on AIS, or a registry vessel not heard yet, by its entity id), or a "
+        "registry company, owned or directed, directly or up the chain, by a company with a "
+        "shell_company score; the path is the reason.",
         "owned_by_shell--owned-or-controlled-by-a-shell-company", 0.3, "Shell companies hide "
         "who stands behind a ship; a hint, scaled by the shell score.", "stack"),
 )  # fmt: skip

@@ -49,12 +49,25 @@ JUDGEMENT_SCHEMA: Final[dict[str, pl.DataType]] = {
     "subject_kind": pl.String(), "subject_id": pl.String(), "list_name": pl.String(),
     "entry_id": pl.String(), "entry_digest": pl.String(), "verdict": pl.String(),
     "note": pl.String(), "judged_by": pl.String(), "judged_at": UTC_TIME,
+    "subject_digest": pl.String(),
 }  # fmt: skip
 """One judgement of a pair: the screened record (`subject_kind`, `subject_id` as the
 `list_match` event names it: `vessel` and its MMSI, `company` and its name), the list entry, the
 digest of the entry's matching data when judged (`balise.entities.judgements.entry_digest`: a
-judgement holds while the entry is unchanged), the verdict (`VERDICTS`), a note, who and when.
+judgement holds while the entry is unchanged), that of the subject's (`subject_digest`: a
+dismissal holds while the subject is unchanged; null when the subject was not found, or for a
+judgement recorded before subjects were digested), the verdict (`VERDICTS`), a note, who and when.
 Judgements are never overwritten: the latest of a pair is the one in force."""
+
+REVIEW_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "subject_kind": pl.String(), "subject_id": pl.String(), "list_name": pl.String(),
+    "entry_id": pl.String(), "score": pl.Float64(), "raised": pl.Boolean(),
+    "row": pl.String(), "screened_at": UTC_TIME,
+}  # fmt: skip
+"""One candidate of the review queue as the last screening left it: the pair, its score, whether
+screening raised it (a `list_match` event) or only nearly (a near miss, from
+`screen.review_threshold`), and the queue's row as JSON
+(`balise.entities.screening.review_rows`). Replaced whole by each screening run."""
 
 ENTRY_KIND: Final = "list_entry"
 """`subject.kind` of a list entry in an event's `related`; its id is `<list>/<entry id>`."""

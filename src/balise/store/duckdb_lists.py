@@ -1,5 +1,5 @@
-"""Screening lists in the DuckDB store (`ListStore`): `lists`, `list_entries` and
-`list_judgements`, their columns
+"""Screening lists in the DuckDB store (`ListStore`): `lists`, `list_entries`,
+`list_judgements` and `screening_review`, their columns
 those of `balise.model.lists`. Stores made before lists existed get the tables when they are
 opened (`migrate_lists`), and a table made by an earlier version the columns added since."""
 
@@ -11,14 +11,16 @@ from typing import Any, Final
 import duckdb
 import polars as pl
 
-from balise.model.lists import JUDGEMENT_SCHEMA, LIST_ENTRY_SCHEMA, LIST_SCHEMA
+from balise.model.lists import JUDGEMENT_SCHEMA, LIST_ENTRY_SCHEMA, LIST_SCHEMA, REVIEW_SCHEMA
 from balise.model.schema import UTC_TIME, conform
 from balise.store.duckdb_connection import Connected
 
 _TYPES: Final = {pl.String(): "VARCHAR", pl.Date(): "DATE", UTC_TIME: "TIMESTAMPTZ",
-                 pl.List(pl.String()): "VARCHAR[]"}  # fmt: skip
+                 pl.List(pl.String()): "VARCHAR[]", pl.Float64(): "DOUBLE",
+                 pl.Boolean(): "BOOLEAN"}  # fmt: skip
 _TABLES: Final = {"lists": LIST_SCHEMA, "list_entries": LIST_ENTRY_SCHEMA,
-                  "list_judgements": JUDGEMENT_SCHEMA}  # fmt: skip
+                  "list_judgements": JUDGEMENT_SCHEMA,
+                  "screening_review": REVIEW_SCHEMA}  # fmt: skip
 _PAIR: Final = "subject_kind, subject_id, list_name, entry_id"
 
 
@@ -126,6 +128,22 @@ class DuckDBLists(Connected):
             f"ORDER BY judged_at, {_PAIR}"
         )
         return conform(frame, JUDGEMENT_SCHEMA)
+
+    def replace_review(self, rows: pl.DataFrame) -> None:
+        frame = conform(rows, REVIEW_SCHEMA)
+        with self._transaction(), self._registered("new_review", frame):
+            self._con.execute("DELETE FROM screening_review")
+            self._con.execute(f"INSERT INTO screening_review BY NAME SELECT "
+                              f"{_select(REVIEW_SCHEMA)} FROM new_review")  # fmt: skip
+        self._changed()
+
+    def review(self, min_score: float = 0.0) -> pl.DataFrame:
+        frame = self._frame(
+            f"SELECT {_select(REVIEW_SCHEMA)} FROM screening_review WHERE score >= ? "
+            f"ORDER BY score DESC, {_PAIR}",
+            [min_score],
+        )
+        return conform(frame, REVIEW_SCHEMA)
 
 
 def _select(schema: dict[str, pl.DataType], prefix: str = "") -> str:

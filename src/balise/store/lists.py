@@ -1,5 +1,6 @@
 """The store's protocol for screening lists (`ListStore`): lists and their entries with
-provenance, and analysts' judgements of candidate matches (`balise.model.lists`). Entries are
+provenance, analysts' judgements of candidate matches, and the review queue the last screening
+left (`balise.model.lists`). Entries are
 never deleted: a removal is recorded on the row; judgements are appended, the latest of a pair
 in force."""
 
@@ -50,4 +51,13 @@ class ListStore(Protocol):
     def judgements(self, latest: bool = True) -> pl.DataFrame:
         """The judgements (`JUDGEMENT_SCHEMA`): the latest of each pair (subject kind and id,
         list, entry id) when `latest`, else every one; by time judged."""
+        ...
+
+    def replace_review(self, rows: pl.DataFrame) -> None:
+        """Replace the stored review queue with `rows` (`REVIEW_SCHEMA`)."""
+        ...
+
+    def review(self, min_score: float = 0.0) -> pl.DataFrame:
+        """The stored review queue (`REVIEW_SCHEMA`) from `min_score`, best score first, then
+        by pair."""
         ...

@@ -6,13 +6,16 @@ them (`balise.engine.entity_page`).
 Entities are sensitive (`entity` in docs/security.md): enforcement analysts and admins read
 them, and every read is audited with the entities returned. Bills of lading on a page are shown
 only to those who may read manifests (else `bills` is null). The search is paged with a keyset
-cursor over the entity id.
+cursor over the entity id. `GET /api/v1/entities/{id}/ftm` gives the page as FollowTheMoney
+JSON lines (the entity, its owners and directors, their links and addresses;
+`balise.engine.entity_ftm`), under the same policy.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import io
 import json
 from datetime import date
 from typing import Annotated, Any, Final
@@ -26,10 +29,12 @@ from balise.api.deps import StoreDep
 from balise.api.pagination import bad_cursor, next_link
 from balise.api.params import invalid
 from balise.api.problems import not_found
+from balise.engine.entity_ftm import entity_ftm
 from balise.engine.entity_page import entity_record, search_entities
 from balise.entities.graph import DEFAULT_DEPTH
 from balise.entities.params import ScreenParams, screen_params
 from balise.entities.shell_params import ShellParams, shell_params
+from balise.io.registry_export import write_ftm_lines
 
 router = APIRouter(tags=["entities"], dependencies=[Depends(requires("entity"))])
 
@@ -175,3 +180,31 @@ def get_entity(
         page["bills"] = None
     record_read(request, "entity", [entity_id], 1)
     return page
+
+
+FTM_MEDIA_TYPE: Final = "application/x-ndjson"
+
+
+@router.get("/api/v1/entities/{entity_id}/ftm", response_class=Response,
+            responses={**PROBLEMS, 200: {"content": {FTM_MEDIA_TYPE: {}},
+                                         "description": "FtM JSON lines"}})  # fmt: skip
+def get_entity_ftm(
+    request: Request,
+    store: StoreDep,
+    entity_id: EntityId,
+    depth: Annotated[int, Query(ge=1, le=50, description="Ownership links followed upwards.")]
+    = DEFAULT_DEPTH,
+) -> Response:  # fmt: skip
+    """One entity as FollowTheMoney JSON lines, valid against the model and read back by
+    `balise ingest registry`: the entity, everyone above it through ownership and directorship
+    links, what it owns and directs, the Ownership and Directorship links and the addresses."""
+    shell, screen = _params(request)
+    page = entity_record(store, entity_id, shell, screen, depth)
+    if page is None:
+        raise not_found("entity", entity_id)
+    items = entity_ftm(store, page, depth)
+    out = io.StringIO()
+    write_ftm_lines(items, out)
+    record_read(request, "entity", [i["id"] for i in items if "name" in i["properties"]
+                                    or "full" in i["properties"]], len(items))  # fmt: skip
+    return Response(out.getvalue(), media_type=FTM_MEDIA_TYPE)
