@@ -354,9 +354,9 @@ def get_review(
     or judged unsure, and near misses (scores from `screen.review_threshold` up to
     `screen.match_threshold`), with the subject, the entry and the reasons side by side."""
     params = _params(request)
-    today = datetime.now(UTC).date()  # the entries active today: a new day, a new answer
-    rows = kept.get(store.generation, ("screening review", params, today),
-                    lambda: review_queue(store, params, today))  # fmt: skip
+    # the queue as the last screening stored it: a new screening is a new data version
+    rows = kept.get(store.generation, ("screening review", params),
+                    lambda: review_queue(store, params))  # fmt: skip
     items = rows[:limit]
     record_read(request, "lists", [f"{r['list_name']}/{r['entry_id']}" for r in items], len(items))
     return {"items": items, "total": len(rows), "match_threshold": params.match_threshold,
