@@ -107,6 +107,38 @@ def test_a_box_far_from_its_ship_while_aboard() -> None:
     assert by_function["id"].to_list() == out["id"].to_list()
 
 
+def _breadcrumbs(box: pl.DataFrame) -> list[dict[str, object]]:
+    """The fixes of `box` as DCSA IoT `BREADCRUMB` events."""
+    return [
+        event(
+            "BREADCRUMB",
+            None,
+            0,
+            event_kind="IOT",
+            laden=None,
+            event_time=row["time"],
+            lat=row["lat"],
+            lon=row["lon"],
+            event_id=f"crumb-{i}",
+        )
+        for i, row in enumerate(box.iter_rows(named=True))
+    ]
+
+
+def test_breadcrumb_positions_are_fixes_too() -> None:
+    ship, box = _ship_track(offset_deg=0.5)
+    from_telemetry = detect_box_off_vessel(journeys(events(*TRIP)), box, ship)
+    trip = events(*TRIP, *_breadcrumbs(box))
+    from_crumbs = detect_box_off_vessel(journeys(trip), None, ship, None, trip)
+    assert from_crumbs["id"].to_list() == from_telemetry["id"].to_list()
+    # a breadcrumb reporting a reading's fix again is one fix: no stray fix becomes a run
+    one_stray = box.with_columns(
+        pl.when(pl.int_range(pl.len()) == 5).then(10.5).otherwise(10.0).alias("lat")
+    )
+    both = events(*TRIP, *_breadcrumbs(one_stray))
+    assert detect_box_off_vessel(journeys(both), one_stray, ship, None, both).is_empty()
+
+
 def test_fixes_in_an_ais_gap_are_not_judged() -> None:
     ship, box = _ship_track(offset_deg=0.5)
     sparse = ship.filter(

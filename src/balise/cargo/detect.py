@@ -89,7 +89,9 @@ def detect_cargo(
             ),
             detect_reefer_anomalies(telemetry, events, params.reefer_anomaly),
             detect_unexpected_stops(telemetry, events, params.unexpected_stop),
-            detect_box_off_vessel(trips, telemetry, inputs.vessel_positions, params.box_off_vessel),
+            detect_box_off_vessel(
+                trips, telemetry, inputs.vessel_positions, params.box_off_vessel, events
+            ),
         ]
     elif _present(telemetry):
         found.append(detect_reefer_anomalies(telemetry, None, params.reefer_anomaly))

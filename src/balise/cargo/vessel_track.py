@@ -3,7 +3,8 @@ box's events say it is aboard.
 
 A box that is not where its ship is was swapped, unloaded without a record (a drop, a
 transshipment the documents hide) or is booked on a ship it never boarded. For each leg of a trip
-(`journey.py`) with a vessel MMSI, the box's telemetry fixes between the load and the discharge
+(`journey.py`) with a vessel MMSI, the box's GPS fixes (its telemetry readings and the DCSA IoT
+`BREADCRUMB` events that carry a position: `box_fixes`) between the load and the discharge
 (less `port_margin_hours` at both ends, when terminal moves and late events blur who holds the
 box) are compared with the vessel's AIS position at the same time, interpolated between the two
 positions around it when they are at most `max_gap_minutes` apart. A fix further than
@@ -83,18 +84,44 @@ def ship_at(
     return at_lat, at_lon
 
 
+def box_fixes(telemetry: pl.DataFrame | None, events: pl.DataFrame | None) -> pl.DataFrame:
+    """container_number, time, lat, lon of every GPS fix of the boxes, in time order: the
+    telemetry readings (`TELEMETRY_SCHEMA`) and the `BREADCRUMB` IoT events with a position
+    (`CONTAINER_EVENT_SCHEMA`, retracted ones left out). A breadcrumb at the time of a reading
+    of its box is the same fix reported twice and is counted once."""
+    columns = ["container_number", "time", "lat", "lon"]
+    parts = []
+    if telemetry is not None and not telemetry.is_empty():
+        parts.append(telemetry.select(columns))
+    if events is not None and not events.is_empty():
+        crumbs = events.filter(
+            (pl.col("event_kind") == "IOT")
+            & (pl.col("event_code") == "BREADCRUMB")
+            & ~pl.col("retracted").fill_null(False)
+        )
+        parts.append(crumbs.select(columns[0], pl.col("event_time").alias("time"), *columns[2:]))
+    if not parts:
+        return pl.DataFrame()
+    fixes = pl.concat([p.cast(parts[0].schema) for p in parts]).drop_nulls(columns)
+    return fixes.unique(["container_number", "time"], keep="first", maintain_order=True).sort(
+        "time"
+    )
+
+
 def detect_box_off_vessel(
     found: list[Journey],
     telemetry: pl.DataFrame | None,
     positions: VesselPositions | None,
     params: BoxOffVesselParams | None = None,
+    events: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """`box_off_vessel` events (`EVENT_SCHEMA`) of the journeys `found`, the box telemetry
-    (`TELEMETRY_SCHEMA`) and the vessels' positions."""
+    """`box_off_vessel` events (`EVENT_SCHEMA`) of the journeys `found`, the boxes' GPS fixes
+    (the telemetry, `TELEMETRY_SCHEMA`, and the `BREADCRUMB` events among `events`) and the
+    vessels' positions."""
     params = params or BoxOffVesselParams()
-    if telemetry is None or positions is None or telemetry.is_empty():
+    fixes = box_fixes(telemetry, events)
+    if positions is None or fixes.is_empty():
         return events_of(KIND, [], params)
-    fixes = telemetry.drop_nulls(["container_number", "time", "lat", "lon"]).sort("time")
     by_box = {str(k[0]): g for k, g in fixes.group_by("container_number")}
     findings = []
     for journey in found:
