@@ -69,6 +69,13 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not 0 <= value < float("inf"):
+        raise ValueError("must be zero or positive")
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     """One setting: name, parser, default, unit, help and the source of the default."""
@@ -206,6 +213,20 @@ SETTINGS: tuple[Setting, ...] = (
         help="Most messages `balise listen telemetry` stores in one batch; a batch is stored "
         "as soon as it is full, before listen.batch_seconds.",
         source="Balise: one second of the 5,000 messages/s of issue 14",
+    ),
+    Setting(
+        name="listen.pipeline_seconds",
+        parse=_non_negative_float,
+        default=300.0,
+        unit="s",
+        help="How often a live listener (`balise listen ais`, `balise serve --listen-ais`) also "
+        "runs the workspace-wide stages of `balise detect` after a batch: radar association, "
+        "list screening, ownership, insider look-ups, cargo and the risk assessment, so list "
+        "matches and risk follow live data without stopping the server; 0 leaves them to "
+        "`balise detect`.",
+        source="Balise: judgement; the stages take tens of seconds on a simulated week "
+        "(bench/results/cargo_quality.md, cost per world), so at most a tenth of a listener's "
+        "time goes to them, and a risk is never older than five minutes",
     ),
     Setting(
         name="listen.reconnect_max_seconds",

@@ -223,9 +223,12 @@ def live_ais_detection(
             say(f"events: {changes.new} new, {changes.revised} revised, "
                 f"{changes.retracted} retracted; alerts: {alerts.opened} opened, "
                 f"{alerts.reopened} reopened")  # fmt: skip
+        if done.stages is not None:
+            say(f"screening, cargo and risk brought up to date: "
+                f"{done.stages.assessment.scored} vessels scored")  # fmt: skip
 
     def failed(err: Exception) -> None:
-        say(f"detection failed, listening on: {err}")
+        say(f"a run after a batch failed, listening on: {err}")
 
     return DetectionLoop(detection, store, report, failed)
 

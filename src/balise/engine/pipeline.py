@@ -37,7 +37,7 @@ from balise.geo.zones import Zone, ZoneProblem
 from balise.maritime.params import detector_params
 from balise.security.insider_params import insider_params
 from balise.settings import Settings
-from balise.store.base import EventChanges
+from balise.store.base import EventChanges, Store
 from balise.workspace import Workspace
 
 Detector = Callable[..., DetectReport]
@@ -88,27 +88,46 @@ def run_pipeline(
         geo = geography(workspace.cache_dir, tuple(zones.zones))
         params = detector_params(settings.values)
         detection = detector(store, chosen, geo, full=full, params=params)
-        coastal = run_coastal(store, geo, params)
-        # before the assessment: a vessel on a list weighs in its risk
-        screening = run_screening(store, screen_params(settings.values))
-        ownership = run_ownership(
-            store, shell_params(settings.values), screen_params(settings.values)
-        )
-        insider = run_insider(store, insider_params(settings.values))
-        cargo_settings = cargo_params(settings.values)
-        cargo = run_cargo(store, cargo_settings, geo)
-        assessment = assess_workspace(store, workspace.root, cargo_settings.risk)
+        stages = run_stages(store, workspace, settings, geo)
         AlertStore(store).refresh(rules=alert_rules(settings.values))
     finally:
         store.close()
     return PipelineReport(
         chosen,
         detection,
-        assessment,
+        stages.assessment,
         tuple(zones.problems),
-        insider,
-        coastal,
-        cargo,
-        screening,
-        ownership,
+        stages.insider,
+        stages.coastal,
+        stages.cargo,
+        stages.screening,
+        stages.ownership,
     )
+
+
+@dataclass(frozen=True)
+class Stages:
+    """What the stages after the AIS detection did (`run_stages`)."""
+
+    coastal: CoastalReport
+    screening: ScreeningReport | None
+    ownership: OwnershipReport | None
+    insider: EventChanges
+    cargo: CargoReport | None
+    assessment: Assessment
+
+
+def run_stages(store: Store, workspace: Workspace, settings: Settings, geo: Geography) -> Stages:
+    """The workspace-wide stages after the AIS detection, in order, on an open store: radar and
+    clearances, list screening and the ownership graph (before the assessment: a vessel on a
+    list weighs in its risk), insider look-ups, cargo, the risk assessment. The alerts are left
+    to refresh. A live listener runs them on a schedule (`listen.pipeline_seconds`)."""
+    values = settings.values
+    coastal = run_coastal(store, geo, detector_params(values))
+    screening = run_screening(store, screen_params(values))
+    ownership = run_ownership(store, shell_params(values), screen_params(values))
+    insider = run_insider(store, insider_params(values))
+    cargo_settings = cargo_params(values)
+    cargo = run_cargo(store, cargo_settings, geo)
+    assessment = assess_workspace(store, workspace.root, cargo_settings.risk)
+    return Stages(coastal, screening, ownership, insider, cargo, assessment)

@@ -1,0 +1,95 @@
+"""The workspace-wide stages of `balise detect` on a live listener's schedule
+(`listen.pipeline_seconds`): after a batch, at most once a period, between the detection and
+the alert refresh."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from balise.alerts.rules import alert_rules
+from balise.engine.detect import Geography
+from balise.engine.live_detect import LiveDetection
+from balise.engine.pipeline import Stages, run_stages
+from balise.maritime.params import detector_params
+from balise.store.base import Store
+from balise.workspace import Workspace
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    root = tmp_path / "ws"
+    Workspace(root).open_store(create=True).close()
+    return Workspace(root)
+
+
+def _live(
+    workspace: Workspace, clock: Clock, runs: list[Stages], fail: bool = False
+) -> LiveDetection:
+    settings = workspace.settings()
+    geo = Geography(zones=())
+
+    def rest(store: Store) -> Stages:
+        if fail:
+            raise RuntimeError("a stage failed")
+        runs.append(run_stages(store, workspace, settings, geo))
+        return runs[-1]
+
+    return LiveDetection("gfw", geo, detector_params({}), alert_rules({}), rest, 300.0, clock)
+
+
+def test_the_stages_run_once_a_period_after_a_batch(workspace: Workspace) -> None:
+    clock, runs = Clock(), list[Stages]()
+    live = _live(workspace, clock, runs)
+    store = workspace.open_store()
+    try:
+        assert live(store).stages is None  # a listener starts fast: the first waits a period
+        clock.now = 299.0
+        assert live(store).stages is None
+        clock.now = 300.0
+        done = live(store)
+        assert done.stages is not None
+        assert done.stages is runs[0]
+        assert done.stages.assessment.scored == 0
+        clock.now = 599.0
+        assert live(store).stages is None
+        clock.now = 600.0
+        assert live(store).stages is runs[1]
+    finally:
+        store.close()
+
+
+def test_a_failing_stage_is_said_and_tried_again_a_period_later(workspace: Workspace) -> None:
+    clock, runs = Clock(), list[Stages]()
+    live = _live(workspace, clock, runs, fail=True)
+    store = workspace.open_store()
+    try:
+        clock.now = 300.0
+        with pytest.raises(RuntimeError, match="a stage failed"):
+            live(store)
+        clock.now = 301.0
+        assert live(store).stages is None  # not every batch: a period later
+    finally:
+        store.close()
+
+
+def test_the_setting_zero_leaves_the_stages_to_balise_detect(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BALISE_LISTEN_PIPELINE_SECONDS", "0")
+    monkeypatch.setattr("balise.engine.live_detect.default_geography",
+                        lambda cache_dir, zones=(): Geography(zones=zones or ()))  # fmt: skip
+    assert LiveDetection.of(workspace, workspace.settings()).rest is None
+    monkeypatch.setenv("BALISE_LISTEN_PIPELINE_SECONDS", "60")
+    live = LiveDetection.of(workspace, workspace.settings())
+    assert live.rest is not None
+    assert live.rest_seconds == 60.0
