@@ -204,15 +204,7 @@ def world(seed: int, args: argparse.Namespace) -> dict[str, Any]:
     if not cost.exists():
         cost.write_text(json.dumps({"ingest_s": round(ingested, 1), "first_s": round(piped, 1)}))
     first = json.loads(cost.read_text())
-    store = workspace.open_store()
-    try:
-        stored = store.events()
-    finally:
-        store.close()
-    events = stored.filter(pl.col("type").is_in(list(CARGO_TYPES))).to_dicts()
-    for event in events:
-        event["world"] = seed
-    truth = [{**t, "world": seed} for t in _truth(folder)]
+    events, truth = _found_and_truth(seed, folder, workspace)
     cargo = done.cargo
     return {"seed": seed, "events": events, "truth": truth,
             "ingest_s": first["ingest_s"], "first_pipeline_s": first["first_s"],
@@ -221,9 +213,10 @@ def world(seed: int, args: argparse.Namespace) -> dict[str, Any]:
             "telemetry": cargo.telemetry if cargo else 0}  # fmt: skip
 
 
-def _stored(seed: int, folder: Path, workspace: Workspace, first: dict[str, Any]) -> dict[str, Any]:
-    """`world` from the events the workspace's last pipeline run stored (`--stored`): the run
-    is not repeated; the counts are the lines of the world's files."""
+def _found_and_truth(
+    seed: int, folder: Path, workspace: Workspace
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The cargo events stored in the world's workspace and its truth, marked with the seed."""
     store = workspace.open_store()
     try:
         stored = store.events()
@@ -232,7 +225,13 @@ def _stored(seed: int, folder: Path, workspace: Workspace, first: dict[str, Any]
     events = stored.filter(pl.col("type").is_in(list(CARGO_TYPES))).to_dicts()
     for event in events:
         event["world"] = seed
-    truth = [{**t, "world": seed} for t in _truth(folder)]
+    return events, [{**t, "world": seed} for t in _truth(folder)]
+
+
+def _stored(seed: int, folder: Path, workspace: Workspace, first: dict[str, Any]) -> dict[str, Any]:
+    """`world` from the events the workspace's last pipeline run stored (`--stored`): the run
+    is not repeated; the counts are the lines of the world's files."""
+    events, truth = _found_and_truth(seed, folder, workspace)
     lines = {k: sum(1 for _ in (folder / FILES[k]).open()) for k in ("containers", "telemetry")}
     return {"seed": seed, "events": events, "truth": truth,
             "ingest_s": first["ingest_s"], "first_pipeline_s": first["first_s"],

@@ -80,11 +80,10 @@ def live_server(tmp_path: Path) -> Iterator[tuple[str, FeedServer]]:
     feed.close()
 
 
-def test_an_alert_from_the_feed_appears_without_reload(
-    browser: Any,
-    live_server: tuple[str, FeedServer],
-) -> None:
-    url, feed = live_server
+@contextlib.contextmanager
+def signed_in_live(browser: Any, url: str) -> Iterator[tuple[Any, list[str]]]:
+    """A page of the served workstation, signed in and following the live stream, with the
+    script errors it records; closed after the block."""
     context = browser.new_context(viewport={"width": 1600, "height": 900}, base_url=url)
     page = context.new_page()
     errors: list[str] = []
@@ -94,6 +93,17 @@ def test_an_alert_from_the_feed_appears_without_reload(
         _sign_in(page)
         page.wait_for_selector(READY, timeout=WAIT_MS)
         page.wait_for_selector("#live[data-status=connected]", timeout=WAIT_MS)
+        yield page, errors
+    finally:
+        context.close()
+
+
+def test_an_alert_from_the_feed_appears_without_reload(
+    browser: Any,
+    live_server: tuple[str, FeedServer],
+) -> None:
+    url, feed = live_server
+    with signed_in_live(browser, url) as (page, errors):
         assert page.text_content("#live") == "● live"
         page.wait_for_function("document.body.dataset.vessels === '1'", timeout=WAIT_MS)
         assert page.locator("#inbox li.alert").count() == 0
@@ -107,8 +117,6 @@ def test_an_alert_from_the_feed_appears_without_reload(
         page.wait_for_function("document.body.dataset.vessels === '2'", timeout=WAIT_MS)
         assert not navigations, "the page was reloaded"
         assert not errors
-    finally:
-        context.close()
 
 
 SIGN_OUT_ELSEWHERE = """() => fetch('/api/v1/auth/logout', {
@@ -123,15 +131,7 @@ def test_the_stream_starts_again_after_signing_in_again(
     live_server: tuple[str, FeedServer],
 ) -> None:
     url, feed = live_server
-    context = browser.new_context(viewport={"width": 1600, "height": 900}, base_url=url)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    try:
-        page.goto("/")
-        _sign_in(page)
-        page.wait_for_selector(READY, timeout=WAIT_MS)
-        page.wait_for_selector("#live[data-status=connected]", timeout=WAIT_MS)
+    with signed_in_live(browser, url) as (page, errors):
         assert page.evaluate(SIGN_OUT_ELSEWHERE) == 204
         # the server closes the stream, the browser is refused, the page asks to sign in
         page.locator("#signin-form").wait_for(timeout=WAIT_MS)
@@ -145,5 +145,3 @@ def test_the_stream_starts_again_after_signing_in_again(
         page.locator(f"#inbox li.alert[data-mmsi='{JUMPER}']").wait_for(timeout=WAIT_MS)
         assert not navigations, "the page was reloaded"
         assert not errors
-    finally:
-        context.close()

@@ -291,19 +291,7 @@ class BoxEvents:
             return
         lat, lon = positions(box, self.calls, np.array([m[0] for m in moments]))
         for (time_s, code), la, lo in zip(moments, lat, lon, strict=True):
-            event = self.w.base("IOT", "iotEventType", code, time_s)
-            event["equipmentDetails"] = {
-                "equipmentReference": box.number,
-                "ISOEquipmentCode": box.iso_code,
-            }
-            event["eventLocation"] = {"geoCoordinate": _geo(float(la), float(lo))}
-            event["iotDetails"] = {
-                "iotEquipmentTechnology": "SMART_CONTAINER",
-                "deviceVendor": "Balise Sim",
-                "deviceModel": "SC-4",
-                "powerStatus": "POWER_ON",
-            }
-            self.out.append((time_s, event))
+            self.out.append((time_s, self._device_event(code, time_s, float(la), float(lo))))
 
     def breadcrumbs(self, end_s: float) -> None:
         """`BREADCRUMB` IoT events every `BREADCRUMB_EVERY_S` of the device's life in the
@@ -318,19 +306,24 @@ class BoxEvents:
         for time_s, la, lo in zip(times, lat, lon, strict=True):
             if np.isnan(la):
                 continue
-            event = self.w.base("IOT", "iotEventType", "BREADCRUMB", float(time_s))
-            event["equipmentDetails"] = {
-                "equipmentReference": box.number,
-                "ISOEquipmentCode": box.iso_code,
-            }
-            event["eventLocation"] = {"geoCoordinate": _geo(float(la), float(lo))}
-            event["iotDetails"] = {
-                "iotEquipmentTechnology": "SMART_CONTAINER",
-                "deviceVendor": "Balise Sim",
-                "deviceModel": "SC-4",
-                "powerStatus": "POWER_ON",
-            }
-            self.out.append((float(time_s), event))
+            at = float(time_s)
+            self.out.append((at, self._device_event("BREADCRUMB", at, float(la), float(lo))))
+
+    def _device_event(self, code: str, time_s: float, lat: float, lon: float) -> Event:
+        """An IoT event `code` of the box's smart device at (`lat`, `lon`)."""
+        event = self.w.base("IOT", "iotEventType", code, time_s)
+        event["equipmentDetails"] = {
+            "equipmentReference": self.box.number,
+            "ISOEquipmentCode": self.box.iso_code,
+        }
+        event["eventLocation"] = {"geoCoordinate": _geo(lat, lon)}
+        event["iotDetails"] = {
+            "iotEquipmentTechnology": "SMART_CONTAINER",
+            "deviceVendor": "Balise Sim",
+            "deviceModel": "SC-4",
+            "powerStatus": "POWER_ON",
+        }
+        return event
 
     def reefer(self, end_s: float) -> None:
         box, setpoint = self.box, self.box.setpoint_c

@@ -46,6 +46,7 @@ PROBLEMS: Final[dict[int | str, dict[str, Any]]] = {
 EntityId = Annotated[str, PathParam(min_length=1, max_length=300,
                                     description="A registry id, vessel:IMO…, vessel:MMSI… or "
                                     "party:<name>.")]  # fmt: skip
+Depth = Annotated[int, Query(ge=1, le=50, description="Ownership links followed upwards.")]
 
 
 class EntityRow(BaseModel):
@@ -163,8 +164,7 @@ def get_entity(
     request: Request,
     store: StoreDep,
     entity_id: EntityId,
-    depth: Annotated[int, Query(ge=1, le=50, description="Ownership links followed upwards.")]
-    = DEFAULT_DEPTH,
+    depth: Depth = DEFAULT_DEPTH,
 ) -> dict[str, Any]:  # fmt: skip
     """One entity's page: identifiers, owners up to the ultimate owners with effective shares
     and paths, what it owns and directs, directors, shell indicators with reasons, list matches,
@@ -192,8 +192,7 @@ def get_entity_ftm(
     request: Request,
     store: StoreDep,
     entity_id: EntityId,
-    depth: Annotated[int, Query(ge=1, le=50, description="Ownership links followed upwards.")]
-    = DEFAULT_DEPTH,
+    depth: Depth = DEFAULT_DEPTH,
 ) -> Response:  # fmt: skip
     """One entity as FollowTheMoney JSON lines, valid against the model and read back by
     `balise ingest registry`: the entity, everyone above it through ownership and directorship
