@@ -9,6 +9,7 @@ time.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -37,12 +38,16 @@ def verify_password(stored: str | None, password: str) -> bool:
     """Does `password` match the `stored` hash? False for no hash or a malformed one. Costs one
     Argon2 verification even then, so timing does not tell whether an account exists."""
     try:
-        return _HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
+        return _HASHER.verify(stored or _dummy_hash(), password) and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
 
-_DUMMY_HASH: Final = _HASHER.hash(secrets.token_urlsafe(16))
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of a random password, verified against when there is no hash: made at the first
+    sign-in, not when the module is imported (an Argon2 hash costs every command's start)."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
 
 
 def password_problem(password: str) -> str | None:
