@@ -24,16 +24,16 @@ partial FtM date (`2014`, `2014-05`) is read as its first day.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
-from typing import Any, BinaryIO, Final
+from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
 import polars as pl
-from followthemoney import model as ftm_model
 
 from balise.entities.identifiers import normalise_identifier
 from balise.io.record_fields import BadRecord, Row, SkipRecord
@@ -42,6 +42,19 @@ from balise.model.batch import ReadOptions
 from balise.model.record_batch import RECORD_SCHEMAS, RecordBatch, RecordKind
 from balise.model.registry import ENTITY_SCHEMATA, LINK_KINDS
 from balise.model.schema import QUARANTINE_SCHEMA
+
+if TYPE_CHECKING:
+    from followthemoney.model import Model
+
+
+@functools.cache
+def ftm_model() -> Model:
+    """The FollowTheMoney model, loaded at first use (its schemata take a while to load: not
+    at every command's start)."""
+    from followthemoney import model
+
+    return model
+
 
 REGISTRY_FTM: Final = "registry_ftm"
 _DATE_RE: Final = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
@@ -206,7 +219,7 @@ class _FtmChunk:
             raise BadRecord("bad_json", str(err)[:80]) from err
         if not isinstance(value, dict):
             raise BadRecord("bad_json", "not an object")
-        schema = ftm_model.get(str(value.get("schema")))
+        schema = ftm_model().get(str(value.get("schema")))
         if schema is None:
             raise BadRecord("unknown_schema", f"schema {value.get('schema')!r}")
         entity_id = value.get("id")

@@ -16,10 +16,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
-from typing import Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
-from followthemoney import model as ftm_model
-from followthemoney.proxy import EntityProxy
+from balise.io.registry import ftm_model
+
+if TYPE_CHECKING:
+    from followthemoney.proxy import EntityProxy
+
 
 _ENTITY_PROPS: Final = (
     ("country", "country"), ("registration_number", "registrationNumber"), ("lei", "leiCode"),
@@ -42,7 +45,7 @@ def _add(proxy: EntityProxy, prop: str, values: Iterable[Any]) -> None:
 
 def ftm_registry_entity(row: Mapping[str, Any]) -> dict[str, Any]:
     """One registry entity (`ENTITY_SCHEMA` row) as an FtM entity."""
-    proxy = ftm_model.make_entity(str(row["schema"]))
+    proxy = ftm_model().make_entity(str(row["schema"]))
     proxy.id = str(row["entity_id"])
     _add(proxy, "full" if row["schema"] == "Address" else "name", [row["name"]])
     _add(proxy, "alias", row["aliases"] or ())
@@ -55,7 +58,7 @@ def ftm_registry_entity(row: Mapping[str, Any]) -> dict[str, Any]:
 def ftm_registry_link(row: Mapping[str, Any]) -> dict[str, Any]:
     """One link (`LINK_SCHEMA` row) as an FtM Ownership or Directorship."""
     schema, source_prop, target_prop = _LINK_ENDS[str(row["kind"])]
-    proxy = ftm_model.make_entity(schema)
+    proxy = ftm_model().make_entity(schema)
     proxy.id = str(row["link_id"])
     _add(proxy, source_prop, [row["source_id"]])
     _add(proxy, target_prop, [row["target_id"]])

@@ -26,12 +26,10 @@ import math
 import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import lightgbm as lgb
 import numpy as np
 import polars as pl
-from lightgbm.basic import LightGBMError
 
 from balise.errors import UsageError
 from balise.targeting.declarations import Declarations
@@ -46,6 +44,9 @@ from balise.targeting.metrics import (
     revenue_at,
 )
 from balise.targeting.params import TrainOptions
+
+if TYPE_CHECKING:  # lightgbm is imported when a model is trained or loaded: every command's start
+    import lightgbm as lgb
 
 FORMAT: Final = "balise-targeting-model"
 VERSION: Final = 1
@@ -159,6 +160,9 @@ class TargetingModel:
     @classmethod
     def from_bytes(cls, data: bytes) -> TargetingModel:
         """A model saved by `to_bytes`; anything else is a `UsageError`."""
+        import lightgbm as lgb
+        from lightgbm.basic import LightGBMError
+
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 names = set(archive.namelist())
@@ -229,6 +233,8 @@ def _fit(
     stop: int = 0,
     weight: Array | None = None,
 ) -> lgb.Booster:
+    import lightgbm as lgb
+
     train_set = lgb.Dataset(
         matrix,
         labels,
