@@ -18,14 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from local_server import free_port
+
 START_TIMEOUT_S = 10.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def mosquitto_binary() -> str:
@@ -46,7 +41,7 @@ class Broker:
     """A Mosquitto process on 127.0.0.1:`port`; `stop` and `start` keep the port."""
 
     def __init__(self, binary: str, folder: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self._binary = binary
         self._config = folder / "mosquitto.conf"
         self._config.write_text(

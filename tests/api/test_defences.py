@@ -8,9 +8,6 @@ import csv
 import http.client
 import io
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -36,6 +33,7 @@ from balise.model.events import EVENT_SCHEMA, event_id, to_json
 from balise.store.duckdb import DuckDBStore
 from balise.workspace import STORE_FILE
 from helpers import TEST_HOSTS, problem
+from local_server import served
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 GAP = {
@@ -267,28 +265,11 @@ def test_a_chunked_body_is_cut_off_as_it_streams() -> None:
         assert (pulled, sent[0]["status"], sent[1]["body"]) == (10, 200, b"read")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def test_a_chunked_body_over_http_is_refused(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Through uvicorn, as `balise serve` runs: a chunked zone import growing past the limit."""
-    import uvicorn
-
     monkeypatch.setenv("BALISE_SERVE_MAX_BODY_BYTES", "65536")
-    port = _free_port()
-    config = uvicorn.Config(create_app(root, bind_host="127.0.0.1"), host="127.0.0.1", port=port,
-                            log_level="warning", ws="none")  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
+    with served(create_app(root, bind_host="127.0.0.1")) as url:
+        port = int(url.rsplit(":", 1)[1])
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
         chunks = (b" " * 8192 for _ in range(64))  # 512 KiB of JSON whitespace
         connection.request("POST", "/api/v1/zones/import", body=chunks, encode_chunked=True,
@@ -298,9 +279,6 @@ def test_a_chunked_body_over_http_is_refused(root: Path, monkeypatch: pytest.Mon
         assert response.getheader("content-type") == "application/problem+json"
         assert b"body-too-large" in response.read()
         connection.close()
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 # -- security headers ------------------------------------------------------------------------

@@ -7,7 +7,6 @@ and Last-Event-ID resumes."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +17,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from api_clients import TEST_ACTOR, account_token
 from balise.alerts.rules import alert_rules
@@ -33,15 +31,9 @@ from balise.security import credentials
 from balise.store.base import Store
 from balise.workspace import Workspace
 from live_feed import JUMPER, FeedServer, jump_feed, late_fix
+from local_server import served as serving
 
 WAIT_S = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)
@@ -71,21 +63,10 @@ def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
         with live_ais_detection(detection, store, print) as loop:
             return listen_ais(store, options, None, loop.wake, stop=stop)
 
-    port = _free_port()
     app = create_app(root, bind_host="127.0.0.1", feeds=[ais])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           timeout_graceful_shutdown=1))  # fmt: skip
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + WAIT_S
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        assert thread.is_alive(), "the server stopped"
-        time.sleep(0.05)
-    assert feed.accepted.wait(WAIT_S)
-    yield Served(f"http://127.0.0.1:{port}", root, feed, tokens)
-    server.should_exit = True
-    thread.join(WAIT_S)
+    with serving(app, timeout_graceful_shutdown=1) as url:
+        assert feed.accepted.wait(WAIT_S)
+        yield Served(url, root, feed, tokens)
     feed.close()
 
 

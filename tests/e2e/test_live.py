@@ -22,8 +22,9 @@ from balise.engine import live_detect
 from balise.engine.ais_listener import parse_source
 from balise.engine.detect import Geography
 from balise.workspace import Workspace
-from browsers import launched_browser, served
+from browsers import launched_browser
 from live_feed import JUMPER, FeedServer, jump_feed
+from local_server import served
 
 WAIT_MS = 30_000
 """As tests/e2e/test_workstation.py: WebGL in software, CI machines have no GPU."""

@@ -36,7 +36,8 @@ import pytest
 from balise.cli import detect as detect_cli
 from balise.cli.main import run
 from balise.engine.detect import Geography
-from browsers import launched_browser, served
+from browsers import launched_browser
+from local_server import served
 
 PASSWORD: Final = "tide-chart-9-lanterns"
 ACCOUNTS: Final = {
