@@ -26,12 +26,9 @@ import polars as pl
 from balise.cargo.journey import Journey, journeys
 from balise.cargo.ports import port_of, port_position
 from balise.cargo.risk import CargoRiskParams, score_containers
-from balise.model.event_types import detected_types
+from balise.engine.cargo import CARGO_TYPES
 from balise.model.events import decode_event_json
 from balise.store.base import EventFilter, Store
-
-CARGO_TYPES: Final = detected_types("cargo")
-"""The event types about containers."""
 
 
 def _cargo_events(store: Store, number: str | None = None) -> pl.DataFrame:
