@@ -153,3 +153,23 @@ def test_two_vessels_and_two_calls() -> None:
 def test_empty_input() -> None:
     empty = pl.DataFrame(schema=POSITION_SCHEMA)
     assert detect_port_visits(empty, ANCHORAGES).is_empty()
+
+
+def test_kept_anchorage_indexes_answer_for_their_own_points_only() -> None:
+    """The search structures kept between calls belong to one set of points: another set (the
+    same labels, the points moved away) gets its own, and the first set's answer is unchanged
+    after it."""
+    from balise.maritime import port_visits
+
+    call = _call()
+    moved = ANCHORAGES.with_columns(pl.col("lat") - 1.0)
+    port_visits._geometries.clear()
+    first = detect_port_visits(call, ANCHORAGES)
+    elsewhere = detect_port_visits(call, moved)
+    again = detect_port_visits(call, ANCHORAGES)
+    assert first.height == 1
+    assert elsewhere.is_empty()
+    assert again.equals(first)
+    assert len(port_visits._geometries) == 2
+    port_visits._geometries.clear()
+    assert detect_port_visits(call, ANCHORAGES).equals(first)

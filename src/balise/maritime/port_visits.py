@@ -25,7 +25,10 @@ neighbours (few, even in dense data). Input already in track order is not sorted
 
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -62,6 +65,8 @@ _KM_PER_DEG: Final = math.radians(1.0) * EARTH_RADIUS_KM
 MAX_PORT_LAT: Final = 85.0
 """No port lies nearer the poles (the northernmost, in Svalbard, are below 79 degrees); GFW's list
 has a stray point at the North Pole, and near the poles a cell search degenerates."""
+_KEPT_INDEXES: Final = 4
+"""Anchorage sets whose search structures `_anchorage_geometry` keeps between calls."""
 VISIT_SCORE: Final = 0.0
 """An ordinary port visit adds no risk by itself: the risk layer weighs the port (high-risk lists)
 and what the vessel did before and after."""
@@ -114,6 +119,42 @@ def _cells(lat: FloatArray, lon: FloatArray) -> tuple[IntArray, IntArray]:
     return rows, cols
 
 
+class _Geometry:
+    """What the search needs of one set of anchorage points and `exit_km`: the marked coarse
+    cells (`_near_cells`) and the nearest-point index."""
+
+    def __init__(self, anchorages: pl.DataFrame, exit_km: float) -> None:
+        self.near_cells = _near_cells(anchorages, exit_km)
+        self.index = AnchorageIndex(anchorages, cell_deg=_SEARCH_CELL_DEG, search_km=exit_km)
+
+
+_geometries: OrderedDict[tuple[bytes, float], _Geometry] = OrderedDict()
+_geometries_lock = threading.Lock()
+
+
+def _anchorage_geometry(anchorages: pl.DataFrame, exit_km: float) -> _Geometry:
+    """The `_Geometry` of `anchorages` and `exit_km`, built once and kept for the next calls
+    (`_KEPT_INDEXES` sets at most): every run, full or incremental, searches the same tens of
+    thousands of points, and building their index costs a detection on a few vessels more than
+    the search itself. Keyed by the points' coordinates (a digest), so that another set of points
+    never reuses it."""
+    digest = hashlib.blake2b(digest_size=16)
+    for column in ("lat", "lon"):
+        digest.update(np.ascontiguousarray(anchorages[column].to_numpy(), np.float64).tobytes())
+    key = (digest.digest(), float(exit_km))
+    with _geometries_lock:
+        found = _geometries.get(key)
+        if found is not None:
+            _geometries.move_to_end(key)
+            return found
+    built = _Geometry(anchorages, exit_km)
+    with _geometries_lock:
+        _geometries[key] = built
+        while len(_geometries) > _KEPT_INDEXES:
+            _geometries.popitem(last=False)
+    return built
+
+
 def _nearest(
     anchorages: pl.DataFrame, exit_km: float, lat: FloatArray, lon: FloatArray
 ) -> tuple[IntArray, FloatArray]:
@@ -124,7 +165,7 @@ def _nearest(
     lat_i = np.round(lat / _ROUND_DEG).astype(np.int64)
     lon_i = np.round(((lon + 180.0) % 360.0 - 180.0) / _ROUND_DEG).astype(np.int64)
     _, first, inverse = np.unique(lat_i * 4_000_000 + lon_i, return_index=True, return_inverse=True)
-    index = AnchorageIndex(anchorages, cell_deg=_SEARCH_CELL_DEG, search_km=exit_km)
+    index = _anchorage_geometry(anchorages, exit_km).index
     found, km = index.nearest_clustered(lat_i[first] * _ROUND_DEG, lon_i[first] * _ROUND_DEG)
     return found[inverse], km[inverse]
 
@@ -136,7 +177,7 @@ def _anchorage_distance(
     `anchorage_km` (inf when farther than `exit_km`) and `anchorage` (row of the nearest point)."""
     lat, lon = tracks["lat"].to_numpy(), tracks["lon"].to_numpy()
     rows, cols = _cells(lat, lon)
-    marked = _near_cells(anchorages, exit_km)
+    marked = _anchorage_geometry(anchorages, exit_km).near_cells
     keys = rows * round(360 / _CELL_DEG) + cols
     near = np.isin(keys, marked, kind="table") if marked.size else np.zeros(keys.size, bool)
     near &= np.abs(lat) <= MAX_PORT_LAT + 1.0
