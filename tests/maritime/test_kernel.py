@@ -50,3 +50,42 @@ def test_ids_are_stable_whatever_the_input_form() -> None:
     assert from_dicts["id"].to_list() == from_frame["id"].to_list()
     assert from_dicts["status"].unique().to_list() == ["active"]
     assert build_events("ais_gap", [], ("mmsi", "start")).is_empty()
+
+
+def _positions(vessels: int = 3, points: int = 50) -> pl.DataFrame:
+    from datetime import timedelta
+
+    rows = [
+        {"mmsi": 227000000 + v, "timestamp": T0 + timedelta(minutes=k),
+         "lat": 10.0 + v + k / 1000, "lon": -30.0 + k / 1000}
+        for v in range(vessels) for k in range(points)
+    ]  # fmt: skip
+    return pl.DataFrame(rows).sample(fraction=1.0, shuffle=True, seed=3)
+
+
+def test_sorted_tracks_are_shared_while_their_frame_lives_and_unchanged() -> None:
+    from balise.maritime.kernel import _sorted_tracks, sorted_tracks
+
+    positions = _positions()
+    first = sorted_tracks(positions)
+    assert first.equals(_sorted_tracks(positions))
+    assert sorted_tracks(positions) is first  # the same frame: the same answer
+    assert sorted_tracks(positions.clone()) is not first  # another frame: its own
+    grown = positions.clone()
+    grown.extend(_positions(vessels=1).with_columns(pl.col("mmsi") + 9))
+    again = sorted_tracks(grown)
+    grown.extend(_positions(vessels=1).with_columns(pl.col("mmsi") + 10))  # changed in place
+    assert sorted_tracks(grown) is not again
+    assert sorted_tracks(grown).equals(_sorted_tracks(grown))
+
+
+def test_sorted_tracks_asked_side_by_side_are_ordered_once() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from balise.maritime.kernel import _sorted_tracks, sorted_tracks
+
+    positions = _positions(vessels=20, points=200)
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: sorted_tracks(positions), range(8)))
+    assert all(a is answers[0] for a in answers)
+    assert answers[0].equals(_sorted_tracks(positions))

@@ -19,7 +19,10 @@ pure: the engine injects the real ones, tests small ones.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import asdict
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Final
@@ -61,10 +64,67 @@ VESSEL_ORDER: Final = ("mmsi", "start", "id")
 
 _MAX_PIECES: Final = 256
 """Beyond this many moved and unmoved stretches, `_moved` gathers the whole frame at once."""
+_SHARED_SORTS: Final = 2
+"""Frames whose `sorted_tracks` are kept while they live (see `sorted_tracks`)."""
+
+
+class _SharedSort:
+    """The `sorted_tracks` of one live frame, computed or being computed (`answer`), dropped
+    as soon as the frame is gone."""
+
+    def __init__(self, positions: pl.DataFrame) -> None:
+        self.frame = weakref.ref(positions, self._forget)
+        self.shape = _shape(positions)
+        self.answer: Future[pl.DataFrame] | None = Future()
+
+    def _forget(self, _: object) -> None:
+        self.answer = None  # an attribute set: no lock needed, even from the collector
+
+    def of(self, positions: pl.DataFrame) -> Future[pl.DataFrame] | None:
+        """The answer when it is that of `positions` as they are now."""
+        if self.frame() is positions and self.shape == _shape(positions):
+            return self.answer
+        return None
+
+
+_shared_sorts: list[_SharedSort] = []
+_shared_lock = threading.Lock()
+
+
+def _shape(positions: pl.DataFrame) -> tuple[int, tuple[str, ...]]:
+    return positions.height, tuple(positions.columns)
 
 
 def sorted_tracks(positions: pl.DataFrame) -> pl.DataFrame:
     """`TRACK`, mmsi, timestamp, lat, lon of the located rows, sorted by track then time.
+
+    Computed once per frame while it lives: the engine's detectors (loitering, encounters) ask
+    for the tracks of the same frame side by side, and the second waits for the first's answer
+    rather than ordering millions of rows again (the answer is dropped with the frame; a frame
+    changed in place, rows or columns, is ordered afresh). See `_sorted_tracks` for the rest."""
+    with _shared_lock:
+        _shared_sorts[:] = [s for s in _shared_sorts if s.answer is not None]
+        answer = next((a for s in _shared_sorts if (a := s.of(positions)) is not None), None)
+        if answer is not None:
+            mine = False
+        else:
+            shared = _SharedSort(positions)
+            answer, mine = shared.answer, True
+            assert answer is not None
+            answer.set_running_or_notify_cancel()
+            _shared_sorts.append(shared)
+            del _shared_sorts[:-_SHARED_SORTS]
+    if mine:
+        try:
+            answer.set_result(_sorted_tracks(positions))
+        except BaseException as error:
+            answer.set_exception(error)
+            shared.answer = None
+    return answer.result()
+
+
+def _sorted_tracks(positions: pl.DataFrame) -> pl.DataFrame:
+    """`sorted_tracks`, computed (without sharing).
 
     The track is `segment_id` when the column exists (and is set), else the MMSI. Ties on time are
     broken by position so that the result does not depend on the input's row order.
