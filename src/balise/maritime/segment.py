@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -86,29 +86,49 @@ def _distance_nm_scalar(lat1: float, lon1: float, lat2: float, lon2: float) -> f
     return 2 * EARTH_RADIUS_NM * math.asin(math.sqrt(min(1.0, max(0.0, a))))
 
 
+class _Points(NamedTuple):
+    """One MMSI's points as Python lists for the per-point loop (indexing a list and computing
+    on Python floats cost a fraction of the same on NumPy arrays), with the radians and cosine of
+    each latitude, computed once per point instead of once per candidate compared."""
+
+    hours: list[float]
+    lat: list[float]
+    lon: list[float]
+    phi: list[float]
+    cos_phi: list[float]
+
+    @classmethod
+    def of(cls, hours: FloatArray, lat: FloatArray, lon: FloatArray) -> _Points:
+        lats = lat.tolist()
+        phi = [math.radians(x) for x in lats]
+        return cls(hours.tolist(), lats, lon.tolist(), phi, [math.cos(p) for p in phi])
+
+
 def _best_match(
-    i: int,
-    hours: FloatArray,
-    lat: FloatArray,
-    lon: FloatArray,
-    segments: list[_Open],
-    params: SegmentParams,
+    i: int, points: _Points, segments: list[_Open], params: SegmentParams
 ) -> tuple[_Open, int] | None:
     """The open segment point `i` joins and how many of its last points it skips, if any.
 
     A point is reachable from an earlier point when the distance is at most `max_speed_knots` ×
     hours + `noise_distance_nm`; the cost of a candidate is distance + `penalty_knots` × hours,
-    multiplied by `lookback_factor` per skipped point. The cheapest candidate wins.
+    multiplied by `lookback_factor` per skipped point. The cheapest candidate wins. Distances are
+    `_distance_nm_scalar`'s, operation for operation (the same floats to the last bit).
     """
+    hours, lon, phi, cos_phi = points.hours, points.lon, points.phi, points.cos_phi
+    hours_i, lon_i, phi_i, cos_i = hours[i], lon[i], phi[i], cos_phi[i]
+    max_gap, max_speed = params.max_gap_hours, params.max_speed_knots
+    noise, penalty, factor = params.noise_distance_nm, params.penalty_knots, params.lookback_factor
     best: tuple[float, _Open, int] | None = None
     for segment in segments:
         for skipped, j in enumerate(reversed(segment.recent)):
-            dt = hours[i] - hours[j]
-            if dt > params.max_gap_hours:
+            dt = hours_i - hours[j]
+            if dt > max_gap:
                 break
-            dist = _distance_nm_scalar(lat[j], lon[j], lat[i], lon[i])
-            if dist <= params.max_speed_knots * dt + params.noise_distance_nm:
-                cost = (dist + params.penalty_knots * dt) * params.lookback_factor**skipped
+            dlat, dlon = phi_i - phi[j], math.radians(lon_i - lon[j])
+            a = math.sin(dlat / 2) ** 2 + cos_phi[j] * cos_i * math.sin(dlon / 2) ** 2
+            dist = 2 * EARTH_RADIUS_NM * math.asin(math.sqrt(min(1.0, max(0.0, a))))
+            if dist <= max_speed * dt + noise:
+                cost = (dist + penalty * dt) * factor**skipped
                 if best is None or cost < best[0]:
                     best = (cost, segment, skipped)
                 break
@@ -134,18 +154,20 @@ def _assign(
     plain = _plain_steps(hours, lat, lon, params) if plain is None else plain
     stops = np.flatnonzero(~plain)
     number = np.full(n, -1, np.int64)
+    points = _Points.of(hours, lat, lon)
+    times, lats, lons, plains = points.hours, points.lat, points.lon, plain.tolist()
     opened: list[_Open] = []
     count = 0
     i = 0
     while i < n:
-        opened = [s for s in opened if hours[i] - s.last_hours <= params.max_gap_hours]
-        if len(opened) == 1 and plain[i] and opened[0].recent and opened[0].recent[-1] == i - 1:
+        opened = [s for s in opened if times[i] - s.last_hours <= params.max_gap_hours]
+        if len(opened) == 1 and plains[i] and opened[0].recent and opened[0].recent[-1] == i - 1:
             i = _extend(opened[0], i, stops, hours, number, params.lookback)
             continue
-        if math.isnan(lat[i]) or math.isnan(lon[i]):
+        if math.isnan(lats[i]) or math.isnan(lons[i]):
             match = (max(opened, key=lambda s: s.last_hours), 0) if opened else None
         else:
-            match = _best_match(i, hours, lat, lon, opened, params)
+            match = _best_match(i, points, opened, params)
         if match is None:
             segment = _Open(count, hours[i])
             count += 1
@@ -158,8 +180,8 @@ def _assign(
                 number[segment.recent[-skipped:]] = -1
                 del segment.recent[-skipped:]
         number[i] = segment.number
-        segment.last_hours = hours[i]
-        if not math.isnan(lat[i]) and not math.isnan(lon[i]):
+        segment.last_hours = times[i]
+        if not math.isnan(lats[i]) and not math.isnan(lons[i]):
             segment.recent = [*segment.recent, i][-params.lookback :]
         i += 1
     detached = np.flatnonzero(number < 0)
