@@ -109,3 +109,26 @@ def test_a_silence_is_not_loitering() -> None:
     # the same stretch fully reported is loitering
     seen = track(227000001, 16, knots=1.0, sog_knots=1.0)
     assert detect_loitering(seen, LoiteringParams()).height == 1
+
+
+def test_a_run_surely_near_shore_is_measured_at_one_position_only() -> None:
+    """A distance to shore changes by no more than the distance moved: a 6-hour drift of 3 nm
+    whose first position is 2 nm from shore is nearer than 20 nm all along, and only that
+    position is measured; 20.5 nm from shore it may be offshore enough, and is measured whole."""
+    calls: list[int] = []
+
+    def constant(nm: float) -> Any:
+        def measure(lat: Any, lon: Any) -> Any:
+            calls.append(len(lat))
+            return everywhere(nm)(lat, lon)
+
+        return measure
+
+    drift = leg(0.5, 6)
+    assert detect_loitering(drift, shore=constant(2.0)).is_empty()
+    assert calls == [1]
+    calls.clear()
+    found = detect_loitering(drift, shore=constant(20.5))
+    assert found.height == 1
+    assert evidence(found)["mean_shore_nm"] == 20.5
+    assert calls[0] == 1 and sum(calls) > drift.height

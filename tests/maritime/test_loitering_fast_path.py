@@ -41,14 +41,17 @@ def voyage(mmsi: int, stretches: list[tuple[float, float, int, float]]) -> pl.Da
 
 
 def shore(lat: FloatArray, lon: FloatArray) -> FloatArray:
-    """0 nm at 30° W, 30 nm 0.3° east of it: some slow runs are far enough offshore, some not."""
-    return np.asarray((np.asarray(lon) + 30.0) * 100.0, np.float64)
+    """0 nm at 30° W, 30 nm 0.6° east of it: some slow runs are far enough offshore, some not.
+    A distance: at 10° N a degree of longitude is 59 nm, more than the 50 nm it adds here."""
+    return np.asarray((np.asarray(lon) + 30.0) * 50.0, np.float64)
 
 
 def plain(positions: pl.DataFrame, **kwargs: Any) -> pl.DataFrame:
-    """Events found with every hour kept and the rows sorted in full."""
+    """Events found with every hour kept, every long slow run's distance to shore measured and
+    the rows sorted in full."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(loitering, "_candidate_legs", lambda _t, later, _p: np.ones(len(later), bool))
+        patch.setattr(loitering, "_SHORE_MARGIN_NM", np.inf)  # every long run measured
         return detect_loitering(positions.sample(fraction=1.0, shuffle=True, seed=1), **kwargs)
 
 

@@ -22,7 +22,7 @@ from typing import Any, Final, NamedTuple
 import numpy as np
 import polars as pl
 
-from balise.geo.sphere import KM_PER_NM
+from balise.geo.sphere import KM_PER_NM, haversine_km
 from balise.maritime.kernel import (
     TRACK,
     US_PER_HOUR,
@@ -49,6 +49,10 @@ _SLACK_HOURS: Final = 1e-6
 """Runs this much shorter than `min_hours` still have their distance to shore measured."""
 _LOOSE: Final = 1e-6
 """Relative margin of the early test for slow hours (`_candidate_legs`) over rounding errors."""
+_SHORE_MARGIN_NM: Final = 1.0
+"""A slow run is left unmeasured when its first position's distance to shore plus the farthest
+of its positions from it, plus this, is below `min_shore_nm` (see `_near_shore_runs`): far above
+the few hundred metres `balise.geo.shore.ShoreDistance` may be off by."""
 
 
 @dataclass(frozen=True)
@@ -174,10 +178,16 @@ def _around_long_runs(
 
 
 def _with_shore(
-    legs: pl.DataFrame, runs: pl.DataFrame, shore: ShoreDistance, min_hours: float
+    legs: pl.DataFrame,
+    runs: pl.DataFrame,
+    shore: ShoreDistance,
+    min_hours: float,
+    min_shore_nm: float | None = None,
 ) -> pl.DataFrame:
     """The legs of the tracks holding a slow run of at least `min_hours`, with `leg_shore_nm`
-    (the mean of both ends' distances to shore) set on the legs of such runs.
+    (the mean of both ends' distances to shore) set on the legs of such runs, but those of the
+    runs surely closer to shore on average than `min_shore_nm` (`_near_shore_runs`), which
+    `_events` drops whatever their distance: left null, they are dropped all the same.
 
     Distance to shore is the costliest step (under 100,000 points a second), and
     only those runs need it: runs are numbered per track and the duration filter comes first in
@@ -189,13 +199,18 @@ def _with_shore(
         .group_by(TRACK, "run")
         .agg(pl.col("hour"), pl.col("hours").sum().alias("run_hours"))
         .filter(pl.col("run_hours") >= min_hours - _SLACK_HOURS)
+        .with_row_index("long_run")
         .explode("hour")
-        .select(TRACK, "hour", pl.lit(True).alias("measure"))
+        .select(TRACK, "hour", "long_run", pl.lit(True).alias("measure"))
     )
     kept = legs.join(long_runs.select(TRACK).unique(), on=TRACK, how="semi", maintain_order="left")
     kept = kept.join(long_runs, on=[TRACK, "hour"], how="left", maintain_order="left")
     measure = kept["measure"].fill_null(False)
     rows = measure.arg_true().to_numpy()
+    if len(rows) and min_shore_nm is not None:
+        run = kept["long_run"].to_numpy()[rows].astype(np.int64)
+        rows = rows[~_near_shore_runs(kept, rows, run, shore, min_shore_nm)[run]]
+    kept = kept.drop("long_run")
     if len(rows) == 0:
         return kept.drop("measure")
     # a leg's start ends the last: each point is measured once (as a complex number, sorted
@@ -209,6 +224,32 @@ def _with_shore(
     mean = (measured[: len(rows)] + measured[len(rows) :]) / 2
     leg_shore = pl.Series("leg_shore_nm", [None] * kept.height, pl.Float64).scatter(rows, mean)
     return kept.drop("measure").with_columns(leg_shore)
+
+
+def _near_shore_runs(
+    legs: pl.DataFrame, rows: IntArray, run: IntArray, shore: ShoreDistance, min_shore_nm: float
+) -> BoolArray:
+    """Which runs (numbered by `run`, one number per row of `rows`, the legs of long slow runs
+    in `legs`) lie surely nearer shore on average than `min_shore_nm`: a distance to shore
+    changes by no more than the distance moved, so no position of a run is farther from shore
+    than its first position's distance plus the farthest of its positions from that one.
+
+    Most long slow runs are ships moored or anchored in port, and their positions are most of
+    those the distance to shore would be measured at; this measures one position per run."""
+    runs = int(run.max()) + 1
+    first = np.full(runs, len(rows), np.int64)
+    np.minimum.at(first, run, np.arange(len(rows)))
+    lat, lon = legs["lat"].to_numpy()[rows], legs["lon"].to_numpy()[rows]
+    prev_lat, prev_lon = legs["prev_lat"].to_numpy()[rows], legs["prev_lon"].to_numpy()[rows]
+    origin_lat, origin_lon = lat[first][run], lon[first][run]
+    reach = np.maximum(
+        haversine_km(origin_lat, origin_lon, lat, lon),
+        haversine_km(origin_lat, origin_lon, prev_lat, prev_lon),
+    )
+    farthest = np.zeros(runs)
+    np.maximum.at(farthest, run, reach / KM_PER_NM)
+    bound = shore(lat[first], lon[first]) + farthest + _SHORE_MARGIN_NM
+    return np.asarray(bound < min_shore_nm, np.bool_)
 
 
 def _slow_runs(legs: pl.DataFrame, params: LoiteringParams) -> pl.DataFrame:
@@ -307,7 +348,8 @@ def detect_loitering(
         return empty_events()
     runs = _slow_runs(legs, params)
     if shore is not None:
-        runs = _slow_runs(_with_shore(legs, runs, shore, params.min_hours), params)
+        measured = _with_shore(legs, runs, shore, params.min_hours, params.min_shore_nm)
+        runs = _slow_runs(measured, params)
     found = _events(runs, params, shore is not None)
     evidence = [_evidence(row) for row in found.iter_rows(named=True)]
     confidence = CONFIDENCE_OFFSHORE if shore is not None else CONFIDENCE_SHORE_UNKNOWN
