@@ -123,7 +123,9 @@ def _stages(
     positions: pl.DataFrame, identities: pl.DataFrame, preset: str, geo: Geography
 ) -> dict[str, float]:
     """Seconds of each stage of `run_detectors`, called one by one in its order, with its inputs
-    (default thresholds, no window: two-vessel detectors see every position)."""
+    (default thresholds, no window: two-vessel detectors see every position). As in
+    `run_detectors`, the encounters reuse the loitering's ordering of the same tracks
+    (`balise.maritime.kernel.sorted_tracks`)."""
     seconds: dict[str, float] = {}
     params = DetectorParams()
 
