@@ -1,0 +1,3 @@
+def scan(
+    data: bytes, starts: object, ends: object, /
+) -> tuple[bytes, bytes, bytes, bytes, bytes, bytes, bytes, bytes, int] | None: ...

@@ -1,0 +1,93 @@
+"""The compiled NMEA kernel (`_nmea_kernel.c`), when it was built, and what it reads.
+
+`pip install .` compiles it (a C compiler is needed); run from a source tree without building it,
+the reader logs one warning and reads with NumPy only (`nmea_sentences`), which gives the same
+result more slowly. The kernel reads a chunk's lines in one pass, without the interpreter lock, as
+long as every line is an AIS sentence laid out as nearly all are (a tag block or none, then the
+sentence ending the line); any other chunk is left to the NumPy path, whole.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from types import ModuleType
+
+import numpy as np
+import numpy.typing as npt
+
+from balise.model.arrays import IntArray, UInt8Array
+
+_log = logging.getLogger(__name__)
+
+
+def _load() -> ModuleType | None:
+    try:
+        from balise.io import _nmea_kernel
+    except ImportError:
+        return None
+    return _nmea_kernel
+
+
+_KERNEL = _load()
+_warned = False
+enabled = True
+"""Whether the kernel is used when it is built (the tests compare both paths)."""
+
+
+def available() -> bool:
+    """True when the compiled kernel is built and importable."""
+    return _KERNEL is not None
+
+
+def warn_if_missing() -> None:
+    """One warning per process when the kernel is not built (the reader is then slower)."""
+    global _warned
+    if _KERNEL is None and not _warned:
+        _warned = True
+        _log.warning(
+            "the compiled NMEA kernel is not built (pip install -e .): reading NMEA more slowly"
+        )
+
+
+@dataclass(frozen=True)
+class ScannedLines:
+    """The sentence fields of every line of a chunk, as the kernel read them: digits as numbers
+    (-1 for a non-digit), `micros` the tag block's `c:` time (-1 none, -2 unreadable), `problem`
+    0-4 (none, bad checksum, bad tag checksum, bad fragment, bad time), `fragment_key` as in
+    `nmea_sentences`, and the payloads back to back with their offsets."""
+
+    count: npt.NDArray[np.int8]
+    number: npt.NDArray[np.int8]
+    fill: npt.NDArray[np.int8]
+    problem: npt.NDArray[np.int8]
+    micros: IntArray
+    fragment_key: IntArray
+    payload_offsets: IntArray
+    payload_bytes: UInt8Array
+
+
+def scan(data: bytes, starts: IntArray, ends: IntArray) -> ScannedLines | None:
+    """The lines [starts, ends) of `data` read by the kernel, or None when it is not built or
+    disabled, or when a line is not of the layout it reads (the caller reads them otherwise)."""
+    if _KERNEL is None or not enabled:
+        warn_if_missing()
+        return None
+    found = _KERNEL.scan(
+        data,
+        np.ascontiguousarray(starts, dtype=np.int64),
+        np.ascontiguousarray(ends, dtype=np.int64),
+    )
+    if found is None:
+        return None
+    count, number, fill, problem, micros, keys, offsets, payload, size = found
+    return ScannedLines(
+        np.frombuffer(count, dtype=np.int8),
+        np.frombuffer(number, dtype=np.int8),
+        np.frombuffer(fill, dtype=np.int8),
+        np.frombuffer(problem, dtype=np.int8),
+        np.frombuffer(micros, dtype=np.int64),
+        np.frombuffer(keys, dtype=np.int64),
+        np.frombuffer(offsets, dtype=np.int64),
+        np.frombuffer(payload, dtype=np.uint8, count=size),
+    )
