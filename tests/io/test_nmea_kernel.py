@@ -15,12 +15,14 @@ import random
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from balise.io import nmea_kernel
+from balise.io.ais_payload import decode_payloads
 from balise.io.nmea import read_nmea
 from balise.io.nmea_bytes import Chunk
 from balise.io.nmea_sentences import PreparedChunk, prepare_chunk
@@ -212,3 +214,50 @@ def test_without_the_kernel_the_reader_warns_once_and_reads_the_same(
         _read(data, options, kernel=True)
     warnings = [r for r in caplog.records if "kernel is not built" in r.getMessage()]
     assert len(warnings) == 1
+
+
+_ARMOUR = "0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVW`abcdefghijklmnopqrstuvw"
+_PAYLOADS = st.text(st.sampled_from(list(_ARMOUR) * 20 + list("XYZ[]^_xyz{ ,é")), max_size=70)
+"""Mostly armour characters (a position report needs 23 valid ones), a few outside it."""
+_TYPES = st.sampled_from("123BDK5H") | st.sampled_from(_ARMOUR)
+
+
+def _decoded_both(payloads: list[str | None], fill: list[int]) -> None:
+    series = pl.Series("payload", payloads, dtype=pl.String)
+    with_kernel = decode_payloads(series, np.array(fill))
+    nmea_kernel.enabled = False
+    try:
+        without = decode_payloads(series, np.array(fill))
+    finally:
+        nmea_kernel.enabled = True
+    assert with_kernel.msg_type.tolist() == without.msg_type.tolist()
+    for name in ("positions", "identities", "errors"):
+        assert_frame_equal(getattr(with_kernel, name), getattr(without, name))
+
+
+@given(
+    st.lists(
+        st.tuples(_TYPES, _PAYLOADS, st.integers(-1, 7)),
+        max_size=40,
+    )
+)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_random_payloads_decode_the_same_with_and_without_the_kernel(
+    rows: list[tuple[str, str, int]],
+) -> None:
+    _decoded_both([first + rest for first, rest, _ in rows], [fill for _, _, fill in rows])
+
+
+def test_real_payloads_decode_the_same_with_and_without_the_kernel() -> None:
+    lines = [line for path in FIXTURES for line in path.read_text().splitlines() if "VD" in line]
+    fields = [line.split("*")[0].split(",") for line in lines]
+    rows = [(f[-2], int(f[-1])) for f in fields if len(f) >= 7 and f[-1].isdigit()]
+    assert len(rows) > 100
+    payloads = pl.Series([payload for payload, _ in rows])
+    data = "".join(payloads).encode()
+    offsets = np.cumsum([0] + [len(p) for p in payloads]).astype(np.int64)
+    fill = np.array([fill for _, fill in rows], dtype=np.int64)
+    decoded = nmea_kernel.positions(np.frombuffer(data, dtype=np.uint8), offsets, fill)
+    assert decoded is not None
+    assert decoded.rows.size > 100, "the kernel decoded most of them"
+    _decoded_both([payload for payload, _ in rows] + [None], [fill for _, fill in rows] + [0])

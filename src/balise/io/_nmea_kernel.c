@@ -209,8 +209,144 @@ done:
     return result;
 }
 
+/* ---- the 6-bit payloads of position reports (types 1, 2, 3, 18 and 27), as ais_payload ---- */
+
+#define CLASS_A_BITS 137
+#define CLASS_B_BITS 133
+#define LONG_RANGE_BITS 94
+
+/* The 6-bit value of an armour character, -1 outside the alphabet (48-87, 96-119). */
+static int sixbit(unsigned char c) {
+    int low = (int)c - 48;
+    if (low < 0 || low > 71 || (low >= 40 && low < 48)) return -1;
+    return low > 39 ? low - 8 : low;
+}
+
+/* The unsigned field [offset, offset + width) of a payload of 6-bit values (width <= 30). */
+static int64_t field(const unsigned char *values, int offset, int width) {
+    int first = offset / 6, last = (offset + width - 1) / 6;
+    uint64_t value = 0;
+    for (int i = first; i <= last; i++) value = value << 6 | values[i];
+    value >>= 6 * (last + 1) - offset - width;
+    return (int64_t)(value & ((1ULL << width) - 1));
+}
+
+static int64_t signed_field(const unsigned char *values, int offset, int width) {
+    int64_t value = field(values, offset, width);
+    return value - ((value >> (width - 1)) << width);
+}
+
+/* Degrees rounded to 6 decimals as pyais computes them (see ais_payload._degrees): the floor of
+ * (k * raw + 3) / 6 in millionths, k = 10**5 / units per minute. */
+static double degrees(int64_t raw, int64_t k) {
+    int64_t scaled = k * raw + 3;
+    int64_t floor6 = scaled >= 0 ? scaled / 6 : -((-scaled + 5) / 6);
+    return (double)floor6 / 1e6;
+}
+
+PyDoc_STRVAR(positions_doc,
+             "positions(data, offsets, fill, /)\n--\n\n"
+             "Decode the position reports among the payloads data[offsets[i]:offsets[i + 1]]\n"
+             "(int64 offsets, int64 fill bits): only types 1, 2, 3, 18 and 27 with valid armour\n"
+             "and enough bits; the others are left to the caller. A tuple of bytes objects: rows\n"
+             "(uint32), mmsi (int32), msg_type (int8), lat, lon, sog, cog (float64), heading\n"
+             "(int16, -1 for none), nav_status (int8, -1 for none), and the number of rows.");
+
+static PyObject *positions(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer data, offsets_buffer, fill_buffer;
+    if (!PyArg_ParseTuple(args, "y*y*y*:positions", &data, &offsets_buffer, &fill_buffer))
+        return NULL;
+    PyObject *result = NULL;
+    enum { COLUMNS = 9 };
+    PyObject *out[COLUMNS] = {NULL};
+    char *buf[COLUMNS] = {NULL};
+    Py_ssize_t n = offsets_buffer.len / (Py_ssize_t)sizeof(int64_t) - 1;
+    if (n < 0 || offsets_buffer.len % (Py_ssize_t)sizeof(int64_t) != 0 ||
+        fill_buffer.len != n * (Py_ssize_t)sizeof(int64_t)) {
+        PyErr_SetString(PyExc_ValueError, "n + 1 int64 offsets and n int64 fill bits expected");
+        goto done;
+    }
+    const int64_t *offsets = offsets_buffer.buf, *fill = fill_buffer.buf;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (offsets[i] < 0 || offsets[i + 1] < offsets[i] || offsets[i + 1] > data.len) {
+            PyErr_SetString(PyExc_ValueError, "payload offsets outside the data");
+            goto done;
+        }
+    }
+    Py_ssize_t sizes[COLUMNS] = {4 * n, 4 * n, n, 8 * n, 8 * n, 8 * n, 8 * n, 2 * n, n};
+    for (int k = 0; k < COLUMNS; k++) {
+        out[k] = new_bytes(sizes[k], &buf[k]);
+        if (out[k] == NULL) goto done;
+    }
+    uint32_t *rows = (uint32_t *)buf[0];
+    int32_t *mmsi = (int32_t *)buf[1];
+    int8_t *msg_type = (int8_t *)buf[2];
+    double *lat = (double *)buf[3], *lon = (double *)buf[4], *sog = (double *)buf[5];
+    double *cog = (double *)buf[6];
+    int16_t *heading = (int16_t *)buf[7];
+    int8_t *nav_status = (int8_t *)buf[8];
+    const unsigned char *chars = data.buf;
+    Py_ssize_t found = 0;
+    Py_BEGIN_ALLOW_THREADS
+    unsigned char values[64];
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t length = offsets[i + 1] - offsets[i];
+        if (length == 0 || length > (Py_ssize_t)sizeof(values)) continue;
+        const unsigned char *payload = chars + offsets[i];
+        int type = sixbit(payload[0]);
+        if (type != 1 && type != 2 && type != 3 && type != 18 && type != 27) continue;
+        int valid = 1;
+        for (Py_ssize_t c = 0; c < length; c++) {
+            int value = sixbit(payload[c]);
+            if (value < 0) {
+                valid = 0;
+                break;
+            }
+            values[c] = (unsigned char)value;
+        }
+        int64_t bits_fill = fill[i] < 0 ? 0 : (fill[i] > 5 ? 5 : fill[i]);
+        int64_t bits = 6 * (int64_t)length - bits_fill;
+        int needed = type == 18 ? CLASS_B_BITS : (type == 27 ? LONG_RANGE_BITS : CLASS_A_BITS);
+        if (!valid || bits < needed) continue;
+        rows[found] = (uint32_t)i;
+        msg_type[found] = (int8_t)type;
+        mmsi[found] = (int32_t)field(values, 8, 30);
+        if (type == 27) {
+            int64_t speed = field(values, 79, 6), course = field(values, 85, 9);
+            lat[found] = degrees(signed_field(values, 62, 17), 10000);
+            lon[found] = degrees(signed_field(values, 44, 18), 10000);
+            sog[found] = speed == 63 ? 102.3 : (double)speed;
+            cog[found] = course == 511 ? 360.0 : (double)course;
+            heading[found] = -1;
+            nav_status[found] = (int8_t)field(values, 40, 4);
+        } else {
+            int shift = type == 18 ? -4 : 0; /* class B fields sit 4 bits earlier */
+            lat[found] = degrees(signed_field(values, 89 + shift, 27), 10);
+            lon[found] = degrees(signed_field(values, 61 + shift, 28), 10);
+            sog[found] = (double)field(values, 50 + shift, 10) / 10.0;
+            cog[found] = (double)field(values, 116 + shift, 12) / 10.0;
+            heading[found] = (int16_t)field(values, 128 + shift, 9);
+            nav_status[found] = type == 18 ? -1 : (int8_t)field(values, 38, 4);
+        }
+        found++;
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_BuildValue("(NNNNNNNNNn)", out[0], out[1], out[2], out[3], out[4], out[5], out[6],
+                           out[7], out[8], found);
+    if (result != NULL)
+        for (int k = 0; k < COLUMNS; k++) out[k] = NULL;
+done:
+    for (int k = 0; k < COLUMNS; k++) Py_XDECREF(out[k]);
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&offsets_buffer);
+    PyBuffer_Release(&fill_buffer);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS, scan_doc},
+    {"positions", positions, METH_VARARGS, positions_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,3 +1,6 @@
 def scan(
     data: bytes, starts: object, ends: object, /
 ) -> tuple[bytes, bytes, bytes, bytes, bytes, bytes, bytes, bytes, int] | None: ...
+def positions(
+    data: object, offsets: object, fill: object, /
+) -> tuple[bytes, bytes, bytes, bytes, bytes, bytes, bytes, bytes, bytes, int]: ...

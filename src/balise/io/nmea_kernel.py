@@ -16,7 +16,7 @@ from types import ModuleType
 import numpy as np
 import numpy.typing as npt
 
-from balise.model.arrays import IntArray, UInt8Array
+from balise.model.arrays import FloatArray, IntArray, UInt8Array
 
 _log = logging.getLogger(__name__)
 
@@ -90,4 +90,45 @@ def scan(data: bytes, starts: IntArray, ends: IntArray) -> ScannedLines | None:
         np.frombuffer(keys, dtype=np.int64),
         np.frombuffer(offsets, dtype=np.int64),
         np.frombuffer(payload, dtype=np.uint8, count=size),
+    )
+
+
+@dataclass(frozen=True)
+class DecodedPositions:
+    """Position reports decoded by the kernel: `rows` index the payloads given; `heading` and
+    `nav_status` are -1 where the message type has none."""
+
+    rows: npt.NDArray[np.uint32]
+    mmsi: npt.NDArray[np.int32]
+    msg_type: npt.NDArray[np.int8]
+    lat: FloatArray
+    lon: FloatArray
+    sog: FloatArray
+    cog: FloatArray
+    heading: npt.NDArray[np.int16]
+    nav_status: npt.NDArray[np.int8]
+
+
+def positions(chars: UInt8Array, offsets: IntArray, fill: IntArray) -> DecodedPositions | None:
+    """The position reports of types 1, 2, 3, 18 and 27 among the payloads
+    `chars[offsets[i]:offsets[i + 1]]` (fill bits `fill`) that have valid armour and enough bits,
+    decoded as `ais_payload` does; None when the kernel is not built or disabled."""
+    if _KERNEL is None or not enabled:
+        return None
+    found = _KERNEL.positions(
+        np.ascontiguousarray(chars),
+        np.ascontiguousarray(offsets, dtype=np.int64),
+        np.ascontiguousarray(fill, dtype=np.int64),
+    )
+    rows, mmsi, msg_type, lat, lon, sog, cog, heading, nav_status, size = found
+    return DecodedPositions(
+        np.frombuffer(rows, dtype=np.uint32, count=size),
+        np.frombuffer(mmsi, dtype=np.int32, count=size),
+        np.frombuffer(msg_type, dtype=np.int8, count=size),
+        np.frombuffer(lat, dtype=np.float64, count=size),
+        np.frombuffer(lon, dtype=np.float64, count=size),
+        np.frombuffer(sog, dtype=np.float64, count=size),
+        np.frombuffer(cog, dtype=np.float64, count=size),
+        np.frombuffer(heading, dtype=np.int16, count=size),
+        np.frombuffer(nav_status, dtype=np.int8, count=size),
     )
