@@ -168,6 +168,14 @@ def test_random_bytes_never_crash_and_read_the_same(data: bytes) -> None:
     _assert_prepared_equal(*_both(data))
 
 
+def test_overlapping_lines_are_read_each_whole() -> None:
+    line = PLAIN[0].encode()
+    starts, ends = np.zeros(3, dtype=np.int64), np.full(3, len(line), dtype=np.int64)
+    scanned = nmea_kernel.scan(line, starts, ends)
+    assert scanned is not None
+    assert scanned.payload_offsets.tolist() == [0, 28, 56, 84]
+
+
 def test_line_bounds_outside_the_data_are_refused() -> None:
     chunk = Chunk.of(PLAIN[0].encode(), 1)
     with pytest.raises(ValueError, match="outside"):
@@ -217,7 +225,7 @@ def test_without_the_kernel_the_reader_warns_once_and_reads_the_same(
 
 
 _ARMOUR = "0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVW`abcdefghijklmnopqrstuvw"
-_PAYLOADS = st.text(st.sampled_from(list(_ARMOUR) * 20 + list("XYZ[]^_xyz{ ,é")), max_size=70)
+_PAYLOADS = st.text(st.sampled_from(list(_ARMOUR) * 20 + list("XYZ[]^_xyz{ ,é")), max_size=80)
 """Mostly armour characters (a position report needs 23 valid ones), a few outside it."""
 _TYPES = st.sampled_from("123BDK5H") | st.sampled_from(_ARMOUR)
 
@@ -261,3 +269,39 @@ def test_real_payloads_decode_the_same_with_and_without_the_kernel() -> None:
     assert decoded is not None
     assert decoded.rows.size > 100, "the kernel decoded most of them"
     _decoded_both([payload for payload, _ in rows] + [None], [fill for _, fill in rows] + [0])
+
+
+def _joined_payload(fields: dict[str, object]) -> tuple[str, int]:
+    parts = [sentence.split("*")[0].split(",") for sentence in sentences(fields)]
+    return "".join(part[5] for part in parts), int(parts[-1][6])
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        {"shipname": "NEPTUNE", "callsign": "FABC", "destination": "FRLEH"},
+        {"shipname": "  SPACED  NAME ", "callsign": " F ", "destination": "  "},
+        {"shipname": "", "callsign": "", "destination": ""},
+        {"shipname": "A@B", "callsign": "@", "destination": "@ROTTERDAM"},
+        {
+            "shipname": "ALL-20-CHARACTERS-XY",
+            "callsign": "7CHARSX",
+            "destination": "!\"#$%&'()*+,-./0:;<",
+        },
+    ],
+)
+def test_static_and_voyage_messages_decode_the_same_with_and_without_the_kernel(
+    names: dict[str, object],
+) -> None:
+    fields = {
+        "msg_type": 5, "mmsi": 227006760, "imo": 9074729, "ship_type": 70, "to_bow": 511,
+        "to_stern": 20, "to_port": 63, "to_starboard": 10, "draught": 25.5, "month": 13,
+        "day": 31, "hour": 24, "minute": 60, **names,
+    }  # fmt: skip
+    payload, fill = _joined_payload(fields)
+    short = payload[:70]
+    _decoded_both([payload, short, payload + "0", payload], [fill, 0, 0, 5])
+    chars = np.frombuffer(payload.encode(), dtype=np.uint8)
+    decoded = nmea_kernel.static_voyage(chars, np.array([0, len(payload)]), np.array([fill]))
+    assert decoded is not None
+    assert decoded.rows.tolist() == [0], "the kernel decoded it"

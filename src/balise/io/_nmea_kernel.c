@@ -153,13 +153,15 @@ static PyObject *scan(PyObject *self, PyObject *args) {
         goto done;
     }
     const int64_t *begin = starts.buf, *end = ends.buf;
+    Py_ssize_t total = 0; /* the payloads take at most the lines' bytes, however they overlap */
     for (Py_ssize_t i = 0; i < n; i++) {
         if (begin[i] < 0 || end[i] < begin[i] || end[i] > data.len) {
             PyErr_SetString(PyExc_ValueError, "line bounds outside the data");
             goto done;
         }
+        total += (Py_ssize_t)(end[i] - begin[i]);
     }
-    Py_ssize_t sizes[8] = {n, n, n, n, 8 * n, 8 * n, 8 * (n + 1), data.len};
+    Py_ssize_t sizes[8] = {n, n, n, n, 8 * n, 8 * n, 8 * (n + 1), total};
     for (int k = 0; k < 8; k++) {
         out[k] = new_bytes(sizes[k], &buf[k]);
         if (out[k] == NULL) goto done;
@@ -344,9 +346,132 @@ done:
     return result;
 }
 
+/* ---- type 5 (static and voyage data), as ais_payload._static_and_voyage ---- */
+
+#define STATIC_VOYAGE_BITS 422
+#define MAX_PAYLOAD_CHARS 128
+
+/* 6-bit ASCII of `chars` characters from bit `offset`, cut at the first '@' and stripped of
+ * spaces at both ends, appended to `text` at `*written`; `offsets[row + 1]` is set after it. */
+static void text_field(const unsigned char *values, int offset, int chars, char *text,
+                       int64_t *written, int64_t *offsets, Py_ssize_t row) {
+    char decoded[32];
+    int length = 0;
+    for (int k = 0; k < chars; k++) {
+        int value = (int)field(values, offset + 6 * k, 6);
+        if (value == 0) break;
+        decoded[length++] = (char)(value < 32 ? value + 64 : value);
+    }
+    int begin = 0;
+    while (begin < length && decoded[begin] == ' ') begin++;
+    while (length > begin && decoded[length - 1] == ' ') length--;
+    memcpy(text + *written, decoded + begin, (size_t)(length - begin));
+    *written += length - begin;
+    offsets[row + 1] = *written;
+}
+
+PyDoc_STRVAR(static_voyage_doc,
+             "static_voyage(data, offsets, fill, /)\n--\n\n"
+             "Decode the type 5 messages among the payloads (as `positions`) that have valid\n"
+             "armour and enough bits. A tuple of bytes objects: rows (uint32), mmsi, imo (int32),\n"
+             "ship_type (int16), length, width, draught (float64), eta month, day, hour, minute\n"
+             "(int8), then for call sign, name and destination their offsets (int64) and text,\n"
+             "then the number of rows.");
+
+static PyObject *static_voyage(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer data, offsets_buffer, fill_buffer;
+    if (!PyArg_ParseTuple(args, "y*y*y*:static_voyage", &data, &offsets_buffer, &fill_buffer))
+        return NULL;
+    PyObject *result = NULL;
+    enum { COLUMNS = 17 };
+    PyObject *out[COLUMNS] = {NULL};
+    char *buf[COLUMNS] = {NULL};
+    Py_ssize_t n = offsets_buffer.len / (Py_ssize_t)sizeof(int64_t) - 1;
+    if (n < 0 || offsets_buffer.len % (Py_ssize_t)sizeof(int64_t) != 0 ||
+        fill_buffer.len != n * (Py_ssize_t)sizeof(int64_t)) {
+        PyErr_SetString(PyExc_ValueError, "n + 1 int64 offsets and n int64 fill bits expected");
+        goto done;
+    }
+    const int64_t *offsets = offsets_buffer.buf, *fill = fill_buffer.buf;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (offsets[i] < 0 || offsets[i + 1] < offsets[i] || offsets[i + 1] > data.len) {
+            PyErr_SetString(PyExc_ValueError, "payload offsets outside the data");
+            goto done;
+        }
+    }
+    Py_ssize_t sizes[COLUMNS] = {4 * n, 4 * n, 4 * n, 2 * n, 8 * n, 8 * n, 8 * n, n, n, n, n,
+                                 8 * (n + 1), 7 * n, 8 * (n + 1), 20 * n, 8 * (n + 1), 20 * n};
+    for (int k = 0; k < COLUMNS; k++) {
+        out[k] = new_bytes(sizes[k], &buf[k]);
+        if (out[k] == NULL) goto done;
+    }
+    uint32_t *rows = (uint32_t *)buf[0];
+    int32_t *mmsi = (int32_t *)buf[1], *imo = (int32_t *)buf[2];
+    int16_t *ship_type = (int16_t *)buf[3];
+    double *length_m = (double *)buf[4], *width_m = (double *)buf[5], *draught = (double *)buf[6];
+    int8_t *month = (int8_t *)buf[7], *day = (int8_t *)buf[8], *hour = (int8_t *)buf[9];
+    int8_t *minute = (int8_t *)buf[10];
+    int64_t *call_offsets = (int64_t *)buf[11], *name_offsets = (int64_t *)buf[13];
+    int64_t *destination_offsets = (int64_t *)buf[15];
+    char *call_text = buf[12], *name_text = buf[14], *destination_text = buf[16];
+    const unsigned char *chars = data.buf;
+    Py_ssize_t found = 0;
+    int64_t call_written = 0, name_written = 0, destination_written = 0;
+    Py_BEGIN_ALLOW_THREADS
+    unsigned char values[MAX_PAYLOAD_CHARS];
+    call_offsets[0] = name_offsets[0] = destination_offsets[0] = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t length = offsets[i + 1] - offsets[i];
+        if (length == 0 || length > MAX_PAYLOAD_CHARS) continue;
+        const unsigned char *payload = chars + offsets[i];
+        if (sixbit(payload[0]) != 5) continue;
+        int valid = 1;
+        for (Py_ssize_t c = 0; c < length; c++) {
+            int value = sixbit(payload[c]);
+            if (value < 0) {
+                valid = 0;
+                break;
+            }
+            values[c] = (unsigned char)value;
+        }
+        int64_t bits_fill = fill[i] < 0 ? 0 : (fill[i] > 5 ? 5 : fill[i]);
+        if (!valid || 6 * (int64_t)length - bits_fill < STATIC_VOYAGE_BITS) continue;
+        rows[found] = (uint32_t)i;
+        mmsi[found] = (int32_t)field(values, 8, 30);
+        imo[found] = (int32_t)field(values, 40, 30);
+        ship_type[found] = (int16_t)field(values, 232, 8);
+        length_m[found] = (double)(field(values, 240, 9) + field(values, 249, 9));
+        width_m[found] = (double)(field(values, 258, 6) + field(values, 264, 6));
+        month[found] = (int8_t)field(values, 274, 4);
+        day[found] = (int8_t)field(values, 278, 5);
+        hour[found] = (int8_t)field(values, 283, 5);
+        minute[found] = (int8_t)field(values, 288, 6);
+        draught[found] = (double)field(values, 294, 8) / 10.0;
+        text_field(values, 70, 7, call_text, &call_written, call_offsets, found);
+        text_field(values, 112, 20, name_text, &name_written, name_offsets, found);
+        text_field(values, 302, 20, destination_text, &destination_written, destination_offsets,
+                   found);
+        found++;
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_BuildValue("(NNNNNNNNNNNNNNNNNn)", out[0], out[1], out[2], out[3], out[4], out[5],
+                           out[6], out[7], out[8], out[9], out[10], out[11], out[12], out[13],
+                           out[14], out[15], out[16], found);
+    if (result != NULL)
+        for (int k = 0; k < COLUMNS; k++) out[k] = NULL;
+done:
+    for (int k = 0; k < COLUMNS; k++) Py_XDECREF(out[k]);
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&offsets_buffer);
+    PyBuffer_Release(&fill_buffer);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS, scan_doc},
     {"positions", positions, METH_VARARGS, positions_doc},
+    {"static_voyage", static_voyage, METH_VARARGS, static_voyage_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,6 +1,9 @@
+from typing import Any
+
 def scan(
     data: bytes, starts: object, ends: object, /
 ) -> tuple[bytes, bytes, bytes, bytes, bytes, bytes, bytes, bytes, int] | None: ...
 def positions(
     data: object, offsets: object, fill: object, /
 ) -> tuple[bytes, bytes, bytes, bytes, bytes, bytes, bytes, bytes, bytes, int]: ...
+def static_voyage(data: object, offsets: object, fill: object, /) -> tuple[Any, ...]: ...

@@ -415,20 +415,33 @@ def decode_payloads(payloads: pl.Series, fill_bits: npt.ArrayLike) -> DecodedPay
     gives one row of each. Raises only when `fill_bits` does not have one value per payload.
 
     The compiled kernel (`nmea_kernel`), when built, decodes the well-formed position reports of
-    types 1, 2, 3, 18 and 27 (nearly all of a stream) in one pass; NumPy decodes the others.
+    types 1, 2, 3, 18 and 27 and the type 5 messages (nearly all of a stream) in one pass; NumPy
+    decodes the others.
     """
     fill = _fill(payloads, fill_bits)
     chars, offsets = _chars(payloads)
     fast = nmea_kernel.positions(chars, offsets, fill)
-    if fast is None or fast.rows.size == 0:
+    voyage = nmea_kernel.static_voyage(chars, offsets, fill)
+    if fast is None or voyage is None or fast.rows.size + voyage.rows.size == 0:
         return _decode(payloads, fill)
     rest = np.ones(payloads.len(), dtype=bool)
     rest[fast.rows] = False
+    rest[voyage.rows] = False
     others = np.flatnonzero(rest)
     decoded = _decode(payloads.gather(others), fill[others])
     msg_type = np.zeros(payloads.len(), dtype=np.int8)
     msg_type[fast.rows] = fast.msg_type
+    msg_type[voyage.rows] = 5
     msg_type[others] = decoded.msg_type
+    kernel_identities = _frame(
+        voyage.rows.astype(np.int64),
+        {
+            "msg_type": np.full(voyage.rows.size, 5),
+            **voyage.columns,
+            **{name: pl.Series(name, text) for name, text in voyage.texts.items()},
+        },
+        IDENTITY_COLUMNS,
+    ).with_columns(pl.col(c).replace("", None) for c in TEXT_COLUMNS)
     kernel_positions = pl.DataFrame(
         {
             "row": fast.rows,
@@ -445,7 +458,7 @@ def decode_payloads(payloads: pl.Series, fill_bits: npt.ArrayLike) -> DecodedPay
     return DecodedPayloads(
         msg_type,
         _concat([kernel_positions, _rows_of(decoded.positions, others)], POSITION_COLUMNS),
-        _rows_of(decoded.identities, others),
+        _concat([kernel_identities, _rows_of(decoded.identities, others)], IDENTITY_COLUMNS),
         _rows_of(decoded.errors, others),
     )
 

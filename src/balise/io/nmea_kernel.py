@@ -12,9 +12,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
 from balise.model.arrays import FloatArray, IntArray, UInt8Array
 
@@ -132,3 +134,55 @@ def positions(chars: UInt8Array, offsets: IntArray, fill: IntArray) -> DecodedPo
         np.frombuffer(heading, dtype=np.int16, count=size),
         np.frombuffer(nav_status, dtype=np.int8, count=size),
     )
+
+
+@dataclass(frozen=True)
+class DecodedStaticVoyage:
+    """Type 5 messages decoded by the kernel: `rows` index the payloads given; texts cut at the
+    first `@` and stripped of spaces (empty when nothing is left)."""
+
+    rows: npt.NDArray[np.uint32]
+    columns: dict[str, npt.NDArray[Any]]
+    texts: dict[str, pa.LargeStringArray]
+
+
+_STATIC_VOYAGE_COLUMNS = (
+    ("mmsi", np.int32),
+    ("imo", np.int32),
+    ("ship_type", np.int16),
+    ("length_m", np.float64),
+    ("width_m", np.float64),
+    ("draught_m", np.float64),
+    ("eta_month", np.int8),
+    ("eta_day", np.int8),
+    ("eta_hour", np.int8),
+    ("eta_minute", np.int8),
+)
+
+
+def static_voyage(
+    chars: UInt8Array, offsets: IntArray, fill: IntArray
+) -> DecodedStaticVoyage | None:
+    """The type 5 messages among the payloads (as `positions`) that have valid armour and enough
+    bits, decoded as `ais_payload` does; None when the kernel is not built or disabled."""
+    if _KERNEL is None or not enabled:
+        return None
+    found = _KERNEL.static_voyage(
+        np.ascontiguousarray(chars),
+        np.ascontiguousarray(offsets, dtype=np.int64),
+        np.ascontiguousarray(fill, dtype=np.int64),
+    )
+    size = found[-1]
+    columns = {
+        name: np.frombuffer(found[1 + k], dtype=dtype, count=size)
+        for k, (name, dtype) in enumerate(_STATIC_VOYAGE_COLUMNS)
+    }
+    texts = {
+        name: pa.LargeStringArray.from_buffers(
+            size,
+            pa.py_buffer(np.frombuffer(found[at], dtype=np.int64, count=size + 1)),
+            pa.py_buffer(found[at + 1]),
+        )
+        for name, at in (("call_sign", 11), ("name", 13), ("destination", 15))
+    }
+    return DecodedStaticVoyage(np.frombuffer(found[0], dtype=np.uint32, count=size), columns, texts)
