@@ -305,3 +305,29 @@ def test_static_and_voyage_messages_decode_the_same_with_and_without_the_kernel(
     decoded = nmea_kernel.static_voyage(chars, np.array([0, len(payload)]), np.array([fill]))
     assert decoded is not None
     assert decoded.rows.tolist() == [0], "the kernel decoded it"
+
+
+@given(st.binary(min_size=1, max_size=200), st.data())
+@settings(max_examples=200, deadline=None)
+def test_byte_ranges_join_the_same_with_and_without_the_kernel(
+    data: bytes, draw: st.DataObject
+) -> None:
+    bounds = draw.draw(
+        st.lists(st.tuples(st.integers(0, len(data)), st.integers(0, len(data))), max_size=12)
+    )
+    begin = np.array([min(pair) for pair in bounds], dtype=np.int64)
+    end = np.array([max(pair) for pair in bounds], dtype=np.int64)
+    newline_after = np.array(
+        draw.draw(st.lists(st.booleans(), min_size=len(bounds), max_size=len(bounds))), dtype=bool
+    )
+    gathered = nmea_kernel.gather(data, begin, end, newline_after)
+    expected = b"".join(
+        data[b:e] + (b"\n" if nl else b"")
+        for b, e, nl in zip(begin, end, newline_after, strict=True)
+    )
+    assert gathered == expected
+
+
+def test_byte_ranges_outside_the_data_are_refused() -> None:
+    with pytest.raises(ValueError, match="outside"):
+        nmea_kernel.gather(b"abc", np.array([1]), np.array([4]), np.array([False]))

@@ -468,10 +468,61 @@ done:
     return result;
 }
 
+/* ---- byte ranges joined (the raw text of multi-sentence messages) ---- */
+
+PyDoc_STRVAR(gather_doc,
+             "gather(data, begin, end, newline_after, /)\n--\n\n"
+             "The byte ranges data[begin[i]:end[i]] (int64) back to back, each followed by a\n"
+             "newline where newline_after[i] (one byte each) is not zero, as one bytes object.");
+
+static PyObject *gather(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer data, begin_buffer, end_buffer, newline_buffer;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*:gather", &data, &begin_buffer, &end_buffer,
+                          &newline_buffer))
+        return NULL;
+    PyObject *result = NULL;
+    Py_ssize_t n = begin_buffer.len / (Py_ssize_t)sizeof(int64_t);
+    const int64_t *begin = begin_buffer.buf, *end = end_buffer.buf;
+    const unsigned char *newline = newline_buffer.buf;
+    if (begin_buffer.len != end_buffer.len || begin_buffer.len % (Py_ssize_t)sizeof(int64_t) != 0 ||
+        newline_buffer.len != n) {
+        PyErr_SetString(PyExc_ValueError, "n int64 begins and ends and n newline flags expected");
+        goto done;
+    }
+    Py_ssize_t total = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (begin[i] < 0 || end[i] < begin[i] || end[i] > data.len) {
+            PyErr_SetString(PyExc_ValueError, "byte ranges outside the data");
+            goto done;
+        }
+        total += (Py_ssize_t)(end[i] - begin[i]) + (newline[i] != 0);
+    }
+    char *out = NULL;
+    result = new_bytes(total, &out);
+    if (result == NULL) goto done;
+    const char *bytes = data.buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < n; i++) {
+        size_t length = (size_t)(end[i] - begin[i]);
+        memcpy(out, bytes + begin[i], length);
+        out += length;
+        if (newline[i]) *out++ = '\n';
+    }
+    Py_END_ALLOW_THREADS
+done:
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&begin_buffer);
+    PyBuffer_Release(&end_buffer);
+    PyBuffer_Release(&newline_buffer);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS, scan_doc},
     {"positions", positions, METH_VARARGS, positions_doc},
     {"static_voyage", static_voyage, METH_VARARGS, static_voyage_doc},
+    {"gather", gather, METH_VARARGS, gather_doc},
     {NULL, NULL, 0, NULL},
 };
 

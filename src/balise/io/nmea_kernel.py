@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from balise.model.arrays import FloatArray, IntArray, UInt8Array
+from balise.model.arrays import BoolArray, FloatArray, IntArray, UInt8Array
 
 _log = logging.getLogger(__name__)
 
@@ -186,3 +186,17 @@ def static_voyage(
         for name, at in (("call_sign", 11), ("name", 13), ("destination", 15))
     }
     return DecodedStaticVoyage(np.frombuffer(found[0], dtype=np.uint32, count=size), columns, texts)
+
+
+def gather(data: bytes, begin: IntArray, end: IntArray, newline_after: BoolArray) -> bytes | None:
+    """The byte ranges `data[begin:end]` back to back, a newline after those marked; None when the
+    kernel is not built or disabled."""
+    if _KERNEL is None or not enabled:
+        return None
+    gathered: bytes = _KERNEL.gather(
+        data,
+        np.ascontiguousarray(begin, dtype=np.int64),
+        np.ascontiguousarray(end, dtype=np.int64),
+        np.ascontiguousarray(newline_after, dtype=np.bool_),
+    )
+    return gathered
