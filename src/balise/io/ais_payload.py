@@ -34,7 +34,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+import pyarrow as pa
 
+from balise.io import nmea_kernel
 from balise.model.arrays import BoolArray, FloatArray, IntArray, UInt8Array
 
 Column = IntArray | FloatArray | pl.Series
@@ -151,10 +153,15 @@ class _Armour:
         return rows, np.ascontiguousarray(windows[self.starts[rows]].T)
 
 
-def _read_armour(payloads: pl.Series, fill_bits: npt.ArrayLike) -> _Armour:
-    fill = np.clip(np.asarray(fill_bits).astype(np.int64, copy=False), 0, 5)
+def _fill(payloads: pl.Series, fill_bits: npt.ArrayLike) -> IntArray:
+    fill: IntArray = np.clip(np.asarray(fill_bits).astype(np.int64, copy=False), 0, 5)
     if fill.shape != (payloads.len(),):
         raise ValueError(f"{fill.shape} fill bits for {payloads.len()} payloads")
+    return fill
+
+
+def _chars(payloads: pl.Series) -> tuple[UInt8Array, IntArray]:
+    """The payloads' characters back to back (nulls as empty) and where each starts and ends."""
     array: Any = (
         payloads.cast(pl.String).fill_null("").to_arrow(compat_level=pl.CompatLevel.oldest())
     )
@@ -162,7 +169,12 @@ def _read_armour(payloads: pl.Series, fill_bits: npt.ArrayLike) -> _Armour:
     offsets: IntArray = np.frombuffer(buffers[1], dtype=np.int64)[array.offset :][: len(array) + 1]
     data = buffers[2] if buffers[2] is not None else b""
     chars: UInt8Array = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
-    offsets = offsets - offsets[0]
+    return chars, offsets - offsets[0]
+
+
+def _read_armour(payloads: pl.Series, fill_bits: npt.ArrayLike) -> _Armour:
+    fill = _fill(payloads, fill_bits)
+    chars, offsets = _chars(payloads)
     values, invalid = _sixbit_values(chars)
     starts, lengths = offsets[:-1], np.diff(offsets)
     msg_type = values[np.minimum(starts, chars.size)].astype(np.int64)
@@ -401,7 +413,69 @@ def decode_payloads(payloads: pl.Series, fill_bits: npt.ArrayLike) -> DecodedPay
 
     Positions come from types 1, 2, 3, 18, 19 and 27, identities from types 5, 19 and 24; a type 19
     gives one row of each. Raises only when `fill_bits` does not have one value per payload.
+
+    The compiled kernel (`nmea_kernel`), when built, decodes the well-formed position reports of
+    types 1, 2, 3, 18 and 27 and the type 5 messages (nearly all of a stream) in one pass; NumPy
+    decodes the others.
     """
+    fill = _fill(payloads, fill_bits)
+    chars, offsets = _chars(payloads)
+    fast = nmea_kernel.positions(chars, offsets, fill)
+    voyage = nmea_kernel.static_voyage(chars, offsets, fill)
+    if fast is None or voyage is None or fast.rows.size + voyage.rows.size == 0:
+        return _decode(payloads, fill)
+    rest = np.ones(payloads.len(), dtype=bool)
+    rest[fast.rows] = False
+    rest[voyage.rows] = False
+    others = np.flatnonzero(rest)
+    decoded = _decode(payloads.gather(others), fill[others])
+    msg_type = np.zeros(payloads.len(), dtype=np.int8)
+    msg_type[fast.rows] = fast.msg_type
+    msg_type[voyage.rows] = 5
+    msg_type[others] = decoded.msg_type
+    kernel_identities = _frame(
+        voyage.rows.astype(np.int64),
+        {
+            "msg_type": np.full(voyage.rows.size, 5),
+            **voyage.columns,
+            **{name: pl.Series(name, text) for name, text in voyage.texts.items()},
+        },
+        IDENTITY_COLUMNS,
+    ).with_columns(pl.col(c).replace("", None) for c in TEXT_COLUMNS)
+    kernel_positions = pl.DataFrame(
+        {
+            "row": fast.rows,
+            "mmsi": fast.mmsi,
+            "msg_type": fast.msg_type,
+            "lat": fast.lat,
+            "lon": fast.lon,
+            "sog_knots": fast.sog,
+            "cog_deg": fast.cog,
+            "heading_deg": _absent_as_null(fast.heading),
+            "nav_status": _absent_as_null(fast.nav_status),
+        }
+    )
+    return DecodedPayloads(
+        msg_type,
+        _concat([kernel_positions, _rows_of(decoded.positions, others)], POSITION_COLUMNS),
+        _concat([kernel_identities, _rows_of(decoded.identities, others)], IDENTITY_COLUMNS),
+        _rows_of(decoded.errors, others),
+    )
+
+
+def _absent_as_null(values: npt.NDArray[np.int8] | npt.NDArray[np.int16]) -> pl.Series:
+    return pl.Series(pa.array(values, mask=values < 0))
+
+
+def _rows_of(frame: pl.DataFrame, rows: IntArray) -> pl.DataFrame:
+    """`frame` with its `row` column mapped through `rows` (the rows of a subset decoded apart)."""
+    if frame.is_empty():
+        return frame
+    mapped = pl.Series("row", rows[frame["row"].to_numpy()], dtype=pl.UInt32)
+    return frame.with_columns(mapped)
+
+
+def _decode(payloads: pl.Series, fill_bits: IntArray) -> DecodedPayloads:
     armour = _read_armour(payloads, fill_bits)
     positions = _positions(armour)
     identities = _identities(armour)

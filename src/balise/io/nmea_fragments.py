@@ -19,9 +19,10 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from balise.io import nmea_kernel
 from balise.io.nmea_bytes import NEWLINE, Chunk
 from balise.io.nmea_reassembly import Fragment, FragmentKey, Message, Reassembler
-from balise.model.arrays import BoolArray, IntArray, UInt8Array
+from balise.model.arrays import BoolArray, IntArray
 from balise.model.schema import UTC_TIME
 
 MESSAGE_SCHEMA: dict[str, pl.DataType] = {
@@ -132,13 +133,7 @@ def _joined(multi: pl.DataFrame, chunk: Chunk, starts: IntArray, count: IntArray
     index = multi["index"].to_numpy()[rows]
     last_of_group = np.zeros(rows.size, dtype=bool)
     last_of_group[np.cumsum(sizes) - 1] = True
-    raw = _texts(
-        np.frombuffer(chunk.data, dtype=np.uint8),
-        chunk.starts[index],
-        chunk.ends[index],
-        ~last_of_group,
-        sizes,
-    )
+    raw = _texts(chunk.data, chunk.starts[index], chunk.ends[index], ~last_of_group, sizes)
     payload = _concatenated(multi["payload"].gather(rows), sizes)
     return pl.DataFrame(
         {
@@ -167,15 +162,20 @@ def _string_column(offsets: IntArray, data: bytes | pa.Buffer) -> pl.Series:
 
 
 def _texts(
-    codes: UInt8Array, begin: IntArray, end: IntArray, newline_after: BoolArray, sizes: IntArray
+    data: bytes, begin: IntArray, end: IntArray, newline_after: BoolArray, sizes: IntArray
 ) -> pl.Series:
-    """The byte ranges [begin, end), a newline after those marked, joined by groups of `sizes`."""
+    """The byte ranges [begin, end), a newline after those marked, joined by groups of `sizes`
+    (copied by the compiled kernel when it is built)."""
     lengths = end - begin + newline_after
     item_offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-    source = np.repeat(begin - item_offsets[:-1], lengths) + np.arange(int(item_offsets[-1]))
-    gathered = codes[np.minimum(source, codes.size - 1)]
-    gathered[item_offsets[1:][newline_after] - 1] = NEWLINE
-    return _string_column(_group_offsets(item_offsets, sizes), gathered.tobytes())
+    gathered = nmea_kernel.gather(data, begin, end, newline_after)
+    if gathered is None:
+        codes = np.frombuffer(data, dtype=np.uint8)
+        source = np.repeat(begin - item_offsets[:-1], lengths) + np.arange(int(item_offsets[-1]))
+        copied = codes[np.minimum(source, codes.size - 1)]
+        copied[item_offsets[1:][newline_after] - 1] = NEWLINE
+        gathered = copied.tobytes()
+    return _string_column(_group_offsets(item_offsets, sizes), gathered)
 
 
 def _concatenated(column: pl.Series, sizes: IntArray) -> pl.Series:

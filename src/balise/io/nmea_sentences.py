@@ -24,7 +24,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
+from balise.io import nmea_kernel
 from balise.io.nmea_bytes import (
     BACKSLASH,
     BANG,
@@ -48,7 +50,12 @@ from balise.io.nmea_time import (
     epoch_micros,
     text_times,
 )
-from balise.io.nmea_time_lines import FoundTimeLines, find_time_lines, rejected_rows
+from balise.io.nmea_time_lines import (
+    FoundTimeLines,
+    find_time_lines,
+    no_time_lines,
+    rejected_rows,
+)
 from balise.model.arrays import BoolArray, IntArray, UInt8Array
 from balise.model.schema import UTC_TIME
 
@@ -234,7 +241,12 @@ def split_chunk(chunk: Chunk, context: TimeContext | None = None) -> SplitChunk:
 
 def prepare_chunk(chunk: Chunk) -> PreparedChunk:
     """The part of `split_chunk` that needs nothing from earlier chunks (nearly all the work):
-    chunks of one stream are prepared in any order, on any thread, then split in order."""
+    chunks of one stream are prepared in any order, on any thread, then split in order.
+
+    The compiled kernel (`nmea_kernel`) reads the chunk when it is built and every line is a
+    plain AIS sentence; otherwise NumPy does, with the same result."""
+    if len(chunk) and (scanned := nmea_kernel.scan(chunk.data, chunk.starts, chunk.ends)):
+        return _kernel_prepared(chunk, scanned)
     codes = padded(chunk.data)
     layout = _layout(codes, chunk)
     commas, bang = layout.commas, layout.bang
@@ -256,6 +268,29 @@ def prepare_chunk(chunk: Chunk) -> PreparedChunk:
     rows = np.flatnonzero(complete)
     sentences = _sentences(codes, chunk, layout, rows, tag_micros[rows])
     return PreparedChunk(chunk, sentences, malformed, int(blank.sum()), other, found)
+
+
+def _kernel_prepared(chunk: Chunk, scanned: nmea_kernel.ScannedLines) -> PreparedChunk:
+    """The prepared chunk of lines that are all AIS sentences, from the kernel's columns."""
+    rows = np.arange(len(chunk), dtype=np.int64)
+    payload = pa.LargeStringArray.from_buffers(
+        len(chunk), pa.py_buffer(scanned.payload_offsets), pa.py_buffer(scanned.payload_bytes)
+    )
+    sentences = pl.DataFrame(
+        {
+            "index": rows,
+            "source_line": chunk.line_numbers(rows),
+            "count": scanned.count,
+            "number": scanned.number,
+            "fill": scanned.fill,
+            "timestamp": _as_time(scanned.micros),
+            "problem": pl.Series(scanned.problem).replace_strict(_PROBLEMS, return_dtype=pl.String),
+            "payload": pl.Series("payload", payload).cast(pl.String),
+            "fragment_key": scanned.fragment_key,
+        }
+    )
+    empty = np.zeros(0, dtype=np.int64)
+    return PreparedChunk(chunk, sentences, empty, 0, 0, no_time_lines(len(chunk)))
 
 
 def joined_prepared(parts: list[PreparedChunk], chunk: Chunk) -> PreparedChunk:

@@ -28,6 +28,17 @@ class FoundTimeLines:
     rejected: pl.DataFrame
 
 
+def no_time_lines(lines: int) -> FoundTimeLines:
+    """What `find_time_lines` finds in a chunk of `lines` lines without any time line."""
+    nothing = np.zeros(0, dtype=np.int64)
+    return FoundTimeLines(
+        TimeLines(nothing, nothing, nothing, nothing),
+        np.zeros(lines, dtype=bool),
+        {},
+        rejected_rows([], [], []),
+    )
+
+
 def find_time_lines(
     codes: UInt8Array,
     chunk: Chunk,
@@ -45,13 +56,7 @@ def find_time_lines(
     pghp = lines[_starts_with(codes, starts[lines], ends[lines], b"$PGHP,1,")]
     tags = lines[(tag_end[lines] >= 0) & (tag_end[lines] == ends[lines] - 1)]
     if pghp.size == 0 and tags.size == 0:
-        nothing = np.zeros(0, dtype=np.int64)
-        return FoundTimeLines(
-            TimeLines(nothing, nothing, nothing, nothing),
-            np.zeros(len(chunk), dtype=bool),
-            {},
-            rejected_rows([], [], []),
-        )
+        return no_time_lines(len(chunk))
     star = ends[pghp] - 3
     pghp_sum_ok = (codes[np.maximum(star, 0)] == STAR) & (
         xor(codes, starts[pghp] + 1, np.maximum(star, starts[pghp] + 1))

@@ -1,0 +1,15 @@
+"""The compiled part of Balise: the NMEA kernel (`balise.io._nmea_kernel`, plain C99 against the
+CPython API). Everything else is declared in pyproject.toml; a C compiler and Python's headers are
+needed to install from source."""
+
+from setuptools import Extension, setup
+
+setup(
+    ext_modules=[
+        Extension(
+            "balise.io._nmea_kernel",
+            sources=["src/balise/io/_nmea_kernel.c"],
+            extra_compile_args=["-O2", "-std=c99", "-Wall", "-Wextra"],
+        )
+    ]
+)
