@@ -95,7 +95,7 @@ def test_a_page_is_gzipped_for_clients_that_accept_it_and_holds_100_by_default(
         body = newest.json()
         assert len(body["items"]) == 100, "the default page"
         assert body["next"] == str(body["items"][-1]["seq"])
-        older = {"cursor": str(body["items"][0]["seq"] + 1), "limit": 50}
+        older: dict[str, str | int] = {"cursor": str(body["items"][0]["seq"] + 1), "limit": 50}
         plain = client.get("/api/v1/audit", params=older,
                            headers={"Accept-Encoding": "identity"})  # fmt: skip
         packed = client.get("/api/v1/audit", params=older,
