@@ -31,9 +31,10 @@ Writer = Callable[[Sequence[AuditEntry]], int]
 Row = tuple[Any, ...]
 """An audit row as written: its values in the table's column order, `seq` first."""
 
-RECENT_ROWS: Final = 4096
-"""Committed audit rows remembered at most per database (the oldest forgotten first): about
-twenty pages of the newest entries, a few MiB at most."""
+RECENT_ROWS: Final = 1024
+"""Committed audit rows remembered at most per database (the oldest forgotten first): ten pages
+of the newest entries, more than are written between two reads of the log by twenty clients.
+An entry names at most 1,000 records: about 65 MiB at worst, a few MiB as reads write them."""
 
 
 @dataclass
