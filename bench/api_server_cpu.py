@@ -114,7 +114,19 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--before", type=Path, default=None, help="the `src` of the code before")
+    parser.add_argument(
+        "--route",
+        action="append",
+        default=None,
+        metavar="NAME=URL",
+        help="measure this route instead of the usual ones (repeatable; URL a path from /)",
+    )
     args = parser.parse_args()
+    if args.route:
+        ROUTES.clear()
+        for item in args.route:  # NAME=/path?query: the URL begins at the first "=/"
+            name, _, path = item.partition("=/")
+            ROUTES[name] = "/" + path
     load = [round(x, 2) for x in os.getloadavg()]
     codes = ([("before", args.before)] if args.before else []) + [("after", SRC)]
     with tempfile.TemporaryDirectory(prefix="balise-api-cpu-") as tmp:
@@ -133,7 +145,8 @@ def main() -> None:
         "command": f"python bench/api_server_cpu.py --vessels {args.vessels} --positions "
         f"{args.positions} --events {args.events} --clients {args.clients} --requests "
         f"{args.requests} --repeat {args.repeat} --seed {args.seed}"
-        + (" --before OLD/src" if args.before else ""),
+        + (" --before OLD/src" if args.before else "")
+        + "".join(f" --route '{item}'" for item in args.route or []),
         "load_average": [load, [round(x, 2) for x in os.getloadavg()]],
         "runs": runs,
     }

@@ -24,9 +24,11 @@ def store_day(
     results: list[tuple[str, bool]],
     bills: dict[str, str],
     day: date = DAY,
+    declarant: str | None = None,
 ) -> None:
     """A FRLEH plan of `day` (box, lane, probability), results of that day (box, found) and a
-    manifest per box of `bills` (box -> consignee)."""
+    manifest per box of `bills` (box -> consignee; notify party `Broker SA`, declarant
+    `declarant`)."""
     store.save_inspection_plan("FRLEH", day, frame(
         [{"site": "FRLEH", "plan_date": day, "container_number": box, "lane": lane,
           "probability": p} for box, lane, p in plan], INSPECTION_PLAN_SCHEMA))  # fmt: skip
@@ -36,7 +38,8 @@ def store_day(
     if bills:
         rows = manifests(*[
             {"bill_of_lading": f"BL{box}", "issued_at": at(-5), "shipper": f"Shipper of {box}",
-             "consignee": consignee, "notify_party": "Broker SA", "hs_code": "0901.11",
+             "consignee": consignee, "notify_party": "Broker SA", "declarant": declarant,
+             "hs_code": "0901.11",
              "port_of_loading": "COCTG", "place_of_receipt": "COBOG", "gross_weight_kg": 20000.0,
              "declared_value": 50000.0, "container_numbers": [box]}
             for box, consignee in bills.items()

@@ -80,3 +80,27 @@ def test_filters_and_bad_cursors(tmp_path: Path) -> None:
     assert [item["route"] for item in reads.json()["items"]] == ["GET /api/v1/audit"]
     assert reads.json()["next"] is None
     assert bad.status_code == 400
+
+
+def test_a_page_is_gzipped_for_clients_that_accept_it_and_holds_100_by_default(
+    tmp_path: Path,
+) -> None:
+    with signed_in(tmp_path, "officer.four", OFFICER) as client:
+        for _ in range(110):
+            client.get("/api/v1/users")  # denied: audited
+        newest = client.get("/api/v1/audit", headers={"Accept-Encoding": "identity"})
+        assert newest.status_code == 200
+        assert "content-encoding" not in newest.headers
+        assert newest.headers["vary"] == "Accept-Encoding"
+        body = newest.json()
+        assert len(body["items"]) == 100, "the default page"
+        assert body["next"] == str(body["items"][-1]["seq"])
+        older: dict[str, str | int] = {"cursor": str(body["items"][0]["seq"] + 1), "limit": 50}
+        plain = client.get("/api/v1/audit", params=older,
+                           headers={"Accept-Encoding": "identity"})  # fmt: skip
+        packed = client.get("/api/v1/audit", params=older,
+                            headers={"Accept-Encoding": "br;q=1, gzip;q=0.5"})  # fmt: skip
+    assert packed.headers["content-encoding"] == "gzip"
+    assert int(packed.headers["content-length"]) * 4 < int(plain.headers["content-length"])
+    assert packed.json() == plain.json()  # httpx decodes the gzip
+    assert plain.json()["items"] == body["items"][:50]

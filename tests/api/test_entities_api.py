@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from api_clients import audit_entries, signed_in
 from balise.cli import detect as detect_cli
 from balise.cli.main import run
+from balise.engine import entity_page, ownership
 from balise.engine.detect import Geography
 from registry_helpers import registry_workspace
 
@@ -106,3 +108,43 @@ def test_an_entity_as_ftm_lines(root: Path) -> None:
             "ac", "bh", "vb", "v1"}  # fmt: skip
         assert api.get("/api/v1/entities/nobody/ftm").status_code == 404
     assert any("vb" in e["records"] for e in audit_entries(root, "entity"))
+
+
+def test_a_page_is_kept_until_the_data_changes_and_shows_what_screening_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = registry_workspace(tmp_path / "ws")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(detect_cli, "default_geography",
+                      lambda cache_dir, zones=(): Geography(zones=zones or ()))  # fmt: skip
+        assert run(["--workspace", str(folder), "detect"]) == 0
+    screened: list[int] = []
+    real = ownership.screen_registry
+
+    def counted(*args: Any) -> Any:
+        screened.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(entity_page, "screen_registry", counted)
+    with signed_in(folder, "keeper", roles=("analyst",), agency="customs") as api:
+        first = api.get("/api/v1/entities/gl").json()
+        assert api.get("/api/v1/entities/gl").json() == first
+        assert api.get("/api/v1/entities/gl/ftm").status_code == 200
+        assert len(screened) == 1, "the page is kept: the entity is screened once"
+        assert first["list_matches"] == []
+        assert not [e for e in first["events"] if e["type"] == "list_match"]
+        added = api.post("/api/v1/lists/sanctions/entries",
+                         json={"name": "Green Leaf Trading", "schema": "Company",
+                               "source": "court order", "reason": "banned"})  # fmt: skip
+        assert added.status_code == 201, added.text
+        after = api.get("/api/v1/entities/gl").json()
+        assert len(screened) == 2, "a list change is a new data version: the page is made again"
+        assert [m["entry_name"] for m in after["list_matches"]] == ["Green Leaf Trading"]
+        stored = [e for e in after["events"] if e["type"] == "list_match"]
+        assert stored, "the party's list hit stored by the screening run is on the page"
+        party = api.get("/api/v1/entities/party:green leaf trading").json()
+        assert [e["id"] for e in party["events"] if e["type"] == "list_match"] == [
+            e["id"] for e in stored]  # fmt: skip
+    reads = [e for e in audit_entries(folder, "entity") if e["action"] == "read"
+             and "gl" in e["records"]]  # fmt: skip
+    assert len(reads) >= 4, "every read of a kept page is audited"

@@ -92,3 +92,16 @@ def test_the_model_learns_from_the_results(store: Store) -> None:
     scores = model.predict(found.declarations)["score"]
     importer = found.declarations.frame["importer"].to_numpy()
     assert np.mean(scores[importer == "Risky Import"]) > np.mean(scores[importer == "Calm Foods"])
+
+
+@pytest.mark.parametrize(
+    ("declarant", "expected"), [("Customs Agent Ltd", "Customs Agent Ltd"), (None, "Broker SA")]
+)
+def test_the_declaration_names_the_manifests_declarant(
+    store: Store, declarant: str | None, expected: str
+) -> None:
+    box = box_number(1)
+    store_day(store, plan=[(box, "red", 1.0)], results=[(box, True)], bills={box: "Acme Import"},
+              declarant=declarant)  # fmt: skip
+    found = result_examples(store, max_weight=10.0).declarations.frame
+    assert found["declarant"].to_list() == [expected], "the notify party only without one"

@@ -36,3 +36,23 @@ def test_manifest_fields_map_to_declaration_features() -> None:
     assert first["tax_rate"] is None
     assert second["origin_country"] == "EC"  # free text: the port of loading's country
     assert second["hs6"] is None
+
+
+def test_the_declarant_is_the_manifests_own_and_the_notify_party_only_without_one() -> None:
+    boxes = pl.DataFrame(
+        {
+            "container_number": ["MSCU1234565", "CSQU3054383", "TGHU1234567"],
+            "shipper": ["Acme Trading", "Acme Trading", "Acme Trading"],
+            "consignee": ["Importer One", "Importer Two", "Importer Three"],
+            "notify_party": ["Broker", "Broker", None],
+            "declarant": ["Customs Agent Ltd", None, ""],
+        }
+    )
+    found = manifest_declarations(boxes, date(2024, 3, 7)).frame
+    assert found["declarant"].to_list() == ["Customs Agent Ltd", "Broker", None]
+
+
+def test_without_a_declarant_column_the_notify_party_stands_in() -> None:
+    boxes = pl.DataFrame({"container_number": ["MSCU1234565"], "notify_party": ["Broker"]})
+    found = manifest_declarations(boxes, date(2024, 3, 7)).frame
+    assert found["declarant"].to_list() == ["Broker"]

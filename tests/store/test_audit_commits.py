@@ -4,14 +4,16 @@ entries where its returned seq says."""
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from balise.store.accounts import AuditEntry, AuditQuery
-from balise.store.audit_commits import AuditQueue
+from balise.store.audit_commits import AuditQueue, audit_queue
 from balise.store.duckdb import DuckDBStore
+from balise.store.duckdb_connection import database_key
 
 
 def entry(user: str, records: int) -> AuditEntry:
@@ -126,3 +128,46 @@ def test_a_long_batch_is_inserted_in_chunks_and_read_by_page(tmp_path: Path) -> 
         assert store.audit_entries([]).is_empty()
     finally:
         store.close()
+
+
+def test_entries_just_written_are_recalled_as_the_table_holds_them(tmp_path: Path) -> None:
+    path = tmp_path / "balise.duckdb"
+    store = DuckDBStore(path)
+    paris = timezone(timedelta(hours=1))
+    other = AuditEntry(time=datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=paris), user="b",
+                       agency="navy", role="admin", address="::1", action="change",
+                       route="POST /api/v1/lists", resource="lists", records=(), count=0,
+                       detail="list created")  # fmt: skip
+    written = [entry("a", 3), other, entry("c", 0)]
+    try:
+        last = store.append_audit(written)
+        seqs = [last, last - 2, last - 1, last]
+        queue = audit_queue(database_key(path))
+        assert queue.recalled(sorted(set(seqs))) is not None, "remembered when committed"
+        recalled = store.audit_entries(seqs)
+        queue.forget()
+        assert queue.recalled([last]) is None
+        read = store.audit_entries(seqs)
+    finally:
+        store.close()
+    assert recalled.schema == read.schema
+    assert recalled.to_dicts() == read.to_dicts()
+    assert read["seq"].to_list() == [last - 2, last - 1, last]
+    assert read["time"][1] == datetime(2026, 3, 1, 11, 0, 0, 123456, tzinfo=UTC)
+
+
+def test_what_is_remembered_is_forgotten_when_the_database_is_opened_anew(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "balise.duckdb"
+    store = DuckDBStore(path)
+    last = store.append_audit([entry("a", 1)])
+    store.close()
+    con = duckdb.connect(str(path))  # another process, say, rewrites the entry
+    con.execute("UPDATE audit_log SET detail = 'rewritten' WHERE seq = ?", [last])
+    con.close()
+    again = DuckDBStore(path)
+    try:
+        assert again.audit_entries([last])["detail"].to_list() == ["rewritten"]
+    finally:
+        again.close()

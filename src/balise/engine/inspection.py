@@ -14,11 +14,12 @@ ways to be right, each able to raise the risk alone and neither able to lower th
   `customs-model.zip`) and a manifest covering the box: the customs risk model's calibrated
   probability of a fraud on a declaration built from the manifest (`manifest_declarations`);
   its probability of a critical fraud gives the severity, `1 + critical_weight × critical`.
-The mapping from a bill of lading to a declaration is partial: a manifest has no declarant,
-office, tax or import type, its values are in the carrier's currency (the KCS model learned KRW
-prices), and a bill covering several boxes gives each the same declaration. The model's score
-there is a ranking hint, not a calibrated probability for the port: the noisy-OR keeps the
-cargo evidence in charge where the manifest says little.
+The mapping from a bill of lading to a declaration is partial: a manifest has no office, tax
+or import type (its declarant, who lodged the bill, is often missing: the notify party, often
+the customs broker, stands in for it then), its values are in the carrier's currency (the KCS
+model learned KRW prices), and a bill covering several boxes gives each the same declaration.
+The model's score there is a ranking hint, not a calibrated probability for the port: the
+noisy-OR keeps the cargo evidence in charge where the manifest says little.
 """
 
 from __future__ import annotations
@@ -288,7 +289,8 @@ def _country(place: str | None) -> str | None:
 def manifest_declarations(boxes: pl.DataFrame, day: date) -> Declarations:
     """A declaration per box from its manifest (module docstring for the limits):
     `declaration_id` the container number, `date` the plan's day, `importer` the consignee,
-    `seller` the shipper, `declarant` the notify party, `hs6` the HS code's first six digits,
+    `seller` the shipper, `declarant` the manifest's declarant (the notify party when the
+    manifest names none, or `boxes` has no such column), `hs6` the HS code's first six digits,
     `departure_country` the port of loading's country, `origin_country` the place of receipt's
     (else the port of loading's), `net_mass_kg` the gross weight, `item_price` the declared
     value; the other features are missing."""
@@ -298,7 +300,7 @@ def manifest_declarations(boxes: pl.DataFrame, day: date) -> Declarations:
             "date": day,
             "importer": row.get("consignee"),
             "seller": row.get("shipper"),
-            "declarant": row.get("notify_party"),
+            "declarant": row.get("declarant") or row.get("notify_party"),
             "hs6": (row.get("hs_code") or "").replace(".", "")[:6] or None,
             "departure_country": _country(row.get("port_of_loading")),
             "origin_country": _country(row.get("place_of_receipt"))
@@ -343,8 +345,9 @@ def plan_day(
     ).with_columns(pl.col("p_cargo").fill_null(0.0))  # fmt: skip
     manifests = _box_manifests(store.manifests(), names)
     boxes = boxes.join(
-        manifests.select("container_number", *PARTY_COLUMNS, "hs_code", "place_of_receipt",
-                         "port_of_loading", "gross_weight_kg", "declared_value"),
+        manifests.select("container_number", *PARTY_COLUMNS, "declarant", "hs_code",
+                         "place_of_receipt", "port_of_loading", "gross_weight_kg",
+                         "declared_value"),
         on="container_number", how="left",
     )  # fmt: skip
     p_model = np.zeros(boxes.height)

@@ -32,8 +32,9 @@ from balise.targeting.inspected import STATUSES, inspected_examples
 from balise.targeting.model import TargetingModel, train
 from balise.targeting.params import TrainOptions
 
-MANIFEST_COLUMNS = ("shipper", "consignee", "notify_party", "hs_code", "place_of_receipt",
-                    "port_of_loading", "gross_weight_kg", "declared_value")  # fmt: skip
+MANIFEST_COLUMNS = ("shipper", "consignee", "notify_party", "declarant", "hs_code",
+                    "place_of_receipt", "port_of_loading", "gross_weight_kg",
+                    "declared_value")  # fmt: skip
 """The manifest fields `manifest_declarations` reads."""
 
 

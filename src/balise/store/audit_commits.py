@@ -8,18 +8,33 @@ takes the database's lock; whoever gets the lock writes every queued append in o
 (one chain, one commit), then each append's caller returns with its own entries stored. Nothing
 is written later or elsewhere: an append returns only once its entries are committed, and a
 failed commit fails every append it carried (their callers see the error, as before).
+
+The queue also remembers the rows it committed last (`RECENT_ROWS`, as written: every column,
+chained): an entry never changes once written, and the audit list's newest page is mostly
+entries this process has just written (each read of it appends one), so they are recalled here
+rather than read back from the table's last row group. The memory is forgotten whenever this
+process opens the database anew (`forget`), since another process may have written it between.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Final
 
 from balise.store.accounts import AuditEntry
 
 Writer = Callable[[Sequence[AuditEntry]], int]
 """Writes entries in one transaction; the seq of the last one."""
+Row = tuple[Any, ...]
+"""An audit row as written: its values in the table's column order, `seq` first."""
+
+RECENT_ROWS: Final = 1024
+"""Committed audit rows remembered at most per database (the oldest forgotten first): ten pages
+of the newest entries, more than are written between two reads of the log by twenty clients.
+An entry names at most 1,000 records: about 65 MiB at worst, a few MiB as reads write them."""
 
 
 @dataclass
@@ -39,6 +54,27 @@ class AuditQueue:
     lock: threading.Lock = field(default_factory=threading.Lock)
     waiting: list[_Append] = field(default_factory=list)
     guard: threading.Lock = field(default_factory=threading.Lock)
+    recent: OrderedDict[int, Row] = field(default_factory=OrderedDict)
+
+    def remember(self, rows: Sequence[Row]) -> None:
+        """Keep `rows`, just committed, to be recalled by their seq."""
+        with self.guard:
+            for row in rows:
+                self.recent[int(row[0])] = row
+            while len(self.recent) > RECENT_ROWS:
+                self.recent.popitem(last=False)
+
+    def recalled(self, seqs: Sequence[int]) -> list[Row] | None:
+        """The rows of `seqs` in that order, when every one is remembered; else None."""
+        with self.guard:
+            found = [self.recent.get(seq) for seq in seqs]
+        rows = [row for row in found if row is not None]
+        return rows if len(rows) == len(found) else None
+
+    def forget(self) -> None:
+        """Forget the rows remembered (the database is opened anew)."""
+        with self.guard:
+            self.recent.clear()
 
     def append(self, entries: Sequence[AuditEntry], write: Writer) -> int:
         """Store `entries` (with whichever appends are waiting, through `write`); the seq of

@@ -70,6 +70,13 @@ _AUDIT_COLUMNS: Final = (
 )
 
 _AUDIT_ROW: Final = f"({', '.join('?' * 14)})"
+_AUDIT_SCHEMA: Final = {"seq": pl.Int64(), "time": pl.Datetime("us", "UTC"), "user": pl.String(),
+                        "agency": pl.String(), "role": pl.String(), "address": pl.String(),
+                        "action": pl.String(), "route": pl.String(), "resource": pl.String(),
+                        "records": pl.List(pl.String()), "count": pl.Int64(),
+                        "detail": pl.String(), "prev_hash": pl.String(),
+                        "hash": pl.String()}  # fmt: skip
+"""The columns of `_AUDIT_COLUMNS` as the table gives them to polars."""
 _AUDIT_ROWS_PER_INSERT: Final = 64
 """Audit rows inserted by one statement: one multi-row `INSERT` costs about what one row of
 `executemany` does (which runs the statement once per row), so a batch of appends waiting
@@ -339,6 +346,7 @@ class DuckDBAccounts(Connected):
         except Exception:
             rollback(con)
             raise
+        audit_queue(self._key).remember([tuple(row) for row in rows])
         return seq
 
     def audit(self, query: AuditQuery, limit: int | None = None) -> pl.DataFrame:
@@ -364,6 +372,10 @@ class DuckDBAccounts(Connected):
     def audit_entries(self, seqs: Sequence[int]) -> pl.DataFrame:
         if not seqs:
             return self._frame(f"SELECT {_AUDIT_COLUMNS} FROM audit_log LIMIT 0")
+        # the newest entries, mostly written by this process a moment ago, as written
+        recalled = audit_queue(self._key).recalled(sorted(set(seqs)))
+        if recalled is not None:
+            return pl.DataFrame(recalled, schema=_AUDIT_SCHEMA, orient="row")
         # the range first: the row groups outside it are skipped by their zone maps
         return self._frame(
             f"SELECT {_AUDIT_COLUMNS} FROM audit_log WHERE seq BETWEEN ? AND ? "

@@ -14,6 +14,7 @@ from typing import Any, Final
 import duckdb
 import polars as pl
 
+from balise.store.audit_commits import audit_queue
 from balise.store.base import WriteConflict
 
 _GENERATIONS: dict[str, int] = {}
@@ -45,12 +46,15 @@ locked, so that no statement can turn extensions or file access back on."""
 def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     """A connection to the database at `path` (or `:memory:`) with `CONNECTION_CONFIG`, its
     settings applied and locked (once per database: a second store on a file this process has
-    open shares its database, already set up)."""
+    open shares its database, already set up), and the audit rows this process remembers of
+    it forgotten when it opens it anew."""
     con = duckdb.connect(str(path), config=dict(CONNECTION_CONFIG))
     locked = con.execute("SELECT current_setting('lock_configuration')").fetchone()
     if not (locked and locked[0]):
         for statement in SESSION_SQL:
             con.execute(statement)
+        # opened anew: another process may have written it since this one last had it open
+        audit_queue(database_key(path)).forget()
     return con
 
 

@@ -1,9 +1,17 @@
 """The audit log, for security officers: entries by user, time, action and resource, newest
 first a page at a time, and the check of its hash chain. The log is read-only here: no route
-changes or deletes an entry."""
+changes or deletes an entry.
+
+A page is made of the JSON kept for entries already shown (`KeptEntries`) and of the entries
+written since, recalled as this process wrote them (`balise.store.audit_commits`); it is sent
+gzip-compressed to clients that accept it (an entry names the records a read returned: a page
+of them is mostly repeated keys and ids, a tenth of its size or less once compressed). Every
+read of it is audited, so no two pages are alike and none is kept whole.
+"""
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 from collections import OrderedDict
@@ -17,6 +25,7 @@ from balise.api.auth import record_read, requires
 from balise.api.deps import StoreDep
 from balise.api.pagination import bad_cursor, next_link
 from balise.api.params import utc
+from balise.api.routers.positions import accepts_gzip
 from balise.model.records import ACCESS_ACTIONS
 from balise.store.accounts import AuditQuery
 from balise.store.base import Store
@@ -57,6 +66,14 @@ class ChainOut(BaseModel):
     reason: str
 
 
+PAGE_SIZE: Final = 100
+"""Entries on a page unless `limit` says otherwise: the page the web application asks for; a
+page of 200 entries was about 450 kB of JSON (each entry lists the records a read returned).
+Audit log APIs page smaller still (GitHub's audit log: 30 a page by default, 100 at most)."""
+GZIP_LEVEL: Final = 1
+"""Compression level of a page: the fastest, as for any answer made per request (nginx's
+default `gzip_comp_level`): on a 200-entry page level 6 was 30 % smaller for 2.5 times the
+time (2 ms against 0.8 ms)."""
 KEPT_ENTRIES: Final = 8192
 """Audit entries whose JSON is kept at most (the least recently shown are dropped first)."""
 _ENTRY: Final = TypeAdapter(AuditOut)
@@ -113,7 +130,7 @@ def list_audit(
     until: Annotated[datetime | None, Query(description="Before (UTC if no zone).")] = None,
     action: Annotated[list[Action] | None, Query(description="Any of these actions.")] = None,
     resource: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    limit: Annotated[int, Query(ge=1, le=1000)] = PAGE_SIZE,
     cursor: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
     """Audit entries, newest first."""
@@ -132,7 +149,11 @@ def list_audit(
     items = kept_entries(request).page(store, page)
     token = str(page[-1]) if len(seqs) > limit else None
     body = b'{"items":[' + b",".join(items) + b'],"next":' + json.dumps(token).encode() + b"}"
-    answer = Response(body, media_type="application/json")
+    headers = {"Vary": "Accept-Encoding"}
+    if accepts_gzip(request):
+        body = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+        headers["Content-Encoding"] = "gzip"
+    answer = Response(body, media_type="application/json", headers=headers)
     if token is not None:
         answer.headers["Link"] = next_link(request.url, token)
     record_read(request, "audit", [str(seq) for seq in page])

@@ -9,6 +9,12 @@ only to those who may read manifests (else `bills` is null). The search is paged
 cursor over the entity id. `GET /api/v1/entities/{id}/ftm` gives the page as FollowTheMoney
 JSON lines (the entity, its owners and directors, their links and addresses;
 `balise.engine.entity_ftm`), under the same policy.
+
+An entity's page is made once per data version and kept (`balise.api.kept`): it reads the
+registries, the fleet, the bills and the events, and screens the entity and those who control
+it against the active list entries, which a page asked again (a tab's refresh, the FtM export
+after the page) need not do again until the data, the lists included, or the settings change.
+What is per request stays per request: who may see the bills, the audit of the read.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import base64
 import binascii
 import io
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -26,6 +32,7 @@ from pydantic import BaseModel, Field
 
 from balise.api.auth import allowed, record_read, requires
 from balise.api.deps import StoreDep
+from balise.api.kept import KeptAnswers, KeptDep
 from balise.api.pagination import bad_cursor, next_link
 from balise.api.params import invalid
 from balise.api.problems import not_found
@@ -35,6 +42,7 @@ from balise.entities.graph import DEFAULT_DEPTH
 from balise.entities.params import ScreenParams, screen_params
 from balise.entities.shell_params import ShellParams, shell_params
 from balise.io.registry_export import write_ftm_lines
+from balise.store.base import Store
 
 router = APIRouter(tags=["entities"], dependencies=[Depends(requires("entity"))])
 
@@ -130,6 +138,18 @@ def _params(request: Request) -> tuple[ShellParams, ScreenParams]:
     return shell_params(values), screen_params(values)
 
 
+def _page(
+    request: Request, store: Store, kept: KeptAnswers, entity_id: str, depth: int
+) -> dict[str, Any] | None:
+    """The entity's page (`entity_record`), kept per data version, settings and day; a copy
+    of it, for the caller to shape."""
+    shell, screen = _params(request)
+    day = datetime.now(UTC).date()
+    page = kept.get(store.generation, ("entity page", entity_id, depth, shell, screen, day),
+                    lambda: entity_record(store, entity_id, shell, screen, depth, day))  # fmt: skip
+    return None if page is None else dict(page)
+
+
 @router.get("/api/v1/entities", response_model=EntityPage, response_model_by_alias=True,
             responses={400: {"description": "A cursor this API did not issue"}})  # fmt: skip
 def list_entities(
@@ -163,14 +183,14 @@ def list_entities(
 def get_entity(
     request: Request,
     store: StoreDep,
+    kept: KeptDep,
     entity_id: EntityId,
     depth: Depth = DEFAULT_DEPTH,
 ) -> dict[str, Any]:  # fmt: skip
     """One entity's page: identifiers, owners up to the ultimate owners with effective shares
     and paths, what it owns and directs, directors, shell indicators with reasons, list matches,
     linked vessels, parties, bills (if you may read manifests), containers and events."""
-    shell, screen = _params(request)
-    page = entity_record(store, entity_id, shell, screen, depth)
+    page = _page(request, store, kept, entity_id, depth)
     if page is None:
         raise not_found("entity", entity_id)
     if allowed(request, "manifest", "read"):
@@ -191,14 +211,14 @@ FTM_MEDIA_TYPE: Final = "application/x-ndjson"
 def get_entity_ftm(
     request: Request,
     store: StoreDep,
+    kept: KeptDep,
     entity_id: EntityId,
     depth: Depth = DEFAULT_DEPTH,
 ) -> Response:  # fmt: skip
     """One entity as FollowTheMoney JSON lines, valid against the model and read back by
     `balise ingest registry`: the entity, everyone above it through ownership and directorship
     links, what it owns and directs, the Ownership and Directorship links and the addresses."""
-    shell, screen = _params(request)
-    page = entity_record(store, entity_id, shell, screen, depth)
+    page = _page(request, store, kept, entity_id, depth)
     if page is None:
         raise not_found("entity", entity_id)
     items = entity_ftm(store, page, depth)
