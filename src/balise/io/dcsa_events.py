@@ -130,7 +130,6 @@ def _split_plain(data: bytes) -> pl.Series | None:
             data.decode("utf-8")
         except UnicodeDecodeError:
             return None
-    lines = data.count(b"\n") + (not data.endswith(b"\n"))
     try:
         frame = pl.read_csv(
             io.BytesIO(data), has_header=False, separator=_CSV_SEPARATOR.decode(),
@@ -139,9 +138,12 @@ def _split_plain(data: bytes) -> pl.Series | None:
         )  # fmt: skip
     except pl.exceptions.PolarsError:  # pragma: no cover - the checks above leave plain text
         return None
-    if frame.height != lines:  # pragma: no cover - polars keeps every line
-        return None
-    return frame.to_series().fill_null("")
+    raw = frame.to_series().fill_null("")
+    # every byte is in a line or is the newline after one (polars keeps every line, blank ones
+    # too): checked on the lines' lengths, which costs less than counting the newlines
+    if raw.str.len_bytes().sum() + raw.len() - (not data.endswith(b"\n")) != len(data):
+        return None  # pragma: no cover
+    return raw
 
 
 def read_event_lines(stream: BinaryIO, source: str, options: ReadOptions) -> Iterator[RecordBatch]:
@@ -293,7 +295,9 @@ class _Decoder:
     def decode(self, lines: pl.DataFrame) -> pl.DataFrame:
         """`lines` (`source_line`, `raw`: JSON objects) with their `event`; raises
         `duckdb.Error` when one of them is malformed JSON."""
-        self._con.register("batch_lines", lines.select("raw"))
+        # Arrow string views: polars' own layout, handed over without copying the text
+        text = lines.select("raw").to_arrow(compat_level=pl.CompatLevel.newest())
+        self._con.register("batch_lines", text)
         try:  # only the decoded events come back (in the order of the lines): not the text
             table = self._con.sql(
                 "SELECT from_json(raw, ?) AS event FROM batch_lines", params=[EVENT_STRUCTURE]
