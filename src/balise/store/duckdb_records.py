@@ -225,14 +225,16 @@ class DuckDBRecords(DuckDBCoastal):
         if records.is_empty():
             return Counter()
         latest, earlier = _latest_versions(records, versions)
-        with self._registered("latest", latest):
+        with self._registered("latest_keys", latest.select(versions.key)):
             known = self._rows(
-                f"SELECT count(*) FROM {table} s WHERE EXISTS (SELECT 1 FROM latest l"
+                f"SELECT count(*) FROM {table} s WHERE EXISTS (SELECT 1 FROM latest_keys l"
                 f" WHERE {_keyed(versions.key, 's', 'l')})"
             )[0][0]
-            if not known:
-                fates = latest.select("batch_row", pl.lit("stored").alias("fate"))
-            else:
+        if not known:  # every record is new: stored as it is, no join
+            fates = latest.select("batch_row", pl.lit("stored").alias("fate"))
+            winners = latest.with_columns(fates["fate"])
+        else:
+            with self._registered("latest", latest):
                 fates = self._frame(
                     f"SELECT l.batch_row, CASE WHEN s.{_q(versions.key[0])} IS NULL THEN 'stored'"
                     f" WHEN {_same(kind, 's', 'l')} THEN 'duplicates'"
@@ -240,6 +242,9 @@ class DuckDBRecords(DuckDBCoastal):
                     f" ELSE 'replaced' END AS fate FROM latest l LEFT JOIN {table} s"
                     f" ON {_keyed(versions.key, 's', 'l')}"
                 )
+            winners = latest.join(fates, on="batch_row").filter(
+                pl.col("fate").is_in(["stored", "replaced"])
+            )
         same_in_batch = 0
         if not earlier.is_empty():
             with self._registered("latest", latest), self._registered("earlier", earlier):
@@ -247,9 +252,6 @@ class DuckDBRecords(DuckDBCoastal):
                     f"SELECT count(*) FROM earlier e JOIN latest l"
                     f" ON {_keyed(versions.key, 'e', 'l')} WHERE {_same(kind, 'e', 'l')}"
                 )[0][0]
-        winners = latest.join(fates, on="batch_row").filter(
-            pl.col("fate").is_in(["stored", "replaced"])
-        )
         self._write_versions(ingest_id, kind, winners.drop("batch_row"))
         counted = Counter(dict(fates["fate"].value_counts().rows()))
         counted["duplicates"] += same_in_batch
@@ -272,7 +274,7 @@ class DuckDBRecords(DuckDBCoastal):
                     f"DELETE FROM {table} s WHERE EXISTS"
                     f" (SELECT 1 FROM replaced_keys w WHERE {_keyed(key, 's', 'w')})"
                 )
-        with self._registered("winners", winners.drop("fate")):
+        with self._registered("winners", winners.drop("fate"), views=True):
             self._con.execute(f"INSERT INTO {target} SELECT {columns}, ? FROM winners", [ingest_id])
 
     def _append_new(self, ingest_id: str, kind: RecordKind, records: pl.DataFrame) -> Counter[str]:
