@@ -325,11 +325,11 @@ def _reasons(valid_container: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return reason.alias("reason"), detail.alias("detail")
 
 
-def _valid_containers(numbers: pl.Series) -> pl.Series:
+def _valid_containers(numbers: pl.Series) -> list[str]:
     """The distinct numbers of `numbers` that are valid ISO 6346 numbers (a batch holds a few
     events per box, so each is checked once)."""
     distinct = numbers.drop_nulls().unique().to_frame("number")
-    return distinct.filter(container_valid_expr("number"))["number"]
+    return distinct.filter(container_valid_expr("number"))["number"].to_list()
 
 
 _CLEARED: Final = (
