@@ -22,7 +22,8 @@ the supply and return air temperatures and the set point.
 
 Speed: a block of plain lines (valid UTF-8 without carriage returns, NUL bytes or a byte order
 mark: nearly every block) is split by polars' multi-threaded CSV reader as one text column,
-any other block in Python, with the same lines either way; a batch is decoded in one call of
+any other block in Python, with the same lines either way (the blank-line and object tests are
+skipped for a batch whose lines all begin with `{`); a batch is decoded in one call of
 DuckDB's JSON reader (`from_json` into the shape's types, on an in-memory connection of the
 reader's own: it decodes these events in less than half the CPU time polars' `str.json_decode`
 takes) and mapped column-wise with polars, on a thread of its own while the batch before is
