@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 from balise.engine.ingest import Input
 from balise.engine.ingest_records import ingest_records
-from balise.io import dcsa_events
+from balise.io import dcsa_events, dcsa_mapping
 from balise.model.batch import ReadOptions
+from balise.model.containers import is_valid_container
 from balise.model.record_batch import RecordBatch, RecordKind
 from balise.store.duckdb import DuckDBStore
 
@@ -75,12 +76,12 @@ def synthetic(seed: int, count: int = 200) -> list[str]:
 Stored = tuple[pl.DataFrame, pl.DataFrame, list[tuple[object, ...]]]
 
 
-def _ingest(data: bytes, name: str, folder: Path) -> Stored:
+def _ingest(data: bytes, name: str, folder: Path, options: ReadOptions = OPTIONS) -> Stored:
     path = folder / name
     path.write_bytes(data)
     store = DuckDBStore(":memory:")
     item = Input(name, lambda: path.open("rb"), path.stat().st_size)
-    result = ingest_records(RecordKind.CONTAINERS, item, store, OPTIONS)
+    result = ingest_records(RecordKind.CONTAINERS, item, store, options)
     rows = store.container_events(retracted=True).sort("source_line")
     quarantine = store.quarantine().select("source_line", "reason", "detail", "raw")
     counts = sorted(result.counts.rows())
@@ -106,6 +107,32 @@ def test_the_fast_path_stores_what_the_python_path_stores(
     assert fast[0].equals(slow[0], null_equal=True)
     assert fast[1].equals(slow[1], null_equal=True)
     assert fast[2] == slow[2]
+
+
+def test_the_bulk_path_stores_what_the_line_by_line_path_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mixed file read in bulk (plain blocks split by polars, batches decoded whole, bad
+    lines found by halving, container numbers checked column-wise) and read one line at a time
+    (a batch of one line, split in Python, each number checked by `is_valid_container`)."""
+    lines = synthetic(4, 300)
+    data = ("\n".join(lines) + "\n").encode()
+    bulk = _ingest(data, "events.jsonl", tmp_path, ReadOptions(max_record_line_bytes=3000))
+    monkeypatch.setattr(dcsa_events, "_split_plain", _python_split)
+    monkeypatch.setattr(dcsa_events, "_ahead", _one_at_a_time)
+    monkeypatch.setattr(
+        dcsa_mapping,
+        "_valid_containers",
+        lambda numbers: [n for n in numbers.drop_nulls().to_list() if is_valid_container(n)],
+    )
+    one_by_one = ReadOptions(batch_records=1, max_record_line_bytes=3000)
+    single = _ingest(data, "events.jsonl", tmp_path, one_by_one)
+    reasons = set(bulk[1]["reason"])
+    assert bulk[0].height > 150
+    assert {"bad_json", "bad_container_number", "bad_time", "unknown_code"} <= reasons
+    assert bulk[0].equals(single[0], null_equal=True)
+    assert bulk[1].equals(single[1], null_equal=True)
+    assert bulk[2] == single[2]
 
 
 def _is_event(line: str) -> bool:

@@ -3,11 +3,17 @@ table, written out here independently of the code."""
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from balise.model.containers import check_digit, is_valid_container, normalise_container
+from balise.model.containers import (
+    check_digit,
+    container_valid_expr,
+    is_valid_container,
+    normalise_container,
+)
 
 ISO_6346_LETTERS = dict(
     zip(
@@ -93,3 +99,16 @@ def test_a_mistyped_serial_digit_is_caught(owner_serial: str, position: int, shi
     }
     same = check_digit(typo) == check_digit(owner_serial)
     assert not same or remainders == {0, 10}
+
+
+near_numbers = st.one_of(
+    st.builds(lambda s, d: f"{s}{d}", owner_serials, st.sampled_from("0123456789X")),
+    st.text("ABCJUZ0123456789 -é٣", max_size=13),
+)
+
+
+@given(st.lists(near_numbers, max_size=40))
+def test_the_column_wise_check_agrees_with_the_one_number_check(numbers: list[str]) -> None:
+    frame = pl.DataFrame({"n": [*numbers, None]}, schema={"n": pl.String()})
+    valid = frame.select(container_valid_expr("n").fill_null(False))["n"].to_list()
+    assert valid == [is_valid_container(n) for n in numbers] + [False]

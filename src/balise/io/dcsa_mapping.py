@@ -35,7 +35,7 @@ from balise.io.nmea_time import TIME_WINDOW
 from balise.io.record_fields import LOCODE
 from balise.maritime.clean import MMSI_MAX, MMSI_MIN
 from balise.model.cargo import CONTAINER_EVENT_SCHEMA, EVENT_KINDS
-from balise.model.containers import is_valid_container
+from balise.model.containers import container_valid_expr
 from balise.model.imo import imo_valid_expr
 from balise.model.schema import UTC_TIME
 
@@ -328,8 +328,8 @@ def _reasons(valid_container: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
 def _valid_containers(numbers: pl.Series) -> list[str]:
     """The distinct numbers of `numbers` that are valid ISO 6346 numbers (a batch holds a few
     events per box, so each is checked once)."""
-    distinct = numbers.drop_nulls().unique().to_list()
-    return [n for n in distinct if is_valid_container(n)]
+    distinct = numbers.drop_nulls().unique().to_frame("number")
+    return distinct.filter(container_valid_expr("number"))["number"].to_list()
 
 
 _CLEARED: Final = (

@@ -15,6 +15,8 @@ import re
 import string
 from typing import Final
 
+import polars as pl
+
 CATEGORIES: Final = "UJZ"
 """Equipment category identifiers (ISO 6346): U freight container, J detachable freight
 container-related equipment, Z trailer or chassis."""
@@ -56,3 +58,17 @@ def is_valid_container(number: str) -> bool:
     if not _SHAPE.fullmatch(number):
         return False
     return _sum(number[:10]) % 11 % 10 == int(number[10])
+
+
+def container_valid_expr(column: str) -> pl.Expr:
+    """A vectorised `is_valid_container` over a text column (normalised numbers; null stays
+    null, i.e. not valid): the shape, then the check digit from each character's value."""
+    number = pl.col(column)
+    total = pl.sum_horizontal(
+        number.str.slice(position, 1).replace_strict(_VALUES, default=0, return_dtype=pl.Int64)
+        * (1 << position)
+        for position in range(10)
+    )
+    digit = number.str.slice(10, 1).cast(pl.Int64, strict=False)
+    valid: pl.Expr = number.str.contains(f"^{_SHAPE.pattern}$") & (total % 11 % 10 == digit)
+    return valid

@@ -159,9 +159,11 @@ class Connected:
             self._con.unregister("batch_quarantine")
 
     @contextlib.contextmanager
-    def _registered(self, name: str, frame: pl.DataFrame) -> Iterator[None]:
-        """`frame` readable as the view `name` for the duration of the block."""
-        self._con.register(name, frame.to_arrow())
+    def _registered(self, name: str, frame: pl.DataFrame, views: bool = False) -> Iterator[None]:
+        """`frame` readable as the view `name` for the duration of the block; with `views`, its
+        text handed over as Arrow string views (polars' own layout: not copied)."""
+        table = frame.to_arrow(compat_level=pl.CompatLevel.newest()) if views else frame.to_arrow()
+        self._con.register(name, table)
         try:
             yield
         finally:
