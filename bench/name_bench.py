@@ -33,7 +33,7 @@ from types import ModuleType
 import numpy as np
 
 from balise.entities.name_score import FEATURES, ORG_SCHEMAS, feature_vector, score_names
-from balise.entities.names import align, prepare_name
+from balise.entities.names import PreparedName, align, prepare_name
 
 HERE = Path(__file__).parent
 CASES = HERE.parent / "tests" / "data" / "nomenklatura-name-bench" / "cases.csv"
@@ -145,6 +145,85 @@ def cross_validate(
     return result
 
 
+def _dev_matrix(
+    cases: list[dict[str, str]],
+) -> tuple[list[tuple[PreparedName, PreparedName, bool]], np.ndarray, np.ndarray]:
+    """The dev half's prepared pairs, their feature values and labels (the held-out half is not
+    read)."""
+    dev, _ = split(len(cases))
+    truth = np.array([cases[i]["is_match"] == "true" for i in dev])
+    prepared = [(prepare_name(cases[i]["name1"]), prepare_name(cases[i]["name2"]),
+                 cases[i]["schema"] in ORG_SCHEMAS) for i in dev]  # fmt: skip
+    x = np.array([feature_vector(align(a, b), a, b, org) for a, b, org in prepared])
+    return prepared, x, truth
+
+
+def repeated_cv(
+    prepared: list[tuple[PreparedName, PreparedName, bool]],
+    x: np.ndarray,
+    truth: np.ndarray,
+    l2: float,
+    kept: tuple[int, ...],
+    seeds: int = 10,
+) -> tuple[float, float, float]:
+    """Mean over `seeds` shuffles of 5-fold cross-validation within the dev half: the F1 at the
+    threshold best on average, that threshold, and the standard deviation of the F1 across
+    shuffles there; only the features `kept` (positions in `FEATURES`) are fitted, the others
+    weigh 0."""
+    cols = list(kept)
+    f1s: dict[float, list[float]] = {t: [] for t in THRESHOLDS}
+    for shuffle in range(seeds):
+        order = list(range(len(prepared)))
+        random.Random(1000 + shuffle).shuffle(order)
+        scores = np.zeros(len(prepared))
+        for k in range(5):
+            held = set(order[k::5])
+            train = [i for i in order if i not in held]
+            fitted = fit(x[np.ix_(train, cols)], truth[train].astype(float), l2)
+            weights = np.zeros(len(FEATURES) + 1)
+            weights[cols] = fitted[:-1]
+            weights[-1] = fitted[-1]
+            for i in held:
+                scores[i] = score_names(*prepared[i], tuple(weights.tolist())).score
+        for t in THRESHOLDS:
+            f1s[t].append(prf(scores, truth, t)["f1"])
+    best = max(THRESHOLDS, key=lambda t: (float(np.mean(f1s[t])), -t))
+    return round(float(np.mean(f1s[best])), 4), best, round(float(np.std(f1s[best])), 4)
+
+
+def select(cases: list[dict[str, str]], seeds: int = 10) -> dict[str, object]:
+    """Model choice on the dev half only: the L2 penalty by repeated cross-validation
+    (`repeated_cv`, `seeds` shuffles), then features dropped one at a time, backward, while
+    dropping one raises the repeated cross-validated F1 (ties: fewer features)."""
+    prepared, x, truth = _dev_matrix(cases)
+    everything = tuple(range(len(FEATURES)))
+    result: dict[str, object] = {"command": "python bench/name_bench.py --select",
+                                 "seeds": seeds, "dev": len(prepared)}  # fmt: skip
+    by_l2 = {l2: repeated_cv(prepared, x, truth, l2, everything, seeds)
+             for l2 in (0.3, 1.0, 3.0, 10.0, 30.0, 100.0)}  # fmt: skip
+    result["all_features_by_l2"] = {str(k): v for k, v in by_l2.items()}
+    l2 = max(by_l2, key=lambda k: (by_l2[k][0], k))
+    kept, score = everything, by_l2[l2]
+    steps = []
+    while len(kept) > 1:
+        trials = {f: repeated_cv(prepared, x, truth, l2, tuple(k for k in kept if k != f), seeds)
+                  for f in kept}  # fmt: skip
+        drop = max(trials, key=lambda f: trials[f][0])
+        if trials[drop][0] < score[0]:
+            break
+        kept = tuple(k for k in kept if k != drop)
+        score = trials[drop]
+        steps.append({"dropped": FEATURES[drop], "cv": score})
+        sys.stderr.write(f"dropped {FEATURES[drop]}: {score}\n")
+    result |= {"l2": l2, "steps": steps, "kept": [FEATURES[k] for k in kept], "cv": score}
+    final = fit(x[:, list(kept)], truth.astype(float), l2)
+    weights = np.zeros(len(FEATURES) + 1)
+    weights[list(kept)] = final[:-1]
+    weights[-1] = final[-1]
+    result["weights"] = [round(float(w), 2) for w in weights]
+    return result
+
+
 def _scorer_of(src: str) -> tuple[ModuleType, ModuleType, list[ModuleType]]:
     """`names` and `name_score` of the Balise tree at `src`, imported apart from this tree's
     (its modules are taken out of `sys.modules` again, keeping their own globals)."""
@@ -221,6 +300,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--fit", action="store_true", help="refit on the dev half, print weights")
     parser.add_argument("--cv", action="store_true", help="cross-validated F1 on the dev half")
+    parser.add_argument("--select", action="store_true", help="L2 and features by repeated CV")
     parser.add_argument("--speed", action="store_true", help="pairs per CPU second (stdout)")
     parser.add_argument("--baseline-src", default="", help="src/ of the tree to compare with")
     args = parser.parse_args()
@@ -228,6 +308,9 @@ def main() -> int:
     if args.speed:
         sys.stdout.write(json.dumps(speed(cases, args.baseline_src or str(HERE.parent / "src")),
                                     indent=1) + "\n")  # fmt: skip
+        return 0
+    if args.select:
+        sys.stdout.write(json.dumps(select(cases), indent=1) + "\n")
         return 0
     if args.cv:
         sys.stdout.write(json.dumps(cross_validate(cases), indent=1) + "\n")
