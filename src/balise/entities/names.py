@@ -160,13 +160,14 @@ def prepare_name(text: str) -> PreparedName:
             numbers.add(number)
     words = tuple(kept)
     cjk = CJK_RE.search(text) is not None
-    runs = _runs(words)
+    sizes = [len(w) for w in words]
+    run_sizes = [a + b for a, b in pairwise(sizes) if a > 1 and b > 1]  # as `_runs`
     return PreparedName(
         text, words, forms, frozenset(numbers), "".join(words), cjk,
         letters=sum(word_weight(w) for w in words),
         form_classes=_form_classes(forms),
-        longest=max(map(len, words), default=0),
-        shortest_run=min((len(run) - allowed for _, run, allowed in runs), default=0),
+        longest=max(sizes, default=0),
+        shortest_run=min((n - _max_edits(n) // 2 for n in run_sizes), default=0),
         initials="".join(word[0] for word in words),
     )  # fmt: skip
 
