@@ -100,8 +100,9 @@ SPEED_2 = (
     "tree before (`python bench/name_bench.py --speed --baseline-src OLD/src`, OLD = `git "
     "archive 5fb2eeb src`; same method; 2 CPUs, load average 13-17): names prepared and scored "
     "6,833 against 7,302 pairs per CPU second (ratio 0.94: preparing a name does a little "
-    "more), scored only 9,184 against 8,328 (1.10); an earlier run (the shortest run still made from the runs), load 11-20: 0.89 and "
-    "1.12. Scores, reasons and features unchanged on all 826 cases. Within the 20 % allowed."
+    "more), scored only 9,184 against 8,328 (1.10); an earlier run (the shortest run still "
+    "made from the runs), load 11-20: 0.89 and 1.12. Scores, reasons and features unchanged "
+    "on all 826 cases. Within the 20 % allowed."
 )
 
 
