@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/screen_bench.py                       # quality: results/screen_bench.*
     .venv/bin/python bench/screen_bench.py --throughput 20000 --workers 2  # speed (stdout)
+    .venv/bin/python bench/screen_bench.py --scorer-speed OLD/src src  # scoring CPU, tree vs tree
 
 Quality: a seeded generator (name parts in bench/name_parts.py) makes a list of persons,
 companies and vessels, the same entries altered as analysts meet them (one or two typos, words in
@@ -246,12 +247,84 @@ def throughput(queries: int, workers: int) -> dict[str, Any]:
             "load_average_1min": round(os.getloadavg()[0], 1)}  # fmt: skip
 
 
+def _entity_scorer(src: str) -> tuple[Any, Any, list[Any]]:
+    """`balise.entities.match` and `.params` of the tree at `src` (another tree's `src/`, or
+    this one's), imported apart from this tree's, and the entity modules whose caches to clear."""
+    saved = {k: v for k, v in sys.modules.items() if k == "balise" or k.startswith("balise.")}
+    for key in saved:
+        del sys.modules[key]
+    sys.path.insert(0, src)
+    try:
+        import balise.entities.match as match_mod
+        import balise.entities.params as params_mod
+
+        loaded = [m for k, m in sys.modules.items() if k.startswith("balise.entities")]
+    finally:
+        sys.path.remove(src)
+        for key in [k for k in sys.modules if k == "balise" or k.startswith("balise.")]:
+            del sys.modules[key]
+        sys.modules.update(saved)
+    return match_mod, params_mod, loaded
+
+
+def scorer_speed(srcs: list[str], queries: int = 5000, rounds: int = 5) -> dict[str, Any]:
+    """CPU time of the scoring part of a screening, tree against tree: the candidates this
+    tree's blocking gives `queries` generated names (distinct) against the 100,000-entry list
+    of `throughput`, scored by `score_entity` of each tree in `srcs` alternately in this one
+    process (list entries prepared beforehand, as the index does; each query prepared on the
+    clock; caches cleared each round); pairs per CPU second, medians."""
+    rng = random.Random(7)
+    entries = [
+        (s, make(rng)) for s, make, _ in rng.choices(KINDS, [k[2] for k in KINDS], k=100_000)
+    ]
+    index = ListIndex([Entity(id=str(i), schema=s, names=(n,)) for i, (s, n) in enumerate(entries)])
+    names = [make(rng) for _, make, _ in rng.choices(KINDS, [k[2] for k in KINDS], k=queries)]
+    names = list(dict.fromkeys(names))
+    params = ScreenParams()
+    found = index._candidates_many([Entity(id="q", names=(n,)) for n in names],
+                                   params.max_candidates, params.max_scored)  # fmt: skip
+    work = [(n, [entries[p] for p in positions]) for n, positions in zip(names, found, strict=True)]
+    pairs = sum(len(c) for _, c in work)
+    trees = {src: _entity_scorer(src) for src in srcs}
+    rates: dict[str, list[float]] = {src: [] for src in srcs}
+    for _ in range(rounds):
+        for src, (match_mod, params_mod, modules) in trees.items():
+            for module in modules:
+                for value in vars(module).values():
+                    if hasattr(value, "cache_clear"):
+                        value.cache_clear()
+            tree_params = params_mod.ScreenParams()
+            listed = [[match_mod.Entity(id=str(i), schema=s, names=(n,))
+                       for i, (s, n) in enumerate(c)] for _, c in work]  # fmt: skip
+            for row in listed:
+                for entity in row:
+                    _ = entity.prepared_names
+            started = time.process_time()
+            for (name, _), row in zip(work, listed, strict=True):
+                query = match_mod.Entity(id="q", names=(name,))
+                for entity in row:
+                    match_mod.score_entity(query, entity, tree_params)
+            rates[src].append(round(pairs / (time.process_time() - started)))
+    medians = {src: sorted(v)[len(v) // 2] for src, v in rates.items()}
+    first = medians[srcs[0]]
+    return {"command": "python bench/screen_bench.py --scorer-speed " + " ".join(srcs),
+            "queries": len(work), "pairs": pairs, "pairs_per_cpu_second": rates,
+            "median": medians,
+            "ratio_over_first": {src: round(m / first, 3) for src, m in medians.items()},
+            "cpus": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 1)}  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--throughput", type=int, default=0, help="queries for the speed run")
     parser.add_argument("--workers", type=int, default=1, help="processes of the speed run")
+    parser.add_argument(
+        "--scorer-speed", nargs="+", default=[], metavar="SRC", help="scoring CPU of trees' src/"
+    )
     args = parser.parse_args()
-    if args.throughput:
+    if args.scorer_speed:
+        result = scorer_speed(args.scorer_speed)
+    elif args.throughput:
         result = throughput(args.throughput, args.workers)
     else:
         result = quality()

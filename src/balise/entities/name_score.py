@@ -188,37 +188,47 @@ def _features_and_cap(
     """The values of `FEATURES`, and why the score is capped at `ONE_WORD_INSIDE_SCORE` (one
     word inside a longer name, initials alone in common, an initial against another word, the
     son and the father swapped), or "" when it is not."""
-    shares = (features.matched_share("left"), features.matched_share("right"))
-    low = min(shares)
-    sig_left, sig_right = _significant(features.left_extra), _significant(features.right_extra)
-    extra_left = sum(word_weight(w) for w in sig_left)
-    extra_right = sum(word_weight(w) for w in sig_right)
-    total = max(features.left_letters, features.right_letters, 1.0)
     pairs = features.pairs
+    left_total, right_total = features.left_letters, features.right_letters
+    if pairs:
+        got_left = sum([word_weight(p.left) * p.similarity for p in pairs])
+        got_right = sum([word_weight(p.right) * p.similarity for p in pairs])
+    else:
+        got_left = got_right = 0.0
+    # `NameFeatures.matched_share` of each side
+    share_left = min(1.0, got_left / left_total) if left_total else 0.0
+    share_right = min(1.0, got_right / right_total) if right_total else 0.0
+    low, high = min(share_left, share_right), max(share_left, share_right)
+    sig_left, sig_right = _significant(features.left_extra), _significant(features.right_extra)
+    extra_left = sum([word_weight(w) for w in sig_left])
+    extra_right = sum([word_weight(w) for w in sig_right])
+    total = max(left_total, right_total, 1.0)
     (edits, sound, initial, acronym, typo2, short_typo, weak, weak_letters, near_sound, short,
      prefix, changed, loose) = _pair_kinds(pairs)  # fmt: skip
     substitution = 1.0 if min(extra_left, extra_right) > 0 or weak else 0.0
     subsumed = 1.0 if bool(sig_left) != bool(sig_right) else 0.0
     org = 1.0 if organisation else 0.0
     inside = _one_word_inside(features, sig_left, sig_right)
+    conflict = _initial_conflict(features)
+    in_order = features.in_order
     values = (
-        low, max(shares), substitution, min(extra_left, extra_right) / total,
+        low, high, substitution, min(extra_left, extra_right) / total,
         float(features.numbers_differ), features.joined_similarity, edits / total,
-        float(sound), float(initial), float(not features.in_order),
+        float(sound), float(initial), float(not in_order),
         float(min(len(left.words), len(right.words)) <= 1), org, org * low,
         org * substitution, weak_letters / total, org * weak_letters / total, float(acronym > 0),
         float(typo2), subsumed, subsumed * max(extra_left, extra_right) / total,
-        float(_initial_conflict(features)),
+        float(conflict),
         float(bool(pairs) and initial + acronym == len(pairs)),
         float(_common_only(features)), float(short_typo), float(features.cjk and changed > 0),
         float(loose), float(inside),
         float(features.numbers_differ and bool(left.numbers) and bool(right.numbers)),
         float(near_sound), float(short), float(prefix),
-        float(not features.in_order and not _rotated(left.words, right.words)),
+        float(not in_order and not _rotated(left.words, right.words)),
     )  # fmt: skip
     if inside or (bool(pairs) and initial == len(pairs)):
         cap = "one word or initials in common only"
-    elif _initial_conflict(features):
+    elif conflict:
         cap = "an initial against another word"
     elif nasab_swapped(left.words, right.words):
         cap = "son and father swapped (bin)"
