@@ -157,19 +157,29 @@ def completing_line(index: pl.DataFrame, alert: dict[str, Any]) -> int | None:
 
 def latencies(
     index: pl.DataFrame, sent: np.ndarray, alerts: dict[str, tuple[float, dict[str, Any]]]
-) -> tuple[list[float], int, int]:
+) -> tuple[list[float], int, int, list[dict[str, Any]]]:
     """Latencies (s) of the alerts whose completing line was sent, the number that arrived
-    before it (raised on partial data) and the number without one in the replay."""
-    measured, early, unmatched = [], 0, 0
+    before it (raised on partial data), the number without one in the replay, and each alert's
+    detail (type, vessels, end, completing line, its send and the arrival, s after the first
+    send)."""
+    measured, early, unmatched, detail = [], 0, 0, []
     for arrived, alert in alerts.values():
         line = completing_line(index, alert)
+        row = {"type": alert["type"], "mmsi": alert["mmsi"], "other_mmsi": alert.get("other_mmsi"),
+               "start": alert["start"], "end": alert["end"], "line": line,
+               "arrived_s": round(arrived - sent[0], 3)}  # fmt: skip
         if line is None or line >= len(sent):
             unmatched += 1
+            row["kind"] = "unmatched"
         elif arrived < sent[line]:
             early += 1
+            row["kind"] = "early"
         else:
             measured.append(arrived - sent[line])
-    return measured, early, unmatched
+            row |= {"kind": "timed", "sent_s": round(float(sent[line] - sent[0]), 3),
+                    "latency_ms": round((arrived - sent[line]) * 1000, 1)}  # fmt: skip
+        detail.append(row)
+    return measured, early, unmatched, sorted(detail, key=lambda r: r["arrived_s"])
 
 
 def _serve(root: Path, port: int, feed_port: int) -> subprocess.Popen[bytes]:
@@ -221,7 +231,7 @@ def run(nmea: Path, lines: int, rate: float) -> dict[str, Any]:
         finally:
             server.terminate()
             server.wait(60)
-    measured, early, unmatched = latencies(index, sent, client.alerts)
+    measured, early, unmatched, detail = latencies(index, sent, client.alerts)
     last_tick = max((t for t in client.ticks if t >= sent[-1]), default=float("nan"))
     values = np.array(measured) * 1000
     return {
@@ -235,6 +245,7 @@ def run(nmea: Path, lines: int, rate: float) -> dict[str, Any]:
         "max_ms": round(float(values.max()), 1) if measured else None,
         "server_cpu_s": round(server_cpu, 2),
         "server_cpu_ms_per_1000_lines": round(server_cpu / len(replay) * 1e6, 1),
+        "alert_detail": detail,
     }  # fmt: skip
 
 
@@ -283,12 +294,15 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=120_000)
     parser.add_argument("--rate", type=float, default=2_000.0)
     parser.add_argument("--append", action="store_true")
+    parser.add_argument("--no-write", action="store_true", help="print the row, write no file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.world or Path(tmp) / "world"
         nmea = folder / "ais.nmea" if args.world else world(folder, args.vessels, args.days)
         row = run(nmea, args.lines, args.rate)
     print(json.dumps(row))
+    if args.no_write:
+        return
     path = RESULTS / "live.json"
     rows = json.loads(path.read_text()) if args.append and path.exists() else []
     rows.append(row)
