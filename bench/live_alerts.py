@@ -30,6 +30,7 @@ import polars as pl
 
 from balise.alerts.store import AlertFilter, AlertStore
 from balise.engine.live_detect import LiveDetection
+from balise.engine.pipeline import run_stages
 from balise.io.nmea import read_nmea
 from balise.model.batch import ReadOptions
 from balise.store.base import IngestRecord, Store
@@ -52,11 +53,30 @@ def _index(lines: list[bytes]) -> pl.DataFrame:
     return pl.concat(frames).with_columns(line=pl.col("source_line") - 1).sort("line")
 
 
+def _say(
+    index: pl.DataFrame, alert: dict[str, Any], stored: int, revised: bool, note: str = ""
+) -> None:
+    """One alert's line: its event, completing line and lag."""
+    end: datetime = alert["end"] or alert["start"]
+    vessels = [m for m in (alert["mmsi"], alert.get("other_mmsi")) if m is not None]
+    found = index.filter(pl.col("mmsi").is_in(vessels) & (pl.col("timestamp") >= end))
+    line = int(found["line"][0]) if found.height else None
+    print(json.dumps({
+        "type": alert["type"], "mmsi": alert["mmsi"], "other_mmsi": alert.get("other_mmsi"),
+        "start": str(alert["start"]), "end": str(alert["end"]), "completing_line": line,
+        "raised_after_line": stored, "lag_lines": None if line is None else stored - line,
+        "revision": revised, "status": alert["event_status"], "severity": alert["severity"],
+        "note": note,
+    }), flush=True)  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--world", type=Path, required=True)
     parser.add_argument("--lines", type=int, default=120_000)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--stages", action="store_true", help="then the stages, once")
+    parser.add_argument("--no-rescore", action="store_true", help="no risk scoring per run")
     args = parser.parse_args()
     lines = (args.world / "ais.nmea").read_bytes().splitlines(keepends=True)[: args.lines]
     index = _index(lines)
@@ -67,33 +87,27 @@ def main() -> None:
         workspace = Workspace(Path(tmp) / "ws")
         store = workspace.open_store(create=True)
         live = LiveDetection.of(workspace, workspace.settings())
+        if args.no_rescore:
+            live.rescore = None
         for k, lo in enumerate(range(0, len(lines), args.batch)):
             _put(store, lines[lo : lo + args.batch], f"batch-{k}")
             cpu = time.process_time()
             live(store)
             runs.append(time.process_time() - cpu)
-            alerts = AlertStore(store).alerts(AlertFilter(), None)
-            for alert in alerts.to_dicts():
+            for alert in AlertStore(store).alerts(AlertFilter(), None).to_dicts():
                 key = (alert["id"], alert["fingerprint"])
-                if key in seen:
-                    continue
-                seen[key] = k
+                if key not in seen:
+                    seen[key] = k
+                    revised = alert["id"] in first
+                    first.setdefault(alert["id"], alert)
+                    _say(index, alert, lo + args.batch, revised)
+        if args.stages:  # what the workspace-wide stages add when they come (every 5 minutes)
+            run_stages(store, workspace, workspace.settings(), live.geo)
+            AlertStore(store).refresh(rules=live.rules)
+            for alert in AlertStore(store).alerts(AlertFilter(), None).to_dicts():
                 if alert["id"] not in first:
-                    first[alert["id"]] = alert | {"batch": k, "stored": lo + args.batch}
+                    _say(index, alert, len(lines), False, "after the stages")
         store.close()
-    for alert in sorted(first.values(), key=lambda a: int(str(a["stored"]))):
-        end: datetime = alert["end"] or alert["start"]
-        vessels = [m for m in (alert["mmsi"], alert.get("other_mmsi")) if m is not None]
-        found = index.filter(pl.col("mmsi").is_in(vessels) & (pl.col("timestamp") >= end))
-        line = int(found["line"][0]) if found.height else None
-        stored = int(str(alert["stored"]))
-        revisions = sum(1 for (i, _) in seen if i == alert["id"]) - 1
-        print(json.dumps({
-            "type": alert["type"], "mmsi": alert["mmsi"], "other_mmsi": alert.get("other_mmsi"),
-            "start": str(alert["start"]), "end": str(alert["end"]), "completing_line": line,
-            "raised_after_line": stored, "lag_lines": None if line is None else stored - line,
-            "revisions": revisions, "status": alert["event_status"],
-        }))  # fmt: skip
     runs.sort()
     print(json.dumps({
         "runs": len(runs), "run_cpu_s_p50": round(runs[len(runs) // 2], 3),

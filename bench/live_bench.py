@@ -185,7 +185,22 @@ def latencies(
 def _serve(root: Path, port: int, feed_port: int) -> subprocess.Popen[bytes]:
     args = [sys.executable, "-m", "balise", "--workspace", str(root), "serve", "--port",
             str(port), "--listen-ais", f"tcp:127.0.0.1:{feed_port}"]  # fmt: skip
-    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+class ServerLog(threading.Thread):
+    """The server's stderr lines (what its live runs changed, and how long they took), each
+    with its arrival time (monotonic clock, this process)."""
+
+    def __init__(self, server: subprocess.Popen[bytes]) -> None:
+        super().__init__(daemon=True)
+        self.server = server
+        self.lines: list[tuple[float, str]] = []
+
+    def run(self) -> None:
+        assert self.server.stderr is not None
+        for raw in self.server.stderr:
+            self.lines.append((time.monotonic(), raw.decode(errors="replace").rstrip()))
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -217,6 +232,8 @@ def run(nmea: Path, lines: int, rate: float) -> dict[str, Any]:
                         stdin="bench-password-long-enough\n").strip().splitlines()[-1]  # fmt: skip
         feed, port = Feed(), _free_port()
         server = _serve(root, port, feed.port)
+        server_log = ServerLog(server)
+        server_log.start()
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_up(url)
@@ -232,6 +249,11 @@ def run(nmea: Path, lines: int, rate: float) -> dict[str, Any]:
             server.terminate()
             server.wait(60)
     measured, early, unmatched, detail = latencies(index, sent, client.alerts)
+    runs = [
+        {"at_s": round(at - sent[0], 3), "said": line}
+        for at, line in server_log.lines
+        if "events:" in line and at >= sent[0]
+    ]
     last_tick = max((t for t in client.ticks if t >= sent[-1]), default=float("nan"))
     values = np.array(measured) * 1000
     return {
@@ -246,6 +268,7 @@ def run(nmea: Path, lines: int, rate: float) -> dict[str, Any]:
         "server_cpu_s": round(server_cpu, 2),
         "server_cpu_ms_per_1000_lines": round(server_cpu / len(replay) * 1e6, 1),
         "alert_detail": detail,
+        "server_runs": runs,
     }  # fmt: skip
 
 

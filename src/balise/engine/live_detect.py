@@ -50,6 +50,8 @@ class LiveRun:
     stages: Stages | None = None
     rescored: int = 0
     """Vessels whose risk was scored again after the detection (none when `stages` ran)."""
+    seconds: float = 0.0
+    """How long the whole run took (wall clock)."""
 
 
 Rest = Callable[[Store], Stages]
@@ -102,6 +104,7 @@ class LiveDetection:
 
     def __call__(self, store: Store) -> LiveRun:
         with self._lock:
+            started = time.perf_counter()
             last = store.last_detect_run()
             covered = None if last is None else store.changes_since(last[0])["mmsi"].to_list()
             detection = detect(store, self.preset, self.geo, params=self.params)
@@ -120,9 +123,10 @@ class LiveDetection:
             ):
                 rescored = self.rescore(store, _involved(store, covered, detection))
             refreshed = AlertStore(store).refresh(rules=self.rules)
+            seconds = time.perf_counter() - started
         if failure is not None:
             raise failure
-        return LiveRun(detection, refreshed, stages, rescored)
+        return LiveRun(detection, refreshed, stages, rescored, seconds)
 
 
 def _involved(store: Store, covered: list[int] | None, detection: DetectReport) -> list[int]:
