@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -18,6 +19,7 @@ from balise.engine.detect import Geography
 from balise.engine.live_detect import LiveDetection
 from balise.engine.pipeline import Stages, run_stages
 from balise.maritime.params import detector_params
+from balise.model.arrays import FloatArray
 from balise.model.batch import ReadBatch
 from balise.store.base import IngestRecord, Store
 from balise.workspace import Workspace
@@ -144,3 +146,22 @@ def test_the_risk_of_the_vessels_a_run_changed_follows_each_run(workspace: Works
         assert asked == [[111000001]]
     finally:
         store.close()
+
+
+def test_the_shore_grid_is_ready_before_listening(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`LiveDetection.of` loads the distance-to-shore grid (built on first use: a minute in a new
+    workspace), so the first run after a batch does not build it while alerts wait."""
+    asked: list[int] = []
+
+    def shore(lat: FloatArray, lon: FloatArray) -> FloatArray:
+        asked.append(len(lat))
+        return np.full(len(lat), 50.0)
+
+    geo = Geography(shore_nm=shore, zones=())
+    monkeypatch.setattr("balise.engine.live_detect.default_geography", lambda *_: geo)
+    live = LiveDetection.of(workspace, workspace.settings())
+    assert asked == [1]
+    assert live.geo.shore_nm is shore
+    LiveDetection("gfw", Geography(zones=()), detector_params({}), alert_rules({})).warm()

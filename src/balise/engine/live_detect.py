@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
+import numpy as np
 import polars as pl
 
 from balise.alerts.rules import AlertRules, alert_rules
@@ -98,9 +99,19 @@ class LiveDetection:
         def rescore(store: Store, mmsis: Sequence[int]) -> int:
             return reassess_vessels(store, workspace.root, mmsis, risk)
 
-        return cls(str(settings["detect.preset"]), geo, detector_params(values),
+        live = cls(str(settings["detect.preset"]), geo, detector_params(values),
                    alert_rules(values), rest if every > 0 else None, every,
                    rescore=rescore)  # fmt: skip
+        live.warm()
+        return live
+
+    def warm(self) -> None:
+        """Build, or read from the workspace's cache, what the geography loads on first use:
+        the distance-to-shore grid (about a minute to build in a new workspace, a second or two
+        to read back). Done before listening, so the first batches' alerts do not wait for it
+        behind the first run."""
+        if self.geo.shore_nm is not None:
+            self.geo.shore_nm(np.zeros(1), np.zeros(1))
 
     def __call__(self, store: Store) -> LiveRun:
         with self._lock:
