@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import sys
@@ -221,7 +222,7 @@ def _wait_up(url: str, deadline_s: float = 600) -> None:
     raise RuntimeError("the server did not start")
 
 
-def run(nmea: Path, lines: int, rate: float) -> dict[str, Any]:
+def run(nmea: Path, lines: int, rate: float, shore: Path | None = None) -> dict[str, Any]:
     index = line_index(nmea, lines)
     with nmea.open("rb") as stream:
         replay = [line for _, line in zip(range(lines), stream, strict=False)]
@@ -230,6 +231,9 @@ def run(nmea: Path, lines: int, rate: float) -> dict[str, Any]:
         token = _balise("--workspace", str(root), "users", "add", "bench", "--agency", "customs",
                         "--role", "analyst", "--password-stdin",
                         stdin="bench-password-long-enough\n").strip().splitlines()[-1]  # fmt: skip
+        if shore is not None:  # a workspace whose distance-to-shore grid was built before
+            (root / "cache").mkdir(parents=True, exist_ok=True)
+            shutil.copy(shore, root / "cache" / shore.name)
         feed, port = Feed(), _free_port()
         server = _serve(root, port, feed.port)
         server_log = ServerLog(server)
@@ -318,11 +322,16 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=2_000.0)
     parser.add_argument("--append", action="store_true")
     parser.add_argument("--no-write", action="store_true", help="print the row, write no file")
+    parser.add_argument(
+        "--shore-cache",
+        type=Path,
+        help="a built shore-distance-v1.npz to put in the new workspace's cache",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.world or Path(tmp) / "world"
         nmea = folder / "ais.nmea" if args.world else world(folder, args.vessels, args.days)
-        row = run(nmea, args.lines, args.rate)
+        row = run(nmea, args.lines, args.rate, args.shore_cache)
     print(json.dumps(row))
     if args.no_write:
         return
