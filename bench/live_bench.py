@@ -256,7 +256,7 @@ def run(nmea: Path, lines: int, rate: float, shore: Path | None = None) -> dict[
     runs = [
         {"at_s": round(at - sent[0], 3), "said": line}
         for at, line in server_log.lines
-        if "events:" in line and at >= sent[0]
+        if ("events:" in line or line.startswith("(")) and at >= sent[0]
     ]
     last_tick = max((t for t in client.ticks if t >= sent[-1]), default=float("nan"))
     values = np.array(measured) * 1000

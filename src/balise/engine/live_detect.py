@@ -9,9 +9,11 @@ at most once every `listen.pipeline_seconds` (five minutes by default), so a ves
 matches follow live data at that pace without stopping the server for `balise detect`. The part
 of them an alert reads at once, the risk of the vessels involved (an event of a vessel in the
 "high" band is an alert whatever its strength, and the risk sets every alert's severity), is
-brought up to date after every run that changed events, for the vessels the run covered and the
-other vessels of their encounters (`rescore`: `balise.engine.assess.reassess_vessels`), so such
-an alert comes with the batch that completes its event, not up to five minutes later.
+brought up to date after every run that found new events or retracted some, for the vessels the
+run covered and the other vessels of their encounters (`rescore`:
+`balise.engine.assess.reassess_vessels`), so such an alert comes with the batch that completes
+its event, not up to five minutes later. Runs that only revise events (an open port visit or
+gap growing: nearly every run of a busy feed) leave the risk to the stages.
 
 `DetectionLoop` runs them on a thread of its own, woken by each stored batch: storing never waits
 for detection, and a run covers every batch stored since the previous one (the change log), so
@@ -65,8 +67,8 @@ class LiveDetection:
     """The detectors' geography, thresholds and alert rules of a workspace, built once; each call
     detects on what changed and refreshes the alerts, and once every `rest_seconds` runs `rest`
     (the workspace-wide stages) between the two, else `rescore` on the vessels the run covered
-    when it changed events. Calls are serialised (a lock), since two listeners of one process
-    may finish a batch at the same time."""
+    when it found new events or retracted some. Calls are serialised (a lock), since two
+    listeners of one process may finish a batch at the same time."""
 
     def __init__(
         self,
@@ -127,11 +129,7 @@ class LiveDetection:
                 except Exception as err:  # the detection's alerts are refreshed all the same
                     failure = err
             changes = detection.changes
-            if (
-                stages is None
-                and self.rescore is not None
-                and (changes.new or changes.revised or changes.retracted)
-            ):
+            if stages is None and self.rescore is not None and (changes.new or changes.retracted):
                 rescored = self.rescore(store, _involved(store, covered, detection))
             refreshed = AlertStore(store).refresh(rules=self.rules)
             seconds = time.perf_counter() - started
