@@ -17,8 +17,11 @@ lines sent / (last `positions` tick after the last send - first send), i.e. stor
 
     .venv/bin/python bench/live_bench.py --lines 120000 --rate 2000
 
-Writes bench/results/live.{json,md} (one row per run; --append keeps earlier rows). Target
-(issue 17): p95 under 1 s at 2,000 messages/s sustained.
+Writes bench/results/live.{json,md} (one row per run; --append keeps earlier rows; --no-write
+only prints it, with each alert's detail and the server's run lines). `--shore-cache FILE` puts
+a built distance-to-shore grid in the new workspace's cache, as a workspace has after its first
+start (else the server builds it: about a minute of CPU). Target (issue 17): p95 under 1 s at
+2,000 messages/s sustained.
 """
 
 from __future__ import annotations
