@@ -17,8 +17,11 @@ lines sent / (last `positions` tick after the last send - first send), i.e. stor
 
     .venv/bin/python bench/live_bench.py --lines 120000 --rate 2000
 
-Writes bench/results/live.{json,md} (one row per run; --append keeps earlier rows). Target
-(issue 17): p95 under 1 s at 2,000 messages/s sustained.
+Writes bench/results/live.{json,md} (one row per run; --append keeps earlier rows; --no-write
+only prints it, with each alert's detail and the server's run lines). `--shore-cache FILE` puts
+a built distance-to-shore grid in the new workspace's cache, as a workspace has after its first
+start (else the server builds it: about a minute of CPU). Target (issue 17): p95 under 1 s at
+2,000 messages/s sustained.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import sys
@@ -157,25 +161,50 @@ def completing_line(index: pl.DataFrame, alert: dict[str, Any]) -> int | None:
 
 def latencies(
     index: pl.DataFrame, sent: np.ndarray, alerts: dict[str, tuple[float, dict[str, Any]]]
-) -> tuple[list[float], int, int]:
+) -> tuple[list[float], int, int, list[dict[str, Any]]]:
     """Latencies (s) of the alerts whose completing line was sent, the number that arrived
-    before it (raised on partial data) and the number without one in the replay."""
-    measured, early, unmatched = [], 0, 0
+    before it (raised on partial data), the number without one in the replay, and each alert's
+    detail (type, vessels, end, completing line, its send and the arrival, s after the first
+    send)."""
+    measured, early, unmatched, detail = [], 0, 0, []
     for arrived, alert in alerts.values():
         line = completing_line(index, alert)
+        row = {"type": alert["type"], "mmsi": alert["mmsi"], "other_mmsi": alert.get("other_mmsi"),
+               "start": alert["start"], "end": alert["end"], "line": line,
+               "arrived_s": round(arrived - sent[0], 3)}  # fmt: skip
         if line is None or line >= len(sent):
             unmatched += 1
+            row["kind"] = "unmatched"
         elif arrived < sent[line]:
             early += 1
+            row["kind"] = "early"
         else:
             measured.append(arrived - sent[line])
-    return measured, early, unmatched
+            row |= {"kind": "timed", "sent_s": round(float(sent[line] - sent[0]), 3),
+                    "latency_ms": round((arrived - sent[line]) * 1000, 1)}  # fmt: skip
+        detail.append(row)
+    return measured, early, unmatched, sorted(detail, key=lambda r: r["arrived_s"])
 
 
 def _serve(root: Path, port: int, feed_port: int) -> subprocess.Popen[bytes]:
     args = [sys.executable, "-m", "balise", "--workspace", str(root), "serve", "--port",
             str(port), "--listen-ais", f"tcp:127.0.0.1:{feed_port}"]  # fmt: skip
-    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+class ServerLog(threading.Thread):
+    """The server's stderr lines (what its live runs changed, and how long they took), each
+    with its arrival time (monotonic clock, this process)."""
+
+    def __init__(self, server: subprocess.Popen[bytes]) -> None:
+        super().__init__(daemon=True)
+        self.server = server
+        self.lines: list[tuple[float, str]] = []
+
+    def run(self) -> None:
+        assert self.server.stderr is not None
+        for raw in self.server.stderr:
+            self.lines.append((time.monotonic(), raw.decode(errors="replace").rstrip()))
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -196,7 +225,7 @@ def _wait_up(url: str, deadline_s: float = 600) -> None:
     raise RuntimeError("the server did not start")
 
 
-def run(nmea: Path, lines: int, rate: float) -> dict[str, Any]:
+def run(nmea: Path, lines: int, rate: float, shore: Path | None = None) -> dict[str, Any]:
     index = line_index(nmea, lines)
     with nmea.open("rb") as stream:
         replay = [line for _, line in zip(range(lines), stream, strict=False)]
@@ -205,8 +234,13 @@ def run(nmea: Path, lines: int, rate: float) -> dict[str, Any]:
         token = _balise("--workspace", str(root), "users", "add", "bench", "--agency", "customs",
                         "--role", "analyst", "--password-stdin",
                         stdin="bench-password-long-enough\n").strip().splitlines()[-1]  # fmt: skip
+        if shore is not None:  # a workspace whose distance-to-shore grid was built before
+            (root / "cache").mkdir(parents=True, exist_ok=True)
+            shutil.copy(shore, root / "cache" / shore.name)
         feed, port = Feed(), _free_port()
         server = _serve(root, port, feed.port)
+        server_log = ServerLog(server)
+        server_log.start()
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_up(url)
@@ -221,7 +255,12 @@ def run(nmea: Path, lines: int, rate: float) -> dict[str, Any]:
         finally:
             server.terminate()
             server.wait(60)
-    measured, early, unmatched = latencies(index, sent, client.alerts)
+    measured, early, unmatched, detail = latencies(index, sent, client.alerts)
+    runs = [
+        {"at_s": round(at - sent[0], 3), "said": line}
+        for at, line in server_log.lines
+        if ("events:" in line or line.startswith("(")) and at >= sent[0]
+    ]
     last_tick = max((t for t in client.ticks if t >= sent[-1]), default=float("nan"))
     values = np.array(measured) * 1000
     return {
@@ -235,6 +274,8 @@ def run(nmea: Path, lines: int, rate: float) -> dict[str, Any]:
         "max_ms": round(float(values.max()), 1) if measured else None,
         "server_cpu_s": round(server_cpu, 2),
         "server_cpu_ms_per_1000_lines": round(server_cpu / len(replay) * 1e6, 1),
+        "alert_detail": detail,
+        "server_runs": runs,
     }  # fmt: skip
 
 
@@ -283,12 +324,20 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=120_000)
     parser.add_argument("--rate", type=float, default=2_000.0)
     parser.add_argument("--append", action="store_true")
+    parser.add_argument("--no-write", action="store_true", help="print the row, write no file")
+    parser.add_argument(
+        "--shore-cache",
+        type=Path,
+        help="a built shore-distance-v1.npz to put in the new workspace's cache",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.world or Path(tmp) / "world"
         nmea = folder / "ais.nmea" if args.world else world(folder, args.vessels, args.days)
-        row = run(nmea, args.lines, args.rate)
+        row = run(nmea, args.lines, args.rate, args.shore_cache)
     print(json.dumps(row))
+    if args.no_write:
+        return
     path = RESULTS / "live.json"
     rows = json.loads(path.read_text()) if args.append and path.exists() else []
     rows.append(row)

@@ -222,7 +222,8 @@ def live_ais_detection(
         if changes.new or changes.revised or changes.retracted:
             say(f"events: {changes.new} new, {changes.revised} revised, "
                 f"{changes.retracted} retracted; alerts: {alerts.opened} opened, "
-                f"{alerts.reopened} reopened")  # fmt: skip
+                f"{alerts.reopened} reopened, {alerts.revised} revised "
+                f"({done.detection.vessels} vessels, {done.seconds:.2f} s)")  # fmt: skip
         if done.stages is not None:
             say(f"screening, cargo and risk brought up to date: "
                 f"{done.stages.assessment.scored} vessels scored")  # fmt: skip
