@@ -4,6 +4,7 @@ the alert refresh."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +17,7 @@ from balise.alerts.rules import alert_rules
 from balise.cargo.params import cargo_params
 from balise.engine.assess import reassess_vessels
 from balise.engine.detect import Geography
-from balise.engine.live_detect import LiveDetection
+from balise.engine.live_detect import DetectionLoop, LiveDetection, LiveRun
 from balise.engine.pipeline import Stages, run_stages
 from balise.maritime.params import detector_params
 from balise.model.arrays import FloatArray
@@ -148,11 +149,12 @@ def test_the_risk_of_the_vessels_a_run_changed_follows_each_run(workspace: Works
         store.close()
 
 
-def test_the_shore_grid_is_ready_before_listening(
+def test_the_detection_thread_loads_the_shore_grid_before_its_first_run(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`LiveDetection.of` loads the distance-to-shore grid (built on first use: a minute in a new
-    workspace), so the first run after a batch does not build it while alerts wait."""
+    """The detection loop loads the distance-to-shore grid (built on first use: a minute in a new
+    workspace) as its thread starts, before any batch wakes it: the first run after a batch does
+    not build it while alerts wait, and the server and the listener do not wait for it."""
     asked: list[int] = []
 
     def shore(lat: FloatArray, lon: FloatArray) -> FloatArray:
@@ -162,6 +164,18 @@ def test_the_shore_grid_is_ready_before_listening(
     geo = Geography(shore_nm=shore, zones=())
     monkeypatch.setattr("balise.engine.live_detect.default_geography", lambda *_: geo)
     live = LiveDetection.of(workspace, workspace.settings())
-    assert asked == [1]
+    assert asked == []  # building the detection does not load it
+    runs: list[LiveRun] = []
+    failures: list[Exception] = []
+    store = workspace.open_store()
+    try:
+        with DetectionLoop(live, store, runs.append, failures.append):
+            deadline = time.monotonic() + 30.0
+            while not asked and time.monotonic() < deadline:
+                time.sleep(0.01)
+    finally:
+        store.close()
+    assert failures == []
+    assert asked[0] == 1
     assert live.geo.shore_nm is shore
     LiveDetection("gfw", Geography(zones=()), detector_params({}), alert_rules({})).warm()

@@ -101,17 +101,15 @@ class LiveDetection:
         def rescore(store: Store, mmsis: Sequence[int]) -> int:
             return reassess_vessels(store, workspace.root, mmsis, risk)
 
-        live = cls(str(settings["detect.preset"]), geo, detector_params(values),
+        return cls(str(settings["detect.preset"]), geo, detector_params(values),
                    alert_rules(values), rest if every > 0 else None, every,
                    rescore=rescore)  # fmt: skip
-        live.warm()
-        return live
 
     def warm(self) -> None:
         """Build, or read from the workspace's cache, what the geography loads on first use:
         the distance-to-shore grid (about a minute to build in a new workspace, a second or two
-        to read back). Done before listening, so the first batches' alerts do not wait for it
-        behind the first run."""
+        to read back). `DetectionLoop` does it on its thread as it starts, while the listener
+        connects and stores: the first run does not build it while the first alerts wait."""
         if self.geo.shore_nm is not None:
             self.geo.shore_nm(np.zeros(1), np.zeros(1))
 
@@ -189,6 +187,10 @@ class DetectionLoop:
     def _run(self) -> None:
         cursor = self.store.cursor()
         try:
+            try:
+                self.detection.warm()
+            except Exception as err:  # the first run will build it, or say why it cannot
+                self.failed(err)
             while True:
                 self._wanted.wait()
                 self._wanted.clear()
