@@ -14,7 +14,13 @@ from polars.testing import assert_frame_equal
 
 import balise.engine.ingest as ingest_module
 from balise.cli.main import run
-from balise.engine.spark import SPARK_HINT, SparkMissing, require_pyspark
+from balise.engine.spark import (
+    GROUP_POSITIONS,
+    SPARK_HINT,
+    SparkMissing,
+    SparkPlan,
+    require_pyspark,
+)
 from balise.io.lake import (
     LakeError,
     read_identities,
@@ -162,3 +168,13 @@ def test_strict_ingest_to_lake_stops_at_the_first_bad_record_and_writes_nothing_
     assert "line" in capsys.readouterr().err
     assert read_positions(tmp_path / "lake")["source"].unique().to_list() == [DMA.name]
     assert read_quarantine(tmp_path / "lake").is_empty()
+
+
+def test_a_plan_sized_to_the_lake_fills_the_slots_and_bounds_a_group() -> None:
+    assert SparkPlan.sized(654_644, 2) == SparkPlan(vessel_groups=2, pair_buckets=2)
+    assert SparkPlan.sized(0, 0).vessel_groups == 1
+    year = 6_200_000_000
+    plan = SparkPlan.sized(year, 40)
+    assert plan.vessel_groups % 40 == 0
+    assert year / plan.vessel_groups <= GROUP_POSITIONS < year / (plan.vessel_groups - 40)
+    assert plan.pair_buckets == 40
