@@ -395,9 +395,9 @@ def detect_lake(
     encounter = PRESETS[preset]
     coastal = geo.shore_nm is not None and geo.anchorage_km is not None
     needs_tracks = coastal or geo.anchorage_km is not None
-    group = functions.pmod(functions.xxhash64("mmsi"), functions.lit(plan.vessel_groups)).alias(
-        "vessel_group"
-    )
+    dealt = functions.pmod(functions.xxhash64("mmsi"), functions.lit(plan.vessel_groups))
+    labels = functions.array(*[functions.lit(v).cast("long") for v in _labels(spark, plan)])
+    group = functions.element_at(labels, dealt.cast("int") + 1).alias("vessel_group")
     # each stage's tasks are its groups (one task per group or slot), whatever the session's
     # spark.sql.shuffle.partitions: a groupBy on a column the rows are partitioned by moves none
     positions = (
@@ -461,6 +461,20 @@ def detect_lake(
         first.unpersist()
         world.release()
     return pl.concat([empty_events(), *frames, as_events(encounters)]), examined, vessels
+
+
+def _labels(spark: SparkSession, plan: SparkPlan) -> list[int]:
+    """For each vessel group, the label Spark's hash partitioning into `vessel_groups`
+    partitions sends to a partition of its own (partition = pmod(Murmur3 hash, n), as
+    `functions.hash`): the groups' numbers 0..n-1 themselves collide (0 and 1 both land in
+    partition 1 of 2), which would leave a slot idle and give another task two groups."""
+    from pyspark.sql import functions
+
+    n = plan.vessel_groups
+    part = functions.pmod(functions.hash("id"), functions.lit(n)).alias("part")
+    found = spark.range(0, 64 * n).select("id", part).groupBy("part").agg(functions.min("id"))
+    first = {int(row[0]): int(row[1]) for row in found.collect()}
+    return [first[g] for g in range(n)]
 
 
 def _identity_changes(
