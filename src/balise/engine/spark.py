@@ -191,8 +191,9 @@ def spark_session(master: str = "local[2]", shuffle_partitions: int = 8) -> Spar
 GROUP_POSITIONS: Final = 2_000_000
 """Positions per vessel group at most when the plan is sized to the lake: a group's positions,
 tracks and the detectors' frames take a few hundred bytes a position in its Python worker
-(about 1 GB at 2 M, measured on the bench world: bench/results/spark.md), and fewer, larger
-groups spend less on per-group work (each group sorts, segments and runs every detector)."""
+(estimated at about 1.3 GB for 2 M from the local engine's 330 B a position, ×2 for the Arrow
+copies: bench/results/detect_speed.md; not measured on Spark), and fewer, larger groups spend
+less on per-group work (each group sorts, segments and runs every detector)."""
 
 
 @dataclass(frozen=True)
