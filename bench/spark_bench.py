@@ -104,6 +104,9 @@ def main() -> None:
         "--groups", type=int, default=0, help="vessel groups (Spark; 0: sized to the lake)"
     )
     parser.add_argument("--before", type=Path, help="an earlier src/ to run as well")
+    parser.add_argument(
+        "--warm", action="store_true", help="run Spark once untimed first (workers started)"
+    )
     parser.add_argument("--cache", type=Path, default=ROOT / "bench" / ".cache")
     args = parser.parse_args()
     folder = _world(args.cache, args.vessels, args.days, args.seed)
@@ -130,6 +133,8 @@ def main() -> None:
         # comparison leans towards the earlier engine, if anything
         engines.append(("Spark before", earlier.detect_lake, earlier.SparkPlan))
     same = True
+    if args.warm:  # the Python workers started, Balise imported, the JVM's code compiled
+        detect_lake(spark, folder / "lake", args.preset, default_geography(args.cache))
     for name, engine, plan_type in engines:
         cpu, tree = _own_cpu_s(), _tree_cpu_s(os.getpid())
         started = time.perf_counter()
@@ -153,6 +158,7 @@ def _record(args: argparse.Namespace, positions: int, examined: int, events: int
         f"python bench/spark_bench.py --vessels {args.vessels} --days {args.days:g} "
         f"--seed {args.seed} --preset {args.preset} --master '{args.master}' --groups {args.groups}"
         + (" --before OLD/src" if args.before else "")
+        + (" --warm" if args.warm else "")
     )
     (_, local_s, local_cpu), (_, spark_s, spark_cpu) = runs[0], runs[1]
     result: dict[str, Any] = {
