@@ -7,23 +7,31 @@ a DuckDB workspace, writes the workspace to a position lake, then times on the s
 - spark: `detect_lake` over the lake on a `--master` session (default local[2]), from the
   Parquet read to the events on the driver (the session's start not timed).
 
+With `--before OLD/src` (a `git archive` of an earlier revision) the earlier Spark engine
+(`OLD/src/balise/engine/spark.py`, shipped to the workers by value) runs too, on the same
+session, last: before and after compared back to back, the earlier one on warm workers (their
+imports and shore grid already loaded, the JVM's code compiled), which favours it.
+
 Both find the same events (checked here, as tests/spark does on a smaller world). Reports wall
 time, positions per second and CPU seconds (this process for local; this process, the JVM and
 its Python workers for Spark), with the load average: the machine may be shared, so the ratio
-of the two engines measured back to back is the figure to keep. Writes bench/results/spark.md
-and .json. A benchmark, not a test.
+of the engines measured back to back is the figure to keep. Adds its run to the history of
+bench/results/spark.md and writes .json. A benchmark, not a test.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
 import resource
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from balise.cli.main import run
@@ -63,6 +71,23 @@ def _tree_cpu_s(pid: int) -> float:
     return total + sum(_tree_cpu_s(int(child)) for child in children)
 
 
+def _earlier_engine(src: Path) -> ModuleType:
+    """The Spark engine module of an earlier source tree, its functions pickled by value (the
+    workers import today's Balise for everything else)."""
+    from pyspark import cloudpickle
+
+    spec = importlib.util.spec_from_file_location(
+        "balise_spark_before", src / "balise" / "engine" / "spark.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    cloudpickle.register_pickle_by_value(module)  # type: ignore[no-untyped-call]
+    return module
+
+
 def _own_cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -75,7 +100,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--preset", default="gfw")
     parser.add_argument("--master", default="local[2]")
-    parser.add_argument("--groups", type=int, default=8, help="vessel groups (Spark)")
+    parser.add_argument(
+        "--groups", type=int, default=0, help="vessel groups (Spark; 0: sized to the lake)"
+    )
+    parser.add_argument("--before", type=Path, help="an earlier src/ to run as well")
+    parser.add_argument(
+        "--warm", action="store_true", help="run Spark once untimed first (workers started)"
+    )
     parser.add_argument("--cache", type=Path, default=ROOT / "bench" / ".cache")
     args = parser.parse_args()
     folder = _world(args.cache, args.vessels, args.days, args.seed)
@@ -92,58 +123,80 @@ def main() -> None:
     cpu, started = _own_cpu_s(), time.perf_counter()
     local = run_detectors(positions, identities, args.preset, local_geo)
     local_s, local_cpu = time.perf_counter() - started, _own_cpu_s() - cpu
-    spark = spark_session(args.master, shuffle_partitions=2 * args.groups)
+    spark = spark_session(args.master, shuffle_partitions=2 * (args.groups or 8))
     spark.sparkContext.setLogLevel("ERROR")
-    cpu, tree = _own_cpu_s(), _tree_cpu_s(os.getpid())
-    started = time.perf_counter()
-    plan = SparkPlan(vessel_groups=args.groups, pair_buckets=args.groups)
-    found, examined, _ = detect_lake(
-        spark, folder / "lake", args.preset, default_geography(args.cache), plan=plan
-    )
-    spark_s = time.perf_counter() - started
-    spark_cpu = _tree_cpu_s(os.getpid()) - tree
+    runs = [("local (`run_detectors`)", local_s, local_cpu)]
+    engines = [("Spark", detect_lake, SparkPlan)]
+    if args.before is not None:
+        earlier = _earlier_engine(args.before)
+        # after the current engine: the session and its Python workers are warm for it, so the
+        # comparison leans towards the earlier engine, if anything
+        engines.append(("Spark before", earlier.detect_lake, earlier.SparkPlan))
+    same = True
+    if args.warm:  # the Python workers started, Balise imported, the JVM's code compiled
+        detect_lake(spark, folder / "lake", args.preset, default_geography(args.cache))
+    for name, engine, plan_type in engines:
+        cpu, tree = _own_cpu_s(), _tree_cpu_s(os.getpid())
+        started = time.perf_counter()
+        plan: Any = plan_type(vessel_groups=args.groups, pair_buckets=args.groups)
+        if not args.groups:  # sized to the lake; the earlier engine's default cut
+            plan = plan_type() if name == "Spark before" else None
+        found, examined, _ = engine(
+            spark, folder / "lake", args.preset, default_geography(args.cache), plan=plan
+        )
+        runs.append((f"{name} {args.master} (`detect_lake`)", time.perf_counter() - started,
+                     _tree_cpu_s(os.getpid()) - tree))  # fmt: skip
+        same = same and found.sort("id").equals(local.sort("id"))
     spark.stop()
-    same = found.sort("id").equals(local.sort("id"))
-    _record(args, positions.height, examined, local.height, same, local_s, local_cpu,
-            spark_s, spark_cpu)  # fmt: skip
+    _record(args, positions.height, examined, local.height, same, runs)
 
 
 def _record(args: argparse.Namespace, positions: int, examined: int, events: int, same: bool,
-            local_s: float, local_cpu: float, spark_s: float,
-            spark_cpu: float) -> None:  # fmt: skip
+            runs: list[tuple[str, float, float]]) -> None:  # fmt: skip
     load = [round(x, 2) for x in os.getloadavg()]
     command = (
         f"python bench/spark_bench.py --vessels {args.vessels} --days {args.days:g} "
         f"--seed {args.seed} --preset {args.preset} --master '{args.master}' --groups {args.groups}"
+        + (" --before OLD/src" if args.before else "")
+        + (" --warm" if args.warm else "")
     )
+    (_, local_s, local_cpu), (_, spark_s, spark_cpu) = runs[0], runs[1]
     result: dict[str, Any] = {
         "date": datetime.now(UTC).date().isoformat(), "command": command, "load_average": load,
         "cpus": os.cpu_count(), "positions": positions, "examined": examined, "events": events,
-        "same_events": same, "local_s": round(local_s, 2), "local_cpu_s": round(local_cpu, 2),
-        "spark_s": round(spark_s, 2), "spark_cpu_s": round(spark_cpu, 2),
+        "same_events": same, "runs": [
+            {"engine": name, "wall_s": round(s, 2), "cpu_s": round(cpu, 2)} for name, s, cpu in runs
+        ],
     }  # fmt: skip
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "spark.json").write_text(json.dumps(result, indent=2) + "\n")
-    rows = [
-        ("local (`run_detectors`)", local_s, local_cpu),
-        (f"Spark {args.master} (`detect_lake`)", spark_s, spark_cpu),
-    ]
     table = "\n".join(
         f"| {name} | {s:.1f} | {positions / s:,.0f} | {cpu:.1f} | {positions / cpu:,.0f} |"
-        for name, s, cpu in rows
+        for name, s, cpu in runs
     )
-    (RESULTS / "spark.md").write_text(
-        f"# Spark engine against the local engine\n\n{result['date']} — "
+    before = ""
+    if len(runs) == 3:
+        (_, old_s, old_cpu) = runs[2]
+        before = (
+            f"\n- Spark before/after: wall time **{old_s / spark_s:.1f}× faster**, "
+            f"CPU-seconds **{old_cpu / spark_cpu:.1f}× fewer**"
+        )
+    entry = (
+        f"## {result['date']} — {positions:,} positions\n\n"
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()} — "
-        f"`{command}`\n\nLoad average after the runs: {load} (a shared machine: the two "
-        "engines ran back to back in one command, compare them with each other).\n\n"
+        f"`{command}`\n\nLoad average after the runs: {load} (a shared machine: the engines "
+        "ran back to back in one command, compare them with each other).\n\n"
         f"- positions: {positions:,}; events: {events:,}; Spark's events equal the local "
         f"engine's: **{same}**\n- Spark/local wall-time ratio: **{spark_s / local_s:.1f}×**; "
-        f"CPU-seconds ratio: **{spark_cpu / local_cpu:.1f}×**\n\n"
+        f"CPU-seconds ratio: **{spark_cpu / local_cpu:.1f}×**{before}\n\n"
         "| engine | wall s | positions/s | CPU s | positions per CPU s |\n"
         f"| --- | ---: | ---: | ---: | ---: |\n{table}\n"
     )
-    print((RESULTS / "spark.md").read_text())
+    path = RESULTS / "spark.md"
+    title = "# Spark engine against the local engine\n\n"
+    history = path.read_text().removeprefix(title) if path.exists() else ""
+    path.write_text(title + entry + ("\n" + history if history else ""))
+    print(entry)
 
 
 if __name__ == "__main__":

@@ -5,17 +5,36 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+import balise.engine.ingest as ingest_module
 from balise.cli.main import run
-from balise.engine.spark import SPARK_HINT, SparkMissing, require_pyspark
-from balise.io.lake import LakeError, read_identities, read_manifest, read_positions
+from balise.engine.spark import (
+    GROUP_POSITIONS,
+    SPARK_HINT,
+    SparkMissing,
+    SparkPlan,
+    require_pyspark,
+)
+from balise.io.lake import (
+    LakeError,
+    read_identities,
+    read_manifest,
+    read_positions,
+    read_quarantine,
+)
+from balise.io.nmea import read_nmea
 from balise.workspace import Workspace
 
-DMA = Path(__file__).parents[1] / "data" / "csv" / "dma_26_columns.csv"
+DATA = Path(__file__).parents[1] / "data"
+DMA = DATA / "csv" / "dma_26_columns.csv"
+DMA_BAD = DATA / "csv" / "dma_bad_rows.csv"
+NMEA = DATA / "formats" / "tag_lines.nmea"
 
 
 def _workspace(tmp_path: Path) -> Path:
@@ -89,3 +108,73 @@ def test_spark_engine_without_pyspark_says_how_to_install_it(
     assert "pip install" in err
     assert "Traceback" not in err
     assert SPARK_HINT.split(":")[0] in " ".join(err.split())
+
+
+def _to_lake(tmp_path: Path, *args: str) -> int:
+    lake = tmp_path / "lake"
+    return run(["--workspace", str(tmp_path / "unused"), "ingest", "ais", *args, "--to-lake",
+                str(lake), "--format", "json"])  # fmt: skip
+
+
+def test_ingest_to_lake_keeps_the_quarantine_as_the_workspace_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert _to_lake(tmp_path, str(DMA_BAD), str(DMA)) == 0
+    out = capsys.readouterr()
+    summaries = [json.loads(line) for line in out.out.splitlines()]
+    assert "quarantined records of dma_bad_rows.csv kept in" in " ".join(out.err.split())
+    kept = read_quarantine(tmp_path / "lake")
+    assert kept.height == sum(sum(s["quarantined"].values()) for s in summaries) > 0
+    assert read_manifest(tmp_path / "lake").quarantined == kept.height
+    workspace = tmp_path / "ws"
+    assert run(["--workspace", str(workspace), "ingest", "ais", str(DMA_BAD), str(DMA)]) == 0
+    files = sorted((workspace / "quarantine").glob("*.jsonl"))
+    stored = pl.concat([pl.read_ndjson(f, schema=dict(kept.schema)) for f in files])
+    assert_frame_equal(kept, stored.sort("source", "source_line"))
+    # ingesting again replaces the quarantine with the positions: nothing twice
+    assert _to_lake(tmp_path, str(DMA_BAD)) == 0
+    assert_frame_equal(read_quarantine(tmp_path / "lake"), kept)
+
+
+def test_a_reader_failure_is_quarantined_in_the_lake_and_exits_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Panic(BaseException):
+        """Stands in for pyo3's PanicException, a BaseException."""
+
+    def breaks_after_one_batch(*args: object, **kwargs: object) -> Iterator[object]:
+        batches = read_nmea(*args, **kwargs)  # type: ignore[arg-type]
+        yield next(batches)
+        raise Panic("boom")
+
+    monkeypatch.setattr(ingest_module, "read_nmea", breaks_after_one_batch)
+    capsys.readouterr()
+    assert _to_lake(tmp_path, "--batch-records", "5", str(NMEA), str(DMA)) == 3
+    first, second = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert (first["status"], second["status"]) == ("failed", "ingested")
+    assert first["quarantined"]["reader_error"] == 1
+    failure = read_quarantine(tmp_path / "lake").filter(pl.col("reason") == "reader_error")
+    assert "Panic: boom" in failure["detail"][0]
+    assert first["positions_written"] > 0  # what was read before the failure is kept
+    manifest = read_manifest(tmp_path / "lake")
+    assert manifest.positions == first["positions_written"] + second["positions_written"]
+
+
+def test_strict_ingest_to_lake_stops_at_the_first_bad_record_and_writes_nothing_of_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _to_lake(tmp_path, "--strict", str(DMA), str(DMA_BAD)) == 3
+    assert "line" in capsys.readouterr().err
+    assert read_positions(tmp_path / "lake")["source"].unique().to_list() == [DMA.name]
+    assert read_quarantine(tmp_path / "lake").is_empty()
+
+
+def test_a_plan_sized_to_the_lake_fills_the_slots_and_bounds_a_group() -> None:
+    assert SparkPlan.sized(654_644, 2) == SparkPlan(vessel_groups=2, pair_buckets=2)
+    assert SparkPlan.sized(0, 0).vessel_groups == 1
+    year = 6_200_000_000
+    plan = SparkPlan.sized(year, 40)
+    assert plan.vessel_groups % 40 == 0
+    assert year / plan.vessel_groups <= GROUP_POSITIONS < year / (plan.vessel_groups - 40)
+    assert plan.pair_buckets == 40

@@ -59,3 +59,15 @@ def test_spark_events_equal_the_local_engines(
     assert report.changes.new == local.height
     assert set(report.by_type) <= set(DETECTED_TYPES)
     assert_frame_equal(saved[0].sort("id"), local.sort("id"))
+
+
+@pytest.mark.parametrize("groups", [2, 5, 8])
+def test_each_vessel_group_gets_a_partition_of_its_own(spark: SparkSession, groups: int) -> None:
+    from pyspark.sql import functions
+
+    from balise.engine.spark import SparkPlan, _labels
+
+    labels = _labels(spark, SparkPlan(vessel_groups=groups))
+    rows = spark.createDataFrame([(v,) for v in labels], "vessel_group long")
+    parted = rows.repartition(groups, "vessel_group").select(functions.spark_partition_id())
+    assert sorted(r[0] for r in parted.collect()) == list(range(groups))

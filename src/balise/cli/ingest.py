@@ -28,8 +28,9 @@ from balise.engine.ingest import (
     expand_inputs,
     ingest_input,
 )
-from balise.engine.lake import ingest_to_lake
+from balise.engine.lake import LakeIngest, ingest_to_lake
 from balise.errors import InputRejected
+from balise.io.lake import QUARANTINE
 from balise.model.batch import ReadOptions
 from balise.settings import Settings
 from balise.store.base import Store
@@ -162,7 +163,7 @@ def ingest_ais(
     for archives too big for one workspace; ingesting a file again replaces its records."""
     flags = {"ingest.assume_time": assume_time, "ingest.batch_records": batch_records}
     if to_lake is not None:
-        ingest_lake(ctx, files, to_lake, output, flags)
+        ingest_lake(ctx, files, to_lake, strict, output, flags)
         return
     ingest_files(ctx, files, strict, output, ingest_input, AIS_REPORTER, flags)
 
@@ -171,31 +172,58 @@ def ingest_lake(
     ctx: typer.Context,
     files: list[str],
     lake: Path,
+    strict: bool,
     output: SummaryFormat,
     flags: dict[str, Any],
 ) -> None:
-    """`balise ingest ais --to-lake`: each input's counts (its quarantined records counted by
-    reason, not kept: the lake holds what was read)."""
+    """`balise ingest ais --to-lake`: each input's counts, its quarantined records kept in the
+    lake's quarantine (by reason in the summary); exit 3 at the end when an input was rejected
+    or its reader broke, as `balise ingest ais` does."""
     workspace, settings = settings_for(ctx, **flags)
     options = read_options(settings)
+    rejected = 0
     for item in expand_inputs(files, workspace.spool_dir):
-        done = ingest_to_lake(item, lake, options)
-        summary = {
-            "source": done.source,
-            "format": done.source_format,
-            "lake_source": done.tag,
-            "read": done.records_read,
-            "positions_written": done.positions,
-            "identity_reports": done.identities,
-            "duplicates": done.duplicates,
-            "quarantined": dict(sorted(done.quarantined.items())),
-        }
-        if output is SummaryFormat.json:
-            sys.stdout.write(json.dumps(summary) + "\n")
+        try:
+            done = ingest_to_lake(item, lake, options, strict)
+        except InputRejected as err:
+            if strict:
+                raise
+            stderr.print(f"[red]rejected[/] {err}")
+            rejected += 1
             continue
+        _report_lake(done, lake, output)
+        rejected += done.status == "failed"
+    if rejected:
+        raise typer.Exit(InputRejected.exit_code)
+
+
+def _report_lake(done: LakeIngest, lake: Path, output: SummaryFormat) -> None:
+    summary = {
+        "source": done.source,
+        "format": done.source_format,
+        "status": done.status,
+        "lake_source": done.tag,
+        "read": done.records_read,
+        "positions_written": done.positions,
+        "identity_reports": done.identities,
+        "duplicates": done.duplicates,
+        "quarantined": dict(sorted(done.quarantined.items())),
+    }
+    if output is SummaryFormat.json:
+        sys.stdout.write(json.dumps(summary) + "\n")
+    else:
         rows = [(k, f"{v:,}") for k, v in summary.items() if isinstance(v, int)]
-        rows += [(f"quarantined: {k}", f"{n:,}") for k, n in done.quarantined.items()]
+        rows += [(f"quarantined: {k}", f"{n:,}") for k, n in sorted(done.quarantined.items())]
         print_table(f"{done.source} ({done.source_format}) into {lake}", rows, ("", "count"))
+    total = done.quarantined.total()
+    if total:
+        where = lake / QUARANTINE / f"part-{done.tag}-*.parquet"
+        stderr.print(f"{total:,} quarantined records of {done.source} kept in {where}")
+    if done.status == "failed":
+        stderr.print(
+            f"[red]failed[/] {done.source}: the reader broke on this input (reason "
+            "reader_error in its quarantine); what was read before is in the lake"
+        )
 
 
 def ingest_files(

@@ -462,11 +462,37 @@ def _read_ahead(batches: Iterator[T], depth: int = READ_AHEAD) -> Iterator[Itera
 
 
 @contextmanager
-def ais_batches(item: Input, options: ReadOptions) -> Iterator[tuple[str, Iterator[ReadBatch]]]:
+def ais_batches(
+    item: Input, options: ReadOptions, strict: bool = False
+) -> Iterator[tuple[str, Iterator[ReadBatch]]]:
     """The format of AIS input `item` and its batches, read as `ingest_input` reads them (format
-    detected, decompressed, capped), for writers other than the store (the position lake)."""
-    with _reading(item, options, AIS_SOURCE) as (fmt, batches, _raw):
-        yield fmt, batches
+    detected, decompressed, capped; quarantine texts cut to the cap; under `strict` the first
+    bad record raises `InputRejected`), for writers other than the store (the position lake).
+
+    A reader that breaks on the input ends its batches with one holding the `reader_error`
+    quarantine row, as `ingest_input` records it: what was read before is kept."""
+    try:
+        with _reading(item, options, AIS_SOURCE) as (fmt, batches, _raw):
+            yield fmt, _checked(batches, item.name, options, strict)
+    except _ReaderFailed as failed:  # the reader broke on the first batch
+        yield "unknown", iter([_reader_failed(failed, item.name, options)])
+
+
+def _checked(
+    batches: Iterator[ReadBatch], name: str, options: ReadOptions, strict: bool
+) -> Iterator[ReadBatch]:
+    try:
+        for batch in batches:
+            if strict and not batch.quarantine.is_empty():
+                raise _first_bad(batch, name)
+            batch.quarantine = cap_texts(batch.quarantine, options.max_quarantine_text_bytes)
+            yield batch
+    except _ReaderFailed as failed:
+        yield _reader_failed(failed, name, options)
+
+
+def _reader_failed(failed: _ReaderFailed, name: str, options: ReadOptions) -> ReadBatch:
+    return ReadBatch(quarantine=reader_error(failed.cause, name, options.max_quarantine_text_bytes))
 
 
 def input_sha256(item: Input) -> str:

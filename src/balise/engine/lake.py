@@ -4,7 +4,8 @@
 `ingest_to_lake` reads AIS files with the same readers as `balise ingest ais` and writes their
 batches straight to the lake, without a DuckDB file, for archives too big for one machine's
 store. A file is one source of the lake: its parts are named by the sha256 of its bytes, so
-ingesting it again replaces them instead of adding a copy.
+ingesting it again replaces them instead of adding a copy. The records the readers refuse are kept
+in the lake's quarantine with their reason, as `balise ingest ais` keeps them in a workspace.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from balise.engine.ingest import Input, ais_batches, input_sha256
+from balise.errors import InputRejected
 from balise.io.lake import (
     IDENTITIES,
     POSITIONS,
@@ -25,6 +27,7 @@ from balise.io.lake import (
     reports_as_snapshots,
     write_manifest,
     write_part,
+    write_quarantine,
 )
 from balise.model.batch import ReadBatch, ReadOptions
 from balise.store.base import Store
@@ -56,14 +59,33 @@ class LakeIngest:
     identities: int = 0
     duplicates: int = 0
     quarantined: Counter[str] = field(default_factory=Counter)
+    status: str = "ingested"
+    """"ingested", or "failed" when the reader broke on the input (a `reader_error` row in the
+    quarantine; what was read before is in the lake)."""
 
 
-def ingest_to_lake(item: Input, lake: Path, options: ReadOptions) -> LakeIngest:
-    """Read AIS input `item` and write its positions and identity reports into `lake` as the
-    parts of its source tag (replacing those of an earlier ingest of the same bytes)."""
+def ingest_to_lake(
+    item: Input, lake: Path, options: ReadOptions, strict: bool = False
+) -> LakeIngest:
+    """Read AIS input `item` and write its positions, identity reports and quarantined records
+    into `lake` as the parts of its source tag (replacing those of an earlier ingest of the same
+    bytes). Under `strict` the first bad record raises `InputRejected` and the source's parts
+    are removed: the lake holds the input whole or not at all."""
     tag = input_sha256(item)[:16]
     clear_source(lake, tag)
-    with ais_batches(item, options) as (fmt, batches):
+    try:
+        done = _write_batches(item, lake, options, strict, tag)
+    except InputRejected:
+        clear_source(lake, tag)
+        raise
+    write_manifest(lake, {tag: item.name})
+    return done
+
+
+def _write_batches(
+    item: Input, lake: Path, options: ReadOptions, strict: bool, tag: str
+) -> LakeIngest:
+    with ais_batches(item, options, strict) as (fmt, batches):
         done = LakeIngest(item.name, tag, fmt)
         pending: list[ReadBatch] = []
         index = 0
@@ -74,7 +96,8 @@ def ingest_to_lake(item: Input, lake: Path, options: ReadOptions) -> LakeIngest:
                 _flush(lake, tag, index, pending)
                 pending, index = [], index + 1
         _flush(lake, tag, index, pending)
-    write_manifest(lake, {tag: item.name})
+    if done.quarantined["reader_error"]:
+        done.status = "failed"
     return done
 
 
@@ -92,3 +115,4 @@ def _flush(lake: Path, tag: str, index: int, batches: list[ReadBatch]) -> None:
     write_part(lake, POSITIONS, pl.concat([b.positions for b in batches]), tag, index)
     reports = pl.concat([b.identities for b in batches])
     write_part(lake, IDENTITIES, reports_as_snapshots(reports), tag, index)
+    write_quarantine(lake, pl.concat([b.quarantine for b in batches]), tag, index)

@@ -19,6 +19,13 @@ work is cut the two ways the detectors allow, and each piece runs the same core 
 Rows between the stages are Arrow IPC blobs (one per group, tile or pair bucket): Spark moves
 and shuffles them, the cores read them as Polars frames. The events are those of the local
 engine, id for id (tests/spark). pyspark is the `spark` extra, imported here only.
+
+What every task needs but the data (the geography: anchorages, ports, zones, the shore grid;
+the thresholds) is not captured in the stages' functions, which Spark would ship and unpickle
+with every task (the anchorage index alone pickles to about 58 MB): it is broadcast once
+(`Shared`), fetched once per executor and unpickled once per Python worker process, which
+Spark keeps for the next tasks (`spark.python.worker.reuse`). The 200 MB shore-distance grid
+is read by each worker process from its cache file (`ShoreDistance`), once.
 """
 
 from __future__ import annotations
@@ -26,13 +33,15 @@ from __future__ import annotations
 import io
 import os
 import sys
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import numpy as np
 import polars as pl
@@ -56,6 +65,7 @@ from balise.io.lake import (
     fold_identities,
     fold_positions,
     read_identities,
+    read_manifest,
 )
 from balise.maritime.encounter_filters import filter_encounters
 from balise.maritime.encounters import (
@@ -82,11 +92,61 @@ SPARK_HINT: Final = (
     "the Spark engine needs the spark extra and Java 17: pip install 'balise[spark]'"
 )
 DAY_US: Final = 86_400_000_000
-TILE_CELLS: Final = 64
-"""Encounter tiles are 64 × 64 neighbour-search cells (about 128 km at the default 2 km cells):
-the halo (one cell each side) adds about 6 % of the grid points."""
+TILE_CELLS: Final = 256
+"""Encounter tiles are 256 × 256 neighbour-search cells (about 512 km at the default 2 km cells)
+per UTC day: a national archive's waters are a few tiles a day, each a group of a few hundred
+thousand grid points at most. On the 300-vessel bench world's day: 104 tiles, the halo (one cell
+each side) adding 3.1 % of the grid points; 64-cell tiles made 538 tiles and 9.1 %, spending more
+on per-tile work than they gained in spread."""
 BLOB: Final = "kind string, key long, data binary"
 """Rows between stages: what the blob holds, the key it is shuffled on, Arrow IPC bytes."""
+
+
+T = TypeVar("T")
+SHARED_KEPT: Final = 8
+"""Shared values a Python worker keeps unpickled (a run uses three; older runs' are dropped)."""
+_unpickled: OrderedDict[int, Any] = OrderedDict()
+_unpickled_lock = threading.Lock()
+
+
+class Shared(Generic[T]):
+    """A value every task of a run needs, sent once: a Spark broadcast of its cloudpickle bytes
+    (fetched once per executor), unpickled once per Python worker process and kept there by the
+    broadcast's id (`value`). Pickles as that id, so a stage's function that holds one stays a
+    few hundred bytes. `release` frees the broadcast at the end of the run."""
+
+    def __init__(self, spark: SparkSession, value: T) -> None:
+        from pyspark import cloudpickle
+
+        self._handle = spark.sparkContext.broadcast(cloudpickle.dumps(value))  # type: ignore[no-untyped-call]
+        self._id: int = self._handle._jbroadcast.id()  # executors know the handle by this id
+        _keep(self._id, value)  # the driver has it already
+
+    @property
+    def value(self) -> T:
+        """The value, unpickled on first use in this process."""
+        from pyspark import cloudpickle
+
+        key = self._id
+        with _unpickled_lock:
+            if key in _unpickled:
+                return _unpickled[key]  # type: ignore[no-any-return]
+        value: T = cloudpickle.loads(self._handle.value)
+        _keep(key, value)
+        return value
+
+    def release(self) -> None:
+        """Forget the value here and in the executors."""
+        with _unpickled_lock:
+            _unpickled.pop(self._id, None)
+        self._handle.unpersist()
+
+
+def _keep(key: int, value: object) -> None:
+    with _unpickled_lock:
+        _unpickled[key] = value
+        while len(_unpickled) > SHARED_KEPT:
+            _unpickled.popitem(last=False)
 
 
 class SparkMissing(BaliseError):
@@ -120,10 +180,20 @@ def spark_session(master: str = "local[2]", shuffle_partitions: int = 8) -> Spar
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        # a Python worker serves task after task: imports and shared values once per process
+        .config("spark.python.worker.reuse", "true")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.adaptive.enabled", "false")
         .getOrCreate()
     )
+
+
+GROUP_POSITIONS: Final = 2_000_000
+"""Positions per vessel group at most when the plan is sized to the lake: a group's positions,
+tracks and the detectors' frames take a few hundred bytes a position in its Python worker
+(estimated at about 1.3 GB for 2 M from the local engine's 330 B a position, ×2 for the Arrow
+copies: bench/results/detect_speed.md; not measured on Spark), and fewer, larger groups spend
+less on per-group work (each group sorts, segments and runs every detector)."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +203,15 @@ class SparkPlan:
     vessel_groups: int = 8
     tile_cells: int = TILE_CELLS
     pair_buckets: int = 8
+
+    @classmethod
+    def sized(cls, positions: int, parallelism: int) -> SparkPlan:
+        """A plan for `positions` on `parallelism` task slots: one vessel group per slot, more
+        when a group would exceed `GROUP_POSITIONS` (rounded up to whole waves of tasks);
+        one pair bucket per slot."""
+        slots = max(1, parallelism)
+        waves = -(-positions // (GROUP_POSITIONS * slots))
+        return cls(vessel_groups=slots * max(1, waves), pair_buckets=slots)
 
 
 def _blob(frame: pl.DataFrame) -> bytes:
@@ -161,8 +240,12 @@ def _of(table: pa.Table, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     return frame.select([pl.col(c).cast(t) for c, t in schema.items()])
 
 
+World = tuple[Geography, DetectorParams]
+"""What the stages share: the geography and the thresholds."""
+
+
 def _vessel_stage(
-    geo: Geography, params: DetectorParams, preset: str, plan: SparkPlan, lanes_wanted: bool
+    world: Shared[World], preset: str, plan: SparkPlan, lanes_wanted: bool
 ) -> Callable[[pa.Table, pa.Table], pa.Table]:
     """Stage 1, per vessel group: the events of the per-vessel detectors (but coastal drops),
     lane counts, the extent, the clean tracks (for coastal drops and the encounter filter) and
@@ -170,6 +253,7 @@ def _vessel_stage(
     encounter = PRESETS[preset]
 
     def run(positions: pa.Table, identities: pa.Table) -> pa.Table:
+        geo, params = world.value
         own = fold_positions(_of(positions, POSITION_SCHEMA))
         ids = fold_identities(_of(identities, SNAPSHOT_SCHEMA))
         tracks = segment(own, params.segment).rechunk()
@@ -244,11 +328,12 @@ def _tile_stage(max_distance_m: float, plan: SparkPlan) -> Callable[[pa.Table], 
     return run
 
 
-def _pair_stage(geo: Geography, preset: str) -> Callable[[pa.Table], pa.Table]:
+def _pair_stage(world: Shared[World], preset: str) -> Callable[[pa.Table], pa.Table]:
     """Stage 3, per pair bucket: the encounters of the pairs' close points."""
     encounter = PRESETS[preset]
 
     def run(rows: pa.Table) -> pa.Table:
+        geo = world.value[0]
         pairs = pl.concat([_frame(b) for b in rows.column("data").to_pylist()])
         names = pl.concat(
             [
@@ -272,17 +357,16 @@ def _pair_stage(geo: Geography, preset: str) -> Callable[[pa.Table], pa.Table]:
     return run
 
 
-def _coastal_stage(
-    geo: Geography, params: DetectorParams, lanes: Any
-) -> Callable[[pa.Table], pa.Table]:
+def _coastal_stage(world: Shared[World], lanes: Shared[Any]) -> Callable[[pa.Table], pa.Table]:
     """The coastal drops of one vessel group, with the lanes of every vessel."""
 
     def run(rows: pa.Table) -> pa.Table:
+        geo, params = world.value
         kinds = rows.column("kind").to_pylist()
         blobs = rows.column("data").to_pylist()
         clean = pl.concat([_frame(b) for k, b in zip(kinds, blobs, strict=True) if k == "tracks"])
         types = pl.concat([_frame(b) for k, b in zip(kinds, blobs, strict=True) if k == "types"])
-        found = coastal_drops(clean, lambda: lanes, types, geo, params.coastal_drop)
+        found = coastal_drops(clean, lambda: lanes.value, types, geo, params.coastal_drop)
         return _rows("events", [0], [_blob(as_events(found))])
 
     return run
@@ -305,16 +389,30 @@ def detect_lake(
     from pyspark import StorageLevel
     from pyspark.sql import functions
 
-    params, plan = params or DetectorParams(), plan or SparkPlan()
+    params = params or DetectorParams()
+    if plan is None:
+        rows = read_manifest(lake).positions
+        plan = SparkPlan.sized(rows, spark.sparkContext.defaultParallelism)
     encounter = PRESETS[preset]
     coastal = geo.shore_nm is not None and geo.anchorage_km is not None
     needs_tracks = coastal or geo.anchorage_km is not None
-    group = functions.pmod(functions.xxhash64("mmsi"), functions.lit(plan.vessel_groups)).alias(
-        "vessel_group"
+    dealt = functions.pmod(functions.xxhash64("mmsi"), functions.lit(plan.vessel_groups))
+    labels = functions.array(*[functions.lit(v).cast("long") for v in _labels(spark, plan)])
+    group = functions.element_at(labels, dealt.cast("int") + 1).alias("vessel_group")
+    # each stage's tasks are its groups (one task per group or slot), whatever the session's
+    # spark.sql.shuffle.partitions: a groupBy on a column the rows are partitioned by moves none
+    positions = (
+        spark.read.parquet(str(lake / POSITIONS))
+        .select(group, *POSITION_SCHEMA)
+        .repartition(plan.vessel_groups, "vessel_group")
     )
-    positions = spark.read.parquet(str(lake / POSITIONS)).select(group, *POSITION_SCHEMA)
-    identities = spark.read.parquet(str(lake / IDENTITIES)).select(group, *SNAPSHOT_SCHEMA)
-    stage = _vessel_stage(geo, params, preset, plan, needs_tracks)
+    identities = (
+        spark.read.parquet(str(lake / IDENTITIES))
+        .select(group, *SNAPSHOT_SCHEMA)
+        .repartition(plan.vessel_groups, "vessel_group")
+    )
+    world = Shared(spark, (geo, params))
+    stage = _vessel_stage(world, preset, plan, needs_tracks)
 
     def by_group(left: pa.Table, right: pa.Table) -> pa.Table:
         return stage(left.drop_columns(["vessel_group"]), right.drop_columns(["vessel_group"]))
@@ -333,19 +431,26 @@ def detect_lake(
         vessels = int(extent["vessels"].sum())
         pairs = (
             first.filter(first.kind == "grid")
+            .repartition(plan.pair_buckets, "key")
             .groupBy("key")
             .applyInArrow(_tile_stage(encounter.max_distance_m, plan), BLOB)
         )
-        found = pairs.groupBy("key").applyInArrow(_pair_stage(geo, preset), BLOB)
+        found = (
+            pairs.repartition(plan.pair_buckets, "key")
+            .groupBy("key")
+            .applyInArrow(_pair_stage(world, preset), BLOB)
+        )
         encounters = pl.concat([empty_events(), *_collect(found)])
         if coastal:
-            lanes = _lanes(first, extent, params)
+            lanes = Shared(spark, _lanes(first, extent, params))
             drops = (
                 first.filter(first.kind.isin("tracks", "types"))
+                .repartition(plan.vessel_groups, "key")
                 .groupBy("key")
-                .applyInArrow(_coastal_stage(geo, params, lanes), BLOB)
+                .applyInArrow(_coastal_stage(world, lanes), BLOB)
             )
             frames += _collect(drops)
+            lanes.release()
         if needs_tracks:
             encounters = _filtered(spark, first, encounters, geo, params)
         else:
@@ -355,7 +460,22 @@ def detect_lake(
             )  # fmt: skip
     finally:
         first.unpersist()
+        world.release()
     return pl.concat([empty_events(), *frames, as_events(encounters)]), examined, vessels
+
+
+def _labels(spark: SparkSession, plan: SparkPlan) -> list[int]:
+    """For each vessel group, the label Spark's hash partitioning into `vessel_groups`
+    partitions sends to a partition of its own (partition = pmod(Murmur3 hash, n), as
+    `functions.hash`): the groups' numbers 0..n-1 themselves collide (0 and 1 both land in
+    partition 1 of 2), which would leave a slot idle and give another task two groups."""
+    from pyspark.sql import functions
+
+    n = plan.vessel_groups
+    part = functions.pmod(functions.hash("id"), functions.lit(n)).alias("part")
+    found = spark.range(0, 64 * n).select("id", part).groupBy("part").agg(functions.min("id"))
+    first = {int(row[0]): int(row[1]) for row in found.collect()}
+    return [first[g] for g in range(n)]
 
 
 def _identity_changes(

@@ -5,6 +5,7 @@ Layout (hive style, readable by Spark, DuckDB, Polars and pyarrow alike)::
     LAKE/manifest.json
     LAKE/positions/day=2026-01-05/mmsi_bucket=219/part-<source>-<n>.parquet
     LAKE/identities/day=2026-01-05/mmsi_bucket=219/part-<source>-<n>.parquet  (by first sighting)
+    LAKE/quarantine/part-<source>-<n>.parquet  (records refused on reading, with their reason)
 
 `day` is the UTC day of the report; `mmsi_bucket` is `mmsi // 1_000_000`: the first three digits
 of a ship station's nine-digit MMSI, its Maritime Identification Digits (ITU-R M.585), so a
@@ -17,8 +18,13 @@ or `export` for a workspace export. Writing the same source again replaces its p
 re-ingesting a file never duplicates it. Positions repeated across sources (two receivers
 hearing one report) are dropped on read (`read_positions`), as the store drops them on write.
 
-`manifest.json` holds the schema version, the extent (rows, first and last time, days) and the
-sources written, by name and sha256.
+The quarantine holds what `balise ingest ais` would keep in a workspace's quarantine: each record
+refused (bad checksum, malformed sentence, a reader that broke...) with its source, line, reason,
+detail and original text (cut to `ingest.max_quarantine_text_bytes`), so an archive's damage can
+be counted and looked at again; no engine reads it.
+
+`manifest.json` holds the schema version, the extent (rows, first and last time, days, records
+quarantined) and the sources written, by name and sha256.
 """
 
 from __future__ import annotations
@@ -33,7 +39,13 @@ from typing import Any, Final
 
 import polars as pl
 
-from balise.model.schema import IDENTITY_FIELDS, IDENTITY_SCHEMA, POSITION_SCHEMA, UTC_TIME
+from balise.model.schema import (
+    IDENTITY_FIELDS,
+    IDENTITY_SCHEMA,
+    POSITION_SCHEMA,
+    QUARANTINE_SCHEMA,
+    UTC_TIME,
+)
 
 LAKE_SCHEMA_VERSION: Final = 1
 """Version of the lake's layout and columns; readers refuse a lake of another version."""
@@ -41,6 +53,7 @@ MMSI_BUCKET_WIDTH: Final = 1_000_000
 """MMSIs per bucket: a nine-digit ship MMSI's bucket is its three Maritime Identification Digits."""
 POSITIONS: Final = "positions"
 IDENTITIES: Final = "identities"
+QUARANTINE: Final = "quarantine"
 MANIFEST: Final = "manifest.json"
 POSITION_KEY: Final = ("mmsi", "timestamp", "lat", "lon")
 """A position repeated with these equal is one report heard twice (the store's de-duplication)."""
@@ -71,6 +84,7 @@ class Manifest:
     schema_version: int = LAKE_SCHEMA_VERSION
     positions: int = 0
     identities: int = 0
+    quarantined: int = 0
     first: str | None = None
     last: str | None = None
     days: list[str] = field(default_factory=list)
@@ -100,16 +114,40 @@ def write_part(lake: Path, table: str, frame: pl.DataFrame, source: str, index: 
     return frame.height
 
 
+def write_quarantine(lake: Path, rows: pl.DataFrame, source: str, index: int = 0) -> int:
+    """Write quarantine `rows` (`QUARANTINE_SCHEMA`) as the part `part-<source>-<index>.parquet`
+    of the quarantine (replacing a part of that name); the number of rows."""
+    if rows.is_empty():
+        return 0
+    folder = lake / QUARANTINE
+    folder.mkdir(parents=True, exist_ok=True)
+    rows.select(list(QUARANTINE_SCHEMA)).write_parquet(
+        folder / f"part-{source}-{index}.parquet", compression="zstd"
+    )
+    return rows.height
+
+
+def read_quarantine(lake: Path) -> pl.DataFrame:
+    """The records refused on reading the lake's sources, by source and line."""
+    files = sorted((lake / QUARANTINE).glob("*.parquet"))
+    if not files:
+        return pl.DataFrame(schema=QUARANTINE_SCHEMA)
+    frame = pl.scan_parquet(files).select(list(QUARANTINE_SCHEMA)).collect()
+    return frame.sort("source", "source_line", maintain_order=True)
+
+
 def clear_source(lake: Path, source: str) -> None:
     """Remove the parts written by `source` (before writing it again)."""
     for table in (POSITIONS, IDENTITIES):
         for part in (lake / table).glob(f"day=*/mmsi_bucket=*/part-{source}-*.parquet"):
             part.unlink()
+    for part in (lake / QUARANTINE).glob(f"part-{source}-*.parquet"):
+        part.unlink()
 
 
 def clear_lake(lake: Path) -> None:
     """Remove a lake's tables and manifest (an export replaces the whole lake)."""
-    for table in (POSITIONS, IDENTITIES):
+    for table in (POSITIONS, IDENTITIES, QUARANTINE):
         shutil.rmtree(lake / table, ignore_errors=True)
     (lake / MANIFEST).unlink(missing_ok=True)
 
@@ -201,9 +239,14 @@ def write_manifest(lake: Path, sources: dict[str, str]) -> Manifest:
     )
     days = sorted(p.name.removeprefix("day=") for p in (lake / POSITIONS).glob("day=*"))
     identities = _scan(lake, IDENTITIES, SNAPSHOT_SCHEMA).select(pl.len()).collect().item()
+    quarantined = sum(
+        pl.scan_parquet(part).select(pl.len()).collect().item()
+        for part in (lake / QUARANTINE).glob("*.parquet")
+    )
     manifest = Manifest(
         positions=int(extent["rows"]),
         identities=int(identities),
+        quarantined=int(quarantined),
         first=_iso(extent["first"]),
         last=_iso(extent["last"]),
         days=days,
