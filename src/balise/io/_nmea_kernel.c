@@ -246,6 +246,38 @@ static double degrees(int64_t raw, int64_t k) {
     return (double)floor6 / 1e6;
 }
 
+/* The number n of payloads given as n + 1 int64 offsets into `data` and n int64 fill bits,
+ * every offset checked; -1 with a ValueError set when they do not fit. */
+static Py_ssize_t payload_count(const Py_buffer *data, const Py_buffer *offsets_buffer,
+                                const Py_buffer *fill_buffer) {
+    Py_ssize_t n = offsets_buffer->len / (Py_ssize_t)sizeof(int64_t) - 1;
+    if (n < 0 || offsets_buffer->len % (Py_ssize_t)sizeof(int64_t) != 0 ||
+        fill_buffer->len != n * (Py_ssize_t)sizeof(int64_t)) {
+        PyErr_SetString(PyExc_ValueError, "n + 1 int64 offsets and n int64 fill bits expected");
+        return -1;
+    }
+    const int64_t *offsets = offsets_buffer->buf;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (offsets[i] < 0 || offsets[i + 1] < offsets[i] || offsets[i + 1] > data->len) {
+            PyErr_SetString(PyExc_ValueError, "payload offsets outside the data");
+            return -1;
+        }
+    }
+    return n;
+}
+
+/* The 6-bit values of a payload of `length` characters into `values`, and its number of bits
+ * once `fill` (clamped to 0-5) is taken off; -1 when a character is not valid armour. */
+static int64_t payload_bits(const unsigned char *payload, Py_ssize_t length, int64_t fill,
+                            unsigned char *values) {
+    for (Py_ssize_t c = 0; c < length; c++) {
+        int value = sixbit(payload[c]);
+        if (value < 0) return -1;
+        values[c] = (unsigned char)value;
+    }
+    return 6 * (int64_t)length - (fill < 0 ? 0 : (fill > 5 ? 5 : fill));
+}
+
 PyDoc_STRVAR(positions_doc,
              "positions(data, offsets, fill, /)\n--\n\n"
              "Decode the position reports among the payloads data[offsets[i]:offsets[i + 1]]\n"
@@ -263,19 +295,9 @@ static PyObject *positions(PyObject *self, PyObject *args) {
     enum { COLUMNS = 9 };
     PyObject *out[COLUMNS] = {NULL};
     char *buf[COLUMNS] = {NULL};
-    Py_ssize_t n = offsets_buffer.len / (Py_ssize_t)sizeof(int64_t) - 1;
-    if (n < 0 || offsets_buffer.len % (Py_ssize_t)sizeof(int64_t) != 0 ||
-        fill_buffer.len != n * (Py_ssize_t)sizeof(int64_t)) {
-        PyErr_SetString(PyExc_ValueError, "n + 1 int64 offsets and n int64 fill bits expected");
-        goto done;
-    }
+    Py_ssize_t n = payload_count(&data, &offsets_buffer, &fill_buffer);
+    if (n < 0) goto done;
     const int64_t *offsets = offsets_buffer.buf, *fill = fill_buffer.buf;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (offsets[i] < 0 || offsets[i + 1] < offsets[i] || offsets[i + 1] > data.len) {
-            PyErr_SetString(PyExc_ValueError, "payload offsets outside the data");
-            goto done;
-        }
-    }
     Py_ssize_t sizes[COLUMNS] = {4 * n, 4 * n, n, 8 * n, 8 * n, 8 * n, 8 * n, 2 * n, n};
     for (int k = 0; k < COLUMNS; k++) {
         out[k] = new_bytes(sizes[k], &buf[k]);
@@ -298,19 +320,8 @@ static PyObject *positions(PyObject *self, PyObject *args) {
         const unsigned char *payload = chars + offsets[i];
         int type = sixbit(payload[0]);
         if (type != 1 && type != 2 && type != 3 && type != 18 && type != 27) continue;
-        int valid = 1;
-        for (Py_ssize_t c = 0; c < length; c++) {
-            int value = sixbit(payload[c]);
-            if (value < 0) {
-                valid = 0;
-                break;
-            }
-            values[c] = (unsigned char)value;
-        }
-        int64_t bits_fill = fill[i] < 0 ? 0 : (fill[i] > 5 ? 5 : fill[i]);
-        int64_t bits = 6 * (int64_t)length - bits_fill;
         int needed = type == 18 ? CLASS_B_BITS : (type == 27 ? LONG_RANGE_BITS : CLASS_A_BITS);
-        if (!valid || bits < needed) continue;
+        if (payload_bits(payload, length, fill[i], values) < needed) continue;
         rows[found] = (uint32_t)i;
         msg_type[found] = (int8_t)type;
         mmsi[found] = (int32_t)field(values, 8, 30);
@@ -387,19 +398,9 @@ static PyObject *static_voyage(PyObject *self, PyObject *args) {
     enum { COLUMNS = 17 };
     PyObject *out[COLUMNS] = {NULL};
     char *buf[COLUMNS] = {NULL};
-    Py_ssize_t n = offsets_buffer.len / (Py_ssize_t)sizeof(int64_t) - 1;
-    if (n < 0 || offsets_buffer.len % (Py_ssize_t)sizeof(int64_t) != 0 ||
-        fill_buffer.len != n * (Py_ssize_t)sizeof(int64_t)) {
-        PyErr_SetString(PyExc_ValueError, "n + 1 int64 offsets and n int64 fill bits expected");
-        goto done;
-    }
+    Py_ssize_t n = payload_count(&data, &offsets_buffer, &fill_buffer);
+    if (n < 0) goto done;
     const int64_t *offsets = offsets_buffer.buf, *fill = fill_buffer.buf;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (offsets[i] < 0 || offsets[i + 1] < offsets[i] || offsets[i + 1] > data.len) {
-            PyErr_SetString(PyExc_ValueError, "payload offsets outside the data");
-            goto done;
-        }
-    }
     Py_ssize_t sizes[COLUMNS] = {4 * n, 4 * n, 4 * n, 2 * n, 8 * n, 8 * n, 8 * n, n, n, n, n,
                                  8 * (n + 1), 7 * n, 8 * (n + 1), 20 * n, 8 * (n + 1), 20 * n};
     for (int k = 0; k < COLUMNS; k++) {
@@ -426,17 +427,7 @@ static PyObject *static_voyage(PyObject *self, PyObject *args) {
         if (length == 0 || length > MAX_PAYLOAD_CHARS) continue;
         const unsigned char *payload = chars + offsets[i];
         if (sixbit(payload[0]) != 5) continue;
-        int valid = 1;
-        for (Py_ssize_t c = 0; c < length; c++) {
-            int value = sixbit(payload[c]);
-            if (value < 0) {
-                valid = 0;
-                break;
-            }
-            values[c] = (unsigned char)value;
-        }
-        int64_t bits_fill = fill[i] < 0 ? 0 : (fill[i] > 5 ? 5 : fill[i]);
-        if (!valid || 6 * (int64_t)length - bits_fill < STATIC_VOYAGE_BITS) continue;
+        if (payload_bits(payload, length, fill[i], values) < STATIC_VOYAGE_BITS) continue;
         rows[found] = (uint32_t)i;
         mmsi[found] = (int32_t)field(values, 8, 30);
         imo[found] = (int32_t)field(values, 40, 30);
