@@ -34,6 +34,7 @@ import numpy as np
 
 from balise.entities.name_score import FEATURES, ORG_SCHEMAS, feature_vector, score_names
 from balise.entities.names import PreparedName, align, prepare_name
+from source_trees import tree_modules
 
 HERE = Path(__file__).parent
 CASES = HERE.parent / "tests" / "data" / "nomenklatura-name-bench" / "cases.csv"
@@ -254,20 +255,8 @@ def select(cases: list[dict[str, str]], seeds: int = 10) -> dict[str, object]:
 def _scorer_of(src: str) -> tuple[ModuleType, ModuleType, list[ModuleType]]:
     """`names` and `name_score` of the Balise tree at `src`, imported apart from this tree's
     (its modules are taken out of `sys.modules` again, keeping their own globals)."""
-    saved = {k: v for k, v in sys.modules.items() if k == "balise" or k.startswith("balise.")}
-    for key in saved:
-        del sys.modules[key]
-    sys.path.insert(0, src)
-    try:
-        import balise.entities.name_score as score_mod
-        import balise.entities.names as names_mod
-
-        loaded = [m for k, m in sys.modules.items() if k.startswith("balise.entities")]
-    finally:
-        sys.path.remove(src)
-        for key in [k for k in sys.modules if k == "balise" or k.startswith("balise.")]:
-            del sys.modules[key]
-        sys.modules.update(saved)
+    wanted = ("balise.entities.names", "balise.entities.name_score")
+    (names_mod, score_mod), loaded = tree_modules(src, *wanted)
     return names_mod, score_mod, loaded
 
 

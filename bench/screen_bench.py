@@ -35,6 +35,7 @@ from balise.entities.match import Entity
 from balise.entities.names import prepare_name
 from balise.entities.params import ScreenParams
 from name_parts import COMPANY_TRADES, COMPANY_WORDS, FAMILY, GIVEN, LEGAL_FORMS, VESSEL_WORDS
+from source_trees import tree_modules
 
 HERE = Path(__file__).parent
 THRESHOLDS = [round(0.5 + 0.005 * i, 3) for i in range(101)]
@@ -250,20 +251,8 @@ def throughput(queries: int, workers: int) -> dict[str, Any]:
 def _entity_scorer(src: str) -> tuple[Any, Any, list[Any]]:
     """`balise.entities.match` and `.params` of the tree at `src` (another tree's `src/`, or
     this one's), imported apart from this tree's, and the entity modules whose caches to clear."""
-    saved = {k: v for k, v in sys.modules.items() if k == "balise" or k.startswith("balise.")}
-    for key in saved:
-        del sys.modules[key]
-    sys.path.insert(0, src)
-    try:
-        import balise.entities.match as match_mod
-        import balise.entities.params as params_mod
-
-        loaded = [m for k, m in sys.modules.items() if k.startswith("balise.entities")]
-    finally:
-        sys.path.remove(src)
-        for key in [k for k in sys.modules if k == "balise" or k.startswith("balise.")]:
-            del sys.modules[key]
-        sys.modules.update(saved)
+    wanted = ("balise.entities.match", "balise.entities.params")
+    (match_mod, params_mod), loaded = tree_modules(src, *wanted)
     return match_mod, params_mod, loaded
 
 
