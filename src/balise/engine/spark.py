@@ -161,6 +161,11 @@ def require_pyspark() -> None:
         raise SparkMissing(SPARK_HINT) from err
 
 
+LOCAL_DRIVER_MEMORY: Final = "4g"
+"""Heap of the JVM of a `local` session (driver and executor at once): 1,000 vessels over 2 days
+(4.3 M positions, bench/results/spark.md) ran out of the default 1 GB reading the cached groups."""
+
+
 def spark_session(master: str = "local[2]", shuffle_partitions: int = 8) -> SparkSession:
     """A Spark session for the detectors (UTC times, Arrow on, no web UI). In local mode the
     Python workers run this interpreter (unless `PYSPARK_PYTHON` says otherwise), so that they
@@ -174,6 +179,9 @@ def spark_session(master: str = "local[2]", shuffle_partitions: int = 8) -> Spar
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         # a lake's folders listed by the driver: a Spark job per listing costs more on one machine
         builder = builder.config("spark.sql.sources.parallelPartitionDiscovery.threshold", "100000")
+        # in local mode the driver's JVM is the executor: it holds the cached vessel groups' blobs
+        # (one row a group) beside the tasks; its default 1 GB heap ran out on 4.3 M positions
+        builder = builder.config("spark.driver.memory", LOCAL_DRIVER_MEMORY)
     return (
         builder.master(master)
         .appName("balise-detect")
