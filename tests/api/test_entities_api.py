@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from api_clients import audit_entries, signed_in
+from balise.api.routers import entities as entities_router
 from balise.cli import detect as detect_cli
 from balise.cli.main import run
 from balise.engine import entity_page, ownership
@@ -125,20 +126,31 @@ def test_a_page_is_kept_until_the_data_changes_and_shows_what_screening_stored(
         screened.append(1)
         return real(*args)
 
-    monkeypatch.setattr(entity_page, "screen_registry", counted)
+    monkeypatch.setattr(ownership, "screen_registry", counted)
+    built: list[int] = []
+    real_page = entity_page.entity_record
+
+    def page_counted(*args: Any, **kwargs: Any) -> Any:
+        built.append(1)
+        return real_page(*args, **kwargs)
+
+    monkeypatch.setattr(entities_router, "entity_record", page_counted)
     with signed_in(folder, "keeper", roles=("analyst",), agency="customs") as api:
         first = api.get("/api/v1/entities/gl").json()
         assert api.get("/api/v1/entities/gl").json() == first
         assert api.get("/api/v1/entities/gl/ftm").status_code == 200
-        assert len(screened) == 1, "the page is kept: the entity is screened once"
+        assert len(built) == 1, "the page is kept: it is made once"
+        assert screened == [], "the page reads the matches the ownership stage stored"
         assert first["list_matches"] == []
         assert not [e for e in first["events"] if e["type"] == "list_match"]
         added = api.post("/api/v1/lists/sanctions/entries",
                          json={"name": "Green Leaf Trading", "schema": "Company",
                                "source": "court order", "reason": "banned"})  # fmt: skip
         assert added.status_code == 201, added.text
+        assert len(screened) == 1, "the list change screens the registry once, for everyone"
         after = api.get("/api/v1/entities/gl").json()
-        assert len(screened) == 2, "a list change is a new data version: the page is made again"
+        assert len(built) == 2, "a list change is a new data version: the page is made again"
+        assert len(screened) == 1, "and it reads the matches the list change stored"
         assert [m["entry_name"] for m in after["list_matches"]] == ["Green Leaf Trading"]
         stored = [e for e in after["events"] if e["type"] == "list_match"]
         assert stored, "the party's list hit stored by the screening run is on the page"

@@ -39,12 +39,14 @@ from balise.engine.lists import (
     import_file,
     provenance,
     record_judgement,
+    rescreen,
 )
-from balise.engine.screening import ScreeningReport, rescreen, review_queue
+from balise.engine.screening import ScreeningReport, review_queue
 from balise.entities.identifiers import normalise_identifier
 from balise.entities.match import Entity
 from balise.entities.params import screen_params
 from balise.entities.screening import SUBJECT_KINDS
+from balise.entities.shell_params import shell_params
 from balise.errors import UsageError
 from balise.io.list_export import write_csv, write_ftm
 from balise.model.lists import ENTRY_SCHEMATA, LIST_KINDS
@@ -108,9 +110,17 @@ def _date(value: str | None, option: str) -> date | None:
 
 
 def _rescreen(store: Store, settings: Settings) -> None:
-    report = rescreen(store, screen_params(settings.values), alert_rules(settings.values))
-    if report is not None:
-        sys.stderr.write(_screened(report) + "\n")
+    values = settings.values
+    done = rescreen(store, screen_params(values), shell_params(values), alert_rules(values))
+    if done.screening is not None:
+        sys.stderr.write(_screened(done.screening) + "\n")
+    if done.ownership is not None:
+        c = done.ownership.changes
+        sys.stderr.write(
+            f"registry: entities on a list {done.ownership.listed:,}; ownership and shell "
+            f"events {c.new:,} new, {c.revised:,} revised, {c.retracted:,} retracted, "
+            f"{c.unchanged:,} unchanged\n"
+        )
 
 
 def _screened(report: ScreeningReport) -> str:

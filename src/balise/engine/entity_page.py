@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 
-from balise.engine.ownership import screen_registry
+from balise.engine.ownership import registry_listed
 from balise.engine.screening import stored_vessels
 from balise.entities.graph import (
     DEFAULT_DEPTH,
@@ -52,6 +52,7 @@ _SHOWN_TYPES = tuple(t.name for t in EVENT_TYPES if t.domain != "security")
 class Registry:
     """The stored registries and records an entity page reads, loaded once."""
 
+    table: pl.DataFrame
     entities: Mapping[str, Mapping[str, Any]]
     graph: OwnershipGraph
     index: NameIndex
@@ -60,9 +61,10 @@ class Registry:
 
     @classmethod
     def load(cls, store: Store, day: date | None = None) -> Registry:
-        entities = entities_by_id(store.registry_entities())
+        table = store.registry_entities()
+        entities = entities_by_id(table)
         graph = OwnershipGraph(links_of_frame(store.registry_links()), day)
-        return cls(entities, graph, NameIndex.of(entities.values()),
+        return cls(table, entities, graph, NameIndex.of(entities.values()),
                    party_trade(store.manifests()), stored_vessels(store))  # fmt: skip
 
     def name(self, entity_id: str) -> str:
@@ -104,8 +106,8 @@ def _shell(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:  # fmt: skip
     """The entity's shell indicators and its own list matches (the registry screened)."""
     around = {entity_id, *registry.graph.controllers(entity_id, shell.depth)}
-    listed = screen_registry({e: registry.entities[e] for e in around if e in registry.entities},
-                             store, screen, day)  # fmt: skip
+    listed = registry_listed(store, registry.table, around & registry.entities.keys(), screen,
+                             day)  # fmt: skip
     inputs = ShellInputs(registry.entities, registry.graph, registry.trade, listed,
                          secrecy_jurisdictions())  # fmt: skip
     found = shell_indicators(inputs, shell, only=[entity_id]).get(entity_id, [])

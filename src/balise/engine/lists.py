@@ -1,6 +1,7 @@
 """Lists filled from files and typed entries: the entities become entry rows with their
 provenance (`balise.entities.lists`) and are stored; analysts' judgements of candidate matches
-are recorded against the entry as it stands; every change can be audited (`audit_change`).
+are recorded against the entry as it stands; every change can be audited (`audit_change`) and
+is followed by a screening of what is stored (`rescreen`).
 `balise list`, the API's list routes and `balise demo` use it."""
 
 from __future__ import annotations
@@ -8,17 +9,22 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
 
 import polars as pl
 
+from balise.alerts.rules import AlertRules
+from balise.alerts.store import AlertStore
 from balise.engine.accounts import Actor, audit_entry
-from balise.engine.screening import stored_subject_digest
+from balise.engine.ownership import OwnershipReport, run_ownership
+from balise.engine.screening import ScreeningReport, run_screening, stored_subject_digest
 from balise.entities.judgements import entry_digest
 from balise.entities.lists import entry_row, new_entry_id
 from balise.entities.match import Entity
+from balise.entities.params import ScreenParams
+from balise.entities.shell_params import ShellParams
 from balise.io.screen_lists import read_entity_file
 from balise.model.lists import LIST_ENTRY_SCHEMA
 from balise.store.base import Store
@@ -92,3 +98,31 @@ def record_judgement(
               "judged_at": datetime.now(UTC)}  # fmt: skip
     store.add_judgement(record)
     return record
+
+
+@dataclass(frozen=True)
+class Rescreened:
+    """What screening again after a list change did: the stored vessels and parties (None when
+    no list is active) and the registries (None when the workspace holds none)."""
+
+    screening: ScreeningReport | None
+    ownership: OwnershipReport | None
+
+
+def rescreen(
+    store: Store,
+    screen: ScreenParams,
+    shell: ShellParams,
+    rules: AlertRules,
+    today: date | None = None,
+) -> Rescreened:
+    """Screen again after a list changed: the stored vessels and manifest parties
+    (`list_match`), then the registries through the ownership graph (a company owned or
+    directed by a newly listed person, a vessel of a listed owner); the alerts are refreshed
+    when events changed."""
+    done = Rescreened(run_screening(store, screen, today),
+                      run_ownership(store, shell, screen, today))  # fmt: skip
+    changes = [r.changes for r in (done.screening, done.ownership) if r is not None]
+    if any(c.new or c.revised or c.retracted for c in changes):
+        AlertStore(store).refresh(rules=rules)
+    return done

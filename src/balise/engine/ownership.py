@@ -7,12 +7,14 @@ person weighs in this run's risk. The registry's persons and organisations are s
 against the workspace's active list entries with the screening's own index and threshold
 (`screen.match_threshold`); the events of `balise.engine.screening` are not touched. Each run
 computes the whole graph again: events found again are kept, changed ones revised, the others
-retracted.
+retracted. The registry matches are stored with a digest of what was screened
+(`registry_matches`), so that an entity page reads them rather than screen again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -44,6 +46,7 @@ from balise.entities.shell import (
     shell_score,
 )
 from balise.entities.shell_params import ShellParams
+from balise.model.lists import REGISTRY_MATCH_SCHEMA
 from balise.store.base import EventChanges, Store
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -79,11 +82,15 @@ def registry_entity(row: Mapping[str, Any]) -> Entity:
 
 
 def screen_registry(
-    entities: Mapping[str, Mapping[str, Any]], store: Store, params: ScreenParams, today: date
+    entities: Mapping[str, Mapping[str, Any]],
+    entries: pl.DataFrame,
+    params: ScreenParams,
+    today: date,
 ) -> dict[str, list[ListedAs]]:
-    """The registry's persons, organisations and vessels matching an active list entry at or
-    above `screen.match_threshold`, by entity id."""
-    rows = active_entries(store.list_entries(), today)
+    """The registry's persons, organisations and vessels matching an entry of `entries`
+    (`LIST_ENTRY_SCHEMA`) active on `today` at or above `screen.match_threshold`, by entity
+    id."""
+    rows = active_entries(entries, today)
     queries = [registry_entity(r) for r in entities.values() if r["schema"] != "Address"]
     if not rows or not queries:
         return {}
@@ -97,6 +104,48 @@ def screen_registry(
                     ListedAs(match.candidate_id, str(entry["name"]), round(match.score, 4))
                 )
     return listed
+
+
+def registry_digest(
+    entities: pl.DataFrame, entries: pl.DataFrame, params: ScreenParams, today: date
+) -> str:
+    """What a screening of the registry depends on, summed up: the registry entities and the
+    list entries as stored (row hashes of this version of polars: another version only makes
+    a reader screen again), the screening parameters and the day (entries lapse)."""
+    digest = hashlib.sha256(f"{params!r}|{today.isoformat()}".encode())
+    for frame in (entities, entries):
+        digest.update(f"{frame.schema}|{frame.height}".encode())
+        digest.update(frame.hash_rows(seed=0).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def registry_listed(
+    store: Store,
+    entities: pl.DataFrame,
+    ids: Collection[str],
+    params: ScreenParams,
+    today: date,
+) -> dict[str, list[ListedAs]]:
+    """The list matches of the registry entities `ids` (of `entities`, the stored registry):
+    those the last ownership run stored when it screened this very registry against these
+    lists, with these parameters on this day, else screened now (only `ids`)."""
+    entries = store.list_entries()
+    stored = store.registry_matches(registry_digest(entities, entries, params, today), ids)
+    if stored is None:
+        rows = entities_by_id(entities.filter(pl.col("entity_id").is_in(list(ids))))
+        return screen_registry(rows, entries, params, today)
+    listed: dict[str, list[ListedAs]] = {}
+    for row in stored.iter_rows(named=True):
+        listed.setdefault(row["entity_id"], []).append(
+            ListedAs(row["entry_ref"], row["entry_name"], row["score"])
+        )
+    return listed
+
+
+def _match_frame(listed: Mapping[str, list[ListedAs]]) -> pl.DataFrame:
+    rows = [{"entity_id": entity, "entry_ref": m.entry_ref, "entry_name": m.entry_name,
+             "score": m.score} for entity, matches in listed.items() for m in matches]  # fmt: skip
+    return pl.DataFrame(rows, schema=REGISTRY_MATCH_SCHEMA)
 
 
 def _as_time(day: date) -> datetime:
@@ -143,13 +192,18 @@ def run_ownership(
     entities = store.registry_entities()
     if entities.is_empty():
         store.save_events(as_frame([]), list(EVENT_TYPES))
+        store.replace_registry_matches(_match_frame({}), "", datetime.now(UTC))
         return None
     day = today or datetime.now(UTC).date()
     links = store.registry_links()
     rows = entities_by_id(entities)
     graph = OwnershipGraph(links_of_frame(links), day)
     trade = party_trade(store.manifests())
-    listed = screen_registry(rows, store, screen, day)
+    entries = store.list_entries()
+    listed = screen_registry(rows, entries, screen, day)
+    store.replace_registry_matches(_match_frame(listed),
+                                   registry_digest(entities, entries, screen, day),
+                                   datetime.now(UTC))  # fmt: skip
     inputs = ShellInputs(rows, graph, trade, listed, secrecy_jurisdictions())
     indicators = shell_indicators(inputs, shell)
     scores = {e: shell_score(found) for e, found in indicators.items()}

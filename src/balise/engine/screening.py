@@ -7,7 +7,8 @@ beside the AIS, and a list change can make or unmake a match anywhere. Matches f
 kept, changed ones revised, and those whose entry was removed or expired, retracted (the event
 store retracts every stored `list_match` the run no longer finds). `balise detect` and
 `balise demo` run it in the pipeline, `balise list add|remove|import|judge` and the API's list
-routes after each change. Analysts' judgements are applied (`balise.entities.judgements`).
+routes after each change (`balise.engine.lists.rescreen`). Analysts' judgements are applied
+(`balise.entities.judgements`).
 
 The same pass keeps the review queue: every pair still to judge (raised and not judged, or
 judged unsure) and every near miss (from `screen.review_threshold` up to
@@ -24,8 +25,6 @@ from typing import Any
 
 import polars as pl
 
-from balise.alerts.rules import AlertRules
-from balise.alerts.store import AlertStore
 from balise.entities.params import ScreenParams
 from balise.entities.screening import (
     EVENT_TYPE,
@@ -139,14 +138,3 @@ def review_queue(store: Store, params: ScreenParams) -> list[dict[str, Any]]:
         return []
     floor = min(params.review_threshold, params.match_threshold)
     return [json.loads(row) for row in store.review(floor)["row"].to_list()]
-
-
-def rescreen(
-    store: Store, params: ScreenParams, rules: AlertRules, today: date | None = None
-) -> ScreeningReport | None:
-    """Screen again after a list changed, and refresh the alerts when events changed."""
-    report = run_screening(store, params, today)
-    if report is not None and (report.changes.new or report.changes.revised
-                               or report.changes.retracted):  # fmt: skip
-        AlertStore(store).refresh(rules=rules)
-    return report

@@ -69,6 +69,21 @@ screening raised it (a `list_match` event) or only nearly (a near miss, from
 `screen.review_threshold`), and the queue's row as JSON
 (`balise.entities.screening.review_rows`). Replaced whole by each screening run."""
 
+REGISTRY_MATCH_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "entity_id": pl.String(), "entry_ref": pl.String(), "entry_name": pl.String(),
+    "score": pl.Float64(),
+}  # fmt: skip
+"""A registry entity matching an active list entry (`<list>/<entry id>`), as the ownership
+stage's screening of the registries found it (`balise.engine.ownership`). Replaced whole by each
+run, with the digest of what it screened (`REGISTRY_SCREENING_SCHEMA`)."""
+
+REGISTRY_SCREENING_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "digest": pl.String(), "screened_at": UTC_TIME,
+}  # fmt: skip
+"""The one row saying what the stored registry matches were screened from: a digest of the
+registry entities, the list entries, the screening parameters and the day, and when. A reader
+whose own digest differs screens again rather than trust them."""
+
 ENTRY_KIND: Final = "list_entry"
 """`subject.kind` of a list entry in an event's `related`; its id is `<list>/<entry id>`."""
 

@@ -1,17 +1,25 @@
 """Screening lists in the DuckDB store (`ListStore`): `lists`, `list_entries`,
-`list_judgements` and `screening_review`, their columns
+`list_judgements`, `screening_review`, `registry_matches` and `registry_screening`, their columns
 those of `balise.model.lists`. Stores made before lists existed get the tables when they are
 opened (`migrate_lists`), and a table made by an earlier version the columns added since."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, Final
 
 import duckdb
 import polars as pl
 
-from balise.model.lists import JUDGEMENT_SCHEMA, LIST_ENTRY_SCHEMA, LIST_SCHEMA, REVIEW_SCHEMA
+from balise.model.lists import (
+    JUDGEMENT_SCHEMA,
+    LIST_ENTRY_SCHEMA,
+    LIST_SCHEMA,
+    REGISTRY_MATCH_SCHEMA,
+    REGISTRY_SCREENING_SCHEMA,
+    REVIEW_SCHEMA,
+)
 from balise.model.schema import UTC_TIME, conform
 from balise.store.duckdb_connection import Connected
 
@@ -20,7 +28,9 @@ _TYPES: Final = {pl.String(): "VARCHAR", pl.Date(): "DATE", UTC_TIME: "TIMESTAMP
                  pl.Boolean(): "BOOLEAN"}  # fmt: skip
 _TABLES: Final = {"lists": LIST_SCHEMA, "list_entries": LIST_ENTRY_SCHEMA,
                   "list_judgements": JUDGEMENT_SCHEMA,
-                  "screening_review": REVIEW_SCHEMA}  # fmt: skip
+                  "screening_review": REVIEW_SCHEMA,
+                  "registry_matches": REGISTRY_MATCH_SCHEMA,
+                  "registry_screening": REGISTRY_SCREENING_SCHEMA}  # fmt: skip
 _PAIR: Final = "subject_kind, subject_id, list_name, entry_id"
 
 
@@ -144,6 +154,28 @@ class DuckDBLists(Connected):
             [min_score],
         )
         return conform(frame, REVIEW_SCHEMA)
+
+    def replace_registry_matches(self, rows: pl.DataFrame, digest: str, at: datetime) -> None:
+        frame = conform(rows, REGISTRY_MATCH_SCHEMA)
+        with self._transaction(), self._registered("new_matches", frame):
+            self._con.execute("DELETE FROM registry_matches")
+            self._con.execute("DELETE FROM registry_screening")
+            self._con.execute(f"INSERT INTO registry_matches BY NAME SELECT "
+                              f"{_select(REGISTRY_MATCH_SCHEMA)} FROM new_matches")  # fmt: skip
+            self._con.execute("INSERT INTO registry_screening VALUES (?, ?)", [digest, at])
+        self._changed()
+
+    def registry_matches(self, digest: str, ids: Collection[str]) -> pl.DataFrame | None:
+        screened = self._rows("SELECT digest FROM registry_screening")
+        if not screened or screened[0][0] != digest:
+            return None
+        frame = self._frame(
+            f"SELECT {_select(REGISTRY_MATCH_SCHEMA)} FROM registry_matches "
+            "WHERE list_contains(?::VARCHAR[], entity_id) ORDER BY entity_id, score DESC, "
+            "entry_ref",
+            [sorted(set(ids))],
+        )
+        return conform(frame, REGISTRY_MATCH_SCHEMA)
 
 
 def _select(schema: dict[str, pl.DataType], prefix: str = "") -> str:

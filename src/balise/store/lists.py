@@ -1,11 +1,12 @@
 """The store's protocol for screening lists (`ListStore`): lists and their entries with
 provenance, analysts' judgements of candidate matches, and the review queue the last screening
-left (`balise.model.lists`). Entries are
+left and the registry matches of the last ownership run (`balise.model.lists`). Entries are
 never deleted: a removal is recorded on the row; judgements are appended, the latest of a pair
 in force."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -60,4 +61,14 @@ class ListStore(Protocol):
     def review(self, min_score: float = 0.0) -> pl.DataFrame:
         """The stored review queue (`REVIEW_SCHEMA`) from `min_score`, best score first, then
         by pair."""
+        ...
+
+    def replace_registry_matches(self, rows: pl.DataFrame, digest: str, at: datetime) -> None:
+        """Replace the stored registry matches with `rows` (`REGISTRY_MATCH_SCHEMA`), screened
+        at `at` from what `digest` sums up."""
+        ...
+
+    def registry_matches(self, digest: str, ids: Collection[str]) -> pl.DataFrame | None:
+        """The stored registry matches (`REGISTRY_MATCH_SCHEMA`) of the entities `ids`, best
+        score first per entity; None unless they were screened from what `digest` sums up."""
         ...

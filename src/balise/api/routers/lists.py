@@ -2,7 +2,7 @@
 removed, the review queue of candidate matches and the analysts' judgements.
 
 Every change (a list made, an entry added or removed, a pair judged) is audited and screens
-what is stored again (`balise.engine.screening.rescreen`), as `balise list` does, so an answer
+what is stored again (`balise.engine.lists.rescreen`), as `balise list` does, so an answer
 reports the `list_match` events it made, revised and retracted. Input is strict: an unknown list
 or entry is a 404 problem, a list or entry that exists already a 409, a bad identifier, date or
 verdict a 422. The account that adds an entry or judges a pair is recorded as `added_by` or
@@ -27,11 +27,18 @@ from balise.api.kept import KeptDep
 from balise.api.pagination import bad_cursor, next_link
 from balise.api.params import invalid
 from balise.api.problems import ProblemError, not_found
-from balise.engine.lists import add_entities, audit_change, provenance, record_judgement
-from balise.engine.screening import ScreeningReport, rescreen, review_queue
+from balise.engine.lists import (
+    add_entities,
+    audit_change,
+    provenance,
+    record_judgement,
+    rescreen,
+)
+from balise.engine.screening import ScreeningReport, review_queue
 from balise.entities.identifiers import normalise_identifier
 from balise.entities.match import Entity
 from balise.entities.params import ScreenParams, screen_params
+from balise.entities.shell_params import shell_params
 from balise.model.lists import ENTRY_SCHEMATA, LIST_KINDS, VERDICTS
 from balise.store.base import Store
 from balise.workspace import Workspace
@@ -187,7 +194,11 @@ def _params(request: Request) -> ScreenParams:
 
 
 def _changed(request: Request, store: Store, rules: RulesDep) -> dict[str, int] | None:
-    report: ScreeningReport | None = rescreen(store, _params(request), rules)
+    workspace: Workspace | None = getattr(request.app.state, "workspace", None)
+    values = workspace.settings().values if workspace else {}
+    report: ScreeningReport | None = rescreen(
+        store, screen_params(values), shell_params(values), rules
+    ).screening
     if report is None:
         return None
     c = report.changes
