@@ -201,9 +201,9 @@ def run_ownership(
     trade = party_trade(store.manifests())
     entries = store.list_entries()
     listed = screen_registry(rows, entries, screen, day)
-    store.replace_registry_matches(_match_frame(listed),
-                                   registry_digest(entities, entries, screen, day),
-                                   datetime.now(UTC))  # fmt: skip
+    digest = registry_digest(entities, entries, screen, day)
+    if store.registry_matches(digest, ()) is None:  # the same digest: the same matches stored
+        store.replace_registry_matches(_match_frame(listed), digest, datetime.now(UTC))
     inputs = ShellInputs(rows, graph, trade, listed, secrecy_jurisdictions())
     indicators = shell_indicators(inputs, shell)
     scores = {e: shell_score(found) for e, found in indicators.items()}
