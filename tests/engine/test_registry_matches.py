@@ -62,6 +62,11 @@ def test_the_page_reads_the_stored_matches_while_they_hold(
         assert _matched(_page(store, "vb")) == ["Viktor BOSCH"]
         assert _matched(_page(store, "ok")) == []
         assert calls == [], "the ownership run's matches are read, nothing is screened"
+        report = run_ownership(store, ShellParams(), ScreenParams(), DAY)
+        assert report is not None
+        assert report.listed == 1
+        assert report.changes.new == report.changes.retracted == 0
+        assert calls == [], "a run with nothing changed reads the stored matches too"
         assert _matched(_page(store, "vb", date(2026, 12, 2))) == ["Viktor BOSCH"]
         assert calls == [1], "another day (entries lapse) is screened again"
     finally:

@@ -8,7 +8,8 @@ against the workspace's active list entries with the screening's own index and t
 (`screen.match_threshold`); the events of `balise.engine.screening` are not touched. Each run
 computes the whole graph again: events found again are kept, changed ones revised, the others
 retracted. The registry matches are stored with a digest of what was screened
-(`registry_matches`), so that an entity page reads them rather than screen again.
+(`registry_matches`): a run whose registry, list entries, parameters and day are those of the
+stored matches reads them rather than screen again, and so does an entity page.
 """
 
 from __future__ import annotations
@@ -130,10 +131,19 @@ def registry_listed(
     those the last ownership run stored when it screened this very registry against these
     lists, with these parameters on this day, else screened now (only `ids`)."""
     entries = store.list_entries()
-    stored = store.registry_matches(registry_digest(entities, entries, params, today), ids)
-    if stored is None:
+    listed = _stored(store, registry_digest(entities, entries, params, today), ids)
+    if listed is None:
         rows = entities_by_id(entities.filter(pl.col("entity_id").is_in(list(ids))))
         return screen_registry(rows, entries, params, today)
+    return listed
+
+
+def _stored(store: Store, digest: str, ids: Collection[str]) -> dict[str, list[ListedAs]] | None:
+    """The stored matches of `ids` by entity, if they were screened from what `digest` sums
+    up (the same registry, list entries, parameters and day give the same matches)."""
+    stored = store.registry_matches(digest, ids)
+    if stored is None:
+        return None
     listed: dict[str, list[ListedAs]] = {}
     for row in stored.iter_rows(named=True):
         listed.setdefault(row["entity_id"], []).append(
@@ -200,9 +210,10 @@ def run_ownership(
     graph = OwnershipGraph(links_of_frame(links), day)
     trade = party_trade(store.manifests())
     entries = store.list_entries()
-    listed = screen_registry(rows, entries, screen, day)
     digest = registry_digest(entities, entries, screen, day)
-    if store.registry_matches(digest, ()) is None:  # the same digest: the same matches stored
+    listed = _stored(store, digest, rows)
+    if listed is None:
+        listed = screen_registry(rows, entries, screen, day)
         store.replace_registry_matches(_match_frame(listed), digest, datetime.now(UTC))
     inputs = ShellInputs(rows, graph, trade, listed, secrecy_jurisdictions())
     indicators = shell_indicators(inputs, shell)
