@@ -34,6 +34,7 @@ import numpy as np
 
 from balise.entities.name_score import FEATURES, ORG_SCHEMAS, feature_vector, score_names
 from balise.entities.names import PreparedName, align, prepare_name
+from balise.entities.normalise import normalise_name
 from source_trees import tree_modules
 
 HERE = Path(__file__).parent
@@ -145,9 +146,10 @@ def cross_validate(
     cases: list[dict[str, str]], l2s: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0, 10.0)
 ) -> dict[str, object]:
     """F1 at each threshold of 5-fold cross-validation within the dev half (four shuffles of
-    the folds, mean): weights fitted on four fifths, the fifth scored with `score_names` and
-    its rules; the held-out half is not read. How the L2 penalty and the features were chosen."""
+    the folds, mean; folds of whole `name_clusters`): weights fitted on four fifths, the fifth
+    scored with `score_names` and its rules; the held-out half is not read."""
     dev, _ = split(len(cases))
+    clusters = name_clusters(cases, dev)
     truth = np.array([cases[i]["is_match"] == "true" for i in dev])
     prepared = [(prepare_name(cases[i]["name1"]), prepare_name(cases[i]["name2"]),
                  cases[i]["schema"] in ORG_SCHEMAS) for i in dev]  # fmt: skip
@@ -156,12 +158,10 @@ def cross_validate(
     for l2 in l2s:
         f1s: dict[float, list[float]] = {t: [] for t in THRESHOLDS}
         for shuffle in range(4):
-            order = list(range(len(dev)))
-            random.Random(100 + shuffle).shuffle(order)
             scores = np.zeros(len(dev))
-            for k in range(5):
-                held = set(order[k::5])
-                train = [i for i in order if i not in held]
+            for fold in folds_of(clusters, len(dev), 100 + shuffle):
+                held = set(fold)
+                train = [i for i in range(len(dev)) if i not in held]
                 weights = tuple(fit(x[train], truth[train].astype(float), l2))
                 for i in held:
                     scores[i] = score_names(*prepared[i], weights).score
@@ -186,6 +186,44 @@ def _dev_matrix(
     return prepared, x, truth
 
 
+def name_clusters(cases: list[dict[str, str]], idx: list[int]) -> list[int]:
+    """A cluster number for each case of `idx`: cases that share a name (once normalised, one
+    side or the other) are in one cluster, transitively (`Vladimir Putin` against nine
+    spellings is one cluster of nine). Cross-validation folds made of whole clusters score each
+    name's variants on weights fitted without them, as the held-out half meets names and
+    patterns the variants were not chosen on."""
+    parent: dict[object, object] = {}
+
+    def find(x: object) -> object:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i in idx:
+        for side in ("name1", "name2"):
+            parent[find(("case", i))] = find(("name", normalise_name(cases[i][side])))
+    roots: dict[object, int] = {}
+    return [roots.setdefault(find(("case", i)), len(roots)) for i in idx]
+
+
+def folds_of(clusters: list[int] | None, n: int, seed: int, k: int = 5) -> list[list[int]]:
+    """`k` folds of positions 0..n-1, shuffled with `seed`: whole clusters (`name_clusters`),
+    the largest first, each into the smallest fold so far; or, without clusters, every k-th
+    position of the shuffle."""
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
+    if clusters is None:
+        return [order[f::k] for f in range(k)]
+    members: dict[int, list[int]] = {}
+    for i in order:
+        members.setdefault(clusters[i], []).append(i)
+    folds: list[list[int]] = [[] for _ in range(k)]
+    for group in sorted(members.values(), key=len, reverse=True):  # stable: shuffled ties
+        min(folds, key=len).extend(group)
+    return folds
+
+
 def repeated_cv(
     prepared: list[tuple[PreparedName, PreparedName, bool]],
     x: np.ndarray,
@@ -193,20 +231,19 @@ def repeated_cv(
     l2: float,
     kept: tuple[int, ...],
     seeds: int = 10,
+    clusters: list[int] | None = None,
 ) -> tuple[float, float, float]:
     """Mean over `seeds` shuffles of 5-fold cross-validation within the dev half: the F1 at the
     threshold best on average, that threshold, and the standard deviation of the F1 across
     shuffles there; only the features `kept` (positions in `FEATURES`) are fitted, the others
-    weigh 0."""
+    weigh 0; with `clusters` (`name_clusters`), folds of whole clusters (`folds_of`)."""
     cols = list(kept)
     f1s: dict[float, list[float]] = {t: [] for t in THRESHOLDS}
     for shuffle in range(seeds):
-        order = list(range(len(prepared)))
-        random.Random(1000 + shuffle).shuffle(order)
         scores = np.zeros(len(prepared))
-        for k in range(5):
-            held = set(order[k::5])
-            train = [i for i in order if i not in held]
+        for held in folds_of(clusters, len(prepared), 1000 + shuffle):
+            chosen = set(held)
+            train = [i for i in range(len(prepared)) if i not in chosen]
             fitted = fit(x[np.ix_(train, cols)], truth[train].astype(float), l2)
             weights = np.zeros(len(FEATURES) + 1)
             weights[cols] = fitted[:-1]
@@ -224,17 +261,22 @@ def select(cases: list[dict[str, str]], seeds: int = 10) -> dict[str, object]:
     (`repeated_cv`, `seeds` shuffles), then features dropped one at a time, backward, while
     dropping one raises the repeated cross-validated F1 (ties: fewer features)."""
     prepared, x, truth = _dev_matrix(cases)
+    dev, _ = split(len(cases))
+    clusters = name_clusters(cases, dev)
     everything = tuple(range(len(FEATURES)))
     result: dict[str, object] = {"command": "python bench/name_bench.py --select",
                                  "seeds": seeds, "dev": len(prepared)}  # fmt: skip
-    by_l2 = {l2: repeated_cv(prepared, x, truth, l2, everything, seeds)
+    result["all_features_l2_1_random_folds"] = repeated_cv(prepared, x, truth, 1.0, everything,
+                                                           seeds)  # fmt: skip
+    by_l2 = {l2: repeated_cv(prepared, x, truth, l2, everything, seeds, clusters)
              for l2 in (0.3, 1.0, 3.0, 10.0, 30.0, 100.0)}  # fmt: skip
     result["all_features_by_l2"] = {str(k): v for k, v in by_l2.items()}
     l2 = max(by_l2, key=lambda k: (by_l2[k][0], k))
     kept, score = everything, by_l2[l2]
     steps = []
     while len(kept) > 1:
-        trials = {f: repeated_cv(prepared, x, truth, l2, tuple(k for k in kept if k != f), seeds)
+        trials = {f: repeated_cv(prepared, x, truth, l2, tuple(k for k in kept if k != f), seeds,
+                                 clusters)
                   for f in kept}  # fmt: skip
         drop = max(trials, key=lambda f: trials[f][0])
         if trials[drop][0] < score[0]:

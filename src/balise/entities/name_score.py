@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from balise.entities.names import (
@@ -306,16 +307,18 @@ def score_names(
     right: PreparedName,
     organisation: bool,
     weights: tuple[float, ...] = WEIGHTS,
+    model: Callable[[tuple[float, ...]], float] | None = None,
 ) -> NameScore:
     """Score two prepared names in [0, 1] with the reasons an analyst reads (`weights`: other
-    logistic weights than `WEIGHTS`, for cross-validation in `bench/name_bench.py`)."""
+    logistic weights than `WEIGHTS`; `model`: another function of the feature values than the
+    logistic; both for cross-validation in `bench/name_bench.py`)."""
     features = align(left, right)
     reasons = _reasons(features, left, right)
     if left.words and left.numbers == right.numbers and left.words == right.words:
         score = 1.0  # the same name once transliterated, titles and legal forms aside
     else:
         values, capped = _features_and_cap(features, left, right, organisation)
-        score = logistic(values, weights)
+        score = logistic(values, weights) if model is None else model(values)
         if left.words and left.numbers == right.numbers and _rotated(left.words, right.words):
             score = max(score, SAME_WORDS_SCORE)
         elif left.joined and left.numbers == right.numbers and left.joined == right.joined:
