@@ -1,7 +1,6 @@
 """General name knowledge of the matcher: names written in an abjad (Arabic, Persian, Hebrew)
 against their Latin spellings, honorifics and ship prefixes at the start of a name, legal forms
-of more countries and scripts, given-name spellings across Slavic and Arabic romanisations, and
-vowel-only spelling differences."""
+of more countries and scripts, given-name spellings across Slavic and Arabic romanisations."""
 
 from __future__ import annotations
 
@@ -11,7 +10,6 @@ from balise.entities.name_score import score_names
 from balise.entities.names import (
     compare_words,
     consonant_key,
-    consonants,
     is_nickname,
     prepare_name,
     script_pair,
@@ -156,14 +154,3 @@ def test_full_names_of_different_people_do_not_meet_through_the_table() -> None:
     assert not is_nickname("terence", "theresa")  # both `terry`
     assert not is_nickname("andrei", "andrew")
     assert not is_nickname("pavel", "paul")
-
-
-def test_a_vowel_only_difference_is_a_sound_alike() -> None:
-    assert consonants("husayn") == consonants("hussein") == "hsn"
-    for left, right in (("suleyman", "soliman"), ("yahya", "yehia")):
-        pair = compare_words(left, right)
-        assert pair is not None
-        assert (pair.how, pair.similarity) == ("sound", 0.9)
-    # the first and last letters must agree: `petra` and `peter` are two names
-    pair = compare_words("petra", "peter")
-    assert pair is None or pair.how != "sound"

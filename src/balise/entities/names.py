@@ -67,17 +67,6 @@ def skeleton(word: str) -> str:
     return word
 
 
-_VOWELS_RE = re.compile(r"[aeiou]+")
-
-
-@lru_cache(maxsize=200_000)
-def consonants(word: str) -> str:
-    """The consonants of a word's `skeleton`, doubled ones once (`husayn`, `hussein`, `husein`
-    → `hsn`): romanisations of Arabic, Persian and Hebrew names, which write no short vowels,
-    differ mostly in their vowels."""
-    return re.sub(r"(.)\1+", r"\1", _VOWELS_RE.sub("", skeleton(word)))
-
-
 def number_of(word: str) -> str | None:
     """The number a word stands for (`2`, `ii`, `second`), else None."""
     if word.isdigit():
@@ -344,13 +333,6 @@ def compare_words(left: str, right: str) -> WordPair | None:
         return WordPair(left, right, "short", 1.0 - edits / longer, edits)  # `un`, `on`
     if (shorter >= 3 or longer == 3) and skeleton(left) == skeleton(right):
         return WordPair(left, right, "sound", 0.9, edits)
-    if (
-        shorter >= 4
-        and left[0] == right[0]
-        and left[-1] == right[-1]
-        and consonants(left) == consonants(right)
-    ):
-        return WordPair(left, right, "sound", 0.9, edits)  # `husayn`, `hussein`
     sk_edits = Levenshtein.distance(skeleton(left), skeleton(right))
     if shorter >= 4 and sk_edits <= _max_edits(shorter) - 1 + (shorter > 5):
         similarity = 1.0 - (sk_edits + 1) / max(len(left), len(right))
