@@ -3,6 +3,7 @@
     .venv/bin/python bench/name_bench.py          # writes results/name_bench.{json,md}
     .venv/bin/python bench/name_bench.py --fit    # refits the weights on the dev half, prints them
     .venv/bin/python bench/name_bench.py --cv     # 5-fold cross-validated F1 on the dev half
+    .venv/bin/python bench/name_bench.py --select # L2 penalty and features, repeated CV on dev
     .venv/bin/python bench/name_bench.py --speed --baseline-src OTHER/src  # pairs per CPU second
 
 `--speed` scores the benchmark's 826 pairs (names prepared anew, caches cleared each round) with
@@ -17,6 +18,10 @@ baseline is nomenklatura's logic-v2 at 0.7: F1 0.796 on all cases (computed with
 4.17.4, shared research note, finance-anchors §2.3). The threshold reported first is the one
 with the best F1 on the dev half; `screen.match_threshold` is chosen elsewhere
 (bench/screen_bench.py), and the table gives the held-out figures at every threshold.
+
+Cross-validation (`--cv`, `--select`) splits the dev half into folds of whole name clusters
+(`name_clusters`: cases sharing a name, transitively), so that the variants of one name are
+never both fitted on and scored.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import sys
 import time
@@ -41,7 +47,52 @@ HERE = Path(__file__).parent
 CASES = HERE.parent / "tests" / "data" / "nomenklatura-name-bench" / "cases.csv"
 SEED = 16
 THRESHOLDS = [round(0.05 * i, 2) for i in range(4, 20)]
+GROUPED = (
+    "## Folds of whole name clusters, and general name knowledge (7 December 2026)\n\n"
+    "The benchmark's halves are random over cases, and cases share names: 147 of the 413 dev "
+    "cases share a name with another dev case (`Vladimir Putin` against nine spellings), and "
+    "143 of the 413 held-out cases share one with a dev case (82 of the 119 `nk_checks`, 23 of "
+    "the 37 `nk_unit_tests`, 26 of the 179 `synth_people`, 10 of the 71 `synth_companies`; "
+    "counts only, no held-out case read). The dev half's 413 cases form 310 clusters of cases "
+    "linked by a shared normalised name (`name_clusters`); cross-validation now keeps each "
+    "cluster within one fold (`folds_of`). It changes little: all 32 features at L2 1, before "
+    "this round, random folds 0.941, cluster folds 0.9395 (10 shuffles of 5 folds; standard "
+    "deviation 0.001, 0.003). The fitted weights carry over within dev; "
+    "the gap to the held-out half comes from what was chosen by looking at dev cases, which "
+    "no fold can undo. So this round adds name knowledge that does not come from the "
+    "benchmark's cases, and selects the model on cluster folds only:\n\n"
+    "- given-name spellings across romanisations (src/balise/data/given_names.csv: Ukrainian "
+    "and Belarusian beside Russian, `Volodymyr`/`Vladimir`, `Serhiy`/`Sergei`; Arabic names' "
+    "Latin spellings, `Husayn`/`Hussein`/`Hossein`, `Muhammad`/`Mohamed`) and more short forms "
+    "(English, Spanish, Italian, German): cluster-fold F1 0.9395 -> 0.9425;\n"
+    "- names in the Arabic, Persian or Hebrew script (abjads: short vowels unwritten) against "
+    "Latin names, word by word on their consonants (`script` pairs: `محمد بن سلمان` / "
+    "`Mohammed bin Salman` 0.07 -> 0.88, `בנימין נתניהו` / `Benjamin Netanyahu` 0.07 -> 0.84; "
+    "the Arabic article `ال` read as the word `al`); honorifics of other languages and ship "
+    "prefixes (`Herr`, `Señora`, `Shri`, `Datuk`, `His Excellency`, `Präsident`; `M/V`, `F/V`, "
+    "`RV`) dropped at the start of a name; legal forms of China, Japan and Korea in their "
+    "scripts and romanised, of the Nordic countries, Greece, Portugal and Malaysia: no dev "
+    "case has them but one (`Präsident Barack Obama`), cluster-fold F1 unchanged (0.942);\n"
+    "- tried and dropped: the same consonants taken for a sound-alike in Latin words "
+    "(`Husayn`/`Hussein`: no dev change, and `Hasan`/`Husayn` are two names); a gradient-boosted "
+    "model over the same features (lightgbm, 2 to 8 leaves, with and without monotone "
+    "constraints from the logistic weights' signs): cluster-fold F1 0.899 to 0.918, below the "
+    "logistic's 0.942.\n\n"
+    "Model choice (`python bench/name_bench.py --select`, cluster folds, 10 shuffles): L2 "
+    "penalty 0.3 0.940, **1 0.942**, 3 0.942, 10 0.938, 30 0.933, 100 0.929; features dropped "
+    "backward at L2 1 while the F1 did not fall, down to 15 (F1 0.944, threshold 0.6, standard "
+    "deviation 0.001); the two number features it dropped on a tie (`numbers_differ`, "
+    "`numbers_conflict`; three dev pairs carry other numbers) put back, F1 unchanged 0.944, so "
+    "that `Fund VIII` and `Fund IX`, `Brigade 44` and `Brigade 45` stay apart: 17 features, "
+    "weights in `balise.entities.name_score.WEIGHTS`. That model is the one candidate scored "
+    "on the held-out half, once: threshold chosen on dev **{chosen}** (dev F1 {dev_f1}), "
+    "held-out P {hp}, R {hr}, **F1 {hf1}**; all 826 F1 {all_f1} (before: held-out F1 0.871 at "
+    "0.5, all 0.907). Aim of issue 16 (F1 >= 0.90 on the held-out half): {verdict}. Load "
+    "average at the run: {load}.\n\n## Earlier rounds\n"
+)
 HISTORY = (
+    "Before the cluster folds and the name knowledge above (commit 84e16a9): threshold 0.5 "
+    "chosen on dev, held-out F1 0.871, all 0.907. "
     "Before issue 16's matcher rework (commit 181acd0): best dev F1 0.911 at 0.5, held-out F1 "
     "0.855 there (0.868 at best, 0.6), all 0.883 (0.888 at best). After the rework, before the "
     "name variants below (commit d8fc6bc): threshold 0.65 chosen on dev, held-out F1 0.862 "
@@ -72,7 +123,8 @@ NOTES = (
 )
 
 SELECTION = (
-    "Model choice by repeated cross-validation on the dev half (7 December 2026; "
+    "Earlier model choice (random folds) by repeated cross-validation on the dev half (7 "
+    "December 2026; "
     "`python bench/name_bench.py --select`: 10 shuffles of 5 folds of the dev half, F1 at the "
     "threshold best on average; the held-out half not read). L2 penalty, all 32 features: 0.3 "
     "0.939, **1 0.941**, 3 0.940, 10 0.935, 30 0.932 (standard deviation across shuffles 0.001 "
@@ -401,7 +453,14 @@ def main() -> int:
               "dev": len(dev), "held_out": len(held), "curves": curves, "groups_at_0.5": groups,
               "baseline": {"logic-v2 F1 at 0.7 (all)": 0.796}}  # fmt: skip
     (HERE / "results" / "name_bench.json").write_text(json.dumps(result, indent=1) + "\n")
-    lines = ["# Name matching on the nomenklatura name benchmark", "",
+    held_f1 = at["held_out"]["f1"]
+    grouped = GROUPED.format(
+        chosen=chosen, dev_f1=at["dev"]["f1"], hp=at["held_out"]["precision"],
+        hr=at["held_out"]["recall"], hf1=held_f1, all_f1=at["all"]["f1"],
+        verdict="met" if held_f1 >= 0.90 else "not met",
+        load=", ".join(f"{v:.1f}" for v in os.getloadavg()),
+    )  # fmt: skip
+    lines = ["# Name matching on the nomenklatura name benchmark", "", grouped,
              "`python bench/name_bench.py` (cases: tests/data/nomenklatura-name-bench, MIT). "
              f"Random halves, seed {SEED}: weights fitted on dev ({len(dev)} cases), reported on "
              f"the held-out half ({len(held)}) and on all ({len(cases)}). Baseline: "
