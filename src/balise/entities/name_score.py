@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from balise.entities.names import (
@@ -55,7 +54,8 @@ weigh 0): the 15 that `bench/name_bench.py --select` kept by repeated 5-fold cro
 on that half in folds of whole name clusters (cases sharing a name never split between
 fitting and scoring), and the two number features it dropped on a tie (`numbers_differ`,
 `numbers_conflict`: the dev half has three pairs with other numbers; `Fund VIII` is not `Fund
-IX`), kept at no cost (F1 0.944 either way; all 32 features 0.942)."""
+IX`), kept at no cost (F1 0.944 either way; all 32 features 0.942). `bench/name_bench.py
+--fit` refits them (`WEIGHTED` there)."""
 
 
 SAME_WORDS_SCORE = 0.95
@@ -311,18 +311,16 @@ def score_names(
     right: PreparedName,
     organisation: bool,
     weights: tuple[float, ...] = WEIGHTS,
-    model: Callable[[tuple[float, ...]], float] | None = None,
 ) -> NameScore:
     """Score two prepared names in [0, 1] with the reasons an analyst reads (`weights`: other
-    logistic weights than `WEIGHTS`; `model`: another function of the feature values than the
-    logistic; both for cross-validation in `bench/name_bench.py`)."""
+    logistic weights than `WEIGHTS`, for cross-validation in `bench/name_bench.py`)."""
     features = align(left, right)
     reasons = _reasons(features, left, right)
     if left.words and left.numbers == right.numbers and left.words == right.words:
         score = 1.0  # the same name once transliterated, titles and legal forms aside
     else:
         values, capped = _features_and_cap(features, left, right, organisation)
-        score = logistic(values, weights) if model is None else model(values)
+        score = logistic(values, weights)
         if left.words and left.numbers == right.numbers and _rotated(left.words, right.words):
             score = max(score, SAME_WORDS_SCORE)
         elif left.joined and left.numbers == right.numbers and left.joined == right.joined:
