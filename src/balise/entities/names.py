@@ -21,6 +21,7 @@ from itertools import pairwise
 from rapidfuzz.distance import OSA, Levenshtein
 
 from balise.entities.normalise import (
+    ABJAD_RE,
     CJK_RE,
     COMMON_WORDS,
     PARTICLES,
@@ -98,6 +99,9 @@ class PreparedName:
     so that `_joined_pairs` looks for runs only when the other name has a word that long."""
     initials: str = ""
     """The first letters of the words, for `_acronym_pairs`."""
+    abjad: bool = False
+    """Written in the Hebrew or Arabic script (`normalise.ABJAD_RE`): its words have no short
+    vowels, and are compared with those of a Latin name by their consonants (`script_pair`)."""
 
 
 def compound_numbers(tokens: tuple[str, ...]) -> tuple[str, ...]:
@@ -169,6 +173,7 @@ def prepare_name(text: str) -> PreparedName:
         longest=max(sizes, default=0),
         shortest_run=min((n - _max_edits(n) // 2 for n in run_sizes), default=0),
         initials="".join(word[0] for word in words),
+        abjad=ABJAD_RE.search(text) is not None,
     )  # fmt: skip
 
 
@@ -346,6 +351,69 @@ def compare_words(left: str, right: str) -> WordPair | None:
     return None
 
 
+SCRIPT_SIMILARITY = 0.9
+"""Similarity of a word written in the Hebrew or Arabic script and a Latin word with the same
+consonants (`script_pair`): as a sound-alike, since the vowels the script does not write are
+exactly where romanisations differ. One consonant apart (a final `ו`, a `ج` written `g`) gives
+0.75. Balise judgement."""
+
+_CONSONANT_DIGRAPHS = (("kh", "h"), ("sh", "s"), ("th", "t"), ("dh", "d"), ("gh", "g"),
+                       ("ch", "s"), ("ph", "f"), ("zh", "j"), ("ts", "s"))  # fmt: skip
+_CONSONANT_CLASSES = str.maketrans("vpfqckgzx", "bbbkkkksk")
+_NOT_CONSONANTS_RE = re.compile(r"[aeiouyw]+")
+
+
+@lru_cache(maxsize=100_000)
+def consonant_key(word: str) -> str:
+    """The consonants of a Latin-letter word as an abjad writes them: digraphs as one letter,
+    letters one script letter stands for as one (`b v p f`; `q k c g`; `s z`), vowels and the
+    half-vowels `w`, `y` (written as vowel letters) out, doubled letters once: `muhammad`,
+    `mhmd` → `mhmd`; `hussein`, `hsyn` → `hsn`; `benjamin` → `bnjmn`, `vnymyn` → `bnmn`."""
+    word = word.replace("vv", "w")  # Hebrew `וו`, a `w`
+    for pair, one in _CONSONANT_DIGRAPHS:
+        word = word.replace(pair, one)
+    word = _NOT_CONSONANTS_RE.sub("", word.translate(_CONSONANT_CLASSES))
+    return re.sub(r"(.)\1+", r"\1", word)
+
+
+@lru_cache(maxsize=200_000)
+def script_pair(abjad: str, latin: str) -> WordPair | None:
+    """How a word of a name in the Hebrew or Arabic script (`abjad`, transliterated) meets a
+    word of a Latin name: the same consonants (`consonant_key`, a final `h` aside; a
+    one-consonant key only for a word of at most three letters, `ly` and `ali`), or one
+    consonant apart from four, the first the same; else None."""
+    mine, theirs = consonant_key(abjad), consonant_key(latin)
+    if not mine or not theirs:
+        return None
+    if mine != theirs and len(mine) > 2 and len(theirs) > 1:
+        # a final `ة` or `ه` is written `h` and read `a` (`اسامة`, `smh`: `Osama`)
+        mine = mine.removesuffix("h") if mine.removesuffix("h") == theirs else mine
+    if mine == theirs and (len(mine) > 1 or len(abjad) <= 3):
+        return WordPair(abjad, latin, "script", SCRIPT_SIMILARITY, 0)
+    if (
+        max(len(mine), len(theirs)) >= 4
+        and mine[0] == theirs[0]  # `mhmd` is not `ahmad` (`hmd`)
+        and Levenshtein.distance(mine, theirs) <= 1
+    ):
+        return WordPair(abjad, latin, "script", 0.75, 1)
+    return None
+
+
+def _compare(left: str, right: str, script: int) -> WordPair | None:
+    """`compare_words`; when one name is in an abjad and the other not (`script`: 1 the left
+    one, -1 the right one, 0 neither), a `script_pair` if there is one (with the larger
+    similarity of the two), unless the words are the same or a given name and its short form:
+    a Latin spelling of a vowel-less word is no sound-alike of another name."""
+    pair = compare_words(left, right)
+    if not script:
+        return pair
+    other = script_pair(left, right) if script > 0 else script_pair(right, left)
+    if other is None or (pair is not None and pair.how in ("same", "nickname")):
+        return pair
+    similarity = other.similarity if pair is None else max(pair.similarity, other.similarity)
+    return WordPair(left, right, "script", similarity, other.edits)
+
+
 def _joined_pairs(
     left: PreparedName, right: PreparedName, left_free: set[int], right_free: set[int]
 ) -> list[WordPair]:
@@ -418,11 +486,12 @@ def align(left: PreparedName, right: PreparedName) -> NameFeatures:
     left_free, right_free = set(range(len(lw))), set(range(len(rw)))
     joined = _joined_pairs(left, right, left_free, right_free)
     # (-similarity, i, j, pair): sorted closest first, then by position (no two alike)
+    script = left.abjad - right.abjad
     found = [
         (-pair.similarity, i, j, pair)
         for i, a in enumerate(lw)
         for j, b in enumerate(rw)
-        if (pair := compare_words(a, b)) is not None
+        if (pair := compare_words(a, b) if not script else _compare(a, b, script)) is not None
     ]
     found.sort()
     pairs: list[tuple[int, int, WordPair]] = []

@@ -163,12 +163,26 @@ def _is_cjk(char: str) -> bool:
     )
 
 
+ABJAD_RE = re.compile(
+    "[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb1d-\ufdff\ufe70-\ufefe]"
+)
+"""A letter of the Hebrew or Arabic script (Arabic, Persian, Urdu, Pashto): abjads, which write
+the consonants and leave the short vowels out (`محمد` → `mhmd`, `בנימין` → `vnymyn`), so that
+their words are compared with Latin ones by consonants (`balise.entities.names.script_pair`)."""
+
+_ARABIC_ARTICLE_RE = re.compile("(?<![\u0600-\u06ff])\u0627\u0644(?=[\u0600-\u06ff]{2})")
+"""The Arabic article `ال` written onto its noun (`البغدادي`): read as the word `al` (`al
+bghddy`), as Latin lists write it (`al-Baghdadi`)."""
+
+
 def to_latin(text: str) -> str:
     """`text` in Latin letters, each CJK character as its own syllable (kana as words, split at
-    the `・` between them), NFKC first."""
+    the `・` between them), the Arabic article as a word of its own, NFKC first."""
     text = unicodedata.normalize("NFKC", text)
     if CJK_RE.search(text) is not None:
         text = "".join(f" {char} " if _is_cjk(char) else char for char in text)
+    if ABJAD_RE.search(text) is not None:
+        text = _ARABIC_ARTICLE_RE.sub("al ", text)
     return anyascii(text)
 
 
@@ -181,9 +195,34 @@ def normalise_name(text: str) -> str:
     return _SPACE_RE.sub(" ", latin).strip()
 
 
+_LEADING_TITLES_TEXT = """
+herr frau monsieur madame mme mlle mademoiselle senor senora senorita sr sra srta signor
+signora sig dott dottore ing mister excellency his her hrh sheik ayatollah mullah maulana
+mawlana maulvi mawlawi mufti alhaj alhajj alhaji hadji datuk dato datin shri smt
+presidente prasident praesident fv rv ss mts my
+"""
+
+LEADING_TITLES = frozenset(_LEADING_TITLES_TEXT.split())
+"""Honorifics and styles of other languages (`Herr`, `Señora`, `Dott.`, `Shri`, `Datuk`, `His
+Excellency`, `Ayatollah`, `Präsident`) and the ship prefixes `FV`, `RV`, `SS`, `MTS`, `MY`
+(fishing, research, steam, motor tanker, motor yacht), dropped only at the start of a name and
+never its last word: inside a name some are names or name words (`Sr` after a name, `Ing`,
+`My`). Balise list, from common usage in sanctions and port lists."""
+
+_SLASH_PREFIX_RE = re.compile(r"^\s*[fmrst]\s*/\s*[stvy]\b\.?", re.IGNORECASE)
+"""A ship prefix written with a slash at the start of a name (`M/V`, `M/T`, `M/S`, `M/Y`, `F/V`,
+`R/V`, `S/S`, `T/S`): without the slash the same letters are two initials (`M. V. Ramana`)."""
+
+
 def name_tokens(text: str) -> tuple[str, ...]:
-    """The words of `normalise_name(text)` without titles."""
-    return tuple(word for word in normalise_name(text).split() if word not in TITLES)
+    """The words of `normalise_name(text)` without titles (`TITLES` anywhere, `LEADING_TITLES`
+    and a slashed ship prefix at the start)."""
+    words = [word for word in normalise_name(_SLASH_PREFIX_RE.sub(" ", text)).split()
+             if word not in TITLES]  # fmt: skip
+    start = 0
+    while start < len(words) - 1 and words[start] in LEADING_TITLES:
+        start += 1
+    return tuple(words[start:])
 
 
 FORM_TYPO_MIN_LETTERS = 7
