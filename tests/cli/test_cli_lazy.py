@@ -65,3 +65,21 @@ def test_ingest_containers_imports_neither_the_simulator_nor_the_ais_readers(
     assert "balise.cli.ingest_records" in modules
     for unneeded in ("balise.cli.demo", "balise.sim", "balise.cli.serve", "balise.io.ais_csv"):
         assert unneeded not in modules
+
+
+def test_version_imports_neither_the_settings_nor_a_command() -> None:
+    code = (
+        "import json, sys\n"
+        "from balise.cli.main import run\n"
+        "code = run(['--version'])\n"
+        "print(json.dumps([code, sorted(sys.modules)]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    lines = done.stdout.strip().splitlines()
+    exit_code, modules = json.loads(lines[-1])
+    assert exit_code == 0
+    assert lines[0].startswith("balise ")
+    for unneeded in ("balise.settings", "balise.cli.context", "balise.cli.ingest", "polars"):
+        assert unneeded not in modules

@@ -18,7 +18,6 @@ from rich.console import Console
 from rich.markup import escape
 
 from balise import __version__
-from balise.cli.context import AppState
 from balise.errors import BaliseError
 
 _GROUPS: Final = {
@@ -108,6 +107,8 @@ def main(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
+    from balise.cli.context import AppState  # settings and workspace: not for `--version`
+
     ctx.obj = AppState(workspace=workspace)
 
 
