@@ -1,5 +1,5 @@
 """The command line imports only the modules of the command it runs: `balise ingest containers`
-does not pay for the simulator, the web server or the AIS readers."""
+does not pay for the simulator, the demo or the web server."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def test_every_command_of_the_whole_command_line_is_found_alone() -> None:
         assert _names(main._app([name])) == [name]
 
 
-def test_ingest_containers_imports_neither_the_simulator_nor_the_ais_readers(
+def test_ingest_containers_imports_neither_the_simulator_nor_the_server(
     tmp_path: Path,
 ) -> None:
     events = tmp_path / "events.jsonl"
@@ -63,7 +63,7 @@ def test_ingest_containers_imports_neither_the_simulator_nor_the_ais_readers(
     exit_code, modules = json.loads(done.stdout.strip().splitlines()[-1])
     assert exit_code == 0, done.stderr
     assert "balise.cli.ingest_records" in modules
-    for unneeded in ("balise.cli.demo", "balise.sim", "balise.cli.serve", "balise.io.ais_csv"):
+    for unneeded in ("balise.cli.demo", "balise.sim", "balise.cli.serve", "balise.cli.screen"):
         assert unneeded not in modules
 
 

@@ -41,6 +41,9 @@ from balise.engine.ingest_limits import (
     reader_error,
 )
 from balise.errors import BaliseError, InputRejected, UsageError
+from balise.io.ais_csv import read_ais_csv, sniff_csv
+from balise.io.aiscatcher import looks_like_aiscatcher, read_aiscatcher
+from balise.io.nmea import looks_like_nmea, read_nmea
 from balise.model.batch import ReadBatch, ReadOptions
 from balise.store.base import IngestRecord, Store
 from balise.workspace import make_private, private_folder
@@ -204,11 +207,6 @@ def _format_of(head: bytes, name: str) -> str:
 def detect_format(head: bytes, name: str) -> str:
     """`dma`, `noaa`, `aiscatcher` or `nmea`, from the first bytes of the (decompressed) content.
     JSON lines are tried before NMEA: their `nmea` values hold sentences too."""
-    # the AIS readers are imported when an AIS input is read, not by every command that ingests
-    from balise.io.ais_csv import sniff_csv
-    from balise.io.aiscatcher import looks_like_aiscatcher
-    from balise.io.nmea import looks_like_nmea
-
     layout = sniff_csv(head)
     if layout is not None:
         return layout
@@ -228,10 +226,6 @@ def _reader(
 ) -> Generator[ReadBatch, None, None]:
     if fmt == EMPTY_FORMAT:
         return
-    from balise.io.ais_csv import read_ais_csv
-    from balise.io.aiscatcher import read_aiscatcher
-    from balise.io.nmea import read_nmea
-
     if fmt == "nmea":
         yield from read_nmea(stream, name, options)
     elif fmt == "aiscatcher":
