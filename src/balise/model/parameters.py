@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import ast
 import inspect
+import sys
 import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import fields, replace
+from functools import cache
 from typing import Any, Final, TypeVar
 
 UNITS: Final = (
@@ -36,8 +38,35 @@ def unit_of(name: str) -> str:
 
 def field_docs(cls: type) -> dict[str, str]:
     """The docstring under each field of dataclass `cls`, from its source, on one line."""
-    tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
-    body = tree.body[0].body if isinstance(tree.body[0], ast.ClassDef) else []
+    docs = _module_docs(cls.__module__).get(cls.__qualname__)
+    if docs is None:  # a class made at run time, in a function: its own source
+        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+        node = tree.body[0]
+        docs = _class_docs(node.body) if isinstance(node, ast.ClassDef) else {}
+    return docs
+
+
+@cache
+def _module_docs(module: str) -> dict[str, dict[str, str]]:
+    """The field docstrings of every class of `module` (parsed once, however many of its
+    classes are asked for: the parse is most of the cost), by qualified name."""
+    try:
+        tree = ast.parse(inspect.getsource(sys.modules[module]))
+    except (KeyError, OSError, TypeError):
+        return {}
+    found: dict[str, dict[str, str]] = {}
+
+    def visit(body: list[ast.stmt], prefix: str) -> None:
+        for node in body:
+            if isinstance(node, ast.ClassDef):
+                found[prefix + node.name] = _class_docs(node.body)
+                visit(node.body, f"{prefix}{node.name}.")
+
+    visit(tree.body, "")
+    return found
+
+
+def _class_docs(body: list[ast.stmt]) -> dict[str, str]:
     docs: dict[str, str] = {}
     for node, following in zip(body, [*body[1:], None], strict=True):
         if (
