@@ -182,7 +182,7 @@ def world(seed: int, args: argparse.Namespace) -> dict[str, Any]:
     workspace = Workspace(folder / "workspace")
     settings = workspace.settings()
     options = ReadOptions(None, 200_000)
-    clock = time.perf_counter()
+    clock, cpu = time.perf_counter(), time.process_time()
     stamp, built = workspace.root / "world-spec.json", (folder / "spec.json").read_text()
     if not stamp.exists() or stamp.read_text() != built:
         shutil.rmtree(workspace.root, ignore_errors=True)
@@ -195,20 +195,32 @@ def world(seed: int, args: argparse.Namespace) -> dict[str, Any]:
             store.close()
         stamp.write_text(built)
     ingested = time.perf_counter() - clock
+    ingested_cpu = time.process_time() - cpu
     cost = workspace.root / "cost.json"
     if args.stored and cost.exists():
         return _stored(seed, folder, workspace, json.loads(cost.read_text()))
-    clock = time.perf_counter()
+    clock, cpu = time.perf_counter(), time.process_time()
     done = run_pipeline(workspace, settings, geography=_geography(args.cache))
-    piped = time.perf_counter() - clock
+    piped, piped_cpu = time.perf_counter() - clock, time.process_time() - cpu
     if not cost.exists():
-        cost.write_text(json.dumps({"ingest_s": round(ingested, 1), "first_s": round(piped, 1)}))
+        cost.write_text(
+            json.dumps(
+                {
+                    "ingest_s": round(ingested, 1),
+                    "first_s": round(piped, 1),
+                    "ingest_cpu_s": round(ingested_cpu, 1),
+                    "first_cpu_s": round(piped_cpu, 1),
+                    "load": _load(),
+                }
+            )
+        )
     first = json.loads(cost.read_text())
     events, truth = _found_and_truth(seed, folder, workspace)
     cargo = done.cargo
     return {"seed": seed, "events": events, "truth": truth,
             "ingest_s": first["ingest_s"], "first_pipeline_s": first["first_s"],
-            "pipeline_s": round(piped, 1),
+            "pipeline_s": round(piped, 1), "pipeline_cpu_s": round(piped_cpu, 1),
+            **_first_cpu(first),
             "container_events": cargo.container_events if cargo else 0,
             "telemetry": cargo.telemetry if cargo else 0}  # fmt: skip
 
@@ -235,8 +247,22 @@ def _stored(seed: int, folder: Path, workspace: Workspace, first: dict[str, Any]
     lines = {k: sum(1 for _ in (folder / FILES[k]).open()) for k in ("containers", "telemetry")}
     return {"seed": seed, "events": events, "truth": truth,
             "ingest_s": first["ingest_s"], "first_pipeline_s": first["first_s"],
-            "pipeline_s": "-", "container_events": lines["containers"],
+            "pipeline_s": "-", "pipeline_cpu_s": "-", **_first_cpu(first),
+            "container_events": lines["containers"],
             "telemetry": lines["telemetry"]}  # fmt: skip
+
+
+def _load() -> float:
+    """The machine's load average over the last minute."""
+    return round(os.getloadavg()[0], 1)
+
+
+def _first_cpu(first: dict[str, Any]) -> dict[str, Any]:
+    """The CPU seconds (every thread of the process) of a workspace's ingest and first pipeline
+    run and the load average after it, "-" for a workspace built before they were recorded."""
+    return {"ingest_cpu_s": first.get("ingest_cpu_s", "-"),
+            "first_pipeline_cpu_s": first.get("first_cpu_s", "-"),
+            "load": first.get("load", "-")}  # fmt: skip
 
 
 def matches(event: dict[str, Any], truth: dict[str, Any], slack: timedelta) -> bool:
@@ -374,7 +400,17 @@ def main() -> None:
         f"--days {args.days:g} --slack-hours {args.slack_hours:g}"
         + (" --stored" if args.stored else "")
     )
-    keys = ("ingest_s", "first_pipeline_s", "pipeline_s", "container_events", "telemetry")
+    keys = (
+        "ingest_s",
+        "ingest_cpu_s",
+        "first_pipeline_s",
+        "first_pipeline_cpu_s",
+        "load",
+        "pipeline_s",
+        "pipeline_cpu_s",
+        "container_events",
+        "telemetry",
+    )
     timings = {w["seed"]: {k: w[k] for k in keys} for w in dev + report + old}
     record = {"date": datetime.now(UTC).date().isoformat(), "machine": machine,
               "command": command, "dev_seeds": args.dev_seeds, "seeds": args.seeds,
@@ -399,11 +435,16 @@ def main() -> None:
         f"{', '.join(map(str, args.dev_seeds))}", "",
         *_rows(record["dev"]), "", *_causes(record["dev"]), "",
         "## Cost per world (ingest of AIS and cargo records, then `run_pipeline`)", "",
-        "| seed | ingest s | first pipeline s | this pipeline s | container events | telemetry |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "Wall seconds, CPU seconds (every thread of the process) in brackets; the load average "
+        "(1 min) when the first pipeline run ended.", "",
+        "| seed | ingest s (CPU) | first pipeline s (CPU) | load | this pipeline s (CPU) "
+        "| container events | telemetry |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]  # fmt: skip
     for seed, t in timings.items():
-        lines.append(f"| {seed} | {t['ingest_s']} | {t['first_pipeline_s']} | {t['pipeline_s']} | "
+        lines.append(f"| {seed} | {t['ingest_s']} ({t['ingest_cpu_s']}) | "
+                     f"{t['first_pipeline_s']} ({t['first_pipeline_cpu_s']}) | {t['load']} | "
+                     f"{t['pipeline_s']} ({t['pipeline_cpu_s']}) | "
                      f"{t['container_events']:,} | {t['telemetry']:,} |")  # fmt: skip
     lines += ["", *NOTES]
     (RESULTS / f"{args.out}.md").write_text("\n".join(lines) + "\n")
