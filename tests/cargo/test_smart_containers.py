@@ -12,7 +12,7 @@ from balise.cargo.door import detect_door_openings
 from balise.cargo.inland import detect_unexpected_stops
 from balise.cargo.journey import journeys
 from balise.cargo.reefer import detect_reefer_anomalies
-from balise.cargo.vessel_track import detect_box_off_vessel
+from balise.cargo.vessel_track import BoxOffVesselParams, detect_box_off_vessel
 from balise.model.arrays import FloatArray
 from cargo_helpers import BOX, at, event, events, positions, telemetry, voyage
 
@@ -139,12 +139,38 @@ def test_breadcrumb_positions_are_fixes_too() -> None:
     assert detect_box_off_vessel(journeys(both), one_stray, ship, None, both).is_empty()
 
 
-def test_fixes_in_an_ais_gap_are_not_judged() -> None:
-    ship, box = _ship_track(offset_deg=0.5)
+def test_fixes_in_an_ais_gap_within_the_ships_reach_are_not_judged() -> None:
+    """A box 11 km off its ship's line is off when the ship reports every 15 min; with ship
+    positions 3 h apart, at 30 kn the ship could have been by each fix (the nearest report is
+    15 min away at least): not judged."""
+    ship, box = _ship_track(offset_deg=0.1)
+    assert detect_box_off_vessel(journeys(events(*TRIP)), box, ship).height == 1
     sparse = ship.filter(
         (pl.col("timestamp").dt.hour() % 3 == 0) & (pl.col("timestamp").dt.minute() == 15)
     )
     assert detect_box_off_vessel(journeys(events(*TRIP)), box, sparse).is_empty()
+
+
+def test_a_box_beyond_its_ships_reach_in_an_ais_gap_is_off() -> None:
+    """Offshore, satellite AIS may report a ship every 30-60 min (the development worlds' ships
+    every 33-35 min): a box 55 km from a ship reported every 35 min is off, since the ship
+    could not have sailed that far from its positions around the gap, while its position
+    interpolated across the gap is not trusted."""
+    _, box = _ship_track(offset_deg=0.5)
+    sparse = positions(*(
+        {"mmsi": 636012345, "timestamp": at(5, k * 35 / 60), "lat": 10.0,
+         "lon": -60 + k * 35 / 60 * 0.1}
+        for k in range(21)
+    ))  # fmt: skip
+    found = journeys(events(*TRIP))
+    out = detect_box_off_vessel(found, box, sparse)
+    assert out.height == 1
+    evidence = json.loads(out["evidence"][0])
+    assert evidence["fixes"] == 6
+    assert 30 < evidence["first"]["km"] < evidence["max_km"] < 60
+    assert evidence["first"]["ship_lat"] == 10.0
+    only_short_gaps = BoxOffVesselParams(max_reach_hours=0.5)
+    assert detect_box_off_vessel(found, box, sparse, only_short_gaps).is_empty()
 
 
 def _reefer(temps: list[float], lux: list[float] | None = None) -> pl.DataFrame:

@@ -5,8 +5,9 @@ a second run changes nothing, and a workspace without cargo records runs no carg
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 import pytest
@@ -15,11 +16,11 @@ from balise.alerts.rules import alert_rules
 from balise.cargo.params import cargo_params
 from balise.cli.main import run
 from balise.engine.assess import assess_workspace, reassess_vessels
-from balise.engine.cargo import run_cargo_live
+from balise.engine.cargo import TRACK_COLUMNS, TRACK_PAD, gather, run_cargo_live
 from balise.engine.detect import Geography
 from balise.engine.pipeline import run_pipeline
 from balise.geo.zones import Zone
-from balise.store.base import EventFilter
+from balise.store.base import EventFilter, Store
 from balise.workspace import Workspace
 
 CLONED = "MSCU3546901"
@@ -126,6 +127,53 @@ def test_a_workspace_without_cargo_records_runs_no_cargo_stage(tmp_path: Path) -
     workspace.open_store(create=True).close()
     done = run_pipeline(workspace, workspace.settings(), geography=_no_geography)
     assert done.cargo is None
+
+
+class _ReadsTracks:
+    """A store of two telemetry readings and no other cargo record, which counts the position
+    reads."""
+
+    def __init__(self, readings: pl.DataFrame) -> None:
+        self.readings = readings
+        self.reads: list[tuple[Any, ...]] = []
+
+    def telemetry(self, containers: list[str] | None = None) -> pl.DataFrame:
+        return self.readings
+
+    def find_events(self, _: EventFilter) -> pl.DataFrame:
+        return pl.DataFrame()
+
+    def container_events(self, containers: list[str] | None = None) -> pl.DataFrame:
+        return pl.DataFrame()
+
+    def releases(self, _: list[str] | None = None) -> pl.DataFrame:
+        return pl.DataFrame()
+
+    def gate_transactions(self, _: list[str] | None = None) -> pl.DataFrame:
+        return pl.DataFrame()
+
+    def positions_of(
+        self, mmsis: list[int], since: datetime, until: datetime, columns: tuple[str, ...]
+    ) -> pl.DataFrame:
+        self.reads.append((mmsis, since, until, columns))
+        return pl.DataFrame({"mmsi": mmsis, "timestamp": [since], "lat": [1.0], "lon": [2.0]})
+
+
+def test_a_vessels_track_is_read_once_for_every_leg_it_carried() -> None:
+    """The box-off-vessel rule asks for a ship's track once per leg of each box it carried: the
+    store is read once per ship, over the telemetry's span, for the columns the rule reads."""
+    first, last = datetime(2024, 3, 1, tzinfo=UTC), datetime(2024, 3, 4, tzinfo=UTC)
+    store = _ReadsTracks(pl.DataFrame({"container_number": ["A", "B"], "time": [last, first]}))
+    positions = gather(cast(Store, store)).vessel_positions
+    assert callable(positions)
+    tracks = [positions(mmsi) for mmsi in (244000001, 244000002, 244000001, 244000001)]
+    since, until = first - TRACK_PAD, last + TRACK_PAD
+    assert store.reads == [
+        ([244000001], since, until, TRACK_COLUMNS),
+        ([244000002], since, until, TRACK_COLUMNS),
+    ]
+    assert tracks[0]["mmsi"].to_list() == tracks[2]["mmsi"].to_list() == [244000001]
+    assert tracks[1]["mmsi"].to_list() == [244000002]
 
 
 @pytest.mark.parametrize("kind", ["releases", "gate"])

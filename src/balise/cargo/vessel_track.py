@@ -8,8 +8,10 @@ transshipment the documents hide) or is booked on a ship it never boarded. For e
 (less `port_margin_hours` at both ends, when terminal moves and late events blur who holds the
 box) are compared with the vessel's AIS position at the same time, interpolated between the two
 positions around it when they are at most `max_gap_minutes` apart. A fix further than
-`max_distance_km` from the ship is off; `min_readings` consecutive off fixes make an event, from
-the first to the last of them.
+`max_distance_km` from the ship is off; in a longer AIS gap (up to `max_reach_hours`), a fix is
+off when it lies further than `max_distance_km` beyond where the ship could have sailed at
+`max_speed_knots` from its positions around the gap (`beyond_reach_km`). `min_readings`
+consecutive off fixes make an event, from the first to the last of them.
 """
 
 from __future__ import annotations
@@ -42,12 +44,21 @@ class BoxOffVesselParams:
     AIS positions 30 min apart at 20 kn may miss a turn by a few km. Judgement."""
     max_gap_minutes: float = 30.0
     """The ship's position is interpolated only between AIS positions at most this far apart
-    (min); fixes in longer AIS gaps are not judged."""
+    (min); fixes in longer AIS gaps are judged by reach only (`max_reach_hours`)."""
     min_readings: int = 2
     """Consecutive off fixes that make an event: one stray fix is GNSS noise. Judgement."""
     port_margin_hours: float = 2.0
     """Fixes this close (h) to the load or discharge time are not judged: the box is on the
     quay or a straddle carrier while the events say it is aboard. Judgement."""
+    max_speed_knots: float = 30.0
+    """Fastest a ship is taken to sail (kn) when a fix falls in a longer AIS gap: the fastest
+    container ships are designed for 24-25 kn and slow-steam at 14-18 kn. Judgement with a
+    margin."""
+    max_reach_hours: float = 6.0
+    """Fixes in AIS gaps longer than `max_gap_minutes` and up to this long (h) are judged by
+    reach: off when further than `max_distance_km` from everywhere the ship could have sailed
+    at `max_speed_knots` from both of its positions around the gap (offshore, satellite AIS
+    often reports a ship every 30-60 min). Judgement."""
     confidence: float = 0.7
     """Confidence of an event: the booking may name the wrong ship. Judgement."""
     score: float = 0.6
@@ -82,6 +93,39 @@ def ship_at(
     at_lat = np.where(ok, lat[before] + share * (lat[after] - lat[before]), np.nan)
     at_lon = np.where(ok, (lon[before] + share * dlon + 180.0) % 360.0 - 180.0, np.nan)
     return at_lat, at_lon
+
+
+def beyond_reach_km(
+    track: pl.DataFrame,
+    fixes: pl.DataFrame,
+    max_gap_minutes: float,
+    max_reach_hours: float,
+    max_speed_knots: float,
+) -> np.ndarray[Any, Any]:
+    """The least distance (km) from each fix to where the ship could have been at its time,
+    for fixes in an AIS gap longer than `max_gap_minutes` and at most `max_reach_hours` long:
+    sailing at most `max_speed_knots`, the ship was within that reach of its position before
+    the gap and of its position after it, so a fix further than both reaches is at least the
+    larger excess away. NaN for the other fixes."""
+    t = track["timestamp"].dt.epoch("us").to_numpy().astype(np.float64)
+    q = fixes["time"].dt.epoch("us").to_numpy().astype(np.float64)
+    nan = np.full(len(q), np.nan)
+    if len(t) == 0:
+        return nan
+    lat, lon = track["lat"].to_numpy(), track["lon"].to_numpy()
+    after = np.clip(np.searchsorted(t, q, side="left"), 0, len(t) - 1)
+    before = np.clip(after - 1, 0, len(t) - 1)
+    span = t[after] - t[before]
+    inside = (t[before] < q) & (q < t[after])
+    judged = inside & (span > max_gap_minutes * 6e7) & (span <= max_reach_hours * 3.6e9)
+    km_per_us = max_speed_knots * 1.852 / 3.6e9
+    fix_lat, fix_lon = fixes["lat"].to_numpy(), fixes["lon"].to_numpy()
+    from_before = haversine_km(fix_lat, fix_lon, lat[before], lon[before])
+    from_after = haversine_km(fix_lat, fix_lon, lat[after], lon[after])
+    excess = np.maximum(
+        from_before - (q - t[before]) * km_per_us, from_after - (t[after] - q) * km_per_us
+    )
+    return np.where(judged, excess, nan)
 
 
 def box_fixes(telemetry: pl.DataFrame | None, events: pl.DataFrame | None) -> pl.DataFrame:
@@ -153,6 +197,16 @@ def _leg_findings(
     track = _vessel_track(positions, leg.vessel_mmsi)
     ship_lat, ship_lon = ship_at(track, fixes["time"], params.max_gap_minutes)
     km = haversine_km(fixes["lat"].to_numpy(), fixes["lon"].to_numpy(), ship_lat, ship_lon)
+    # in a longer AIS gap, only a fix beyond the ship's reach is judged (off), by its least
+    # distance from the ship, beside the ship's position interpolated across the gap
+    reach = beyond_reach_km(track, fixes, params.max_gap_minutes, params.max_reach_hours,
+                            params.max_speed_knots)  # fmt: skip
+    far = np.isnan(km) & (reach > params.max_distance_km)
+    if far.any():
+        across_lat, across_lon = ship_at(track, fixes["time"], params.max_reach_hours * 60.0)
+        km = np.where(far, reach, km)
+        ship_lat = np.where(far, across_lat, ship_lat)
+        ship_lon = np.where(far, across_lon, ship_lon)
     judged = fixes.with_columns(
         pl.Series("ship_lat", ship_lat),
         pl.Series("ship_lon", ship_lon),

@@ -66,17 +66,26 @@ def gather(store: Store, containers: frozenset[str] | None = None) -> CargoInput
     )
 
 
+TRACK_COLUMNS: Final = ("mmsi", "timestamp", "lat", "lon")
+"""The position columns the box-off-vessel rule reads (`balise.cargo.vessel_track`)."""
+
+
 def _positions_reader(store: Store, telemetry: pl.DataFrame) -> VesselPositions | None:
     """One vessel's AIS positions over the telemetry's span (padded), read when a rule asks for
-    them; None without telemetry."""
+    them, once per vessel (the rule asks for each leg of each box the ship carried); None without
+    telemetry."""
     if telemetry.is_empty():
         return None
     first, last = telemetry["time"].min(), telemetry["time"].max()
     assert isinstance(first, datetime)
     assert isinstance(last, datetime)
+    read: dict[int, pl.DataFrame] = {}
 
     def positions(mmsi: int) -> pl.DataFrame:
-        return store.positions_of([mmsi], first - TRACK_PAD, last + TRACK_PAD)
+        if mmsi not in read:
+            since, until = first - TRACK_PAD, last + TRACK_PAD
+            read[mmsi] = store.positions_of([mmsi], since, until, columns=TRACK_COLUMNS)
+        return read[mmsi]
 
     return positions
 
