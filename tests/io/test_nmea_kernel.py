@@ -331,3 +331,43 @@ def test_byte_ranges_join_the_same_with_and_without_the_kernel(
 def test_byte_ranges_outside_the_data_are_refused() -> None:
     with pytest.raises(ValueError, match="outside"):
         nmea_kernel.gather(b"abc", np.array([1]), np.array([4]), np.array([False]))
+
+
+def _chunk_of(data: bytes, begin: int, end: int, *, kernel: bool) -> Chunk:
+    nmea_kernel.enabled = kernel
+    try:
+        return Chunk.of(data, 1, begin, end)
+    finally:
+        nmea_kernel.enabled = True
+
+
+@given(
+    st.lists(
+        st.sampled_from([b"\n", b"\r", b"\r\n", b"a", b"!AIVDM,", b"\\", b"\xff"]), max_size=40
+    ),
+    st.data(),
+)
+@settings(max_examples=300, deadline=None)
+def test_lines_are_found_the_same_with_and_without_the_kernel(
+    pieces: list[bytes], draw: st.DataObject
+) -> None:
+    data = b"".join(pieces)
+    begin = draw.draw(st.integers(0, len(data)))
+    end = draw.draw(st.integers(begin, len(data)))
+    compiled = _chunk_of(data, begin, end, kernel=True)
+    numpy = _chunk_of(data, begin, end, kernel=False)
+    assert compiled.starts.tolist() == numpy.starts.tolist()
+    assert compiled.ends.tolist() == numpy.ends.tolist()
+    whole = Chunk.of(data[begin:end], 1)  # the lines of a copy of the range, shifted
+    assert numpy.starts.tolist() == (whole.starts + begin).tolist()
+    assert numpy.ends.tolist() == (whole.ends + begin).tolist()
+    expected = data[begin:end].split(b"\n")
+    if expected[-1] == b"":
+        expected.pop()
+    found = [data[s:e] for s, e in zip(compiled.starts, compiled.ends, strict=True)]
+    assert found == [line.removesuffix(b"\r") for line in expected]
+
+
+def test_a_line_range_outside_the_data_is_refused() -> None:
+    with pytest.raises(ValueError, match="outside"):
+        Chunk.of(b"abc\n", 1, 2, 5)

@@ -133,6 +133,39 @@ static PyObject *new_bytes(Py_ssize_t size, char **at) {
     return bytes;
 }
 
+/* The output columns of a function: `columns` new bytes objects of `sizes[k]` bytes in `out[k]`,
+ * their buffers in `buf[k]`; 0 with an exception set when one cannot be made (those made stay in
+ * `out`, for `release_columns`). */
+static int new_columns(int columns, const Py_ssize_t *sizes, PyObject **out, char **buf) {
+    for (int k = 0; k < columns; k++) {
+        out[k] = new_bytes(sizes[k], &buf[k]);
+        if (out[k] == NULL) return 0;
+    }
+    return 1;
+}
+
+/* The columns `out` and then `size` as one tuple, which takes the columns over (`out` is emptied);
+ * NULL with an exception set, the columns left in `out`, when it cannot be made. */
+static PyObject *columns_tuple(int columns, PyObject **out, Py_ssize_t size) {
+    PyObject *tuple = PyTuple_New(columns + 1);
+    if (tuple == NULL) return NULL;
+    PyObject *length = PyLong_FromSsize_t(size);
+    if (length == NULL) {
+        Py_DECREF(tuple);
+        return NULL;
+    }
+    for (int k = 0; k < columns; k++) {
+        PyTuple_SET_ITEM(tuple, k, out[k]);
+        out[k] = NULL;
+    }
+    PyTuple_SET_ITEM(tuple, columns, length);
+    return tuple;
+}
+
+static void release_columns(int columns, PyObject **out) {
+    for (int k = 0; k < columns; k++) Py_CLEAR(out[k]);
+}
+
 PyDoc_STRVAR(scan_doc,
              "scan(data, starts, ends, /)\n--\n\n"
              "The sentence fields of the lines [starts[i], ends[i]) of `data` (int64 offsets), or\n"
@@ -162,10 +195,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
         total += (Py_ssize_t)(end[i] - begin[i]);
     }
     Py_ssize_t sizes[8] = {n, n, n, n, 8 * n, 8 * n, 8 * (n + 1), total};
-    for (int k = 0; k < 8; k++) {
-        out[k] = new_bytes(sizes[k], &buf[k]);
-        if (out[k] == NULL) goto done;
-    }
+    if (!new_columns(8, sizes, out, buf)) goto done;
     const unsigned char *bytes = data.buf;
     int8_t *count = (int8_t *)buf[0], *number = (int8_t *)buf[1], *fill = (int8_t *)buf[2];
     int8_t *problem = (int8_t *)buf[3];
@@ -199,15 +229,60 @@ static PyObject *scan(PyObject *self, PyObject *args) {
         result = Py_None;
         goto done;
     }
-    result = Py_BuildValue("(NNNNNNNNn)", out[0], out[1], out[2], out[3], out[4], out[5], out[6],
-                           out[7], (Py_ssize_t)written);
-    if (result != NULL)
-        for (int k = 0; k < 8; k++) out[k] = NULL; /* stolen by the tuple */
+    result = columns_tuple(8, out, (Py_ssize_t)written);
 done:
-    for (int k = 0; k < 8; k++) Py_XDECREF(out[k]);
+    release_columns(8, out);
     PyBuffer_Release(&data);
     PyBuffer_Release(&starts);
     PyBuffer_Release(&ends);
+    return result;
+}
+
+/* ---- the lines of a block ---- */
+
+PyDoc_STRVAR(lines_doc,
+             "lines(data, begin, end, /)\n--\n\n"
+             "Where the lines of data[begin:end] start and end (absolute int64 offsets; a line ends\n"
+             "before its newline and before a carriage return ending it; a last line without\n"
+             "newline counts). A tuple of bytes objects: starts, ends, then the number of lines.");
+
+static PyObject *lines(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer data;
+    Py_ssize_t begin, end;
+    if (!PyArg_ParseTuple(args, "y*nn:lines", &data, &begin, &end)) return NULL;
+    PyObject *result = NULL;
+    PyObject *out[2] = {NULL};
+    char *buf[2] = {NULL};
+    if (begin < 0 || end < begin || end > data.len) {
+        PyErr_SetString(PyExc_ValueError, "line range outside the data");
+        goto done;
+    }
+    const char *bytes = data.buf;
+    Py_ssize_t n = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (const char *at = bytes + begin, *stop = bytes + end; at < stop; n++) {
+        const char *newline = memchr(at, '\n', (size_t)(stop - at));
+        at = newline == NULL ? stop : newline + 1;
+    }
+    Py_END_ALLOW_THREADS
+    Py_ssize_t sizes[2] = {8 * n, 8 * n};
+    if (!new_columns(2, sizes, out, buf)) goto done;
+    int64_t *starts = (int64_t *)buf[0], *ends = (int64_t *)buf[1];
+    Py_BEGIN_ALLOW_THREADS
+    Py_ssize_t at = begin;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const char *newline = memchr(bytes + at, '\n', (size_t)(end - at));
+        Py_ssize_t stop = newline == NULL ? end : newline - bytes;
+        starts[i] = at;
+        ends[i] = stop > at && bytes[stop - 1] == '\r' ? stop - 1 : stop;
+        at = stop + 1;
+    }
+    Py_END_ALLOW_THREADS
+    result = columns_tuple(2, out, n);
+done:
+    release_columns(2, out);
+    PyBuffer_Release(&data);
     return result;
 }
 
@@ -299,10 +374,7 @@ static PyObject *positions(PyObject *self, PyObject *args) {
     if (n < 0) goto done;
     const int64_t *offsets = offsets_buffer.buf, *fill = fill_buffer.buf;
     Py_ssize_t sizes[COLUMNS] = {4 * n, 4 * n, n, 8 * n, 8 * n, 8 * n, 8 * n, 2 * n, n};
-    for (int k = 0; k < COLUMNS; k++) {
-        out[k] = new_bytes(sizes[k], &buf[k]);
-        if (out[k] == NULL) goto done;
-    }
+    if (!new_columns(COLUMNS, sizes, out, buf)) goto done;
     uint32_t *rows = (uint32_t *)buf[0];
     int32_t *mmsi = (int32_t *)buf[1];
     int8_t *msg_type = (int8_t *)buf[2];
@@ -345,12 +417,9 @@ static PyObject *positions(PyObject *self, PyObject *args) {
         found++;
     }
     Py_END_ALLOW_THREADS
-    result = Py_BuildValue("(NNNNNNNNNn)", out[0], out[1], out[2], out[3], out[4], out[5], out[6],
-                           out[7], out[8], found);
-    if (result != NULL)
-        for (int k = 0; k < COLUMNS; k++) out[k] = NULL;
+    result = columns_tuple(COLUMNS, out, found);
 done:
-    for (int k = 0; k < COLUMNS; k++) Py_XDECREF(out[k]);
+    release_columns(COLUMNS, out);
     PyBuffer_Release(&data);
     PyBuffer_Release(&offsets_buffer);
     PyBuffer_Release(&fill_buffer);
@@ -403,10 +472,7 @@ static PyObject *static_voyage(PyObject *self, PyObject *args) {
     const int64_t *offsets = offsets_buffer.buf, *fill = fill_buffer.buf;
     Py_ssize_t sizes[COLUMNS] = {4 * n, 4 * n, 4 * n, 2 * n, 8 * n, 8 * n, 8 * n, n, n, n, n,
                                  8 * (n + 1), 7 * n, 8 * (n + 1), 20 * n, 8 * (n + 1), 20 * n};
-    for (int k = 0; k < COLUMNS; k++) {
-        out[k] = new_bytes(sizes[k], &buf[k]);
-        if (out[k] == NULL) goto done;
-    }
+    if (!new_columns(COLUMNS, sizes, out, buf)) goto done;
     uint32_t *rows = (uint32_t *)buf[0];
     int32_t *mmsi = (int32_t *)buf[1], *imo = (int32_t *)buf[2];
     int16_t *ship_type = (int16_t *)buf[3];
@@ -446,13 +512,9 @@ static PyObject *static_voyage(PyObject *self, PyObject *args) {
         found++;
     }
     Py_END_ALLOW_THREADS
-    result = Py_BuildValue("(NNNNNNNNNNNNNNNNNn)", out[0], out[1], out[2], out[3], out[4], out[5],
-                           out[6], out[7], out[8], out[9], out[10], out[11], out[12], out[13],
-                           out[14], out[15], out[16], found);
-    if (result != NULL)
-        for (int k = 0; k < COLUMNS; k++) out[k] = NULL;
+    result = columns_tuple(COLUMNS, out, found);
 done:
-    for (int k = 0; k < COLUMNS; k++) Py_XDECREF(out[k]);
+    release_columns(COLUMNS, out);
     PyBuffer_Release(&data);
     PyBuffer_Release(&offsets_buffer);
     PyBuffer_Release(&fill_buffer);
@@ -510,6 +572,7 @@ done:
 }
 
 static PyMethodDef methods[] = {
+    {"lines", lines, METH_VARARGS, lines_doc},
     {"scan", scan, METH_VARARGS, scan_doc},
     {"positions", positions, METH_VARARGS, positions_doc},
     {"static_voyage", static_voyage, METH_VARARGS, static_voyage_doc},

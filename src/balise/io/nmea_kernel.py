@@ -52,6 +52,15 @@ def warn_if_missing() -> None:
         )
 
 
+def lines(data: bytes, begin: int, end: int) -> tuple[IntArray, IntArray] | None:
+    """Where the lines of `data[begin:end]` start and end (offsets into `data`, as
+    `nmea_bytes.Chunk.of` finds them), or None when the kernel is not built or disabled."""
+    if _KERNEL is None or not enabled:
+        return None
+    starts, ends, _ = _KERNEL.lines(data, begin, end)
+    return np.frombuffer(starts, dtype=np.int64), np.frombuffer(ends, dtype=np.int64)
+
+
 @dataclass(frozen=True)
 class ScannedLines:
     """The sentence fields of every line of a chunk, as the kernel read them: digits as numbers

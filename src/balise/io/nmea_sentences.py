@@ -239,14 +239,17 @@ def split_chunk(chunk: Chunk, context: TimeContext | None = None) -> SplitChunk:
     return split_prepared(prepare_chunk(chunk), context)
 
 
-def prepare_chunk(chunk: Chunk) -> PreparedChunk:
+def prepare_chunk(chunk: Chunk, span: tuple[int, int] | None = None) -> PreparedChunk:
     """The part of `split_chunk` that needs nothing from earlier chunks (nearly all the work):
     chunks of one stream are prepared in any order, on any thread, then split in order.
 
     The compiled kernel (`nmea_kernel`) reads the chunk when it is built and every line is a
-    plain AIS sentence; otherwise NumPy does, with the same result."""
+    plain AIS sentence; otherwise NumPy does, with the same result, on the bytes `span` of the
+    chunk's data that its lines were found in (all of them by default)."""
     if len(chunk) and (scanned := nmea_kernel.scan(chunk.data, chunk.starts, chunk.ends)):
         return _kernel_prepared(chunk, scanned)
+    if span is not None:
+        chunk = chunk.narrowed(*span)
     codes = padded(chunk.data)
     layout = _layout(codes, chunk)
     commas, bang = layout.commas, layout.bang
