@@ -133,6 +133,9 @@ def test_sentences_with_problems_are_read_by_the_kernel_as_by_numpy(line: str) -
         checksum("!AIVDM,1,1,12,A,15M67FC000G?ufbE`FepT@3n00Sa,0"),  # long sequence id
         checksum("!AIVDM,1,1,,A,15M67FC0,00G?ufbE`FepT@3n00Sa,0"),  # comma in the payload
         checksum("!AIVDM,1,1,,A,15M67FCé000G?ufbE`FepT@3n00Sa,0"),  # not ASCII
+        "\\" + checksum("s:é,c:1709251200") + "\\" + PLAIN[0].split("\\")[2],  # ... in the tag
+        PLAIN[0][:-2] + "é0",  # ... in the checksum
+        "é" + PLAIN[0][1:],  # ... first
         checksum("!AIVDM,1,1,,A,0"),  # too short
         "!AIVDM,1,1,,A,0*hh",
         "\\s:x,c:1709251200*00!AIVDM,1,1,,A,15M67FC000G?ufbE`FepT@3n00Sa,0*5C",  # unclosed tag

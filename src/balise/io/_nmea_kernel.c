@@ -64,11 +64,32 @@ typedef struct {
     Py_ssize_t payload_begin, payload_end;
 } Sentence;
 
+/* XORs into `*xor` and ORs into `*or` the `length` bytes at `at`, eight at a time. */
+static void xor_or(const unsigned char *at, Py_ssize_t length, unsigned *xor, unsigned *or) {
+    uint64_t word_xor = 0, word_or = 0;
+    Py_ssize_t i = 0;
+    for (; i + 8 <= length; i += 8) {
+        uint64_t word;
+        memcpy(&word, at + i, 8);
+        word_xor ^= word;
+        word_or |= word;
+    }
+    unsigned byte_xor = 0, byte_or = 0;
+    for (; i < length; i++) {
+        byte_xor ^= at[i];
+        byte_or |= at[i];
+    }
+    for (int k = 0; k < 64; k += 8) {
+        byte_xor ^= (unsigned)(word_xor >> k) & 0xFF;
+        byte_or |= (unsigned)(word_or >> k) & 0xFF;
+    }
+    *xor ^= byte_xor;
+    *or |= byte_or;
+}
+
 /* Reads one line [0, n) into `out`; 0 when the line is not of the handled layout. */
 static int read_line(const unsigned char *line, Py_ssize_t n, Sentence *out) {
-    unsigned char high = 0;
-    for (Py_ssize_t i = 0; i < n; i++) high |= line[i];
-    if (high & 0x80) return 0;
+    unsigned high = 0; /* the OR of every byte of the line: not ASCII when above 0x7F */
     Py_ssize_t bang = 0, tag_end = -1;
     int tag_ok = 1;
     out->micros = NO_TIME;
@@ -78,9 +99,10 @@ static int read_line(const unsigned char *line, Py_ssize_t n, Sentence *out) {
         tag_end = closing - line;
         Py_ssize_t star = tag_end - 3;
         if (star < 1) return 0;
-        int sum = 0;
-        for (Py_ssize_t i = 1; i < star; i++) sum ^= line[i];
-        tag_ok = line[star] == '*' && sum == hex_byte(line + star + 1);
+        unsigned sum = 0;
+        xor_or(line + 1, star - 1, &sum, &high);
+        for (Py_ssize_t i = star; i <= tag_end; i++) high |= line[i];
+        tag_ok = line[star] == '*' && (int)sum == hex_byte(line + star + 1);
         out->micros = tag_micros(line, 1, tag_end);
         bang = tag_end + 1;
     }
@@ -104,8 +126,10 @@ static int read_line(const unsigned char *line, Py_ssize_t n, Sentence *out) {
     if (payload_comma < at) return 0;
     if (s[payload_comma] != ',' || s[rest - 3] != '*' || digit_value(s[rest - 4]) < 0) return 0;
     if (payload_comma > at && memchr(s + at, ',', (size_t)(payload_comma - at)) != NULL) return 0;
-    int sum = 0;
-    for (Py_ssize_t i = 1; i < rest - 3; i++) sum ^= s[i];
+    unsigned sum = 0;
+    xor_or(s + 1, rest - 4, &sum, &high);
+    high |= (unsigned)line[0] | s[rest - 3] | s[rest - 2] | s[rest - 1];
+    if (high & 0x80) return 0;
     int count = digit_value(s[7]), number = digit_value(s[9]);
     out->count = (int8_t)count;
     out->number = (int8_t)number;
@@ -114,7 +138,7 @@ static int read_line(const unsigned char *line, Py_ssize_t n, Sentence *out) {
     out->payload_begin = bang + at;
     out->payload_end = bang + payload_comma;
     int fragment_ok = count >= 1 && number >= 1 && number <= count;
-    if (sum != hex_byte(s + rest - 2))
+    if ((int)sum != hex_byte(s + rest - 2))
         out->problem = BAD_CHECKSUM;
     else if (!tag_ok)
         out->problem = BAD_TAG_CHECKSUM;
