@@ -369,8 +369,11 @@ def test_lines_are_found_the_same_with_and_without_the_kernel(
         expected.pop()
     found = [data[s:e] for s, e in zip(compiled.starts, compiled.ends, strict=True)]
     assert found == [line.removesuffix(b"\r") for line in expected]
+    assert nmea_kernel.newlines(data, begin, end) == data.count(b"\n", begin, end)
 
 
 def test_a_line_range_outside_the_data_is_refused() -> None:
     with pytest.raises(ValueError, match="outside"):
         Chunk.of(b"abc\n", 1, 2, 5)
+    with pytest.raises(ValueError, match="outside"):
+        nmea_kernel.newlines(b"abc\n", 3, 2)

@@ -264,6 +264,39 @@ done:
 
 /* ---- the lines of a block ---- */
 
+/* The newlines of [at, stop). */
+static Py_ssize_t count_newlines(const char *at, const char *stop) {
+    Py_ssize_t n = 0;
+    while (at < stop && (at = memchr(at, '\n', (size_t)(stop - at))) != NULL) {
+        n++;
+        at++;
+    }
+    return n;
+}
+
+PyDoc_STRVAR(newlines_doc,
+             "newlines(data, begin, end, /)\n--\n\n"
+             "The number of newlines in data[begin:end], counted without the interpreter lock.");
+
+static PyObject *newlines(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer data;
+    Py_ssize_t begin, end, n = 0;
+    if (!PyArg_ParseTuple(args, "y*nn:newlines", &data, &begin, &end)) return NULL;
+    if (begin < 0 || end < begin || end > data.len) {
+        PyBuffer_Release(&data);
+        PyErr_SetString(PyExc_ValueError, "byte range outside the data");
+        return NULL;
+    }
+    const char *bytes = data.buf;
+    Py_BEGIN_ALLOW_THREADS
+    n = count_newlines(bytes + begin, bytes + end);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&data);
+    return PyLong_FromSsize_t(n);
+}
+
+
 PyDoc_STRVAR(lines_doc,
              "lines(data, begin, end, /)\n--\n\n"
              "Where the lines of data[begin:end] start and end (absolute int64 offsets; a line ends\n"
@@ -596,6 +629,7 @@ done:
 }
 
 static PyMethodDef methods[] = {
+    {"newlines", newlines, METH_VARARGS, newlines_doc},
     {"lines", lines, METH_VARARGS, lines_doc},
     {"scan", scan, METH_VARARGS, scan_doc},
     {"positions", positions, METH_VARARGS, positions_doc},

@@ -17,6 +17,7 @@ from typing import BinaryIO
 import numpy as np
 import polars as pl
 
+from balise.io import nmea_kernel
 from balise.io.ais_payload import decode_payloads
 from balise.io.nmea_fragments import multi_messages
 from balise.io.nmea_lines import (
@@ -143,7 +144,7 @@ def _parts(data: bytes, first_line: int, parts: int) -> Iterator[tuple[int, int,
         if cut <= begin:
             break
         yield begin, cut, first_line
-        first_line += data.count(b"\n", begin, cut)  # the range ends with its newline
+        first_line += nmea_kernel.newlines(data, begin, cut)  # the range ends with its newline
         begin = cut
     if begin < len(data):
         yield begin, len(data), first_line
@@ -241,6 +242,7 @@ def _finish(
 
 def _quarantine(rejected: list[pl.DataFrame], chunk: Chunk, source: str) -> pl.DataFrame:
     """Rejected rows with their original text, taken from the chunk unless already given."""
+    rejected = [part for part in rejected if not part.is_empty()] or rejected[:1]
     frame = conform(
         pl.concat(rejected, how="diagonal_relaxed").with_columns(pl.lit(source).alias("source")),
         QUARANTINE_SCHEMA,

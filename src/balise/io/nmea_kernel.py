@@ -52,6 +52,16 @@ def warn_if_missing() -> None:
         )
 
 
+def newlines(data: bytes, begin: int = 0, end: int | None = None) -> int:
+    """The newlines in `data[begin:end]`, counted by the kernel without the interpreter lock when
+    it is built and enabled (else by `bytes.count`)."""
+    end = len(data) if end is None else end
+    if _KERNEL is None or not enabled:
+        return data.count(b"\n", begin, end)
+    found: int = _KERNEL.newlines(data, begin, end)
+    return found
+
+
 def lines(data: bytes, begin: int, end: int) -> tuple[IntArray, IntArray] | None:
     """Where the lines of `data[begin:end]` start and end (offsets into `data`, as
     `nmea_bytes.Chunk.of` finds them), or None when the kernel is not built or disabled."""

@@ -15,6 +15,7 @@ from typing import BinaryIO
 import numpy as np
 import polars as pl
 
+from balise.io import nmea_kernel
 from balise.io.nmea_bytes import Chunk
 from balise.model.arrays import IntArray
 
@@ -39,7 +40,7 @@ def rest_of_line(stream: BinaryIO, max_line_bytes: int) -> bytes:
 def cut_after_lines(data: bytes, max_lines: int) -> tuple[bytes, bytes, int]:
     """`data` cut after its `max_lines`-th line, what follows (empty when it has fewer), and the
     number of newlines in what is kept."""
-    newlines = data.count(b"\n")
+    newlines = nmea_kernel.newlines(data)
     if newlines <= max_lines:
         return data, b"", newlines
     found = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == _NEWLINE)

@@ -23,6 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 
@@ -75,6 +76,12 @@ _MAX_DIGITS = 13
 """Digits of a `c:` time in milliseconds; a longer number is unreadable (`bad_time`)."""
 
 _PROBLEMS = {0: None, 1: "bad_checksum", 2: "bad_tag_checksum", 3: "bad_fragment", 4: "bad_time"}
+_PROBLEM_NAMES = pl.Series([_PROBLEMS[code] for code in range(len(_PROBLEMS))], dtype=pl.String)
+
+
+def _problems(codes: npt.NDArray[np.int8]) -> pl.Series:
+    """The problem of each sentence (None or a quarantine reason) from its code (`_PROBLEMS`)."""
+    return _PROBLEM_NAMES.gather(codes.astype(np.uint32))
 
 
 @dataclass(frozen=True)
@@ -287,7 +294,7 @@ def _kernel_prepared(chunk: Chunk, scanned: nmea_kernel.ScannedLines) -> Prepare
             "number": scanned.number,
             "fill": scanned.fill,
             "timestamp": _as_time(scanned.micros),
-            "problem": pl.Series(scanned.problem).replace_strict(_PROBLEMS, return_dtype=pl.String),
+            "problem": _problems(scanned.problem),
             "payload": pl.Series("payload", payload).cast(pl.String),
             "fragment_key": scanned.fragment_key,
         }
