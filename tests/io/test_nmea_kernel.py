@@ -310,6 +310,32 @@ def test_static_and_voyage_messages_decode_the_same_with_and_without_the_kernel(
     assert decoded.rows.tolist() == [0], "the kernel decoded it"
 
 
+@pytest.mark.parametrize("mmsi", [227006760, 985380196])  # a ship, an auxiliary craft
+def test_static_data_reports_decode_the_same_with_and_without_the_kernel(mmsi: int) -> None:
+    part_a, fill_a = _joined_payload(
+        {"msg_type": 24, "mmsi": mmsi, "partno": 0, "shipname": " NEPTUNE@X "}
+    )
+    part_b, fill_b = _joined_payload(
+        {"msg_type": 24, "mmsi": mmsi, "partno": 1, "ship_type": 37, "callsign": "F@",
+         "to_bow": 12, "to_stern": 3, "to_port": 2, "to_starboard": 4,
+         "mothership_mmsi": 227006760},
+    )  # fmt: skip
+    position, fill_p = _joined_payload(
+        {"msg_type": 1, "mmsi": mmsi, "lat": 43.3, "lon": 5.3, "speed": 3.0, "course": 90.0}
+    )
+    payloads: list[str | None] = [part_b, position, part_a, part_a[:20], part_b, part_a]
+    _decoded_both(payloads, [fill_b, fill_p, fill_a, 0, fill_b, fill_a])
+    data = "".join(p or "" for p in payloads).encode()
+    offsets = np.cumsum([0] + [len(p or "") for p in payloads]).astype(np.int64)
+    fill = np.array([fill_b, fill_p, fill_a, 0, fill_b, fill_a], dtype=np.int64)
+    decoded = nmea_kernel.static_data(np.frombuffer(data, dtype=np.uint8), offsets, fill)
+    assert decoded is not None
+    assert decoded.rows.tolist() == [0, 2, 4, 5], "the kernel decoded them"
+    assert decoded.name.to_pylist()[1] == "NEPTUNE"
+    longer = part_a + "0" * 120  # left to NumPy by the kernel, and with it every type 24
+    _decoded_both([*payloads, longer], [fill_b, fill_p, fill_a, 0, fill_b, fill_a, 0])
+
+
 @given(st.binary(min_size=1, max_size=200), st.data())
 @settings(max_examples=200, deadline=None)
 def test_byte_ranges_join_the_same_with_and_without_the_kernel(

@@ -13,6 +13,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -578,6 +579,87 @@ done:
     return result;
 }
 
+/* ---- type 24 (static data report, parts A and B), as ais_payload._static_part_a / _b ---- */
+
+#define STATIC_DATA_BITS 40
+#define PART_A_BITS 160
+#define PART_B_BITS 162
+#define AUXILIARY_CRAFT_LOW 980000000
+#define AUXILIARY_CRAFT_HIGH 989999999
+
+PyDoc_STRVAR(static_data_doc,
+             "static_data(data, offsets, fill, /)\n--\n\n"
+             "Decode the type 24 messages of part A or B among the payloads (as `positions`) that\n"
+             "have valid armour and enough bits for their part. A tuple of bytes objects: rows\n"
+             "(uint32), mmsi (int32), part (int8), ship_type (int16, -1 for part A), length and\n"
+             "width (float64, NaN for part A and for an auxiliary craft), then for name (part A)\n"
+             "and call sign (part B) their offsets (int64) and text, then the number of rows.");
+
+static PyObject *static_data(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer data, offsets_buffer, fill_buffer;
+    if (!PyArg_ParseTuple(args, "y*y*y*:static_data", &data, &offsets_buffer, &fill_buffer))
+        return NULL;
+    PyObject *result = NULL;
+    enum { COLUMNS = 10 };
+    PyObject *out[COLUMNS] = {NULL};
+    char *buf[COLUMNS] = {NULL};
+    Py_ssize_t n = payload_count(&data, &offsets_buffer, &fill_buffer);
+    if (n < 0) goto done;
+    const int64_t *offsets = offsets_buffer.buf, *fill = fill_buffer.buf;
+    Py_ssize_t sizes[COLUMNS] = {4 * n, 4 * n, n, 2 * n, 8 * n, 8 * n,
+                                 8 * (n + 1), 20 * n, 8 * (n + 1), 7 * n};
+    if (!new_columns(COLUMNS, sizes, out, buf)) goto done;
+    uint32_t *rows = (uint32_t *)buf[0];
+    int32_t *mmsi = (int32_t *)buf[1];
+    int8_t *part = (int8_t *)buf[2];
+    int16_t *ship_type = (int16_t *)buf[3];
+    double *length_m = (double *)buf[4], *width_m = (double *)buf[5];
+    int64_t *name_offsets = (int64_t *)buf[6], *call_offsets = (int64_t *)buf[8];
+    char *name_text = buf[7], *call_text = buf[9];
+    const unsigned char *chars = data.buf;
+    Py_ssize_t found = 0;
+    int64_t name_written = 0, call_written = 0;
+    Py_BEGIN_ALLOW_THREADS
+    unsigned char values[MAX_PAYLOAD_CHARS];
+    name_offsets[0] = call_offsets[0] = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t length = offsets[i + 1] - offsets[i];
+        if (length == 0 || length > MAX_PAYLOAD_CHARS) continue;
+        const unsigned char *payload = chars + offsets[i];
+        if (sixbit(payload[0]) != 24) continue;
+        int64_t bits = payload_bits(payload, length, fill[i], values);
+        if (bits < STATIC_DATA_BITS) continue;
+        int64_t which = field(values, 38, 2);
+        if (which > 1 || bits < (which == 0 ? PART_A_BITS : PART_B_BITS)) continue;
+        rows[found] = (uint32_t)i;
+        mmsi[found] = (int32_t)field(values, 8, 30);
+        part[found] = (int8_t)which;
+        if (which == 0) {
+            ship_type[found] = -1;
+            length_m[found] = width_m[found] = NAN;
+            text_field(values, 40, 20, name_text, &name_written, name_offsets, found);
+            call_offsets[found + 1] = call_written;
+        } else {
+            ship_type[found] = (int16_t)field(values, 40, 8);
+            int auxiliary = mmsi[found] >= AUXILIARY_CRAFT_LOW && mmsi[found] <= AUXILIARY_CRAFT_HIGH;
+            length_m[found] = auxiliary ? NAN : (double)(field(values, 132, 9) + field(values, 141, 9));
+            width_m[found] = auxiliary ? NAN : (double)(field(values, 150, 6) + field(values, 156, 6));
+            name_offsets[found + 1] = name_written;
+            text_field(values, 90, 7, call_text, &call_written, call_offsets, found);
+        }
+        found++;
+    }
+    Py_END_ALLOW_THREADS
+    result = columns_tuple(COLUMNS, out, found);
+done:
+    release_columns(COLUMNS, out);
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&offsets_buffer);
+    PyBuffer_Release(&fill_buffer);
+    return result;
+}
+
 /* ---- byte ranges joined (the raw text of multi-sentence messages) ---- */
 
 PyDoc_STRVAR(gather_doc,
@@ -634,6 +716,7 @@ static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS, scan_doc},
     {"positions", positions, METH_VARARGS, positions_doc},
     {"static_voyage", static_voyage, METH_VARARGS, static_voyage_doc},
+    {"static_data", static_data, METH_VARARGS, static_data_doc},
     {"gather", gather, METH_VARARGS, gather_doc},
     {NULL, NULL, 0, NULL},
 };
