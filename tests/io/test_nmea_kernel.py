@@ -12,6 +12,8 @@ import io
 import logging
 import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -403,3 +405,21 @@ def test_a_line_range_outside_the_data_is_refused() -> None:
         Chunk.of(b"abc\n", 1, 2, 5)
     with pytest.raises(ValueError, match="outside"):
         nmea_kernel.newlines(b"abc\n", 3, 2)
+
+
+def test_reading_nmea_does_not_import_pandas() -> None:
+    """pandas costs a process about a second of start-up the first time a reader needs it."""
+    data = ("\n".join(PLAIN + STATIC) + "\n").encode()
+    script = (
+        "import io, sys\n"
+        "from balise.io.nmea import read_nmea\n"
+        "from balise.model.batch import ReadOptions\n"
+        f"data = {data!r}\n"
+        "batches = list(read_nmea(io.BytesIO(data), 'x.nmea', ReadOptions()))\n"
+        "print(sum(b.positions.height for b in batches), 'pandas' in sys.modules)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    found = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+    )
+    assert found.stdout.split() == [str(len(PLAIN)), "False"]

@@ -34,7 +34,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-import pyarrow as pa
 
 from balise.io import nmea_kernel
 from balise.model.arrays import BoolArray, FloatArray, IntArray, UInt8Array
@@ -519,7 +518,10 @@ def _static_data_frames(static: nmea_kernel.DecodedStaticData) -> list[pl.DataFr
 
 
 def _absent_as_null(values: npt.NDArray[np.int8] | npt.NDArray[np.int16]) -> pl.Series:
-    return pl.Series(pa.array(values, mask=values < 0))
+    """Negative values as nulls, in Polars alone (`pyarrow.array` of a NumPy array imports pandas,
+    a second of start-up for a process that never needed it)."""
+    series = pl.Series(values)
+    return pl.select(pl.when(series >= 0).then(series)).to_series()
 
 
 def _rows_of(frame: pl.DataFrame, rows: IntArray) -> pl.DataFrame:
