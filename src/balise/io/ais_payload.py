@@ -442,7 +442,7 @@ def decode_payloads(payloads: pl.Series, fill_bits: npt.ArrayLike) -> DecodedPay
         {
             "msg_type": np.full(voyage.rows.size, 5),
             **voyage.columns,
-            **{name: pl.Series(name, text) for name, text in voyage.texts.items()},
+            **{name: nmea_kernel.strings(name, text) for name, text in voyage.texts.items()},
         },
         IDENTITY_COLUMNS,
     ).with_columns(pl.col(c).replace("", None) for c in TEXT_COLUMNS)
@@ -501,10 +501,10 @@ def _static_data_frames(static: nmea_kernel.DecodedStaticData) -> list[pl.DataFr
     """The kernel's type 24 rows as NumPy gives them: the parts A, then the parts B."""
     rows = static.rows.astype(np.int64)
     a, b = static.part == 0, static.part == 1
-    part_a = {"name": pl.Series("name", static.name).filter(pl.Series(a))}
+    part_a = {"name": nmea_kernel.strings("name", static.name).filter(pl.Series(a))}
     part_b = {
         "ship_type": static.ship_type[b],
-        "call_sign": pl.Series("call_sign", static.call_sign).filter(pl.Series(b)),
+        "call_sign": nmea_kernel.strings("call_sign", static.call_sign).filter(pl.Series(b)),
         "length_m": pl.Series(static.length_m[b]).fill_nan(None),
         "width_m": pl.Series(static.width_m[b]).fill_nan(None),
     }

@@ -161,7 +161,7 @@ def payloads(codes: UInt8Array, begin: IntArray, end: IntArray) -> pl.Series:
     array = pa.LargeStringArray.from_buffers(
         len(lengths), pa.py_buffer(offsets), pa.py_buffer(gathered.tobytes())
     )
-    return pl.Series("payload", array).cast(pl.String)
+    return nmea_kernel.strings("payload", array)
 
 
 def blank_lines(codes: UInt8Array, chunk: Chunk, candidates: BoolArray) -> BoolArray:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import polars as pl
 import pyarrow as pa
 
 from balise.model.arrays import BoolArray, FloatArray, IntArray, UInt8Array
@@ -50,6 +51,12 @@ def warn_if_missing() -> None:
         _log.warning(
             "the compiled NMEA kernel is not built (pip install -e .): reading NMEA more slowly"
         )
+
+
+def strings(name: str, array: pa.LargeStringArray) -> pl.Series:
+    """A Polars string column of an Arrow string array, by way of an Arrow table: `pl.Series` of
+    an Arrow array imports `pyarrow.compute`, 0.2 CPU-s of start-up for every reading process."""
+    return pl.DataFrame(pa.table({name: array})).to_series().cast(pl.String)
 
 
 def newlines(data: bytes, begin: int = 0, end: int | None = None) -> int:

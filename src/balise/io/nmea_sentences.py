@@ -295,7 +295,7 @@ def _kernel_prepared(chunk: Chunk, scanned: nmea_kernel.ScannedLines) -> Prepare
             "fill": scanned.fill,
             "timestamp": _as_time(scanned.micros),
             "problem": _problems(scanned.problem),
-            "payload": pl.Series("payload", payload).cast(pl.String),
+            "payload": nmea_kernel.strings("payload", payload),
             "fragment_key": scanned.fragment_key,
         }
     )
