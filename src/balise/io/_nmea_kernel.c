@@ -330,7 +330,10 @@ static PyObject *lines(PyObject *self, PyObject *args) {
     Py_BEGIN_ALLOW_THREADS
     Py_ssize_t at = begin;
     for (Py_ssize_t i = 0; i < n; i++) {
-        const char *newline = memchr(bytes + at, '\n', (size_t)(end - at));
+        /* a buffer changed by another thread since the count must not take the reads out of
+         * [begin, end): the lines past its newlines come out empty */
+        if (at > end) at = end;
+        const char *newline = at < end ? memchr(bytes + at, '\n', (size_t)(end - at)) : NULL;
         Py_ssize_t stop = newline == NULL ? end : newline - bytes;
         starts[i] = at;
         ends[i] = stop > at && bytes[stop - 1] == '\r' ? stop - 1 : stop;
