@@ -128,7 +128,8 @@ def test_lines_cut_by_the_block_size_are_read_whole() -> None:
 
 
 def _pieces(data: bytes, first_line: int, parts: int) -> Iterator[tuple[bytes, int]]:
-    return nmea._parts(data, first_line, parts)
+    for begin, end, line in nmea._parts(data, first_line, parts):
+        yield data[begin:end], line
 
 
 @pytest.mark.parametrize("parts", [1, 2, 3, 7])

@@ -12,6 +12,8 @@ import io
 import logging
 import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -133,6 +135,9 @@ def test_sentences_with_problems_are_read_by_the_kernel_as_by_numpy(line: str) -
         checksum("!AIVDM,1,1,12,A,15M67FC000G?ufbE`FepT@3n00Sa,0"),  # long sequence id
         checksum("!AIVDM,1,1,,A,15M67FC0,00G?ufbE`FepT@3n00Sa,0"),  # comma in the payload
         checksum("!AIVDM,1,1,,A,15M67FCé000G?ufbE`FepT@3n00Sa,0"),  # not ASCII
+        "\\" + checksum("s:é,c:1709251200") + "\\" + PLAIN[0].split("\\")[2],  # ... in the tag
+        PLAIN[0][:-2] + "é0",  # ... in the checksum
+        "é" + PLAIN[0][1:],  # ... first
         checksum("!AIVDM,1,1,,A,0"),  # too short
         "!AIVDM,1,1,,A,0*hh",
         "\\s:x,c:1709251200*00!AIVDM,1,1,,A,15M67FC000G?ufbE`FepT@3n00Sa,0*5C",  # unclosed tag
@@ -307,6 +312,32 @@ def test_static_and_voyage_messages_decode_the_same_with_and_without_the_kernel(
     assert decoded.rows.tolist() == [0], "the kernel decoded it"
 
 
+@pytest.mark.parametrize("mmsi", [227006760, 985380196])  # a ship, an auxiliary craft
+def test_static_data_reports_decode_the_same_with_and_without_the_kernel(mmsi: int) -> None:
+    part_a, fill_a = _joined_payload(
+        {"msg_type": 24, "mmsi": mmsi, "partno": 0, "shipname": " NEPTUNE@X "}
+    )
+    part_b, fill_b = _joined_payload(
+        {"msg_type": 24, "mmsi": mmsi, "partno": 1, "ship_type": 37, "callsign": "F@",
+         "to_bow": 12, "to_stern": 3, "to_port": 2, "to_starboard": 4,
+         "mothership_mmsi": 227006760},
+    )  # fmt: skip
+    position, fill_p = _joined_payload(
+        {"msg_type": 1, "mmsi": mmsi, "lat": 43.3, "lon": 5.3, "speed": 3.0, "course": 90.0}
+    )
+    payloads: list[str | None] = [part_b, position, part_a, part_a[:20], part_b, part_a]
+    _decoded_both(payloads, [fill_b, fill_p, fill_a, 0, fill_b, fill_a])
+    data = "".join(p or "" for p in payloads).encode()
+    offsets = np.cumsum([0] + [len(p or "") for p in payloads]).astype(np.int64)
+    fill = np.array([fill_b, fill_p, fill_a, 0, fill_b, fill_a], dtype=np.int64)
+    decoded = nmea_kernel.static_data(np.frombuffer(data, dtype=np.uint8), offsets, fill)
+    assert decoded is not None
+    assert decoded.rows.tolist() == [0, 2, 4, 5], "the kernel decoded them"
+    assert decoded.name.to_pylist()[1] == "NEPTUNE"
+    longer = part_a + "0" * 120  # left to NumPy by the kernel, and with it every type 24
+    _decoded_both([*payloads, longer], [fill_b, fill_p, fill_a, 0, fill_b, fill_a, 0])
+
+
 @given(st.binary(min_size=1, max_size=200), st.data())
 @settings(max_examples=200, deadline=None)
 def test_byte_ranges_join_the_same_with_and_without_the_kernel(
@@ -331,3 +362,66 @@ def test_byte_ranges_join_the_same_with_and_without_the_kernel(
 def test_byte_ranges_outside_the_data_are_refused() -> None:
     with pytest.raises(ValueError, match="outside"):
         nmea_kernel.gather(b"abc", np.array([1]), np.array([4]), np.array([False]))
+
+
+def _chunk_of(data: bytes, begin: int, end: int, *, kernel: bool) -> Chunk:
+    nmea_kernel.enabled = kernel
+    try:
+        return Chunk.of(data, 1, begin, end)
+    finally:
+        nmea_kernel.enabled = True
+
+
+@given(
+    st.lists(
+        st.sampled_from([b"\n", b"\r", b"\r\n", b"a", b"!AIVDM,", b"\\", b"\xff"]), max_size=40
+    ),
+    st.data(),
+)
+@settings(max_examples=300, deadline=None)
+def test_lines_are_found_the_same_with_and_without_the_kernel(
+    pieces: list[bytes], draw: st.DataObject
+) -> None:
+    data = b"".join(pieces)
+    begin = draw.draw(st.integers(0, len(data)))
+    end = draw.draw(st.integers(begin, len(data)))
+    compiled = _chunk_of(data, begin, end, kernel=True)
+    numpy = _chunk_of(data, begin, end, kernel=False)
+    assert compiled.starts.tolist() == numpy.starts.tolist()
+    assert compiled.ends.tolist() == numpy.ends.tolist()
+    whole = Chunk.of(data[begin:end], 1)  # the lines of a copy of the range, shifted
+    assert numpy.starts.tolist() == (whole.starts + begin).tolist()
+    assert numpy.ends.tolist() == (whole.ends + begin).tolist()
+    expected = data[begin:end].split(b"\n")
+    if expected[-1] == b"":
+        expected.pop()
+    found = [data[s:e] for s, e in zip(compiled.starts, compiled.ends, strict=True)]
+    assert found == [line.removesuffix(b"\r") for line in expected]
+    assert nmea_kernel.newlines(data, begin, end) == data.count(b"\n", begin, end)
+
+
+def test_a_line_range_outside_the_data_is_refused() -> None:
+    with pytest.raises(ValueError, match="outside"):
+        Chunk.of(b"abc\n", 1, 2, 5)
+    with pytest.raises(ValueError, match="outside"):
+        nmea_kernel.newlines(b"abc\n", 3, 2)
+
+
+def test_reading_nmea_does_not_import_pandas_nor_pyarrow_compute() -> None:
+    """pandas costs a process about a second of start-up the first time a reader needs it,
+    `pyarrow.compute` about 0.2 s."""
+    data = ("\n".join(PLAIN + STATIC) + "\n").encode()
+    script = (
+        "import io, sys\n"
+        "from balise.io.nmea import read_nmea\n"
+        "from balise.model.batch import ReadOptions\n"
+        f"data = {data!r}\n"
+        "batches = list(read_nmea(io.BytesIO(data), 'x.nmea', ReadOptions()))\n"
+        "imported = {'pandas', 'pyarrow.compute'} & set(sys.modules)\n"
+        "print(sum(b.positions.height for b in batches), sorted(imported))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    found = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+    )
+    assert found.stdout.split() == [str(len(PLAIN)), "[]"]

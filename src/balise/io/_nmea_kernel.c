@@ -13,6 +13,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -64,11 +65,32 @@ typedef struct {
     Py_ssize_t payload_begin, payload_end;
 } Sentence;
 
+/* XORs into `*xor` and ORs into `*or` the `length` bytes at `at`, eight at a time. */
+static void xor_or(const unsigned char *at, Py_ssize_t length, unsigned *xor, unsigned *or) {
+    uint64_t word_xor = 0, word_or = 0;
+    Py_ssize_t i = 0;
+    for (; i + 8 <= length; i += 8) {
+        uint64_t word;
+        memcpy(&word, at + i, 8);
+        word_xor ^= word;
+        word_or |= word;
+    }
+    unsigned byte_xor = 0, byte_or = 0;
+    for (; i < length; i++) {
+        byte_xor ^= at[i];
+        byte_or |= at[i];
+    }
+    for (int k = 0; k < 64; k += 8) {
+        byte_xor ^= (unsigned)(word_xor >> k) & 0xFF;
+        byte_or |= (unsigned)(word_or >> k) & 0xFF;
+    }
+    *xor ^= byte_xor;
+    *or |= byte_or;
+}
+
 /* Reads one line [0, n) into `out`; 0 when the line is not of the handled layout. */
 static int read_line(const unsigned char *line, Py_ssize_t n, Sentence *out) {
-    unsigned char high = 0;
-    for (Py_ssize_t i = 0; i < n; i++) high |= line[i];
-    if (high & 0x80) return 0;
+    unsigned high = 0; /* the OR of every byte of the line: not ASCII when above 0x7F */
     Py_ssize_t bang = 0, tag_end = -1;
     int tag_ok = 1;
     out->micros = NO_TIME;
@@ -78,9 +100,10 @@ static int read_line(const unsigned char *line, Py_ssize_t n, Sentence *out) {
         tag_end = closing - line;
         Py_ssize_t star = tag_end - 3;
         if (star < 1) return 0;
-        int sum = 0;
-        for (Py_ssize_t i = 1; i < star; i++) sum ^= line[i];
-        tag_ok = line[star] == '*' && sum == hex_byte(line + star + 1);
+        unsigned sum = 0;
+        xor_or(line + 1, star - 1, &sum, &high);
+        for (Py_ssize_t i = star; i <= tag_end; i++) high |= line[i];
+        tag_ok = line[star] == '*' && (int)sum == hex_byte(line + star + 1);
         out->micros = tag_micros(line, 1, tag_end);
         bang = tag_end + 1;
     }
@@ -104,8 +127,10 @@ static int read_line(const unsigned char *line, Py_ssize_t n, Sentence *out) {
     if (payload_comma < at) return 0;
     if (s[payload_comma] != ',' || s[rest - 3] != '*' || digit_value(s[rest - 4]) < 0) return 0;
     if (payload_comma > at && memchr(s + at, ',', (size_t)(payload_comma - at)) != NULL) return 0;
-    int sum = 0;
-    for (Py_ssize_t i = 1; i < rest - 3; i++) sum ^= s[i];
+    unsigned sum = 0;
+    xor_or(s + 1, rest - 4, &sum, &high);
+    high |= (unsigned)line[0] | s[rest - 3] | s[rest - 2] | s[rest - 1];
+    if (high & 0x80) return 0;
     int count = digit_value(s[7]), number = digit_value(s[9]);
     out->count = (int8_t)count;
     out->number = (int8_t)number;
@@ -114,7 +139,7 @@ static int read_line(const unsigned char *line, Py_ssize_t n, Sentence *out) {
     out->payload_begin = bang + at;
     out->payload_end = bang + payload_comma;
     int fragment_ok = count >= 1 && number >= 1 && number <= count;
-    if (sum != hex_byte(s + rest - 2))
+    if ((int)sum != hex_byte(s + rest - 2))
         out->problem = BAD_CHECKSUM;
     else if (!tag_ok)
         out->problem = BAD_TAG_CHECKSUM;
@@ -131,6 +156,39 @@ static PyObject *new_bytes(Py_ssize_t size, char **at) {
     PyObject *bytes = PyBytes_FromStringAndSize(NULL, size);
     if (bytes != NULL) *at = PyBytes_AS_STRING(bytes);
     return bytes;
+}
+
+/* The output columns of a function: `columns` new bytes objects of `sizes[k]` bytes in `out[k]`,
+ * their buffers in `buf[k]`; 0 with an exception set when one cannot be made (those made stay in
+ * `out`, for `release_columns`). */
+static int new_columns(int columns, const Py_ssize_t *sizes, PyObject **out, char **buf) {
+    for (int k = 0; k < columns; k++) {
+        out[k] = new_bytes(sizes[k], &buf[k]);
+        if (out[k] == NULL) return 0;
+    }
+    return 1;
+}
+
+/* The columns `out` and then `size` as one tuple, which takes the columns over (`out` is emptied);
+ * NULL with an exception set, the columns left in `out`, when it cannot be made. */
+static PyObject *columns_tuple(int columns, PyObject **out, Py_ssize_t size) {
+    PyObject *tuple = PyTuple_New(columns + 1);
+    if (tuple == NULL) return NULL;
+    PyObject *length = PyLong_FromSsize_t(size);
+    if (length == NULL) {
+        Py_DECREF(tuple);
+        return NULL;
+    }
+    for (int k = 0; k < columns; k++) {
+        PyTuple_SET_ITEM(tuple, k, out[k]);
+        out[k] = NULL;
+    }
+    PyTuple_SET_ITEM(tuple, columns, length);
+    return tuple;
+}
+
+static void release_columns(int columns, PyObject **out) {
+    for (int k = 0; k < columns; k++) Py_CLEAR(out[k]);
 }
 
 PyDoc_STRVAR(scan_doc,
@@ -162,10 +220,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
         total += (Py_ssize_t)(end[i] - begin[i]);
     }
     Py_ssize_t sizes[8] = {n, n, n, n, 8 * n, 8 * n, 8 * (n + 1), total};
-    for (int k = 0; k < 8; k++) {
-        out[k] = new_bytes(sizes[k], &buf[k]);
-        if (out[k] == NULL) goto done;
-    }
+    if (!new_columns(8, sizes, out, buf)) goto done;
     const unsigned char *bytes = data.buf;
     int8_t *count = (int8_t *)buf[0], *number = (int8_t *)buf[1], *fill = (int8_t *)buf[2];
     int8_t *problem = (int8_t *)buf[3];
@@ -199,15 +254,96 @@ static PyObject *scan(PyObject *self, PyObject *args) {
         result = Py_None;
         goto done;
     }
-    result = Py_BuildValue("(NNNNNNNNn)", out[0], out[1], out[2], out[3], out[4], out[5], out[6],
-                           out[7], (Py_ssize_t)written);
-    if (result != NULL)
-        for (int k = 0; k < 8; k++) out[k] = NULL; /* stolen by the tuple */
+    result = columns_tuple(8, out, (Py_ssize_t)written);
 done:
-    for (int k = 0; k < 8; k++) Py_XDECREF(out[k]);
+    release_columns(8, out);
     PyBuffer_Release(&data);
     PyBuffer_Release(&starts);
     PyBuffer_Release(&ends);
+    return result;
+}
+
+/* ---- the lines of a block ---- */
+
+/* The newlines of [at, stop). */
+static Py_ssize_t count_newlines(const char *at, const char *stop) {
+    Py_ssize_t n = 0;
+    while (at < stop && (at = memchr(at, '\n', (size_t)(stop - at))) != NULL) {
+        n++;
+        at++;
+    }
+    return n;
+}
+
+PyDoc_STRVAR(newlines_doc,
+             "newlines(data, begin, end, /)\n--\n\n"
+             "The number of newlines in data[begin:end], counted without the interpreter lock.");
+
+static PyObject *newlines(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer data;
+    Py_ssize_t begin, end, n = 0;
+    if (!PyArg_ParseTuple(args, "y*nn:newlines", &data, &begin, &end)) return NULL;
+    if (begin < 0 || end < begin || end > data.len) {
+        PyBuffer_Release(&data);
+        PyErr_SetString(PyExc_ValueError, "byte range outside the data");
+        return NULL;
+    }
+    const char *bytes = data.buf;
+    Py_BEGIN_ALLOW_THREADS
+    n = count_newlines(bytes + begin, bytes + end);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&data);
+    return PyLong_FromSsize_t(n);
+}
+
+
+PyDoc_STRVAR(lines_doc,
+             "lines(data, begin, end, /)\n--\n\n"
+             "Where the lines of data[begin:end] start and end (absolute int64 offsets; a line ends\n"
+             "before its newline and before a carriage return ending it; a last line without\n"
+             "newline counts). A tuple of bytes objects: starts, ends, then the number of lines.");
+
+static PyObject *lines(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer data;
+    Py_ssize_t begin, end;
+    if (!PyArg_ParseTuple(args, "y*nn:lines", &data, &begin, &end)) return NULL;
+    PyObject *result = NULL;
+    PyObject *out[2] = {NULL};
+    char *buf[2] = {NULL};
+    if (begin < 0 || end < begin || end > data.len) {
+        PyErr_SetString(PyExc_ValueError, "line range outside the data");
+        goto done;
+    }
+    const char *bytes = data.buf;
+    Py_ssize_t n = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (const char *at = bytes + begin, *stop = bytes + end; at < stop; n++) {
+        const char *newline = memchr(at, '\n', (size_t)(stop - at));
+        at = newline == NULL ? stop : newline + 1;
+    }
+    Py_END_ALLOW_THREADS
+    Py_ssize_t sizes[2] = {8 * n, 8 * n};
+    if (!new_columns(2, sizes, out, buf)) goto done;
+    int64_t *starts = (int64_t *)buf[0], *ends = (int64_t *)buf[1];
+    Py_BEGIN_ALLOW_THREADS
+    Py_ssize_t at = begin;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        /* a buffer changed by another thread since the count must not take the reads out of
+         * [begin, end): the lines past its newlines come out empty */
+        if (at > end) at = end;
+        const char *newline = at < end ? memchr(bytes + at, '\n', (size_t)(end - at)) : NULL;
+        Py_ssize_t stop = newline == NULL ? end : newline - bytes;
+        starts[i] = at;
+        ends[i] = stop > at && bytes[stop - 1] == '\r' ? stop - 1 : stop;
+        at = stop + 1;
+    }
+    Py_END_ALLOW_THREADS
+    result = columns_tuple(2, out, n);
+done:
+    release_columns(2, out);
+    PyBuffer_Release(&data);
     return result;
 }
 
@@ -299,10 +435,7 @@ static PyObject *positions(PyObject *self, PyObject *args) {
     if (n < 0) goto done;
     const int64_t *offsets = offsets_buffer.buf, *fill = fill_buffer.buf;
     Py_ssize_t sizes[COLUMNS] = {4 * n, 4 * n, n, 8 * n, 8 * n, 8 * n, 8 * n, 2 * n, n};
-    for (int k = 0; k < COLUMNS; k++) {
-        out[k] = new_bytes(sizes[k], &buf[k]);
-        if (out[k] == NULL) goto done;
-    }
+    if (!new_columns(COLUMNS, sizes, out, buf)) goto done;
     uint32_t *rows = (uint32_t *)buf[0];
     int32_t *mmsi = (int32_t *)buf[1];
     int8_t *msg_type = (int8_t *)buf[2];
@@ -345,12 +478,9 @@ static PyObject *positions(PyObject *self, PyObject *args) {
         found++;
     }
     Py_END_ALLOW_THREADS
-    result = Py_BuildValue("(NNNNNNNNNn)", out[0], out[1], out[2], out[3], out[4], out[5], out[6],
-                           out[7], out[8], found);
-    if (result != NULL)
-        for (int k = 0; k < COLUMNS; k++) out[k] = NULL;
+    result = columns_tuple(COLUMNS, out, found);
 done:
-    for (int k = 0; k < COLUMNS; k++) Py_XDECREF(out[k]);
+    release_columns(COLUMNS, out);
     PyBuffer_Release(&data);
     PyBuffer_Release(&offsets_buffer);
     PyBuffer_Release(&fill_buffer);
@@ -403,10 +533,7 @@ static PyObject *static_voyage(PyObject *self, PyObject *args) {
     const int64_t *offsets = offsets_buffer.buf, *fill = fill_buffer.buf;
     Py_ssize_t sizes[COLUMNS] = {4 * n, 4 * n, 4 * n, 2 * n, 8 * n, 8 * n, 8 * n, n, n, n, n,
                                  8 * (n + 1), 7 * n, 8 * (n + 1), 20 * n, 8 * (n + 1), 20 * n};
-    for (int k = 0; k < COLUMNS; k++) {
-        out[k] = new_bytes(sizes[k], &buf[k]);
-        if (out[k] == NULL) goto done;
-    }
+    if (!new_columns(COLUMNS, sizes, out, buf)) goto done;
     uint32_t *rows = (uint32_t *)buf[0];
     int32_t *mmsi = (int32_t *)buf[1], *imo = (int32_t *)buf[2];
     int16_t *ship_type = (int16_t *)buf[3];
@@ -446,13 +573,90 @@ static PyObject *static_voyage(PyObject *self, PyObject *args) {
         found++;
     }
     Py_END_ALLOW_THREADS
-    result = Py_BuildValue("(NNNNNNNNNNNNNNNNNn)", out[0], out[1], out[2], out[3], out[4], out[5],
-                           out[6], out[7], out[8], out[9], out[10], out[11], out[12], out[13],
-                           out[14], out[15], out[16], found);
-    if (result != NULL)
-        for (int k = 0; k < COLUMNS; k++) out[k] = NULL;
+    result = columns_tuple(COLUMNS, out, found);
 done:
-    for (int k = 0; k < COLUMNS; k++) Py_XDECREF(out[k]);
+    release_columns(COLUMNS, out);
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&offsets_buffer);
+    PyBuffer_Release(&fill_buffer);
+    return result;
+}
+
+/* ---- type 24 (static data report, parts A and B), as ais_payload._static_part_a / _b ---- */
+
+#define STATIC_DATA_BITS 40
+#define PART_A_BITS 160
+#define PART_B_BITS 162
+#define AUXILIARY_CRAFT_LOW 980000000
+#define AUXILIARY_CRAFT_HIGH 989999999
+
+PyDoc_STRVAR(static_data_doc,
+             "static_data(data, offsets, fill, /)\n--\n\n"
+             "Decode the type 24 messages of part A or B among the payloads (as `positions`) that\n"
+             "have valid armour and enough bits for their part. A tuple of bytes objects: rows\n"
+             "(uint32), mmsi (int32), part (int8), ship_type (int16, -1 for part A), length and\n"
+             "width (float64, NaN for part A and for an auxiliary craft), then for name (part A)\n"
+             "and call sign (part B) their offsets (int64) and text, then the number of rows.");
+
+static PyObject *static_data(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer data, offsets_buffer, fill_buffer;
+    if (!PyArg_ParseTuple(args, "y*y*y*:static_data", &data, &offsets_buffer, &fill_buffer))
+        return NULL;
+    PyObject *result = NULL;
+    enum { COLUMNS = 10 };
+    PyObject *out[COLUMNS] = {NULL};
+    char *buf[COLUMNS] = {NULL};
+    Py_ssize_t n = payload_count(&data, &offsets_buffer, &fill_buffer);
+    if (n < 0) goto done;
+    const int64_t *offsets = offsets_buffer.buf, *fill = fill_buffer.buf;
+    Py_ssize_t sizes[COLUMNS] = {4 * n, 4 * n, n, 2 * n, 8 * n, 8 * n,
+                                 8 * (n + 1), 20 * n, 8 * (n + 1), 7 * n};
+    if (!new_columns(COLUMNS, sizes, out, buf)) goto done;
+    uint32_t *rows = (uint32_t *)buf[0];
+    int32_t *mmsi = (int32_t *)buf[1];
+    int8_t *part = (int8_t *)buf[2];
+    int16_t *ship_type = (int16_t *)buf[3];
+    double *length_m = (double *)buf[4], *width_m = (double *)buf[5];
+    int64_t *name_offsets = (int64_t *)buf[6], *call_offsets = (int64_t *)buf[8];
+    char *name_text = buf[7], *call_text = buf[9];
+    const unsigned char *chars = data.buf;
+    Py_ssize_t found = 0;
+    int64_t name_written = 0, call_written = 0;
+    Py_BEGIN_ALLOW_THREADS
+    unsigned char values[MAX_PAYLOAD_CHARS];
+    name_offsets[0] = call_offsets[0] = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t length = offsets[i + 1] - offsets[i];
+        if (length == 0 || length > MAX_PAYLOAD_CHARS) continue;
+        const unsigned char *payload = chars + offsets[i];
+        if (sixbit(payload[0]) != 24) continue;
+        int64_t bits = payload_bits(payload, length, fill[i], values);
+        if (bits < STATIC_DATA_BITS) continue;
+        int64_t which = field(values, 38, 2);
+        if (which > 1 || bits < (which == 0 ? PART_A_BITS : PART_B_BITS)) continue;
+        rows[found] = (uint32_t)i;
+        mmsi[found] = (int32_t)field(values, 8, 30);
+        part[found] = (int8_t)which;
+        if (which == 0) {
+            ship_type[found] = -1;
+            length_m[found] = width_m[found] = NAN;
+            text_field(values, 40, 20, name_text, &name_written, name_offsets, found);
+            call_offsets[found + 1] = call_written;
+        } else {
+            ship_type[found] = (int16_t)field(values, 40, 8);
+            int auxiliary = mmsi[found] >= AUXILIARY_CRAFT_LOW && mmsi[found] <= AUXILIARY_CRAFT_HIGH;
+            length_m[found] = auxiliary ? NAN : (double)(field(values, 132, 9) + field(values, 141, 9));
+            width_m[found] = auxiliary ? NAN : (double)(field(values, 150, 6) + field(values, 156, 6));
+            name_offsets[found + 1] = name_written;
+            text_field(values, 90, 7, call_text, &call_written, call_offsets, found);
+        }
+        found++;
+    }
+    Py_END_ALLOW_THREADS
+    result = columns_tuple(COLUMNS, out, found);
+done:
+    release_columns(COLUMNS, out);
     PyBuffer_Release(&data);
     PyBuffer_Release(&offsets_buffer);
     PyBuffer_Release(&fill_buffer);
@@ -510,9 +714,12 @@ done:
 }
 
 static PyMethodDef methods[] = {
+    {"newlines", newlines, METH_VARARGS, newlines_doc},
+    {"lines", lines, METH_VARARGS, lines_doc},
     {"scan", scan, METH_VARARGS, scan_doc},
     {"positions", positions, METH_VARARGS, positions_doc},
     {"static_voyage", static_voyage, METH_VARARGS, static_voyage_doc},
+    {"static_data", static_data, METH_VARARGS, static_data_doc},
     {"gather", gather, METH_VARARGS, gather_doc},
     {NULL, NULL, 0, NULL},
 };

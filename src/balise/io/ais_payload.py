@@ -34,7 +34,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-import pyarrow as pa
 
 from balise.io import nmea_kernel
 from balise.model.arrays import BoolArray, FloatArray, IntArray, UInt8Array
@@ -422,23 +421,28 @@ def decode_payloads(payloads: pl.Series, fill_bits: npt.ArrayLike) -> DecodedPay
     chars, offsets = _chars(payloads)
     fast = nmea_kernel.positions(chars, offsets, fill)
     voyage = nmea_kernel.static_voyage(chars, offsets, fill)
+    static = _kernel_static_data(chars, offsets, fill)
     if fast is None or voyage is None or fast.rows.size + voyage.rows.size == 0:
         return _decode(payloads, fill)
     rest = np.ones(payloads.len(), dtype=bool)
     rest[fast.rows] = False
     rest[voyage.rows] = False
+    if static is not None:
+        rest[static.rows] = False
     others = np.flatnonzero(rest)
-    decoded = _decode(payloads.gather(others), fill[others])
+    decoded = _decode_others(payloads, others, fill)
     msg_type = np.zeros(payloads.len(), dtype=np.int8)
     msg_type[fast.rows] = fast.msg_type
     msg_type[voyage.rows] = 5
+    if static is not None:
+        msg_type[static.rows] = 24
     msg_type[others] = decoded.msg_type
     kernel_identities = _frame(
         voyage.rows.astype(np.int64),
         {
             "msg_type": np.full(voyage.rows.size, 5),
             **voyage.columns,
-            **{name: pl.Series(name, text) for name, text in voyage.texts.items()},
+            **{name: nmea_kernel.strings(name, text) for name, text in voyage.texts.items()},
         },
         IDENTITY_COLUMNS,
     ).with_columns(pl.col(c).replace("", None) for c in TEXT_COLUMNS)
@@ -455,16 +459,69 @@ def decode_payloads(payloads: pl.Series, fill_bits: npt.ArrayLike) -> DecodedPay
             "nav_status": _absent_as_null(fast.nav_status),
         }
     )
+    identities = [kernel_identities, _rows_of(decoded.identities, others)]
+    if static is not None:
+        identities.extend(_static_data_frames(static))
     return DecodedPayloads(
         msg_type,
         _concat([kernel_positions, _rows_of(decoded.positions, others)], POSITION_COLUMNS),
-        _concat([kernel_identities, _rows_of(decoded.identities, others)], IDENTITY_COLUMNS),
+        _concat(identities, IDENTITY_COLUMNS),
         _rows_of(decoded.errors, others),
     )
 
 
+_EMPTY: list[DecodedPayloads] = []
+
+
+def _decode_others(payloads: pl.Series, others: IntArray, fill: IntArray) -> DecodedPayloads:
+    """The payloads `others` decoded by NumPy (none, nearly always: then with no work)."""
+    if others.size:
+        return _decode(payloads.gather(others), fill[others])
+    if not _EMPTY:
+        _EMPTY.append(_decode(payloads.clear(), fill[:0]))
+    return _EMPTY[0]
+
+
+_MAX_KERNEL_CHARS = 128
+"""Longer payloads are left to NumPy by the kernel's type 5 and 24 decoders."""
+
+
+def _kernel_static_data(
+    chars: UInt8Array, offsets: IntArray, fill: IntArray
+) -> nmea_kernel.DecodedStaticData | None:
+    """Type 24 messages decoded by the kernel, unless a longer one among the payloads would come
+    out of NumPy (identities stay in the order NumPy gives them: types 5, 19, 24 A, 24 B)."""
+    long = offsets[:-1][np.diff(offsets) > _MAX_KERNEL_CHARS]
+    if (chars[long] == ord("H")).any():
+        return None
+    return nmea_kernel.static_data(chars, offsets, fill)
+
+
+def _static_data_frames(static: nmea_kernel.DecodedStaticData) -> list[pl.DataFrame]:
+    """The kernel's type 24 rows as NumPy gives them: the parts A, then the parts B."""
+    rows = static.rows.astype(np.int64)
+    a, b = static.part == 0, static.part == 1
+    part_a = {"name": nmea_kernel.strings("name", static.name).filter(pl.Series(a))}
+    part_b = {
+        "ship_type": static.ship_type[b],
+        "call_sign": nmea_kernel.strings("call_sign", static.call_sign).filter(pl.Series(b)),
+        "length_m": pl.Series(static.length_m[b]).fill_nan(None),
+        "width_m": pl.Series(static.width_m[b]).fill_nan(None),
+    }
+    frames = []
+    for part, columns in ((a, part_a), (b, part_b)):
+        common = {"mmsi": static.mmsi[part], "part": static.part[part]}
+        frame = _frame(rows[part], {**common, "msg_type": np.full(int(part.sum()), 24), **columns},
+                       IDENTITY_COLUMNS)  # fmt: skip
+        frames.append(frame.with_columns(pl.col(c).replace("", None) for c in TEXT_COLUMNS))
+    return frames
+
+
 def _absent_as_null(values: npt.NDArray[np.int8] | npt.NDArray[np.int16]) -> pl.Series:
-    return pl.Series(pa.array(values, mask=values < 0))
+    """Negative values as nulls, in Polars alone (`pyarrow.array` of a NumPy array imports pandas,
+    a second of start-up for a process that never needed it)."""
+    series = pl.Series(values)
+    return pl.select(pl.when(series >= 0).then(series)).to_series()
 
 
 def _rows_of(frame: pl.DataFrame, rows: IntArray) -> pl.DataFrame:

@@ -17,6 +17,7 @@ from typing import BinaryIO
 import numpy as np
 import polars as pl
 
+from balise.io import nmea_kernel
 from balise.io.ais_payload import decode_payloads
 from balise.io.nmea_fragments import multi_messages
 from balise.io.nmea_lines import (
@@ -96,8 +97,8 @@ def read_nmea(stream: BinaryIO, source: str, options: ReadOptions) -> Iterator[R
         while len(prepared) < AHEAD and (block := next(blocks, None)) is not None:
             data, first_line = block
             parts = [
-                pool.submit(_prepare, part, part_line, options.max_line_bytes)
-                for part, part_line in _parts(data, first_line, WORKERS)
+                pool.submit(_prepare, data, begin, end, part_line, options.max_line_bytes)
+                for begin, end, part_line in _parts(data, first_line, WORKERS)
             ]
             prepared.append((data, parts))
 
@@ -128,29 +129,25 @@ def _blocks(stream: BinaryIO, options: ReadOptions) -> Iterator[tuple[bytes, int
     while data := _next_block(stream, carry, options.batch_records * BYTES_PER_RECORD, max_lines):
         if not data.endswith(b"\n"):
             data += rest_of_line(stream, options.max_line_bytes)
-        data, carry = cut_after_lines(data, max_lines)
+        data, carry, newlines = cut_after_lines(data, max_lines)
         yield data, first_line
-        first_line += _line_count(data)
+        first_line += newlines + (not data.endswith(b"\n"))
 
 
-def _line_count(data: bytes) -> int:
-    return data.count(b"\n") + (not data.endswith(b"\n"))
-
-
-def _parts(data: bytes, first_line: int, parts: int) -> Iterator[tuple[bytes, int]]:
-    """`data` cut at line ends into about `parts` parts of similar size, each with the file line
-    number of its first line: the parts of a block are prepared side by side."""
+def _parts(data: bytes, first_line: int, parts: int) -> Iterator[tuple[int, int, int]]:
+    """`data` cut at line ends into about `parts` ranges `[begin, end)` of similar size, each
+    with the file line number of its first line: the parts of a block are prepared side by side,
+    in place (the last part's lines are not counted here)."""
     begin = 0
     for part in range(1, parts):
         cut = data.find(b"\n", max(begin, len(data) * part // parts)) + 1
         if cut <= begin:
             break
-        piece = data[begin:cut]
-        yield piece, first_line
-        first_line += _line_count(piece)
+        yield begin, cut, first_line
+        first_line += nmea_kernel.newlines(data, begin, cut)  # the range ends with its newline
         begin = cut
     if begin < len(data):
-        yield data[begin:], first_line
+        yield begin, len(data), first_line
 
 
 def _joined(data: bytes, parts: list[tuple[Lines, PreparedChunk]]) -> tuple[Lines, PreparedChunk]:
@@ -158,9 +155,12 @@ def _joined(data: bytes, parts: list[tuple[Lines, PreparedChunk]]) -> tuple[Line
     return lines, joined_prepared([ready for _, ready in parts], lines.chunk)
 
 
-def _prepare(data: bytes, first_line: int, max_line_bytes: int) -> tuple[Lines, PreparedChunk]:
-    lines = Lines.of(data, first_line, max_line_bytes)
-    return lines, prepare_chunk(lines.chunk)
+def _prepare(
+    data: bytes, begin: int, end: int, first_line: int, max_line_bytes: int
+) -> tuple[Lines, PreparedChunk]:
+    """The lines of `data[begin:end]`, found in place, and their sentences."""
+    lines = Lines.of(data, first_line, max_line_bytes, begin, end)
+    return lines, prepare_chunk(lines.chunk, (begin, end))
 
 
 def _next_block(stream: BinaryIO, carry: bytes, size: int, max_lines: int) -> bytes:
@@ -179,10 +179,10 @@ def closing_batch(reassembler: Reassembler, source: str) -> ReadBatch:
 
 @dataclass(frozen=True)
 class _Assembled:
-    """The messages of a split chunk (single sentences and the multi-sentence messages it
-    completed) and the fragments it left as orphans."""
+    """The multi-sentence messages a split chunk completed and the fragments it left as orphans
+    (its single-sentence messages are taken later, off the stream-order thread)."""
 
-    messages: pl.DataFrame
+    multi: pl.DataFrame
     orphans: pl.DataFrame
 
 
@@ -203,8 +203,7 @@ def _assemble(split: SplitChunk, reassembler: Reassembler) -> _Assembled:
     good = pl.col("problem").is_null()
     fragments = split.sentences.filter(good & (pl.col("count") > 1))
     multi = multi_messages(fragments, split.chunk, reassembler)
-    messages = pl.concat([_single_messages(split.sentences), multi])
-    return _Assembled(messages, _orphans(reassembler.take_orphans()))
+    return _Assembled(multi, _orphans(reassembler.take_orphans()))
 
 
 def _finish(
@@ -232,7 +231,8 @@ def _finish(
         ),
         split.rejected_time_lines,
     ]
-    messages, untimed = _with_time(assembled.messages, options)
+    messages = pl.concat([_single_messages(sentences), assembled.multi])
+    messages, untimed = _with_time(messages, options)
     rejected.append(untimed)
     rejected.append(assembled.orphans)
     _decode_into(batch, messages, source, rejected)
@@ -242,6 +242,7 @@ def _finish(
 
 def _quarantine(rejected: list[pl.DataFrame], chunk: Chunk, source: str) -> pl.DataFrame:
     """Rejected rows with their original text, taken from the chunk unless already given."""
+    rejected = [part for part in rejected if not part.is_empty()] or rejected[:1]
     frame = conform(
         pl.concat(rejected, how="diagonal_relaxed").with_columns(pl.lit(source).alias("source")),
         QUARANTINE_SCHEMA,

@@ -13,6 +13,7 @@ import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 
+from balise.io import nmea_kernel
 from balise.model.arrays import BoolArray, IntArray, UInt8Array
 
 PAD = 32
@@ -45,14 +46,28 @@ class Chunk:
     times: pl.Series | None = None
 
     @classmethod
-    def of(cls, data: bytes, first_line: int) -> Chunk:
-        codes = np.frombuffer(data, dtype=np.uint8)
+    def of(cls, data: bytes, first_line: int, begin: int = 0, end: int | None = None) -> Chunk:
+        """The lines of `data[begin:end]` (all of it by default), their offsets into `data`
+        (found by the compiled kernel when it is built, else by NumPy: the same)."""
+        end = len(data) if end is None else end
+        found = nmea_kernel.lines(data, begin, end)
+        if found is not None:
+            return cls(data, found[0], found[1], first_line)
+        codes = np.frombuffer(data, dtype=np.uint8, count=end - begin, offset=begin)
         ends = np.flatnonzero(codes == NEWLINE)
-        if data and not data.endswith(b"\n"):
-            ends = np.append(ends, len(data))
+        if codes.size and codes[-1] != NEWLINE:
+            ends = np.append(ends, codes.size)
         starts = np.concatenate(([0], ends[:-1] + 1))[: ends.size].astype(np.int64)
         has_cr = (ends > starts) & (codes[np.maximum(ends - 1, 0)] == CR)
-        return cls(data, starts, (ends - has_cr).astype(np.int64), first_line)
+        return cls(data, starts + begin, (ends - has_cr).astype(np.int64) + begin, first_line)
+
+    def narrowed(self, begin: int, end: int) -> Chunk:
+        """The same lines over a copy of `data[begin:end]`, the bytes they were found in (the
+        NumPy path's passes go over the whole of `data`)."""
+        if begin == 0 and end == len(self.data):
+            return self
+        return Chunk(self.data[begin:end], self.starts - begin, self.ends - begin,
+                     self.first_line, self.numbers, self.times)  # fmt: skip
 
     @classmethod
     def of_lines(cls, lines: list[str], numbers: IntArray, times: pl.Series) -> Chunk:
@@ -146,7 +161,7 @@ def payloads(codes: UInt8Array, begin: IntArray, end: IntArray) -> pl.Series:
     array = pa.LargeStringArray.from_buffers(
         len(lengths), pa.py_buffer(offsets), pa.py_buffer(gathered.tobytes())
     )
-    return pl.Series("payload", array).cast(pl.String)
+    return nmea_kernel.strings("payload", array)
 
 
 def blank_lines(codes: UInt8Array, chunk: Chunk, candidates: BoolArray) -> BoolArray:

@@ -158,7 +158,7 @@ def _string_column(offsets: IntArray, data: bytes | pa.Buffer) -> pl.Series:
     array = pa.LargeStringArray.from_buffers(
         offsets.size - 1, pa.py_buffer(offsets.astype(np.int64)), pa.py_buffer(data)
     )
-    return pl.Series(array).cast(pl.String)
+    return nmea_kernel.strings("", array)
 
 
 def _texts(

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import polars as pl
 import pyarrow as pa
 
 from balise.model.arrays import BoolArray, FloatArray, IntArray, UInt8Array
@@ -50,6 +51,31 @@ def warn_if_missing() -> None:
         _log.warning(
             "the compiled NMEA kernel is not built (pip install -e .): reading NMEA more slowly"
         )
+
+
+def strings(name: str, array: pa.LargeStringArray) -> pl.Series:
+    """A Polars string column of an Arrow string array, by way of an Arrow table: `pl.Series` of
+    an Arrow array imports `pyarrow.compute`, 0.2 CPU-s of start-up for every reading process."""
+    return pl.DataFrame(pa.table({name: array})).to_series().cast(pl.String)
+
+
+def newlines(data: bytes, begin: int = 0, end: int | None = None) -> int:
+    """The newlines in `data[begin:end]`, counted by the kernel without the interpreter lock when
+    it is built and enabled (else by `bytes.count`)."""
+    end = len(data) if end is None else end
+    if _KERNEL is None or not enabled:
+        return data.count(b"\n", begin, end)
+    found: int = _KERNEL.newlines(data, begin, end)
+    return found
+
+
+def lines(data: bytes, begin: int, end: int) -> tuple[IntArray, IntArray] | None:
+    """Where the lines of `data[begin:end]` start and end (offsets into `data`, as
+    `nmea_bytes.Chunk.of` finds them), or None when the kernel is not built or disabled."""
+    if _KERNEL is None or not enabled:
+        return None
+    starts, ends, _ = _KERNEL.lines(data, begin, end)
+    return np.frombuffer(starts, dtype=np.int64), np.frombuffer(ends, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -186,6 +212,53 @@ def static_voyage(
         for name, at in (("call_sign", 11), ("name", 13), ("destination", 15))
     }
     return DecodedStaticVoyage(np.frombuffer(found[0], dtype=np.uint32, count=size), columns, texts)
+
+
+@dataclass(frozen=True)
+class DecodedStaticData:
+    """Type 24 messages of part A or B decoded by the kernel: `rows` index the payloads given;
+    `ship_type` -1 for part A, `length_m` and `width_m` NaN for part A and for auxiliary craft;
+    `name` (part A) and `call_sign` (part B) cut at the first `@` and stripped of spaces."""
+
+    rows: npt.NDArray[np.uint32]
+    mmsi: npt.NDArray[np.int32]
+    part: npt.NDArray[np.int8]
+    ship_type: npt.NDArray[np.int16]
+    length_m: FloatArray
+    width_m: FloatArray
+    name: pa.LargeStringArray
+    call_sign: pa.LargeStringArray
+
+
+def static_data(chars: UInt8Array, offsets: IntArray, fill: IntArray) -> DecodedStaticData | None:
+    """The type 24 messages of part A or B among the payloads (as `positions`) that have valid
+    armour and enough bits for their part, decoded as `ais_payload` does; None when the kernel
+    is not built or disabled."""
+    if _KERNEL is None or not enabled:
+        return None
+    found = _KERNEL.static_data(
+        np.ascontiguousarray(chars),
+        np.ascontiguousarray(offsets, dtype=np.int64),
+        np.ascontiguousarray(fill, dtype=np.int64),
+    )
+    size = found[-1]
+
+    def text(at: int) -> pa.LargeStringArray:
+        offsets = np.frombuffer(found[at], dtype=np.int64, count=size + 1)
+        return pa.LargeStringArray.from_buffers(
+            size, pa.py_buffer(offsets), pa.py_buffer(found[at + 1])
+        )
+
+    return DecodedStaticData(
+        np.frombuffer(found[0], dtype=np.uint32, count=size),
+        np.frombuffer(found[1], dtype=np.int32, count=size),
+        np.frombuffer(found[2], dtype=np.int8, count=size),
+        np.frombuffer(found[3], dtype=np.int16, count=size),
+        np.frombuffer(found[4], dtype=np.float64, count=size),
+        np.frombuffer(found[5], dtype=np.float64, count=size),
+        text(6),
+        text(8),
+    )
 
 
 def gather(data: bytes, begin: IntArray, end: IntArray, newline_after: BoolArray) -> bytes | None:

@@ -15,6 +15,7 @@ from typing import BinaryIO
 import numpy as np
 import polars as pl
 
+from balise.io import nmea_kernel
 from balise.io.nmea_bytes import Chunk
 from balise.model.arrays import IntArray
 
@@ -36,13 +37,15 @@ def rest_of_line(stream: BinaryIO, max_line_bytes: int) -> bytes:
     return tail + b"\n"
 
 
-def cut_after_lines(data: bytes, max_lines: int) -> tuple[bytes, bytes]:
-    """`data` cut after its `max_lines`-th line, and what follows (empty when it has fewer)."""
-    if data.count(b"\n") <= max_lines:
-        return data, b""
-    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == _NEWLINE)
-    cut = int(newlines[max_lines - 1]) + 1
-    return data[:cut], data[cut:]
+def cut_after_lines(data: bytes, max_lines: int) -> tuple[bytes, bytes, int]:
+    """`data` cut after its `max_lines`-th line, what follows (empty when it has fewer), and the
+    number of newlines in what is kept."""
+    newlines = nmea_kernel.newlines(data)
+    if newlines <= max_lines:
+        return data, b"", newlines
+    found = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == _NEWLINE)
+    cut = int(found[max_lines - 1]) + 1
+    return data[:cut], data[cut:], max_lines
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,17 @@ class Lines:
     next_line: int
 
     @classmethod
-    def of(cls, data: bytes, first_line: int, max_line_bytes: int) -> Lines:
-        whole = Chunk.of(data, first_line)
+    def of(
+        cls,
+        data: bytes,
+        first_line: int,
+        max_line_bytes: int,
+        begin: int = 0,
+        end: int | None = None,
+    ) -> Lines:
+        """The lines of `data[begin:end]` (all of it by default), the first being `first_line`;
+        the chunk keeps offsets into the whole of `data` (no copy)."""
+        whole = Chunk.of(data, first_line, begin, end)
         lengths = whole.ends - whole.starts
         numbers = np.arange(first_line, first_line + len(whole), dtype=np.int64)
         blank, long = lengths == 0, lengths > max_line_bytes
@@ -91,10 +103,14 @@ def _too_long(
 
 
 def joined_lines(parts: list[Lines], data: bytes) -> Lines:
-    """One `Lines` of consecutive blocks `parts` whose bytes, back to back, are `data`."""
+    """One `Lines` of consecutive blocks `parts` whose bytes, back to back, are `data` (or of
+    consecutive ranges of `data` itself)."""
     if len(parts) == 1:
         return parts[0]
-    shifts = np.cumsum([0] + [len(part.chunk.data) for part in parts[:-1]])
+    if all(part.chunk.data is data for part in parts):  # lines found in place: offsets into data
+        shifts = np.zeros(len(parts), dtype=np.int64)
+    else:
+        shifts = np.cumsum([0] + [len(part.chunk.data) for part in parts[:-1]])
     starts = np.concatenate(
         [p.chunk.starts + shift for p, shift in zip(parts, shifts, strict=True)]
     )

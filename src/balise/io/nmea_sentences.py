@@ -23,6 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 
@@ -75,6 +76,12 @@ _MAX_DIGITS = 13
 """Digits of a `c:` time in milliseconds; a longer number is unreadable (`bad_time`)."""
 
 _PROBLEMS = {0: None, 1: "bad_checksum", 2: "bad_tag_checksum", 3: "bad_fragment", 4: "bad_time"}
+_PROBLEM_NAMES = pl.Series([_PROBLEMS[code] for code in range(len(_PROBLEMS))], dtype=pl.String)
+
+
+def _problems(codes: npt.NDArray[np.int8]) -> pl.Series:
+    """The problem of each sentence (None or a quarantine reason) from its code (`_PROBLEMS`)."""
+    return _PROBLEM_NAMES.gather(codes.astype(np.uint32))
 
 
 @dataclass(frozen=True)
@@ -239,14 +246,17 @@ def split_chunk(chunk: Chunk, context: TimeContext | None = None) -> SplitChunk:
     return split_prepared(prepare_chunk(chunk), context)
 
 
-def prepare_chunk(chunk: Chunk) -> PreparedChunk:
+def prepare_chunk(chunk: Chunk, span: tuple[int, int] | None = None) -> PreparedChunk:
     """The part of `split_chunk` that needs nothing from earlier chunks (nearly all the work):
     chunks of one stream are prepared in any order, on any thread, then split in order.
 
     The compiled kernel (`nmea_kernel`) reads the chunk when it is built and every line is a
-    plain AIS sentence; otherwise NumPy does, with the same result."""
+    plain AIS sentence; otherwise NumPy does, with the same result, on the bytes `span` of the
+    chunk's data that its lines were found in (all of them by default)."""
     if len(chunk) and (scanned := nmea_kernel.scan(chunk.data, chunk.starts, chunk.ends)):
         return _kernel_prepared(chunk, scanned)
+    if span is not None:
+        chunk = chunk.narrowed(*span)
     codes = padded(chunk.data)
     layout = _layout(codes, chunk)
     commas, bang = layout.commas, layout.bang
@@ -284,8 +294,8 @@ def _kernel_prepared(chunk: Chunk, scanned: nmea_kernel.ScannedLines) -> Prepare
             "number": scanned.number,
             "fill": scanned.fill,
             "timestamp": _as_time(scanned.micros),
-            "problem": pl.Series(scanned.problem).replace_strict(_PROBLEMS, return_dtype=pl.String),
-            "payload": pl.Series("payload", payload).cast(pl.String),
+            "problem": _problems(scanned.problem),
+            "payload": nmea_kernel.strings("payload", payload),
             "fragment_key": scanned.fragment_key,
         }
     )
