@@ -16,8 +16,11 @@ run (about a minute).
 from __future__ import annotations
 
 import argparse
+import cProfile
 import io
 import os
+import pstats
+import shutil
 import time
 from pathlib import Path
 
@@ -42,27 +45,39 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=450_000)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--batches", type=int, default=6)
+    parser.add_argument("--shore-cache", type=Path, help="a built shore-distance-v1.npz to copy")
+    parser.add_argument("--profile", type=int, default=0, help="print the N costliest calls")
     args = parser.parse_args()
     lines = (args.world / "ais.nmea").read_bytes().splitlines(keepends=True)
     workspace = Workspace(args.workspace)
     store = workspace.open_store(create=True)
+    if args.shore_cache is not None:
+        workspace.cache_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copy(args.shore_cache, workspace.cache_dir / args.shore_cache.name)
     live = LiveDetection.of(workspace, workspace.settings())
     _put(store, lines[: args.warm], "warm")
     started = time.perf_counter()
     live(store)
     print(f"full run on {args.warm:,} lines: {time.perf_counter() - started:.1f} s")
     cpu = wall = 0.0
+    profile = cProfile.Profile() if args.profile else None
     for k in range(args.batches):
         lo = args.warm + k * args.batch
         _put(store, lines[lo : lo + args.batch], f"batch-{k}")
         cpu_0, wall_0 = time.process_time(), time.perf_counter()
+        if profile is not None:
+            profile.enable()
         done = live(store)
+        if profile is not None:
+            profile.disable()
         cpu += time.process_time() - cpu_0
         wall += time.perf_counter() - wall_0
         seconds = time.perf_counter() - wall_0
         print(f"batch {k}: {done.detection.positions:,} positions read, "
               f"{done.detection.vessels} vessels, {seconds:.2f} s")  # fmt: skip
     store.close()
+    if profile is not None:
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(args.profile)
     per = 1000 / args.batches
     print(f"per batch: CPU {cpu * per:.0f} ms, wall {wall * per:.0f} ms; "
           f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip

@@ -2,7 +2,9 @@
 map moves without reloading.
 
 `GET /api/v1/stream` answers `text/event-stream` (WHATWG HTML, server-sent events) and keeps the
-connection open. Every `stream.poll_seconds` it looks at the store and sends:
+connection open. It looks at the store as soon as this process wrote to it (its data generation
+moved: a stored batch, a detection run, an alert refresh), and every `stream.poll_seconds`
+otherwise, and sends:
 
 - `positions`, `{"version": N}`, when new data was stored (the store's data generation moved:
   a live listener's batch, an ingest, a detection run): the map fetches its layer again;
@@ -47,6 +49,8 @@ from balise.store.base import Store
 
 router = APIRouter(tags=["stream"])
 EVENT_STREAM: Final = "text/event-stream"
+WAKE_TICK_S: Final = 0.01
+"""How often a waiting stream looks at the store's data generation (an integer in memory), s."""
 RETRY_MS: Final = 3_000
 """How long a browser waits before reconnecting a lost stream (the `retry:` field)."""
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -155,7 +159,20 @@ async def _events(request: Request, watch: _Watch) -> AsyncIterator[str]:
         if out:
             spoke = time.monotonic()
             yield "".join(out)
-        await asyncio.sleep(watch.poll_s)
+        await _next_change(request, generation, watch.poll_s)
+
+
+async def _next_change(request: Request, generation: int, poll_s: float) -> None:
+    """Wait until the store's data generation moves past `generation` (a batch stored, a run's
+    events or alerts written: looked at every `WAKE_TICK_S`, an in-memory counter, no query) or
+    `poll_s` passed, whichever comes first: an alert written by a live run goes out within a
+    tick rather than up to a whole poll later, and the store is queried no more often."""
+    deadline = time.monotonic() + poll_s
+    while (left := deadline - time.monotonic()) > 0:
+        await asyncio.sleep(min(WAKE_TICK_S, left))
+        store = request.app.state.store
+        if store is None or store.generation != generation:
+            return
 
 
 @router.get(
