@@ -39,7 +39,7 @@ from balise.engine.detect import DetectReport, Geography, default_geography, det
 from balise.engine.pipeline import Stages, run_stages
 from balise.maritime.params import DetectorParams, detector_params
 from balise.settings import Settings
-from balise.store.base import Store
+from balise.store.base import EventFilter, Store
 from balise.workspace import Workspace
 
 
@@ -140,7 +140,8 @@ def _involved(store: Store, detection: DetectReport) -> list[int]:
     if detection.mode != "incremental":
         return sorted(store.vessels()["mmsi"].to_list())
     covered = list(detection.mmsis)
-    pairs = store.events().filter(pl.col("other_mmsi").is_not_null())
+    about = store.find_events(EventFilter(mmsis=tuple(covered)))
+    pairs = about.filter(pl.col("other_mmsi").is_not_null())
     mine = pl.col("mmsi").is_in(covered)
     others = pairs.filter(mine)["other_mmsi"].to_list()
     others += pairs.filter(pl.col("other_mmsi").is_in(covered))["mmsi"].to_list()
