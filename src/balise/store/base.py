@@ -369,6 +369,12 @@ class AlertRepository(Protocol):
     """The alert rows, their history and the marker of what they were derived from. The rules
     and the triage semantics are `balise.alerts`'; this keeps and reads what they decide."""
 
+    @property
+    def alerts_generation(self) -> int:
+        """A number that grows with every write of alerts made by this process (as
+        `FleetStore.generation` does with every write of data)."""
+        ...
+
     def alert_sources_version(self) -> str:
         """A text that changes whenever the event history or the vessel risk table changes."""
         ...
