@@ -36,7 +36,8 @@ from balise.security.insider_params import insider_settings
 from balise.targeting.params import targeting_settings
 
 STREAM_POLL_SECONDS = 0.1
-"""How often the live stream looks for new data and changed alerts, s (`stream.poll_seconds`)."""
+"""How often, at the latest, the live stream looks for new data and changed alerts, s
+(`stream.poll_seconds`)."""
 STREAM_KEEPALIVE_SECONDS = 15.0
 """Longest silence on the live stream before a comment line, s (`stream.keepalive_seconds`)."""
 STREAM_LOOKBACK_SECONDS = 60.0
@@ -243,8 +244,9 @@ SETTINGS: tuple[Setting, ...] = (
         parse=_positive_float,
         default=STREAM_POLL_SECONDS,
         unit="s",
-        help="How often the live stream (GET /api/v1/stream) looks for new data and changed "
-        "alerts for each connected browser.",
+        help="How often, at the latest, the live stream (GET /api/v1/stream) looks for new "
+        "data and changed alerts for each connected browser (it looks at once after this "
+        "process stored data or refreshed alerts).",
         source="Balise: a tenth of issue 17's one second from a sentence to its alert in the "
         "browser (bench/results/live.md)",
     ),

@@ -82,6 +82,7 @@ class Stream:
         self.comments = 0
         self.changed = threading.Condition()
         self.closing = threading.Event()
+        self.opened = threading.Event()
         self.ended = threading.Event()
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
@@ -105,7 +106,9 @@ class Stream:
             for line in response.iter_lines():
                 if self.closing.is_set():
                     return
-                if line.startswith(":"):
+                if line.startswith("retry:"):
+                    self.opened.set()
+                elif line.startswith(":"):
                     with self.changed:
                         self.comments += 1
                         self.changed.notify_all()
@@ -185,3 +188,22 @@ def test_a_revoked_token_ends_the_stream(served: Served) -> None:
     finally:
         store.close()
     assert stream.ended.wait(WAIT_S)
+
+
+def test_what_this_process_writes_is_sent_without_waiting_for_the_poll(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stream looks at the store as soon as the listener stored a batch or a run refreshed
+    the alerts: with a poll (and keep-alive) far longer than the wait, both still arrive."""
+    monkeypatch.setenv("BALISE_STREAM_POLL_SECONDS", "120")
+    monkeypatch.setenv("BALISE_STREAM_KEEPALIVE_SECONDS", "120")
+    stream = Stream(served.url, served.tokens["analyst"])
+    assert stream.opened.wait(WAIT_S)
+    before, completing = jump_feed(datetime.now(UTC))
+    served.feed.send(before)
+    stream.wait_for("positions")
+    served.feed.send(completing)
+    started = time.monotonic()
+    assert stream.wait_for("alert")["data"]["mmsi"] == JUMPER
+    assert time.monotonic() - started < WAIT_S < 120
+    stream.close()

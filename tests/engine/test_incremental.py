@@ -6,16 +6,19 @@ for id, field for field, although every run after the first day reads only part 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
 
+from balise.alerts.rules import alert_rules
 from balise.cli.main import run
 from balise.engine.detect import Geography, detect, run_detectors
 from balise.engine.incremental import context_hours, lookbacks
+from balise.engine.live_detect import LiveDetection
 from balise.geo.gazetteer import load_high_risk_ports, nearest_locode
 from balise.geo.ports import AnchorageIndex, load_ports
 from balise.geo.zones import load_zones
@@ -122,3 +125,42 @@ def test_lookback_follows_the_thresholds() -> None:
     longer = DetectorParams(loitering=type(params.loitering)(min_hours=30.0))
     assert max(lookbacks(longer, "gfw").values()) == 31.0
     assert timedelta(hours=default) < timedelta(days=1)
+
+
+SMALL_BATCHES = 32
+"""A day in batches of 45 minutes of the world's time, each followed by a live run."""
+
+
+def test_a_live_feed_in_many_small_batches_ends_as_one_full_run(tmp_path: Path) -> None:
+    """The live path (`LiveDetection`: the incremental run, the risk of the vessels of runs
+    with new events scored again, the alerts refreshed) after every one of many small
+    batches ends with the events of one full run, id for id, field for field."""
+    world = tmp_path / "world"
+    args = ["--seed", "11", "--vessels", "10", "--days", "1"]
+    assert run(["sim", "atlantic", "--out", str(world), *args]) == 0
+    lines = (world / "ais.nmea").read_bytes().splitlines(keepends=True)
+    store, geo = DuckDBStore(tmp_path / "balise.duckdb"), _geography()
+    rescored: list[list[int]] = []
+
+    def rescore(_: object, mmsis: Sequence[int]) -> int:
+        rescored.append(list(mmsis))
+        return len(mmsis)
+
+    live = LiveDetection("gfw", geo, DetectorParams(), alert_rules({}), rescore=rescore)
+    size = len(lines) // SMALL_BATCHES + 1
+    modes = []
+    for k in range(SMALL_BATCHES):
+        tag = f"batch-{k}"
+        store.start_ingest(IngestRecord(tag, tag, "nmea", "running", 0, 0))
+        chunk = io.BytesIO(b"".join(lines[k * size : (k + 1) * size]))
+        for i, batch in enumerate(read_nmea(chunk, tag, ReadOptions())):
+            store.store_batch(tag, i, batch)
+        store.finish_ingest(tag)
+        modes.append(live(store).detection.mode)
+    full = run_detectors(store.positions_of(None), store.identity_history_all(), "gfw", geo)
+    assert _rows(store.events()) == _rows(full)
+    assert modes[0] == "full"
+    assert set(modes[1:]) == {"incremental"}
+    assert len(rescored) > 1  # not only after the first, full, run
+    assert all(rescored)
+    store.close()

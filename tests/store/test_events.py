@@ -10,7 +10,7 @@ import duckdb
 import polars as pl
 
 from balise.model.events import EVENT_SCHEMA
-from balise.store.base import RunScope
+from balise.store.base import EventFilter, RunScope
 from balise.store.duckdb import DuckDBStore
 
 DAY = datetime(2024, 3, 1, tzinfo=UTC)
@@ -68,6 +68,21 @@ def test_events_filter_by_type_vessel_and_time() -> None:
     assert store.events(kind="encounter")["id"].to_list() == ["e"]
     assert store.events(since=DAY.replace(day=4))["id"].to_list() == ["e"]
     assert store.events(mmsi=1).height == 0
+
+
+def test_events_filter_by_any_of_several_vessels_either_side() -> None:
+    store = DuckDBStore(":memory:")
+    met = {**_event("e", 5, "encounter"), "mmsi": 7, "other_mmsi": 227006760}
+    store.save_events(_frame(_event("a", 2), {**_event("b", 2), "mmsi": 9}, met),
+                      ["ais_gap", "encounter"])  # fmt: skip
+
+    def ids(*mmsis: int) -> list[str]:
+        return sorted(store.find_events(EventFilter(mmsis=mmsis))["id"].to_list())
+
+    assert ids(227006760) == ["a", "e"]
+    assert ids(7, 9) == ["b", "e"]
+    assert ids() == []
+    assert store.find_events(EventFilter()).height == 3
 
 
 def test_a_scoped_run_retracts_only_inside_its_scope() -> None:

@@ -116,12 +116,14 @@ def reassess_vessels(
     """Score the vessels `mmsis` again as `assess` does (same "now", context and carried boxes)
     and replace their rows of the stored `vessel_risk`; returns how many were scored."""
     wanted = sorted(set(mmsis))
-    now = _latest_time(store)
-    if not wanted or now is None:
+    if not wanted:
+        return 0
+    every = store.vessels()  # one scan of the positions: "now" and the vessels' identities
+    now = every["last_position"].max()
+    if not isinstance(now, datetime):
         return 0
     high_risk_ports, watchlist = _context(root)
-    vessels = with_flag(store.vessels()).rename({"flag": "flag_iso2"})
-    vessels = vessels.filter(pl.col("mmsi").is_in(wanted))
+    vessels = with_flag(every.filter(pl.col("mmsi").is_in(wanted))).rename({"flag": "flag_iso2"})
     events = store.events()
     cargo = events.filter(pl.col("type").is_in(detected_types("cargo")))
     carried = vessel_contributions_of_events(cargo, now=now, params=cargo_risk)

@@ -99,6 +99,8 @@ class DetectReport:
     by_type: dict[str, int] = field(default_factory=dict)
     mode: str = "full"
     vessels: int = 0
+    mmsis: tuple[int, ...] = ()
+    """The vessels an incremental run covered (those the change log named)."""
 
 
 @dataclass(frozen=True)
@@ -359,6 +361,7 @@ def detect(
         events = run_detectors(positions, identities, preset, geo, params=params)
         changes = store.save_events(events, list(DETECTED_TYPES))
         mode, vessels, read = "full", positions["mmsi"].n_unique(), positions.height
+        covered: tuple[int, ...] = ()
     else:
         changed = store.changes_since(last[0])
         if changed.is_empty():
@@ -369,8 +372,8 @@ def detect(
 
         read, events, scope = incremental_run(store, changed, preset, geo, params)
         changes = store.save_events(events, list(DETECTED_TYPES), scope)
-        mode, vessels = "incremental", len(scope.mmsis)
+        mode, vessels, covered = "incremental", len(scope.mmsis), scope.mmsis
     store.record_detect_run(seq, stamp, mode, read)
     counts = dict(events.group_by("type").len().sort("type").iter_rows())
     elapsed = time.perf_counter() - started
-    return DetectReport(read, elapsed, changes, counts, mode, vessels)
+    return DetectReport(read, elapsed, changes, counts, mode, vessels, covered)

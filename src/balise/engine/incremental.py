@@ -167,7 +167,9 @@ def _widened(
     for _ in range(_WIDENINGS):
         first = cuts["since"].min()
         earliest = min(first, window_since) if isinstance(first, datetime) else window_since
-        stored = store.find_events(EventFilter(types=DETECTED_TYPES, since=earliest))
+        stored = store.find_events(
+            EventFilter(types=DETECTED_TYPES, since=earliest, mmsis=tuple(mmsis))
+        )
         vessel = cuts["mmsi"].dtype
         pairs = pl.concat([
             stored.select("type", "start", "end", pl.col("mmsi").cast(vessel)),
@@ -214,7 +216,7 @@ def _split(tracks: pl.DataFrame, bounds: pl.DataFrame) -> list[int]:
 
 def _earlier(store: Store, bounds: pl.DataFrame, since: dict[int, datetime]) -> Earlier:
     """What the destination detector needs of the vessels of `since` before their window."""
-    visits = store.find_events(EventFilter(types=("port_visit",)))
+    visits = store.find_events(EventFilter(types=("port_visit",), mmsis=tuple(since)))
     visits = visits.filter(pl.col("end") < since_of("mmsi", since))
     first_seen = {
         int(m): t

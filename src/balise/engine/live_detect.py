@@ -39,7 +39,7 @@ from balise.engine.detect import DetectReport, Geography, default_geography, det
 from balise.engine.pipeline import Stages, run_stages
 from balise.maritime.params import DetectorParams, detector_params
 from balise.settings import Settings
-from balise.store.base import Store
+from balise.store.base import EventFilter, Store
 from balise.workspace import Workspace
 
 
@@ -116,8 +116,6 @@ class LiveDetection:
     def __call__(self, store: Store) -> LiveRun:
         with self._lock:
             started = time.perf_counter()
-            last = store.last_detect_run()
-            covered = None if last is None else store.changes_since(last[0])["mmsi"].to_list()
             detection = detect(store, self.preset, self.geo, params=self.params)
             stages, failure, rescored = None, None, 0
             if self.rest is not None and self._clock() - self._rested >= self.rest_seconds:
@@ -128,7 +126,7 @@ class LiveDetection:
                     failure = err
             changes = detection.changes
             if stages is None and self.rescore is not None and (changes.new or changes.retracted):
-                rescored = self.rescore(store, _involved(store, covered, detection))
+                rescored = self.rescore(store, _involved(store, detection))
             refreshed = AlertStore(store).refresh(rules=self.rules)
             seconds = time.perf_counter() - started
         if failure is not None:
@@ -136,12 +134,14 @@ class LiveDetection:
         return LiveRun(detection, refreshed, stages, rescored, seconds)
 
 
-def _involved(store: Store, covered: list[int] | None, detection: DetectReport) -> list[int]:
+def _involved(store: Store, detection: DetectReport) -> list[int]:
     """The vessels whose risk a run may have changed: those it covered (every vessel after a
     full run) and the other vessels of their stored two-vessel events."""
-    if covered is None or detection.mode == "full":
+    if detection.mode != "incremental":
         return sorted(store.vessels()["mmsi"].to_list())
-    pairs = store.events().filter(pl.col("other_mmsi").is_not_null())
+    covered = list(detection.mmsis)
+    about = store.find_events(EventFilter(mmsis=tuple(covered)))
+    pairs = about.filter(pl.col("other_mmsi").is_not_null())
     mine = pl.col("mmsi").is_in(covered)
     others = pairs.filter(mine)["other_mmsi"].to_list()
     others += pairs.filter(pl.col("other_mmsi").is_in(covered))["mmsi"].to_list()

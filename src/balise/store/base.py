@@ -139,9 +139,10 @@ class EventKey:
 class EventFilter:
     """Which events to read: any of `types` and `statuses` (no status: all but retracted),
     overlapping [`since`, `until`) (ended at or after `since`, started before `until`), about
-    vessel `mmsi` (either vessel), score (else confidence) at least `min_score`, inside `bbox`
-    and inside any of `areas` (e.g. a zone's parts' bounding boxes), and after the keyset
-    cursor `after` in the (start descending, id) order."""
+    vessel `mmsi` (either vessel), about one of `mmsis` (either vessel), score (else
+    confidence) at least `min_score`, inside `bbox` and inside any of `areas` (e.g. a zone's
+    parts' bounding boxes), and after the keyset cursor `after` in the (start descending, id)
+    order."""
 
     types: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
@@ -152,6 +153,8 @@ class EventFilter:
     bbox: Box | None = None
     areas: tuple[Box, ...] = ()
     after: EventKey | None = None
+    mmsis: tuple[int, ...] | None = None
+    """When given (even empty), only the events about one of these vessels."""
 
 
 @dataclass(frozen=True)
@@ -365,6 +368,12 @@ class DerivedStore(Protocol):
 class AlertRepository(Protocol):
     """The alert rows, their history and the marker of what they were derived from. The rules
     and the triage semantics are `balise.alerts`'; this keeps and reads what they decide."""
+
+    @property
+    def alerts_generation(self) -> int:
+        """A number that grows with every write of alerts made by this process (as
+        `FleetStore.generation` does with every write of data)."""
+        ...
 
     def alert_sources_version(self) -> str:
         """A text that changes whenever the event history or the vessel risk table changes."""

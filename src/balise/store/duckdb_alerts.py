@@ -115,7 +115,7 @@ class DuckDBAlerts(DuckDBDerived):
                 return None
             changes = derive(self._alert_sources())
             self._write_alerts(changes, marker, now)
-        self._changed()  # after the commit: answers kept per generation are made again
+        self._alerts_changed()  # after the commit: answers kept per generation are made again
         return changes
 
     def _alert_sources(self) -> AlertSources:
@@ -155,7 +155,7 @@ class DuckDBAlerts(DuckDBDerived):
                     [who, now],
                 )
         if count:
-            self._changed()
+            self._alerts_changed()
         return count
 
     def next_suspension_end(self) -> datetime | None:
@@ -189,7 +189,7 @@ class DuckDBAlerts(DuckDBDerived):
                 f"VALUES (nextval('alert_action_seq'), {slots})",
                 entry,
             )
-        self._changed()
+        self._alerts_changed()
 
     def find_alerts(
         self, where: AlertFilter, limit: int | None = None, after: AlertKey | None = None

@@ -20,6 +20,8 @@ from balise.store.base import WriteConflict
 _GENERATIONS: dict[str, int] = {}
 _GENERATIONS_LOCK = threading.Lock()
 _MEMORY = itertools.count()
+_ALERTS: Final = "|alerts"
+"""The key suffix of a database's alerts generation."""
 
 
 CONNECTION_CONFIG: Final = {
@@ -123,9 +125,21 @@ class Connected:
         `balise serve` does), no other process can open it."""
         return _GENERATIONS.get(self._key, 0)
 
+    @property
+    def alerts_generation(self) -> int:
+        """Like `generation`, for the writes of alerts only (derived again, triaged, re-opened):
+        a reader of alerts looks again when it moved."""
+        return _GENERATIONS.get(self._key + _ALERTS, 0)
+
     def _changed(self) -> None:
         with _GENERATIONS_LOCK:
             _GENERATIONS[self._key] = _GENERATIONS.get(self._key, 0) + 1
+
+    def _alerts_changed(self) -> None:
+        """After a commit that wrote alerts: both generations move."""
+        with _GENERATIONS_LOCK:
+            _GENERATIONS[self._key] = _GENERATIONS.get(self._key, 0) + 1
+            _GENERATIONS[self._key + _ALERTS] = _GENERATIONS.get(self._key + _ALERTS, 0) + 1
 
     def _frame(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
         table = self._con.sql(sql, params=params or None).to_arrow_table()

@@ -49,6 +49,9 @@ def event_where(where: EventFilter) -> tuple[str, list[Any]]:
         add("start < ?", where.until)
     if where.mmsi is not None:
         add("(mmsi = ? OR other_mmsi = ?)", where.mmsi, where.mmsi)
+    if where.mmsis is not None:
+        vessels = list(where.mmsis)
+        add("(list_contains(?, mmsi) OR list_contains(?, other_mmsi))", vessels, vessels)
     if where.min_score is not None:
         add("coalesce(score, confidence) >= ?", where.min_score)
     if where.bbox is not None:

@@ -86,11 +86,6 @@ def save_events(
     return changes
 
 
-def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> int:
-    row = con.execute(sql, params).fetchone()
-    return int(row[0]) if row else 0
-
-
 def _scope_sql(scope: RunScope | None) -> tuple[str, list[Any]]:
     """The condition (on stored events `e`) of being inside `scope`, and its parameters."""
     if scope is None:
@@ -117,32 +112,38 @@ def _scope_sql(scope: RunScope | None) -> tuple[str, list[Any]]:
 def _apply(
     con: duckdb.DuckDBPyConnection, types: list[str], now: datetime, scope: RunScope | None
 ) -> EventChanges:
+    """Retract, revise and insert (see the module docstring): the run's events are compared
+    with the stored ones once (`changed`), the stored ones it no longer finds are picked once
+    (`gone`), and the counts are read from those two tables."""
     differs = " OR ".join(f'e."{c}" IS DISTINCT FROM r."{c}"' for c in _CONTENT)
-    new = _count(con, "SELECT count(*) FROM run_events r ANTI JOIN events e USING (id)", [])
-    revised = _count(
-        con, f"SELECT count(*) FROM run_events r JOIN events e USING (id) WHERE {differs} "
-        "OR e.status = 'retracted'", [])  # fmt: skip
-    total = _count(con, "SELECT count(*) FROM run_events", [])
     in_scope, scope_params = _scope_sql(scope)
-    gone_sql = "FROM events e WHERE e.type IN (SELECT unnest(?)) AND e.status <> 'retracted' " \
-        f"AND e.id NOT IN (SELECT id FROM run_events){in_scope}"  # fmt: skip
-    gone_params = [types, *scope_params]
-    retracted = _count(con, f"SELECT count(*) {gone_sql}", gone_params)
-    history = ", ".join(f'"{c}"' for c in EVENT_SCHEMA if c != "status")
-    con.execute(
-        f"INSERT INTO event_history BY NAME SELECT {history}, 'retracted' AS status, "
-        f"? AS changed_at {gone_sql}",
-        [now, *gone_params],
-    )
-    con.execute(f"UPDATE events SET status = 'retracted', detected_at = ? WHERE id IN "
-                f"(SELECT e.id {gone_sql})", [now, *gone_params])  # fmt: skip
     changed = (
         f"SELECT r.* EXCLUDE (status), CASE WHEN e.id IS NULL THEN 'active' ELSE 'revised' END "
         f"AS status FROM run_events r LEFT JOIN events e USING (id) "
         f"WHERE e.id IS NULL OR {differs} OR e.status = 'retracted'"
     )
-    con.execute(f"CREATE TEMP TABLE changed AS {changed}")
     try:
+        con.execute(
+            "CREATE TEMP TABLE gone AS SELECT e.id FROM events e WHERE e.type IN "
+            "(SELECT unnest(?)) AND e.status <> 'retracted' "
+            "AND e.id NOT IN (SELECT id FROM run_events)" + in_scope,
+            [types, *scope_params],
+        )
+        con.execute(f"CREATE TEMP TABLE changed AS {changed}")
+        row = con.execute(
+            "SELECT (SELECT count(*) FILTER (WHERE status = 'active') FROM changed), "
+            "(SELECT count(*) FILTER (WHERE status = 'revised') FROM changed), "
+            "(SELECT count(*) FROM gone), (SELECT count(*) FROM run_events)"
+        ).fetchone()
+        new, revised, retracted, total = (int(v) for v in row) if row else (0, 0, 0, 0)
+        history = ", ".join(f'"{c}"' for c in EVENT_SCHEMA if c != "status")
+        con.execute(
+            f"INSERT INTO event_history BY NAME SELECT {history}, 'retracted' AS status, "
+            "? AS changed_at FROM events WHERE id IN (SELECT id FROM gone)",
+            [now],
+        )
+        con.execute("UPDATE events SET status = 'retracted', detected_at = ? WHERE id IN "
+                    "(SELECT id FROM gone)", [now])  # fmt: skip
         con.execute(
             f"INSERT INTO event_history BY NAME SELECT {_COLUMNS}, ? AS changed_at FROM changed",
             [now],
@@ -152,7 +153,8 @@ def _apply(
             f"INSERT INTO events BY NAME SELECT {_COLUMNS}, ? AS detected_at FROM changed", [now]
         )
     finally:
-        con.execute("DROP TABLE changed")
+        con.execute("DROP TABLE IF EXISTS changed")
+        con.execute("DROP TABLE IF EXISTS gone")
     return EventChanges(new, revised, retracted, total - new - revised)
 
 

@@ -2,7 +2,9 @@
 map moves without reloading.
 
 `GET /api/v1/stream` answers `text/event-stream` (WHATWG HTML, server-sent events) and keeps the
-connection open. Every `stream.poll_seconds` it looks at the store and sends:
+connection open. It looks as soon as this process wrote to the store (its data generation moved:
+a stored batch, a detection run; the alerts are queried when their own generation moved: an
+alert refresh, a triage), and every `stream.poll_seconds` otherwise, and sends:
 
 - `positions`, `{"version": N}`, when new data was stored (the store's data generation moved:
   a live listener's batch, an ingest, a detection run): the map fetches its layer again;
@@ -47,6 +49,8 @@ from balise.store.base import Store
 
 router = APIRouter(tags=["stream"])
 EVENT_STREAM: Final = "text/event-stream"
+WAKE_TICK_S: Final = 0.01
+"""How often a waiting stream looks at the store's data generation (an integer in memory), s."""
 RETRY_MS: Final = 3_000
 """How long a browser waits before reconnecting a lost stream (the `retry:` field)."""
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -129,6 +133,7 @@ async def _events(request: Request, watch: _Watch) -> AsyncIterator[str]:
     yield f"retry: {RETRY_MS}\n\n"
     generation = request.app.state.store.generation
     spoke = time.monotonic()
+    alerts_seen, looked = -1, time.monotonic()  # -1: the alerts are looked at once at first
     while not await request.is_disconnected():
         store = request.app.state.store
         if store is None:  # shutting down
@@ -138,7 +143,10 @@ async def _events(request: Request, watch: _Watch) -> AsyncIterator[str]:
         if watch.picture and now_generation != generation:
             out.append(_message("positions", {"version": now_generation}, _micros(watch.watermark)))
         generation = now_generation
-        if watch.kinds:
+        look = time.monotonic() - looked >= watch.poll_s or store.alerts_generation != alerts_seen
+        if look:
+            alerts_seen, looked = store.alerts_generation, time.monotonic()
+        if look and watch.kinds:
             alerts = await in_thread(request, watch.changed_alerts)
             watch.mark(alerts)
             out.extend(
@@ -155,7 +163,21 @@ async def _events(request: Request, watch: _Watch) -> AsyncIterator[str]:
         if out:
             spoke = time.monotonic()
             yield "".join(out)
-        await asyncio.sleep(watch.poll_s)
+        await _next_change(request, generation, looked + watch.poll_s)
+
+
+async def _next_change(request: Request, generation: int, deadline: float) -> None:
+    """Wait until the store's data generation moves past `generation` (a batch stored, a run's
+    events or alerts written: looked at every `WAKE_TICK_S`, an in-memory counter, no query) or
+    the monotonic clock reaches `deadline`, whichever comes first. The alerts are queried again
+    only when their own generation moved (`alerts_generation`) or a poll period passed, so an
+    alert written by a live run goes out within a tick, and the alerts are queried no more often
+    than before."""
+    while (left := deadline - time.monotonic()) > 0:
+        await asyncio.sleep(min(WAKE_TICK_S, left))
+        store = request.app.state.store
+        if store is None or store.generation != generation:
+            return
 
 
 @router.get(
