@@ -10,6 +10,7 @@ sentence ending the line); any other chunk is left to the NumPy path, whole.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -143,11 +144,7 @@ def positions(chars: UInt8Array, offsets: IntArray, fill: IntArray) -> DecodedPo
     decoded as `ais_payload` does; None when the kernel is not built or disabled."""
     if _KERNEL is None or not enabled:
         return None
-    found = _KERNEL.positions(
-        np.ascontiguousarray(chars),
-        np.ascontiguousarray(offsets, dtype=np.int64),
-        np.ascontiguousarray(fill, dtype=np.int64),
-    )
+    found = _decode(_KERNEL.positions, chars, offsets, fill)
     rows, mmsi, msg_type, lat, lon, sog, cog, heading, nav_status, size = found
     return DecodedPositions(
         np.frombuffer(rows, dtype=np.uint32, count=size),
@@ -193,22 +190,14 @@ def static_voyage(
     bits, decoded as `ais_payload` does; None when the kernel is not built or disabled."""
     if _KERNEL is None or not enabled:
         return None
-    found = _KERNEL.static_voyage(
-        np.ascontiguousarray(chars),
-        np.ascontiguousarray(offsets, dtype=np.int64),
-        np.ascontiguousarray(fill, dtype=np.int64),
-    )
+    found = _decode(_KERNEL.static_voyage, chars, offsets, fill)
     size = found[-1]
     columns = {
         name: np.frombuffer(found[1 + k], dtype=dtype, count=size)
         for k, (name, dtype) in enumerate(_STATIC_VOYAGE_COLUMNS)
     }
     texts = {
-        name: pa.LargeStringArray.from_buffers(
-            size,
-            pa.py_buffer(np.frombuffer(found[at], dtype=np.int64, count=size + 1)),
-            pa.py_buffer(found[at + 1]),
-        )
+        name: _text(found, at, size)
         for name, at in (("call_sign", 11), ("name", 13), ("destination", 15))
     }
     return DecodedStaticVoyage(np.frombuffer(found[0], dtype=np.uint32, count=size), columns, texts)
@@ -236,18 +225,8 @@ def static_data(chars: UInt8Array, offsets: IntArray, fill: IntArray) -> Decoded
     is not built or disabled."""
     if _KERNEL is None or not enabled:
         return None
-    found = _KERNEL.static_data(
-        np.ascontiguousarray(chars),
-        np.ascontiguousarray(offsets, dtype=np.int64),
-        np.ascontiguousarray(fill, dtype=np.int64),
-    )
+    found = _decode(_KERNEL.static_data, chars, offsets, fill)
     size = found[-1]
-
-    def text(at: int) -> pa.LargeStringArray:
-        offsets = np.frombuffer(found[at], dtype=np.int64, count=size + 1)
-        return pa.LargeStringArray.from_buffers(
-            size, pa.py_buffer(offsets), pa.py_buffer(found[at + 1])
-        )
 
     return DecodedStaticData(
         np.frombuffer(found[0], dtype=np.uint32, count=size),
@@ -256,9 +235,27 @@ def static_data(chars: UInt8Array, offsets: IntArray, fill: IntArray) -> Decoded
         np.frombuffer(found[3], dtype=np.int16, count=size),
         np.frombuffer(found[4], dtype=np.float64, count=size),
         np.frombuffer(found[5], dtype=np.float64, count=size),
-        text(6),
-        text(8),
+        _text(found, 6, size),
+        _text(found, 8, size),
     )
+
+
+def _decode(
+    decoder: Callable[..., tuple[Any, ...]], chars: UInt8Array, offsets: IntArray, fill: IntArray
+) -> tuple[Any, ...]:
+    """`decoder` (a payload decoder of the kernel) over the payloads, as contiguous arrays."""
+    return decoder(
+        np.ascontiguousarray(chars),
+        np.ascontiguousarray(offsets, dtype=np.int64),
+        np.ascontiguousarray(fill, dtype=np.int64),
+    )
+
+
+def _text(found: tuple[Any, ...], at: int, size: int) -> pa.LargeStringArray:
+    """The text column whose int64 offsets are `found[at]` and whose bytes `found[at + 1]`."""
+    offsets = np.frombuffer(found[at], dtype=np.int64, count=size + 1)
+    text = pa.py_buffer(found[at + 1])
+    return pa.LargeStringArray.from_buffers(size, pa.py_buffer(offsets), text)
 
 
 def gather(data: bytes, begin: IntArray, end: IntArray, newline_after: BoolArray) -> bytes | None:
