@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
+from balise.io import nmea_time
 from balise.model.batch import ReadBatch
 from helpers import checksum, sentences, tagged
 
@@ -112,3 +114,15 @@ def synthetic(lines: int, seed: int) -> bytes:
         else:
             out.append(f"{second}.5 " + sentences({"msg_type": 3, "mmsi": mmsi})[0])
     return ("\n".join(out) + "\n").encode()
+
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+"""The ingest's clock of the reads compared (`freeze_clock`)."""
+
+
+def freeze_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every read sees the ingest's clock at `NOW`: a quarantine detail quotes the plausible time
+    window, which ends a day after the clock (to the minute), so two reads compared a minute
+    apart would differ there and nowhere else."""
+    window = nmea_time.time_window
+    monkeypatch.setattr(nmea_time, "time_window", lambda now=None: window(now or NOW))

@@ -22,9 +22,14 @@ from balise.io import nmea, nmea_fragments
 from balise.io.nmea import read_nmea
 from balise.model.batch import ReadBatch, ReadOptions
 from helpers import sentences, tagged
-from nmea_streams import ASSUMED, FIXTURES, STATIC, T0
+from nmea_streams import ASSUMED, FIXTURES, STATIC, T0, freeze_clock
 from nmea_streams import assert_same as _assert_same
 from nmea_streams import synthetic as _synthetic
+
+
+@pytest.fixture(autouse=True)
+def _ingest_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    freeze_clock(monkeypatch)
 
 
 def _batches(data: bytes, options: ReadOptions) -> list[ReadBatch]:

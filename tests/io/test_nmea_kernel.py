@@ -30,13 +30,18 @@ from balise.io.nmea_bytes import Chunk
 from balise.io.nmea_sentences import PreparedChunk, prepare_chunk
 from balise.model.batch import ReadBatch, ReadOptions
 from helpers import checksum, sentences, tagged
-from nmea_streams import ASSUMED, FIXTURES, assert_same, synthetic
+from nmea_streams import ASSUMED, FIXTURES, assert_same, freeze_clock, synthetic
 
 pytestmark = pytest.mark.skipif(
     not nmea_kernel.available() and not os.environ.get("CI"),
     reason="the NMEA kernel is not built (python setup.py build_ext --inplace)",
 )
 T0 = 1_709_251_200
+
+
+@pytest.fixture(autouse=True)
+def _ingest_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    freeze_clock(monkeypatch)
 
 
 def _position_line(rng: random.Random, second: int) -> str:
