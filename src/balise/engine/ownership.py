@@ -202,7 +202,8 @@ def run_ownership(
     entities = store.registry_entities()
     if entities.is_empty():
         store.save_events(as_frame([]), list(EVENT_TYPES))
-        store.replace_registry_matches(_match_frame({}), "", datetime.now(UTC))
+        if store.registry_matches("", ()) is None:  # matches of an earlier registry stored
+            store.replace_registry_matches(_match_frame({}), "", datetime.now(UTC))
         return None
     day = today or datetime.now(UTC).date()
     links = store.registry_links()
