@@ -115,3 +115,17 @@ def problem(response: Any, status: int) -> dict[str, Any]:
 TEST_HOSTS = ("testserver",)
 """The Host that Starlette's TestClient (and schemathesis' ASGI client) send: the API tests pass
 it to `create_app(..., allowed_hosts=TEST_HOSTS)`; a served app never allows it."""
+
+
+def count_calls(monkeypatch: Any, owner: object, name: str) -> list[int]:
+    """Replace `owner.name` with a wrapper of itself that appends to the list returned for each
+    call (its length is the number of calls)."""
+    calls: list[int] = []
+    real = getattr(owner, name)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls

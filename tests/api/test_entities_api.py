@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -14,8 +13,9 @@ from api_clients import audit_entries, signed_in
 from balise.api.routers import entities as entities_router
 from balise.cli import detect as detect_cli
 from balise.cli.main import run
-from balise.engine import entity_page, ownership
+from balise.engine import ownership
 from balise.engine.detect import Geography
+from helpers import count_calls
 from registry_helpers import registry_workspace
 
 
@@ -119,22 +119,8 @@ def test_a_page_is_kept_until_the_data_changes_and_shows_what_screening_stored(
         patch.setattr(detect_cli, "default_geography",
                       lambda cache_dir, zones=(): Geography(zones=zones or ()))  # fmt: skip
         assert run(["--workspace", str(folder), "detect"]) == 0
-    screened: list[int] = []
-    real = ownership.screen_registry
-
-    def counted(*args: Any) -> Any:
-        screened.append(1)
-        return real(*args)
-
-    monkeypatch.setattr(ownership, "screen_registry", counted)
-    built: list[int] = []
-    real_page = entity_page.entity_record
-
-    def page_counted(*args: Any, **kwargs: Any) -> Any:
-        built.append(1)
-        return real_page(*args, **kwargs)
-
-    monkeypatch.setattr(entities_router, "entity_record", page_counted)
+    screened = count_calls(monkeypatch, ownership, "screen_registry")
+    built = count_calls(monkeypatch, entities_router, "entity_record")
     with signed_in(folder, "keeper", roles=("analyst",), agency="customs") as api:
         first = api.get("/api/v1/entities/gl").json()
         assert api.get("/api/v1/entities/gl").json() == first

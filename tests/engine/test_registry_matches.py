@@ -20,6 +20,7 @@ from balise.entities.params import ScreenParams
 from balise.entities.shell_params import ShellParams
 from balise.store.base import Store
 from balise.workspace import Workspace
+from helpers import count_calls
 from registry_helpers import entity, registry_workspace
 
 DAY = date(2026, 12, 1)
@@ -31,15 +32,7 @@ def root(tmp_path: Path) -> Path:
 
 
 def _screened(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    calls: list[int] = []
-    real = ownership.screen_registry
-
-    def counted(*args: Any) -> Any:
-        calls.append(1)
-        return real(*args)
-
-    monkeypatch.setattr(ownership, "screen_registry", counted)
-    return calls
+    return count_calls(monkeypatch, ownership, "screen_registry")
 
 
 def _page(store: Store, entity_id: str, day: date = DAY) -> dict[str, Any]:
