@@ -22,6 +22,7 @@ from balise.entities.names import (
     NameFeatures,
     PreparedName,
     WordPair,
+    against_cjk,
     align,
     skeleton,
     word_weight,
@@ -88,7 +89,25 @@ false positives)."""
 CJK_OTHER_SYLLABLE_SCORE = 0.3
 """Most a pair of names both written in Chinese, Japanese or Korean characters scores when a
 character differs: each is a syllable of the name chosen as such (`김정은`, `김종은` are two
-people), not a spelling variant. Balise judgement."""
+people), not a spelling variant. Likewise a name in CJK characters against a Latin one when a
+syllable is not found in any romanisation of it (`romanisation.romanisation_key`) or is left
+over: `习近平` is not `Li Jinping` nor `Xi Jinming`, `李克强` (Li Keqiang) not `Li Qiang`.
+Balise judgement."""
+
+_READ_SYLLABLES = frozenset(["same", "joined", "script"])
+"""How a CJK syllable meets a Latin word when it is read as written (`names._cjk_latin_pairs`)."""
+
+
+def _cjk_syllable_changed(features: NameFeatures, left: PreparedName, right: PreparedName) -> bool:
+    """Both names in CJK characters and their words differ; or one in CJK characters, and a
+    syllable of it is left over or met otherwise than in a romanisation of it (a typo, a
+    sound-alike, a run of syllables with edits)."""
+    if left.cjk and right.cjk:
+        return left.words != right.words
+    if left.cjk == right.cjk:
+        return False
+    left_over = features.left_extra if left.cjk else features.right_extra
+    return bool(left_over) or any(p.how not in _READ_SYLLABLES or p.edits for p in features.pairs)
 
 
 @dataclass(frozen=True)
@@ -185,6 +204,12 @@ def feature_vector(
 ) -> tuple[float, ...]:
     """The values of `FEATURES` for one alignment."""
     return _features_and_cap(features, left, right, organisation)[0]
+
+
+def pair_features(left: PreparedName, right: PreparedName, organisation: bool) -> tuple[float, ...]:
+    """The values of `FEATURES` for two names, as `score_names` weighs them."""
+    left, right = against_cjk(left, right)
+    return feature_vector(align(left, right), left, right, organisation)
 
 
 def _features_and_cap(
@@ -314,6 +339,7 @@ def score_names(
 ) -> NameScore:
     """Score two prepared names in [0, 1] with the reasons an analyst reads (`weights`: other
     logistic weights than `WEIGHTS`, for cross-validation in `bench/name_bench.py`)."""
+    left, right = against_cjk(left, right)
     features = align(left, right)
     reasons = _reasons(features, left, right)
     if left.words and left.numbers == right.numbers and left.words == right.words:
@@ -330,8 +356,7 @@ def score_names(
         if capped and score > ONE_WORD_INSIDE_SCORE:
             score = ONE_WORD_INSIDE_SCORE
             reasons.append(capped)
-    cjk_changed = left.cjk and right.cjk and left.words != right.words
-    if cjk_changed and score > CJK_OTHER_SYLLABLE_SCORE:
+    if _cjk_syllable_changed(features, left, right) and score > CJK_OTHER_SYLLABLE_SCORE:
         score = CJK_OTHER_SYLLABLE_SCORE
         reasons.append("another CJK syllable")
     if features.forms_differ:

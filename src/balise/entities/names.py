@@ -29,6 +29,7 @@ from balise.entities.normalise import (
     name_tokens,
     split_legal_forms,
 )
+from balise.entities.romanisation import HANGUL_RE, syllable_runs
 
 _ROMAN = frozenset(["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"])
 _NUMBER_WORDS = {
@@ -102,6 +103,9 @@ class PreparedName:
     abjad: bool = False
     """Written in the Hebrew or Arabic script (`normalise.ABJAD_RE`): its words have no short
     vowels, and are compared with those of a Latin name by their consonants (`script_pair`)."""
+    hangul: bool = False
+    """Written in Hangul: its syllables meet a Latin name's words under the Korean rules of
+    `romanisation.romanisation_key` (`_cjk_latin_pairs`)."""
 
 
 def compound_numbers(tokens: tuple[str, ...]) -> tuple[str, ...]:
@@ -124,13 +128,16 @@ def compound_numbers(tokens: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _is_number(word: str, position: int, count: int) -> bool:
+def _is_number(word: str, position: int, count: int, roman: bool = True) -> bool:
     """Whether the word at `position` of a name of `count` words is read as a number: not `i`
     nor `v` (a pronoun, an initial), nor a Roman numeral that opens a longer name (`Xi
-    Jinping`, `Vi Nguyen`: a name, where `Fund XI` ends with its number)."""
+    Jinping`, `Vi Nguyen`: a name, where `Fund XI` ends with its number), nor any Roman numeral
+    unless `roman`."""
     if word in ("i", "v") or number_of(word) is None:
         return False
-    return not (position == 0 and count > 1 and word in _ROMAN_VALUE)
+    if word in _ROMAN_VALUE:
+        return roman and not (position == 0 and count > 1)
+    return True
 
 
 @lru_cache(maxsize=4096)
@@ -150,15 +157,16 @@ def _runs(words: tuple[str, ...]) -> list[tuple[int, str, int]]:
     ]
 
 
-def prepare_name(text: str) -> PreparedName:
-    """`text` as a `PreparedName` (transliterated, titles and legal forms set aside)."""
+def prepare_name(text: str, roman: bool = True) -> PreparedName:
+    """`text` as a `PreparedName` (transliterated, titles and legal forms set aside; Roman
+    numerals read as numbers unless `roman` is False, `_is_number`)."""
     tokens, forms = split_legal_forms(compound_numbers(name_tokens(text)))
     kept: list[str] = []
     numbers: set[str] = set()
     count = len(tokens)
     for position, word in enumerate(tokens):
         number = number_of(word)
-        if number is None or not _is_number(word, position, count):
+        if number is None or not _is_number(word, position, count, roman):
             kept.append(word)
         else:
             numbers.add(number)
@@ -174,7 +182,26 @@ def prepare_name(text: str) -> PreparedName:
         shortest_run=min((n - _max_edits(n) // 2 for n in run_sizes), default=0),
         initials="".join(word[0] for word in words),
         abjad=ABJAD_RE.search(text) is not None,
+        hangul=cjk and HANGUL_RE.search(text) is not None,
     )  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _without_numerals(text: str) -> PreparedName:
+    return prepare_name(text, roman=False)
+
+
+def against_cjk(left: PreparedName, right: PreparedName) -> tuple[PreparedName, PreparedName]:
+    """The two names as compared: when one is written in CJK characters without numbers and the
+    other in Latin letters with a Roman numeral, the numeral is read as a word (`Jinping Xi`,
+    `习近平`: a syllable of the name, not the number 11)."""
+    if left.cjk == right.cjk:
+        return left, right
+    cjk, latin = (left, right) if left.cjk else (right, left)
+    if cjk.numbers or not latin.numbers:
+        return left, right
+    reread = _without_numerals(latin.text)
+    return (left, reread) if left.cjk else (reread, right)
 
 
 @dataclass(frozen=True)
@@ -204,6 +231,8 @@ class NameFeatures:
     joined_similarity: float
     forms_differ: bool
     cjk: bool = False
+    """Both names written in CJK characters (a syllable changed is another name); a CJK name
+    against a Latin one is read by `_cjk_latin_pairs`."""
 
     def matched_share(self, side: str) -> float:
         """Share of a side's letters in aligned words, each weighed by its pair's similarity."""
@@ -484,7 +513,8 @@ def align(left: PreparedName, right: PreparedName) -> NameFeatures:
     """The word alignment of two prepared names (closest pairs first, each word used once)."""
     lw, rw = left.words, right.words
     left_free, right_free = set(range(len(lw))), set(range(len(rw)))
-    joined = _joined_pairs(left, right, left_free, right_free)
+    joined = _cjk_latin_pairs(left, right, left_free, right_free) if left.cjk != right.cjk else []
+    joined += _joined_pairs(left, right, left_free, right_free)
     # (-similarity, i, j, pair): sorted closest first, then by position (no two alike)
     script = left.abjad - right.abjad
     found = [
@@ -514,5 +544,23 @@ def align(left: PreparedName, right: PreparedName) -> NameFeatures:
         numbers_differ=left.numbers != right.numbers,
         joined_similarity=Levenshtein.normalized_similarity(left.joined, right.joined),
         forms_differ=bool(forms_l and forms_r and not forms_l & forms_r),
-        cjk=left.cjk or right.cjk,
+        cjk=left.cjk and right.cjk,
     )
+
+
+def _cjk_latin_pairs(
+    left: PreparedName, right: PreparedName, left_free: set[int], right_free: set[int]
+) -> list[WordPair]:
+    """Words of the Latin name of the two that are runs of syllables of the CJK one
+    (`romanisation.syllable_runs`): `joined` when written alike (`jin ping`, `jinping`),
+    else `script` (`jeong`, `jong`; `xiao ping`, `hsiaoping`)."""
+    cjk, latin = (left, right) if left.cjk else (right, left)
+    cjk_free, latin_free = (left_free, right_free) if left.cjk else (right_free, left_free)
+    pairs: list[WordPair] = []
+    for run, word in syllable_runs(cjk.words, latin.words, cjk_free, latin_free, cjk.hangul):
+        how, similarity = (
+            ("joined", 1.0) if run.replace(" ", "") == word else ("script", SCRIPT_SIMILARITY)
+        )
+        a, b = (run, word) if left.cjk else (word, run)
+        pairs.append(WordPair(a, b, how, similarity, 0))
+    return pairs
