@@ -1,13 +1,17 @@
 """Names written in Chinese characters or Hangul against their romanisations: Pinyin and
 Wade-Giles, the Revised Romanisation, McCune-Reischauer and the spellings Koreans choose, in
-either order and spaced either way; a syllable changed or missing is another person."""
+either order and spaced either way; a syllable changed or missing is another person; and
+screening finds the one from the other in a crowd of names alike."""
 
 from __future__ import annotations
 
 import pytest
 
+from balise.entities.blocking import ListIndex
+from balise.entities.match import Entity
 from balise.entities.name_score import CJK_OTHER_SYLLABLE_SCORE, score_names
 from balise.entities.names import against_cjk, prepare_name
+from balise.entities.params import ScreenParams
 from balise.entities.romanisation import romanisation_key
 
 
@@ -86,3 +90,23 @@ def test_hangul_names_are_read_as_korean() -> None:
     assert prepare_name("김정은").hangul
     assert not prepare_name("习近平").hangul
     assert not prepare_name("Kim Jong Un").hangul
+
+
+def _crowd() -> list[Entity]:
+    """Latin names made of common Korean and Chinese name words, which share trigrams with
+    every romanised name of the tests above."""
+    given = ["Jin", "Jong", "Min", "Soo", "Hyun", "Jun", "Yong", "Sung", "Wei", "Ping"]
+    family = ["Kim", "Lee", "Park", "Choi", "Jung", "Wang", "Zhang", "Liu", "Yoon", "Mao"]
+    return [Entity(f"crowd-{a}-{b}-{c}", "Person", (f"{given[a]} {given[b]} {family[c]}",))
+            for a in range(10) for b in range(10) for c in range(10)]  # fmt: skip
+
+
+def test_screening_finds_a_cjk_entry_from_its_romanisation_and_back() -> None:
+    index = ListIndex([*_crowd(), Entity("kju", "Person", ("김정은",)),
+                       Entity("mao", "Person", ("毛泽东",)),
+                       Entity("kju-latin", "Person", ("Kim Jong-un",))])  # fmt: skip
+    params = ScreenParams(max_candidates=5, max_scored=2)
+    for query, wanted in (("Jong Un Kim", "kju"), ("Mao Tse-tung", "mao"), ("김정은", "kju-latin")):
+        matches = index.screen(Entity("q", "Person", (query,)), params)
+        found = {m.candidate_id: m.score for m in matches}
+        assert found.get(wanted, 0.0) >= 0.8, (query, matches[:3])

@@ -3,7 +3,9 @@
 A list is indexed once by its identifiers and by the letter trigrams of its names' words (each
 word padded, `^ali$`), weighed by rarity (inverse document frequency): a query's candidates are
 the entries sharing an identifier with it, then the `max_candidates` entries whose names share
-the most (rarest) trigrams with its names. Trigrams survive typos,
+the most (rarest) trigrams with its names; and a name in Chinese characters or Hangul and a
+Latin name that is one of its romanisations find each other by `syllable_letters` (`김정은`
+and `Kim Jong Un` share few trigrams). Trigrams survive typos,
 transliteration variants and another word order; a name in which every word is misspelt still
 shares most of them.
 
@@ -26,6 +28,7 @@ from rapidfuzz import fuzz, process
 from balise.entities.match import Entity, Match, score_entity
 from balise.entities.names import PreparedName
 from balise.entities.params import ScreenParams
+from balise.entities.romanisation import syllable_letters
 
 COMMON_TRIGRAM_SHARE = 0.01
 """A trigram found in more than this share of the list's names (`^mo`, `an$`) is common: it
@@ -109,6 +112,8 @@ class ListIndex:
         self._sizes = counts.tolist()
         self._idf = [math.log(1 + names / int(c)) for c in counts]
         self._common = max(COMMON_TRIGRAM_MIN_NAMES, int(COMMON_TRIGRAM_SHARE * names))
+        self._cjk_by_letters = _by_syllable_letters(self.entries, cjk=True)
+        self._latin_by_letters: dict[str, list[int]] | None = None  # on the first CJK query
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -132,8 +137,23 @@ class ListIndex:
             if max_scored and len(by_trigrams) > max_scored:
                 by_trigrams = self._closest(query, by_trigrams, max_scored)
             found.update(dict.fromkeys(by_trigrams))
+            found.update(dict.fromkeys(self._romanised(query)))
             out.append(list(found))
         return out
+
+    def _romanised(self, query: Entity) -> list[int]:
+        """The entries with a name in CJK characters of which a Latin name of the query is a
+        romanisation, or the other way round (`syllable_letters`)."""
+        found: list[int] = []
+        for name in query.prepared_names:
+            if name.cjk:
+                if self._latin_by_letters is None:
+                    self._latin_by_letters = _by_syllable_letters(self.entries, cjk=False)
+                found += self._latin_by_letters.get(syllable_letters(name.words, name.hangul), [])
+            elif self._cjk_by_letters:
+                for korean in (False, True):
+                    found += self._cjk_by_letters.get(syllable_letters(name.words, korean), [])
+        return found
 
     def _closest(self, query: Entity, positions: list[int], keep: int) -> list[int]:
         """The `keep` of `positions` whose names are closest to the query's (rapidfuzz ratio of
@@ -247,6 +267,20 @@ class ListIndex:
             matches = self._scored(query, positions, params)
             out.append(matches[:keep] if keep else matches)
         return out
+
+
+def _by_syllable_letters(entries: Sequence[Entity], cjk: bool) -> dict[str, list[int]]:
+    """The positions of the entries by the `syllable_letters` of their names in CJK characters
+    (`cjk`: under the rules of their script) or of their other names (under the Chinese and the
+    Korean rules both)."""
+    index: dict[str, list[int]] = defaultdict(list)
+    for position, entity in enumerate(entries):
+        for name in entity.prepared_names:
+            if name.cjk != cjk or not name.words:
+                continue
+            for korean in (name.hangul,) if cjk else (False, True):
+                index[syllable_letters(name.words, korean)].append(position)
+    return dict(index)
 
 
 _FORKED: list[tuple[ListIndex, ScreenParams, int]] = []

@@ -105,3 +105,11 @@ def syllable_runs(
                 words_free.discard(j)
             break
     return found
+
+
+def syllable_letters(words: tuple[str, ...], korean: bool) -> str:
+    """The letters of the keys of a name's words (`romanisation_key`), sorted: equal for a name
+    in CJK characters and its romanisations in any order and spacing (`김정은`, `Jong-un Kim`),
+    so that screening finds the one from the other without comparing every pair
+    (`blocking.ListIndex`)."""
+    return "".join(sorted("".join(romanisation_key(word, korean) for word in words)))
