@@ -3,6 +3,7 @@
     .venv/bin/python bench/screen_bench.py                       # quality: results/screen_bench.*
     .venv/bin/python bench/screen_bench.py --throughput 20000 --workers 2  # speed (stdout)
     .venv/bin/python bench/screen_bench.py --scorer-speed OLD/src src  # scoring CPU, tree vs tree
+    .venv/bin/python bench/screen_bench.py --same-as OLD/src  # matches equal to another tree's
 
 Quality: a seeded generator (name parts in bench/name_parts.py) makes a list of persons,
 companies and vessels, the same entries altered as analysts meet them (one or two typos, words in
@@ -28,6 +29,7 @@ import resource
 import sys
 import time
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from balise.entities.blocking import ListIndex
@@ -303,6 +305,38 @@ def scorer_speed(srcs: list[str], queries: int = 5000, rounds: int = 5) -> dict[
             "cpus": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 1)}  # fmt: skip
 
 
+def _screened(
+    made: dict[str, list[Any]], blocking: ModuleType, match: ModuleType, params: ModuleType
+) -> list[list[tuple[str, float, tuple[str, ...]]]]:
+    """The matches of the altered and clean names of `made` against its entries, with the
+    modules of one tree."""
+    queries = [(s, n) for s, n, *_ in made["altered"]] + list(made["clean"])
+    index = blocking.ListIndex([match.Entity(id=str(i), schema=s, names=(n,))
+                                for i, (s, n) in enumerate(made["entries"])])  # fmt: skip
+    found = index.screen_many([match.Entity(id="q", schema=s, names=(n,)) for s, n in queries],
+                              params.ScreenParams())  # fmt: skip
+    return [[(m.candidate_id, m.score, m.reasons) for m in matches] for matches in found]
+
+
+def same_as(src: str, seed: int = 2) -> dict[str, Any]:
+    """Whether this tree's screening gives the matches (ids, scores, reasons) of the tree at
+    `src` on the generated world of `seed` (5,000 entries; 2,000 altered and 4,000 clean
+    names), each tree with its own default parameters."""
+    import balise.entities.blocking as blocking_mod
+    import balise.entities.match as match_mod
+    import balise.entities.params as params_mod
+
+    made = world(seed, listed=5000, altered=2000, clean=4000)
+    theirs, _ = tree_modules(
+        src, "balise.entities.blocking", "balise.entities.match", "balise.entities.params"
+    )
+    baseline = _screened(made, *theirs)
+    this = _screened(made, blocking_mod, match_mod, params_mod)
+    return {"command": "python bench/screen_bench.py --same-as OLD/src", "seed": seed,
+            "queries": len(this), "matches": sum(map(len, this)),
+            "identical": this == baseline}  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--throughput", type=int, default=0, help="queries for the speed run")
@@ -310,8 +344,11 @@ def main() -> int:
     parser.add_argument(
         "--scorer-speed", nargs="+", default=[], metavar="SRC", help="scoring CPU of trees' src/"
     )
+    parser.add_argument("--same-as", default="", metavar="SRC", help="matches equal to a tree's")
     args = parser.parse_args()
-    if args.scorer_speed:
+    if args.same_as:
+        result = same_as(args.same_as)
+    elif args.scorer_speed:
         result = scorer_speed(args.scorer_speed)
     elif args.throughput:
         result = throughput(args.throughput, args.workers)
