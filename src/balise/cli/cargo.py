@@ -239,10 +239,11 @@ def print_plan_summary(done: DayPlan, limit: int = 15) -> None:
     count = {str(lane): int(n) for lane, n in lanes.iter_rows()}
     drawn = int((rows["selected_by"] == "exploration").sum())
     held = int((rows["selected_by"] == "held").sum())
+    by_risk = int((rows["selected_by"] == "risk").sum())
     used = float(plan.used_minutes.sum()) if plan.used_minutes.size else 0.0
     title = (
         f"{done.site.site} {done.day}: {rows.height:,} candidate boxes, "
-        f"{count.get('red', 0)} red ({held} held, {drawn} drawn at random), "
+        f"{count.get('red', 0)} red ({held} held, {by_risk} by risk, {drawn} drawn at random), "
         f"{count.get('yellow', 0)} yellow, {count.get('green', 0)} green; scanners "
         f"{used:,.0f} of {done.capacity_minutes:,.0f} min; {plan.method} in "
         f"{plan.seconds:.2f} s, gap {plan.gap:.2%}"

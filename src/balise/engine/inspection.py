@@ -7,9 +7,16 @@ whose window, from that discharge to the first GATED_OUT at the site after it (a
 or planned) or else to the discharge plus `inspection.default_dwell_hours`, overlaps the day's
 shifts.
 
-Risk of a box, combined as a noisy-OR, `p = 1 − (1 − p_cargo)(1 − p_model)`: two independent
-ways to be right, each able to raise the risk alone and neither able to lower the other's:
-- `p_cargo`: the container risk of its stored cargo events (`balise.cargo.risk`, score / 100);
+Risk of a box, combined as a noisy-OR, `p = 1 − (1 − p_cargo)(1 − p_party)(1 − p_model)`:
+independent ways to be right, each able to raise the risk alone and none able to lower another's:
+- `p_cargo`: the container risk of its stored cargo events (`balise.cargo.risk`, score / 100,
+  with the workspace's `cargo.risk.*` settings);
+- `p_party`: what the parties of its manifest (shipper, consignee, notify party) pass on as
+  companies (`balise.inspection.parties.party_risk`): the ownership graph's and screening's
+  events about them (`party_flags`: a shell company, a company owned by a listed entity or by
+  a shell, a match on a list other than banned companies, whose parties hold the box), each
+  `inspection.party_weight` × its strength. A box with no cargo event of its own is ranked on
+  what is known of whom it is for;
 - `p_model`, with a model (`--model`, the setting `inspection.model_file` or the workspace's
   `customs-model.zip`) and a manifest covering the box: the customs risk model's calibrated
   probability of a fraud on a declaration built from the manifest (`manifest_declarations`);
@@ -29,7 +36,7 @@ import io
 import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -38,10 +45,12 @@ from typing import Any, Final
 import numpy as np
 import polars as pl
 
+from balise.cargo.params import cargo_params
 from balise.cargo.ports import load_container_ports
-from balise.cargo.risk import score_containers
+from balise.cargo.risk import CargoRiskParams, score_containers
 from balise.engine.cargo import CARGO_TYPES
 from balise.engine.targeting import load_model
+from balise.entities.graph_risk import EVENT_TYPES as OWNERSHIP_TYPES
 from balise.entities.screening import EVENT_TYPE as LIST_MATCH
 from balise.entities.screening import party_key
 from balise.errors import UsageError
@@ -53,8 +62,9 @@ from balise.inspection.params import (
     inspection_params,
     parse_sites,
 )
-from balise.inspection.parties import banned_match, banned_set
+from balise.inspection.parties import banned_match, banned_set, party_risk
 from balise.inspection.planner import Candidates, Method, Plan, plan_inspections, slots_of
+from balise.model.event_types import event_type
 from balise.store.base import INSPECTION_PLAN_SCHEMA, INSPECTION_RESULT_SCHEMA, EventFilter, Store
 from balise.targeting.declarations import SCHEMA as DECLARATION_SCHEMA
 from balise.targeting.declarations import Declarations
@@ -139,13 +149,15 @@ def read_model(path: Path | None, workspace_root: Path) -> TargetingModel | None
 @dataclass(frozen=True)
 class InspectionSetup:
     """What planning reads besides the store: the sites table and where it came from, the
-    planner's settings, the banned parties and the customs risk model, if any."""
+    planner's settings, the banned parties, the customs risk model, if any, and the container
+    risk's settings."""
 
     sites: dict[str, Site]
     origin: str
     params: InspectionParams
     banned: frozenset[str]
     model: TargetingModel | None = None
+    risk: CargoRiskParams = field(default_factory=CargoRiskParams)
 
     def site(self, code: str) -> Site:
         """The site `code` (any case), or a `UsageError` naming the known ones."""
@@ -158,13 +170,14 @@ def inspection_setup(
     banned: Path | None = None,
     model: Path | None = None,
 ) -> InspectionSetup:
-    """The setup from resolved settings (`inspection.*`) and the workspace's files; `banned`
-    and `model` (flags) replace the settings `inspection.banned_file` and
+    """The setup from resolved settings (`inspection.*`, `cargo.risk.*`) and the workspace's
+    files; `banned` and `model` (flags) replace the settings `inspection.banned_file` and
     `inspection.model_file`."""
     sites, origin = read_sites(values.get("inspection.sites_file"), workspace_root)
     blocked = read_banned(banned or values.get("inspection.banned_file"), workspace_root)
     trained = read_model(model or values.get("inspection.model_file"), workspace_root)
-    return InspectionSetup(sites, origin, inspection_params(values), blocked, trained)
+    return InspectionSetup(sites, origin, inspection_params(values), blocked, trained,
+                           cargo_params(values).risk)  # fmt: skip
 
 
 def site_name(code: str) -> str | None:
@@ -327,17 +340,21 @@ def plan_day(
     *,
     banned: frozenset[str] = frozenset(),
     model: TargetingModel | None = None,
+    risk_params: CargoRiskParams | None = None,
     seed: int = 0,
     method: Method = "auto",
     planned_at: datetime | None = None,
 ) -> DayPlan:
-    """Gather the candidates of `site` on `day`, plan them and return the plan (not stored)."""
+    """Gather the candidates of `site` on `day`, plan them and return the plan (not stored).
+    Cargo events and party flags count as they stood at the end of the day's last shift."""
     began = datetime.now(UTC)
     origin = _origin(day)
     boxes = candidates_of(store, site, day, params)
     names = boxes["container_number"].to_list()
     last = origin + timedelta(minutes=max(b for _, b in site.shifts))
-    cargo = score_containers(store.find_events(EventFilter(types=CARGO_TYPES)), now=last)
+    risk_params = risk_params or CargoRiskParams()
+    cargo = score_containers(store.find_events(EventFilter(types=CARGO_TYPES)), now=last,
+                             params=risk_params)  # fmt: skip
     boxes = boxes.join(
         cargo.select("container_number", (pl.col("score") / 100).alias("p_cargo"),
                      pl.col("reasons").alias("cargo_reasons")),
@@ -350,6 +367,11 @@ def plan_day(
                          "declared_value"),
         on="container_number", how="left",
     )  # fmt: skip
+    flags = party_flags(store, last)
+    inherited = [
+        party_risk(((c, row.get(c)) for c in PARTY_COLUMNS), flags, params.party_weight, party_key)
+        for row in boxes.iter_rows(named=True)
+    ]
     p_model = np.zeros(boxes.height)
     critical = np.zeros(boxes.height)
     if model is not None and not manifests.is_empty():
@@ -362,7 +384,8 @@ def plan_day(
             p_model[where[box]] = float(score)
             critical[where[box]] = 0.0 if np.isnan(crit) else float(crit)
     p_cargo = boxes["p_cargo"].to_numpy().astype(np.float64)
-    risk = np.clip(1 - (1 - p_cargo) * (1 - p_model), 0.0, 1.0)
+    p_party = np.array([p for p, _ in inherited], dtype=np.float64)
+    risk = np.clip(1 - (1 - p_cargo) * (1 - p_party) * (1 - p_model), 0.0, 1.0)
     severity = 1 + params.critical_weight * critical
     listed = banned_list_hits(store)
     held_by = [
@@ -385,7 +408,7 @@ def plan_day(
     slots = slots_of(site.scanners, tuple((float(a), float(b)) for a, b in site.shifts))
     plan = plan_inspections(candidates, slots, params, np.random.default_rng(seed), method)
     reasons = [
-        _reasons(row, p_model[i], critical[i], held_by[i], model is not None)
+        _reasons(row, inherited[i][1], p_model[i], critical[i], held_by[i], model is not None)
         for i, row in enumerate(boxes.select("cargo_reasons", "shipper").iter_rows(named=True))
     ]
     slot_of = [plan.slots[k] if k >= 0 else None for k in plan.slot]
@@ -441,16 +464,68 @@ def banned_list_hits(store: Store) -> dict[str, str]:
     return hits
 
 
+FLAG_TYPES: Final = (*OWNERSHIP_TYPES, LIST_MATCH)
+"""The company events a party of a plan's box is flagged by (`party_flags`)."""
+
+
+def party_flags(store: Store, now: datetime) -> dict[str, tuple[float, str]]:
+    """The manifest parties, by `party_key`, that the ownership graph or screening flags as a
+    company by `now`: a `shell_company`, `owned_by_listed` or `owned_by_shell` event about a
+    registry company (keyed by its name and aliases), or a `list_match` on a list other than
+    banned companies (those hold the box: `banned_list_hits`); the strongest event's
+    confidence (0–1) and a sentence saying what it is."""
+    events = store.find_events(EventFilter(types=FLAG_TYPES)).filter(
+        (pl.col("subject").struct.field("kind") == "company")
+        & (pl.col("status").fill_null("active") != "retracted")
+        & (pl.col("start") <= now)
+    )
+    if events.is_empty():
+        return {}
+    ids = events.filter(pl.col("type") != LIST_MATCH)["subject"].struct.field("id").unique()
+    names: dict[str, list[str]] = {}
+    if len(ids):
+        registry = store.registry_entities(ids.to_list())
+        for row in registry.select("entity_id", "name", "aliases").iter_rows(named=True):
+            names[row["entity_id"]] = [row["name"], *(row["aliases"] or ())]
+    flags: dict[str, tuple[float, str]] = {}
+    for row in events.sort("confidence", "id", descending=[True, False]).iter_rows(named=True):
+        evidence = json.loads(row["evidence"] or "{}")
+        subject = str(row["subject"]["id"])
+        if row["type"] == LIST_MATCH:
+            if evidence.get("list_kind") == "banned_companies":
+                continue
+            keys = [subject]
+            found = f"on the list {evidence.get('list')}: {evidence.get('entry_name')}"
+        else:
+            keys = names.get(subject) or [str(evidence.get("name") or subject)]
+            found = str((evidence.get("reasons") or [subject])[0])
+        strength = float(row["confidence"] if row["confidence"] is not None else row["score"] or 0)
+        text = f"{event_type(row['type']).title.lower()} ({strength:.2f}: {found})"
+        for name in keys:
+            if name:
+                flags.setdefault(party_key(name), (strength, text))
+    return flags
+
+
 def _reasons(
-    row: dict[str, Any], p_model: float, critical: float, held_by: str | None, modelled: bool
+    row: dict[str, Any],
+    parties: list[dict[str, Any]],
+    p_model: float,
+    critical: float,
+    held_by: str | None,
+    modelled: bool,
 ) -> str:
-    """The reasons of a box's risk as a JSON list of {source, text}."""
+    """The reasons of a box's risk as a JSON list of {source, text}: banned party, its cargo
+    events, its flagged parties (`parties`), the customs model."""
     out: list[dict[str, Any]] = []
     if held_by:
         out.append({"source": "banned", "text": f"party on the banned list: {held_by}"})
     for reason in json.loads(row["cargo_reasons"]) if row["cargo_reasons"] else []:
         out.append({"source": "cargo", "text": reason.get("text", reason.get("kind", "")),
                     "points": reason.get("points")})  # fmt: skip
+    for reason in parties:
+        out.append({"source": "party", "text": reason["text"],
+                    "contribution": reason["contribution"]})  # fmt: skip
     if modelled and row.get("shipper") is not None:
         out.append({"source": "model", "text": f"customs model: fraud {p_model:.0%}, "
                     f"critical {critical:.0%} (declaration from the manifest)"})  # fmt: skip
@@ -502,7 +577,8 @@ def plan_and_store(
     """Plan `site` on `day` (a fresh seed unless given) and store the plan, replacing that
     day's: what `balise cargo plan` and `POST /api/v1/inspection/plans` do."""
     done = plan_day(store, site, day, setup.params, banned=setup.banned, model=setup.model,
-                    seed=fresh_seed() if seed is None else seed, method=method)  # fmt: skip
+                    risk_params=setup.risk, seed=fresh_seed() if seed is None else seed,
+                    method=method)  # fmt: skip
     store.save_inspection_plan(site.site, day, done.rows)
     return done
 

@@ -64,6 +64,12 @@ class InspectionParams:
     """Severity of a container: 1 + this × the model's probability of a critical fraud (drugs,
     false origin: KCS `Critical Fraud` = 2), so a likely critical find weighs up to 3× a plain
     one (Balise judgement)."""
+    party_weight: float = 0.5
+    """Risk a party of a box's manifest passes on per unit of the strength of what flags it as
+    a company (a shell company's score, the match score of an owner on a list, a list match
+    other than banned companies, which holds the box instead): a shell consignee at 0.76 makes
+    its box 0.38. Half: a flag says who stands behind the box, not what is in it (Balise
+    judgement)."""
 
 
 def inspection_settings() -> list[dict[str, Any]]:

@@ -1,4 +1,7 @@
-"""Banned parties: company names matched case-insensitively after trimming legal forms.
+"""The parties of a box's manifest in its inspection plan: banned ones hold the box, flagged
+ones pass on risk (`party_risk`).
+
+Banned parties: company names matched case-insensitively after trimming legal forms.
 
 A name is normalised (accents stripped, upper case, every run of characters other than letters
 and digits one space) and its legal-form words (`LTD`, `S.A.`, `GMBH`, `SARL`, `B.V.`...) are
@@ -11,8 +14,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
-from typing import Final
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final
 
 LEGAL_FORMS: Final = frozenset(
     {
@@ -56,3 +59,35 @@ def banned_match(parties: Iterable[str | None], banned: frozenset[str]) -> str |
         if party and normalise_party(party) in banned:
             return party
     return None
+
+
+def party_risk(
+    parties: Iterable[tuple[str, str | None]],
+    flags: Mapping[str, tuple[float, str]],
+    weight: float,
+    key: Callable[[str], str],
+) -> tuple[float, list[dict[str, Any]]]:
+    """The risk a box's parties pass on and why: `parties` are its manifest's (role, name),
+    `flags` maps a party's `key` to the strength (0–1) of what flags it and a sentence; a
+    flagged party passes on `weight × strength`, once whatever its roles, and the parties
+    combine as a noisy-OR. The reasons ({party, roles, contribution, text}) come strongest
+    first."""
+    roles: dict[str, tuple[str, list[str]]] = {}
+    for role, name in parties:
+        if name and name.strip():
+            roles.setdefault(key(name), (name, []))[1].append(role)
+    reasons: list[dict[str, Any]] = []
+    for found, (name, named_as) in roles.items():
+        if found not in flags:
+            continue
+        strength, text = flags[found]
+        value = min(max(weight * strength, 0.0), 1.0)
+        if value > 0:
+            who = " and ".join(r.replace("_", " ") for r in named_as)
+            reasons.append({"party": name, "roles": named_as, "contribution": round(value, 4),
+                            "text": f"{who} {name}: {text}"})  # fmt: skip
+    reasons.sort(key=lambda r: (-r["contribution"], r["party"]))
+    rest = 1.0
+    for reason in reasons:
+        rest *= 1.0 - reason["contribution"]
+    return 1.0 - rest, reasons
