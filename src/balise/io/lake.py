@@ -21,7 +21,12 @@ hearing one report) are dropped on read (`read_positions`), as the store drops t
 The quarantine holds what `balise ingest ais` would keep in a workspace's quarantine: each record
 refused (bad checksum, malformed sentence, a reader that broke...) with its source, line, reason,
 detail and original text (cut to `ingest.max_quarantine_text_bytes`), so an archive's damage can
-be counted and looked at again; no engine reads it.
+be counted and looked at again; a workspace export copies the workspace's quarantine there (source
+`export`). No engine reads it.
+
+The Spark engine's Python workers read their vessels from the parts themselves
+(`read_mmsi_range`): a range of MMSIs opens the parts of the buckets it touches, and in each only
+the row groups whose MMSI statistics overlap it, the rows of a part being sorted by MMSI.
 
 `manifest.json` holds the schema version, the extent (rows, first and last time, days, records
 quarantined) and the sources written, by name and sha256.
@@ -31,13 +36,14 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from balise.model.schema import (
     IDENTITY_FIELDS,
@@ -203,6 +209,42 @@ def read_positions(lake: Path, mmsis: Iterable[int] | None = None) -> pl.DataFra
     if mmsis is not None:
         frame = frame.filter(pl.col("mmsi").is_in(pl.Series(list(mmsis), dtype=pl.Int32).implode()))
     return fold_positions(frame.collect())
+
+
+Part = tuple[int, str]
+"""A Parquet part of a lake's table: its MMSI bucket and its path."""
+
+
+def list_parts(lake: Path, table: str) -> list[Part]:
+    """The parts of `table` (positions or identities) with their MMSI bucket, in path order:
+    by day, bucket, source and index."""
+    return [
+        (int(path.parent.name.removeprefix("mmsi_bucket=")), str(path))
+        for path in sorted((lake / table).glob("day=*/mmsi_bucket=*/*.parquet"))
+    ]
+
+
+def read_mmsi_range(
+    parts: Sequence[Part], schema: dict[str, pl.DataType], first: int, last: int
+) -> pl.DataFrame:
+    """The rows of `parts` (`list_parts`) whose MMSI is from `first` to `last`, in part order
+    (neither folded nor sorted). Only the parts of the buckets the range touches are opened, and
+    in them only the row groups whose MMSI statistics overlap the range: a part's rows are
+    sorted by MMSI (`write_part`), so a range in a busy bucket reads a slice of each part."""
+    touched = range(first // MMSI_BUCKET_WIDTH, last // MMSI_BUCKET_WIDTH + 1)
+    bounds = [("mmsi", ">=", first), ("mmsi", "<=", last)]
+    frames = [
+        _typed(pq.read_table(path, columns=list(schema), filters=bounds), schema)
+        for bucket, path in parts
+        if bucket in touched
+    ]
+    return pl.concat([pl.DataFrame(schema=schema), *frames])
+
+
+def _typed(table: object, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame.select([pl.col(c).cast(t) for c, t in schema.items()])
 
 
 def read_identities(lake: Path) -> pl.DataFrame:
