@@ -184,7 +184,9 @@ def require_pyspark() -> None:
 
 LOCAL_DRIVER_MEMORY: Final = "4g"
 """Heap of the JVM of a `local` session (driver and executor at once): 1,000 vessels over 2 days
-(4.3 M positions, bench/results/spark.md) ran out of the default 1 GB reading the cached groups."""
+(4.3 M positions, bench/results/spark.md) ran out of the default 1 GB when the JVM cached every
+group's positions; it holds none now (0.8 GB resident at its peak on the same lake), the margin
+is kept for larger lakes' grid points and events."""
 
 
 def spark_session(master: str = "local[2]", shuffle_partitions: int = 8) -> SparkSession:
@@ -200,8 +202,8 @@ def spark_session(master: str = "local[2]", shuffle_partitions: int = 8) -> Spar
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         # a lake's folders listed by the driver: a Spark job per listing costs more on one machine
         builder = builder.config("spark.sql.sources.parallelPartitionDiscovery.threshold", "100000")
-        # in local mode the driver's JVM is the executor: it holds the cached vessel groups' blobs
-        # (one row a group) beside the tasks; its default 1 GB heap ran out on 4.3 M positions
+        # in local mode the driver's JVM is the executor: it caches the groups' grid points and
+        # events beside the tasks and the shuffles
         builder = builder.config("spark.driver.memory", LOCAL_DRIVER_MEMORY)
     return (
         builder.master(master)

@@ -11,7 +11,7 @@ Layout (hive style, readable by Spark, DuckDB, Polars and pyarrow alike)::
 of a ship station's nine-digit MMSI, its Maritime Identification Digits (ITU-R M.585), so a
 bucket is a flag state's range of MMSIs and a query by flag or by vessel reads one folder. The
 buckets are uneven (a national archive is mostly its own flag): they serve pruning on read, not
-balance; the Spark engine redistributes vessels by hash for the work itself.
+balance; the Spark engine cuts its vessel groups by positions for the work itself.
 
 `<source>` names what wrote the part: the first 16 hex digits of the sha256 of an ingested file,
 or `export` for a workspace export. Writing the same source again replaces its parts, so
@@ -63,6 +63,13 @@ QUARANTINE: Final = "quarantine"
 MANIFEST: Final = "manifest.json"
 POSITION_KEY: Final = ("mmsi", "timestamp", "lat", "lon")
 """A position repeated with these equal is one report heard twice (the store's de-duplication)."""
+ROW_GROUP_ROWS: Final = 16_384
+"""Rows per Parquet row group of a part: a vessel group reads, of each part of its buckets, the row
+groups whose MMSI statistics overlap its range, so a small row group reads little beside the
+range. A national archive's day is a few parts of millions of rows (mostly its own flag's
+bucket) shared by thousands of vessel groups, each holding a few thousand of a day's rows: with
+Polars' default (262,144 rows) each group would decode some 48 rows for one it keeps, with
+16,384 about 3. It costs 0.4 % more bytes (20.55 against 20.46 a position on the bench world)."""
 IDENTITY_KEY: Final = ("mmsi", "msg_type", "source_format", *IDENTITY_FIELDS)
 """An identity report is folded into the first one with these equal (the store's snapshots)."""
 SNAPSHOT_SCHEMA: Final[dict[str, pl.DataType]] = {
@@ -116,7 +123,11 @@ def write_part(lake: Path, table: str, frame: pl.DataFrame, source: str, index: 
         folder = lake / table / f"day={day}" / f"mmsi_bucket={bucket}"
         folder.mkdir(parents=True, exist_ok=True)
         ordered = rows.drop("day", "mmsi_bucket").sort("mmsi", "timestamp", maintain_order=True)
-        ordered.write_parquet(folder / f"part-{source}-{index}.parquet", compression="zstd")
+        ordered.write_parquet(
+            folder / f"part-{source}-{index}.parquet",
+            compression="zstd",
+            row_group_size=ROW_GROUP_ROWS,
+        )
     return frame.height
 
 
