@@ -14,8 +14,9 @@ imports and shore grid already loaded, the JVM's code compiled), which favours i
 
 Both find the same events (checked here, as tests/spark does on a smaller world). Reports wall
 time, positions per second and CPU seconds (this process for local; this process, the JVM and
-its Python workers for Spark), with the load average: the machine may be shared, so the ratio
-of the engines measured back to back is the figure to keep. Adds its run to the history of
+its Python workers for Spark) and, for each Spark run, the peak memory of the driver's Python
+(its rise over the run) and of the JVM, with the load average: the machine may be shared, so
+the ratio of the engines measured back to back is the figure to keep. Adds its run to the history of
 bench/results/spark.md and writes .json. A benchmark, not a test.
 """
 
@@ -28,6 +29,7 @@ import os
 import platform
 import resource
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,6 +90,57 @@ def _earlier_engine(src: Path) -> ModuleType:
     return module
 
 
+def _rss_mb(pid: int) -> float:
+    """Resident memory of process `pid` in MB (0 when it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    line = next((x for x in status.splitlines() if x.startswith("VmRSS:")), "VmRSS: 0 kB")
+    return int(line.split()[1]) / 1024
+
+
+def _descendants(pid: int) -> list[int]:
+    try:
+        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except (FileNotFoundError, ProcessLookupError):
+        return []
+    return children + [d for c in children for d in _descendants(c)]
+
+
+class PeakMemory:
+    """Peak resident memory during a run, sampled every 0.1 s: this process (the Spark driver's
+    Python side, where collected rows land), its rise over the run's start, and the JVM (in
+    `local` mode the driver and the executor at once: the cached blobs and the shuffles)."""
+
+    def __init__(self) -> None:
+        self.start_mb = _rss_mb(os.getpid())
+        self.driver_mb = self.start_mb
+        self.jvm_mb = 0.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.1):
+            self.driver_mb = max(self.driver_mb, _rss_mb(os.getpid()))
+            jvm = [_rss_mb(c) for c in _descendants(os.getpid()) if _is_java(c)]
+            self.jvm_mb = max(self.jvm_mb, sum(jvm))
+
+    def stop(self) -> tuple[float, float]:
+        """The driver's rise over the run's start and the JVM's peak, in MB."""
+        self._done.set()
+        self._thread.join()
+        return self.driver_mb - self.start_mb, self.jvm_mb
+
+
+def _is_java(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip() == "java"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
 def _own_cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -125,7 +178,9 @@ def main() -> None:
     local_s, local_cpu = time.perf_counter() - started, _own_cpu_s() - cpu
     spark = spark_session(args.master, shuffle_partitions=2 * (args.groups or 8))
     spark.sparkContext.setLogLevel("ERROR")
-    runs = [("local (`run_detectors`)", local_s, local_cpu)]
+    runs: list[tuple[str, float, float, tuple[float, float] | None]] = [
+        ("local (`run_detectors`)", local_s, local_cpu, None)
+    ]
     engines = [("Spark", detect_lake, SparkPlan)]
     if args.before is not None:
         earlier = _earlier_engine(args.before)
@@ -137,6 +192,7 @@ def main() -> None:
         detect_lake(spark, folder / "lake", args.preset, default_geography(args.cache))
     for name, engine, plan_type in engines:
         cpu, tree = _own_cpu_s(), _tree_cpu_s(os.getpid())
+        memory = PeakMemory()
         started = time.perf_counter()
         plan: Any = plan_type(vessel_groups=args.groups, pair_buckets=args.groups)
         if not args.groups:  # sized to the lake; the earlier engine's default cut
@@ -145,14 +201,14 @@ def main() -> None:
             spark, folder / "lake", args.preset, default_geography(args.cache), plan=plan
         )
         runs.append((f"{name} {args.master} (`detect_lake`)", time.perf_counter() - started,
-                     _tree_cpu_s(os.getpid()) - tree))  # fmt: skip
+                     _tree_cpu_s(os.getpid()) - tree, memory.stop()))  # fmt: skip
         same = same and found.sort("id").equals(local.sort("id"))
     spark.stop()
     _record(args, positions.height, examined, local.height, same, runs)
 
 
 def _record(args: argparse.Namespace, positions: int, examined: int, events: int, same: bool,
-            runs: list[tuple[str, float, float]]) -> None:  # fmt: skip
+            runs: list[tuple[str, float, float, tuple[float, float] | None]]) -> None:  # fmt: skip
     load = [round(x, 2) for x in os.getloadavg()]
     command = (
         f"python bench/spark_bench.py --vessels {args.vessels} --days {args.days:g} "
@@ -160,23 +216,26 @@ def _record(args: argparse.Namespace, positions: int, examined: int, events: int
         + (" --before OLD/src" if args.before else "")
         + (" --warm" if args.warm else "")
     )
-    (_, local_s, local_cpu), (_, spark_s, spark_cpu) = runs[0], runs[1]
+    (_, local_s, local_cpu, _), (_, spark_s, spark_cpu, _) = runs[0], runs[1]
     result: dict[str, Any] = {
         "date": datetime.now(UTC).date().isoformat(), "command": command, "load_average": load,
         "cpus": os.cpu_count(), "positions": positions, "examined": examined, "events": events,
         "same_events": same, "runs": [
-            {"engine": name, "wall_s": round(s, 2), "cpu_s": round(cpu, 2)} for name, s, cpu in runs
+            {"engine": name, "wall_s": round(s, 2), "cpu_s": round(cpu, 2),
+             "driver_rise_mb": round(mem[0]) if mem else None,
+             "jvm_peak_mb": round(mem[1]) if mem else None} for name, s, cpu, mem in runs
         ],
     }  # fmt: skip
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "spark.json").write_text(json.dumps(result, indent=2) + "\n")
     table = "\n".join(
-        f"| {name} | {s:.1f} | {positions / s:,.0f} | {cpu:.1f} | {positions / cpu:,.0f} |"
-        for name, s, cpu in runs
+        f"| {name} | {s:.1f} | {positions / s:,.0f} | {cpu:.1f} | {positions / cpu:,.0f} | "
+        + (f"{mem[0]:,.0f} | {mem[1]:,.0f} |" if mem else "| |")
+        for name, s, cpu, mem in runs
     )
     before = ""
     if len(runs) == 3:
-        (_, old_s, old_cpu) = runs[2]
+        (_, old_s, old_cpu, _) = runs[2]
         before = (
             f"\n- Spark before/after: wall time **{old_s / spark_s:.1f}× faster**, "
             f"CPU-seconds **{old_cpu / spark_cpu:.1f}× fewer**"
@@ -189,8 +248,12 @@ def _record(args: argparse.Namespace, positions: int, examined: int, events: int
         f"- positions: {positions:,}; events: {events:,}; Spark's events equal the local "
         f"engine's: **{same}**\n- Spark/local wall-time ratio: **{spark_s / local_s:.1f}×**; "
         f"CPU-seconds ratio: **{spark_cpu / local_cpu:.1f}×**{before}\n\n"
-        "| engine | wall s | positions/s | CPU s | positions per CPU s |\n"
-        f"| --- | ---: | ---: | ---: | ---: |\n{table}\n"
+        "Memory: the peak rise of this process's resident memory during the run (the driver's "
+        "Python side, where collected rows land) and the peak resident memory of the JVM (in "
+        "`local` mode the driver and the executor at once), sampled every 0.1 s.\n\n"
+        "| engine | wall s | positions/s | CPU s | positions per CPU s | driver rise MB "
+        "| JVM peak MB |\n"
+        f"| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n{table}\n"
     )
     path = RESULTS / "spark.md"
     title = "# Spark engine against the local engine\n\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import polars as pl
@@ -20,15 +21,20 @@ from balise.engine.spark import (
     SparkMissing,
     SparkPlan,
     require_pyspark,
+    vessel_ranges,
 )
 from balise.io.lake import (
     LakeError,
+    fold_positions,
+    list_parts,
     read_identities,
     read_manifest,
+    read_mmsi_range,
     read_positions,
     read_quarantine,
 )
 from balise.io.nmea import read_nmea
+from balise.model.schema import POSITION_SCHEMA
 from balise.workspace import Workspace
 
 DATA = Path(__file__).parents[1] / "data"
@@ -178,3 +184,54 @@ def test_a_plan_sized_to_the_lake_fills_the_slots_and_bounds_a_group() -> None:
     assert plan.vessel_groups % 40 == 0
     assert year / plan.vessel_groups <= GROUP_POSITIONS < year / (plan.vessel_groups - 40)
     assert plan.pair_buckets == 40
+
+
+def test_export_keeps_the_workspaces_quarantine_beside_the_lake(tmp_path: Path) -> None:
+    workspace, lake = tmp_path / "ws", tmp_path / "lake"
+    assert run(["--workspace", str(workspace), "ingest", "ais", str(DMA_BAD), str(DMA)]) == 0
+    assert run(["--workspace", str(workspace), "export", "parquet", str(lake)]) == 0
+    store = Workspace(workspace).open_store()
+    try:
+        stored = store.quarantine()
+    finally:
+        store.close()
+    kept = read_quarantine(lake)
+    assert kept.height == stored.height > 0
+    assert_frame_equal(kept, stored.select(kept.columns).sort("source", "source_line"))
+    assert read_manifest(lake).quarantined == kept.height
+    # the export replaces the lake: its quarantine too, nothing twice
+    assert run(["--workspace", str(workspace), "export", "parquet", str(lake)]) == 0
+    assert_frame_equal(read_quarantine(lake), kept)
+
+
+def test_vessel_ranges_cover_every_mmsi_once_with_even_positions() -> None:
+    mmsis = [219_000_001 + i for i in range(90)] + [220_000_001 + i for i in range(10)]
+    counts = pl.DataFrame({"mmsi": mmsis, "positions": [100] * 90 + [900] * 10})
+    ranges = vessel_ranges(counts, 4)
+    assert len(ranges) == 4
+    assert (ranges[0][0], ranges[-1][1]) == (-(2**31), 2**31 - 1)
+    assert all(last + 1 == first for (_, last), (first, _) in pairwise(ranges))
+    held = [
+        int(counts.filter(pl.col("mmsi").is_between(a, b))["positions"].sum()) for a, b in ranges
+    ]
+    assert sum(held) == 18_000
+    assert max(held) - min(held) <= 900
+    assert vessel_ranges(counts.head(2), 4) == [(-(2**31), 219_000_001), (219_000_002, 2**31 - 1)]
+    assert vessel_ranges(counts.head(0), 4) == [(-(2**31), 2**31 - 1)]
+
+
+def test_the_vessel_ranges_read_from_the_parts_are_the_lake(tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    assert _to_lake(tmp_path, str(DMA), str(NMEA)) == 0
+    positions = read_positions(lake)
+    counts = positions.group_by("mmsi").agg(pl.len().alias("positions"))
+    ranges = vessel_ranges(counts, 3)
+    assert len(ranges) == 3
+    parts = list_parts(lake, "positions")
+    groups = [fold_positions(read_mmsi_range(parts, POSITION_SCHEMA, a, b)) for a, b in ranges]
+    assert all(g.height for g in groups)
+    assert_frame_equal(pl.concat(groups), positions)
+    one = positions["mmsi"][0]
+    assert_frame_equal(
+        read_mmsi_range(parts, POSITION_SCHEMA, one, one), read_positions(lake, [one])
+    )

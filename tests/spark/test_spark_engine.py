@@ -65,9 +65,9 @@ def test_spark_events_equal_the_local_engines(
 def test_each_vessel_group_gets_a_partition_of_its_own(spark: SparkSession, groups: int) -> None:
     from pyspark.sql import functions
 
-    from balise.engine.spark import SparkPlan, _labels
+    from balise.engine.spark import _group_keys
 
-    labels = _labels(spark, SparkPlan(vessel_groups=groups))
-    rows = spark.createDataFrame([(v,) for v in labels], "vessel_group long")
-    parted = rows.repartition(groups, "vessel_group").select(functions.spark_partition_id())
-    assert sorted(r[0] for r in parted.collect()) == list(range(groups))
+    ranges = [(g * 1_000, g * 1_000 + 999) for g in range(groups)]
+    keys = _group_keys(spark, ranges)
+    parted = keys.select(functions.spark_partition_id(), "first", "last").collect()
+    assert sorted((r[0], r[1], r[2]) for r in parted) == [(g, *r) for g, r in enumerate(ranges)]

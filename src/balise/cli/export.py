@@ -1,4 +1,5 @@
-"""`balise export parquet DIR`: the workspace's positions and identities as a position lake;
+"""`balise export parquet DIR`: the workspace's positions, identities and quarantine as a
+position lake;
 `balise export ftm`: the stored registries as FollowTheMoney JSON lines."""
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ def parquet(
     lake: Annotated[Path, typer.Argument(help="Folder of the lake (replaced if it exists).")],
 ) -> None:
     """Write the stored positions and identity snapshots as a Parquet position lake,
-    partitioned by UTC day and MMSI range (docs/deployment.md, "On a cluster")."""
+    partitioned by UTC day and MMSI range, with the quarantined records beside them
+    (docs/deployment.md, "On a cluster")."""
     workspace, _ = settings_for(ctx)
     store = workspace.open_store()
     try:
@@ -34,6 +36,7 @@ def parquet(
     rows = [
         ("positions", f"{manifest.positions:,}"),
         ("identity snapshots", f"{manifest.identities:,}"),
+        ("records quarantined", f"{manifest.quarantined:,}"),
         ("days", f"{len(manifest.days):,}"),
         ("first", manifest.first or ""),
         ("last", manifest.last or ""),

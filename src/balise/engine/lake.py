@@ -1,6 +1,6 @@
 """The position lake (`balise.io.lake`) written from a workspace or straight from AIS files.
 
-`export_lake` copies a workspace's stored positions and identity snapshots into a lake;
+`export_lake` copies a workspace's stored positions, identity snapshots and quarantine into a lake;
 `ingest_to_lake` reads AIS files with the same readers as `balise ingest ais` and writes their
 batches straight to the lake, without a DuckDB file, for archives too big for one machine's
 store. A file is one source of the lake: its parts are named by the sha256 of its bytes, so
@@ -40,10 +40,13 @@ tens of megabytes a file) without holding a whole archive in memory."""
 
 
 def export_lake(store: Store, lake: Path) -> Manifest:
-    """Replace `lake` with the positions and identity snapshots stored in `store`."""
+    """Replace `lake` with the positions, identity snapshots and quarantined records stored in
+    `store` (the records its ingests refused, with their reason: the lake keeps them as an
+    ingest straight into it does)."""
     clear_lake(lake)
     write_part(lake, POSITIONS, store.positions_of(None), EXPORT_SOURCE)
     write_part(lake, IDENTITIES, store.identity_history_all(), EXPORT_SOURCE)
+    write_quarantine(lake, store.quarantine(), EXPORT_SOURCE)
     return write_manifest(lake, {EXPORT_SOURCE: "workspace export"})
 
 

@@ -3,18 +3,28 @@
 The local engine (`balise.engine.detect`) runs every detector on all vessels at once. Here the
 work is cut the two ways the detectors allow, and each piece runs the same core functions:
 
-1. **By vessel.** Vessels are dealt into `vessel_groups` groups by a hash of the MMSI; each group
-   (its positions and identity reports, `cogroup(...).applyInArrow`) is segmented and run
-   through `vessel_detectors`, which find on any set of whole vessels what they find on all
-   (identity changes, which may join two MMSIs, run on the driver over every snapshot). The
-   group also gives its shipping-lane counts (`lane_counts`, summed over groups: the coastal
-   drops' lanes are measured on every vessel) and its tracks resampled onto the encounter grid.
+1. **By vessel.** Vessels are dealt into `vessel_groups` groups of consecutive MMSIs, cut so
+   that each holds about as many positions (`vessel_ranges`, from the positions per MMSI
+   counted by Spark). Spark moves only each group's MMSI range: the group's Python worker reads
+   its positions and identity snapshots from the lake's Parquet parts itself
+   (`read_mmsi_range`: the parts of the MMSI buckets the range touches, the row groups of the
+   range), segments them and runs them through `vessel_detectors`, which find on any set of
+   whole vessels what they find on all (identity changes, which may join two MMSIs, run on the
+   driver over every snapshot). The group also gives its shipping-lane counts (`lane_counts`,
+   summed over groups: the coastal drops' lanes are measured on every vessel) and its tracks
+   resampled onto the encounter grid.
 2. **By place.** Encounter grid points are dealt into tiles of `tile_cells` × `tile_cells`
    neighbour-search cells per UTC day; a point near a tile's border is copied into the next
    tiles as a halo one cell wide (`neighbour_tiles`), and each tile finds the close pairs whose
    first point it owns (`close_pairs`), so a pair across a border is found once. The pairs are
-   then gathered by pair of tracks and turned into encounters (`encounters_of_pairs`); the
-   at-anchor filter reads the few positions it needs on the driver (`filter_encounters`).
+   then gathered by pair of tracks and turned into encounters (`encounters_of_pairs`).
+3. **By vessel again**, when the geography asks for it: each group reads and segments its
+   positions again (tracks are not kept between stages: they are the lake's size) for the
+   coastal drops, with the lanes of every vessel broadcast, and for the at-anchor filter, with
+   the encounters near a port broadcast: each group gives the share of its vessels' positions at
+   anchor during them (`anchored_shares`), a row per encounter and side, and the driver drops
+   the encounters of two anchored ships (`without_anchored_together`). The driver receives
+   events and those shares, never positions.
 
 Rows between the stages are Arrow IPC blobs (one per group, tile or pair bucket): Spark moves
 and shuffles them, the cores read them as Polars frames. The events are those of the local
@@ -64,10 +74,18 @@ from balise.io.lake import (
     SNAPSHOT_SCHEMA,
     fold_identities,
     fold_positions,
+    list_parts,
     read_identities,
     read_manifest,
+    read_mmsi_range,
 )
-from balise.maritime.encounter_filters import filter_encounters
+from balise.maritime.encounter_filters import (
+    SHARES_SCHEMA,
+    anchored_shares,
+    near_port,
+    off_the_quay,
+    without_anchored_together,
+)
 from balise.maritime.encounters import (
     CODE,
     PRESETS,
@@ -98,6 +116,9 @@ per UTC day: a national archive's waters are a few tiles a day, each a group of 
 thousand grid points at most. On the 300-vessel bench world's day: 104 tiles, the halo (one cell
 each side) adding 3.1 % of the grid points; 64-cell tiles made 538 tiles and 9.1 %, spending more
 on per-tile work than they gained in spread."""
+MMSI_LOWEST: Final = -(2**31)
+MMSI_HIGHEST: Final = 2**31 - 1
+"""The bounds of the lake's MMSI column (32-bit): the vessel groups' ranges cover them all."""
 BLOB: Final = "kind string, key long, data binary"
 """Rows between stages: what the blob holds, the key it is shuffled on, Arrow IPC bytes."""
 
@@ -163,7 +184,9 @@ def require_pyspark() -> None:
 
 LOCAL_DRIVER_MEMORY: Final = "4g"
 """Heap of the JVM of a `local` session (driver and executor at once): 1,000 vessels over 2 days
-(4.3 M positions, bench/results/spark.md) ran out of the default 1 GB reading the cached groups."""
+(4.3 M positions, bench/results/spark.md) ran out of the default 1 GB when the JVM cached every
+group's positions; it holds none now (0.8 GB resident at its peak on the same lake), the margin
+is kept for larger lakes' grid points and events."""
 
 
 def spark_session(master: str = "local[2]", shuffle_partitions: int = 8) -> SparkSession:
@@ -179,8 +202,8 @@ def spark_session(master: str = "local[2]", shuffle_partitions: int = 8) -> Spar
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         # a lake's folders listed by the driver: a Spark job per listing costs more on one machine
         builder = builder.config("spark.sql.sources.parallelPartitionDiscovery.threshold", "100000")
-        # in local mode the driver's JVM is the executor: it holds the cached vessel groups' blobs
-        # (one row a group) beside the tasks; its default 1 GB heap ran out on 4.3 M positions
+        # in local mode the driver's JVM is the executor: it caches the groups' grid points and
+        # events beside the tasks and the shuffles
         builder = builder.config("spark.driver.memory", LOCAL_DRIVER_MEMORY)
     return (
         builder.master(master)
@@ -242,28 +265,37 @@ def _rows(kind: str, keys: list[int], blobs: list[bytes]) -> pa.Table:
     )
 
 
-def _of(table: pa.Table, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
-    return frame.select([pl.col(c).cast(t) for c, t in schema.items()])
-
-
 World = tuple[Geography, DetectorParams]
 """What the stages share: the geography and the thresholds."""
 
 
+class LakeParts:
+    """The lake's Parquet parts of positions and identity snapshots, listed once on the driver
+    and broadcast (`Shared`): each vessel group reads its MMSI range from them."""
+
+    def __init__(self, lake: Path) -> None:
+        self.positions = list_parts(lake, POSITIONS)
+        self.identities = list_parts(lake, IDENTITIES)
+
+    def vessels(self, first: int, last: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The positions (`fold_positions`) and identity snapshots (`fold_identities`) of the
+        vessels whose MMSI is from `first` to `last`."""
+        positions = read_mmsi_range(self.positions, POSITION_SCHEMA, first, last)
+        identities = read_mmsi_range(self.identities, SNAPSHOT_SCHEMA, first, last)
+        return fold_positions(positions), fold_identities(identities)
+
+
 def _vessel_stage(
-    world: Shared[World], preset: str, plan: SparkPlan, lanes_wanted: bool
-) -> Callable[[pa.Table, pa.Table], pa.Table]:
-    """Stage 1, per vessel group: the events of the per-vessel detectors (but coastal drops),
-    lane counts, the extent, the clean tracks (for coastal drops and the encounter filter) and
+    world: Shared[World], parts: Shared[LakeParts], preset: str, plan: SparkPlan, lanes: bool
+) -> Callable[[int, int], pa.Table]:
+    """Stage 1, per vessel group (its MMSIs from `first` to `last`): the events of the
+    per-vessel detectors (but coastal drops), the extent, the lane counts (when `lanes`) and
     the encounter grid points by tile."""
     encounter = PRESETS[preset]
 
-    def run(positions: pa.Table, identities: pa.Table) -> pa.Table:
+    def run(first: int, last: int) -> pa.Table:
         geo, params = world.value
-        own = fold_positions(_of(positions, POSITION_SCHEMA))
-        ids = fold_identities(_of(identities, SNAPSHOT_SCHEMA))
+        own, ids = parts.value.vessels(first, last)
         tracks = segment(own, params.segment).rechunk()
         clean = clean_tracks(tracks)
         with ThreadPoolExecutor(DETECTOR_THREADS) as pool:
@@ -277,18 +309,55 @@ def _vessel_stage(
             pl.col("timestamp").min().alias("first"),
             pl.col("timestamp").max().alias("last"),
         )
-        parts = [_rows("events", [0], [_blob(events)]), _rows("extent", [0], [_blob(extent)])]
-        if lanes_wanted:
+        rows = [_rows("events", [0], [_blob(events)]), _rows("extent", [0], [_blob(extent)])]
+        if lanes:
+            counts = lane_counts(clean, params.coastal_drop, ids.select("mmsi", "ship_type"))
+            rows.append(_rows("lanes", [0], [_blob(counts)]))
+        rows.append(_grid_rows(clean, encounter.max_distance_m, encounter, plan))
+        return pa.concat_tables(rows)
+
+    return run
+
+
+def _second_stage(
+    world: Shared[World],
+    parts: Shared[LakeParts],
+    lanes: Shared[Any] | None,
+    near_port: Shared[pl.DataFrame],
+) -> Callable[[int, int], pa.Table]:
+    """Stage 3, per vessel group again: its tracks, segmented again, for the coastal drops with
+    the `lanes` of every vessel (when given), and for the at-anchor shares of its vessels in the
+    encounters `near_port` (`anchored_shares`: the positions during them, not sent anywhere)."""
+
+    def run(first: int, last: int) -> pa.Table:
+        geo, params = world.value
+        own, ids = parts.value.vessels(first, last)
+        clean = clean_tracks(segment(own, params.segment))
+        rows = [_rows("events", [], [])]
+        if lanes is not None:
             types = ids.select("mmsi", "ship_type")
-            counts = lane_counts(clean, params.coastal_drop, types)
-            group = int(own["mmsi"][0]) if own.height else 0
-            parts += [
-                _rows("lanes", [0], [_blob(counts)]),
-                _rows("tracks", [group], [_blob(clean)]),
-                _rows("types", [group], [_blob(types)]),
-            ]
-        parts.append(_grid_rows(clean, encounter.max_distance_m, encounter, plan))
-        return pa.concat_tables(parts)
+            found = coastal_drops(clean, lambda: lanes.value, types, geo, params.coastal_drop)
+            rows.append(_rows("events", [0], [_blob(as_events(found))]))
+        candidates = near_port.value
+        if not candidates.is_empty():
+            positions = clean.select(list(POSITION_SCHEMA)).unique(maintain_order=True)
+            shares = anchored_shares(candidates, positions)
+            rows.append(_rows("shares", [0], [_blob(shares)]))
+        return pa.concat_tables(rows)
+
+    return run
+
+
+def _each_group(
+    stage: Callable[[int, int], pa.Table],
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """`stage` over the vessel groups of a partition (`_group_keys`: one a partition)."""
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            firsts, lasts = batch.column("first").to_pylist(), batch.column("last").to_pylist()
+            for first, last in zip(firsts, lasts, strict=True):
+                yield from stage(first, last).to_batches()
 
     return run
 
@@ -365,21 +434,6 @@ def _pair_stage(world: Shared[World], preset: str) -> Callable[[pa.Table], pa.Ta
     return run
 
 
-def _coastal_stage(world: Shared[World], lanes: Shared[Any]) -> Callable[[pa.Table], pa.Table]:
-    """The coastal drops of one vessel group, with the lanes of every vessel."""
-
-    def run(rows: pa.Table) -> pa.Table:
-        geo, params = world.value
-        kinds = rows.column("kind").to_pylist()
-        blobs = rows.column("data").to_pylist()
-        clean = pl.concat([_frame(b) for k, b in zip(kinds, blobs, strict=True) if k == "tracks"])
-        types = pl.concat([_frame(b) for k, b in zip(kinds, blobs, strict=True) if k == "types"])
-        found = coastal_drops(clean, lambda: lanes.value, types, geo, params.coastal_drop)
-        return _rows("events", [0], [_blob(as_events(found))])
-
-    return run
-
-
 def _collect(frame: DataFrame) -> list[pl.DataFrame]:
     return [_frame(row["data"]) for row in frame.select("data").collect()]
 
@@ -395,95 +449,119 @@ def detect_lake(
     """Every event of `DETECTED_TYPES` in the position lake `lake`, found on `spark`, and the
     numbers of positions and vessels examined."""
     from pyspark import StorageLevel
-    from pyspark.sql import functions
 
     params = params or DetectorParams()
+    lake = lake.absolute()  # the workers read it too
     if plan is None:
         rows = read_manifest(lake).positions
         plan = SparkPlan.sized(rows, spark.sparkContext.defaultParallelism)
-    encounter = PRESETS[preset]
     coastal = geo.shore_nm is not None and geo.anchorage_km is not None
-    needs_tracks = coastal or geo.anchorage_km is not None
-    dealt = functions.pmod(functions.xxhash64("mmsi"), functions.lit(plan.vessel_groups))
-    labels = functions.array(*[functions.lit(v).cast("long") for v in _labels(spark, plan)])
-    group = functions.element_at(labels, dealt.cast("int") + 1).alias("vessel_group")
-    # each stage's tasks are its groups (one task per group or slot), whatever the session's
-    # spark.sql.shuffle.partitions: a groupBy on a column the rows are partitioned by moves none
-    positions = (
-        spark.read.parquet(str(lake / POSITIONS))
-        .select(group, *POSITION_SCHEMA)
-        .repartition(plan.vessel_groups, "vessel_group")
-    )
-    identities = (
-        spark.read.parquet(str(lake / IDENTITIES))
-        .select(group, *SNAPSHOT_SCHEMA)
-        .repartition(plan.vessel_groups, "vessel_group")
-    )
-    world = Shared(spark, (geo, params))
-    stage = _vessel_stage(world, preset, plan, needs_tracks)
-
-    def by_group(left: pa.Table, right: pa.Table) -> pa.Table:
-        return stage(left.drop_columns(["vessel_group"]), right.drop_columns(["vessel_group"]))
-
+    ranges = vessel_ranges(_positions_per_vessel(spark, lake), plan.vessel_groups)
+    world, parts = Shared(spark, (geo, params)), Shared(spark, LakeParts(lake))
+    stage = _vessel_stage(world, parts, preset, plan, coastal)
     first = (
-        positions.groupBy("vessel_group")
-        .cogroup(identities.groupBy("vessel_group"))
-        .applyInArrow(by_group, BLOB)
+        _group_keys(spark, ranges)
+        .mapInArrow(_each_group(stage), BLOB)
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
+    lanes: Shared[Any] | None = None
     try:
         frames = _collect(first.filter(first.kind == "events"))
         frames.append(_identity_changes(lake, frames, params))
         extent = pl.concat(_collect(first.filter(first.kind == "extent")))
-        examined = int(extent["positions"].sum())
-        vessels = int(extent["vessels"].sum())
-        pairs = (
-            first.filter(first.kind == "grid")
-            .repartition(plan.pair_buckets, "key")
-            .groupBy("key")
-            .applyInArrow(_tile_stage(encounter.max_distance_m, plan), BLOB)
-        )
-        found = (
-            pairs.repartition(plan.pair_buckets, "key")
-            .groupBy("key")
-            .applyInArrow(_pair_stage(world, preset), BLOB)
-        )
-        encounters = pl.concat([empty_events(), *_collect(found)])
+        encounters = _encounters(first, world, preset, plan)
+        kept = off_the_quay(encounters, geo.shore_nm, params.encounter_filter)
+        near = near_port(kept, geo.anchorage_km, params.encounter_filter)
         if coastal:
             lanes = Shared(spark, _lanes(first, extent, params))
-            drops = (
-                first.filter(first.kind.isin("tracks", "types"))
-                .repartition(plan.vessel_groups, "key")
-                .groupBy("key")
-                .applyInArrow(_coastal_stage(world, lanes), BLOB)
-            )
-            frames += _collect(drops)
-            lanes.release()
-        if needs_tracks:
-            encounters = _filtered(spark, first, encounters, geo, params)
-        else:
-            encounters = filter_encounters(
-                encounters, pl.DataFrame(schema=POSITION_SCHEMA), geo.shore_nm, None,
-                params.encounter_filter,
-            )  # fmt: skip
+        if lanes is not None or not near.is_empty():
+            found, shares = _second_pass(spark, ranges, world, parts, lanes, near)
+            frames.append(found)
+            kept = without_anchored_together(kept, shares, params.encounter_filter)
     finally:
         first.unpersist()
-        world.release()
-    return pl.concat([empty_events(), *frames, as_events(encounters)]), examined, vessels
+        for value in (world, parts, lanes):
+            if value is not None:
+                value.release()
+    examined, vessels = int(extent["positions"].sum()), int(extent["vessels"].sum())
+    return pl.concat([empty_events(), *frames, as_events(kept)]), examined, vessels
 
 
-def _labels(spark: SparkSession, plan: SparkPlan) -> list[int]:
-    """For each vessel group, the label Spark's hash partitioning into `vessel_groups`
-    partitions sends to a partition of its own (partition = pmod(Murmur3 hash, n), as
-    `functions.hash`): the groups' numbers 0..n-1 themselves collide (0 and 1 both land in
-    partition 1 of 2), which would leave a slot idle and give another task two groups."""
-    from pyspark.sql import functions
+def _positions_per_vessel(spark: SparkSession, lake: Path) -> pl.DataFrame:
+    """`mmsi`, `positions`: the lake's positions counted per vessel by Spark (reports heard
+    twice counted twice: it is for balance only), a row per vessel to the driver."""
+    counts = spark.read.parquet(str(lake / POSITIONS)).groupBy("mmsi").count()
+    frame = pl.from_arrow(counts.toArrow())
+    assert isinstance(frame, pl.DataFrame)
+    return frame.select(pl.col("mmsi").cast(pl.Int64), pl.col("count").alias("positions"))
 
-    n = plan.vessel_groups
-    part = functions.pmod(functions.hash("id"), functions.lit(n)).alias("part")
-    found = spark.range(0, 64 * n).select("id", part).groupBy("part").agg(functions.min("id"))
-    first = {int(row[0]): int(row[1]) for row in found.collect()}
-    return [first[g] for g in range(n)]
+
+def vessel_ranges(counts: pl.DataFrame, groups: int) -> list[tuple[int, int]]:
+    """At most `groups` ranges of consecutive MMSIs (first, last) that cover every MMSI, each
+    starting at a vessel (`counts`: `mmsi`, `positions`) and holding about as many positions:
+    a range starts at the first vessel with at least k / `groups` of all positions before it.
+    Fewer when there are fewer vessels, or one vessel holds more than a group's share."""
+    ordered = counts.sort("mmsi")
+    sizes = ordered["positions"].to_numpy()
+    before = np.cumsum(sizes) - sizes
+    targets = np.arange(1, groups) * (sizes.sum() / groups)
+    at = np.unique(np.searchsorted(before, targets, side="left"))
+    starts = ordered["mmsi"].to_numpy()[at[(at > 0) & (at < len(sizes))]].tolist()
+    return list(zip([MMSI_LOWEST, *starts], [s - 1 for s in starts] + [MMSI_HIGHEST], strict=True))
+
+
+def _group_keys(spark: SparkSession, ranges: list[tuple[int, int]]) -> DataFrame:
+    """A row per vessel group (`first`, `last` MMSI), each in a partition of its own: a task
+    per group, whatever `spark.sql.shuffle.partitions` says."""
+    rows = spark.sparkContext.parallelize(ranges, max(1, len(ranges)))
+    return spark.createDataFrame(rows, "first long, last long")
+
+
+def _encounters(
+    first: DataFrame, world: Shared[World], preset: str, plan: SparkPlan
+) -> pl.DataFrame:
+    """The encounters of the groups' grid points, found by tile, then by pair bucket."""
+    pairs = (
+        first.filter(first.kind == "grid")
+        .repartition(plan.pair_buckets, "key")
+        .groupBy("key")
+        .applyInArrow(_tile_stage(PRESETS[preset].max_distance_m, plan), BLOB)
+    )
+    found = (
+        pairs.repartition(plan.pair_buckets, "key")
+        .groupBy("key")
+        .applyInArrow(_pair_stage(world, preset), BLOB)
+    )
+    return pl.concat([empty_events(), *_collect(found)])
+
+
+def _second_pass(
+    spark: SparkSession,
+    ranges: list[tuple[int, int]],
+    world: Shared[World],
+    parts: Shared[LakeParts],
+    lanes: Shared[Any] | None,
+    near: pl.DataFrame,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Stage 3 (`_second_stage`): the coastal drops and the at-anchor shares of the encounters
+    `near` a port. Without coastal drops only the groups of those encounters' vessels run."""
+    candidates = near.select("id", "mmsi", "other_mmsi", "start", "end")
+    if lanes is None:
+        vessels = pl.concat([candidates["mmsi"], candidates["other_mmsi"]]).to_numpy()
+        ranges = [(lo, hi) for lo, hi in ranges if ((vessels >= lo) & (vessels <= hi)).any()]
+    shared = Shared(spark, candidates)
+    try:
+        stage = _second_stage(world, parts, lanes, shared)
+        done = _group_keys(spark, ranges).mapInArrow(_each_group(stage), BLOB)
+        rows = done.select("kind", "data").collect()
+    finally:
+        shared.release()
+    events = [_frame(row["data"]) for row in rows if row["kind"] == "events"]
+    shares = [_frame(row["data"]) for row in rows if row["kind"] == "shares"]
+    return (
+        pl.concat([empty_events(), *events]),
+        pl.concat([pl.DataFrame(schema=SHARES_SCHEMA), *shares]),
+    )
 
 
 def _identity_changes(
@@ -506,42 +584,6 @@ def _lanes(first: DataFrame, extent: pl.DataFrame, params: DetectorParams) -> An
     if isinstance(first_seen, datetime) and isinstance(last_seen, datetime):
         days = max(1.0, (last_seen - first_seen).total_seconds() / 86_400)
     return lanes_of_counts(cells, params.coastal_drop, days)
-
-
-def _filtered(
-    spark: SparkSession,
-    first: DataFrame,
-    encounters: pl.DataFrame,
-    geo: Geography,
-    params: DetectorParams,
-) -> pl.DataFrame:
-    """The encounters through `filter_encounters`, with the positions of their vessels during
-    them gathered from the groups' tracks (only those: a few per encounter near a port)."""
-    spans = pl.concat(
-        [
-            encounters.select(pl.col(side).alias("mmsi"), "start", "end")
-            for side in ("mmsi", "other_mmsi")
-        ]
-    )
-    wanted = spark.sparkContext.broadcast(_blob(spans))
-
-    def needed(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        spans = _frame(wanted.value)
-        for batch in batches:
-            for data in batch.column("data").to_pylist():
-                tracks = _frame(data)
-                near = tracks.join(spans, on="mmsi").filter(
-                    pl.col("timestamp").is_between(pl.col("start"), pl.col("end"))
-                )
-                rows = near.select(list(POSITION_SCHEMA)).unique(maintain_order=True)
-                yield from _rows("positions", [0], [_blob(rows)]).to_batches()
-
-    tracks = first.filter(first.kind == "tracks").mapInArrow(needed, BLOB)
-    positions = pl.concat([pl.DataFrame(schema=POSITION_SCHEMA), *_collect(tracks)])
-    positions = positions.sort("mmsi", "timestamp", maintain_order=True)
-    return filter_encounters(
-        encounters, positions, geo.shore_nm, geo.anchorage_km, params.encounter_filter
-    )
 
 
 def spark_detector(lake: Path, master: str = "local[2]") -> Callable[..., DetectReport]:

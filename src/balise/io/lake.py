@@ -11,7 +11,7 @@ Layout (hive style, readable by Spark, DuckDB, Polars and pyarrow alike)::
 of a ship station's nine-digit MMSI, its Maritime Identification Digits (ITU-R M.585), so a
 bucket is a flag state's range of MMSIs and a query by flag or by vessel reads one folder. The
 buckets are uneven (a national archive is mostly its own flag): they serve pruning on read, not
-balance; the Spark engine redistributes vessels by hash for the work itself.
+balance; the Spark engine cuts its vessel groups by positions for the work itself.
 
 `<source>` names what wrote the part: the first 16 hex digits of the sha256 of an ingested file,
 or `export` for a workspace export. Writing the same source again replaces its parts, so
@@ -21,7 +21,12 @@ hearing one report) are dropped on read (`read_positions`), as the store drops t
 The quarantine holds what `balise ingest ais` would keep in a workspace's quarantine: each record
 refused (bad checksum, malformed sentence, a reader that broke...) with its source, line, reason,
 detail and original text (cut to `ingest.max_quarantine_text_bytes`), so an archive's damage can
-be counted and looked at again; no engine reads it.
+be counted and looked at again; a workspace export copies the workspace's quarantine there (source
+`export`). No engine reads it.
+
+The Spark engine's Python workers read their vessels from the parts themselves
+(`read_mmsi_range`): a range of MMSIs opens the parts of the buckets it touches, and in each only
+the row groups whose MMSI statistics overlap it, the rows of a part being sorted by MMSI.
 
 `manifest.json` holds the schema version, the extent (rows, first and last time, days, records
 quarantined) and the sources written, by name and sha256.
@@ -31,13 +36,14 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from balise.model.schema import (
     IDENTITY_FIELDS,
@@ -57,6 +63,13 @@ QUARANTINE: Final = "quarantine"
 MANIFEST: Final = "manifest.json"
 POSITION_KEY: Final = ("mmsi", "timestamp", "lat", "lon")
 """A position repeated with these equal is one report heard twice (the store's de-duplication)."""
+ROW_GROUP_ROWS: Final = 16_384
+"""Rows per Parquet row group of a part: a vessel group reads, of each part of its buckets, the row
+groups whose MMSI statistics overlap its range, so a small row group reads little beside the
+range. A national archive's day is a few parts of millions of rows (mostly its own flag's
+bucket) shared by thousands of vessel groups, each holding a few thousand of a day's rows: with
+Polars' default (262,144 rows) each group would decode some 48 rows for one it keeps, with
+16,384 about 3. It costs 0.4 % more bytes (20.55 against 20.46 a position on the bench world)."""
 IDENTITY_KEY: Final = ("mmsi", "msg_type", "source_format", *IDENTITY_FIELDS)
 """An identity report is folded into the first one with these equal (the store's snapshots)."""
 SNAPSHOT_SCHEMA: Final[dict[str, pl.DataType]] = {
@@ -110,7 +123,11 @@ def write_part(lake: Path, table: str, frame: pl.DataFrame, source: str, index: 
         folder = lake / table / f"day={day}" / f"mmsi_bucket={bucket}"
         folder.mkdir(parents=True, exist_ok=True)
         ordered = rows.drop("day", "mmsi_bucket").sort("mmsi", "timestamp", maintain_order=True)
-        ordered.write_parquet(folder / f"part-{source}-{index}.parquet", compression="zstd")
+        ordered.write_parquet(
+            folder / f"part-{source}-{index}.parquet",
+            compression="zstd",
+            row_group_size=ROW_GROUP_ROWS,
+        )
     return frame.height
 
 
@@ -203,6 +220,42 @@ def read_positions(lake: Path, mmsis: Iterable[int] | None = None) -> pl.DataFra
     if mmsis is not None:
         frame = frame.filter(pl.col("mmsi").is_in(pl.Series(list(mmsis), dtype=pl.Int32).implode()))
     return fold_positions(frame.collect())
+
+
+Part = tuple[int, str]
+"""A Parquet part of a lake's table: its MMSI bucket and its path."""
+
+
+def list_parts(lake: Path, table: str) -> list[Part]:
+    """The parts of `table` (positions or identities) with their MMSI bucket, in path order:
+    by day, bucket, source and index."""
+    return [
+        (int(path.parent.name.removeprefix("mmsi_bucket=")), str(path))
+        for path in sorted((lake / table).glob("day=*/mmsi_bucket=*/*.parquet"))
+    ]
+
+
+def read_mmsi_range(
+    parts: Sequence[Part], schema: dict[str, pl.DataType], first: int, last: int
+) -> pl.DataFrame:
+    """The rows of `parts` (`list_parts`) whose MMSI is from `first` to `last`, in part order
+    (neither folded nor sorted). Only the parts of the buckets the range touches are opened, and
+    in them only the row groups whose MMSI statistics overlap the range: a part's rows are
+    sorted by MMSI (`write_part`), so a range in a busy bucket reads a slice of each part."""
+    touched = range(first // MMSI_BUCKET_WIDTH, last // MMSI_BUCKET_WIDTH + 1)
+    bounds = [("mmsi", ">=", first), ("mmsi", "<=", last)]
+    frames = [
+        _typed(pq.read_table(path, columns=list(schema), filters=bounds), schema)
+        for bucket, path in parts
+        if bucket in touched
+    ]
+    return pl.concat([pl.DataFrame(schema=schema), *frames])
+
+
+def _typed(table: object, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame.select([pl.col(c).cast(t) for c, t in schema.items()])
 
 
 def read_identities(lake: Path) -> pl.DataFrame:

@@ -65,14 +65,39 @@ def not_anchored_together(
     """`events` (encounters) without those of two ships that both report "at anchor" or "moored"
     on more than `anchored_share` of their `positions` during it, within `anchorage_area_km` of
     a port: neighbours in a waiting anchorage. All of them when the anchorages are unknown."""
-    if events.is_empty() or anchorage is None:
-        return events
-    near_port = anchorage(events["lat"].to_numpy(), events["lon"].to_numpy())
-    candidates = events.filter(pl.Series(near_port <= params.anchorage_area_km))
+    candidates = near_port(events, anchorage, params)
     if candidates.is_empty():
         return events
-    vessels = pl.concat([candidates["mmsi"], candidates["other_mmsi"]])
-    status = positions_of(positions, vessels).select(
+    return without_anchored_together(events, anchored_shares(candidates, positions), params)
+
+
+def near_port(
+    events: pl.DataFrame, anchorage: AnchorageDistance | None, params: EncounterFilterParams
+) -> pl.DataFrame:
+    """The encounters of `events` within `anchorage_area_km` of a port: those
+    `not_anchored_together` looks at (none when the anchorages are unknown)."""
+    if events.is_empty() or anchorage is None:
+        return events.clear()
+    near = anchorage(events["lat"].to_numpy(), events["lon"].to_numpy())
+    return events.filter(pl.Series(near <= params.anchorage_area_km))
+
+
+SHARES_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "id": pl.String(),
+    "side": pl.String(),
+    "anchored": pl.Float64(),
+}
+"""Per encounter and side (`mmsi` or `other_mmsi`): the share of that vessel's positions during
+it that report at anchor or moored."""
+
+
+def anchored_shares(candidates: pl.DataFrame, positions: pl.DataFrame) -> pl.DataFrame:
+    """`SHARES_SCHEMA` rows of the encounters `candidates` (`id`, `mmsi`, `other_mmsi`, `start`,
+    `end`), from the `positions` of their vessels (a side with no position during its encounter
+    has no row). A side needs only its own vessel's positions: the shares of vessels spread over
+    several frames of positions, each vessel whole in one, are the rows of each frame's shares."""
+    status = positions_of(positions, pl.concat([candidates["mmsi"], candidates["other_mmsi"]]))
+    status = status.select(
         "mmsi", "timestamp", pl.col("nav_status").is_in(ANCHORED).fill_null(False).alias("a")
     )
     sides = [
@@ -80,14 +105,21 @@ def not_anchored_together(
         .join(status, on="mmsi")
         .filter(pl.col("timestamp").is_between(pl.col("start"), pl.col("end")))
         .group_by("id")
-        .agg(pl.col("a").mean().alias(side))
+        .agg(pl.col("a").mean().alias("anchored"))
+        .select("id", pl.lit(side).alias("side"), "anchored")
         for side in ("mmsi", "other_mmsi")
     ]
-    share = params.anchored_share
-    both = (
-        sides[0]
-        .join(sides[1], on="id")
-        .filter((pl.col("mmsi") > share) & (pl.col("other_mmsi") > share))
+    return pl.concat([pl.DataFrame(schema=SHARES_SCHEMA), *sides])
+
+
+def without_anchored_together(
+    events: pl.DataFrame, shares: pl.DataFrame, params: EncounterFilterParams
+) -> pl.DataFrame:
+    """`events` without the encounters whose vessels, on both sides, are at anchor or moored on
+    more than `anchored_share` of their positions during it (`shares`: `anchored_shares`)."""
+    above = shares.filter(pl.col("anchored") > params.anchored_share)
+    both = above.filter(pl.col("side") == "mmsi").join(
+        above.filter(pl.col("side") == "other_mmsi"), on="id"
     )
     return events.filter(~pl.col("id").is_in(both["id"].implode()))
 
