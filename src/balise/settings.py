@@ -3,6 +3,11 @@
 A value is resolved, highest first, from a command-line flag, a `BALISE_<NAME>` environment
 variable, the workspace's `balise.toml`, then the documented default. `docs/settings.md` is
 generated from this registry and a test fails when it drifts or when a setting lacks its help.
+
+The detectors', rules' and plans' thresholds are declared by their own modules, imported when
+one of those settings is first needed (`all_settings`): resolving settings that name none of
+them (no flag, `balise.toml` key or `BALISE_*` variable does) imports no detector, and their
+defaults are filled in when a command first reads one.
 """
 
 from __future__ import annotations
