@@ -3,37 +3,33 @@
 A value is resolved, highest first, from a command-line flag, a `BALISE_<NAME>` environment
 variable, the workspace's `balise.toml`, then the documented default. `docs/settings.md` is
 generated from this registry and a test fails when it drifts or when a setting lacks its help.
+
+The detectors', rules' and plans' thresholds are declared by their own modules, imported when
+one of those settings is first needed (`all_settings`): resolving settings that name none of
+them (no flag, `balise.toml` key or `BALISE_*` variable does) imports no detector, and their
+defaults are filled in when a command first reads one.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from balise.alerts.rules import alert_settings
-from balise.cargo.params import cargo_settings
-from balise.entities.params import screen_settings
-from balise.entities.shell_params import shell_settings
 from balise.errors import SettingError
-from balise.inspection.params import inspection_settings
 from balise.io.arpa import ARPA_POSITION_ERROR_M
 from balise.io.telemetry import LIVE_BATCH_MESSAGES, LIVE_BATCH_SECONDS, RECONNECT_MAX_SECONDS
-from balise.maritime.params import detector_settings
-from balise.maritime.siting_demand import siting_settings
 from balise.model.batch import (
     MAX_INPUT_BYTES,
     MAX_LINE_BYTES,
     MAX_QUARANTINE_TEXT_BYTES,
     MAX_RECORD_LINE_BYTES,
 )
-from balise.security.auth_params import auth_settings
-from balise.security.insider_params import insider_settings
-from balise.targeting.params import targeting_settings
 
 STREAM_POLL_SECONDS = 0.1
 """How often, at the latest, the live stream looks for new data and changed alerts, s
@@ -120,7 +116,7 @@ def _preset(text: str) -> str:
     return text
 
 
-SETTINGS: tuple[Setting, ...] = (
+_FIRST: tuple[Setting, ...] = (
     Setting(
         name="workspace",
         parse=Path,
@@ -302,16 +298,11 @@ SETTINGS: tuple[Setting, ...] = (
         "its Content-Length says so or a chunked body grows past it.",
         source="Balise: a zone or a triage note is a few KB; raise it to import large zone files",
     ),
-    *(Setting(**declared) for declared in detector_settings()),
-    *(Setting(**declared) for declared in insider_settings()),
-    *(Setting(**declared) for declared in cargo_settings()),
-    *(Setting(**declared) for declared in alert_settings()),
-    *(Setting(**declared) for declared in auth_settings()),
-    *(Setting(**declared) for declared in siting_settings()),
-    *(Setting(**declared) for declared in inspection_settings()),
-    *(Setting(**declared) for declared in screen_settings()),
-    *(Setting(**declared) for declared in shell_settings()),
-    *(Setting(**declared) for declared in targeting_settings()),
+)
+"""The settings declared here that come before the thresholds of `_declared` (the order of
+`all_settings` and of docs/settings.md)."""
+
+_LAST: tuple[Setting, ...] = (
     Setting(
         name="inspection.sites_file",
         parse=Path,
@@ -344,20 +335,57 @@ SETTINGS: tuple[Setting, ...] = (
         source="Balise: a plain list until the entities work brings sanctioned parties",
     ),
 )
-"""Every setting; `detect.<detector>.<threshold>` ones come from the detectors' parameter
-classes (balise.maritime.params, and balise.security.insider_params for `detect.insider.*`),
-`cargo.<rule>.<threshold>` ones and `cargo.watched_hubs` from balise.cargo.params,
-`alerts.<threshold>` ones from the alert rules (balise.alerts.rules)."""
+"""The settings declared here that come after the thresholds of `_declared`."""
 
-_BY_NAME = {setting.name: setting for setting in SETTINGS}
+_OWN = {item.name: item for item in (*_FIRST, *_LAST)}
+"""The settings declared in this module, by name: known without importing the detectors."""
+
+
+def _declared() -> tuple[Setting, ...]:
+    """The thresholds declared by the detectors, the rules and the plans: their modules are
+    imported here, when a setting of theirs is first needed (a command that names none of them,
+    such as `balise ingest`, does not pay for importing every detector)."""
+    from balise.alerts.rules import alert_settings
+    from balise.cargo.params import cargo_settings
+    from balise.entities.params import screen_settings
+    from balise.entities.shell_params import shell_settings
+    from balise.inspection.params import inspection_settings
+    from balise.maritime.params import detector_settings
+    from balise.maritime.siting_demand import siting_settings
+    from balise.security.auth_params import auth_settings
+    from balise.security.insider_params import insider_settings
+    from balise.targeting.params import targeting_settings
+
+    groups = (
+        detector_settings, insider_settings, cargo_settings, alert_settings, auth_settings,
+        siting_settings, inspection_settings, screen_settings, shell_settings,
+        targeting_settings,
+    )  # fmt: skip
+    return tuple(Setting(**declared) for group in groups for declared in group())
+
+
+@cache
+def all_settings() -> tuple[Setting, ...]:
+    """Every setting; `detect.<detector>.<threshold>` ones come from the detectors' parameter
+    classes (balise.maritime.params, and balise.security.insider_params for
+    `detect.insider.*`), `cargo.<rule>.<threshold>` ones and `cargo.watched_hubs` from
+    balise.cargo.params, `alerts.<threshold>` ones from the alert rules (balise.alerts.rules)."""
+    return (*_FIRST, *_declared(), *_LAST)
+
+
+@cache
+def _by_name() -> dict[str, Setting]:
+    return {item.name: item for item in all_settings()}
 
 
 def setting(name: str) -> Setting:
     """The declared setting `name`, or a `SettingError` naming the known ones."""
+    if name in _OWN:
+        return _OWN[name]
     try:
-        return _BY_NAME[name]
+        return _by_name()[name]
     except KeyError as err:
-        raise SettingError(f"unknown setting {name!r}", known=sorted(_BY_NAME)) from err
+        raise SettingError(f"unknown setting {name!r}", known=sorted(_by_name())) from err
 
 
 def _from_toml(path: Path) -> dict[str, Any]:
@@ -408,6 +436,47 @@ class Settings:
         return self.values[name]
 
 
+class _Defaulted(Mapping[str, Any]):
+    """Every setting's value (or origin): those `resolved`, and `default(item)` for each other
+    setting, which nothing named (the whole registry is made when one of them is first asked
+    for)."""
+
+    def __init__(self, resolved: Mapping[str, Any], default: Callable[[Setting], Any]) -> None:
+        self._resolved = resolved
+        self._default = default
+        self._whole: dict[str, Any] | None = None
+
+    def _all(self) -> dict[str, Any]:
+        if self._whole is None:
+            self._whole = {
+                item.name: self._resolved[item.name]
+                if item.name in self._resolved
+                else self._default(item)
+                for item in all_settings()
+            }
+        return self._whole
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self._resolved:
+            return self._resolved[name]
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+def _own_only(names: set[str], environ: Mapping[str, str]) -> bool:
+    """Whether the flags and balise.toml keys `names` and the `BALISE_*` variables of
+    `environ` name only settings declared in this module (then every other one is at its
+    default, which needs no parsing: none of the detectors' modules is imported)."""
+    variables = {item.env_var for item in _OWN.values()}
+    named = {key for key in environ if key.startswith("BALISE_")}
+    return names <= _OWN.keys() and named <= variables
+
+
 def resolve(
     flags: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
@@ -419,9 +488,10 @@ def resolve(
     from_toml = _from_toml(toml_path) if toml_path else {}
     for name in set(flags) | set(from_toml):
         setting(name)
+    own_only = _own_only(set(flags) | set(from_toml), environ)
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
-    for item in SETTINGS:
+    for item in _OWN.values() if own_only else all_settings():
         if item.name in flags:
             values[item.name], origins[item.name] = _parse(item, flags[item.name], "flag"), "flag"
         elif item.env_var in environ:
@@ -435,7 +505,12 @@ def resolve(
             origins[item.name] = "balise.toml"
         else:
             values[item.name], origins[item.name] = item.default, "default"
-    return Settings(values=values, origins=origins)
+    if not own_only:
+        return Settings(values=values, origins=origins)
+    return Settings(
+        values=_Defaulted(values, lambda item: item.default),
+        origins=_Defaulted(origins, lambda item: "default"),
+    )
 
 
 def settings_markdown() -> str:
@@ -449,7 +524,7 @@ def settings_markdown() -> str:
         "| setting | environment variable | default | unit | meaning | source of the default |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    for item in SETTINGS:
+    for item in all_settings():
         default = "unset" if item.default is None else f"`{item.default}`"
         lines.append(
             f"| `{item.name}` | `{item.env_var}` | {default} | {item.unit} | {item.help} "

@@ -65,6 +65,9 @@ def test_ingest_containers_imports_neither_the_simulator_nor_the_server(
     assert "balise.cli.ingest_records" in modules
     for unneeded in ("balise.cli.demo", "balise.sim", "balise.cli.serve", "balise.cli.screen"):
         assert unneeded not in modules
+    # nor the detectors, whose thresholds the settings need only when one is named
+    for unneeded in ("balise.maritime.params", "balise.cargo.params", "balise.alerts.rules"):
+        assert unneeded not in modules
 
 
 def test_version_imports_neither_the_settings_nor_a_command() -> None:
