@@ -24,14 +24,20 @@ from balise.model.schema import IDENTITY_FIELDS, POSITION_SCHEMA, UTC_TIME
 from balise.store.base import IngestRecord
 from balise.store.duckdb_accounts import ACCOUNTS_SQL, DuckDBAccounts
 from balise.store.duckdb_alerts import ALERTS_SQL, DuckDBAlerts
-from balise.store.duckdb_connection import connect, database_key, held_by, locked_message
+from balise.store.duckdb_connection import (
+    connect,
+    database_key,
+    held_by,
+    locked_message,
+    table_columns,
+)
 from balise.store.duckdb_event_queries import DuckDBEventQueries
-from balise.store.duckdb_events import migrate_events
+from balise.store.duckdb_events import EVENTS_SQL, migrate_events
 from balise.store.duckdb_fleet import DuckDBFleet
 from balise.store.duckdb_inspection import INSPECTION_SQL, DuckDBInspection
-from balise.store.duckdb_lists import DuckDBLists, migrate_lists
+from balise.store.duckdb_lists import LISTS_SQL, DuckDBLists, migrate_lists
 from balise.store.duckdb_positions import DuckDBPositions
-from balise.store.duckdb_records import DuckDBRecords, migrate_records
+from balise.store.duckdb_records import RECORD_TABLES_SQL, DuckDBRecords, migrate_records
 from balise.store.duckdb_registry import DuckDBRegistry
 
 _SQL_TYPES = {
@@ -76,6 +82,19 @@ CREATE TABLE IF NOT EXISTS detect_runs (
     run_at TIMESTAMPTZ, seq BIGINT, fingerprint VARCHAR, mode VARCHAR, positions BIGINT);
 """
 
+_CREATE_SQL = "\n".join(
+    [
+        _SCHEMA_SQL,
+        EVENTS_SQL,
+        ALERTS_SQL,
+        ACCOUNTS_SQL,
+        RECORD_TABLES_SQL,
+        INSPECTION_SQL,
+        LISTS_SQL,
+    ]
+)
+"""Creates every table (and sequence) a store lacks."""
+
 _SAME_IDENTITY = " AND ".join(f"i.{c} IS NOT DISTINCT FROM b.{c}" for c in _IDENTITY_KEY)
 
 
@@ -102,13 +121,18 @@ class DuckDBStore(
                                      pid=held[0]) from err  # fmt: skip
             raise WorkspaceError(f"cannot open the store {path}: {err}", path=str(path)) from err
         self._key = database_key(path)
-        self._con.execute(_SCHEMA_SQL)
-        migrate_events(self._con)
-        self._con.execute(ALERTS_SQL)
-        self._con.execute(ACCOUNTS_SQL)
-        migrate_records(self._con)
-        self._con.execute(INSPECTION_SQL)
-        migrate_lists(self._con)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Create the tables a store lacks and give those of an older store the columns added
+        since, in one transaction (one commit to the write-ahead log, not one per statement),
+        the present columns read once for all the tables."""
+        with self._transaction():
+            self._con.execute(_CREATE_SQL)
+            columns = table_columns(self._con)
+            migrate_events(self._con, columns)
+            migrate_records(self._con, columns)
+            migrate_lists(self._con, columns)
 
     def close(self) -> None:
         self._con.close()

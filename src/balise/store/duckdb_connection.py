@@ -101,6 +101,16 @@ def database_key(path: Path | str) -> str:
     return str(Path(path).resolve())
 
 
+def table_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """The column names of every table, by table name: read once, by an opening store, for all
+    its migrations (one catalog query costs about what a query for one table does)."""
+    columns: dict[str, set[str]] = {}
+    rows = con.execute("SELECT table_name, column_name FROM information_schema.columns")
+    for table, column in rows.fetchall():
+        columns.setdefault(table, set()).add(column)
+    return columns
+
+
 def rollback(con: duckdb.DuckDBPyConnection) -> None:
     """Roll back the open transaction, if any: DuckDB ends a transaction by itself when a
     write conflict fails it, and a second rollback would raise."""
