@@ -184,10 +184,7 @@ class DuckDBStore(
             )
             self._insert_quarantine(ingest_id, quarantine)
             reasons = quarantine["reason"].value_counts().rows()
-            con.executemany(
-                "INSERT INTO ingest_counts VALUES (?, -1, 'quarantined', ?, ?)",
-                [(ingest_id, reason, n) for reason, n in reasons],
-            )
+            self._insert_counts(ingest_id, -1, [("quarantined", r, n) for r, n in reasons])
             con.execute("UPDATE ingests SET status = 'failed' WHERE ingest_id = ?", [ingest_id])
             con.commit()
         except BaseException:
@@ -203,13 +200,7 @@ class DuckDBStore(
             self._insert_quarantine(ingest_id, batch.quarantine)
             if stored or snapshots:
                 self._record_changes(batch)
-            counts = [(ingest_id, batch_index, *c) for c in _batch_counts(batch, stored, snapshots)]
-            if counts:
-                con.executemany("INSERT INTO ingest_counts VALUES (?, ?, ?, ?, ?)", counts)
-            con.execute(
-                "UPDATE ingests SET batches_done = ? WHERE ingest_id = ?",
-                [batch_index + 1, ingest_id],
-            )
+            self._record_progress(ingest_id, batch_index, _batch_counts(batch, stored, snapshots))
             con.commit()
         except BaseException:
             con.rollback()

@@ -182,6 +182,27 @@ class Connected:
         finally:
             self._con.unregister("batch_quarantine")
 
+    def _record_progress(
+        self, ingest_id: str, batch_index: int, counts: list[tuple[str, str, int]]
+    ) -> None:
+        """Append the counts (`counter`, `key`, `count`) of batch `batch_index` of the ingest
+        `ingest_id` and move its progress past the batch."""
+        self._insert_counts(ingest_id, batch_index, counts)
+        self._con.execute(
+            "UPDATE ingests SET batches_done = ? WHERE ingest_id = ?", [batch_index + 1, ingest_id]
+        )
+
+    def _insert_counts(
+        self, ingest_id: str, batch_index: int, counts: list[tuple[str, str, int]]
+    ) -> None:
+        """Append counts of an ingest's batch in one statement: a multi-row `INSERT` costs
+        about what one row of `executemany` does (it runs the statement once per row)."""
+        if not counts:
+            return
+        rows = ", ".join(["(?, ?, ?, ?, ?)"] * len(counts))
+        values = [value for count in counts for value in (ingest_id, batch_index, *count)]
+        self._con.execute(f"INSERT INTO ingest_counts VALUES {rows}", values)
+
     @contextlib.contextmanager
     def _registered(self, name: str, frame: pl.DataFrame, views: bool = False) -> Iterator[None]:
         """`frame` readable as the view `name` for the duration of the block; with `views`, its

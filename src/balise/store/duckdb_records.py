@@ -193,18 +193,6 @@ class DuckDBRecords(DuckDBCoastal):
         finally:
             self._changed()
 
-    def _record_progress(
-        self, ingest_id: str, batch_index: int, counts: list[tuple[str, str, int]]
-    ) -> None:
-        if counts:
-            self._con.executemany(
-                "INSERT INTO ingest_counts VALUES (?, ?, ?, ?, ?)",
-                [(ingest_id, batch_index, *count) for count in counts],
-            )
-        self._con.execute(
-            "UPDATE ingests SET batches_done = ? WHERE ingest_id = ?", [batch_index + 1, ingest_id]
-        )
-
     def _save_versions(
         self, ingest_id: str, kind: RecordKind, records: pl.DataFrame
     ) -> Counter[str]:
