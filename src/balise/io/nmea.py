@@ -107,11 +107,13 @@ def read_nmea(stream: BinaryIO, source: str, options: ReadOptions) -> Iterator[R
         while prepared:
             data, parts = prepared.popleft()
             lines, ready = _joined(data, [part.result() for part in parts])
-            prepare_ahead()
             split = split_prepared(ready, context)
             context = split.context
             assembled = _assemble(split, reassembler)
             finished.append(pool.submit(_finish, split, assembled, source, options, lines))
+            # the next blocks queued behind this one's decoding, not before it: the first batch
+            # comes out one block's preparing earlier, and the store starts on it sooner
+            prepare_ahead()
             if len(finished) > 1:
                 yield finished.popleft().result()
         while finished:

@@ -101,6 +101,16 @@ def database_key(path: Path | str) -> str:
     return str(Path(path).resolve())
 
 
+def table_columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """The column names of every table, by table name: read once, by an opening store, for all
+    its migrations (one catalog query costs about what a query for one table does)."""
+    columns: dict[str, set[str]] = {}
+    rows = con.execute("SELECT table_name, column_name FROM information_schema.columns")
+    for table, column in rows.fetchall():
+        columns.setdefault(table, set()).add(column)
+    return columns
+
+
 def rollback(con: duckdb.DuckDBPyConnection) -> None:
     """Roll back the open transaction, if any: DuckDB ends a transaction by itself when a
     write conflict fails it, and a second rollback would raise."""
@@ -171,6 +181,27 @@ class Connected:
             )
         finally:
             self._con.unregister("batch_quarantine")
+
+    def _record_progress(
+        self, ingest_id: str, batch_index: int, counts: list[tuple[str, str, int]]
+    ) -> None:
+        """Append the counts (`counter`, `key`, `count`) of batch `batch_index` of the ingest
+        `ingest_id` and move its progress past the batch."""
+        self._insert_counts(ingest_id, batch_index, counts)
+        self._con.execute(
+            "UPDATE ingests SET batches_done = ? WHERE ingest_id = ?", [batch_index + 1, ingest_id]
+        )
+
+    def _insert_counts(
+        self, ingest_id: str, batch_index: int, counts: list[tuple[str, str, int]]
+    ) -> None:
+        """Append counts of an ingest's batch in one statement: a multi-row `INSERT` costs
+        about what one row of `executemany` does (it runs the statement once per row)."""
+        if not counts:
+            return
+        rows = ", ".join(["(?, ?, ?, ?, ?)"] * len(counts))
+        values = [value for count in counts for value in (ingest_id, batch_index, *count)]
+        self._con.execute(f"INSERT INTO ingest_counts VALUES {rows}", values)
 
     @contextlib.contextmanager
     def _registered(self, name: str, frame: pl.DataFrame, views: bool = False) -> Iterator[None]:

@@ -47,17 +47,11 @@ UPDATE {table} SET
 """
 
 
-def migrate_events(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the event tables, and give those of an older store the columns added since."""
-    con.execute(EVENTS_SQL)
+def migrate_events(con: duckdb.DuckDBPyConnection, columns: dict[str, set[str]]) -> None:
+    """Give the event tables of an older store the columns added since (`columns`: the present
+    ones by table, read after `EVENTS_SQL` created the tables)."""
     for table in ("events", "event_history"):
-        present = {
-            row[0]
-            for row in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
-            ).fetchall()
-        }
-        missing = [c for c in _SUBJECT_COLUMNS if c not in present]
+        missing = [c for c in _SUBJECT_COLUMNS if c not in columns[table]]
         for column in missing:
             con.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" {_TYPES[column]}')
         if missing:

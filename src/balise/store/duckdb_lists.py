@@ -38,20 +38,21 @@ def _columns(schema: dict[str, pl.DataType]) -> dict[str, str]:
     return {name: _TYPES[kind] for name, kind in schema.items()}
 
 
-def migrate_lists(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the list tables, and give those of an older store the columns added since."""
+LISTS_SQL: Final = "\n".join(
+    f"CREATE TABLE IF NOT EXISTS {table} ("
+    + ", ".join(f'"{c}" {t}' for c, t in _columns(schema).items())
+    + ");"
+    for table, schema in _TABLES.items()
+)
+"""Creates the list tables a store lacks."""
+
+
+def migrate_lists(con: duckdb.DuckDBPyConnection, columns: dict[str, set[str]]) -> None:
+    """Give the list tables of an older store the columns added since (`columns`: the present
+    ones by table, read after `LISTS_SQL` created the tables)."""
     for table, schema in _TABLES.items():
-        columns = _columns(schema)
-        body = ", ".join(f'"{c}" {t}' for c, t in columns.items())
-        con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({body})")
-        present = {
-            row[0]
-            for row in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
-            ).fetchall()
-        }
-        for column, sql_type in columns.items():
-            if column not in present:
+        for column, sql_type in _columns(schema).items():
+            if column not in columns[table]:
                 con.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" {sql_type}')
 
 

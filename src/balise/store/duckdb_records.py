@@ -118,13 +118,12 @@ found by a hash join, which does not use an index), and keeping that index up to
 fifth of the CPU time a batch of 200,000 new events takes to store (0.2 of 1.05 s)."""
 _DROPPED_INDEXES: Final = ("DROP INDEX IF EXISTS container_events_id;",)
 """Indexes of older stores that are no longer kept."""
-_TABLES_SQL: Final = "\n".join(
+RECORD_TABLES_SQL: Final = "\n".join(
     f"CREATE TABLE IF NOT EXISTS {table} ("
     + ", ".join(f"{_q(c)} {_sql_type(t)}" for c, t in RECORD_SCHEMAS[kind].items())
     + ", ingest_id VARCHAR);"
     for kind, table in RECORD_TABLES.items()
 )
-RECORDS_SQL: Final = "\n".join([_TABLES_SQL, *_INDEXES])
 
 
 def _content(kind: RecordKind) -> list[str]:
@@ -163,20 +162,14 @@ def _newer(kind: RecordKind, order: tuple[str, ...], a: str, b: str) -> str:
     return f"({' OR '.join(terms)})" if terms else "FALSE"
 
 
-def migrate_records(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the record tables, and give those of an older store the columns added since
-    (`container_events.retracted`) and drop the indexes no longer kept; rows are written by
-    column name, so the order of a table's columns does not matter."""
-    con.execute(_TABLES_SQL)
+def migrate_records(con: duckdb.DuckDBPyConnection, columns: dict[str, set[str]]) -> None:
+    """Give the record tables of an older store the columns added since
+    (`container_events.retracted`; `columns`: the present ones by table, read after
+    `RECORD_TABLES_SQL` created the tables), and drop the indexes no longer kept; rows are
+    written by column name, so the order of a table's columns does not matter."""
     for kind, table in RECORD_TABLES.items():
-        present = {
-            row[0]
-            for row in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
-            ).fetchall()
-        }
         for column, dtype in RECORD_SCHEMAS[kind].items():
-            if column not in present:
+            if column not in columns[table]:
                 con.execute(f"ALTER TABLE {table} ADD COLUMN {_q(column)} {_sql_type(dtype)}")
     con.execute("\n".join([*_DROPPED_INDEXES, *_INDEXES]))
 
@@ -199,18 +192,6 @@ class DuckDBRecords(DuckDBCoastal):
                 self._record_progress(ingest_id, batch_index, _record_counts(batch, fates))
         finally:
             self._changed()
-
-    def _record_progress(
-        self, ingest_id: str, batch_index: int, counts: list[tuple[str, str, int]]
-    ) -> None:
-        if counts:
-            self._con.executemany(
-                "INSERT INTO ingest_counts VALUES (?, ?, ?, ?, ?)",
-                [(ingest_id, batch_index, *count) for count in counts],
-            )
-        self._con.execute(
-            "UPDATE ingests SET batches_done = ? WHERE ingest_id = ?", [batch_index + 1, ingest_id]
-        )
 
     def _save_versions(
         self, ingest_id: str, kind: RecordKind, records: pl.DataFrame
