@@ -113,6 +113,8 @@ def main() -> None:
     parser.add_argument("--days", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--stages", nargs="+", metavar="STAGE",
+                        help="time these stages only (names as printed, e.g. 'port visits')")  # fmt: skip
     args = parser.parse_args()
     folder = _world(args.cache, args.vessels, args.days, args.seed)
     temporary = _install_before(args.before)
@@ -126,7 +128,7 @@ def main() -> None:
         print(f"{positions.height:,} positions; load average {os.getloadavg()}", flush=True)
         seconds: dict[tuple[str, str], list[float]] = {}
         found: dict[tuple[str, str], pl.DataFrame] = {}
-        for stage in sides["after"]:
+        for stage in args.stages or sides["after"]:
             for _ in range(args.repeat):
                 for side, stages in sides.items():
                     started = time.process_time()
