@@ -8,7 +8,10 @@ tree's. The world is `bench/detect_speed.py`'s (built once under `--cache`). For
 prints the median CPU seconds of `--repeat` calls of each side (all threads of the process,
 `time.process_time`), their ratio, and whether both found the same events. The first call of
 each side is timed too: what a stage keeps between calls (the port visits' anchorage index)
-shows from the second call on, as in a long-lived process. A benchmark, not a test.
+shows from the second call on, as in a long-lived process. `--stages` times only the stages
+named; "coastal drops, every stretch" runs the coastal drops with a geography that keeps every
+stretch, so that the comparison covers the stretches the real coast rejects. A benchmark, not a
+test.
 """
 
 from __future__ import annotations
@@ -25,7 +28,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from balise.engine.detect import POSITION_COLUMNS, default_geography
@@ -80,6 +86,15 @@ def _stages(
             vessel_types=types, lane=lanes, watched=geo.watched,
         )  # fmt: skip
 
+    def every_stretch() -> pl.DataFrame:
+        """Coastal drops where the geography keeps every stretch (5 nm from shore, far from
+        ports, no lane): compares the stretches themselves, which the real coast mostly rejects."""
+        frame = clean.clone()
+        return coastal.detect_coastal_drops(  # type: ignore[no-any-return]
+            frame, params.coastal_drop, shore=_constant(5.0), anchorage=_constant(100.0),
+            vessel_types=types, lane=_constant(False), watched=geo.watched,
+        )  # fmt: skip
+
     return {
         "segment": lambda: module("maritime.segment").segment(positions, params.segment),
         "spoofing": lambda: module("maritime.spoofing").detect_spoofing(
@@ -95,6 +110,7 @@ def _stages(
             clean.clone(), encounters.PRESETS["gfw"], geo.anchorage_km
         ),
         "coastal drops": coastal_drops,
+        "coastal drops, every stretch": every_stretch,
         "port visits": lambda: module("maritime.port_visits").detect_port_visits(
             clean.clone(), geo.anchorages, params.port_visit, locode=geo.locode
         ),
@@ -105,6 +121,11 @@ def _stages(
     }
 
 
+def _constant(value: float | bool) -> Callable[[Any, Any], npt.NDArray[Any]]:
+    """A geography callable answering `value` at every position."""
+    return lambda lat, lon: np.full(len(lat), value)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--before", type=Path, required=True, help="src folder of the old tree")
@@ -113,6 +134,8 @@ def main() -> None:
     parser.add_argument("--days", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--stages", nargs="+", metavar="STAGE",
+                        help="only these stages (e.g. 'port visits')")  # fmt: skip
     args = parser.parse_args()
     folder = _world(args.cache, args.vessels, args.days, args.seed)
     temporary = _install_before(args.before)
@@ -126,7 +149,7 @@ def main() -> None:
         print(f"{positions.height:,} positions; load average {os.getloadavg()}", flush=True)
         seconds: dict[tuple[str, str], list[float]] = {}
         found: dict[tuple[str, str], pl.DataFrame] = {}
-        for stage in sides["after"]:
+        for stage in args.stages or sides["after"]:
             for _ in range(args.repeat):
                 for side, stages in sides.items():
                     started = time.process_time()
@@ -134,8 +157,9 @@ def main() -> None:
                     seconds.setdefault((side, stage), []).append(time.process_time() - started)
             old, new = (statistics.median(seconds[s, stage]) for s in ("before", "after"))
             same = found["before", stage].equals(found["after", stage])
+            count = found["after", stage].height
             print(f"{stage}: before {old:.3f} CPU-s, after {new:.3f} CPU-s, after/before "
-                  f"{new / old:.2f}; same events: {same}", flush=True)  # fmt: skip
+                  f"{new / old:.2f}; same events: {same} ({count})", flush=True)  # fmt: skip
         print(f"load average {os.getloadavg()}")
     finally:
         shutil.rmtree(temporary, ignore_errors=True)

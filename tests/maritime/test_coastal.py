@@ -335,3 +335,16 @@ def test_integer_track_numbers_in_any_row_order(seed: int) -> None:
     mixed = _interleaved()
     shuffled = mixed[np.random.default_rng(seed).permutation(mixed.height)]
     assert_frame_equal(_detect(shuffled), _detect(mixed.drop("segment_code")))
+
+
+def test_lane_cells_wrap_at_the_antimeridian_block_by_block() -> None:
+    """The lane grid's cells are the same whichever side of 180 degrees a longitude is written,
+    and whichever block of positions it falls in."""
+    from balise.maritime.lanes import _BLOCK, _cell_keys
+
+    lon = np.resize(np.array([179.99, -180.01, 180.01, -179.99, 0.01]), _BLOCK + 3)
+    lat = np.full(lon.size, 10.0)
+    keys = _cell_keys(lat, lon, 0.05)
+    assert keys[0] == keys[1]
+    assert keys[2] == keys[3]
+    assert np.array_equal(keys[_BLOCK : _BLOCK + 3], keys[np.arange(_BLOCK, _BLOCK + 3) % 5])

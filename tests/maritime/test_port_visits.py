@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from balise.maritime.port_visits import PortVisitParams, detect_port_visits
 from balise.model.schema import POSITION_SCHEMA
@@ -173,3 +175,34 @@ def test_kept_anchorage_indexes_answer_for_their_own_points_only() -> None:
     assert len(port_visits._geometries) == 2
     port_visits._geometries.clear()
     assert detect_port_visits(call, ANCHORAGES).equals(first)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.floats(-85.0, 85.0),
+    st.floats(-180.0, 180.0),
+    st.floats(0.0, 360.0),
+    st.floats(0.0, 4.0),
+)
+def test_positions_within_the_exit_distance_are_never_filtered_out(
+    lat: float, lon: float, bearing: float, km: float
+) -> None:
+    """The coarse cells marked near the points keep every position whose rounding lies within
+    `exit_km` of one, whatever the latitude or the side of the antimeridian."""
+    from balise.geo.sphere import KM_PER_NM, destination_point
+    from balise.maritime import port_visits
+
+    points = pl.DataFrame({"lat": [lat], "lon": [lon]})
+    at_lat, at_lon = destination_point(lat, lon, bearing, km / KM_PER_NM)
+    geometry = port_visits._Geometry(points, 4.0)
+    rows = geometry.near_rows(np.atleast_1d(at_lat), np.atleast_1d(at_lon))
+    assert rows.tolist() == [0]
+
+
+def test_positions_off_the_globe_are_not_near_a_port() -> None:
+    from balise.maritime import port_visits
+
+    geometry = port_visits._Geometry(ANCHORAGES, 4.0)
+    lat = np.array([PORT_LAT, np.nan, PORT_LAT, PORT_LAT, 89.0])
+    lon = np.array([PORT_LON, PORT_LON, np.nan, np.inf, PORT_LON])
+    assert geometry.near_rows(lat, lon).tolist() == [0]

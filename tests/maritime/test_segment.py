@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from balise.geo.sphere import destination_point, distance_nm
-from balise.maritime.segment import SEGMENT_CODE, SegmentParams, _assign, _noise, segment
+from balise.maritime.segment import (
+    SEGMENT_CODE,
+    SegmentParams,
+    _assign,
+    _noise,
+    in_vessel_order,
+    segment,
+)
 from balise.model.schema import UTC_TIME
 
 FIXTURES = Path(__file__).parent.parent / "data" / "gfw-segmenter-tracks"
@@ -248,3 +256,19 @@ def test_fast_path_and_loop_agree_on_gfw_tracks() -> None:
     for name in ("263576000", "338013000", "416000000"):
         frame = gfw_track(name)
         assert segment(frame).drop(SEGMENT_CODE).equals(loop_only(frame, SegmentParams()))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 3), st.integers(0, 5), st.integers(0, 2)), max_size=40),
+       st.integers(1, 6))  # fmt: skip
+def test_vessel_order_is_checked_across_blocks(
+    rows: list[tuple[int, int, int]], block: int
+) -> None:
+    """`in_vessel_order` block by block answers as a comparison of every pair of rows would."""
+    mmsi = np.array([r[0] for r in rows], np.int32)
+    micros = np.array([r[1] for r in rows], np.int64)
+    lat = np.array([float(r[2]) for r in rows])
+    lon = np.zeros(len(rows))
+    keys = list(zip(mmsi.tolist(), micros.tolist(), lat.tolist(), strict=True))
+    expected = all(a <= b for a, b in pairwise(keys))
+    assert in_vessel_order(mmsi, micros, lat, lon, block_rows=block) == expected

@@ -36,6 +36,7 @@ from balise.maritime.kernel import (
     rounded,
 )
 from balise.maritime.lanes import LaneDensity, eligible_vessels, excluded_vessels, measure_lanes
+from balise.maritime.segment import in_vessel_order
 from balise.model.arrays import BoolArray, FloatArray, IntArray
 from balise.model.events import empty_events, to_json
 
@@ -62,6 +63,8 @@ CODE: Final = "_code"
 """A number per track (in track order): grouping on it is far cheaper than on the track's text."""
 KEY: Final = "_key"
 """The track of each row as its input names it, an integer where it can (`_track_number`)."""
+ROW: Final = "_row"
+"""The row of each position in the detector's input."""
 BUCKET_ID: Final = "_bucket_id"
 """A number per track and time bucket, increasing in track order."""
 
@@ -142,19 +145,20 @@ def lane_density(
 
 def _tracks(positions: pl.DataFrame, excluded: pl.Series | None = None) -> pl.DataFrame:
     """The located rows of the vessels not `excluded`, each track's rows together and in time
-    order (ties by position) with `CODE`, and `declared_stop`: the position reports navigational
-    status 1 "at anchor" or 5 "moored" (ITU-R M.1371).
+    order (ties by position) with `CODE`, `ROW` and `declared_stop`: the position reports
+    navigational status 1 "at anchor" or 5 "moored" (ITU-R M.1371).
 
     Rows sorted by MMSI and time (the engine's) only need the segments of an MMSI that
     interleave in time pulled apart, which a stable sort on the track number alone does; any
-    other order is sorted in full."""
+    other order is sorted in full. The track's text is left out (`_track_names` reads it at one
+    row per track): filtering and sorting millions of strings costs more than the rest."""
     status = (
         pl.col("nav_status").is_in([1, 5]).fill_null(False)
         if "nav_status" in positions.columns
         else pl.lit(False)
     )
     located = positions.select(
-        _track_name(positions).alias(TRACK),
+        pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW),
         pl.col("mmsi").cast(pl.Int32),
         "timestamp",
         "lat",
@@ -170,7 +174,7 @@ def _tracks(positions: pl.DataFrame, excluded: pl.Series | None = None) -> pl.Da
     if _in_track_order(coded):
         return coded.drop(KEY)
     coded = located.sort(KEY, maintain_order=True).with_columns(pl.col(KEY).rle_id().alias(CODE))
-    if _in_track_order(coded):
+    if _in_track_order(coded, grouped=True):
         return coded.drop(KEY)
     ordered = located.sort(KEY, "timestamp", "lat", "lon")
     return ordered.with_columns(pl.col(KEY).rle_id().alias(CODE)).drop(KEY)
@@ -197,41 +201,41 @@ def _track_number(positions: pl.DataFrame) -> pl.Expr:
     return _track_name(positions)
 
 
-def _in_track_order(tracks: pl.DataFrame) -> bool:
-    """Whether each track's rows are together (one `CODE` per track) and sorted by (timestamp,
-    lat, lon): the engine passes positions sorted by mmsi and time, which need no second sort."""
+def _in_track_order(tracks: pl.DataFrame, *, grouped: bool = False) -> bool:
+    """Whether each track's rows are together (one `CODE` per track: known when `grouped`) and
+    sorted by (timestamp, lat, lon): the engine passes positions sorted by mmsi and time, which
+    need no second sort."""
     if tracks.height < 2:
         return True
     code = tracks[CODE].to_numpy()
-    if code[-1] + 1 != tracks[KEY].n_unique():
-        return False
-    lat, lon = tracks["lat"].to_numpy(), tracks["lon"].to_numpy()
-    if np.isnan(lat).any() or np.isnan(lon).any():
-        return False
-    t = tracks["timestamp"].dt.epoch("us").to_numpy()
-    dt, dlat, dlon = np.diff(t), np.diff(lat), np.diff(lon)
-    before = (dt < 0) | ((dt == 0) & ((dlat < 0) | ((dlat == 0) & (dlon < 0))))
-    return not bool(np.any(before & (code[1:] == code[:-1])))
+    if not grouped:
+        # a track's rows are together when no two runs of rows have the same key
+        firsts = np.flatnonzero(np.diff(code, prepend=-1))
+        if code[-1] + 1 != tracks[KEY].gather(firsts).n_unique():
+            return False
+    micros = tracks["timestamp"].to_physical().to_numpy()
+    return in_vessel_order(code, micros, tracks["lat"].to_numpy(), tracks["lon"].to_numpy())
 
 
-def _typed_tracks(
-    positions: pl.DataFrame, vessel_types: pl.DataFrame | None, params: CoastalDropParams
+def _sea_going(
+    buckets: pl.DataFrame, vessel_types: pl.DataFrame | None, params: CoastalDropParams
 ) -> pl.DataFrame:
-    """`_tracks` of the vessels that may be sea-going, with their `sea_going` flag; without
-    `vessel_types` every vessel may be, none is known to be."""
+    """`buckets` with `sea_going`: the vessel reported a sea-going type (none is known to without
+    `vessel_types`). Looked up per bucket, not per position: there are far fewer."""
     if vessel_types is None:
-        return _tracks(positions).with_columns(pl.lit(False).alias("sea_going"))
-    tracks = _tracks(positions, excluded_vessels(vessel_types, params)["mmsi"])
-    # a join keeping the left order keeps the tracks in order
-    return tracks.join(
+        return buckets.with_columns(pl.lit(False).alias("sea_going"))
+    # a join keeping the left order keeps the buckets in order
+    return buckets.join(
         eligible_vessels(vessel_types, params), on="mmsi", how="left", maintain_order="left"
     ).with_columns(pl.col("sea_going").fill_null(False))
 
 
-def _track_names(tracks: pl.DataFrame) -> pl.Series:
-    """`TRACK` of each `CODE` of `tracks` (indexed by `CODE`)."""
+def _track_names(positions: pl.DataFrame, tracks: pl.DataFrame) -> pl.Series:
+    """`TRACK` of each `CODE` of `tracks` (indexed by `CODE`), read in `positions` at the first
+    row of each track."""
     code = tracks[CODE].to_numpy()
-    return tracks[TRACK].gather(np.flatnonzero(np.diff(code, prepend=-1)))
+    rows = tracks[ROW].gather(np.flatnonzero(np.diff(code, prepend=-1)))
+    return positions[rows].select(_track_name(positions).alias(TRACK)).to_series()
 
 
 def _legs(tracks: pl.DataFrame, bucket: str) -> pl.DataFrame:
@@ -242,8 +246,7 @@ def _legs(tracks: pl.DataFrame, bucket: str) -> pl.DataFrame:
     code = tracks[CODE].to_numpy()
     later = np.flatnonzero(code[1:] == code[:-1]) + 1
     earlier = tracks.select(pl.col(c).alias(f"prev_{c}") for c in ("timestamp", "lat", "lon"))
-    # the track's text is left out: gathering millions of strings costs more than the rest
-    legs = tracks.drop(TRACK)[later].hstack(earlier[later - 1])
+    legs = tracks.drop(ROW)[later].hstack(earlier[later - 1])
     legs = legs.with_columns(
         hours_between(pl.col("prev_timestamp"), pl.col("timestamp")).alias("hours"),
         (
@@ -265,7 +268,7 @@ def _turns(legs: pl.DataFrame, needed: BoolArray) -> pl.DataFrame:
     Only slow buckets can linger, so courses (the costly trigonometry) are computed for their
     legs and the leg before each, not for every leg of the day."""
     bucket_id, code = legs[BUCKET_ID].to_numpy(), legs[CODE].to_numpy()
-    wanted = np.flatnonzero(needed[bucket_id])
+    wanted = _legs_of(bucket_id, needed)
     has_previous = np.zeros(len(wanted), np.bool_)
     has_previous[wanted > 0] = code[wanted[wanted > 0] - 1] == code[wanted[wanted > 0]]
     measure = np.zeros(legs.height, np.bool_)
@@ -288,6 +291,17 @@ def _turns(legs: pl.DataFrame, needed: BoolArray) -> pl.DataFrame:
         .group_by(BUCKET_ID)
         .agg(pl.col("turn_deg").sum())
     )
+
+
+def _legs_of(bucket_id: IntArray, needed: BoolArray) -> IntArray:
+    """The rows of the legs of the buckets `needed` (indexed by `BUCKET_ID`), in order: a
+    bucket's legs are consecutive rows (`_legs`), found by binary search, so that a few buckets
+    cost no pass over every leg of the day."""
+    buckets = np.flatnonzero(needed)
+    starts = np.searchsorted(bucket_id, buckets, side="left")
+    counts = np.searchsorted(bucket_id, buckets, side="right") - starts
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    return np.asarray(np.repeat(starts, counts) + offsets, np.int64)
 
 
 def _course(legs: pl.DataFrame, rows: IntArray) -> FloatArray:
@@ -319,7 +333,7 @@ def _bucket_totals(legs: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(
         [
             sums[BUCKET_ID],
-            *(legs[c].gather(first) for c in (CODE, "bucket", "mmsi", "sea_going")),
+            *(legs[c].gather(first) for c in (CODE, "bucket", "mmsi")),
             pl.Series("start", np.minimum.reduceat(micros[0], first)).cast(when),
             pl.Series("end", np.maximum.reduceat(micros[1], first)).cast(when),
             sums["hours"],
@@ -336,7 +350,7 @@ def _stretch_sums(legs: pl.DataFrame, needed: BoolArray) -> pl.DataFrame:
     Only slow buckets can linger and make stretches, and they hold a small share of the legs, so
     these aggregates (the trigonometry above all) are computed on their legs alone."""
     used = (BUCKET_ID, "declared_stop", "prev_lat", "prev_lon", "lat", "lon")
-    slow = legs.select(used).filter(pl.Series(needed[legs[BUCKET_ID].to_numpy()]))
+    slow = legs.select(used)[_legs_of(legs[BUCKET_ID].to_numpy(), needed)]
     return slow.group_by(BUCKET_ID, maintain_order=True).agg(
         pl.col("declared_stop").sum().alias("declared_stops"),
         # legs are in time order within a track (`_tracks`)
@@ -351,20 +365,25 @@ def _stretch_sums(legs: pl.DataFrame, needed: BoolArray) -> pl.DataFrame:
     )
 
 
-def _buckets(legs: pl.DataFrame, params: CoastalDropParams, names: pl.Series) -> pl.DataFrame:
-    """Time buckets of each track with speed, turn, the longest silence nearby, `lingering`,
-    `fast` and `run` (a number shared by consecutive buckets of the same lingering flag), the
-    track's text from `names` (`_track_names`); the position sums (`_stretch_sums`) are null on
-    buckets too fast to linger."""
-    buckets = _bucket_totals(legs)
+def _buckets(
+    legs: pl.DataFrame,
+    params: CoastalDropParams,
+    names: pl.Series,
+    vessel_types: pl.DataFrame | None,
+) -> pl.DataFrame:
+    """Time buckets of each track with speed, the longest silence nearby, `lingering` and `run`
+    (a number shared by consecutive buckets of the same lingering flag), the track's text from
+    `names` (`_track_names`).
+
+    A bucket below `slow_knots` lingers whatever its course, one at transit speed never does:
+    the turn (`turn_deg`, the costly trigonometry) is measured here only on the buckets between,
+    where it decides (0 elsewhere; `_stretches` measures it on the stretches)."""
+    buckets = _sea_going(_bucket_totals(legs), vessel_types, params)
     buckets.insert_column(1, names.gather(buckets[CODE]).alias(TRACK))
     speed = pl.col("nm") / pl.col("hours")
-    needed = buckets.select(speed < max(params.slow_knots, params.transit_knots)).to_series()
-    needed_rows = needed.fill_null(False).to_numpy()
-    buckets = buckets.join(
-        _stretch_sums(legs, needed_rows), on=BUCKET_ID, how="left", maintain_order="left"
-    )
-    turns = _turns(legs, needed_rows)
+    turning = (speed >= params.slow_knots) & (speed < params.transit_knots)
+    turning_rows = buckets.select(turning).to_series().fill_null(False).to_numpy()
+    turns = _turns(legs, turning_rows)
     buckets = buckets.join(turns, on=BUCKET_ID, how="left", maintain_order="left")
     circling = (pl.col("turn_deg") >= params.circling_deg_per_hour * pl.col("hours")) & (
         speed < params.transit_knots
@@ -382,11 +401,31 @@ def _buckets(legs: pl.DataFrame, params: CoastalDropParams, names: pl.Series) ->
     )
 
 
-def _stretches(buckets: pl.DataFrame, params: CoastalDropParams) -> pl.DataFrame:
-    """Runs of lingering buckets long enough, slow on average or circling in place."""
-    stretches = (
+def _stretch_buckets(
+    buckets: pl.DataFrame, legs: pl.DataFrame, params: CoastalDropParams
+) -> pl.DataFrame:
+    """The lingering buckets of the runs that last `min_minutes` to `max_hours`, with their turn
+    and position sums (`_turns`, `_stretch_sums`): most runs are ships moored or anchored all day,
+    far too long to be a drop, and need neither."""
+    run = (CODE, "run")
+    lasting = hours_between(pl.col("start").min().over(run), pl.col("end").max().over(run))
+    kept = (
         buckets.filter("lingering")
-        .group_by(TRACK, "run")
+        .filter(lasting.is_between(params.min_minutes / 60, params.max_hours))
+        .drop("turn_deg")
+    )
+    needed = np.zeros(legs.height, np.bool_)
+    needed[kept[BUCKET_ID].to_numpy()] = True
+    for found in (_stretch_sums(legs, needed), _turns(legs, needed)):
+        kept = kept.join(found, on=BUCKET_ID, how="left", maintain_order="left")
+    return kept.with_columns(pl.col("turn_deg").fill_null(0.0))
+
+
+def _stretches(buckets: pl.DataFrame, params: CoastalDropParams) -> pl.DataFrame:
+    """Runs of lingering buckets (`_stretch_buckets`) long enough, slow on average or circling
+    in place."""
+    stretches = (
+        buckets.group_by(TRACK, "run")
         .agg(
             pl.col("mmsi").first(),
             pl.col("sea_going").first(),
@@ -545,12 +584,15 @@ def detect_coastal_drops(
     depends on (mmsi, start). Position: the mean of the stretch's positions.
     """
     params = params or CoastalDropParams()
-    tracks = _typed_tracks(positions, vessel_types, params)
+    excluded = excluded_vessels(vessel_types, params)["mmsi"] if vessel_types is not None else None
+    tracks = _tracks(positions, excluded)
     if tracks.height < 2:
         return empty_events()
     bucket = f"{round(params.bucket_minutes * 60)}s"
-    buckets = _buckets(_legs(tracks, bucket), params, _track_names(tracks))
-    stretches = _stretches(buckets, params)
+    names = _track_names(positions, tracks)
+    legs = _legs(tracks, bucket)
+    buckets = _buckets(legs, params, names, vessel_types)
+    stretches = _stretches(_stretch_buckets(buckets, legs, params), params)
     if stretches.is_empty():
         return empty_events()
     stretches = _with_transit(stretches, buckets, params)

@@ -8,12 +8,15 @@ types that never count).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import polars as pl
 
 from balise.model.arrays import BoolArray, FloatArray, IntArray
+
+_BLOCK: Final = 1 << 16
+"""Positions whose grid cells are computed at a time."""
 
 if TYPE_CHECKING:
     from balise.maritime.coastal import CoastalDropParams
@@ -48,11 +51,24 @@ class LaneDensity:
 
 
 def _cell_keys(lat: FloatArray, lon: FloatArray, cell_deg: float) -> IntArray:
-    """One integer per grid cell of `cell_deg` (longitude wrapped to [0, 360))."""
+    """One integer per grid cell of `cell_deg` (longitude wrapped to [0, 360)), block by block
+    (`_BLOCK` positions: the steps' arrays stay in cache)."""
+    keys = np.empty(len(lat), np.int64)
+    for start in range(0, len(lat), _BLOCK):
+        block = slice(start, start + _BLOCK)
+        keys[block] = _block_cell_keys(lat[block], lon[block], cell_deg)
+    return keys
+
+
+def _block_cell_keys(lat: FloatArray, lon: FloatArray, cell_deg: float) -> IntArray:
+    """`_cell_keys` of one block; the float modulo (slow) only when a longitude needs it."""
     columns = int(np.ceil(360.0 / cell_deg))
     row = np.floor((lat + 90.0) / cell_deg).astype(np.int64)
-    col = np.floor(np.mod(lon + 180.0, 360.0) / cell_deg).astype(np.int64) % columns
-    return row * columns + col
+    east = lon + 180.0
+    if not (east.size and east.min() >= 0.0 and east.max() < 360.0):
+        east = np.mod(east, 360.0)
+    col = np.floor(east / cell_deg).astype(np.int64) % columns
+    return np.asarray(row * columns + col, np.int64)
 
 
 def measure_lanes(
@@ -94,14 +110,13 @@ def _cell_visits(positions: pl.DataFrame, params: CoastalDropParams) -> pl.DataF
     """(cell, mmsi) of the positions at transit speed, a row kept only where the vessel or the
     cell changes from the row before: a ship reports many times per cell, and repeats add
     nothing to a count of distinct vessels, so the counting works on far fewer rows."""
-    under_way = (
-        positions.filter(pl.col("sog_knots") >= params.transit_knots)
-        .select(pl.col("mmsi").cast(pl.Int32), "lat", "lon")
-        .drop_nulls()
-    )
-    lat, lon = under_way["lat"].to_numpy(), under_way["lon"].to_numpy()
+    located = pl.all_horizontal(pl.col("mmsi", "lat", "lon").is_not_null())
+    under_way = positions.select((pl.col("sog_knots") >= params.transit_knots) & located)
+    # the rows are picked in the arrays: a filtered copy of the frame would cost more
+    rows = np.flatnonzero(under_way.to_series().fill_null(False).to_numpy())
+    lat, lon = (positions[c].to_numpy()[rows] for c in ("lat", "lon"))
     cell = _cell_keys(lat, lon, params.lane_cell_deg)
-    mmsi = under_way["mmsi"].to_numpy()
+    mmsi = positions["mmsi"].cast(pl.Int32).to_numpy()[rows].astype(np.int32)
     changed = np.ones(len(cell), np.bool_)
     changed[1:] = (cell[1:] != cell[:-1]) | (mmsi[1:] != mmsi[:-1])
     return pl.DataFrame(

@@ -17,10 +17,11 @@ end of the data ends at its last position (evidence `open: true`); its id depend
 and its start only, so the same event is revised as data arrives.
 
 Speed: the reported SOG, else the implied speed from the previous position. Scale: anchorage
-distances are only computed for positions whose 0.1-degree cell is near an anchorage point, once
-per distinct rounded position and against the few candidate points of its small cell
-(`AnchorageIndex.nearest_clustered`), and the per-track states only over those positions and their
-neighbours (few, even in dense data). Input already in track order is not sorted again.
+distances are only computed for positions whose 0.02-degree cell is near an anchorage point (one
+bit per cell of the globe), once per distinct rounded position and against the few candidate
+points of its small cell (`AnchorageIndex.nearest_clustered`), and the per-track states only over
+the positions within `exit_km` and their neighbours (few, even in dense data). Input already in
+track order is not sorted again.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from balise.geo.ports import AnchorageIndex
@@ -47,15 +49,22 @@ from balise.maritime.kernel import (
     rounded,
 )
 from balise.maritime.segment import in_vessel_order
-from balise.model.arrays import FloatArray, IntArray, ObjectArray
+from balise.model.arrays import FloatArray, IntArray, ObjectArray, UInt8Array
 from balise.model.events import empty_events, to_json
 
 LocodeLookup = Callable[[FloatArray, FloatArray], ObjectArray]
 """(lat, lon) in degrees -> UN/LOCODE of the port there (None where none), element-wise; e.g.
 `balise.geo.gazetteer.nearest_locode` with a 15 km limit."""
 
-_CELL_DEG: Final = 0.1
-"""Cell of the coarse "near an anchorage" filter, degrees."""
+_CELL_DEG: Final = 0.02
+"""Cell of the coarse "near an anchorage" filter, degrees (about 2 km, a half of `exit_km`):
+small enough that most positions it lets through are within `exit_km`, large enough that the
+cells near GFW's anchorages number a few hundred thousand."""
+_CELLS_PER_DEG: Final = round(1 / _CELL_DEG)
+_NEAR_BLOCK: Final = 1 << 16
+"""Positions looked up in the marked cells at a time."""
+_CELL_ROWS: Final = round(180 / _CELL_DEG)
+_CELL_COLUMNS: Final = 2 * _CELL_ROWS
 _ROUND_DEG: Final = 1e-4
 """Positions are matched to anchorages to this precision (about 11 m)."""
 _SEARCH_CELL_DEG: Final = 0.01
@@ -95,28 +104,64 @@ class PortVisitParams:
 
 
 def _near_cells(anchorages: pl.DataFrame, exit_km: float) -> IntArray:
-    """Sorted ids of the `_CELL_DEG` cells holding any position within `exit_km` of a point."""
+    """Ids (`_cell_ids`, some repeated) of the `_CELL_DEG` cells holding any position whose
+    rounding to `_ROUND_DEG` lies within `exit_km` of a point, and a few more: each point's cell
+    with the cells around it as far as that distance reaches (1 % wider, so that no rounding of
+    a cell edge can leave one out)."""
     lat = anchorages["lat"].to_numpy().astype(np.float64)
-    lon = anchorages["lon"].to_numpy().astype(np.float64)
-    rows, cols = _cells(lat, lon)
-    n_cols = round(360 / _CELL_DEG)
-    lat_ring = math.ceil(exit_km / (_KM_PER_DEG * _CELL_DEG))
-    cos_lat = np.cos(np.radians(np.minimum(np.abs(lat) + _CELL_DEG, 89.9)))
-    lon_ring = np.minimum(np.ceil(exit_km / (_KM_PER_DEG * _CELL_DEG * cos_lat)), n_cols // 2)
-    spans = (2 * lon_ring.astype(np.int64) + 1) * (2 * lat_ring + 1)
-    point = np.repeat(np.arange(lat.size), spans)
-    within = np.arange(point.size) - np.repeat(np.cumsum(spans) - spans, spans)
-    width = 2 * lon_ring.astype(np.int64)[point] + 1
-    dr = within // width - lat_ring
-    dc = within % width - lon_ring.astype(np.int64)[point]
-    cells = (rows[point] + dr) * n_cols + (cols[point] + dc) % n_cols
-    return np.unique(cells)
+    rows, cols = np.divmod(np.unique(_cell_ids(lat, anchorages["lon"].to_numpy())), _CELL_COLUMNS)
+    # the poleward edge of the cell bounds the longitude span of its points' reach
+    poleward = np.maximum(np.abs(rows * _CELL_DEG - 90.0), np.abs((rows + 1) * _CELL_DEG - 90.0))
+    lat_span_deg = 1.01 * (exit_km / _KM_PER_DEG + _ROUND_DEG)
+    # a cap of angular radius d around latitude phi spans asin(sin d / cos phi) of longitude
+    ratio = math.sin(exit_km / EARTH_RADIUS_KM) / _cos(poleward)
+    lon_reach = np.where(ratio < 1.0, np.degrees(np.arcsin(np.minimum(ratio, 1.0))), 180.0)
+    lon_span_deg = 1.01 * (lon_reach + _ROUND_DEG)
+    lat_ring = math.ceil(lat_span_deg / _CELL_DEG)
+    lon_ring = np.minimum(np.ceil(lon_span_deg / _CELL_DEG), _CELL_COLUMNS // 2).astype(np.int64)
+    spans = (2 * lon_ring + 1) * (2 * lat_ring + 1)
+    cell = np.repeat(np.arange(rows.size), spans)
+    within = np.arange(cell.size) - np.repeat(np.cumsum(spans) - spans, spans)
+    width = 2 * lon_ring[cell] + 1
+    near_rows = rows[cell] + within // width - lat_ring
+    near_cols = (cols[cell] + within % width - lon_ring[cell]) % _CELL_COLUMNS
+    inside = (near_rows >= 0) & (near_rows < _CELL_ROWS)
+    return np.asarray(near_rows[inside] * _CELL_COLUMNS + near_cols[inside], np.int64)
 
 
-def _cells(lat: FloatArray, lon: FloatArray) -> tuple[IntArray, IntArray]:
-    rows = np.floor((lat + 90.0) / _CELL_DEG).astype(np.int64)
-    cols = np.floor(((lon + 180.0) % 360.0) / _CELL_DEG).astype(np.int64)
-    return rows, cols
+def _cos(lat_deg: FloatArray) -> FloatArray:
+    """Cosine of latitudes in degrees, kept above that of 89.9 degrees (no port lies so near a
+    pole: `MAX_PORT_LAT`)."""
+    return np.asarray(np.cos(np.radians(np.minimum(lat_deg, 89.9))), np.float64)
+
+
+def _cell_ids(lat: FloatArray, lon: FloatArray) -> IntArray:
+    """The `_CELL_DEG` cell of each position, numbered row by row from the south-west, longitude
+    wrapped; a position off the globe (NaN, infinite) falls in cell 0, at the South Pole, which no
+    port's reach marks. Computed in place, and the slow steps (a float modulo, NaN replacement)
+    only when needed: on millions of positions they would cost more than the rest."""
+    rows = lat + 90.0
+    rows *= _CELLS_PER_DEG
+    np.floor(rows, out=rows)
+    np.clip(rows, 0, _CELL_ROWS - 1, out=rows)
+    cols = _wrapped(lon + 180.0)
+    cols *= _CELLS_PER_DEG
+    np.floor(cols, out=cols)
+    # a longitude a hair west of 180 degrees wraps to 360.0 itself
+    np.minimum(cols, _CELL_COLUMNS - 1, out=cols)
+    rows *= _CELL_COLUMNS
+    rows += cols
+    if not np.isfinite(rows).all():
+        np.nan_to_num(rows, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+    return rows.astype(np.int64)
+
+
+def _near_bitmap(cells: IntArray) -> UInt8Array:
+    """One bit per `_CELL_DEG` cell of the globe (20 MB), set for `cells`: a position's cell is
+    looked up in two array reads, whatever the number of cells marked."""
+    bitmap = np.zeros(_CELL_ROWS * _CELL_COLUMNS // 8 + 1, np.uint8)
+    np.bitwise_or.at(bitmap, cells >> 3, np.left_shift(1, cells & 7).astype(np.uint8))
+    return bitmap
 
 
 class _Geometry:
@@ -124,8 +169,27 @@ class _Geometry:
     cells (`_near_cells`) and the nearest-point index."""
 
     def __init__(self, anchorages: pl.DataFrame, exit_km: float) -> None:
-        self.near_cells = _near_cells(anchorages, exit_km)
+        self.near_cells = _near_bitmap(_near_cells(anchorages, exit_km))
         self.index = AnchorageIndex(anchorages, cell_deg=_SEARCH_CELL_DEG, search_km=exit_km)
+
+    def near_rows(self, lat: FloatArray, lon: FloatArray) -> IntArray:
+        """The rows of the positions in a marked cell (`_near_cells`) and not beyond
+        `MAX_PORT_LAT` (and a degree): the others are farther than `exit_km` from every point.
+        Block by block (`_NEAR_BLOCK` rows), so that the steps' arrays stay in cache."""
+        found = [
+            start + self._marked(lat[start : start + _NEAR_BLOCK], lon[start : start + _NEAR_BLOCK])
+            for start in range(0, lat.size, _NEAR_BLOCK)
+        ]
+        rows = np.concatenate(found) if found else np.zeros(0, np.int64)
+        return rows[np.abs(lat[rows]) <= MAX_PORT_LAT + 1.0]
+
+    def _marked(self, lat: FloatArray, lon: FloatArray) -> IntArray:
+        """The rows of the positions in a marked cell."""
+        cells = _cell_ids(lat, lon)
+        marked = self.near_cells[cells >> 3]
+        cells &= 7
+        marked >>= cells.astype(np.uint8)
+        return np.flatnonzero(marked & 1)
 
 
 _geometries: OrderedDict[tuple[bytes, float], _Geometry] = OrderedDict()
@@ -162,36 +226,62 @@ def _nearest(
     rounded to `_ROUND_DEG` (a moored ship repeats its position for days), from the rounded
     position itself: the answer for a vessel does not depend on which other vessels are
     examined with it (a full run, an incremental one, a group of vessels on Spark)."""
+    if not lat.size:
+        return np.zeros(0, np.int64), np.zeros(0)
     lat_i = np.round(lat / _ROUND_DEG).astype(np.int64)
-    lon_i = np.round(((lon + 180.0) % 360.0 - 180.0) / _ROUND_DEG).astype(np.int64)
-    _, first, inverse = np.unique(lat_i * 4_000_000 + lon_i, return_index=True, return_inverse=True)
+    lon_i = np.round((_wrapped(lon + 180.0) - 180.0) / _ROUND_DEG).astype(np.int64)
+    key = lat_i * 4_000_000 + lon_i
+    # consecutive positions of a track repeat: only the first of each run is looked up
+    changed = np.r_[True, key[1:] != key[:-1]]
+    run, heads = np.cumsum(changed) - 1, np.flatnonzero(changed)
+    _, first, inverse = np.unique(key[heads], return_index=True, return_inverse=True)
+    at = heads[first]
     index = _anchorage_geometry(anchorages, exit_km).index
-    found, km = index.nearest_clustered(lat_i[first] * _ROUND_DEG, lon_i[first] * _ROUND_DEG)
-    return found[inverse], km[inverse]
+    found, km = index.nearest_clustered(lat_i[at] * _ROUND_DEG, lon_i[at] * _ROUND_DEG)
+    of_row = inverse[run]
+    return found[of_row], km[of_row]
+
+
+def _wrapped(degrees: FloatArray) -> FloatArray:
+    """`degrees` modulo 360 (in [0, 360)), the costly modulo skipped when all already are."""
+    if degrees.size and degrees.min() >= 0.0 and degrees.max() < 360.0:
+        return degrees
+    with np.errstate(invalid="ignore"):  # NaN stays NaN
+        return np.asarray(degrees % 360.0, np.float64)
 
 
 def _anchorage_distance(
     tracks: pl.DataFrame, anchorages: pl.DataFrame, exit_km: float
 ) -> pl.DataFrame:
-    """`tracks` cut to the positions near an anchorage and their neighbours in the track, with
-    `anchorage_km` (inf when farther than `exit_km`) and `anchorage` (row of the nearest point)."""
+    """`tracks` cut to the positions within `exit_km` of an anchorage point and their neighbours
+    in the track, with `anchorage_km` (inf when farther than `exit_km`) and `anchorage` (row of
+    the nearest point, -1 when none).
+
+    A position farther away is out of port whatever came before, so the states of the positions
+    kept are those of the whole track: each position in port has its neighbours (times, states)
+    beside it, and the hysteresis restarts out of port after each position left out."""
     lat, lon = tracks["lat"].to_numpy(), tracks["lon"].to_numpy()
-    rows, cols = _cells(lat, lon)
-    marked = _anchorage_geometry(anchorages, exit_km).near_cells
-    keys = rows * round(360 / _CELL_DEG) + cols
-    near = np.isin(keys, marked, kind="table") if marked.size else np.zeros(keys.size, bool)
-    near &= np.abs(lat) <= MAX_PORT_LAT + 1.0
-    mmsi = tracks["mmsi"].to_numpy()
-    same = mmsi[1:] == mmsi[:-1]
-    keep = near.copy()
-    keep[1:] |= near[:-1] & same
-    keep[:-1] |= near[1:] & same
-    near_kept = near[keep]
-    index = np.full(near_kept.size, -1, dtype=np.int64)
-    km = np.full(near_kept.size, np.inf)
-    index[near_kept], km[near_kept] = _nearest(anchorages, exit_km, lat[near], lon[near])
-    extra = pl.DataFrame({"anchorage": index, "anchorage_km": km})
-    return pl.concat([tracks.filter(pl.Series(keep)), extra], how="horizontal")
+    near = _anchorage_geometry(anchorages, exit_km).near_rows(lat, lon)
+    found, km = _nearest(anchorages, exit_km, lat[near], lon[near])
+    within = found >= 0
+    kept = _with_neighbours(tracks["mmsi"].to_numpy(), near[within])
+    at = np.searchsorted(kept, near[within])
+    index = np.full(kept.size, -1, dtype=np.int64)
+    distance = np.full(kept.size, np.inf)
+    index[at], distance[at] = found[within], km[within]
+    extra = pl.DataFrame({"anchorage": index, "anchorage_km": distance})
+    return pl.concat([tracks[kept], extra], how="horizontal")
+
+
+def _with_neighbours(mmsi: npt.NDArray[Any], rows: IntArray) -> IntArray:
+    """The sorted `rows` with the rows just before and after each of the same vessel."""
+    keep = np.zeros(mmsi.size, np.bool_)
+    keep[rows] = True
+    before = rows[rows > 0] - 1
+    keep[before[mmsi[before] == mmsi[before + 1]]] = True
+    after = rows[rows < mmsi.size - 1] + 1
+    keep[after[mmsi[after] == mmsi[after - 1]]] = True
+    return np.flatnonzero(keep)
 
 
 def _same_track(offset: int) -> pl.Expr:
@@ -219,10 +309,8 @@ def _states(rows: pl.DataFrame, params: PortVisitParams) -> pl.DataFrame:
         pl.col("anchorage_km") > params.exit_km,
         ~_same_track(1),
     )
-    prev = [_within(pl.col(c), 1).alias(f"prev_{c}") for c in ("timestamp", "lat", "lon")]
-    rows = rows.with_columns(in_port.alias("in_port"), *prev)
-    implied = haversine_km_expr(
-        pl.col("prev_lat"), pl.col("prev_lon"), pl.col("lat"), pl.col("lon")
+    rows = rows.with_columns(
+        in_port.alias("in_port"), _within(pl.col("timestamp"), 1).alias("prev_timestamp")
     )
     hours_prev = hours_between(pl.col("prev_timestamp"), pl.col("timestamp"))
     return rows.with_columns(
@@ -230,11 +318,20 @@ def _states(rows: pl.DataFrame, params: PortVisitParams) -> pl.DataFrame:
         _within(pl.col("in_port"), -1).alias("next_in_port"),
         hours_between(pl.col("timestamp"), _within(pl.col("timestamp"), -1)).alias("hours_next"),
         hours_prev.alias("hours_prev"),
-        pl.coalesce(
-            pl.col("sog_knots"),
-            pl.when(hours_prev > 0).then(implied / KM_PER_NM / hours_prev),
-        ).alias("speed_knots"),
+        _speed_knots(hours_prev, implied=rows["sog_knots"].null_count() > 0),
     )
+
+
+def _speed_knots(hours_prev: pl.Expr, *, implied: bool) -> pl.Expr:
+    """The reported SOG, else (when `implied`: some is missing) the speed implied by the
+    distance from the previous position."""
+    if not implied:
+        return pl.col("sog_knots").alias("speed_knots")
+    prev_lat, prev_lon = (_within(pl.col(c), 1) for c in ("lat", "lon"))
+    km = haversine_km_expr(prev_lat, prev_lon, pl.col("lat"), pl.col("lon"))
+    return pl.coalesce(
+        pl.col("sog_knots"), pl.when(hours_prev > 0).then(km / KM_PER_NM / hours_prev)
+    ).alias("speed_knots")
 
 
 def _visit_rows(rows: pl.DataFrame, labels: pl.Series, params: PortVisitParams) -> pl.DataFrame:
