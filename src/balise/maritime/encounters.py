@@ -481,7 +481,17 @@ def _pair_time_order(one: IntArray, other: IntArray, t: IntArray, step_us: int) 
     if negative or (since % step_us).any() or tracks * tracks * steps >= 2**62:
         return np.asarray(np.lexsort((t, other, one)), dtype=np.int64)
     key = (one * tracks + other) * steps + since // step_us
-    return np.asarray(np.argsort(key, kind="stable"), dtype=np.int64)
+    return _stable_order(key)
+
+
+def _stable_order(key: IntArray) -> IntArray:
+    """The order of a stable sort of `key`: that of the faster unstable sort when the keys are
+    all different (a pair of tracks has one point per grid time), checked on the sorted keys."""
+    order = np.argsort(key)
+    ranked = key[order]
+    if (ranked[1:] == ranked[:-1]).any():
+        order = np.argsort(key, kind="stable")
+    return np.asarray(order, dtype=np.int64)
 
 
 def _spanning_long_enough(
