@@ -41,6 +41,10 @@ from balise.model.schema import UTC_TIME
 
 CELL_KM: Final = 2.0
 """Smallest width of a neighbour-search cell, about that of GFW's S2 level-12 cells."""
+AHEAD_CELL_KM: Final = 1.0
+"""Smallest width of the cells of the search over a whole grid (`_pairs_ahead`): any width of
+twice the distance limit or more finds every pair, and smaller cells fewer pairs to measure in a
+crowded anchorage; at 1 km a row has fewer than 2**16 columns (see `_cell_keys`)."""
 KM_PER_DEGREE: Final = math.pi * EARTH_RADIUS_KM / 180
 """Length of one degree of latitude (and of longitude at the equator)."""
 NEIGHBOURS: Final = (-1, 0, 1)
@@ -285,7 +289,7 @@ def _first_naming(rows: list[IntArray], cols: list[IntArray]) -> list[BoolArray]
 
 def _cell_keys(t: IntArray, row: IntArray, col: IntArray) -> IntArray:
     """One integer per (grid time, cell row, cell column): rows and columns of cells at least
-    `CELL_KM` wide are below 2**15 (the row one off the grid either side included)."""
+    `AHEAD_CELL_KM` wide are below 2**16 (the row one off the grid either side included)."""
     return np.asarray(((t - t.min(initial=0)) << 32) | ((row + 1) << 16) | col, np.int64)
 
 
@@ -302,39 +306,11 @@ def close_pairs(
     return _pair_frame(grid, *_close_points(grid, max_distance_m, owned))
 
 
-def _cell_size(max_distance_m: float) -> tuple[float, float]:
-    """Width (km) and height (degrees) of the neighbour-search cells for `max_distance_m`."""
-    cell_km = max(CELL_KM, 2 * max_distance_m / 1000)
+def _cell_size(max_distance_m: float, least_km: float = CELL_KM) -> tuple[float, float]:
+    """Width (km) and height (degrees) of the neighbour-search cells for `max_distance_m`, at
+    least `least_km` wide."""
+    cell_km = max(least_km, 2 * max_distance_m / 1000)
     return cell_km, cell_km / KM_PER_DEGREE
-
-
-def neighbour_tiles(
-    grid: pl.DataFrame, max_distance_m: float, tile_cells: int, tile_us: int
-) -> tuple[IntArray, IntArray, BoolArray]:
-    """The tiles each point of `grid` (t, lat, lon) is needed in, to find close pairs tile by
-    tile: `point` (row number), `tile` (an integer) and `owned` (the point's own tile).
-
-    A tile is `tile_cells` × `tile_cells` neighbour-search cells over `tile_us` of time. A point
-    belongs to the tile of its own cell (owned) and is copied, as a halo, into the tiles of the
-    8 cells around it: `close_pairs` over a tile's points with `owned` then finds every pair
-    whose first point the tile owns, exactly as over the whole grid, and each pair in one tile.
-    """
-    cell_km, cell_deg = _cell_size(max_distance_m)
-    lat, lon, t = (grid[c].to_numpy() for c in ("lat", "lon", "t"))
-    row = _cell_rows(lat, cell_deg)
-    col = _cell_column(lon, _columns_in_row(row, cell_deg, cell_km))
-    own = _tile_keys(t // tile_us, row, col, tile_cells)
-    around, a_row, a_col = _neighbour_cells(lat, lon, cell_deg, cell_km)
-    tile = _tile_keys(t[around] // tile_us, a_row, a_col, tile_cells)
-    found = pl.DataFrame({"point": around, "tile": tile}).unique(maintain_order=True)
-    point, tile = found["point"].to_numpy(), found["tile"].to_numpy()
-    return point, tile, np.asarray(tile == own[point], dtype=np.bool_)
-
-
-def _tile_keys(period: IntArray, row: IntArray, col: IntArray, tile_cells: int) -> IntArray:
-    """One integer per (time period, tile row, tile column) of cells (`row`, `col`)."""
-    tile_row, tile_col = (row + 1) // tile_cells, col // tile_cells
-    return np.asarray((period << 32) | (tile_row << 16) | tile_col, np.int64)
 
 
 def _close_points(
@@ -345,27 +321,30 @@ def _close_points(
     their distance in metres.
 
     A point is joined to the points of its own cell and the 8 around it only; over a whole grid
-    (no `owned`), to those of the half of them ahead (`_pairs_ahead`). The join is on point
-    numbers and one integer key, and the distance is computed on the gathered positions alone:
-    frames are built only for the pairs kept.
+    (no `owned`), in cells as small as `AHEAD_CELL_KM`, to those of the half of them ahead
+    (`_pairs_ahead`). The join is on point numbers and one integer key, and the distance is
+    computed on the gathered positions alone: frames are built only for the pairs kept.
     """
-    cell_km, cell_deg = _cell_size(max_distance_m)
     lat, lon, t, mmsi = (grid[c].to_numpy() for c in ("lat", "lon", "t", "mmsi"))
+    if owned is None:
+        cell_km, cell_deg = _cell_size(max_distance_m, AHEAD_CELL_KM)
+        row = _cell_rows(lat, cell_deg)
+        columns = _columns_in_row(row, cell_deg, cell_km)
+        ahead = _columns_in_row(row + 1, cell_deg, cell_km)
+        if min(columns.min(initial=3), ahead.min(initial=3)) >= len(NEIGHBOURS):
+            own = _cell_keys(t, row, _cell_column(lon, columns))
+            one, other = _pairs_ahead(t, lat, lon, own, mmsi, cell_deg, cell_km)
+            return _near(lat, lon, one, other, max_distance_m)
+    cell_km, cell_deg = _cell_size(max_distance_m)
     row = _cell_rows(lat, cell_deg)
-    columns = _columns_in_row(row, cell_deg, cell_km)
-    own = _cell_keys(t, row, _cell_column(lon, columns))
-    wide = bool((columns >= len(NEIGHBOURS)).all())
-    if owned is None and wide and (_columns_in_row(row + 1, cell_deg, cell_km) >= 3).all():
-        one, other = _pairs_ahead(t, lat, lon, own, mmsi, cell_deg, cell_km)
-    else:
-        around, a_row, a_col = _neighbour_cells(lat, lon, cell_deg, cell_km)
-        mine = pl.DataFrame({"point": np.arange(len(lat)), "key": own})
-        if owned is not None:
-            mine = mine.filter(pl.Series(owned))
-        one, other = _joined(mine, around, _cell_keys(t[around], a_row, a_col))
-        ordered = np.flatnonzero(mmsi[one] < mmsi[other])
-        one, other = one[ordered], other[ordered]
-    return _near(lat, lon, one, other, max_distance_m)
+    own = _cell_keys(t, row, _cell_column(lon, _columns_in_row(row, cell_deg, cell_km)))
+    around, a_row, a_col = _neighbour_cells(lat, lon, cell_deg, cell_km)
+    mine = pl.DataFrame({"point": np.arange(len(lat)), "key": own})
+    if owned is not None:
+        mine = mine.filter(pl.Series(owned))
+    one, other = _joined(mine, around, _cell_keys(t[around], a_row, a_col))
+    ordered = np.flatnonzero(mmsi[one] < mmsi[other])
+    return _near(lat, lon, one[ordered], other[ordered], max_distance_m)
 
 
 def _joined(mine: pl.DataFrame, other: IntArray, key: IntArray) -> tuple[IntArray, IntArray]:
