@@ -313,6 +313,35 @@ def _cell_size(max_distance_m: float, least_km: float = CELL_KM) -> tuple[float,
     return cell_km, cell_km / KM_PER_DEGREE
 
 
+def neighbour_tiles(
+    grid: pl.DataFrame, max_distance_m: float, tile_cells: int, tile_us: int
+) -> tuple[IntArray, IntArray, BoolArray]:
+    """The tiles each point of `grid` (t, lat, lon) is needed in, to find close pairs tile by
+    tile: `point` (row number), `tile` (an integer) and `owned` (the point's own tile).
+
+    A tile is `tile_cells` × `tile_cells` neighbour-search cells over `tile_us` of time. A point
+    belongs to the tile of its own cell (owned) and is copied, as a halo, into the tiles of the
+    8 cells around it: `close_pairs` over a tile's points with `owned` then finds every pair
+    whose first point the tile owns, exactly as over the whole grid, and each pair in one tile.
+    """
+    cell_km, cell_deg = _cell_size(max_distance_m)
+    lat, lon, t = (grid[c].to_numpy() for c in ("lat", "lon", "t"))
+    row = _cell_rows(lat, cell_deg)
+    col = _cell_column(lon, _columns_in_row(row, cell_deg, cell_km))
+    own = _tile_keys(t // tile_us, row, col, tile_cells)
+    around, a_row, a_col = _neighbour_cells(lat, lon, cell_deg, cell_km)
+    tile = _tile_keys(t[around] // tile_us, a_row, a_col, tile_cells)
+    found = pl.DataFrame({"point": around, "tile": tile}).unique(maintain_order=True)
+    point, tile = found["point"].to_numpy(), found["tile"].to_numpy()
+    return point, tile, np.asarray(tile == own[point], dtype=np.bool_)
+
+
+def _tile_keys(period: IntArray, row: IntArray, col: IntArray, tile_cells: int) -> IntArray:
+    """One integer per (time period, tile row, tile column) of cells (`row`, `col`)."""
+    tile_row, tile_col = (row + 1) // tile_cells, col // tile_cells
+    return np.asarray((period << 32) | (tile_row << 16) | tile_col, np.int64)
+
+
 def _close_points(
     grid: pl.DataFrame, max_distance_m: float, owned: BoolArray | None = None
 ) -> tuple[IntArray, IntArray, FloatArray]:
