@@ -244,3 +244,41 @@ def test_two_short_runs_merged_into_a_long_enough_encounter_are_kept() -> None:
     assert merged.height == 1
     assert evidence(merged)["runs"] == 2
     assert (merged["start"][0], merged["end"][0]) == (T0, T0 + timedelta(hours=3))
+
+
+def _crowded_grid(seed: int, points: int, lat: float) -> pl.DataFrame:
+    """`points` grid points of 40 vessels at 3 grid times in an anchorage a few km wide at `lat`
+    (by the antimeridian for half the seeds), some vessels on two tracks."""
+    rng = np.random.default_rng(seed)
+    track = rng.integers(0, 60, points)
+    lon = (180.0 if seed % 2 else -61.0) + rng.normal(0, 0.02, points)
+    frame = pl.DataFrame(
+        {
+            CODE: track.astype(np.uint32),
+            "mmsi": (track % 40 + 227000000).astype(np.int32),
+            "t": rng.integers(0, 3, points) * STEP_US,
+            "lat": lat + rng.normal(0, 0.01, points),
+            "lon": (lon + 180.0) % 360.0 - 180.0,
+            "speed_knots": rng.uniform(0, 3, points),
+        }
+    )
+    return frame.unique([CODE, "t"], keep="first", maintain_order=True)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    points=st.integers(2, 400),
+    lat=st.sampled_from([0.0, 14.6, 51.9, 69.7, -33.9]),
+    max_distance_m=st.sampled_from([200.0, 500.0, 1500.0]),
+)
+def test_search_over_a_grid_finds_the_pairs_of_the_tile_search(
+    seed: int, points: int, lat: float, max_distance_m: float
+) -> None:
+    # the whole grid is searched from the cells ahead in small cells, a tile from every
+    # neighbouring cell in larger ones: the same pairs, at the same distances to the bit
+    grid = _crowded_grid(seed, points, lat)
+    order = [CODE, "t", f"other_{CODE}"]
+    ahead = close_pairs(grid, max_distance_m).sort(order)
+    every = close_pairs(grid, max_distance_m, np.ones(grid.height, dtype=bool)).sort(order)
+    assert_frame_equal(ahead, every)

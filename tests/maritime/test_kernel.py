@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import numpy as np
 import polars as pl
 
 from balise.maritime.gaps import GapParams
-from balise.maritime.kernel import VESSEL_ORDER, build_events, params_json
+from balise.maritime.kernel import (
+    VESSEL_ORDER,
+    build_events,
+    haversine_km_expr,
+    haversine_km_of_radians,
+    params_json,
+)
 from balise.model.events import EVENT_SCHEMA, decode_event_json, to_json
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -89,3 +96,23 @@ def test_sorted_tracks_asked_side_by_side_are_ordered_once() -> None:
         answers = list(pool.map(lambda _: sorted_tracks(positions), range(8)))
     assert all(a is answers[0] for a in answers)
     assert answers[0].equals(_sorted_tracks(positions))
+
+
+def test_haversine_of_radians_is_the_expression_to_the_bit() -> None:
+    rng = np.random.default_rng(7)
+    points = pl.DataFrame(
+        {
+            "lat": rng.uniform(-89.0, 89.0, 10_000),
+            "lon": rng.uniform(-180.0, 180.0, 10_000),
+            "lat1": rng.uniform(-89.0, 89.0, 10_000),
+            "lon1": rng.uniform(-180.0, 180.0, 10_000),
+        }
+    )
+    expected = points.select(
+        haversine_km_expr(pl.col("lat"), pl.col("lon"), pl.col("lat1"), pl.col("lon1"))
+    )
+    phi, phi1 = pl.col("lat").radians(), pl.col("lat1").radians()
+    got = points.select(
+        haversine_km_of_radians(phi, phi.cos(), pl.col("lon"), phi1, phi1.cos(), pl.col("lon1"))
+    )
+    assert np.array_equal(got.to_series().to_numpy(), expected.to_series().to_numpy())

@@ -190,16 +190,17 @@ def vessel_detectors(
     identity = params.identity
     # two hulls on one MMSI jump and swap identities all the time: the shared_mmsi event
     # says it once, the jumps and identity changes it explains are not repeated
-    spoofing = pool.submit(detect_spoofing, tracks, identity)
+    # the longest first, so that no long one is left to finish alone on one thread
     calls = pool.submit(_port_calls, clean, identities, geo, params, earlier)
-    loitering = pool.submit(_loitering, clean, geo, params)
     coastal = (
         pool.submit(coastal_drops, clean, lanes, identities, geo, params.coastal_drop)
         if lanes is not None
         else pool.submit(empty_events)
     )
+    loitering = pool.submit(_loitering, clean, geo, params)
     zones = pool.submit(detect_zone_entries, clean, geo.zones, identities, params.zone)
     gaps = pool.submit(_gaps, clean, identities, geo, params)
+    spoofing = pool.submit(detect_spoofing, tracks, identity)
     shared = spoofing.result().filter(pl.col("type") == "shared_mmsi")
     visits, mismatches = calls.result()
     return [

@@ -29,6 +29,7 @@ from balise.maritime.kernel import (
     AnchorageDistance,
     build_events,
     haversine_km_expr,
+    haversine_km_of_radians,
     iso,
     params_json,
     rounded,
@@ -40,10 +41,23 @@ from balise.model.schema import UTC_TIME
 
 CELL_KM: Final = 2.0
 """Smallest width of a neighbour-search cell, about that of GFW's S2 level-12 cells."""
+AHEAD_CELL_KM: Final = 1.0
+"""Smallest width of the cells of the search over a whole grid (`_pairs_ahead`): any width of
+twice the distance limit or more finds every pair, and smaller cells fewer pairs to measure in a
+crowded anchorage; at 1 km a row has fewer than 2**16 columns (see `_cell_keys`)."""
 KM_PER_DEGREE: Final = math.pi * EARTH_RADIUS_KM / 180
 """Length of one degree of latitude (and of longitude at the equator)."""
 NEIGHBOURS: Final = (-1, 0, 1)
 """Offsets of the neighbouring rows and columns of cells searched around a point's own cell."""
+Offsets = tuple[tuple[int, tuple[int, ...]], ...]
+"""Cells around a point's own cell: (row offset, (column offsets in that row...))..."""
+NEIGHBOURHOOD: Final[Offsets] = tuple((row, NEIGHBOURS) for row in NEIGHBOURS)
+"""A point's own cell and the 8 around it."""
+AHEAD: Final[Offsets] = ((0, (0, 1)), (1, NEIGHBOURS))
+"""A point's own cell, the next east and the three north: with the same cells of the points in
+the other neighbouring cells, every neighbouring cell (see `_pairs_ahead`)."""
+_LATITUDE_MARGIN_M: Final = 1.0
+"""Margin of the latitude test before distances are computed (`_near`), in metres."""
 CONFIDENCE_ANCHORAGES_KNOWN: Final = 0.7
 """An encounter checked to be away from every port anchorage."""
 CONFIDENCE_ANCHORAGES_UNKNOWN: Final = 0.5
@@ -106,29 +120,48 @@ CODE: Final = "_code"
 cheaper than on the track's text."""
 
 
-def _legs(positions: pl.DataFrame, max_gap_us: int, step_us: int) -> pl.DataFrame:
+def _legs(
+    positions: pl.DataFrame, max_gap_us: int, step_us: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Pairs of consecutive positions of a track (times in µs since the epoch) no further apart
-    than `max_gap_us` holding a multiple of `step_us`, with the implied speed over the leg (kn).
+    than `max_gap_us` holding a multiple of `step_us`, with the implied speed over the leg (kn),
+    and the tracks' names (`CODE`, `TRACK`).
 
     Only legs holding a grid time matter to the grid (a few percent of them at a 10-minute step
-    and a report every few seconds), so they are picked on arrays before any column is computed.
+    and a report every few seconds), so they are picked on arrays before any column is computed,
+    and the columns are gathered from arrays: the track's text is named once per track, not per
+    leg (gathering text costs more than all the numbers).
     """
-    tracks = sorted_tracks(positions).with_columns(pl.col(TRACK).rle_id().alias(CODE))
-    code = tracks[CODE].to_numpy()
-    t = tracks["timestamp"].dt.epoch("us").to_numpy()
+    tracks = sorted_tracks(positions)
+    code = tracks[TRACK].rle_id().to_numpy()
+    t = _epoch_us(tracks["timestamp"])
     dt = t[1:] - t[:-1]
     holds = (-(-t[:-1] // step_us)) * step_us <= t[1:]
     keep = np.flatnonzero((code[1:] == code[:-1]) & (dt > 0) & (dt <= max_gap_us) & holds)
-    start, end = tracks[keep], tracks[keep + 1]
-    legs = start.select(
-        TRACK, CODE, "mmsi", pl.Series("t", t[keep]), "lat", "lon",
-        pl.Series("t1", t[keep + 1]), end["lat"].alias("lat1"), end["lon"].alias("lon1"),
+    lat, lon = tracks["lat"].to_numpy(), tracks["lon"].to_numpy()
+    legs = pl.DataFrame(
+        {
+            CODE: code[keep], "mmsi": tracks["mmsi"].to_numpy()[keep], "t": t[keep],
+            "lat": lat[keep], "lon": lon[keep],
+            "t1": t[keep + 1], "lat1": lat[keep + 1], "lon1": lon[keep + 1],
+        },
+        schema_overrides={CODE: pl.UInt32, "mmsi": tracks["mmsi"].dtype},
     )  # fmt: skip
     distance_nm = (
         haversine_km_expr(pl.col("lat"), pl.col("lon"), pl.col("lat1"), pl.col("lon1")) / KM_PER_NM
     )
     hours = (pl.col("t1") - pl.col("t")).cast(pl.Float64) / US_PER_HOUR
-    return legs.with_columns((distance_nm / hours).alias("speed_knots"))
+    firsts = np.flatnonzero(np.diff(code, prepend=code[:1] + 1)) if len(code) else code
+    names = pl.DataFrame({CODE: code[firsts], TRACK: tracks[TRACK].gather(firsts)},
+                         schema_overrides={CODE: pl.UInt32})  # fmt: skip
+    return legs.with_columns((distance_nm / hours).alias("speed_knots")), names
+
+
+def _epoch_us(timestamp: pl.Series) -> IntArray:
+    """Microseconds since the epoch: the physical integers themselves when stored in µs."""
+    if isinstance(timestamp.dtype, pl.Datetime) and timestamp.dtype.time_unit == "us":
+        return np.asarray(timestamp.to_physical().to_numpy(), np.int64)
+    return np.asarray(timestamp.dt.epoch("us").to_numpy(), np.int64)
 
 
 def _wrap_lon(lon: FloatArray) -> FloatArray:
@@ -137,13 +170,23 @@ def _wrap_lon(lon: FloatArray) -> FloatArray:
 
 
 def resample(positions: pl.DataFrame, step_minutes: float, max_gap_hours: float) -> pl.DataFrame:
-    """Tracks on a grid of `step_minutes` (µs times `t` multiple of the step, lat, lon, speed).
+    """Tracks on a grid of `step_minutes` (`TRACK`, `CODE`, mmsi, µs times `t` multiple of the
+    step, lat, lon, speed_knots).
 
     Grid times between two positions at most `max_gap_hours` apart are linearly interpolated;
     longitude is interpolated the short way round (across the antimeridian when shorter).
     """
+    grid, names = _grid(positions, step_minutes, max_gap_hours)
+    return grid.select(names[TRACK].gather(grid[CODE]), pl.all())
+
+
+def _grid(
+    positions: pl.DataFrame, step_minutes: float, max_gap_hours: float
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`resample` without the tracks' text, and the tracks' names (`CODE`, `TRACK`; the code is
+    the row number of the name)."""
     step = int(step_minutes * 60_000_000)
-    legs = _legs(positions, int(max_gap_hours * US_PER_HOUR), step)
+    legs, names = _legs(positions, int(max_gap_hours * US_PER_HOUR), step)
     t0, t1 = legs["t"].to_numpy(), legs["t1"].to_numpy()
     first = -(-t0 // step)
     counts = np.clip(t1 // step - first + 1, 0, None)
@@ -160,18 +203,19 @@ def resample(positions: pl.DataFrame, step_minutes: float, max_gap_hours: float)
     lat0, lon0 = legs["lat"].to_numpy()[leg], legs["lon"].to_numpy()[leg]
     dlat = legs["lat1"].to_numpy()[leg] - lat0
     dlon = _wrap_lon(legs["lon1"].to_numpy()[leg] - lon0)
-    return pl.DataFrame(
+    grid = pl.DataFrame(
         {
-            TRACK: legs[TRACK].gather(leg),
             CODE: code[once],
-            "mmsi": legs["mmsi"].gather(leg),
+            "mmsi": legs["mmsi"].to_numpy()[leg],
             "t": t,
             "lat": lat0 + fraction * dlat,
             "lon": _wrap_lon(lon0 + fraction * dlon),
-            "speed_knots": legs["speed_knots"].gather(leg),
+            "speed_knots": legs["speed_knots"].to_numpy()[leg],
         },
-        schema_overrides={"t": pl.Int64, "lat": pl.Float64, "lon": pl.Float64},
-    )
+        schema_overrides={CODE: pl.UInt32, "mmsi": legs["mmsi"].dtype, "t": pl.Int64,
+                          "lat": pl.Float64, "lon": pl.Float64},
+    )  # fmt: skip
+    return grid, names
 
 
 def _cell_rows(lat: FloatArray, cell_deg: float) -> IntArray:
@@ -198,27 +242,31 @@ def _neighbour_cells(
     lat: FloatArray, lon: FloatArray, cell_deg: float, cell_km: float
 ) -> tuple[IntArray, IntArray, IntArray]:
     """`point` (row number in `lat`, `lon`), `row` and `col` of each point's neighbourhood: its
-    own cell and the 8 around it.
+    own cell and the 8 around it (see `_cells_around`)."""
+    return _cells_around(lat, lon, cell_deg, cell_km, NEIGHBOURHOOD)
 
-    The neighbour columns are computed in each neighbour row (rows have different numbers of
-    columns) and wrap at the antimeridian; a cell named twice for one point (rows of one or two
-    columns, near the poles) is kept once.
+
+def _cells_around(
+    lat: FloatArray, lon: FloatArray, cell_deg: float, cell_km: float, offsets: Offsets
+) -> tuple[IntArray, IntArray, IntArray]:
+    """`point` (row number in `lat`, `lon`), `row` and `col` of the cells at `offsets` from each
+    point's own cell.
+
+    The columns are computed in each row (rows have different numbers of columns) and wrap at
+    the antimeridian; a cell named twice for one point (in rows of one or two columns, near the
+    poles) is kept once.
     """
     own_row = _cell_rows(lat, cell_deg)
-    rows, cols = [], []
-    for row_offset in NEIGHBOURS:
+    rows, cols, narrow = [], [], False
+    for row_offset, column_offsets in offsets:
         row = own_row + row_offset
         columns = _columns_in_row(row, cell_deg, cell_km)
+        narrow = narrow or bool((columns < len(NEIGHBOURS)).any())
         centre = _cell_column(lon, columns)
-        for column_offset in NEIGHBOURS:
+        for column_offset in column_offsets:
             rows.append(row)
             cols.append((centre + column_offset) % columns)
-    keep = [np.ones(len(lat), dtype=bool)]
-    for k in range(1, len(rows)):
-        seen = np.zeros(len(lat), dtype=bool)
-        for j in range(k):
-            seen |= (rows[j] == rows[k]) & (cols[j] == cols[k])
-        keep.append(~seen)
+    keep = _first_naming(rows, cols) if narrow else [np.ones(len(lat), dtype=bool)] * len(rows)
     point = np.arange(len(lat), dtype=np.int64)
     return (
         np.concatenate([point[k] for k in keep]),
@@ -227,9 +275,21 @@ def _neighbour_cells(
     )
 
 
+def _first_naming(rows: list[IntArray], cols: list[IntArray]) -> list[BoolArray]:
+    """Per cell list (`rows[k]`, `cols[k]`), which points it names a cell that no earlier list
+    named for the same point."""
+    keep = [np.ones(len(rows[0]), dtype=bool)]
+    for k in range(1, len(rows)):
+        seen = np.zeros(len(rows[0]), dtype=bool)
+        for j in range(k):
+            seen |= (rows[j] == rows[k]) & (cols[j] == cols[k])
+        keep.append(~seen)
+    return keep
+
+
 def _cell_keys(t: IntArray, row: IntArray, col: IntArray) -> IntArray:
     """One integer per (grid time, cell row, cell column): rows and columns of cells at least
-    `CELL_KM` wide are below 2**15 (the row one off the grid either side included)."""
+    `AHEAD_CELL_KM` wide are below 2**16 (the row one off the grid either side included)."""
     return np.asarray(((t - t.min(initial=0)) << 32) | ((row + 1) << 16) | col, np.int64)
 
 
@@ -246,9 +306,10 @@ def close_pairs(
     return _pair_frame(grid, *_close_points(grid, max_distance_m, owned))
 
 
-def _cell_size(max_distance_m: float) -> tuple[float, float]:
-    """Width (km) and height (degrees) of the neighbour-search cells for `max_distance_m`."""
-    cell_km = max(CELL_KM, 2 * max_distance_m / 1000)
+def _cell_size(max_distance_m: float, least_km: float = CELL_KM) -> tuple[float, float]:
+    """Width (km) and height (degrees) of the neighbour-search cells for `max_distance_m`, at
+    least `least_km` wide."""
+    cell_km = max(least_km, 2 * max_distance_m / 1000)
     return cell_km, cell_km / KM_PER_DEGREE
 
 
@@ -288,35 +349,94 @@ def _close_points(
     (`one`, `other`, with mmsi of one < mmsi of other, `one` among the `owned` when given) and
     their distance in metres.
 
-    A point is joined to the points of its own cell and the 8 around it only. The join is on
-    point numbers and one integer key, and the distance is computed on the gathered positions
-    alone: frames are built only for the pairs kept.
+    A point is joined to the points of its own cell and the 8 around it only; over a whole grid
+    (no `owned`), in cells as small as `AHEAD_CELL_KM`, to those of the half of them ahead
+    (`_pairs_ahead`). The join is on point numbers and one integer key, and the distance is
+    computed on the gathered positions alone: frames are built only for the pairs kept.
     """
+    lat, lon, t, mmsi = (grid[c].to_numpy() for c in ("lat", "lon", "t", "mmsi"))
+    if owned is None:
+        cell_km, cell_deg = _cell_size(max_distance_m, AHEAD_CELL_KM)
+        row = _cell_rows(lat, cell_deg)
+        columns = _columns_in_row(row, cell_deg, cell_km)
+        ahead = _columns_in_row(row + 1, cell_deg, cell_km)
+        if min(columns.min(initial=3), ahead.min(initial=3)) >= len(NEIGHBOURS):
+            own = _cell_keys(t, row, _cell_column(lon, columns))
+            one, other = _pairs_ahead(t, lat, lon, own, mmsi, cell_deg, cell_km)
+            return _near(lat, lon, one, other, max_distance_m)
     cell_km, cell_deg = _cell_size(max_distance_m)
-    lat, lon, t = (grid[c].to_numpy() for c in ("lat", "lon", "t"))
     row = _cell_rows(lat, cell_deg)
-    col = _cell_column(lon, _columns_in_row(row, cell_deg, cell_km))
+    own = _cell_keys(t, row, _cell_column(lon, _columns_in_row(row, cell_deg, cell_km)))
     around, a_row, a_col = _neighbour_cells(lat, lon, cell_deg, cell_km)
-    mine = pl.DataFrame({"point": np.arange(len(lat)), "key": _cell_keys(t, row, col)})
+    mine = pl.DataFrame({"point": np.arange(len(lat)), "key": own})
     if owned is not None:
         mine = mine.filter(pl.Series(owned))
-    others = pl.DataFrame({"other": around, "key": _cell_keys(t[around], a_row, a_col)})
-    found = mine.join(others, on="key").select("point", "other")
-    one, other = found["point"].to_numpy(), found["other"].to_numpy()
-    mmsi = grid["mmsi"].to_numpy()
+    one, other = _joined(mine, around, _cell_keys(t[around], a_row, a_col))
     ordered = np.flatnonzero(mmsi[one] < mmsi[other])
-    one, other = one[ordered], other[ordered]
-    distance_m = _distance_m(lat[one], lon[one], lat[other], lon[other])
+    return _near(lat, lon, one[ordered], other[ordered], max_distance_m)
+
+
+def _joined(mine: pl.DataFrame, other: IntArray, key: IntArray) -> tuple[IntArray, IntArray]:
+    """`point` of `mine` (point, key) and `other` with the same `key`, joined."""
+    found = mine.join(pl.DataFrame({"other": other, "key": key}), on="key")
+    return found["point"].to_numpy(), found["other"].to_numpy()
+
+
+def _pairs_ahead(
+    t: IntArray,
+    lat: FloatArray,
+    lon: FloatArray,
+    own: IntArray,
+    mmsi: npt.NDArray[Any],
+    cell_deg: float,
+    cell_km: float,
+) -> tuple[IntArray, IntArray]:
+    """The pairs of points (`one`, `other`, mmsi of one < mmsi of other) in the same cell or in
+    neighbouring cells at the same time, each once: a point is joined to the points of its own
+    cell, of the next cell east and of the three cells north (`AHEAD`), and a pair of
+    neighbouring cells is thus found from the first point's side only, half the rows of the
+    whole neighbourhood's join. Within one cell, each pair is found from both points' sides, and
+    kept from the side of the smaller mmsi. Needs rows of 3 columns or more (else a cell east
+    may be one west too)."""
+    ahead, a_row, a_col = _cells_around(lat, lon, cell_deg, cell_km, AHEAD)
+    mine = pl.DataFrame({"point": np.arange(len(lat)), "key": own})
+    point, slot = _joined(mine, np.arange(len(ahead)), _cell_keys(t[ahead], a_row, a_col))
+    holder = ahead[slot]
+    apart = slot >= len(lat)  # the first `len(lat)` slots are the points' own cells
+    first = mmsi[holder] < mmsi[point]
+    kept = np.flatnonzero(first | (apart & (mmsi[holder] != mmsi[point])))
+    point, holder, first = point[kept], holder[kept], first[kept]
+    return np.where(first, holder, point), np.where(first, point, holder)
+
+
+def _near(
+    lat: FloatArray, lon: FloatArray, one: IntArray, other: IntArray, max_distance_m: float
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """The pairs of points (`one`, `other`, row numbers in `lat`, `lon`) within `max_distance_m`,
+    and their great-circle distance in metres: the expression of `haversine_km_expr`, so that
+    distances are the same to the last bit wherever they are computed, with each point's
+    latitude in radians and its cosine computed once, not once per pair.
+
+    A pair further apart in latitude alone is dropped before the distance is computed: the
+    great-circle distance is at least the radius times the latitude difference (in radians),
+    with a margin of `_LATITUDE_MARGIN_M` far above any rounding."""
+    points = pl.DataFrame({"lat": lat}).select(pl.col("lat").radians().alias("phi"))
+    phi = points["phi"].to_numpy()
+    cos_phi = points.select(pl.col("phi").cos())["phi"].to_numpy()
+    phi_one, phi_other = phi[one], phi[other]
+    reach = (max_distance_m + _LATITUDE_MARGIN_M) / (EARTH_RADIUS_KM * 1000)
+    maybe = np.flatnonzero(np.abs(phi_one - phi_other) <= reach)
+    one, other = one[maybe], other[maybe]
+    pairs = pl.DataFrame(
+        {"phi": phi_one[maybe], "cos": cos_phi[one], "lon": lon[one],
+         "phi1": phi_other[maybe], "cos1": cos_phi[other], "lon1": lon[other]}
+    )  # fmt: skip
+    km = haversine_km_of_radians(
+        *(pl.col(c) for c in ("phi", "cos", "lon", "phi1", "cos1", "lon1"))
+    )
+    distance_m = pairs.select(km * 1000).to_series().to_numpy()
     near = np.flatnonzero(distance_m <= max_distance_m)
     return one[near], other[near], distance_m[near]
-
-
-def _distance_m(lat: FloatArray, lon: FloatArray, lat1: FloatArray, lon1: FloatArray) -> FloatArray:
-    """Great-circle distance in metres, element-wise: the expression of `haversine_km_expr`, so that
-    distances are the same to the last bit wherever they are computed."""
-    positions = pl.DataFrame({"lat": lat, "lon": lon, "lat1": lat1, "lon1": lon1})
-    km = haversine_km_expr(pl.col("lat"), pl.col("lon"), pl.col("lat1"), pl.col("lon1"))
-    return positions.select(km * 1000).to_series().to_numpy()
 
 
 def _pair_frame(
@@ -369,7 +489,17 @@ def _pair_time_order(one: IntArray, other: IntArray, t: IntArray, step_us: int) 
     if negative or (since % step_us).any() or tracks * tracks * steps >= 2**62:
         return np.asarray(np.lexsort((t, other, one)), dtype=np.int64)
     key = (one * tracks + other) * steps + since // step_us
-    return np.asarray(np.argsort(key, kind="stable"), dtype=np.int64)
+    return _stable_order(key)
+
+
+def _stable_order(key: IntArray) -> IntArray:
+    """The order of a stable sort of `key`: that of the faster unstable sort when the keys are
+    all different (a pair of tracks has one point per grid time), checked on the sorted keys."""
+    order = np.argsort(key)
+    ranked = key[order]
+    if (ranked[1:] == ranked[:-1]).any():
+        order = np.argsort(key, kind="stable")
+    return np.asarray(order, dtype=np.int64)
 
 
 def _spanning_long_enough(
@@ -536,8 +666,8 @@ def detect_encounters(
     mean position of both vessels over it.
     """
     params = params or EncounterParams()
-    grid = resample(positions, params.resample_minutes, params.max_interpolation_gap_hours)
-    return _encounter_events(_encounter_points(grid, params), grid, params, anchorage)
+    grid, names = _grid(positions, params.resample_minutes, params.max_interpolation_gap_hours)
+    return _encounter_events(_encounter_points(grid, params), names, params, anchorage)
 
 
 def _encounter_events(

@@ -216,9 +216,18 @@ def haversine_km_expr(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr
     across the antimeridian too: the haversine only uses sin² of half the longitude difference,
     which a 360° turn leaves alone). Mean earth radius as `balise.geo.sphere`."""
     phi1, phi2 = lat1.radians(), lat2.radians()
+    return haversine_km_of_radians(phi1, phi1.cos(), lon1, phi2, phi2.cos(), lon2)
+
+
+def haversine_km_of_radians(
+    phi1: pl.Expr, cos_phi1: pl.Expr, lon1: pl.Expr, phi2: pl.Expr, cos_phi2: pl.Expr, lon2: pl.Expr
+) -> pl.Expr:
+    """`haversine_km_expr` from the latitudes in radians (`phi`) and their cosines, computed
+    elsewhere (once per point rather than once per pair of points): the same operations on the
+    same values, so the same distances to the last bit. Longitudes in degrees."""
     half_dlat = (phi2 - phi1) / 2
     half_dlon = (lon2 - lon1).radians() / 2
-    a = half_dlat.sin().pow(2) + phi1.cos() * phi2.cos() * half_dlon.sin().pow(2)
+    a = half_dlat.sin().pow(2) + cos_phi1 * cos_phi2 * half_dlon.sin().pow(2)
     return 2 * EARTH_RADIUS_KM * a.sqrt().clip(upper_bound=1.0).arcsin()
 
 

@@ -136,8 +136,8 @@ def _candidate_legs(tracks: _Tracks, later: IntArray, params: LoiteringParams) -
     has no hour kept (when it is too short to be an event).
     """
     time = tracks.time_us
-    hour = _epoch_us(tracks.rows.select(pl.col("timestamp").dt.truncate("1h")))
-    hour = hour[later - 1]
+    start = time[later - 1]
+    hour = start - start % US_PER_HOUR  # the hour `dt.truncate("1h")` gives, on integers
     track = tracks.track[later]
     starts = np.flatnonzero(np.r_[True, (track[1:] != track[:-1]) | (hour[1:] != hour[:-1])])
     ends = np.append(starts[1:], len(later)) - 1
