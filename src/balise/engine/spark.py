@@ -91,12 +91,12 @@ from balise.maritime.encounters import (
     PRESETS,
     close_pairs,
     encounters_of_pairs,
-    neighbour_tiles,
     resample,
 )
 from balise.maritime.identity import detect_identity_changes
 from balise.maritime.kernel import TRACK
 from balise.maritime.lanes import lane_counts, lanes_of_counts
+from balise.maritime.neighbours import neighbour_tiles
 from balise.maritime.params import DetectorParams
 from balise.maritime.segment import segment
 from balise.model.events import as_events, empty_events
