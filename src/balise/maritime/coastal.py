@@ -24,20 +24,13 @@ from typing import Any, Final
 import numpy as np
 import polars as pl
 
-from balise.geo.sphere import KM_PER_NM, bearing_deg
 from balise.geo.sun import CIVIL_TWILIGHT_DEG, solar_elevation_deg
-from balise.maritime.kernel import (
-    TRACK,
-    build_events,
-    haversine_km_expr,
-    hours_between,
-    iso,
-    params_json,
-    rounded,
-)
-from balise.maritime.lanes import LaneDensity, eligible_vessels, excluded_vessels, measure_lanes
-from balise.maritime.segment import in_vessel_order
-from balise.model.arrays import BoolArray, FloatArray, IntArray
+from balise.maritime.coastal_buckets import time_buckets, track_legs
+from balise.maritime.coastal_stretches import lingering_stretches, stretch_buckets, with_transit
+from balise.maritime.coastal_tracks import located_tracks, track_names
+from balise.maritime.kernel import TRACK, build_events, iso, params_json, rounded
+from balise.maritime.lanes import LaneDensity, excluded_vessels, measure_lanes
+from balise.model.arrays import BoolArray, FloatArray
 from balise.model.events import empty_events, to_json
 
 Geo = Callable[[FloatArray, FloatArray], FloatArray]
@@ -57,16 +50,6 @@ SCORE_GAP: Final = 0.2
 """Added when the AIS fell silent in or next to the stretch: hiding where the ship stopped."""
 SCORE_WATCHED: Final = 0.15
 """Added inside a zone the analyst watches (a known landing coast)."""
-_MIN_TURN_LEG_NM: Final = 0.005
-"""Legs shorter than this (about 9 m, GNSS noise) have no meaningful course: they add no turn."""
-CODE: Final = "_code"
-"""A number per track (in track order): grouping on it is far cheaper than on the track's text."""
-KEY: Final = "_key"
-"""The track of each row as its input names it, an integer where it can (`_track_number`)."""
-ROW: Final = "_row"
-"""The row of each position in the detector's input."""
-BUCKET_ID: Final = "_bucket_id"
-"""A number per track and time bucket, increasing in track order."""
 
 
 @dataclass(frozen=True)
@@ -141,351 +124,6 @@ def lane_density(
     """The shipping lanes of `positions` (see `measure_lanes`), with the default thresholds when
     `params` is not given."""
     return measure_lanes(positions, params or CoastalDropParams(), vessel_types)
-
-
-def _tracks(positions: pl.DataFrame, excluded: pl.Series | None = None) -> pl.DataFrame:
-    """The located rows of the vessels not `excluded`, each track's rows together and in time
-    order (ties by position) with `CODE`, `ROW` and `declared_stop`: the position reports
-    navigational status 1 "at anchor" or 5 "moored" (ITU-R M.1371).
-
-    Rows sorted by MMSI and time (the engine's) only need the segments of an MMSI that
-    interleave in time pulled apart, which a stable sort on the track number alone does; any
-    other order is sorted in full. The track's text is left out (`_track_names` reads it at one
-    row per track): filtering and sorting millions of strings costs more than the rest."""
-    status = (
-        pl.col("nav_status").is_in([1, 5]).fill_null(False)
-        if "nav_status" in positions.columns
-        else pl.lit(False)
-    )
-    located = positions.select(
-        pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW),
-        pl.col("mmsi").cast(pl.Int32),
-        "timestamp",
-        "lat",
-        "lon",
-        status.alias("declared_stop"),
-        _track_number(positions).alias(KEY),
-    )
-    # the columns first, then the rows: filtering every column of the input would cost more
-    if excluded is not None:
-        located = located.filter(~pl.col("mmsi").is_in(excluded))
-    located = located.drop_nulls(["mmsi", "timestamp", "lat", "lon"])
-    coded = located.with_columns(pl.col(KEY).rle_id().alias(CODE))
-    if _in_track_order(coded):
-        return coded.drop(KEY)
-    coded = located.sort(KEY, maintain_order=True).with_columns(pl.col(KEY).rle_id().alias(CODE))
-    if _in_track_order(coded, grouped=True):
-        return coded.drop(KEY)
-    ordered = located.sort(KEY, "timestamp", "lat", "lon")
-    return ordered.with_columns(pl.col(KEY).rle_id().alias(CODE)).drop(KEY)
-
-
-def _track_name(positions: pl.DataFrame) -> pl.Expr:
-    """The track of each row as text: the segment when set, else the MMSI."""
-    mmsi = pl.col("mmsi").cast(pl.String)
-    if "segment_id" not in positions.columns:
-        return mmsi
-    segment = pl.col("segment_id").cast(pl.String)
-    return pl.coalesce(segment, mmsi) if positions["segment_id"].null_count() else segment
-
-
-def _track_number(positions: pl.DataFrame) -> pl.Expr:
-    """A key with one value per track, an integer when the input has one (`segment_code`, one
-    per `segment_id` in a `segment` frame, or the MMSI without segments): comparing integers is
-    far cheaper than comparing the track's text on millions of rows."""
-    if "segment_id" not in positions.columns:
-        return pl.col("mmsi").cast(pl.Int32)
-    coded = "segment_code" in positions.columns and not positions["segment_id"].null_count()
-    if coded and not positions["segment_code"].null_count():
-        return pl.col("segment_code")
-    return _track_name(positions)
-
-
-def _in_track_order(tracks: pl.DataFrame, *, grouped: bool = False) -> bool:
-    """Whether each track's rows are together (one `CODE` per track: known when `grouped`) and
-    sorted by (timestamp, lat, lon): the engine passes positions sorted by mmsi and time, which
-    need no second sort."""
-    if tracks.height < 2:
-        return True
-    code = tracks[CODE].to_numpy()
-    if not grouped:
-        # a track's rows are together when no two runs of rows have the same key
-        firsts = np.flatnonzero(np.diff(code, prepend=-1))
-        if code[-1] + 1 != tracks[KEY].gather(firsts).n_unique():
-            return False
-    micros = tracks["timestamp"].to_physical().to_numpy()
-    return in_vessel_order(code, micros, tracks["lat"].to_numpy(), tracks["lon"].to_numpy())
-
-
-def _sea_going(
-    buckets: pl.DataFrame, vessel_types: pl.DataFrame | None, params: CoastalDropParams
-) -> pl.DataFrame:
-    """`buckets` with `sea_going`: the vessel reported a sea-going type (none is known to without
-    `vessel_types`). Looked up per bucket, not per position: there are far fewer."""
-    if vessel_types is None:
-        return buckets.with_columns(pl.lit(False).alias("sea_going"))
-    # a join keeping the left order keeps the buckets in order
-    return buckets.join(
-        eligible_vessels(vessel_types, params), on="mmsi", how="left", maintain_order="left"
-    ).with_columns(pl.col("sea_going").fill_null(False))
-
-
-def _track_names(positions: pl.DataFrame, tracks: pl.DataFrame) -> pl.Series:
-    """`TRACK` of each `CODE` of `tracks` (indexed by `CODE`), read in `positions` at the first
-    row of each track."""
-    code = tracks[CODE].to_numpy()
-    rows = tracks[ROW].gather(np.flatnonzero(np.diff(code, prepend=-1)))
-    return positions[rows].select(_track_name(positions).alias(TRACK)).to_series()
-
-
-def _legs(tracks: pl.DataFrame, bucket: str) -> pl.DataFrame:
-    """One row per pair of consecutive positions of a track: the later position (without
-    `TRACK`: see `_track_names`), the earlier time and position, hours, distance (nm), bucket and
-    `BUCKET_ID` (a number per track and bucket, increasing in track order: the legs of a bucket
-    are consecutive rows)."""
-    code = tracks[CODE].to_numpy()
-    later = np.flatnonzero(code[1:] == code[:-1]) + 1
-    earlier = tracks.select(pl.col(c).alias(f"prev_{c}") for c in ("timestamp", "lat", "lon"))
-    legs = tracks.drop(ROW)[later].hstack(earlier[later - 1])
-    legs = legs.with_columns(
-        hours_between(pl.col("prev_timestamp"), pl.col("timestamp")).alias("hours"),
-        (
-            haversine_km_expr(pl.col("prev_lat"), pl.col("prev_lon"), pl.col("lat"), pl.col("lon"))
-            / KM_PER_NM
-        ).alias("nm"),
-        pl.col("prev_timestamp").dt.truncate(bucket).alias("bucket"),
-    )
-    start = legs["bucket"].dt.epoch("us").to_numpy()
-    new = np.ones(legs.height, np.bool_)
-    new[1:] = (code[later][1:] != code[later][:-1]) | (start[1:] != start[:-1])
-    return legs.with_columns(pl.Series(BUCKET_ID, np.cumsum(new) - 1, pl.Int64))
-
-
-def _turns(legs: pl.DataFrame, needed: BoolArray) -> pl.DataFrame:
-    """`BUCKET_ID` and `turn_deg` (sum of the absolute course changes from each leg's previous
-    leg, degrees) of the buckets `needed` (indexed by `BUCKET_ID`).
-
-    Only slow buckets can linger, so courses (the costly trigonometry) are computed for their
-    legs and the leg before each, not for every leg of the day."""
-    bucket_id, code = legs[BUCKET_ID].to_numpy(), legs[CODE].to_numpy()
-    wanted = _legs_of(bucket_id, needed)
-    has_previous = np.zeros(len(wanted), np.bool_)
-    has_previous[wanted > 0] = code[wanted[wanted > 0] - 1] == code[wanted[wanted > 0]]
-    measure = np.zeros(legs.height, np.bool_)
-    measure[wanted] = True
-    measure[wanted[has_previous] - 1] = True
-    measured = np.flatnonzero(measure)
-    course = _course(legs, measured)
-    previous = np.full(len(wanted), np.nan)
-    previous[has_previous] = course[np.searchsorted(measured, wanted[has_previous] - 1)]
-    change = (pl.col("course") - pl.col("previous") + 180.0) % 360.0 - 180.0
-    return (
-        pl.DataFrame(
-            {
-                BUCKET_ID: bucket_id[wanted],
-                "course": pl.Series(course[np.searchsorted(measured, wanted)], nan_to_null=True),
-                "previous": pl.Series(previous, nan_to_null=True),
-            }
-        )
-        .select(BUCKET_ID, change.abs().fill_null(0.0).alias("turn_deg"))
-        .group_by(BUCKET_ID)
-        .agg(pl.col("turn_deg").sum())
-    )
-
-
-def _legs_of(bucket_id: IntArray, needed: BoolArray) -> IntArray:
-    """The rows of the legs of the buckets `needed` (indexed by `BUCKET_ID`), in order: a
-    bucket's legs are consecutive rows (`_legs`), found by binary search, so that a few buckets
-    cost no pass over every leg of the day."""
-    buckets = np.flatnonzero(needed)
-    starts = np.searchsorted(bucket_id, buckets, side="left")
-    counts = np.searchsorted(bucket_id, buckets, side="right") - starts
-    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    return np.asarray(np.repeat(starts, counts) + offsets, np.int64)
-
-
-def _course(legs: pl.DataFrame, rows: IntArray) -> FloatArray:
-    """Course over ground of the legs at `rows` (degrees, one per row of `rows`), NaN on legs
-    shorter than `_MIN_TURN_LEG_NM`."""
-    course = np.full(len(rows), np.nan)
-    moved = legs["nm"].to_numpy()[rows] >= _MIN_TURN_LEG_NM
-    ends = [legs[c].to_numpy()[rows[moved]] for c in ("prev_lat", "prev_lon", "lat", "lon")]
-    course[moved] = bearing_deg(*ends)
-    return course
-
-
-def _bucket_totals(legs: pl.DataFrame) -> pl.DataFrame:
-    """One row per bucket (in `BUCKET_ID` order): its track, start and end, hours, distance and
-    longest leg.
-
-    The legs of a bucket are consecutive rows, so what is taken from its first leg or is a
-    minimum or maximum is read at the bucket boundaries; only the sums, whose rounding depends on
-    the order of the additions, are left to the grouping."""
-    bucket_id = legs[BUCKET_ID].to_numpy()
-    first = np.flatnonzero(np.diff(bucket_id, prepend=-1))
-    sums = (
-        legs.select(BUCKET_ID, "hours", "nm")
-        .group_by(BUCKET_ID, maintain_order=True)
-        .agg(pl.col("hours").sum(), pl.col("nm").sum())
-    )
-    micros = [legs[c].dt.epoch("us").to_numpy() for c in ("prev_timestamp", "timestamp")]
-    when = pl.Datetime("us", "UTC")
-    return pl.DataFrame(
-        [
-            sums[BUCKET_ID],
-            *(legs[c].gather(first) for c in (CODE, "bucket", "mmsi")),
-            pl.Series("start", np.minimum.reduceat(micros[0], first)).cast(when),
-            pl.Series("end", np.maximum.reduceat(micros[1], first)).cast(when),
-            sums["hours"],
-            sums["nm"],
-            pl.Series("longest_h", np.maximum.reduceat(legs["hours"].to_numpy(), first)),
-        ]
-    )
-
-
-def _stretch_sums(legs: pl.DataFrame, needed: BoolArray) -> pl.DataFrame:
-    """What `_stretches` sums of the buckets `needed` (indexed by `BUCKET_ID`): their first and
-    last positions, position sums and counts, declared stops.
-
-    Only slow buckets can linger and make stretches, and they hold a small share of the legs, so
-    these aggregates (the trigonometry above all) are computed on their legs alone."""
-    used = (BUCKET_ID, "declared_stop", "prev_lat", "prev_lon", "lat", "lon")
-    slow = legs.select(used)[_legs_of(legs[BUCKET_ID].to_numpy(), needed)]
-    return slow.group_by(BUCKET_ID, maintain_order=True).agg(
-        pl.col("declared_stop").sum().alias("declared_stops"),
-        # legs are in time order within a track (`_tracks`)
-        pl.col("prev_lat").first().alias("first_lat"),
-        pl.col("prev_lon").first().alias("first_lon"),
-        pl.col("lat").last().alias("last_lat"),
-        pl.col("lon").last().alias("last_lon"),
-        pl.col("lat").sum().alias("lat_sum"),
-        pl.col("lon").radians().sin().sum().alias("lon_sin"),
-        pl.col("lon").radians().cos().sum().alias("lon_cos"),
-        pl.len().alias("positions"),
-    )
-
-
-def _buckets(
-    legs: pl.DataFrame,
-    params: CoastalDropParams,
-    names: pl.Series,
-    vessel_types: pl.DataFrame | None,
-) -> pl.DataFrame:
-    """Time buckets of each track with speed, the longest silence nearby, `lingering` and `run`
-    (a number shared by consecutive buckets of the same lingering flag), the track's text from
-    `names` (`_track_names`).
-
-    A bucket below `slow_knots` lingers whatever its course, one at transit speed never does:
-    the turn (`turn_deg`, the costly trigonometry) is measured here only on the buckets between,
-    where it decides (0 elsewhere; `_stretches` measures it on the stretches)."""
-    buckets = _sea_going(_bucket_totals(legs), vessel_types, params)
-    buckets.insert_column(1, names.gather(buckets[CODE]).alias(TRACK))
-    speed = pl.col("nm") / pl.col("hours")
-    turning = (speed >= params.slow_knots) & (speed < params.transit_knots)
-    turning_rows = buckets.select(turning).to_series().fill_null(False).to_numpy()
-    turns = _turns(legs, turning_rows)
-    buckets = buckets.join(turns, on=BUCKET_ID, how="left", maintain_order="left")
-    circling = (pl.col("turn_deg") >= params.circling_deg_per_hour * pl.col("hours")) & (
-        speed < params.transit_knots
-    )
-    longest = [pl.col("longest_h").shift(s).over(CODE) for s in (1, -1)]
-    return (
-        buckets.with_columns(pl.col("turn_deg").fill_null(0.0))
-        .filter(pl.col("hours") > 0)
-        .with_columns(
-            speed.alias("speed_knots"),
-            ((speed < params.slow_knots) | circling).alias("lingering"),
-            pl.max_horizontal(pl.col("longest_h"), *longest).alias("silence_h"),
-        )
-        .with_columns(pl.col("lingering").rle_id().over(CODE).alias("run"))
-    )
-
-
-def _stretch_buckets(
-    buckets: pl.DataFrame, legs: pl.DataFrame, params: CoastalDropParams
-) -> pl.DataFrame:
-    """The lingering buckets of the runs that last `min_minutes` to `max_hours`, with their turn
-    and position sums (`_turns`, `_stretch_sums`): most runs are ships moored or anchored all day,
-    far too long to be a drop, and need neither."""
-    run = (CODE, "run")
-    lasting = hours_between(pl.col("start").min().over(run), pl.col("end").max().over(run))
-    kept = (
-        buckets.filter("lingering")
-        .filter(lasting.is_between(params.min_minutes / 60, params.max_hours))
-        .drop("turn_deg")
-    )
-    needed = np.zeros(legs.height, np.bool_)
-    needed[kept[BUCKET_ID].to_numpy()] = True
-    for found in (_stretch_sums(legs, needed), _turns(legs, needed)):
-        kept = kept.join(found, on=BUCKET_ID, how="left", maintain_order="left")
-    return kept.with_columns(pl.col("turn_deg").fill_null(0.0))
-
-
-def _stretches(buckets: pl.DataFrame, params: CoastalDropParams) -> pl.DataFrame:
-    """Runs of lingering buckets (`_stretch_buckets`) long enough, slow on average or circling
-    in place."""
-    stretches = (
-        buckets.group_by(TRACK, "run")
-        .agg(
-            pl.col("mmsi").first(),
-            pl.col("sea_going").first(),
-            pl.col("start").min(),
-            pl.col("end").max(),
-            pl.col("hours").sum(),
-            pl.col("nm").sum().alias("distance_nm"),
-            pl.col("turn_deg").sum(),
-            pl.col("speed_knots").min().alias("min_speed_knots"),
-            pl.col("speed_knots").median().alias("median_speed_knots"),
-            pl.col("silence_h").max(),
-            pl.col("first_lat").sort_by("start").first(),
-            pl.col("first_lon").sort_by("start").first(),
-            pl.col("last_lat").sort_by("start").last(),
-            pl.col("last_lon").sort_by("start").last(),
-            (pl.col("lat_sum").sum() / pl.col("positions").sum()).alias("lat"),
-            pl.arctan2(pl.col("lon_sin").sum(), pl.col("lon_cos").sum()).degrees().alias("lon"),
-            pl.col("positions").sum(),
-            pl.col("declared_stops").sum(),
-        )
-        .with_columns(
-            (pl.col("distance_nm") / pl.col("hours")).alias("avg_speed_knots"),
-            (pl.col("declared_stops") / pl.col("positions")).alias("declared_stop_share"),
-            hours_between(pl.col("start"), pl.col("end")).alias("duration_h"),
-            (
-                haversine_km_expr(
-                    pl.col("first_lat"), pl.col("first_lon"), pl.col("last_lat"), pl.col("last_lon")
-                )
-                / KM_PER_NM
-            ).alias("drift_nm"),
-        )
-    )
-    circling = (pl.col("turn_deg") >= params.min_turn_deg) & (
-        pl.col("drift_nm") <= params.max_drift_nm
-    )
-    long_enough = pl.col("duration_h").is_between(params.min_minutes / 60, params.max_hours)
-    under_way = pl.col("declared_stop_share") < params.max_declared_stop_share
-    return stretches.filter(
-        long_enough & under_way & ((pl.col("avg_speed_knots") < params.slow_knots) | circling)
-    )
-
-
-def _with_transit(
-    stretches: pl.DataFrame, buckets: pl.DataFrame, params: CoastalDropParams
-) -> pl.DataFrame:
-    """`stretches` with `transit_before` / `transit_after`: a bucket of the track at transit
-    speed ended within `transit_window_hours` before the start / began within it after the end."""
-    fast = buckets.filter(pl.col("speed_knots") >= params.transit_knots).select(
-        TRACK, pl.col("start").alias("f_start"), pl.col("end").alias("f_end")
-    )
-    window = pl.duration(microseconds=int(params.transit_window_hours * 3.6e9))
-    joined = stretches.select(TRACK, "run", "start", "end").join(fast, on=TRACK)
-    before = (pl.col("f_end") <= pl.col("start")) & (pl.col("f_end") >= pl.col("start") - window)
-    after = (pl.col("f_start") >= pl.col("end")) & (pl.col("f_start") <= pl.col("end") + window)
-    flags = joined.group_by(TRACK, "run").agg(
-        before.any().alias("transit_before"), after.any().alias("transit_after")
-    )
-    return stretches.join(flags, on=[TRACK, "run"], how="left").with_columns(
-        pl.col("transit_before", "transit_after").fill_null(False)
-    )
 
 
 def _placed(
@@ -585,17 +223,17 @@ def detect_coastal_drops(
     """
     params = params or CoastalDropParams()
     excluded = excluded_vessels(vessel_types, params)["mmsi"] if vessel_types is not None else None
-    tracks = _tracks(positions, excluded)
+    tracks = located_tracks(positions, excluded)
     if tracks.height < 2:
         return empty_events()
     bucket = f"{round(params.bucket_minutes * 60)}s"
-    names = _track_names(positions, tracks)
-    legs = _legs(tracks, bucket)
-    buckets = _buckets(legs, params, names, vessel_types)
-    stretches = _stretches(_stretch_buckets(buckets, legs, params), params)
+    names = track_names(positions, tracks)
+    legs = track_legs(tracks, bucket)
+    buckets = time_buckets(legs, params, names, vessel_types)
+    stretches = lingering_stretches(stretch_buckets(buckets, legs, params), params)
     if stretches.is_empty():
         return empty_events()
-    stretches = _with_transit(stretches, buckets, params)
+    stretches = with_transit(stretches, buckets, params)
     stretches = stretches.filter("transit_before")
     if stretches.is_empty():
         return empty_events()
