@@ -527,9 +527,9 @@ def speed(cases: list[dict[str, str]], baseline_src: str, rounds: int = 7) -> di
     prepared and scored, and scored only."""
     import balise.entities.name_score as score_mod
     import balise.entities.names as names_mod
-    import balise.entities.normalise as normalise_mod
 
-    mine = (names_mod, score_mod, [names_mod, score_mod, normalise_mod])
+    loaded = [m for k, m in sys.modules.items() if k.startswith("balise.entities")]
+    mine = (names_mod, score_mod, loaded)
     theirs = _scorer_of(baseline_src)
     result: dict[str, object] = {
         "command": f"python bench/name_bench.py --speed --baseline-src {baseline_src}",

@@ -7,13 +7,8 @@ from __future__ import annotations
 import pytest
 
 from balise.entities.name_score import score_names
-from balise.entities.names import (
-    compare_words,
-    consonant_key,
-    is_nickname,
-    prepare_name,
-    script_pair,
-)
+from balise.entities.name_words import compare_words, consonant_key, is_nickname, script_pair
+from balise.entities.names import prepare_name
 from balise.entities.normalise import name_tokens, split_legal_forms, to_latin
 
 

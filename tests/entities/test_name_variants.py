@@ -10,20 +10,15 @@ from importlib import resources
 
 import pytest
 
+from balise.entities.name_numbers import compound_numbers
 from balise.entities.name_score import (
     ONE_WORD_INSIDE_SCORE,
     SAME_WORDS_SCORE,
     nasab_swapped,
     score_names,
 )
-from balise.entities.names import (
-    compare_words,
-    compound_numbers,
-    given_name_groups,
-    is_nickname,
-    prepare_name,
-    word_weight,
-)
+from balise.entities.name_words import compare_words, given_name_groups, is_nickname, word_weight
+from balise.entities.names import prepare_name
 from balise.entities.normalise import (
     PARTICLES,
     form_word,

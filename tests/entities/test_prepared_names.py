@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from balise.entities.names import _runs, align, prepare_name, word_weight
+from balise.entities.name_alignment import align
+from balise.entities.name_words import word_weight
+from balise.entities.names import neighbour_runs, prepare_name
 
 
 def test_a_prepared_name_holds_what_the_alignment_reads() -> None:
@@ -15,7 +17,9 @@ def test_a_prepared_name_holds_what_the_alignment_reads() -> None:
     assert name.form_classes == {f.form_class for f in name.forms} == {"ltd"}
     assert name.longest == max(map(len, name.words))
     assert name.initials == "".join(w[0] for w in name.words)
-    assert name.shortest_run == min(len(run) - allowed for _, run, allowed in _runs(name.words))
+    assert name.shortest_run == min(
+        len(run) - allowed for _, run, allowed in neighbour_runs(name.words)
+    )
 
 
 def test_names_without_words_or_runs_have_none() -> None:

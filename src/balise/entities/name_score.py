@@ -1,4 +1,4 @@
-"""A name pair's score in [0, 1] and its reasons, from the word alignment of `entities.names`.
+"""A name pair's score in [0, 1] and its reasons, from the word alignment (`name_alignment`).
 
 The score is a logistic function of features an analyst would name (share of each name's
 letters found in the other, common words counting half; words on both sides without a
@@ -18,15 +18,9 @@ import math
 import operator
 from dataclasses import dataclass
 
-from balise.entities.names import (
-    NameFeatures,
-    PreparedName,
-    WordPair,
-    against_cjk,
-    align,
-    skeleton,
-    word_weight,
-)
+from balise.entities.name_alignment import NameFeatures, align
+from balise.entities.name_words import WordPair, skeleton, word_weight
+from balise.entities.names import PreparedName, against_cjk
 from balise.entities.normalise import COMMON_WORDS, PARTICLES
 
 ORG_SCHEMAS = frozenset({"Company", "Organization", "LegalEntity", "Vessel", "PublicBody"})
@@ -95,7 +89,8 @@ over: `习近平` is not `Li Jinping` nor `Xi Jinming`, `李克强` (Li Keqiang)
 Balise judgement."""
 
 _READ_SYLLABLES = frozenset(["same", "joined", "script"])
-"""How a CJK syllable meets a Latin word when it is read as written (`names._cjk_latin_pairs`)."""
+"""How a CJK syllable meets a Latin word when it is read as written
+(`name_alignment._cjk_latin_pairs`)."""
 
 
 def _cjk_syllable_changed(features: NameFeatures, left: PreparedName, right: PreparedName) -> bool:

@@ -5,7 +5,7 @@ Transliteration is `anyascii` (ISC licence): Cyrillic, Greek, Arabic, Hebrew, De
 other alphabets go to their usual Latin spelling; each Chinese, Japanese or Korean character
 becomes its own syllable (`习近平` → `xi jin ping`), since those scripts write no spaces and
 their romanised names split syllables in different places (`Xi Jinping`, `Kim Jong-un`), which
-`balise.entities.names` joins back when comparing.
+`balise.entities.name_alignment` joins back when comparing.
 """
 
 from __future__ import annotations
@@ -168,7 +168,8 @@ ABJAD_RE = re.compile(
 )
 """A letter of the Hebrew or Arabic script (Arabic, Persian, Urdu, Pashto): abjads, which write
 the consonants and leave the short vowels out (`محمد` → `mhmd`, `בנימין` → `vnymyn`), so that
-their words are compared with Latin ones by consonants (`balise.entities.names.script_pair`)."""
+their words are compared with Latin ones by consonants
+(`balise.entities.name_words.script_pair`)."""
 
 _ARABIC_ARTICLE_RE = re.compile("(?<![\u0600-\u06ff])\u0627\u0644(?=[\u0600-\u06ff]{2})")
 """The Arabic article `ال` written onto its noun (`البغدادي`): read as the word `al` (`al

@@ -7,7 +7,7 @@ Pinyin (`Mao Tse-tung`, `Mao Zedong`; `Teng Hsiao-p'ing`, `Deng Xiaoping`), McCu
 and the spellings Koreans choose beside the Revised Romanisation (`Kim Jong Un`, `Gim Jeong
 Eun`; `Park`, `Bak`; `Lee`, `I`). `romanisation_key` folds the letters in which these systems
 differ, so that a Latin word and a run of syllables meet when their keys are equal
-(`balise.entities.names`).
+(`balise.entities.name_alignment`).
 
 Japanese names written in kanji are not read here: the readings of kanji in names are a matter
 of dictionaries (`安倍晋三` is `Abe Shinzō`, which no character-by-character reading gives), and
