@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from balise.cli.main import run
-from balise.engine.inspection import DayPlan, inspection_setup, plan_day
+from balise.engine.inspection import DayPlan, plan_day
+from balise.engine.inspection_setup import inspection_setup
 from balise.engine.ownership import run_ownership
 from balise.entities.params import ScreenParams
 from balise.entities.shell_params import ShellParams

@@ -7,7 +7,7 @@ from datetime import date
 
 import polars as pl
 
-from balise.engine.inspection import manifest_declarations
+from balise.engine.inspection_risk import manifest_declarations
 
 
 def test_manifest_fields_map_to_declaration_features() -> None:

@@ -32,14 +32,8 @@ from rich.markup import escape
 
 from balise.cli.context import settings_for
 from balise.cli.output import TableFormat, print_table, write_frames
-from balise.engine.inspection import (
-    DayPlan,
-    inspection_setup,
-    parse_day,
-    performance,
-    plan_and_store,
-    record_result,
-)
+from balise.engine.inspection import DayPlan, performance, plan_and_store, record_result
+from balise.engine.inspection_setup import inspection_setup, parse_day
 from balise.engine.retrain import train_on_results
 from balise.engine.targeting import (
     DeclarationFile,

@@ -34,7 +34,9 @@ from balise.engine.detect import default_geography
 from balise.engine.dossier import with_flag
 from balise.engine.ingest import Input, ingest_input
 from balise.engine.ingest_records import ingest_records
-from balise.engine.inspection import inspection_setup, last_record_day, performance, plan_and_store
+from balise.engine.inspection import performance, plan_and_store
+from balise.engine.inspection_candidates import last_record_day
+from balise.engine.inspection_setup import inspection_setup
 from balise.engine.lists import import_file, provenance
 from balise.engine.pipeline import run_pipeline
 from balise.errors import UsageError

@@ -3,9 +3,9 @@
 The examples (`result_examples`): every recorded result (`balise cargo result`), matched to the
 stored plan of its day for its logged selection probability and weighted by its inverse
 (`balise.targeting.inspected`), with a declaration built from the box's manifest as the plan
-builds it (`balise.engine.inspection.manifest_declarations`, the inspection's day as its date);
-the label is `found`. A box no manifest covers has no declaration to learn from: it is left out
-and counted. The results say nothing of a critical fraud (`what` is free text), so their
+builds it (`balise.engine.inspection_risk.manifest_declarations`, the inspection's day as its
+date); the label is `found`. A box no manifest covers has no declaration to learn from: it is
+left out and counted. The results say nothing of a critical fraud (`what` is free text), so their
 `critical_fraud` is unknown and the severity head learns from the labelled base declarations
 only, when some are given.
 
@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from balise.engine.inspection import box_manifests, manifest_declarations
+from balise.engine.inspection_candidates import box_manifests
+from balise.engine.inspection_risk import manifest_declarations
 from balise.engine.targeting import DeclarationFile
 from balise.errors import UsageError
 from balise.model.arrays import FloatArray

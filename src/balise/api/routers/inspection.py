@@ -30,16 +30,18 @@ from balise.api.pagination import bad_cursor, next_link
 from balise.api.problems import ProblemError, not_found
 from balise.engine.inspection import (
     LANE_ORDER,
-    InspectionSetup,
-    capacity_minutes,
-    inspection_setup,
     lane_counts,
     performance,
     plan_and_store,
     record_result,
-    site_name,
     stored_plan,
     used_minutes,
+)
+from balise.engine.inspection_setup import (
+    InspectionSetup,
+    capacity_minutes,
+    inspection_setup,
+    site_name,
 )
 from balise.errors import UsageError
 from balise.inspection.estimate import HitRates
