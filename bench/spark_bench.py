@@ -8,7 +8,7 @@ a DuckDB workspace, writes the workspace to a position lake, then times on the s
   Parquet read to the events on the driver (the session's start not timed).
 
 With `--before OLD/src` (a `git archive` of an earlier revision) the earlier Spark engine
-(`OLD/src/balise/engine/spark.py`, shipped to the workers by value) runs too, on the same
+(`OLD/src/balise/engine/spark*.py`, shipped to the workers by value) runs too, on the same
 session, last: before and after compared back to back, the earlier one on warm workers (their
 imports and shore grid already loaded, the JVM's code compiled), which favours it.
 
@@ -27,6 +27,7 @@ import importlib.util
 import json
 import os
 import platform
+import re
 import resource
 import sys
 import threading
@@ -39,7 +40,8 @@ from typing import Any
 from balise.cli.main import run
 from balise.engine.detect import default_geography, run_detectors
 from balise.engine.lake import export_lake
-from balise.engine.spark import SparkPlan, detect_lake, spark_session
+from balise.engine.spark import detect_lake
+from balise.engine.spark_session import SparkPlan, spark_session
 from balise.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,20 +76,42 @@ def _tree_cpu_s(pid: int) -> float:
 
 
 def _earlier_engine(src: Path) -> ModuleType:
-    """The Spark engine module of an earlier source tree, its functions pickled by value (the
-    workers import today's Balise for everything else)."""
+    """The Spark engine module of an earlier source tree (`spark.py` and the `spark_*.py`
+    modules it imports, where it has them), its functions pickled by value (the workers import
+    today's Balise for everything else). Each module is loaded under a name of its own, the
+    earlier modules standing in for today's while they load: the earlier driver runs the
+    earlier stages."""
     from pyspark import cloudpickle
 
-    spec = importlib.util.spec_from_file_location(
-        "balise_spark_before", src / "balise" / "engine" / "spark.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    cloudpickle.register_pickle_by_value(module)  # type: ignore[no-untyped-call]
-    return module
+    pending = {path.stem: path for path in (src / "balise" / "engine").glob("spark*.py")}
+    today = {stem: sys.modules.get(f"balise.engine.{stem}") for stem in pending}
+    loaded: dict[str, ModuleType] = {}
+    try:
+        while pending:
+            stem = next(s for s in sorted(pending) if _siblings(pending[s]) <= set(loaded))
+            spec = importlib.util.spec_from_file_location(
+                f"balise_spark_before_{stem}", pending.pop(stem)
+            )
+            assert spec is not None
+            assert spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = sys.modules[f"balise.engine.{stem}"] = module
+            spec.loader.exec_module(module)
+            cloudpickle.register_pickle_by_value(module)  # type: ignore[no-untyped-call]
+            loaded[stem] = module
+    finally:
+        for stem, current in today.items():
+            if current is None:
+                sys.modules.pop(f"balise.engine.{stem}", None)
+            else:
+                sys.modules[f"balise.engine.{stem}"] = current
+    return loaded["spark"]
+
+
+def _siblings(path: Path) -> set[str]:
+    """The `balise.engine.spark*` modules that the module at `path` imports."""
+    found = re.findall(r"^from balise\.engine\.(spark\w*) import", path.read_text(), re.M)
+    return set(found)
 
 
 def _rss_mb(pid: int) -> float:

@@ -40,7 +40,7 @@ def spark() -> Iterator[SparkSession]:
     pytest.importorskip("pyspark", reason="the spark extra is not installed")
     from pyspark import cloudpickle
 
-    from balise.engine.spark import spark_session
+    from balise.engine.spark_session import spark_session
 
     # the test geography's functions travel to Spark's Python workers by value
     cloudpickle.register_pickle_by_value(sys.modules[__name__])  # type: ignore[no-untyped-call]

@@ -15,13 +15,13 @@ from polars.testing import assert_frame_equal
 
 import balise.engine.ingest as ingest_module
 from balise.cli.main import run
-from balise.engine.spark import (
+from balise.engine.spark_lake import vessel_ranges
+from balise.engine.spark_session import (
     GROUP_POSITIONS,
     SPARK_HINT,
     SparkMissing,
     SparkPlan,
     require_pyspark,
-    vessel_ranges,
 )
 from balise.io.lake import (
     LakeError,

@@ -30,7 +30,8 @@ def test_spark_events_equal_the_local_engines(
     tmp_path: Path,
     preset: str,
 ) -> None:
-    from balise.engine.spark import SparkPlan, detect_on_spark
+    from balise.engine.spark import detect_on_spark
+    from balise.engine.spark_session import SparkPlan
 
     shutil.copytree(world_workspace, tmp_path / "ws")
     store = Workspace(tmp_path / "ws").open_store()
@@ -65,9 +66,9 @@ def test_spark_events_equal_the_local_engines(
 def test_each_vessel_group_gets_a_partition_of_its_own(spark: SparkSession, groups: int) -> None:
     from pyspark.sql import functions
 
-    from balise.engine.spark import _group_keys
+    from balise.engine.spark_lake import group_keys
 
     ranges = [(g * 1_000, g * 1_000 + 999) for g in range(groups)]
-    keys = _group_keys(spark, ranges)
+    keys = group_keys(spark, ranges)
     parted = keys.select(functions.spark_partition_id(), "first", "last").collect()
     assert sorted((r[0], r[1], r[2]) for r in parted) == [(g, *r) for g, r in enumerate(ranges)]
