@@ -12,10 +12,7 @@ from dataclasses import dataclass, field, fields
 import polars as pl
 
 from balise.model.batch import ReadBatch
-from balise.model.schema import IDENTITY_FIELDS
-
-IDENTITY_KEY = ("mmsi", "msg_type", "source_format", *IDENTITY_FIELDS)
-"""What tells one identity snapshot from another: a vessel's report type and every value."""
+from balise.model.schema import IDENTITY_KEY
 
 
 @dataclass

@@ -20,9 +20,9 @@ import polars as pl
 
 from balise.errors import WorkspaceError
 from balise.model.batch import ReadBatch
-from balise.model.schema import POSITION_SCHEMA, UTC_TIME
+from balise.model.schema import IDENTITY_KEY, POSITION_SCHEMA, UTC_TIME
 from balise.store.base import IngestRecord
-from balise.store.batch_rows import IDENTITY_KEY, PreparedBatch, prepare_batch
+from balise.store.batch_rows import PreparedBatch, prepare_batch
 from balise.store.duckdb_accounts import ACCOUNTS_SQL, DuckDBAccounts
 from balise.store.duckdb_alerts import ALERTS_SQL, DuckDBAlerts
 from balise.store.duckdb_connection import (
