@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import threading
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -13,7 +14,7 @@ import pytest
 
 from balise.engine.ingest import Input, detect_format, expand_inputs, ingest_input
 from balise.errors import InputRejected, UsageError
-from balise.model.batch import ReadOptions
+from balise.model.batch import ReadBatch, ReadOptions
 from balise.store.duckdb import DuckDBStore
 
 DATA = Path(__file__).parents[1] / "data"
@@ -99,6 +100,35 @@ def test_an_interrupted_ingest_completes_when_run_again(
     assert _stored(store).height == 795
     assert result.count("positions_stored") == 795
     assert result.count("records_read") == 1480
+
+
+def test_batches_are_prepared_on_the_read_ahead_thread_except_those_already_stored(
+    store: DuckDBStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_store_batch, real_prepare = DuckDBStore.store_batch, DuckDBStore.prepare_batch
+    stored: list[int] = []
+    prepared_on: list[str] = []
+
+    def crash_on_fourth(self: DuckDBStore, ingest_id: str, index: int, batch: ReadBatch) -> None:
+        stored.append(index)
+        if stored == [0, 1, 2, 3]:
+            raise _InterruptedError
+        real_store_batch(self, ingest_id, index, batch)
+
+    def prepare(self: DuckDBStore, batch: ReadBatch) -> ReadBatch:
+        prepared_on.append(threading.current_thread().name)
+        return real_prepare(self, batch)
+
+    monkeypatch.setattr(DuckDBStore, "store_batch", crash_on_fourth)
+    monkeypatch.setattr(DuckDBStore, "prepare_batch", prepare)
+    with pytest.raises(_InterruptedError):
+        ingest_input(_input(GPSD), store, OPTIONS)
+    stored.clear()
+    prepared_on.clear()
+    assert ingest_input(_input(GPSD), store, OPTIONS).status == "resumed"
+    assert stored == list(range(3, 3 + len(stored)))
+    assert prepared_on == ["read-ahead"] * len(stored)  # batches 0-2 were not prepared again
+    assert len(stored) >= 5
 
 
 def test_gzip_and_zip_inputs_are_detected_from_content(store: DuckDBStore, tmp_path: Path) -> None:

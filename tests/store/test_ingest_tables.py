@@ -5,18 +5,21 @@ stream with every kind of line, ingested in many batches, then a second one over
 snapshots, quarantine rows, counts, ingest records and change log.
 
 The expected digests are those of the tables written by the store of commit c508f83 from the
-same inputs (`_digests` below, run with that commit's sources)."""
+same inputs (`_digests` below, run with that commit's sources). The ingest prepares each batch
+for the store (identity snapshots, change-log rows) on its read-ahead thread; a batch given to
+the store unprepared, as the live listener gives it, leaves the same tables."""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from balise.engine.ingest import Input, expand_inputs, ingest_input
-from balise.model.batch import ReadOptions
+from balise.engine.ingest import AIS_SOURCE, Input, SourceKind, expand_inputs, ingest_with
+from balise.model.batch import ReadBatch, ReadOptions
 from balise.store.duckdb import DuckDBStore
 from nmea_streams import freeze_clock, synthetic
 
@@ -83,13 +86,15 @@ def _digests(database: Path) -> dict[str, tuple[int, str]]:
     return digests
 
 
-def ingested_digests(folder: Path) -> dict[str, tuple[int, str]]:
+def ingested_digests(
+    folder: Path, kind: SourceKind[ReadBatch] = AIS_SOURCE
+) -> dict[str, tuple[int, str]]:
     """The digests of the tables of a new store in `folder` after both streams are ingested."""
     database = folder / "balise.duckdb"
     store = DuckDBStore(database)
     try:
         for path in _streams(folder):
-            assert ingest_input(_input(path), store, OPTIONS).status == "ingested"
+            assert ingest_with(kind, _input(path), store, OPTIONS).status == "ingested"
     finally:
         store.close()
     return _digests(database)
@@ -100,3 +105,17 @@ def test_an_ingest_writes_the_tables_it_wrote_before(
 ) -> None:
     freeze_clock(monkeypatch)
     assert ingested_digests(tmp_path) == EXPECTED
+
+
+def test_batches_stored_unprepared_write_the_same_tables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    freeze_clock(monkeypatch)
+    prepared: list[int] = []
+
+    def unprepared(_store: object, batch: ReadBatch) -> ReadBatch:
+        prepared.append(batch.records_read)
+        return batch
+
+    assert ingested_digests(tmp_path, replace(AIS_SOURCE, prepare=unprepared)) == EXPECTED
+    assert len(prepared) > 10  # every batch went through it, none was prepared

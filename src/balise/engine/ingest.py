@@ -78,13 +78,16 @@ class SourceKind(Generic[B]):
     input in that format; `problem` makes the batch of an input that ended early (damage, size
     cap); `save` stores one batch (ingest id, batch index). `context` names what the reader is
     given besides the bytes (radar sites, a default sensor): it is part of the ingest's identity,
-    so the same input read with another context is read again, not "already ingested"."""
+    so the same input read with another context is read again, not "already ingested".
+    `prepare` does what `save` can do before the store's turn, on the read-ahead thread (it must
+    not use the store's connection)."""
 
     detect: Callable[[bytes, str], str]
     read: Callable[[str, BinaryIO, str, ReadOptions], Generator[B, None, None]]
     problem: Callable[[Problem, str], B]
     save: Callable[[Store, str, int, B], None]
     context: str = ""
+    prepare: Callable[[Store, B], B] = lambda _store, batch: batch  # nothing to prepare
 
     def ingest_id(self, digest: str) -> str:
         """The ingest id of an input whose bytes have the sha256 `digest`."""
@@ -238,7 +241,13 @@ def _store_ais(store: Store, ingest_id: str, batch_index: int, batch: ReadBatch)
     store.store_batch(ingest_id, batch_index, batch)
 
 
-AIS_SOURCE: SourceKind[ReadBatch] = SourceKind(_format_of, _reader, problem_batch, _store_ais)
+def _prepare_ais(store: Store, batch: ReadBatch) -> ReadBatch:
+    return store.prepare_batch(batch)
+
+
+AIS_SOURCE: SourceKind[ReadBatch] = SourceKind(
+    _format_of, _reader, problem_batch, _store_ais, prepare=_prepare_ais
+)
 """AIS: NMEA, AIS-catcher JSON lines, DMA or NOAA CSV, into positions and identities."""
 
 
@@ -402,9 +411,9 @@ def _store(
     progress: ProgressCallback | None,
     max_text_bytes: int,
 ) -> None:
-    """Store the batches after the ones `record` says are done; the next batch is read while
-    one is stored (`_read_ahead`)."""
-    with _read_ahead(batches) as ahead:
+    """Store the batches after the ones `record` says are done; the next batch is read and
+    prepared (`kind.prepare`) while one is stored (`_read_ahead`)."""
+    with _read_ahead(_prepared(kind, store, batches, record.batches_done)) as ahead:
         for index, batch in enumerate(ahead):
             if index < record.batches_done:
                 continue
@@ -414,6 +423,15 @@ def _store(
             kind.save(store, record.ingest_id, index, batch)
             if progress is not None:
                 progress(item.name, raw.tell(), item.size)
+
+
+def _prepared(
+    kind: SourceKind[B], store: Store, batches: Iterator[B], batches_done: int
+) -> Iterator[B]:
+    """The batches, those after the first `batches_done` prepared for the store (on the thread
+    that draws them: the read-ahead thread)."""
+    for index, batch in enumerate(batches):
+        yield batch if index < batches_done else kind.prepare(store, batch)
 
 
 _END = object()

@@ -47,6 +47,7 @@ import pyarrow.parquet as pq
 
 from balise.model.schema import (
     IDENTITY_FIELDS,
+    IDENTITY_KEY,
     IDENTITY_SCHEMA,
     POSITION_SCHEMA,
     QUARANTINE_SCHEMA,
@@ -70,8 +71,6 @@ range. A national archive's day is a few parts of millions of rows (mostly its o
 bucket) shared by thousands of vessel groups, each holding a few thousand of a day's rows: with
 Polars' default (262,144 rows) each group would decode some 48 rows for one it keeps, with
 16,384 about 3. It costs 0.4 % more bytes (20.55 against 20.46 a position on the bench world)."""
-IDENTITY_KEY: Final = ("mmsi", "msg_type", "source_format", *IDENTITY_FIELDS)
-"""An identity report is folded into the first one with these equal (the store's snapshots)."""
 SNAPSHOT_SCHEMA: Final[dict[str, pl.DataType]] = {
     **{c: IDENTITY_SCHEMA[c] for c in ("mmsi", "msg_type", "source_format")},
     **{c: t for c, t in IDENTITY_SCHEMA.items() if c in IDENTITY_FIELDS},

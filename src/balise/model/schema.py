@@ -67,6 +67,9 @@ IDENTITY_FIELDS: tuple[str, ...] = (
     "eta",
 )
 """The identity columns whose changes over time are kept as history."""
+IDENTITY_KEY: tuple[str, ...] = ("mmsi", "msg_type", "source_format", *IDENTITY_FIELDS)
+"""An identity report is folded into the first one with these equal: the identity snapshots of
+the store and of the position lake."""
 
 QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
     "source": pl.String(),

@@ -211,6 +211,12 @@ class IngestStore(Protocol):
         """Record the start of an ingest; return the existing record if it was already started."""
         ...
 
+    def prepare_batch(self, batch: ReadBatch) -> ReadBatch:
+        """`batch` with what storing it derives from it alone computed beforehand, without
+        the store's connection: the ingest calls it on its read-ahead thread while the store
+        writes the batch before. `store_batch` takes a batch prepared or not."""
+        ...
+
     def store_batch(self, ingest_id: str, batch_index: int, batch: ReadBatch) -> None:
         """Store one batch and its counts atomically; the ingest's progress moves past it."""
         ...

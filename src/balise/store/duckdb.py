@@ -20,8 +20,9 @@ import polars as pl
 
 from balise.errors import WorkspaceError
 from balise.model.batch import ReadBatch
-from balise.model.schema import IDENTITY_FIELDS, POSITION_SCHEMA, UTC_TIME
+from balise.model.schema import IDENTITY_KEY, POSITION_SCHEMA, UTC_TIME
 from balise.store.base import IngestRecord
+from balise.store.batch_rows import PreparedBatch, prepare_batch
 from balise.store.duckdb_accounts import ACCOUNTS_SQL, DuckDBAccounts
 from balise.store.duckdb_alerts import ALERTS_SQL, DuckDBAlerts
 from balise.store.duckdb_connection import (
@@ -49,7 +50,6 @@ _SQL_TYPES = {
     pl.String(): "VARCHAR",
     UTC_TIME: "TIMESTAMPTZ",
 }
-_IDENTITY_KEY = ("mmsi", "msg_type", "source_format", *IDENTITY_FIELDS)
 _IDENTITY_TYPES = {
     "mmsi": "INTEGER", "msg_type": "TINYINT", "source_format": "VARCHAR", "imo": "INTEGER",
     "name": "VARCHAR", "call_sign": "VARCHAR", "ship_type": "SMALLINT",
@@ -95,7 +95,7 @@ _CREATE_SQL = "\n".join(
 )
 """Creates every table (and sequence) a store lacks."""
 
-_SAME_IDENTITY = " AND ".join(f"i.{c} IS NOT DISTINCT FROM b.{c}" for c in _IDENTITY_KEY)
+_SAME_IDENTITY = " AND ".join(f"i.{c} IS NOT DISTINCT FROM b.{c}" for c in IDENTITY_KEY)
 
 
 class DuckDBStore(
@@ -191,15 +191,21 @@ class DuckDBStore(
             con.rollback()
             raise
 
+    def prepare_batch(self, batch: ReadBatch) -> PreparedBatch:
+        """`batch` with its identity snapshots and change-log rows computed (`batch_rows`): no
+        use of the connection, so another thread may call it while this store writes."""
+        return prepare_batch(batch)
+
     def store_batch(self, ingest_id: str, batch_index: int, batch: ReadBatch) -> None:
+        prepared = prepare_batch(batch)
         con = self._con
         con.begin()
         try:
             stored = self._insert_positions(batch.positions)
-            snapshots = self._upsert_identities(batch.identities)
+            snapshots = self._upsert_identities(prepared.snapshots)
             self._insert_quarantine(ingest_id, batch.quarantine)
             if stored or snapshots:
-                self._record_changes(batch)
+                self._record_changes(prepared.touched)
             self._record_progress(ingest_id, batch_index, _batch_counts(batch, stored, snapshots))
             con.commit()
         except BaseException:
@@ -208,19 +214,9 @@ class DuckDBStore(
         finally:
             self._changed()
 
-    def _record_changes(self, batch: ReadBatch) -> None:
-        """Log which vessels the batch touched and over what time span, under one new sequence
-        number: an incremental detection run re-examines those vessels only."""
-        touched = (
-            pl.concat(
-                [
-                    batch.positions.select("mmsi", "timestamp"),
-                    batch.identities.select("mmsi", "timestamp"),
-                ]
-            )
-            .group_by("mmsi")
-            .agg(pl.col("timestamp").min().alias("first"), pl.col("timestamp").max().alias("last"))
-        )
+    def _record_changes(self, touched: pl.DataFrame) -> None:
+        """Log which vessels a batch touched and over what time span (`touched`), under one new
+        sequence number: an incremental detection run re-examines those vessels only."""
         self._con.register("touched", touched.to_arrow())
         try:
             self._con.execute(
@@ -268,16 +264,10 @@ class DuckDBStore(
                 ).fetchone()
         return int(result[0]) if result else 0
 
-    def _upsert_identities(self, identities: pl.DataFrame) -> int:
-        if identities.is_empty():
+    def _upsert_identities(self, snapshots: pl.DataFrame) -> int:
+        """Fold a batch's identity snapshots into the stored ones; the number of new ones."""
+        if snapshots.is_empty():
             return 0
-        snapshots = identities.group_by(_IDENTITY_KEY).agg(
-            pl.col("timestamp").min().alias("first_seen"),
-            pl.col("timestamp").max().alias("last_seen"),
-            pl.len().cast(pl.Int64).alias("messages"),
-            pl.col("source").first().alias("first_source"),
-            pl.col("source_line").first().alias("first_source_line"),
-        )
         self._con.register("batch_identities", snapshots.to_arrow())
         try:
             self._con.execute(
