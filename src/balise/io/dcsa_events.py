@@ -23,12 +23,13 @@ the supply and return air temperatures and the set point.
 Speed: a block of plain lines (valid UTF-8 without carriage returns, NUL bytes or a byte order
 mark: nearly every block) is split by polars' multi-threaded CSV reader as one text column,
 any other block in Python, with the same lines either way (the blank-line and object tests are
-skipped for a batch whose lines all begin with `{`); a batch is decoded in one call of
-DuckDB's JSON reader (`from_json` into the shape's types, on an in-memory connection of the
-reader's own: it decodes these events in less than half the CPU time polars' `str.json_decode`
-takes) and mapped column-wise with polars, on a thread of its own while the batch before is
-stored; a batch holding malformed JSON is split in halves until the bad lines stand alone, so
-the good lines keep the fast path. A JSON array is parsed with the cyclic garbage collector
+skipped for a batch whose lines all begin with `{`); a batch is decoded by the compiled kernel
+(`balise.io.dcsa_kernel`: the lines of the plain kind, nearly all, on two threads) and the
+lines it leaves in one call of DuckDB's JSON reader (`from_json` into the shape's types, on an
+in-memory connection of the reader's own), which gives the same events, then mapped
+column-wise with polars, on a thread of its own while the batch before is stored; lines
+holding malformed JSON are split in halves until the bad lines stand alone, so the good lines
+keep the fast path. A JSON array is parsed with the cyclic garbage collector
 paused (its millions of objects would set it off again and again).
 """
 
@@ -47,6 +48,7 @@ import numpy as np
 import polars as pl
 
 from balise.errors import InputRejected
+from balise.io import dcsa_kernel
 from balise.io.dcsa_mapping import map_events
 from balise.io.dcsa_shape import EVENT_DTYPE, EVENT_STRUCTURE
 from balise.io.nmea_lines import rest_of_line
@@ -330,9 +332,26 @@ def _decode(lines: pl.DataFrame, decoder: _Decoder) -> tuple[pl.DataFrame, pl.Da
     objects = _matching(lines["raw"], r"^\s*\{", True)  # as str.strip_chars_start()
     others = lines.filter(~objects)
     rejected = [_rejected(number, text) for number, text in others.iter_rows()]
-    decoded, bad = _bisected(_kept(lines, objects), decoder)
+    decoded, bad = _compiled_first(_kept(lines, objects), decoder)
     rows = pl.DataFrame(rejected, schema=_REJECTED_SCHEMA, orient="row")
     return decoded, pl.concat([rows, bad])
+
+
+def _compiled_first(lines: pl.DataFrame, decoder: _Decoder) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`_bisected(lines)`, the lines the compiled kernel decodes (nearly all) decoded by it
+    (the same events), the others by DuckDB."""
+    found = dcsa_kernel.decode(lines["raw"])
+    if found is None:
+        return _bisected(lines, decoder)
+    mask, events = found
+    if mask.all():
+        return lines.select("source_line", "raw").with_columns(events.alias("event")), pl.DataFrame(
+            schema=_REJECTED_SCHEMA
+        )
+    compiled = pl.Series(mask)
+    fast = lines.filter(compiled).select("source_line", "raw").with_columns(events.alias("event"))
+    slow, bad = _bisected(lines.filter(~compiled), decoder)
+    return pl.concat([fast, slow]).sort("source_line"), bad
 
 
 def _bisected(lines: pl.DataFrame, decoder: _Decoder) -> tuple[pl.DataFrame, pl.DataFrame]:
