@@ -35,7 +35,7 @@ def _assert_as_duckdb(lines: list[str]) -> list[bool]:
     """The kernel's events are DuckDB's for each line it decodes; which lines it decoded."""
     found = dcsa_kernel.decode(pl.Series("raw", lines, dtype=pl.String()))
     assert found is not None
-    mask, events = found
+    mask, events = found.mask, found.events
     assert len(mask) == len(lines)
     assert events.dtype == EVENT_DTYPE
     assert events.len() == int(mask.sum())
@@ -158,6 +158,18 @@ def test_the_reader_stores_the_same_with_and_without_the_kernel(
     assert with_kernel[0].equals(without[0], null_equal=True)
     assert with_kernel[1].equals(without[1], null_equal=True)
     assert with_kernel[2] == without[2]
+
+
+def test_texts_are_trimmed_only_when_none_is_blank_or_spaced_or_beyond_ascii() -> None:
+    def trimmed(*lines: str) -> bool:
+        found = dcsa_kernel.decode(pl.Series("raw", lines, dtype=pl.String()))
+        assert found is not None
+        assert found.mask.all()
+        return found.trimmed
+
+    assert trimmed(*JOURNEY[:3], '{"eventID": 12, "isRetracted": false, "eventType": null}')
+    for value in ('""', '" a"', '"a\\t"', '"\\u00a0a"', '"a\u00e9"', '"\\u3000"', '"a\\n"'):
+        assert not trimmed(JOURNEY[0], '{"eventID": ' + value + "}"), value
 
 
 def test_without_the_kernel_built_nothing_is_decoded_by_it(monkeypatch: pytest.MonkeyPatch) -> None:

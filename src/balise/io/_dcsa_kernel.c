@@ -39,6 +39,7 @@ typedef struct {
     grow_t offsets; /* int32 an entry after a first 0 (text and list) */
     grow_t data;    /* the texts back to back (text) */
     const int16_t *slots; /* the hash table of every node's keys (`find`) */
+    size_t untrimmed; /* texts empty or with a space (or a non-ASCII character) at an end */
     const size_t *rows; /* outside lists: the lines decoded so far, its entries being written
                            only when a value comes (the nulls before it then), not at each null */
 } node_t;
@@ -317,6 +318,14 @@ static int as_written(const char *s, const char *end) {
     return significant <= 15;
 }
 
+/* Whether a space at an end cannot be: [s, end) is not empty and begins and ends with an ASCII
+ * character that is not white space (Unicode's White_Space, as polars' `strip_chars` reads it). */
+static int trimmed(const char *s, size_t size) {
+    if (size == 0) return 0;
+    unsigned char first = (unsigned char)s[0], last = (unsigned char)s[size - 1];
+    return first > 0x20 && first < 0x80 && last > 0x20 && last < 0x80;
+}
+
 static int text(node_t *node, const char **p, const char *end) {
     const char *s = *p;
     size_t before = node->data.size;
@@ -339,7 +348,9 @@ static int text(node_t *node, const char **p, const char *end) {
     }
     if (status != DONE) return status;
     *p = s;
-    return put_entry(node, 1, (int32_t)(node->data.size - before));
+    size_t size = node->data.size - before;
+    node->untrimmed += size == 0 || !trimmed(node->data.at + before, size);
+    return put_entry(node, 1, (int32_t)size);
 }
 
 static int fields(node_t *nodes, node_t *node, const char **p, const char *end) {
@@ -545,6 +556,10 @@ static void free_owned(PyObject *capsule) {
     free(owned);
 }
 
+static node_t *nodes_of(PyObject *owner) {
+    return ((owned_t *)PyCapsule_GetPointer(owner, "balise.dcsa_columns"))->nodes;
+}
+
 /* For each node (entries, then the address and size of its validity bitmap, offsets and text),
  * the memory owned by `capsule`. */
 static PyObject *columns(const node_t *nodes, const Py_ssize_t *entries, int count) {
@@ -604,13 +619,14 @@ static int decode_lines(node_t *nodes, int count, mark_t *marks, const char *vie
 
 PyDoc_STRVAR(decode_doc,
              "decode(views, buffers, kinds, parents, names, name_offsets)\n"
-             "    -> (decoded, columns, owner)\n\n"
+             "    -> (decoded, columns, owner, untrimmed)\n\n"
              "The lines given as Arrow string views (`views`, 16 bytes a line, and the data\n"
              "`buffers` they point into) decoded into the shape's nodes (kinds: 0 text, 1 object,\n"
              "2 list; parents int32, node 0 the event). `decoded`: one byte a line, 1 decoded\n"
              "here, 0 left to the caller; `columns`: for each node over the decoded lines, its\n"
              "entries and the address and size of its validity bitmap, int32 offsets (text and\n"
-             "list) and text bytes (text), memory that `owner` frees when it is released.");
+             "list) and text bytes (text), memory that `owner` frees when it is released;\n"
+             "`untrimmed`: how many texts are empty or may begin or end with a space.");
 
 static PyObject *decode(PyObject *self, PyObject *args) {
     (void)self;
@@ -677,9 +693,10 @@ static PyObject *decode(PyObject *self, PyObject *args) {
     if (owner == NULL) goto done;
     nodes = NULL; /* the capsule frees them now */
     owned = NULL;
-    PyObject *found = columns(((owned_t *)PyCapsule_GetPointer(owner, "balise.dcsa_columns"))->nodes,
-                              entries, count);
-    if (found != NULL) result = Py_BuildValue("(ONO)", decoded, found, owner);
+    PyObject *found = columns(nodes_of(owner), entries, count);
+    size_t untrimmed = 0;
+    for (int i = 0; i < count; i++) untrimmed += nodes_of(owner)[i].untrimmed;
+    if (found != NULL) result = Py_BuildValue("(ONOn)", decoded, found, owner, (Py_ssize_t)untrimmed);
 done:
     Py_XDECREF(decoded);
     Py_XDECREF(owner);

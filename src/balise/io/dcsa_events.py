@@ -275,8 +275,10 @@ def events_batch(
         pl.lit(detail).alias("detail"),
         "raw",
     )
-    decoded, undecodable = _decode(_kept(data, ~long).select("source_line", "raw"), decoder)
-    records, rejected, cleared = map_events(decoded)
+    decoded, undecodable, trimmed = _decode(
+        _kept(data, ~long).select("source_line", "raw"), decoder
+    )
+    records, rejected, cleared = map_events(decoded, trimmed)
     rejected = pl.concat([too_long, undecodable, rejected]).sort("source_line")
     return RecordBatch(
         RecordKind.CONTAINERS,
@@ -326,32 +328,35 @@ class _Decoder:
         return lines.select("source_line", "raw").with_columns(event)
 
 
-def _decode(lines: pl.DataFrame, decoder: _Decoder) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """`lines` with their decoded `event`, and the rejected rows of those that are not JSON
-    objects: the whole batch at once, else each half, down to single lines."""
+def _decode(lines: pl.DataFrame, decoder: _Decoder) -> tuple[pl.DataFrame, pl.DataFrame, bool]:
+    """`lines` with their decoded `event`, the rejected rows of those that are not JSON
+    objects (the whole batch at once, else each half, down to single lines), and whether every
+    text of the events is known to be trimmed (`dcsa_kernel.Decoded`)."""
     objects = _matching(lines["raw"], r"^\s*\{", True)  # as str.strip_chars_start()
     others = lines.filter(~objects)
     rejected = [_rejected(number, text) for number, text in others.iter_rows()]
-    decoded, bad = _compiled_first(_kept(lines, objects), decoder)
+    decoded, bad, trimmed = _compiled_first(_kept(lines, objects), decoder)
     rows = pl.DataFrame(rejected, schema=_REJECTED_SCHEMA, orient="row")
-    return decoded, pl.concat([rows, bad])
+    return decoded, pl.concat([rows, bad]), trimmed
 
 
-def _compiled_first(lines: pl.DataFrame, decoder: _Decoder) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _compiled_first(
+    lines: pl.DataFrame, decoder: _Decoder
+) -> tuple[pl.DataFrame, pl.DataFrame, bool]:
     """`_bisected(lines)`, the lines the compiled kernel decodes (nearly all) decoded by it
-    (the same events), the others by DuckDB."""
+    (the same events), the others by DuckDB; and whether the texts are known to be trimmed
+    (when the kernel decoded them all)."""
     found = dcsa_kernel.decode(lines["raw"])
     if found is None:
-        return _bisected(lines, decoder)
-    mask, events = found
-    if mask.all():
-        return lines.select("source_line", "raw").with_columns(events.alias("event")), pl.DataFrame(
-            schema=_REJECTED_SCHEMA
-        )
-    compiled = pl.Series(mask)
-    fast = lines.filter(compiled).select("source_line", "raw").with_columns(events.alias("event"))
+        return (*_bisected(lines, decoder), False)
+    columns = lines.select("source_line", "raw")
+    if found.mask.all():
+        decoded = columns.with_columns(found.events.alias("event"))
+        return decoded, pl.DataFrame(schema=_REJECTED_SCHEMA), found.trimmed
+    compiled = pl.Series(found.mask)
+    fast = columns.filter(compiled).with_columns(found.events.alias("event"))
     slow, bad = _bisected(lines.filter(~compiled), decoder)
-    return pl.concat([fast, slow]).sort("source_line"), bad
+    return pl.concat([fast, slow]).sort("source_line"), bad, False
 
 
 def _bisected(lines: pl.DataFrame, decoder: _Decoder) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -127,12 +127,13 @@ def _array(columns: list[_Column], index: int, owner: object) -> pa.Array:
     return pa.Array.from_buffers(arrow_type, length, buffers, children=children)
 
 
-def _decode_part(lines: pa.StringViewArray) -> tuple[npt.NDArray[np.bool_], pa.Array]:
-    """The kernel's decoding of `lines`: which ones it decoded, and their events."""
+def _decode_part(lines: pa.StringViewArray) -> tuple[npt.NDArray[np.bool_], pa.Array, int]:
+    """The kernel's decoding of `lines`: which ones it decoded, their events, and how many of
+    their texts may be blank or begin or end with a space."""
     assert _KERNEL is not None
     _, views, *data = lines.buffers()
     start = lines.offset * _VIEW_BYTES
-    decoded, columns, owner = _KERNEL.decode(
+    decoded, columns, owner, untrimmed = _KERNEL.decode(
         memoryview(views)[start : start + len(lines) * _VIEW_BYTES],
         tuple(data),
         _SHAPE.kinds,
@@ -140,13 +141,24 @@ def _decode_part(lines: pa.StringViewArray) -> tuple[npt.NDArray[np.bool_], pa.A
         _SHAPE.names,
         _SHAPE.name_offsets,
     )
-    return np.frombuffer(decoded, dtype=np.bool_), _array(columns, 0, owner)
+    return np.frombuffer(decoded, dtype=np.bool_), _array(columns, 0, owner), untrimmed
 
 
-def decode(raw: pl.Series) -> tuple[npt.NDArray[np.bool_], pl.Series] | None:
-    """The lines `raw` (text, no nulls) the kernel decodes: which ones (a mask over `raw`) and
-    their events (`EVENT_DTYPE`, in order); None when the kernel is not built or disabled, or
-    when the batch holds 2 GiB of text or more (the kernel's offsets are 32-bit)."""
+@dataclass(frozen=True)
+class Decoded:
+    """What the kernel decoded of a batch's lines: which ones (`mask`), their `events`
+    (`EVENT_DTYPE`, in order), and whether all their texts are `trimmed` (none blank, none
+    beginning or ending with a space: the mapping need not trim them)."""
+
+    mask: npt.NDArray[np.bool_]
+    events: pl.Series
+    trimmed: bool
+
+
+def decode(raw: pl.Series) -> Decoded | None:
+    """The lines `raw` (text, no nulls) as the kernel decodes them; None when the kernel is not
+    built or disabled, or when the batch holds 2 GiB of text or more (the kernel's offsets are
+    32-bit)."""
     if _KERNEL is None or not enabled or raw.str.len_bytes().sum() >= _MAX_BYTES:
         return None
     lines = raw.to_arrow(compat_level=pl.CompatLevel.newest())
@@ -162,4 +174,4 @@ def decode(raw: pl.Series) -> tuple[npt.NDArray[np.bool_], pl.Series] | None:
     event = frame.to_series()
     if event.dtype != EVENT_DTYPE:
         event = event.cast(EVENT_DTYPE)
-    return mask, event
+    return Decoded(mask, event, not any(r[2] for r in results))
