@@ -4,12 +4,15 @@
  *
  * A line is decoded here only when it is strict JSON of the plain kind: an object, each key of
  * the shape once and without escapes, a text leaf a string (escapes decoded as `json.loads`
- * does, but `\u0000` and surrogates), an integer without a fraction or exponent (kept as
- * written, not `-0`), `true`, `false` or `null`; an object of the shape an object or null, a
- * list an array of objects or null. Keys the shape does not have are skipped (their values
- * checked as JSON, nested at most `MAX_DEPTH` deep). Any other line (malformed, a float or an
- * object where text is expected, a duplicate key...) is left to the caller, whose reader
- * decodes it as before: the kernel never has to reproduce the rare cases.
+ * does, but `\u0000` and surrogates), a number DuckDB writes as it is (`as_written`: kept as
+ * written), `true`, `false` or `null`; an object of the shape an object or null, a list an
+ * array of objects or null. Keys the shape does not have are skipped (their values checked as
+ * JSON, nested at most `MAX_DEPTH` deep). Any other line (malformed, a float DuckDB writes
+ * otherwise, an object where text is expected, a duplicate key...) is left to the caller, whose
+ * reader decodes it as before: the kernel never has to reproduce the rare cases.
+ *
+ * It also counts the texts that are empty or may begin or end with a space (`trimmed`), so
+ * that the mapping may skip trimming a batch without any.
  *
  * Every read is bounds-checked against the line; the loop runs without the interpreter lock.
  */

@@ -4,8 +4,9 @@
 by DuckDB's `from_json` (`balise.io.dcsa_events`), which gives the same events more slowly. The
 kernel decodes a batch's lines in one pass, without the interpreter lock, into the columns of
 `dcsa_shape.EVENT_DTYPE`, as long as a line is strict JSON of the plain kind (see the C source:
-strings, integers, booleans and nulls where the shape has text, each key once, no escapes in
-keys); it leaves every other line to DuckDB, so quarantine reasons and values stay the same.
+strings, booleans, nulls and the numbers DuckDB writes as they are where the shape has text,
+each key once, no escapes in keys); it leaves every other line to DuckDB, so quarantine reasons
+and values stay the same.
 """
 
 from __future__ import annotations
