@@ -1,6 +1,7 @@
-"""The compiled part of Balise: the NMEA kernel (`balise.io._nmea_kernel`, plain C99 against the
-CPython API). Everything else is declared in pyproject.toml; a C compiler and Python's headers are
-needed to install from source."""
+"""The compiled part of Balise: the NMEA kernel (`balise.io._nmea_kernel`) and the DCSA Track &
+Trace decoder (`balise.io._dcsa_kernel`), plain C99 against the CPython API. Everything else is
+declared in pyproject.toml; a C compiler and Python's headers are needed to install from
+source."""
 
 from setuptools import Extension, setup
 
@@ -10,6 +11,11 @@ setup(
             "balise.io._nmea_kernel",
             sources=["src/balise/io/_nmea_kernel.c"],
             extra_compile_args=["-O2", "-std=c99", "-Wall", "-Wextra"],
-        )
+        ),
+        Extension(
+            "balise.io._dcsa_kernel",
+            sources=["src/balise/io/_dcsa_kernel.c"],
+            extra_compile_args=["-O2", "-std=c99", "-Wall", "-Wextra"],
+        ),
     ]
 )

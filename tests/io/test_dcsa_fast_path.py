@@ -5,8 +5,6 @@ the same rows, the same quarantine rows with their reasons and line numbers, the
 from __future__ import annotations
 
 import io
-import json
-import random
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,78 +13,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from balise.engine.ingest import Input
-from balise.engine.ingest_records import ingest_records
 from balise.io import dcsa_events, dcsa_mapping
 from balise.model.batch import ReadOptions
 from balise.model.containers import is_valid_container
-from balise.model.record_batch import RecordBatch, RecordKind
-from balise.store.duckdb import DuckDBStore
-
-CARGO = Path(__file__).parents[1] / "data" / "cargo"
-OPTIONS = ReadOptions(batch_records=37, max_record_line_bytes=3000)
+from balise.model.record_batch import RecordBatch
+from dcsa_lines import OPTIONS, ingest, is_json, synthetic
 
 
 def _python_split(data: bytes) -> None:
     return None
-
-
-def synthetic(seed: int, count: int = 200) -> list[str]:
-    """`count` lines: the journey's events under new ids, 2.x events, and some bad lines (not
-    JSON, cut, blank, a bad container number, an unknown code, a bad time, non-ASCII text)."""
-    rng = random.Random(seed)
-    journey = [
-        line for line in (CARGO / "dcsa-journey.jsonl").read_text().splitlines() if _is_event(line)
-    ]
-    array = json.loads((CARGO / "dcsa-v2-array.json").read_text())
-    v2 = [json.dumps(item) for item in array if isinstance(item, dict)]
-    lines: list[str] = []
-    for index in range(count):
-        roll = rng.random()
-        template = rng.choice(journey if roll < 0.7 else v2)
-        event = json.loads(template)
-        event["eventID"] = f"{event.get('eventID', 'e')}-{index}"
-        if roll < 0.05:
-            lines.append("{not json " + str(index))
-        elif roll < 0.08:
-            lines.append(json.dumps(event)[: rng.randrange(5, 60)])
-        elif roll < 0.11:
-            lines.append(rng.choice(["", "   ", "\t"]))
-        elif roll < 0.13:
-            event["equipmentReference"] = "ABCU1234567"  # wrong check digit
-            event.setdefault("equipmentDetails", {})["equipmentReference"] = "ABCU1234567"
-            lines.append(json.dumps(event))
-        elif roll < 0.15:
-            event["eventDateTime"] = "yesterday"
-            lines.append(json.dumps(event))
-        elif roll < 0.17:
-            event["eventType"] = "WEATHER"
-            event.setdefault("eventClassification", {})["eventType"] = "WEATHER"
-            lines.append(json.dumps(event))
-        elif roll < 0.20:
-            event["eventID"] = f" \u00a0{event['eventID']}\u3000"  # trimmed as Unicode space
-            lines.append(json.dumps(event, ensure_ascii=rng.random() < 0.5))
-        elif roll < 0.22:
-            lines.append("[1, 2]")
-        else:
-            lines.append(json.dumps(event))
-    return lines
-
-
-Stored = tuple[pl.DataFrame, pl.DataFrame, list[tuple[object, ...]]]
-
-
-def _ingest(data: bytes, name: str, folder: Path, options: ReadOptions = OPTIONS) -> Stored:
-    path = folder / name
-    path.write_bytes(data)
-    store = DuckDBStore(":memory:")
-    item = Input(name, lambda: path.open("rb"), path.stat().st_size)
-    result = ingest_records(RecordKind.CONTAINERS, item, store, options)
-    rows = store.container_events(retracted=True).sort("source_line")
-    quarantine = store.quarantine().select("source_line", "reason", "detail", "raw")
-    counts = sorted(result.counts.rows())
-    store.close()
-    return rows, quarantine.sort("source_line"), counts
 
 
 @pytest.mark.parametrize(("seed", "shape"), [(1, "lines"), (2, "lines"), (3, "array")])
@@ -95,13 +30,13 @@ def test_the_fast_path_stores_what_the_python_path_stores(
 ) -> None:
     lines = synthetic(seed)
     if shape == "array":  # an array of the events that are JSON values
-        data = ("[" + ",\n".join(line for line in lines if _is_json(line)) + "]").encode()
+        data = ("[" + ",\n".join(line for line in lines if is_json(line)) + "]").encode()
     else:
         data = ("\n".join(lines) + "\n").encode()
-    fast = _ingest(data, "events.jsonl", tmp_path)
+    fast = ingest(data, "events.jsonl", tmp_path)
     monkeypatch.setattr(dcsa_events, "_split_plain", _python_split)
     monkeypatch.setattr(dcsa_events, "_ahead", _one_at_a_time)
-    slow = _ingest(data, "events.jsonl", tmp_path)
+    slow = ingest(data, "events.jsonl", tmp_path)
     assert fast[0].height > 100
     assert fast[1]["reason"].n_unique() >= 3
     assert fast[0].equals(slow[0], null_equal=True)
@@ -117,7 +52,7 @@ def test_the_bulk_path_stores_what_the_line_by_line_path_stores(
     (a batch of one line, split in Python, each number checked by `is_valid_container`)."""
     lines = synthetic(4, 300)
     data = ("\n".join(lines) + "\n").encode()
-    bulk = _ingest(data, "events.jsonl", tmp_path, ReadOptions(max_record_line_bytes=3000))
+    bulk = ingest(data, "events.jsonl", tmp_path, ReadOptions(max_record_line_bytes=3000))
     monkeypatch.setattr(dcsa_events, "_split_plain", _python_split)
     monkeypatch.setattr(dcsa_events, "_ahead", _one_at_a_time)
     monkeypatch.setattr(
@@ -126,25 +61,13 @@ def test_the_bulk_path_stores_what_the_line_by_line_path_stores(
         lambda numbers: [n for n in numbers.drop_nulls().to_list() if is_valid_container(n)],
     )
     one_by_one = ReadOptions(batch_records=1, max_record_line_bytes=3000)
-    single = _ingest(data, "events.jsonl", tmp_path, one_by_one)
+    single = ingest(data, "events.jsonl", tmp_path, one_by_one)
     reasons = set(bulk[1]["reason"])
     assert bulk[0].height > 150
     assert {"bad_json", "bad_container_number", "bad_time", "unknown_code"} <= reasons
     assert bulk[0].equals(single[0], null_equal=True)
     assert bulk[1].equals(single[1], null_equal=True)
     assert bulk[2] == single[2]
-
-
-def _is_event(line: str) -> bool:
-    return _is_json(line) and isinstance(json.loads(line), dict)
-
-
-def _is_json(line: str) -> bool:
-    try:
-        json.loads(line)
-    except ValueError:
-        return False
-    return True
 
 
 def _one_at_a_time(source: str, batches: Iterator[pl.DataFrame], cap: int) -> Iterator[RecordBatch]:

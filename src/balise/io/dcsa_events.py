@@ -23,12 +23,13 @@ the supply and return air temperatures and the set point.
 Speed: a block of plain lines (valid UTF-8 without carriage returns, NUL bytes or a byte order
 mark: nearly every block) is split by polars' multi-threaded CSV reader as one text column,
 any other block in Python, with the same lines either way (the blank-line and object tests are
-skipped for a batch whose lines all begin with `{`); a batch is decoded in one call of
-DuckDB's JSON reader (`from_json` into the shape's types, on an in-memory connection of the
-reader's own: it decodes these events in less than half the CPU time polars' `str.json_decode`
-takes) and mapped column-wise with polars, on a thread of its own while the batch before is
-stored; a batch holding malformed JSON is split in halves until the bad lines stand alone, so
-the good lines keep the fast path. A JSON array is parsed with the cyclic garbage collector
+skipped for a batch whose lines all begin with `{`); a batch is decoded by the compiled kernel
+(`balise.io.dcsa_kernel`: the lines of the plain kind, nearly all, on two threads) and the
+lines it leaves in one call of DuckDB's JSON reader (`from_json` into the shape's types, on an
+in-memory connection of the reader's own), which gives the same events, then mapped
+column-wise with polars, on a thread of its own while the batch before is stored; lines
+holding malformed JSON are split in halves until the bad lines stand alone, so the good lines
+keep the fast path. A JSON array is parsed with the cyclic garbage collector
 paused (its millions of objects would set it off again and again).
 """
 
@@ -47,6 +48,7 @@ import numpy as np
 import polars as pl
 
 from balise.errors import InputRejected
+from balise.io import dcsa_kernel
 from balise.io.dcsa_mapping import map_events
 from balise.io.dcsa_shape import EVENT_DTYPE, EVENT_STRUCTURE
 from balise.io.nmea_lines import rest_of_line
@@ -273,8 +275,10 @@ def events_batch(
         pl.lit(detail).alias("detail"),
         "raw",
     )
-    decoded, undecodable = _decode(_kept(data, ~long).select("source_line", "raw"), decoder)
-    records, rejected, cleared = map_events(decoded)
+    decoded, undecodable, trimmed = _decode(
+        _kept(data, ~long).select("source_line", "raw"), decoder
+    )
+    records, rejected, cleared = map_events(decoded, trimmed)
     rejected = pl.concat([too_long, undecodable, rejected]).sort("source_line")
     return RecordBatch(
         RecordKind.CONTAINERS,
@@ -324,15 +328,35 @@ class _Decoder:
         return lines.select("source_line", "raw").with_columns(event)
 
 
-def _decode(lines: pl.DataFrame, decoder: _Decoder) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """`lines` with their decoded `event`, and the rejected rows of those that are not JSON
-    objects: the whole batch at once, else each half, down to single lines."""
+def _decode(lines: pl.DataFrame, decoder: _Decoder) -> tuple[pl.DataFrame, pl.DataFrame, bool]:
+    """`lines` with their decoded `event`, the rejected rows of those that are not JSON
+    objects (the whole batch at once, else each half, down to single lines), and whether every
+    text of the events is known to be trimmed (`dcsa_kernel.Decoded`)."""
     objects = _matching(lines["raw"], r"^\s*\{", True)  # as str.strip_chars_start()
     others = lines.filter(~objects)
     rejected = [_rejected(number, text) for number, text in others.iter_rows()]
-    decoded, bad = _bisected(_kept(lines, objects), decoder)
+    decoded, bad, trimmed = _compiled_first(_kept(lines, objects), decoder)
     rows = pl.DataFrame(rejected, schema=_REJECTED_SCHEMA, orient="row")
-    return decoded, pl.concat([rows, bad])
+    return decoded, pl.concat([rows, bad]), trimmed
+
+
+def _compiled_first(
+    lines: pl.DataFrame, decoder: _Decoder
+) -> tuple[pl.DataFrame, pl.DataFrame, bool]:
+    """`_bisected(lines)`, the lines the compiled kernel decodes (nearly all) decoded by it
+    (the same events), the others by DuckDB; and whether the texts are known to be trimmed
+    (when the kernel decoded them all)."""
+    found = dcsa_kernel.decode(lines["raw"])
+    if found is None:
+        return (*_bisected(lines, decoder), False)
+    columns = lines.select("source_line", "raw")
+    if found.mask.all():
+        decoded = columns.with_columns(found.events.alias("event"))
+        return decoded, pl.DataFrame(schema=_REJECTED_SCHEMA), found.trimmed
+    compiled = pl.Series(found.mask)
+    fast = columns.filter(compiled).with_columns(found.events.alias("event"))
+    slow, bad = _bisected(lines.filter(~compiled), decoder)
+    return pl.concat([fast, slow]).sort("source_line"), bad, False
 
 
 def _bisected(lines: pl.DataFrame, decoder: _Decoder) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Final
 
 import polars as pl
@@ -56,13 +57,16 @@ def field(*path: str) -> pl.Expr:
     return expr
 
 
-def text(*paths: tuple[str, ...]) -> pl.Expr:
-    """The first non-blank text of `paths`, trimmed."""
+def first_text(*paths: tuple[str, ...], trimmed: bool = False) -> pl.Expr:
+    """The first non-blank text of `paths`, trimmed; when the batch's texts are known to be
+    `trimmed` (none blank, none beginning or ending with a space), simply the first present."""
+    if trimmed:
+        return pl.coalesce([field(*path) for path in paths])
     values = [field(*path).str.strip_chars() for path in paths]
     return pl.coalesce([pl.when(v != "").then(v) for v in values])
 
 
-def _event_code(kind: pl.Expr) -> pl.Expr:
+def _event_code(kind: pl.Expr, trimmed: bool) -> pl.Expr:
     """The code of the event's kind, 2.x codes mapped; null when the kind has none."""
     v3 = {
         "EQUIPMENT": "equipmentEventType", "TRANSPORT": "transportEventType",
@@ -73,7 +77,7 @@ def _event_code(kind: pl.Expr) -> pl.Expr:
     code = pl.lit(None, pl.String())
     for name, key in v3.items():
         paths = [("eventClassification", key)] + ([(v2[name],)] if name in v2 else [])
-        code = pl.when(kind == name).then(text(*paths)).otherwise(code)
+        code = pl.when(kind == name).then(first_text(*paths, trimmed=trimmed)).otherwise(code)
     return code.str.to_uppercase().replace(CODES_2X)
 
 
@@ -162,12 +166,15 @@ def _celsius(*path: str) -> pl.Expr:
     return pl.when(fahrenheit).then((value - 32.0) / 1.8).otherwise(value)
 
 
-def _kind() -> pl.Expr:
-    return text(("eventClassification", "eventType"), ("eventType",)).str.to_uppercase()
+def _kind(trimmed: bool) -> pl.Expr:
+    return first_text(
+        ("eventClassification", "eventType"), ("eventType",), trimmed=trimmed
+    ).str.to_uppercase()
 
 
-def _raw_columns() -> list[pl.Expr]:
+def _raw_columns(trimmed: bool) -> list[pl.Expr]:
     """The stored columns before checks (text where a check follows)."""
+    text = partial(first_text, trimmed=trimmed)
     call_3, call_2 = _CALL_3, ("transportCall",)
     inbound = pl.col("event_code").is_in(["DISCHARGED", "ARRIVED"])
     export = text((*call_3, "exportVoyageNumberOrReference", "carrierVoyageNumber"),
@@ -362,13 +369,16 @@ def _checked_values(valid_container: pl.Expr) -> list[pl.Expr]:
     ]
 
 
-def map_events(decoded: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, Counter[str]]:
+def map_events(
+    decoded: pl.DataFrame, trimmed: bool = False
+) -> tuple[pl.DataFrame, pl.DataFrame, Counter[str]]:
     """The events of `decoded` (`source_line`, `raw` and the decoded `event`) as kept records
     (`CONTAINER_EVENT_SCHEMA` but `source`), rejected rows (`source_line`, `reason`, `detail`,
-    `raw`) and the values cleared, by reason."""
-    frame = decoded.with_columns(_kind().alias("event_kind"))
-    frame = frame.with_columns(_event_code(pl.col("event_kind")).alias("event_code"))
-    frame = frame.with_columns(_raw_columns())
+    `raw`) and the values cleared, by reason; `trimmed`: every text of the events is known to
+    be neither blank nor to begin or end with a space (the trimming is skipped)."""
+    frame = decoded.with_columns(_kind(trimmed).alias("event_kind"))
+    frame = frame.with_columns(_event_code(pl.col("event_kind"), trimmed).alias("event_code"))
+    frame = frame.with_columns(_raw_columns(trimmed))
     frame = _parse_times(frame, ("event_time", "created_at"))
     valid_container = pl.col("container_text").is_in(_valid_containers(frame["container_text"]))
     frame = frame.with_columns(
