@@ -113,7 +113,7 @@ def incremental_run(
     until = last + CORE_PAD
     span = (window_since - context, last + INCREMENTAL_PAD)
     window = store.positions_of(None, *span, columns=POSITION_COLUMNS)
-    cuts = _read_from(cuts, bounds, context, span)
+    cuts = _read_from(cuts, bounds, context, span, last - first)
     own = _own_positions(store, window, cuts)
     tracks = segment(own, params.segment)
     whole = _split(tracks, bounds)
@@ -196,20 +196,28 @@ def _widened(
 
 
 def _read_from(
-    cuts: pl.DataFrame, bounds: pl.DataFrame, context: timedelta, span: tuple[datetime, datetime]
+    cuts: pl.DataFrame,
+    bounds: pl.DataFrame,
+    context: timedelta,
+    span: tuple[datetime, datetime],
+    slack: timedelta,
 ) -> pl.DataFrame:
-    """`cuts` with `read_from`, where each vessel's positions are read from (its window start
-    less the `context`, or the window `span`'s start when later: a few more positions before
-    what the run needs change none of its events), and `in_window`: whether those positions are
-    exactly the vessel's positions in the `span` (no earlier start, nothing stored after it), so
-    that the window's are read once and segmented once for both."""
+    """`cuts` with `read_from`, where each vessel's positions are read from, and `in_window`:
+    whether those are exactly its positions in the window `span`, so that they are read once
+    and segmented once for both. A vessel whose window start less the `context` is at most
+    `slack` (the new data's time span) after the window's start, and with nothing stored after
+    the window, is read from the window's start (a few more positions before what the run
+    needs change none of its events); any other from its own start, apart (the encounters'
+    window moved back to a long encounter, late data, a vessel silent before its new data)."""
     start, end = span
     wanted = pl.col("since") - context
+    near = (wanted >= start) & (wanted <= start + slack)
+    inside = near & (pl.col("last_seen") < end).fill_null(True)
     return cuts.join(bounds.select("mmsi", "last_seen"), on="mmsi", how="left").select(
         "mmsi",
         "since",
-        pl.min_horizontal(wanted, pl.lit(start)).alias("read_from"),
-        ((wanted >= start) & (pl.col("last_seen") < end).fill_null(True)).alias("in_window"),
+        pl.when(inside).then(pl.lit(start)).otherwise(wanted).alias("read_from"),
+        inside.alias("in_window"),
     )
 
 
