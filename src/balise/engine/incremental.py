@@ -15,8 +15,9 @@ follows a vessel from port to port since it was first seen, is given the stored 
 before the window (`Earlier`).
 
 Every vessel's positions over the two-vessel events' window are read anyway (`others`); a touched
-vessel whose own positions are those of the window (they begin no earlier and nothing is stored
-after it: a live feed's every vessel) takes them from there, and is segmented once for both.
+vessel whose own window starts at most the new data's time span after that window's start, with
+nothing stored after it (a live feed's every vessel), takes its positions from there, from the
+window's start, and is segmented once for both.
 
 The run's events equal those of a full run on the same data (tested on a synthetic world fed in
 batches), and its cost no longer grows with the history kept: a live feed's run reads about a day
