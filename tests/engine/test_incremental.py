@@ -9,6 +9,7 @@ import io
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -16,6 +17,7 @@ import pytest
 
 from balise.alerts.rules import alert_rules
 from balise.cli.main import run
+from balise.engine import incremental
 from balise.engine.detect import Geography, detect, run_detectors
 from balise.engine.incremental import context_hours, lookbacks
 from balise.engine.live_detect import LiveDetection
@@ -164,3 +166,58 @@ def test_a_live_feed_in_many_small_batches_ends_as_one_full_run(tmp_path: Path) 
     assert len(rescored) > 1  # not only after the first, full, run
     assert all(rescored)
     store.close()
+
+
+def _fed_late(folder: Path, lines: list[bytes], geo: Geography) -> tuple[pl.DataFrame, int]:
+    """The events of a store fed the last two thirds of `lines` then, late, the first third
+    (each part detected once it is stored), and how many reads of some vessels' positions (not
+    the window's) the late run made."""
+    store = DuckDBStore(folder / "balise.duckdb")
+    reads = []
+    positions_of = store.positions_of
+
+    def spied(mmsis: list[int] | None, *args: Any, **kwargs: Any) -> pl.DataFrame:
+        reads.append(mmsis is not None)
+        return positions_of(mmsis, *args, **kwargs)
+
+    third = len(lines) // 3
+    for k, chunk in enumerate((lines[third:], lines[:third])):
+        tag = f"part-{k}"
+        store.start_ingest(IngestRecord(tag, tag, "nmea", "running", 0, 0))
+        for i, batch in enumerate(read_nmea(io.BytesIO(b"".join(chunk)), tag, ReadOptions())):
+            store.store_batch(tag, i, batch)
+        store.finish_ingest(tag)
+        reads.clear()
+        store.positions_of = spied  # type: ignore[method-assign]
+        assert detect(store, "gfw", geo).mode == ("full" if k == 0 else "incremental")
+        del store.positions_of
+    events = store.events()
+    store.close()
+    return events, sum(reads)
+
+
+def test_positions_taken_from_the_window_detect_what_a_read_apart_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run takes the touched vessels' positions from the window every vessel is read over
+    (`in_window`), else reads them apart: with the first day arriving after the two others
+    (late data, more than a day before what is stored after it) both happen, and the events
+    are those of runs that read every touched vessel apart."""
+    world = tmp_path / "world"
+    args = ["--seed", "7", "--vessels", "12", "--days", "3"]
+    assert run(["sim", "atlantic", "--out", str(world), *args]) == 0
+    lines = (world / "ais.nmea").read_bytes().splitlines(keepends=True)
+    geo = _geography()
+    (tmp_path / "shared").mkdir()
+    shared, apart_reads = _fed_late(tmp_path / "shared", lines, geo)
+    assert apart_reads  # the late vessels' positions reach past the window
+
+    def apart(*args: Any) -> pl.DataFrame:
+        return read_from(*args).with_columns(pl.lit(False).alias("in_window"))
+
+    read_from = incremental._read_from
+    monkeypatch.setattr(incremental, "_read_from", apart)
+    (tmp_path / "apart").mkdir()
+    alone, _ = _fed_late(tmp_path / "apart", lines, geo)
+    assert _rows(shared) == _rows(alone)
+    assert shared.height > 20

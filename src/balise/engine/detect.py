@@ -188,10 +188,10 @@ def vessel_detectors(
     MMSI is an identity change of two vessels: without `identity_changes` those are left to the
     caller too (on every vessel's identities). `earlier`: see `run_on_tracks`."""
     identity = params.identity
-    # two hulls on one MMSI jump and swap identities all the time: the shared_mmsi event
-    # says it once, the jumps and identity changes it explains are not repeated
-    # the longest first, so that no long one is left to finish alone on one thread
+    # the longest first, so that no long one is left to finish alone on one thread; but the
+    # spoofing second: the identity changes wait for it, on this thread, while the pool works
     calls = pool.submit(_port_calls, clean, identities, geo, params, earlier)
+    spoofing = pool.submit(detect_spoofing, tracks, identity)
     coastal = (
         pool.submit(coastal_drops, clean, lanes, identities, geo, params.coastal_drop)
         if lanes is not None
@@ -200,16 +200,20 @@ def vessel_detectors(
     loitering = pool.submit(_loitering, clean, geo, params)
     zones = pool.submit(detect_zone_entries, clean, geo.zones, identities, params.zone)
     gaps = pool.submit(_gaps, clean, identities, geo, params)
-    spoofing = pool.submit(detect_spoofing, tracks, identity)
+    # two hulls on one MMSI jump and swap identities all the time: the shared_mmsi event
+    # says it once, the jumps and identity changes it explains are not repeated
     shared = spoofing.result().filter(pl.col("type") == "shared_mmsi")
+    changes = (
+        detect_identity_changes(identities, identity, shared)
+        if identity_changes
+        else empty_events()
+    )
     visits, mismatches = calls.result()
     return [
         gaps.result(),
         loitering.result(),
         spoofing.result(),
-        detect_identity_changes(identities, identity, shared)
-        if identity_changes
-        else empty_events(),
+        changes,
         coastal.result(),
         # two hulls on one MMSI make a port call at every switch between them
         outside_periods(visits, shared),

@@ -14,6 +14,11 @@ that end in the window, and leaves the earlier ones as stored. The destination d
 follows a vessel from port to port since it was first seen, is given the stored port visits
 before the window (`Earlier`).
 
+Every vessel's positions over the two-vessel events' window are read anyway (`others`); a touched
+vessel whose own window starts at most the new data's time span after that window's start, with
+nothing stored after it (a live feed's every vessel), takes its positions from there, from the
+window's start, and is segmented once for both.
+
 The run's events equal those of a full run on the same data (tested on a synthetic world fed in
 batches), and its cost no longer grows with the history kept: a live feed's run reads about a day
 of positions (the look-back and context of the default thresholds), not everything.
@@ -37,7 +42,7 @@ from balise.engine.detect import (
 from balise.geo.zones import Zone
 from balise.maritime.encounters import PRESETS
 from balise.maritime.params import DetectorParams
-from balise.maritime.segment import segment
+from balise.maritime.segment import SEGMENT_CODE, segment
 from balise.store.base import EventFilter, RunScope, Store
 
 INCREMENTAL_PAD: Final = timedelta(hours=24)
@@ -106,18 +111,11 @@ def incremental_run(
     )
     cuts = cuts.select("mmsi", pl.min_horizontal("since", "previous").alias("since"))
     cuts, window_since = _widened(store, mmsis, cuts, first - look)
-    cuts = cuts.with_columns((pl.col("since") - context).alias("read_from"))
     until = last + CORE_PAD
-    window = store.positions_of(
-        None, window_since - context, last + INCREMENTAL_PAD, columns=POSITION_COLUMNS
-    )
-    others = segment(window, params.segment).filter(~pl.col("noise"))
-    earliest = cuts["read_from"].min()
-    assert isinstance(earliest, datetime)
-    own = store.positions_of(mmsis, earliest, columns=POSITION_COLUMNS)
-    own = own.join(cuts.select("mmsi", "read_from"), on="mmsi").filter(
-        pl.col("timestamp") >= pl.col("read_from")
-    )
+    span = (window_since - context, last + INCREMENTAL_PAD)
+    window = store.positions_of(None, *span, columns=POSITION_COLUMNS)
+    cuts = _read_from(cuts, bounds, context, span, last - first)
+    own = _own_positions(store, window, cuts)
     tracks = segment(own, params.segment)
     whole = _split(tracks, bounds)
     if whole:
@@ -125,6 +123,8 @@ def incremental_run(
         history = store.positions_of(whole, columns=POSITION_COLUMNS)
         tracks = segment(pl.concat([kept, history]), params.segment)
     tracks = tracks.drop("read_from", strict=False).rechunk()
+    shared = cuts.filter(pl.col("in_window") & ~pl.col("mmsi").is_in(whole))["mmsi"]
+    others = _others(window, tracks, shared, params).filter(~pl.col("noise"))
     since = dict(cuts.select("mmsi", "since").iter_rows())
     earlier = _earlier(store, bounds, {m: t for m, t in since.items() if m not in whole})
     events = run_on_tracks(
@@ -194,6 +194,63 @@ def _widened(
             "mmsi", pl.min_horizontal("since", "earlier").alias("since")
         )
     return cuts, window_since
+
+
+def _read_from(
+    cuts: pl.DataFrame,
+    bounds: pl.DataFrame,
+    context: timedelta,
+    span: tuple[datetime, datetime],
+    slack: timedelta,
+) -> pl.DataFrame:
+    """`cuts` with `read_from`, where each vessel's positions are read from, and `in_window`:
+    whether those are exactly its positions in the window `span`, so that they are read once
+    and segmented once for both. A vessel whose window start less the `context` is at most
+    `slack` (the new data's time span) after the window's start, and with nothing stored after
+    the window, is read from the window's start (a few more positions before what the run
+    needs change none of its events); any other from its own start, apart (the encounters'
+    window moved back to a long encounter, late data, a vessel silent before its new data)."""
+    start, end = span
+    wanted = pl.col("since") - context
+    near = (wanted >= start) & (wanted <= start + slack)
+    inside = near & (pl.col("last_seen") < end).fill_null(True)
+    return cuts.join(bounds.select("mmsi", "last_seen"), on="mmsi", how="left").select(
+        "mmsi",
+        "since",
+        pl.when(inside).then(pl.lit(start)).otherwise(wanted).alias("read_from"),
+        inside.alias("in_window"),
+    )
+
+
+def _own_positions(store: Store, window: pl.DataFrame, cuts: pl.DataFrame) -> pl.DataFrame:
+    """The positions of the vessels of `cuts` from their `read_from`, with that column: taken
+    from the `window` for those `in_window`, read for the others."""
+    inside = cuts.filter(pl.col("in_window"))
+    parts = [window.join(inside.select("mmsi", "read_from"), on="mmsi", maintain_order="left")]
+    outside = cuts.filter(~pl.col("in_window"))
+    earliest = outside["read_from"].min()
+    if isinstance(earliest, datetime):
+        read = store.positions_of(outside["mmsi"].to_list(), earliest, columns=POSITION_COLUMNS)
+        read = read.join(outside.select("mmsi", "read_from"), on="mmsi", maintain_order="left")
+        parts.append(read.filter(pl.col("timestamp") >= pl.col("read_from")))
+    return pl.concat(parts).sort("mmsi", maintain_order=True)
+
+
+def _others(
+    window: pl.DataFrame, tracks: pl.DataFrame, shared: pl.Series, params: DetectorParams
+) -> pl.DataFrame:
+    """`window` segmented, as `segment` makes it: the vessels of `shared` (whose window
+    positions are their positions in `tracks`) taken from `tracks`, the others segmented here;
+    `segment_code` numbered again over the whole (the segments in vessel order, then in each
+    vessel's order)."""
+    if shared.is_empty():
+        return segment(window, params.segment)
+    rest = segment(window.filter(~pl.col("mmsi").is_in(shared.implode())), params.segment)
+    mine = tracks.filter(pl.col("mmsi").is_in(shared.implode())).select(rest.columns)
+    whole = pl.concat([mine, rest]).sort("mmsi", maintain_order=True)
+    code = pl.col(SEGMENT_CODE)
+    key = pl.col("mmsi").cast(pl.Int64) * (1 << 32) + code - code.min().over("mmsi")
+    return whole.with_columns((key.rank("dense") - 1).cast(pl.Int32).alias(SEGMENT_CODE))
 
 
 def _split(tracks: pl.DataFrame, bounds: pl.DataFrame) -> list[int]:

@@ -108,7 +108,8 @@ def _apply(
 ) -> EventChanges:
     """Retract, revise and insert (see the module docstring): the run's events are compared
     with the stored ones once (`changed`), the stored ones it no longer finds are picked once
-    (`gone`), and the counts are read from those two tables."""
+    (`gone`), and the counts are read from those two tables; what has nothing to write (no
+    event retracted: nearly every live run) is not run."""
     differs = " OR ".join(f'e."{c}" IS DISTINCT FROM r."{c}"' for c in _CONTENT)
     in_scope, scope_params = _scope_sql(scope)
     changed = (
@@ -130,26 +131,38 @@ def _apply(
             "(SELECT count(*) FROM gone), (SELECT count(*) FROM run_events)"
         ).fetchone()
         new, revised, retracted, total = (int(v) for v in row) if row else (0, 0, 0, 0)
-        history = ", ".join(f'"{c}"' for c in EVENT_SCHEMA if c != "status")
-        con.execute(
-            f"INSERT INTO event_history BY NAME SELECT {history}, 'retracted' AS status, "
-            "? AS changed_at FROM events WHERE id IN (SELECT id FROM gone)",
-            [now],
-        )
-        con.execute("UPDATE events SET status = 'retracted', detected_at = ? WHERE id IN "
-                    "(SELECT id FROM gone)", [now])  # fmt: skip
-        con.execute(
-            f"INSERT INTO event_history BY NAME SELECT {_COLUMNS}, ? AS changed_at FROM changed",
-            [now],
-        )
-        con.execute("DELETE FROM events WHERE id IN (SELECT id FROM changed)")
-        con.execute(
-            f"INSERT INTO events BY NAME SELECT {_COLUMNS}, ? AS detected_at FROM changed", [now]
-        )
+        if retracted:
+            _retract(con, now)
+        if new or revised:
+            _write_changed(con, now)
     finally:
         con.execute("DROP TABLE IF EXISTS changed")
         con.execute("DROP TABLE IF EXISTS gone")
     return EventChanges(new, revised, retracted, total - new - revised)
+
+
+def _retract(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
+    """Mark the stored events of `gone` retracted, with their history."""
+    history = ", ".join(f'"{c}"' for c in EVENT_SCHEMA if c != "status")
+    con.execute(
+        f"INSERT INTO event_history BY NAME SELECT {history}, 'retracted' AS status, "
+        "? AS changed_at FROM events WHERE id IN (SELECT id FROM gone)",
+        [now],
+    )
+    con.execute("UPDATE events SET status = 'retracted', detected_at = ? WHERE id IN "
+                "(SELECT id FROM gone)", [now])  # fmt: skip
+
+
+def _write_changed(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
+    """Replace the stored events by those of `changed` (new or revised), with their history."""
+    con.execute(
+        f"INSERT INTO event_history BY NAME SELECT {_COLUMNS}, ? AS changed_at FROM changed",
+        [now],
+    )
+    con.execute("DELETE FROM events WHERE id IN (SELECT id FROM changed)")
+    con.execute(
+        f"INSERT INTO events BY NAME SELECT {_COLUMNS}, ? AS detected_at FROM changed", [now]
+    )
 
 
 def load_events(
