@@ -219,9 +219,7 @@ def _anchorage_geometry(anchorages: pl.DataFrame, exit_km: float) -> _Geometry:
     return built
 
 
-def _nearest(
-    anchorages: pl.DataFrame, exit_km: float, lat: FloatArray, lon: FloatArray
-) -> tuple[IntArray, FloatArray]:
+def _nearest(geometry: _Geometry, lat: FloatArray, lon: FloatArray) -> tuple[IntArray, FloatArray]:
     """Nearest anchorage point (row, km) of each position, searched once per distinct position
     rounded to `_ROUND_DEG` (a moored ship repeats its position for days), from the rounded
     position itself: the answer for a vessel does not depend on which other vessels are
@@ -236,8 +234,7 @@ def _nearest(
     run, heads = np.cumsum(changed) - 1, np.flatnonzero(changed)
     _, first, inverse = np.unique(key[heads], return_index=True, return_inverse=True)
     at = heads[first]
-    index = _anchorage_geometry(anchorages, exit_km).index
-    found, km = index.nearest_clustered(lat_i[at] * _ROUND_DEG, lon_i[at] * _ROUND_DEG)
+    found, km = geometry.index.nearest_clustered(lat_i[at] * _ROUND_DEG, lon_i[at] * _ROUND_DEG)
     of_row = inverse[run]
     return found[of_row], km[of_row]
 
@@ -261,8 +258,9 @@ def _anchorage_distance(
     kept are those of the whole track: each position in port has its neighbours (times, states)
     beside it, and the hysteresis restarts out of port after each position left out."""
     lat, lon = tracks["lat"].to_numpy(), tracks["lon"].to_numpy()
-    near = _anchorage_geometry(anchorages, exit_km).near_rows(lat, lon)
-    found, km = _nearest(anchorages, exit_km, lat[near], lon[near])
+    geometry = _anchorage_geometry(anchorages, exit_km)  # looked up once: its key is a digest
+    near = geometry.near_rows(lat, lon)
+    found, km = _nearest(geometry, lat[near], lon[near])
     within = found >= 0
     kept = _with_neighbours(tracks["mmsi"].to_numpy(), near[within])
     at = np.searchsorted(kept, near[within])
@@ -336,7 +334,7 @@ def _speed_knots(hours_prev: pl.Expr, *, implied: bool) -> pl.Expr:
 
 def _visit_rows(rows: pl.DataFrame, labels: pl.Series, params: PortVisitParams) -> pl.DataFrame:
     """The in-port positions numbered by visit (`visit`), with the `stopped` state."""
-    label = pl.col("anchorage").replace_strict(pl.Series(range(labels.len())), labels, default=None)
+    label = labels.gather(_point_rows(rows["anchorage"], labels.len()))
     rows = rows.with_columns(label.alias("label"))
     split = (pl.col("hours_prev") > params.min_gap_hours) & (
         pl.col("label").ne_missing(_within(pl.col("label"), 1))
@@ -351,6 +349,15 @@ def _visit_rows(rows: pl.DataFrame, labels: pl.Series, params: PortVisitParams) 
         pl.col("new"),
     )
     return visits.with_columns(stopped.alias("stopped"))
+
+
+def _point_rows(anchorage: pl.Series, points: int) -> pl.Series:
+    """The row of each position's nearest anchorage point (`anchorage`), null where there is
+    none (-1), for `gather` from the columns of the `points` points: a mapping or a join of
+    every point costs each call more than the rest of the visits' search on a few vessels."""
+    at = pl.col("anchorage")
+    rows = anchorage.to_frame("anchorage").select(pl.when(at.is_between(0, points - 1)).then(at))
+    return rows.to_series()
 
 
 def _visits(rows: pl.DataFrame, params: PortVisitParams) -> pl.DataFrame:
@@ -430,13 +437,15 @@ def _named(
 ) -> pl.DataFrame:
     """`visits` with the port's label, sublabel and iso3 (of the nearest anchorage point) and
     UN/LOCODE (of the visit position, when a lookup is given)."""
-    names = anchorages.select(
-        [
-            (pl.col(c) if c in anchorages.columns else pl.lit(None)).cast(pl.String).alias(c)
-            for c in ("label", "sublabel", "iso3")
-        ]
-    ).with_row_index("anchorage")
-    named = visits.join(names.cast({"anchorage": pl.Int64}), on="anchorage", how="left")
+    at = _point_rows(visits["anchorage"], anchorages.height)
+    named = visits.with_columns(
+        (
+            anchorages[c].cast(pl.String).gather(at)
+            if c in anchorages.columns
+            else pl.Series([None] * visits.height, dtype=pl.String)
+        ).alias(c)
+        for c in ("label", "sublabel", "iso3")
+    )
     codes = (
         locode(named["lat"].to_numpy(), named["lon"].to_numpy()).tolist()
         if locode is not None and not named.is_empty()

@@ -70,9 +70,13 @@ def event_id_expr(kind: str, *keys: str) -> pl.Expr:
     )
 
 
+_NO_EVENTS: Final = pl.DataFrame(schema=EVENT_SCHEMA)
+
+
 def empty_events() -> pl.DataFrame:
-    """No events, with the schema."""
-    return pl.DataFrame(schema=EVENT_SCHEMA)
+    """No events, with the schema (a new frame each time, copied from one built once: building
+    it from the schema costs more than most steps of a detector on a few vessels)."""
+    return _NO_EVENTS.clear()
 
 
 def _vessel(mmsi: str) -> pl.Expr:
@@ -99,9 +103,22 @@ def with_vessel_subjects(events: pl.DataFrame) -> pl.DataFrame:
 
 def as_events(frame: pl.DataFrame) -> pl.DataFrame:
     """`frame` as an `EVENT_SCHEMA` frame: the record's columns in order and type, subjects
-    filled from the vessel columns where a detector left them out."""
+    filled from the vessel columns where a detector left them out. A frame that already is one
+    (every detector's result) is returned as it is."""
+    if _is_event_frame(frame):
+        return frame
     filled = with_vessel_subjects(frame)
     return filled.select([pl.col(c).cast(t) for c, t in EVENT_SCHEMA.items()])
+
+
+def _is_event_frame(frame: pl.DataFrame) -> bool:
+    """Whether `frame` has the `EVENT_SCHEMA` columns, in order and type, and a `subject` and
+    `related` in every row (what `as_events` would make of it is then `frame` itself)."""
+    return (
+        list(frame.schema.items()) == list(EVENT_SCHEMA.items())
+        and not frame["subject"].null_count()
+        and not frame["related"].null_count()
+    )
 
 
 def decode_event_json(row: Mapping[str, Any]) -> dict[str, Any]:
