@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import numpy as np
 import polars as pl
+from polars.testing import assert_frame_equal
 
 from balise.engine.detect import DETECTED_TYPES, Geography, fingerprint, run_detectors
 from balise.maritime.encounter_filters import EncounterFilterParams
@@ -11,7 +14,7 @@ from balise.maritime.loitering import LoiteringFilterParams
 from balise.maritime.params import DetectorParams, detector_params, detector_settings
 from balise.model.events import EVENT_SCHEMA
 from balise.model.schema import IDENTITY_SCHEMA
-from helpers import track
+from helpers import evidence, track
 
 
 def _pair() -> pl.DataFrame:
@@ -109,3 +112,36 @@ def test_filter_thresholds_are_settings_and_in_the_fingerprint() -> None:
     params = detector_params({"detect.encounter_filter.min_shore_nm": 2.0})
     assert params.encounter_filter.min_shore_nm == 2.0
     assert fingerprint("gfw", params) != fingerprint("gfw")
+
+
+def _port(label: str) -> Geography:
+    """A geography with one port, `label`, at (49.48, 0.10), 30 nm from the shore."""
+    points = pl.DataFrame(
+        {"lat": [49.48], "lon": [0.10], "label": [label], "sublabel": [None], "iso3": ["FRA"]},
+        schema_overrides={"sublabel": pl.String},
+    )
+    return Geography(
+        shore_nm=lambda lat, lon: np.full(np.shape(lat), 30.0),
+        anchorage_km=lambda lat, lon: np.full(np.shape(lat), 100.0),
+        anchorages=points,
+    )
+
+
+def _moored() -> pl.DataFrame:
+    """In from 20 km south at 10 kn, moored 20 hours at the port of `_port`."""
+    inbound = track(227000001, 1.08, 49.30, 0.10, 10.0, 0.0, sog_knots=10.0)
+    arrived = inbound["timestamp"][-1] + timedelta(seconds=120)
+    moored = track(227000001, 20, 49.48, 0.10, 0.0, 0.0, arrived, sog_knots=0.0)
+    return pl.concat([inbound, moored])
+
+
+def test_a_second_call_gives_the_same_events_and_another_geography_its_own() -> None:
+    havre, other = _port("LE HAVRE"), _port("ELSEWHERE")
+    first = run_detectors(_moored(), _identities(), "gfw", havre)
+    assert first.filter(pl.col("type") == "port_visit").height == 1
+    assert_frame_equal(run_detectors(_moored(), _identities(), "gfw", havre), first)
+    # the same points under other names: what is kept of the points between calls is not
+    elsewhere = run_detectors(_moored(), _identities(), "gfw", other)
+    visit = elsewhere.filter(pl.col("type") == "port_visit")
+    assert evidence(visit)["port"] == "ELSEWHERE"
+    assert_frame_equal(run_detectors(_moored(), _identities(), "gfw", havre), first)

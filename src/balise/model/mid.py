@@ -32,6 +32,7 @@ Choices made where the ITU list does not map one-to-one on ISO 3166-1:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Final
 
@@ -420,8 +421,11 @@ def flag_frame() -> pl.DataFrame:
     )
 
 
+@functools.cache
 def mid_expr(column: str) -> pl.Expr:
-    """A vectorised `mid_of_mmsi` over an integer column: Int32, null where there is no MID."""
+    """A vectorised `mid_of_mmsi` over an integer column: Int32, null where there is no MID
+    (built once per column: expressions do not change, and building it costs a detector on a
+    few vessels more than evaluating it)."""
     mmsi = pl.col(column).cast(pl.Int64)
     first = mmsi // 100_000_000
     first_two = mmsi // 10_000_000
