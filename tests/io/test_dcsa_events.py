@@ -10,8 +10,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from balise.errors import InputRejected
+from balise.io import dcsa_mapping
 from balise.io.dcsa_events import dcsa_format, read_event_array, read_event_lines
 from balise.model.batch import ReadOptions
 from balise.model.cargo import CONTAINER_EVENT_SCHEMA
@@ -219,6 +222,35 @@ def test_iso_times_in_every_spelling() -> None:
     ]
     (batch,) = read_event_lines(io.BytesIO("\n".join(lines).encode()), "t", ReadOptions())
     assert batch.records["event_time"].to_list() == list(spellings.values())
+
+
+def _time_text(when: datetime, edits: list[tuple[int, str, bool]]) -> str:
+    text = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for at, piece, replace in edits:
+        at %= len(text) + 1
+        text = text[:at] + piece + text[at + replace :]
+    return text
+
+
+time_texts = st.builds(
+    _time_text,
+    st.datetimes(datetime(1, 1, 1), datetime(9999, 12, 31)),
+    st.lists(st.tuples(st.integers(0, 40), st.text("0123456789:-TZz.+ 6", max_size=2),
+                       st.booleans()), max_size=3),  # fmt: skip
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(time_texts, max_size=20))
+def test_whole_seconds_in_utc_parse_as_with_a_fraction(texts: list[str]) -> None:
+    """The first of the times' formats (no fraction: fast) gives, where it parses a text, the
+    time of the format after it (a fraction, possibly none): the chain gives the same times."""
+    whole, fraction = dcsa_mapping._ISO_FORMATS[:2]
+    column = pl.Series(texts, dtype=pl.String())
+    fast = column.str.to_datetime(whole, time_unit="us", time_zone="UTC", strict=False)
+    slow = column.str.to_datetime(fraction, time_unit="us", time_zone="UTC", strict=False)
+    assert (fast.is_null() | fast.eq_missing(slow)).all()
+    assert fast.null_count() >= slow.null_count()
 
 
 def test_a_line_whose_parse_error_cuts_a_character_is_quarantined_alone() -> None:
