@@ -172,7 +172,47 @@ def test_texts_are_trimmed_only_when_none_is_blank_or_spaced_or_beyond_ascii() -
         assert not trimmed(JOURNEY[0], '{"eventID": ' + value + "}"), value
 
 
+def test_texts_about_the_length_a_view_holds_decode_as_duckdb_decodes_them() -> None:
+    """Texts of up to 12 bytes are held in their string view, longer ones point into the
+    kernel's text: both sides of that length, empty texts and nulls beside them."""
+    lines = [
+        json.dumps({"eventID": "x" * size, "eventType": None if size % 3 else "é" * (size // 2),
+                    "equipmentDetails": {"seals": [{"number": "9" * (20 - size)}]}})
+        for size in range(21)
+    ]  # fmt: skip
+    assert all(_assert_as_duckdb(lines))
+
+
+def test_events_come_in_the_chunks_of_their_lines() -> None:
+    """A column of lines in several chunks (the blocks it was split from) gives its events in
+    chunks of the same lengths (polars then lines them up without copying them)."""
+    lines = [line for line, kept in zip(JOURNEY, _assert_as_duckdb(JOURNEY), strict=True)
+             if kept][:12]  # fmt: skip
+    chunks = [pl.Series("raw", lines[:5]), pl.Series("raw", lines[5:6]), pl.Series("raw", lines[6:])]
+    raw = pl.concat(chunks, rechunk=False)
+    found = dcsa_kernel.decode(raw)
+    assert found is not None
+    assert found.mask.all()
+    assert [c.len() for c in found.events.get_chunks()] == [5, 1, len(lines) - 6]
+    assert found.events.to_list() == _duckdb_events(lines).to_list()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\n"),
+                        max_size=20), max_size=12), st.booleans())  # fmt: skip
+def test_blocks_split_by_the_kernel_as_python_splits_them(lines: list[str], last_end: bool) -> None:
+    data = ("\n".join(lines) + ("\n" if last_end else "")).encode()
+    split = dcsa_kernel.split(data)
+    assert split is not None
+    expected = data.decode().split("\n")
+    if last_end or expected == [""]:  # the block's last line end; an empty block has no line
+        expected.pop()
+    assert split.to_list() == expected
+    assert split.dtype == pl.String()
+
+
 def test_without_the_kernel_built_nothing_is_decoded_by_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dcsa_kernel, "_KERNEL", None)
     assert not dcsa_kernel.available()
     assert dcsa_kernel.decode(pl.Series("raw", JOURNEY)) is None
+    assert dcsa_kernel.split(b"{}\n{}\n") is None

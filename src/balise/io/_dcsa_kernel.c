@@ -12,7 +12,11 @@
  * reader decodes it as before: the kernel never has to reproduce the rare cases.
  *
  * It also counts the texts that are empty or may begin or end with a space (`trimmed`), so
- * that the mapping may skip trimming a batch without any.
+ * that the mapping may skip trimming a batch without any. The texts reach polars as Arrow
+ * string views into the kernel's buffers (`put_views`), which polars takes without copying.
+ *
+ * `split` cuts a block of the input into its lines the same way: Arrow string views into the
+ * block, no text copied.
  *
  * Every read is bounds-checked against the line; the loop runs without the interpreter lock.
  */
@@ -620,6 +624,36 @@ static int decode_lines(node_t *nodes, int count, mark_t *marks, const char *vie
     return DONE;
 }
 
+/* A text node's offsets replaced by the Arrow string views of its texts (16 bytes an entry:
+ * the length, then the text when it is at most 12 bytes, else its first 4 bytes, buffer 0 and
+ * its offset in `data`), which polars takes without copying the texts. A null or empty text is
+ * a view of zeros: those pages are never written (a column of nulls costs no memory). */
+static int put_views(node_t *node, size_t entries) {
+    char *views = calloc(entries ? entries : 1, 16);
+    if (views == NULL) return NO_MEMORY;
+    const char *offsets = node->offsets.at, *data = node->data.at;
+    int32_t start, end, buffer = 0;
+    memcpy(&start, offsets, 4);
+    for (size_t i = 0; i < entries; i++, start = end) {
+        memcpy(&end, offsets + 4 * (i + 1), 4);
+        int32_t length = end - start;
+        if (length == 0) continue;
+        char *view = views + 16 * i;
+        memcpy(view, &length, 4);
+        if (length <= 12) {
+            memcpy(view + 4, data + start, (size_t)length);
+        } else {
+            memcpy(view + 4, data + start, 4);
+            memcpy(view + 8, &buffer, 4);
+            memcpy(view + 12, &start, 4);
+        }
+    }
+    free(node->offsets.at);
+    node->offsets.at = views;
+    node->offsets.size = node->offsets.capacity = 16 * entries;
+    return DONE;
+}
+
 PyDoc_STRVAR(decode_doc,
              "decode(views, buffers, kinds, parents, names, name_offsets)\n"
              "    -> (decoded, columns, owner, untrimmed)\n\n"
@@ -627,8 +661,9 @@ PyDoc_STRVAR(decode_doc,
              "`buffers` they point into) decoded into the shape's nodes (kinds: 0 text, 1 object,\n"
              "2 list; parents int32, node 0 the event). `decoded`: one byte a line, 1 decoded\n"
              "here, 0 left to the caller; `columns`: for each node over the decoded lines, its\n"
-             "entries and the address and size of its validity bitmap, int32 offsets (text and\n"
-             "list) and text bytes (text), memory that `owner` frees when it is released;\n"
+             "entries and the address and size of its validity bitmap, int32 offsets (list) or\n"
+             "Arrow string views (text) and text bytes (text), memory that `owner` frees when\n"
+             "it is released;\n"
              "`untrimmed`: how many texts are empty or may begin or end with a space.");
 
 static PyObject *decode(PyObject *self, PyObject *args) {
@@ -678,11 +713,10 @@ static PyObject *decode(PyObject *self, PyObject *args) {
     Py_BEGIN_ALLOW_THREADS
     status = decode_lines(nodes, count, marks, views.buf, lines, buffers, buffer_count, flags,
                           &rows);
-    if (status == DONE) {
-        for (int i = 0; i < count; i++) {
-            entries[i] = (Py_ssize_t)nodes[i].valid.size;
-            pack_bits(&nodes[i].valid);
-        }
+    for (int i = 0; i < count && status == DONE; i++) {
+        entries[i] = (Py_ssize_t)nodes[i].valid.size;
+        pack_bits(&nodes[i].valid);
+        if (nodes[i].kind == TEXT) status = put_views(&nodes[i], (size_t)entries[i]);
     }
     Py_END_ALLOW_THREADS
     if (status != DONE) {
@@ -718,8 +752,67 @@ done:
     return result;
 }
 
+/* The Arrow string views of the lines of [data, data + size): split at each `\n`, the line
+ * after the last one left out when it is empty (as Python's `str.split` and dropping the block's
+ * last line end); each view points into the block (buffer 0) or holds a line of at most 12
+ * bytes. `views` has room for a view a line. */
+static void split_lines(const char *data, size_t size, char *views) {
+    const char *at = data, *end = data + size;
+    while (at < end) {
+        const char *line_end = memchr(at, '\n', (size_t)(end - at));
+        if (line_end == NULL) line_end = end;
+        int32_t length = (int32_t)(line_end - at), offset = (int32_t)(at - data), buffer = 0;
+        memset(views, 0, 16);
+        memcpy(views, &length, 4);
+        if (length <= 12) {
+            memcpy(views + 4, at, (size_t)length);
+        } else {
+            memcpy(views + 4, at, 4);
+            memcpy(views + 8, &buffer, 4);
+            memcpy(views + 12, &offset, 4);
+        }
+        views += 16;
+        at = line_end + 1;
+    }
+}
+
+PyDoc_STRVAR(split_doc,
+             "split(data) -> views\n\n"
+             "The lines of the block `data` (less than 2 GiB) as Arrow string views, 16 bytes a\n"
+             "line, into `data` as their only data buffer: split at each newline, the empty text\n"
+             "after a last newline left out.");
+
+static PyObject *split(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer data;
+    if (!PyArg_ParseTuple(args, "y*:split", &data)) return NULL;
+    PyObject *views = NULL;
+    if (data.len >= INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "split: a block of 2 GiB or more");
+        goto done;
+    }
+    const char *at = data.buf, *end = at + data.len;
+    Py_ssize_t lines = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (const char *p = at; p < end; lines++) {
+        const char *line_end = memchr(p, '\n', (size_t)(end - p));
+        p = line_end == NULL ? end : line_end + 1;
+    }
+    Py_END_ALLOW_THREADS
+    views = PyBytes_FromStringAndSize(NULL, 16 * lines);
+    if (views == NULL) goto done;
+    char *out = PyBytes_AS_STRING(views);
+    Py_BEGIN_ALLOW_THREADS
+    split_lines(at, (size_t)data.len, out);
+    Py_END_ALLOW_THREADS
+done:
+    PyBuffer_Release(&data);
+    return views;
+}
+
 static PyMethodDef methods[] = {
     {"decode", decode, METH_VARARGS, decode_doc},
+    {"split", split, METH_VARARGS, split_doc},
     {NULL, NULL, 0, NULL},
 };
 

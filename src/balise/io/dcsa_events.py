@@ -21,8 +21,9 @@ Not read: `eventRouting`, addresses, IoT device details and the reefer measureme
 the supply and return air temperatures and the set point.
 
 Speed: a block of plain lines (valid UTF-8 without carriage returns, NUL bytes or a byte order
-mark: nearly every block) is split by polars' multi-threaded CSV reader as one text column,
-any other block in Python, with the same lines either way (the blank-line and object tests are
+mark: nearly every block) is split by the compiled kernel into a text column whose texts stay
+in the block (by polars' multi-threaded CSV reader when the kernel is not built), any other
+block in Python, with the same lines either way (the blank-line and object tests are
 skipped for a batch whose lines all begin with `{`); a batch is decoded by the compiled kernel
 (`balise.io.dcsa_kernel`: the lines of the plain kind, nearly all, on two threads) and the
 lines it leaves in one call of DuckDB's JSON reader (`from_json` into the shape's types, on an
@@ -133,8 +134,9 @@ _UNPLAIN: Final = (b"\r", b"\x00", _CSV_SEPARATOR)
 
 def _split_plain(data: bytes) -> pl.Series | None:
     """The lines of a block of plain text (valid UTF-8 without a byte order mark, carriage
-    returns, NUL or `_CSV_SEPARATOR` bytes) split by polars' multi-threaded CSV reader, as
-    `str.split` splits them; None for any other block (split in Python)."""
+    returns, NUL or `_CSV_SEPARATOR` bytes), as `str.split` splits them: by the compiled
+    kernel when it is built (its texts left in the block), else by polars' multi-threaded CSV
+    reader; None for any other block (split in Python)."""
     if data.startswith(b"\xef\xbb\xbf") or any(b in data for b in _UNPLAIN):
         return None
     if not data.isascii():
@@ -142,6 +144,9 @@ def _split_plain(data: bytes) -> pl.Series | None:
             data.decode("utf-8")
         except UnicodeDecodeError:
             return None
+    split = dcsa_kernel.split(data)
+    if split is not None:
+        return split
     try:
         frame = pl.read_csv(
             io.BytesIO(data), has_header=False, separator=_CSV_SEPARATOR.decode(),

@@ -6,7 +6,8 @@ kernel decodes a batch's lines in one pass, without the interpreter lock, into t
 `dcsa_shape.EVENT_DTYPE`, as long as a line is strict JSON of the plain kind (see the C source:
 strings, booleans, nulls and the numbers DuckDB writes as they are where the shape has text,
 each key once, no escapes in keys); it leaves every other line to DuckDB, so quarantine reasons
-and values stay the same.
+and values stay the same. Its texts come as Arrow string views, which polars takes as they are.
+It also splits the reader's blocks into lines (`split`), the lines' texts left in the block.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def _arrow_type(dtype: object) -> pa.DataType:
         return pa.struct([pa.field(f.name, _arrow_type(f.dtype)) for f in dtype.fields])
     if isinstance(dtype, pl.List):
         return pa.list_(_arrow_type(dtype.inner))
-    return pa.string()
+    return pa.string_view()
 
 
 def _kind(dtype: object) -> int:
@@ -128,6 +129,22 @@ def _array(columns: list[_Column], index: int, owner: object) -> pa.Array:
     return pa.Array.from_buffers(arrow_type, length, buffers, children=children)
 
 
+def split(data: bytes) -> pl.Series | None:
+    """The lines of the block `data` (valid UTF-8) as `str.split("\\n")` gives them, the empty
+    text after a last newline left out, as a polars text column that holds its texts in `data`
+    (the Arrow string views the kernel writes, not copied); None when the kernel is not built
+    or disabled, or when the block holds 2 GiB or more."""
+    if _KERNEL is None or not enabled or len(data) >= _MAX_BYTES:
+        return None
+    views = _KERNEL.split(data)
+    lines = pa.Array.from_buffers(
+        pa.string_view(), len(views) // _VIEW_BYTES, [None, pa.py_buffer(views), pa.py_buffer(data)]
+    )
+    raw = pl.from_arrow(lines)
+    assert isinstance(raw, pl.Series)
+    return raw.alias("raw")
+
+
 def _decode_part(lines: pa.StringViewArray) -> tuple[npt.NDArray[np.bool_], pa.Array, int]:
     """The kernel's decoding of `lines`: which ones it decoded, their events, and how many of
     their texts may be blank or begin or end with a space."""
@@ -162,8 +179,10 @@ def decode(raw: pl.Series) -> Decoded | None:
     32-bit)."""
     if _KERNEL is None or not enabled or raw.str.len_bytes().sum() >= _MAX_BYTES:
         return None
-    lines = raw.to_arrow(compat_level=pl.CompatLevel.newest())
-    chunks = lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]
+    # a piece within each of the column's chunks: the events then come in chunks of the same
+    # lengths as the lines' (the blocks they were split from), which polars does not copy to
+    # line them up (a quarter of a gigabyte of string views for a batch)
+    chunks = [chunk.to_arrow(compat_level=pl.CompatLevel.newest()) for chunk in raw.get_chunks()]
     parts = [chunk.slice(start, _PART_LINES) for chunk in chunks
              for start in range(0, len(chunk), _PART_LINES)]  # fmt: skip
     with ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="dcsa-kernel") as pool:
