@@ -235,8 +235,10 @@ def _time_text(when: datetime, edits: list[tuple[int, str, bool]]) -> str:
 time_texts = st.builds(
     _time_text,
     st.datetimes(datetime(1, 1, 1), datetime(9999, 12, 31)),
-    st.lists(st.tuples(st.integers(0, 40), st.text("0123456789:-TZz.+ 6", max_size=2),
-                       st.booleans()), max_size=3),  # fmt: skip
+    st.lists(
+        st.tuples(st.integers(0, 40), st.text("0123456789:-TZz.+ 6", max_size=2), st.booleans()),
+        max_size=3,
+    ),
 )
 
 

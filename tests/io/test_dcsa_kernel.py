@@ -188,8 +188,8 @@ def test_events_come_in_the_chunks_of_their_lines() -> None:
     chunks of the same lengths (polars then lines them up without copying them)."""
     lines = [line for line, kept in zip(JOURNEY, _assert_as_duckdb(JOURNEY), strict=True)
              if kept][:12]  # fmt: skip
-    chunks = [pl.Series("raw", lines[:5]), pl.Series("raw", lines[5:6]), pl.Series("raw", lines[6:])]
-    raw = pl.concat(chunks, rechunk=False)
+    cuts = [(0, 5), (5, 6), (6, len(lines))]
+    raw = pl.concat([pl.Series("raw", lines[a:b]) for a, b in cuts], rechunk=False)
     found = dcsa_kernel.decode(raw)
     assert found is not None
     assert found.mask.all()

@@ -778,7 +778,7 @@ static void split_lines(const char *data, size_t size, char *views) {
 
 PyDoc_STRVAR(split_doc,
              "split(data) -> views\n\n"
-             "The lines of the block `data` (less than 2 GiB) as Arrow string views, 16 bytes a\n"
+             "The lines of the block `data` (under 2 GiB) as Arrow string views, 16 bytes a\n"
              "line, into `data` as their only data buffer: split at each newline, the empty text\n"
              "after a last newline left out.");
 
@@ -787,7 +787,7 @@ static PyObject *split(PyObject *self, PyObject *args) {
     Py_buffer data;
     if (!PyArg_ParseTuple(args, "y*:split", &data)) return NULL;
     PyObject *views = NULL;
-    if (data.len >= INT32_MAX) {
+    if (data.len > INT32_MAX) {
         PyErr_SetString(PyExc_ValueError, "split: a block of 2 GiB or more");
         goto done;
     }
