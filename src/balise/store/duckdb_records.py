@@ -162,16 +162,20 @@ def _newer(kind: RecordKind, order: tuple[str, ...], a: str, b: str) -> str:
     return f"({' OR '.join(terms)})" if terms else "FALSE"
 
 
+RECORD_INDEXES_SQL: Final = "\n".join([*_DROPPED_INDEXES, *_INDEXES])
+"""Drops the indexes no longer kept and creates those kept, once the record tables have every
+column (`migrate_records`)."""
+
+
 def migrate_records(con: duckdb.DuckDBPyConnection, columns: dict[str, set[str]]) -> None:
     """Give the record tables of an older store the columns added since
     (`container_events.retracted`; `columns`: the present ones by table, read after
-    `RECORD_TABLES_SQL` created the tables), and drop the indexes no longer kept; rows are
-    written by column name, so the order of a table's columns does not matter."""
+    `RECORD_TABLES_SQL` created the tables); rows are written by column name, so the order of
+    a table's columns does not matter. `RECORD_INDEXES_SQL` comes after."""
     for kind, table in RECORD_TABLES.items():
         for column, dtype in RECORD_SCHEMAS[kind].items():
             if column not in columns[table]:
                 con.execute(f"ALTER TABLE {table} ADD COLUMN {_q(column)} {_sql_type(dtype)}")
-    con.execute("\n".join([*_DROPPED_INDEXES, *_INDEXES]))
 
 
 class DuckDBRecords(DuckDBCoastal):
