@@ -247,6 +247,7 @@ def test_an_alert_opened_long_ago_and_revised_now_is_sent_once() -> None:
     again = watch.changed_alerts(store)
     assert [a["fingerprint"] != revised[0]["fingerprint"] for a in again] == [True]
     watch.mark(again)
+    assert list(watch.sent) == [again[0]["id"]]  # one version remembered per alert
     looked: list[object] = []
     find_alerts = store.find_alerts
 
