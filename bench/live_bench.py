@@ -115,12 +115,14 @@ class Feed:
 
 
 class StreamClient(threading.Thread):
-    """Follows the stream: each alert's first arrival, and the `positions` ticks."""
+    """Follows the stream: each alert's first arrival, how many alert messages came (a
+    revision is sent again, nothing else), and the `positions` ticks."""
 
     def __init__(self, url: str, token: str) -> None:
         super().__init__(daemon=True)
         self.url, self.token = url, token
         self.alerts: dict[str, tuple[float, dict[str, Any]]] = {}
+        self.alert_messages = 0
         self.ticks: list[float] = []
         self.connected = threading.Event()
         self.stop = threading.Event()
@@ -147,8 +149,10 @@ class StreamClient(threading.Thread):
     def _event(self, kind: str, data: dict[str, Any], at: float) -> None:
         if kind == "positions":
             self.ticks.append(at)
-        elif kind == "alert" and data["id"] not in self.alerts:
-            self.alerts[data["id"]] = (at, data)
+        elif kind == "alert":
+            self.alert_messages += 1
+            if data["id"] not in self.alerts:
+                self.alerts[data["id"]] = (at, data)
 
 
 def completing_line(index: pl.DataFrame, alert: dict[str, Any]) -> int | None:
@@ -267,7 +271,8 @@ def run(nmea: Path, lines: int, rate: float, shore: Path | None = None) -> dict[
         "load": round(load, 1), "lines": len(replay), "rate_asked": rate,
         "send_seconds": round(float(sent[-1] - sent[0]), 3),
         "sustained_per_s": round(len(replay) / float(last_tick - sent[0]), 1),
-        "alerts": len(client.alerts), "measured": len(measured), "early": early,
+        "alerts": len(client.alerts), "alert_messages": client.alert_messages,
+        "measured": len(measured), "early": early,
         "unmatched": unmatched,
         "p50_ms": round(float(np.percentile(values, 50)), 1) if measured else None,
         "p95_ms": round(float(np.percentile(values, 95)), 1) if measured else None,

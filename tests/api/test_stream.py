@@ -11,24 +11,30 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import polars as pl
 import pytest
 
 from api_clients import TEST_ACTOR, account_token
+from balise.alerts import triage
 from balise.alerts.rules import alert_rules
+from balise.alerts.store import AlertStore
 from balise.api.app import create_app
+from balise.api.routers.stream import _Watch
 from balise.cli.listen import live_ais_detection
 from balise.engine.accounts import revoke_token
 from balise.engine.ais_listener import AisListenOptions, AisSource, listen_ais
 from balise.engine.detect import Geography
 from balise.engine.live_detect import LiveDetection
 from balise.maritime.params import detector_params
+from balise.model.events import EVENT_SCHEMA, event_id, to_json
 from balise.security import credentials
 from balise.store.base import Store
+from balise.store.duckdb import DuckDBStore
 from balise.workspace import Workspace
 from live_feed import JUMPER, FeedServer, jump_feed, late_fix
 from local_server import served as serving
@@ -207,3 +213,52 @@ def test_what_this_process_writes_is_sent_without_waiting_for_the_poll(
     assert stream.wait_for("alert")["data"]["mmsi"] == JUMPER
     assert time.monotonic() - started < WAIT_S < 120
     stream.close()
+
+
+def _meeting(hours: float) -> pl.DataFrame:
+    """One encounter of vessels 1 and 2 that lasted `hours` (the same event, revised)."""
+    start = datetime(2024, 3, 1, tzinfo=UTC)
+    return pl.DataFrame([{
+        "id": event_id("encounter", 1, start.isoformat()), "type": "encounter", "start": start,
+        "end": start + timedelta(hours=hours), "lat": 5.0, "lon": 179.9, "mmsi": 1,
+        "other_mmsi": 2, "confidence": 0.7, "score": None, "params": "{}",
+        "evidence": to_json({"duration_h": hours}), "status": "active",
+    }], schema=EVENT_SCHEMA)  # fmt: skip
+
+
+def test_an_alert_opened_long_ago_and_revised_now_is_sent_once() -> None:
+    """A revision keeps the alert's time (opened before the look-back): the stream finds it
+    by the revision, sends it once, and not again at each later look; a look after no change
+    does not read the alerts, one after a triage does."""
+    store = DuckDBStore(":memory:")
+    inbox = AlertStore(store)
+    store.save_events(_meeting(3.0), ["encounter"])
+    inbox.refresh(datetime.now(UTC) - timedelta(hours=1))  # opened an hour ago
+    watch = _Watch(("encounter",), False, datetime.now(UTC), {})
+    assert watch.changed_alerts(store) == []
+    store.save_events(_meeting(4.0), ["encounter"])
+    assert inbox.refresh().revised == 1
+    revised = watch.changed_alerts(store)
+    assert [a["state"] for a in revised] == ["open"]
+    watch.mark(revised)
+    assert watch.changed_alerts(store) == []
+    store.save_events(_meeting(5.0), ["encounter"])  # revised again: sent again, once
+    inbox.refresh()
+    again = watch.changed_alerts(store)
+    assert [a["fingerprint"] != revised[0]["fingerprint"] for a in again] == [True]
+    watch.mark(again)
+    assert list(watch.sent) == [again[0]["id"]]  # one version remembered per alert
+    looked: list[object] = []
+    find_alerts = store.find_alerts
+
+    def spied(*args: Any) -> pl.DataFrame:
+        looked.append(args)
+        return find_alerts(*args)
+
+    store.find_alerts = spied  # type: ignore[method-assign, assignment]
+    assert watch.changed_alerts(store) == []
+    assert looked == []  # nothing acted on since the last look: the alerts are not read
+    triage.acknowledge(inbox, again[0]["id"], "analyst", None)
+    assert [a["state"] for a in watch.changed_alerts(store)] == ["acknowledged"]
+    assert len(looked) == 1
+    store.close()

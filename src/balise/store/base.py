@@ -407,6 +407,12 @@ class AlertRepository(Protocol):
         until then, `expire_suspensions` has nothing to do unless the alerts are written."""
         ...
 
+    def alert_history_size(self) -> int:
+        """How many entries the alerts' history holds: every change of an alert's state, time
+        or fingerprint adds one and none is removed, so an unchanged size means that no alert
+        changed in a way the live stream sends."""
+        ...
+
     def transition_alert(
         self,
         alert_id: str,

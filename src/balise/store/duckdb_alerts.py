@@ -163,6 +163,9 @@ class DuckDBAlerts(DuckDBDerived):
         end: datetime | None = rows[0][0] if rows else None
         return end
 
+    def alert_history_size(self) -> int:
+        return int(self._rows("SELECT count(*) FROM alert_actions")[0][0])
+
     def transition_alert(
         self,
         alert_id: str,

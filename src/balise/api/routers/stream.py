@@ -90,22 +90,37 @@ class _Watch:
         self.keepalive_s = float(values.get("stream.keepalive_seconds", STREAM_KEEPALIVE_SECONDS))
         lookback = float(values.get("stream.lookback_seconds", STREAM_LOOKBACK_SECONDS))
         self.lookback = timedelta(seconds=lookback)
-        self.sent: dict[tuple[str, str, datetime, str], datetime] = {}
+        self.sent: dict[str, tuple[tuple[str, str, datetime, str], datetime]] = {}
+        """Per alert, the version last sent (`_key`) and until when to remember it."""
+        self.history: int | None = None
+        """The alerts' history size at the last look (`Store.alert_history_size`)."""
 
     def changed_alerts(self, store: Store) -> list[dict[str, Any]]:
         """Alerts changed since the watermark (less the look-back) not sent yet, oldest change
-        first."""
+        first. Every change that makes an alert to send adds an entry to the alerts' history:
+        when none was added since the last look, there is nothing to send, and the alerts are
+        not read (one count instead)."""
+        size = store.alert_history_size()
+        if size == self.history:
+            return []
         where = AlertFilter(types=self.kinds, updated_after=self.watermark - self.lookback)
         rows = AlertStore(store).alerts(where, None).sort("updated_at").to_dicts()
-        fresh = [r for r in rows if _key(r) not in self.sent]
+        self.history = size  # counted before the alerts: an entry after makes the next look read
+        fresh = [r for r in rows if self.sent.get(r["id"], (None,))[0] != _key(r)]
         return with_evidence(fresh)
 
     def mark(self, alerts: list[dict[str, Any]]) -> None:
+        """Remember `alerts` as sent, each in the version sent (a look finds an alert in its
+        current version only), until the look-back has passed the time it was sent: a look
+        finds an alert by its own time or by a later action on it, and a revision by Balise
+        keeps the alert's time (an alert opened long ago and revised now is found, and must not
+        be sent again at every look)."""
+        now = datetime.now(UTC)
         for alert in alerts:
-            self.sent[_key(alert)] = alert["updated_at"]
+            self.sent[alert["id"]] = (_key(alert), max(alert["updated_at"], now))
             self.watermark = max(self.watermark, alert["updated_at"])
         floor = self.watermark - self.lookback
-        self.sent = {key: at for key, at in self.sent.items() if at >= floor}
+        self.sent = {key: sent for key, sent in self.sent.items() if sent[1] >= floor}
 
 
 def _scope(request: Request) -> tuple[tuple[str, ...], bool]:
