@@ -12,7 +12,7 @@ that context (and the whole history of a vessel whose window the segmenter split
 one MMSI, whose segments and spoofing events depend on everything before), re-decides its events
 that end in the window, and leaves the earlier ones as stored. The destination detector, which
 follows a vessel from port to port since it was first seen, is given the stored port visits
-before the window (`Earlier`). The touched vessels' stored events are read once, for both.
+before the window (`Earlier`).
 
 Every vessel's positions over the two-vessel events' window are read anyway (`others`); a touched
 vessel whose own window starts at most the new data's time span after that window's start, with
@@ -110,8 +110,7 @@ def incremental_run(
         bounds.select("mmsi", "previous"), on="mmsi", how="left"
     )
     cuts = cuts.select("mmsi", pl.min_horizontal("since", "previous").alias("since"))
-    stored = store.find_events(EventFilter(types=DETECTED_TYPES, mmsis=tuple(mmsis)))
-    cuts, window_since = _widened(stored, mmsis, cuts, first - look)
+    cuts, window_since = _widened(store, mmsis, cuts, first - look)
     until = last + CORE_PAD
     span = (window_since - context, last + INCREMENTAL_PAD)
     window = store.positions_of(None, *span, columns=POSITION_COLUMNS)
@@ -127,7 +126,7 @@ def incremental_run(
     shared = cuts.filter(pl.col("in_window") & ~pl.col("mmsi").is_in(whole))["mmsi"]
     others = _others(window, tracks, shared, params).filter(~pl.col("noise"))
     since = dict(cuts.select("mmsi", "since").iter_rows())
-    earlier = _earlier(stored, bounds, {m: t for m, t in since.items() if m not in whole})
+    earlier = _earlier(store, bounds, {m: t for m, t in since.items() if m not in whole})
     events = run_on_tracks(
         tracks, _identities(store, mmsis), preset, geo, params, others=others, earlier=earlier
     )
@@ -159,22 +158,23 @@ def _identities(store: Store, mmsis: list[int]) -> pl.DataFrame:
 
 
 def _widened(
-    stored: pl.DataFrame, mmsis: list[int], cuts: pl.DataFrame, window_since: datetime
+    store: Store, mmsis: list[int], cuts: pl.DataFrame, window_since: datetime
 ) -> tuple[pl.DataFrame, datetime]:
     """Each vessel's window start (`cuts`: `mmsi`, `since`), and that of the two-vessel events
-    (`window_since`), moved back to the start of every stored event of theirs (`stored`: the
-    vessels' detected events, read once) that reaches it (and again for those reaching the new
-    start)."""
+    (`window_since`), moved back to the start of every stored event of theirs that reaches it
+    (and again for those reaching the new start)."""
     vessel_types = [t for t in DETECTED_TYPES if t not in (*WINDOW_TYPES, *TIMELESS_TYPES)]
-    vessel = cuts["mmsi"].dtype
-    every = pl.concat([
-        stored.select("type", "start", "end", pl.col("mmsi").cast(vessel)),
-        stored.select("type", "start", "end", pl.col("other_mmsi").cast(vessel).alias("mmsi")),
-    ]).filter(pl.col("mmsi").is_in(mmsis))  # fmt: skip
     for _ in range(_WIDENINGS):
         first = cuts["since"].min()
         earliest = min(first, window_since) if isinstance(first, datetime) else window_since
-        pairs = every.filter(pl.col("end") >= earliest)
+        stored = store.find_events(
+            EventFilter(types=DETECTED_TYPES, since=earliest, mmsis=tuple(mmsis))
+        )
+        vessel = cuts["mmsi"].dtype
+        pairs = pl.concat([
+            stored.select("type", "start", "end", pl.col("mmsi").cast(vessel)),
+            stored.select("type", "start", "end", pl.col("other_mmsi").cast(vessel).alias("mmsi")),
+        ]).filter(pl.col("mmsi").is_in(mmsis))  # fmt: skip
         windowed = pairs.filter(pl.col("type").is_in(WINDOW_TYPES))
         moved = windowed.filter((pl.col("end") >= window_since) & (pl.col("start") < window_since))[
             "start"
@@ -271,11 +271,9 @@ def _split(tracks: pl.DataFrame, bounds: pl.DataFrame) -> list[int]:
     return sorted(split["mmsi"].to_list())
 
 
-def _earlier(stored: pl.DataFrame, bounds: pl.DataFrame, since: dict[int, datetime]) -> Earlier:
-    """What the destination detector needs of the vessels of `since` before their window
-    (`stored`: the detected events of these vessels and maybe others, newest first)."""
-    vessels = pl.col("mmsi").is_in(list(since)) | pl.col("other_mmsi").is_in(list(since))
-    visits = stored.filter((pl.col("type") == "port_visit") & vessels)
+def _earlier(store: Store, bounds: pl.DataFrame, since: dict[int, datetime]) -> Earlier:
+    """What the destination detector needs of the vessels of `since` before their window."""
+    visits = store.find_events(EventFilter(types=("port_visit",), mmsis=tuple(since)))
     visits = visits.filter(pl.col("end") < since_of("mmsi", since))
     first_seen = {
         int(m): t
