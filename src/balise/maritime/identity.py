@@ -97,40 +97,51 @@ def _as_snapshots(identities: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _sightings(snapshots: pl.DataFrame, field: str) -> pl.DataFrame:
-    """When each value of `field` was seen: at a snapshot's first sighting and at its last, its
-    messages shared between the two (one at the last). Nulls are skipped, so type 24 part A and
-    part B reports do not flip each other's fields."""
-    value = _normalised(field)
+def _sightings(snapshots: pl.DataFrame, fields: tuple[str, ...]) -> pl.DataFrame:
+    """When each value of each of `fields` was seen: at a snapshot's first sighting and at its
+    last, its messages shared between the two (one at the last). Nulls are skipped, so type 24
+    part A and part B reports do not flip each other's fields. Columns: field (its place in
+    `fields`), mmsi, timestamp, value, reports; sorted by those but the last."""
     seen_later = pl.col("last_seen") > pl.col("timestamp")
     at_first = pl.when(seen_later).then(pl.col("messages") - 1).otherwise(pl.col("messages"))
-    first = snapshots.select("mmsi", "timestamp", value=value, reports=at_first)
+    values = [_normalised(name).alias(str(i)) for i, name in enumerate(fields)]
+    first = snapshots.select("mmsi", "timestamp", *values, reports=at_first)
     last = snapshots.filter(seen_later).select(
-        "mmsi", timestamp="last_seen", value=value, reports=pl.lit(1, pl.Int64)
+        "mmsi", pl.col("last_seen").alias("timestamp"), *values, reports=pl.lit(1, pl.Int64)
     )
-    return pl.concat([first, last]).drop_nulls("value").sort("mmsi", "timestamp", "value")
+    return (
+        pl.concat([first, last])
+        .unpivot([str(i) for i in range(len(fields))], index=["mmsi", "timestamp", "reports"],
+                 variable_name="field", value_name="value")
+        .drop_nulls("value")
+        .with_columns(pl.col("field").cast(pl.Int32))
+        .sort("field", "mmsi", "timestamp", "value")
+    )  # fmt: skip
 
 
 def _value_runs(snapshots: pl.DataFrame, fields: tuple[str, ...]) -> pl.DataFrame:
     """Runs of one value of one field of one MMSI, in time order: mmsi, field, value, first,
-    last, reports. Only MMSIs with two runs or more of a field."""
-    parts = []
-    for name in fields:
-        values = _sightings(snapshots, name)
-        changed = pl.col("value") != pl.col("value").shift(1).over("mmsi")
-        runs = (
-            values.with_columns(run=changed.fill_null(True).cum_sum())
-            .group_by("mmsi", "run", maintain_order=True)
-            .agg(
-                pl.col("value").first(),
-                first=pl.col("timestamp").first(),
-                last=pl.col("timestamp").last(),
-                reports=pl.col("reports").sum(),
-            )
-            .filter(pl.len().over("mmsi") > 1)
+    last, reports. Only MMSIs with two runs or more of a field. All fields at once: on the few
+    snapshots of a live run's vessels, each query costs more than its rows."""
+    key = ["field", "mmsi"]
+    changed = pl.col("value") != pl.col("value").shift(1).over(key)
+    return (
+        _sightings(snapshots, fields)
+        .with_columns(run=changed.fill_null(True).cum_sum())
+        .group_by(*key, "run", maintain_order=True)
+        .agg(
+            pl.col("value").first(),
+            first=pl.col("timestamp").first(),
+            last=pl.col("timestamp").last(),
+            reports=pl.col("reports").sum(),
         )
-        parts.append(runs.select("mmsi", pl.lit(name).alias("field"), pl.exclude("mmsi", "run")))
-    return pl.concat(parts)
+        .filter(pl.len().over(key) > 1)
+        .select(
+            "mmsi",
+            pl.col("field").replace_strict(dict(enumerate(fields)), return_dtype=pl.String),
+            pl.exclude("mmsi", "field", "run"),
+        )
+    )
 
 
 def _hours(start: datetime, end: datetime) -> float:
