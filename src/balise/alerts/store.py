@@ -12,7 +12,9 @@ What the store keeps (through its `AlertRepository`):
   state it left, the reason, the note and the suspension's end.
 
 `refresh` (re)derives the alerts from the current events whenever the events, the vessel risk or
-the rules changed since the last refresh, then ends the suspensions whose time has passed:
+the rules changed since the last refresh (from the events of the vessels that changed only, when
+the store can tell which: every event when the rules changed), then ends the suspensions whose
+time has passed:
 
 - an alertable event without an alert opens one;
 - a retracted event retracts its alert; an alert whose event comes back (and still passes its
@@ -37,6 +39,7 @@ the next time someone reads the inbox; a suspension's end by its `suspended_unti
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -147,7 +150,9 @@ def transition(
     return current, _action(current, "revised", "event_revised", now)
 
 
+@functools.cache
 def _high_risk_ports() -> frozenset[str]:
+    """The packaged high-risk ports, read once (every live run refreshes the alerts)."""
     from balise.geo.gazetteer import load_high_risk_ports
 
     return frozenset(load_high_risk_ports()["locode"].to_list())
@@ -208,7 +213,10 @@ class AlertStore:
     ) -> RefreshReport:
         """Derive the alerts again (see `refresh`); nothing when another refresh just did."""
         changes = self.store.rederive_alerts(
-            marker, lambda sources: derive(sources, now, rules, ports, rules_changed), now
+            marker,
+            lambda sources: derive(sources, now, rules, ports, rules_changed),
+            now,
+            whole=rules_changed,
         )
         if changes is None:
             return RefreshReport(rederived=False)

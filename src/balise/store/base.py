@@ -390,11 +390,17 @@ class AlertRepository(Protocol):
         ...
 
     def rederive_alerts(
-        self, marker: str, derive: Callable[[AlertSources], AlertChanges], now: datetime
+        self,
+        marker: str,
+        derive: Callable[[AlertSources], AlertChanges],
+        now: datetime,
+        whole: bool = True,
     ) -> AlertChanges | None:
         """In one transaction: unless the recorded marker is already `marker` (then None),
         read the sources, write what `derive` makes of them and record `marker` as of `now`. Raises
-        `WriteConflict` when another writer raced it."""
+        `WriteConflict` when another writer raced it. Unless `whole`, the sources may be the
+        events of the vessels whose events or risk changed since the last derivation only, with
+        their alerts (what `derive` would change is theirs)."""
         ...
 
     def expire_suspensions(self, now: datetime, who: str) -> int:

@@ -3,6 +3,18 @@
 - `alerts`: one row per alert (`ALERT_SCHEMA`), keyed by the id of the event that triggered it.
 - `alert_actions`: its history, one row per action (`ACTION_SCHEMA`), ordered by `seq`.
 - `alert_sync`: one row, the marker of what the alerts were last derived from.
+- `alert_basis`: one row, where the event history stood at that derivation (`history_at`, its
+  latest change, and `history_through`, how many changes it held until that time), and
+  `alert_risk_basis`, the vessel risk it read (what the rules read of it: score, band, reasons).
+
+A derivation reads only the events of the vessels whose events or risk changed since the last
+one (each of their events, either side of a two-vessel event, with their alerts): an event's
+judgement depends on itself, the risk of its vessels and, for a port call, the other events of
+its vessel (`balise.alerts.port_calls`), so the others would be judged as before. A live run
+then costs what it changed, not the workspace's months of events. Every event is read again
+when the rules changed, when the history holds changes the basis cannot place (dated until
+`history_at` but written after it was recorded, or of no vessel: container events) or when the
+risk table appeared or went.
 
 Each write is one transaction that reads what it changes, so two writers racing on one database
 cannot both apply: DuckDB refuses the second writer of the same rows (or of the one
@@ -42,7 +54,11 @@ CREATE TABLE IF NOT EXISTS alert_actions (
     reason VARCHAR, note VARCHAR, until TIMESTAMPTZ);
 CREATE TABLE IF NOT EXISTS alert_sync (
     id INTEGER PRIMARY KEY, marker VARCHAR, refreshed_at TIMESTAMPTZ);
+CREATE TABLE IF NOT EXISTS alert_basis (
+    id INTEGER PRIMARY KEY, history_at TIMESTAMPTZ, history_through BIGINT);
 """
+_RISK_READ: Final = "mmsi, score, band, reasons"
+"""What the alert rules read of the vessel risk (`balise.alerts.rules`, `port_calls`)."""
 
 _ACTION_COLUMNS: Final = ", ".join(ACTION_SCHEMA)
 _EVENT_COLUMNS: Final = ", ".join(f'"{c}"' for c in EVENT_SCHEMA)
@@ -90,15 +106,20 @@ class DuckDBAlerts(DuckDBDerived):
     """The `AlertRepository` of the DuckDB store."""
 
     def alert_sources_version(self) -> str:
-        """The event history's extent and the risk table's time: a new detection run or
-        assessment changes it."""
+        """The event history's extent and the risk table's time and content: a new detection
+        run or assessment changes it."""
         history = self._rows("SELECT count(*), max(changed_at) FROM event_history")[0]
         risk = self._rows(
             "SELECT count(*) FROM information_schema.columns "
             "WHERE table_name = 'vessel_risk' AND column_name = 'computed_at'"
         )[0][0]
+        # the rows' content too: a vessel scored again at the same data time moves nothing else
         computed = (
-            self._rows("SELECT count(*), max(computed_at) FROM vessel_risk")[0] if risk else None
+            self._rows(
+                f"SELECT count(*), max(computed_at), sum(hash({_RISK_READ})) FROM vessel_risk"
+            )[0]
+            if risk
+            else None
         )
         return f"{history[0]}|{history[1]}|{computed}"
 
@@ -107,25 +128,97 @@ class DuckDBAlerts(DuckDBDerived):
         return str(rows[0][0]) if rows else None
 
     def rederive_alerts(
-        self, marker: str, derive: Callable[[AlertSources], AlertChanges], now: datetime
+        self,
+        marker: str,
+        derive: Callable[[AlertSources], AlertChanges],
+        now: datetime,
+        whole: bool = True,
     ) -> AlertChanges | None:
-        """Derive the alerts again in one transaction, unless another writer just did."""
+        """Derive the alerts again in one transaction, unless another writer just did; unless
+        `whole`, from the events of the vessels that changed since the last derivation only
+        (see the module docstring)."""
         with self._transaction(*_RACES):
             if self.alert_marker() == marker:
                 return None
-            changes = derive(self._alert_sources())
+            risk_now = self._has_table("vessel_risk")
+            risk = self._risk_changes(risk_now)
+            vessels = None if whole or risk is None else self._changed_vessels(risk)
+            changes = derive(self._alert_sources(vessels))
             self._write_alerts(changes, marker, now)
+            self._record_basis(risk_now, risk)
         self._alerts_changed()  # after the commit: answers kept per generation are made again
         return changes
 
-    def _alert_sources(self) -> AlertSources:
-        events = self._frame(f"SELECT {_EVENT_COLUMNS}, detected_at FROM events")
+    def _alert_sources(self, vessels: list[int] | None) -> AlertSources:
+        """Every event and alert, or those of the events of `vessels` (either side)."""
+        where, params = "", None
+        if vessels is not None:
+            where = "WHERE mmsi IN (SELECT unnest(?)) OR other_mmsi IN (SELECT unnest(?))"
+            params = [vessels, vessels]
+        events = self._frame(f"SELECT {_EVENT_COLUMNS}, detected_at FROM events {where}", params)
         events = events.cast(EVENT_SCHEMA | {"detected_at": UTC_TIME})  # type: ignore[arg-type]
-        alerts = self._frame("SELECT * FROM alerts")
+        scoped = f"WHERE id IN (SELECT id FROM events {where})" if where else ""
+        alerts = self._frame(f"SELECT * FROM alerts {scoped}", params)
         return AlertSources(events, self.table("vessel_risk"), alerts)
+
+    def _changed_vessels(self, risk: list[int]) -> list[int] | None:
+        """The vessels whose events changed since the basis was recorded, and those of `risk`
+        (whose risk changed); None when that cannot be told (then every event is read)."""
+        basis = self._rows("SELECT history_at, history_through FROM alert_basis WHERE id = 1")
+        if not basis or basis[0][0] is None:
+            return None
+        at, through = basis[0]
+        rows = self._rows(
+            "SELECT count(*) FILTER (WHERE changed_at <= ?), count(*) FILTER (WHERE changed_at > "
+            "? AND mmsi IS NULL AND other_mmsi IS NULL), list(DISTINCT mmsi) FILTER (WHERE "
+            "changed_at > ?), list(DISTINCT other_mmsi) FILTER (WHERE changed_at > ?) "
+            "FROM event_history",
+            at, at, at, at,
+        )  # fmt: skip
+        earlier, vesselless, mmsis, others = rows[0]
+        if earlier != through or vesselless:
+            return None
+        return sorted({*(mmsis or ()), *(others or ()), *risk} - {None})
+
+    def _has_table(self, name: str) -> bool:
+        found = self._rows("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", name)
+        return bool(found[0][0])
+
+    def _risk_changes(self, risk_now: bool) -> list[int] | None:
+        """The vessels whose risk (what the rules read of it) differs from the basis's; None
+        when the risk table appeared or went since (`risk_now`: whether there is one)."""
+        if risk_now != self._has_table("alert_risk_basis"):
+            return None
+        if not risk_now:
+            return []
+        current = f"SELECT {_RISK_READ} FROM vessel_risk"
+        basis = f"SELECT {_RISK_READ} FROM alert_risk_basis"
+        rows = self._rows(
+            f"SELECT DISTINCT mmsi FROM (({current} EXCEPT {basis}) UNION ALL "
+            f"({basis} EXCEPT {current}))"
+        )
+        return [int(r[0]) for r in rows if r[0] is not None]
+
+    def _record_basis(self, risk_now: bool, risk: list[int] | None) -> None:
+        """Record where the history and the risk (`risk_now`: whether there is a risk table;
+        `risk`: its changes from the basis) stand (`alert_basis`, `alert_risk_basis`)."""
+        self._con.execute(
+            "INSERT OR REPLACE INTO alert_basis SELECT 1, latest, (SELECT count(*) FROM "
+            "event_history WHERE changed_at <= latest) FROM (SELECT max(changed_at) AS latest "
+            "FROM event_history)"
+        )
+        if risk_now and risk != []:
+            self._con.execute(
+                f"CREATE OR REPLACE TABLE alert_risk_basis AS SELECT {_RISK_READ} FROM vessel_risk"
+            )
+        elif not risk_now:
+            self._con.execute("DROP TABLE IF EXISTS alert_risk_basis")
 
     def _write_alerts(self, changes: AlertChanges, marker: str, now: datetime) -> None:
         """Replace the changed alert rows, append their history and record the marker."""
+        self._con.execute("INSERT OR REPLACE INTO alert_sync VALUES (1, ?, ?)", [marker, now])
+        if not changes.alerts and not changes.actions:
+            return
         alerts = pl.DataFrame(changes.alerts, schema=ALERT_SCHEMA)
         actions = pl.DataFrame(changes.actions, schema=ACTION_SCHEMA)
         with self._registered("changed_alerts", alerts), self._registered("new_actions", actions):
@@ -135,7 +228,6 @@ class DuckDBAlerts(DuckDBDerived):
                 "INSERT INTO alert_actions BY NAME SELECT nextval('alert_action_seq') AS seq, "
                 f"{_ACTION_COLUMNS} FROM new_actions"
             )
-            self._con.execute("INSERT OR REPLACE INTO alert_sync VALUES (1, ?, ?)", [marker, now])
 
     def expire_suspensions(self, now: datetime, who: str) -> int:
         """Re-open the suspended alerts whose suspension ended by `now`."""
