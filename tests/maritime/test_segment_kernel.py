@@ -109,7 +109,13 @@ def test_an_infinite_latitude_raises_as_in_python() -> None:
 
 
 @pytest.mark.parametrize(
-    "params", [SegmentParams(lookback=0), SegmentParams(lookback_factor=1e300)]
+    "params",
+    [
+        SegmentParams(lookback=0),
+        SegmentParams(lookback_factor=1e300),
+        SegmentParams(lookback_factor=3),  # Python computes integer powers
+        SegmentParams(max_open_segments=2**80),
+    ],
 )
 def test_parameters_the_kernel_does_not_take_run_in_python(params: SegmentParams) -> None:
     assert not segmenter._compiled_fits(params)

@@ -197,10 +197,23 @@ def _assign(
 
 
 def _compiled_fits(params: SegmentParams) -> bool:
-    """Whether the kernel takes `params`: a look back of at least one point, and a cost factor
-    whose powers up to the look back are normal floats (Python raises where they overflow)."""
+    """Whether the kernel takes `params` and decides with them as Python does: thresholds that
+    are floats (Python computes on other numbers otherwise), counts a C integer holds, a look
+    back of at least one point, and a cost factor whose powers up to the look back are normal
+    floats (Python raises where they overflow)."""
+    thresholds = (
+        params.max_gap_hours,
+        params.max_speed_knots,
+        params.noise_distance_nm,
+        params.penalty_knots,
+        params.lookback_factor,
+    )
+    if any(type(value) is not float for value in thresholds):
+        return False
+    if not 1 <= params.lookback < sys.maxsize or not abs(params.max_open_segments) < sys.maxsize:
+        return False
     factor = params.lookback_factor
-    if params.lookback < 1 or not 0.0 < factor < math.inf:
+    if not 0.0 < factor < math.inf:
         return False
     try:
         extreme = factor ** (params.lookback - 1)
