@@ -9,7 +9,8 @@ LOCK := requirements.lock
 .PHONY: demo test check lint typecheck unit bench docs clean web web-check screenshots lock
 
 # Installs exactly the locked versions, each checked against its hash, then Balise itself.
-$(STAMP): pyproject.toml $(LOCK) setup.py src/balise/io/_nmea_kernel.c src/balise/io/_dcsa_kernel.c
+$(STAMP): pyproject.toml $(LOCK) setup.py src/balise/io/_nmea_kernel.c src/balise/io/_dcsa_kernel.c \
+		src/balise/maritime/_segment_kernel.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps -e .

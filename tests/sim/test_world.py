@@ -15,10 +15,12 @@ from balise.cli.main import run
 from balise.geo.landmask import LandMask
 from balise.io.ais_csv import read_ais_csv, sniff_csv
 from balise.io.nmea import read_nmea
+from balise.maritime import segment as segmenter
 from balise.model.batch import ReadOptions
 from balise.sim.motion import haversine_nm
 from balise.sim.places import FAIRWAYS, PORTS
 from balise.sim.world import FILES
+from helpers import count_calls
 
 ARGS = ["--seed", "11", "--vessels", "40", "--days", "3", "--start", "2024-03-01T00:00:00Z"]
 PORT_RADIUS_NM = 10.0
@@ -231,6 +233,19 @@ def test_position_jumps_are_far(
                                np.full(during.height, jump["evidence"]["true_lat"]),
                                np.full(during.height, jump["evidence"]["true_lon"]))  # fmt: skip
             assert far.min() > 90
+
+
+@pytest.mark.skipif(segmenter._KERNEL is None, reason="the segmenter's kernel is not built")
+def test_compiled_segmenter_gives_the_python_segments(
+    nmea: tuple[pl.DataFrame, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The world's jumps, spoofers and shared MMSIs go through the per-point matching: compiled
+    and in Python, the same segments, codes and noise."""
+    compiled_calls = count_calls(monkeypatch, segmenter._KERNEL, "match")
+    compiled = segmenter.segment(nmea[0])
+    assert compiled_calls
+    monkeypatch.setattr(segmenter, "_KERNEL", None)
+    assert compiled.equals(segmenter.segment(nmea[0]))
 
 
 def test_documents_match_the_truth(world: Path, truth: list[dict[str, Any]]) -> None:

@@ -18,7 +18,9 @@ segment, ranked by distance plus a staleness penalty, without dead reckoning.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any, Final, NamedTuple
 
 import numpy as np
@@ -42,6 +44,19 @@ _MARGIN_NM: Final = 1e-6
 
 Arrays = tuple[npt.NDArray[Any], IntArray, FloatArray, FloatArray]
 """mmsi, time (µs since the epoch), lat and lon of positions."""
+
+
+def _load_kernel() -> ModuleType | None:
+    """The compiled matching (`_segment_kernel.c`, built by `pip install .`), if built: without
+    it the segmenter gives the same segments, more slowly (see `_assign`)."""
+    try:
+        from balise.maritime import _segment_kernel
+    except ImportError:
+        return None
+    return _segment_kernel
+
+
+_KERNEL: Final = _load_kernel()
 
 
 @dataclass(frozen=True)
@@ -143,19 +158,88 @@ def _assign(
     lon: FloatArray,
     params: SegmentParams,
     plain: BoolArray | None = None,
+    *,
+    reference: bool = False,
 ) -> IntArray:
     """Segment numbers (0-based, in order of first point) for one MMSI's time-ordered points.
 
+    The matching (`_match_points`) runs compiled (`_segment_kernel`) when the kernel is built and
+    the parameters are ordinary (`_compiled_fits`), otherwise, or with `reference`, in Python:
+    both give the same numbers (the tests compare them). Points detached by the look back get a
+    segment each.
+    """
+    plain = _plain_steps(hours, lat, lon, params) if plain is None else plain
+    number = np.full(len(hours), -1, np.int64)
+    count = -1
+    if not reference and _KERNEL is not None and _compiled_fits(params):
+        # -1 where the Python loop would raise: it then runs, and raises
+        count = _KERNEL.match(
+            np.ascontiguousarray(hours, np.float64),
+            np.ascontiguousarray(lat, np.float64),
+            np.ascontiguousarray(lon, np.float64),
+            np.ascontiguousarray(plain, np.bool_),
+            number,
+            params.max_gap_hours,
+            params.max_speed_knots,
+            params.noise_distance_nm,
+            params.penalty_knots,
+            params.lookback_factor,
+            EARTH_RADIUS_NM,
+            params.lookback,
+            params.max_open_segments,
+        )
+    if count < 0:
+        number[:] = -1
+        count = _match_points(hours, lat, lon, params, plain, number)
+    detached = np.flatnonzero(number < 0)
+    number[detached] = count + np.arange(len(detached))
+    return _renumber(number)
+
+
+def _compiled_fits(params: SegmentParams) -> bool:
+    """Whether the kernel takes `params` and decides with them as Python does: thresholds that
+    are floats (Python computes on other numbers otherwise), counts a C integer holds, a look
+    back of at least one point, and a cost factor whose powers up to the look back are normal
+    floats (Python raises where they overflow)."""
+    thresholds = (
+        params.max_gap_hours,
+        params.max_speed_knots,
+        params.noise_distance_nm,
+        params.penalty_knots,
+        params.lookback_factor,
+    )
+    if any(type(value) is not float for value in thresholds):
+        return False
+    if not 1 <= params.lookback < sys.maxsize or not abs(params.max_open_segments) < sys.maxsize:
+        return False
+    factor = params.lookback_factor
+    if not 0.0 < factor < math.inf:
+        return False
+    try:
+        extreme = factor ** (params.lookback - 1)
+    except OverflowError:
+        return False
+    return sys.float_info.min <= extreme < math.inf
+
+
+def _match_points(
+    hours: FloatArray,
+    lat: FloatArray,
+    lon: FloatArray,
+    params: SegmentParams,
+    plain: BoolArray,
+    number: IntArray,
+) -> int:
+    """Each point's segment in `number` (filled with -1: detached points stay -1), and the
+    number of segments opened: the reference matching, in Python, point by point.
+
     Points without a position join the most recently fed open segment, since they carry nothing
-    to test; points detached by the look back get a segment each. `plain[i]` (see `_plain_steps`)
-    lets a stretch of plain steps join the only open segment at once, as the matching below would
-    decide point by point: with one open segment fed by the previous point, the first look-back
-    candidate is reachable and the match stops there.
+    to test. `plain[i]` (see `_plain_steps`) lets a stretch of plain steps join the only open
+    segment at once, as the matching below would decide point by point: with one open segment fed
+    by the previous point, the first look-back candidate is reachable and the match stops there.
     """
     n = len(hours)
-    plain = _plain_steps(hours, lat, lon, params) if plain is None else plain
     stops = np.flatnonzero(~plain)
-    number = np.full(n, -1, np.int64)
     points = _Points.of(hours, lat, lon)
     times, lats, lons, plains = points.hours, points.lat, points.lon, plain.tolist()
     opened: list[_Open] = []
@@ -186,9 +270,7 @@ def _assign(
         if not math.isnan(lats[i]) and not math.isnan(lons[i]):
             segment.recent = [*segment.recent, i][-params.lookback :]
         i += 1
-    detached = np.flatnonzero(number < 0)
-    number[detached] = count + np.arange(len(detached))
-    return _renumber(number)
+    return count
 
 
 def _extend(
@@ -279,8 +361,9 @@ def segment(positions: pl.DataFrame, params: SegmentParams = SegmentParams()) ->
 
     Speed: an MMSI whose every step is plain (`_plain_steps`) is one segment without noise, which
     is what the matching decides for it, and is settled without the per-point loop; in real and
-    simulated archives that is nearly every MMSI. The others go through `_assign`. Positions read
-    from the store are nearly in order, and are then not sorted again (see `_in_order`).
+    simulated archives that is nearly every MMSI. The others go through `_assign`, compiled.
+    Positions read from the store are nearly in order, and are then not sorted again (see
+    `_in_order`).
     """
     ordered, (mmsi, micros, lat, lon) = _in_order(positions)
     hours = np.subtract(micros, micros[0] if len(micros) else 0, dtype=np.float64)

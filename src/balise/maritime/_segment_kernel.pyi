@@ -1,0 +1,16 @@
+def match(
+    hours: object,
+    lat: object,
+    lon: object,
+    plain: object,
+    number: object,
+    max_gap_hours: float,
+    max_speed_knots: float,
+    noise_distance_nm: float,
+    penalty_knots: float,
+    lookback_factor: float,
+    earth_radius_nm: float,
+    lookback: int,
+    max_open_segments: int,
+    /,
+) -> int: ...
