@@ -108,9 +108,9 @@ def _spied(store: DuckDBStore) -> list[list[int] | None]:
     read: list[list[int] | None] = []
     sources = store._alert_sources
 
-    def spy(vessels: list[int] | None) -> AlertSources:
+    def spy(vessels: list[int] | None, risk: bool) -> AlertSources:
         read.append(vessels)
-        return sources(vessels)
+        return sources(vessels, risk)
 
     store._alert_sources = spy  # type: ignore[method-assign]
     return read
@@ -154,7 +154,7 @@ def test_a_refresh_after_one_vessel_changed_reads_its_events_only(tmp_path: Path
         AlertStore(store).refresh(NOW)
         store.save_events(pl.DataFrame([event("loitering", 3, 5, 0.9)], schema=EVENT_SCHEMA),
                           ["loitering"])  # fmt: skip
-        sources = store._alert_sources(store._changed_vessels([]))
+        sources = store._alert_sources(store._changed_vessels([]), risk=False)
         assert sources.events["mmsi"].to_list() == [3]
         assert sources.alerts["id"].to_list() == [event("loitering", 3, 5, 0.8)["id"]]
     finally:

@@ -140,17 +140,19 @@ class DuckDBAlerts(DuckDBDerived):
         with self._transaction(*_RACES):
             if self.alert_marker() == marker:
                 return None
-            risk_now = self._has_table("vessel_risk")
-            risk = self._risk_changes(risk_now)
+            present = self._tables("vessel_risk", "alert_risk_basis")
+            risk_now = "vessel_risk" in present
+            risk = self._risk_changes(risk_now, "alert_risk_basis" in present)
             vessels = None if whole or risk is None else self._changed_vessels(risk)
-            changes = derive(self._alert_sources(vessels))
+            changes = derive(self._alert_sources(vessels, risk_now))
             self._write_alerts(changes, marker, now)
             self._record_basis(risk_now, risk)
         self._alerts_changed()  # after the commit: answers kept per generation are made again
         return changes
 
-    def _alert_sources(self, vessels: list[int] | None) -> AlertSources:
-        """Every event and alert, or those of the events of `vessels` (either side)."""
+    def _alert_sources(self, vessels: list[int] | None, risk: bool) -> AlertSources:
+        """Every event and alert, or those of the events of `vessels` (either side); the
+        vessel risk when there is a table of it (`risk`)."""
         where, params = "", None
         if vessels is not None:
             where = "WHERE mmsi IN (SELECT unnest(?)) OR other_mmsi IN (SELECT unnest(?))"
@@ -159,7 +161,8 @@ class DuckDBAlerts(DuckDBDerived):
         events = events.cast(EVENT_SCHEMA | {"detected_at": UTC_TIME})  # type: ignore[arg-type]
         scoped = f"WHERE id IN (SELECT id FROM events {where})" if where else ""
         alerts = self._frame(f"SELECT * FROM alerts {scoped}", params)
-        return AlertSources(events, self.table("vessel_risk"), alerts)
+        vessel_risk = self._frame("SELECT * FROM vessel_risk") if risk else None
+        return AlertSources(events, vessel_risk, alerts)
 
     def _changed_vessels(self, risk: list[int]) -> list[int] | None:
         """The vessels whose events changed since the basis was recorded, and those of `risk`
@@ -180,14 +183,19 @@ class DuckDBAlerts(DuckDBDerived):
             return None
         return sorted({*(mmsis or ()), *(others or ()), *risk} - {None})
 
-    def _has_table(self, name: str) -> bool:
-        found = self._rows("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", name)
-        return bool(found[0][0])
+    def _tables(self, *names: str) -> set[str]:
+        """Those of the tables `names` the store has."""
+        rows = self._rows(
+            "SELECT table_name FROM duckdb_tables() WHERE table_name IN (SELECT unnest(?))",
+            list(names),
+        )
+        return {str(r[0]) for r in rows}
 
-    def _risk_changes(self, risk_now: bool) -> list[int] | None:
+    def _risk_changes(self, risk_now: bool, basis_now: bool) -> list[int] | None:
         """The vessels whose risk (what the rules read of it) differs from the basis's; None
-        when the risk table appeared or went since (`risk_now`: whether there is one)."""
-        if risk_now != self._has_table("alert_risk_basis"):
+        when the risk table appeared or went since (`risk_now`, `basis_now`: whether there is
+        one, and a basis of it)."""
+        if risk_now != basis_now:
             return None
         if not risk_now:
             return []
