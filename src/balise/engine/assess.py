@@ -32,7 +32,8 @@ from balise.maritime.risk import score_vessels
 from balise.maritime.tracking import SeaRoutes, track_destinations
 from balise.maritime.voyages import score_voyages
 from balise.model.event_types import detected_types
-from balise.store.base import Store
+from balise.model.events import EVENT_SCHEMA
+from balise.store.base import EventFilter, Store
 
 RECENT_HOURS = 6.0
 """Track length read per vessel to check its progress towards a port."""
@@ -118,17 +119,17 @@ def reassess_vessels(
     wanted = sorted(set(mmsis))
     if not wanted:
         return 0
-    every = store.vessels()  # one scan of the positions: "now" and the vessels' identities
-    now = every["last_position"].max()
+    # what those vessels' scores read, not the whole workspace: a live run calls this
+    now = store.last_position_time()
     if not isinstance(now, datetime):
         return 0
     high_risk_ports, watchlist = _context(root)
-    vessels = with_flag(every.filter(pl.col("mmsi").is_in(wanted))).rename({"flag": "flag_iso2"})
-    events = store.events()
-    cargo = events.filter(pl.col("type").is_in(detected_types("cargo")))
+    vessels = with_flag(store.vessels(wanted)).rename({"flag": "flag_iso2"})
+    about = _events(store, EventFilter(mmsis=tuple(wanted)))
+    cargo = _events(store, EventFilter(types=detected_types("cargo")))
     carried = vessel_contributions_of_events(cargo, now=now, params=cargo_risk)
     risk = score_vessels(
-        events.filter(pl.col("mmsi").is_in(wanted)),
+        about.filter(pl.col("mmsi").is_in(wanted)),
         vessels.select("mmsi", "imo", "name", "flag_iso2"),
         now=now,
         high_risk_ports=high_risk_ports,
@@ -142,6 +143,11 @@ def reassess_vessels(
         risk = pl.concat([others, risk.select(others.columns).cast(others.schema)])
     store.save_table("vessel_risk", risk)
     return scored
+
+
+def _events(store: Store, where: EventFilter) -> pl.DataFrame:
+    """The events `where` says, as `Store.events` gives them (`EVENT_SCHEMA`, newest first)."""
+    return store.find_events(where).cast(EVENT_SCHEMA)  # type: ignore[arg-type]
 
 
 def assess_workspace(

@@ -297,8 +297,13 @@ class PositionStore(Protocol):
         """Count, time span and last known position of one vessel."""
         ...
 
-    def vessels(self) -> pl.DataFrame:
-        """One row per MMSI seen: latest identity, flag, positions and time span."""
+    def vessels(self, mmsis: Sequence[int] | None = None) -> pl.DataFrame:
+        """One row per MMSI seen (of those of `mmsis` when given): latest identity, flag,
+        positions and time span."""
+        ...
+
+    def last_position_time(self) -> datetime | None:
+        """The time of the newest stored position, None when there is none."""
         ...
 
     def identity_history(self, mmsi: int) -> pl.DataFrame:

@@ -49,26 +49,32 @@ class DuckDBPositions(Connected):
             sql += f" LIMIT {int(limit)}"
         yield from self._batches(sql, params, 100_000)
 
-    def vessels(self) -> pl.DataFrame:
+    def vessels(self, mmsis: Sequence[int] | None = None) -> pl.DataFrame:
         latest = ", ".join(
             f"arg_max({c}, last_seen) FILTER (WHERE {c} IS NOT NULL) AS {c}"
             for c in IDENTITY_FIELDS
         )
+        where = "WHERE mmsi IN (SELECT unnest(?))" if mmsis is not None else ""
         return self._frame(
             f"""
             WITH pos AS (
                 SELECT mmsi, count(*) AS positions, min(timestamp) AS first_position,
                        max(timestamp) AS last_position, arg_max(lat, timestamp) AS last_lat,
                        arg_max(lon, timestamp) AS last_lon
-                FROM positions GROUP BY mmsi),
+                FROM positions {where} GROUP BY mmsi),
             ident AS (
                 SELECT mmsi, {latest}, count(DISTINCT name) AS names,
                        count(DISTINCT call_sign) AS call_signs, count(DISTINCT imo) AS imos,
                        sum(messages)::BIGINT AS identity_reports
-                FROM identities GROUP BY mmsi)
+                FROM identities {where} GROUP BY mmsi)
             SELECT * FROM ident FULL OUTER JOIN pos USING (mmsi) ORDER BY mmsi
-            """
+            """,
+            None if mmsis is None else [list(mmsis), list(mmsis)],
         )
+
+    def last_position_time(self) -> datetime | None:
+        found: datetime | None = self._rows("SELECT max(timestamp) FROM positions")[0][0]
+        return found
 
     def identity_history(self, mmsi: int) -> pl.DataFrame:
         return self._frame(
