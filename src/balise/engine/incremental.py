@@ -151,10 +151,7 @@ def since_of(column: str, since: dict[int, datetime]) -> pl.Expr:
 def _identities(store: Store, mmsis: list[int]) -> pl.DataFrame:
     """The identity reports of the vessels `mmsis` and of the vessels that reported one of
     their IMO numbers (an IMO number moving to another MMSI is an identity change of both)."""
-    every = store.identity_history_all()
-    own = pl.col("mmsi").is_in(mmsis)
-    imos = every.filter(own & pl.col("imo").is_not_null())["imo"].unique()
-    return every.filter(own | pl.col("imo").is_in(imos.implode()))
+    return store.identity_history_all(mmsis, same_imo=True)
 
 
 def _widened(

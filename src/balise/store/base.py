@@ -310,9 +310,11 @@ class PositionStore(Protocol):
         """Every identity snapshot of a vessel, with when and how often it was seen."""
         ...
 
-    def identity_history_all(self, mmsis: list[int] | None = None) -> pl.DataFrame:
-        """Every identity snapshot (of the vessels `mmsis` when given), timed at its first
-        sighting."""
+    def identity_history_all(
+        self, mmsis: list[int] | None = None, same_imo: bool = False
+    ) -> pl.DataFrame:
+        """Every identity snapshot (of the vessels `mmsis` when given, and with `same_imo` of
+        the vessels that reported one of their IMO numbers), timed at its first sighting."""
         ...
 
 

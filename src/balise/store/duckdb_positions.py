@@ -81,10 +81,20 @@ class DuckDBPositions(Connected):
             "SELECT * FROM identities WHERE mmsi = ? ORDER BY first_seen, msg_type", [mmsi]
         )
 
-    def identity_history_all(self, mmsis: list[int] | None = None) -> pl.DataFrame:
-        """Every identity snapshot (of the vessels `mmsis` only when given), as identity reports
+    def identity_history_all(
+        self, mmsis: list[int] | None = None, same_imo: bool = False
+    ) -> pl.DataFrame:
+        """Every identity snapshot (of the vessels `mmsis` only when given, and with
+        `same_imo` of the vessels that reported one of their IMO numbers), as identity reports
         timed at their first sighting."""
-        where = "WHERE mmsi IN (SELECT unnest(?))" if mmsis is not None else ""
+        where = ""
+        if mmsis is not None:
+            where = "WHERE mmsi IN (SELECT unnest($1))"
+        if mmsis is not None and same_imo:
+            where += (
+                " OR imo IN (SELECT imo FROM identities WHERE mmsi IN (SELECT unnest($1))"
+                " AND imo IS NOT NULL)"
+            )
         return self._frame(
             f"SELECT * EXCLUDE (first_seen), first_seen AS timestamp FROM identities {where} "
             "ORDER BY mmsi, first_seen, msg_type",
