@@ -17,13 +17,10 @@ from balise.engine.ais_listener import (
     AisListenOptions,
     AisListenSummary,
     AisSource,
-    LineInbox,
-    StoreNow,
     listen_ais,
     parse_source,
 )
 from balise.errors import UsageError
-from balise.io.nmea_live import ReceivedLine
 from balise.model.batch import ReadBatch
 from balise.store.duckdb import DuckDBStore
 from helpers import sentences
@@ -51,16 +48,9 @@ def feed() -> Iterator[FeedServer]:
 class Listening:
     """The listener on its own thread with its own cursor; the batches it stored."""
 
-    def __init__(
-        self,
-        store: DuckDBStore,
-        *sources: AisSource,
-        batch_seconds: float = 0.05,
-        store_now: StoreNow | None = None,
-    ) -> None:
-        options = AisListenOptions(sources, batch_seconds=batch_seconds, reconnect_min_s=0.05,
+    def __init__(self, store: DuckDBStore, *sources: AisSource) -> None:
+        options = AisListenOptions(sources, batch_seconds=0.05, reconnect_min_s=0.05,
                                    reconnect_max_s=0.2, connect_timeout_s=5)  # fmt: skip
-        self.store_now = store_now
         self.stop, self.ready = threading.Event(), threading.Event()
         self.batches: list[ReadBatch] = []
         self.log: list[str] = []
@@ -73,8 +63,7 @@ class Listening:
     def _run(self, cursor: DuckDBStore, options: AisListenOptions) -> None:
         try:
             self.summary = listen_ais(cursor, options, on_batch=self._stored, stop=self.stop,
-                                      log=self.log.append, ready=self.ready,
-                                      store_now=self.store_now)  # fmt: skip
+                                      log=self.log.append, ready=self.ready)  # fmt: skip
         finally:
             cursor.close()
 
@@ -176,37 +165,6 @@ def test_udp_datagrams_and_a_tcp_feed_at_once(store: DuckDBStore, feed: FeedServ
     listening.wait(lambda: {244_000_014, 244_000_015} <= _mmsis(listening))
     summary = listening.finish()
     assert summary.sources == (f"udp://127.0.0.1:{port}", f"tcp://127.0.0.1:{feed.port}")
-
-
-def test_a_run_about_to_begin_has_what_was_received_stored_at_once(
-    store: DuckDBStore, feed: FeedServer
-) -> None:
-    """The live detection asks for the lines received to be stored before each run: they are,
-    long before their batch is due (a minute here)."""
-    now = StoreNow(timeout_s=WAIT_S)
-    assert not now()  # no listener yet
-    listening = Listening(store, parse_source(f"tcp:{feed.address}"), batch_seconds=60.0,
-                          store_now=now)  # fmt: skip
-    started = time.monotonic()
-    feed.send([position(244_000_016, 52.0, 3.0), position(244_000_017, 52.1, 3.1)])
-    while len(_mmsis(listening)) < 2 and time.monotonic() - started < WAIT_S:
-        assert now()  # every line received when asked is stored when it returns
-        time.sleep(0.01)
-    assert _mmsis(listening) == {244_000_016, 244_000_017}
-    assert time.monotonic() - started < WAIT_S
-    listening.finish()
-    assert not now()  # the listener is gone: nothing to wait for
-
-
-def test_storing_now_waits_at_most_its_timeout() -> None:
-    inbox = LineInbox(batch_messages=1_000)
-    assert inbox.store_now(0.0)  # nothing received: nothing to wait for
-    line = ReceivedLine(position(244_000_018, 52.0, 3.0).encode(), datetime.now(UTC))
-    inbox.put(0, [line, line])  # no storing thread takes them
-    assert not inbox.store_now(0.05)
-    assert len(inbox.take(60.0)) == 2  # asked for: taken at once, not after a minute
-    inbox.done(2)
-    assert inbox.store_now(0.0)
 
 
 def _mmsis(listening: Listening) -> set[int]:

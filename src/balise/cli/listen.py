@@ -35,7 +35,6 @@ from balise.engine.ais_listener import (
     AisListenOptions,
     AisListenSummary,
     AisSource,
-    StoreNow,
     listen_ais,
     serial_source,
     tcp_source,
@@ -212,15 +211,11 @@ def _print_ais_summary(summary: AisListenSummary, output: SummaryFormat) -> None
 
 
 def live_ais_detection(
-    detection: LiveDetection,
-    store: Store,
-    say: Callable[[str], None],
-    store_now: StoreNow | None = None,
+    detection: LiveDetection, store: Store, say: Callable[[str], None]
 ) -> DetectionLoop:
     """Detection and the alert refresh on a thread of their own, woken by each stored batch
-    (`DetectionLoop.wake` is the listener's `on_batch`) and having what the listener holds
-    stored before each run (`store_now`, given to `listen_ais` too); what they change is said,
-    and a run that fails too, listening going on."""
+    (`DetectionLoop.wake` is the listener's `on_batch`); what they change is said, and a run
+    that fails too, listening going on."""
 
     def report(done: LiveRun) -> None:
         changes, alerts = done.detection.changes, done.alerts
@@ -236,7 +231,7 @@ def live_ais_detection(
     def failed(err: Exception) -> None:
         say(f"a run after a batch failed, listening on: {err}")
 
-    return DetectionLoop(detection, store, report, failed, store_now)
+    return DetectionLoop(detection, store, report, failed)
 
 
 @app.command("ais")
@@ -293,11 +288,9 @@ def listen_ais_command(
     store = workspace.open_store(create=True)
     try:
         detection = LiveDetection.of(workspace, settings) if detect else None
-        now = StoreNow(options.batch_seconds)
-        with _stopped_by_signals(stop), _detecting(detection, store, now) as loop:
+        with _stopped_by_signals(stop), _detecting(detection, store) as loop:
             summary = listen_ais(store, options, read_options(settings),
-                                 loop.wake if loop else None, stop=stop, log=_say,
-                                 store_now=now if loop else None)  # fmt: skip
+                                 loop.wake if loop else None, stop=stop, log=_say)  # fmt: skip
         entry = audit_entry(operator("listen"), "change", "positions", list(summary.sources),
                             summary.positions_stored, f"{summary.lines} lines")  # fmt: skip
         store.append_audit([entry])
@@ -307,13 +300,11 @@ def listen_ais_command(
 
 
 @contextmanager
-def _detecting(
-    detection: LiveDetection | None, store: Store, store_now: StoreNow
-) -> Iterator[DetectionLoop | None]:
+def _detecting(detection: LiveDetection | None, store: Store) -> Iterator[DetectionLoop | None]:
     if detection is None:
         yield None
         return
-    with live_ais_detection(detection, store, _say, store_now) as loop:
+    with live_ais_detection(detection, store, _say) as loop:
         yield loop
 
 

@@ -21,7 +21,7 @@ from balise.cli.listen import (
     live_ais_detection,
     live_cargo_detection,
 )
-from balise.engine.ais_listener import AisSource, StoreNow, listen_ais, parse_source
+from balise.engine.ais_listener import AisSource, listen_ais, parse_source
 from balise.engine.live_detect import LiveDetection
 from balise.engine.telemetry_listener import ListenOptions, listen_telemetry
 from balise.errors import UsageError
@@ -107,10 +107,8 @@ def live_feeds(
         detection = LiveDetection.of(workspace, settings)
 
         def ais(store: Store, stop: threading.Event) -> object:
-            now = StoreNow(options.batch_seconds)
-            with live_ais_detection(detection, store, _say, now) as loop:
-                return listen_ais(store, options, reading, loop.wake, stop=stop, log=_say,
-                                  store_now=now)  # fmt: skip
+            with live_ais_detection(detection, store, _say) as loop:
+                return listen_ais(store, options, reading, loop.wake, stop=stop, log=_say)
 
         feeds.append(ais)
     if broker is not None:

@@ -12,9 +12,7 @@ the next detection run). Each source is one ingest of the session (source `tcp:/
 
 After each flush that stored something, `on_batch` is called: the place where incremental
 detection and the alert refresh run (`balise.engine.live_detect`), so alerts appear while
-listening. The detection asks for a flush at once before each of its runs (`StoreNow`), so a
-run covers every line received until it begins: a line does not wait for its batch to be due
-and then for one more run.
+listening.
 
 A TCP source is a client: a refused or lost connection is tried again after a wait that starts
 at `reconnect_min_s` and doubles up to `reconnect_max_s` (setting `listen.reconnect_max_seconds`),
@@ -165,19 +163,14 @@ class AisListenSummary:
 
 
 class LineInbox:
-    """Lines received by the reader threads, waiting for the storing thread. Another thread may
-    ask for them to be stored at once (`store_now`): the storing thread then takes them without
-    waiting for the end of its batch."""
+    """Lines received by the reader threads, waiting for the storing thread."""
 
     def __init__(self, batch_messages: int) -> None:
         self._ready = threading.Condition(threading.Lock())
         self._lines: list[tuple[int, ReceivedLine]] = []
         self._first_at = 0.0
         self._batch_messages = batch_messages
-        self._hurry = False
         self.received = 0
-        self.stored = 0
-        """Lines taken and stored (`done`), of the `received`."""
         self.connections = 0
 
     def put(self, source: int, lines: list[ReceivedLine]) -> None:
@@ -189,68 +182,25 @@ class LineInbox:
             self._lines.extend((source, line) for line in lines)
             self.received += len(lines)
             if len(self._lines) == len(lines) or len(self._lines) >= self._batch_messages:
-                self._ready.notify_all()
+                self._ready.notify()
 
     def connected(self) -> None:
         with self._ready:
             self.connections += 1
 
     def take(self, batch_seconds: float, idle_s: float = 0.1) -> list[tuple[int, ReceivedLine]]:
-        """The lines received, once the first waited `batch_seconds`, `batch_messages` are
-        waiting or `store_now` asked for them; an empty list after `idle_s` without any (to
-        look at the stop flag)."""
+        """The lines received, once the first waited `batch_seconds` or `batch_messages` are
+        waiting; an empty list after `idle_s` without any (to look at the stop flag)."""
         with self._ready:
-            if not self._lines and not self._hurry:
+            if not self._lines:
                 self._ready.wait(idle_s)
-            while self._lines and len(self._lines) < self._batch_messages and not self._hurry:
+            while self._lines and len(self._lines) < self._batch_messages:
                 left = self._first_at + batch_seconds - time.monotonic()
                 if left <= 0:
                     break
                 self._ready.wait(left)
-            taken, self._lines, self._hurry = self._lines, [], False
+            taken, self._lines = self._lines, []
             return taken
-
-    def done(self, lines: int) -> None:
-        """The storing thread stored `lines` more lines of those it took."""
-        with self._ready:
-            self.stored += lines
-            self._ready.notify_all()
-
-    def store_now(self, timeout_s: float) -> bool:
-        """Have every line received so far stored before returning: the storing thread takes
-        them at once. False when that took more than `timeout_s` (they are stored later)."""
-        deadline = time.monotonic() + timeout_s
-        with self._ready:
-            wanted = self.received
-            if self.stored < wanted:
-                self._hurry = True
-                self._ready.notify_all()
-            while self.stored < wanted:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._ready.wait(left)
-            return True
-
-
-class StoreNow:
-    """Lets another thread have what a listener received stored at once, before it reads the
-    store: the live detection asks before each run (`DetectionLoop`'s `before_run`), so that
-    the run covers every line received until it begins, instead of leaving the lines of a
-    batch not yet due (`batch_seconds`) to the run after. Calls return at once while no
-    listener serves it (before `listen_ais` starts and after it ends)."""
-
-    def __init__(self, timeout_s: float) -> None:
-        self.timeout_s = timeout_s
-        self._inbox: LineInbox | None = None
-
-    def serve(self, inbox: LineInbox | None) -> None:
-        self._inbox = inbox
-
-    def __call__(self) -> bool:
-        """Whether every line received was stored (False: no listener, or the timeout)."""
-        inbox = self._inbox
-        return inbox is not None and inbox.store_now(self.timeout_s)
 
 
 def _now() -> datetime:
@@ -444,12 +394,10 @@ def listen_ais(
     stop: threading.Event | None = None,
     log: LogCallback | None = None,
     ready: threading.Event | None = None,
-    store_now: StoreNow | None = None,
 ) -> AisListenSummary:
     """Listen to every source of `options` and store what arrives (see the module's docstring)
     until `stop` is set, `options.max_messages` lines were received or `options.duration_s`
-    passed. `ready` is set once every source listens or was tried once; `store_now` serves
-    requests to store what was received at once while listening. Raises `UsageError`
+    passed. `ready` is set once every source listens or was tried once. Raises `UsageError`
     when a source cannot be used at all (no sources, the serial extra missing)."""
     if not options.sources:
         raise UsageError("no source to listen to: give --tcp, --udp or --serial")
@@ -465,8 +413,6 @@ def listen_ais(
         for i, source in enumerate(options.sources)
     ]
     clock = time.monotonic()
-    if store_now is not None:
-        store_now.serve(inbox)
     for reader in readers:
         reader.start()
     for reader in readers:
@@ -475,18 +421,12 @@ def listen_ais(
         ready.set()
     try:
         while not _done(stop, inbox, options, time.monotonic() - clock):
-            taken = inbox.take(options.batch_seconds)
-            session.flush(taken)
-            inbox.done(len(taken))
+            session.flush(inbox.take(options.batch_seconds))
     finally:
-        if store_now is not None:
-            store_now.serve(None)
         stop.set()
         for reader in readers:
             reader.join(options.connect_timeout_s)
-        taken = inbox.take(0.0, 0.0)
-        session.flush(taken)
-        inbox.done(len(taken))
+        session.flush(inbox.take(0.0, 0.0))
         session.close()
     session.summary.connections = inbox.connections
     session.summary.seconds = time.monotonic() - clock

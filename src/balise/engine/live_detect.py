@@ -152,12 +152,7 @@ class DetectionLoop:
     """`detection` on its own thread and store cursor, run again whenever `wake` was called
     since its last run began; `report` is told each run, `failed` each error (the loop goes
     on: the data is stored, the next run or `balise detect` covers it). Use as a context
-    manager: leaving it runs once more for what was stored last, then stops.
-
-    `before_run` (a listener's `balise.engine.ais_listener.StoreNow`) is called after each
-    run and before waiting for the next: it has what the listeners received meanwhile stored
-    at once, which wakes the loop, so the next run covers every line received until it begins
-    rather than only the batches that were due."""
+    manager: leaving it runs once more for what was stored last, then stops."""
 
     def __init__(
         self,
@@ -165,11 +160,9 @@ class DetectionLoop:
         store: Store,
         report: Callable[[LiveRun], None],
         failed: Callable[[Exception], None],
-        before_run: Callable[[], object] | None = None,
     ) -> None:
         self.detection, self.store = detection, store
         self.report, self.failed = report, failed
-        self.before_run = before_run
         self._wanted = threading.Event()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="live-detection", daemon=True)
@@ -199,8 +192,6 @@ class DetectionLoop:
             except Exception as err:  # the first run will build it, or say why it cannot
                 self.failed(err)
             while True:
-                if self.before_run is not None:
-                    self.before_run()
                 self._wanted.wait()
                 self._wanted.clear()
                 self._once(cursor)
