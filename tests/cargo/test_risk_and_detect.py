@@ -4,6 +4,7 @@ cargo settings."""
 from __future__ import annotations
 
 import json
+import random
 from typing import Any
 
 import polars as pl
@@ -187,3 +188,35 @@ def test_a_vessel_share_caps_what_many_boxes_add() -> None:
     )
     assert capped["contribution"][0] <= 0.1
     assert vessel_contributions_of_events(found.clear(), now=at(1)).is_empty()
+
+
+def test_the_vessels_are_scored_at_once_as_each_apart() -> None:
+    # what each vessel gets is, by definition, its boxes scored on the events naming it and
+    # added up (`score_containers`, `vessel_contributions`); one pass must give the same
+    rng = random.Random(5)
+    kinds = ["shell_game", "release_fraud", "door_opened", "container_clone", "reefer_anomaly"]
+    vessels = [636012346, 244000000, 209000001, 538000002, 311000003]
+    boxes = [f"MSCU{n:06d}{n % 10}" for n in range(30)]
+    rows: list[dict[str, Any]] = []
+    for _ in range(300):
+        named = rng.sample(vessels, rng.choice((0, 1, 1, 2)))
+        row = _cargo_event(rng.choice(kinds), rng.choice(boxes), None, rng.randint(1, 60))
+        row["related"] = [{"kind": "vessel", "id": str(v)} for v in named] + row["related"]
+        row["id"] = f"{row['id']}-{len(rows)}"
+        row["confidence"] = rng.choice((None, 0.3, 0.7, 0.9))
+        row["status"] = rng.choice(("active", "active", "revised", "retracted"))
+        rows.append(row)
+    found = pl.DataFrame(rows, schema=EVENT_SCHEMA)
+    now = at(61)
+    expected = []
+    for vessel in vessels:
+        naming = found.filter(
+            pl.col("related").list.eval(pl.element().struct.field("id") == str(vessel)).list.any()
+        )
+        scores = score_containers(naming, now=now)
+        carried = scores.select("container_number", pl.lit(vessel, pl.Int64).alias("vessel_mmsi"))
+        expected.append(vessel_contributions(scores, carried))
+    want = pl.concat(expected).sort("contribution", "mmsi", descending=[True, False])
+    got = vessel_contributions_of_events(found, now=now)
+    assert got.height == len(vessels)
+    assert got.to_dicts() == want.to_dicts()

@@ -85,6 +85,37 @@ def test_events_filter_by_any_of_several_vessels_either_side() -> None:
     assert store.find_events(EventFilter()).height == 3
 
 
+def test_events_filter_by_container_and_by_the_vessels_they_name() -> None:
+    store = DuckDBStore(":memory:")
+
+    def box_event(event_id: str, box: str, *ships: str) -> dict[str, Any]:
+        related = [{"kind": "vessel", "id": s} for s in ships] + [{"kind": "company", "id": "NL-1"}]
+        subject = {"kind": "container", "id": box}
+        return _event(event_id, 2, "shell_game") | {"mmsi": None, "subject": subject,
+                                                    "related": related}  # fmt: skip
+
+    carried = [
+        box_event("s1", "MSCU1234565", "636012345"),
+        box_event("s2", "MSCU1234565", "209000001", "636012345"),
+        box_event("s3", "TGHU0000008", "209000001"),
+        box_event("s4", "TGHU0000008", "IMO?"),
+    ]
+    met = _event("m", 2, "encounter") | {"other_mmsi": 636012345}  # related, but no cargo event
+    store.save_events(_frame(*carried, met), ["shell_game", "encounter"])
+
+    def ids(where: EventFilter) -> list[str]:
+        return sorted(store.find_events(where)["id"].to_list())
+
+    assert ids(EventFilter(containers=("TGHU0000008",))) == ["s3", "s4"]
+    assert ids(EventFilter(containers=("MSCU1234565", "TGHU0000008"))) == ["s1", "s2", "s3", "s4"]
+    assert ids(EventFilter(containers=())) == []
+    cargo = ("shell_game",)
+    assert ids(EventFilter(types=cargo, related_vessels=(636012345,))) == ["s1", "s2"]
+    assert ids(EventFilter(types=cargo, related_vessels=(209000001, 1))) == ["s2", "s3"]
+    assert ids(EventFilter(related_vessels=(636012345,))) == ["m", "s1", "s2"]
+    assert ids(EventFilter(related_vessels=())) == []
+
+
 def test_a_scoped_run_retracts_only_inside_its_scope() -> None:
     store = DuckDBStore(":memory:")
     other = {**_event("c", 2), "mmsi": 1}

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import groupby
 from typing import Any, Final
 
 import polars as pl
@@ -97,26 +98,36 @@ def score_containers(
     sorted by contribution. `events` has `EVENT_SCHEMA`; only container subjects count."""
     params = params or CargoRiskParams()
     now = _as_utc(now)
-    per_type = _per_type(events, now, params)
-    out = []
-    for (box,), group in per_type.group_by("container", maintain_order=True):
-        score, reasons = combine(_reason(row) for row in group.iter_rows(named=True))
-        out.append(
-            {
-                "container_number": box,
-                "score": score,
-                "band": _band(score, params),
-                "reasons": _json(reasons),
-                "computed_at": now,
-            }
-        )
+    out = [
+        {
+            "container_number": box,
+            "score": score,
+            "band": _band(score, params),
+            "reasons": _json(reasons),
+            "computed_at": now,
+        }
+        for (box,), (score, reasons) in _box_scores(_per_type(events, now, params), ())
+    ]
     return pl.DataFrame(out, schema=CONTAINER_SCORE_SCHEMA).sort(
         "score", "container_number", descending=[True, False]
     )
 
 
-def _per_type(events: pl.DataFrame, now: datetime, params: CargoRiskParams) -> pl.DataFrame:
-    """One row per (container, type): its saturated contribution and strongest event."""
+def _box_scores(
+    per_type: pl.DataFrame, keys: tuple[str, ...]
+) -> Iterator[tuple[tuple[Any, ...], tuple[float, list[dict[str, Any]]]]]:
+    """(`keys`' values and the box, (score, reasons)) for each box of `per_type` (`_per_type`'s
+    frame, in its order), one pass over its rows."""
+    rows = per_type.iter_rows(named=True)
+    for key, group in groupby(rows, key=lambda row: (*(row[k] for k in keys), row["container"])):
+        yield key, combine(_reason(row) for row in group)
+
+
+def _per_type(
+    events: pl.DataFrame, now: datetime, params: CargoRiskParams, keys: tuple[str, ...] = ()
+) -> pl.DataFrame:
+    """One row per (container, type), within `keys` (columns of `events`) when given: its
+    saturated contribution and strongest event, in the order of `keys`, container and type."""
     now_lit = pl.lit(now).cast(UTC_TIME)
     ended = pl.min_horizontal(pl.coalesce("end", "start"), now_lit)
     age = (now_lit - ended).dt.total_microseconds().cast(pl.Float64) / 86_400_000_000
@@ -139,7 +150,7 @@ def _per_type(events: pl.DataFrame, now: datetime, params: CargoRiskParams) -> p
         pl.col(c).sort_by(["q", "id"], descending=[True, False]).first()
         for c in ("id", "start", "evidence")
     ]
-    grouped = scored.group_by("container", "type").agg(
+    grouped = scored.group_by(*keys, "container", "type").agg(
         (1 - (1 - pl.col("q")).product()).alias("saturation"),
         pl.len().alias("events"),
         *strongest,
@@ -148,7 +159,7 @@ def _per_type(events: pl.DataFrame, now: datetime, params: CargoRiskParams) -> p
     return (
         grouped.with_columns(weight.alias("weight"))
         .with_columns((pl.col("weight") * pl.col("saturation")).alias("contribution"))
-        .sort("container", "type")
+        .sort(*keys, "container", "type")
     )
 
 
@@ -194,13 +205,18 @@ def _shared(
 
 def _box_events(container_scores: pl.DataFrame) -> dict[str, list[dict[str, Any]]]:
     """Container → the cargo events behind its score: {kind, event_id, events} per type."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for box, reasons in container_scores.select("container_number", "reasons").iter_rows():
-        out[box] = [
-            {"kind": r["kind"], "event_id": r.get("event_id"), "events": r.get("events", 1)}
-            for r in json.loads(reasons or "[]")
-        ]
-    return out
+    return {
+        box: _events_behind(json.loads(reasons or "[]"))
+        for box, reasons in container_scores.select("container_number", "reasons").iter_rows()
+    }
+
+
+def _events_behind(reasons: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """{kind, event_id, events} of each of a box's `reasons`."""
+    return [
+        {"kind": r["kind"], "event_id": r.get("event_id"), "events": r.get("events", 1)}
+        for r in reasons
+    ]
 
 
 def _carried_text(reasons: list[dict[str, Any]], boxes: int) -> str:
@@ -228,22 +244,38 @@ def vessel_contributions(
     scores = dict(container_scores.select("container_number", "score").iter_rows())
     behind = _box_events(container_scores)
     pairs = carriers.select("container_number", pl.col("vessel_mmsi").cast(pl.Int64)).drop_nulls()
-    out = []
-    for (mmsi,), group in pairs.unique().group_by("vessel_mmsi", maintain_order=True):
-        value, boxes, reasons = _shared(scores, group["container_number"], params.vessel_share)
-        if boxes:
-            reasons = [r | {"events": behind.get(r["container_number"], [])} for r in reasons]
-            out.append(
-                {
-                    "mmsi": mmsi,
-                    "weight": params.vessel_share,
-                    "contribution": value,
-                    "containers": boxes,
-                    "text": _carried_text(reasons, len(boxes)),
-                    "reasons": _json(reasons),
-                }
-            )
-    return pl.DataFrame(out, schema=VESSEL_CONTRIBUTION_SCHEMA).sort(
+    out = [
+        _carried(mmsi, scores, group["container_number"], behind, params)
+        for (mmsi,), group in pairs.unique().group_by("vessel_mmsi", maintain_order=True)
+    ]
+    return _contributions_frame(out)
+
+
+def _carried(
+    mmsi: int,
+    scores: Mapping[str, float],
+    boxes: Iterable[str],
+    behind: Mapping[str, list[dict[str, Any]]],
+    params: CargoRiskParams,
+) -> dict[str, Any] | None:
+    """The contribution row of the vessel `mmsi` carrying `boxes` (None when none scores)."""
+    value, listed, reasons = _shared(scores, boxes, params.vessel_share)
+    if not listed:
+        return None
+    reasons = [r | {"events": behind.get(r["container_number"], [])} for r in reasons]
+    return {
+        "mmsi": mmsi,
+        "weight": params.vessel_share,
+        "contribution": value,
+        "containers": listed,
+        "text": _carried_text(reasons, len(listed)),
+        "reasons": _json(reasons),
+    }
+
+
+def _contributions_frame(rows: Iterable[dict[str, Any] | None]) -> pl.DataFrame:
+    kept = [row for row in rows if row is not None]
+    return pl.DataFrame(kept, schema=VESSEL_CONTRIBUTION_SCHEMA).sort(
         "contribution", "mmsi", descending=[True, False]
     )
 
@@ -274,14 +306,18 @@ def vessel_contributions_of_events(
         .explode("named_mmsi")
         .drop_nulls("named_mmsi")
     )
-    frames = []
-    for (mmsi,), group in named.group_by("named_mmsi", maintain_order=True):
-        scores = score_containers(group.drop("named_mmsi"), now=now, params=params)
-        carried = scores.select("container_number", pl.lit(mmsi, pl.Int64).alias("vessel_mmsi"))
-        frames.append(vessel_contributions(scores, carried, params))
-    if not frames:
-        return pl.DataFrame(schema=VESSEL_CONTRIBUTION_SCHEMA)
-    return pl.concat(frames).sort("contribution", "mmsi", descending=[True, False])
+    # every (vessel, box) scored at once on the events naming that vessel, then each vessel's
+    # boxes added up: what scoring each vessel's events apart gives, in one pass
+    per_type = _per_type(named, _as_utc(now), params, keys=("named_mmsi",))
+    scored = groupby(_box_scores(per_type, ("named_mmsi",)), key=lambda item: item[0][0])
+    rows = []
+    for mmsi, boxes in scored:
+        scores: dict[str, float] = {}
+        behind: dict[str, list[dict[str, Any]]] = {}
+        for (_, box), (score, reasons) in boxes:
+            scores[box], behind[box] = score, _events_behind(reasons)
+        rows.append(_carried(int(mmsi), scores, scores, behind, params))
+    return _contributions_frame(rows)
 
 
 def carriers_of_events(events: pl.DataFrame) -> pl.DataFrame:

@@ -126,7 +126,10 @@ def reassess_vessels(
     high_risk_ports, watchlist = _context(root)
     vessels = with_flag(store.vessels(wanted)).rename({"flag": "flag_iso2"})
     about = _events(store, EventFilter(mmsis=tuple(wanted)))
-    cargo = _events(store, EventFilter(types=detected_types("cargo")))
+    # the cargo events naming them: a vessel's contribution reads only the events naming it
+    cargo = _events(
+        store, EventFilter(types=detected_types("cargo"), related_vessels=tuple(wanted))
+    )
     carried = vessel_contributions_of_events(cargo, now=now, params=cargo_risk)
     risk = score_vessels(
         about.filter(pl.col("mmsi").is_in(wanted)),

@@ -135,8 +135,7 @@ def run_cargo_live(
 
 
 def _boxes_events(store: Store, boxes: frozenset[str]) -> pl.DataFrame:
-    stored = store.find_events(EventFilter(types=tuple(CARGO_TYPES)))
-    return stored.filter(pl.col("subject").struct.field("id").is_in(sorted(boxes)))
+    return store.find_events(EventFilter(types=tuple(CARGO_TYPES), containers=tuple(sorted(boxes))))
 
 
 def named_vessels(events: pl.DataFrame) -> frozenset[int]:

@@ -139,10 +139,11 @@ class EventKey:
 class EventFilter:
     """Which events to read: any of `types` and `statuses` (no status: all but retracted),
     overlapping [`since`, `until`) (ended at or after `since`, started before `until`), about
-    vessel `mmsi` (either vessel), about one of `mmsis` (either vessel), score (else
-    confidence) at least `min_score`, inside `bbox` and inside any of `areas` (e.g. a zone's
-    parts' bounding boxes), and after the keyset cursor `after` in the (start descending, id)
-    order."""
+    vessel `mmsi` (either vessel), about one of `mmsis` (either vessel), about one of the
+    `containers`, naming one of the vessels `related_vessels` among what they involve, score
+    (else confidence) at least `min_score`, inside `bbox` and inside any of `areas` (e.g. a
+    zone's parts' bounding boxes), and after the keyset cursor `after` in the (start
+    descending, id) order."""
 
     types: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
@@ -155,6 +156,11 @@ class EventFilter:
     after: EventKey | None = None
     mmsis: tuple[int, ...] | None = None
     """When given (even empty), only the events about one of these vessels."""
+    containers: tuple[str, ...] | None = None
+    """When given (even empty), only the events whose subject is one of these containers."""
+    related_vessels: tuple[int, ...] | None = None
+    """When given (even empty), only the events whose `related` names one of these vessels (a
+    cargo event names the ship that carried its box there)."""
 
 
 @dataclass(frozen=True)

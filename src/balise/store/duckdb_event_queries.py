@@ -18,6 +18,11 @@ from balise.store.duckdb_events import load_events, save_events
 
 _COLUMNS: Final = ", ".join(f'"{c}"' for c in EVENT_SCHEMA)
 _NEWEST_FIRST: Final = "ORDER BY start DESC, id"
+_RELATED_VESSELS: Final = (
+    "list_transform(list_filter(related, lambda r: r.kind = 'vessel'), "
+    "lambda r: TRY_CAST(r.id AS BIGINT))"
+)
+"""The MMSIs of the vessels an event's `related` names (ids that are not numbers left null)."""
 
 
 def box_sql(box: Box, lat: str = "lat", lon: str = "lon") -> tuple[str, list[Any]]:
@@ -52,6 +57,10 @@ def event_where(where: EventFilter) -> tuple[str, list[Any]]:
     if where.mmsis is not None:
         vessels = list(where.mmsis)
         add("(list_contains(?, mmsi) OR list_contains(?, other_mmsi))", vessels, vessels)
+    if where.containers is not None:
+        add("(subject.kind = 'container' AND list_contains(?, subject.id))", list(where.containers))
+    if where.related_vessels is not None:
+        add(f"list_has_any({_RELATED_VESSELS}, ?::BIGINT[])", list(where.related_vessels))
     if where.min_score is not None:
         add("coalesce(score, confidence) >= ?", where.min_score)
     if where.bbox is not None:
