@@ -139,3 +139,49 @@ def test_routes_are_cached_by_rounded_origin_and_port() -> None:
 def test_angle_off_wraps_north() -> None:
     assert angle_off(350.0, 10.0) == pytest.approx(20.0)
     assert angle_off(10.0, 190.0) == pytest.approx(180.0)
+
+
+def test_network_paths_are_kept_by_their_end_nodes_and_the_routes_do_not_change() -> None:
+    # the same routes as searoute's own search of its network, each path searched once for all
+    # the ships that snap to the same network node
+    from importlib import import_module
+
+    import searoute
+
+    from balise.maritime import tracking
+
+    network = tracking._NetworkPaths(import_module("searoute.searoute").setup_M("networkx"))
+    searched: list[object] = []
+    search = network._network.shortest_path
+
+    def counted(*args: object) -> object:
+        searched.append(args)
+        return search(*args)
+
+    network._network = _Spy(network._network, counted)
+    pairs = [((-30.0, 40.0), (4.14, 51.95)), ((-30.02, 40.01), (4.14, 51.95)),
+             ((-9.5, 43.0), (-46.3, -23.98)), ((-1.2, 50.2), (-8.73, 42.24))]  # fmt: skip
+    for origin, port in [*pairs, *pairs]:
+        kept = searoute.searoute(list(origin), list(port), units="naut", append_orig_dest=True,
+                                 M=network)  # fmt: skip
+        plain = searoute.searoute(list(origin), list(port), units="naut", append_orig_dest=True)
+        assert kept["geometry"]["coordinates"] == plain["geometry"]["coordinates"]
+        assert kept["properties"]["length"] == plain["properties"]["length"]
+    # mid-ocean the first two ships snap to one node: one search for both; none the second time
+    assert len(searched) == 3
+
+
+class _Spy:
+    """`network` with its `shortest_path` replaced by `search`."""
+
+    def __init__(self, network: object, search: object) -> None:
+        self._network, self.shortest_path = network, search
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._network, name)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in ("_network", "shortest_path"):
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._network, name, value)

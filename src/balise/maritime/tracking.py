@@ -23,6 +23,8 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from importlib import import_module
 from typing import Any, Final, NamedTuple
 
 import numpy as np
@@ -103,8 +105,60 @@ class TrackingParams:
     """Routes are cached by origin rounded to 0.1° (about 6 nm)."""
 
 
+MAX_NETWORK_PATHS: Final = 200_000
+"""Shortest paths over the network kept (by their end nodes) before the store is emptied."""
+
+
+class _NetworkPaths:
+    """The network `searoute` searches, with its shortest paths kept by the network nodes nearest
+    both ends (and the passages avoided): ships near one another snap to the same node, and a
+    search costs about 10 ms, so a 5,000-vessel day asks each path about twice and a run a few
+    minutes later mostly the same again. The path between two nodes is a function of them
+    (the same search of the same network), so the routes are the same as without the store.
+    Duck-types searoute's `Marnet`: `shortest_path`, `restrictions`, the rest delegated."""
+
+    def __init__(self, network: Any) -> None:
+        self._network = network
+        self._paths: dict[tuple[Any, ...], tuple[Any, list[Any] | None]] = {}
+        self._nearest: dict[tuple[float, ...], Any] = {}
+        self.restrictions = network.restrictions
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._network, name)
+
+    def shortest_path(
+        self, origin: Any, destination: Any, algorithm: str | None = "dijkstra"
+    ) -> tuple[Any, list[Any] | None]:
+        ends = (self._node(origin), self._node(destination))
+        key = (*ends, tuple(self.restrictions or ()), algorithm)
+        if key not in self._paths:
+            if len(self._paths) >= MAX_NETWORK_PATHS:
+                self._paths.clear()
+                self._nearest.clear()
+            self._network.restrictions = self.restrictions
+            self._paths[key] = self._network.shortest_path(*ends, algorithm)
+        length, path = self._paths[key]
+        return length, None if path is None else list(path)  # searoute extends the list
+
+    def _node(self, point: Any) -> Any:
+        """The network node nearest `point` (searoute's own search, its answers kept: the
+        ports and the ships' rounded positions come back run after run)."""
+        key = tuple(map(float, point))
+        if key not in self._nearest:
+            self._nearest[key] = self._network.kdtree.query(point)
+        return self._nearest[key]
+
+
+@cache
+def _network_paths() -> _NetworkPaths:
+    """The packaged network (searoute's own, loaded once), its paths kept between runs."""
+    return _NetworkPaths(import_module("searoute.searoute").setup_M("networkx"))
+
+
 def _searoute_vertices(origin: tuple[float, float], port: tuple[float, float]) -> list[list[float]]:
-    feature = searoute.searoute(list(origin), list(port), units="naut", append_orig_dest=True)
+    feature = searoute.searoute(
+        list(origin), list(port), units="naut", append_orig_dest=True, M=_network_paths()
+    )
     return [list(map(float, c)) for c in feature["geometry"]["coordinates"]]
 
 
@@ -139,14 +193,13 @@ def _densified(lonlat: FloatArray) -> Route:
     """The route resampled every `DENSIFY_NM` (longitudes unwrapped across the antimeridian)."""
     lon = np.degrees(np.unwrap(np.radians(lonlat[:, 0])))
     lat = lonlat[:, 1]
-    legs = distance_nm(lat[:-1], lon[:-1], lat[1:], lon[1:])
-    lats, lons = [lat[:1]], [lon[:1]]
-    for i, leg in enumerate(legs):
-        steps = max(1, int(np.ceil(leg / DENSIFY_NM)))
-        t = np.arange(1, steps + 1) / steps
-        lats.append(lat[i] + t * (lat[i + 1] - lat[i]))
-        lons.append(lon[i] + t * (lon[i + 1] - lon[i]))
-    dense_lat, dense_lon = np.concatenate(lats), np.concatenate(lons)
+    legs = np.atleast_1d(distance_nm(lat[:-1], lon[:-1], lat[1:], lon[1:]))
+    # each leg cut in `steps` equal parts: its points at t = 1/steps ... steps/steps
+    steps = np.maximum(1, np.ceil(legs / DENSIFY_NM).astype(np.int64))
+    leg = np.repeat(np.arange(len(legs)), steps)
+    t = (np.arange(len(leg)) - np.repeat(np.cumsum(steps) - steps, steps) + 1) / steps[leg]
+    dense_lat = np.concatenate([lat[:1], lat[leg] + t * (lat[leg + 1] - lat[leg])])
+    dense_lon = np.concatenate([lon[:1], lon[leg] + t * (lon[leg + 1] - lon[leg])])
     steps_nm = distance_nm(dense_lat[:-1], dense_lon[:-1], dense_lat[1:], dense_lon[1:])
     along = np.concatenate([[0.0], np.cumsum(steps_nm)])
     return Route(dense_lat, (dense_lon + 180.0) % 360.0 - 180.0, along)
@@ -282,11 +335,33 @@ def check_declared(
     return Guess(locode, True, confidence, head.remaining_nm, [text, progress_text])
 
 
+class _PortArrays(NamedTuple):
+    table: PortTable
+    codes: list[str]
+    lat: FloatArray
+    lon: FloatArray
+
+
+_last_ports: _PortArrays | None = None
+"""The arrays of the last port table `_candidates` read (a table is not changed once built, and
+one serves every vessel of a run)."""
+
+
+def _port_arrays(ports: PortTable) -> _PortArrays:
+    """The port table's codes, sorted, and their latitudes and longitudes."""
+    global _last_ports
+    known = _last_ports
+    if known is None or known.table is not ports:
+        codes = sorted(ports)
+        lat = np.array([ports[c][0] for c in codes], dtype=np.float64)
+        lon = np.array([ports[c][1] for c in codes], dtype=np.float64)
+        known = _last_ports = _PortArrays(ports, codes, lat, lon)
+    return known
+
+
 def _candidates(ship: Ship, course: float, ports: PortTable, params: TrackingParams) -> list[str]:
     """The nearest ports ahead by great-circle bearing, at most `max_candidates`."""
-    codes = sorted(ports)
-    lat = np.array([ports[c][0] for c in codes], dtype=np.float64)
-    lon = np.array([ports[c][1] for c in codes], dtype=np.float64)
+    _, codes, lat, lon = _port_arrays(ports)
     gc = distance_nm(ship.lat, ship.lon, lat, lon)
     off = np.abs((bearing_deg(ship.lat, ship.lon, lat, lon) - course + 180.0) % 360.0 - 180.0)
     ahead = np.flatnonzero((off <= params.prefilter_half_width_deg) & (gc <= params.max_range_nm))
