@@ -29,7 +29,6 @@ from typing import Any, Final, NamedTuple
 
 import numpy as np
 import polars as pl
-import searoute
 
 from balise.geo.sphere import bearing_deg, distance_nm
 from balise.model.arrays import FloatArray
@@ -156,6 +155,8 @@ def _network_paths() -> _NetworkPaths:
 
 
 def _searoute_vertices(origin: tuple[float, float], port: tuple[float, float]) -> list[list[float]]:
+    import searoute  # with networkx, a fifth of a second: on the first route, not at import
+
     feature = searoute.searoute(
         list(origin), list(port), units="naut", append_orig_dest=True, M=_network_paths()
     )
