@@ -4,6 +4,7 @@ does not pay for the simulator, the demo or the web server."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -86,3 +87,20 @@ def test_version_imports_neither_the_settings_nor_a_command() -> None:
     assert lines[0].startswith("balise ")
     for unneeded in ("balise.settings", "balise.cli.context", "balise.cli.ingest", "polars"):
         assert unneeded not in modules
+
+
+@pytest.mark.parametrize(
+    ("argv", "paragraph"),
+    [
+        (["detect"], "later runs only the vessels with new or late data since the last run"),
+        (["ingest", "ais"], 'docs/deployment.md, "On a cluster"), for archives too big for one'),
+    ],
+)
+def test_help_joins_the_lines_of_a_paragraph(argv: list[str], paragraph: str) -> None:
+    # a docstring's paragraph is written over several lines; the help rewraps it whole to the
+    # terminal, where it used to keep each line break and wrap the long lines again
+    env = {**os.environ, "COLUMNS": "240", "NO_COLOR": "1"}
+    done = subprocess.run([sys.executable, "-m", "balise", *argv, "--help"], env=env,
+                          capture_output=True, text=True, check=True, timeout=300)  # fmt: skip
+    assert paragraph in " ".join(done.stdout.split())
+    assert any(paragraph in line for line in done.stdout.splitlines())

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from balise.cli import HELP_MARKUP
 from balise.cli.output import print_table, write_frames
 from balise.cli.users import opened
 from balise.errors import BaliseError, UsageError
@@ -13,7 +14,7 @@ from balise.settings import parse_utc
 from balise.store.accounts import AuditQuery
 
 app = typer.Typer(help="The audit log: who read or changed what, when, from where.",
-                  invoke_without_command=True)  # fmt: skip
+                  invoke_without_command=True, rich_markup_mode=HELP_MARKUP)  # fmt: skip
 
 
 class ChainBroken(BaliseError):

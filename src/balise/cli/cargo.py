@@ -30,6 +30,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from balise.cli import HELP_MARKUP
 from balise.cli.context import settings_for
 from balise.cli.output import TableFormat, print_table, write_frames
 from balise.engine.inspection import DayPlan, performance, plan_and_store, record_result
@@ -50,7 +51,7 @@ from balise.targeting.params import TrainOptions, train_options
 from balise.workspace import Workspace
 
 app = typer.Typer(help="Cargo: the customs risk model and the inspection plan.",
-                  no_args_is_help=True)  # fmt: skip
+                  no_args_is_help=True, rich_markup_mode=HELP_MARKUP)  # fmt: skip
 
 stderr = Console(stderr=True)
 

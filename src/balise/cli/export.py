@@ -10,13 +10,18 @@ from typing import Annotated
 
 import typer
 
+from balise.cli import HELP_MARKUP
 from balise.cli.context import settings_for
 from balise.cli.output import print_table
 from balise.engine.entity_ftm import registry_export
 from balise.engine.lake import export_lake
 from balise.io.registry_export import write_ftm_lines
 
-app = typer.Typer(help="Write the workspace's data for other tools.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=HELP_MARKUP,
+    help="Write the workspace's data for other tools.",
+    no_args_is_help=True,
+)
 
 
 @app.command("parquet")

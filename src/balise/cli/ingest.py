@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
+from balise.cli import HELP_MARKUP
 from balise.cli.context import settings_for
 from balise.cli.output import print_table
 from balise.cli.users import operator
@@ -36,7 +37,9 @@ from balise.settings import Settings
 from balise.store.base import Store
 from balise.workspace import make_private, private_folder
 
-app = typer.Typer(help="Read sources into the workspace.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=HELP_MARKUP, help="Read sources into the workspace.", no_args_is_help=True
+)
 stderr = Console(stderr=True)
 
 

@@ -26,6 +26,7 @@ from rich.console import Console
 
 from balise.alerts.rules import alert_rules
 from balise.cargo.params import cargo_params
+from balise.cli import HELP_MARKUP
 from balise.cli.context import settings_for
 from balise.cli.ingest import SummaryFormat, read_options
 from balise.cli.output import print_table
@@ -50,7 +51,9 @@ from balise.settings import Settings
 from balise.store.base import Store
 from balise.workspace import Workspace
 
-app = typer.Typer(help="Store live data as it arrives.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=HELP_MARKUP, help="Store live data as it arrives.", no_args_is_help=True
+)
 stderr = Console(stderr=True)
 
 

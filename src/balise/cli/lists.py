@@ -29,6 +29,7 @@ import polars as pl
 import typer
 
 from balise.alerts.rules import alert_rules
+from balise.cli import HELP_MARKUP
 from balise.cli.context import settings_for
 from balise.cli.output import TableFormat, print_table, write_frames
 from balise.cli.screen import report_quarantine
@@ -55,7 +56,7 @@ from balise.store.base import Store
 
 app = typer.Typer(help="Screening lists: create, add, remove, show, import, export; review and "
                   "judge candidate matches.",
-                  no_args_is_help=True)  # fmt: skip
+                  no_args_is_help=True, rich_markup_mode=HELP_MARKUP)  # fmt: skip
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from balise import __version__
+from balise.cli import HELP_MARKUP
 from balise.errors import BaliseError
 
 _GROUPS: Final = {
@@ -53,6 +54,7 @@ def _app(names: Iterable[str]) -> typer.Typer:
         no_args_is_help=True,
         pretty_exceptions_enable=False,
         add_completion=False,
+        rich_markup_mode=HELP_MARKUP,
     )
     app.callback()(main)
     for name in names:

@@ -23,6 +23,7 @@ from rich.console import Console
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
+from balise.cli import HELP_MARKUP
 from balise.cli.context import settings_for
 from balise.cli.output import print_table
 from balise.engine.siting import SitingPlan, plan_radars
@@ -35,7 +36,11 @@ from balise.maritime.siting_demand import CORRIDOR_COUNTRIES, siting_params
 from balise.maritime.siting_select import Selection
 from balise.store.base import RADAR_PLAN_SCHEMA
 
-app = typer.Typer(help="Plan sensors: where to put the next coastal radars.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=HELP_MARKUP,
+    help="Plan sensors: where to put the next coastal radars.",
+    no_args_is_help=True,
+)
 
 EXISTING_FILE = "radars.csv"
 """The workspace's radar sites (`RADAR_SITE_SCHEMA`), the existing sites by default."""

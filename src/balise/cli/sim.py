@@ -9,11 +9,12 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from balise.cli import HELP_MARKUP
 from balise.settings import parse_utc
 from balise.sim.world import FILES, WorldSpec, build_world, write_world
 
 app = typer.Typer(help="Synthetic worlds with ground truth, written in real formats.",
-                  no_args_is_help=True)  # fmt: skip
+                  no_args_is_help=True, rich_markup_mode=HELP_MARKUP)  # fmt: skip
 
 
 @app.command("atlantic")

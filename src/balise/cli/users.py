@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 
+from balise.cli import HELP_MARKUP
 from balise.cli.context import settings_for
 from balise.cli.output import print_table
 from balise.engine import accounts as service
@@ -28,7 +29,7 @@ from balise.store.accounts import Account
 from balise.store.base import Store
 
 app = typer.Typer(help="Accounts: add, list, disable, roles, passwords, tokens, sign-in links.",
-                  no_args_is_help=True)  # fmt: skip
+                  no_args_is_help=True, rich_markup_mode=HELP_MARKUP)  # fmt: skip
 
 RoleOption = Annotated[
     list[str],
