@@ -105,7 +105,7 @@ class TrackingParams:
 
 
 MAX_NETWORK_PATHS: Final = 200_000
-"""Shortest paths over the network kept (by their end nodes) before the store is emptied."""
+"""Shortest paths over the network (and nearest nodes of points) kept before they are dropped."""
 
 
 class _NetworkPaths:
@@ -130,22 +130,25 @@ class _NetworkPaths:
     ) -> tuple[Any, list[Any] | None]:
         ends = (self._node(origin), self._node(destination))
         key = (*ends, tuple(self.restrictions or ()), algorithm)
-        if key not in self._paths:
+        found = self._paths.get(key)
+        if found is None:
             if len(self._paths) >= MAX_NETWORK_PATHS:
                 self._paths.clear()
-                self._nearest.clear()
             self._network.restrictions = self.restrictions
-            self._paths[key] = self._network.shortest_path(*ends, algorithm)
-        length, path = self._paths[key]
+            found = self._paths[key] = self._network.shortest_path(*ends, algorithm)
+        length, path = found
         return length, None if path is None else list(path)  # searoute extends the list
 
     def _node(self, point: Any) -> Any:
         """The network node nearest `point` (searoute's own search, its answers kept: the
         ports and the ships' rounded positions come back run after run)."""
         key = tuple(map(float, point))
-        if key not in self._nearest:
-            self._nearest[key] = self._network.kdtree.query(point)
-        return self._nearest[key]
+        node = self._nearest.get(key)
+        if node is None:
+            if len(self._nearest) >= MAX_NETWORK_PATHS:
+                self._nearest.clear()
+            node = self._nearest[key] = self._network.kdtree.query(point)
+        return node
 
 
 @cache
