@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,7 +21,7 @@ import polars as pl
 
 from balise.alerts.store import AlertStore
 from balise.store.base import RunScope
-from balise.store.duckdb import DuckDBStore
+from workspace_copy import copied_store
 
 
 def main() -> None:
@@ -31,24 +29,18 @@ def main() -> None:
     parser.add_argument("--workspace", type=Path, required=True, help="a detected workspace")
     parser.add_argument("--changes", type=int, default=7)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "balise.duckdb"
-        shutil.copy(args.workspace / "balise.duckdb", path)
-        store = DuckDBStore(path)
-        try:
+    with copied_store(args.workspace) as (store, _):
+        AlertStore(store).refresh()
+        events = store.events()
+        spent = []
+        for i in range(args.changes):
+            one = events.slice(i, 1).with_columns(pl.col("confidence") * 0.99)
+            mmsi = int(one["mmsi"][0])
+            scope = RunScope((mmsi,), (), one["start"][0], one["end"][0])
+            store.save_events(one, [str(one["type"][0])], scope)
+            started = time.process_time()
             AlertStore(store).refresh()
-            events = store.events()
-            spent = []
-            for i in range(args.changes):
-                one = events.slice(i, 1).with_columns(pl.col("confidence") * 0.99)
-                mmsi = int(one["mmsi"][0])
-                scope = RunScope((mmsi,), (), one["start"][0], one["end"][0])
-                store.save_events(one, [str(one["type"][0])], scope)
-                started = time.process_time()
-                AlertStore(store).refresh()
-                spent.append(time.process_time() - started)
-        finally:
-            store.close()
+            spent.append(time.process_time() - started)
     print(json.dumps({"events": events.height, "changes": args.changes,
                       "refresh_cpu_s_median": round(statistics.median(spent), 4)}))  # fmt: skip
 

@@ -19,9 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -32,7 +30,7 @@ import polars as pl
 from balise.engine.assess import assess_workspace, reassess_vessels
 from balise.engine.cargo import _boxes_events
 from balise.model.events import EVENT_SCHEMA
-from balise.store.duckdb import DuckDBStore
+from workspace_copy import copied_store
 
 
 def cargo_events(count: int, vessels: list[int], start: datetime, seed: int) -> pl.DataFrame:
@@ -71,25 +69,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--assess", action="store_true", help="time one whole assessment")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        path = root / "balise.duckdb"
-        shutil.copy(args.workspace / "balise.duckdb", path)
-        store = DuckDBStore(path)
-        try:
-            vessels = sorted(store.vessels()["mmsi"].to_list())
-            last = store.last_position_time()
-            assert last is not None, "the workspace has no positions"
-            start = last - timedelta(days=args.cargo // 1000 + 1)
-            store.save_events(cargo_events(args.cargo, vessels, start, args.seed), ["shell_game"])
-            rng = random.Random(args.seed)
-            wanted = rng.sample(vessels, args.vessels)
-            boxes = frozenset(f"BOX{k:07d}" for k in rng.sample(range(args.cargo), args.vessels))
-            rescore = _median_cpu(lambda: reassess_vessels(store, root, wanted), args.rounds)
-            read = _median_cpu(lambda: _boxes_events(store, boxes), args.rounds)
-            whole = _median_cpu(lambda: assess_workspace(store, root), 1) if args.assess else None
-        finally:
-            store.close()
+    with copied_store(args.workspace) as (store, root):
+        vessels = sorted(store.vessels()["mmsi"].to_list())
+        last = store.last_position_time()
+        assert last is not None, "the workspace has no positions"
+        start = last - timedelta(days=args.cargo // 1000 + 1)
+        store.save_events(cargo_events(args.cargo, vessels, start, args.seed), ["shell_game"])
+        rng = random.Random(args.seed)
+        wanted = rng.sample(vessels, args.vessels)
+        boxes = frozenset(f"BOX{k:07d}" for k in rng.sample(range(args.cargo), args.vessels))
+        rescore = _median_cpu(lambda: reassess_vessels(store, root, wanted), args.rounds)
+        read = _median_cpu(lambda: _boxes_events(store, boxes), args.rounds)
+        whole = _median_cpu(lambda: assess_workspace(store, root), 1) if args.assess else None
     print(json.dumps({"vessels_in_workspace": len(vessels), "cargo_events": args.cargo,
                       "rescored": args.vessels, "rescore_cpu_s_median": rescore,
                       "boxes_events_cpu_s_median": read, "assess_cpu_s": whole}))  # fmt: skip

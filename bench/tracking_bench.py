@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,7 +24,7 @@ import polars as pl
 from balise.engine.assess import ACTIVE_HOURS, RECENT_HOURS
 from balise.geo.gazetteer import Gazetteer, normalise_destination
 from balise.maritime.tracking import track_destinations
-from balise.store.duckdb import DuckDBStore
+from workspace_copy import copied_store
 
 
 def main() -> None:
@@ -35,21 +33,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--out", type=Path, help="write the last round's frame (Parquet)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "balise.duckdb"
-        shutil.copy(args.workspace / "balise.duckdb", path)
-        store = DuckDBStore(path)
-        try:
-            vessels = store.vessels()
-            texts = vessels["destination"].to_list()
-            declared = vessels.select(
-                "mmsi",
-                pl.Series("destination_locode", [normalise_destination(t) for t in texts]),
-                "eta",
-            )
-            recent = store.recent_positions(RECENT_HOURS, ACTIVE_HOURS)
-        finally:
-            store.close()
+    with copied_store(args.workspace) as (store, _):
+        vessels = store.vessels()
+        texts = vessels["destination"].to_list()
+        declared = vessels.select(
+            "mmsi",
+            pl.Series("destination_locode", [normalise_destination(t) for t in texts]),
+            "eta",
+        )
+        recent = store.recent_positions(RECENT_HOURS, ACTIVE_HOURS)
     ports = Gazetteer.packaged().ports.select("locode", "lat", "lon")
     spent = []
     for _ in range(args.rounds):

@@ -339,33 +339,27 @@ def check_declared(
     return Guess(locode, True, confidence, head.remaining_nm, [text, progress_text])
 
 
-class _PortArrays(NamedTuple):
+class Ports(NamedTuple):
+    """The ports a vessel may be heading for: `table` (LOCODE → lat, lon) and, for the sector
+    search, the LOCODEs sorted with their latitudes and longitudes as arrays, built once per run."""
+
     table: PortTable
     codes: list[str]
     lat: FloatArray
     lon: FloatArray
 
 
-_last_ports: _PortArrays | None = None
-"""The arrays of the last port table `_candidates` read (a table is not changed once built, and
-one serves every vessel of a run)."""
+def ports_of(table: PortTable) -> Ports:
+    """`table` with its sorted codes and coordinate arrays."""
+    codes = sorted(table)
+    lat = np.array([table[c][0] for c in codes], dtype=np.float64)
+    lon = np.array([table[c][1] for c in codes], dtype=np.float64)
+    return Ports(table, codes, lat, lon)
 
 
-def _port_arrays(ports: PortTable) -> _PortArrays:
-    """The port table's codes, sorted, and their latitudes and longitudes."""
-    global _last_ports
-    known = _last_ports
-    if known is None or known.table is not ports:
-        codes = sorted(ports)
-        lat = np.array([ports[c][0] for c in codes], dtype=np.float64)
-        lon = np.array([ports[c][1] for c in codes], dtype=np.float64)
-        known = _last_ports = _PortArrays(ports, codes, lat, lon)
-    return known
-
-
-def _candidates(ship: Ship, course: float, ports: PortTable, params: TrackingParams) -> list[str]:
+def _candidates(ship: Ship, course: float, ports: Ports, params: TrackingParams) -> list[str]:
     """The nearest ports ahead by great-circle bearing, at most `max_candidates`."""
-    _, codes, lat, lon = _port_arrays(ports)
+    _, codes, lat, lon = ports
     gc = distance_nm(ship.lat, ship.lon, lat, lon)
     off = np.abs((bearing_deg(ship.lat, ship.lon, lat, lon) - course + 180.0) % 360.0 - 180.0)
     ahead = np.flatnonzero((off <= params.prefilter_half_width_deg) & (gc <= params.max_range_nm))
@@ -374,7 +368,7 @@ def _candidates(ship: Ship, course: float, ports: PortTable, params: TrackingPar
 
 
 def guess_from_course(
-    ship: Ship, ports: PortTable, routes: SeaRoutes, params: TrackingParams
+    ship: Ship, ports: Ports, routes: SeaRoutes, params: TrackingParams
 ) -> Guess | None:
     """The likely port among those ahead: each candidate whose route's first leg lies within the
     sector weighs `(1 − off / half_width) × e^(−distance / scale)`; the confidence is the best
@@ -383,7 +377,7 @@ def guess_from_course(
         return None
     scored: list[tuple[float, str, Heading]] = []
     for locode in _candidates(ship, ship.course_deg, ports, params):
-        route = routes.route(ship.lat, ship.lon, *ports[locode])
+        route = routes.route(ship.lat, ship.lon, *ports.table[locode])
         head = read_route(route, ship.lat, ship.lon, params.lookahead_nm)
         off = angle_off(head.first_leg_deg, ship.course_deg)
         if off <= params.sector_half_width_deg:
@@ -432,7 +426,7 @@ def _row(
 def track_one(
     ship: Ship,
     declared: tuple[str | None, datetime | None],
-    ports: PortTable,
+    ports: Ports,
     routes: SeaRoutes,
     params: TrackingParams,
 ) -> dict[str, Any]:
@@ -441,7 +435,7 @@ def track_one(
         row = _row(ship, declared, "stopped", None)
         speed = "unknown" if ship.sog_knots is None else f"{ship.sog_knots:.1f} kn"
         return {**row, "declared_consistent": None, "reasons": _texts([f"not under way: {speed}"])}
-    check = check_declared(ship, declared[0], ports, routes, params) if declared[0] else None
+    check = check_declared(ship, declared[0], ports.table, routes, params) if declared[0] else None
     if check is not None and check.consistent:
         row = _row(ship, declared, "declared", check)
         return {**row, "declared_consistent": True, "reasons": _texts(check.reasons)}
@@ -492,10 +486,12 @@ def track_destinations(
     """
     params = params or TrackingParams()
     routes = routes or SeaRoutes(params.origin_round_deg)
-    table: PortTable = {
-        str(c).upper(): (float(a), float(o))
-        for c, a, o in ports.select("locode", "lat", "lon").rows()
-    }
+    table = ports_of(
+        {
+            str(c).upper(): (float(a), float(o))
+            for c, a, o in ports.select("locode", "lat", "lon").rows()
+        }
+    )
     declarations = _declarations(declared)
     rows = [
         track_one(_ship(track, params), declarations.get(mmsi, (None, None)), table, routes, params)
